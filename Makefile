@@ -1,0 +1,72 @@
+# TradeTrack — every command a developer, CI or ops needs. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+CDK_CLI := cdk/node_modules/.bin/cdk
+LAYER_DIR := build/layers/deps
+LAYER_STAMP := $(LAYER_DIR)/.built
+
+.PHONY: help dev test check format build synth bench servers lock clean
+
+help: ## List the commands
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): requirements/dev.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements/dev.lock
+	$(PY) -m pip install -q --no-deps -e .
+	@touch $@
+
+$(CDK_CLI): cdk/package.json cdk/package-lock.json
+	cd cdk && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(LAYER_STAMP): layers/deps/requirements.txt | $(STAMP)
+	rm -rf $(LAYER_DIR) && mkdir -p $(LAYER_DIR)/python
+	$(PY) -m pip install -q -r layers/deps/requirements.txt --target $(LAYER_DIR)/python \
+	  --platform manylinux2014_aarch64 --implementation cp --python-version 3.12 --only-binary=:all:
+	@touch $@
+
+servers: ## Install and build the real servers the tests use (redis-server, FerretDB)
+	@bash scripts/install_servers.sh
+
+dev: $(STAMP) ## Run the local stack (REST :3000, WebSocket :3001) with embedded Mongo/Redis
+	$(PY) -m local
+
+test: $(STAMP) $(LAYER_STAMP) servers ## Run every test against real Redis and FerretDB
+	$(PY) -m pytest
+
+check: $(STAMP) ## Lint, format check and type check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy layers/core/python functions local cdk tests scripts
+
+format: $(STAMP) ## Apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+build: $(STAMP) $(LAYER_STAMP) ## Build the Lambda deps layer (arm64 wheels, no Docker)
+	@du -sh $(LAYER_DIR) layers/core | sed 's/^/unzipped: /'
+
+synth: build $(CDK_CLI) ## Synthesize CloudFormation (no Docker, no AWS credentials); cdk-nag runs
+	$(CDK_CLI) synth --quiet -c stage=$${STAGE:-dev}
+	$(VENV)/bin/cfn-lint cdk.out/*.template.json
+
+bench: $(STAMP) $(LAYER_STAMP) servers ## Run the benchmarks and print their figures
+	$(PY) scripts/bench_cold_start.py
+	$(PY) -m pytest -m bench --benchmark-only --benchmark-columns=min,median,mean,max,ops -p no:cacheprovider
+
+lock: ## Re-pin requirements/dev.lock and the layer's requirements from pyproject.toml
+	$(PYTHON) -m pip install -q --target build/uv uv
+	PYTHONPATH=build/uv build/uv/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements/dev.lock
+	PYTHONPATH=build/uv build/uv/bin/uv pip compile pyproject.toml --python-version 3.12 \
+	  --python-platform aarch64-manylinux2014 --no-emit-package boto3 --no-emit-package botocore \
+	  --no-emit-package s3transfer --no-emit-package jmespath -o layers/deps/requirements.txt
+
+clean: ## Remove build output (keeps the venv and the FerretDB cache)
+	rm -rf build cdk.out .pytest_cache .mypy_cache .ruff_cache

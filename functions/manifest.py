@@ -1,0 +1,89 @@
+"""Every Lambda function and what triggers it: read by the CDK app and by the local stack.
+
+One description serves both, so the local stack routes a request to exactly the function
+API Gateway would, and a route added here is deployed and served locally alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+@dataclass(frozen=True)
+class RestRoute:
+    method: HttpMethod
+    path: str  # API Gateway resource path, e.g. "/v1/trades/{tradeId}" or "/v1/auth/{proxy+}"
+    public: bool = False  # True: no authorizer (health, login, OAuth callbacks)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    rule: str
+    expression: str  # EventBridge "rate(5 minutes)" or "cron(30 10 ? * MON-FRI *)" (UTC)
+
+
+@dataclass(frozen=True)
+class QueueSource:
+    queue: str
+    batch_size: int = 10
+    max_receive_count: int = 3
+    visibility_timeout_s: int = 60
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    name: str  # folder under functions/
+    capability: str  # the CDK construct that owns it
+    rest: tuple[RestRoute, ...] = ()
+    websocket: tuple[str, ...] = ()  # route keys: "$connect", "$disconnect", "$default"
+    schedules: tuple[Schedule, ...] = ()
+    queues: tuple[QueueSource, ...] = ()
+    memory_mb: int = 256
+    timeout_s: int = 10
+    # "function": the asset is functions/<name>; "all": functions/ (a handler reading its siblings)
+    asset: Literal["function", "all"] = "function"
+    environment: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def module(self) -> str:
+        """Import path of the handler module inside this repository."""
+        return f"functions.{self.name}.handler"
+
+    @property
+    def lambda_handler(self) -> str:
+        """The Lambda `handler` setting, relative to the asset root."""
+        return "handler.lambda_handler" if self.asset == "function" else f"{self.name}.handler.lambda_handler"
+
+
+FUNCTIONS: tuple[FunctionSpec, ...] = (
+    FunctionSpec(
+        name="health",
+        capability="Api",
+        rest=(RestRoute("GET", "/v1/health", public=True),),
+    ),
+    FunctionSpec(
+        name="docs",
+        capability="Api",
+        rest=(
+            RestRoute("GET", "/v1/openapi.json", public=True),
+            RestRoute("GET", "/v1/docs", public=True),
+        ),
+        asset="all",
+        memory_mb=512,
+    ),
+    FunctionSpec(
+        name="ws_connection",
+        capability="WebSocket",
+        websocket=("$connect", "$disconnect", "$default"),
+    ),
+)
+
+
+def function(name: str) -> FunctionSpec:
+    for spec in FUNCTIONS:
+        if spec.name == name:
+            return spec
+    raise KeyError(f"no function named {name!r} in functions/manifest.py")

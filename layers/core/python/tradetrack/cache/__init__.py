@@ -1,0 +1,1 @@
+"""Redis: the client, caches, rate limits, sessions and WebSocket connection state."""

@@ -1,0 +1,78 @@
+"""Settings from environment variables, validated once per container (at cold start)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import cache
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from tradetrack import __version__
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a usable configuration."""
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    stage: str = Field("local", alias="STAGE", pattern=r"^[a-z][a-z0-9-]{0,20}$")
+    version: str = Field(__version__, alias="APP_VERSION")
+    aws_region: str = Field("ap-south-1", alias="AWS_REGION")
+
+    mongodb_uri: str = Field("mongodb://127.0.0.1:27017", alias="MONGODB_URI")
+    mongodb_db: str = Field("tradetrack", alias="MONGODB_DB", pattern=r"^[A-Za-z0-9_-]{1,63}$")
+    redis_url: str = Field("redis://127.0.0.1:6379/0", alias="REDIS_URL")
+    # How long a call to Mongo or Redis may wait for a server before it counts as down.
+    dependency_timeout_ms: int = Field(2000, alias="DEPENDENCY_TIMEOUT_MS", ge=50, le=30_000)
+
+    max_body_bytes: int = Field(1_048_576, alias="MAX_BODY_BYTES", ge=1024)
+    cors_allow_origins: tuple[str, ...] = Field(("*",), alias="CORS_ALLOW_ORIGINS")
+    # Where WebSocket handlers post to clients; empty: derived from the event (https://domain/stage).
+    ws_management_endpoint: str = Field("", alias="WS_MANAGEMENT_ENDPOINT")
+    ws_connection_ttl_s: int = Field(7200, alias="WS_CONNECTION_TTL_S", ge=60)
+
+    @field_validator("cors_allow_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(origin.strip() for origin in value.split(",") if origin.strip())
+        return value
+
+    @field_validator("mongodb_uri")
+    @classmethod
+    def _mongo_scheme(cls, value: str) -> str:
+        if not value.startswith(("mongodb://", "mongodb+srv://")):
+            raise ValueError("must start with mongodb:// or mongodb+srv://")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str) -> str:
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        try:
+            return cls.model_validate(dict(env))
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{err['loc'][0]}: {err['msg']}" if err["loc"] else err["msg"] for err in exc.errors()
+            )
+            raise ConfigError(f"invalid configuration: {problems}") from exc
+
+
+@cache
+def get_settings() -> Settings:
+    """The container's settings, read on first use and kept."""
+    return Settings.from_env()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests and the local stack change the environment)."""
+    get_settings.cache_clear()

@@ -1,0 +1,1 @@
+"""MongoDB: the client, index definitions and repositories."""

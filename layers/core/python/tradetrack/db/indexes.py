@@ -1,0 +1,33 @@
+"""Every index the application's queries rely on, declared in code and created idempotently.
+
+Each feature adds its collection's indexes to INDEXES. Rules (ARCHITECTURE.md, "Storage"):
+plain and unique indexes only; no TTL, partial or text indexes (FerretDB v1 must run them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.database import Database
+
+__all__ = ["ASCENDING", "DESCENDING", "INDEXES", "IndexModel", "ensure_indexes"]
+
+INDEXES: dict[str, list[IndexModel]] = {}
+
+_FORBIDDEN_OPTIONS = ("expireAfterSeconds", "partialFilterExpression", "sparse", "collation")
+
+
+def ensure_indexes(db: Database[Any], indexes: Mapping[str, Sequence[IndexModel]] | None = None) -> list[str]:
+    """Create the declared indexes that are missing; returns the names of all declared indexes."""
+    declared = INDEXES if indexes is None else indexes
+    names: list[str] = []
+    for collection, models in declared.items():
+        for model in models:
+            bad = [opt for opt in _FORBIDDEN_OPTIONS if opt in model.document]
+            if bad:
+                raise ValueError(f"index on {collection} uses {bad}: not portable to FerretDB v1")
+        if models:
+            names.extend(db[collection].create_indexes(list(models)))
+    return names

@@ -1,0 +1,136 @@
+"""The REST resolver every function uses: validation, CORS, OpenAPI and API.md error bodies.
+
+`make_rest_resolver()` builds the APIGatewayRestResolver; `rest_handler(app)` wraps it into
+the Lambda entry point with correlation ids, tracing, metrics and the request-size limit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any
+
+import pymongo.errors
+import redis.exceptions
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from tradetrack import __version__
+from tradetrack.config import get_settings
+from tradetrack.errors import AppError, DependencyUnavailable
+from tradetrack.observability import MetricUnit, logger, metrics, tracer
+
+LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+API_TITLE = "TradeTrack API"
+
+
+def error_response(
+    status: HTTPStatus | int,
+    code: str,
+    message: str,
+    details: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[str]:
+    body = {"error": {"code": code, "message": message, "details": details or []}}
+    return Response(
+        status_code=int(status),
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps(body),
+        headers=headers or {},
+    )
+
+
+def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+    details = []
+    for err in exc.errors():
+        loc = [str(part) for part in err.get("loc", ())]
+        details.append({"field": ".".join(loc), "issue": err.get("type", "invalid"), "message": err.get("msg", "")})
+    return details
+
+
+def make_rest_resolver() -> APIGatewayRestResolver:
+    """A resolver with request validation, CORS, OpenAPI metadata and the API.md error mapping."""
+    settings = get_settings()
+    origins = list(settings.cors_allow_origins) or ["*"]
+    cors = CORSConfig(
+        allow_origin=origins[0],
+        extra_origins=origins[1:],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+        expose_headers=["Retry-After"],
+        max_age=600,
+        allow_credentials=origins[0] != "*",
+    )
+    app = APIGatewayRestResolver(enable_validation=True, cors=cors)
+    app.configure_openapi(title=API_TITLE, version=__version__)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid_request(exc: RequestValidationError) -> Response[str]:
+        details = _validation_details(exc)
+        malformed = any(d["issue"] == "json_invalid" for d in details)
+        message = "request body is not valid JSON" if malformed else "request failed validation"
+        return error_response(HTTPStatus.BAD_REQUEST, "VALIDATION_ERROR", message, details)
+
+    @app.exception_handler(AppError)
+    def _app_error(exc: AppError) -> Response[str]:
+        if exc.status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+            logger.warning("request failed", extra={"code": exc.code, "error": exc.message})
+        return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
+
+    @app.exception_handler([pymongo.errors.ConnectionFailure, redis.exceptions.ConnectionError])
+    def _dependency_down(exc: Exception) -> Response[str]:
+        dependency = "mongo" if isinstance(exc, pymongo.errors.PyMongoError) else "redis"
+        logger.warning("dependency unavailable", extra={"dependency": dependency, "error": str(exc)})
+        metrics.add_metric(name="DependencyUnavailable", unit=MetricUnit.Count, value=1)
+        return _app_error(DependencyUnavailable(dependency))
+
+    @app.not_found
+    def _no_route(_: Exception) -> Response[str]:
+        event = app.current_event
+        return error_response(
+            HTTPStatus.NOT_FOUND, "NOT_FOUND", f"no route for {event.http_method} {event.path}"
+        )
+
+    return app
+
+
+def _body_size(event: dict[str, Any]) -> int:
+    body = event.get("body") or ""
+    size = len(body.encode("utf-8"))
+    return size * 3 // 4 if event.get("isBase64Encoded") else size
+
+
+def _too_large(limit: int) -> dict[str, Any]:
+    return {
+        "statusCode": HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "body": json.dumps(
+            {
+                "error": {
+                    "code": "PAYLOAD_TOO_LARGE",
+                    "message": f"request body exceeds {limit} bytes",
+                    "details": [{"limitBytes": limit}],
+                }
+            }
+        ),
+        "isBase64Encoded": False,
+    }
+
+
+def rest_handler(app: APIGatewayRestResolver) -> LambdaHandler:
+    """The Lambda entry point for a REST function: logs, traces, metrics, size limit, then the app."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+    @tracer.capture_lambda_handler(capture_response=False)
+    @metrics.log_metrics(capture_cold_start_metric=True)
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        limit = get_settings().max_body_bytes
+        if _body_size(event) > limit:
+            logger.info("request body too large", extra={"limitBytes": limit})
+            return _too_large(limit)
+        return app.resolve(event, context)
+
+    return lambda_handler

@@ -1,0 +1,1 @@
+"""WebSocket API: client frames, the connection registry and pushing to clients."""

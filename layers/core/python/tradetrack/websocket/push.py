@@ -1,0 +1,31 @@
+"""Sending messages to WebSocket clients through the API Gateway Management API."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from tradetrack.aws import aws_client
+from tradetrack.config import get_settings
+
+
+def management_endpoint(request_context: dict[str, Any]) -> str:
+    """Where to post for this API: the configured endpoint, else https://{domain}/{stage}."""
+    configured = get_settings().ws_management_endpoint
+    if configured:
+        return configured
+    return f"https://{request_context['domainName']}/{request_context['stage']}"
+
+
+def post_to_connection(endpoint: str, connection_id: str, message: dict[str, Any]) -> bool:
+    """Send one JSON message; False when the connection is gone (410) and should be forgotten."""
+    client = aws_client("apigatewaymanagementapi", endpoint_url=endpoint)
+    try:
+        client.post_to_connection(ConnectionId=connection_id, Data=json.dumps(message).encode("utf-8"))
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "GoneException":
+            return False
+        raise
+    return True
