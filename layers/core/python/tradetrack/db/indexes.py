@@ -20,14 +20,27 @@ _FORBIDDEN_OPTIONS = ("expireAfterSeconds", "partialFilterExpression", "sparse",
 
 
 def ensure_indexes(db: Database[Any], indexes: Mapping[str, Sequence[IndexModel]] | None = None) -> list[str]:
-    """Create the declared indexes that are missing; returns the names of all declared indexes."""
+    """Create the declared indexes that are missing; returns the names of all declared indexes.
+
+    Only missing indexes are sent, one per createIndexes call: FerretDB v1.24.2 drops the
+    connection (a server panic) when one call repeats several indexes that already exist.
+    """
     declared = INDEXES if indexes is None else indexes
     names: list[str] = []
     for collection, models in declared.items():
+        existing = db[collection].index_information() if models else {}
         for model in models:
-            bad = [opt for opt in _FORBIDDEN_OPTIONS if opt in model.document]
+            spec = model.document
+            bad = [opt for opt in _FORBIDDEN_OPTIONS if opt in spec]
             if bad:
                 raise ValueError(f"index on {collection} uses {bad}: not portable to FerretDB v1")
-        if models:
-            names.extend(db[collection].create_indexes(list(models)))
+            name = spec["name"]
+            if name in existing:
+                have = [(field, int(order)) for field, order in existing[name]["key"]]
+                want = [(field, int(order)) for field, order in spec["key"].items()]
+                if have != want or bool(existing[name].get("unique")) != bool(spec.get("unique")):
+                    raise ValueError(f"index {collection}.{name} exists with another definition: {existing[name]}")
+            else:
+                db[collection].create_indexes([model])
+            names.append(name)
     return names

@@ -1,0 +1,118 @@
+"""Fixtures shared by the whole suite: real Redis and FerretDB, a clean database per test,
+and the tradetrack package wired to them. AWS is moto; nothing leaves the loopback interface."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import fakeredis
+import mongomock
+import pymongo
+import pytest
+import redis
+from pymongo.database import Database
+
+from tests.support.servers import Server, provide, run_ferretdb, run_redis
+from tradetrack.aws import reset_aws_clients
+from tradetrack.cache.client import use_redis_client
+from tradetrack.config import Settings, get_settings, reset_settings
+from tradetrack.db.client import use_mongo_client
+
+_SAFE_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "ap-south-1",
+    "AWS_REGION": "ap-south-1",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_NAMESPACE": "TradeTrackTest",
+    "POWERTOOLS_SERVICE_NAME": "tradetrack-test",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+}
+_servers_used: dict[str, Server] = {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Fake credentials so that no test can reach real AWS, whatever the developer's shell holds.
+    os.environ.update(_SAFE_ENV)
+    os.environ.pop("AWS_PROFILE", None)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for server in _servers_used.values():
+        terminalreporter.write_line(f"{server.name}: {server.origin} {server.url or '(in-process stand-in)'}")
+
+
+@pytest.fixture(scope="session")
+def mongo_server() -> Iterator[Server]:
+    with provide("mongo", "MONGODB_URI", run_ferretdb) as server:
+        _servers_used["mongo"] = server
+        yield server
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[Server]:
+    with provide("redis", "REDIS_URL", run_redis) as server:
+        _servers_used["redis"] = server
+        yield server
+
+
+@pytest.fixture(scope="session")
+def mongo_client(mongo_server: Server) -> Iterator[pymongo.MongoClient[dict[str, Any]]]:
+    client: Any
+    if mongo_server.url:
+        client = pymongo.MongoClient(mongo_server.url, tz_aware=True, serverSelectionTimeoutMS=5000)
+    else:
+        client = mongomock.MongoClient(tz_aware=True)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def mongo_db(mongo_client: pymongo.MongoClient[dict[str, Any]]) -> Iterator[Database[dict[str, Any]]]:
+    """A database of its own for this test, dropped afterwards."""
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    yield mongo_client[name]
+    mongo_client.drop_database(name)
+
+
+@pytest.fixture
+def redis_client(redis_server: Server) -> Iterator[redis.Redis]:
+    """A Redis client on a flushed database (the suite's own server, or a fake)."""
+    client: redis.Redis
+    if redis_server.url:
+        client = redis.Redis.from_url(redis_server.url, decode_responses=True)
+    else:
+        client = fakeredis.FakeRedis(decode_responses=True)
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def app_env(
+    monkeypatch: pytest.MonkeyPatch,
+    mongo_server: Server,
+    redis_server: Server,
+    mongo_client: pymongo.MongoClient[dict[str, Any]],
+    mongo_db: Database[dict[str, Any]],
+    redis_client: redis.Redis,
+) -> Iterator[Settings]:
+    """The tradetrack package pointed at this test's database and Redis, as a Lambda would be."""
+    monkeypatch.setenv("MONGODB_DB", mongo_db.name)
+    for var, server in (("MONGODB_URI", mongo_server), ("REDIS_URL", redis_server)):
+        if server.url:
+            monkeypatch.setenv(var, server.url)
+    reset_settings()
+    reset_aws_clients()
+    use_mongo_client(mongo_client)
+    use_redis_client(redis_client)
+    yield get_settings()
+    use_mongo_client(None)
+    use_redis_client(None)
+    reset_aws_clients()
+    reset_settings()
