@@ -9,6 +9,7 @@ STAMP := $(VENV)/.installed
 CDK_CLI := cdk/node_modules/.bin/cdk
 LAYER_DIR := build/layers/deps
 LAYER_STAMP := $(LAYER_DIR)/.built
+BENCH_RUNTIME := build/bench-runtime/.built
 
 .PHONY: help dev test check format build synth bench servers lock clean
 
@@ -30,6 +31,11 @@ $(LAYER_STAMP): layers/deps/requirements.txt | $(STAMP)
 	rm -rf $(LAYER_DIR) && mkdir -p $(LAYER_DIR)/python
 	$(PY) -m pip install -q -r layers/deps/requirements.txt --target $(LAYER_DIR)/python \
 	  --platform manylinux2014_aarch64 --implementation cp --python-version 3.12 --only-binary=:all:
+	@touch $@
+
+$(BENCH_RUNTIME): layers/deps/requirements.txt | $(STAMP)
+	rm -rf $(@D) && mkdir -p $(@D)
+	$(PY) -m pip install -q -r layers/deps/requirements.txt boto3 --target $(@D) --only-binary=:all:
 	@touch $@
 
 servers: ## Install and build the real servers the tests use (redis-server, FerretDB)
@@ -57,7 +63,7 @@ synth: build $(CDK_CLI) ## Synthesize CloudFormation (no Docker, no AWS credenti
 	$(CDK_CLI) synth --quiet -c stage=$${STAGE:-dev}
 	$(VENV)/bin/cfn-lint cdk.out/*.template.json
 
-bench: $(STAMP) $(LAYER_STAMP) servers ## Run the benchmarks and print their figures
+bench: $(STAMP) $(LAYER_STAMP) $(BENCH_RUNTIME) servers ## Run the benchmarks and print their figures
 	$(PY) scripts/bench_cold_start.py
 	$(PY) -m pytest -m bench --benchmark-only --benchmark-columns=min,median,mean,max,ops -p no:cacheprovider
 

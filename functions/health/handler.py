@@ -21,8 +21,14 @@ app = make_rest_resolver()
     summary="Service health",
     tags=["health"],
     responses={
-        200: {"description": "All dependencies answer", "content": {"application/json": {"model": HealthReport}}},
-        503: {"description": "A dependency is down", "content": {"application/json": {"model": HealthReport}}},
+        200: {
+            "description": "All dependencies answer",
+            "content": {"application/json": {"model": HealthReport}},
+        },
+        503: {
+            "description": "A dependency is down",
+            "content": {"application/json": {"model": HealthReport}},
+        },
     },
 )
 def get_health() -> Response[HealthReport]:

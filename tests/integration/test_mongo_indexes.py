@@ -16,7 +16,12 @@ from tradetrack.db.indexes import ensure_indexes
 SPEC = {
     "executions": [
         IndexModel(
-            [("userId", ASCENDING), ("accountId", ASCENDING), ("source", ASCENDING), ("externalId", ASCENDING)],
+            [
+                ("userId", ASCENDING),
+                ("accountId", ASCENDING),
+                ("source", ASCENDING),
+                ("externalId", ASCENDING),
+            ],
             unique=True,
             name="execution_identity",
         ),
@@ -46,7 +51,9 @@ def test_the_unique_index_refuses_a_duplicate_fill(mongo_db: Database[dict[str, 
 
 
 @pytest.mark.parametrize("option", [{"expireAfterSeconds": 60}, {"partialFilterExpression": {"a": 1}}])
-def test_indexes_ferretdb_cannot_run_are_refused(mongo_db: Database[dict[str, Any]], option: dict[str, Any]) -> None:
+def test_indexes_ferretdb_cannot_run_are_refused(
+    mongo_db: Database[dict[str, Any]], option: dict[str, Any]
+) -> None:
     with pytest.raises(ValueError, match="not portable"):
         ensure_indexes(mongo_db, {"x": [IndexModel([("a", ASCENDING)], **option)]})
 

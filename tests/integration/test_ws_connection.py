@@ -30,7 +30,8 @@ def management(app_env: Settings) -> Iterator[Stubber]:
 
 
 def invoke(route: str, body: str | None = None) -> dict[str, Any]:
-    return lambda_handler(ws_event(route, CONNECTION, body=body), FakeLambdaContext())  # type: ignore[arg-type]
+    response: dict[str, Any] = lambda_handler(ws_event(route, CONNECTION, body=body), FakeLambdaContext())
+    return response
 
 
 def expect_post(stubber: Stubber, message: dict[str, Any]) -> None:
@@ -60,7 +61,9 @@ def test_a_bad_frame_gets_an_error_message_not_a_failure(management: Stubber) ->
 def test_a_gone_connection_is_forgotten(management: Stubber, redis_client: redis.Redis) -> None:
     # Given a registered connection that API Gateway no longer has
     invoke("$connect")
-    management.add_client_error("post_to_connection", service_error_code="GoneException", http_status_code=410)
+    management.add_client_error(
+        "post_to_connection", service_error_code="GoneException", http_status_code=410
+    )
     # When we try to answer it / Then it is dropped from the registry
     assert invoke("$default", '{"action": "ping"}')["statusCode"] == 200
     assert not redis_client.exists(f"ws:conn:{CONNECTION}")

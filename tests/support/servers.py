@@ -63,7 +63,9 @@ def _wait_until(ready: Callable[[], bool], proc: subprocess.Popen[bytes], what: 
             return
         time.sleep(0.05)
     proc.kill()
-    raise ServerUnavailable(f"{what} did not answer within {START_TIMEOUT_S:.0f} s: {log.read_text()[-2000:]}")
+    raise ServerUnavailable(
+        f"{what} did not answer within {START_TIMEOUT_S:.0f} s: {log.read_text()[-2000:]}"
+    )
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -125,7 +127,9 @@ def run_ferretdb(workdir: Path) -> Iterator[str]:
     url = f"mongodb://127.0.0.1:{port}/"
 
     def ready() -> bool:
-        client: pymongo.MongoClient[dict[str, object]] = pymongo.MongoClient(url, serverSelectionTimeoutMS=300)
+        client: pymongo.MongoClient[dict[str, object]] = pymongo.MongoClient(
+            url, serverSelectionTimeoutMS=300
+        )
         try:
             client.admin.command("ping")
             return True
@@ -142,7 +146,9 @@ def run_ferretdb(workdir: Path) -> Iterator[str]:
 
 
 @contextmanager
-def provide(name: str, env_var: str, start: Callable[[Path], AbstractContextManager[str]]) -> Iterator[Server]:
+def provide(
+    name: str, env_var: str, start: Callable[[Path], AbstractContextManager[str]]
+) -> Iterator[Server]:
     """The server for one dependency: external URL, else started here, else (outside CI) embedded."""
     external = os.environ.get(env_var)
     if external:

@@ -16,7 +16,9 @@ def test_defaults_describe_a_local_setup() -> None:
 
 
 def test_cors_origins_are_read_as_a_comma_separated_list() -> None:
-    settings = Settings.from_env({"CORS_ALLOW_ORIGINS": "https://app.tradetrack.in, https://beta.tradetrack.in,"})
+    settings = Settings.from_env(
+        {"CORS_ALLOW_ORIGINS": "https://app.tradetrack.in, https://beta.tradetrack.in,"}
+    )
     assert settings.cors_allow_origins == ("https://app.tradetrack.in", "https://beta.tradetrack.in")
 
 

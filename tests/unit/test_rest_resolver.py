@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 import pymongo.errors
@@ -23,7 +24,7 @@ class Order(BaseModel):
 
 
 @pytest.fixture
-def handler(monkeypatch: pytest.MonkeyPatch) -> LambdaHandler:
+def handler(monkeypatch: pytest.MonkeyPatch) -> Iterator[LambdaHandler]:
     monkeypatch.setenv("CORS_ALLOW_ORIGINS", "https://app.tradetrack.in")
     reset_settings()
     app = make_rest_resolver()
@@ -126,7 +127,9 @@ def test_dependency_errors_name_the_dependency(handler: LambdaHandler) -> None:
 
 
 def test_cors_allows_the_configured_origin_only(handler: LambdaHandler) -> None:
-    allowed = call(handler, rest_event("GET", "/v1/fail/missing", headers={"Origin": "https://app.tradetrack.in"}))
+    allowed = call(
+        handler, rest_event("GET", "/v1/fail/missing", headers={"Origin": "https://app.tradetrack.in"})
+    )
     other = call(handler, rest_event("GET", "/v1/fail/missing", headers={"Origin": "https://evil.example"}))
     assert allowed["multiValueHeaders"]["Access-Control-Allow-Origin"] == ["https://app.tradetrack.in"]
     assert "Access-Control-Allow-Origin" not in (other.get("multiValueHeaders") or {})

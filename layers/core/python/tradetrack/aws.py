@@ -13,7 +13,8 @@ def aws_client(service: str, *, endpoint_url: str = "") -> Any:
     """The client for `service` (and endpoint, for per-API clients such as API Gateway management)."""
     key = (service, endpoint_url)
     if key not in _clients:
-        import boto3  # the runtime provides it; imported here to keep cold starts of handlers without AWS calls short
+        # The runtime provides boto3; imported on first use so handlers that make no AWS call skip it.
+        import boto3
         from botocore.config import Config
 
         config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)

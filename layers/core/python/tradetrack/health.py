@@ -15,7 +15,7 @@ from tradetrack.observability import logger
 def _probe(name: str, check: Callable[[], object]) -> DependencyStatus:
     try:
         check()
-    except Exception as exc:  # noqa: BLE001 - any failure means the dependency is down
+    except Exception as exc:  # any failure means the dependency is down
         logger.warning("health check failed", extra={"dependency": name, "error": repr(exc)})
         return "down"
     return "ok"

@@ -21,7 +21,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from tradetrack import __version__
 from tradetrack.config import get_settings
 from tradetrack.errors import AppError, DependencyUnavailable
-from tradetrack.observability import MetricUnit, logger, metrics, tracer
+from tradetrack.observability import MetricUnit, get_tracer, logger, metrics, tracing_enabled
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
@@ -48,7 +48,9 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     details = []
     for err in exc.errors():
         loc = [str(part) for part in err.get("loc", ())]
-        details.append({"field": ".".join(loc), "issue": err.get("type", "invalid"), "message": err.get("msg", "")})
+        details.append(
+            {"field": ".".join(loc), "issue": err.get("type", "invalid"), "message": err.get("msg", "")}
+        )
     return details
 
 
@@ -85,7 +87,8 @@ def make_rest_resolver() -> APIGatewayRestResolver:
         dependency = "mongo" if isinstance(exc, pymongo.errors.PyMongoError) else "redis"
         logger.warning("dependency unavailable", extra={"dependency": dependency, "error": str(exc)})
         metrics.add_metric(name="DependencyUnavailable", unit=MetricUnit.Count, value=1)
-        return _app_error(DependencyUnavailable(dependency))
+        down = DependencyUnavailable(dependency)
+        return error_response(down.status, down.code, down.message, down.details)
 
     @app.not_found
     def _no_route(_: Exception) -> Response[str]:
@@ -123,8 +126,6 @@ def _too_large(limit: int) -> dict[str, Any]:
 def rest_handler(app: APIGatewayRestResolver) -> LambdaHandler:
     """The Lambda entry point for a REST function: logs, traces, metrics, size limit, then the app."""
 
-    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
-    @tracer.capture_lambda_handler(capture_response=False)
     @metrics.log_metrics(capture_cold_start_metric=True)
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         limit = get_settings().max_body_bytes
@@ -133,4 +134,11 @@ def rest_handler(app: APIGatewayRestResolver) -> LambdaHandler:
             return _too_large(limit)
         return app.resolve(event, context)
 
-    return lambda_handler
+    traced = (
+        get_tracer().capture_lambda_handler(lambda_handler, capture_response=False)
+        if tracing_enabled()
+        else lambda_handler
+    )
+    return logger.inject_lambda_context(
+        traced, correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True
+    )

@@ -39,7 +39,9 @@ def ensure_indexes(db: Database[Any], indexes: Mapping[str, Sequence[IndexModel]
                 have = [(field, int(order)) for field, order in existing[name]["key"]]
                 want = [(field, int(order)) for field, order in spec["key"].items()]
                 if have != want or bool(existing[name].get("unique")) != bool(spec.get("unique")):
-                    raise ValueError(f"index {collection}.{name} exists with another definition: {existing[name]}")
+                    raise ValueError(
+                        f"index {collection}.{name} exists with another definition: {existing[name]}"
+                    )
             else:
                 db[collection].create_indexes([model])
             names.append(name)
