@@ -82,7 +82,39 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         capability="WebSocket",
         websocket=("$connect", "$disconnect", "$default"),
     ),
+    FunctionSpec(
+        name="auth",
+        capability="Auth",
+        rest=(
+            RestRoute("POST", "/v1/auth/register", public=True),
+            RestRoute("POST", "/v1/auth/login", public=True),
+            RestRoute("POST", "/v1/auth/refresh", public=True),
+            RestRoute("POST", "/v1/auth/logout", public=True),
+            RestRoute("POST", "/v1/auth/logout-all"),
+        ),
+        memory_mb=1024,  # bcrypt at cost 12 is CPU-bound: more memory buys more CPU
+    ),
+    FunctionSpec(
+        name="users",
+        capability="Auth",
+        rest=(
+            RestRoute("GET", "/v1/me"),
+            RestRoute("PATCH", "/v1/me"),
+            RestRoute("GET", "/v1/admin/users"),
+            RestRoute("PATCH", "/v1/admin/users/{userId}"),
+            RestRoute("DELETE", "/v1/admin/users/{userId}"),
+        ),
+    ),
+    FunctionSpec(name="authorizer", capability="Auth", memory_mb=512),
+    FunctionSpec(
+        name="auth_keys",
+        capability="Auth",
+        schedules=(Schedule("rotate-auth-keys", "rate(30 days)"),),
+    ),
 )
+
+# The REQUEST authorizer in front of every route that is not public, and of WebSocket $connect.
+AUTHORIZER = "authorizer"
 
 
 def function(name: str) -> FunctionSpec:

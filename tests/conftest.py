@@ -15,6 +15,7 @@ import pytest
 import redis
 from pymongo.database import Database
 
+from tests.support.gateway import Gateway
 from tests.support.servers import Server, provide, run_ferretdb, run_redis
 from tradetrack.aws import reset_aws_clients
 from tradetrack.cache.client import use_redis_client
@@ -116,3 +117,31 @@ def app_env(
     use_redis_client(None)
     reset_aws_clients()
     reset_settings()
+
+
+@pytest.fixture
+def moto_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every boto3 call in the test goes to moto's in-memory AWS."""
+    from moto import mock_aws
+
+    from tradetrack.auth.key_store import reset_key_caches
+
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        reset_aws_clients()
+        reset_key_caches()
+        yield
+    reset_aws_clients()
+    reset_key_caches()
+
+
+@pytest.fixture
+def gateway(app_env: Settings, moto_aws: None, monkeypatch: pytest.MonkeyPatch) -> Gateway:
+    """API Gateway over the manifest's functions, with signing keys in (moto) Secrets Manager."""
+    from tradetrack.auth.key_store import rotate_signing_keys
+    from tradetrack.aws import aws_client
+
+    monkeypatch.setenv("BCRYPT_COST", "4")  # the real cost is measured by the login benchmark
+    reset_settings()
+    rotate_signing_keys(aws_client("secretsmanager"), aws_client("ssm"))
+    return Gateway()

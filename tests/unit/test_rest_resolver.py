@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from typing import Annotated, Any
 
@@ -133,3 +134,12 @@ def test_cors_allows_the_configured_origin_only(handler: LambdaHandler) -> None:
     other = call(handler, rest_event("GET", "/v1/fail/missing", headers={"Origin": "https://evil.example"}))
     assert allowed["multiValueHeaders"]["Access-Control-Allow-Origin"] == ["https://app.tradetrack.in"]
     assert "Access-Control-Allow-Origin" not in (other.get("multiValueHeaders") or {})
+
+
+def test_a_body_that_is_not_utf8_is_a_400(handler: LambdaHandler) -> None:
+    # Given bytes API Gateway had to base64-encode / When posted / Then 400, not a crash
+    event = rest_event("POST", "/v1/orders", body=base64.b64encode(b"\xff\xfe{bad").decode())
+    event["isBase64Encoded"] = True
+    response = call(handler, event)
+    assert response["statusCode"] == 400
+    assert "UTF-8" in response_json(response)["error"]["message"]

@@ -34,6 +34,11 @@ class Settings(BaseModel):
     ws_management_endpoint: str = Field("", alias="WS_MANAGEMENT_ENDPOINT")
     ws_connection_ttl_s: int = Field(7200, alias="WS_CONNECTION_TTL_S", ge=60)
 
+    # Auth: the private signing keys (Secrets Manager) and the public keys (SSM parameter).
+    auth_signing_secret: str = Field("tradetrack/local/auth-signing-keys", alias="AUTH_SIGNING_SECRET_NAME")
+    auth_public_keys_parameter: str = Field("/tradetrack/local/auth/public-keys", alias="AUTH_PUBLIC_KEYS_PARAMETER")
+    bcrypt_cost: int = Field(12, alias="BCRYPT_COST", ge=4, le=16)
+
     @field_validator("cors_allow_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:

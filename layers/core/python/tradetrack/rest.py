@@ -8,22 +8,65 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
 import pymongo.errors
 import redis.exceptions
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tradetrack import __version__
 from tradetrack.config import get_settings
-from tradetrack.errors import AppError, DependencyUnavailable
+from tradetrack.cache.client import get_redis
+from tradetrack.cache.rate_limit import API_PER_USER, take
+from tradetrack.errors import AppError, DependencyUnavailable, Forbidden, RateLimited, Unauthenticated
 from tradetrack.observability import MetricUnit, get_tracer, logger, metrics, tracing_enabled
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: str
+    role: str
+
+
+def current_principal(app: APIGatewayRestResolver) -> Principal:
+    """The caller the authorizer let in; 401 when the route was reached without one."""
+    context = (app.current_event.raw_event.get("requestContext") or {}).get("authorizer") or {}
+    user_id = context.get("userId")
+    if not user_id:
+        raise Unauthenticated("authentication required")
+    return Principal(user_id=str(user_id), role=str(context.get("role") or "user"))
+
+
+def require_admin(app: APIGatewayRestResolver) -> Principal:
+    principal = current_principal(app)
+    if principal.role != "admin":
+        raise Forbidden("this route is for administrators")
+    return principal
+
+
+def _per_user_rate_limit(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """100 requests/s per user across the API; if Redis is away the request goes on (and is counted)."""
+    context = (app.current_event.raw_event.get("requestContext") or {}).get("authorizer") or {}
+    user_id = context.get("userId")
+    if user_id:
+        try:
+            decision = take(get_redis(), API_PER_USER, str(user_id))
+        except redis.exceptions.RedisError as exc:
+            logger.warning("api rate limit unavailable", extra={"error": str(exc)})
+            metrics.add_metric(name="ApiRateLimitUnavailable", unit=MetricUnit.Count, value=1)
+        else:
+            if not decision.allowed:
+                limited = RateLimited("too many requests", retry_after_s=decision.retry_after_s)
+                return error_response(limited.status, limited.code, limited.message, headers=limited.headers)
+    return next_middleware(app)
 
 API_TITLE = "TradeTrack API"
 
@@ -68,6 +111,7 @@ def make_rest_resolver() -> APIGatewayRestResolver:
     )
     app = APIGatewayRestResolver(enable_validation=True, cors=cors)
     app.configure_openapi(title=API_TITLE, version=__version__)
+    app.use(middlewares=[_per_user_rate_limit])
 
     @app.exception_handler(RequestValidationError)
     def _invalid_request(exc: RequestValidationError) -> Response[str]:
@@ -75,6 +119,10 @@ def make_rest_resolver() -> APIGatewayRestResolver:
         malformed = any(d["issue"] == "json_invalid" for d in details)
         message = "request body is not valid JSON" if malformed else "request failed validation"
         return error_response(HTTPStatus.BAD_REQUEST, "VALIDATION_ERROR", message, details)
+
+    @app.exception_handler(UnicodeDecodeError)
+    def _not_utf8(exc: UnicodeDecodeError) -> Response[str]:
+        return error_response(HTTPStatus.BAD_REQUEST, "VALIDATION_ERROR", "request body is not valid UTF-8 text")
 
     @app.exception_handler(AppError)
     def _app_error(exc: AppError) -> Response[str]:

@@ -14,7 +14,15 @@ from pymongo.database import Database
 
 __all__ = ["ASCENDING", "DESCENDING", "INDEXES", "IndexModel", "ensure_indexes"]
 
-INDEXES: dict[str, list[IndexModel]] = {}
+INDEXES: dict[str, list[IndexModel]] = {
+    "users": [
+        IndexModel([("emailLower", ASCENDING)], unique=True, name="email_unique"),
+    ],
+    "audit_log": [
+        IndexModel([("userId", ASCENDING), ("at", DESCENDING)], name="by_user_time"),
+        IndexModel([("event", ASCENDING), ("at", DESCENDING)], name="by_event_time"),
+    ],
+}
 
 _FORBIDDEN_OPTIONS = ("expireAfterSeconds", "partialFilterExpression", "sparse", "collation")
 

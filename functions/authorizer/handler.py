@@ -1,0 +1,26 @@
+"""The Lambda authorizer (REQUEST type) for REST routes and WebSocket $connect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from tradetrack.auth.access_tokens import InvalidToken
+from tradetrack.auth.authorizer import allow_policy, authenticate
+from tradetrack.auth.key_store import public_keys
+from tradetrack.cache.client import get_redis
+from tradetrack.observability import logger, metrics
+
+UNAUTHORIZED = "Unauthorized"  # the exact message that makes API Gateway answer 401
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    try:
+        claims = authenticate(event, public_keys(), get_redis())
+    except InvalidToken as exc:
+        logger.info("access refused", extra={"reason": str(exc), "methodArn": event.get("methodArn")})
+        raise Exception(UNAUTHORIZED) from None  # noqa: TRY002 - API Gateway's contract
+    return allow_policy(event, claims)

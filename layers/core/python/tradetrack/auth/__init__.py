@@ -1,0 +1,1 @@
+"""Authentication: passwords, access tokens (JWT), refresh-token families, the authorizer's checks."""

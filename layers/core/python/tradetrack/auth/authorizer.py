@@ -1,0 +1,65 @@
+"""The Lambda authorizer's decision for REST requests and WebSocket $connect (REQUEST type)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from tradetrack.auth.access_tokens import AccessClaims, InvalidToken, verify_access_token
+from tradetrack.auth.revocation import is_revoked
+from tradetrack.observability import MetricUnit, logger, metrics
+
+MAX_TOKEN_LENGTH = 4096
+
+
+def extract_token(event: dict[str, Any]) -> str | None:
+    """Bearer token from the Authorization header; for WebSocket $connect, the `token` query value."""
+    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+    scheme, _, value = headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    context = event.get("requestContext") or {}
+    if context.get("eventType") == "CONNECT" or context.get("routeKey") == "$connect":
+        token = (event.get("queryStringParameters") or {}).get("token")
+        return str(token) if token else None
+    return None
+
+
+def authenticate(event: dict[str, Any], public_keys: dict[str, Ed25519PublicKey], cache: redis.Redis) -> AccessClaims:
+    token = extract_token(event)
+    if not token:
+        raise InvalidToken("no token")
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise InvalidToken("token too long")
+    claims = verify_access_token(token, public_keys)
+    try:
+        revoked = is_revoked(cache, claims.sub, claims.iat)
+    except redis.exceptions.RedisError as exc:
+        # The signature and expiry still hold; the revocation list is a 15-minute tightening.
+        logger.error("revocation check unavailable", extra={"error": str(exc)})
+        metrics.add_metric(name="RevocationCheckUnavailable", unit=MetricUnit.Count, value=1)
+        revoked = False
+    if revoked:
+        raise InvalidToken("token revoked")
+    return claims
+
+
+def allow_policy(event: dict[str, Any], claims: AccessClaims) -> dict[str, Any]:
+    """Allow this caller. REST results are cached per token, so the policy covers the whole stage."""
+    method_arn = str(event["methodArn"])
+    if (event.get("requestContext") or {}).get("eventType") == "CONNECT":
+        resource = method_arn
+    else:
+        api_arn, _, rest = method_arn.partition("/")
+        stage = rest.split("/", 1)[0]
+        resource = f"{api_arn}/{stage}/*"
+    return {
+        "principalId": claims.sub,
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": resource}],
+        },
+        "context": {"userId": claims.sub, "role": claims.role},
+    }

@@ -1,0 +1,78 @@
+"""Where the signing keys live: Secrets Manager (private set) and SSM (public keys).
+
+Read through Powertools Parameters with a 5-minute cache per container, so a rotation
+reaches every container within minutes and a warm container makes no call.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvider
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from pydantic import ValidationError
+
+from tradetrack.auth.keys import SigningKeySet, load_public_keys, rotate
+from tradetrack.aws import aws_client
+from tradetrack.config import get_settings
+
+MAX_AGE_S = 300
+
+
+@cache
+def _secrets() -> SecretsProvider:
+    return SecretsProvider(boto3_client=aws_client("secretsmanager"))
+
+
+@cache
+def _ssm() -> SSMProvider:
+    return SSMProvider(boto3_client=aws_client("ssm"))
+
+
+def signing_keys() -> SigningKeySet:
+    raw = _secrets().get(get_settings().auth_signing_secret, max_age=MAX_AGE_S)
+    return SigningKeySet.model_validate_json(str(raw))
+
+
+@cache
+def _parse_public(document: str) -> dict[str, Ed25519PublicKey]:
+    return load_public_keys(document)
+
+
+def public_keys() -> dict[str, Ed25519PublicKey]:
+    raw = _ssm().get(get_settings().auth_public_keys_parameter, max_age=MAX_AGE_S)
+    return _parse_public(str(raw))
+
+
+def reset_key_caches() -> None:
+    _secrets.cache_clear()
+    _ssm.cache_clear()
+    _parse_public.cache_clear()
+
+
+def rotate_signing_keys(secrets_client: Any, ssm_client: Any) -> SigningKeySet:
+    """Add a new active key; publish the public keys. Creates the secret on first run."""
+    settings = get_settings()
+    try:
+        raw = secrets_client.get_secret_value(SecretId=settings.auth_signing_secret).get("SecretString")
+        exists = True
+    except secrets_client.exceptions.ResourceNotFoundException:
+        raw, exists = None, False
+    try:
+        current = SigningKeySet.model_validate_json(raw) if raw else None
+    except ValidationError:  # a secret created by CloudFormation holds a placeholder until the first rotation
+        current = None
+    keyset = rotate(current)
+    if not exists:
+        secrets_client.create_secret(Name=settings.auth_signing_secret, SecretString=keyset.to_json())
+    else:
+        secrets_client.put_secret_value(SecretId=settings.auth_signing_secret, SecretString=keyset.to_json())
+    ssm_client.put_parameter(
+        Name=settings.auth_public_keys_parameter,
+        Value=json.dumps(keyset.public_keys()),
+        Type="String",
+        Overwrite=True,
+    )
+    return keyset

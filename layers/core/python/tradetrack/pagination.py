@@ -1,0 +1,30 @@
+"""List pages (API.md: ?limit=1..500 default 50, opaque ?cursor=, {items, nextCursor})."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from tradetrack.errors import ValidationFailed
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+def encode_cursor(position: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(position, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        position = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (binascii.Error, UnicodeError, ValueError):
+        raise ValidationFailed("cursor is not valid", details=[{"field": "cursor"}]) from None
+    if not isinstance(position, dict):
+        raise ValidationFailed("cursor is not valid", details=[{"field": "cursor"}])
+    return position
