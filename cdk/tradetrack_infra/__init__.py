@@ -1,0 +1,1 @@
+"""TradeTrack's AWS infrastructure: one construct per capability, wired by thin stacks."""

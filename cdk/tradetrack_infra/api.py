@@ -1,0 +1,142 @@
+"""The REST API (API.md): a route per manifest `RestRoute`, each a Lambda proxy integration."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aws_cdk import Duration
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct, IDependable
+
+from functions.manifest import RestRoute
+from tradetrack_infra.gateway_responses import add_gateway_responses
+from tradetrack_infra.nag import acknowledge
+from tradetrack_infra.settings import StageSettings
+
+ACCESS_LOG_FIELDS = {
+    "requestId": "$context.requestId",
+    "extendedRequestId": "$context.extendedRequestId",
+    "requestTime": "$context.requestTime",
+    "ip": "$context.identity.sourceIp",
+    "userAgent": "$context.identity.userAgent",
+    "httpMethod": "$context.httpMethod",
+    "resourcePath": "$context.resourcePath",
+    "path": "$context.path",
+    "protocol": "$context.protocol",
+    "status": "$context.status",
+    "responseLength": "$context.responseLength",
+    "responseLatency": "$context.responseLatency",
+    "integrationStatus": "$context.integration.status",
+    "integrationLatency": "$context.integration.latency",
+    "errorType": "$context.error.responseType",
+    "errorMessage": "$context.error.message",
+    "xrayTraceId": "$context.xrayTraceId",
+}
+
+AUTHORIZER_PENDING = (
+    "Every non-public route gets the Lambda authorizer (access JWT) with the Auth capability issue; "
+    "until then the handlers are the only gate."
+)
+
+
+@dataclass(frozen=True)
+class RouteTarget:
+    route: RestRoute
+    function: lambda_.IFunction
+
+
+class Api(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: StageSettings,
+        routes: Sequence[RouteTarget],
+        logging_account: IDependable | None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.access_logs = logs.LogGroup(
+            self, "AccessLogs", retention=settings.log_retention, removal_policy=settings.removal_policy
+        )
+        self.rest_api = apigateway.RestApi(
+            self,
+            "RestApi",
+            rest_api_name=f"tradetrack-{settings.stage}",
+            description=f"TradeTrack REST API ({settings.stage})",
+            endpoint_types=[apigateway.EndpointType.REGIONAL],
+            cloud_watch_role=False,  # the account role is ApiGatewayAccount's, without managed policies
+            deploy_options=apigateway.StageOptions(
+                stage_name=settings.stage,
+                throttling_rate_limit=settings.throttle_rate_limit,
+                throttling_burst_limit=settings.throttle_burst_limit,
+                logging_level=apigateway.MethodLoggingLevel.INFO,
+                data_trace_enabled=False,  # bodies carry passwords and tokens
+                metrics_enabled=True,
+                tracing_enabled=True,
+                access_log_destination=apigateway.LogGroupLogDestination(self.access_logs),
+                access_log_format=apigateway.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FIELDS)),
+            ),
+            default_cors_preflight_options=apigateway.CorsOptions(
+                allow_origins=list(settings.cors_allow_origins),
+                allow_methods=apigateway.Cors.ALL_METHODS,
+                allow_headers=apigateway.Cors.DEFAULT_HEADERS,
+                max_age=Duration.hours(1),
+            ),
+        )
+        if logging_account is not None:
+            self.rest_api.deployment_stage.node.add_dependency(logging_account)
+        self.validator = self.rest_api.add_request_validator(
+            "RequestValidator", validate_request_body=True, validate_request_parameters=True
+        )
+        allow_origin = "*" if "*" in settings.cors_allow_origins else settings.cors_allow_origins[0]
+        add_gateway_responses(self.rest_api, allow_origin)
+
+        seen: set[tuple[str, str]] = set()
+        for target in routes:
+            key = (target.route.method, target.route.path)
+            if key in seen:
+                raise ValueError(
+                    f"two functions claim the REST route {target.route.method} {target.route.path}"
+                )
+            seen.add(key)
+            self._add_route(target)
+        self._acknowledge_cors_preflight()
+        acknowledge(
+            self.rest_api.deployment_stage,
+            "AwsSolutions-APIG3",
+            "A WAFv2 web ACL is associated per environment by the edge/security work; until then the "
+            "stage throttles (rate/burst) and the handlers rate-limit per user and IP in Redis.",
+        )
+
+    @property
+    def url(self) -> str:
+        return self.rest_api.url
+
+    def _add_route(self, target: RouteTarget) -> None:
+        route = target.route
+        resource = self.rest_api.root.resource_for_path(route.path)
+        method = resource.add_method(
+            route.method,
+            apigateway.LambdaIntegration(target.function, allow_test_invoke=False),
+            request_validator=self.validator,
+            authorization_type=apigateway.AuthorizationType.NONE,
+        )
+        reason = (
+            f"{route.method} {route.path} is public by API.md (no bearer token)."
+            if route.public
+            else AUTHORIZER_PENDING
+        )
+        acknowledge(method, "AwsSolutions-APIG4", reason)
+        acknowledge(method, "AwsSolutions-COG4", f"{reason} Auth is a Lambda authorizer, not Cognito.")
+
+    def _acknowledge_cors_preflight(self) -> None:
+        reason = "CORS preflight (OPTIONS, mock integration): browsers send it without credentials."
+        for node in self.rest_api.node.find_all():
+            if isinstance(node, apigateway.Method) and node.http_method == "OPTIONS":
+                acknowledge(node, "AwsSolutions-APIG4", reason)
+                acknowledge(node, "AwsSolutions-COG4", reason)

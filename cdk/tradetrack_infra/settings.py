@@ -1,0 +1,127 @@
+"""Per-stage settings, read once from CDK context (cdk.json, overridden by `-c key=value`)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_logs as logs
+from constructs import Node
+
+from tradetrack_infra.paths import DEFAULT_DEPS_LAYER_DIR, resolve_repo_path
+
+STAGE_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,20}$")  # the same rule as tradetrack.config.Settings.stage
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# A Redis URL without credentials: secrets never go into plain Lambda environment variables.
+REDIS_URL_PATTERN = r"^rediss?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[0-9]{1,2})?$"
+SECRETSMANAGER_ARN_PATTERN = (
+    r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$"
+)
+PRODUCTION_STAGES = frozenset({"prod"})
+
+_RETENTION_BY_DAYS: dict[int, logs.RetentionDays] = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    731: logs.RetentionDays.TWO_YEARS,
+}
+
+
+class SettingsError(ValueError):
+    """The CDK context does not describe a deployable stage."""
+
+
+@dataclass(frozen=True)
+class StageSettings:
+    stage: str
+    log_level: str
+    log_retention: logs.RetentionDays
+    cors_allow_origins: tuple[str, ...]
+    throttle_rate_limit: int
+    throttle_burst_limit: int
+    deps_layer_path: Path
+    # Given: used as is. None: the stack asks for it as a CloudFormation parameter at deploy time.
+    mongodb_uri_secret_arn: str | None
+    redis_url: str | None
+    # The API Gateway CloudWatch role is one per account and region: let only one stage own it.
+    manage_api_gateway_account: bool
+
+    @property
+    def is_production(self) -> bool:
+        return self.stage in PRODUCTION_STAGES
+
+    @property
+    def removal_policy(self) -> RemovalPolicy:
+        return RemovalPolicy.RETAIN if self.is_production else RemovalPolicy.DESTROY
+
+    @classmethod
+    def from_context(cls, node: Node) -> StageSettings:
+        def get(key: str, default: Any = None) -> Any:
+            value = node.try_get_context(key)
+            return default if value is None or value == "" else value
+
+        stage = str(get("stage", "dev"))
+        if not STAGE_PATTERN.match(stage):
+            raise SettingsError(f"context stage={stage!r} must match {STAGE_PATTERN.pattern}")
+
+        log_level = str(get("logLevel", "INFO")).upper()
+        if log_level not in LOG_LEVELS:
+            raise SettingsError(f"context logLevel={log_level!r} must be one of {', '.join(LOG_LEVELS)}")
+
+        retention_days = _as_int("logRetentionDays", get("logRetentionDays", 365 if stage == "prod" else 30))
+        if retention_days not in _RETENTION_BY_DAYS:
+            allowed = ", ".join(str(days) for days in _RETENTION_BY_DAYS)
+            raise SettingsError(f"context logRetentionDays={retention_days} must be one of {allowed}")
+
+        redis_url = get("redisUrl")
+        if redis_url is not None and not re.match(REDIS_URL_PATTERN, str(redis_url)):
+            raise SettingsError("context redisUrl must be redis[s]://host[:port][/db] without credentials")
+        secret_arn = get("mongoUriSecretArn")
+        if secret_arn is not None and not re.match(SECRETSMANAGER_ARN_PATTERN, str(secret_arn)):
+            raise SettingsError("context mongoUriSecretArn must be a complete Secrets Manager secret ARN")
+
+        return cls(
+            stage=stage,
+            log_level=log_level,
+            log_retention=_RETENTION_BY_DAYS[retention_days],
+            cors_allow_origins=_as_origins(get("corsAllowOrigins", ["*"])),
+            throttle_rate_limit=_as_int("apiThrottleRateLimit", get("apiThrottleRateLimit", 100)),
+            throttle_burst_limit=_as_int("apiThrottleBurstLimit", get("apiThrottleBurstLimit", 200)),
+            deps_layer_path=resolve_repo_path(str(get("depsLayerPath", DEFAULT_DEPS_LAYER_DIR))),
+            mongodb_uri_secret_arn=None if secret_arn is None else str(secret_arn),
+            redis_url=None if redis_url is None else str(redis_url),
+            manage_api_gateway_account=_as_bool(get("manageApiGatewayAccount", True)),
+        )
+
+
+def _as_int(key: str, value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"context {key}={value!r} must be an integer") from None
+
+
+def _as_bool(value: Any) -> bool:
+    return value if isinstance(value, bool) else str(value).lower() in {"1", "true", "yes"}
+
+
+def _as_origins(value: Any) -> tuple[str, ...]:
+    # From cdk.json a list; from `-c corsAllowOrigins=...` a JSON list or a comma-separated string.
+    if isinstance(value, str):
+        text = value.strip()
+        value = json.loads(text) if text.startswith("[") else text.split(",")
+    origins = tuple(str(origin).strip() for origin in value if str(origin).strip())
+    if not origins:
+        raise SettingsError("context corsAllowOrigins must name at least one origin (or '*')")
+    return origins

@@ -1,0 +1,80 @@
+"""The stage's stack: wires the capability constructs from functions/manifest.py, nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from constructs import Construct
+
+from functions.manifest import FUNCTIONS, FunctionSpec
+from tradetrack_infra.api import Api, RouteTarget
+from tradetrack_infra.api_gateway_account import ApiGatewayAccount
+from tradetrack_infra.functions import ManifestFunctions
+from tradetrack_infra.layers import SharedLayers
+from tradetrack_infra.manifest_function import FunctionDeps
+from tradetrack_infra.observability import Observability
+from tradetrack_infra.queues import Queues
+from tradetrack_infra.runtime_config import RuntimeConfig
+from tradetrack_infra.schedules import Schedules
+from tradetrack_infra.settings import StageSettings
+from tradetrack_infra.websocket import WebSocket, WebSocketTarget
+
+
+class TradeTrackStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: StageSettings,
+        functions: Sequence[FunctionSpec] = FUNCTIONS,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.settings = settings
+        layers = SharedLayers(self, "Layers", deps_layer_path=settings.deps_layer_path)
+        runtime_config = RuntimeConfig(self, "RuntimeConfig", settings=settings)
+        self.functions = ManifestFunctions(
+            self,
+            "Functions",
+            specs=functions,
+            deps=FunctionDeps(settings=settings, layers=layers, runtime_config=runtime_config),
+        )
+        by_name = self.functions.by_name
+        self.observability = Observability(self, "Observability", stage=settings.stage)
+        account = (
+            ApiGatewayAccount(self, "ApiGatewayAccount") if settings.manage_api_gateway_account else None
+        )
+        logging_account = account.dependable if account else None
+
+        rest_routes = [
+            RouteTarget(route, by_name[spec.name].function) for spec in functions for route in spec.rest
+        ]
+        self.api: Api | None = None
+        if rest_routes:
+            self.api = Api(
+                self, "Api", settings=settings, routes=rest_routes, logging_account=logging_account
+            )
+            self.observability.watch_rest_api(self.api.rest_api)
+            CfnOutput(self, "RestApiUrl", value=self.api.url, description="REST API base URL (append v1/...)")
+
+        ws_routes = [
+            WebSocketTarget(key, by_name[spec.name].function) for spec in functions for key in spec.websocket
+        ]
+        self.websocket: WebSocket | None = None
+        if ws_routes:
+            self.websocket = WebSocket(
+                self, "WebSocket", settings=settings, routes=ws_routes, logging_account=logging_account
+            )
+            CfnOutput(self, "WebSocketUrl", value=self.websocket.stage.url, description="wss:// URL")
+
+        self.schedules = Schedules(
+            self, "Schedules", specs=functions, functions=by_name, stage=settings.stage
+        )
+        self.queues = Queues(self, "Queues", specs=functions, functions=by_name, stage=settings.stage)
+        for consumed in self.queues.by_name.values():
+            self.observability.watch_alarm(consumed.dead_letter_alarm)
+        for name, built in by_name.items():
+            self.observability.watch_function(name, built.function)

@@ -1,0 +1,108 @@
+"""Synthesizes the CDK app in-process, once per session and variant (a synth takes seconds)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# The jsii runtime (started by the first aws_cdk import) warns about the Node version on stderr.
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+
+from aws_cdk import App
+from aws_cdk.assertions import Template
+
+from functions.manifest import FUNCTIONS, FunctionSpec, QueueSource, Schedule
+from tradetrack_infra.app_builder import build_app
+from tradetrack_infra.paths import REPO_ROOT
+from tradetrack_infra.stack import TradeTrackStack
+
+# Not in the manifest yet: a function fed by a queue and a schedule, to exercise that wiring.
+PROBE = FunctionSpec(
+    name="trigger_probe",
+    capability="BrokerSync",
+    asset="all",
+    timeout_s=30,
+    schedules=(Schedule("probe-every-5-minutes", "rate(5 minutes)"),),
+    queues=(QueueSource("probe-jobs", batch_size=5, max_receive_count=4, visibility_timeout_s=180),),
+)
+PROBE_CONTEXT = {
+    "stage": "probe",
+    "redisUrl": "rediss://cache.example.internal:6379/0",
+    "mongoUriSecretArn": "arn:aws:secretsmanager:ap-south-1:123456789012:secret:tradetrack/mongo-AbCdEf",
+}
+
+
+def cdk_json_context() -> dict[str, Any]:
+    """The context `cdk synth` uses (stage defaults and feature flags), so tests synth the same app."""
+    context: dict[str, Any] = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
+    return context
+
+
+def fake_deps_layer(root: Path) -> Path:
+    """Stands in for build/layers/deps, which only `make build` creates."""
+    (root / "python").mkdir(parents=True, exist_ok=True)
+    (root / "python" / "README.txt").write_text("test stand-in for the dependencies layer\n")
+    return root
+
+
+@dataclass(frozen=True)
+class Synthesized:
+    stack: TradeTrackStack
+    template: Template
+    assembly_dir: Path
+    functions: Sequence[FunctionSpec]
+
+    @property
+    def template_path(self) -> Path:
+        return self.assembly_dir / self.stack.template_file
+
+    @property
+    def report(self) -> dict[str, Any]:
+        path = self.assembly_dir / "validation-report.json"
+        return json.loads(path.read_text()) if path.exists() else {"pluginReports": []}
+
+    def resources(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        found = self.template.find_resources(resource_type)
+        return {logical_id: dict(resource) for logical_id, resource in found.items()}
+
+    def function_id(self, name: str) -> str:
+        """Logical id of the Lambda function built from the manifest entry `name`."""
+        for logical_id, resource in self.resources("AWS::Lambda::Function").items():
+            variables = resource["Properties"].get("Environment", {}).get("Variables", {})
+            if variables.get("POWERTOOLS_SERVICE_NAME") == name:
+                return logical_id
+        raise AssertionError(f"no Lambda function for manifest entry {name!r}")
+
+
+def synthesize(
+    outdir: Path,
+    deps_dir: Path,
+    *,
+    functions: Sequence[FunctionSpec] = FUNCTIONS,
+    context: Mapping[str, Any] | None = None,
+) -> Synthesized:
+    app = App(context={**cdk_json_context(), **(context or {})}, outdir=str(outdir))
+    stack = build_app(app, functions=functions, deps_layer_path=fake_deps_layer(deps_dir), environ={})
+    assembly = app.synth()  # runs cdk-nag; an unacknowledged error raises here
+    return Synthesized(stack, Template.from_stack(stack), Path(assembly.directory), functions)
+
+
+@pytest.fixture(scope="session")
+def dev_app(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The app `cdk synth -c stage=dev` builds, from the real manifest."""
+    root = tmp_path_factory.mktemp("dev")
+    return synthesize(root / "cdk.out", root / "deps", context={"stage": "dev"})
+
+
+@pytest.fixture(scope="session")
+def probe_app(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The manifest plus PROBE, with Mongo and Redis given as context instead of parameters."""
+    root = tmp_path_factory.mktemp("probe")
+    return synthesize(root / "cdk.out", root / "deps", functions=(*FUNCTIONS, PROBE), context=PROBE_CONTEXT)
