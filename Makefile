@@ -65,7 +65,8 @@ synth: build $(CDK_CLI) ## Synthesize CloudFormation (no Docker, no AWS credenti
 
 bench: $(STAMP) $(LAYER_STAMP) $(BENCH_RUNTIME) servers ## Run the benchmarks and print their figures
 	$(PY) scripts/bench_cold_start.py
-	$(PY) -m pytest -m bench --benchmark-only --benchmark-columns=min,median,mean,max,ops -p no:cacheprovider
+	$(PY) -m pytest tests/bench -m bench --benchmark-only --benchmark-columns=min,median,mean,max,ops \
+	  --benchmark-sort=name -p no:cacheprovider
 
 lock: ## Re-pin requirements/dev.lock and the layer's requirements from pyproject.toml
 	$(PYTHON) -m pip install -q --target build/uv uv

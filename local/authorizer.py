@@ -66,7 +66,9 @@ def _allows(policy: Any, arn: str) -> bool:
     return allowed
 
 
-def decide(event: dict[str, Any], result: Any = None, error: BaseException | None = None) -> Denial | dict[str, Any]:
+def decide(
+    event: dict[str, Any], result: Any = None, error: BaseException | None = None
+) -> Denial | dict[str, Any]:
     """The route's event with requestContext.authorizer filled in, or the gateway's refusal."""
     if error is not None:
         if str(error) == "Unauthorized":

@@ -27,7 +27,11 @@ def _json(status: int, body: dict[str, Any] | None = None) -> Response[Any]:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
 
 
-@app.post("/v1/auth/register", tags=["auth"], responses={201: {"description": "Created", "content": {"application/json": {"model": UserOut}}}})
+@app.post(
+    "/v1/auth/register",
+    tags=["auth"],
+    responses={201: {"description": "Created", "content": {"application/json": {"model": UserOut}}}},
+)
 def post_register(request: Annotated[RegisterRequest, Body()]) -> Response[Any]:
     user = service.register(get_database(), request, bcrypt_cost=get_settings().bcrypt_cost)
     return _json(201, user.model_dump(by_alias=True))
@@ -36,13 +40,20 @@ def post_register(request: Annotated[RegisterRequest, Body()]) -> Response[Any]:
 @app.post("/v1/auth/login", tags=["auth"])
 def post_login(request: Annotated[LoginRequest, Body()]) -> TokenPair:
     return service.login(
-        get_database(), get_redis(), request, _caller(), keyset=signing_keys(), bcrypt_cost=get_settings().bcrypt_cost
+        get_database(),
+        get_redis(),
+        request,
+        _caller(),
+        keyset=signing_keys(),
+        bcrypt_cost=get_settings().bcrypt_cost,
     )
 
 
 @app.post("/v1/auth/refresh", tags=["auth"])
 def post_refresh(request: Annotated[RefreshRequest, Body()]) -> TokenPair:
-    return service.refresh(get_database(), get_redis(), request.refresh_token, _caller(), keyset=signing_keys())
+    return service.refresh(
+        get_database(), get_redis(), request.refresh_token, _caller(), keyset=signing_keys()
+    )
 
 
 @app.post("/v1/auth/logout", tags=["auth"], responses={204: {"description": "Logged out"}})

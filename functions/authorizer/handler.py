@@ -22,5 +22,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         claims = authenticate(event, public_keys(), get_redis())
     except InvalidToken as exc:
         logger.info("access refused", extra={"reason": str(exc), "methodArn": event.get("methodArn")})
-        raise Exception(UNAUTHORIZED) from None  # noqa: TRY002 - API Gateway's contract
+        raise Exception(UNAUTHORIZED) from None
     return allow_policy(event, claims)

@@ -24,7 +24,9 @@ def users_named(db: Db, email: str) -> int:
 
 def test_register_creates_a_user_without_exposing_the_password(gateway: Gateway, mongo_db: Db) -> None:
     reply = gateway.request(
-        "POST", "/v1/auth/register", json_body={"email": "Asha@Example.in", "password": PASSWORD, "name": "Asha"}
+        "POST",
+        "/v1/auth/register",
+        json_body={"email": "Asha@Example.in", "password": PASSWORD, "name": "Asha"},
     )
     assert reply.status == 201
     assert reply.body["email"] == "Asha@Example.in"
@@ -37,7 +39,9 @@ def test_register_creates_a_user_without_exposing_the_password(gateway: Gateway,
 def test_the_same_email_in_other_case_is_a_409(gateway: Gateway, mongo_db: Db) -> None:
     register(gateway, "dup@example.in")
     reply = gateway.request(
-        "POST", "/v1/auth/register", json_body={"email": "DUP@example.in", "password": PASSWORD, "name": "Again"}
+        "POST",
+        "/v1/auth/register",
+        json_body={"email": "DUP@example.in", "password": PASSWORD, "name": "Again"},
     )
     assert reply.status == 409 and reply.error_code() == "CONFLICT"
     assert users_named(mongo_db, "dup@example.in") == 1
@@ -54,7 +58,10 @@ def test_the_same_email_in_other_case_is_a_409(gateway: Gateway, mongo_db: Db) -
         ({"email": "a@example.in", "password": 1234567890123, "name": "A"}, "wrong type"),
         ({"email": "a@example.in", "password": PASSWORD}, "missing name"),
         ({"email": "a@example.in", "password": PASSWORD, "name": "   "}, "blank name"),
-        ({"email": "a@example.in", "password": PASSWORD, "name": "A", "phone": "98450 12345"}, "phone not E.164"),
+        (
+            {"email": "a@example.in", "password": PASSWORD, "name": "A", "phone": "98450 12345"},
+            "phone not E.164",
+        ),
         ({"email": "a\u0000b@example.in", "password": PASSWORD, "name": "A"}, "NUL in email"),
         ({"email": "a@example.in", "password": PASSWORD + "\u0000", "name": "A"}, "NUL in password"),
     ],
@@ -77,7 +84,9 @@ def test_malformed_bodies_are_400(gateway: Gateway, mongo_db: Db, raw: str) -> N
 
 def test_a_ten_megabyte_body_is_413_and_stores_nothing(gateway: Gateway, mongo_db: Db) -> None:
     reply = gateway.request(
-        "POST", "/v1/auth/register", json_body={"email": "a@example.in", "password": PASSWORD, "name": "x" * 10_000_000}
+        "POST",
+        "/v1/auth/register",
+        json_body={"email": "a@example.in", "password": PASSWORD, "name": "x" * 10_000_000},
     )
     assert reply.status == 413 and reply.error_code() == "PAYLOAD_TOO_LARGE"
     assert mongo_db["users"].count_documents({}) == 0
@@ -114,7 +123,9 @@ def test_unknown_email_and_wrong_password_get_the_same_401(gateway: Gateway, mon
 
 def test_a_sixth_attempt_in_a_minute_on_one_account_is_429(gateway: Gateway) -> None:
     user = register(gateway)
-    statuses = [login(gateway, user["email"], "wrong password!!", source_ip=f"10.0.0.{i}").status for i in range(5)]
+    statuses = [
+        login(gateway, user["email"], "wrong password!!", source_ip=f"10.0.0.{i}").status for i in range(5)
+    ]
     sixth = login(gateway, user["email"], source_ip="10.0.0.99")
     assert statuses == [401] * 5
     assert sixth.status == 429 and int(sixth.headers["Retry-After"]) >= 1
@@ -149,7 +160,9 @@ def test_refresh_rotates_and_the_old_token_is_spent(gateway: Gateway) -> None:
     assert gateway.request("GET", "/v1/me", token=first.body["accessToken"]).status == 200
 
 
-def test_reusing_a_spent_refresh_token_revokes_the_family_and_is_audited(gateway: Gateway, mongo_db: Db) -> None:
+def test_reusing_a_spent_refresh_token_revokes_the_family_and_is_audited(
+    gateway: Gateway, mongo_db: Db
+) -> None:
     # Given a rotated family
     account = new_account(gateway)
     successor = refresh(gateway, account.refresh_token).body["refreshToken"]
@@ -170,7 +183,10 @@ def test_unknown_refresh_tokens_are_refused(gateway: Gateway, token: str) -> Non
 def test_logout_ends_that_session_only(gateway: Gateway) -> None:
     account = new_account(gateway)
     other = login(gateway, account.email).body["refreshToken"]
-    assert gateway.request("POST", "/v1/auth/logout", json_body={"refreshToken": account.refresh_token}).status == 204
+    assert (
+        gateway.request("POST", "/v1/auth/logout", json_body={"refreshToken": account.refresh_token}).status
+        == 204
+    )
     assert refresh(gateway, account.refresh_token).status == 401
     assert refresh(gateway, other).status == 200
 

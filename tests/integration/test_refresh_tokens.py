@@ -43,7 +43,9 @@ def test_two_concurrent_uses_of_one_token_cannot_both_succeed(redis_client: redi
     # Given one live token / When 8 threads present it at once
     token = rt.start_family(redis_client, "usr_a")
     with ThreadPoolExecutor(max_workers=8) as pool:
-        outcomes = sorted(r.outcome for r in pool.map(lambda _: rt.rotate_token(redis_client, token), range(8)))
+        outcomes = sorted(
+            r.outcome for r in pool.map(lambda _: rt.rotate_token(redis_client, token), range(8))
+        )
     # Then exactly one rotation succeeded, and the replays killed the family
     assert outcomes.count("ok") == 1
     assert set(outcomes) - {"ok"} <= {"reused", "missing"}

@@ -49,7 +49,9 @@ def test_patch_me_changes_only_what_is_sent_and_keeps_money_exact(gateway: Gatew
     assert reply.status == 200
     assert reply.body["capital"] == "250000.1" and reply.body["name"] == "Test Trader"
     assert reply.body["notificationPrefs"]["sms"] is True
-    assert mongo_db["users"].find_one({"_id": account.user_id})["capital"] == 2_500_001_000
+    stored = mongo_db["users"].find_one({"_id": account.user_id})
+    assert stored is not None
+    assert stored["capital"] == 2_500_001_000
 
 
 @pytest.mark.parametrize(
@@ -106,10 +108,15 @@ def test_a_deleted_users_token_stops_working(gateway: Gateway, mongo_db: Db) -> 
     victim = new_account(gateway)
     admin = make_admin(mongo_db, new_account(gateway), gateway)
     # When the admin deletes the user
-    assert gateway.request("DELETE", f"/v1/admin/users/{victim.user_id}", token=admin.access_token).status == 204
+    assert (
+        gateway.request("DELETE", f"/v1/admin/users/{victim.user_id}", token=admin.access_token).status == 204
+    )
     # Then the access token and the refresh token are refused, and the email can register again
     assert gateway.request("GET", "/v1/me", token=victim.access_token).status == 401
-    assert gateway.request("POST", "/v1/auth/refresh", json_body={"refreshToken": victim.refresh_token}).status == 401
+    assert (
+        gateway.request("POST", "/v1/auth/refresh", json_body={"refreshToken": victim.refresh_token}).status
+        == 401
+    )
     assert login(gateway, victim.email).status == 401
     assert mongo_db["audit_log"].find_one({"event": "user_deleted", "userId": victim.user_id})
 
@@ -126,7 +133,9 @@ def test_admin_routes_are_403_for_users(gateway: Gateway) -> None:
     other = new_account(gateway)
     assert gateway.request("GET", "/v1/admin/users", token=user.access_token).status == 403
     for method, body in (("PATCH", {"role": "admin"}), ("DELETE", None)):
-        reply = gateway.request(method, f"/v1/admin/users/{other.user_id}", token=user.access_token, json_body=body)
+        reply = gateway.request(
+            method, f"/v1/admin/users/{other.user_id}", token=user.access_token, json_body=body
+        )
         assert reply.status == 403 and reply.error_code() == "FORBIDDEN"
 
 
@@ -182,7 +191,9 @@ def test_one_user_can_never_read_or_change_another_through_any_route(gateway: Ga
         gateway.request("GET", "/v1/me", token=bob.access_token),
         gateway.request("PATCH", "/v1/me", token=bob.access_token, json_body={"name": "Bob B"}),
         gateway.request("GET", "/v1/admin/users", token=bob.access_token),
-        gateway.request("PATCH", f"/v1/admin/users/{alice.user_id}", token=bob.access_token, json_body={"role": "user"}),
+        gateway.request(
+            "PATCH", f"/v1/admin/users/{alice.user_id}", token=bob.access_token, json_body={"role": "user"}
+        ),
         gateway.request("DELETE", f"/v1/admin/users/{alice.user_id}", token=bob.access_token),
         gateway.request("POST", "/v1/auth/logout-all", token=bob.access_token),
     ]

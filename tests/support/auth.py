@@ -23,15 +23,19 @@ class Account:
 
 def register(gateway: Gateway, email: str | None = None, *, name: str = "Test Trader") -> dict[str, Any]:
     email = email or f"trader-{uuid.uuid4().hex[:8]}@example.in"
-    reply = gateway.request("POST", "/v1/auth/register", json_body={"email": email, "password": PASSWORD, "name": name})
+    reply = gateway.request(
+        "POST", "/v1/auth/register", json_body={"email": email, "password": PASSWORD, "name": name}
+    )
     assert reply.status == 201, reply.text
     return dict(reply.body)
 
 
 def login(gateway: Gateway, email: str, password: str = PASSWORD, *, source_ip: str | None = None) -> Reply:
     """Log in from `source_ip`, by default a fresh address (logins are limited per IP)."""
-    ip = source_ip or f"198.18.{random.randint(0, 255)}.{random.randint(1, 254)}"  # noqa: S311
-    return gateway.request("POST", "/v1/auth/login", json_body={"email": email, "password": password}, source_ip=ip)
+    ip = source_ip or f"198.18.{random.randint(0, 255)}.{random.randint(1, 254)}"
+    return gateway.request(
+        "POST", "/v1/auth/login", json_body={"email": email, "password": password}, source_ip=ip
+    )
 
 
 def new_account(gateway: Gateway, email: str | None = None) -> Account:
@@ -68,8 +72,13 @@ def assert_isolated(
     before = owner_view()
     for route in routes:
         reply = gateway.request(
-            route.method, route.path.replace("{id}", object_id), json_body=route.json_body, token=intruder.access_token
+            route.method,
+            route.path.replace("{id}", object_id),
+            json_body=route.json_body,
+            token=intruder.access_token,
         )
-        assert reply.status == 404, f"{route.method} {route.path}: intruder got {reply.status} {reply.text[:200]}"
+        assert reply.status == 404, (
+            f"{route.method} {route.path}: intruder got {reply.status} {reply.text[:200]}"
+        )
         assert reply.error_code() == "NOT_FOUND"
     assert owner_view() == before, "the owner's object changed through another user's request"

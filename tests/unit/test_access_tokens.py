@@ -8,9 +8,15 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
-from tradetrack.auth.access_tokens import AUDIENCE, ISSUER, InvalidToken, issue_access_token, verify_access_token
+from tradetrack.auth.access_tokens import (
+    AUDIENCE,
+    ISSUER,
+    InvalidToken,
+    issue_access_token,
+    verify_access_token,
+)
 from tradetrack.auth.keys import SigningKeySet, load_public_keys, rotate
 
 
@@ -20,7 +26,7 @@ def keyset() -> SigningKeySet:
 
 
 @pytest.fixture(scope="module")
-def public(keyset: SigningKeySet) -> dict[str, Ed25519PublicKey]:
+def public(keyset: SigningKeySet) -> dict[str, RSAPublicKey]:
     return load_public_keys(json.dumps(keyset.public_keys()))
 
 
@@ -28,7 +34,7 @@ def b64(data: dict[str, object]) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
 
 
-def test_a_fresh_token_carries_user_and_role(keyset: SigningKeySet, public: dict[str, Ed25519PublicKey]) -> None:
+def test_a_fresh_token_carries_user_and_role(keyset: SigningKeySet, public: dict[str, RSAPublicKey]) -> None:
     claims = verify_access_token(issue_access_token("usr_1", "admin", keyset.active), public)
     assert (claims.sub, claims.role) == ("usr_1", "admin")
     assert claims.exp - int(claims.iat) == 900
@@ -53,16 +59,25 @@ def attacks(keyset: SigningKeySet) -> dict[str, str]:
     return {
         "alg none": f"{b64({'alg': 'none', 'typ': 'JWT', 'kid': key.kid})}.{payload}.",
         "tampered payload": f"{header}.{b64({**claims, 'role': 'admin'})}.{signature}",
-        "wrong kid": jwt.encode(claims, stranger.private_key(), algorithm="EdDSA", headers={"kid": "nope"}),
-        "right kid, other key": jwt.encode(claims, stranger.private_key(), algorithm="EdDSA", headers={"kid": key.kid}),
+        "wrong kid": jwt.encode(claims, stranger.private_key(), algorithm="RS256", headers={"kid": "nope"}),
+        "right kid, other key": jwt.encode(
+            claims, stranger.private_key(), algorithm="RS256", headers={"kid": key.kid}
+        ),
         "public key as HMAC secret": _hs256_with(public_pem, claims, key.kid),
         "expired": issue_access_token("usr_1", "user", key, now=now - timedelta(minutes=16)),
         "not yet valid": issue_access_token("usr_1", "user", key, now=now + timedelta(minutes=5)),
-        "wrong audience": jwt.encode({**claims, "aud": "other"}, key.private_key(), algorithm="EdDSA", headers={"kid": key.kid}),
-        "no expiry": jwt.encode(
-            {k: v for k, v in claims.items() if k != "exp"}, key.private_key(), algorithm="EdDSA", headers={"kid": key.kid}
+        "wrong audience": jwt.encode(
+            {**claims, "aud": "other"}, key.private_key(), algorithm="RS256", headers={"kid": key.kid}
         ),
-        "bad role": jwt.encode({**claims, "role": "root"}, key.private_key(), algorithm="EdDSA", headers={"kid": key.kid}),
+        "no expiry": jwt.encode(
+            {k: v for k, v in claims.items() if k != "exp"},
+            key.private_key(),
+            algorithm="RS256",
+            headers={"kid": key.kid},
+        ),
+        "bad role": jwt.encode(
+            {**claims, "role": "root"}, key.private_key(), algorithm="RS256", headers={"kid": key.kid}
+        ),
         "garbage": "not.a.token",
         "empty": "",
     }
@@ -96,7 +111,7 @@ def _hs256_with(secret: str, claims: dict[str, object], kid: str) -> str:
     ],
 )
 def test_forged_or_stale_tokens_are_refused(
-    keyset: SigningKeySet, public: dict[str, Ed25519PublicKey], attack: str
+    keyset: SigningKeySet, public: dict[str, RSAPublicKey], attack: str
 ) -> None:
     # Given a token altered in one way / When verified / Then it is refused
     with pytest.raises(InvalidToken):

@@ -23,6 +23,8 @@ class Settings(BaseModel):
     aws_region: str = Field("ap-south-1", alias="AWS_REGION")
 
     mongodb_uri: str = Field("mongodb://127.0.0.1:27017", alias="MONGODB_URI")
+    # In AWS the URI (with its credentials) stays in Secrets Manager; this ARN names it.
+    mongodb_uri_secret_arn: str = Field("", alias="MONGODB_URI_SECRET_ARN")
     mongodb_db: str = Field("tradetrack", alias="MONGODB_DB", pattern=r"^[A-Za-z0-9_-]{1,63}$")
     redis_url: str = Field("redis://127.0.0.1:6379/0", alias="REDIS_URL")
     # How long a call to Mongo or Redis may wait for a server before it counts as down.
@@ -36,7 +38,9 @@ class Settings(BaseModel):
 
     # Auth: the private signing keys (Secrets Manager) and the public keys (SSM parameter).
     auth_signing_secret: str = Field("tradetrack/local/auth-signing-keys", alias="AUTH_SIGNING_SECRET_NAME")
-    auth_public_keys_parameter: str = Field("/tradetrack/local/auth/public-keys", alias="AUTH_PUBLIC_KEYS_PARAMETER")
+    auth_public_keys_parameter: str = Field(
+        "/tradetrack/local/auth/public-keys", alias="AUTH_PUBLIC_KEYS_PARAMETER"
+    )
     bcrypt_cost: int = Field(12, alias="BCRYPT_COST", ge=4, le=16)
 
     @field_validator("cors_allow_origins", mode="before")

@@ -19,5 +19,4 @@ def from_scaled(value: int) -> Decimal:
 
 def money_str(value: int) -> str:
     """Scaled integer → canonical decimal string ("420.65", "1000", "-0.5")."""
-    text = format(from_scaled(value).normalize(), "f")
-    return text
+    return format(from_scaled(value).normalize(), "f")

@@ -21,9 +21,9 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tradetrack import __version__
-from tradetrack.config import get_settings
 from tradetrack.cache.client import get_redis
 from tradetrack.cache.rate_limit import API_PER_USER, take
+from tradetrack.config import get_settings
 from tradetrack.errors import AppError, DependencyUnavailable, Forbidden, RateLimited, Unauthenticated
 from tradetrack.observability import MetricUnit, get_tracer, logger, metrics, tracing_enabled
 
@@ -67,6 +67,7 @@ def _per_user_rate_limit(app: APIGatewayRestResolver, next_middleware: NextMiddl
                 limited = RateLimited("too many requests", retry_after_s=decision.retry_after_s)
                 return error_response(limited.status, limited.code, limited.message, headers=limited.headers)
     return next_middleware(app)
+
 
 API_TITLE = "TradeTrack API"
 
@@ -122,7 +123,9 @@ def make_rest_resolver() -> APIGatewayRestResolver:
 
     @app.exception_handler(UnicodeDecodeError)
     def _not_utf8(exc: UnicodeDecodeError) -> Response[str]:
-        return error_response(HTTPStatus.BAD_REQUEST, "VALIDATION_ERROR", "request body is not valid UTF-8 text")
+        return error_response(
+            HTTPStatus.BAD_REQUEST, "VALIDATION_ERROR", "request body is not valid UTF-8 text"
+        )
 
     @app.exception_handler(AppError)
     def _app_error(exc: AppError) -> Response[str]:

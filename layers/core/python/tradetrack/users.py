@@ -53,7 +53,9 @@ def admin_list_users(db: Database[Document], *, limit: int, cursor: str | None) 
     return UserPage(items=[users.to_user_out(d) for d in docs], next_cursor=next_cursor)
 
 
-def change_role(db: Database[Document], cache: redis.Redis, admin_id: str, user_id: str, role: Role) -> UserOut:
+def change_role(
+    db: Database[Document], cache: redis.Redis, admin_id: str, user_id: str, role: Role
+) -> UserOut:
     before = users.get_user(db, user_id)
     if before is None:
         raise NotFound("no such user")
@@ -64,7 +66,12 @@ def change_role(db: Database[Document], cache: redis.Redis, admin_id: str, user_
         raise NotFound("no such user")
     if before.get("role") != role:
         revoke_access_before_now(cache, user_id)  # tokens carry the role: old ones must go
-        record_audit(db, "role_changed", user_id=user_id, details={"by": admin_id, "from": before.get("role"), "to": role})
+        record_audit(
+            db,
+            "role_changed",
+            user_id=user_id,
+            details={"by": admin_id, "from": before.get("role"), "to": role},
+        )
     return users.to_user_out(doc)
 
 

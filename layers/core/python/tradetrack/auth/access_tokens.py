@@ -1,20 +1,22 @@
-"""Access tokens: JWT signed with EdDSA (Ed25519), 15 minutes, `kid` in the header."""
+"""Access tokens: JWT signed with RS256, 15 minutes, `kid` in the header."""
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import jwt
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from pydantic import BaseModel
 
 from tradetrack.auth.keys import SigningKey
 
 ISSUER = "tradetrack"
 AUDIENCE = "tradetrack-api"
-ALGORITHM = "EdDSA"
+ALGORITHM = "RS256"
 LIFETIME = timedelta(minutes=15)
 LEEWAY_S = 5
 
@@ -48,12 +50,21 @@ def issue_access_token(user_id: str, role: Role, key: SigningKey, *, now: dateti
     return jwt.encode(claims, key.private_key(), algorithm=ALGORITHM, headers={"kid": key.kid})
 
 
-def verify_access_token(token: str, public_keys: dict[str, Ed25519PublicKey]) -> AccessClaims:
-    """The token's claims if it is a valid, current access token signed by one of our keys."""
+def _header(token: str) -> dict[str, Any]:
+    """The JOSE header, read cheaply to pick the key (PyJWT then verifies the whole token)."""
     try:
-        header = jwt.get_unverified_header(token)
-    except jwt.PyJWTError as exc:
-        raise InvalidToken(f"malformed token: {exc}") from None
+        segment = token.split(".", 1)[0]
+        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidToken(f"malformed token header: {exc}") from None
+    if not isinstance(header, dict):
+        raise InvalidToken("malformed token header")
+    return header
+
+
+def verify_access_token(token: str, public_keys: dict[str, RSAPublicKey]) -> AccessClaims:
+    """The token's claims if it is a valid, current access token signed by one of our keys."""
+    header = _header(token)
     if header.get("alg") != ALGORITHM:
         raise InvalidToken(f"algorithm {header.get('alg')!r} is not accepted")
     key = public_keys.get(str(header.get("kid")))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import redis
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from tradetrack.auth.access_tokens import AccessClaims, InvalidToken, verify_access_token
 from tradetrack.auth.revocation import is_revoked
@@ -27,7 +27,9 @@ def extract_token(event: dict[str, Any]) -> str | None:
     return None
 
 
-def authenticate(event: dict[str, Any], public_keys: dict[str, Ed25519PublicKey], cache: redis.Redis) -> AccessClaims:
+def authenticate(
+    event: dict[str, Any], public_keys: dict[str, RSAPublicKey], cache: redis.Redis
+) -> AccessClaims:
     token = extract_token(event)
     if not token:
         raise InvalidToken("no token")

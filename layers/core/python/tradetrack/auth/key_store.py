@@ -11,7 +11,7 @@ from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvider
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from pydantic import ValidationError
 
 from tradetrack.auth.keys import SigningKeySet, load_public_keys, rotate
@@ -37,11 +37,11 @@ def signing_keys() -> SigningKeySet:
 
 
 @cache
-def _parse_public(document: str) -> dict[str, Ed25519PublicKey]:
+def _parse_public(document: str) -> dict[str, RSAPublicKey]:
     return load_public_keys(document)
 
 
-def public_keys() -> dict[str, Ed25519PublicKey]:
+def public_keys() -> dict[str, RSAPublicKey]:
     raw = _ssm().get(get_settings().auth_public_keys_parameter, max_age=MAX_AGE_S)
     return _parse_public(str(raw))
 

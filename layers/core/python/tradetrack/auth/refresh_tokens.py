@@ -18,7 +18,7 @@ import redis
 
 TTL_S = 7 * 24 * 3600
 
-_TOKEN = "auth:rt:{}"
+_TOKEN = "auth:rt:{}"  # noqa: S105 - a key pattern, not a secret
 _FAMILY = "auth:rtf:{}"
 _USER_FAMILIES = "auth:rtu:{}"
 
@@ -82,7 +82,12 @@ def start_family(cache: redis.Redis, user_id: str) -> str:
     pipe = cache.pipeline()
     pipe.hset(
         _TOKEN.format(digest),
-        mapping={"userId": user_id, "familyId": family_id, "state": "active", "issuedAt": str(int(time.time()))},
+        mapping={
+            "userId": user_id,
+            "familyId": family_id,
+            "state": "active",
+            "issuedAt": str(int(time.time())),
+        },
     )
     pipe.expire(_TOKEN.format(digest), TTL_S)
     pipe.sadd(_FAMILY.format(family_id), digest)
@@ -127,7 +132,12 @@ def token_owner(cache: redis.Redis, token: str) -> tuple[str, str] | None:
 
 def revoke_family(cache: redis.Redis, user_id: str, family_id: str) -> None:
     cache.eval(
-        _REVOKE_FAMILY, 2, _FAMILY.format(family_id), _USER_FAMILIES.format(user_id), _TOKEN.format(""), family_id
+        _REVOKE_FAMILY,
+        2,
+        _FAMILY.format(family_id),
+        _USER_FAMILIES.format(user_id),
+        _TOKEN.format(""),
+        family_id,
     )
 
 

@@ -46,10 +46,15 @@ def register(db: Database[Document], request: RegisterRequest, *, bcrypt_cost: i
 def _check_login_limits(cache: redis.Redis, email: str, caller: Caller) -> None:
     """5 attempts a minute per account and per IP. Without Redis, logins go on unlimited."""
     try:
-        for limit, subject in ((LOGIN_PER_ACCOUNT, email.strip().lower()), (LOGIN_PER_IP, caller.ip or "unknown")):
+        for limit, subject in (
+            (LOGIN_PER_ACCOUNT, email.strip().lower()),
+            (LOGIN_PER_IP, caller.ip or "unknown"),
+        ):
             decision = take(cache, limit, subject)
             if not decision.allowed:
-                raise RateLimited("too many login attempts; try again later", retry_after_s=decision.retry_after_s)
+                raise RateLimited(
+                    "too many login attempts; try again later", retry_after_s=decision.retry_after_s
+                )
     except redis.exceptions.RedisError as exc:
         logger.error("login rate limit unavailable", extra={"error": str(exc)})
         metrics.add_metric(name="LoginRateLimitUnavailable", unit=MetricUnit.Count, value=1)
@@ -86,10 +91,14 @@ def login(
         record_audit(db, "login_failed", user_id=None, ip=caller.ip, details={"reason": "unknown_email"})
         raise Unauthenticated(BAD_CREDENTIALS)
     if not verify_password(request.password, user["passwordHash"]):
-        record_audit(db, "login_failed", user_id=user["_id"], ip=caller.ip, details={"reason": "bad_password"})
+        record_audit(
+            db, "login_failed", user_id=user["_id"], ip=caller.ip, details={"reason": "bad_password"}
+        )
         raise Unauthenticated(BAD_CREDENTIALS)
     pair = _issue_pair(user, keyset, _open_session(cache, user["_id"]))
-    record_audit(db, "login_succeeded", user_id=user["_id"], ip=caller.ip, details={"userAgent": caller.user_agent})
+    record_audit(
+        db, "login_succeeded", user_id=user["_id"], ip=caller.ip, details={"userAgent": caller.user_agent}
+    )
     return pair
 
 

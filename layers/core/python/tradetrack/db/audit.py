@@ -33,5 +33,7 @@ def record_audit(
     logger.info("audit", extra={"auditEvent": event, "userId": user_id})
 
 
-def audit_events(db: Database[dict[str, Any]], *, user_id: str | None, limit: int = 100) -> list[dict[str, Any]]:
+def audit_events(
+    db: Database[dict[str, Any]], *, user_id: str | None, limit: int = 100
+) -> list[dict[str, Any]]:
     return list(db[AUDIT_LOG].find({"userId": user_id}).sort("at", -1).limit(limit))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
 from pymongo import MongoClient
 from pymongo.database import Database
 
-from tradetrack.config import get_settings
+from tradetrack.config import ConfigError, get_settings
 from tradetrack.db.indexes import ensure_indexes
 from tradetrack.observability import logger
 
@@ -33,12 +34,33 @@ def create_mongo_client(uri: str, *, timeout_ms: int) -> MongoClient[Document]:
     )
 
 
+def mongo_uri_from_secret(secret: str) -> str:
+    """The secret holds the URI itself, or JSON with a "uri" key."""
+    text = secret.strip()
+    if text.startswith("{"):
+        text = str(json.loads(text).get("uri", ""))
+    if not text.startswith(("mongodb://", "mongodb+srv://")):
+        raise ConfigError("the MongoDB URI secret does not hold a mongodb:// or mongodb+srv:// URI")
+    return text
+
+
+def _mongo_uri() -> str:
+    settings = get_settings()
+    if not settings.mongodb_uri_secret_arn:
+        return settings.mongodb_uri
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+    from tradetrack.aws import aws_client
+
+    secret = SecretsProvider(boto3_client=aws_client("secretsmanager")).get(settings.mongodb_uri_secret_arn)
+    return mongo_uri_from_secret(str(secret))
+
+
 def get_mongo_client() -> MongoClient[Document]:
     global _client  # noqa: PLW0603 - one client per container is the point
     with _lock:
         if _client is None:
-            settings = get_settings()
-            _client = create_mongo_client(settings.mongodb_uri, timeout_ms=settings.dependency_timeout_ms)
+            _client = create_mongo_client(_mongo_uri(), timeout_ms=get_settings().dependency_timeout_ms)
         return _client
 
 

@@ -23,7 +23,13 @@ def new_user_id() -> str:
 
 
 def create_user(
-    db: Database[Document], *, email: str, password_hash: str, name: str, phone: str | None, role: Role = "user"
+    db: Database[Document],
+    *,
+    email: str,
+    password_hash: str,
+    name: str,
+    phone: str | None,
+    role: Role = "user",
 ) -> Document:
     now = datetime.now(UTC)
     doc: Document = {
@@ -68,7 +74,14 @@ def delete_user(db: Database[Document], user_id: str) -> bool:
     now = datetime.now(UTC)
     result = db[USERS].update_one(
         {"_id": user_id, "deletedAt": None},
-        {"$set": {"deletedAt": now, "emailLower": f"deleted:{user_id}", "passwordHash": "", "updatedAt": now}},
+        {
+            "$set": {
+                "deletedAt": now,
+                "emailLower": f"deleted:{user_id}",
+                "passwordHash": "",
+                "updatedAt": now,
+            }
+        },
     )
     return result.modified_count == 1
 

@@ -76,13 +76,15 @@ class LoginRequest(BaseModel):
 
 class RefreshRequest(BaseModel):
     model_config = _STRICT
-    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=256)] = Field(alias="refreshToken")
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=256)] = Field(
+        alias="refreshToken"
+    )
 
 
 class TokenPair(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
     access_token: str = Field(alias="accessToken")
-    # None only while the refresh-token store (Redis) is unavailable: log in again when the access token expires.
+    # None only while the refresh-token store (Redis) is away: log in again when the access token expires.
     refresh_token: str | None = Field(alias="refreshToken")
     token_type: Literal["Bearer"] = Field("Bearer", alias="tokenType")
     expires_in: int = Field(900, alias="expiresIn")
@@ -97,7 +99,9 @@ class UserOut(BaseModel):
     role: Role = "user"
     timezone: str = "Asia/Kolkata"
     capital: str | None = None  # INR as a decimal string
-    notification_prefs: NotificationPrefs = Field(default_factory=NotificationPrefs, alias="notificationPrefs")
+    notification_prefs: NotificationPrefs = Field(
+        default_factory=NotificationPrefs, alias="notificationPrefs"
+    )
 
 
 class PatchMeRequest(BaseModel):

@@ -1,0 +1,65 @@
+"""Auth benchmarks (`make bench`): authorizer throughput and login latency at the real bcrypt cost."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import redis
+
+from tests.support.auth import PASSWORD, login, register
+from tests.support.gateway import Gateway
+from tradetrack.auth.access_tokens import issue_access_token, verify_access_token
+from tradetrack.auth.authorizer import allow_policy, authenticate
+from tradetrack.auth.keys import load_public_keys, rotate
+from tradetrack.cache.rate_limit import Limit
+from tradetrack.config import Settings, reset_settings
+
+pytestmark = pytest.mark.bench
+
+
+def test_authorizer_decisions_per_second(benchmark: Any, redis_client: redis.Redis) -> None:
+    # One authorizer decision: parse + RS256 verify + revocation lookup in Redis + policy.
+    keyset = rotate(None)
+    keys = load_public_keys(json.dumps(keyset.public_keys()))
+    event = {
+        "type": "REQUEST",
+        "methodArn": "arn:aws:execute-api:ap-south-1:123456789012:api/prod/GET/v1/me",
+        "headers": {"Authorization": f"Bearer {issue_access_token('usr_bench', 'user', keyset.active)}"},
+        "requestContext": {},
+    }
+
+    def decide() -> dict[str, Any]:
+        return allow_policy(event, authenticate(event, keys, redis_client))
+
+    policy = benchmark.pedantic(decide, rounds=2000, warmup_rounds=50)
+    assert policy["principalId"] == "usr_bench"
+    benchmark.extra_info["goal"] = ">= 5000 decisions/s per core"
+
+
+def test_token_verifications_per_second(benchmark: Any) -> None:
+    # Signature and claims only: what a core does per token without the Redis revocation lookup.
+    keyset = rotate(None)
+    keys = load_public_keys(json.dumps(keyset.public_keys()))
+    token = issue_access_token("usr_bench", "user", keyset.active)
+    claims = benchmark.pedantic(lambda: verify_access_token(token, keys), rounds=3000, warmup_rounds=50)
+    assert claims.sub == "usr_bench"
+
+
+def test_login_at_bcrypt_cost_12(
+    benchmark: Any, gateway: Gateway, app_env: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BCRYPT_COST", "12")
+    reset_settings()
+    # Repeated logins of one account would hit the 5/min limit: keep the check (and its cost), lift the cap.
+    roomy = Limit("bench-login", capacity=1_000_000, per_seconds=1)
+    monkeypatch.setattr("tradetrack.auth.service.LOGIN_PER_ACCOUNT", roomy)
+    monkeypatch.setattr("tradetrack.auth.service.LOGIN_PER_IP", roomy)
+    user = register(gateway, "bench@example.in")
+
+    def one_login() -> int:
+        return login(gateway, user["email"], PASSWORD).status
+
+    assert benchmark.pedantic(one_login, rounds=15, warmup_rounds=1) == 200
+    benchmark.extra_info["bcrypt_cost"] = 12
