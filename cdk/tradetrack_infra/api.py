@@ -37,10 +37,10 @@ ACCESS_LOG_FIELDS = {
     "xrayTraceId": "$context.xrayTraceId",
 }
 
-AUTHORIZER_PENDING = (
-    "Every non-public route gets the Lambda authorizer (access JWT) with the Auth capability issue; "
-    "until then the handlers are the only gate."
+NOT_COGNITO = (
+    "Auth is a Lambda REQUEST authorizer verifying asymmetrically signed access JWTs (kid), not Cognito."
 )
+AUTHORIZER_CACHE_TTL = Duration.minutes(5)
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,11 @@ class Api(Construct):
         settings: StageSettings,
         routes: Sequence[RouteTarget],
         logging_account: IDependable | None,
+        authorizer: lambda_.IFunction | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        if authorizer is None and any(not target.route.public for target in routes):
+            raise ValueError("non-public REST routes need the authorizer function (functions/manifest.py)")
         self.access_logs = logs.LogGroup(
             self, "AccessLogs", retention=settings.log_retention, removal_policy=settings.removal_policy
         )
@@ -95,6 +98,19 @@ class Api(Construct):
         )
         allow_origin = "*" if "*" in settings.cors_allow_origins else settings.cors_allow_origins[0]
         add_gateway_responses(self.rest_api, allow_origin)
+        # Built only when a route uses it: CDK refuses an authorizer attached to no method.
+        self.authorizer = (
+            None
+            if authorizer is None or all(target.route.public for target in routes)
+            else apigateway.RequestAuthorizer(
+                self,
+                "Authorizer",
+                authorizer_name=f"tradetrack-{settings.stage}-access-token",
+                handler=authorizer,
+                identity_sources=[apigateway.IdentitySource.header("Authorization")],
+                results_cache_ttl=AUTHORIZER_CACHE_TTL,
+            )
+        )
 
         seen: set[tuple[str, str]] = set()
         for target in routes:
@@ -124,15 +140,17 @@ class Api(Construct):
             route.method,
             apigateway.LambdaIntegration(target.function, allow_test_invoke=False),
             request_validator=self.validator,
-            authorization_type=apigateway.AuthorizationType.NONE,
+            authorization_type=(
+                apigateway.AuthorizationType.NONE if route.public else apigateway.AuthorizationType.CUSTOM
+            ),
+            authorizer=None if route.public else self.authorizer,
         )
-        reason = (
-            f"{route.method} {route.path} is public by API.md (no bearer token)."
-            if route.public
-            else AUTHORIZER_PENDING
-        )
-        acknowledge(method, "AwsSolutions-APIG4", reason)
-        acknowledge(method, "AwsSolutions-COG4", f"{reason} Auth is a Lambda authorizer, not Cognito.")
+        if route.public:
+            reason = f"{route.method} {route.path} is public by API.md (no bearer token)."
+            acknowledge(method, "AwsSolutions-APIG4", reason)
+            acknowledge(method, "AwsSolutions-COG4", reason)
+        else:
+            acknowledge(method, "AwsSolutions-COG4", NOT_COGNITO)
 
     def _acknowledge_cors_preflight(self) -> None:
         reason = "CORS preflight (OPTIONS, mock integration): browsers send it without credentials."

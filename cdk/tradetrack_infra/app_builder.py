@@ -17,12 +17,10 @@ from tradetrack_infra.stack import TradeTrackStack
 DEFAULT_REGION = "ap-south-1"
 
 
-def environment(environ: Mapping[str, str] = os.environ) -> Environment:
-    """Account and region from the CDK CLI's defaults when it has them; never looked up at synth."""
-    return Environment(
-        account=environ.get("CDK_DEFAULT_ACCOUNT") or None,
-        region=environ.get("CDK_DEFAULT_REGION") or DEFAULT_REGION,
-    )
+def environment(region: str | None, environ: Mapping[str, str] = os.environ) -> Environment:
+    """The region from context `region` (default Mumbai, where the users and NSE are), never the
+    CLI's profile default; the account from the CLI when it has one. Nothing is looked up at synth."""
+    return Environment(account=environ.get("CDK_DEFAULT_ACCOUNT") or None, region=region or DEFAULT_REGION)
 
 
 def build_app(
@@ -40,7 +38,7 @@ def build_app(
         f"TradeTrack-{settings.stage}",
         settings=settings,
         functions=functions,
-        env=environment(environ),
+        env=environment(app.node.try_get_context("region"), environ),
         description=f"TradeTrack serverless trade journal backend ({settings.stage})",
         termination_protection=settings.is_production,
     )

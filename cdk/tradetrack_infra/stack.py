@@ -8,9 +8,10 @@ from typing import Any
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
-from functions.manifest import FUNCTIONS, FunctionSpec
+from functions.manifest import AUTHORIZER, FUNCTIONS, FunctionSpec
 from tradetrack_infra.api import Api, RouteTarget
 from tradetrack_infra.api_gateway_account import ApiGatewayAccount
+from tradetrack_infra.auth import Auth
 from tradetrack_infra.functions import ManifestFunctions
 from tradetrack_infra.layers import SharedLayers
 from tradetrack_infra.manifest_function import FunctionDeps
@@ -43,6 +44,10 @@ class TradeTrackStack(Stack):
             deps=FunctionDeps(settings=settings, layers=layers, runtime_config=runtime_config),
         )
         by_name = self.functions.by_name
+        self.auth = (
+            Auth(self, "Auth", settings=settings, functions=by_name) if AUTHORIZER in by_name else None
+        )
+        authorizer = self.auth.authorizer if self.auth else None
         self.observability = Observability(self, "Observability", stage=settings.stage)
         account = (
             ApiGatewayAccount(self, "ApiGatewayAccount") if settings.manage_api_gateway_account else None
@@ -55,7 +60,12 @@ class TradeTrackStack(Stack):
         self.api: Api | None = None
         if rest_routes:
             self.api = Api(
-                self, "Api", settings=settings, routes=rest_routes, logging_account=logging_account
+                self,
+                "Api",
+                settings=settings,
+                routes=rest_routes,
+                logging_account=logging_account,
+                authorizer=authorizer,
             )
             self.observability.watch_rest_api(self.api.rest_api)
             CfnOutput(self, "RestApiUrl", value=self.api.url, description="REST API base URL (append v1/...)")
@@ -66,7 +76,12 @@ class TradeTrackStack(Stack):
         self.websocket: WebSocket | None = None
         if ws_routes:
             self.websocket = WebSocket(
-                self, "WebSocket", settings=settings, routes=ws_routes, logging_account=logging_account
+                self,
+                "WebSocket",
+                settings=settings,
+                routes=ws_routes,
+                logging_account=logging_account,
+                authorizer=authorizer,
             )
             CfnOutput(self, "WebSocketUrl", value=self.websocket.stage.url, description="wss:// URL")
 

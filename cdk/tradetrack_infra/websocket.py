@@ -10,6 +10,7 @@ import jsii
 from aws_cdk import Stack
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -33,10 +34,8 @@ ACCESS_LOG_FIELDS = {
     "errorMessage": "$context.error.message",
 }
 
-AUTHORIZER_PENDING = (
-    "$connect gets the Lambda authorizer (access JWT in ?token=) with the Auth capability issue; "
-    "API Gateway authorizes WebSocket connections only on $connect."
-)
+CONNECT = "$connect"
+CONNECT_IDENTITY_SOURCE = "route.request.querystring.token"  # browsers cannot set headers on a WebSocket
 AFTER_CONNECT = (
     "API Gateway authorizes WebSocket connections only on $connect; later frames on the "
     "connection ({route}) cannot carry an authorizer."
@@ -77,8 +76,22 @@ class WebSocket(Construct):
         settings: StageSettings,
         routes: Sequence[WebSocketTarget],
         logging_account: IDependable | None,
+        authorizer: lambda_.IFunction | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        connects = any(target.route_key == CONNECT for target in routes)
+        if connects and authorizer is None:
+            raise ValueError("the WebSocket $connect route needs the authorizer function")
+        self.authorizer = (
+            None
+            if authorizer is None
+            else authorizers.WebSocketLambdaAuthorizer(
+                "ConnectAuthorizer",
+                authorizer,
+                authorizer_name=f"tradetrack-ws-{settings.stage}-access-token",
+                identity_source=[CONNECT_IDENTITY_SOURCE],
+            )
+        )
         self.api = apigwv2.WebSocketApi(
             self,
             "Api",
@@ -118,13 +131,10 @@ class WebSocket(Construct):
                 integration=integrations.WebSocketLambdaIntegration(
                     f"{_route_id(target.route_key)}Integration", target.function
                 ),
+                authorizer=self.authorizer if target.route_key == CONNECT else None,
             )
-            reason = (
-                AUTHORIZER_PENDING
-                if target.route_key == "$connect"
-                else AFTER_CONNECT.format(route=target.route_key)
-            )
-            acknowledge(route, "AwsSolutions-APIG4", reason)
+            if target.route_key != CONNECT:
+                acknowledge(route, "AwsSolutions-APIG4", AFTER_CONNECT.format(route=target.route_key))
             if target.function.node.path not in granted:
                 granted.add(target.function.node.path)
                 self.grant_manage_connections(target.function)

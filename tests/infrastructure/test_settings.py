@@ -69,11 +69,12 @@ def test_bad_context_is_refused_at_synth(context: dict[str, Any], message: str) 
         settings(**context)
 
 
-def test_environment_uses_cli_defaults_else_mumbai() -> None:
-    # Given no CDK_DEFAULT_* variables, Then the region is ap-south-1 and the account left open
-    bare = environment({})
+def test_the_region_is_mumbai_unless_context_names_another() -> None:
+    # Given no context region, even when the CLI's profile defaults to another region
+    bare = environment(None, {"CDK_DEFAULT_REGION": "us-east-1"})
+    # Then the stack goes to ap-south-1 and the account is left open
     assert (bare.account, bare.region) == (None, "ap-south-1")
 
-    # Given the CLI's defaults, Then they are used (no lookup happens at synth)
-    given = environment({"CDK_DEFAULT_ACCOUNT": "123456789012", "CDK_DEFAULT_REGION": "eu-west-1"})
+    # Given a context region and the CLI's account, Then both are used (no lookup at synth)
+    given = environment("eu-west-1", {"CDK_DEFAULT_ACCOUNT": "123456789012"})
     assert (given.account, given.region) == ("123456789012", "eu-west-1")
