@@ -1,0 +1,1 @@
+"""TradeTrack local stack: API Gateway REST/WebSocket, SQS and EventBridge emulation over functions/."""

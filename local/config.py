@@ -1,0 +1,67 @@
+"""Settings of the local stack, from environment variables (`python -m local --help` lists them)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+HELP_EPILOG = """\
+environment variables of the local stack:
+  HOST                      address every server binds (default 127.0.0.1)
+  PORT                      REST API port (default 3000; 0 picks a free port)
+  WS_PORT                   WebSocket API + management API port (default 3001; 0 picks a free port)
+  MOTO_PORT                 moto server port for SQS/SNS/SES/S3/Secrets/KMS (default 0: a free port)
+  MONGODB_URI               a real MongoDB-wire server; unset: embedded in-process mongomock
+  REDIS_URL                 a real Redis server; unset: embedded in-process fakeredis
+  LOCAL_SCHEDULES           "on" (default) or "off": fire the manifest's EventBridge schedules
+  LOCAL_SCHEDULE_SPEEDUP    divide rate() periods by this factor (default 1; e.g. 60 turns
+                            "rate(5 minutes)" into every 5 s); cron() schedules keep wall-clock time
+  LOCAL_SQS_POLL_INTERVAL   seconds between polls of an empty queue (default 0.5)
+  LOG_LEVEL                 level of the stack's own logs (default INFO)
+
+passed through to the handlers (tradetrack.config):
+  MONGODB_DB (tradetrack), APP_VERSION, MAX_BODY_BYTES (1048576), CORS_ALLOW_ORIGINS (*),
+  DEPENDENCY_TIMEOUT_MS (2000), WS_CONNECTION_TTL_S (7200), POWERTOOLS_LOG_LEVEL,
+  POWERTOOLS_METRICS_DISABLED (the stack sets it to true unless given)
+
+set by the stack for the handlers (any value you give is replaced):
+  STAGE=local, AWS_REGION=AWS_DEFAULT_REGION=ap-south-1, fake AWS_ACCESS_KEY_ID/SECRET,
+  AWS_ENDPOINT_URL (moto), WS_MANAGEMENT_ENDPOINT (http://HOST:WS_PORT)
+"""
+
+
+@dataclass(frozen=True)
+class LocalConfig:
+    host: str = "127.0.0.1"
+    port: int = 3000
+    ws_port: int = 3001
+    moto_port: int = 0
+    mongodb_uri: str = ""  # empty: embedded
+    redis_url: str = ""  # empty: embedded
+    schedules_enabled: bool = True
+    schedule_speedup: float = 1.0
+    sqs_poll_interval_s: float = 0.5
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> LocalConfig:
+        env = os.environ if environ is None else environ
+        try:
+            config = cls(
+                host=env.get("HOST", "127.0.0.1"),
+                port=int(env.get("PORT", "3000")),
+                ws_port=int(env.get("WS_PORT", "3001")),
+                moto_port=int(env.get("MOTO_PORT", "0")),
+                mongodb_uri=env.get("MONGODB_URI", ""),
+                redis_url=env.get("REDIS_URL", ""),
+                schedules_enabled=env.get("LOCAL_SCHEDULES", "on").lower() not in ("off", "0", "false", "no"),
+                schedule_speedup=float(env.get("LOCAL_SCHEDULE_SPEEDUP", "1")),
+                sqs_poll_interval_s=float(env.get("LOCAL_SQS_POLL_INTERVAL", "0.5")),
+                log_level=env.get("LOG_LEVEL", "INFO").upper(),
+            )
+        except ValueError as exc:
+            raise SystemExit(f"invalid local stack configuration: {exc}") from exc
+        if config.schedule_speedup <= 0 or config.sqs_poll_interval_s <= 0:
+            raise SystemExit("LOCAL_SCHEDULE_SPEEDUP and LOCAL_SQS_POLL_INTERVAL must be positive")
+        return config

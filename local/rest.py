@@ -1,0 +1,156 @@
+"""The REST API: HTTP requests → API Gateway proxy events → the manifest's functions → HTTP."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from aiohttp import web
+from multidict import CIMultiDict
+
+from local.authorizer import Denial
+from local.events.rest import rest_event
+from local.gate import Gate
+from local.lambda_runtime import FunctionRuntime
+from local.routing import RestRouter
+
+log = logging.getLogger("local.rest")
+
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's request payload quota
+_DRAIN_LIMIT = 8 * MAX_PAYLOAD_BYTES  # past this the connection is dropped instead of drained
+_CORS_HEADERS = "Authorization,Content-Type,Idempotency-Key,X-Amz-Date,X-Api-Key"
+
+
+def error_response(status: int, code: str, message: str, **extra: Any) -> web.Response:
+    body = {"error": {"code": code, "message": message, "details": []}}
+    return web.json_response(body, status=status, headers={"Access-Control-Allow-Origin": "*", **extra})
+
+
+def proxy_response(result: Any) -> web.Response:
+    """The HTTP response API Gateway makes of a proxy integration's result (502 when malformed)."""
+    if not isinstance(result, Mapping) or not isinstance(result.get("statusCode"), int):
+        raise ValueError(f"malformed Lambda proxy response: {str(result)[:200]}")
+    headers: CIMultiDict[str] = CIMultiDict()
+    multi = result.get("multiValueHeaders") or {}
+    for name, value in (result.get("headers") or {}).items():
+        if name not in multi:
+            headers.add(name, str(value))
+    for name, values in multi.items():
+        for value in values:
+            headers.add(name, str(value))
+    raw = result.get("body") or ""
+    body = base64.b64decode(raw) if result.get("isBase64Encoded") else str(raw).encode("utf-8")
+    headers.popall("Content-Length", None)
+    headers.popall("Transfer-Encoding", None)
+    return web.Response(status=result["statusCode"], body=body, headers=headers)
+
+
+class RestServer:
+    def __init__(self, runtime: FunctionRuntime, *, cors_origins: tuple[str, ...] = ("*",)) -> None:
+        self.runtime = runtime
+        self.router = RestRouter(runtime.functions)
+        self.gate = Gate(runtime)
+        self.cors_origins = cors_origins
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=MAX_PAYLOAD_BYTES)
+        app.router.add_route("*", "/{tail:.*}", self.handle)
+        return app
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        started = time.perf_counter()
+        function = "-"
+        try:
+            response, function = await self._dispatch(request)
+        except Exception:
+            log.exception("local stack failure", extra={"path": request.path})
+            response = error_response(502, "INTERNAL_ERROR", "Internal server error")
+        elapsed = (time.perf_counter() - started) * 1000
+        log.info(
+            "%s %s %s %.1fms",
+            request.method,
+            request.path_qs,
+            response.status,
+            elapsed,
+            extra={"function": function},
+        )
+        return response
+
+    async def _dispatch(self, request: web.Request) -> tuple[web.StreamResponse, str]:
+        path = request.raw_path.split("?", 1)[0]
+        if request.method == "OPTIONS":
+            return self._preflight(request, path), "-"
+        body = await _read_body(request)
+        if body is None:
+            return error_response(
+                413,
+                "PAYLOAD_TOO_LARGE",
+                f"request body exceeds {MAX_PAYLOAD_BYTES} bytes",
+                Connection="close",
+            ), "-"
+        match = self.router.match(request.method, path)
+        if match is None:
+            return error_response(404, "NOT_FOUND", f"no route for {request.method} {request.path}"), "-"
+        request_id = str(uuid.uuid4())
+        event = rest_event(
+            method=request.method,
+            path=request.path,
+            resource=match.route.path,
+            path_parameters=match.path_parameters,
+            headers=list(request.headers.items()),
+            query=list(request.query.items()),
+            body=body,
+            source_ip=request.remote or "127.0.0.1",
+            request_id=request_id,
+            epoch_ms=int(time.time() * 1000),
+            domain_name=request.host,
+        )
+        if not match.route.public:
+            decision = await self.gate.authorize(event)
+            if isinstance(decision, Denial):
+                return error_response(decision.status, decision.code, decision.message), match.spec.name
+            event = decision
+        try:
+            result = await self.runtime.invoke(match.spec, event, request_id)
+            return proxy_response(result), match.spec.name
+        except Exception:
+            log.exception("function failed", extra={"function": match.spec.name, "requestId": request_id})
+            return error_response(502, "INTERNAL_ERROR", "Internal server error"), match.spec.name
+
+    def _preflight(self, request: web.Request, path: str) -> web.Response:
+        methods = self.router.methods(path)
+        if not methods:
+            return error_response(404, "NOT_FOUND", f"no route for OPTIONS {request.path}")
+        origin = "*"
+        if "*" not in self.cors_origins:
+            requested = request.headers.get("Origin", "")
+            origin = requested if requested in self.cors_origins else self.cors_origins[0]
+        headers = {
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Allow-Methods": ",".join([*methods, "OPTIONS"]),
+            "Access-Control-Allow-Headers": _CORS_HEADERS,
+            "Access-Control-Max-Age": "600",
+        }
+        if origin != "*":
+            headers["Access-Control-Allow-Credentials"] = "true"
+            headers["Vary"] = "Origin"
+        return web.Response(status=204, headers=headers)
+
+
+async def _read_body(request: web.Request) -> bytes | None:
+    """The body, or None when it is over API Gateway's limit (drained so the client reads our 413)."""
+    if not request.body_exists:
+        return b""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_chunked(256 * 1024):
+        size += len(chunk)
+        if size > _DRAIN_LIMIT:
+            break
+        if size <= MAX_PAYLOAD_BYTES:
+            chunks.append(chunk)
+    return b"".join(chunks) if size <= MAX_PAYLOAD_BYTES else None

@@ -1,0 +1,59 @@
+"""`python -m local`: start the stack, print the banner, run until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import warnings
+
+from local.config import LocalConfig
+from local.logs import configure_logging
+from local.stack import LocalStack
+
+log = logging.getLogger("local.server")
+
+
+def banner(stack: LocalStack) -> str:
+    mongo = "embedded (mongomock, in-process)" if stack.mongo_embedded else "external (MONGODB_URI)"
+    redis = "embedded (fakeredis, in-process)" if stack.redis_embedded else "external (REDIS_URL)"
+    queues = ", ".join(stack.queues) or "none"
+    rules = ", ".join(f"{s.rule} {s.expression}" for s, _, _ in stack.scheduler.rules) or "none"
+    if stack.scheduler.rules and not stack.schedules_enabled:
+        rules += " (off)"
+    lines = [
+        "TradeTrack local stack is running",
+        f"  REST API        {stack.rest_url}/v1/health",
+        f"  OpenAPI         {stack.rest_url}/v1/openapi.json",
+        f"  Swagger UI      {stack.rest_url}/v1/docs",
+        f"  WebSocket API   {stack.ws_url}/",
+        f"  Management API  {stack.management_endpoint}/@connections/{{connectionId}}",
+        f"  moto (AWS)      {stack.moto.endpoint}",
+        f"  MongoDB         {mongo}",
+        f"  Redis           {redis}",
+        f"  SQS queues      {queues}",
+        f"  Schedules       {rules}",
+        "Press Ctrl-C to stop.",
+    ]
+    return "\n".join(lines)
+
+
+async def serve(config: LocalConfig) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    stack = LocalStack.from_config(config)
+    async with stack:
+        print(banner(stack), flush=True)
+        await stop.wait()
+        log.info("shutting down")
+    log.info("stopped")
+
+
+def main(config: LocalConfig) -> int:
+    configure_logging(config.log_level)
+    # Powertools warns on every invocation without application metrics; noise on a dev console.
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    asyncio.run(serve(config))
+    return 0

@@ -1,0 +1,181 @@
+"""The whole local stack in one object: `async with LocalStack(port=0, ws_port=0) as stack: ...`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import redis
+from aiohttp import web
+
+from functions.manifest import FUNCTIONS, FunctionSpec
+from local.aws import FAKE_CREDENTIALS, UNSET, MotoServer, QueueBinding, create_queues, sqs_client
+from local.config import LocalConfig
+from local.embedded import embedded_mongo, embedded_redis, mongo_for, redis_for
+from local.env import EnvPatch
+from local.gate import Gate, bootstrap_signing_keys
+from local.lambda_runtime import FunctionRuntime, LambdaHandler
+from local.queues import QueueDelivery
+from local.rest import RestServer
+from local.schedules import Scheduler
+from local.websocket import WebSocketServer
+
+
+class LocalStack:
+    """REST and WebSocket APIs, moto, SQS delivery and schedules over the manifest's functions.
+
+    `mongo_client` / `redis_client` default to the embedded stand-ins; `handlers` replaces the
+    handler of a function by name (test doubles). Port 0 binds a free port; see the *_port attributes.
+    While running, the stack owns os.environ's AWS/endpoint variables and the tradetrack clients.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 3000,
+        ws_port: int = 3001,
+        moto_port: int = 0,
+        functions: Iterable[FunctionSpec] = FUNCTIONS,
+        handlers: Mapping[str, LambdaHandler] | None = None,
+        mongo_client: Any = None,
+        redis_client: redis.Redis | None = None,
+        schedules_enabled: bool = True,
+        schedule_speedup: float = 1.0,
+        sqs_poll_interval_s: float = 0.5,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.ws_port = ws_port
+        self.mongo_embedded = mongo_client is None
+        self.redis_embedded = redis_client is None
+        self.mongo = mongo_client if mongo_client is not None else embedded_mongo()
+        self.redis: redis.Redis = redis_client if redis_client is not None else embedded_redis()
+        self.runtime = FunctionRuntime(functions, handlers)
+        self.schedules_enabled = schedules_enabled
+        self.scheduler = Scheduler(self.runtime, speedup=schedule_speedup)  # parses every expression now
+        self.websocket = WebSocketServer(self.runtime)
+        self.moto = MotoServer(host, moto_port)
+        self._sqs_poll_interval_s = sqs_poll_interval_s
+        self._env = EnvPatch()
+        self._runners: list[web.AppRunner] = []
+        self.queues: dict[str, QueueBinding] = {}
+        self.delivery: QueueDelivery | None = None
+        self.sqs: Any = None
+
+    @classmethod
+    def from_config(cls, config: LocalConfig, **overrides: Any) -> LocalStack:
+        options: dict[str, Any] = {
+            "host": config.host,
+            "port": config.port,
+            "ws_port": config.ws_port,
+            "moto_port": config.moto_port,
+            "mongo_client": mongo_for(config.mongodb_uri) if config.mongodb_uri else None,
+            "redis_client": redis_for(config.redis_url) if config.redis_url else None,
+            "schedules_enabled": config.schedules_enabled,
+            "schedule_speedup": config.schedule_speedup,
+            "sqs_poll_interval_s": config.sqs_poll_interval_s,
+        }
+        return cls(**{**options, **overrides})
+
+    @property
+    def rest_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://{self.host}:{self.ws_port}"
+
+    @property
+    def management_endpoint(self) -> str:
+        return f"http://{self.host}:{self.ws_port}"
+
+    async def __aenter__(self) -> LocalStack:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        from tradetrack.aws import reset_aws_clients
+        from tradetrack.cache.client import use_redis_client
+        from tradetrack.config import get_settings, reset_settings
+        from tradetrack.db.client import use_mongo_client
+
+        self._env.remove(*UNSET)
+        self._env.set({**FAKE_CREDENTIALS, "STAGE": "local"})
+        self._env.set_default({"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true"})
+        try:
+            moto_endpoint = await asyncio.to_thread(self.moto.start)
+            self.ws_port = await self._serve(self.websocket.app(), self.ws_port)
+            self._env.set(
+                {
+                    "AWS_ENDPOINT_URL": moto_endpoint,
+                    "WS_MANAGEMENT_ENDPOINT": self.management_endpoint,
+                    "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI": self.management_endpoint,
+                }
+            )
+            reset_settings()
+            reset_aws_clients()
+            use_mongo_client(self.mongo)
+            use_redis_client(self.redis)
+            if Gate(self.runtime).enabled:
+                await asyncio.to_thread(bootstrap_signing_keys)
+            self.sqs = sqs_client(moto_endpoint)
+            self.queues = await asyncio.to_thread(create_queues, self.sqs, self.runtime.functions)
+            self.delivery = QueueDelivery(
+                self.runtime, self.sqs, self.queues, poll_interval_s=self._sqs_poll_interval_s
+            )
+            self.delivery.start()
+            if self.schedules_enabled:
+                self.scheduler.start()
+            rest = RestServer(self.runtime, cors_origins=get_settings().cors_allow_origins or ("*",))
+            self.port = await self._serve(rest.app(), self.port)
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _serve(self, app: web.Application, port: int) -> int:
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
+        await runner.setup()
+        self._runners.append(runner)
+        site = web.TCPSite(runner, self.host, port)
+        await site.start()
+        return int(runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        from tradetrack.aws import reset_aws_clients
+        from tradetrack.cache.client import use_redis_client
+        from tradetrack.config import reset_settings
+        from tradetrack.db.client import use_mongo_client
+
+        await self.scheduler.stop()
+        if self.delivery is not None:
+            await self.delivery.stop()
+            self.delivery = None
+        await self.websocket.close_all()
+        for runner in reversed(self._runners):
+            await runner.cleanup()
+        self._runners.clear()
+        if self.moto.endpoint:
+            await asyncio.to_thread(self.moto.stop)
+            self.moto.endpoint = ""
+        use_mongo_client(None)
+        use_redis_client(None)
+        reset_aws_clients()
+        from tradetrack.auth.key_store import reset_key_caches
+
+        reset_key_caches()
+        self._env.restore()
+        reset_settings()
+
+    async def send_to_queue(self, queue: str, body: str | Mapping[str, Any], **kwargs: Any) -> str:
+        """Publish to a manifest queue by name; the message id."""
+        if self.delivery is None:
+            raise RuntimeError("the stack is not running")
+        return await asyncio.to_thread(self.delivery.send, queue, body, **kwargs)
+
+    async def fire_schedule(self, rule: str) -> None:
+        await self.scheduler.fire(rule)
