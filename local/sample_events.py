@@ -121,6 +121,15 @@ def _websocket(route_key: str) -> dict[str, dict[str, Any]]:
     return {f"route_{_slug(route_key)}": _message(route_key, json.dumps({"action": route_key}))}
 
 
+SAMPLE_USER = "usr_0123456789abcdef0123456789abcdef"
+
+
+def _as_authorized(event: dict[str, Any]) -> dict[str, Any]:
+    """The event as the route receives it once the REQUEST authorizer has allowed the caller."""
+    context = {"userId": SAMPLE_USER, "role": "user", "principalId": SAMPLE_USER, "integrationLatency": 0}
+    return {**event, "requestContext": {**event["requestContext"], "authorizer": context}}
+
+
 def events_for(spec: FunctionSpec) -> dict[str, dict[str, Any]]:
     """File stem → event, for every trigger of `spec`."""
     events: dict[str, dict[str, Any]] = {}
@@ -128,9 +137,10 @@ def events_for(spec: FunctionSpec) -> dict[str, dict[str, Any]]:
         events["request_get_v1_me"] = authorizer_event(_rest(RestRoute("GET", "/v1/me")))
         events["request_ws_connect"] = authorizer_event(_websocket("$connect")["connect"])
     for route in spec.rest:
-        events[f"{route.method.lower()}_{_slug(route.path)}"] = _rest(route)
+        event = _rest(route)
+        events[f"{route.method.lower()}_{_slug(route.path)}"] = event if route.public else _as_authorized(event)
     for route_key in spec.websocket:
-        events.update(_websocket(route_key))
+        events.update({stem: _as_authorized(event) for stem, event in _websocket(route_key).items()})
     for source in spec.queues:
         message = {
             "MessageId": "059f36b4-87a3-44ab-83d2-661975830a7d",

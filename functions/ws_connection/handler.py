@@ -17,10 +17,13 @@ OK = {"statusCode": 200, "body": ""}
 
 
 def on_connect(context: dict[str, Any]) -> dict[str, Any]:
-    # The authorizer (when attached) puts the caller in context.authorizer; anonymous until then.
-    user_id = str((context.get("authorizer") or {}).get("userId") or "anonymous")
+    # The authorizer puts the caller in context.authorizer; without one the connection is refused.
+    user_id = (context.get("authorizer") or {}).get("userId")
+    if not user_id:
+        logger.warning("connect without an authorized user refused")
+        return {"statusCode": 401, "body": "Unauthorized"}
     register_connection(
-        get_redis(), context["connectionId"], user_id=user_id, ttl_s=get_settings().ws_connection_ttl_s
+        get_redis(), context["connectionId"], user_id=str(user_id), ttl_s=get_settings().ws_connection_ttl_s
     )
     return OK
 

@@ -42,7 +42,7 @@ def expect_post(stubber: Stubber, message: dict[str, Any]) -> None:
 
 def test_connect_registers_and_disconnect_forgets(management: Stubber, redis_client: redis.Redis) -> None:
     assert invoke("$connect")["statusCode"] == 200
-    assert redis_client.hget(f"ws:conn:{CONNECTION}", "userId") == "anonymous"
+    assert redis_client.hget(f"ws:conn:{CONNECTION}", "userId") == "usr_ws"
     assert 0 < redis_client.ttl(f"ws:conn:{CONNECTION}") <= 7200
     assert invoke("$disconnect")["statusCode"] == 200
     assert not redis_client.exists(f"ws:conn:{CONNECTION}")
@@ -66,4 +66,12 @@ def test_a_gone_connection_is_forgotten(management: Stubber, redis_client: redis
     )
     # When we try to answer it / Then it is dropped from the registry
     assert invoke("$default", '{"action": "ping"}')["statusCode"] == 200
+    assert not redis_client.exists(f"ws:conn:{CONNECTION}")
+
+
+def test_connect_without_an_authorized_user_is_refused(management: Stubber, redis_client: redis.Redis) -> None:
+    # Given a $connect that reached the function without the authorizer's context
+    event = ws_event("$connect", CONNECTION, user_id=None)
+    # When handled / Then the connection is refused and nothing is registered
+    assert lambda_handler(event, FakeLambdaContext())["statusCode"] == 401
     assert not redis_client.exists(f"ws:conn:{CONNECTION}")

@@ -55,8 +55,10 @@ def rest_event(
     }
 
 
-def ws_event(route_key: str, connection_id: str, *, body: str | None = None) -> dict[str, Any]:
-    """An API Gateway WebSocket event for $connect, $disconnect or $default."""
+def ws_event(
+    route_key: str, connection_id: str, *, body: str | None = None, user_id: str | None = "usr_ws"
+) -> dict[str, Any]:
+    """An API Gateway WebSocket event for $connect, $disconnect or $default, as authorized for `user_id`."""
     event_type = {"$connect": "CONNECT", "$disconnect": "DISCONNECT"}.get(route_key, "MESSAGE")
     return {
         "requestContext": {
@@ -67,6 +69,7 @@ def ws_event(route_key: str, connection_id: str, *, body: str | None = None) -> 
             "domainName": "ws.test.local",
             "stage": "test",
             "apiId": "testws",
+            **({"authorizer": {"userId": user_id, "role": "user", "principalId": user_id}} if user_id else {}),
         },
         "body": body,
         "isBase64Encoded": False,

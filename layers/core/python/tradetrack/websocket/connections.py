@@ -10,8 +10,11 @@ _KEY = "ws:conn:{}"
 
 
 def register_connection(cache: redis.Redis, connection_id: str, *, user_id: str, ttl_s: int) -> None:
-    cache.hset(_KEY.format(connection_id), mapping={"userId": user_id, "connectedAt": str(int(time.time()))})
-    cache.expire(_KEY.format(connection_id), ttl_s)
+    key = _KEY.format(connection_id)
+    pipe = cache.pipeline(transaction=True)  # never a key without its expiry
+    pipe.hset(key, mapping={"userId": user_id, "connectedAt": str(int(time.time()))})
+    pipe.expire(key, ttl_s)
+    pipe.execute()
 
 
 def forget_connection(cache: redis.Redis, connection_id: str) -> None:
