@@ -138,7 +138,9 @@ def events_for(spec: FunctionSpec) -> dict[str, dict[str, Any]]:
         events["request_ws_connect"] = authorizer_event(_websocket("$connect")["connect"])
     for route in spec.rest:
         event = _rest(route)
-        events[f"{route.method.lower()}_{_slug(route.path)}"] = event if route.public else _as_authorized(event)
+        events[f"{route.method.lower()}_{_slug(route.path)}"] = (
+            event if route.public else _as_authorized(event)
+        )
     for route_key in spec.websocket:
         events.update({stem: _as_authorized(event) for stem, event in _websocket(route_key).items()})
     for source in spec.queues:

@@ -69,7 +69,9 @@ def test_a_gone_connection_is_forgotten(management: Stubber, redis_client: redis
     assert not redis_client.exists(f"ws:conn:{CONNECTION}")
 
 
-def test_connect_without_an_authorized_user_is_refused(management: Stubber, redis_client: redis.Redis) -> None:
+def test_connect_without_an_authorized_user_is_refused(
+    management: Stubber, redis_client: redis.Redis
+) -> None:
     # Given a $connect that reached the function without the authorizer's context
     event = ws_event("$connect", CONNECTION, user_id=None)
     # When handled / Then the connection is refused and nothing is registered

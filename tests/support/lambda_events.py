@@ -69,7 +69,9 @@ def ws_event(
             "domainName": "ws.test.local",
             "stage": "test",
             "apiId": "testws",
-            **({"authorizer": {"userId": user_id, "role": "user", "principalId": user_id}} if user_id else {}),
+            **(
+                {"authorizer": {"userId": user_id, "role": "user", "principalId": user_id}} if user_id else {}
+            ),
         },
         "body": body,
         "isBase64Encoded": False,
