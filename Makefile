@@ -6,6 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+LOCAL_STAMP := $(VENV)/.installed-local
 CDK_CLI := cdk/node_modules/.bin/cdk
 LAYER_DIR := build/layers/deps
 LAYER_STAMP := $(LAYER_DIR)/.built
@@ -16,10 +17,17 @@ BENCH_RUNTIME := build/bench-runtime/.built
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
+# Everything (tests, lint, CDK): a superset of what the local stack needs.
 $(STAMP): requirements/dev.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements/dev.lock
+	$(PY) -m pip install -q --no-deps -e .
+	@touch $@ $(LOCAL_STAMP)
+
+# Only what `make dev` runs, so a fresh machine serves requests within a minute.
+$(LOCAL_STAMP): requirements/local.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -r requirements/local.lock
 	$(PY) -m pip install -q --no-deps -e .
 	@touch $@
 
@@ -29,19 +37,20 @@ $(CDK_CLI): cdk/package.json cdk/package-lock.json
 
 $(LAYER_STAMP): layers/deps/requirements.txt | $(STAMP)
 	rm -rf $(LAYER_DIR) && mkdir -p $(LAYER_DIR)/python
-	$(PY) -m pip install -q -r layers/deps/requirements.txt --target $(LAYER_DIR)/python \
+	$(PY) -m pip install -q -r layers/deps/requirements.txt --target $(LAYER_DIR)/python --no-deps \
 	  --platform manylinux2014_aarch64 --implementation cp --python-version 3.12 --only-binary=:all:
 	@touch $@
 
 $(BENCH_RUNTIME): layers/deps/requirements.txt | $(STAMP)
 	rm -rf $(@D) && mkdir -p $(@D)
-	$(PY) -m pip install -q -r layers/deps/requirements.txt boto3 --target $(@D) --only-binary=:all:
+	$(PY) -m pip install -q -r layers/deps/requirements.txt --target $(@D) --no-deps --only-binary=:all:
+	$(PY) -m pip install -q boto3 --target $(@D) --only-binary=:all:  # what the Lambda runtime provides
 	@touch $@
 
 servers: ## Install and build the real servers the tests use (redis-server, FerretDB)
 	@bash scripts/install_servers.sh
 
-dev: $(STAMP) ## Run the local stack (REST :3000, WebSocket :3001) with embedded Mongo/Redis
+dev: $(LOCAL_STAMP) ## Run the local stack (REST :3000, WebSocket :3001) with embedded Mongo/Redis
 	$(PY) -m local
 
 test: $(STAMP) $(LAYER_STAMP) servers ## Run every test against real Redis and FerretDB
@@ -68,9 +77,10 @@ bench: $(STAMP) $(LAYER_STAMP) $(BENCH_RUNTIME) servers ## Run the benchmarks an
 	$(PY) -m pytest tests/bench -m bench --benchmark-only --benchmark-columns=min,median,mean,max,ops \
 	  --benchmark-sort=name -p no:cacheprovider
 
-lock: ## Re-pin requirements/dev.lock and the layer's requirements from pyproject.toml
+lock: ## Re-pin requirements/*.lock and the layer's requirements from pyproject.toml
 	$(PYTHON) -m pip install -q --target build/uv uv
 	PYTHONPATH=build/uv build/uv/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements/dev.lock
+	PYTHONPATH=build/uv build/uv/bin/uv pip compile pyproject.toml --extra local --python-version 3.11 -o requirements/local.lock
 	PYTHONPATH=build/uv build/uv/bin/uv pip compile pyproject.toml --python-version 3.12 \
 	  --python-platform aarch64-manylinux2014 --no-emit-package boto3 --no-emit-package botocore \
 	  --no-emit-package s3transfer --no-emit-package jmespath -o layers/deps/requirements.txt
