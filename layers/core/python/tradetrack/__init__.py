@@ -1,3 +1,13 @@
 """TradeTrack's shared code, shipped to every function as the core Lambda layer."""
 
+import importlib.util as _importlib_util
+import sys as _sys
+
 __version__ = "0.1.0"
+
+# pymongo tries its pyOpenSSL TLS backend first: it imports cryptography.x509 (~60 ms of cold
+# start) and only then finds pyOpenSSL missing and falls back to the standard ssl module. The
+# layer ships cryptography (for JWTs) but not pyOpenSSL, so that attempt can only fail: fail it
+# up front. Where pyOpenSSL is installed, pymongo is left to use it.
+if _importlib_util.find_spec("OpenSSL") is None:
+    _sys.modules.setdefault("pymongo.pyopenssl_context", None)  # type: ignore[arg-type]
