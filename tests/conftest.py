@@ -17,6 +17,7 @@ from pymongo.database import Database
 
 from tests.support.gateway import Gateway
 from tests.support.servers import Server, provide, run_ferretdb, run_redis
+from tradetrack.auth.keys import SigningKeySet
 from tradetrack.aws import reset_aws_clients
 from tradetrack.cache.client import use_redis_client
 from tradetrack.config import Settings, get_settings, reset_settings
@@ -135,13 +136,23 @@ def moto_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     reset_key_caches()
 
 
+@pytest.fixture(scope="session")
+def session_signing_keys() -> SigningKeySet:
+    """One key set for the session: RSA key generation takes a good part of a second."""
+    from tradetrack.auth.keys import rotate
+
+    return rotate(None)
+
+
 @pytest.fixture
-def gateway(app_env: Settings, moto_aws: None, monkeypatch: pytest.MonkeyPatch) -> Gateway:
+def gateway(
+    app_env: Settings, moto_aws: None, monkeypatch: pytest.MonkeyPatch, session_signing_keys: SigningKeySet
+) -> Gateway:
     """API Gateway over the manifest's functions, with signing keys in (moto) Secrets Manager."""
-    from tradetrack.auth.key_store import rotate_signing_keys
+    from tradetrack.auth.key_store import publish_signing_keys
     from tradetrack.aws import aws_client
 
     monkeypatch.setenv("BCRYPT_COST", "4")  # the real cost is measured by the login benchmark
     reset_settings()
-    rotate_signing_keys(aws_client("secretsmanager"), aws_client("ssm"))
+    publish_signing_keys(aws_client("secretsmanager"), aws_client("ssm"), session_signing_keys)
     return Gateway()

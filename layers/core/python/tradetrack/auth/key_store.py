@@ -52,27 +52,37 @@ def reset_key_caches() -> None:
     _parse_public.cache_clear()
 
 
-def rotate_signing_keys(secrets_client: Any, ssm_client: Any) -> SigningKeySet:
-    """Add a new active key; publish the public keys. Creates the secret on first run."""
-    settings = get_settings()
+def _stored_keyset(secrets_client: Any, name: str) -> tuple[bool, SigningKeySet | None]:
+    """(secret exists, its key set if it holds one)."""
     try:
-        raw = secrets_client.get_secret_value(SecretId=settings.auth_signing_secret).get("SecretString")
-        exists = True
+        raw = secrets_client.get_secret_value(SecretId=name).get("SecretString")
     except secrets_client.exceptions.ResourceNotFoundException:
-        raw, exists = None, False
+        return False, None
     try:
-        current = SigningKeySet.model_validate_json(raw) if raw else None
+        return True, SigningKeySet.model_validate_json(raw) if raw else None
     except ValidationError:  # a secret created by CloudFormation holds a placeholder until the first rotation
-        current = None
-    keyset = rotate(current)
-    if not exists:
-        secrets_client.create_secret(Name=settings.auth_signing_secret, SecretString=keyset.to_json())
-    else:
+        return True, None
+
+
+def publish_signing_keys(secrets_client: Any, ssm_client: Any, keyset: SigningKeySet) -> None:
+    """Store the private set (creating the secret if needed), then publish its public keys."""
+    settings = get_settings()
+    exists, _ = _stored_keyset(secrets_client, settings.auth_signing_secret)
+    if exists:
         secrets_client.put_secret_value(SecretId=settings.auth_signing_secret, SecretString=keyset.to_json())
+    else:
+        secrets_client.create_secret(Name=settings.auth_signing_secret, SecretString=keyset.to_json())
     ssm_client.put_parameter(
         Name=settings.auth_public_keys_parameter,
         Value=json.dumps(keyset.public_keys()),
         Type="String",
         Overwrite=True,
     )
+
+
+def rotate_signing_keys(secrets_client: Any, ssm_client: Any) -> SigningKeySet:
+    """Add a new active key, keep the newest previous ones, publish. Creates the secret on first run."""
+    _, current = _stored_keyset(secrets_client, get_settings().auth_signing_secret)
+    keyset = rotate(current)
+    publish_signing_keys(secrets_client, ssm_client, keyset)
     return keyset
