@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from functions.health.handler import lambda_handler
-from tests.support.lambda_events import FakeLambdaContext, response_json, rest_event
+from tests.support.lambda_events import lambda_context, response_json, rest_event
 from tests.support.servers import free_port
 from tradetrack import __version__
 from tradetrack.cache.client import create_redis_client, use_redis_client
@@ -16,7 +16,7 @@ from tradetrack.db.client import create_mongo_client, use_mongo_client
 
 
 def get_health() -> dict[str, Any]:
-    return lambda_handler(rest_event("GET", "/v1/health"), FakeLambdaContext())  # type: ignore[arg-type]
+    return lambda_handler(rest_event("GET", "/v1/health"), lambda_context())
 
 
 def test_healthy_when_both_dependencies_answer(app_env: Settings) -> None:
@@ -54,6 +54,6 @@ def test_503_names_mongo_when_mongo_is_away(app_env: Settings) -> None:
 
 @pytest.mark.parametrize("method", ["POST", "DELETE"])
 def test_other_methods_are_not_routes(app_env: Settings, method: str) -> None:
-    response = lambda_handler(rest_event(method, "/v1/health"), FakeLambdaContext())  # type: ignore[arg-type]
+    response = lambda_handler(rest_event(method, "/v1/health"), lambda_context())
     assert response["statusCode"] == 404
     assert response_json(response)["error"]["code"] == "NOT_FOUND"

@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from functions.auth_keys.handler import lambda_handler
-from tests.support.lambda_events import FakeLambdaContext
+from tests.support.lambda_events import lambda_context
 from tradetrack.auth.access_tokens import issue_access_token, verify_access_token
 from tradetrack.auth.keys import MAX_KEYS, SigningKeySet, load_public_keys
 from tradetrack.config import Settings
@@ -23,7 +23,7 @@ def stored(settings: Settings) -> tuple[SigningKeySet, dict[str, Any]]:
 
 def rotate_now(request_type: str | None = None) -> dict[str, Any]:
     event: dict[str, Any] = {"RequestType": request_type} if request_type else {"source": "aws.events"}
-    response: dict[str, Any] = lambda_handler(event, FakeLambdaContext())
+    response: dict[str, Any] = lambda_handler(event, lambda_context())
     return response
 
 

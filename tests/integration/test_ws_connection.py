@@ -12,7 +12,7 @@ import redis
 from botocore.stub import Stubber
 
 from functions.ws_connection.handler import lambda_handler
-from tests.support.lambda_events import FakeLambdaContext, ws_event
+from tests.support.lambda_events import lambda_context, ws_event
 from tradetrack.aws import use_aws_client
 from tradetrack.config import Settings
 
@@ -30,7 +30,7 @@ def management(app_env: Settings) -> Iterator[Stubber]:
 
 
 def invoke(route: str, body: str | None = None) -> dict[str, Any]:
-    response: dict[str, Any] = lambda_handler(ws_event(route, CONNECTION, body=body), FakeLambdaContext())
+    response: dict[str, Any] = lambda_handler(ws_event(route, CONNECTION, body=body), lambda_context())
     return response
 
 
@@ -75,5 +75,5 @@ def test_connect_without_an_authorized_user_is_refused(
     # Given a $connect that reached the function without the authorizer's context
     event = ws_event("$connect", CONNECTION, user_id=None)
     # When handled / Then the connection is refused and nothing is registered
-    assert lambda_handler(event, FakeLambdaContext())["statusCode"] == 401
+    assert lambda_handler(event, lambda_context())["statusCode"] == 401
     assert not redis_client.exists(f"ws:conn:{CONNECTION}")

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from functions.manifest import FunctionSpec
+from local.lambda_runtime import make_context
 
 
-@dataclass
-class FakeLambdaContext:
-    function_name: str = "test-function"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:ap-south-1:123456789012:function:test-function"
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
+def lambda_context(name: str = "test-function") -> LambdaContext:
+    """The context the Lambda runtime passes (the local stack's stand-in)."""
+    return cast(LambdaContext, make_context(FunctionSpec(name=name, capability="Test")))
 
 
 def rest_event(

@@ -12,7 +12,7 @@ import redis.exceptions
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
-from tests.support.lambda_events import FakeLambdaContext, response_json, rest_event
+from tests.support.lambda_events import lambda_context, response_json, rest_event
 from tradetrack.config import reset_settings
 from tradetrack.errors import Conflict, NotFound, RateLimited
 from tradetrack.rest import LambdaHandler, make_rest_resolver, rest_handler
@@ -50,7 +50,7 @@ def handler(monkeypatch: pytest.MonkeyPatch) -> Iterator[LambdaHandler]:
 
 
 def call(handler: LambdaHandler, event: dict[str, Any]) -> dict[str, Any]:
-    return handler(event, FakeLambdaContext())  # type: ignore[arg-type]
+    return handler(event, lambda_context())
 
 
 def test_a_valid_body_reaches_the_route(handler: LambdaHandler) -> None:
