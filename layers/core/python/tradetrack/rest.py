@@ -174,12 +174,15 @@ def _too_large(limit: int) -> dict[str, Any]:
     }
 
 
-def rest_handler(app: APIGatewayRestResolver) -> LambdaHandler:
-    """The Lambda entry point for a REST function: logs, traces, metrics, size limit, then the app."""
+def rest_handler(app: APIGatewayRestResolver, *, max_body_bytes: int | None = None) -> LambdaHandler:
+    """The Lambda entry point for a REST function: logs, traces, metrics, size limit, then the app.
+
+    The body limit is MAX_BODY_BYTES (1 MB) unless the function names its own (imports: CSV files).
+    """
 
     @metrics.log_metrics(capture_cold_start_metric=True)
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        limit = get_settings().max_body_bytes
+        limit = max_body_bytes or get_settings().max_body_bytes
         if _body_size(event) > limit:
             logger.info("request body too large", extra={"limitBytes": limit})
             return _too_large(limit)

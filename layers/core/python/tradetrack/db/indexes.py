@@ -18,6 +18,50 @@ INDEXES: dict[str, list[IndexModel]] = {
     "users": [
         IndexModel([("emailLower", ASCENDING)], unique=True, name="email_unique"),
     ],
+    "executions": [
+        IndexModel(
+            [
+                ("userId", ASCENDING),
+                ("accountId", ASCENDING),
+                ("source", ASCENDING),
+                ("externalId", ASCENDING),
+            ],
+            unique=True,
+            name="execution_identity",
+        ),
+        IndexModel(
+            [
+                ("userId", ASCENDING),
+                ("accountId", ASCENDING),
+                ("instrument", ASCENDING),
+                ("executedAt", ASCENDING),
+            ],
+            name="by_instrument",
+        ),
+        IndexModel([("userId", ASCENDING), ("executedAt", DESCENDING)], name="by_user_time"),
+        IndexModel(
+            [("userId", ASCENDING), ("symbol", ASCENDING), ("executedAt", DESCENDING)], name="by_symbol_time"
+        ),
+    ],
+    "trades": [
+        IndexModel(
+            [("userId", ASCENDING), ("accountId", ASCENDING), ("instrument", ASCENDING)], name="by_instrument"
+        ),
+        IndexModel(
+            [("userId", ASCENDING), ("openedAt", DESCENDING), ("_id", DESCENDING)], name="by_user_opened"
+        ),
+        IndexModel(
+            [("userId", ASCENDING), ("status", ASCENDING), ("openedAt", DESCENDING)], name="by_status_opened"
+        ),
+        IndexModel(
+            [("userId", ASCENDING), ("symbol", ASCENDING), ("openedAt", DESCENDING)], name="by_symbol_opened"
+        ),
+        IndexModel(
+            [("userId", ASCENDING), ("category", ASCENDING), ("openedAt", DESCENDING)],
+            name="by_category_opened",
+        ),
+        IndexModel([("userId", ASCENDING), ("tags", ASCENDING)], name="by_tag"),
+    ],
     "audit_log": [
         IndexModel([("userId", ASCENDING), ("at", DESCENDING)], name="by_user_time"),
         IndexModel([("event", ASCENDING), ("at", DESCENDING)], name="by_event_time"),

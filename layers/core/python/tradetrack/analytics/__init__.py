@@ -1,0 +1,1 @@
+"""FIFO matching, trade categories, charges and metrics."""

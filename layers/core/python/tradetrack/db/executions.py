@@ -1,0 +1,124 @@
+"""The executions collection: immutable fills, unique on (userId, accountId, source, externalId)."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo.database import Database
+from pymongo.errors import BulkWriteError
+
+from tradetrack.models.executions import ExecutionIn, ExecutionOut, Source
+from tradetrack.money import money_str, to_scaled
+from tradetrack.timeutil import as_utc
+
+Document = dict[str, Any]
+EXECUTIONS = "executions"
+_DUPLICATE_KEY = 11000
+
+
+def execution_id(user_id: str, account_id: str, source: str, external_id: str) -> str:
+    """Deterministic, so the same fill arriving twice is the same document."""
+    digest = hashlib.sha256(f"{user_id}\x1f{account_id}\x1f{source}\x1f{external_id}".encode()).hexdigest()
+    return f"exe_{digest[:24]}"
+
+
+def to_document(user_id: str, source: Source, item: ExecutionIn, *, now: datetime | None = None) -> Document:
+    external_id = item.external_id or f"man_{uuid.uuid4().hex}"
+    return {
+        "_id": execution_id(user_id, item.account_id, source, external_id),
+        "userId": user_id,
+        "accountId": item.account_id,
+        "source": source,
+        "externalId": external_id,
+        "symbol": item.symbol,
+        "exchange": item.exchange,
+        "segment": item.effective_segment,
+        "instrument": item.instrument,
+        "side": item.side,
+        "quantity": item.quantity,
+        "price": to_scaled(item.price),
+        "fees": to_scaled(item.fees),
+        "executedAt": as_utc(item.executed_at),
+        "product": item.product,
+        "orderId": item.order_id,
+        "createdAt": now or datetime.now(UTC),
+    }
+
+
+@dataclass
+class InsertReport:
+    inserted: list[Document] = field(default_factory=list)
+    duplicates: int = 0
+
+    @property
+    def touched(self) -> set[tuple[str, str]]:
+        """(accountId, instrument) pairs whose trades must be recomputed."""
+        return {(doc["accountId"], doc["instrument"]) for doc in self.inserted}
+
+
+def insert_executions(db: Database[Document], documents: Sequence[Document]) -> InsertReport:
+    """Insert what is new; a fill already stored (same identity) counts as a duplicate, not an error."""
+    report = InsertReport()
+    if not documents:
+        return report
+    failed: set[int] = set()
+    try:
+        db[EXECUTIONS].insert_many(list(documents), ordered=False)
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors", [])
+        other = [e for e in errors if e.get("code") != _DUPLICATE_KEY]
+        if other:
+            raise
+        failed = {int(e["index"]) for e in errors}
+    report.inserted = [doc for i, doc in enumerate(documents) if i not in failed]
+    report.duplicates = len(failed)
+    return report
+
+
+def executions_of_instrument(
+    db: Database[Document], user_id: str, account_id: str, instrument: str
+) -> list[Document]:
+    return list(db[EXECUTIONS].find({"userId": user_id, "accountId": account_id, "instrument": instrument}))
+
+
+def to_execution_out(doc: Document) -> ExecutionOut:
+    return ExecutionOut(
+        execution_id=doc["_id"],
+        account_id=doc["accountId"],
+        source=doc["source"],
+        external_id=doc["externalId"],
+        symbol=doc["symbol"],
+        exchange=doc["exchange"],
+        segment=doc["segment"],
+        side=doc["side"],
+        quantity=doc["quantity"],
+        price=money_str(doc["price"]),
+        fees=money_str(doc["fees"]),
+        executed_at=doc["executedAt"],
+        product=doc.get("product"),
+    )
+
+
+def find_executions(
+    db: Database[Document], user_id: str, filters: Document, *, limit: int, after: tuple[datetime, str] | None
+) -> list[Document]:
+    """Newest first; `after` is the (executedAt, _id) of the last execution of the previous page."""
+    query: Document = {"userId": user_id, **filters}
+    if after is not None:
+        executed, exec_id = after
+        query["$or"] = [{"executedAt": {"$lt": executed}}, {"executedAt": executed, "_id": {"$lt": exec_id}}]
+    return list(db[EXECUTIONS].find(query).sort([("executedAt", -1), ("_id", -1)]).limit(limit))
+
+
+def get_execution(db: Database[Document], user_id: str, exec_id: str) -> Document | None:
+    return db[EXECUTIONS].find_one({"_id": exec_id, "userId": user_id})
+
+
+def delete_execution(db: Database[Document], user_id: str, exec_id: str, *, source: str) -> bool:
+    """Delete the user's execution if it still has `source`; False when nothing matched."""
+    return db[EXECUTIONS].delete_one({"_id": exec_id, "userId": user_id, "source": source}).deleted_count == 1

@@ -1,0 +1,73 @@
+"""The trades collection: round trips derived from executions, plus the user's annotations.
+
+Derived fields are rewritten on every recomputation; notes, tags, strategy and a category
+override belong to the user and are never touched by it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from pymongo import UpdateOne
+from pymongo.database import Database
+
+Document = dict[str, Any]
+TRADES = "trades"
+ANNOTATIONS: Document = {"notes": "", "tags": [], "strategy": None, "categoryOverride": None}
+
+
+def replace_instrument_trades(
+    db: Database[Document], user_id: str, account_id: str, instrument: str, derived: Sequence[Document]
+) -> None:
+    """Make the stored trades of one instrument exactly `derived`, keeping annotations by trade id."""
+    scope = {"userId": user_id, "accountId": account_id, "instrument": instrument}
+    overrides = {
+        doc["_id"]: doc.get("categoryOverride") for doc in db[TRADES].find(scope, {"categoryOverride": 1})
+    }
+    ops: list[Any] = []
+    for trade in derived:
+        override = overrides.get(trade["_id"])
+        fields = {**trade, "category": override or trade["autoCategory"]}
+        ops.append(
+            UpdateOne({"_id": trade["_id"]}, {"$set": fields, "$setOnInsert": ANNOTATIONS}, upsert=True)
+        )
+    if ops:
+        db[TRADES].bulk_write(ops, ordered=False)
+    keep = [trade["_id"] for trade in derived]
+    db[TRADES].delete_many({**scope, "_id": {"$nin": keep}})
+
+
+def set_annotations(
+    db: Database[Document], user_id: str, trade_id: str, changes: Document
+) -> Document | None:
+    """Apply the user's changes to their trade; None when it is not theirs (or does not exist)."""
+    trade = db[TRADES].find_one({"_id": trade_id, "userId": user_id})
+    if trade is None:
+        return None
+    fields = dict(changes)
+    if "categoryOverride" in fields:
+        fields["category"] = fields["categoryOverride"] or trade["autoCategory"]
+    if fields:
+        db[TRADES].update_one({"_id": trade_id, "userId": user_id}, {"$set": fields})
+    return db[TRADES].find_one({"_id": trade_id, "userId": user_id})
+
+
+def get_trade(db: Database[Document], user_id: str, trade_id: str) -> Document | None:
+    return db[TRADES].find_one({"_id": trade_id, "userId": user_id})
+
+
+def find_trades(
+    db: Database[Document], user_id: str, filters: Document, *, limit: int, after: tuple[datetime, str] | None
+) -> list[Document]:
+    """Newest opened first; `after` is the (openedAt, _id) of the last trade of the previous page."""
+    query: Document = {"userId": user_id, **filters}
+    if after is not None:
+        opened, trade_id = after
+        query["$or"] = [{"openedAt": {"$lt": opened}}, {"openedAt": opened, "_id": {"$lt": trade_id}}]
+    return list(db[TRADES].find(query).sort([("openedAt", -1), ("_id", -1)]).limit(limit))
+
+
+def open_trades(db: Database[Document], user_id: str) -> list[Document]:
+    return list(db[TRADES].find({"userId": user_id, "status": "open"}))

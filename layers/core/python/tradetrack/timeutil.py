@@ -1,0 +1,21 @@
+"""Time in India: broker times without an offset are IST; we store UTC and show +05:30."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+IST = timezone(timedelta(hours=5, minutes=30), "IST")
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A naive time is IST (every Indian broker's convention); an aware one is converted."""
+    aware = moment.replace(tzinfo=IST) if moment.tzinfo is None else moment
+    return aware.astimezone(UTC)
+
+
+def ist_date(moment: datetime) -> date:
+    return as_utc(moment).astimezone(IST).date()
+
+
+def to_ist(moment: datetime) -> datetime:
+    return as_utc(moment).astimezone(IST)
