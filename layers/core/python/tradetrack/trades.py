@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,8 +12,9 @@ from pymongo.database import Database
 
 from tradetrack.analytics.categories import DEFAULT_SWING_DAYS, FNO_SEGMENTS, categorize, holding_days
 from tradetrack.analytics.fifo import Fill, Trade, match_fills
-from tradetrack.db.executions import executions_of_instrument
-from tradetrack.db.trades import replace_instrument_trades
+from tradetrack.cache.locks import redis_lock
+from tradetrack.db.executions import executions_of_instruments
+from tradetrack.db.trades import replace_trades
 from tradetrack.observability import MetricUnit, logger, metrics
 
 Document = dict[str, Any]
@@ -79,17 +81,13 @@ def trade_document(
     }
 
 
-def recompute_instrument(
-    db: Database[Document], user_id: str, account_id: str, instrument: str, *, as_of: datetime | None = None
-) -> int:
-    """Re-derive one instrument's trades from all its executions; returns how many there are."""
-    docs = executions_of_instrument(db, user_id, account_id, instrument)
-    now = as_of or datetime.now(UTC)
+def derive_trades(docs: list[Document], *, as_of: datetime) -> list[Document]:
+    """The trade documents of one (account, instrument) from all of its executions."""
+    if not docs:
+        return []
+    last_price = max(docs, key=lambda d: (d["executedAt"], d["_id"]))["price"]
     trades = match_fills(to_fill(doc) for doc in docs)
-    last_price = max(docs, key=lambda d: (d["executedAt"], d["_id"]))["price"] if docs else None
-    derived = [trade_document(trade, docs[0], as_of=now) | {"lastPrice": last_price} for trade in trades]
-    replace_instrument_trades(db, user_id, account_id, instrument, derived)
-    return len(derived)
+    return [trade_document(trade, docs[0], as_of=as_of) | {"lastPrice": last_price} for trade in trades]
 
 
 def bump_analytics_version(cache: redis.Redis, user_id: str) -> None:
@@ -108,9 +106,22 @@ def analytics_version(cache: redis.Redis, user_id: str) -> int:
 def recompute(
     db: Database[Document], cache: redis.Redis, user_id: str, touched: Iterable[tuple[str, str]]
 ) -> int:
-    """Recompute only the (accountId, instrument) pairs a change touched, then invalidate analytics."""
+    """Recompute only the (accountId, instrument) pairs a change touched, then invalidate analytics.
+
+    The pairs are locked in Redis (in sorted order, so two workers cannot deadlock) from the
+    read to the write: otherwise two concurrent recomputations could interleave, and the one
+    that read fewer executions could win. Returns the number of trades those pairs now have.
+    """
     pairs = sorted(set(touched))
-    total = sum(recompute_instrument(db, user_id, account, instrument) for account, instrument in pairs)
-    if pairs:
-        bump_analytics_version(cache, user_id)
-    return total
+    if not pairs:
+        return 0
+    with ExitStack() as locks:
+        for account, instrument in pairs:
+            key = f"lock:recompute:{user_id}:{account}:{instrument}"
+            locks.enter_context(redis_lock(cache, key, ttl_ms=120_000, wait_s=30))
+        now = datetime.now(UTC)
+        grouped = executions_of_instruments(db, user_id, pairs)
+        derived = [trade for pair in pairs for trade in derive_trades(grouped[pair], as_of=now)]
+        replace_trades(db, user_id, pairs, derived)
+    bump_analytics_version(cache, user_id)
+    return len(derived)

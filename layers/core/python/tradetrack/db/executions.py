@@ -80,10 +80,28 @@ def insert_executions(db: Database[Document], documents: Sequence[Document]) -> 
     return report
 
 
-def executions_of_instrument(
-    db: Database[Document], user_id: str, account_id: str, instrument: str
-) -> list[Document]:
-    return list(db[EXECUTIONS].find({"userId": user_id, "accountId": account_id, "instrument": instrument}))
+def executions_of_instruments(
+    db: Database[Document], user_id: str, pairs: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], list[Document]]:
+    """The executions of each (accountId, instrument) pair, read in one query.
+
+    One query, not one per instrument: FerretDB v1 pushes no filter but `_id` down to its
+    backend, so every query there reads the whole collection.
+    """
+    if not pairs:
+        return {}
+    wanted = set(pairs)
+    query = {
+        "userId": user_id,
+        "accountId": {"$in": sorted({account for account, _ in wanted})},
+        "instrument": {"$in": sorted({instrument for _, instrument in wanted})},
+    }
+    grouped: dict[tuple[str, str], list[Document]] = {pair: [] for pair in wanted}
+    for doc in db[EXECUTIONS].find(query):
+        pair = (doc["accountId"], doc["instrument"])
+        if pair in wanted:
+            grouped[pair].append(doc)
+    return grouped
 
 
 def to_execution_out(doc: Document) -> ExecutionOut:

@@ -18,25 +18,38 @@ TRADES = "trades"
 ANNOTATIONS: Document = {"notes": "", "tags": [], "strategy": None, "categoryOverride": None}
 
 
-def replace_instrument_trades(
-    db: Database[Document], user_id: str, account_id: str, instrument: str, derived: Sequence[Document]
+def replace_trades(
+    db: Database[Document], user_id: str, pairs: Sequence[tuple[str, str]], derived: Sequence[Document]
 ) -> None:
-    """Make the stored trades of one instrument exactly `derived`, keeping annotations by trade id."""
-    scope = {"userId": user_id, "accountId": account_id, "instrument": instrument}
+    """Make the stored trades of these (accountId, instrument) pairs exactly `derived`, keeping
+    the user's annotations by trade id. Three queries whatever the number of instruments."""
+    if not pairs:
+        return
+    wanted = set(pairs)
+    scope = {
+        "userId": user_id,
+        "accountId": {"$in": sorted({account for account, _ in wanted})},
+        "instrument": {"$in": sorted({instrument for _, instrument in wanted})},
+    }
     overrides = {
         doc["_id"]: doc.get("categoryOverride") for doc in db[TRADES].find(scope, {"categoryOverride": 1})
     }
     ops: list[Any] = []
     for trade in derived:
-        override = overrides.get(trade["_id"])
-        fields = {**trade, "category": override or trade["autoCategory"]}
+        fields = {**trade, "category": overrides.get(trade["_id"]) or trade["autoCategory"]}
         ops.append(
             UpdateOne({"_id": trade["_id"]}, {"$set": fields, "$setOnInsert": ANNOTATIONS}, upsert=True)
         )
     if ops:
         db[TRADES].bulk_write(ops, ordered=False)
-    keep = [trade["_id"] for trade in derived]
-    db[TRADES].delete_many({**scope, "_id": {"$nin": keep}})
+    keep = {trade["_id"] for trade in derived}
+    stale = [
+        doc["_id"]
+        for doc in db[TRADES].find(scope, {"accountId": 1, "instrument": 1})
+        if doc["_id"] not in keep and (doc["accountId"], doc["instrument"]) in wanted
+    ]
+    if stale:
+        db[TRADES].delete_many({"userId": user_id, "_id": {"$in": stale}})
 
 
 def set_annotations(
