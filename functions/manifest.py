@@ -46,6 +46,9 @@ class FunctionSpec:
     # "function": the asset is functions/<name>; "all": functions/ (a handler reading its siblings)
     asset: Literal["function", "all"] = "function"
     environment: dict[str, str] = field(default_factory=dict)
+    # Posts to WebSocket clients without being behind a WebSocket route (the market feed): CDK grants
+    # ManageConnections on the WebSocket stage and sets WS_MANAGEMENT_ENDPOINT.
+    posts_to_websocket: bool = False
 
     @property
     def module(self) -> str:
@@ -106,6 +109,57 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         ),
     ),
     FunctionSpec(name="authorizer", capability="Auth", memory_mb=512),
+    FunctionSpec(
+        name="executions",
+        capability="Trades",
+        rest=(
+            RestRoute("POST", "/v1/executions"),
+            RestRoute("GET", "/v1/executions"),
+            RestRoute("DELETE", "/v1/executions/{executionId}"),
+        ),
+    ),
+    FunctionSpec(
+        name="imports",
+        capability="Trades",
+        rest=(RestRoute("POST", "/v1/imports"),),
+        memory_mb=1024,
+        timeout_s=60,
+    ),
+    FunctionSpec(
+        name="trades",
+        capability="Trades",
+        rest=(
+            RestRoute("GET", "/v1/trades"),
+            RestRoute("GET", "/v1/trades/{tradeId}"),
+            RestRoute("PATCH", "/v1/trades/{tradeId}"),
+            RestRoute("GET", "/v1/positions"),
+            RestRoute("GET", "/v1/portfolio"),
+        ),
+        memory_mb=512,
+    ),
+    FunctionSpec(
+        name="market",
+        capability="MarketData",
+        rest=(RestRoute("GET", "/v1/market/status"), RestRoute("GET", "/v1/market/quotes")),
+    ),
+    FunctionSpec(
+        name="alerts",
+        capability="MarketData",
+        rest=(
+            RestRoute("POST", "/v1/alerts"),
+            RestRoute("GET", "/v1/alerts"),
+            RestRoute("DELETE", "/v1/alerts/{alertId}"),
+        ),
+    ),
+    FunctionSpec(
+        name="market_feed",
+        capability="MarketData",
+        # EventBridge's minimum rate: each invocation ticks every 5 s for 55 s (market hours).
+        schedules=(Schedule("market-feed", "rate(1 minute)"),),
+        posts_to_websocket=True,
+        memory_mb=512,
+        timeout_s=70,
+    ),
     FunctionSpec(
         name="auth_keys",
         capability="Auth",

@@ -24,6 +24,9 @@ passed through to the handlers (tradetrack.config):
   MONGODB_DB (tradetrack), APP_VERSION, MAX_BODY_BYTES (1048576), CORS_ALLOW_ORIGINS (*),
   DEPENDENCY_TIMEOUT_MS (2000), WS_CONNECTION_TTL_S (7200), POWERTOOLS_LOG_LEVEL,
   POWERTOOLS_METRICS_DISABLED (the stack sets it to true unless given)
+  QUOTE_PROVIDER (simulated), SIMULATED_FEED_SEED (7), FEED_TICKS (0: one tick outside market
+  hours, a minute of ticks inside), FEED_TICK_INTERVAL_S / FEED_WINDOW_S (5 / 55, divided by
+  LOCAL_SCHEDULE_SPEEDUP unless given), NOTIFICATIONS_QUEUE_URL (empty: alert events are logged)
 
 set by the stack for the handlers (any value you give is replaced):
   STAGE=local, AWS_REGION=AWS_DEFAULT_REGION=ap-south-1, fake AWS_ACCESS_KEY_ID/SECRET,

@@ -107,6 +107,14 @@ class LocalStack:
         self._env.remove(*UNSET)
         self._env.set({**FAKE_CREDENTIALS, "STAGE": "local"})
         self._env.set_default({"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true"})
+        if self.scheduler.speedup != 1:
+            # The market feed loops through its minute in 5 s ticks: a faster minute, faster ticks.
+            self._env.set_default(
+                {
+                    "FEED_WINDOW_S": f"{55 / self.scheduler.speedup:.6g}",
+                    "FEED_TICK_INTERVAL_S": f"{5 / self.scheduler.speedup:.6g}",
+                }
+            )
         try:
             moto_endpoint = await asyncio.to_thread(self.moto.start)
             self.ws_port = await self._serve(self.websocket.app(), self.ws_port)

@@ -84,6 +84,10 @@ class TradeTrackStack(Stack):
                 authorizer=authorizer,
             )
             CfnOutput(self, "WebSocketUrl", value=self.websocket.stage.url, description="wss:// URL")
+            on_routes = {spec.name for spec in functions if spec.websocket}
+            for spec in functions:
+                if spec.posts_to_websocket and spec.name not in on_routes:
+                    self.websocket.grant_manage_connections(by_name[spec.name].function)
 
         self.schedules = Schedules(
             self, "Schedules", specs=functions, functions=by_name, stage=settings.stage

@@ -9,8 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from tradetrack.cache.client import get_redis
 from tradetrack.config import get_settings
 from tradetrack.observability import logger, metrics, tracer
-from tradetrack.websocket.connections import forget_connection, register_connection
-from tradetrack.websocket.frames import FrameError, parse_frame
+from tradetrack.websocket import actions
 from tradetrack.websocket.push import management_endpoint, post_to_connection
 
 OK = {"statusCode": 200, "body": ""}
@@ -22,8 +21,8 @@ def on_connect(context: dict[str, Any]) -> dict[str, Any]:
     if not user_id:
         logger.warning("connect without an authorized user refused")
         return {"statusCode": 401, "body": "Unauthorized"}
-    register_connection(
-        get_redis(), context["connectionId"], user_id=str(user_id), ttl_s=get_settings().ws_connection_ttl_s
+    actions.connect(
+        get_redis(), context["connectionId"], str(user_id), ttl_s=get_settings().ws_connection_ttl_s
     )
     return OK
 
@@ -31,14 +30,11 @@ def on_connect(context: dict[str, Any]) -> dict[str, Any]:
 def on_message(context: dict[str, Any], body: str | None) -> dict[str, Any]:
     endpoint = management_endpoint(context)
     connection_id = context["connectionId"]
-    try:
-        parse_frame(body)  # a PingFrame: the only action until market subscriptions exist
-        reply = {"type": "pong"}
-    except FrameError as exc:
-        logger.info("bad frame", extra={"code": exc.code})
-        reply = exc.to_message()
+    reply = actions.answer(get_redis(), connection_id, body, ttl_s=get_settings().ws_connection_ttl_s)
+    if reply["type"] == "error":
+        logger.info("bad frame", extra={"code": reply["code"]})
     if not post_to_connection(endpoint, connection_id, reply):
-        forget_connection(get_redis(), connection_id)
+        actions.disconnect(get_redis(), connection_id)
     return OK
 
 
@@ -52,6 +48,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if route == "$connect":
         return on_connect(request)
     if route == "$disconnect":
-        forget_connection(get_redis(), request["connectionId"])
+        actions.disconnect(get_redis(), request["connectionId"])
         return OK
     return on_message(request, event.get("body"))

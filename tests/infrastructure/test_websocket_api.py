@@ -12,7 +12,8 @@ from tests.infrastructure.conftest import Synthesized
 
 pytestmark = pytest.mark.infrastructure
 
-WS_FUNCTIONS = [spec for spec in FUNCTIONS if spec.websocket]
+# The WebSocket routes' function and those posting to clients from elsewhere (the market feed)
+WS_FUNCTIONS = [spec for spec in FUNCTIONS if spec.websocket or spec.posts_to_websocket]
 
 
 def test_connect_disconnect_and_default_routes_reach_the_connection_function(dev_app: Synthesized) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from functools import cache
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -35,6 +36,19 @@ class Settings(BaseModel):
     # Where WebSocket handlers post to clients; empty: derived from the event (https://domain/stage).
     ws_management_endpoint: str = Field("", alias="WS_MANAGEMENT_ENDPOINT")
     ws_connection_ttl_s: int = Field(7200, alias="WS_CONNECTION_TTL_S", ge=60)
+
+    # Market data (flow 5): the quote provider, its credentials secret and the feed's ticks.
+    quote_provider: Literal["simulated", "kite", "upstox"] = Field("simulated", alias="QUOTE_PROVIDER")
+    market_data_secret_name: str = Field("", alias="MARKET_DATA_SECRET_NAME")  # {"apiKey","accessToken"}
+    kite_base_url: str = Field("https://api.kite.trade", alias="KITE_BASE_URL")
+    upstox_base_url: str = Field("https://api.upstox.com", alias="UPSTOX_BASE_URL")
+    simulated_feed_seed: int = Field(7, alias="SIMULATED_FEED_SEED")
+    feed_tick_interval_s: float = Field(5.0, alias="FEED_TICK_INTERVAL_S", gt=0, le=60)
+    feed_window_s: float = Field(55.0, alias="FEED_WINDOW_S", gt=0, le=900)  # one invocation's loop
+    feed_ticks: int = Field(0, alias="FEED_TICKS", ge=0, le=1000)  # 0: fill the window in market hours
+    feed_fanout_workers: int = Field(32, alias="FEED_FANOUT_WORKERS", ge=1, le=256)
+    # Alert notification events go to this SQS queue (the notifications feature); empty: logged only.
+    notifications_queue_url: str = Field("", alias="NOTIFICATIONS_QUEUE_URL")
 
     # Auth: the private signing keys (Secrets Manager) and the public keys (SSM parameter).
     auth_signing_secret: str = Field("tradetrack/local/auth-signing-keys", alias="AUTH_SIGNING_SECRET_NAME")

@@ -42,6 +42,14 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel(
             [("userId", ASCENDING), ("symbol", ASCENDING), ("executedAt", DESCENDING)], name="by_symbol_time"
         ),
+        # GET /v1/executions?accountId= and ?source= (newest first)
+        IndexModel(
+            [("userId", ASCENDING), ("accountId", ASCENDING), ("executedAt", DESCENDING)],
+            name="by_account_time",
+        ),
+        IndexModel(
+            [("userId", ASCENDING), ("source", ASCENDING), ("executedAt", DESCENDING)], name="by_source_time"
+        ),
     ],
     "trades": [
         IndexModel(
@@ -61,6 +69,15 @@ INDEXES: dict[str, list[IndexModel]] = {
             name="by_category_opened",
         ),
         IndexModel([("userId", ASCENDING), ("tags", ASCENDING)], name="by_tag"),
+        # GET /v1/trades?accountId= (newest opened first)
+        IndexModel(
+            [("userId", ASCENDING), ("accountId", ASCENDING), ("openedAt", DESCENDING)],
+            name="by_account_opened",
+        ),
+    ],
+    "alerts": [
+        IndexModel([("userId", ASCENDING), ("_id", DESCENDING)], name="by_user_newest"),  # GET /v1/alerts
+        IndexModel([("status", ASCENDING), ("symbol", ASCENDING)], name="by_status_symbol"),  # each feed tick
     ],
     "audit_log": [
         IndexModel([("userId", ASCENDING), ("at", DESCENDING)], name="by_user_time"),

@@ -15,9 +15,23 @@ class PingFrame(BaseModel):
     action: Literal["ping"]
 
 
-ClientFrame = Annotated[PingFrame, Field(discriminator="action")]
-_FRAME = TypeAdapter(ClientFrame)
-KNOWN_ACTIONS = ("ping",)
+class SubscribeFrame(BaseModel):
+    """{"action": "subscribe", "symbols": ["NSE:INFY", "NSE:NIFTY 50"]}; the handler checks the symbols."""
+
+    model_config = ConfigDict(extra="forbid")
+    action: Literal["subscribe"]
+    symbols: list[Annotated[str, Field(max_length=64)]] = Field(min_length=1)
+
+
+class UnsubscribeFrame(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    action: Literal["unsubscribe"]
+    symbols: list[Annotated[str, Field(max_length=64)]] = Field(min_length=1)
+
+
+ClientFrame = Annotated[PingFrame | SubscribeFrame | UnsubscribeFrame, Field(discriminator="action")]
+_FRAME: TypeAdapter[PingFrame | SubscribeFrame | UnsubscribeFrame] = TypeAdapter(ClientFrame)
+KNOWN_ACTIONS = ("ping", "subscribe", "unsubscribe")
 
 
 class FrameError(Exception):
@@ -30,7 +44,7 @@ class FrameError(Exception):
         return {"type": "error", "code": self.code, "message": self.message}
 
 
-def parse_frame(raw: str | None) -> ClientFrame:
+def parse_frame(raw: str | None) -> PingFrame | SubscribeFrame | UnsubscribeFrame:
     """The client's frame, or FrameError saying what is wrong with it."""
     body = raw or ""
     if len(body.encode("utf-8")) > MAX_FRAME_BYTES:

@@ -21,9 +21,17 @@ def management_endpoint(request_context: dict[str, Any]) -> str:
 
 def post_to_connection(endpoint: str, connection_id: str, message: dict[str, Any]) -> bool:
     """Send one JSON message; False when the connection is gone (410) and should be forgotten."""
-    client = aws_client("apigatewaymanagementapi", endpoint_url=endpoint)
+    return post_bytes(
+        aws_client("apigatewaymanagementapi", endpoint_url=endpoint),
+        connection_id,
+        json.dumps(message).encode("utf-8"),
+    )
+
+
+def post_bytes(client: Any, connection_id: str, data: bytes) -> bool:
+    """Send an encoded message with a Management API client; False when the connection is gone (410)."""
     try:
-        client.post_to_connection(ConnectionId=connection_id, Data=json.dumps(message).encode("utf-8"))
+        client.post_to_connection(ConnectionId=connection_id, Data=data)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") == "GoneException":
             return False

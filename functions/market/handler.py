@@ -1,0 +1,33 @@
+"""GET /v1/market/status and GET /v1/market/quotes (API.md, "Market data and alerts")."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from tradetrack.cache.client import get_redis
+from tradetrack.market.providers.factory import get_provider
+from tradetrack.market.service import quotes_for, split_symbols, status_at
+from tradetrack.models.market import MarketStatusOut
+from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
+
+app = make_rest_resolver()
+
+
+@app.get("/v1/market/status", tags=["market"])
+def market_status() -> MarketStatusOut:
+    current_principal(app)
+    return status_at(datetime.now(UTC))
+
+
+@app.get("/v1/market/quotes", tags=["market"])
+def market_quotes(
+    symbols: Annotated[str, Query(min_length=1, max_length=6500, description="EXCHANGE:SYMBOL,... (≤ 100)")],
+) -> dict[str, dict[str, Any]]:
+    current_principal(app)
+    return quotes_for(get_redis(), get_provider(), split_symbols(symbols))
+
+
+lambda_handler = rest_handler(app)

@@ -1,0 +1,98 @@
+"""The logic behind /v1/executions: manual fills in, the touched trades recomputed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import redis
+from pymongo.database import Database
+
+from tradetrack.db import executions
+from tradetrack.errors import Conflict, NotFound, SemanticError
+from tradetrack.journal import aware, decode_position, encode_position, symbol_filter, time_range
+from tradetrack.models.executions import ExecutionIn, ExecutionOut, Source
+from tradetrack.models.trades import ExecutionPage
+from tradetrack.timeutil import IST, as_utc
+from tradetrack.trades import recompute
+
+Document = dict[str, Any]
+MANUAL: Source = "manual"
+# Clocks differ: a fill a little "in the future" is a skewed clock, an hour ahead is a mistake.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+def execution_out(doc: Document) -> ExecutionOut:
+    return executions.to_execution_out({**doc, "executedAt": aware(doc["executedAt"]).astimezone(IST)})
+
+
+def record_manual_execution(
+    db: Database[Document],
+    cache: redis.Redis,
+    user_id: str,
+    item: ExecutionIn,
+    *,
+    now: datetime | None = None,
+) -> ExecutionOut:
+    """Store a fill entered by hand, then re-derive the trades of its instrument."""
+    if as_utc(item.executed_at) > (now or datetime.now(UTC)) + FUTURE_TOLERANCE:
+        raise SemanticError(
+            "executedAt is in the future", details=[{"field": "executedAt", "issue": "future"}]
+        )
+    doc = executions.to_document(user_id, MANUAL, item)
+    report = executions.insert_executions(db, [doc])
+    if report.duplicates:
+        raise Conflict(
+            "an execution with this externalId already exists in this account",
+            details=[{"field": "externalId", "issue": "duplicate"}],
+        )
+    recompute(db, cache, user_id, report.touched)
+    return execution_out(doc)
+
+
+@dataclass(frozen=True)
+class ExecutionQuery:
+    symbol: str | None = None
+    account_id: str | None = None
+    source: Source | None = None
+    start: str | None = None  # ?from=
+    end: str | None = None  # ?to=
+
+    def filters(self) -> Document:
+        found: Document = {**symbol_filter(self.symbol), **time_range("executedAt", self.start, self.end)}
+        if self.account_id is not None:
+            found["accountId"] = self.account_id
+        if self.source is not None:
+            found["source"] = self.source
+        return found
+
+
+def list_executions(
+    db: Database[Document], user_id: str, query: ExecutionQuery, *, limit: int, cursor: str | None
+) -> ExecutionPage:
+    """The user's fills, newest first, one keyset page at a time."""
+    filters = query.filters()
+    after = decode_position("exe", cursor)
+    docs = executions.find_executions(db, user_id, filters, limit=limit + 1, after=after)
+    more = len(docs) > limit
+    docs = docs[:limit]
+    next_cursor = encode_position("exe", docs[-1]["executedAt"], docs[-1]["_id"]) if more and docs else None
+    return ExecutionPage(items=[execution_out(doc) for doc in docs], next_cursor=next_cursor)
+
+
+def delete_manual_execution(
+    db: Database[Document], cache: redis.Redis, user_id: str, execution_id: str
+) -> None:
+    """Delete a fill entered by hand and re-derive its instrument; broker fills are facts (409)."""
+    doc = executions.get_execution(db, user_id, execution_id)
+    if doc is None:
+        raise NotFound("no such execution")
+    if doc["source"] != MANUAL:
+        raise Conflict(
+            f"this execution came from {doc['source']}: only manual executions can be deleted",
+            details=[{"field": "source", "issue": "not_manual", "source": doc["source"]}],
+        )
+    if not executions.delete_execution(db, user_id, execution_id, source=MANUAL):
+        raise NotFound("no such execution")
+    recompute(db, cache, user_id, [(doc["accountId"], doc["instrument"])])

@@ -1,0 +1,89 @@
+"""TradeTrack's own CSV format (docs/imports.md, "generic"):
+
+    date,time,symbol,exchange,side,quantity,price,fees,product,trade_id,order_id
+
+Required: date, symbol, exchange, side, quantity, price. Times are IST. Without a trade_id the
+externalId is a hash of the normalised row plus its occurrence number among identical rows of the
+file: importing the same file again adds nothing, while two identical fills in one file both count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from tradetrack.imports import fields
+from tradetrack.imports.parsing import ParseResult, parse_records
+from tradetrack.imports.table import Record
+from tradetrack.models.executions import ExecutionIn
+
+REQUIRED = ("date", "symbol", "exchange", "side", "quantity", "price")
+
+
+def _executed_at(record: Record) -> datetime:
+    day = fields.parse_date(fields.required(record.get("date"), "date"), "date")
+    at = fields.parse_time(record.get("time"), "time") if record.get("time") else None
+    return datetime.combine(day, at) if at else datetime(day.year, day.month, day.day)
+
+
+def to_fields(record: Record) -> dict[str, Any]:
+    exchange = fields.exchange_of(fields.required(record.get("exchange"), "exchange"), "")
+    row: dict[str, Any] = {
+        "symbol": fields.required(record.get("symbol"), "symbol"),
+        "exchange": exchange,
+        "side": fields.side(record.get("side"), "side"),
+        "quantity": fields.quantity(fields.required(record.get("quantity"), "quantity"), "quantity"),
+        "price": fields.decimal(fields.required(record.get("price"), "price"), "price"),
+        "executedAt": _executed_at(record),
+        "externalId": record.get("trade_id") or None,
+        "orderId": record.get("order_id") or None,
+    }
+    if record.get("fees"):
+        row["fees"] = fields.decimal(record.get("fees"), "fees")
+    if record.get("product"):
+        row["product"] = record.get("product").upper()
+    return row
+
+
+def _plain(amount: Decimal) -> str:
+    return format(amount.normalize(), "f")
+
+
+def row_fingerprint(item: ExecutionIn) -> str:
+    """The normalised row: what makes two rows "the same fill" when the file gives no trade id."""
+    parts = (
+        item.executed_at.isoformat(),
+        item.exchange,
+        item.symbol,
+        item.side,
+        str(item.quantity),
+        _plain(item.price),
+        _plain(item.fees),
+        item.product or "",
+    )
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def with_row_ids(items: list[ExecutionIn]) -> list[ExecutionIn]:
+    """Give every fill without a trade id the id `row_<fingerprint>_<n>` (n-th identical row)."""
+    seen: Counter[str] = Counter()
+    out = []
+    for item in items:
+        if item.external_id is not None:
+            out.append(item)
+            continue
+        fingerprint = row_fingerprint(item)
+        seen[fingerprint] += 1
+        out.append(item.model_copy(update={"external_id": f"row_{fingerprint}_{seen[fingerprint]}"}))
+    return out
+
+
+def parse(text: str, *, account_id: str, now: datetime | None = None) -> ParseResult:
+    result = parse_records(
+        text, source="import", required=REQUIRED, to_fields=to_fields, account_id=account_id, now=now
+    )
+    result.items = with_row_ids(result.items)
+    return result

@@ -1,0 +1,42 @@
+"""The POST /v1/imports payloads."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+ImportFormat = Literal["zerodha_tradebook", "upstox_trades", "generic"]
+DEFAULT_ACCOUNT = "import"
+MAX_REJECTIONS_SHOWN = 1000
+
+AccountId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_\-]{1,64}$")]
+
+
+class ImportRequest(BaseModel):
+    """A CSV file as text (UTF-8, optional BOM) and the format it is in."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    format: ImportFormat
+    csv: str = Field(description="The file's text; at most 5 MB (5,242,880 bytes) as UTF-8")
+    account_id: AccountId = Field(
+        DEFAULT_ACCOUNT,
+        alias="accountId",
+        description="Account the fills belong to; use the broker account's id so later syncs dedupe",
+    )
+
+
+class Rejection(BaseModel):
+    line: int = Field(description="1-based line of the CSV file, the header being line 1")
+    reason: str
+
+
+class ImportReport(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    imported: int = Field(description="Fills stored by this import")
+    duplicates: int = Field(description="Fills already stored (same source and trade id): skipped")
+    rejected: list[Rejection] = Field(description=f"Rows skipped, first {MAX_REJECTIONS_SHOWN} only")
+    rejected_count: int = Field(alias="rejectedCount", description="All rows skipped")
+    instruments: int = Field(description="Instruments whose trades were re-derived")

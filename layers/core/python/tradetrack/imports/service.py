@@ -1,0 +1,74 @@
+"""POST /v1/imports as a plain function over its clients: parse, insert new fills, recompute trades."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import redis
+from pymongo.database import Database
+
+from tradetrack.db.executions import insert_executions, to_document
+from tradetrack.imports import generic, upstox, zerodha
+from tradetrack.imports.models import (
+    MAX_REJECTIONS_SHOWN,
+    ImportFormat,
+    ImportReport,
+    ImportRequest,
+    Rejection,
+)
+from tradetrack.imports.parsing import ParseResult
+from tradetrack.imports.text import check_text
+from tradetrack.observability import MetricUnit, logger, metrics
+from tradetrack.trades import recompute
+
+Parser = Callable[..., ParseResult]
+PARSERS: dict[ImportFormat, Parser] = {
+    "zerodha_tradebook": zerodha.parse,
+    "upstox_trades": upstox.parse,
+    "generic": generic.parse,
+}
+
+
+def parse_csv(request: ImportRequest, *, now: datetime | None = None) -> ParseResult:
+    """The request's file as fills and rejections; raises for a file that cannot be read at all."""
+    text = check_text(request.csv)
+    return PARSERS[request.format](text, account_id=request.account_id, now=now)
+
+
+def import_csv(
+    db: Database[dict[str, Any]],
+    cache: redis.Redis,
+    user_id: str,
+    request: ImportRequest,
+    *,
+    now: datetime | None = None,
+) -> ImportReport:
+    """Store the file's new fills for `user_id` and re-derive the trades of the instruments they touch.
+
+    Idempotent: fills already stored (same account, source and externalId) count as duplicates.
+    """
+    parsed = parse_csv(request, now=now)
+    documents = [to_document(user_id, parsed.source, item) for item in parsed.items]
+    inserted = insert_executions(db, documents)
+    touched = inserted.touched
+    recompute(db, cache, user_id, touched)
+    report = ImportReport(
+        imported=len(inserted.inserted),
+        duplicates=inserted.duplicates,
+        rejected=[Rejection(line=line, reason=why) for line, why in parsed.rejected[:MAX_REJECTIONS_SHOWN]],
+        rejected_count=len(parsed.rejected),
+        instruments=len(touched),
+    )
+    logger.info(
+        "csv import",
+        extra={
+            "format": request.format,
+            "imported": report.imported,
+            "duplicates": report.duplicates,
+            "rejected": report.rejected_count,
+        },
+    )
+    metrics.add_metric(name="ImportedExecutions", unit=MetricUnit.Count, value=report.imported)
+    return report

@@ -1,0 +1,1 @@
+"""Market data: the NSE calendar, quote providers, the quote cache, subscriptions, the feed and alerts."""

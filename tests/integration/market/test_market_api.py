@@ -1,0 +1,131 @@
+"""GET /v1/market/status|quotes and /v1/alerts through API Gateway (authorizer + handlers)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import redis
+
+from tests.support.auth import OwnedRoute, assert_isolated, new_account
+from tests.support.gateway import Gateway
+
+
+def test_market_status_needs_a_token_and_reports_ist(gateway: Gateway) -> None:
+    assert gateway.request("GET", "/v1/market/status").status == 401
+    account = new_account(gateway)
+    reply = gateway.request("GET", "/v1/market/status", token=account.access_token)
+    assert reply.status == 200, reply.text
+    assert reply.body["exchange"] == "NSE"
+    assert reply.body["status"] in ("open", "closed", "pre_open")
+    assert reply.body["nextOpen"].endswith("+05:30")
+    assert reply.body["nextClose"].endswith("+05:30")
+    assert "holiday" in reply.body
+
+
+def test_quotes_come_from_the_cache_and_misses_from_the_provider(
+    gateway: Gateway, redis_client: redis.Redis
+) -> None:
+    account = new_account(gateway)
+    # Given a cached INFY quote
+    cached = {
+        "ltp": "1500.5",
+        "open": "1490",
+        "high": "1510",
+        "low": "1488",
+        "close": "1495",
+        "change": "5.5",
+        "changePct": "0.37",
+        "volume": 1000,
+        "ts": "2025-11-14T10:00:00+05:30",
+    }
+    redis_client.set("mkt:quote:NSE:INFY", json.dumps(cached), ex=5)
+    # When INFY and NIFTY 50 are asked for
+    reply = gateway.request(
+        "GET", "/v1/market/quotes", token=account.access_token, query={"symbols": "NSE:INFY,nse:NIFTY 50"}
+    )
+    # Then INFY is the cached quote and NIFTY 50 came from the (simulated) provider, now cached too
+    assert reply.status == 200, reply.text
+    assert reply.body["NSE:INFY"] == cached
+    nifty = reply.body["NSE:NIFTY 50"]
+    assert set(nifty) == set(cached)
+    assert isinstance(nifty["ltp"], str)
+    assert redis_client.exists("mkt:quote:NSE:NIFTY 50")
+
+
+def test_quotes_validation(gateway: Gateway) -> None:
+    token = new_account(gateway).access_token
+    for symbols in ("INFY", "NSE:", ",", ",".join(f"NSE:S{i}" for i in range(101))):
+        reply = gateway.request("GET", "/v1/market/quotes", token=token, query={"symbols": symbols})
+        assert reply.status == 400, (symbols[:20], reply.text)
+        assert reply.error_code() == "VALIDATION_ERROR"
+    assert gateway.request("GET", "/v1/market/quotes", token=token).status == 400
+
+
+def _create(gateway: Gateway, token: str, **body: Any) -> Any:
+    payload = {
+        "symbol": "NSE:INFY",
+        "condition": "above",
+        "value": "1550.5",
+        "channels": ["email", "push"],
+        **body,
+    }
+    return gateway.request("POST", "/v1/alerts", token=token, json_body=payload)
+
+
+def test_alert_crud(gateway: Gateway) -> None:
+    token = new_account(gateway).access_token
+    created = _create(gateway, token)
+    assert created.status == 201, created.text
+    alert = created.body
+    assert alert["symbol"] == "NSE:INFY"
+    assert alert["value"] == "1550.5"
+    assert alert["status"] == "active"
+    assert alert["repeat"] is False
+    assert alert["createdAt"].endswith("+05:30")
+    second = _create(gateway, token, condition="pct_change_below", value="-2.5", repeat=True).body
+    listed = gateway.request("GET", "/v1/alerts", token=token, query={"limit": "1"})
+    assert listed.status == 200
+    assert [a["alertId"] for a in listed.body["items"]] == [second["alertId"]]  # newest first
+    rest = gateway.request("GET", "/v1/alerts", token=token, query={"cursor": listed.body["nextCursor"]})
+    assert [a["alertId"] for a in rest.body["items"]] == [alert["alertId"]]
+    assert rest.body["nextCursor"] is None
+    assert gateway.request("DELETE", f"/v1/alerts/{alert['alertId']}", token=token).status == 204
+    assert gateway.request("DELETE", f"/v1/alerts/{alert['alertId']}", token=token).status == 404
+    assert len(gateway.request("GET", "/v1/alerts", token=token).body["items"]) == 1
+
+
+def test_alert_validation(gateway: Gateway) -> None:
+    token = new_account(gateway).access_token
+    bad_bodies: list[dict[str, Any]] = [
+        {"symbol": "INFY"},
+        {"condition": "crosses"},
+        {"value": 1550.5},  # a number, not a decimal string
+        {"value": "abc"},
+        {"channels": ["pigeon"]},
+        {"channels": []},
+        {"repeat": "sometimes"},
+        {"extra": 1},
+    ]
+    for body in bad_bodies:
+        reply = _create(gateway, token, **body)
+        assert reply.status == 400, (body, reply.text)
+        assert reply.error_code() == "VALIDATION_ERROR"
+    assert _create(gateway, token, value="0").status == 422
+    assert _create(gateway, token, value="-5").status == 422
+    assert _create(gateway, token, condition="pct_change_below", value="-150").status == 422
+    assert gateway.request("POST", "/v1/alerts", json_body={}).status == 401
+
+
+def test_another_users_alert_is_not_found(gateway: Gateway) -> None:
+    owner, intruder = new_account(gateway), new_account(gateway)
+    alert_id = _create(gateway, owner.access_token).body["alertId"]
+    assert_isolated(
+        gateway,
+        owner,
+        intruder,
+        [OwnedRoute("DELETE", "/v1/alerts/{id}")],
+        alert_id,
+        owner_view=lambda: gateway.request("GET", "/v1/alerts", token=owner.access_token).body,
+    )
+    assert gateway.request("GET", "/v1/alerts", token=intruder.access_token).body["items"] == []
