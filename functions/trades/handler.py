@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from tradetrack.analytics.categories import Category
 from tradetrack.cache.client import get_redis
 from tradetrack.db.client import get_database
-from tradetrack.journal import TradeQuery, annotate_trade, get_trade, list_positions, list_trades, portfolio
+from tradetrack.journal import TradeQuery, annotate_trade, get_trade, list_trades
 from tradetrack.models.trades import (
     PatchTradeRequest,
     PortfolioOut,
@@ -19,6 +19,7 @@ from tradetrack.models.trades import (
     TradeStatus,
 )
 from tradetrack.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from tradetrack.positions import list_positions, portfolio
 from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
 
 app = make_rest_resolver()

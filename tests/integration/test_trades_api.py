@@ -3,7 +3,8 @@ entered over the API, exact P&L, annotations that survive recomputation, filters
 
 from __future__ import annotations
 
-import json
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -12,6 +13,8 @@ from pymongo.database import Database
 
 from tests.support.auth import Account, OwnedRoute, assert_isolated, new_account
 from tests.support.gateway import Gateway, Reply
+from tradetrack.market.cache import cache_quotes
+from tradetrack.market.quote import Quote
 from tradetrack.pagination import encode_cursor
 
 Db = Database[dict[str, Any]]
@@ -59,9 +62,14 @@ def patch(gateway: Gateway, account: Account, trade_id: str, body: dict[str, Any
 
 
 def quote(cache: redis.Redis, exchange: str, symbol: str, ltp: str, close: str | None = None) -> None:
-    """What the market-data feature writes to the market cache."""
-    value: dict[str, str] = {"ltp": ltp, **({"close": close} if close else {})}
-    cache.set(f"mkt:quote:{exchange}:{symbol}", json.dumps(value))
+    """A quote in the market cache, written as the market-data feed writes it."""
+    cached = Quote(
+        symbol=f"{exchange}:{symbol}",
+        ltp=Decimal(ltp),
+        ts=datetime.now(UTC),
+        close=Decimal(close) if close else None,
+    )
+    cache_quotes(cache, [cached], ttl_s=60)
 
 
 # ---- derived trades ------------------------------------------------------------------------------

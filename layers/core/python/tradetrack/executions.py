@@ -11,9 +11,9 @@ from pymongo.database import Database
 
 from tradetrack.db import executions
 from tradetrack.errors import Conflict, NotFound, SemanticError
-from tradetrack.journal import aware, decode_position, encode_position, symbol_filter, time_range
 from tradetrack.models.executions import ExecutionIn, ExecutionOut, Source
 from tradetrack.models.trades import ExecutionPage
+from tradetrack.queries import aware, decode_position, encode_position, symbol_filter, time_range
 from tradetrack.timeutil import IST, as_utc
 from tradetrack.trades import recompute
 

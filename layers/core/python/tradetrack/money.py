@@ -20,3 +20,16 @@ def from_scaled(value: int) -> Decimal:
 def money_str(value: int) -> str:
     """Scaled integer → canonical decimal string ("420.65", "1000", "-0.5")."""
     return format(from_scaled(value).normalize(), "f")
+
+
+def optional_money_str(value: int | None) -> str | None:
+    return None if value is None else money_str(value)
+
+
+def rounded_average(value: int, quantity: int) -> int:
+    """value / quantity, rounded half-even to the scale: for display (P&L uses exact sums)."""
+    quotient, remainder = divmod(value, quantity)
+    twice = 2 * remainder
+    if twice > quantity or (twice == quantity and quotient % 2):
+        quotient += 1
+    return quotient

@@ -15,6 +15,7 @@ from tradetrack.analytics.fifo import Fill, Trade, match_fills
 from tradetrack.cache.locks import redis_lock
 from tradetrack.db.executions import executions_of_instruments
 from tradetrack.db.trades import replace_trades
+from tradetrack.money import rounded_average
 from tradetrack.observability import MetricUnit, logger, metrics
 
 Document = dict[str, Any]
@@ -36,14 +37,7 @@ def to_fill(doc: Document) -> Fill:
 
 
 def _avg(value: int, quantity: int) -> int | None:
-    """A scaled average price, rounded half-even to the scale (display only: P&L is exact)."""
-    if not quantity:
-        return None
-    quotient, remainder = divmod(value, quantity)
-    twice = 2 * remainder
-    if twice > quantity or (twice == quantity and quotient % 2):
-        quotient += 1
-    return quotient
+    return rounded_average(value, quantity) if quantity else None
 
 
 def trade_document(

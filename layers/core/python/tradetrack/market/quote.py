@@ -71,7 +71,8 @@ class Quote:
     @classmethod
     def from_json(cls, symbol: str, data: dict[str, Any]) -> Quote:
         ltp = _parse_dec(data["ltp"])
-        assert ltp is not None
+        if ltp is None:
+            raise ValueError(f"quote for {symbol} has no last price")
         volume = data.get("volume")
         return cls(
             symbol=symbol,

@@ -1,0 +1,144 @@
+"""The logic behind /v1/positions and /v1/portfolio: open trades marked at cached prices."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis
+from pymongo.database import Database
+
+from tradetrack.db import trades
+from tradetrack.market.cache import cached_quotes
+from tradetrack.market.quote import Quote
+from tradetrack.models.trades import (
+    HoldingOut,
+    PortfolioOut,
+    PositionList,
+    PositionOut,
+)
+from tradetrack.money import money_str, optional_money_str, rounded_average, to_scaled
+from tradetrack.observability import MetricUnit, logger, metrics
+
+Document = dict[str, Any]
+
+
+@dataclass
+class _Position:
+    account_id: str
+    symbol: str
+    exchange: str
+    segment: str
+    quantity: int = 0  # signed
+    cost: int = 0  # signed: Σ ± price × units of the open lots (scaled)
+    fallback_price: int | None = None  # the last fill's price
+    intraday: bool = True  # every open trade behind it is intraday
+    quote: Quote | None = field(default=None)
+
+    @property
+    def last_price(self) -> int:
+        if self.quote is not None:
+            return to_scaled(self.quote.ltp)
+        if self.fallback_price is not None:
+            return self.fallback_price
+        return abs(self.cost) // abs(self.quantity)
+
+    @property
+    def value(self) -> int:
+        return self.last_price * self.quantity
+
+    @property
+    def unrealized(self) -> int:
+        return self.value - self.cost
+
+    @property
+    def day_change(self) -> int | None:
+        if self.quote is None or self.quote.close is None:
+            return None
+        return (to_scaled(self.quote.ltp) - to_scaled(self.quote.close)) * self.quantity
+
+    def out(self) -> PositionOut:
+        return PositionOut(**self._fields())
+
+    def holding(self) -> HoldingOut:
+        return HoldingOut(
+            **self._fields(), invested=money_str(self.cost), current_value=money_str(self.value)
+        )
+
+    def _fields(self) -> dict[str, Any]:
+        return {
+            "symbol": self.symbol,
+            "exchange": self.exchange,
+            "segment": self.segment,
+            "account_id": self.account_id,
+            "quantity": self.quantity,
+            "avg_price": money_str(rounded_average(abs(self.cost), abs(self.quantity))),
+            "last_price": money_str(self.last_price),
+            "last_price_stale": self.quote is None,
+            "unrealized_pnl": money_str(self.unrealized),
+            "day_change": optional_money_str(self.day_change),
+        }
+
+
+def _quotes(cache: redis.Redis, positions: Iterable[_Position]) -> dict[str, Quote]:
+    """Quotes from the market cache, one round trip; none at all when Redis is away (prices go stale)."""
+    try:
+        return cached_quotes(cache, sorted({f"{p.exchange}:{p.symbol}" for p in positions}))
+    except redis.exceptions.RedisError as exc:
+        logger.warning("market cache unavailable", extra={"error": str(exc)})
+        metrics.add_metric(name="MarketCacheUnavailable", unit=MetricUnit.Count, value=1)
+        return {}
+
+
+def _positions(
+    db: Database[Document], cache: redis.Redis, user_id: str, account_id: str | None
+) -> list[_Position]:
+    """Open trades aggregated per (accountId, instrument), valued at the cached quotes."""
+    grouped: dict[tuple[str, str], _Position] = {}
+    for doc in trades.open_trades(db, user_id):
+        if account_id is not None and doc["accountId"] != account_id:
+            continue
+        key = (doc["accountId"], doc["instrument"])
+        position = grouped.setdefault(
+            key, _Position(doc["accountId"], doc["symbol"], doc["exchange"], doc["segment"])
+        )
+        sign = 1 if doc["direction"] == "LONG" else -1
+        position.quantity += sign * int(doc.get("openQuantity") or 0)
+        position.cost += sign * int(doc.get("openCost") or 0)
+        position.fallback_price = doc.get("lastPrice") or position.fallback_price
+        position.intraday = position.intraday and doc.get("category") == "intraday"
+    found = [p for p in grouped.values() if p.quantity]
+    quotes = _quotes(cache, found)
+    for position in found:
+        position.quote = quotes.get(f"{position.exchange}:{position.symbol}")
+    return sorted(found, key=lambda p: (p.symbol, p.exchange, p.account_id))
+
+
+def list_positions(
+    db: Database[Document], cache: redis.Redis, user_id: str, *, account_id: str | None = None
+) -> PositionList:
+    return PositionList(items=[p.out() for p in _positions(db, cache, user_id, account_id)])
+
+
+def portfolio(
+    db: Database[Document], cache: redis.Redis, user_id: str, *, account_id: str | None = None
+) -> PortfolioOut:
+    """Equity delivery holdings (open long, non-intraday EQ positions) with exact totals."""
+    held = [
+        p
+        for p in _positions(db, cache, user_id, account_id)
+        if p.segment == "EQ" and p.quantity > 0 and not p.intraday
+    ]
+    invested = sum(p.cost for p in held)
+    value = sum(p.value for p in held)
+    changes = [p.day_change for p in held]
+    day_change = None if any(c is None for c in changes) else sum(c for c in changes if c is not None)
+    return PortfolioOut(
+        holdings=[p.holding() for p in held],
+        total_invested=money_str(invested),
+        total_value=money_str(value),
+        unrealized_pnl=money_str(value - invested),
+        day_change=optional_money_str(day_change),
+        last_price_stale=any(p.quote is None for p in held),
+    )
