@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import fakeredis
-import mongomock
 import pymongo
 import pytest
 import redis
 from pymongo.database import Database
 
+from local.embedded import embedded_mongo
 from tests.support.gateway import Gateway
 from tests.support.servers import Server, provide, run_ferretdb, run_redis
 from tradetrack.auth.keys import SigningKeySet
@@ -68,7 +68,7 @@ def mongo_client(mongo_server: Server) -> Iterator[pymongo.MongoClient[dict[str,
     if mongo_server.url:
         client = pymongo.MongoClient(mongo_server.url, tz_aware=True, serverSelectionTimeoutMS=5000)
     else:
-        client = mongomock.MongoClient(tz_aware=True)
+        client = embedded_mongo()
     yield client
     client.close()
 
