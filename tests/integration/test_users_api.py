@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from typing import Any
 
 import pytest
 from pymongo.database import Database
 
+from local.events.rest import rest_event
+from local.lambda_runtime import make_context
 from tests.support.auth import Account, login, new_account
 from tests.support.gateway import Gateway
 from tests.unit.test_access_tokens import ATTACK_NAMES, attacks
@@ -201,3 +204,27 @@ def test_the_per_user_api_limit_answers_429(gateway: Gateway, monkeypatch: pytes
     account = new_account(gateway)
     statuses = [gateway.request("GET", "/v1/me", token=account.access_token).status for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
+
+
+def test_a_revoked_token_is_refused_even_while_the_gateway_caches_the_authorizer(gateway: Gateway) -> None:
+    # Given a request the authorizer allowed (API Gateway keeps that answer for 5 minutes)
+    account = new_account(gateway)
+    me = gateway.router.match("GET", "/v1/me")
+    assert me is not None
+    allowed = gateway.authorize(
+        rest_event(
+            method="GET",
+            path="/v1/me",
+            resource="/v1/me",
+            headers=[("Authorization", f"Bearer {account.access_token}")],
+            request_id="r-1",
+            epoch_ms=0,
+        )
+    )
+    assert isinstance(allowed, dict)
+    # When the user logs out everywhere, and the cached answer is used again
+    assert gateway.request("POST", "/v1/auth/logout-all", token=account.access_token).status == 204
+    handler = importlib.import_module(me.spec.module).lambda_handler
+    reply = handler(allowed, make_context(me.spec))
+    # Then the handler refuses the revoked token itself
+    assert reply["statusCode"] == 401

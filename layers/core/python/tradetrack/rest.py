@@ -21,6 +21,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tradetrack import __version__
+from tradetrack.auth.revocation import is_revoked
 from tradetrack.cache.client import get_redis
 from tradetrack.cache.rate_limit import API_PER_USER, take
 from tradetrack.config import get_settings
@@ -52,16 +53,23 @@ def require_admin(app: APIGatewayRestResolver) -> Principal:
     return principal
 
 
-def _per_user_rate_limit(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
-    """100 requests/s per user across the API; if Redis is away the request goes on (and is counted)."""
+def _caller_checks(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """For an authorized caller: a token revoked since API Gateway cached the authorizer's answer
+    is refused, and 100 requests/s per user apply. If Redis is away the request goes on (counted)."""
     context = (app.current_event.raw_event.get("requestContext") or {}).get("authorizer") or {}
     user_id = context.get("userId")
     if user_id:
         try:
-            decision = take(get_redis(), API_PER_USER, str(user_id))
+            cache = get_redis()
+            issued_at = context.get("issuedAt")
+            if issued_at is not None and is_revoked(cache, str(user_id), float(issued_at)):
+                return error_response(
+                    HTTPStatus.UNAUTHORIZED, "UNAUTHENTICATED", "this token has been revoked"
+                )
+            decision = take(cache, API_PER_USER, str(user_id))
         except redis.exceptions.RedisError as exc:
-            logger.warning("api rate limit unavailable", extra={"error": str(exc)})
-            metrics.add_metric(name="ApiRateLimitUnavailable", unit=MetricUnit.Count, value=1)
+            logger.warning("caller checks unavailable", extra={"error": str(exc)})
+            metrics.add_metric(name="CallerChecksUnavailable", unit=MetricUnit.Count, value=1)
         else:
             if not decision.allowed:
                 limited = RateLimited("too many requests", retry_after_s=decision.retry_after_s)
@@ -112,7 +120,7 @@ def make_rest_resolver() -> APIGatewayRestResolver:
     )
     app = APIGatewayRestResolver(enable_validation=True, cors=cors)
     app.configure_openapi(title=API_TITLE, version=__version__)
-    app.use(middlewares=[_per_user_rate_limit])
+    app.use(middlewares=[_caller_checks])
 
     @app.exception_handler(RequestValidationError)
     def _invalid_request(exc: RequestValidationError) -> Response[str]:

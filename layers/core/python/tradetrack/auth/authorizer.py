@@ -63,5 +63,6 @@ def allow_policy(event: dict[str, Any], claims: AccessClaims) -> dict[str, Any]:
             "Version": "2012-10-17",
             "Statement": [{"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": resource}],
         },
-        "context": {"userId": claims.sub, "role": claims.role},
+        # issuedAt lets every handler refuse a token revoked after API Gateway cached this answer.
+        "context": {"userId": claims.sub, "role": claims.role, "issuedAt": claims.iat},
     }

@@ -6,10 +6,10 @@ import time
 
 import redis
 
-from tradetrack.auth.access_tokens import LIFETIME
-
 _KEY = "auth:nbf:{}"
-_KEEP_S = int(LIFETIME.total_seconds()) + 60  # longer than any token it could refuse
+# Longer than any access token it could refuse lives (access_tokens.LIFETIME, 15 minutes); no import
+# of it here: the REST middleware checks revocations, and every handler's cold start would pay for JWT.
+_KEEP_S = 15 * 60 + 60
 _DELETED_KEEP_S = 400 * 24 * 3600
 
 
