@@ -49,6 +49,9 @@ class FunctionSpec:
     # Posts to WebSocket clients without being behind a WebSocket route (the market feed): CDK grants
     # ManageConnections on the WebSocket stage and sets WS_MANAGEMENT_ENDPOINT.
     posts_to_websocket: bool = False
+    # Manifest queues this function sends to: CDK grants sqs:SendMessage and sets <QUEUE>_QUEUE_URL
+    # (e.g. NOTIFICATIONS_QUEUE_URL); the local stack sets the same variables.
+    sends_to: tuple[str, ...] = ()
 
     @property
     def module(self) -> str:
@@ -138,6 +141,24 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         memory_mb=512,
     ),
     FunctionSpec(
+        name="analytics",
+        capability="Analytics",
+        rest=tuple(
+            RestRoute("GET", f"/v1/analytics/{route}")
+            for route in (
+                "summary",
+                "by-category",
+                "by-symbol",
+                "by-weekday",
+                "by-hour",
+                "timeseries",
+                "tax-pnl",
+            )
+        ),
+        memory_mb=1024,  # numpy over every trade of the user: more memory buys more CPU
+        timeout_s=29,  # API Gateway's integration limit
+    ),
+    FunctionSpec(
         name="market",
         capability="MarketData",
         rest=(RestRoute("GET", "/v1/market/status"), RestRoute("GET", "/v1/market/quotes")),
@@ -157,8 +178,35 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         # EventBridge's minimum rate: each invocation ticks every 5 s for 55 s (market hours).
         schedules=(Schedule("market-feed", "rate(1 minute)"),),
         posts_to_websocket=True,
+        sends_to=("notifications",),
         memory_mb=512,
         timeout_s=70,
+    ),
+    FunctionSpec(
+        name="notifier",
+        capability="Notifications",
+        queues=(QueueSource("notifications", batch_size=10, max_receive_count=3, visibility_timeout_s=180),),
+        posts_to_websocket=True,
+        timeout_s=30,
+    ),
+    FunctionSpec(
+        name="notifications",
+        capability="Notifications",
+        rest=(
+            RestRoute("GET", "/v1/notifications"),
+            RestRoute("POST", "/v1/notifications/{notificationId}/read"),
+            # Unsubscribe links in emails: signed, so no login (GET: a browser; POST: RFC 8058 one-click).
+            RestRoute("GET", "/v1/notifications/unsubscribe", public=True),
+            RestRoute("POST", "/v1/notifications/unsubscribe", public=True),
+        ),
+    ),
+    FunctionSpec(
+        name="daily_summary",
+        capability="Notifications",
+        # 16:00 IST, after the 15:30 close, Monday to Friday (NSE holidays are skipped by the function).
+        schedules=(Schedule("daily-summary", "cron(30 10 ? * MON-FRI *)"),),
+        sends_to=("notifications",),
+        timeout_s=300,
     ),
     FunctionSpec(
         name="auth_keys",
@@ -176,3 +224,8 @@ def function(name: str) -> FunctionSpec:
         if spec.name == name:
             return spec
     raise KeyError(f"no function named {name!r} in functions/manifest.py")
+
+
+def queue_url_variable(queue: str) -> str:
+    """The environment variable that tells a producer (`sends_to`) where a queue is."""
+    return f"{queue.upper().replace('-', '_')}_QUEUE_URL"

@@ -26,11 +26,15 @@ passed through to the handlers (tradetrack.config):
   POWERTOOLS_METRICS_DISABLED (the stack sets it to true unless given)
   QUOTE_PROVIDER (simulated), SIMULATED_FEED_SEED (7), FEED_TICKS (0: one tick outside market
   hours, a minute of ticks inside), FEED_TICK_INTERVAL_S / FEED_WINDOW_S (5 / 55, divided by
-  LOCAL_SCHEDULE_SPEEDUP unless given), NOTIFICATIONS_QUEUE_URL (empty: alert events are logged)
+  LOCAL_SCHEDULE_SPEEDUP unless given), NOTIFY_FROM_EMAIL, PUBLIC_API_URL (unsubscribe links;
+  default the REST API's URL)
 
 set by the stack for the handlers (any value you give is replaced):
   STAGE=local, AWS_REGION=AWS_DEFAULT_REGION=ap-south-1, fake AWS_ACCESS_KEY_ID/SECRET,
-  AWS_ENDPOINT_URL (moto), WS_MANAGEMENT_ENDPOINT (http://HOST:WS_PORT)
+  AWS_ENDPOINT_URL (moto), WS_MANAGEMENT_ENDPOINT (http://HOST:WS_PORT), NOTIFICATIONS_QUEUE_URL
+  (one <QUEUE>_QUEUE_URL per manifest queue, in moto)
+
+local-only routes: GET /_local/outbox lists the email and SMS sent through moto (nothing leaves it)
 """
 
 

@@ -16,6 +16,7 @@ from local.authorizer import Denial
 from local.events.rest import rest_event
 from local.gate import Gate
 from local.lambda_runtime import FunctionRuntime
+from local.outbox import outbox
 from local.routing import RestRouter
 
 log = logging.getLogger("local.rest")
@@ -58,6 +59,7 @@ class RestServer:
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_PAYLOAD_BYTES)
+        app.router.add_get("/_local/outbox", outbox)  # email and SMS sent through moto
         app.router.add_route("*", "/{tail:.*}", self.handle)
         return app
 

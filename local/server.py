@@ -29,6 +29,7 @@ def banner(stack: LocalStack) -> str:
         f"  WebSocket API   {stack.ws_url}/",
         f"  Management API  {stack.management_endpoint}/@connections/{{connectionId}}",
         f"  moto (AWS)      {stack.moto.endpoint}",
+        f"  Outbox          {stack.rest_url}/_local/outbox (email and SMS sent through moto)",
         f"  MongoDB         {mongo}",
         f"  Redis           {redis}",
         f"  SQS queues      {queues}",

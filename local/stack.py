@@ -9,13 +9,14 @@ from typing import Any
 import redis
 from aiohttp import web
 
-from functions.manifest import FUNCTIONS, FunctionSpec
+from functions.manifest import FUNCTIONS, FunctionSpec, queue_url_variable
 from local.aws import FAKE_CREDENTIALS, UNSET, MotoServer, QueueBinding, create_queues, sqs_client
 from local.config import LocalConfig
 from local.embedded import embedded_mongo, embedded_redis, mongo_for, redis_for
 from local.env import EnvPatch
 from local.gate import Gate, bootstrap_signing_keys
 from local.lambda_runtime import FunctionRuntime, LambdaHandler
+from local.outbox import bootstrap_notifications
 from local.queues import QueueDelivery
 from local.rest import RestServer
 from local.schedules import Scheduler
@@ -133,6 +134,10 @@ class LocalStack:
                 await asyncio.to_thread(bootstrap_signing_keys)
             self.sqs = sqs_client(moto_endpoint)
             self.queues = await asyncio.to_thread(create_queues, self.sqs, self.runtime.functions)
+            # Producers find their queues as in AWS (functions.manifest.FunctionSpec.sends_to).
+            self._env.set({queue_url_variable(name): binding.url for name, binding in self.queues.items()})
+            reset_settings()
+            await asyncio.to_thread(bootstrap_notifications)
             self.delivery = QueueDelivery(
                 self.runtime, self.sqs, self.queues, poll_interval_s=self._sqs_poll_interval_s
             )
@@ -141,6 +146,8 @@ class LocalStack:
                 self.scheduler.start()
             rest = RestServer(self.runtime, cors_origins=get_settings().cors_allow_origins or ("*",))
             self.port = await self._serve(rest.app(), self.port)
+            self._env.set_default({"PUBLIC_API_URL": self.rest_url})  # unsubscribe links in emails
+            reset_settings()
         except BaseException:
             await self.stop()
             raise

@@ -10,7 +10,7 @@ from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from functions.manifest import FunctionSpec, QueueSource
+from functions.manifest import FunctionSpec, QueueSource, queue_url_variable
 from tradetrack_infra.manifest_function import ManifestFunction
 from tradetrack_infra.nag import acknowledge
 from tradetrack_infra.naming import pascal
@@ -89,3 +89,10 @@ class Queues(Construct):
                         consumed.queue, batch_size=source.batch_size, report_batch_item_failures=True
                     )
                 )
+        for spec in specs:
+            for queue in spec.sends_to:
+                if queue not in self.by_name:
+                    raise ValueError(f"{spec.name} sends to {queue!r}, which no manifest function consumes")
+                producer = functions[spec.name].function
+                self.by_name[queue].queue.grant_send_messages(producer)
+                producer.add_environment(queue_url_variable(queue), self.by_name[queue].queue.queue_url)

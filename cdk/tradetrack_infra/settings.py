@@ -56,6 +56,8 @@ class StageSettings:
     redis_url: str | None
     # The API Gateway CloudWatch role is one per account and region: let only one stage own it.
     manage_api_gateway_account: bool
+    # The SES identity notifications are sent from (alerts@<domain>); verify its DKIM records after deploy.
+    email_domain: str = "tradetrack.example"
 
     @property
     def is_production(self) -> bool:
@@ -102,6 +104,7 @@ class StageSettings:
             mongodb_uri_secret_arn=None if secret_arn is None else str(secret_arn),
             redis_url=None if redis_url is None else str(redis_url),
             manage_api_gateway_account=_as_bool(get("manageApiGatewayAccount", True)),
+            email_domain=_as_domain(get("emailDomain", "tradetrack.example")),
         )
 
 
@@ -125,3 +128,10 @@ def _as_origins(value: Any) -> tuple[str, ...]:
     if not origins:
         raise SettingsError("context corsAllowOrigins must name at least one origin (or '*')")
     return origins
+
+
+def _as_domain(value: Any) -> str:
+    domain = str(value).strip().lower()
+    if not re.match(r"^(?=.{4,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$", domain):
+        raise SettingsError(f"context emailDomain={value!r} must be a domain name (e.g. tradetrack.in)")
+    return domain

@@ -15,6 +15,7 @@ from tradetrack_infra.auth import Auth
 from tradetrack_infra.functions import ManifestFunctions
 from tradetrack_infra.layers import SharedLayers
 from tradetrack_infra.manifest_function import FunctionDeps
+from tradetrack_infra.notifications import NOTIFIER, Notifications
 from tradetrack_infra.observability import Observability
 from tradetrack_infra.queues import Queues
 from tradetrack_infra.runtime_config import RuntimeConfig
@@ -93,6 +94,15 @@ class TradeTrackStack(Stack):
             self, "Schedules", specs=functions, functions=by_name, stage=settings.stage
         )
         self.queues = Queues(self, "Queues", specs=functions, functions=by_name, stage=settings.stage)
+        self.notifications: Notifications | None = None
+        if NOTIFIER in by_name:
+            self.notifications = Notifications(
+                self,
+                "Notifications",
+                settings=settings,
+                functions=by_name,
+                public_api_url=self.api.url if self.api else "",
+            )
         for consumed in self.queues.by_name.values():
             self.observability.watch_alarm(consumed.dead_letter_alarm)
         for name, built in by_name.items():

@@ -30,6 +30,16 @@ def only(app: Synthesized, resource_type: str) -> tuple[str, dict[str, Any]]:
     return logical_id, resource["Properties"]
 
 
+def signing_secret(app: Synthesized) -> tuple[str, dict[str, Any]]:
+    """The Auth signing-key secret (other capabilities keep secrets of their own)."""
+    ((logical_id, resource),) = [
+        (logical_id, resource)
+        for logical_id, resource in app.resources("AWS::SecretsManager::Secret").items()
+        if resource["Properties"]["Name"] == "tradetrack/dev/auth-signing-keys"
+    ]
+    return logical_id, resource["Properties"]
+
+
 def variables_of(app: Synthesized, name: str) -> dict[str, Any]:
     props = app.resources("AWS::Lambda::Function")[app.function_id(name)]["Properties"]
     variables: dict[str, Any] = props["Environment"]["Variables"]
@@ -112,7 +122,7 @@ def test_websocket_connect_is_authorized_by_the_token_query_parameter(dev_app: S
 
 def test_signing_keys_are_a_secret_and_public_keys_a_parameter_named_by_stage(dev_app: Synthesized) -> None:
     # Given the Auth key stores
-    _, secret = only(dev_app, "AWS::SecretsManager::Secret")
+    _, secret = signing_secret(dev_app)
     _, parameter = only(dev_app, "AWS::SSM::Parameter")
 
     # Then the private key set starts as a generated placeholder, the public keys as an empty set
@@ -125,7 +135,7 @@ def test_signing_keys_are_a_secret_and_public_keys_a_parameter_named_by_stage(de
 
 def test_auth_functions_are_told_where_the_keys_are(dev_app: Synthesized) -> None:
     # Given the stores' logical ids
-    secret_ref = {"Ref": only(dev_app, "AWS::SecretsManager::Secret")[0]}
+    secret_ref = {"Ref": signing_secret(dev_app)[0]}
     parameter_ref = {"Ref": only(dev_app, "AWS::SSM::Parameter")[0]}
     issuer, authorizer, rotator = (variables_of(dev_app, n) for n in ("auth", AUTHORIZER, "auth_keys"))
 
@@ -153,7 +163,7 @@ def actions_on(statements: list[dict[str, Any]], resource: dict[str, Any]) -> se
 
 def test_only_the_issuer_and_the_rotator_may_read_the_private_keys(dev_app: Synthesized) -> None:
     # Given the stores and each Auth function's permissions
-    secret_ref = {"Ref": only(dev_app, "AWS::SecretsManager::Secret")[0]}
+    secret_ref = {"Ref": signing_secret(dev_app)[0]}
     parameter_ref = {"Ref": only(dev_app, "AWS::SSM::Parameter")[0]}
     issuer, authorizer, rotator = (
         policy_statements_of(dev_app, dev_app.function_id(n)) for n in ("auth", AUTHORIZER, "auth_keys")
@@ -187,7 +197,7 @@ def test_first_deploy_creates_the_keys_through_auth_keys(dev_app: Synthesized) -
     target = relay["Environment"]["Variables"]["USER_ON_EVENT_FUNCTION_ARN"]
     assert target == {"Fn::GetAtt": [dev_app.function_id("auth_keys"), "Arn"]}
     # And it runs after the secret and the parameter exist (it references both)
-    secret_id = only(dev_app, "AWS::SecretsManager::Secret")[0]
+    secret_id = signing_secret(dev_app)[0]
     parameter_id = only(dev_app, "AWS::SSM::Parameter")[0]
     assert props["SigningSecretArn"] == {"Ref": secret_id}
     assert props["PublicKeysParameter"] == {"Ref": parameter_id}

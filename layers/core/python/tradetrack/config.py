@@ -50,6 +50,17 @@ class Settings(BaseModel):
     # Alert notification events go to this SQS queue (the notifications feature); empty: logged only.
     notifications_queue_url: str = Field("", alias="NOTIFICATIONS_QUEUE_URL")
 
+    # Notifications (flow 6): the sender (an SES identity), its configuration set, the SMS sender id,
+    # where unsubscribe links point (the public REST API base URL) and the key that signs them.
+    notify_from_email: str = Field("TradeTrack <alerts@tradetrack.example>", alias="NOTIFY_FROM_EMAIL")
+    ses_configuration_set: str = Field("", alias="SES_CONFIGURATION_SET")
+    sms_sender_id: str = Field("", alias="SMS_SENDER_ID", pattern=r"^[A-Za-z0-9]{0,11}$")
+    public_api_url: str = Field("http://127.0.0.1:3000", alias="PUBLIC_API_URL")
+    unsubscribe_secret_name: str = Field("tradetrack/local/unsubscribe-key", alias="UNSUBSCRIBE_SECRET_NAME")
+    unsubscribe_link_ttl_days: int = Field(60, alias="UNSUBSCRIBE_LINK_TTL_DAYS", ge=1, le=365)
+    # Delivered events and channels are remembered this long (the DLQ keeps messages 14 days).
+    notify_idempotency_ttl_s: int = Field(14 * 86_400, alias="NOTIFY_IDEMPOTENCY_TTL_S", ge=60)
+
     # Auth: the private signing keys (Secrets Manager) and the public keys (SSM parameter).
     auth_signing_secret: str = Field("tradetrack/local/auth-signing-keys", alias="AUTH_SIGNING_SECRET_NAME")
     auth_public_keys_parameter: str = Field(

@@ -94,11 +94,21 @@ def _quotes(cache: redis.Redis, positions: Iterable[_Position]) -> dict[str, Quo
 def _positions(
     db: Database[Document], cache: redis.Redis, user_id: str, account_id: str | None
 ) -> list[_Position]:
-    """Open trades aggregated per (accountId, instrument), valued at the cached quotes."""
+    docs = trades.open_trades(db, user_id)
+    return marked_positions(cache, [d for d in docs if account_id is None or d["accountId"] == account_id])
+
+
+def unrealized_pnl(cache: redis.Redis, open_docs: Iterable[Document]) -> tuple[int, int]:
+    """(unrealized P&L, number of positions) of these open trades at marks (analytics' summary)."""
+    positions = marked_positions(cache, open_docs)
+    return sum(p.unrealized for p in positions), len(positions)
+
+
+def marked_positions(cache: redis.Redis, open_docs: Iterable[Document]) -> list[_Position]:
+    """Open trades aggregated per (accountId, instrument), valued at the cached quotes (else the
+    last fill's price)."""
     grouped: dict[tuple[str, str], _Position] = {}
-    for doc in trades.open_trades(db, user_id):
-        if account_id is not None and doc["accountId"] != account_id:
-            continue
+    for doc in open_docs:
         key = (doc["accountId"], doc["instrument"])
         position = grouped.setdefault(
             key, _Position(doc["accountId"], doc["symbol"], doc["exchange"], doc["segment"])

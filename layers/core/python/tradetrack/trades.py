@@ -64,6 +64,9 @@ def trade_document(
         "openCost": sum(lot.price * lot.quantity for lot in trade.lots),
         "avgEntry": _avg(trade.entry_value, trade.quantity),
         "avgExit": _avg(trade.exit_value, trade.exit_quantity),
+        "entryValue": trade.entry_value,  # exact turnover of each side: the charges schedule's base
+        "exitValue": trade.exit_value,
+        "exitQuantity": trade.exit_quantity,
         "lastPrice": None,
         "realizedPnl": trade.realized_pnl,
         "charges": trade.charges,

@@ -37,6 +37,10 @@ def patch_me(db: Database[Document], user_id: str, request: PatchMeRequest) -> U
             raise SemanticError("name cannot be removed")
         else:
             changes[field] = value
+    if "phone" in changes:
+        current = users.get_user(db, user_id)
+        if current is not None and current.get("phone") != changes["phone"]:
+            changes["phoneVerified"] = False  # SMS goes only to a verified number: a new one is not yet
     doc = users.update_user(db, user_id, changes) if changes else users.get_user(db, user_id)
     if doc is None:
         raise Unauthenticated("this account no longer exists")

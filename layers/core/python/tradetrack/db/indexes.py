@@ -74,10 +74,23 @@ INDEXES: dict[str, list[IndexModel]] = {
             [("userId", ASCENDING), ("accountId", ASCENDING), ("openedAt", DESCENDING)],
             name="by_account_opened",
         ),
+        # the daily summary: a user's trades closed on one day
+        IndexModel(
+            [("userId", ASCENDING), ("status", ASCENDING), ("closedAt", ASCENDING)], name="by_status_closed"
+        ),
     ],
     "alerts": [
         IndexModel([("userId", ASCENDING), ("_id", DESCENDING)], name="by_user_newest"),  # GET /v1/alerts
         IndexModel([("status", ASCENDING), ("symbol", ASCENDING)], name="by_status_symbol"),  # each feed tick
+    ],
+    "notifications": [
+        # GET /v1/notifications (newest first) and ?unread=true
+        IndexModel(
+            [("userId", ASCENDING), ("createdAt", DESCENDING), ("_id", DESCENDING)], name="by_user_newest"
+        ),
+        IndexModel(
+            [("userId", ASCENDING), ("readAt", ASCENDING), ("createdAt", DESCENDING)], name="by_user_unread"
+        ),
     ],
     "audit_log": [
         IndexModel([("userId", ASCENDING), ("at", DESCENDING)], name="by_user_time"),

@@ -84,3 +84,9 @@ def find_trades(
 
 def open_trades(db: Database[Document], user_id: str) -> list[Document]:
     return list(db[TRADES].find({"userId": user_id, "status": "open"}))
+
+
+def closed_between(db: Database[Document], user_id: str, start: datetime, end: datetime) -> list[Document]:
+    """The user's trades closed in [start, end) (the daily summary)."""
+    query = {"userId": user_id, "status": "closed", "closedAt": {"$gte": start, "$lt": end}}
+    return list(db[TRADES].find(query).sort([("closedAt", 1), ("_id", 1)]))

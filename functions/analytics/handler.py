@@ -1,0 +1,119 @@
+"""GET /v1/analytics/summary, /by-category, /by-symbol, /by-weekday, /by-hour, /timeseries, /tax-pnl."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from tradetrack.analytics.categories import Category
+from tradetrack.analytics.service import AnalyticsQuery, breakdown, summary, tax_pnl, timeseries
+from tradetrack.cache.client import get_redis
+from tradetrack.db.client import get_database
+from tradetrack.models.analytics import BreakdownOut, Interval, SummaryOut, TaxPnlOut, TimeseriesOut
+from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
+
+app = make_rest_resolver()
+
+Text = Annotated[str | None, Query(max_length=64)]
+_CLOSED = "trades closed {} this: an ISO 8601 date (a whole IST day) or date-time (naive: IST)"
+From = Annotated[str | None, Query(alias="from", max_length=40, description=_CLOSED.format("from"))]
+To = Annotated[str | None, Query(max_length=40, description=_CLOSED.format("up to"))]
+CategoryQ = Annotated[Category | None, Query()]
+
+
+def _query(
+    account_id: str | None, category: str | None, symbol: str | None, start: str | None, end: str | None
+) -> AnalyticsQuery:
+    return AnalyticsQuery(account_id=account_id, category=category, symbol=symbol, start=start, end=end)
+
+
+@app.get("/v1/analytics/summary", tags=["analytics"])
+def get_summary(
+    accountId: Text = None,  # noqa: N803 - query name
+    category: CategoryQ = None,
+    symbol: Text = None,
+    from_: From = None,
+    to: To = None,
+) -> SummaryOut:
+    query = _query(accountId, category, symbol, from_, to)
+    return summary(get_database(), get_redis(), current_principal(app).user_id, query)
+
+
+@app.get("/v1/analytics/by-category", tags=["analytics"])
+def by_category(
+    accountId: Text = None,  # noqa: N803 - query name
+    category: CategoryQ = None,
+    symbol: Text = None,
+    from_: From = None,
+    to: To = None,
+) -> BreakdownOut:
+    query = _query(accountId, category, symbol, from_, to)
+    return breakdown(get_database(), get_redis(), current_principal(app).user_id, query, "category")
+
+
+@app.get("/v1/analytics/by-symbol", tags=["analytics"])
+def by_symbol(
+    accountId: Text = None,  # noqa: N803 - query name
+    category: CategoryQ = None,
+    symbol: Text = None,
+    from_: From = None,
+    to: To = None,
+) -> BreakdownOut:
+    query = _query(accountId, category, symbol, from_, to)
+    return breakdown(get_database(), get_redis(), current_principal(app).user_id, query, "symbol")
+
+
+@app.get("/v1/analytics/by-weekday", tags=["analytics"])
+def by_weekday(
+    accountId: Text = None,  # noqa: N803 - query name
+    category: CategoryQ = None,
+    symbol: Text = None,
+    from_: From = None,
+    to: To = None,
+) -> BreakdownOut:
+    query = _query(accountId, category, symbol, from_, to)
+    return breakdown(get_database(), get_redis(), current_principal(app).user_id, query, "weekday")
+
+
+@app.get("/v1/analytics/by-hour", tags=["analytics"])
+def by_hour(
+    accountId: Text = None,  # noqa: N803 - query name
+    category: CategoryQ = None,
+    symbol: Text = None,
+    from_: From = None,
+    to: To = None,
+) -> BreakdownOut:
+    query = _query(accountId, category, symbol, from_, to)
+    return breakdown(get_database(), get_redis(), current_principal(app).user_id, query, "hour")
+
+
+@app.get("/v1/analytics/timeseries", tags=["analytics"])
+def get_timeseries(
+    interval: Annotated[Interval, Query()] = "day",
+    accountId: Text = None,  # noqa: N803 - query name
+    category: CategoryQ = None,
+    symbol: Text = None,
+    from_: From = None,
+    to: To = None,
+) -> TimeseriesOut:
+    query = _query(accountId, category, symbol, from_, to)
+    return timeseries(get_database(), get_redis(), current_principal(app).user_id, query, interval)
+
+
+@app.get("/v1/analytics/tax-pnl", tags=["analytics"])
+def get_tax_pnl(
+    fy: Annotated[
+        str | None, Query(max_length=7, description="financial year, e.g. 2025-26 (default: current)")
+    ] = None,
+    accountId: Text = None,  # noqa: N803 - query name
+    category: CategoryQ = None,
+    symbol: Text = None,
+    from_: From = None,
+    to: To = None,
+) -> TaxPnlOut:
+    query = _query(accountId, category, symbol, from_, to)
+    return tax_pnl(get_database(), get_redis(), current_principal(app).user_id, query, fy)
+
+
+lambda_handler = rest_handler(app)

@@ -1,0 +1,35 @@
+"""The daily summary (EventBridge cron, 16:00 IST Mon–Fri): daily_summary events onto the queue."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from tradetrack.aws import aws_client
+from tradetrack.config import get_settings
+from tradetrack.db.client import get_database
+from tradetrack.notify.summary import run
+from tradetrack.observability import MetricUnit, logger, metrics, tracer
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    # The rule's scheduled time, so a late or repeated invocation still summarizes that day.
+    fired = str(event.get("time") or "")
+    now = datetime.fromisoformat(fired.replace("Z", "+00:00")) if fired else datetime.now(UTC)
+    result = run(get_database(), aws_client("sqs"), get_settings().notifications_queue_url, now)
+    metrics.add_metric(name="DailySummariesQueued", unit=MetricUnit.Count, value=len(result.events))
+    logger.info(
+        "daily summary run",
+        extra={"day": result.day.isoformat(), "skipped": result.skipped, "users": result.users},
+    )
+    return {
+        "day": result.day.isoformat(),
+        "skipped": result.skipped,
+        "users": result.users,
+        "queued": len(result.events),
+    }

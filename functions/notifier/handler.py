@@ -1,0 +1,58 @@
+"""The notifications queue's consumer (flow 6): each record one event, failures reported per record."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from tradetrack.aws import aws_client
+from tradetrack.cache.client import get_redis
+from tradetrack.config import get_settings
+from tradetrack.db.client import get_database
+from tradetrack.notify.idempotency import Idempotency
+from tradetrack.notify.service import Notifier
+from tradetrack.observability import logger, metrics, tracer
+from tradetrack.websocket.push import post_bytes
+
+# Every record of an all-failed batch is reported like any other failure (not raised as one error).
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
+def build_notifier(context: LambdaContext | None) -> Notifier:
+    settings = get_settings()
+    cache = get_redis()
+    post = None
+    if settings.ws_management_endpoint:
+        management = aws_client("apigatewaymanagementapi", endpoint_url=settings.ws_management_endpoint)
+
+        def post(connection_id: str, data: bytes) -> bool:
+            return post_bytes(management, connection_id, data)
+
+    return Notifier(
+        db=get_database(),
+        cache=cache,
+        settings=settings,
+        idempotency=Idempotency(cache, ttl_s=settings.notify_idempotency_ttl_s, context=context),
+        ses=aws_client("sesv2"),
+        sns=aws_client("sns"),
+        post=post,
+    )
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    notifier = build_notifier(context)
+
+    def record_handler(record: SQSRecord) -> dict[str, Any]:
+        return notifier.handle(json.loads(record.body))
+
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+    return dict(response)

@@ -1,0 +1,1 @@
+"""Notifications (flow 6): events from the queue → in-app inbox, SES email, SNS SMS, WebSocket push."""

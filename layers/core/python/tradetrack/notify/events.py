@@ -1,0 +1,127 @@
+"""The notification events producers put on the `notifications` SQS queue: one JSON object per message.
+
+Every event has `type` (the discriminator), `userId` and, optionally, `eventId`: a producer that
+may send the same event twice gives it a stable id (the daily summary: "daily_summary:<user>:<day>").
+Without one the event's key is a hash of its content, so an exact duplicate is still recognized.
+Money and prices are decimal strings, as in the REST API. Unknown fields are ignored, so a producer
+may add fields before the consumer reads them.
+
+    trade_confirmation  tradeId, symbol, exchange, direction, status, quantity, avgEntry?, avgExit?, netPnl?
+    price_alert         alertId, symbol, condition, value, price, changePct?, channels, message, triggeredAt
+                        (exactly what tradetrack.market.alerting.FiredAlert.to_event() sends)
+    sync_failed         accountId, broker, error, syncId?
+    needs_login         accountId, broker
+    daily_summary       date, tradeCount, realizedPnl, charges, netPnl,
+                        best?, worst? (each {tradeId, symbol, netPnl})
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+NotificationType = Literal["trade_confirmation", "price_alert", "sync_failed", "needs_login", "daily_summary"]
+NOTIFICATION_TYPES: tuple[NotificationType, ...] = (
+    "trade_confirmation",
+    "price_alert",
+    "sync_failed",
+    "needs_login",
+    "daily_summary",
+)
+Channel = Literal["email", "sms", "push"]
+
+_Id = Annotated[str, Field(min_length=1, max_length=128)]
+_Text = Annotated[str, Field(max_length=1000)]
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    event_id: _Id | None = Field(None, alias="eventId")
+    user_id: _Id = Field(alias="userId")
+
+
+class TradeConfirmation(_Event):
+    type: Literal["trade_confirmation"]
+    trade_id: _Id = Field(alias="tradeId")
+    symbol: _Id
+    exchange: str = "NSE"
+    direction: Literal["LONG", "SHORT"]
+    status: Literal["open", "closed"]
+    quantity: int
+    avg_entry: Decimal | None = Field(None, alias="avgEntry")
+    avg_exit: Decimal | None = Field(None, alias="avgExit")
+    net_pnl: Decimal | None = Field(None, alias="netPnl")
+
+
+class PriceAlert(_Event):
+    type: Literal["price_alert"]
+    alert_id: _Id = Field(alias="alertId")
+    symbol: _Id
+    condition: str
+    value: Decimal
+    price: Decimal
+    change_pct: Decimal | None = Field(None, alias="changePct")
+    channels: list[Channel] = Field(default_factory=list)
+    message: _Text
+    triggered_at: datetime = Field(alias="triggeredAt")
+
+
+class SyncFailed(_Event):
+    type: Literal["sync_failed"]
+    account_id: _Id = Field(alias="accountId")
+    broker: _Id
+    error: _Text = ""
+    sync_id: _Id | None = Field(None, alias="syncId")
+
+
+class NeedsLogin(_Event):
+    type: Literal["needs_login"]
+    account_id: _Id = Field(alias="accountId")
+    broker: _Id
+
+
+class TradeLine(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    trade_id: _Id = Field(alias="tradeId")
+    symbol: _Id
+    net_pnl: Decimal = Field(alias="netPnl")
+
+
+class DailySummary(_Event):
+    type: Literal["daily_summary"]
+    day: date = Field(alias="date")
+    trade_count: int = Field(alias="tradeCount", ge=0)
+    realized_pnl: Decimal = Field(alias="realizedPnl")
+    charges: Decimal
+    net_pnl: Decimal = Field(alias="netPnl")
+    best: TradeLine | None = None
+    worst: TradeLine | None = None
+
+
+NotificationEvent = Annotated[
+    TradeConfirmation | PriceAlert | SyncFailed | NeedsLogin | DailySummary, Field(discriminator="type")
+]
+_ADAPTER: TypeAdapter[NotificationEvent] = TypeAdapter(NotificationEvent)
+
+
+def parse_event(raw: dict[str, Any]) -> NotificationEvent:
+    """The event in a message body (pydantic.ValidationError when it is not one)."""
+    return _ADAPTER.validate_python(raw)
+
+
+def event_key(event: NotificationEvent, raw: dict[str, Any]) -> str:
+    """What identifies the event across retries and duplicate sends."""
+    if event.event_id:
+        return event.event_id
+    canonical = json.dumps(raw, sort_keys=True, separators=(",", ":"), default=str)
+    return f"{event.type}:{hashlib.sha256(canonical.encode()).hexdigest()[:32]}"
+
+
+def to_body(event: NotificationEvent) -> str:
+    """The queue message body of an event (producers in Python use this)."""
+    return event.model_dump_json(by_alias=True, exclude_none=True)

@@ -1,0 +1,222 @@
+"""One notification event, delivered: inbox record, then email, SMS and WebSocket push as the user wants.
+
+Preferences (users.notificationPrefs): a type switched off in `types` means nothing at all, not
+even the inbox; types not listed are on, except the daily summary, which users opt into. Then per
+channel: `email`, `sms` (only to a phone number the user document marks phoneVerified) and
+`push`. A price alert also goes only to the channels chosen on the alert, and is never pushed
+here: the market feed pushed its WebSocket frame when it fired.
+
+Outcomes per channel are recorded on the notification (deliveries.<channel>.status):
+sent; failed (the address or number was refused: recorded, not retried); skipped (with the
+reason); retrying (throttled or down: the event is raised back to SQS, and retried without
+sending again on the channels that already went out).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+import redis
+from pymongo.database import Database
+
+from tradetrack.config import Settings
+from tradetrack.db import notifications as repo
+from tradetrack.db import users
+from tradetrack.market import subscriptions
+from tradetrack.notify.email import send_email
+from tradetrack.notify.events import (
+    NeedsLogin,
+    NotificationEvent,
+    NotificationType,
+    PriceAlert,
+    SyncFailed,
+    TradeConfirmation,
+    event_key,
+    parse_event,
+)
+from tradetrack.notify.idempotency import Idempotency
+from tradetrack.notify.render import Content, content, email_body
+from tradetrack.notify.sms import send_sms
+from tradetrack.notify.unsubscribe import unsubscribe_url
+from tradetrack.observability import MetricUnit, logger, metrics
+from tradetrack.websocket.actions import disconnect
+
+Document = dict[str, Any]
+Result = dict[str, Any]
+Post = Callable[[str, bytes], bool]  # (connection id, frame) → False when the connection is gone
+
+CHANNELS = ("email", "sms", "push")
+TYPE_DEFAULTS: dict[NotificationType, bool] = {
+    "trade_confirmation": True,
+    "price_alert": True,
+    "sync_failed": True,
+    "needs_login": True,
+    "daily_summary": False,
+}
+
+
+class RetryLater(Exception):
+    """A channel failed for a reason that may pass (throttling, an outage): retry the event."""
+
+
+def type_enabled(prefs: Document, kind: NotificationType) -> bool:
+    return bool((prefs.get("types") or {}).get(kind, TYPE_DEFAULTS[kind]))
+
+
+def references(event: NotificationEvent) -> Document:
+    """What the inbox item is about (ids only: no amounts are copied into it)."""
+    if isinstance(event, TradeConfirmation):
+        return {"tradeId": event.trade_id, "symbol": event.symbol}
+    if isinstance(event, PriceAlert):
+        return {"alertId": event.alert_id, "symbol": event.symbol}
+    if isinstance(event, SyncFailed | NeedsLogin):
+        return {"accountId": event.account_id, "broker": event.broker}
+    return {"date": event.day.isoformat()}
+
+
+def push_frame(event: NotificationEvent, notification_id: str, text: Content) -> Document:
+    """The WebSocket frame (API.md "trade"/"sync" frames; the daily summary as a "notification")."""
+    if isinstance(event, TradeConfirmation):
+        return {"type": "trade", "tradeId": event.trade_id, "symbol": event.symbol, "status": event.status}
+    if isinstance(event, SyncFailed | NeedsLogin):
+        status = "needs_login" if isinstance(event, NeedsLogin) else "error"
+        return {"type": "sync", "accountId": event.account_id, "status": status}
+    return {
+        "type": "notification",
+        "notificationId": notification_id,
+        "notificationType": event.type,
+        "title": text.title,
+        "message": text.line,
+    }
+
+
+@dataclass
+class Notifier:
+    db: Database[Document]
+    cache: redis.Redis
+    settings: Settings
+    idempotency: Idempotency
+    ses: Any
+    sns: Any
+    post: Post | None = None  # None: no WebSocket API configured, nothing is pushed
+
+    def handle(self, raw: Document) -> Result:
+        """Deliver one queue message (ValidationError for a body that is not an event)."""
+        event = parse_event(raw)
+        key = event_key(event, raw)
+        return self.idempotency.event(key, lambda: self._deliver(event, key))
+
+    def _deliver(self, event: NotificationEvent, key: str) -> Result:
+        user = users.get_user(self.db, event.user_id)
+        if user is None:
+            logger.info("notification for an unknown user dropped", extra={"type": event.type})
+            return {"status": "skipped", "reason": "no_such_user"}
+        prefs = user.get("notificationPrefs") or {}
+        if not type_enabled(prefs, event.type):
+            metrics.add_metric(name="NotificationsSuppressed", unit=MetricUnit.Count, value=1)
+            return {"status": "skipped", "reason": "type_off"}
+        text = content(event)
+        notification_id = repo.notification_id(key)
+        repo.insert_once(
+            self.db,
+            {
+                "_id": notification_id,
+                "userId": event.user_id,
+                "type": event.type,
+                "title": text.title,
+                "message": text.line,
+                "data": references(event),
+                "eventKey": key,
+                "createdAt": datetime.now(UTC),
+                "readAt": None,
+                "deliveries": {},
+            },
+        )
+        deliveries: dict[str, Result] = {}
+        failure: Exception | None = None
+        for channel in CHANNELS:
+            reason = self._skip_reason(channel, event, user, prefs)
+            if reason:
+                deliveries[channel] = {"status": "skipped", "reason": reason}
+                continue
+            try:
+                deliveries[channel] = self.idempotency.channel(
+                    key, channel, partial(self._send, channel, event, text, user, notification_id)
+                )
+            except Exception as exc:  # transient: this channel is retried with the event
+                logger.warning("delivery will be retried", extra={"channel": channel, "error": str(exc)})
+                metrics.add_metric(name="DeliveriesRetried", unit=MetricUnit.Count, value=1)
+                deliveries[channel] = {"status": "retrying", "reason": type(exc).__name__}
+                failure = failure or exc
+        repo.set_deliveries(self.db, notification_id, deliveries)
+        if failure is not None:
+            raise RetryLater(f"{event.type} for a user: a channel failed transiently") from failure
+        return {"status": "done", "notificationId": notification_id, "deliveries": deliveries}
+
+    def _skip_reason(
+        self, channel: str, event: NotificationEvent, user: Document, prefs: Document
+    ) -> str | None:
+        """Why this channel is not used for this event, or None to send on it (first reason wins)."""
+        alert = isinstance(event, PriceAlert)
+        checks = (
+            # NotificationPrefs defaults: email and push on, sms off
+            (not prefs.get(channel, channel != "sms"), "channel_off"),
+            (alert and channel == "push", "pushed_by_market_feed"),
+            (isinstance(event, PriceAlert) and channel not in event.channels, "not_chosen_for_alert"),
+            (channel == "email" and not user.get("email"), "no_email"),
+            (channel == "sms" and not user.get("phone"), "no_phone"),
+            (channel == "sms" and user.get("phoneVerified") is not True, "phone_not_verified"),
+            (channel == "push" and self.post is None, "websocket_not_configured"),
+        )
+        return next((reason for skip, reason in checks if skip), None)
+
+    def _send(
+        self, channel: str, event: NotificationEvent, text: Content, user: Document, notification_id: str
+    ) -> Result:
+        if channel == "email":
+            link = unsubscribe_url(event.user_id, event.type)
+            mail = send_email(
+                self.ses,
+                sender=self.settings.notify_from_email,
+                recipient=str(user["email"]),
+                body=email_body(text, unsubscribe_url=link),
+                unsubscribe_url=link,
+                configuration_set=self.settings.ses_configuration_set,
+            )
+            return self._outcome("Email", mail.message_id, mail.error)
+        if channel == "sms":
+            sms = send_sms(self.sns, str(user["phone"]), text.line, sender_id=self.settings.sms_sender_id)
+            return self._outcome("Sms", sms.message_id, sms.error)
+        return self._push(event.user_id, push_frame(event, notification_id, text))
+
+    @staticmethod
+    def _outcome(metric: str, message_id: str | None, error: str | None) -> Result:
+        if error is not None:
+            logger.warning("delivery refused", extra={"channel": metric.lower(), "error": error})
+            metrics.add_metric(name=f"{metric}Failed", unit=MetricUnit.Count, value=1)
+            return {"status": "failed", "reason": error}
+        metrics.add_metric(name=f"{metric}Sent", unit=MetricUnit.Count, value=1)
+        return {"status": "sent", "messageId": message_id}
+
+    def _push(self, user_id: str, frame: Document) -> Result:
+        assert self.post is not None  # _skip_reason rules it out
+        connections = sorted(subscriptions.user_connections(self.cache, user_id))
+        data = json.dumps(frame, separators=(",", ":")).encode()
+        delivered = 0
+        for connection in connections:
+            try:
+                if self.post(connection, data):
+                    delivered += 1
+                else:
+                    disconnect(self.cache, connection)
+            except Exception as exc:  # a push is best effort: the inbox has the notification
+                logger.warning("push failed", extra={"connectionId": connection, "error": str(exc)})
+        if not delivered:
+            return {"status": "skipped", "reason": "not_connected"}
+        metrics.add_metric(name="PushSent", unit=MetricUnit.Count, value=delivered)
+        return {"status": "sent", "connections": delivered}

@@ -1,0 +1,33 @@
+"""Notifications processed per second (`make bench`): batches of ten trade confirmations through
+the notifier Lambda, each emailed (moto SES) and recorded in the inbox (FerretDB), with
+idempotency in Redis. moto answers in-process, so this measures our own work per notification."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from tests.support.gateway import Gateway
+from tests.support.notify import Db, make_user, notify_ready, run_notifier, sqs_event, trade_event
+
+pytestmark = pytest.mark.bench
+
+BATCH = 10
+__all__ = ["notify_ready"]  # the fixture, used by name
+
+
+def test_notifications_per_second(benchmark: Any, notify_ready: Gateway, mongo_db: Db) -> None:
+    users = [make_user(notify_ready, mongo_db) for _ in range(5)]
+
+    def batch() -> tuple[tuple[dict[str, Any]], dict[str, Any]]:
+        bodies = [trade_event(users[i % len(users)].user_id, tradeId=uuid.uuid4().hex) for i in range(BATCH)]
+        return (sqs_event(bodies),), {}
+
+    failed = benchmark.pedantic(run_notifier, setup=batch, rounds=30, iterations=1)
+    assert failed == []
+    per_second = BATCH / benchmark.stats.stats.mean
+    benchmark.extra_info["notifications_per_second"] = round(per_second, 1)
+    print(f"\nnotifier: {per_second:.0f} notifications/s (batches of {BATCH}, email + inbox + idempotency)")
+    assert mongo_db["notifications"].count_documents({}) >= 30 * BATCH
