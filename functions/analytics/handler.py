@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, get_args
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
@@ -10,7 +10,7 @@ from tradetrack.analytics.categories import Category
 from tradetrack.analytics.service import AnalyticsQuery, breakdown, summary, tax_pnl, timeseries
 from tradetrack.cache.client import get_redis
 from tradetrack.db.client import get_database
-from tradetrack.models.analytics import BreakdownOut, Interval, SummaryOut, TaxPnlOut, TimeseriesOut
+from tradetrack.models.analytics import BreakdownOut, GroupBy, Interval, SummaryOut, TaxPnlOut, TimeseriesOut
 from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
 
 app = make_rest_resolver()
@@ -40,52 +40,21 @@ def get_summary(
     return summary(get_database(), get_redis(), current_principal(app).user_id, query)
 
 
-@app.get("/v1/analytics/by-category", tags=["analytics"])
-def by_category(
-    accountId: Text = None,  # noqa: N803 - query name
-    category: CategoryQ = None,
-    symbol: Text = None,
-    from_: From = None,
-    to: To = None,
-) -> BreakdownOut:
-    query = _query(accountId, category, symbol, from_, to)
-    return breakdown(get_database(), get_redis(), current_principal(app).user_id, query, "category")
+def _breakdown_route(dimension: GroupBy) -> None:
+    @app.get(f"/v1/analytics/by-{dimension}", tags=["analytics"], operation_id=f"analytics_by_{dimension}")
+    def by_dimension(
+        accountId: Text = None,  # noqa: N803 - query name
+        category: CategoryQ = None,
+        symbol: Text = None,
+        from_: From = None,
+        to: To = None,
+    ) -> BreakdownOut:
+        query = _query(accountId, category, symbol, from_, to)
+        return breakdown(get_database(), get_redis(), current_principal(app).user_id, query, dimension)
 
 
-@app.get("/v1/analytics/by-symbol", tags=["analytics"])
-def by_symbol(
-    accountId: Text = None,  # noqa: N803 - query name
-    category: CategoryQ = None,
-    symbol: Text = None,
-    from_: From = None,
-    to: To = None,
-) -> BreakdownOut:
-    query = _query(accountId, category, symbol, from_, to)
-    return breakdown(get_database(), get_redis(), current_principal(app).user_id, query, "symbol")
-
-
-@app.get("/v1/analytics/by-weekday", tags=["analytics"])
-def by_weekday(
-    accountId: Text = None,  # noqa: N803 - query name
-    category: CategoryQ = None,
-    symbol: Text = None,
-    from_: From = None,
-    to: To = None,
-) -> BreakdownOut:
-    query = _query(accountId, category, symbol, from_, to)
-    return breakdown(get_database(), get_redis(), current_principal(app).user_id, query, "weekday")
-
-
-@app.get("/v1/analytics/by-hour", tags=["analytics"])
-def by_hour(
-    accountId: Text = None,  # noqa: N803 - query name
-    category: CategoryQ = None,
-    symbol: Text = None,
-    from_: From = None,
-    to: To = None,
-) -> BreakdownOut:
-    query = _query(accountId, category, symbol, from_, to)
-    return breakdown(get_database(), get_redis(), current_principal(app).user_id, query, "hour")
+for _dimension in get_args(GroupBy):
+    _breakdown_route(_dimension)
 
 
 @app.get("/v1/analytics/timeseries", tags=["analytics"])
