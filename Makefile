@@ -38,7 +38,10 @@ $(CDK_CLI): cdk/package.json cdk/package-lock.json
 $(LAYER_STAMP): layers/deps/requirements.txt | $(STAMP)
 	rm -rf $(LAYER_DIR) && mkdir -p $(LAYER_DIR)/python
 	$(PY) -m pip install -q -r layers/deps/requirements.txt --target $(LAYER_DIR)/python --no-deps \
-	  --platform manylinux2014_aarch64 --implementation cp --python-version 3.12 --only-binary=:all:
+	  --platform manylinux2014_aarch64 --platform manylinux_2_28_aarch64 \
+	  --implementation cp --python-version 3.12 --only-binary=:all:
+# manylinux_2_28 too: Lambda's python3.12 runtime (Amazon Linux 2023, glibc 2.34) runs those wheels,
+# and newer releases (numpy >= 2.3) publish no manylinux2014 aarch64 wheel.
 	@touch $@
 
 $(BENCH_RUNTIME): layers/deps/requirements.txt | $(STAMP)
@@ -82,7 +85,7 @@ lock: ## Re-pin requirements/*.lock and the layer's requirements from pyproject.
 	PYTHONPATH=build/uv build/uv/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements/dev.lock
 	PYTHONPATH=build/uv build/uv/bin/uv pip compile pyproject.toml --extra local --python-version 3.11 -o requirements/local.lock
 	PYTHONPATH=build/uv build/uv/bin/uv pip compile pyproject.toml --python-version 3.12 \
-	  --python-platform aarch64-manylinux2014 --no-emit-package boto3 --no-emit-package botocore \
+	  --python-platform aarch64-manylinux_2_28 --no-emit-package boto3 --no-emit-package botocore \
 	  --no-emit-package s3transfer --no-emit-package jmespath -o layers/deps/requirements.txt
 
 clean: ## Remove build output (keeps the venv and the FerretDB cache)
