@@ -5,6 +5,9 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# The pip `python -m venv` bundles (23.x) applies the running interpreter's version to
+# Requires-Python even with --python-version, which breaks the py3.12 layer build.
+PIP_VERSION := 26.3
 STAMP := $(VENV)/.installed
 LOCAL_STAMP := $(VENV)/.installed-local
 CDK_CLI := cdk/node_modules/.bin/cdk
@@ -20,6 +23,7 @@ help: ## List the commands
 # Everything (tests, lint, CDK): a superset of what the local stack needs.
 $(STAMP): requirements/dev.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q pip==$(PIP_VERSION)
 	$(PY) -m pip install -q -r requirements/dev.lock
 	$(PY) -m pip install -q --no-deps -e .
 	@touch $@ $(LOCAL_STAMP)
@@ -27,6 +31,7 @@ $(STAMP): requirements/dev.lock pyproject.toml
 # Only what `make dev` runs, so a fresh machine serves requests within a minute.
 $(LOCAL_STAMP): requirements/local.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q pip==$(PIP_VERSION)
 	$(PY) -m pip install -q -r requirements/local.lock
 	$(PY) -m pip install -q --no-deps -e .
 	@touch $@
