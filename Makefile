@@ -83,7 +83,7 @@ synth: build $(CDK_CLI) ## Synthesize CloudFormation (no Docker, no AWS credenti
 bench: $(STAMP) $(LAYER_STAMP) $(BENCH_RUNTIME) servers ## Run the benchmarks and print their figures
 	$(PY) scripts/bench_cold_start.py
 	$(PY) -m pytest tests/bench -m bench --benchmark-only --benchmark-columns=min,median,mean,max,ops \
-	  --benchmark-sort=name -p no:cacheprovider
+	  --benchmark-sort=name -p no:cacheprovider -rP
 
 lock: ## Re-pin requirements/*.lock and the layer's requirements from pyproject.toml
 	$(PYTHON) -m pip install -q --target build/uv uv

@@ -137,3 +137,7 @@ def test_risk_metrics_beside_quantstats_on_1m_days(benchmark: Any) -> None:
         sortino=(ours.sortino, float(theirs[1])),
         max_drawdown=(-ours.max_drawdown_pct / 100, float(theirs[2])),
     )
+    print(  # make bench shows it (-rP): the issue asks for the ratio of times
+        f"risk metrics on {SERIES:,} days: ours {ours_s * 1000:.1f} ms, quantstats {theirs_s * 1000:.1f} ms, "
+        f"{theirs_s / ours_s:.1f}x faster; sharpe {ours.sharpe:.12f} vs {float(theirs[0]):.12f}"
+    )
