@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import requests
 from websockets.sync.client import ClientConnection
 
 from local.background import BackgroundStack
 from local.stack import LocalStack
+from tests.e2e.accounts import register_and_login
 
 FEED_RULE = "market-feed"
 
@@ -34,15 +33,7 @@ def market_stack() -> Iterator[BackgroundStack]:
 
 
 def login(rest_url: str) -> tuple[str, str]:
-    """(userId, accessToken) of a new user registered and logged in through the REST API."""
-    credentials = {"email": f"mkt-{uuid.uuid4().hex[:8]}@example.in", "password": "correct horse battery"}
-    registered = requests.post(
-        f"{rest_url}/v1/auth/register", json={**credentials, "name": "Mkt"}, timeout=30
-    )
-    assert registered.status_code == 201, registered.text
-    reply = requests.post(f"{rest_url}/v1/auth/login", json=credentials, timeout=30)
-    assert reply.status_code == 200, reply.text
-    return registered.json()["userId"], reply.json()["accessToken"]
+    return register_and_login(rest_url, prefix="mkt", name="Mkt")
 
 
 def receive(ws: ClientConnection, timeout: float = 5) -> dict[str, Any]:

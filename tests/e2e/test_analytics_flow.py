@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
 import requests
 
+from tests.e2e.accounts import register_and_login
 from tests.e2e.conftest import RunningStack
 
 pytestmark = pytest.mark.e2e
@@ -16,15 +16,7 @@ ROUTES = ("summary", "by-category", "by-symbol", "by-weekday", "by-hour", "times
 
 def test_a_round_trip_shows_in_every_analytics_route_and_the_cache_moves_on(running: RunningStack) -> None:
     url = running.rest_url
-    credentials = {
-        "email": f"analytics-{uuid.uuid4().hex[:8]}@example.in",
-        "password": "correct horse battery",
-    }
-    assert (
-        requests.post(f"{url}/v1/auth/register", json={**credentials, "name": "A"}, timeout=30).status_code
-        == 201
-    )
-    token = requests.post(f"{url}/v1/auth/login", json=credentials, timeout=30).json()["accessToken"]
+    token = register_and_login(url, prefix="analytics", name="A")[1]
     auth = {"Authorization": f"Bearer {token}"}
 
     def fill(side: str, price: str, minute: str) -> None:

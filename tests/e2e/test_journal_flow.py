@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 import requests
 
+from tests.e2e.accounts import register_and_login
 from tests.e2e.conftest import RunningStack
 
 pytestmark = pytest.mark.e2e
@@ -14,14 +13,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def token(running: RunningStack) -> str:
-    credentials = {"email": f"journal-{uuid.uuid4().hex[:8]}@example.in", "password": "correct horse battery"}
-    registered = requests.post(
-        f"{running.rest_url}/v1/auth/register", json={**credentials, "name": "Journal"}, timeout=30
-    )
-    assert registered.status_code == 201, registered.text
-    login = requests.post(f"{running.rest_url}/v1/auth/login", json=credentials, timeout=30)
-    assert login.status_code == 200, login.text
-    return str(login.json()["accessToken"])
+    return register_and_login(running.rest_url, prefix="journal", name="Journal")[1]
 
 
 def test_fills_become_a_trade_and_a_position(running: RunningStack, token: str) -> None:

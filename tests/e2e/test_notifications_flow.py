@@ -16,6 +16,7 @@ import requests
 from functions.manifest import FUNCTIONS, QueueSource
 from local.background import BackgroundStack
 from local.stack import LocalStack
+from tests.e2e.accounts import register_and_login
 from tests.e2e.doubles import wait_until
 from tradetrack.aws import aws_client, reset_aws_clients, use_aws_client
 
@@ -44,20 +45,13 @@ def stack() -> Iterator[tuple[BackgroundStack, LocalStack]]:
 @pytest.fixture
 def user(stack: tuple[BackgroundStack, LocalStack]) -> dict[str, str]:
     _, local = stack
-    credentials = {"email": f"notify-{uuid.uuid4().hex[:8]}@example.in", "password": "correct horse battery"}
-    registered = requests.post(
-        f"{local.rest_url}/v1/auth/register", json={**credentials, "name": "N"}, timeout=30
-    )
-    assert registered.status_code == 201, registered.text
-    token = requests.post(f"{local.rest_url}/v1/auth/login", json=credentials, timeout=30).json()[
-        "accessToken"
-    ]
-    user_id = registered.json()["userId"]
+    user_id, token = register_and_login(local.rest_url, prefix="notify", name="N")
     prefs = {"email": True, "sms": True, "push": True, "types": {}}
-    local.mongo["tradetrack"]["users"].update_one(
+    users = local.mongo["tradetrack"]["users"]
+    users.update_one(
         {"_id": user_id}, {"$set": {"phone": PHONE, "phoneVerified": True, "notificationPrefs": prefs}}
     )
-    return {"userId": user_id, "email": credentials["email"], "token": token}
+    return {"userId": user_id, "email": users.find_one({"_id": user_id})["email"], "token": token}
 
 
 def outbox(local: LocalStack) -> dict[str, list[dict[str, Any]]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from urllib.parse import quote
 
@@ -14,6 +13,7 @@ from botocore.exceptions import ClientError
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
+from tests.e2e.accounts import register_and_login
 from tests.e2e.conftest import RunningStack
 from tests.e2e.doubles import wait_until
 
@@ -31,14 +31,7 @@ def _receive_json(ws: ClientConnection) -> dict[str, object]:
 @pytest.fixture(scope="module")
 def account(running: RunningStack) -> tuple[str, str]:
     """(userId, accessToken) of a user registered and logged in through the REST API."""
-    credentials = {"email": f"ws-{uuid.uuid4().hex[:8]}@example.in", "password": "correct horse battery"}
-    registered = requests.post(
-        f"{running.rest_url}/v1/auth/register", json={**credentials, "name": "WS Trader"}, timeout=30
-    )
-    assert registered.status_code == 201, registered.text
-    login = requests.post(f"{running.rest_url}/v1/auth/login", json=credentials, timeout=30)
-    assert login.status_code == 200, login.text
-    return registered.json()["userId"], login.json()["accessToken"]
+    return register_and_login(running.rest_url, prefix="ws", name="WS Trader")
 
 
 @pytest.fixture
