@@ -52,6 +52,13 @@ class FunctionSpec:
     # Manifest queues this function sends to: CDK grants sqs:SendMessage and sets <QUEUE>_QUEUE_URL
     # (e.g. NOTIFICATIONS_QUEUE_URL); the local stack sets the same variables.
     sends_to: tuple[str, ...] = ()
+    # Lambda reserved concurrency (None: unreserved). The sync worker's is sized to the brokers'
+    # rate limits, so a backlog cannot make more concurrent callers than the limits admit.
+    reserved_concurrency: int | None = None
+    # What else the function needs from AWS, granted by the capability construct that owns it:
+    # "broker-tokens" (KMS encrypt/decrypt of broker access tokens), "broker-secrets" (the platform's
+    # broker API keys in Secrets Manager), "market-data-secret" (the quote provider's credentials).
+    uses: tuple[str, ...] = ()
 
     @property
     def module(self) -> str:
@@ -162,6 +169,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         name="market",
         capability="MarketData",
         rest=(RestRoute("GET", "/v1/market/status"), RestRoute("GET", "/v1/market/quotes")),
+        uses=("market-data-secret",),
     ),
     FunctionSpec(
         name="alerts",
@@ -179,6 +187,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         schedules=(Schedule("market-feed", "rate(1 minute)"),),
         posts_to_websocket=True,
         sends_to=("notifications",),
+        uses=("market-data-secret",),
         memory_mb=512,
         timeout_s=70,
     ),
@@ -207,6 +216,52 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         schedules=(Schedule("daily-summary", "cron(30 10 ? * MON-FRI *)"),),
         sends_to=("notifications",),
         timeout_s=300,
+    ),
+    FunctionSpec(
+        name="brokers",
+        capability="BrokerSync",
+        rest=(
+            RestRoute("GET", "/v1/brokers"),
+            RestRoute("POST", "/v1/broker-accounts"),
+            RestRoute("GET", "/v1/broker-accounts"),
+            # The broker redirects the user's browser here: no bearer token; `state` binds it to the user.
+            RestRoute("GET", "/v1/broker-accounts/callback/{broker}", public=True),
+            RestRoute("DELETE", "/v1/broker-accounts/{accountId}"),
+            RestRoute("POST", "/v1/broker-accounts/{accountId}/sync"),
+            RestRoute("GET", "/v1/broker-accounts/{accountId}/sync-logs"),
+        ),
+        sends_to=("sync",),
+        uses=("broker-tokens", "broker-secrets"),
+        timeout_s=15,
+    ),
+    FunctionSpec(
+        name="sync_scheduler",
+        capability="BrokerSync",
+        schedules=(Schedule("broker-sync", "rate(5 minutes)"),),
+        sends_to=("sync", "notifications"),
+        memory_mb=512,
+        timeout_s=120,
+    ),
+    FunctionSpec(
+        name="sync_worker",
+        capability="BrokerSync",
+        # One message: one account. 5 concurrent workers x ~2 req/s each stays inside Kite's 10 req/s
+        # per API key (the Redis limiter is the guarantee; this keeps workers from queueing on it).
+        queues=(QueueSource("sync", batch_size=1, max_receive_count=3, visibility_timeout_s=180),),
+        sends_to=("trade-updates", "notifications"),
+        uses=("broker-tokens", "broker-secrets"),
+        reserved_concurrency=5,
+        memory_mb=512,
+        timeout_s=120,
+    ),
+    FunctionSpec(
+        name="trade_updates",
+        capability="BrokerSync",
+        queues=(QueueSource("trade-updates", batch_size=10, max_receive_count=3, visibility_timeout_s=360),),
+        sends_to=("notifications",),
+        reserved_concurrency=10,
+        memory_mb=1024,
+        timeout_s=60,
     ),
     FunctionSpec(
         name="auth_keys",

@@ -58,6 +58,7 @@ class ManifestFunction(Construct):
             handler=spec.lambda_handler,
             memory_size=spec.memory_mb,
             timeout=Duration.seconds(spec.timeout_s),
+            reserved_concurrent_executions=spec.reserved_concurrency,
             layers=deps.layers.all,
             role=self.role,
             log_group=self.log_group,

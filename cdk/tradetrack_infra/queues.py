@@ -86,7 +86,13 @@ class Queues(Construct):
                 self.by_name[source.queue] = consumed
                 functions[spec.name].function.add_event_source(
                     event_sources.SqsEventSource(
-                        consumed.queue, batch_size=source.batch_size, report_batch_item_failures=True
+                        consumed.queue,
+                        batch_size=source.batch_size,
+                        report_batch_item_failures=True,
+                        # With reserved concurrency, the poller must not start more invocations than
+                        # it admits: throttled messages come back with their receive count raised
+                        # and would reach the DLQ without ever running.
+                        max_concurrency=spec.reserved_concurrency,
                     )
                 )
         for spec in specs:

@@ -58,6 +58,8 @@ class StageSettings:
     manage_api_gateway_account: bool
     # The SES identity notifications are sent from (alerts@<domain>); verify its DKIM records after deploy.
     email_domain: str = "tradetrack.example"
+    # The web app (SPA) the broker OAuth callback sends the browser back to; empty: it answers JSON.
+    app_url: str = ""
 
     @property
     def is_production(self) -> bool:
@@ -105,6 +107,7 @@ class StageSettings:
             redis_url=None if redis_url is None else str(redis_url),
             manage_api_gateway_account=_as_bool(get("manageApiGatewayAccount", True)),
             email_domain=_as_domain(get("emailDomain", "tradetrack.example")),
+            app_url=_as_app_url(get("appUrl", "")),
         )
 
 
@@ -135,3 +138,11 @@ def _as_domain(value: Any) -> str:
     if not re.match(r"^(?=.{4,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$", domain):
         raise SettingsError(f"context emailDomain={value!r} must be a domain name (e.g. tradetrack.in)")
     return domain
+
+
+def _as_app_url(value: Any) -> str:
+    # Where users are redirected after a broker login: https only, no query or fragment to append to.
+    url = str(value).strip().rstrip("/")
+    if url and not re.match(r"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?$", url):
+        raise SettingsError(f"context appUrl={value!r} must be an https:// URL without query or fragment")
+    return url

@@ -6,12 +6,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_apigateway as apigateway
 from constructs import Construct
 
 from functions.manifest import AUTHORIZER, FUNCTIONS, FunctionSpec
 from tradetrack_infra.api import Api, RouteTarget
 from tradetrack_infra.api_gateway_account import ApiGatewayAccount
 from tradetrack_infra.auth import Auth
+from tradetrack_infra.broker_sync import BROKERS, BrokerSync
 from tradetrack_infra.functions import ManifestFunctions
 from tradetrack_infra.layers import SharedLayers
 from tradetrack_infra.manifest_function import FunctionDeps
@@ -94,16 +96,37 @@ class TradeTrackStack(Stack):
             self, "Schedules", specs=functions, functions=by_name, stage=settings.stage
         )
         self.queues = Queues(self, "Queues", specs=functions, functions=by_name, stage=settings.stage)
+        public_api_url = public_url(self.api.rest_api, settings.stage) if self.api else ""
         self.notifications: Notifications | None = None
         if NOTIFIER in by_name:
             self.notifications = Notifications(
-                self,
-                "Notifications",
-                settings=settings,
-                functions=by_name,
-                public_api_url=self.api.url if self.api else "",
+                self, "Notifications", settings=settings, functions=by_name, public_api_url=public_api_url
             )
+        self.broker_sync: BrokerSync | None = None
+        if BROKERS in by_name:
+            self.broker_sync = BrokerSync(
+                self,
+                "BrokerSync",
+                settings=settings,
+                specs=functions,
+                functions=by_name,
+                queues=self.queues.by_name,
+                public_api_url=public_api_url,
+            )
+            self.observability.watch_alarm(self.broker_sync.sync_backlog_alarm)
+        elif any(spec.uses for spec in functions):
+            raise ValueError(f"`uses` is granted by the BrokerSync capability, which needs {BROKERS}")
         for consumed in self.queues.by_name.values():
             self.observability.watch_alarm(consumed.dead_letter_alarm)
         for name, built in by_name.items():
             self.observability.watch_function(name, built.function)
+
+
+def public_url(rest_api: apigateway.RestApi, stage: str) -> str:
+    """The REST API's base URL ("https://.../<stage>/") for functions behind that API to build links.
+
+    `RestApi.url` names the stage by a Ref: a function behind the API told it would depend on the
+    stage, the stage on the deployment, the deployment on that function's methods: a cycle.
+    """
+    stack = Stack.of(rest_api)
+    return f"https://{rest_api.rest_api_id}.execute-api.{stack.region}.{stack.url_suffix}/{stage}/"

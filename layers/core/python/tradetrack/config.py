@@ -61,6 +61,20 @@ class Settings(BaseModel):
     # Delivered events and channels are remembered this long (the DLQ keeps messages 14 days).
     notify_idempotency_ttl_s: int = Field(14 * 86_400, alias="NOTIFY_IDEMPOTENCY_TTL_S", ge=60)
 
+    # Brokers and sync (flow 3). The platform's broker apps ({"zerodha": {"apiKey", "apiSecret"},
+    # "upstox": {"apiKey", "apiSecret"}}) live in Secrets Manager; broker access tokens are encrypted
+    # with the KMS key BROKER_TOKEN_KEY_ID before they reach Mongo.
+    broker_secret_name: str = Field("tradetrack/local/broker-apps", alias="BROKER_SECRET_NAME")
+    broker_token_key_id: str = Field("alias/tradetrack-local-broker-tokens", alias="BROKER_TOKEN_KEY_ID")
+    kite_login_url: str = Field("https://kite.zerodha.com/connect/login", alias="KITE_LOGIN_URL")
+    simulated_broker_url: str = Field("http://127.0.0.1:3002", alias="SIMULATED_BROKER_URL")
+    # Where the OAuth callback sends the browser when done (the SPA); empty: it answers with JSON.
+    app_url: str = Field("", alias="APP_URL")
+    sync_queue_url: str = Field("", alias="SYNC_QUEUE_URL")
+    trade_updates_queue_url: str = Field("", alias="TRADE_UPDATES_QUEUE_URL")
+    sync_interval_s: int = Field(300, alias="SYNC_INTERVAL_S", ge=60, le=86_400)
+    broker_timeout_s: float = Field(5.0, alias="BROKER_TIMEOUT_S", gt=0, le=60)
+
     # Auth: the private signing keys (Secrets Manager) and the public keys (SSM parameter).
     auth_signing_secret: str = Field("tradetrack/local/auth-signing-keys", alias="AUTH_SIGNING_SECRET_NAME")
     auth_public_keys_parameter: str = Field(

@@ -57,3 +57,9 @@ LOGIN_PER_IP = Limit("login-ip", capacity=5, per_seconds=60)
 def take(cache: redis.Redis, limit: Limit, subject: str, cost: int = 1) -> Decision:
     allowed, wait_ms = cache.eval(_TAKE, 1, f"rl:{limit.name}:{subject}", limit.capacity, limit.rate, cost)
     return Decision(bool(allowed), max(1, math.ceil(int(wait_ms) / 1000)) if not allowed else 0)
+
+
+def take_or_wait_ms(cache: redis.Redis, limit: Limit, subject: str, cost: int = 1) -> int:
+    """0 when allowed (the tokens are taken), else how many milliseconds until they would be."""
+    allowed, wait_ms = cache.eval(_TAKE, 1, f"rl:{limit.name}:{subject}", limit.capacity, limit.rate, cost)
+    return 0 if allowed else max(1, int(wait_ms))

@@ -92,6 +92,18 @@ INDEXES: dict[str, list[IndexModel]] = {
             [("userId", ASCENDING), ("readAt", ASCENDING), ("createdAt", DESCENDING)], name="by_user_unread"
         ),
     ],
+    "broker_accounts": [
+        IndexModel(
+            [("userId", ASCENDING), ("createdAt", ASCENDING)], name="by_user"
+        ),  # GET /v1/broker-accounts
+        IndexModel([("status", ASCENDING)], name="by_status"),  # the scheduler, every 5 minutes
+    ],
+    "sync_logs": [
+        IndexModel(
+            [("accountId", ASCENDING), ("startedAt", DESCENDING), ("_id", DESCENDING)],
+            name="by_account_newest",
+        ),
+    ],
     "audit_log": [
         IndexModel([("userId", ASCENDING), ("at", DESCENDING)], name="by_user_time"),
         IndexModel([("event", ASCENDING), ("at", DESCENDING)], name="by_event_time"),

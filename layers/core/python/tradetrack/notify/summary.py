@@ -21,11 +21,11 @@ from tradetrack.db.users import USERS
 from tradetrack.market.calendar import holiday_name, is_trading_day
 from tradetrack.money import money_str
 from tradetrack.notify.events import DailySummary, TradeLine, to_body
+from tradetrack.queues import send_all
 from tradetrack.timeutil import IST, ist_date
 
 Document = dict[str, Any]
 USER_PAGE = 500
-SQS_BATCH = 10
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -77,13 +77,8 @@ def users_wanting_summary(db: Database[Document], *, page: int = USER_PAGE) -> I
 
 
 def enqueue(sqs: Any, queue_url: str, events: list[DailySummary]) -> None:
-    """Send in batches of ten; a batch entry SQS refused raises (the schedule's run fails loudly)."""
-    for start in range(0, len(events), SQS_BATCH):
-        chunk = events[start : start + SQS_BATCH]
-        entries = [{"Id": str(i), "MessageBody": to_body(event)} for i, event in enumerate(chunk)]
-        response = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
-        if response.get("Failed"):
-            raise RuntimeError(f"SQS refused {len(response['Failed'])} daily summary events")
+    """Send in batches of ten; what SQS refused twice raises (the schedule's run fails loudly)."""
+    send_all(sqs, queue_url, [to_body(event) for event in events])
 
 
 @dataclass

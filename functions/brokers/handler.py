@@ -1,0 +1,101 @@
+"""GET /v1/brokers and /v1/broker-accounts: connect (OAuth), callback, list, disconnect, sync, logs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+
+from tradetrack.aws import aws_client
+from tradetrack.brokers import service
+from tradetrack.cache.client import get_redis
+from tradetrack.config import get_settings
+from tradetrack.db.client import get_database
+from tradetrack.errors import NotFound
+from tradetrack.models.brokers import BrokerAccountList, BrokerAccountOut, BrokerList, ConnectOut, ConnectRequest
+from tradetrack.models.brokers import SyncAccepted, SyncLogPage
+from tradetrack.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
+
+app = make_rest_resolver()
+BROKERS = {"zerodha", "upstox", "simulated"}
+
+
+def _json(status: int, model: Any) -> Response[Any]:
+    body = model.model_dump(mode="json", by_alias=True)
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+@app.get("/v1/brokers", tags=["brokers"])
+def get_brokers() -> BrokerList:
+    return service.BROKERS
+
+
+@app.post("/v1/broker-accounts", tags=["brokers"], responses={201: {"description": "Login started"}})
+def post_account(request: Annotated[ConnectRequest, Body()]) -> Response[Any]:
+    user_id = current_principal(app).user_id
+    started = service.connect(get_database(), get_redis(), user_id, request, now=service.utc_now())
+    return _json(201, started)
+
+
+@app.get("/v1/broker-accounts", tags=["brokers"])
+def get_accounts() -> BrokerAccountList:
+    return service.list_accounts(get_database(), current_principal(app).user_id)
+
+
+@app.get("/v1/broker-accounts/callback/<broker>", tags=["brokers"], responses={302: {"description": "To the app"}})
+def callback(broker: str) -> Response[Any]:
+    """Where the broker's login page sends the browser back (Kite: request_token; Upstox: code)."""
+    if broker not in BROKERS:
+        raise NotFound(f"no broker named {broker}")
+    settings = get_settings()
+    params = {k: v for k, v in (app.current_event.query_string_parameters or {}).items() if v is not None}
+    account: BrokerAccountOut = service.complete_login(
+        get_database(),
+        get_redis(),
+        aws_client("kms"),
+        aws_client("sqs"),
+        broker,
+        params,
+        key_id=settings.broker_token_key_id,
+        sync_queue_url=settings.sync_queue_url,
+        now=service.utc_now(),
+    )
+    if settings.app_url:
+        target = f"{settings.app_url.rstrip('/')}/brokers?accountId={account.account_id}&status={account.status}"
+        return Response(status_code=302, headers={"Location": target}, body="")
+    return _json(200, account)
+
+
+@app.delete("/v1/broker-accounts/<accountId>", tags=["brokers"], responses={204: {"description": "Removed"}})
+def delete_account(accountId: str) -> Response[Any]:  # noqa: N803 - path name
+    service.disconnect(get_database(), get_redis(), current_principal(app).user_id, accountId)
+    return Response(status_code=204)
+
+
+@app.post("/v1/broker-accounts/<accountId>/sync", tags=["brokers"], responses={202: {"description": "Queued"}})
+def post_sync(accountId: str) -> Response[Any]:  # noqa: N803 - path name
+    accepted: SyncAccepted = service.request_sync(
+        get_database(),
+        get_redis(),
+        aws_client("sqs"),
+        current_principal(app).user_id,
+        accountId,
+        queue_url=get_settings().sync_queue_url,
+        now=service.utc_now(),
+    )
+    return _json(202, accepted)
+
+
+@app.get("/v1/broker-accounts/<accountId>/sync-logs", tags=["brokers"])
+def get_sync_logs(
+    accountId: str,  # noqa: N803 - path name
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> SyncLogPage:
+    user_id = current_principal(app).user_id
+    return service.list_sync_logs(get_database(), user_id, accountId, limit=limit, cursor=cursor)
+
+
+lambda_handler = rest_handler(app)

@@ -1,0 +1,564 @@
+"""Zerodha Kite Connect v3 (kite.trade/docs/connect/v3): the read side of an account and its login.
+
+Every request carries `X-Kite-Version: 3` and `Authorization: token api_key:access_token`. Success is
+{"status": "success", "data": ...}; failure is {"status": "error", "message", "error_type"} with a
+4xx/5xx status (TokenException comes with 403). Times are "YYYY-MM-DD HH:MM:SS" in IST.
+The journal is read-only: this client never places, modifies or cancels an order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+import urllib.parse
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from tradetrack.brokers.base import (
+    BrokerAuthError,
+    BrokerError,
+    BrokerFill,
+    BrokerHolding,
+    BrokerInputError,
+    BrokerName,
+    BrokerOrder,
+    BrokerPermissionError,
+    BrokerPosition,
+    BrokerRateLimited,
+    BrokerUnavailable,
+    BrokerUnsupported,
+    OrderCharges,
+    RequestClass,
+    RequestGate,
+    Side,
+    TokenGrant,
+    no_gate,
+)
+from tradetrack.brokers.http import (
+    HttpReply,
+    Malformed,
+    decimal,
+    integer,
+    obj,
+    objects,
+    opt_decimal,
+    opt_text,
+    request_json,
+    retry_after,
+    text,
+)
+from tradetrack.brokers.retry import RetryPolicy, with_retries
+from tradetrack.market.quote import Quote
+from tradetrack.timeutil import IST, to_ist
+
+KITE_API = "https://api.kite.trade"
+KITE_LOGIN = "https://kite.zerodha.com/connect/login"
+QUOTE_LIMIT = 500  # instruments per GET /quote
+LTP_LIMIT = 1000  # instruments per GET /quote/ltp and /quote/ohlc
+_TOKEN_EXPIRY = (6, 0)  # a Kite access token dies at the next 06:00 IST
+_UNAVAILABLE = frozenset({"NetworkException", "DataException"})
+_CHARGE_PARTS = (
+    "transaction_tax",
+    "exchange_turnover_charge",
+    "sebi_turnover_charge",
+    "brokerage",
+    "stamp_duty",
+)
+
+T = TypeVar("T")
+
+
+def _now_ist() -> datetime:
+    return datetime.now(IST)
+
+
+def next_ist(now: datetime, hour: int, minute: int) -> datetime:
+    """The first HH:MM IST strictly after `now`."""
+    local = to_ist(now)
+    at = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    return at if at > local else at + timedelta(days=1)
+
+
+def kite_error(status: int, body: Any, headers: Mapping[str, str]) -> BrokerError:
+    """The BrokerError for a Kite error reply (an error envelope, an HTTP error status, or both)."""
+    envelope = body if isinstance(body, Mapping) else {}
+    error_type = str(envelope.get("error_type") or "") or None
+    message = str(envelope.get("message") or f"Kite answered HTTP {status}")
+    if status == 429:
+        return BrokerRateLimited(
+            message, retry_after_s=retry_after(headers), error_type=error_type or "RateLimited", status=status
+        )
+    if error_type == "TokenException" or (error_type is None and status in (401, 403)):
+        return BrokerAuthError(message, error_type="TokenException", status=status)
+    if error_type == "InputException" or (error_type is None and status == 400):
+        return BrokerInputError(message, error_type="InputException", status=status)
+    if error_type == "PermissionException":
+        return BrokerPermissionError(message, error_type=error_type, status=status)
+    if error_type in _UNAVAILABLE or status >= 500:
+        return BrokerUnavailable(message, error_type=error_type or "GeneralException", status=status)
+    return BrokerError(message, error_type=error_type or "GeneralException", status=status)
+
+
+def _success_data(reply: HttpReply, what: str) -> Any:
+    body = reply.body
+    if isinstance(body, Mapping) and (body.get("status") == "error" or body.get("error_type")):
+        raise kite_error(reply.status, body, reply.headers)
+    if reply.status >= 300:
+        raise kite_error(reply.status, body, reply.headers)
+    if not isinstance(body, Mapping) or body.get("status") != "success" or "data" not in body:
+        shape = "not JSON" if body is None else "not a success envelope"
+        raise BrokerUnavailable(
+            f"Kite sent a malformed reply to {what} (HTTP {reply.status}, {shape})",
+            error_type="DataException",
+            status=reply.status,
+        )
+    return body["data"]
+
+
+def parse_order_id(body: Any) -> str:
+    """The order_id of an order placement/modification/cancellation reply (the journal never sends one)."""
+    reply = HttpReply(200, {}, body)
+    try:
+        return text(obj(_success_data(reply, "an order request"), "data"), "order_id")
+    except Malformed as exc:
+        raise BrokerUnavailable(
+            f"Kite sent a malformed order reply: {exc}", error_type="DataException"
+        ) from exc
+
+
+def _side(record: Mapping[str, Any]) -> Side:
+    value = str(record.get("transaction_type") or "").upper()
+    if value == "BUY":
+        return "BUY"
+    if value == "SELL":
+        return "SELL"
+    raise Malformed("transaction_type is not BUY or SELL")
+
+
+def _ist_time(value: Any, today: date) -> datetime | None:
+    """A Kite time ("YYYY-MM-DD HH:MM:SS", IST); a bare "HH:MM:SS" (trades' order_timestamp) is today's."""
+    if not isinstance(value, str) or not value:
+        return None
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%H:%M:%S"):
+        try:
+            parsed = datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+        if fmt == "%H:%M:%S":
+            parsed = datetime.combine(today, parsed.time())
+        return parsed.replace(tzinfo=IST)
+    return None
+
+
+def _price(record: Mapping[str, Any], name: str) -> Decimal | None:
+    """An average price, where Kite's 0 means none yet (an unfilled order, a flat position)."""
+    return opt_decimal(record, name) or None
+
+
+@dataclass(frozen=True)
+class KiteProfile:
+    user_id: str
+    user_name: str | None
+    email: str | None
+    broker: str | None
+    exchanges: tuple[str, ...]
+    products: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ChargeRequest:
+    """One executed order as POST /charges/orders wants it (the virtual contract note)."""
+
+    order_id: str
+    exchange: str
+    symbol: str
+    side: Side
+    quantity: int
+    average_price: Decimal
+    product: str
+    variety: str = "regular"
+    order_type: str = "MARKET"
+
+    @classmethod
+    def of(cls, order: BrokerOrder, *, variety: str = "regular", order_type: str = "MARKET") -> ChargeRequest:
+        """An order's charge request: its filled quantity at its average price (it must have filled)."""
+        if order.average_price is None or order.filled_quantity <= 0 or order.product is None:
+            raise ValueError(f"order {order.order_id} has not filled: it has no charges")
+        return cls(
+            order.order_id,
+            order.exchange,
+            order.symbol,
+            order.side,
+            order.filled_quantity,
+            order.average_price,
+            order.product,
+            variety,
+            order_type,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "order_id": self.order_id,
+            "exchange": self.exchange,
+            "tradingsymbol": self.symbol,
+            "transaction_type": self.side,
+            "variety": self.variety,
+            "product": self.product,
+            "order_type": self.order_type,
+            "quantity": self.quantity,
+            "average_price": self.average_price,
+        }
+
+
+class KiteClient:
+    """A Kite Connect session (Broker) and the Kite login (BrokerLogin) for one API key.
+
+    `deadline` is a `clock()` (monotonic) time, the Lambda's end: no request or retry wait passes it.
+    `name` is "simulated" for the simulated broker, which speaks Kite's format.
+    """
+
+    def __init__(
+        self,
+        api_key: str,
+        access_token: str = "",
+        *,
+        api_secret: str = "",
+        name: BrokerName = "zerodha",
+        base_url: str = KITE_API,
+        login_url: str = KITE_LOGIN,
+        gate: RequestGate = no_gate,
+        timeout_s: float = 5.0,
+        retry: RetryPolicy | None = None,
+        deadline: float | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = _now_ist,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self.name: BrokerName = name
+        self.api_key = api_key
+        self.access_token = access_token
+        self._secret = api_secret
+        self._base = base_url.rstrip("/")
+        self._login = login_url
+        self._gate = gate
+        self._timeout_s = timeout_s
+        self._retry = retry or RetryPolicy()
+        self._deadline = deadline
+        self._sleep = sleep
+        self._clock = clock
+        self._now = now
+        self._rand = rand
+
+    # -- the wire --------------------------------------------------------------------------------
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"X-Kite-Version": "3"}
+        if self.access_token:
+            headers["Authorization"] = f"token {self.api_key}:{self.access_token}"
+        return headers
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Sequence[tuple[str, str]] = (),
+        form: Mapping[str, str] | None = None,
+        json_body: Any = None,
+        kind: RequestClass = "general",
+    ) -> Any:
+        """The `data` of one call: gated, retried, within the deadline. `path` must not hold a secret."""
+        url = self._base + path + (f"?{urllib.parse.urlencode(query)}" if query else "")
+        what = f"{method} {path}"
+
+        def once() -> Any:
+            self._gate(kind)
+            timeout = self._timeout_s
+            if self._deadline is not None:
+                left = self._deadline - self._clock()
+                if left <= 0:
+                    raise BrokerUnavailable(f"{what}: no time left before the deadline", error_type="Timeout")
+                timeout = min(timeout, left)
+            try:
+                reply = request_json(
+                    method, url, self._headers(), form=form, json_body=json_body, timeout_s=timeout
+                )
+            except OSError as exc:
+                raise _network_error(what, exc) from exc
+            return _success_data(reply, what)
+
+        return with_retries(
+            once,
+            self._retry,
+            sleep=self._sleep,
+            clock=self._clock,
+            deadline=self._deadline,
+            rand=self._rand,
+            what=what,
+        )
+
+    def _parse(self, what: str, parse: Callable[[], T]) -> T:
+        try:
+            return parse()
+        except (ValueError, KeyError, TypeError, ArithmeticError) as exc:
+            raise BrokerUnavailable(
+                f"Kite sent a malformed reply to {what}: {exc}", error_type="DataException"
+            ) from exc
+
+    def _today(self) -> date:
+        return to_ist(self._now()).date()
+
+    # -- login -----------------------------------------------------------------------------------
+
+    def login_url(self, state: str) -> str:
+        """Kite's login page; Kite hands `redirect_params` (our state) back on the redirect."""
+        query = {
+            "v": "3",
+            "api_key": self.api_key,
+            "redirect_params": urllib.parse.urlencode({"state": state}),
+        }
+        return f"{self._login}?{urllib.parse.urlencode(query)}"
+
+    def complete_login(self, params: Mapping[str, str]) -> TokenGrant:
+        """Exchange the redirect's request_token (status=success) for an access token."""
+        request_token = params.get("request_token") or ""
+        if params.get("status") != "success" or not request_token:
+            raise BrokerInputError(
+                f"the Kite login did not succeed (status {params.get('status') or 'missing'})",
+                error_type="InputException",
+            )
+        if not self._secret:
+            raise ValueError("api_secret is required to complete a Kite login")
+        checksum = hashlib.sha256((self.api_key + request_token + self._secret).encode()).hexdigest()
+        form = {"api_key": self.api_key, "request_token": request_token, "checksum": checksum}
+        data = self._send("POST", "/session/token", form=form)
+
+        def grant() -> TokenGrant:
+            session = obj(data, "data")
+            extra = {"login_time": str(session["login_time"])} if session.get("login_time") else {}
+            return TokenGrant(
+                access_token=text(session, "access_token"),
+                broker_user_id=text(session, "user_id"),
+                expires_at=next_ist(self._now(), *_TOKEN_EXPIRY),
+                user_name=opt_text(session, "user_name"),
+                extra=extra,
+            )
+
+        result = self._parse("POST /session/token", grant)
+        self.access_token = result.access_token
+        return result
+
+    def logout(self) -> None:
+        """Invalidate the access token (DELETE /session/token), when an account is disconnected."""
+        self._send(
+            "DELETE", "/session/token", query=[("api_key", self.api_key), ("access_token", self.access_token)]
+        )
+
+    def profile(self) -> KiteProfile:
+        data = self._send("GET", "/user/profile")
+
+        def parse() -> KiteProfile:
+            user = obj(data, "data")
+            return KiteProfile(
+                user_id=text(user, "user_id"),
+                user_name=opt_text(user, "user_name"),
+                email=opt_text(user, "email"),
+                broker=opt_text(user, "broker"),
+                exchanges=tuple(str(item) for item in user.get("exchanges") or ()),
+                products=tuple(str(item) for item in user.get("products") or ()),
+            )
+
+        return self._parse("GET /user/profile", parse)
+
+    # -- the account -----------------------------------------------------------------------------
+
+    def trades(self) -> list[BrokerFill]:
+        data = self._send("GET", "/trades")
+        today = self._today()
+        return self._parse("GET /trades", lambda: [_fill(item, today) for item in objects(data, "data")])
+
+    def order_trades(self, order_id: str) -> list[BrokerFill]:
+        path = f"/orders/{_segment(order_id)}/trades"
+        data = self._send("GET", path)
+        today = self._today()
+        return self._parse(f"GET {path}", lambda: [_fill(item, today) for item in objects(data, "data")])
+
+    def orders(self) -> list[BrokerOrder]:
+        data = self._send("GET", "/orders")
+        today = self._today()
+        return self._parse("GET /orders", lambda: [_order(item, today) for item in objects(data, "data")])
+
+    def order_history(self, order_id: str) -> list[BrokerOrder]:
+        """Every state the order went through, oldest first (GET /orders/{order_id})."""
+        path = f"/orders/{_segment(order_id)}"
+        data = self._send("GET", path)
+        today = self._today()
+        return self._parse(f"GET {path}", lambda: [_order(item, today) for item in objects(data, "data")])
+
+    def positions(self) -> list[BrokerPosition]:
+        """The net positions (Kite's "net" list: overnight and today's together)."""
+        data = self._send("GET", "/portfolio/positions")
+        return self._parse(
+            "GET /portfolio/positions",
+            lambda: [_position(item) for item in objects(obj(data, "data").get("net"), "net")],
+        )
+
+    def holdings(self) -> list[BrokerHolding]:
+        data = self._send("GET", "/portfolio/holdings")
+        return self._parse(
+            "GET /portfolio/holdings", lambda: [_holding(item) for item in objects(data, "data")]
+        )
+
+    def historical_trades(self, start: date, end: date) -> list[BrokerFill]:
+        raise BrokerUnsupported(
+            "Zerodha has no API for past trades: import the Console tradebook (CSV) instead",
+            error_type="Unsupported",
+        )
+
+    def order_charges(self, orders: Sequence[ChargeRequest | BrokerOrder]) -> list[OrderCharges]:
+        """Exact charges of executed orders (POST /charges/orders), in the order given."""
+        requests = [item if isinstance(item, ChargeRequest) else ChargeRequest.of(item) for item in orders]
+        if not requests:
+            return []
+        data = self._send("POST", "/charges/orders", json_body=[request.to_json() for request in requests])
+        return self._parse("POST /charges/orders", lambda: _charges(requests, data))
+
+    # -- market quotes (the "quote" rate limit: 1 request a second) -----------------------------
+
+    def quote(self, instruments: Sequence[str]) -> dict[str, Quote]:
+        """Full quotes for "EXCHANGE:SYMBOL" instruments; unknown ones are left out."""
+        data = self._quotes("/quote", instruments, QUOTE_LIMIT)
+        return self._parse("GET /quote", lambda: self._quote_map(data, with_ohlc=True))
+
+    def ohlc(self, instruments: Sequence[str]) -> dict[str, Quote]:
+        data = self._quotes("/quote/ohlc", instruments, LTP_LIMIT)
+        return self._parse("GET /quote/ohlc", lambda: self._quote_map(data, with_ohlc=True))
+
+    def ltp(self, instruments: Sequence[str]) -> dict[str, Decimal]:
+        data = self._quotes("/quote/ltp", instruments, LTP_LIMIT)
+        return self._parse(
+            "GET /quote/ltp",
+            lambda: {key: decimal(obj(value, key), "last_price") for key, value in obj(data, "data").items()},
+        )
+
+    def _quotes(self, path: str, instruments: Sequence[str], limit: int) -> Any:
+        if not instruments:
+            return {}
+        if len(instruments) > limit:
+            raise ValueError(f"at most {limit} instruments per {path} call")
+        return self._send("GET", path, query=[("i", instrument) for instrument in instruments], kind="quote")
+
+    def _quote_map(self, data: Any, *, with_ohlc: bool) -> dict[str, Quote]:
+        now = self._now()
+        today = to_ist(now).date()
+        quotes: dict[str, Quote] = {}
+        for key, value in obj(data, "data").items():
+            item = obj(value, key)
+            ohlc = obj(item.get("ohlc") or {}, "ohlc") if with_ohlc else {}
+            volume = item.get("volume")
+            quotes[key] = Quote(
+                symbol=key,
+                ltp=decimal(item, "last_price"),
+                ts=_ist_time(item.get("timestamp"), today) or now,
+                open=opt_decimal(ohlc, "open"),
+                high=opt_decimal(ohlc, "high"),
+                low=opt_decimal(ohlc, "low"),
+                close=opt_decimal(ohlc, "close"),
+                volume=integer(item, "volume") if volume is not None else None,
+            )
+        return quotes
+
+
+def _network_error(what: str, exc: OSError) -> BrokerUnavailable:
+    reason = getattr(exc, "reason", None)
+    if isinstance(exc, TimeoutError) or isinstance(reason, TimeoutError):
+        return BrokerUnavailable(f"{what} timed out", error_type="Timeout")
+    return BrokerUnavailable(f"{what} failed: {type(reason or exc).__name__}", error_type="NetworkError")
+
+
+def _segment(value: str) -> str:
+    return urllib.parse.quote(value, safe="")
+
+
+def _fill(record: Mapping[str, Any], today: date) -> BrokerFill:
+    executed = None
+    for name in ("fill_timestamp", "exchange_timestamp", "order_timestamp"):
+        executed = _ist_time(record.get(name), today)
+        if executed is not None:
+            break
+    if executed is None:
+        raise Malformed("a trade has no fill_timestamp, exchange_timestamp or order_timestamp")
+    return BrokerFill(
+        trade_id=text(record, "trade_id"),
+        order_id=text(record, "order_id"),
+        symbol=text(record, "tradingsymbol"),
+        exchange=text(record, "exchange").upper(),
+        side=_side(record),
+        quantity=integer(record, "quantity"),
+        price=decimal(record, "average_price"),
+        executed_at=executed,
+        product=opt_text(record, "product"),
+    )
+
+
+def _order(record: Mapping[str, Any], today: date) -> BrokerOrder:
+    filled = integer(record, "filled_quantity") if record.get("filled_quantity") is not None else 0
+    return BrokerOrder(
+        order_id=text(record, "order_id"),
+        status=text(record, "status"),
+        symbol=text(record, "tradingsymbol"),
+        exchange=text(record, "exchange").upper(),
+        side=_side(record),
+        quantity=integer(record, "quantity"),
+        filled_quantity=filled,
+        average_price=_price(record, "average_price"),
+        product=opt_text(record, "product"),
+        placed_at=_ist_time(record.get("order_timestamp"), today),
+        status_message=opt_text(record, "status_message"),
+    )
+
+
+def _position(record: Mapping[str, Any]) -> BrokerPosition:
+    return BrokerPosition(
+        symbol=text(record, "tradingsymbol"),
+        exchange=text(record, "exchange").upper(),
+        product=opt_text(record, "product"),
+        quantity=integer(record, "quantity"),
+        average_price=_price(record, "average_price"),
+        last_price=opt_decimal(record, "last_price"),
+    )
+
+
+def _holding(record: Mapping[str, Any]) -> BrokerHolding:
+    return BrokerHolding(
+        symbol=text(record, "tradingsymbol"),
+        exchange=text(record, "exchange").upper(),
+        quantity=integer(record, "quantity"),
+        average_price=_price(record, "average_price"),
+        last_price=opt_decimal(record, "last_price"),
+        isin=opt_text(record, "isin"),
+    )
+
+
+def _charges(requests: Sequence[ChargeRequest], data: Any) -> list[OrderCharges]:
+    """Kite answers one item per order sent, in the same order, without the order_id: pair by position."""
+    items = objects(data, "data")
+    if len(items) != len(requests):
+        raise Malformed(f"{len(items)} charge items for {len(requests)} orders")
+    result: list[OrderCharges] = []
+    for request, item in zip(requests, items, strict=True):
+        if item.get("tradingsymbol") not in (None, request.symbol):
+            raise Malformed(f"charges for {item.get('tradingsymbol')} where {request.symbol} was asked")
+        charges = obj(item.get("charges"), "charges")
+        breakdown = {part: decimal(charges, part) for part in _CHARGE_PARTS if charges.get(part) is not None}
+        if charges.get("gst") is not None:
+            breakdown["gst"] = decimal(obj(charges["gst"], "gst"), "total")
+        result.append(
+            OrderCharges(order_id=request.order_id, total=decimal(charges, "total"), breakdown=breakdown)
+        )
+    return result

@@ -1,0 +1,313 @@
+"""The logic behind /v1/brokers and /v1/broker-accounts: connect (OAuth), list, disconnect, sync.
+
+OAuth `state` is 256 random bits, stored in Redis (hashed) for ten minutes with the user and
+account that asked for it, and spent on first use (GETDEL): the callback cannot be replayed, and
+a callback whose state this server did not hand out, or handed to another broker, is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+import redis
+from pymongo.database import Database
+
+from tradetrack.brokers import factory
+from tradetrack.brokers.base import (
+    BrokerAuthError,
+    BrokerError,
+    BrokerInputError,
+    BrokerPermissionError,
+    TokenGrant,
+)
+from tradetrack.brokers.tokens import encrypt_token
+from tradetrack.cache.rate_limit import Limit, take
+from tradetrack.db import broker_accounts, sync_logs
+from tradetrack.errors import BadRequest, Conflict, DependencyUnavailable, Forbidden, NotFound, RateLimited
+from tradetrack.models.brokers import (
+    BrokerAccountList,
+    BrokerAccountOut,
+    BrokerCapabilities,
+    BrokerInfo,
+    BrokerList,
+    ConnectOut,
+    ConnectRequest,
+    SyncAccepted,
+    SyncLogOut,
+    SyncLogPage,
+)
+from tradetrack.observability import logger
+from tradetrack.queries import aware, decode_position, encode_position
+from tradetrack.queues import send_all
+from tradetrack.sync import known
+from tradetrack.sync.messages import SyncReason, SyncRequest, new_sync_id
+from tradetrack.timeutil import IST
+
+Document = dict[str, Any]
+STATE_TTL_S = 600
+MANUAL_SYNC = Limit("manual-sync", capacity=2, per_seconds=120)  # per account
+
+BROKERS = BrokerList(
+    items=[
+        BrokerInfo(
+            broker="zerodha",
+            name="Zerodha (Kite Connect v3)",
+            login_expires="daily at 06:00 IST",
+            capabilities=BrokerCapabilities(historical_trades=False, exact_charges=True),
+        ),
+        BrokerInfo(
+            broker="upstox",
+            name="Upstox (API v2)",
+            login_expires="daily at 03:30 IST",
+            capabilities=BrokerCapabilities(historical_trades=True, exact_charges=False),
+        ),
+        BrokerInfo(
+            broker="simulated",
+            name="Simulated broker (Kite v3 format, for trying TradeTrack out)",
+            login_expires="daily at 06:00 IST",
+            capabilities=BrokerCapabilities(historical_trades=False, exact_charges=True),
+        ),
+    ]
+)
+
+
+def _iso(value: Any) -> str | None:
+    return aware(value).astimezone(IST).isoformat() if isinstance(value, datetime) else None
+
+
+def account_out(doc: Document) -> BrokerAccountOut:
+    backfill = doc.get("backfill")
+    return BrokerAccountOut(
+        account_id=doc["_id"],
+        broker=doc["broker"],
+        broker_user_id=doc.get("brokerUserId"),
+        status=doc["status"],
+        last_sync_at=_iso(doc.get("lastSyncAt")),
+        last_sync_status=doc.get("lastSyncStatus"),
+        last_error=doc.get("lastError"),
+        token_expires_at=_iso(doc.get("tokenExpiresAt")),
+        created_at=_iso(doc["createdAt"]) or "",
+        backfill={k: _iso(v) if isinstance(v, datetime) else v for k, v in backfill.items()}
+        if backfill
+        else None,
+    )
+
+
+def _state_key(state: str) -> str:
+    return f"oauth:state:{hashlib.sha256(state.encode()).hexdigest()}"
+
+
+def connect(
+    db: Database[Document], cache: redis.Redis, user_id: str, request: ConnectRequest, *, now: datetime
+) -> ConnectOut:
+    """Start (or restart) the broker login: an account in `pending` and the URL to send the user to."""
+    if request.account_id is not None:
+        account = broker_accounts.get_account(db, request.account_id, user_id=user_id)
+        if account is None:
+            raise NotFound("no such broker account")
+        if account["broker"] != request.broker:
+            raise Conflict(f"account {account['_id']} is a {account['broker']} account, not {request.broker}")
+    else:
+        pending = [
+            a
+            for a in broker_accounts.user_accounts(db, user_id)
+            if a["status"] == "pending" and a["broker"] == request.broker
+        ]
+        account = pending[0] if pending else None
+        if account is None:
+            account = {
+                "_id": broker_accounts.new_account_id(),
+                "userId": user_id,
+                "broker": request.broker,
+                "status": "pending",
+                "createdAt": now,
+                "failures": 0,
+            }
+            broker_accounts.insert_account(db, account)
+    login = factory.login_client(request.broker)
+    state = secrets.token_urlsafe(32)
+    record = {"userId": user_id, "accountId": account["_id"], "broker": request.broker}
+    cache.set(_state_key(state), json.dumps(record), ex=STATE_TTL_S)
+    return ConnectOut(
+        account_id=account["_id"], login_url=login.login_url(state), state_expires_in=STATE_TTL_S
+    )
+
+
+def _claim_state(cache: redis.Redis, broker: str, state: str | None) -> dict[str, str]:
+    if not state:
+        raise BadRequest("the callback has no state", details=[{"field": "state", "issue": "missing"}])
+    raw = cache.getdel(_state_key(state))
+    if raw is None:
+        raise BadRequest(
+            "this login link has expired or was already used: connect the broker again",
+            details=[{"field": "state", "issue": "unknown_or_spent"}],
+        )
+    record: dict[str, str] = json.loads(raw)
+    if record.get("broker") != broker:
+        raise BadRequest(
+            "the state was issued for another broker", details=[{"field": "state", "issue": "broker"}]
+        )
+    return record
+
+
+def _exchange(broker: str, params: dict[str, str]) -> TokenGrant:
+    try:
+        return factory.login_client(broker).complete_login(params)
+    except (BrokerInputError, BrokerAuthError) as exc:
+        raise BadRequest(
+            f"{broker} refused the login: {exc.message}", details=[{"errorType": exc.error_type}]
+        ) from exc
+    except BrokerPermissionError as exc:
+        raise Forbidden(f"{broker} refused the login: {exc.message}") from exc
+    except BrokerError as exc:
+        raise DependencyUnavailable(
+            broker, f"{broker} could not complete the login ({exc.error_type})"
+        ) from exc
+
+
+def complete_login(
+    db: Database[Document],
+    cache: redis.Redis,
+    kms: Any,
+    sqs: Any,
+    broker: str,
+    params: dict[str, str],
+    *,
+    key_id: str,
+    sync_queue_url: str,
+    now: datetime,
+) -> BrokerAccountOut:
+    """The OAuth callback: spend the state, exchange the code for a token, store it encrypted, sync."""
+    record = _claim_state(cache, broker, params.get("state"))
+    account = broker_accounts.get_account(db, record["accountId"], user_id=record["userId"])
+    if account is None:
+        raise NotFound("the broker account this login was for has been removed")
+    grant = _exchange(broker, params)
+    ciphertext = encrypt_token(
+        kms, key_id, grant.access_token, user_id=account["userId"], account_id=account["_id"]
+    )
+    first = account.get("connectedAt") is None
+    fields = {
+        "status": "active",
+        "brokerUserId": grant.broker_user_id,
+        "brokerUserName": grant.user_name,
+        "tokenCiphertext": ciphertext,
+        "tokenExpiresAt": grant.expires_at,
+        "connectedAt": account.get("connectedAt") or now,
+        "reconnectedAt": now,
+        "failures": 0,
+    }
+    broker_accounts.set_fields(db, account["_id"], fields, unset=("lastError", "needsLoginSince"))
+    logger.info(
+        "broker account connected", extra={"accountId": account["_id"], "broker": broker, "first": first}
+    )
+    enqueue_sync(sqs, sync_queue_url, account, reason="connect", now=now, backfill=first)
+    updated = broker_accounts.get_account(db, account["_id"])
+    return account_out(updated or {**account, **fields})
+
+
+def enqueue_sync(
+    sqs: Any, queue_url: str, account: Document, *, reason: SyncReason, now: datetime, backfill: bool = False
+) -> str:
+    if not queue_url:
+        raise DependencyUnavailable("sync-queue", "SYNC_QUEUE_URL is not set")
+    request = SyncRequest(
+        user_id=account["userId"],
+        account_id=account["_id"],
+        sync_id=new_sync_id(),
+        reason=reason,
+        requested_at=now,
+        backfill=backfill,
+    )
+    send_all(sqs, queue_url, [request.body()])
+    return request.sync_id
+
+
+def list_accounts(db: Database[Document], user_id: str) -> BrokerAccountList:
+    return BrokerAccountList(items=[account_out(doc) for doc in broker_accounts.user_accounts(db, user_id)])
+
+
+def disconnect(db: Database[Document], cache: redis.Redis, user_id: str, account_id: str) -> None:
+    """Forget the account and its token; the executions it brought in stay (they are the journal)."""
+    account = broker_accounts.get_account(db, account_id, user_id=user_id)
+    if account is None:
+        raise NotFound("no such broker account")
+    broker_accounts.delete_account(db, account_id)
+    known.forget_account(cache, account_id)
+    logger.info("broker account disconnected", extra={"accountId": account_id, "broker": account["broker"]})
+
+
+def request_sync(
+    db: Database[Document],
+    cache: redis.Redis,
+    sqs: Any,
+    user_id: str,
+    account_id: str,
+    *,
+    queue_url: str,
+    now: datetime,
+) -> SyncAccepted:
+    account = broker_accounts.get_account(db, account_id, user_id=user_id)
+    if account is None:
+        raise NotFound("no such broker account")
+    if account["status"] != "active":
+        raise Conflict(
+            f"the account is {account['status']}: log in to {account['broker']} again before syncing",
+            details=[{"field": "status", "issue": account["status"]}],
+        )
+    decision = take(cache, MANUAL_SYNC, account_id)
+    if not decision.allowed:
+        raise RateLimited(
+            "this account was synced moments ago; try again shortly", retry_after_s=decision.retry_after_s
+        )
+    sync_id = enqueue_sync(sqs, queue_url, account, reason="manual", now=now)
+    sync_logs.start_log(
+        db,
+        {
+            "_id": sync_id,
+            "userId": user_id,
+            "accountId": account_id,
+            "broker": account["broker"],
+            "reason": "manual",
+            "status": "queued",
+            "startedAt": now,
+            "finishedAt": None,
+            "fetched": 0,
+            "inserted": 0,
+            "duplicates": 0,
+            "sent": 0,
+        },
+    )
+    return SyncAccepted(sync_id=sync_id)
+
+
+def _log_out(doc: Document) -> SyncLogOut:
+    return SyncLogOut.model_validate(
+        {
+            **doc,
+            "syncId": doc["_id"],
+            "startedAt": _iso(doc["startedAt"]),
+            "finishedAt": _iso(doc.get("finishedAt")),
+        }
+    )
+
+
+def list_sync_logs(
+    db: Database[Document], user_id: str, account_id: str, *, limit: int, cursor: str | None
+) -> SyncLogPage:
+    if broker_accounts.get_account(db, account_id, user_id=user_id) is None:
+        raise NotFound("no such broker account")
+    after = decode_position("sync", cursor)
+    docs = sync_logs.account_logs(db, account_id, limit=limit + 1, after=after)
+    more = len(docs) > limit
+    docs = docs[:limit]
+    next_cursor = encode_position("sync", docs[-1]["startedAt"], docs[-1]["_id"]) if more and docs else None
+    return SyncLogPage(items=[_log_out(doc) for doc in docs], next_cursor=next_cursor)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,49 @@
+"""Broker fills as executions: validated like any other fill, the invalid ones reported, not lost."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, get_args
+
+from pydantic import ValidationError
+
+from tradetrack.brokers.base import BrokerFill
+from tradetrack.models.executions import ExecutionIn, Product
+
+_PRODUCTS = set(get_args(Product))
+
+
+def to_execution(fill: BrokerFill, account_id: str) -> ExecutionIn:
+    return ExecutionIn.model_validate(
+        {
+            "accountId": account_id,
+            "symbol": fill.symbol,
+            "exchange": fill.exchange,
+            "segment": fill.segment,
+            "side": fill.side,
+            "quantity": fill.quantity,
+            "price": fill.price,
+            "fees": fill.fees,
+            "executedAt": fill.executed_at,
+            "product": fill.product if fill.product in _PRODUCTS else None,
+            "externalId": fill.trade_id,
+            "orderId": fill.order_id or None,
+        }
+    )
+
+
+def to_executions(
+    fills: Iterable[BrokerFill], account_id: str
+) -> tuple[list[ExecutionIn], list[dict[str, Any]]]:
+    """(valid executions, unique by externalId; rejected [{tradeId, reason}])."""
+    accepted: dict[str, ExecutionIn] = {}
+    rejected: list[dict[str, Any]] = []
+    for fill in fills:
+        try:
+            item = to_execution(fill, account_id)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            rejected.append({"tradeId": fill.trade_id, "symbol": fill.symbol, "reason": problems})
+            continue
+        accepted.setdefault(fill.trade_id, item)
+    return list(accepted.values()), rejected

@@ -1,0 +1,277 @@
+"""The sync worker's logic: one account, one sync (flow 3).
+
+Reads the account's fills, orders and positions within the broker app's rate limit, writes the
+sync log, sends the fills the journal does not have yet to the trade-updates queue, and records
+the position reconciliation. Retryable broker failures (429, 5xx, timeouts) raise SyncRetry so
+SQS delivers the request again (after three receives it lands in the DLQ); the last attempt also
+tells the user. A refused or expired token marks the account needs_login instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
+
+import redis
+from pymongo.database import Database
+
+from tradetrack.brokers import factory
+from tradetrack.brokers.apps import BrokerApp, broker_app
+from tradetrack.brokers.base import (
+    Broker,
+    BrokerAuthError,
+    BrokerError,
+    BrokerFill,
+    BrokerUnsupported,
+    RequestGate,
+)
+from tradetrack.brokers.limits import redis_gate
+from tradetrack.brokers.tokens import decrypt_token
+from tradetrack.cache.locks import LockTimeout, redis_lock
+from tradetrack.config import Settings
+from tradetrack.db import broker_accounts, sync_logs
+from tradetrack.models.executions import ExecutionIn
+from tradetrack.notify.events import NotificationEvent, SyncFailed
+from tradetrack.observability import MetricUnit, logger, metrics
+from tradetrack.queues import send_all
+from tradetrack.sync import known
+from tradetrack.sync.accounts import mark_needs_login
+from tradetrack.sync.fills import to_executions
+from tradetrack.sync.messages import SyncRequest, trade_update_bodies
+from tradetrack.sync.notices import publish
+from tradetrack.sync.reconcile import broker_net, pending_net, reconcile
+from tradetrack.timeutil import ist_date
+
+Document = dict[str, Any]
+Status = Literal["success", "skipped", "needs_login", "failed"]
+SessionFactory = Callable[..., Broker]
+OpenQuantities = Callable[[Database[Document], str, str, Sequence[str]], Mapping[str, int]]
+ZERODHA_BACKFILL = (
+    "Zerodha offers no API for past trades: import your Console tradebook (CSV) to bring in "
+    "history before this account was connected."
+)
+
+
+class SyncRetry(Exception):
+    """A retryable failure: the sync request goes back to the queue."""
+
+
+@dataclass
+class SyncContext:
+    db: Database[Document]
+    cache: redis.Redis
+    kms: Any
+    sqs: Any
+    settings: Settings
+    open_quantities: OpenQuantities
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    deadline: float | None = None  # time.monotonic() by which the work must stop (Lambda time left)
+    session: SessionFactory = factory.session
+    app: Callable[[str], BrokerApp] = broker_app
+
+
+@dataclass
+class SyncOutcome:
+    sync_id: str
+    status: Status
+    reason: str | None = None
+    fetched: int = 0
+    sent: int = 0
+    duplicates: int = 0
+    events: list[NotificationEvent] = field(default_factory=list)
+
+
+@dataclass
+class _Fetched:
+    fills: list[BrokerFill]
+    orders: int
+    rejected_orders: int
+    positions: dict[str, int]
+    backfill: dict[str, Any] | None
+
+
+def _utc(value: Any) -> datetime | None:
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def financial_year_start(day: date) -> date:
+    return date(day.year if day.month >= 4 else day.year - 1, 4, 1)
+
+
+def _fetch(client: Broker, account: Document, request: SyncRequest, now: datetime) -> _Fetched:
+    fills = list(client.trades())
+    orders = client.orders()
+    positions = broker_net(client.positions())
+    backfill: dict[str, Any] | None = None
+    if request.backfill:
+        today = ist_date(now)
+        start = financial_year_start(today).replace(year=financial_year_start(today).year - 1)
+        try:
+            history = client.historical_trades(start, today - timedelta(days=1))
+            fills = history + fills
+            backfill = {"status": "done", "from": start.isoformat(), "fetched": len(history), "at": now}
+        except BrokerUnsupported:
+            backfill = {"status": "import_required", "message": ZERODHA_BACKFILL, "at": now}
+    rejected = sum(1 for order in orders if order.status.upper() == "REJECTED")
+    return _Fetched(fills, len(orders), rejected, positions, backfill)
+
+
+def _fail(
+    ctx: SyncContext, account: Document, sync_id: str, error: BrokerError, *, final: bool, now: datetime
+) -> list[NotificationEvent]:
+    message = f"{error.error_type}: {error.message}"
+    sync_logs.update_log(
+        ctx.db, sync_id, {"status": "failed", "finishedAt": now, "error": message, "final": final}
+    )
+    ctx.db[broker_accounts.BROKER_ACCOUNTS].update_one(
+        {"_id": account["_id"]},
+        {"$set": {"lastSyncStatus": "failed", "lastError": message}, "$inc": {"failures": 1}},
+    )
+    metrics.add_metric(name="SyncFailed", unit=MetricUnit.Count, value=1)
+    if not final:
+        return []
+    return [
+        SyncFailed(
+            type="sync_failed",
+            event_id=f"sync_failed:{sync_id}",
+            user_id=account["userId"],
+            account_id=account["_id"],
+            broker=account["broker"],
+            error=message[:1000],
+            sync_id=sync_id,
+        )
+    ]
+
+
+def _gate(ctx: SyncContext, broker: str, app: BrokerApp) -> RequestGate:
+    return redis_gate(ctx.cache, broker, app.api_key, deadline=ctx.deadline)
+
+
+def sync_account(
+    ctx: SyncContext, request: SyncRequest, *, attempt: int = 1, max_attempts: int = 3
+) -> SyncOutcome:
+    sync_id = request.sync_id
+    account = broker_accounts.get_account(ctx.db, request.account_id, user_id=request.user_id)
+    if account is None:
+        return SyncOutcome(sync_id, "skipped", "the account is gone (disconnected)")
+    if account.get("status") != "active":
+        return SyncOutcome(sync_id, "skipped", f"the account is {account.get('status')}")
+    last = _utc(account.get("lastSyncAt"))
+    if request.reason == "schedule" and last is not None and last >= request.requested_at:
+        return SyncOutcome(sync_id, "skipped", "synced since this request was made")
+    try:
+        with redis_lock(ctx.cache, f"lock:sync:{account['_id']}", ttl_ms=180_000, wait_s=0):
+            return _sync_locked(ctx, request, account, attempt=attempt, max_attempts=max_attempts)
+    except LockTimeout:
+        return SyncOutcome(sync_id, "skipped", "a sync of this account is already running")
+
+
+def _sync_locked(
+    ctx: SyncContext, request: SyncRequest, account: Document, *, attempt: int, max_attempts: int
+) -> SyncOutcome:
+    sync_id, now = request.sync_id, ctx.now()
+    account_id, broker = account["_id"], account["broker"]
+    expires = _utc(account.get("tokenExpiresAt"))
+    if expires is not None and expires <= now:
+        event = mark_needs_login(ctx.db, account, now=now, reason="access token expired")
+        publish(ctx.sqs, ctx.settings.notifications_queue_url, [event])
+        return SyncOutcome(sync_id, "needs_login", "access token expired", events=[event])
+
+    broker_accounts.record_attempt(ctx.db, account_id, now)
+    sync_logs.start_log(
+        ctx.db,
+        {
+            "_id": sync_id,
+            "userId": account["userId"],
+            "accountId": account_id,
+            "broker": broker,
+            "reason": request.reason,
+            "status": "running",
+            "attempt": attempt,
+            "startedAt": now,
+            "finishedAt": None,
+            "fetched": 0,
+            "inserted": 0,
+            "duplicates": 0,
+            "sent": 0,
+        },
+    )
+    try:
+        app = ctx.app(broker)
+        token = decrypt_token(
+            ctx.kms, account["tokenCiphertext"], user_id=account["userId"], account_id=account_id
+        )
+        client = ctx.session(broker, token, gate=_gate(ctx, broker, app), deadline=ctx.deadline)
+        fetched = _fetch(client, account, request, now)
+    except BrokerAuthError as exc:
+        sync_logs.update_log(
+            ctx.db, sync_id, {"status": "needs_login", "finishedAt": ctx.now(), "error": exc.message}
+        )
+        event = mark_needs_login(ctx.db, account, now=now, reason=f"{exc.error_type}: {exc.message}")
+        publish(ctx.sqs, ctx.settings.notifications_queue_url, [event])
+        return SyncOutcome(sync_id, "needs_login", exc.message, events=[event])
+    except BrokerError as exc:
+        final = not exc.retryable or attempt >= max_attempts
+        events = _fail(ctx, account, sync_id, exc, final=final, now=ctx.now())
+        publish(ctx.sqs, ctx.settings.notifications_queue_url, events)
+        logger.warning(
+            "broker sync failed",
+            extra={"accountId": account_id, "broker": broker, "errorType": exc.error_type, "final": final},
+        )
+        if not final:
+            raise SyncRetry(f"{broker} sync of {account_id} failed ({exc.error_type}); retrying") from exc
+        return SyncOutcome(sync_id, "failed", exc.message, events=events)
+
+    executions, rejected = to_executions(fetched.fills, account_id)
+    seen = known.known_ids(ctx.cache, account_id, [item.external_id or "" for item in executions])
+    new = [item for item in executions if item.external_id not in seen]
+    sent = _send_new(ctx, account, sync_id, new)
+    instruments = set(fetched.positions) | {item.instrument for item in executions}
+    journal = ctx.open_quantities(ctx.db, account["userId"], account_id, sorted(instruments))
+    reconciliation = reconcile(fetched.positions, journal, pending_net(new), instruments)
+    finished = ctx.now()
+    sync_logs.update_log(
+        ctx.db,
+        sync_id,
+        {
+            "status": "success",
+            "finishedAt": finished,
+            "fetched": len(fetched.fills),
+            "duplicates": len(seen),
+            "sent": sent,
+            "orders": {"total": fetched.orders, "rejected": fetched.rejected_orders},
+            "rejectedFills": rejected,
+            "reconciliation": reconciliation,
+        },
+    )
+    fields: Document = {"lastSyncAt": finished, "lastSyncStatus": "success", "failures": 0}
+    if fetched.backfill is not None:
+        fields["backfill"] = fetched.backfill
+    broker_accounts.set_fields(ctx.db, account_id, fields, unset=("lastError",))
+    metrics.add_metric(name="SyncFillsFetched", unit=MetricUnit.Count, value=len(fetched.fills))
+    if reconciliation["mismatches"]:
+        metrics.add_metric(
+            name="SyncPositionMismatches", unit=MetricUnit.Count, value=len(reconciliation["mismatches"])
+        )
+    return SyncOutcome(sync_id, "success", fetched=len(fetched.fills), sent=sent, duplicates=len(seen))
+
+
+def _send_new(ctx: SyncContext, account: Document, sync_id: str, new: list[ExecutionIn]) -> int:
+    if not new:
+        return 0
+    url = ctx.settings.trade_updates_queue_url
+    if not url:
+        raise RuntimeError("TRADE_UPDATES_QUEUE_URL is not set: new executions have nowhere to go")
+    bodies = trade_update_bodies(
+        user_id=account["userId"],
+        account_id=account["_id"],
+        broker=account["broker"],
+        sync_id=sync_id,
+        executions=new,
+    )
+    send_all(ctx.sqs, url, bodies)
+    return len(new)
