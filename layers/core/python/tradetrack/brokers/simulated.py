@@ -212,7 +212,9 @@ class SimulatedMarket:
         return self.close(symbol, previous_trading_day(day))
 
     def open(self, symbol: str, day: date) -> Decimal:
-        return _to_tick(self.previous_close(symbol, day) * Decimal(1 + 0.004 * _unit(self.seed, symbol, day, "gap")))
+        return _to_tick(
+            self.previous_close(symbol, day) * Decimal(1 + 0.004 * _unit(self.seed, symbol, day, "gap"))
+        )
 
     def _path(self, symbol: str, day: date) -> tuple[float, float, tuple[float, ...]]:
         key = (symbol, day)
@@ -305,12 +307,13 @@ class SimOrder:
     status_message_raw: str | None = None
 
     def fills_by(self, now: datetime) -> tuple[SimFill, ...]:
+        now = to_ist(now)
         return tuple(fill for fill in self.fills if fill.at <= now)
 
     def status_at(self, now: datetime) -> str:
         if self.outcome == "REJECTED":
             return "REJECTED"
-        if now >= self.ended_at:
+        if to_ist(now) >= self.ended_at:
             return self.outcome
         return "OPEN"
 
@@ -395,7 +398,15 @@ class SimulatedBroker:
     # -- generation ------------------------------------------------------------------------------
 
     def _order(
-        self, rng: random.Random, day: date, symbol: str, side: Side, product: str, quantity: int, placed_s: int, latest_s: int
+        self,
+        rng: random.Random,
+        day: date,
+        symbol: str,
+        side: Side,
+        product: str,
+        quantity: int,
+        placed_s: int,
+        latest_s: int,
     ) -> _Plan:
         """An order that fills completely, in one to three trades, by `latest_s`."""
         placed_s = min(placed_s, latest_s)
@@ -403,7 +414,9 @@ class SimulatedBroker:
         adverse = 1 if side == "BUY" else -1
         if rng.random() < 0.5:
             order_type, limit, first_s, spread = "MARKET", Decimal(0), placed_s + rng.randint(0, 2), 3
-            fill_price = _to_tick(self.market.price_at(symbol, day, first_s) + adverse * rng.randint(0, 1) * TICK)
+            fill_price = _to_tick(
+                self.market.price_at(symbol, day, first_s) + adverse * rng.randint(0, 1) * TICK
+            )
         else:
             order_type, first_s, spread = "LIMIT", placed_s + rng.randint(1, 300), 90
             limit = fill_price = _to_tick(market - adverse * rng.randint(0, 2) * TICK)
@@ -415,18 +428,35 @@ class SimulatedBroker:
         for size in sizes:
             fills.append((size, fill_price, second))
             second = min(second + rng.randint(1, spread), latest_s)
-        return _Plan(symbol, side, product, order_type, quantity, limit, placed_s, "COMPLETE", fills[-1][2], tuple(fills))
+        return _Plan(
+            symbol,
+            side,
+            product,
+            order_type,
+            quantity,
+            limit,
+            placed_s,
+            "COMPLETE",
+            fills[-1][2],
+            tuple(fills),
+        )
 
     def _round_trip(self, rng: random.Random, day: date) -> list[_Plan]:
         """An MIS trade, long or short, opened and squared off the same day by 15:20."""
         symbol = rng.choice(TRADABLE)
         side: Side = "BUY" if rng.random() < 0.6 else "SELL"
         first_hour = rng.random() < 0.4
-        entry_s = rng.randint(OPEN_S, OPEN_S + 3600) if first_hour else rng.randint(OPEN_S + 3600, 14 * 3600 + 45 * 60)
+        entry_s = (
+            rng.randint(OPEN_S, OPEN_S + 3600)
+            if first_hour
+            else rng.randint(OPEN_S + 3600, 14 * 3600 + 45 * 60)
+        )
         quantity = _quantity(rng, self.market.price_at(symbol, day, entry_s), 10_000, 300_000)
         entry = self._order(rng, day, symbol, side, "MIS", quantity, entry_s, SQUARE_OFF_S - 900)
         exit_s = min(entry.ended_s + rng.randint(120, 3 * 3600), SQUARE_OFF_S - 120)
-        exit_ = self._order(rng, day, symbol, _opposite(side), "MIS", quantity, max(exit_s, entry.ended_s + 30), SQUARE_OFF_S)
+        exit_ = self._order(
+            rng, day, symbol, _opposite(side), "MIS", quantity, max(exit_s, entry.ended_s + 30), SQUARE_OFF_S
+        )
         return [entry, exit_]
 
     def _cancelled(self, rng: random.Random, day: date) -> _Plan:
@@ -470,7 +500,9 @@ class SimulatedBroker:
                 "Place an order within the daily range."
             )
             raw = f"RMS:Price is beyond the upper circuit limit of {upper} for entity account-{user_id}"
-        return _Plan(symbol, side, product, "LIMIT", quantity, limit, placed_s, "REJECTED", placed_s, (), message, raw)
+        return _Plan(
+            symbol, side, product, "LIMIT", quantity, limit, placed_s, "REJECTED", placed_s, (), message, raw
+        )
 
     def _lots_bought(self, user_id: str, day: date) -> tuple[_Lot, ...]:
         """The CNC lots `user_id` buys on `day`: a function of (seed, user, day) alone."""
@@ -488,7 +520,9 @@ class SimulatedBroker:
                 quantity = _quantity(rng, self.market.price_at(symbol, day, placed_s), 20_000, 200_000)
                 buy = self._order(rng, day, symbol, "BUY", "CNC", quantity, placed_s, CLOSE_S - 1)
                 sell_on = _trading_days_after(day, rng.randint(1, MAX_HOLD))
-                lots.append(_Lot(f"{day.isoformat()}/{index}", symbol, quantity, buy.fills[0][1], day, sell_on, buy))
+                lots.append(
+                    _Lot(f"{day.isoformat()}/{index}", symbol, quantity, buy.fills[0][1], day, sell_on, buy)
+                )
         result = tuple(lots)
         with self._lock:
             if len(self._lots) > 20_000:
@@ -528,7 +562,9 @@ class SimulatedBroker:
         low, high = self.fills_per_day
         if not is_trading_day(day) or high == 0:
             return []
-        plans = [self._lot_sale(user_id, lot) for lot in self._recent_lots(user_id, day) if lot.sell_on == day]
+        plans = [
+            self._lot_sale(user_id, lot) for lot in self._recent_lots(user_id, day) if lot.sell_on == day
+        ]
         plans.extend(lot.buy for lot in self._lots_bought(user_id, day))
         rng = _rng(self.seed, user_id, day, "day")
         target = rng.randint(low, high)
@@ -537,8 +573,12 @@ class SimulatedBroker:
             trip = self._round_trip(rng, day)
             plans.extend(trip)
             fills += sum(len(plan.fills) for plan in trip)
-        plans.extend(self._cancelled(rng, day) for _ in range(rng.choices((0, 1, 2), weights=(45, 40, 15))[0]))
-        plans.extend(self._rejected(rng, day, user_id) for _ in range(rng.choices((0, 1), weights=(65, 35))[0]))
+        plans.extend(
+            self._cancelled(rng, day) for _ in range(rng.choices((0, 1, 2), weights=(45, 40, 15))[0])
+        )
+        plans.extend(
+            self._rejected(rng, day, user_id) for _ in range(rng.choices((0, 1), weights=(65, 35))[0])
+        )
         plans.sort(key=lambda plan: plan.placed_s)  # stable: ties keep their (deterministic) order
         return plans
 
@@ -589,10 +629,14 @@ class SimulatedBroker:
             )
         return tuple(orders)
 
-    def _fresh(self, taken: set[str], prefix: str, second: int, spread: int, width: int, *parts: object) -> str:
+    def _fresh(
+        self, taken: set[str], prefix: str, second: int, spread: int, width: int, *parts: object
+    ) -> str:
         """prefix + (second * spread + a hash below spread), zero-padded to `width`, not yet in `taken`."""
         salt = 0
-        while (candidate := f"{prefix}{second * spread + _int(self.seed, *parts, salt) % spread:0{width}d}") in taken:
+        while (
+            candidate := f"{prefix}{second * spread + _int(self.seed, *parts, salt) % spread:0{width}d}"
+        ) in taken:
             salt += 1
         taken.add(candidate)
         return candidate
@@ -612,11 +656,13 @@ class SimulatedBroker:
     # -- what is visible at `now` ----------------------------------------------------------------
 
     def orders_at(self, user_id: str, now: datetime) -> list[SimOrder]:
-        """Today's orders (IST) placed by `now`; none on weekends and NSE holidays."""
-        return [order for order in self.day(user_id, to_ist(now).date()).orders if order.placed_at <= now]
+        """Today's orders (IST) placed by `now`; none on weekends and NSE holidays. A naive `now` is IST."""
+        now = to_ist(now)
+        return [order for order in self.day(user_id, now.date()).orders if order.placed_at <= now]
 
     def fills_at(self, user_id: str, now: datetime) -> list[SimFill]:
-        return [fill for fill in self.day(user_id, to_ist(now).date()).fills if fill.at <= now]
+        now = to_ist(now)
+        return [fill for fill in self.day(user_id, now.date()).fills if fill.at <= now]
 
     def find_order(self, user_id: str, order_id: str, now: datetime) -> SimOrder | None:
         return next((order for order in self.orders_at(user_id, now) if order.order_id == order_id), None)
@@ -647,10 +693,14 @@ class SimulatedBroker:
         groups: dict[tuple[str, str], list[SimFill]] = {}
         for fill in fills:
             groups.setdefault((fill.symbol, fill.product), []).append(fill)
-        rows = [self._position_json(symbol, product, group, now) for (symbol, product), group in groups.items()]
+        rows = [
+            self._position_json(symbol, product, group, now) for (symbol, product), group in groups.items()
+        ]
         return {"net": rows, "day": [dict(row) for row in rows]}
 
-    def _position_json(self, symbol: str, product: str, fills: list[SimFill], now: datetime) -> dict[str, Any]:
+    def _position_json(
+        self, symbol: str, product: str, fills: list[SimFill], now: datetime
+    ) -> dict[str, Any]:
         bought = sum(fill.quantity for fill in fills if fill.side == "BUY")
         sold = sum(fill.quantity for fill in fills if fill.side == "SELL")
         buy_value = sum((fill.price * fill.quantity for fill in fills if fill.side == "BUY"), Decimal(0))
@@ -747,7 +797,13 @@ class SimulatedBroker:
                     "pnl": _num(_money((last - average) * (quantity + t1))),
                     "day_change": _num(change),
                     "day_change_percentage": float(change / close * 100),
-                    "mtf": {"quantity": 0, "used_quantity": 0, "average_price": 0, "value": 0, "initial_margin": 0},
+                    "mtf": {
+                        "quantity": 0,
+                        "used_quantity": 0,
+                        "average_price": 0,
+                        "value": 0,
+                        "initial_margin": 0,
+                    },
                 }
             )
         return rows
@@ -778,7 +834,10 @@ class SimulatedBroker:
         symbol = self._symbol(instrument)
         if symbol is None:
             return None
-        return {"instrument_token": instrument_token(symbol), "last_price": _num(self.market.price(symbol, now))}
+        return {
+            "instrument_token": instrument_token(symbol),
+            "last_price": _num(self.market.price(symbol, now)),
+        }
 
     def ohlc(self, instrument: str, now: datetime) -> dict[str, Any] | None:
         """One entry of GET /quote/ohlc."""
@@ -801,8 +860,22 @@ class SimulatedBroker:
         last = self.market.price(symbol, now)
         session, seconds = self.market.session(now)
         rng = _rng(self.seed, symbol, kite_time(now), "depth")
-        buy = [{"price": _num(last - TICK * (level + 1)), "quantity": rng.randint(1, 2000), "orders": rng.randint(1, 25)} for level in range(5)]
-        sell = [{"price": _num(last + TICK * level), "quantity": rng.randint(1, 2000), "orders": rng.randint(1, 25)} for level in range(5)]
+        buy = [
+            {
+                "price": _num(last - TICK * (level + 1)),
+                "quantity": rng.randint(1, 2000),
+                "orders": rng.randint(1, 25),
+            }
+            for level in range(5)
+        ]
+        sell = [
+            {
+                "price": _num(last + TICK * level),
+                "quantity": rng.randint(1, 2000),
+                "orders": rng.randint(1, 25),
+            }
+            for level in range(5)
+        ]
         if " " in symbol:  # an index has no order book
             buy = sell = [{"price": 0, "quantity": 0, "orders": 0} for _ in range(5)]
         last_trade = _at(session, max(OPEN_S, seconds - rng.randint(0, 3)))
@@ -850,8 +923,14 @@ def trade_json(fill: SimFill) -> dict[str, Any]:
 
 def _state(order: SimOrder, status: str, fills: tuple[SimFill, ...], updated: datetime) -> dict[str, Any]:
     filled = sum(fill.quantity for fill in fills)
-    average = sum((fill.price * fill.quantity for fill in fills), Decimal(0)) / filled if filled else Decimal(0)
-    accepted = order.exchange_order_id is not None and status not in {"PUT ORDER REQ RECEIVED", "VALIDATION PENDING", "OPEN PENDING"}
+    average = (
+        sum((fill.price * fill.quantity for fill in fills), Decimal(0)) / filled if filled else Decimal(0)
+    )
+    accepted = order.exchange_order_id is not None and status not in {
+        "PUT ORDER REQ RECEIVED",
+        "VALIDATION PENDING",
+        "OPEN PENDING",
+    }
     return {
         "account_id": order.placed_by,
         "placed_by": order.placed_by,
@@ -892,6 +971,7 @@ def _state(order: SimOrder, status: str, fills: tuple[SimFill, ...], updated: da
 
 def order_json(order: SimOrder, now: datetime) -> dict[str, Any]:
     """One order of GET /orders as it stands at `now`."""
+    now = to_ist(now)
     fills = order.fills_by(now)
     status = order.status_at(now)
     updated = order.ended_at if status != "OPEN" else (fills[-1].at if fills else order.placed_at)
@@ -909,6 +989,7 @@ _HISTORY_KEYS = (
 
 def order_history_json(order: SimOrder, now: datetime) -> list[dict[str, Any]]:
     """GET /orders/{order_id}: every state the order went through up to `now`, oldest first."""
+    now = to_ist(now)
     states: list[tuple[str, tuple[SimFill, ...], datetime]] = [
         (status, (), order.placed_at) for status in ("PUT ORDER REQ RECEIVED", "VALIDATION PENDING")
     ]
@@ -961,7 +1042,9 @@ def order_charges(*, exchange: str, product: str, side: str, quantity: int, pric
         stt = turnover * _RATES["stt_intraday_sell"] if side == "SELL" else Decimal(0)
     exchange_charge = turnover * _RATES["exchange_BSE" if exchange == "BSE" else "exchange_NSE"]
     sebi = turnover * _RATES["sebi"]
-    stamp = turnover * _RATES["stamp_delivery" if delivery else "stamp_intraday"] if side == "BUY" else Decimal(0)
+    stamp = (
+        turnover * _RATES["stamp_delivery" if delivery else "stamp_intraday"] if side == "BUY" else Decimal(0)
+    )
     gst = (brokerage + exchange_charge + sebi) * _RATES["gst"]
     total = brokerage + stt + exchange_charge + sebi + stamp + gst
 
