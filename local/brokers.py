@@ -5,6 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
+from local.broker_server import DEFAULT_API_KEY, DEFAULT_API_SECRET
+
+# The local stack's "simulated" broker app: what the simulated Kite server checks checksums with.
+SIMULATED_APP = {"apiKey": DEFAULT_API_KEY, "apiSecret": DEFAULT_API_SECRET}
+
 
 def bootstrap_brokers(apps: Mapping[str, Mapping[str, str]]) -> str:
     """Create (or find) the token key under BROKER_TOKEN_KEY_ID's alias and store `apps` as the

@@ -18,6 +18,10 @@ environment variables of the local stack:
   LOCAL_SCHEDULE_SPEEDUP    divide rate() periods by this factor (default 1; e.g. 60 turns
                             "rate(5 minutes)" into every 5 s); cron() schedules keep wall-clock time
   LOCAL_SQS_POLL_INTERVAL   seconds between polls of an empty queue (default 0.5)
+  SIMULATED_BROKER_PORT     the simulated broker (Kite v3 format) port (default 3002; 0: a free port)
+  LOCAL_DEMO                "on" (default) or "off": the demo user demo@tradetrack.local (password
+                            demo-password-2026) with an account at the simulated broker, synced by
+                            the broker-sync schedule every 5 minutes
   LOG_LEVEL                 level of the stack's own logs (default INFO)
 
 passed through to the handlers (tradetrack.config):
@@ -32,7 +36,8 @@ passed through to the handlers (tradetrack.config):
 set by the stack for the handlers (any value you give is replaced):
   STAGE=local, AWS_REGION=AWS_DEFAULT_REGION=ap-south-1, fake AWS_ACCESS_KEY_ID/SECRET,
   AWS_ENDPOINT_URL (moto), WS_MANAGEMENT_ENDPOINT (http://HOST:WS_PORT), NOTIFICATIONS_QUEUE_URL
-  (one <QUEUE>_QUEUE_URL per manifest queue, in moto)
+  (one <QUEUE>_QUEUE_URL per manifest queue, in moto), SIMULATED_BROKER_URL; moto holds the broker
+  token KMS key (BROKER_TOKEN_KEY_ID) and the broker apps secret (BROKER_SECRET_NAME)
 
 local-only routes: GET /_local/outbox lists the email and SMS sent through moto (nothing leaves it)
 """
@@ -50,6 +55,8 @@ class LocalConfig:
     schedule_speedup: float = 1.0
     sqs_poll_interval_s: float = 0.5
     log_level: str = "INFO"
+    broker_port: int = 3002
+    demo: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> LocalConfig:
@@ -66,6 +73,8 @@ class LocalConfig:
                 schedule_speedup=float(env.get("LOCAL_SCHEDULE_SPEEDUP", "1")),
                 sqs_poll_interval_s=float(env.get("LOCAL_SQS_POLL_INTERVAL", "0.5")),
                 log_level=env.get("LOG_LEVEL", "INFO").upper(),
+                broker_port=int(env.get("SIMULATED_BROKER_PORT", "3002")),
+                demo=env.get("LOCAL_DEMO", "on").lower() not in ("off", "0", "false", "no"),
             )
         except ValueError as exc:
             raise SystemExit(f"invalid local stack configuration: {exc}") from exc

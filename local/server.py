@@ -34,6 +34,13 @@ def banner(stack: LocalStack) -> str:
         f"  Redis           {redis}",
         f"  SQS queues      {queues}",
         f"  Schedules       {rules}",
+        f"  Sim. broker     {stack.broker.url} (Kite v3 wire format)",
+    ]
+    if stack.demo is not None:
+        lines.append(
+            f"  Demo user       {stack.demo.email} / {stack.demo.password} (simulated broker account)"
+        )
+    lines += [
         "Press Ctrl-C to stop.",
     ]
     return "\n".join(lines)

@@ -11,7 +11,10 @@ from aiohttp import web
 
 from functions.manifest import FUNCTIONS, FunctionSpec, queue_url_variable
 from local.aws import FAKE_CREDENTIALS, UNSET, MotoServer, QueueBinding, create_queues, sqs_client
+from local.broker_server import SimulatedKiteServer
+from local.brokers import SIMULATED_APP, bootstrap_brokers
 from local.config import LocalConfig
+from local.demo import Demo, seed_demo
 from local.embedded import embedded_mongo, embedded_redis, mongo_for, redis_for
 from local.env import EnvPatch
 from local.gate import Gate, bootstrap_signing_keys
@@ -21,6 +24,7 @@ from local.queues import QueueDelivery
 from local.rest import RestServer
 from local.schedules import Scheduler
 from local.websocket import WebSocketServer
+from tradetrack.brokers.simulated import DEMO_USER_ID, SimulatedBroker
 
 
 class LocalStack:
@@ -45,6 +49,8 @@ class LocalStack:
         schedules_enabled: bool = True,
         schedule_speedup: float = 1.0,
         sqs_poll_interval_s: float = 0.5,
+        broker_port: int = 3002,
+        demo: bool = True,
     ) -> None:
         self.host = host
         self.port = port
@@ -59,6 +65,16 @@ class LocalStack:
         self.websocket = WebSocketServer(self.runtime)
         self.moto = MotoServer(host, moto_port)
         self._sqs_poll_interval_s = sqs_poll_interval_s
+        # The simulated broker (Kite v3 wire format) that "simulated" broker accounts log in to.
+        self.broker = SimulatedKiteServer(
+            SimulatedBroker(),
+            api_key=SIMULATED_APP["apiKey"],
+            api_secret=SIMULATED_APP["apiSecret"],
+            host=host,
+            port=broker_port,
+        )
+        self.demo_enabled = demo
+        self.demo: Demo | None = None
         self._env = EnvPatch()
         self._runners: list[web.AppRunner] = []
         self.queues: dict[str, QueueBinding] = {}
@@ -77,6 +93,8 @@ class LocalStack:
             "schedules_enabled": config.schedules_enabled,
             "schedule_speedup": config.schedule_speedup,
             "sqs_poll_interval_s": config.sqs_poll_interval_s,
+            "broker_port": config.broker_port,
+            "demo": config.demo,
         }
         return cls(**{**options, **overrides})
 
@@ -138,6 +156,12 @@ class LocalStack:
             self._env.set({queue_url_variable(name): binding.url for name, binding in self.queues.items()})
             reset_settings()
             await asyncio.to_thread(bootstrap_notifications)
+            self._env.set({"SIMULATED_BROKER_URL": await self.broker.start()})
+            reset_settings()
+            await asyncio.to_thread(bootstrap_brokers, {"simulated": SIMULATED_APP})
+            if self.demo_enabled:
+                user = DEMO_USER_ID
+                self.demo = await asyncio.to_thread(seed_demo, self.broker.access_token(user), user)
             self.delivery = QueueDelivery(
                 self.runtime, self.sqs, self.queues, poll_interval_s=self._sqs_poll_interval_s
             )
@@ -146,6 +170,7 @@ class LocalStack:
                 self.scheduler.start()
             rest = RestServer(self.runtime, cors_origins=get_settings().cors_allow_origins or ("*",))
             self.port = await self._serve(rest.app(), self.port)
+            self.broker.redirect_url = f"{self.rest_url}/v1/broker-accounts/callback/simulated"
             self._env.set_default({"PUBLIC_API_URL": self.rest_url})  # unsubscribe links in emails
             reset_settings()
         except BaseException:
@@ -171,6 +196,7 @@ class LocalStack:
             await self.delivery.stop()
             self.delivery = None
         await self.websocket.close_all()
+        await self.broker.stop()
         for runner in reversed(self._runners):
             await runner.cleanup()
         self._runners.clear()
