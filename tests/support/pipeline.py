@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import traceback
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -56,6 +57,7 @@ class Pipeline:
             self.results.append(result)
             failed = {item["itemIdentifier"] for item in (result or {}).get("batchItemFailures", [])}
         except Exception:  # noqa: BLE001 - a crashed invocation: SQS keeps the whole batch
+            traceback.print_exc()  # shown with the failing test's captured output
             failed = ids
         done = [m for m in messages if m["MessageId"] not in failed]
         if done:
@@ -96,3 +98,49 @@ class Pipeline:
 
 def make_pipeline(sqs: Any) -> Pipeline:
     return Pipeline(sqs, create_queues(sqs, FUNCTIONS))
+
+
+KITE_APP = {"apiKey": "kite-test-key", "apiSecret": "kite-test-secret"}
+UPSTOX_APP = {"apiKey": "upstox-test-key", "apiSecret": "upstox-test-secret"}
+
+
+def connected_account(
+    db: Any,
+    *,
+    user_id: str,
+    broker: str = "zerodha",
+    access_token: str = "access-token-1",
+    expires_at: datetime | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
+    """An active broker account as the OAuth callback leaves it (token encrypted with the moto key)."""
+    from datetime import UTC, timedelta
+
+    from tradetrack.aws import aws_client
+    from tradetrack.brokers.tokens import encrypt_token
+    from tradetrack.config import get_settings
+    from tradetrack.db import broker_accounts
+
+    now = datetime.now(UTC)
+    account_id = broker_accounts.new_account_id()
+    doc = {
+        "_id": account_id,
+        "userId": user_id,
+        "broker": broker,
+        "status": "active",
+        "brokerUserId": "AB1234",
+        "tokenCiphertext": encrypt_token(
+            aws_client("kms"),
+            get_settings().broker_token_key_id,
+            access_token,
+            user_id=user_id,
+            account_id=account_id,
+        ),
+        "tokenExpiresAt": expires_at or now + timedelta(hours=12),
+        "createdAt": now,
+        "connectedAt": now,
+        "failures": 0,
+        **fields,
+    }
+    broker_accounts.insert_account(db, doc)
+    return doc
