@@ -10,12 +10,15 @@
         (request,) = stub.requests_to("GET", "/orders")
         assert request.headers["x-kite-version"] == "3"   # header names are case-insensitive
 
-Routes are (METHOD, path) without the query string. A route serves its replies in order and then
-repeats the last one. A reply is a `Reply(status, body, headers, delay_s)` or just a body (status
-200): a body is JSON-encoded unless it is bytes. `delay_s` holds the reply back (to test client
-timeouts; stopping the stub cuts any wait short). A request no route matches gets a 404 with a Kite-
-style error envelope. Every request is recorded in arrival order in `requests` as a `Request`:
-method, path, query (name -> list of values), headers, raw body, with `.json()` and `.form()`.
+Routes are (METHOD, path) without the query string. A route serves its replies in order and
+then repeats the last one. A reply is a `Reply(status, body, headers, delay_s)` or just a body
+(status 200); a body is JSON-encoded (a Decimal as its exact number) unless it is bytes, which are
+sent as they are. `delay_s` holds the reply back, to test client timeouts (stopping the stub cuts
+any wait short). A request no route matches gets a 404 with a Kite-style error envelope.
+
+Every request is recorded, in arrival order, in `requests` as a `Request`: method, path, query
+(name -> list of values), headers (case-insensitive names), raw body; `.json()` and `.form()`
+decode the body. `requests_to(method, path)` filters them. `url` is "http://127.0.0.1:<port>".
 """
 
 from __future__ import annotations
@@ -29,18 +32,20 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tradetrack.brokers.http import dumps
+
 
 @dataclass(frozen=True)
 class Reply:
     status: int = 200
-    body: Any = None  # a JSON value, or bytes sent as they are
+    body: Any = None  # a JSON value (Decimal allowed: written as the exact number), or bytes as they are
     headers: Mapping[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
 
     def payload(self) -> bytes:
         if isinstance(self.body, bytes):
             return self.body
-        return json.dumps(self.body).encode()
+        return dumps(self.body).encode()
 
 
 class Headers(Mapping[str, str]):
@@ -75,7 +80,9 @@ class Request:
 
     def form(self) -> dict[str, str]:
         """A url-encoded body, one value per name."""
-        return {name: values[-1] for name, values in parse_qs(self.body.decode(), keep_blank_values=True).items()}
+        return {
+            name: values[-1] for name, values in parse_qs(self.body.decode(), keep_blank_values=True).items()
+        }
 
 
 class BrokerStub:
@@ -150,7 +157,9 @@ class BrokerStub:
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="broker-stub", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="broker-stub", daemon=True
+        )
         self._thread.start()
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         return self

@@ -186,8 +186,10 @@ class ChargeRequest:
     @classmethod
     def of(cls, order: BrokerOrder, *, variety: str = "regular", order_type: str = "MARKET") -> ChargeRequest:
         """An order's charge request: its filled quantity at its average price (it must have filled)."""
-        if order.average_price is None or order.filled_quantity <= 0 or order.product is None:
+        if order.average_price is None or order.filled_quantity <= 0:
             raise ValueError(f"order {order.order_id} has not filled: it has no charges")
+        if order.product is None:
+            raise ValueError(f"order {order.order_id} has no product: Kite needs it to compute charges")
         return cls(
             order.order_id,
             order.exchange,
@@ -433,11 +435,11 @@ class KiteClient:
     def quote(self, instruments: Sequence[str]) -> dict[str, Quote]:
         """Full quotes for "EXCHANGE:SYMBOL" instruments; unknown ones are left out."""
         data = self._quotes("/quote", instruments, QUOTE_LIMIT)
-        return self._parse("GET /quote", lambda: self._quote_map(data, with_ohlc=True))
+        return self._parse("GET /quote", lambda: self._quote_map(data))
 
     def ohlc(self, instruments: Sequence[str]) -> dict[str, Quote]:
         data = self._quotes("/quote/ohlc", instruments, LTP_LIMIT)
-        return self._parse("GET /quote/ohlc", lambda: self._quote_map(data, with_ohlc=True))
+        return self._parse("GET /quote/ohlc", lambda: self._quote_map(data))
 
     def ltp(self, instruments: Sequence[str]) -> dict[str, Decimal]:
         data = self._quotes("/quote/ltp", instruments, LTP_LIMIT)
@@ -453,13 +455,13 @@ class KiteClient:
             raise ValueError(f"at most {limit} instruments per {path} call")
         return self._send("GET", path, query=[("i", instrument) for instrument in instruments], kind="quote")
 
-    def _quote_map(self, data: Any, *, with_ohlc: bool) -> dict[str, Quote]:
+    def _quote_map(self, data: Any) -> dict[str, Quote]:
         now = self._now()
         today = to_ist(now).date()
         quotes: dict[str, Quote] = {}
         for key, value in obj(data, "data").items():
             item = obj(value, key)
-            ohlc = obj(item.get("ohlc") or {}, "ohlc") if with_ohlc else {}
+            ohlc = obj(item.get("ohlc") or {}, "ohlc")
             volume = item.get("volume")
             quotes[key] = Quote(
                 symbol=key,
@@ -538,7 +540,9 @@ def _holding(record: Mapping[str, Any]) -> BrokerHolding:
     return BrokerHolding(
         symbol=text(record, "tradingsymbol"),
         exchange=text(record, "exchange").upper(),
-        quantity=integer(record, "quantity"),
+        # Settled shares plus yesterday's buys still in T+1 settlement: both are held.
+        quantity=integer(record, "quantity")
+        + (integer(record, "t1_quantity") if record.get("t1_quantity") else 0),
         average_price=_price(record, "average_price"),
         last_price=opt_decimal(record, "last_price"),
         isin=opt_text(record, "isin"),
