@@ -19,6 +19,20 @@ class Demo:
     account_id: str
 
 
+def session_clock() -> datetime:
+    """The simulated broker's clock: now during and after a trading session, else the latest close,
+    so the demo account has a day of activity to show on weekends, holidays and early mornings."""
+    from tradetrack.market.calendar import OPEN, is_trading_day
+    from tradetrack.sync.schedule import latest_close
+    from tradetrack.timeutil import IST
+
+    now = datetime.now(UTC)
+    local = now.astimezone(IST)
+    if is_trading_day(local.date()) and local.time() >= OPEN:
+        return now
+    return latest_close(now)
+
+
 def _next_six_am_ist(now: datetime) -> datetime:
     from tradetrack.timeutil import IST
 

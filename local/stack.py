@@ -14,7 +14,7 @@ from local.aws import FAKE_CREDENTIALS, UNSET, MotoServer, QueueBinding, create_
 from local.broker_server import SimulatedKiteServer
 from local.brokers import SIMULATED_APP, bootstrap_brokers
 from local.config import LocalConfig
-from local.demo import Demo, seed_demo
+from local.demo import Demo, seed_demo, session_clock
 from local.embedded import embedded_mongo, embedded_redis, mongo_for, redis_for
 from local.env import EnvPatch
 from local.gate import Gate, bootstrap_signing_keys
@@ -49,8 +49,8 @@ class LocalStack:
         schedules_enabled: bool = True,
         schedule_speedup: float = 1.0,
         sqs_poll_interval_s: float = 0.5,
-        broker_port: int = 3002,
-        demo: bool = True,
+        broker_port: int = 0,  # `python -m local` passes 3002 (LocalConfig)
+        demo: bool = False,  # `python -m local` seeds the demo trader (LocalConfig)
     ) -> None:
         self.host = host
         self.port = port
@@ -72,6 +72,7 @@ class LocalStack:
             api_secret=SIMULATED_APP["apiSecret"],
             host=host,
             port=broker_port,
+            now=session_clock,
         )
         self.demo_enabled = demo
         self.demo: Demo | None = None

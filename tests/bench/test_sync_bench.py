@@ -1,0 +1,193 @@
+"""Broker sync throughput (`make bench`): executions per second from the scheduler through the sync
+worker and the trade-updates worker into FerretDB, for 1,000 accounts × 50 fills (goal ≥ 2,000/s in
+one process), and the scheduler's planning time for 100,000 accounts (goal ≤ 2 s).
+
+The broker is a stub speaking Kite v3 on loopback, registered as the "simulated" broker (its rate
+limit, 500 requests/s per app, is the local server's; Zerodha's real 10/s would make the broker,
+not this code, the bound). SQS, KMS and Secrets Manager are moto, in-process.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from pymongo.database import Database
+
+from local.brokers import bootstrap_brokers
+from tests.support.broker_stub import BrokerStub
+from tests.support.pipeline import Pipeline, connected_account, make_pipeline
+from tradetrack.config import Settings, reset_settings
+from tradetrack.sync.scheduler import sync_requests
+from tradetrack.sync.schedule import plan_syncs
+
+pytestmark = pytest.mark.bench
+
+ACCOUNTS = int(os.environ.get("BENCH_SYNC_ACCOUNTS", "1000"))
+FILLS = 50
+PLANNED = 100_000
+SIM_APP = {"apiKey": "bench-key", "apiSecret": "bench-secret"}
+SYMBOLS = ("INFY", "TCS", "SBIN", "RELIANCE", "ITC")
+Document = dict[str, Any]
+
+
+def kite_day(fills: int = FILLS) -> dict[str, Any]:
+    """A day of Kite payloads: `fills` fills over five symbols (buy then sell, MIS), their orders,
+    and the net positions they leave."""
+    trades, orders, net = [], [], {s: 0 for s in SYMBOLS}
+    start = datetime(2026, 11, 20, 9, 20)
+    for i in range(fills):
+        symbol = SYMBOLS[i % len(SYMBOLS)]
+        side = "BUY" if (i // len(SYMBOLS)) % 2 == 0 else "SELL"
+        stamp = (start + timedelta(minutes=3 * i)).strftime("%Y-%m-%d %H:%M:%S")
+        price = Decimal("1000.05") + i
+        quantity = 10 + i % 3
+        net[symbol] += quantity if side == "BUY" else -quantity
+        order_id = f"2611200000{i:05d}"
+        trades.append(
+            {
+                "trade_id": f"{i + 1:08d}",
+                "order_id": order_id,
+                "exchange": "NSE",
+                "tradingsymbol": symbol,
+                "instrument_token": 408065,
+                "product": "MIS",
+                "average_price": price,
+                "quantity": quantity,
+                "exchange_order_id": f"1{i:015d}",
+                "transaction_type": side,
+                "fill_timestamp": stamp,
+                "order_timestamp": stamp,
+                "exchange_timestamp": stamp,
+            }
+        )
+        orders.append(
+            {
+                "order_id": order_id,
+                "status": "COMPLETE",
+                "tradingsymbol": symbol,
+                "exchange": "NSE",
+                "transaction_type": side,
+                "quantity": quantity,
+                "filled_quantity": quantity,
+                "pending_quantity": 0,
+                "cancelled_quantity": 0,
+                "average_price": price,
+                "price": 0,
+                "product": "MIS",
+                "variety": "regular",
+                "order_type": "MARKET",
+                "order_timestamp": stamp,
+                "exchange_timestamp": stamp,
+                "status_message": None,
+            }
+        )
+    positions = [
+        {
+            "tradingsymbol": s,
+            "exchange": "NSE",
+            "product": "MIS",
+            "quantity": q,
+            "average_price": 1000,
+            "last_price": 1001,
+            "overnight_quantity": 0,
+        }
+        for s, q in net.items()
+    ]
+    return {
+        "/trades": {"status": "success", "data": trades},
+        "/orders": {"status": "success", "data": orders},
+        "/portfolio/positions": {"status": "success", "data": {"net": positions, "day": positions}},
+    }
+
+
+@pytest.fixture
+def bench_pipeline(
+    app_env: Settings, moto_aws: None, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Pipeline, BrokerStub]]:
+    from tradetrack.aws import aws_client
+
+    with BrokerStub() as stub:
+        for path, body in kite_day().items():
+            stub.route("GET", path, body)
+        built = make_pipeline(aws_client("sqs"))
+        env = {**built.env(), "SIMULATED_BROKER_URL": stub.url}
+        if os.environ.get("BENCH_SYNC_NOTIFY", "on") == "off":
+            env["NOTIFICATIONS_QUEUE_URL"] = ""
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "WARNING")
+        reset_settings()
+        bootstrap_brokers({"simulated": SIM_APP})
+        yield built, stub
+    reset_settings()
+
+
+def test_sync_pipeline_executions_per_second(
+    benchmark: Any, bench_pipeline: tuple[Pipeline, BrokerStub], mongo_db: Database[Document]
+) -> None:
+    pipeline, _ = bench_pipeline
+    for i in range(ACCOUNTS):
+        connected_account(mongo_db, user_id=f"bench-user-{i % 250}", broker="simulated")
+    stages: dict[str, float] = {}
+
+    def run() -> None:
+        started = time.perf_counter()
+        run = pipeline.schedule(datetime.now(UTC))
+        assert run["sent"] == ACCOUNTS
+        scheduled = time.perf_counter()
+        pipeline.drain("sync", rounds=ACCOUNTS + 10)
+        synced = time.perf_counter()
+        pipeline.drain("trade-updates", rounds=ACCOUNTS + 10)
+        applied = time.perf_counter()
+        stages.update(
+            schedule=scheduled - started,
+            sync=synced - scheduled,
+            updates=applied - synced,
+            total=applied - started,
+        )
+
+    benchmark.pedantic(run, rounds=1, iterations=1)
+    stored = mongo_db["executions"].count_documents({})
+    assert stored == ACCOUNTS * FILLS
+    per_second = stored / stages["total"]
+    benchmark.extra_info.update(
+        {k: round(v, 2) for k, v in stages.items()} | {"executions_per_second": round(per_second)}
+    )
+    print(
+        f"\nsync pipeline: {ACCOUNTS} accounts x {FILLS} fills = {stored} executions in {stages['total']:.1f} s "
+        f"= {per_second:.0f} executions/s (scheduler {stages['schedule']:.1f} s, sync worker "
+        f"{stages['sync']:.1f} s, trade-updates worker {stages['updates']:.1f} s; goal >= 2,000/s)"
+    )
+
+
+def test_scheduler_planning_100k_accounts(benchmark: Any) -> None:
+    now = datetime(2026, 11, 18, 5, 30, tzinfo=UTC)  # 11:00 IST, in session
+    accounts = [
+        {
+            "_id": f"ba_{i:024x}",
+            "userId": f"u{i}",
+            "broker": "zerodha",
+            "status": "active",
+            "lastSyncAt": now - timedelta(minutes=i % 10),
+            "tokenExpiresAt": now + timedelta(hours=10),
+            "failures": 0,
+        }
+        for i in range(PLANNED)
+    ]
+
+    def plan() -> int:
+        planned = plan_syncs(accounts, now)
+        return len(sync_requests(planned.due, now))
+
+    due = benchmark.pedantic(plan, rounds=5, iterations=1)
+    assert due == PLANNED // 2
+    mean = benchmark.stats.stats.mean
+    print(
+        f"\nscheduler planning: {PLANNED} accounts ({due} due, their messages built) in {mean * 1000:.0f} ms (goal <= 2 s)"
+    )
