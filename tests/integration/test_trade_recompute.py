@@ -40,9 +40,13 @@ def stored_trades(db: Db, user: str = "usr_a") -> list[tuple[Any, ...]]:
     return [tuple(t.get(k) for k in DERIVED) for t in db["trades"].find({"userId": user}).sort("_id", 1)]
 
 
-def load(db: Db, cache: redis.Redis, items: list[ExecutionIn], user: str = "usr_a") -> None:
-    report = insert_executions(db, [to_document(user, "manual", item) for item in items])
-    recompute(db, cache, user, report.touched)
+def load(
+    db: Db, cache: redis.Redis, items: list[ExecutionIn], user: str = "usr_a", *, rebuild: bool = False
+) -> None:
+    """Store fills and recompute their pairs: from them as facts (the ledgers), or by a rebuild."""
+    docs = [to_document(user, "manual", item) for item in items]
+    report = insert_executions(db, docs)
+    recompute(db, cache, user, report.touched, facts=None if rebuild else docs)
 
 
 trade_lines = st.lists(
@@ -72,14 +76,15 @@ def test_batches_and_arrival_order_do_not_change_the_stored_trades(
     rng: Any,
 ) -> None:
     ensure_indexes(mongo_db)
-    mongo_db["executions"].delete_many({})
-    mongo_db["trades"].delete_many({})
+    for collection in ("executions", "trades", "ledgers"):
+        mongo_db[collection].delete_many({})
     items = [
         execution(i, side, qty, price, symbol=sym, minutes=m)
         for i, (side, qty, price, sym, m) in enumerate(lines)
     ]
-    # Given the fills loaded at once (user a) and in shuffled batches with a recompute after each (user b)
-    load(mongo_db, redis_client, items, "usr_a")
+    # Given the fills loaded at once, rebuilt from the collections (user a), and in shuffled
+    # batches recomputed from their facts after each (user b)
+    load(mongo_db, redis_client, items, "usr_a", rebuild=True)
     arrived = list(items)
     rng.shuffle(arrived)
     start = 0

@@ -47,7 +47,7 @@ def record_manual_execution(
             "an execution with this externalId already exists in this account",
             details=[{"field": "externalId", "issue": "duplicate"}],
         )
-    recompute(db, cache, user_id, report.touched)
+    recompute(db, cache, user_id, report.touched, facts=report.inserted)
     return execution_out(doc)
 
 
@@ -95,4 +95,4 @@ def delete_manual_execution(
         )
     if not executions.delete_execution(db, user_id, execution_id, source=MANUAL):
         raise NotFound("no such execution")
-    recompute(db, cache, user_id, [(doc["accountId"], doc["instrument"])])
+    recompute(db, cache, user_id, [(doc["accountId"], doc["instrument"])], facts=(), removed=[execution_id])

@@ -21,7 +21,7 @@ from tradetrack.models.trades import (
 from tradetrack.money import money_str, optional_money_str
 from tradetrack.queries import aware, decode_position, encode_position, symbol_filter, time_range
 from tradetrack.timeutil import IST, ist_date
-from tradetrack.trades import bump_analytics_version
+from tradetrack.trades import bump_analytics_version, pair_locks
 
 Document = dict[str, Any]
 
@@ -109,7 +109,8 @@ def get_trade(db: Database[Document], user_id: str, trade_id: str) -> TradeOut:
 def annotate_trade(
     db: Database[Document], cache: redis.Redis, user_id: str, trade_id: str, request: PatchTradeRequest
 ) -> TradeOut:
-    """Apply the user's annotations; they live on the trade and survive recomputation."""
+    """Apply the user's annotations; they live on the trade (the category override in its pair's
+    ledger too) and survive recomputation, which cannot run meanwhile: the pair's lock is held."""
     sent = request.model_dump(exclude_unset=True)
     changes: Document = {}
     if "category" in sent:
@@ -120,7 +121,10 @@ def annotate_trade(
         changes["tags"] = sent["tags"] or []
     if "strategy" in sent:
         changes["strategy"] = sent["strategy"] or None
-    doc = trades.set_annotations(db, user_id, trade_id, changes)
+    doc = trades.get_trade(db, user_id, trade_id)
+    if doc is not None and changes:
+        with pair_locks(cache, user_id, [(doc["accountId"], doc["instrument"])]):
+            doc = trades.set_annotations(db, user_id, trade_id, changes)
     if doc is None:
         raise NotFound("no such trade")
     if changes:

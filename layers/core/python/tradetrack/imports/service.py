@@ -53,7 +53,9 @@ def import_csv(
     documents = [to_document(user_id, parsed.source, item) for item in parsed.items]
     inserted = insert_executions(db, documents)
     touched = inserted.touched
-    recompute(db, cache, user_id, touched)
+    # Every fill of the file, new or already stored: re-importing a file after a failure brings
+    # the ledgers up to date with what the failed run stored (merging by execution id is harmless).
+    recompute(db, cache, user_id, touched, facts=documents)
     report = ImportReport(
         imported=len(inserted.inserted),
         duplicates=inserted.duplicates,
