@@ -211,14 +211,21 @@ def complete_login(
 
 
 def enqueue_sync(
-    sqs: Any, queue_url: str, account: Document, *, reason: SyncReason, now: datetime, backfill: bool = False
+    sqs: Any,
+    queue_url: str,
+    account: Document,
+    *,
+    reason: SyncReason,
+    now: datetime,
+    backfill: bool = False,
+    sync_id: str | None = None,
 ) -> str:
     if not queue_url:
         raise DependencyUnavailable("sync-queue", "SYNC_QUEUE_URL is not set")
     request = SyncRequest(
         user_id=account["userId"],
         account_id=account["_id"],
-        sync_id=new_sync_id(),
+        sync_id=sync_id or new_sync_id(),
         reason=reason,
         requested_at=now,
         backfill=backfill,
@@ -264,7 +271,9 @@ def request_sync(
         raise RateLimited(
             "this account was synced moments ago; try again shortly", retry_after_s=decision.retry_after_s
         )
-    sync_id = enqueue_sync(sqs, queue_url, account, reason="manual", now=now)
+    if not queue_url:
+        raise DependencyUnavailable("sync-queue", "SYNC_QUEUE_URL is not set")
+    sync_id = new_sync_id()  # logged as queued before the worker can see it
     sync_logs.start_log(
         db,
         {
@@ -277,11 +286,11 @@ def request_sync(
             "startedAt": now,
             "finishedAt": None,
             "fetched": 0,
-            "inserted": 0,
-            "duplicates": 0,
+            "known": 0,
             "sent": 0,
         },
     )
+    enqueue_sync(sqs, queue_url, account, reason="manual", now=now, sync_id=sync_id)
     return SyncAccepted(sync_id=sync_id)
 
 

@@ -67,7 +67,3 @@ def syncable_accounts(db: Database[Document], *, batch_size: int = 5_000) -> Ite
     """Every active account, with just the scheduling fields."""
     cursor = db[BROKER_ACCOUNTS].find({"status": "active"}, SCHEDULING_FIELDS, batch_size=batch_size)
     yield from cursor
-
-
-def record_attempt(db: Database[Document], account_id: str, at: datetime) -> None:
-    db[BROKER_ACCOUNTS].update_one({"_id": account_id}, {"$set": {"lastAttemptAt": at}})

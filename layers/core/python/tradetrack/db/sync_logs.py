@@ -12,9 +12,17 @@ Document = dict[str, Any]
 SYNC_LOGS = "sync_logs"
 
 
+# Counted by the trade-updates worker as it applies what a sync sent: never reset by a restart.
+APPLIED = {"inserted": 0, "duplicates": 0}
+
+
 def start_log(db: Database[Document], doc: Document) -> None:
-    """Create the log, or restart it when SQS delivers the same sync again (same syncId)."""
-    db[SYNC_LOGS].replace_one({"_id": doc["_id"]}, doc, upsert=True)
+    """Create the log, or restart it when SQS delivers the same sync again (same syncId); what the
+    trade-updates worker has already counted for this sync is kept."""
+    fields = {k: v for k, v in doc.items() if k != "_id" and k not in APPLIED}
+    db[SYNC_LOGS].update_one(
+        {"_id": doc["_id"]}, {"$set": fields, "$setOnInsert": dict(APPLIED)}, upsert=True
+    )
 
 
 def update_log(db: Database[Document], sync_id: str, fields: Mapping[str, Any]) -> None:

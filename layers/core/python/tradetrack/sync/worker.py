@@ -129,7 +129,10 @@ def _fail(
     )
     ctx.db[broker_accounts.BROKER_ACCOUNTS].update_one(
         {"_id": account["_id"]},
-        {"$set": {"lastSyncStatus": "failed", "lastError": message}, "$inc": {"failures": 1}},
+        {
+            "$set": {"lastSyncStatus": "failed", "lastError": message, "lastAttemptAt": now},
+            "$inc": {"failures": 1},
+        },
     )
     metrics.add_metric(name="SyncFailed", unit=MetricUnit.Count, value=1)
     if not final:
@@ -181,7 +184,6 @@ def _sync_locked(
         publish(ctx.sqs, ctx.settings.notifications_queue_url, [event])
         return SyncOutcome(sync_id, "needs_login", "access token expired", events=[event])
 
-    broker_accounts.record_attempt(ctx.db, account_id, now)
     sync_logs.start_log(
         ctx.db,
         {
@@ -195,8 +197,7 @@ def _sync_locked(
             "startedAt": now,
             "finishedAt": None,
             "fetched": 0,
-            "inserted": 0,
-            "duplicates": 0,
+            "known": 0,
             "sent": 0,
         },
     )
@@ -241,14 +242,19 @@ def _sync_locked(
             "status": "success",
             "finishedAt": finished,
             "fetched": len(fetched.fills),
-            "duplicates": len(seen),
+            "known": len(seen),  # already in the journal: not sent (duplicates too, for the API)
             "sent": sent,
             "orders": {"total": fetched.orders, "rejected": fetched.rejected_orders},
             "rejectedFills": rejected,
             "reconciliation": reconciliation,
         },
     )
-    fields: Document = {"lastSyncAt": finished, "lastSyncStatus": "success", "failures": 0}
+    fields: Document = {
+        "lastSyncAt": finished,
+        "lastAttemptAt": now,
+        "lastSyncStatus": "success",
+        "failures": 0,
+    }
     if fetched.backfill is not None:
         fields["backfill"] = fetched.backfill
     broker_accounts.set_fields(ctx.db, account_id, fields, unset=("lastError",))
