@@ -13,8 +13,14 @@ from tradetrack.cache.client import get_redis
 from tradetrack.config import get_settings
 from tradetrack.db.client import get_database
 from tradetrack.errors import NotFound
-from tradetrack.models.brokers import BrokerAccountList, BrokerAccountOut, BrokerList, ConnectOut, ConnectRequest
-from tradetrack.models.brokers import SyncAccepted, SyncLogPage
+from tradetrack.models.brokers import (
+    BrokerAccountList,
+    BrokerAccountOut,
+    BrokerList,
+    ConnectRequest,
+    SyncAccepted,
+    SyncLogPage,
+)
 from tradetrack.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
 
@@ -44,7 +50,9 @@ def get_accounts() -> BrokerAccountList:
     return service.list_accounts(get_database(), current_principal(app).user_id)
 
 
-@app.get("/v1/broker-accounts/callback/<broker>", tags=["brokers"], responses={302: {"description": "To the app"}})
+@app.get(
+    "/v1/broker-accounts/callback/<broker>", tags=["brokers"], responses={302: {"description": "To the app"}}
+)
 def callback(broker: str) -> Response[Any]:
     """Where the broker's login page sends the browser back (Kite: request_token; Upstox: code)."""
     if broker not in BROKERS:
@@ -63,7 +71,9 @@ def callback(broker: str) -> Response[Any]:
         now=service.utc_now(),
     )
     if settings.app_url:
-        target = f"{settings.app_url.rstrip('/')}/brokers?accountId={account.account_id}&status={account.status}"
+        target = (
+            f"{settings.app_url.rstrip('/')}/brokers?accountId={account.account_id}&status={account.status}"
+        )
         return Response(status_code=302, headers={"Location": target}, body="")
     return _json(200, account)
 
@@ -74,7 +84,9 @@ def delete_account(accountId: str) -> Response[Any]:  # noqa: N803 - path name
     return Response(status_code=204)
 
 
-@app.post("/v1/broker-accounts/<accountId>/sync", tags=["brokers"], responses={202: {"description": "Queued"}})
+@app.post(
+    "/v1/broker-accounts/<accountId>/sync", tags=["brokers"], responses={202: {"description": "Queued"}}
+)
 def post_sync(accountId: str) -> Response[Any]:  # noqa: N803 - path name
     accepted: SyncAccepted = service.request_sync(
         get_database(),

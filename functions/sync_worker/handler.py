@@ -50,7 +50,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         logger.append_keys(accountId=request.account_id, syncId=request.sync_id)
         attempt = int(record.attributes.approximate_receive_count or 1)
         outcome = sync_account(ctx, request, attempt=attempt, max_attempts=MAX_RECEIVES)
-        logger.info("sync finished", extra={"status": outcome.status, "reason": outcome.reason, "sent": outcome.sent})
+        logger.info(
+            "sync finished", extra={"status": outcome.status, "reason": outcome.reason, "sent": outcome.sent}
+        )
         return {"status": outcome.status, "sent": outcome.sent}
 
     response = process_partial_response(

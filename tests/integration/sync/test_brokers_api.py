@@ -58,13 +58,10 @@ def brokers_api(
 def browser_login(login_url: str, *, user_id: str = DEMO_USER_ID) -> dict[str, str]:
     """Follow the broker's login page to its redirect; the callback's query parameters."""
     opener = urllib.request.build_opener(_NoRedirect)
-    try:
+    with pytest.raises(urllib.error.HTTPError) as redirect:
         opener.open(f"{login_url}&user_id={user_id}", timeout=5)
-    except urllib.error.HTTPError as redirect:
-        assert redirect.code == 302
-        location = redirect.headers["Location"]
-    else:
-        raise AssertionError("the broker's login page did not redirect")
+    assert redirect.value.code == 302
+    location = redirect.value.headers["Location"]
     return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))
 
 

@@ -40,6 +40,12 @@ def logs(db: Database[Document], account: Document) -> list[Document]:
     return list(db["sync_logs"].find({"accountId": account["_id"]}).sort("startedAt", 1))
 
 
+def stored_account(db: Database[Document], account: Document) -> Document:
+    found = db["broker_accounts"].find_one({"_id": account["_id"]})
+    assert found is not None
+    return found
+
+
 def notifications(pipeline: Pipeline, kind: str) -> list[Any]:
     return [body for body in pipeline.bodies("notifications") if body["type"] == kind]
 
@@ -83,7 +89,7 @@ def test_a_scheduled_sync_turns_broker_fills_into_trades(
     # and the user hears about each trade once
     confirmations = notifications(pipeline, "trade_confirmation")
     assert sorted(c["symbol"] for c in confirmations) == ["GOLDPETAL21JUNFUT", "SBIN", "USDINR21JUNFUT"]
-    assert mongo_db["broker_accounts"].find_one({"_id": account["_id"]})["lastSyncStatus"] == "success"
+    assert stored_account(mongo_db, account)["lastSyncStatus"] == "success"
 
 
 def test_a_later_sync_sends_only_what_is_new(
@@ -172,7 +178,7 @@ def test_a_broker_that_stays_down_fails_the_sync_three_times_then_tells_the_user
     assert "NetworkException" in log["error"]
     (failed,) = notifications(pipeline, "sync_failed")
     assert failed["accountId"] == account["_id"] and failed["syncId"] == log["_id"]
-    stored = mongo_db["broker_accounts"].find_one({"_id": account["_id"]})
+    stored = stored_account(mongo_db, account)
     assert (stored["status"], stored["failures"], stored["lastSyncStatus"]) == ("active", 3, "failed")
     assert pipeline.bodies("sync-dlq") == []
 
@@ -186,7 +192,7 @@ def test_a_refused_token_marks_the_account_needs_login(
     # When the account syncs
     sync_now(pipeline, account)
     # Then the account needs a login, the user is asked to reconnect, and the scheduler leaves it alone
-    stored = mongo_db["broker_accounts"].find_one({"_id": account["_id"]})
+    stored = stored_account(mongo_db, account)
     assert stored["status"] == "needs_login"
     assert logs(mongo_db, account)[-1]["status"] == "needs_login"
     (event,) = notifications(pipeline, "needs_login")
@@ -204,7 +210,7 @@ def test_the_scheduler_marks_expired_logins_and_does_not_sync_them(
     # Then nothing is queued, the account needs a login and the user is told once
     assert (run["due"], run["expired"]) == (0, 1)
     assert pipeline.receive("sync") == []
-    assert mongo_db["broker_accounts"].find_one({"_id": account["_id"]})["status"] == "needs_login"
+    assert stored_account(mongo_db, account)["status"] == "needs_login"
     assert len(notifications(pipeline, "needs_login")) == 1
 
 
@@ -234,11 +240,11 @@ def test_a_trade_updates_worker_dying_mid_message_loses_and_duplicates_nothing(
     pipeline: Pipeline, kite: BrokerStub, mongo_db: Database[Document], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a worker that dies after storing the executions, before deriving trades
-    import tradetrack.sync.updates as updates
+    from tradetrack.sync import updates
 
     account = connected_account(mongo_db, user_id="u1")
     serve_kite_day(kite)
-    real = updates.recompute_pairs
+    real = updates.recompute_pairs  # type: ignore[attr-defined]
     calls = {"n": 0}
 
     def dies_once(*args: Any, **kwargs: Any) -> Any:
@@ -265,11 +271,11 @@ def test_a_sync_worker_dying_after_sending_loses_and_duplicates_nothing(
     pipeline: Pipeline, kite: BrokerStub, mongo_db: Database[Document], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a sync worker that dies after sending the fills on, before finishing its log
-    import tradetrack.sync.worker as worker
+    from tradetrack.sync import worker
 
     account = connected_account(mongo_db, user_id="u1")
     serve_kite_day(kite)
-    real = worker.reconcile
+    real = worker.reconcile  # type: ignore[attr-defined]
     calls = {"n": 0}
 
     def dies_once(*args: Any, **kwargs: Any) -> Any:

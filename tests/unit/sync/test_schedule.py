@@ -50,7 +50,8 @@ def test_outside_market_hours_an_account_is_synced_once_after_the_close() -> Non
     # When the scheduler plans after the close, and again at night
     evening = plan_syncs(accounts, AFTER_CLOSE)
     night = plan_syncs(
-        [account("before-close", lastSyncAt=AFTER_CLOSE + timedelta(minutes=1))], AFTER_CLOSE + timedelta(hours=6)
+        [account("before-close", lastSyncAt=AFTER_CLOSE + timedelta(minutes=1))],
+        AFTER_CLOSE + timedelta(hours=6),
     )
     # Then only the one not synced since the close is due, and once synced it waits for the next session
     assert [a["_id"] for a in evening.due] == ["before-close"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator, Mapping
-from datetime import datetime
 from typing import Any, Literal
 
 from pymongo.database import Database

@@ -24,6 +24,7 @@ from tradetrack.brokers.base import (
     BrokerAuthError,
     BrokerError,
     BrokerFill,
+    BrokerOrder,
     BrokerUnsupported,
     RequestGate,
 )
@@ -38,6 +39,7 @@ from tradetrack.observability import MetricUnit, logger, metrics
 from tradetrack.queues import send_all
 from tradetrack.sync import known
 from tradetrack.sync.accounts import mark_needs_login
+from tradetrack.sync.charges import with_exact_fees
 from tradetrack.sync.fills import to_executions
 from tradetrack.sync.messages import SyncRequest, trade_update_bodies
 from tradetrack.sync.notices import publish
@@ -85,8 +87,9 @@ class SyncOutcome:
 
 @dataclass
 class _Fetched:
+    client: Broker
     fills: list[BrokerFill]
-    orders: int
+    orders: list[BrokerOrder]
     rejected_orders: int
     positions: dict[str, int]
     backfill: dict[str, Any] | None
@@ -117,7 +120,7 @@ def _fetch(client: Broker, account: Document, request: SyncRequest, now: datetim
         except BrokerUnsupported:
             backfill = {"status": "import_required", "message": ZERODHA_BACKFILL, "at": now}
     rejected = sum(1 for order in orders if order.status.upper() == "REJECTED")
-    return _Fetched(fills, len(orders), rejected, positions, backfill)
+    return _Fetched(client, fills, orders, rejected, positions, backfill)
 
 
 def _fail(
@@ -229,7 +232,9 @@ def _sync_locked(
 
     executions, rejected = to_executions(fetched.fills, account_id)
     seen = known.known_ids(ctx.cache, account_id, [item.external_id or "" for item in executions])
-    new = [item for item in executions if item.external_id not in seen]
+    new = with_exact_fees(
+        fetched.client, fetched.orders, [i for i in executions if i.external_id not in seen]
+    )
     sent = _send_new(ctx, account, sync_id, new)
     instruments = set(fetched.positions) | {item.instrument for item in executions}
     journal = ctx.open_quantities(ctx.db, account["userId"], account_id, sorted(instruments))
@@ -244,7 +249,7 @@ def _sync_locked(
             "fetched": len(fetched.fills),
             "known": len(seen),  # already in the journal: not sent (duplicates too, for the API)
             "sent": sent,
-            "orders": {"total": fetched.orders, "rejected": fetched.rejected_orders},
+            "orders": {"total": len(fetched.orders), "rejected": fetched.rejected_orders},
             "rejectedFills": rejected,
             "reconciliation": reconciliation,
         },

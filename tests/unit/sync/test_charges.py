@@ -1,0 +1,97 @@
+"""Exact broker charges spread over a sync's new fills."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from tradetrack.brokers.base import BrokerError, BrokerOrder, OrderCharges
+from tradetrack.models.executions import ExecutionIn
+from tradetrack.sync.charges import with_exact_fees
+from tradetrack.timeutil import IST
+
+AT = datetime(2026, 11, 20, 10, 0, tzinfo=IST)
+
+
+def fill(trade_id: str, order_id: str, quantity: int) -> ExecutionIn:
+    return ExecutionIn.model_validate(
+        {
+            "accountId": "ba_1",
+            "symbol": "INFY",
+            "exchange": "NSE",
+            "side": "BUY",
+            "quantity": quantity,
+            "price": "1545.80",
+            "executedAt": AT,
+            "product": "MIS",
+            "externalId": trade_id,
+            "orderId": order_id,
+        }
+    )
+
+
+def order(order_id: str, filled: int, status: str = "COMPLETE") -> BrokerOrder:
+    return BrokerOrder(
+        order_id=order_id,
+        status=status,
+        symbol="INFY",
+        exchange="NSE",
+        side="BUY",
+        quantity=filled,
+        filled_quantity=filled,
+        average_price=Decimal("1545.80"),
+        product="MIS",
+        placed_at=AT,
+    )
+
+
+class FakeKite:
+    def __init__(self, totals: dict[str, Decimal] | None = None, error: BrokerError | None = None) -> None:
+        self.totals, self.error = totals or {}, error
+        self.asked: list[str] = []
+
+    def order_charges(self, orders: Sequence[BrokerOrder]) -> list[OrderCharges]:
+        self.asked = [o.order_id for o in orders]
+        if self.error:
+            raise self.error
+        return [OrderCharges(order_id=o.order_id, total=self.totals[o.order_id]) for o in orders]
+
+
+def test_a_complete_orders_charges_are_spread_by_quantity_exactly() -> None:
+    # Given an order of 3 units filled in two fills (1 + 2), charged ₹20.0001 in all
+    new = [fill("t1", "o1", 1), fill("t2", "o1", 2)]
+    kite = FakeKite({"o1": Decimal("20.0001")})
+    # When the exact fees are applied
+    priced = with_exact_fees(kite, [order("o1", 3)], new)
+    # Then each fill has its share by quantity and the shares add up to the order's charges
+    assert [p.fees for p in priced] == [Decimal("6.6667"), Decimal("13.3334")]
+    assert sum(p.fees for p in priced) == Decimal("20.0001")
+
+
+def test_an_order_with_fills_from_an_earlier_sync_keeps_fees_zero() -> None:
+    # Given an order of 3 units of which only 2 are new in this sync, and an order still open
+    new = [fill("t2", "o1", 2), fill("t3", "o2", 1)]
+    kite = FakeKite({"o1": Decimal(20)})
+    # When the exact fees are applied
+    priced = with_exact_fees(kite, [order("o1", 3), order("o2", 1, status="OPEN")], new)
+    # Then the broker is not asked and nothing is priced (the charge schedule will estimate)
+    assert kite.asked == []
+    assert [p.fees for p in priced] == [Decimal(0), Decimal(0)]
+
+
+def test_a_failing_charges_call_leaves_the_fills_as_they_are() -> None:
+    # Given a broker whose charges API fails
+    new = [fill("t1", "o1", 1)]
+    kite = FakeKite(error=BrokerError("down", error_type="GeneralException"))
+    # When the exact fees are applied
+    priced = with_exact_fees(kite, [order("o1", 1)], new)
+    # Then the sync goes on with the fills unchanged
+    assert priced == new
+
+
+def test_a_broker_without_a_charges_api_is_left_alone() -> None:
+    # Given a client with no order_charges (Upstox)
+    new = [fill("t1", "o1", 1)]
+    # When the exact fees are applied, then nothing changes
+    assert with_exact_fees(object(), [order("o1", 1)], new) == new
