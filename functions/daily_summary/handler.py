@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -12,15 +11,14 @@ from tradetrack.config import get_settings
 from tradetrack.db.client import get_database
 from tradetrack.notify.summary import run
 from tradetrack.observability import MetricUnit, logger, metrics, tracer
+from tradetrack.timeutil import scheduled_time
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    # The rule's scheduled time, so a late or repeated invocation still summarizes that day.
-    fired = str(event.get("time") or "")
-    now = datetime.fromisoformat(fired.replace("Z", "+00:00")) if fired else datetime.now(UTC)
+    now = scheduled_time(event)
     result = run(get_database(), aws_client("sqs"), get_settings().notifications_queue_url, now)
     metrics.add_metric(name="DailySummariesQueued", unit=MetricUnit.Count, value=len(result.events))
     logger.info(

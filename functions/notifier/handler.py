@@ -15,7 +15,7 @@ from tradetrack.config import get_settings
 from tradetrack.db.client import get_database
 from tradetrack.notify.idempotency import Idempotency
 from tradetrack.notify.service import Notifier
-from tradetrack.observability import logger, metrics, tracer
+from tradetrack.observability import log_record_failures, logger, metrics, tracer
 from tradetrack.websocket.push import post_bytes
 
 # Every record of an all-failed batch is reported like any other failure (not raised as one error).
@@ -53,6 +53,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         return notifier.handle(json.loads(record.body))
 
     response = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
+        event=event, record_handler=log_record_failures(record_handler), processor=processor, context=context
     )
     return dict(response)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -12,15 +11,14 @@ from tradetrack.config import get_settings
 from tradetrack.db.client import get_database
 from tradetrack.observability import MetricUnit, logger, metrics, tracer
 from tradetrack.sync.scheduler import run_scheduler
+from tradetrack.timeutil import scheduled_time
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    # The rule's scheduled time, so a late invocation plans as of when it was due.
-    fired = str(event.get("time") or "")
-    now = datetime.fromisoformat(fired.replace("Z", "+00:00")) if fired else datetime.now(UTC)
+    now = scheduled_time(event)
     settings = get_settings()
     run = run_scheduler(
         get_database(),

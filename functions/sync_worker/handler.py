@@ -14,7 +14,7 @@ from tradetrack.aws import aws_client
 from tradetrack.cache.client import get_redis
 from tradetrack.config import get_settings
 from tradetrack.db.client import get_database
-from tradetrack.observability import logger, metrics, tracer
+from tradetrack.observability import log_record_failures, logger, metrics, tracer
 from tradetrack.sync.journal import open_quantities
 from tradetrack.sync.messages import SyncRequest
 from tradetrack.sync.worker import SyncContext, sync_account
@@ -56,6 +56,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         return {"status": outcome.status, "sent": outcome.sent}
 
     response = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
+        event=event, record_handler=log_record_failures(record_handler), processor=processor, context=context
     )
     return dict(response)

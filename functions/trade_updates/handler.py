@@ -18,7 +18,7 @@ from tradetrack.cache.client import get_redis
 from tradetrack.config import get_settings
 from tradetrack.db.client import get_database
 from tradetrack.idempotency import Idempotency
-from tradetrack.observability import MetricUnit, logger, metrics, tracer
+from tradetrack.observability import MetricUnit, log_record_failures, logger, metrics, tracer
 from tradetrack.sync.messages import TradeUpdate
 from tradetrack.sync.notices import publish
 from tradetrack.sync.updates import apply_trade_update
@@ -48,6 +48,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         return result
 
     response = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
+        event=event, record_handler=log_record_failures(record_handler), processor=processor, context=context
     )
     return dict(response)

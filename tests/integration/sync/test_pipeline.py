@@ -40,6 +40,21 @@ def logs(db: Database[Document], account: Document) -> list[Document]:
     return list(db["sync_logs"].find({"accountId": account["_id"]}).sort("startedAt", 1))
 
 
+def dies_once(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> dict[str, int]:
+    """Make `module.name` raise on its first call (a worker killed there), then work; the call count."""
+    real = getattr(module, name)
+    calls = {"n": 0}
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("worker killed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, wrapper)
+    return calls
+
+
 def stored_account(db: Database[Document], account: Document) -> Document:
     found = db["broker_accounts"].find_one({"_id": account["_id"]})
     assert found is not None
@@ -244,16 +259,7 @@ def test_a_trade_updates_worker_dying_mid_message_loses_and_duplicates_nothing(
 
     account = connected_account(mongo_db, user_id="u1")
     serve_kite_day(kite)
-    real = updates.recompute_pairs  # type: ignore[attr-defined]
-    calls = {"n": 0}
-
-    def dies_once(*args: Any, **kwargs: Any) -> Any:
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise RuntimeError("worker killed")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(updates, "recompute_pairs", dies_once)
+    calls = dies_once(monkeypatch, updates, "recompute_pairs")
     # When the sync runs and SQS redelivers the failed message
     sync_now(pipeline, account)
     # Then every execution is stored once and every trade exists
@@ -275,16 +281,7 @@ def test_a_sync_worker_dying_after_sending_loses_and_duplicates_nothing(
 
     account = connected_account(mongo_db, user_id="u1")
     serve_kite_day(kite)
-    real = worker.reconcile  # type: ignore[attr-defined]
-    calls = {"n": 0}
-
-    def dies_once(*args: Any, **kwargs: Any) -> Any:
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise RuntimeError("worker killed")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(worker, "reconcile", dies_once)
+    dies_once(monkeypatch, worker, "reconcile")
     # When SQS redelivers the sync request and everything drains
     enqueue_sync(
         aws_client("sqs"), get_settings().sync_queue_url, account, reason="manual", now=datetime.now(UTC)

@@ -95,3 +95,14 @@ def test_a_broker_without_a_charges_api_is_left_alone() -> None:
     new = [fill("t1", "o1", 1)]
     # When the exact fees are applied, then nothing changes
     assert with_exact_fees(object(), [order("o1", 1)], new) == new
+
+
+def test_charges_finer_than_our_money_unit_are_rounded_to_it() -> None:
+    # Given an order charged ₹13.256789 (the broker's own precision) over two fills of 1
+    new = [fill("t1", "o1", 1), fill("t2", "o1", 1)]
+    kite = FakeKite({"o1": Decimal("13.256789")})
+    # When the exact fees are applied
+    priced = with_exact_fees(kite, [order("o1", 2)], new)
+    # Then the fees are in 0.0001 INR and add up to the rounded total
+    assert [p.fees for p in priced] == [Decimal("6.6284"), Decimal("6.6284")]
+    assert all(p.fees.as_tuple().exponent >= -4 for p in priced)

@@ -9,8 +9,9 @@ function deployed with POWERTOOLS_TRACE_DISABLED=true (health) never pays for it
 from __future__ import annotations
 
 import os
-from functools import cache
-from typing import Any
+from collections.abc import Callable
+from functools import cache, wraps
+from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
@@ -21,6 +22,24 @@ _SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "tradetrack")
 
 logger = Logger(service=_SERVICE)
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "TradeTrack"), service=_SERVICE)
+
+
+R = TypeVar("R")
+
+
+def log_record_failures(record_handler: Callable[[Any], R]) -> Callable[[Any], R]:
+    """For a BatchProcessor record handler: a failing record (which SQS will redeliver, then move
+    to the DLQ) is logged with its message id and traceback, not only counted in the response."""
+
+    @wraps(record_handler)
+    def handle(record: Any) -> R:
+        try:
+            return record_handler(record)
+        except Exception:
+            logger.exception("record failed", extra={"messageId": getattr(record, "message_id", None)})
+            raise
+
+    return handle
 
 
 def tracing_enabled() -> bool:

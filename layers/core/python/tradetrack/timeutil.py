@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
 
 IST = timezone(timedelta(hours=5, minutes=30), "IST")
 
@@ -19,3 +21,10 @@ def ist_date(moment: datetime) -> date:
 
 def to_ist(moment: datetime) -> datetime:
     return as_utc(moment).astimezone(IST)
+
+
+def scheduled_time(event: Mapping[str, Any]) -> datetime:
+    """When an EventBridge rule fired (its event's `time`), so a late or repeated invocation acts as
+    of then; now when the event has none (an invocation by hand)."""
+    fired = str(event.get("time") or "")
+    return datetime.fromisoformat(fired.replace("Z", "+00:00")) if fired else datetime.now(UTC)

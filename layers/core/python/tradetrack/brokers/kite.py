@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from tradetrack.brokers.base import (
     BrokerAuthError,
@@ -47,11 +47,11 @@ from tradetrack.brokers.http import (
     objects,
     opt_decimal,
     opt_text,
-    request_json,
     retry_after,
     text,
 )
-from tradetrack.brokers.retry import RetryPolicy, with_retries
+from tradetrack.brokers.retry import RetryPolicy
+from tradetrack.brokers.wire import Wire, transaction_side
 from tradetrack.market.quote import Quote
 from tradetrack.timeutil import IST, to_ist
 
@@ -68,8 +68,6 @@ _CHARGE_PARTS = (
     "brokerage",
     "stamp_duty",
 )
-
-T = TypeVar("T")
 
 
 def _now_ist() -> datetime:
@@ -128,15 +126,6 @@ def parse_order_id(body: Any) -> str:
         raise BrokerUnavailable(
             f"Kite sent a malformed order reply: {exc}", error_type="DataException"
         ) from exc
-
-
-def _side(record: Mapping[str, Any]) -> Side:
-    value = str(record.get("transaction_type") or "").upper()
-    if value == "BUY":
-        return "BUY"
-    if value == "SELL":
-        return "SELL"
-    raise Malformed("transaction_type is not BUY or SELL")
 
 
 def _ist_time(value: Any, today: date) -> datetime | None:
@@ -245,16 +234,11 @@ class KiteClient:
         self.api_key = api_key
         self.access_token = access_token
         self._secret = api_secret
-        self._base = base_url.rstrip("/")
         self._login = login_url
-        self._gate = gate
-        self._timeout_s = timeout_s
-        self._retry = retry or RetryPolicy()
-        self._deadline = deadline
-        self._sleep = sleep
-        self._clock = clock
         self._now = now
-        self._rand = rand
+        self._wire = Wire(
+            "Kite", base_url, gate, timeout_s, retry, deadline, sleep=sleep, clock=clock, rand=rand
+        )
 
     # -- the wire --------------------------------------------------------------------------------
 
@@ -275,42 +259,16 @@ class KiteClient:
         kind: RequestClass = "general",
     ) -> Any:
         """The `data` of one call: gated, retried, within the deadline. `path` must not hold a secret."""
-        url = self._base + path + (f"?{urllib.parse.urlencode(query)}" if query else "")
-        what = f"{method} {path}"
-
-        def once() -> Any:
-            self._gate(kind)
-            timeout = self._timeout_s
-            if self._deadline is not None:
-                left = self._deadline - self._clock()
-                if left <= 0:
-                    raise BrokerUnavailable(f"{what}: no time left before the deadline", error_type="Timeout")
-                timeout = min(timeout, left)
-            try:
-                reply = request_json(
-                    method, url, self._headers(), form=form, json_body=json_body, timeout_s=timeout
-                )
-            except OSError as exc:
-                raise _network_error(what, exc) from exc
-            return _success_data(reply, what)
-
-        return with_retries(
-            once,
-            self._retry,
-            sleep=self._sleep,
-            clock=self._clock,
-            deadline=self._deadline,
-            rand=self._rand,
-            what=what,
+        return self._wire.call(
+            method,
+            path,
+            self._headers(),
+            read=_success_data,
+            query=query,
+            form=form,
+            json_body=json_body,
+            kind=kind,
         )
-
-    def _parse(self, what: str, parse: Callable[[], T]) -> T:
-        try:
-            return parse()
-        except (ValueError, KeyError, TypeError, ArithmeticError) as exc:
-            raise BrokerUnavailable(
-                f"Kite sent a malformed reply to {what}: {exc}", error_type="DataException"
-            ) from exc
 
     def _today(self) -> date:
         return to_ist(self._now()).date()
@@ -351,7 +309,7 @@ class KiteClient:
                 extra=extra,
             )
 
-        result = self._parse("POST /session/token", grant)
+        result = self._wire.parse("POST /session/token", grant)
         self.access_token = result.access_token
         return result
 
@@ -375,44 +333,48 @@ class KiteClient:
                 products=tuple(str(item) for item in user.get("products") or ()),
             )
 
-        return self._parse("GET /user/profile", parse)
+        return self._wire.parse("GET /user/profile", parse)
 
     # -- the account -----------------------------------------------------------------------------
 
     def trades(self) -> list[BrokerFill]:
         data = self._send("GET", "/trades")
         today = self._today()
-        return self._parse("GET /trades", lambda: [_fill(item, today) for item in objects(data, "data")])
+        return self._wire.parse("GET /trades", lambda: [_fill(item, today) for item in objects(data, "data")])
 
     def order_trades(self, order_id: str) -> list[BrokerFill]:
         path = f"/orders/{_segment(order_id)}/trades"
         data = self._send("GET", path)
         today = self._today()
-        return self._parse(f"GET {path}", lambda: [_fill(item, today) for item in objects(data, "data")])
+        return self._wire.parse(f"GET {path}", lambda: [_fill(item, today) for item in objects(data, "data")])
 
     def orders(self) -> list[BrokerOrder]:
         data = self._send("GET", "/orders")
         today = self._today()
-        return self._parse("GET /orders", lambda: [_order(item, today) for item in objects(data, "data")])
+        return self._wire.parse(
+            "GET /orders", lambda: [_order(item, today) for item in objects(data, "data")]
+        )
 
     def order_history(self, order_id: str) -> list[BrokerOrder]:
         """Every state the order went through, oldest first (GET /orders/{order_id})."""
         path = f"/orders/{_segment(order_id)}"
         data = self._send("GET", path)
         today = self._today()
-        return self._parse(f"GET {path}", lambda: [_order(item, today) for item in objects(data, "data")])
+        return self._wire.parse(
+            f"GET {path}", lambda: [_order(item, today) for item in objects(data, "data")]
+        )
 
     def positions(self) -> list[BrokerPosition]:
         """The net positions (Kite's "net" list: overnight and today's together)."""
         data = self._send("GET", "/portfolio/positions")
-        return self._parse(
+        return self._wire.parse(
             "GET /portfolio/positions",
             lambda: [_position(item) for item in objects(obj(data, "data").get("net"), "net")],
         )
 
     def holdings(self) -> list[BrokerHolding]:
         data = self._send("GET", "/portfolio/holdings")
-        return self._parse(
+        return self._wire.parse(
             "GET /portfolio/holdings", lambda: [_holding(item) for item in objects(data, "data")]
         )
 
@@ -428,22 +390,22 @@ class KiteClient:
         if not requests:
             return []
         data = self._send("POST", "/charges/orders", json_body=[request.to_json() for request in requests])
-        return self._parse("POST /charges/orders", lambda: _charges(requests, data))
+        return self._wire.parse("POST /charges/orders", lambda: _charges(requests, data))
 
     # -- market quotes (the "quote" rate limit: 1 request a second) -----------------------------
 
     def quote(self, instruments: Sequence[str]) -> dict[str, Quote]:
         """Full quotes for "EXCHANGE:SYMBOL" instruments; unknown ones are left out."""
         data = self._quotes("/quote", instruments, QUOTE_LIMIT)
-        return self._parse("GET /quote", lambda: self._quote_map(data))
+        return self._wire.parse("GET /quote", lambda: self._quote_map(data))
 
     def ohlc(self, instruments: Sequence[str]) -> dict[str, Quote]:
         data = self._quotes("/quote/ohlc", instruments, LTP_LIMIT)
-        return self._parse("GET /quote/ohlc", lambda: self._quote_map(data))
+        return self._wire.parse("GET /quote/ohlc", lambda: self._quote_map(data))
 
     def ltp(self, instruments: Sequence[str]) -> dict[str, Decimal]:
         data = self._quotes("/quote/ltp", instruments, LTP_LIMIT)
-        return self._parse(
+        return self._wire.parse(
             "GET /quote/ltp",
             lambda: {key: decimal(obj(value, key), "last_price") for key, value in obj(data, "data").items()},
         )
@@ -476,13 +438,6 @@ class KiteClient:
         return quotes
 
 
-def _network_error(what: str, exc: OSError) -> BrokerUnavailable:
-    reason = getattr(exc, "reason", None)
-    if isinstance(exc, TimeoutError) or isinstance(reason, TimeoutError):
-        return BrokerUnavailable(f"{what} timed out", error_type="Timeout")
-    return BrokerUnavailable(f"{what} failed: {type(reason or exc).__name__}", error_type="NetworkError")
-
-
 def _segment(value: str) -> str:
     return urllib.parse.quote(value, safe="")
 
@@ -500,7 +455,7 @@ def _fill(record: Mapping[str, Any], today: date) -> BrokerFill:
         order_id=text(record, "order_id"),
         symbol=text(record, "tradingsymbol"),
         exchange=text(record, "exchange").upper(),
-        side=_side(record),
+        side=transaction_side(record),
         quantity=integer(record, "quantity"),
         price=decimal(record, "average_price"),
         executed_at=executed,
@@ -515,7 +470,7 @@ def _order(record: Mapping[str, Any], today: date) -> BrokerOrder:
         status=text(record, "status"),
         symbol=text(record, "tradingsymbol"),
         exchange=text(record, "exchange").upper(),
-        side=_side(record),
+        side=transaction_side(record),
         quantity=integer(record, "quantity"),
         filled_quantity=filled,
         average_price=_price(record, "average_price"),

@@ -33,7 +33,6 @@ from tradetrack.brokers.base import (
     BrokerUnavailable,
     RequestClass,
     RequestGate,
-    Side,
     TokenGrant,
     no_gate,
 )
@@ -46,12 +45,12 @@ from tradetrack.brokers.http import (
     objects,
     opt_decimal,
     opt_text,
-    request_json,
     retry_after,
     text,
 )
 from tradetrack.brokers.kite import next_ist
-from tradetrack.brokers.retry import RetryPolicy, with_retries
+from tradetrack.brokers.retry import RetryPolicy
+from tradetrack.brokers.wire import Wire, transaction_side
 from tradetrack.observability import logger
 from tradetrack.timeutil import IST, to_ist
 
@@ -139,15 +138,6 @@ def _envelope(reply: HttpReply, what: str, *, bare: bool = False) -> Mapping[str
     )
 
 
-def _side(record: Mapping[str, Any]) -> Side:
-    value = str(record.get("transaction_type") or "").upper()
-    if value == "BUY":
-        return "BUY"
-    if value == "SELL":
-        return "SELL"
-    raise Malformed("transaction_type is not BUY or SELL")
-
-
 def exchange_of(exchange: str, *, segment: str | None = None, instrument_key: str | None = None) -> str:
     """Our exchange (NSE, BSE, NFO, BFO, CDS, BCD, MCX, NSCOM) for Upstox's way of naming it."""
     if instrument_key and "|" in instrument_key:
@@ -233,16 +223,11 @@ class UpstoxClient:
         self.api_key = api_key
         self._secret = api_secret
         self._redirect_uri = redirect_uri
-        self._base = base_url.rstrip("/")
-        self._gate = gate
-        self._timeout_s = timeout_s
-        self._retry = retry or RetryPolicy()
-        self._deadline = deadline
-        self._sleep = sleep
-        self._clock = clock
         self._now = now
-        self._rand = rand
         self._page_size = page_size
+        self._wire = Wire(
+            "Upstox", base_url, gate, timeout_s, retry, deadline, sleep=sleep, clock=clock, rand=rand
+        )
 
     # -- the wire --------------------------------------------------------------------------------
 
@@ -263,44 +248,12 @@ class UpstoxClient:
         bare: bool = False,
     ) -> Mapping[str, Any]:
         """The success body of one call: gated, retried, within the deadline."""
-        url = self._base + path + (f"?{urllib.parse.urlencode(query)}" if query else "")
-        what = f"{method} {path}"
-
-        def once() -> Mapping[str, Any]:
-            self._gate(kind)
-            timeout = self._timeout_s
-            if self._deadline is not None:
-                left = self._deadline - self._clock()
-                if left <= 0:
-                    raise BrokerUnavailable(f"{what}: no time left before the deadline", error_type="Timeout")
-                timeout = min(timeout, left)
-            try:
-                reply = request_json(method, url, self._headers(), form=form, timeout_s=timeout)
-            except OSError as exc:
-                raise _network_error(what, exc) from exc
-            return _envelope(reply, what, bare=bare)
-
-        return with_retries(
-            once,
-            self._retry,
-            sleep=self._sleep,
-            clock=self._clock,
-            deadline=self._deadline,
-            rand=self._rand,
-            what=what,
-        )
-
-    def _parse(self, what: str, parse: Callable[[], T]) -> T:
-        try:
-            return parse()
-        except (ValueError, KeyError, TypeError, ArithmeticError) as exc:
-            raise BrokerUnavailable(
-                f"Upstox sent a malformed reply to {what}: {exc}", error_type="DataException"
-            ) from exc
+        read = partial(_envelope, bare=bare)
+        return self._wire.call(method, path, self._headers(), read=read, query=query, form=form, kind=kind)
 
     def _list(self, path: str, parse: Callable[[Mapping[str, Any]], T]) -> list[T]:
         body = self._send("GET", path)
-        return self._parse(
+        return self._wire.parse(
             f"GET {path}", lambda: [parse(item) for item in objects(body.get("data") or [], "data")]
         )
 
@@ -313,7 +266,7 @@ class UpstoxClient:
             "redirect_uri": self._redirect_uri,
             "state": state,
         }
-        return f"{self._base}/v2/login/authorization/dialog?{urllib.parse.urlencode(query)}"
+        return f"{self._wire.base_url}/v2/login/authorization/dialog?{urllib.parse.urlencode(query)}"
 
     def complete_login(self, params: Mapping[str, str]) -> TokenGrant:
         """Exchange the redirect's authorization code for an access token (the code is single-use)."""
@@ -342,7 +295,7 @@ class UpstoxClient:
                 user_name=opt_text(session, "user_name"),
             )
 
-        result = self._parse("POST /v2/login/authorization/token", grant)
+        result = self._wire.parse("POST /v2/login/authorization/token", grant)
         self.access_token = result.access_token
         return result
 
@@ -400,7 +353,7 @@ class UpstoxClient:
                 ("page_number", str(page)),
                 ("page_size", str(self._page_size)),
             ]
-            rows, pages = self._parse(
+            rows, pages = self._wire.parse(
                 f"GET {path}", partial(_history_page, self._send("GET", path, query=query))
             )
             fills.extend(rows)
@@ -426,14 +379,7 @@ class UpstoxClient:
                 prices[opt_text(item, "instrument_token") or key] = decimal(item, "last_price")
             return prices
 
-        return self._parse("GET /v2/market-quote/ltp", parse)
-
-
-def _network_error(what: str, exc: OSError) -> BrokerUnavailable:
-    reason = getattr(exc, "reason", None)
-    if isinstance(exc, TimeoutError) or isinstance(reason, TimeoutError):
-        return BrokerUnavailable(f"{what} timed out", error_type="Timeout")
-    return BrokerUnavailable(f"{what} failed: {type(reason or exc).__name__}", error_type="NetworkError")
+        return self._wire.parse("GET /v2/market-quote/ltp", parse)
 
 
 def _fill(record: Mapping[str, Any]) -> BrokerFill:
@@ -446,7 +392,7 @@ def _fill(record: Mapping[str, Any]) -> BrokerFill:
         order_id=text(record, "order_id"),
         symbol=plain_symbol(_trading_symbol(record), exchange),
         exchange=exchange,
-        side=_side(record),
+        side=transaction_side(record),
         quantity=integer(record, "quantity"),
         price=decimal(record, "average_price"),
         executed_at=executed,
@@ -462,7 +408,7 @@ def _order(record: Mapping[str, Any]) -> BrokerOrder:
         status=text(record, "status").upper(),  # "complete" → COMPLETE, as Kite writes it
         symbol=plain_symbol(_trading_symbol(record), exchange),
         exchange=exchange,
-        side=_side(record),
+        side=transaction_side(record),
         quantity=integer(record, "quantity"),
         filled_quantity=filled,
         average_price=opt_decimal(record, "average_price") or None,
@@ -524,7 +470,7 @@ def _history_fill(record: Mapping[str, Any]) -> BrokerFill | None:
         order_id=opt_text(record, "order_id") or "",  # the history has no order ids
         symbol=_history_symbol(record, segment, exchange),
         exchange=exchange,
-        side=_side(record),
+        side=transaction_side(record),
         quantity=integer(record, "quantity"),
         price=decimal(record, "price"),
         executed_at=day.replace(tzinfo=IST),  # the history has no time of day: 00:00 IST, as the CSV import

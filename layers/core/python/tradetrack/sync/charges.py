@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from tradetrack.brokers.base import BrokerError, BrokerOrder, OrderCharges
@@ -37,10 +37,16 @@ def eligible_orders(orders: Sequence[BrokerOrder], new: Sequence[ExecutionIn]) -
 
 
 def spread(total: Decimal, fills: Sequence[ExecutionIn]) -> list[ExecutionIn]:
+    """The fills with `total` (rounded to 0.0001 INR, our money unit) shared by quantity; re-validated,
+    so a share the fills cannot hold raises ValueError."""
+    total = total.quantize(UNIT, rounding=ROUND_HALF_UP)
     quantity = sum(item.quantity for item in fills)
     shares = [(total * item.quantity / quantity).quantize(UNIT, rounding=ROUND_DOWN) for item in fills]
     shares[-1] = total - sum(shares[:-1], Decimal(0))
-    return [item.model_copy(update={"fees": share}) for item, share in zip(fills, shares, strict=True)]
+    return [
+        ExecutionIn.model_validate({**item.model_dump(by_alias=True), "fees": share})
+        for item, share in zip(fills, shares, strict=True)
+    ]
 
 
 def with_exact_fees(client: Any, orders: Sequence[BrokerOrder], new: list[ExecutionIn]) -> list[ExecutionIn]:
@@ -62,5 +68,11 @@ def with_exact_fees(client: Any, orders: Sequence[BrokerOrder], new: list[Execut
         by_order[item.order_id or ""].append(item)
     result: list[ExecutionIn] = []
     for order_id, fills in by_order.items():
-        result.extend(spread(totals[order_id], fills) if order_id in totals else fills)
+        try:
+            result.extend(spread(totals[order_id], fills) if order_id in totals else fills)
+        except ValueError as exc:  # pydantic's ValidationError included
+            logger.warning(
+                "broker charges not usable; fills keep fees 0", extra={"orderId": order_id, "error": str(exc)}
+            )
+            result.extend(fills)
     return result

@@ -1,0 +1,108 @@
+"""What the broker clients share on the wire: one call gated, retried and kept within the deadline,
+and a reply read without letting a KeyError or TypeError out (both become BrokerUnavailable)."""
+
+from __future__ import annotations
+
+import random
+import time
+import urllib.parse
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from tradetrack.brokers.base import BrokerUnavailable, RequestClass, RequestGate, Side, no_gate
+from tradetrack.brokers.http import HttpReply, Malformed, request_json
+from tradetrack.brokers.retry import RetryPolicy, with_retries
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Wire:
+    """How one client reaches its broker. `label` names the broker in errors ("Kite").
+
+    `deadline` is a `clock()` (monotonic) time, the Lambda's end: no request or retry wait passes it.
+    """
+
+    label: str
+    base_url: str
+    gate: RequestGate = no_gate
+    timeout_s: float = 5.0
+    retry: RetryPolicy | None = None  # None: RetryPolicy()
+    deadline: float | None = None
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    rand: Callable[[], float] = random.random
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        headers: Mapping[str, str],
+        *,
+        read: Callable[[HttpReply, str], T],
+        query: Sequence[tuple[str, str]] = (),
+        form: Mapping[str, str] | None = None,
+        json_body: Any = None,
+        kind: RequestClass = "general",
+    ) -> T:
+        """`read(reply, what)` of one call: gated, retried, within the deadline. No secret in `path`."""
+        url = self.base_url + path + (f"?{urllib.parse.urlencode(query)}" if query else "")
+        what = f"{method} {path}"
+
+        def once() -> T:
+            self.gate(kind)
+            timeout = self._timeout_s(what)
+            try:
+                reply = request_json(method, url, headers, form=form, json_body=json_body, timeout_s=timeout)
+            except OSError as exc:
+                raise network_error(what, exc) from exc
+            return read(reply, what)
+
+        return with_retries(
+            once,
+            self.retry or RetryPolicy(),
+            sleep=self.sleep,
+            clock=self.clock,
+            deadline=self.deadline,
+            rand=self.rand,
+            what=what,
+        )
+
+    def _timeout_s(self, what: str) -> float:
+        """The request timeout, cut to the time left before the deadline (none left: BrokerUnavailable)."""
+        if self.deadline is None:
+            return self.timeout_s
+        left = self.deadline - self.clock()
+        if left <= 0:
+            raise BrokerUnavailable(f"{what}: no time left before the deadline", error_type="Timeout")
+        return min(self.timeout_s, left)
+
+    def parse(self, what: str, parse: Callable[[], T]) -> T:
+        """`parse()` of the reply to `what`; an unexpected shape is BrokerUnavailable (DataException)."""
+        try:
+            return parse()
+        except (ValueError, KeyError, TypeError, ArithmeticError) as exc:
+            raise BrokerUnavailable(
+                f"{self.label} sent a malformed reply to {what}: {exc}", error_type="DataException"
+            ) from exc
+
+
+def network_error(what: str, exc: OSError) -> BrokerUnavailable:
+    reason = getattr(exc, "reason", None)
+    if isinstance(exc, TimeoutError) or isinstance(reason, TimeoutError):
+        return BrokerUnavailable(f"{what} timed out", error_type="Timeout")
+    return BrokerUnavailable(f"{what} failed: {type(reason or exc).__name__}", error_type="NetworkError")
+
+
+def transaction_side(record: Mapping[str, Any]) -> Side:
+    """A record's transaction_type (BUY or SELL), as both brokers write it."""
+    value = str(record.get("transaction_type") or "").upper()
+    if value == "BUY":
+        return "BUY"
+    if value == "SELL":
+        return "SELL"
+    raise Malformed("transaction_type is not BUY or SELL")
