@@ -25,7 +25,9 @@ def pipeline(
     from tradetrack.aws import aws_client
 
     built = make_pipeline(aws_client("sqs"))
-    for name, value in {**built.env(), "KITE_BASE_URL": kite.url, "BROKER_TIMEOUT_S": "1"}.items():
+    # One stub serves both brokers' paths (Kite /trades..., Upstox /v2/...).
+    stubbed = {"KITE_BASE_URL": kite.url, "UPSTOX_BASE_URL": kite.url, "BROKER_TIMEOUT_S": "1"}
+    for name, value in {**built.env(), **stubbed}.items():
         monkeypatch.setenv(name, value)
     reset_settings()
     bootstrap_brokers({"zerodha": KITE_APP, "upstox": UPSTOX_APP})
@@ -33,10 +35,10 @@ def pipeline(
     reset_settings()
 
 
-def kite_fixture(name: str) -> bytes:
+def kite_fixture(name: str, broker: str = "kite") -> bytes:
     from pathlib import Path
 
-    return (Path(__file__).parents[2] / "fixtures" / "brokers" / "kite" / name).read_bytes()
+    return (Path(__file__).parents[2] / "fixtures" / "brokers" / broker / name).read_bytes()
 
 
 KITE_DAY = {"/trades": "trades.json", "/orders": "orders.json", "/portfolio/positions": "positions.json"}

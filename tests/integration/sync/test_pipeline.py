@@ -294,3 +294,53 @@ def test_a_sync_worker_dying_after_sending_loses_and_duplicates_nothing(
     assert (log["status"], log["attempt"], log["sent"]) == ("success", 2, 4)
     assert (log["inserted"], log["duplicates"]) == (4, 0)
     assert len(notifications(pipeline, "trade_confirmation")) == 3
+
+
+def test_a_first_upstox_sync_backfills_history(
+    pipeline: Pipeline, kite: BrokerStub, mongo_db: Database[Document]
+) -> None:
+    # Given a newly connected Upstox account, Upstox serving today's fill and a historical trade
+    account = connected_account(mongo_db, user_id="u1", broker="upstox", access_token="upstox-token")
+    for path, name in (
+        ("/v2/order/trades/get-trades-for-day", "trades.json"),
+        ("/v2/order/retrieve-all", "orders.json"),
+        ("/v2/portfolio/short-term-positions", "positions.json"),
+        ("/v2/charges/historical-trades", "historical_trades_eq.json"),
+    ):
+        kite.route("GET", path, kite_fixture(name, "upstox"))
+    # When its first sync (the one the OAuth callback queues) runs
+    now = datetime.now(UTC)
+    enqueue_sync(
+        aws_client("sqs"), get_settings().sync_queue_url, account, reason="connect", now=now, backfill=True
+    )
+    pipeline.drain("sync")
+    pipeline.drain("trade-updates")
+    # Then today's fill and the historical one are both in the journal
+    symbols = sorted(e["symbol"] for e in mongo_db["executions"].find({"accountId": account["_id"]}))
+    assert symbols == ["GMRINFRA", "RELIANCE"]
+    # and history was asked for every segment, with the account's bearer token
+    history = kite.requests_to("GET", "/v2/charges/historical-trades")
+    assert {r.query["segment"][0] for r in history} == {"EQ", "FO", "COM", "CD"}
+    assert history[0].headers["Authorization"] == "Bearer upstox-token"
+    backfill = stored_account(mongo_db, account)["backfill"]
+    assert backfill["status"] == "done" and backfill["fetched"] >= 1
+
+
+def test_a_first_zerodha_sync_reports_that_history_needs_a_tradebook_import(
+    pipeline: Pipeline, kite: BrokerStub, mongo_db: Database[Document]
+) -> None:
+    # Given a newly connected Zerodha account
+    account = connected_account(mongo_db, user_id="u1")
+    serve_kite_day(kite)
+    # When its first sync runs with backfill asked for
+    now = datetime.now(UTC)
+    enqueue_sync(
+        aws_client("sqs"), get_settings().sync_queue_url, account, reason="connect", now=now, backfill=True
+    )
+    pipeline.drain("sync")
+    pipeline.drain("trade-updates")
+    # Then today's fills are synced and the account says a Console tradebook import is needed
+    assert mongo_db["executions"].count_documents({}) == 4
+    backfill = stored_account(mongo_db, account)["backfill"]
+    assert backfill["status"] == "import_required"
+    assert "tradebook" in backfill["message"]
