@@ -18,5 +18,4 @@ def publish(sqs: Any, queue_url: str, events: Sequence[NotificationEvent]) -> No
         for event in events:
             logger.info("notification event (no queue configured)", extra={"notification": to_body(event)})
         return
-    # Batches in parallel: a sync can confirm dozens of trades, and each SendMessageBatch is a round trip.
-    send_all(sqs, queue_url, [to_body(event) for event in events], workers=4)
+    send_all(sqs, queue_url, [to_body(event) for event in events])
