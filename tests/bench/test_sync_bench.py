@@ -141,6 +141,7 @@ def apply_all(pipeline: Pipeline) -> float:
     return spent
 
 
+@pytest.mark.timeout(3600)  # 1,000 accounts on FerretDB take longer than the suite's 300 s per test
 def test_sync_pipeline_executions_per_second(
     benchmark: Any, bench_pipeline: tuple[Pipeline, BrokerStub], mongo_db: Database[Document]
 ) -> None:
