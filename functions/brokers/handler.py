@@ -80,7 +80,9 @@ def callback(broker: str) -> Response[Any]:
 
 @app.delete("/v1/broker-accounts/<accountId>", tags=["brokers"], responses={204: {"description": "Removed"}})
 def delete_account(accountId: str) -> Response[Any]:  # noqa: N803 - path name
-    service.disconnect(get_database(), get_redis(), current_principal(app).user_id, accountId)
+    service.disconnect(
+        get_database(), get_redis(), aws_client("kms"), current_principal(app).user_id, accountId
+    )
     return Response(status_code=204)
 
 

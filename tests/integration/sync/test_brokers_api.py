@@ -219,8 +219,11 @@ def test_an_account_needing_login_cannot_be_synced_until_reconnected(
     assert (again.status, again.body["status"]) == (200, "active")
 
 
-def test_disconnecting_keeps_the_executions(
-    brokers_api: Pipeline, gateway: Gateway, mongo_db: Database[Document]
+def test_disconnecting_logs_out_at_the_broker_and_keeps_the_executions(
+    brokers_api: Pipeline,
+    gateway: Gateway,
+    mongo_db: Database[Document],
+    simulated_broker: SimulatedKiteServer,
 ) -> None:
     # Given a connected account with an execution
     owner = new_account(gateway)
@@ -229,8 +232,11 @@ def test_disconnecting_keeps_the_executions(
     mongo_db["executions"].insert_one({"_id": "exe_1", "userId": owner.user_id, "accountId": account_id})
     # When the user disconnects it
     reply = gateway.request("DELETE", f"/v1/broker-accounts/{account_id}", token=owner.access_token)
-    # Then it is gone, its token with it, and the execution stays
+    # Then it is gone, its token with it (logged out at the broker too), and the execution stays
     assert reply.status == 204
+    assert any(
+        method == "DELETE" and path.startswith("/session/token") for method, path in simulated_broker.requests
+    )
     assert gateway.request("GET", "/v1/broker-accounts", token=owner.access_token).body["items"] == []
     assert mongo_db["broker_accounts"].find_one({"_id": account_id}) is None
     assert mongo_db["executions"].find_one({"_id": "exe_1"}) is not None

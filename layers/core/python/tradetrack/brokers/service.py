@@ -24,7 +24,7 @@ from tradetrack.brokers.base import (
     BrokerPermissionError,
     TokenGrant,
 )
-from tradetrack.brokers.tokens import encrypt_token
+from tradetrack.brokers.tokens import decrypt_token, encrypt_token
 from tradetrack.cache.rate_limit import Limit, take
 from tradetrack.db import broker_accounts, sync_logs
 from tradetrack.errors import BadRequest, Conflict, DependencyUnavailable, Forbidden, NotFound, RateLimited
@@ -238,11 +238,32 @@ def list_accounts(db: Database[Document], user_id: str) -> BrokerAccountList:
     return BrokerAccountList(items=[account_out(doc) for doc in broker_accounts.user_accounts(db, user_id)])
 
 
-def disconnect(db: Database[Document], cache: redis.Redis, user_id: str, account_id: str) -> None:
-    """Forget the account and its token; the executions it brought in stay (they are the journal)."""
+def _log_out_at_broker(kms: Any, account: Document) -> None:
+    """Invalidate the access token at the broker too (best effort: our copy is deleted anyway)."""
+    if not account.get("tokenCiphertext"):
+        return
+    try:
+        token = decrypt_token(
+            kms, account["tokenCiphertext"], user_id=account["userId"], account_id=account["_id"]
+        )
+        client = factory.session(account["broker"], token)
+        logout = getattr(client, "logout", None)
+        if logout is not None:
+            logout()
+    except (BrokerError, DependencyUnavailable) as exc:
+        logger.warning(
+            "broker logout failed; the token lapses at the broker's daily expiry",
+            extra={"accountId": account["_id"], "broker": account["broker"], "error": str(exc)},
+        )
+
+
+def disconnect(db: Database[Document], cache: redis.Redis, kms: Any, user_id: str, account_id: str) -> None:
+    """Forget the account and its token (logged out at the broker first); the executions it brought
+    in stay (they are the journal)."""
     account = broker_accounts.get_account(db, account_id, user_id=user_id)
     if account is None:
         raise NotFound("no such broker account")
+    _log_out_at_broker(kms, account)
     broker_accounts.delete_account(db, account_id)
     known.forget_account(cache, account_id)
     logger.info("broker account disconnected", extra={"accountId": account_id, "broker": account["broker"]})

@@ -134,9 +134,15 @@ def find_executions(
 
 
 def get_execution(db: Database[Document], user_id: str, exec_id: str) -> Document | None:
-    return db[EXECUTIONS].find_one({"_id": exec_id, "userId": user_id})
+    # By `_id` alone, the owner checked here: FerretDB v1 pushes down only an exact `_id` filter.
+    doc = db[EXECUTIONS].find_one({"_id": exec_id})
+    return doc if doc is not None and doc.get("userId") == user_id else None
 
 
 def delete_execution(db: Database[Document], user_id: str, exec_id: str, *, source: str) -> bool:
-    """Delete the user's execution if it still has `source`; False when nothing matched."""
-    return db[EXECUTIONS].delete_one({"_id": exec_id, "userId": user_id, "source": source}).deleted_count == 1
+    """Delete the user's execution if it has `source`; False when nothing matched. An execution's
+    owner and source never change, so checking them on the read and deleting by `_id` is safe."""
+    doc = get_execution(db, user_id, exec_id)
+    if doc is None or doc.get("source") != source:
+        return False
+    return db[EXECUTIONS].delete_one({"_id": exec_id}).deleted_count == 1
