@@ -30,6 +30,50 @@ def test_intraday_equity_charges_are_the_hand_computed_contract_note() -> None:
     assert total == 827_314  # ₹82.7314 = 30.2226 + 52.5088
 
 
+def test_intraday_equity_before_the_october_2024_revision() -> None:
+    # The same round trip on 15 Jun 2022: NSE 0.00345% (the 2021 +6%), SEBI ₹10/crore.
+    # Buy: 20 + exchange 3.45 + SEBI 0.10 + stamp 3.00 + GST 4.239 (18% of 23.55) = 30.789
+    # Sell: 20 + STT 25.25 + exchange 3.4845 + SEBI 0.101 + GST 4.2454 (18% of 23.5855 = 4.24539)
+    #       = 53.0809
+    day = date(2022, 6, 15)
+    total = estimate_trade_charges(
+        "equity_intraday",
+        long=True,
+        entry_day=day,
+        entry_value=100_000 * R,
+        exit_day=day,
+        exit_value=101_000 * R,
+    )
+    assert total == 838_699  # ₹83.8699
+
+
+@pytest.mark.parametrize(
+    ("bought", "sold", "expected"),
+    [
+        # Buy ₹50,000 on 2 Dec 2024: STT 50 + exchange 1.485 + SEBI 0.05 + stamp 7.5
+        #   + GST 0.2763 (18% of 1.535) = 59.3113
+        # Sell ₹55,000 on 5 Mar 2025: STT 55 + exchange 1.6335 + SEBI 0.055
+        #   + GST 0.3039 (18% of 1.6885 = 0.30393) = 56.9924
+        (date(2024, 12, 2), date(2025, 3, 5), 593_113 + 569_924),
+        # Buy on 1 Feb 2021 (NSE 0.00345%, SEBI ₹5/crore relief): STT 50 + exchange 1.725
+        #   + SEBI 0.025 + stamp 7.5 + GST 0.315 (18% of 1.75) = 59.565
+        # Sell on 2 Aug 2021 (relief over, ₹10/crore): STT 55 + exchange 1.8975 + SEBI 0.055
+        #   + GST 0.3515 (18% of 1.9525 = 0.35145, half up) = 57.304
+        (date(2021, 2, 1), date(2021, 8, 2), 595_650 + 573_040),
+    ],
+)
+def test_delivery_buy_and_sell(bought: date, sold: date, expected: int) -> None:
+    total = estimate_trade_charges(
+        "equity_delivery",
+        long=True,
+        entry_day=bought,
+        entry_value=50_000 * R,
+        exit_day=sold,
+        exit_value=55_000 * R,
+    )
+    assert total == expected
+
+
 def test_delivery_legs_use_the_rates_of_their_own_dates() -> None:
     # Buy ₹5,000 on 2 Sep 2024 (exchange 0.00322%), sell ₹6,000 on 6 Oct 2025 (0.00297%):
     # buy 5 + 0.161 + 0.005 + 0.75 + GST 0.0299; sell 6 + 0.1782 + 0.006 + GST 0.0332
@@ -44,9 +88,80 @@ def test_delivery_legs_use_the_rates_of_their_own_dates() -> None:
     assert total == 59_459 + 62_174
 
 
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        # 15 Feb 2024: STT 0.0625% of premium, NSE 0.0495% of premium.
+        # Buy ₹9,000 premium: brokerage 20 + exchange 4.455 + SEBI 0.009 + stamp 0.27
+        #   + GST 4.4035 (18% of 24.464 = 4.40352) = 29.1375
+        # Sell ₹11,250 premium: 20 + STT 7.0313 (7.03125 half up) + exchange 5.5688 (5.56875)
+        #   + SEBI 0.0113 (0.01125) + GST 4.6044 (18% of 25.5801 = 4.604418) = 37.2158
+        (date(2024, 2, 15), 291_375 + 372_158),
+        # 10 Jan 2025: STT 0.1% of premium, NSE 0.03503% of premium.
+        # Buy: 20 + exchange 3.1527 + SEBI 0.009 + stamp 0.27 + GST 4.1691 (18% of 23.1617)
+        #   = 27.6008
+        # Sell: 20 + STT 11.25 + exchange 3.9409 (3.940875) + SEBI 0.0113
+        #   + GST 4.3114 (18% of 23.9522 = 4.311396) = 39.5136
+        (date(2025, 1, 10), 276_008 + 395_136),
+        # 5 May 2026: STT 0.15% of premium (Finance Act 2026), the rest as in 2025:
+        # sell STT 16.875 instead of 11.25, so 67.1144 + 5.625
+        (date(2026, 5, 5), 276_008 + 395_136 + 56_250),
+    ],
+)
+def test_index_option_round_trip_pays_stt_on_the_sell_premium(day: date, expected: int) -> None:
+    # Buy 75 NIFTY calls @ 120 (premium ₹9,000) and sell them @ 150 (₹11,250) the same day.
+    total = estimate_trade_charges(
+        kind_of(is_fno=True, symbol="NIFTY25JAN23500CE", intraday=True),
+        long=True,
+        entry_day=day,
+        entry_value=9_000 * R,
+        exit_day=day,
+        exit_value=11_250 * R,
+    )
+    assert total == expected
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        # 10 Jul 2023: STT 0.0125%, NSE 0.00183%.
+        # Buy ₹17,00,000: brokerage 20 (0.03% = 510, capped) + exchange 31.11 + SEBI 1.70
+        #   + stamp 34 + GST 9.5058 (18% of 52.81) = 96.3158
+        # Sell ₹17,10,000: 20 + STT 213.75 + exchange 31.293 + SEBI 1.71
+        #   + GST 9.5405 (18% of 53.003 = 9.54054) = 276.2935
+        (date(2023, 7, 10), 963_158 + 2_762_935),
+        # 6 Nov 2024: STT 0.02%, NSE 0.00173%.
+        # Buy: 20 + exchange 29.41 + SEBI 1.70 + stamp 34 + GST 9.1998 (18% of 51.11) = 94.3098
+        # Sell: 20 + STT 342 + exchange 29.583 + SEBI 1.71 + GST 9.2327 (18% of 51.293 = 9.23274)
+        #   = 402.5257
+        (date(2024, 11, 6), 943_098 + 4_025_257),
+        # 5 May 2026: STT 0.05% (Finance Act 2026): sell STT 855 instead of 342.
+        (date(2026, 5, 5), 943_098 + 4_025_257 + 5_130_000),
+    ],
+)
+def test_futures_round_trip(day: date, expected: int) -> None:
+    total = estimate_trade_charges(
+        kind_of(is_fno=True, symbol="NIFTY25JULFUT", intraday=False),
+        long=True,
+        entry_day=day,
+        entry_value=1_700_000 * R,
+        exit_day=day,
+        exit_value=1_710_000 * R,
+    )
+    assert total == expected
+
+
 def test_a_rate_change_is_a_row_with_an_effective_date() -> None:
+    stt = {d: rates_on("futures", d).stt_sell for d in (date(2023, 3, 31), date(2023, 4, 1))}
+    assert stt == {date(2023, 3, 31): 10_000, date(2023, 4, 1): 12_500}  # 0.01% → 0.0125%
     assert rates_on("futures", date(2024, 9, 30)).stt_sell == 12_500  # 0.0125%
     assert rates_on("futures", date(2024, 10, 1)).stt_sell == 20_000  # 0.02%
+    assert rates_on("futures", date(2026, 3, 31)).stt_sell == 20_000
+    assert rates_on("futures", date(2026, 4, 1)).stt_sell == 50_000  # 0.05%
+    assert rates_on("options", date(2026, 4, 1)).stt_sell == 150_000  # 0.15% of premium
+    assert rates_on("equity_delivery", date(2021, 3, 31)).sebi == 50  # ₹5/crore relief
+    assert rates_on("equity_delivery", date(2021, 4, 1)).sebi == 100  # ₹10/crore
+    assert rates_on("equity_intraday", date(2019, 1, 1)) == rates_on("equity_intraday", date(2020, 7, 1))
     assert kind_of(is_fno=True, symbol="NIFTY25APR22000CE", intraday=True) == "options"
     assert kind_of(is_fno=True, symbol="NIFTY25APRFUT", intraday=False) == "futures"
 

@@ -7,21 +7,27 @@ How charges combine (the rule every analytics figure uses):
   `fees` stores 0) gets the schedule's estimate below, computed per leg at that leg's date.
   A trade is never charged twice: it is one or the other, never a sum.
 
-The schedule is that of a discount broker on NSE (Zerodha's published tariff is the model):
-- brokerage: equity delivery free; intraday and futures 0.03% capped at ₹20 per executed order;
-  options ₹20 flat per executed order. One order per leg is assumed (entry and exit), since a
-  trade document does not keep the number of orders.
-- STT (Finance Act; Finance (No. 2) Act 2024 from 1 Oct 2024): delivery 0.1% on buy and sell;
-  intraday 0.025% on sell; futures 0.0125% → 0.02% on sell; options 0.0625% → 0.1% of premium on
-  sell. STT on exercised options (on intrinsic value) is not modelled.
-- exchange transaction charges (NSE; SEBI's "true to label" circular, revised 1 Oct 2024):
-  equity 0.00322% → 0.00297%; futures 0.0019% → 0.00173%; options 0.05% → 0.03503% of premium.
-- SEBI turnover fee: ₹10 per crore (0.0001%) on both sides.
-- stamp duty (Indian Stamp Act amendments, uniform from 1 Jul 2020), buy side only: delivery
-  0.015%, intraday 0.003%, futures 0.002%, options 0.003% of premium.
+The schedule is that of a discount broker on NSE (Zerodha's published tariff is the model). Each
+component is its own dated series below (source URL and the date it was checked on each entry);
+`rates_on` composes the components in force on a day:
+- brokerage: equity delivery free; intraday and futures 0.03% or ₹20 per executed order, whichever
+  is lower; options ₹20 flat per executed order. One order per leg is assumed (entry and exit),
+  since a trade document does not keep the number of orders.
+- STT (Finance (No. 2) Act 2004 s.98 as amended): delivery 0.1% on buy and sell; intraday 0.025%
+  on sell; futures 0.01% → 0.0125% (1 Apr 2023) → 0.02% (1 Oct 2024) → 0.05% (1 Apr 2026) on
+  sell; options 0.05% → 0.0625% → 0.1% → 0.15% of premium on sell, same dates. STT on exercised
+  options (on intrinsic value) is not modelled.
+- exchange transaction charges (NSE): +6% from 1 Jan 2021, rolled back 1 Apr 2023, flat "true to
+  label" rates from 1 Oct 2024: equity 0.00297%, futures 0.00173%, options 0.03503% of premium.
+- SEBI turnover fee: ₹10 per crore (0.0001%) on both sides; ₹5 per crore from 1 Jun 2020 to
+  31 Mar 2021 (SEBI's COVID relief).
+- stamp duty (Indian Stamp Act as amended by the Finance Act 2019, uniform from 1 Jul 2020), buy
+  side only: delivery 0.015%, intraday 0.003%, futures 0.002%, options 0.003% of premium.
 - GST: 18% of brokerage + exchange transaction charges + SEBI fee.
-Not modelled: DP charges on delivery sells and IPFT (broker/depository specific), statutory
-rounding of STT and stamp duty to the rupee (we keep 4 decimals), and segment differences for
+Not modelled: DP charges on delivery sells (depository/broker specific); NSE's IPFT levy (₹10 per
+crore on cash and futures, ₹50 per crore on options premium, since 1 Apr 2023 — Zerodha's current
+tariff folds it into its "transaction charges" figure); BSE's different exchange rates; statutory
+rounding of STT and stamp duty to the rupee (we keep 4 decimals); and the segment differences for
 currency and commodity derivatives (they use the F&O rows). Rates are parts per 10^8 of turnover
 so every figure is an exact integer computation on scaled money.
 """
@@ -30,11 +36,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Literal, TypeVar
 
 Kind = Literal["equity_delivery", "equity_intraday", "futures", "options"]
+KINDS: tuple[Kind, ...] = ("equity_delivery", "equity_intraday", "futures", "options")
 PPM8 = 100_000_000  # rates are parts per 10^8
-SCHEDULE_VERSION = "2024-10-01.1"  # part of the analytics cache key: a rate change invalidates it
+SCHEDULE_VERSION = "2026-11-22.1"  # part of the analytics cache key: a rate change invalidates it
 
 
 @dataclass(frozen=True)
@@ -52,28 +59,170 @@ class Rates:
 
 
 _RS20 = 20 * 10_000
-_GST = 18_000_000  # 18%
-_SEBI = 100  # ₹10 per crore
-_START = date(2020, 7, 1)
-_TRUE_TO_LABEL = date(2024, 10, 1)
+_START = date(2020, 7, 1)  # uniform stamp duty; days before it use the first entries
 
-SCHEDULE: dict[Kind, tuple[Rates, ...]] = {
-    "equity_delivery": (
-        Rates(_START, 0, 0, 0, 100_000, 100_000, 3_220, _SEBI, 15_000, _GST),
-        Rates(_TRUE_TO_LABEL, 0, 0, 0, 100_000, 100_000, 2_970, _SEBI, 15_000, _GST),
-    ),
-    "equity_intraday": (
-        Rates(_START, 30_000, _RS20, 0, 0, 25_000, 3_220, _SEBI, 3_000, _GST),
-        Rates(_TRUE_TO_LABEL, 30_000, _RS20, 0, 0, 25_000, 2_970, _SEBI, 3_000, _GST),
-    ),
+# Sources (all checked 2026-11-22, from stored copies of the pages):
+_Z_CHARGES = "https://zerodha.com/charges"  # the live tariff itself was not in the stored material
+_Z_EQUITY = (
+    "https://support.zerodha.com/category/account-opening/charges-at-zerodha/"
+    "trading-account-charges/articles/what-is-the-brokerage-at-zerodha-for-equity"
+)
+_Z_FNO = (
+    "https://support.zerodha.com/category/account-opening/charges-at-zerodha/"
+    "trading-account-charges/articles/what-is-the-brokerage-for-futures-and-options"
+)
+_Z_STAMP = "https://zerodha.com/marketintel/bulletin/259741/uniform-stamp-duty-applicable-from-july-1-2020"
+_NSE_STAMP = "https://nseindia.com/invest/first-time-investor-stamp-duty-charges-taxes"
+_NSE_2021 = "https://www.thehindu.com/business/nse-to-roll-back-6-increase-in-transaction-charges/article66657383.ece/amp/"
+_NSE_2024 = "https://www.ndtvprofit.com/markets/nse-revises-cash-fno-market-fees-october-1"
+_KAMATH_2024 = "https://nithinkamath.me/blog/impact-of-revision-in-exchange-transaction-charges-and-stt"
+_SEBI_2020 = "https://taxguru.in/sebi/sebi-reduces-broker-turnover-fees-filing-fees-issuers.html"
+_STT_2023 = "https://www.devdiscourse.com/article/headlines/2423213-cabinet-gives-post-facto-approval-to-amendment-to-finance-bill-2023"
+_STT_2024 = "https://www.taxtmi.com/acts?id=43885"
+_STT_2026 = "https://www.taxtmi.com/rss_feed_blog?id=894148"
+
+# (brokerage parts per 10^8, cap per order, flat per order) — Zerodha, unchanged since before 2020.
+# _Z_EQUITY, _Z_FNO (checked 2026-11-22): delivery zero; intraday and futures "0.03% or ₹20 per
+# executed order, whichever is lower"; options "flat ₹20 per executed order". Confirmed.
+_BROKERAGE: dict[Kind, tuple[int, int, int]] = {
+    "equity_delivery": (0, 0, 0),
+    "equity_intraday": (30_000, _RS20, 0),
+    "futures": (30_000, _RS20, 0),
+    "options": (0, 0, _RS20),
+}
+
+# STT (buy, sell) in parts per 10^8 of turnover (of premium for options).
+_STT: dict[Kind, tuple[tuple[date, tuple[int, int]], ...]] = {
+    # 0.1% on buy and sell. _Z_EQUITY (checked 2026-11-22); unchanged in every later tariff. Confirmed.
+    "equity_delivery": ((_START, (100_000, 100_000)),),
+    # 0.025% on the sell side. _Z_EQUITY (checked 2026-11-22). Confirmed.
+    "equity_intraday": ((_START, (0, 25_000)),),
     "futures": (
-        Rates(_START, 30_000, _RS20, 0, 0, 12_500, 1_900, _SEBI, 2_000, _GST),
-        Rates(_TRUE_TO_LABEL, 30_000, _RS20, 0, 0, 20_000, 1_730, _SEBI, 2_000, _GST),
+        (_START, (0, 10_000)),  # 0.01% sell. _Z_FNO (checked 2026-11-22). Confirmed.
+        (
+            date(2023, 4, 1),
+            (0, 12_500),
+        ),  # 0.0125%, Finance Act 2023. _STT_2023 (checked 2026-11-22). Confirmed.
+        (
+            date(2024, 10, 1),
+            (0, 20_000),
+        ),  # 0.02%, Finance (No. 2) Act 2024. _STT_2024 (checked 2026-11-22). Confirmed.
+        (
+            date(2026, 4, 1),
+            (0, 50_000),
+        ),  # 0.05%, Finance Act 2026. _STT_2026 (checked 2026-11-22). Confirmed.
     ),
     "options": (
-        Rates(_START, 0, 0, _RS20, 0, 62_500, 50_000, _SEBI, 3_000, _GST),
-        Rates(_TRUE_TO_LABEL, 0, 0, _RS20, 0, 100_000, 35_030, _SEBI, 3_000, _GST),
+        (_START, (0, 50_000)),  # 0.05% of premium, sell. _Z_FNO (checked 2026-11-22). Confirmed.
+        (
+            date(2023, 4, 1),
+            (0, 62_500),
+        ),  # 0.0625%, Finance Act 2023. _STT_2023 (checked 2026-11-22). Confirmed.
+        (
+            date(2024, 10, 1),
+            (0, 100_000),
+        ),  # 0.1%, Finance (No. 2) Act 2024. _STT_2024 (checked 2026-11-22). Confirmed.
+        (
+            date(2026, 4, 1),
+            (0, 150_000),
+        ),  # 0.15%, Finance Act 2026. _STT_2026 (checked 2026-11-22). Confirmed.
     ),
+}
+
+# NSE exchange transaction charges, parts per 10^8 of turnover (of premium for options).
+_CASH: tuple[tuple[date, int], ...] = (
+    # 0.00325%: Zerodha's 2020 tariff (copy: https://inquisitordev.blogspot.com/2020/06/zerodha-list-of-all-charges-and-taxes.html),
+    # checked 2026-11-22. Confirmed (third-party copy of the tariff).
+    (_START, 3_250),
+    # 0.00345%: NSE +6% from 1 Jan 2021 (_NSE_2021); figure from a copy of Zerodha's tariff
+    # (https://www.garvthakur.com/Broker/Zerodha/Brokerage-8), checked 2026-11-22. Confirmed.
+    (date(2021, 1, 1), 3_450),
+    # 0.00322%: unconfirmed: the figure appears only in an unattributed copy of Zerodha's pre-Oct
+    # 2024 tariff, and its start date is taken as NSE's 1 Apr 2023 roll-back (_NSE_2021); checked 2026-11-22.
+    (date(2023, 4, 1), 3_220),
+    # 0.00297% (₹2.97 per lakh each side), NSE circular effective 1 Oct 2024. _NSE_2024
+    # (checked 2026-11-22). Confirmed.
+    (date(2024, 10, 1), 2_970),
+)
+_EXCHANGE: dict[Kind, tuple[tuple[date, int], ...]] = {
+    "equity_delivery": _CASH,
+    "equity_intraday": _CASH,
+    "futures": (
+        (_START, 1_900),  # 0.0019%: Zerodha's 2020 tariff (copy above), checked 2026-11-22. Confirmed.
+        (date(2021, 1, 1), 2_000),  # 0.002%: _Z_FNO with _NSE_2021 (checked 2026-11-22). Confirmed.
+        # 0.00183%: Zerodha's rate replaced on 1 Oct 2024 per _KAMATH_2024; start date taken as NSE's
+        # 1 Apr 2023 roll-back. unconfirmed: a copy of Zerodha's tariff shows 0.00188% instead,
+        # and no source dates the start (checked 2026-11-22).
+        (date(2023, 4, 1), 1_830),
+        (date(2024, 10, 1), 1_730),  # 0.00173% (₹1.73 per lakh), _NSE_2024 (checked 2026-11-22). Confirmed.
+    ),
+    "options": (
+        (
+            _START,
+            50_000,
+        ),  # 0.05% of premium: Zerodha's 2020 tariff (copy above), checked 2026-11-22. Confirmed.
+        (date(2021, 1, 1), 53_000),  # 0.053%: _Z_FNO with _NSE_2021 (checked 2026-11-22). Confirmed.
+        # 0.0495%: Zerodha's rate replaced on 1 Oct 2024 per _KAMATH_2024 (checked 2026-11-22);
+        # unconfirmed: start date taken as NSE's 1 Apr 2023 roll-back, no source dates it.
+        (date(2023, 4, 1), 49_500),
+        (
+            date(2024, 10, 1),
+            35_030,
+        ),  # 0.03503% (₹35.03 per lakh of premium), _NSE_2024 (checked 2026-11-22). Confirmed.
+    ),
+}
+
+_SEBI: tuple[tuple[date, int], ...] = (
+    (
+        _START,
+        50,
+    ),  # ₹5 per crore: 50% relief 1 Jun 2020 – 31 Mar 2021. _SEBI_2020 (checked 2026-11-22). Confirmed.
+    (date(2021, 4, 1), 100),  # ₹10 per crore: _Z_FNO, _Z_CHARGES copies (checked 2026-11-22). Confirmed.
+)
+
+# Buy side only, from 1 Jul 2020. _NSE_STAMP, _Z_STAMP (checked 2026-11-22). Confirmed.
+_STAMP: dict[Kind, int] = {
+    "equity_delivery": 15_000,  # 0.015%
+    "equity_intraday": 3_000,  # 0.003%
+    "futures": 2_000,  # 0.002%
+    "options": 3_000,  # 0.003% of premium
+}
+
+# 18% of (brokerage + transaction charges + SEBI fee): Zerodha's tariff from 2024 (copies of
+# _Z_CHARGES, e.g. https://tradesee.in/stock-brokers/zerodha), checked 2026-11-22. Confirmed for the
+# rate; unconfirmed: whether the SEBI fee was in the base before 2023 (Zerodha's 2020 tariff reads
+# "18% on (brokerage + transaction charges)"; the difference is 18% of ₹5–10 per crore).
+_GST = 18_000_000
+
+T = TypeVar("T")
+
+
+def _at(series: tuple[tuple[date, T], ...], day: date) -> tuple[date, T]:
+    """The entry of a dated series in force on `day` (the first entry for earlier days)."""
+    found = series[0]
+    for entry in series:
+        if entry[0] <= day:
+            found = entry
+    return found
+
+
+def _compose(kind: Kind, day: date) -> Rates:
+    brokerage, cap, flat = _BROKERAGE[kind]
+    stt_from, (stt_buy, stt_sell) = _at(_STT[kind], day)
+    exchange_from, exchange = _at(_EXCHANGE[kind], day)
+    sebi_from, sebi = _at(_SEBI, day)
+    since = max(_START, stt_from, exchange_from, sebi_from)
+    return Rates(since, brokerage, cap, flat, stt_buy, stt_sell, exchange, sebi, _STAMP[kind], _GST)
+
+
+def _change_days(kind: Kind) -> list[date]:
+    days = {d for d, _ in _STT[kind]} | {d for d, _ in _EXCHANGE[kind]} | {d for d, _ in _SEBI}
+    return sorted(days | {_START})
+
+
+# Every kind's rows, one per date on which any of its components changed (derived; read-only view).
+SCHEDULE: dict[Kind, tuple[Rates, ...]] = {
+    kind: tuple(_compose(kind, day) for day in _change_days(kind)) for kind in KINDS
 }
 
 
