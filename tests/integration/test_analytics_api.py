@@ -144,6 +144,45 @@ def test_breakdowns_and_timeseries(gateway: Gateway) -> None:
     assert (ranged["netPnl"], ranged["closedTrades"]) == ("-52", 1)
 
 
+RISK = ("sharpe", "sortino", "maxDrawdown", "maxDrawdownPct", "maxDrawdownDays", "bestDay", "worstDay")
+
+
+def test_grouped_summaries_carry_each_groups_risk_and_follow_the_capital(gateway: Gateway) -> None:
+    # Given INFY's win (net 98, Monday) and TCS's loss (net −52, Wednesday), no capital yet
+    account = new_account(gateway)
+    two_trades(gateway, account)
+
+    # When the breakdown by symbol is read
+    first = analytics(gateway, account, "by-symbol")
+    infy, tcs = first["items"]
+
+    # Then each symbol has its own series over the summary's Mon..Wed: INFY [98, 0, 0], TCS [0, 0, −52];
+    # one non-zero day in three: mean x/3, sample sd |x|/√3 → Sharpe ±√252/√3 = ±√84
+    assert first["cached"] is False and (infy["key"], tcs["key"]) == ("INFY", "TCS")
+    assert infy["sharpe"] == pytest.approx(84**0.5, rel=1e-12) and infy["sortino"] is None
+    assert (infy["maxDrawdown"], infy["maxDrawdownDays"], infy["maxDrawdownPct"]) == ("0", 0, None)
+    assert infy["bestDay"] == infy["worstDay"] == {"date": "2025-03-03", "netPnl": "98"}
+    # TCS: downside deviation √(52²/3) = 52/√3 too → Sortino −√84; ₹52 below Tuesday's 0, one day
+    assert tcs["sharpe"] == pytest.approx(-(84**0.5), rel=1e-12)
+    assert tcs["sortino"] == pytest.approx(-(84**0.5), rel=1e-12)
+    assert (tcs["maxDrawdown"], tcs["maxDrawdownDays"], tcs["profitFactor"]) == ("52", 1, 0.0)
+    assert infy["profitFactor"] is None  # no losses: null
+    # And one category holding every trade is the summary itself
+    (intraday,) = analytics(gateway, account, "by-category")["items"]
+    summary = analytics(gateway, account, "summary")
+    assert {f: intraday[f] for f in RISK} == {f: summary[f] for f in RISK}
+    assert analytics(gateway, account, "by-symbol")["cached"] is True
+
+    # When the user sets a capital of ₹1,000
+    patched = gateway.request("PATCH", "/v1/me", token=account.access_token, json_body={"capital": "1000"})
+    assert patched.status == 200
+
+    # Then the next breakdown is recomputed with drawdown percentages: TCS 52 / 1,000
+    after = analytics(gateway, account, "by-symbol")
+    assert after["cached"] is False
+    assert [g["maxDrawdownPct"] for g in after["items"]] == [0.0, pytest.approx(5.2)]
+
+
 @pytest.mark.parametrize(
     ("route", "query"),
     [

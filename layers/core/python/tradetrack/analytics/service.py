@@ -21,7 +21,7 @@ import pymongo.errors
 import redis
 from pymongo.database import Database
 
-from tradetrack.analytics import metrics
+from tradetrack.analytics import grouped, metrics
 from tradetrack.analytics.cache import through_cache
 from tradetrack.analytics.table import FIELDS, WEEKDAYS, ClosedTrades, Filters, closed_table, split, today_ist
 from tradetrack.analytics.tax import fy_label, parse_fy, tax_report
@@ -105,10 +105,24 @@ def _stats_fields(stats: metrics.TradeStats) -> Document:
     }
 
 
-def _day(daily: metrics.Daily, index: int) -> DayPnlOut:
-    return DayPnlOut(
-        date=date.fromordinal(int(daily.days[index])).isoformat(), net_pnl=money_str(int(daily.pnl[index]))
-    )
+def _day(found: grouped.DayPnl | None) -> DayPnlOut | None:
+    if found is None:
+        return None
+    return DayPnlOut(date=date.fromordinal(found.day).isoformat(), net_pnl=money_str(found.pnl))
+
+
+def _risk_fields(daily: metrics.Daily, capital: int | None) -> Document:
+    """The daily-series fields of a summary, and of each group of a breakdown."""
+    found = grouped.series_risk(daily, capital)
+    return {
+        "sharpe": found.risk.sharpe,
+        "sortino": found.risk.sortino,
+        "max_drawdown": money_str(found.risk.max_drawdown),
+        "max_drawdown_pct": found.risk.max_drawdown_pct,
+        "max_drawdown_days": found.risk.max_drawdown_days,
+        "best_day": _day(found.best),
+        "worst_day": _day(found.worst),
+    }
 
 
 def compute_summary(
@@ -116,22 +130,12 @@ def compute_summary(
 ) -> SummaryOut:
     stats = metrics.trade_stats(closed.realized, closed.charges)
     daily = metrics.daily_series(closed.close_day, closed.net, filters.first_day, filters.last_day)
-    risk = metrics.risk(daily.pnl, capital)
-    active = np.flatnonzero(daily.trades > 0)
-    best = _day(daily, int(active[np.argmax(daily.pnl[active])])) if len(active) else None
-    worst = _day(daily, int(active[np.argmin(daily.pnl[active])])) if len(active) else None
     return SummaryOut(
         **_stats_fields(stats),
+        **_risk_fields(daily, capital),
         unrealized_pnl=money_str(unrealized[0]),
         charges_estimated=money_str(int(closed.estimated.sum())),
         open_positions=unrealized[1],
-        sharpe=risk.sharpe,
-        sortino=risk.sortino,
-        max_drawdown=money_str(risk.max_drawdown),
-        max_drawdown_pct=risk.max_drawdown_pct,
-        max_drawdown_days=risk.max_drawdown_days,
-        best_day=best,
-        worst_day=worst,
         computed_at=now,
     )
 
@@ -159,33 +163,53 @@ def summary(db: Database[Document], cache: redis.Redis, user_id: str, query: Ana
     return through_cache(cache, user_id, "summary", params, SummaryOut, compute)
 
 
+def _codes_of(values: list[str]) -> tuple[npt.NDArray[np.int64], list[str]]:
+    """(codes, labels): labels sorted, values[i] == labels[codes[i]] (np.unique on objects is slower)."""
+    first_seen: dict[str, int] = {}
+    seen = np.fromiter(
+        (first_seen.setdefault(value, len(first_seen)) for value in values), np.int64, count=len(values)
+    )
+    labels = sorted(first_seen)
+    rank = np.empty(len(labels), np.int64)
+    rank[[first_seen[label] for label in labels]] = np.arange(len(labels), dtype=np.int64)
+    return rank[seen], labels
+
+
 def _group_codes(closed: ClosedTrades, group_by: GroupBy) -> tuple[npt.NDArray[np.int64], list[str]]:
     if group_by == "weekday":
         return closed.open_weekday, list(WEEKDAYS)
     if group_by == "hour":
         return closed.open_hour, [f"{hour:02d}:00" for hour in range(24)]
     field = "category" if group_by == "category" else "symbol"
-    labels, codes = np.unique(
-        np.array([str(doc.get(field)) for doc in closed.docs], dtype=object), return_inverse=True
-    )
-    return codes.astype(np.int64), [str(label) for label in labels]
+    return _codes_of([str(doc.get(field)) for doc in closed.docs])
 
 
-def compute_breakdown(closed: ClosedTrades, group_by: GroupBy, now: datetime) -> BreakdownOut:
-    codes, labels = _group_codes(closed, group_by)
+def _members(codes: npt.NDArray[np.int64]) -> list[tuple[int, npt.NDArray[np.int64]]]:
+    """(code, indices of its trades) for each code present, ascending."""
+    if len(codes) == 0:
+        return []
     order = np.argsort(codes, kind="stable")
     sorted_codes = codes[order]
-    starts = (
-        [int(i) for i in np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])]
-        if len(codes)
-        else []
-    )
-    ends = [*starts[1:], len(codes)] if starts else []
-    items = []
-    for start, end in zip(starts, ends, strict=True):
-        chosen = order[start:end]
-        stats = metrics.trade_stats(closed.realized[chosen], closed.charges[chosen])
-        items.append(GroupOut(key=labels[int(sorted_codes[start])], **_stats_fields(stats)))
+    starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
+    ends = np.r_[starts[1:], len(codes)]
+    return [(int(sorted_codes[s]), order[s:e]) for s, e in zip(starts, ends, strict=True)]
+
+
+def compute_breakdown(
+    closed: ClosedTrades, filters: Filters, capital: int | None, group_by: GroupBy, now: datetime
+) -> BreakdownOut:
+    """A grouped summary per group: the summary's fields over only that group's trades, same range."""
+    codes, labels = _group_codes(closed, group_by)
+    net = closed.net
+    grid = grouped.daily_grid(closed.close_day, net, codes, len(labels), filters.first_day, filters.last_day)
+    items = [
+        GroupOut(
+            key=labels[code],
+            **_stats_fields(metrics.trade_stats(closed.realized[chosen], closed.charges[chosen])),
+            **_risk_fields(grid.row(code), capital),
+        )
+        for code, chosen in _members(codes)
+    ]
     return BreakdownOut(group_by=group_by, items=items, computed_at=now)
 
 
@@ -193,11 +217,14 @@ def breakdown(
     db: Database[Document], cache: redis.Redis, user_id: str, query: AnalyticsQuery, group_by: GroupBy
 ) -> BreakdownOut:
     filters = query.filters()
+    capital = _capital(db, user_id)
 
     def compute(_: int | None) -> BreakdownOut:
-        return compute_breakdown(_load(db, user_id, filters)[0], group_by, datetime.now(UTC))
+        closed = _load(db, user_id, filters)[0]
+        return compute_breakdown(closed, filters, capital, group_by, datetime.now(UTC))
 
-    return through_cache(cache, user_id, f"by-{group_by}", query.params(), BreakdownOut, compute)
+    params = {**query.params(), "capital": capital}
+    return through_cache(cache, user_id, f"by-{group_by}", params, BreakdownOut, compute)
 
 
 def compute_timeseries(

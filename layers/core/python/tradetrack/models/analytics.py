@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 Interval = Literal["day", "week", "month"]
@@ -38,23 +38,43 @@ class DayPnlOut(_Out):
     net_pnl: str
 
 
-class SummaryOut(TradeStatsOut):
+class RiskStatsOut(TradeStatsOut):
+    """Trade statistics and the risk of the daily net P&L series (every NSE trading day of the range,
+    0 where nothing closed): the summary's fields, also given for each group of a breakdown."""
+
+    sharpe: float | None = Field(
+        description="mean / standard deviation (ddof=1) of the daily returns × √252; "
+        "null with fewer than 2 days or no variation"
+    )
+    sortino: float | None = Field(
+        description="mean daily return / downside deviation over all days × √252; "
+        "null with fewer than 2 days or no losing day"
+    )
+    max_drawdown: str = Field(description="largest fall of cumulative net P&L from a running peak, INR")
+    max_drawdown_pct: float | None = Field(
+        description="largest drawdown as a percent of peak equity (capital + cumulative net P&L); "
+        "null without the user's capital"
+    )
+    max_drawdown_days: int = Field(
+        description="days of the daily series from the peak to recovery (or to its end)"
+    )
+    best_day: DayPnlOut | None = Field(description="the day with the highest net P&L among days with closes")
+    worst_day: DayPnlOut | None = Field(description="the day with the lowest net P&L among days with closes")
+
+
+class SummaryOut(RiskStatsOut):
     unrealized_pnl: str
     charges_estimated: str  # the part of `charges` from the schedule (trades whose fills had no fees)
     open_positions: int
-    sharpe: float | None
-    sortino: float | None
-    max_drawdown: str
-    max_drawdown_pct: float | None
-    max_drawdown_days: int
-    best_day: DayPnlOut | None
-    worst_day: DayPnlOut | None
     computed_at: datetime
     cached: bool = False
 
 
-class GroupOut(TradeStatsOut):
-    key: str
+class GroupOut(RiskStatsOut):
+    """A grouped summary: the summary's definitions over only this group's trades, on the same range
+    of days as the summary (a group's days without closes count as 0)."""
+
+    key: str = Field(description="the category, symbol, weekday (IST, opened) or hour (IST, opened, HH:00)")
 
 
 class BreakdownOut(_Out):
