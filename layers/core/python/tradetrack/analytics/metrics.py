@@ -29,6 +29,9 @@ Interval = Literal["day", "week", "month"]
 ANNUALISE = math.sqrt(252)
 _HOLIDAYS = np.array(sorted(day.toordinal() for day in NSE_HOLIDAYS), dtype=np.int64)
 _EPOCH = date(1970, 1, 1).toordinal()
+_LANES = 8  # running peak: 8 interleaved running maxima, SIMD across rows (see _peak_into)
+_CHUNK = 1 << 16  # days per chunk of the drawdown pass (see _drawdown)
+_ROW = 8192  # sums of squares: BLAS dots this long stay on one thread (OpenBLAS: <= 10,000)
 
 
 def finite(value: float) -> float | None:
@@ -157,32 +160,164 @@ def drawdown(cumulative: Ints) -> Ints:
     return running_peak(cumulative) - cumulative
 
 
+def _peak_into(cumulative: Ints, out: Ints, top: int) -> int:
+    """The running peak of cumulative, from `top` before it, into `out`; returns the last peak.
+
+    About 1.5× faster than np.maximum.accumulate:
+    viewed as rows of _LANES consecutive days, the running max along each row takes _LANES − 1
+    element-wise maxima over whole columns (vectorised, where accumulate is one day at a time);
+    each row then takes the max with the peak before it (the accumulated row ends, and top).
+    """
+    n = len(cumulative)
+    rows = n // _LANES
+    body = rows * _LANES
+    if rows:
+        cum = cumulative[:body].reshape(rows, _LANES)
+        peak = out[:body].reshape(rows, _LANES)
+        peak[:, 0] = cum[:, 0]
+        for lane in range(1, _LANES):
+            np.maximum(cum[:, lane], peak[:, lane - 1], out=peak[:, lane])
+        ends = np.maximum.accumulate(peak[:, -1])
+        np.maximum(ends, top, out=ends)
+        np.maximum(peak[0], top, out=peak[0])
+        np.maximum(peak[1:], ends[:-1, None], out=peak[1:])
+        top = int(ends[-1])
+    if body < n:
+        tail = out[body:]
+        np.maximum.accumulate(cumulative[body:], out=tail)
+        np.maximum(tail, top, out=tail)
+        top = int(tail[-1])
+    return top
+
+
+def _drawdown(pnl: Ints) -> tuple[Ints, Ints]:
+    """The drawdown of each day (running peak from 0 − cumulative P&L) and the cumulative P&L
+    before each chunk of _CHUNK days (and the total, last).
+
+    Chunk by chunk, so the cumulative P&L stays in one small buffer that is reused: in a
+    Firecracker VM (Lambda) each freshly touched page of a large array costs microseconds.
+    """
+    n = len(pnl)
+    under = np.empty(n, np.int64)
+    cumulative = np.empty(min(n, _CHUNK), np.int64)
+    bases = np.empty(-(-n // _CHUNK) + 1, np.int64)
+    base = top = 0
+    for k, lo in enumerate(range(0, n, _CHUNK)):
+        bases[k] = base
+        cum = cumulative[: min(n - lo, _CHUNK)]
+        np.cumsum(pnl[lo : lo + _CHUNK], out=cum)
+        cum += base
+        part = under[lo : lo + _CHUNK]
+        top = _peak_into(cum, part, top)
+        base = int(cum[-1])
+        np.subtract(part, cum, out=part)
+    bases[-1] = base
+    return under, bases
+
+
+def _cumulative_at(pnl: Ints, bases: Ints, days: Ints) -> Ints:
+    """The cumulative P&L on `days` (ascending), recomputed only in the chunks they fall in."""
+    out = np.empty(len(days), np.int64)
+    chunks = days // _CHUNK
+    found = np.unique(chunks)
+    starts = np.searchsorted(chunks, found)
+    for k, a, b in zip(found.tolist(), starts.tolist(), [*starts[1:].tolist(), len(days)], strict=True):
+        lo = k * _CHUNK
+        cum = np.cumsum(pnl[lo : lo + _CHUNK])
+        out[a:b] = cum[days[a:b] - lo] + bases[k]
+    return out
+
+
+def _sum_squares(values: Floats) -> float:
+    """Σv² with BLAS dots on rows of _ROW: a multi-threaded dot over the whole array is as fast
+    alone but stalls for milliseconds when the cores are busy (a Lambda has about 2)."""
+    rows = len(values) // _ROW
+    body = values[: rows * _ROW].reshape(rows, _ROW)
+    tail = values[rows * _ROW :]
+    return float(np.vecdot(body, body).sum()) + float(np.dot(tail, tail))
+
+
+def _deviations(pnl: Ints, total: int, work: Ints) -> tuple[float, float]:
+    """Σ(x − mean)² and Σ min(x, 0)² of the daily P&L, in `work` (a spent int64 buffer) as floats.
+
+    The values are shifted by an integer near the mean first (exact in float64), so the one-pass
+    Σy² − (Σy)²/n has no cancellation, and a series of equal days gives exactly 0; Σy is exact
+    from the integer total.
+    """
+    n = len(pnl)
+    shift = total // n
+    values = work.view(np.float64)
+    np.copyto(values, pnl)  # the only int64 → float64 conversion
+    if shift:
+        np.subtract(values, float(shift), out=values)
+    offset = total - n * shift  # Σy, exact: 0 <= offset < n
+    centred = _sum_squares(values) - offset * offset / n
+    np.minimum(values, float(-shift), out=values)  # min(y, −shift) + shift = min(x, 0), exactly
+    if shift:
+        np.add(values, float(shift), out=values)
+    return centred, _sum_squares(values)
+
+
+def _pct_by_stretch(under: Ints, cumulative: Ints, capital: int) -> float | None:
+    """The deepest point of each stretch under one peak over capital + that peak (any capital)."""
+    peak = under + cumulative
+    starts = np.r_[0, np.flatnonzero(peak[1:] != peak[:-1]) + 1]
+    deepest_each = np.maximum.reduceat(under, starts)
+    return finite(float((deepest_each / (peak[starts] + capital)).max()) * 100.0)
+
+
+def _pct(under: Ints, pnl: Ints, bases: Ints, capital: int, trough: int) -> float | None:
+    """Max drawdown as a percent of peak equity, for capital > 0 and a drawdown at `trough`.
+
+    Equity = capital + cumulative and its running peak is capital + peak (>= capital), so a day
+    beats the deepest day's ratio D / (capital + P) only if its drawdown is at least
+    D × capital / (capital + P) (exact integer floor): only those days are divided.
+    """
+    deepest = int(under[trough])
+    peak = deepest + int(_cumulative_at(pnl, bases, np.array([trough], np.int64))[0])
+    candidates = np.flatnonzero(under >= max(deepest * capital // (capital + peak), 1))
+    depth = under[candidates]
+    ratio = depth / (depth + _cumulative_at(pnl, bases, candidates) + capital)
+    return finite(float(ratio.max()) * 100.0)
+
+
 def risk(pnl: Ints, capital: int | None) -> Risk:
-    if len(pnl) == 0:
+    n = len(pnl)
+    if n == 0:
         return Risk(None, None, 0, 0.0 if capital else None, 0)
-    r = returns(pnl, capital)
-    mean = float(r.mean())
-    cumulative = np.cumsum(pnl)
-    peak = running_peak(cumulative)
-    under = peak - cumulative
+    under, bases = _drawdown(pnl)
+    total = int(bases[-1])
     trough = int(np.argmax(under))
     deepest = int(under[trough])
     days = 0
     if deepest > 0:
-        peak_value = int(peak[trough])
-        before = np.flatnonzero(cumulative[:trough] == peak_value)
-        peak_at = int(before[-1]) if len(before) else -1  # -1: the start, before the first day
-        after = np.flatnonzero(cumulative[trough:] >= peak_value)
-        recovered = trough + int(after[0]) if len(after) else len(pnl) - 1
+        # the peak is the last day at the peak (under == 0) before the trough, or the start (-1);
+        # recovery is the first day at the peak again after it, or the last day
+        before = under[trough - 1 :: -1] == 0 if trough else np.zeros(1, np.bool_)
+        back = int(np.argmax(before))
+        peak_at = trough - 1 - back if before[back] else -1
+        after = under[trough:] == 0
+        ahead = int(np.argmax(after))
+        recovered = trough + ahead if after[ahead] else n - 1
         days = recovered - peak_at
     pct: float | None = None
-    if capital:
-        # equity = capital + cumulative, so its running peak (from capital) is capital + peak; the
-        # ratio is largest at the deepest point of each stretch under one peak (one division each)
-        starts = np.r_[0, np.flatnonzero(peak[1:] != peak[:-1]) + 1]
-        deepest_each = np.maximum.reduceat(under, starts)
-        pct = finite(float((deepest_each / (peak[starts] + capital)).max()) * 100.0)
-    return Risk(sharpe(r, mean), sortino(r, mean), deepest, pct, days)
+    if capital and capital < 0:
+        pct = _pct_by_stretch(under, np.cumsum(pnl), capital)
+    elif capital:
+        pct = _pct(under, pnl, bases, capital, trough) if deepest > 0 else 0.0
+    if n < 2:
+        return Risk(None, None, deepest, pct, days)
+    centred, downside = _deviations(pnl, total, under)  # under is spent
+    mean = total / n
+    deviation = math.sqrt(centred / (n - 1)) if centred > 0 else 0.0
+    down = math.sqrt(downside / n)
+    return Risk(
+        finite(mean / deviation * ANNUALISE) if deviation > 0 else None,
+        finite(mean / down * ANNUALISE) if down > 0 else None,
+        deepest,
+        pct,
+        days,
+    )
 
 
 @dataclass(frozen=True)
