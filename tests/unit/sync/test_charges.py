@@ -105,4 +105,4 @@ def test_charges_finer_than_our_money_unit_are_rounded_to_it() -> None:
     priced = with_exact_fees(kite, [order("o1", 2)], new)
     # Then the fees are in 0.0001 INR and add up to the rounded total
     assert [p.fees for p in priced] == [Decimal("6.6284"), Decimal("6.6284")]
-    assert all(p.fees.as_tuple().exponent >= -4 for p in priced)
+    assert all(p.fees == p.fees.quantize(Decimal("0.0001")) for p in priced)
