@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from tradetrack.aws import aws_client
-from tradetrack.brokers import service
+from tradetrack.brokers import oauth, service
 from tradetrack.cache.client import get_redis
 from tradetrack.config import get_settings
 from tradetrack.db.client import get_database
@@ -41,7 +41,7 @@ def get_brokers() -> BrokerList:
 @app.post("/v1/broker-accounts", tags=["brokers"], responses={201: {"description": "Login started"}})
 def post_account(request: Annotated[ConnectRequest, Body()]) -> Response[Any]:
     user_id = current_principal(app).user_id
-    started = service.connect(get_database(), get_redis(), user_id, request, now=service.utc_now())
+    started = oauth.connect(get_database(), get_redis(), user_id, request, now=service.utc_now())
     return _json(201, started)
 
 
@@ -59,7 +59,7 @@ def callback(broker: str) -> Response[Any]:
         raise NotFound(f"no broker named {broker}")
     settings = get_settings()
     params = {k: v for k, v in (app.current_event.query_string_parameters or {}).items() if v is not None}
-    account: BrokerAccountOut = service.complete_login(
+    account: BrokerAccountOut = oauth.complete_login(
         get_database(),
         get_redis(),
         aws_client("kms"),
