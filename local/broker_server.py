@@ -18,22 +18,22 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import re
 import secrets
-import threading
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from aiohttp import web
 
-from tradetrack.brokers.simulated import DEMO_USER_ID, SimulatedBroker, kite_time, order_charges
+from local.app_server import AppServer
+from local.broker_faults import FaultInjection
+from local.kite_charges import contract_note, decimal_json
+from local.kite_errors import KiteError, kite_error, kite_success
+from tradetrack.brokers.simulated import DEMO_USER_ID, SimulatedBroker, kite_time
 
 DEFAULT_PORT = 3002
 DEFAULT_API_KEY = "simulated_api_key"
@@ -47,59 +47,13 @@ Clock = Callable[[], datetime]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 _USER_ID = re.compile(r"^[A-Z0-9]{2,12}$")
-_DEFAULT_ERROR_TYPES = {
-    400: "InputException",
-    403: "TokenException",
-    429: "NetworkException",
-    500: "GeneralException",
-}
-_DEFAULT_MESSAGES = {
-    "TokenException": "Incorrect `api_key` or `access_token`.",
-    "InputException": "Invalid input.",
-    "NetworkException": "Gateway timed out.",
-}
 
 
-class KiteError(Exception):
-    def __init__(self, status: int, error_type: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.error_type = error_type
-        self.message = message
-
-
-@dataclass
-class Fault:
-    """The next `count` requests (to paths starting with `path`, if given) wait `delay_s`, then fail with
-    `status` (0: they go on normally after the delay)."""
-
-    status: int
-    error_type: str
-    message: str
-    count: int
-    path: str | None = None
-    retry_after_s: float | None = None
-    delay_s: float = 0.0
-
-
-def kite_error(
-    status: int, error_type: str, message: str, headers: dict[str, str] | None = None
-) -> web.Response:
-    body = {"status": "error", "message": message, "data": None, "error_type": error_type}
-    return web.json_response(body, status=status, headers=headers)
-
-
-def kite_success(data: Any) -> web.Response:
-    return web.json_response({"status": "success", "data": data})
-
-
-def _decimal_json(text: str) -> Any:
-    return json.loads(text, parse_float=Decimal)
-
-
-class SimulatedKiteServer:
+class SimulatedKiteServer(FaultInjection, AppServer):
     """Kite v3 over a SimulatedBroker. Run it in a running event loop (`await start()` / `async with`)
     or on a thread of its own (`start_in_thread()` / `with`); `url` is where it listens."""
+
+    thread_name = "simulated-kite"
 
     def __init__(
         self,
@@ -113,25 +67,18 @@ class SimulatedKiteServer:
         now: Clock | None = None,
         default_user_id: str = DEMO_USER_ID,
     ) -> None:
+        FaultInjection.__init__(self)
+        AppServer.__init__(self, host, port)
         self.broker = broker or SimulatedBroker()
         self.api_key = api_key
         self.api_secret = api_secret
         self.redirect_url = redirect_url
-        self.host = host
-        self.port = port
         self.now: Clock = now or (lambda: datetime.now(UTC))
         self.default_user_id = default_user_id
         # (method, path with query) of the requests served, oldest first (the last 10,000)
         self.requests: deque[tuple[str, str]] = deque(maxlen=10_000)
-        self._faults: list[Fault] = []
         self._revoked: set[str] = set()
         self._request_tokens: dict[str, tuple[str, float]] = {}
-        self._runner: web.AppRunner | None = None
-        self._thread: tuple[asyncio.AbstractEventLoop, threading.Thread] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
 
     @property
     def login_url(self) -> str:
@@ -156,44 +103,6 @@ class SimulatedKiteServer:
     def revoke(self, user_id: str) -> None:
         """Expire `user_id`'s access token (TokenException) until the user logs in again."""
         self._revoked.add(self.access_token(user_id))
-
-    # -- faults ----------------------------------------------------------------------------------
-
-    def fail_next(
-        self,
-        status: int,
-        error_type: str | None = None,
-        count: int = 1,
-        *,
-        message: str | None = None,
-        path: str | None = None,
-        retry_after_s: float | None = None,
-    ) -> None:
-        """The next `count` requests (to paths starting with `path`) fail with `status` and Kite's envelope;
-        error_type defaults from the status (429 and 5xx NetworkException, 403 TokenException, ...)."""
-        kind = error_type or _DEFAULT_ERROR_TYPES.get(
-            status, "NetworkException" if status > 500 else "GeneralException"
-        )
-        text = message or (
-            "Too many requests" if status == 429 else _DEFAULT_MESSAGES.get(kind, "Something went wrong.")
-        )
-        self._faults.append(Fault(status, kind, text, count, path, retry_after_s))
-
-    def delay_next(self, seconds: float, count: int = 1, *, path: str | None = None) -> None:
-        """The next `count` requests (to paths starting with `path`) answer `seconds` late."""
-        self._faults.append(Fault(0, "", "", count, path, delay_s=seconds))
-
-    def reset_faults(self) -> None:
-        self._faults.clear()
-
-    def _take_fault(self, path: str) -> Fault | None:
-        for fault in self._faults:
-            if fault.path is None or path.startswith(fault.path):
-                fault.count -= 1
-                if fault.count <= 0:
-                    self._faults.remove(fault)
-                return fault
-        return None
 
     # -- the app ---------------------------------------------------------------------------------
 
@@ -392,104 +301,9 @@ class SimulatedKiteServer:
     async def _charges(self, request: web.Request) -> web.StreamResponse:
         self._user(request)
         try:
-            orders = _decimal_json(await request.text())
+            orders = decimal_json(await request.text())
         except ValueError as error:
             raise KiteError(400, "InputException", "The body must be a JSON list of orders.") from error
         if not isinstance(orders, list) or not orders:
             raise KiteError(400, "InputException", "The body must be a JSON list of orders.")
-        return kite_success([_contract_note(order) for order in orders])
-
-    # -- running ---------------------------------------------------------------------------------
-
-    async def start(self) -> str:
-        runner = web.AppRunner(self.app(), access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port)
-        try:
-            await site.start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        self.port = int(runner.addresses[0][1])
-        return self.url
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> SimulatedKiteServer:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        await self.stop()
-
-    def start_in_thread(self) -> str:
-        """Serve from an event loop on a thread of its own (synchronous tests); the url."""
-        loop = asyncio.new_event_loop()
-        thread = threading.Thread(target=loop.run_forever, name="simulated-kite", daemon=True)
-        thread.start()
-        self._thread = (loop, thread)
-        try:
-            asyncio.run_coroutine_threadsafe(self.start(), loop).result(timeout=10)
-        except BaseException:
-            self.stop_thread()
-            raise
-        return self.url
-
-    def stop_thread(self) -> None:
-        if self._thread is None:
-            return
-        loop, thread = self._thread
-        self._thread = None
-        if loop.is_running():
-            asyncio.run_coroutine_threadsafe(self.stop(), loop).result(timeout=10)
-            loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
-
-    def __enter__(self) -> SimulatedKiteServer:
-        self.start_in_thread()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.stop_thread()
-
-
-def _contract_note(order: Any) -> dict[str, Any]:
-    """One entry of POST /charges/orders for one order of the request."""
-    if not isinstance(order, dict):
-        raise KiteError(400, "InputException", "Each order must be a JSON object.")
-    text = {
-        name: order.get(name) for name in ("exchange", "tradingsymbol", "variety", "product", "order_type")
-    }
-    for name, value in text.items():
-        if not isinstance(value, str) or not value:
-            raise KiteError(400, "InputException", f"Invalid `{name}`.")
-    side, quantity, price = order.get("transaction_type"), order.get("quantity"), order.get("average_price")
-    if side not in {"BUY", "SELL"}:
-        raise KiteError(400, "InputException", "Invalid `transaction_type`.")
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
-        raise KiteError(400, "InputException", "Invalid `quantity`.")
-    if isinstance(price, bool) or not isinstance(price, int | Decimal) or price < 0:
-        raise KiteError(400, "InputException", "Invalid `average_price`.")
-    charges = order_charges(
-        exchange=str(text["exchange"]),
-        product=str(text["product"]),
-        side=side,
-        quantity=quantity,
-        price=Decimal(price),
-    )
-    return {
-        "transaction_type": side,
-        "tradingsymbol": text["tradingsymbol"],
-        "exchange": text["exchange"],
-        "variety": text["variety"],
-        "product": text["product"],
-        "order_type": text["order_type"],
-        "quantity": quantity,
-        "price": float(price),
-        "charges": charges,
-    }
+        return kite_success([contract_note(order) for order in orders])
