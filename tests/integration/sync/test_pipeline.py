@@ -344,3 +344,28 @@ def test_a_first_zerodha_sync_reports_that_history_needs_a_tradebook_import(
     backfill = stored_account(mongo_db, account)["backfill"]
     assert backfill["status"] == "import_required"
     assert "tradebook" in backfill["message"]
+
+
+def test_a_manual_sync_that_cannot_run_says_why_in_its_log(
+    pipeline: Pipeline, mongo_db: Database[Document], redis_client: redis.Redis
+) -> None:
+    # Given a manual sync queued while another sync of the account holds its lock
+    from tradetrack.brokers.service import request_sync
+
+    account = connected_account(mongo_db, user_id="u1")
+    accepted = request_sync(
+        mongo_db,
+        redis_client,
+        aws_client("sqs"),
+        "u1",
+        account["_id"],
+        queue_url=get_settings().sync_queue_url,
+        now=datetime.now(UTC),
+    )
+    redis_client.set(f"lock:sync:{account['_id']}", "someone-else", px=60_000)
+    # When the worker takes the request
+    pipeline.drain("sync")
+    # Then its log is no longer "queued" but "skipped", with the reason
+    (log,) = logs(mongo_db, account)
+    assert log["_id"] == accepted.sync_id
+    assert (log["status"], log["error"]) == ("skipped", "a sync of this account is already running")

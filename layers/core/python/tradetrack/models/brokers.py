@@ -78,7 +78,7 @@ class SyncLogOut(_Model):
     reason: str | None = None
     started_at: str = Field(alias="startedAt")
     finished_at: str | None = Field(alias="finishedAt")
-    status: Literal["queued", "running", "success", "failed", "needs_login"]
+    status: Literal["queued", "running", "success", "failed", "needs_login", "skipped"]
     fetched: int = 0
     sent: int = 0
     inserted: int = 0

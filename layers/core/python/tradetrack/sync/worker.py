@@ -160,6 +160,16 @@ def _gate(ctx: SyncContext, broker: str, app: BrokerApp) -> RequestGate:
 def sync_account(
     ctx: SyncContext, request: SyncRequest, *, attempt: int = 1, max_attempts: int = 3
 ) -> SyncOutcome:
+    outcome = _sync(ctx, request, attempt=attempt, max_attempts=max_attempts)
+    if outcome.status == "skipped" and request.reason == "manual":
+        # The user asked for this one and sees its log (queued until now): say why nothing ran.
+        sync_logs.update_log(
+            ctx.db, outcome.sync_id, {"status": "skipped", "finishedAt": ctx.now(), "error": outcome.reason}
+        )
+    return outcome
+
+
+def _sync(ctx: SyncContext, request: SyncRequest, *, attempt: int, max_attempts: int) -> SyncOutcome:
     sync_id = request.sync_id
     account = broker_accounts.get_account(ctx.db, request.account_id, user_id=request.user_id)
     if account is None:
