@@ -151,6 +151,128 @@ def test_futures_round_trip(day: date, expected: int) -> None:
     assert total == expected
 
 
+def test_usdinr_futures_round_trip_pays_no_stt_and_nse_currency_rates() -> None:
+    # Given 10 lots of USDINR futures (10 x $1,000) bought @ 84.20 (₹8,42,000) and sold @ 84.30
+    # (₹8,43,000) on 6 Nov 2024 (NSE currency futures 0.00035%, stamp 0.0001%, no STT/CTT)
+    day = date(2024, 11, 6)
+    kind = kind_of(segment="CDS", is_fno=True, symbol="USDINR24NOVFUT", intraday=True)
+    # When the round trip is estimated
+    total = estimate_trade_charges(
+        kind, long=True, entry_day=day, entry_value=842_000 * R, exit_day=day, exit_value=843_000 * R
+    )
+    # Then buy: brokerage 20 (0.03% = 252.60, capped) + exchange 2.947 + SEBI 0.842 + stamp 0.842
+    #   + GST 4.2820 (18% of 23.789 = 4.28202) = 28.9130
+    # and sell: 20 + STT 0 + exchange 2.9505 + SEBI 0.843 + GST 4.2828 (18% of 23.7935 = 4.28283)
+    #   = 28.0763
+    assert kind == "currency_futures"
+    assert total == 289_130 + 280_763  # ₹56.9893
+
+
+def test_currency_option_round_trip_pays_flat_brokerage_and_no_stt() -> None:
+    # Given 10 lots of a USDINR call ($10,000) bought @ ₹0.25 (premium ₹2,500) and sold @ ₹0.40
+    # (₹4,000) on 10 Jan 2025 (NSE currency options 0.0311% of premium, stamp 0.0001%)
+    day = date(2025, 1, 10)
+    kind = kind_of(segment="CDS", is_fno=True, symbol="USDINR25JAN86CE", intraday=True)
+    # When the round trip is estimated
+    total = estimate_trade_charges(
+        kind, long=True, entry_day=day, entry_value=2_500 * R, exit_day=day, exit_value=4_000 * R
+    )
+    # Then buy: brokerage 20 + exchange 0.7775 + SEBI 0.0025 + stamp 0.0025
+    #   + GST 3.7404 (18% of 20.78) = 24.5229
+    # and sell: 20 + exchange 1.244 + SEBI 0.004 + GST 3.8246 (18% of 21.248 = 3.82464) = 25.0726
+    assert kind == "currency_options"
+    assert total == 245_229 + 250_726  # ₹49.5955
+
+
+def test_crudeoil_futures_round_trip_pays_ctt_and_mcx_rates() -> None:
+    # Given 1 lot of CRUDEOIL futures (100 barrels) bought @ 6,000 (₹6,00,000) and sold @ 6,050
+    # (₹6,05,000) on 3 Mar 2025 (MCX 0.0021%, CTT 0.01% on sell, stamp 0.002%)
+    day = date(2025, 3, 3)
+    kind = kind_of(segment="COM", is_fno=True, symbol="CRUDEOIL25MARFUT", intraday=True)
+    # When the round trip is estimated
+    total = estimate_trade_charges(
+        kind, long=True, entry_day=day, entry_value=600_000 * R, exit_day=day, exit_value=605_000 * R
+    )
+    # Then buy: brokerage 20 (0.03% = 180, capped) + exchange 12.60 + SEBI 0.60 + stamp 12.00
+    #   + GST 5.976 (18% of 33.20) = 51.176
+    # and sell: 20 + CTT 60.50 + exchange 12.705 + SEBI 0.605 + GST 5.9958 (18% of 33.31) = 99.8058
+    assert kind == "commodity_futures"
+    assert total == 511_760 + 998_058  # ₹150.9818
+
+
+def test_commodity_option_round_trip_pays_ctt_on_the_sell_premium() -> None:
+    # Given 1 lot of a CRUDEOIL call (100 barrels) bought @ 150 (premium ₹15,000) and sold @ 180
+    # (₹18,000) on 3 Mar 2025 (MCX 0.0418% of premium, CTT 0.05% on sell, stamp 0.003%)
+    day = date(2025, 3, 3)
+    kind = kind_of(segment="COM", is_fno=True, symbol="CRUDEOIL25MAR6500CE", intraday=True)
+    # When the round trip is estimated
+    total = estimate_trade_charges(
+        kind, long=True, entry_day=day, entry_value=15_000 * R, exit_day=day, exit_value=18_000 * R
+    )
+    # Then buy: brokerage 20 + exchange 6.27 + SEBI 0.015 + stamp 0.45
+    #   + GST 4.7313 (18% of 26.285 = 4.7313) = 31.4663
+    # and sell: 20 + CTT 9.00 + exchange 7.524 + SEBI 0.018 + GST 4.9576 (18% of 27.542 = 4.95756)
+    #   = 41.4996
+    assert kind == "commodity_options"
+    assert total == 314_663 + 414_996  # ₹72.9659
+
+
+def test_kind_of_maps_the_segments() -> None:
+    # Given trades of each segment (and documents without one)
+    cases = {
+        ("EQ", False, "INFY", False): "equity_delivery",
+        ("EQ", False, "INFY", True): "equity_intraday",
+        ("FO", True, "NIFTY25APRFUT", False): "futures",
+        ("FO", True, "NIFTY25APR22000PE", False): "options",
+        ("CDS", True, "USDINR25APRFUT", False): "currency_futures",
+        ("CDS", True, "EURINR25APR90PE", False): "currency_options",
+        ("COM", True, "GOLDM25APRFUT", False): "commodity_futures",
+        ("COM", True, "CRUDEOIL25APR6500CE", False): "commodity_options",
+        (None, True, "NIFTY25APRFUT", False): "futures",  # no segment: the F&O flag decides
+        (None, False, "INFY", True): "equity_intraday",
+    }
+    # When each is classified, then the segment picks the schedule
+    for (segment, is_fno, symbol, intraday), kind in cases.items():
+        assert kind_of(segment=segment, is_fno=is_fno, symbol=symbol, intraday=intraday) == kind
+
+
+def test_the_analytics_table_estimates_commodity_and_currency_trades_by_segment() -> None:
+    # Given closed CRUDEOIL (MCX) and USDINR (CDS) futures trades without broker fees, one of them
+    # an older document with no segment (the exchange implies it)
+    opened = datetime(2025, 3, 3, 5, tzinfo=UTC)
+    crude = trade(
+        opened,
+        datetime(2025, 3, 3, 8, tzinfo=UTC),
+        symbol="CRUDEOIL25MARFUT",
+        exchange="MCX",
+        segment="COM",
+        isFno=True,
+        entryValue=600_000 * R,
+        exitValue=605_000 * R,
+    )
+    usdinr = trade(
+        datetime(2024, 11, 6, 5, tzinfo=UTC),
+        datetime(2024, 11, 6, 8, tzinfo=UTC),
+        symbol="USDINR24NOVFUT",
+        exchange="CDS",
+        isFno=True,
+        entryValue=842_000 * R,
+        exitValue=843_000 * R,
+    )
+    # When their charges are taken, then they are the commodity and currency schedules' figures
+    assert effective_charges(crude) == (1_509_818, True)
+    assert effective_charges(usdinr) == (569_893, True)
+
+
+def test_every_derivative_segment_is_non_speculative_business_income() -> None:
+    # Given intraday currency and commodity trades (same IST day)
+    opened, closed = datetime(2025, 3, 3, 5, tzinfo=UTC), datetime(2025, 3, 3, 8, tzinfo=UTC)
+    # When their tax heads are taken, then F&O of every segment is non-speculative
+    for segment, exchange in (("CDS", "CDS"), ("CDS", "BCD"), ("COM", "MCX"), ("FO", "NFO")):
+        doc = trade(opened, closed, segment=segment, exchange=exchange, isFno=True)
+        assert head_of(doc) == "non_speculative"
+
+
 def test_a_rate_change_is_a_row_with_an_effective_date() -> None:
     stt = {d: rates_on("futures", d).stt_sell for d in (date(2023, 3, 31), date(2023, 4, 1))}
     assert stt == {date(2023, 3, 31): 10_000, date(2023, 4, 1): 12_500}  # 0.01% → 0.0125%

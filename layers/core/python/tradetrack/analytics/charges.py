@@ -27,9 +27,22 @@ component is its own dated series below (source URL and the date it was checked 
 Not modelled: DP charges on delivery sells (depository/broker specific); NSE's IPFT levy (₹10 per
 crore on cash and futures, ₹50 per crore on options premium, since 1 Apr 2023 — Zerodha's current
 tariff folds it into its "transaction charges" figure); BSE's different exchange rates; statutory
-rounding of STT and stamp duty to the rupee (we keep 4 decimals); and the segment differences for
-currency and commodity derivatives (they use the F&O rows). Rates are parts per 10^8 of turnover
-so every figure is an exact integer computation on scaled money.
+rounding of STT and stamp duty to the rupee (we keep 4 decimals). Rates are parts per 10^8 of
+turnover so every figure is an exact integer computation on scaled money.
+
+Currency derivatives (segment CDS: NSE's CDS, BSE's BCD) and commodity derivatives (segment COM:
+MCX) have their own kinds and rows:
+- brokerage as for equity F&O: futures 0.03% or ₹20 per order, whichever is lower; options ₹20 flat.
+- no STT or CTT on currency derivatives; CTT (Finance Act 2013, Chapter VII) 0.01% on the sell of
+  non-agricultural commodity futures (from 1 Jul 2013) and 0.05% of premium on the sell of
+  commodity options (from 1 Apr 2018, Finance Act 2018). Agricultural commodities (no CTT, other MCX
+  rates) and CTT on exercised options are not modelled: every COM trade is taken as non-agri.
+- exchange transaction charges: NSE currency futures 0.0009% → 0.00035% (1 Oct 2024), currency
+  options 0.035% → 0.0311% of premium (1 Oct 2024); MCX futures (group A) 0.0026% → 0.0021%
+  (1 Oct 2024), MCX options waived until 30 Sep 2021, 0.05% of premium from 1 Oct 2021, 0.0418% from
+  1 Oct 2024. BSE's BCD rates are not modelled (BCD trades take NSE's).
+- stamp duty on the buy side: currency 0.0001%, commodity futures 0.002%, commodity options 0.003%.
+- SEBI fee and GST as above (the ₹1 per crore SEBI fee on agri commodities is not modelled).
 """
 
 from __future__ import annotations
@@ -38,10 +51,28 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal, TypeVar
 
-Kind = Literal["equity_delivery", "equity_intraday", "futures", "options"]
-KINDS: tuple[Kind, ...] = ("equity_delivery", "equity_intraday", "futures", "options")
+Kind = Literal[
+    "equity_delivery",
+    "equity_intraday",
+    "futures",
+    "options",
+    "currency_futures",
+    "currency_options",
+    "commodity_futures",
+    "commodity_options",
+]
+KINDS: tuple[Kind, ...] = (
+    "equity_delivery",
+    "equity_intraday",
+    "futures",
+    "options",
+    "currency_futures",
+    "currency_options",
+    "commodity_futures",
+    "commodity_options",
+)
 PPM8 = 100_000_000  # rates are parts per 10^8
-SCHEDULE_VERSION = "2026-11-22.1"  # part of the analytics cache key: a rate change invalidates it
+SCHEDULE_VERSION = "2026-11-22.2"  # part of the analytics cache key: a rate change invalidates it
 
 
 @dataclass(frozen=True)
@@ -80,6 +111,34 @@ _SEBI_2020 = "https://taxguru.in/sebi/sebi-reduces-broker-turnover-fees-filing-f
 _STT_2023 = "https://www.devdiscourse.com/article/headlines/2423213-cabinet-gives-post-facto-approval-to-amendment-to-finance-bill-2023"
 _STT_2024 = "https://www.taxtmi.com/acts?id=43885"
 _STT_2026 = "https://www.taxtmi.com/rss_feed_blog?id=894148"
+# Currency and commodity derivatives (all checked 2026-11-22, from stored copies of the pages):
+_Z_2021_COPY = "https://www.garvthakur.com/Broker/Zerodha/Brokerage-8"  # a copy of Zerodha's 2021 tariff
+_Z_MCX = (
+    "https://support.zerodha.com/category/account-opening/charges-at-zerodha/statutory-and-exchange/"
+    "articles/what-is-the-logic-behind-mcx-transactions-and-why-is-it-not-the-same-for-all-brokers"
+)
+_Z_COMMODITY_2026 = "https://v2.webnotes.in/zerodha-commodity-brokerage/"  # Zerodha's tariff, 19 Jun 2026
+_Z_CALCULATOR = "https://zerodha.com/brokerage-calculator/"
+_NSE_CDS_2024 = (
+    "https://www.businessupturn.com/finance/stock-market/"
+    "nse-revises-transaction-charges-for-cash-and-fo-market-effective-october-1"
+)
+_MCX_2024 = (
+    "https://ndtvprofit.com/markets/"
+    "mcx-revises-transaction-fees-on-fo-contracts-after-sebi-mandates-uniform-charge-structure"
+)
+_MCX_OPT_2020 = (
+    "https://www.thehindubusinessline.com/markets/mcx-extends-fee-waiver-on-options/article32613600.ece"
+)
+_MCX_OPT_2021 = "https://www.thehindubusinessline.com/markets/commodities/mcx-to-levy-charges-on-options-trading/article35544482.ece"
+_CTT_2013 = (
+    "https://www.thehindubusinessline.com/portfolio/commodity-analysis/"
+    "how-a-widening-scope-of-ctt-will-impact-the-commodities-market/article30835317.ece"
+)
+_CTT_2018 = "https://taxmanagementindia.com/visitor/detail_rss_feed.asp?ID=19560"
+_ICICI_CUR_OPT = "https://www.icicidirect.com/services/brokerage/currency-option"
+_ICICI_COM_OPT = "https://icicidirect.com/services/brokerage/commodity-option"
+_HDFC_COM = "https://support.hdfcsky.com/cm8wqkt273510jzd8kqatb2om.html"
 
 # (brokerage parts per 10^8, cap per order, flat per order) — Zerodha, unchanged since before 2020.
 # _Z_EQUITY, _Z_FNO (checked 2026-11-22): delivery zero; intraday and futures "0.03% or ₹20 per
@@ -89,6 +148,19 @@ _BROKERAGE: dict[Kind, tuple[int, int, int]] = {
     "equity_intraday": (30_000, _RS20, 0),
     "futures": (30_000, _RS20, 0),
     "options": (0, 0, _RS20),
+    # 0.03% or ₹20 per order, whichever is lower: _Z_2021_COPY (checked 2026-11-22). Confirmed
+    # (third-party copy; a 2022 review, https://app.fintrakk.com/broker/zerodha/currency-trading,
+    # reads "lower of 0.01% or Rs 20" — immaterial above ₹2 lakh per order, where ₹20 applies).
+    "currency_futures": (30_000, _RS20, 0),
+    # ₹20 flat per order. unconfirmed: Zerodha's own currency page is not in the stored material;
+    # _Z_2021_COPY reads "0.03% or ₹20", a 2026 blog (https://visualfoodie.com/understanding-fees-for-
+    # zerodha-currency-trading) "Flat ₹20"; the brief's figure is kept (checked 2026-11-22).
+    "currency_options": (0, 0, _RS20),
+    # 0.03% or ₹20 per order, whichever is lower: _Z_COMMODITY_2026 (checked 2026-11-22). Confirmed.
+    "commodity_futures": (30_000, _RS20, 0),
+    # ₹20 flat per order: _Z_COMMODITY_2026; _Z_CALCULATOR shows ₹40 on a ₹3,000-premium round trip
+    # (checked 2026-11-22). Confirmed.
+    "commodity_options": (0, 0, _RS20),
 }
 
 # STT (buy, sell) in parts per 10^8 of turnover (of premium for options).
@@ -127,6 +199,18 @@ _STT: dict[Kind, tuple[tuple[date, tuple[int, int]], ...]] = {
             (0, 150_000),
         ),  # 0.15%, Finance Act 2026. _STT_2026 (checked 2026-11-22). Confirmed.
     ),
+    # No STT or CTT on currency derivatives: _Z_2021_COPY ("NA"), fintrakk review above (checked
+    # 2026-11-22). Confirmed.
+    "currency_futures": ((_START, (0, 0)),),
+    "currency_options": ((_START, (0, 0)),),
+    # CTT 0.01% on the sell of non-agri commodity futures since 1 Jul 2013: _CTT_2013, _Z_2021_COPY,
+    # _HDFC_COM (checked 2026-11-22). Confirmed up to 2025; unconfirmed: that the Finance Act 2026
+    # (which raised STT on futures, _STT_2026) left CTT unchanged — no stored source says either way.
+    "commodity_futures": ((_START, (0, 10_000)),),
+    # CTT 0.05% of premium on the sell of commodity options since 1 Apr 2018 (Finance Act 2018):
+    # _CTT_2018, _ICICI_COM_OPT, _HDFC_COM (checked 2026-11-22). Confirmed up to 2025; unconfirmed
+    # for 2026 as for futures.
+    "commodity_options": ((_START, (0, 50_000)),),
 }
 
 # NSE exchange transaction charges, parts per 10^8 of turnover (of premium for options).
@@ -170,6 +254,43 @@ _EXCHANGE: dict[Kind, tuple[tuple[date, int], ...]] = {
             35_030,
         ),  # 0.03503% (₹35.03 per lakh of premium), _NSE_2024 (checked 2026-11-22). Confirmed.
     ),
+    "currency_futures": (
+        # 0.0009% (NSE): _Z_2021_COPY (checked 2026-11-22). unconfirmed: the copy is of the 2021
+        # tariff; the rate is taken as in force from 1 Jul 2020 until the 2024 revision.
+        (_START, 900),
+        # 0.00035% (₹0.35 per lakh each side), NSE circular effective 1 Oct 2024: _NSE_CDS_2024,
+        # _NSE_2024 (checked 2026-11-22). Confirmed.
+        (date(2024, 10, 1), 350),
+    ),
+    "currency_options": (
+        # 0.035% of premium (NSE): _Z_2021_COPY, _ICICI_CUR_OPT (checked 2026-11-22). unconfirmed:
+        # taken as in force from 1 Jul 2020 until the 2024 revision; no source dates it.
+        (_START, 35_000),
+        # 0.0311% (₹31.10 per lakh of premium each side), from 1 Oct 2024: _NSE_CDS_2024, _NSE_2024
+        # (checked 2026-11-22). Confirmed.
+        (date(2024, 10, 1), 31_100),
+    ),
+    "commodity_futures": (
+        # 0.0026% (MCX group A, Zerodha's pass-through): _Z_MCX, _Z_2021_COPY (checked 2026-11-22).
+        # Confirmed as Zerodha's rate before Oct 2024; unconfirmed: its start date (taken as 1 Jul
+        # 2020). Group B (agri) rates are not modelled.
+        (_START, 2_600),
+        # 0.0021% (₹2.10 per lakh), MCX uniform fee from 1 Oct 2024: _MCX_2024 (checked 2026-11-22).
+        # Confirmed.
+        (date(2024, 10, 1), 2_100),
+    ),
+    "commodity_options": (
+        # Waived: MCX waived options fees until 31 Mar 2021 (_MCX_OPT_2020), then until 30 Sep 2021
+        # (_MCX_OPT_2021); _Z_2021_COPY shows 0 (checked 2026-11-22). Confirmed.
+        (_START, 0),
+        # 0.05% of premium (₹50 per lakh of premium) from 1 Oct 2021: _MCX_OPT_2021 (checked
+        # 2026-11-22). unconfirmed: MCX's was a slab (₹50 per lakh up to ₹5 crore average daily
+        # premium turnover, ₹40 above); the top slab is assumed passed through.
+        (date(2021, 10, 1), 50_000),
+        # 0.0418% (₹41.80 per lakh of premium), MCX uniform fee from 1 Oct 2024: _MCX_2024 (checked
+        # 2026-11-22). Confirmed.
+        (date(2024, 10, 1), 41_800),
+    ),
 }
 
 _SEBI: tuple[tuple[date, int], ...] = (
@@ -186,6 +307,13 @@ _STAMP: dict[Kind, int] = {
     "equity_intraday": 3_000,  # 0.003%
     "futures": 2_000,  # 0.002%
     "options": 3_000,  # 0.003% of premium
+    # Currency: 0.0001% (₹10 per crore): _Z_2021_COPY, _ICICI_CUR_OPT (checked 2026-11-22). Confirmed.
+    "currency_futures": 100,
+    "currency_options": 100,  # of premium
+    # Commodity: futures 0.002%, options 0.003% of premium: _Z_2021_COPY, _HDFC_COM, _ICICI_COM_OPT
+    # (checked 2026-11-22). Confirmed.
+    "commodity_futures": 2_000,
+    "commodity_options": 3_000,
 }
 
 # 18% of (brokerage + transaction charges + SEBI fee): Zerodha's tariff from 2024 (copies of
@@ -260,10 +388,21 @@ def leg_charges(kind: Kind, day: date, turnover: int, *, buy: bool) -> int:
     return brokerage + stt + exchange + sebi + stamp + gst
 
 
-def kind_of(*, is_fno: bool, symbol: str, intraday: bool) -> Kind:
-    """Options are recognised by the exchange's trading symbol ending in CE/PE; other F&O are futures."""
-    if is_fno:
-        return "options" if symbol.rstrip().endswith(("CE", "PE")) else "futures"
+def kind_of(*, segment: str | None = None, is_fno: bool, symbol: str, intraday: bool) -> Kind:
+    """The schedule kind of a trade from its segment (EQ, FO, CDS, COM).
+
+    CDS is currency and COM commodity derivatives; FO, or any other trade flagged `is_fno` (a
+    document without a segment, or one whose segment contradicts the flag, as tax.py trusts the
+    flag too), is equity F&O; the rest (EQ) is equity. Options are recognised by the exchange's
+    trading symbol ending in CE/PE; other derivatives are futures.
+    """
+    option = symbol.rstrip().endswith(("CE", "PE"))
+    if segment == "CDS":
+        return "currency_options" if option else "currency_futures"
+    if segment == "COM":
+        return "commodity_options" if option else "commodity_futures"
+    if segment == "FO" or is_fno:
+        return "options" if option else "futures"
     return "equity_intraday" if intraday else "equity_delivery"
 
 

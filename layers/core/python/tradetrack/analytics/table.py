@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 from tradetrack.analytics.categories import INTRADAY_PRODUCTS
 from tradetrack.analytics.charges import estimate_trade_charges, kind_of
+from tradetrack.models.executions import SEGMENT_OF_EXCHANGE
 from tradetrack.queries import aware
 from tradetrack.timeutil import IST
 
@@ -115,7 +116,10 @@ def effective_charges(doc: Document) -> tuple[int, bool]:
         return recorded, False
     entry, exit_ = _side_values(doc)
     kind = kind_of(
-        is_fno=bool(doc.get("isFno")), symbol=str(doc.get("symbol") or ""), intraday=is_intraday(doc)
+        segment=doc.get("segment") or SEGMENT_OF_EXCHANGE.get(str(doc.get("exchange") or "")),
+        is_fno=bool(doc.get("isFno")),
+        symbol=str(doc.get("symbol") or ""),
+        intraday=is_intraday(doc),
     )
     estimate = estimate_trade_charges(
         kind,
