@@ -26,7 +26,8 @@ from tradetrack.brokers.base import (
     BrokerUnavailable,
     BrokerUnsupported,
 )
-from tradetrack.brokers.kite import ChargeRequest, KiteClient, parse_order_id
+from tradetrack.brokers.kite import KiteClient, parse_order_id
+from tradetrack.brokers.kite_records import ChargeRequest
 from tradetrack.brokers.retry import RetryPolicy
 from tradetrack.timeutil import IST
 

@@ -13,7 +13,6 @@ import random
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -34,7 +33,6 @@ from tradetrack.brokers.base import (
     OrderCharges,
     RequestClass,
     RequestGate,
-    Side,
     TokenGrant,
     no_gate,
 )
@@ -50,8 +48,19 @@ from tradetrack.brokers.http import (
     retry_after,
     text,
 )
+from tradetrack.brokers.kite_records import (
+    ChargeRequest,
+    KiteProfile,
+    charges_of,
+    fill_of,
+    holding_of,
+    ist_time,
+    order_of,
+    path_segment,
+    position_of,
+)
 from tradetrack.brokers.retry import RetryPolicy
-from tradetrack.brokers.wire import Wire, transaction_side
+from tradetrack.brokers.wire import Wire
 from tradetrack.market.quote import Quote
 from tradetrack.timeutil import IST, to_ist
 
@@ -61,13 +70,6 @@ QUOTE_LIMIT = 500  # instruments per GET /quote
 LTP_LIMIT = 1000  # instruments per GET /quote/ltp and /quote/ohlc
 _TOKEN_EXPIRY = (6, 0)  # a Kite access token dies at the next 06:00 IST
 _UNAVAILABLE = frozenset({"NetworkException", "DataException"})
-_CHARGE_PARTS = (
-    "transaction_tax",
-    "exchange_turnover_charge",
-    "sebi_turnover_charge",
-    "brokerage",
-    "stamp_duty",
-)
 
 
 def _now_ist() -> datetime:
@@ -126,83 +128,6 @@ def parse_order_id(body: Any) -> str:
         raise BrokerUnavailable(
             f"Kite sent a malformed order reply: {exc}", error_type="DataException"
         ) from exc
-
-
-def _ist_time(value: Any, today: date) -> datetime | None:
-    """A Kite time ("YYYY-MM-DD HH:MM:SS", IST); a bare "HH:MM:SS" (trades' order_timestamp) is today's."""
-    if not isinstance(value, str) or not value:
-        return None
-    for fmt in ("%Y-%m-%d %H:%M:%S", "%H:%M:%S"):
-        try:
-            parsed = datetime.strptime(value, fmt)
-        except ValueError:
-            continue
-        if fmt == "%H:%M:%S":
-            parsed = datetime.combine(today, parsed.time())
-        return parsed.replace(tzinfo=IST)
-    return None
-
-
-def _price(record: Mapping[str, Any], name: str) -> Decimal | None:
-    """An average price, where Kite's 0 means none yet (an unfilled order, a flat position)."""
-    return opt_decimal(record, name) or None
-
-
-@dataclass(frozen=True)
-class KiteProfile:
-    user_id: str
-    user_name: str | None
-    email: str | None
-    broker: str | None
-    exchanges: tuple[str, ...]
-    products: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class ChargeRequest:
-    """One executed order as POST /charges/orders wants it (the virtual contract note)."""
-
-    order_id: str
-    exchange: str
-    symbol: str
-    side: Side
-    quantity: int
-    average_price: Decimal
-    product: str
-    variety: str = "regular"
-    order_type: str = "MARKET"
-
-    @classmethod
-    def of(cls, order: BrokerOrder, *, variety: str = "regular", order_type: str = "MARKET") -> ChargeRequest:
-        """An order's charge request: its filled quantity at its average price (it must have filled)."""
-        if order.average_price is None or order.filled_quantity <= 0:
-            raise ValueError(f"order {order.order_id} has not filled: it has no charges")
-        if order.product is None:
-            raise ValueError(f"order {order.order_id} has no product: Kite needs it to compute charges")
-        return cls(
-            order.order_id,
-            order.exchange,
-            order.symbol,
-            order.side,
-            order.filled_quantity,
-            order.average_price,
-            order.product,
-            variety,
-            order_type,
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "order_id": self.order_id,
-            "exchange": self.exchange,
-            "tradingsymbol": self.symbol,
-            "transaction_type": self.side,
-            "variety": self.variety,
-            "product": self.product,
-            "order_type": self.order_type,
-            "quantity": self.quantity,
-            "average_price": self.average_price,
-        }
 
 
 class KiteClient:
@@ -340,28 +265,32 @@ class KiteClient:
     def trades(self) -> list[BrokerFill]:
         data = self._send("GET", "/trades")
         today = self._today()
-        return self._wire.parse("GET /trades", lambda: [_fill(item, today) for item in objects(data, "data")])
+        return self._wire.parse(
+            "GET /trades", lambda: [fill_of(item, today) for item in objects(data, "data")]
+        )
 
     def order_trades(self, order_id: str) -> list[BrokerFill]:
-        path = f"/orders/{_segment(order_id)}/trades"
+        path = f"/orders/{path_segment(order_id)}/trades"
         data = self._send("GET", path)
         today = self._today()
-        return self._wire.parse(f"GET {path}", lambda: [_fill(item, today) for item in objects(data, "data")])
+        return self._wire.parse(
+            f"GET {path}", lambda: [fill_of(item, today) for item in objects(data, "data")]
+        )
 
     def orders(self) -> list[BrokerOrder]:
         data = self._send("GET", "/orders")
         today = self._today()
         return self._wire.parse(
-            "GET /orders", lambda: [_order(item, today) for item in objects(data, "data")]
+            "GET /orders", lambda: [order_of(item, today) for item in objects(data, "data")]
         )
 
     def order_history(self, order_id: str) -> list[BrokerOrder]:
         """Every state the order went through, oldest first (GET /orders/{order_id})."""
-        path = f"/orders/{_segment(order_id)}"
+        path = f"/orders/{path_segment(order_id)}"
         data = self._send("GET", path)
         today = self._today()
         return self._wire.parse(
-            f"GET {path}", lambda: [_order(item, today) for item in objects(data, "data")]
+            f"GET {path}", lambda: [order_of(item, today) for item in objects(data, "data")]
         )
 
     def positions(self) -> list[BrokerPosition]:
@@ -369,13 +298,13 @@ class KiteClient:
         data = self._send("GET", "/portfolio/positions")
         return self._wire.parse(
             "GET /portfolio/positions",
-            lambda: [_position(item) for item in objects(obj(data, "data").get("net"), "net")],
+            lambda: [position_of(item) for item in objects(obj(data, "data").get("net"), "net")],
         )
 
     def holdings(self) -> list[BrokerHolding]:
         data = self._send("GET", "/portfolio/holdings")
         return self._wire.parse(
-            "GET /portfolio/holdings", lambda: [_holding(item) for item in objects(data, "data")]
+            "GET /portfolio/holdings", lambda: [holding_of(item) for item in objects(data, "data")]
         )
 
     def historical_trades(self, start: date, end: date) -> list[BrokerFill]:
@@ -390,7 +319,7 @@ class KiteClient:
         if not requests:
             return []
         data = self._send("POST", "/charges/orders", json_body=[request.to_json() for request in requests])
-        return self._wire.parse("POST /charges/orders", lambda: _charges(requests, data))
+        return self._wire.parse("POST /charges/orders", lambda: charges_of(requests, data))
 
     # -- market quotes (the "quote" rate limit: 1 request a second) -----------------------------
 
@@ -428,7 +357,7 @@ class KiteClient:
             quotes[key] = Quote(
                 symbol=key,
                 ltp=decimal(item, "last_price"),
-                ts=_ist_time(item.get("timestamp"), today) or now,
+                ts=ist_time(item.get("timestamp"), today) or now,
                 open=opt_decimal(ohlc, "open"),
                 high=opt_decimal(ohlc, "high"),
                 low=opt_decimal(ohlc, "low"),
@@ -436,88 +365,3 @@ class KiteClient:
                 volume=integer(item, "volume") if volume is not None else None,
             )
         return quotes
-
-
-def _segment(value: str) -> str:
-    return urllib.parse.quote(value, safe="")
-
-
-def _fill(record: Mapping[str, Any], today: date) -> BrokerFill:
-    executed = None
-    for name in ("fill_timestamp", "exchange_timestamp", "order_timestamp"):
-        executed = _ist_time(record.get(name), today)
-        if executed is not None:
-            break
-    if executed is None:
-        raise Malformed("a trade has no fill_timestamp, exchange_timestamp or order_timestamp")
-    return BrokerFill(
-        trade_id=text(record, "trade_id"),
-        order_id=text(record, "order_id"),
-        symbol=text(record, "tradingsymbol"),
-        exchange=text(record, "exchange").upper(),
-        side=transaction_side(record),
-        quantity=integer(record, "quantity"),
-        price=decimal(record, "average_price"),
-        executed_at=executed,
-        product=opt_text(record, "product"),
-    )
-
-
-def _order(record: Mapping[str, Any], today: date) -> BrokerOrder:
-    filled = integer(record, "filled_quantity") if record.get("filled_quantity") is not None else 0
-    return BrokerOrder(
-        order_id=text(record, "order_id"),
-        status=text(record, "status"),
-        symbol=text(record, "tradingsymbol"),
-        exchange=text(record, "exchange").upper(),
-        side=transaction_side(record),
-        quantity=integer(record, "quantity"),
-        filled_quantity=filled,
-        average_price=_price(record, "average_price"),
-        product=opt_text(record, "product"),
-        placed_at=_ist_time(record.get("order_timestamp"), today),
-        status_message=opt_text(record, "status_message"),
-    )
-
-
-def _position(record: Mapping[str, Any]) -> BrokerPosition:
-    return BrokerPosition(
-        symbol=text(record, "tradingsymbol"),
-        exchange=text(record, "exchange").upper(),
-        product=opt_text(record, "product"),
-        quantity=integer(record, "quantity"),
-        average_price=_price(record, "average_price"),
-        last_price=opt_decimal(record, "last_price"),
-    )
-
-
-def _holding(record: Mapping[str, Any]) -> BrokerHolding:
-    return BrokerHolding(
-        symbol=text(record, "tradingsymbol"),
-        exchange=text(record, "exchange").upper(),
-        # Settled shares plus yesterday's buys still in T+1 settlement: both are held.
-        quantity=integer(record, "quantity")
-        + (integer(record, "t1_quantity") if record.get("t1_quantity") else 0),
-        average_price=_price(record, "average_price"),
-        last_price=opt_decimal(record, "last_price"),
-        isin=opt_text(record, "isin"),
-    )
-
-
-def _charges(requests: Sequence[ChargeRequest], data: Any) -> list[OrderCharges]:
-    """Kite answers one item per order sent, in the same order, without the order_id: pair by position."""
-    items = objects(data, "data")
-    if len(items) != len(requests):
-        raise Malformed(f"{len(items)} charge items for {len(requests)} orders")
-    result: list[OrderCharges] = []
-    for request, item in zip(requests, items, strict=True):
-        if item.get("tradingsymbol") not in (None, request.symbol):
-            raise Malformed(f"charges for {item.get('tradingsymbol')} where {request.symbol} was asked")
-        charges = obj(item.get("charges"), "charges")
-        breakdown = {part: decimal(charges, part) for part in _CHARGE_PARTS if charges.get(part) is not None}
-        if charges.get("gst") is not None:
-            breakdown["gst"] = decimal(obj(charges["gst"], "gst"), "total")
-        result.append(
-            OrderCharges(order_id=request.order_id, total=decimal(charges, "total"), breakdown=breakdown)
-        )
-    return result
