@@ -1,0 +1,1 @@
+"""Corporate actions that change a holding's units, symbol or ISIN, and parsers of their sources."""
