@@ -18,15 +18,15 @@ def token(running: RunningStack) -> str:
 
 def test_fills_become_a_trade_and_a_position(running: RunningStack, token: str) -> None:
     auth = {"Authorization": f"Bearer {token}"}
-    # Given a buy of 10 @ 1,500.05 and a sell of 6 @ 1,510.10 entered by hand
-    for side, quantity, price, minute in (("BUY", 10, "1500.05", "30"), ("SELL", 6, "1510.10", "45")):
+    # Given a buy of 10 @ 1,500.05 and, the next trading day, a sell of 6 @ 1,510.10 entered by hand
+    for side, quantity, price, day in (("BUY", 10, "1500.05", "20"), ("SELL", 6, "1510.10", "23")):
         body = {
             "symbol": "INFY",
             "exchange": "NSE",
             "side": side,
             "quantity": quantity,
             "price": price,
-            "executedAt": f"2026-11-20T09:{minute}:00",
+            "executedAt": f"2026-11-{day}T09:30:00",
         }
         created = requests.post(f"{running.rest_url}/v1/executions", json=body, headers=auth, timeout=30)
         assert created.status_code == 201, created.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -113,9 +114,14 @@ def test_malformed_json_is_400(gateway: Gateway) -> None:
     assert reply.status == 400
 
 
-def test_a_fill_in_the_future_is_422(gateway: Gateway) -> None:
+def test_a_fill_in_the_future_is_refused(gateway: Gateway) -> None:
     account = new_account(gateway)
+    # Beyond tomorrow: not a date a fill can have (400, naming the field)
     reply = post(gateway, account, fill(executedAt="2999-01-01T09:15:00+05:30"))
+    assert reply.status == 400 and reply.body["error"]["details"][0]["field"] == "body.executedAt"
+    # An hour ahead: a valid date, but not yet happened (422)
+    soon = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    reply = post(gateway, account, fill(executedAt=soon))
     assert reply.status == 422 and reply.error_code() == "UNPROCESSABLE"
 
 

@@ -62,19 +62,19 @@ def test_a_zerodha_tradebook_is_imported_and_its_trades_derived(gateway: Gateway
     }
     stored = executions_of(mongo_db, trader.user_id)
     assert {(d["source"], d["accountId"]) for d in stored} == {("zerodha", "import")}
-    infy_buy = next(d for d in stored if d["externalId"] == "54311212")
+    infy_buy = next(d for d in stored if d["externalId"] == "NSE:2024-04-01:54311212")
     assert infy_buy["price"] == 15_023_500 and infy_buy["quantity"] == 10  # ₹1502.35 scaled by 10^4
     assert infy_buy["executedAt"].isoformat().startswith("2024-04-01T03:45:23")  # 09:15:23 IST
     trades = trades_of(mongo_db, trader.user_id)
     assert {t["instrument"] for t in trades} == {
-        "NSE:INFY",
-        "NSE:TATAMOTORS",
-        "NFO:NIFTY2441122500CE",
-        "MCX:GOLDM24MAYFUT",
+        "ISIN:INE009A01021",
+        "ISIN:INE155A01022",
+        "NFO:NIFTY:2024-04-11:CE:22500",
+        "MCX:GOLDM:2024-05:FUT",
     }
-    infy = next(t for t in trades if t["instrument"] == "NSE:INFY")
+    infy = next(t for t in trades if t["instrument"] == "ISIN:INE009A01021")
     assert infy["status"] == "closed" and infy["realizedPnl"] == 765_000  # (1510 - 1502.35) × 10
-    assert next(t for t in trades if t["instrument"] == "NSE:TATAMOTORS")["status"] == "open"
+    assert next(t for t in trades if t["instrument"] == "ISIN:INE155A01022")["status"] == "open"
 
 
 def test_an_upstox_trade_history_is_imported(gateway: Gateway, mongo_db: Db) -> None:
@@ -86,7 +86,7 @@ def test_an_upstox_trade_history_is_imported(gateway: Gateway, mongo_db: Db) -> 
     assert (reply.body["imported"], reply.body["instruments"]) == (4, 2)
     stored = executions_of(mongo_db, trader.user_id)
     assert {(d["source"], d["accountId"]) for d in stored} == {("upstox", "upstox-main")}
-    assert {d["instrument"] for d in stored} == {"NSE:RELIANCE", "NFO:BANKNIFTY 10APR2024 48000 CE"}
+    assert {d["instrument"] for d in stored} == {"ISIN:INE002A01018", "NFO:BANKNIFTY 10APR2024 48000 CE"}
 
 
 def test_re_importing_the_same_file_adds_nothing(gateway: Gateway, mongo_db: Db) -> None:
@@ -242,8 +242,8 @@ def test_formula_cells_are_stored_as_data_and_exported_inert(gateway: Gateway, m
     assert reply.body["imported"] == 2 and [r["line"] for r in reply.body["rejected"]] == [4, 5]
     stored = executions_of(mongo_db, trader.user_id)
     assert {(d["externalId"], d["orderId"]) for d in stored} == {
-        ("=cmd|' /C calc'!A0", "@SUM(1)"),
-        ("+1+1", "-2+3"),
+        ("NSE:2024-04-10:=cmd|' /C calc'!A0", "@SUM(1)"),
+        ("NSE:2024-04-10:+1+1", "-2+3"),
     }
     # And exported as CSV, no cell of the stored values starts a formula
     text = write_csv(
@@ -252,7 +252,8 @@ def test_formula_cells_are_stored_as_data_and_exported_inert(gateway: Gateway, m
     )
     cells = [cell for row in csv.reader(io.StringIO(text, newline="")) for cell in row]
     assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells)
-    assert "'=cmd|' /C calc'!A0" in cells and "'@SUM(1)" in cells and "'+1+1" in cells
+    assert "'@SUM(1)" in cells and "'-2+3" in cells
+    assert "NSE:2024-04-10:=cmd|' /C calc'!A0" in cells and "NSE:2024-04-10:+1+1" in cells
 
 
 def test_one_users_import_never_touches_another_users_data(gateway: Gateway, mongo_db: Db) -> None:
@@ -278,7 +279,7 @@ def test_a_synced_fill_with_an_imported_trade_id_is_a_duplicate(gateway: Gateway
         gateway, trader, fixture("zerodha_tradebook.csv"), "zerodha_tradebook", accountId="kite-ab1234"
     )
     assert reply.status == 200 and reply.body["imported"] == 6
-    # When a broker sync later brings the same fill (source "zerodha", same trade_id)
+    # When a broker sync later brings the same fill (source "zerodha", same exchange, day and trade_id)
     synced = ExecutionIn.model_validate(
         {
             "accountId": "kite-ab1234",
@@ -288,13 +289,18 @@ def test_a_synced_fill_with_an_imported_trade_id_is_a_duplicate(gateway: Gateway
             "quantity": 10,
             "price": Decimal("1502.35"),
             "executedAt": "2024-04-01T09:15:23",
-            "externalId": "54311212",
+            "externalId": "NSE:2024-04-01:54311212",
         }
     )
     report = insert_executions(mongo_db, [to_document(trader.user_id, "zerodha", synced)])
     # Then it is a duplicate, not a second fill
     assert (len(report.inserted), report.duplicates) == (0, 1)
-    assert mongo_db["executions"].count_documents({"userId": trader.user_id, "externalId": "54311212"}) == 1
+    assert (
+        mongo_db["executions"].count_documents(
+            {"userId": trader.user_id, "externalId": "NSE:2024-04-01:54311212"}
+        )
+        == 1
+    )
 
 
 def test_the_report_is_json_with_the_documented_fields(gateway: Gateway) -> None:

@@ -27,7 +27,7 @@ from tradetrack.trades import analytics_version, pair_locks, rebuild_ledgers, re
 Db = Database[dict[str, Any]]
 Doc = dict[str, Any]
 USER = "usr_a"
-INFY = ("acc-1", "NSE:INFY")
+INFY = ("acc-1", "EQ:INFY")
 T0 = datetime(2026, 2, 2, 9, 20)
 
 
@@ -39,9 +39,10 @@ def fill(
     *,
     minutes: int | None = None,
     symbol: str = "INFY",
-    product: str | None = None,
+    product: str | None = "MIS",
 ) -> Doc:
-    """An execution document as the API stores it (account acc-1, external id T<n>)."""
+    """An execution document as the API stores it (account acc-1, external id T<n>); MIS by
+    default, so that same-day fills are plain FIFO (delivery equity nets them by day first)."""
     item = ExecutionIn(
         account_id="acc-1",
         symbol=symbol,
@@ -208,7 +209,9 @@ def test_an_override_survives_recomputation_and_a_new_trade_id(db: Db, redis_cli
     (trade,) = trades(db)
     request = PatchTradeRequest.model_validate({"category": "long_term", "notes": "conviction"})
     annotate_trade(db, redis_client, USER, trade["_id"], request)
-    assert ledger_of(db).overrides == {trade["_id"]: "long_term"}
+    assert ledger_of(db).annotations == {
+        trade["_id"]: {"categoryOverride": "long_term", "notes": "conviction"}
+    }
     # When a later fill adds to it (recomputed from the ledger, not from the trade)
     apply(db, redis_client, [fill(11, "BUY", 5)])
     (after,) = trades(db)
@@ -223,9 +226,15 @@ def test_an_override_survives_recomputation_and_a_new_trade_id(db: Db, redis_cli
     apply(db, redis_client, [earlier])
     (rekeyed,) = trades(db)
     assert rekeyed["_id"] != trade["_id"] and rekeyed["executionIds"][0] == earlier["_id"]
-    # Then the override follows the execution that had opened the trade
-    assert (rekeyed["category"], rekeyed["categoryOverride"]) == ("long_term", "long_term")
-    assert ledger_of(db).overrides == {rekeyed["_id"]: "long_term"}
+    # Then the annotation follows the execution that had opened the trade (kept under its anchor)
+    assert (rekeyed["category"], rekeyed["categoryOverride"], rekeyed["notes"]) == (
+        "long_term",
+        "long_term",
+        "conviction",
+    )
+    assert ledger_of(db).annotations == {
+        trade["_id"]: {"categoryOverride": "long_term", "notes": "conviction"}
+    }
     # And a full rebuild keeps it too
     assert rebuilt(db, redis_client) == trades(db)
     # And clearing it brings back the automatic category, in the trade and in the ledger
@@ -235,7 +244,7 @@ def test_an_override_survives_recomputation_and_a_new_trade_id(db: Db, redis_cli
     apply(db, redis_client, [fill(12, "SELL", 16, "104")])
     (closed,) = trades(db)
     assert (closed["category"], closed["categoryOverride"], closed["status"]) == ("intraday", None, "closed")
-    assert ledger_of(db).overrides == {}
+    assert ledger_of(db).annotations == {rekeyed["_id"]: {"notes": "conviction"}}
 
 
 def test_an_annotation_waits_for_a_recompute_of_its_pair(db: Db, redis_client: redis.Redis) -> None:
@@ -255,11 +264,11 @@ def test_an_annotation_waits_for_a_recompute_of_its_pair(db: Db, redis_client: r
         time.sleep(0.3)
         # Then the annotation waits
         assert not done.is_set()
-        assert ledger_of(db).overrides == {}
+        assert ledger_of(db).annotations == {}
     worker.join(timeout=10)
     # And is applied once the lock is free
     assert done.is_set()
-    assert ledger_of(db).overrides == {trade["_id"]: "swing"}
+    assert ledger_of(db).annotations == {trade["_id"]: {"categoryOverride": "swing"}}
     assert trades(db)[0]["category"] == "swing"
 
 
@@ -286,7 +295,9 @@ def test_a_missing_ledger_is_rebuilt_from_the_collections(db: Db, redis_client: 
     ledger = ledger_of(db)
     assert sorted(ledger.fills) == sorted(f["_id"] for f in [*old, new])
     assert (ledger.complete, ledger.open_quantity) == (True, 0)
-    assert ledger.trade_ids == [t["_id"] for t in fast] and ledger.overrides == {closed: "swing"}
+    assert ledger.trade_ids == [t["_id"] for t in fast] and ledger.annotations == {
+        closed: {"categoryOverride": "swing", "tags": ["x"]}
+    }
 
 
 def test_a_pipeline_pair_without_a_ledger_has_no_executions_yet(db: Db, redis_client: redis.Redis) -> None:

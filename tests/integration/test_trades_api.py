@@ -19,6 +19,7 @@ from tradetrack.pagination import encode_cursor
 
 Db = Database[dict[str, Any]]
 DAY = "2025-03-03"
+NEXT_DAY = "2025-03-04"
 
 
 def execute(
@@ -114,7 +115,7 @@ def test_a_round_trip_has_exact_pnl(gateway: Gateway) -> None:
 def test_a_partial_exit_leaves_the_trade_open(gateway: Gateway) -> None:
     account = new_account(gateway)
     execute(gateway, account, "BUY", 10, "100")
-    execute(gateway, account, "SELL", 4, "110.25", at="10:00")
+    execute(gateway, account, "SELL", 4, "110.25", at="10:00", day=NEXT_DAY)
     [trade] = trades(gateway, account)
     assert trade["status"] == "open" and trade["closedAt"] is None
     assert (trade["quantity"], trade["openQuantity"]) == (10, 6)
@@ -125,20 +126,21 @@ def test_scaling_in_averages_the_entry_and_fifo_realizes_oldest_first(gateway: G
     account = new_account(gateway)
     execute(gateway, account, "BUY", 10, "100")
     execute(gateway, account, "BUY", 5, "103.33", at="09:30")
-    execute(gateway, account, "SELL", 12, "105", at="11:00")
+    execute(gateway, account, "SELL", 12, "105", at="11:00", day=NEXT_DAY)
     [trade] = trades(gateway, account)
     # FIFO: 10 @ 100 then 2 @ 103.33 → 50 + 3.34
     assert trade["realizedPnl"] == "53.34"
     assert trade["avgEntry"] == "101.11" and trade["openQuantity"] == 3
-    execute(gateway, account, "SELL", 3, "100", at="12:00")
+    execute(gateway, account, "SELL", 3, "100", at="12:00", day=NEXT_DAY)
     [closed] = trades(gateway, account)
     assert closed["status"] == "closed" and closed["realizedPnl"] == "43.35"
 
 
 def test_a_sell_larger_than_the_position_flips_long_to_short(gateway: Gateway) -> None:
+    # Intraday (MIS) and F&O positions can be short; equity delivery cannot (next test)
     account = new_account(gateway)
-    execute(gateway, account, "BUY", 10, "100")
-    flip = execute(gateway, account, "SELL", 15, "90", at="10:00", fees="1.5")
+    execute(gateway, account, "BUY", 10, "100", product="MIS", fees="0")
+    flip = execute(gateway, account, "SELL", 15, "90", at="10:00", fees="1.5", product="MIS")
     short, long = trades(gateway, account)  # newest opened first
     assert long["direction"] == "LONG" and long["status"] == "closed" and long["realizedPnl"] == "-100"
     assert long["charges"] == "1"  # the flip's fees are split 10:5 by quantity
@@ -146,9 +148,33 @@ def test_a_sell_larger_than_the_position_flips_long_to_short(gateway: Gateway) -
     assert short["openQuantity"] == 5 and short["avgEntry"] == "90" and short["charges"] == "0.5"
     assert short["executionIds"] == [flip["executionId"]]
     # Covering the short at 80 makes 50
-    execute(gateway, account, "BUY", 5, "80", at="11:00")
+    execute(gateway, account, "BUY", 5, "80", at="11:00", product="MIS")
     short, _ = trades(gateway, account)
     assert short["status"] == "closed" and short["realizedPnl"] == "50"
+
+
+def test_a_delivery_sell_beyond_the_holding_is_an_unmatched_exit_not_a_short(gateway: Gateway) -> None:
+    # Given 10 shares bought, and a later delivery sell of 15 (5 were bought before the journal's data)
+    account = new_account(gateway)
+    execute(gateway, account, "BUY", 10, "100")
+    execute(gateway, account, "SELL", 15, "90", day=NEXT_DAY)
+    # Then the 10 close the trade and no short is opened: equity delivery shorts do not exist
+    [closed] = trades(gateway, account)
+    assert (closed["direction"], closed["status"], closed["realizedPnl"]) == ("LONG", "closed", "-100")
+    assert trades(gateway, account, status="open") == []
+
+
+def test_same_day_buys_and_sells_of_delivery_shares_net_to_an_intraday_trade(gateway: Gateway) -> None:
+    # Given 10 bought and 4 sold the same day without an intraday product (as a tradebook has them)
+    account = new_account(gateway)
+    buy = execute(gateway, account, "BUY", 10, "100")
+    execute(gateway, account, "SELL", 4, "110.25", at="10:00")
+    # Then 4 are an intraday round trip (speculative for tax) and 6 stay a delivery position
+    delivery, intraday = sorted(trades(gateway, account), key=lambda t: t["tradeId"])
+    assert intraday["tradeId"] == delivery["tradeId"] + "_i"
+    assert (intraday["category"], intraday["status"], intraday["realizedPnl"]) == ("intraday", "closed", "41")
+    assert (delivery["status"], delivery["openQuantity"], delivery["realizedPnl"]) == ("open", 6, "0")
+    assert delivery["executionIds"] == [buy["executionId"]]
 
 
 def test_fno_trades_are_flagged(gateway: Gateway) -> None:

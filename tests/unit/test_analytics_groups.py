@@ -1,10 +1,13 @@
 """Grouped summaries (/v1/analytics/by-*): worked examples with hand-computed per-group risk, edge
-cases, and the property that every group equals the summary computed over only that group's trades."""
+cases, and the property that every group equals the summary computed over only that group's trades;
+and P&L when realized: partial sales on their own days, charges shared so that the summary's net
+P&L of closed trades is exactly Σ their netPnl."""
 
 from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -12,9 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tradetrack.analytics.service import compute_breakdown, compute_summary
-from tradetrack.analytics.table import WEEKDAYS, ClosedTrades, Filters
+from tradetrack.analytics.service import compute_breakdown, compute_summary, compute_timeseries
+from tradetrack.analytics.table import WEEKDAYS, ClosedTrades, Filters, closed_table, realized_in_range, split
 from tradetrack.models.analytics import GroupBy, GroupOut, RiskStatsOut
+from tradetrack.money import money_str
 from tradetrack.timeutil import IST
 
 MON = date(2025, 3, 3)  # a Monday; Saturday 2025-03-08 and Sunday 2025-03-09 are not trading days
@@ -263,3 +267,196 @@ def test_every_group_equals_the_summary_of_only_its_trades(
         alone = _subset(closed, _member(closed, group_by, group.key))
         expected = compute_summary(alone, _pinned(closed, filters), capital, (0, 0), NOW)
         assert dumped(group) == dumped(expected)
+
+
+# ---- P&L when realized: partial sales on their own days ------------------------------------------
+
+
+def ist_at(offset: int, hour: int = 11) -> datetime:
+    """An IST time `offset` days after MON, as the UTC instant the engine stores."""
+    return datetime.combine(MON + timedelta(days=offset), time(hour), IST).astimezone(UTC)
+
+
+def sales_doc(
+    symbol: str, units: int, sales: list[tuple[int, int, int]], charges: int, **extra: Any
+) -> dict[str, Any]:
+    """A trade document in the engine's shape: `sales` are (day offset, units, gross ₹) per sale;
+    closed when every unit is sold."""
+    parts: list[dict[str, Any]] = [
+        {
+            "at": ist_at(day, 11 + i),
+            "acquiredAt": ist_at(-1),
+            "quantity": sold,
+            "entryValue": 100 * sold * INR,
+            "exitValue": 100 * sold * INR + gross * INR,
+            "pnl": gross * INR,
+            "fees": 0,
+            "intraday": False,
+            "entryExecutionId": f"exe_{symbol}_b",
+            "exitExecutionId": f"exe_{symbol}_s{i}",
+        }
+        for i, (day, sold, gross) in enumerate(sales)
+    ]
+    closed = sum(sold for _, sold, _ in sales) == units
+    realized = sum(gross for _, _, gross in sales) * INR
+    return {
+        "_id": f"trd_{symbol}",
+        "symbol": symbol,
+        "category": "swing",
+        "direction": "LONG",
+        "status": "closed" if closed else "open",
+        "openedAt": ist_at(-1, 9),
+        "closedAt": parts[-1]["at"] if closed else None,
+        "quantity": units,
+        "realizedPnl": realized,
+        "charges": charges,
+        "chargesEstimated": False,
+        "netPnl": realized - charges,
+        "realizations": parts,
+        **extra,
+    }
+
+
+def legacy_doc(symbol: str, day: int, gross: int, charges: int) -> dict[str, Any]:
+    """An older closed trade document: no realizations."""
+    return {
+        "_id": f"trd_{symbol}",
+        "symbol": symbol,
+        "category": "swing",
+        "direction": "LONG",
+        "status": "closed",
+        "openedAt": ist_at(day, 9),
+        "closedAt": ist_at(day, 14),
+        "quantity": 1,
+        "realizedPnl": gross * INR,
+        "charges": charges,
+        "netPnl": gross * INR - charges,
+    }
+
+
+# INFY: 10 units, 3 sold Monday (+₹30) and 7 Wednesday (−₹14), charges ₹10.0001 → shares by units
+# floor(100,001 × 3/10) = 30,000 and the rest 70,001; net +27 Monday, −21.0001 Wednesday.
+# TCS: three single units Tuesday to Thursday (+5, +5, −1), fees 10 (₹0.001) → shares 3, 3, 4.
+# SBIN: an older document closed Thursday, +₹20 gross, charges 5.
+CLOSED_DOCS = [
+    sales_doc("INFY", 10, [(0, 3, 30), (2, 7, -14)], 100_001, chargesEstimated=True),
+    sales_doc("TCS", 3, [(1, 1, 5), (2, 1, 5), (3, 1, -1)], 10),
+    legacy_doc("SBIN", 3, 20, 5),
+]
+WEEK = Filters(closed_from=ist_at(0, 0), closed_until=ist_at(5, 0), until_inclusive=False)  # Mon..Fri
+
+
+def realized_table(docs: list[dict[str, Any]], filters: Filters) -> ClosedTrades:
+    """What the service loads: the trades closed in range, with the range's sales of every trade."""
+    closed, _ = split(docs, filters)
+    return closed_table(closed, realized_in_range(docs, filters))
+
+
+def test_the_summary_net_of_closed_trades_is_the_sum_of_their_net_pnl() -> None:
+    # Given closed trades sold in parts over the week (charges shared by units) and an older document
+    table_ = realized_table(CLOSED_DOCS, WEEK)
+
+    # When the summary and the daily series are computed
+    summary = compute_summary(table_, WEEK, None, (0, 0), NOW)
+    days = compute_timeseries(table_, WEEK, "day", NOW).items
+
+    # Then the summary's net P&L is exactly Σ netPnl of the trades (what the trade list shows)
+    assert summary.net_pnl == money_str(sum(int(doc["netPnl"]) for doc in CLOSED_DOCS)) == "34.9984"
+    assert (summary.realized_pnl, summary.charges, summary.closed_trades) == ("45", "10.0016", 3)
+    # And each sale counts on its own day with its share of the charges:
+    # Mon 27, Tue 5 − 0.0003, Wed −14 − 7.0001 + 5 − 0.0003, Thu −1 − 0.0004 + 20 − 0.0005, Fri 0
+    assert [(d.period, d.net_pnl, d.trades) for d in days] == [
+        ("2025-03-03", "27", 0),
+        ("2025-03-04", "4.9997", 0),
+        ("2025-03-05", "-16.0004", 1),
+        ("2025-03-06", "18.9991", 2),
+        ("2025-03-07", "0", 0),
+    ]
+    assert days[-1].cumulative_pnl == summary.net_pnl
+
+
+def test_a_partial_sale_of_an_open_trade_counts_on_its_day() -> None:
+    # Given the closed trades and WIPRO, still open: 10 bought, 4 sold Tuesday for +₹8, charges so
+    # far 1,000 (₹0.1) of which the sold 4 of 10 units carry 400
+    wipro = sales_doc("WIPRO", 10, [(1, 4, 8)], 1_000)
+    table_ = realized_table([*CLOSED_DOCS, wipro], WEEK)
+
+    # When the summary, the daily series and the by-symbol breakdown are computed
+    summary = compute_summary(table_, WEEK, None, (0, 0), NOW)
+    tuesday = compute_timeseries(table_, WEEK, "day", NOW).items[1]
+    groups = {g.key: g for g in compute_breakdown(table_, WEEK, None, "symbol", NOW).items}
+
+    # Then Tuesday's P&L has WIPRO's sale net of its share (8 − 0.04), the totals include it, and the
+    # trade statistics still count only the closed trades
+    assert (tuesday.period, tuesday.net_pnl, tuesday.trades) == ("2025-03-04", "12.9597", 0)
+    assert (summary.net_pnl, summary.closed_trades, summary.wins) == ("42.9584", 3, 3)
+    assert summary.worst_day is not None and summary.worst_day.date == "2025-03-05"
+    # And WIPRO is a group of its own: its realized P&L, no closed trade
+    assert (groups["WIPRO"].net_pnl, groups["WIPRO"].closed_trades, groups["WIPRO"].win_rate) == (
+        "7.96",
+        0,
+        None,
+    )
+    assert sum(Decimal(g.net_pnl) for g in groups.values()) == Decimal(summary.net_pnl)
+
+
+def test_sales_before_the_range_are_left_out_of_its_pnl_but_not_out_of_the_trade() -> None:
+    # Given the range Tuesday..Friday: INFY's Monday sale falls before it, its close inside it
+    from_tuesday = Filters(closed_from=ist_at(1, 0), closed_until=ist_at(5, 0), until_inclusive=False)
+    table_ = realized_table(CLOSED_DOCS, from_tuesday)
+
+    # When the summary is computed
+    summary = compute_summary(table_, from_tuesday, None, (0, 0), NOW)
+
+    # Then the P&L leaves out Monday's +27, while INFY counts as a closed trade with its whole net
+    assert (summary.net_pnl, summary.closed_trades) == ("7.9984", 3)
+    assert summary.largest_win == "19.9995" and summary.avg_win == "11.6661"
+
+
+sold_trades = st.lists(
+    st.tuples(
+        st.sampled_from(["INFY", "TCS", "SBIN"]),
+        st.lists(
+            st.tuples(st.integers(0, 11), st.integers(1, 3), st.integers(-50, 50)), min_size=1, max_size=4
+        ),
+        st.integers(0, 2),  # units still held: an open trade when > 0
+        st.integers(0, 10_001),  # charges, scaled
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(sold_trades, st.integers(0, 4), st.sampled_from(["symbol", "weekday", "hour"]))
+def test_with_partial_sales_every_group_is_the_summary_of_its_own_trades(
+    trades: list[tuple[str, list[tuple[int, int, int]], int, int]], start: int, group_by: GroupBy
+) -> None:
+    # Given trades sold in parts on various days (some still open), and a range from `start`
+    docs = []
+    for n, (symbol, sales, held, charges) in enumerate(trades):
+        ordered = sorted(sales)
+        units = sum(sold for _, sold, _ in ordered) + held
+        docs.append(
+            sales_doc(symbol, units, ordered, charges)
+            | {"_id": f"trd_{n}", "openedAt": ist_at(-n % 3, 9 + n)}
+        )
+    week = Filters(closed_from=ist_at(start, 0), closed_until=ist_at(12, 0), until_inclusive=False)
+
+    # When the breakdown and the summary are computed over the sales in range
+    table_ = realized_table(docs, week)
+    groups = compute_breakdown(table_, week, CAPITAL, group_by, NOW).items
+    summary = compute_summary(table_, week, CAPITAL, (0, 0), NOW)
+
+    # Then each group equals the summary of only its trades, and the groups' P&L adds up to the summary's
+    for group in groups:
+        if group_by == "symbol":
+            mine = [doc for doc in docs if doc["symbol"] == group.key]
+        elif group_by == "weekday":
+            mine = [doc for doc in docs if WEEKDAYS[doc["openedAt"].astimezone(IST).weekday()] == group.key]
+        else:
+            mine = [doc for doc in docs if f"{doc['openedAt'].astimezone(IST).hour:02d}:00" == group.key]
+        alone = compute_summary(realized_table(mine, week), week, CAPITAL, (0, 0), NOW)
+        assert dumped(group) == dumped(alone)
+    assert sum(Decimal(g.net_pnl) for g in groups) == Decimal(summary.net_pnl)
+    assert sum(g.closed_trades for g in groups) == summary.closed_trades

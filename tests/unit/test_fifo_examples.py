@@ -66,7 +66,7 @@ def test_scale_in_then_exit_consumes_the_oldest_lot_first() -> None:
         )
     )
     assert rupees(trade.realized_pnl) == "250"
-    assert [(lot.quantity, rupees(lot.price)) for lot in trade.lots] == [(5, "110")]
+    assert [(lot.quantity, rupees(lot.cost)) for lot in trade.lots] == [(5, "550")]
 
 
 def test_a_long_flips_to_short_with_the_remainder() -> None:
@@ -121,11 +121,17 @@ def test_same_day_round_trip_is_intraday_and_a_carried_one_is_swing() -> None:
     assert categorize(long_held, as_of=now) == "long_term"
 
 
-def test_an_mis_position_carried_overnight_is_still_intraday_by_product() -> None:
-    trade = only(
-        match_fills([fill(1, "BUY", 1, "100", product="MIS"), fill(2, "SELL", 1, "99", minutes=2000)])
+def test_an_mis_position_is_never_carried_to_the_next_day() -> None:
+    # Given an MIS buy whose square-off is missing, and an MIS sell the next day
+    trades = match_fills(
+        [fill(1, "BUY", 1, "100", product="MIS"), fill(2, "SELL", 1, "99", minutes=2000, product="MIS")]
     )
-    assert categorize(trade, as_of=MONDAY + timedelta(days=3)) == "intraday"
+    # Then the sell does not close yesterday's MIS lot: each day's intraday book starts afresh
+    assert [(t.direction, t.is_open, t.book) for t in trades] == [
+        ("LONG", True, "intraday"),
+        ("SHORT", True, "intraday"),
+    ]
+    assert categorize(trades[0], as_of=MONDAY + timedelta(days=3)) == "intraday"
 
 
 def test_the_ist_day_decides_not_the_utc_day() -> None:

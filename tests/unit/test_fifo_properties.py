@@ -66,7 +66,7 @@ def test_realized_plus_unrealized_equals_cash_flow_plus_mark_value(fills: list[F
     unrealized = 0
     for trade in trades:
         sign = 1 if trade.direction == "LONG" else -1
-        unrealized += sum(sign * (mark - lot.price) * lot.quantity for lot in trade.lots)
+        unrealized += sum(sign * (mark * lot.quantity - lot.cost) for lot in trade.lots)
     # Then it equals the net cash flow plus the value of the position at the mark, to the paisa
     cash = sum(f.price * f.quantity * (-1 if f.side == "BUY" else 1) for f in fills)
     position = sum(signed(f) for f in fills)

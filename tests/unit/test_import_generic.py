@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -34,7 +35,44 @@ def test_a_generic_file_becomes_fills_in_ist_with_source_import() -> None:
     assert first.executed_at == datetime(2024, 4, 1, 9, 20)
     assert second.executed_at == datetime(2024, 4, 1, 15, 10, 5)  # DD-MM-YYYY
     assert {item.account_id for item in result.items} == {"acc1"}
-    assert result.items[2].external_id == "T-1001"
+    assert result.items[2].external_id == "NSE:2024-04-02:T-1001"
+    # An empty fees cell is fees not given
+    assert result.items[2].fees is None
+
+
+def test_fees_and_isin_are_optional_and_an_explicit_zero_fee_is_given() -> None:
+    # Given rows with fees 0, fees empty and an ISIN column
+    text = (
+        "date,symbol,exchange,side,quantity,price,fees,isin\n"
+        "2024-04-01,INFY,NSE,BUY,1,1500,0,ine009a01021\n"
+        "2024-04-01,INFY,NSE,SELL,1,1510,,\n"
+    )
+    # When parsed
+    zero, omitted = generic.parse(text, account_id="a", now=NOW).items
+    # Then "0" is a given fee of nothing, empty is omitted; the ISIN is normalised or absent
+    assert (zero.fees, zero.isin) == (Decimal(0), "INE009A01021")
+    assert (omitted.fees, omitted.isin) == (None, None)
+
+
+def test_a_trade_id_used_on_two_days_is_two_fills() -> None:
+    text = (
+        "date,symbol,exchange,side,quantity,price,trade_id\n"
+        "2024-04-01,INFY,NSE,BUY,1,1500,7\n"
+        "2024-04-02,INFY,NSE,SELL,1,1510,7\n"
+    )
+    items = generic.parse(text, account_id="a", now=NOW).items
+    assert [item.external_id for item in items] == ["NSE:2024-04-01:7", "NSE:2024-04-02:7"]
+
+
+def test_a_row_without_fees_keeps_the_id_it_had_when_omitted_fees_were_0() -> None:
+    # Given a row without fees or product, and the documented row id with fees written "0"
+    text = "date,time,symbol,exchange,side,quantity,price\n2024-04-02,10:00,HDFCBANK,NSE,BUY,10,1450.50\n"
+    row = "\x1f".join(["2024-04-02T10:00:00", "NSE", "HDFCBANK", "BUY", "10", "1450.5", "0", ""])
+    documented = f"row_{hashlib.sha256(row.encode()).hexdigest()[:32]}_1"
+    # When parsed
+    (item,) = generic.parse(text, account_id="a", now=NOW).items
+    # Then its id is that one, so re-importing a file imported before adds nothing
+    assert item.fees is None and item.external_id == documented
 
 
 def test_identical_rows_without_trade_id_get_distinct_stable_ids() -> None:
@@ -100,13 +138,20 @@ def test_line_numbers_count_physical_lines_of_multiline_cells() -> None:
     assert result.rejected == [(4, "quantity must be a plain decimal number such as 1234.50")]
 
 
-def test_a_fill_in_the_future_is_rejected() -> None:
-    # Given a row dated after "now"
-    text = "date,symbol,exchange,side,quantity,price\n2025-06-01,SBIN,NSE,BUY,1,100\n"
+@pytest.mark.parametrize("day", ["2025-06-01", "2099-06-01"])
+def test_a_fill_in_the_future_is_rejected(day: str) -> None:
+    # Given a row dated after "now" (months after, or beyond any clock's tomorrow)
+    text = f"date,symbol,exchange,side,quantity,price\n{day},SBIN,NSE,BUY,1,100\n"
     # When parsed
     result = generic.parse(text, account_id="a", now=NOW)
-    # Then it is rejected
+    # Then it is rejected, for the same reason either way
     assert result.items == [] and result.rejected == [(2, "the trade time is in the future")]
+
+
+def test_a_fill_before_2000_is_rejected() -> None:
+    text = "date,symbol,exchange,side,quantity,price\n1999-12-31,SBIN,NSE,BUY,1,100\n"
+    result = generic.parse(text, account_id="a", now=NOW)
+    assert result.rejected == [(2, "executedAt: must be on or after 2000-01-01 00:00 IST")]
 
 
 def test_missing_required_columns_are_named() -> None:
@@ -122,3 +167,19 @@ def test_missing_required_columns_are_named() -> None:
 def test_a_header_only_file_has_no_fills() -> None:
     result = generic.parse("date,symbol,exchange,side,quantity,price\r\n\r\n", account_id="a", now=NOW)
     assert result.items == [] and result.rejected == []
+
+
+def test_a_contract_on_an_equity_exchange_is_rejected_and_on_its_own_exchange_imported() -> None:
+    # Given the same option once on NSE (a mistake) and once on NFO
+    text = (
+        "date,symbol,exchange,side,quantity,price\n"
+        "2024-06-03,NIFTY24JUN22000CE,NSE,BUY,50,120\n"
+        "2024-06-03,NIFTY24JUN22000CE,NFO,BUY,50,120\n"
+    )
+    # When parsed
+    result = generic.parse(text, account_id="a", now=NOW)
+    # Then the NSE row is rejected naming the exchange, the NFO row imported
+    assert result.rejected == [
+        (2, "exchange: NIFTY24JUN22000CE is a derivative contract: NSE lists none (its F&O is NFO)")
+    ]
+    assert [item.instrument for item in result.items] == ["NFO:NIFTY:2024-06:CE:22000"]

@@ -78,7 +78,13 @@ def test_a_scheduled_sync_turns_broker_fills_into_trades(
     # Then the four fills are executions of the account, and their trades exist
     assert run["sent"] == 1
     stored = list(mongo_db["executions"].find({"accountId": account["_id"]}))
-    assert sorted(e["externalId"] for e in stored) == ["10000000", "40000000", "70000000", "90000000"]
+    # (fill identity: exchange, IST trade date and the exchange's trade id)
+    assert sorted(e["externalId"].rsplit(":", 1)[1] for e in stored) == [
+        "10000000",
+        "40000000",
+        "70000000",
+        "90000000",
+    ]
     assert {e["source"] for e in stored} == {"zerodha"}
     sbin = next(e for e in stored if e["symbol"] == "SBIN")
     assert (sbin["price"], sbin["quantity"], sbin["product"]) == (4_206_500, 1, "CNC")  # 420.65 exactly
@@ -91,11 +97,12 @@ def test_a_scheduled_sync_turns_broker_fills_into_trades(
     assert (log["fetched"], log["sent"], log["known"], log["inserted"], log["duplicates"]) == (4, 4, 0, 4, 0)
     assert log["orders"] == {"total": 10, "rejected": 1}
     mismatches = {m["instrument"]: m for m in log["reconciliation"]["mismatches"]}
+    # (instruments by identity: a contract by underlying and expiry, a share by ISIN or symbol)
     assert (
-        mismatches["MCX:LEADMINI17DECFUT"]["broker"] == 1
-        and mismatches["MCX:LEADMINI17DECFUT"]["journal"] == 0
+        mismatches["MCX:LEADMINI:2017-12:FUT"]["broker"] == 1
+        and mismatches["MCX:LEADMINI:2017-12:FUT"]["journal"] == 0
     )
-    assert mismatches["NSE:SBIN"] == {"instrument": "NSE:SBIN", "broker": 0, "journal": 1, "difference": -1}
+    assert mismatches["EQ:SBIN"] == {"instrument": "EQ:SBIN", "broker": 0, "journal": 1, "difference": -1}
     assert log["reconciliation"]["matched"] == 1  # GOLDGUINEA: flat at the broker and in the journal
     # and Kite was called as documented, with the platform key and the account's token
     (request,) = kite.requests_to("GET", "/trades")

@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from tradetrack.brokers.base import BrokerError, BrokerOrder, OrderCharges
+from tradetrack.db.executions import to_document
 from tradetrack.models.executions import ExecutionIn
 from tradetrack.sync.charges import with_exact_fees
 from tradetrack.timeutil import IST
@@ -66,10 +67,10 @@ def test_a_complete_orders_charges_are_spread_by_quantity_exactly() -> None:
     priced = with_exact_fees(kite, [order("o1", 3)], new)
     # Then each fill has its share by quantity and the shares add up to the order's charges
     assert [p.fees for p in priced] == [Decimal("6.6667"), Decimal("13.3334")]
-    assert sum(p.fees for p in priced) == Decimal("20.0001")
+    assert sum(p.fees for p in priced if p.fees is not None) == Decimal("20.0001")
 
 
-def test_an_order_with_fills_from_an_earlier_sync_keeps_fees_zero() -> None:
+def test_an_order_with_fills_from_an_earlier_sync_keeps_fees_omitted() -> None:
     # Given an order of 3 units of which only 2 are new in this sync, and an order still open
     new = [fill("t2", "o1", 2), fill("t3", "o2", 1)]
     kite = FakeKite({"o1": Decimal(20)})
@@ -77,7 +78,7 @@ def test_an_order_with_fills_from_an_earlier_sync_keeps_fees_zero() -> None:
     priced = with_exact_fees(kite, [order("o1", 3), order("o2", 1, status="OPEN")], new)
     # Then the broker is not asked and nothing is priced (the charge schedule will estimate)
     assert kite.asked == []
-    assert [p.fees for p in priced] == [Decimal(0), Decimal(0)]
+    assert [p.fees for p in priced] == [None, None]
 
 
 def test_a_failing_charges_call_leaves_the_fills_as_they_are() -> None:
@@ -86,8 +87,18 @@ def test_a_failing_charges_call_leaves_the_fills_as_they_are() -> None:
     kite = FakeKite(error=BrokerError("down", error_type="GeneralException"))
     # When the exact fees are applied
     priced = with_exact_fees(kite, [order("o1", 1)], new)
-    # Then the sync goes on with the fills unchanged
+    # Then the sync goes on with the fills unchanged: fees omitted, not 0
     assert priced == new
+    (doc,) = (to_document("usr_1", "zerodha", p) for p in priced)
+    assert (doc["fees"], doc["feesGiven"]) == (0, False)
+
+
+def test_exact_charges_are_stored_as_given_fees() -> None:
+    # Given an order priced by the broker
+    priced = with_exact_fees(FakeKite({"o1": Decimal("15.93")}), [order("o1", 1)], [fill("t1", "o1", 1)])
+    # When stored, Then its fees are given
+    (doc,) = (to_document("usr_1", "zerodha", p) for p in priced)
+    assert (doc["fees"], doc["feesGiven"]) == (159_300, True)
 
 
 def test_a_broker_without_a_charges_api_is_left_alone() -> None:
@@ -105,4 +116,4 @@ def test_charges_finer_than_our_money_unit_are_rounded_to_it() -> None:
     priced = with_exact_fees(kite, [order("o1", 2)], new)
     # Then the fees are in 0.0001 INR and add up to the rounded total
     assert [p.fees for p in priced] == [Decimal("6.6284"), Decimal("6.6284")]
-    assert all(p.fees == p.fees.quantize(Decimal("0.0001")) for p in priced)
+    assert all(p.fees is not None and p.fees == p.fees.quantize(Decimal("0.0001")) for p in priced)

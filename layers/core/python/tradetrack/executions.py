@@ -11,6 +11,7 @@ from pymongo.database import Database
 
 from tradetrack.db import executions
 from tradetrack.errors import Conflict, NotFound, SemanticError
+from tradetrack.instruments.aliases import with_isins
 from tradetrack.models.executions import ExecutionIn, ExecutionOut, Source
 from tradetrack.models.trades import ExecutionPage
 from tradetrack.queries import aware, decode_position, encode_position, symbol_filter, time_range
@@ -40,6 +41,7 @@ def record_manual_execution(
         raise SemanticError(
             "executedAt is in the future", details=[{"field": "executedAt", "issue": "future"}]
         )
+    [item] = with_isins(db, [item])
     doc = executions.to_document(user_id, MANUAL, item)
     report = executions.insert_executions(db, [doc])
     if report.duplicates:

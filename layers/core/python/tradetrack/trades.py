@@ -8,104 +8,32 @@ executions and trades collections instead, and its ledger is rewritten.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import redis
 from pymongo.database import Database
 
-from tradetrack.analytics.categories import DEFAULT_SWING_DAYS, FNO_SEGMENTS, categorize, holding_days
-from tradetrack.analytics.fifo import Fill, Trade, match_fills, trade_id_for
+from tradetrack import trade_notes
+from tradetrack.analytics.adjustments import Adjustment
 from tradetrack.cache.locks import redis_lock
+from tradetrack.corporate.repository import adjustments_for, demergers_touching
 from tradetrack.db.executions import executions_of_instruments
-from tradetrack.db.ledgers import Ledger, Pair, read_ledger, write_ledgers
+from tradetrack.db.ledgers import Ledger, Pair, read_ledger, read_ledgers, write_ledgers
 from tradetrack.db.trades import stored_trades, write_trades
-from tradetrack.money import rounded_average
+from tradetrack.derive import derive, derive_trades, spawned_documents, to_fill, trade_document
 from tradetrack.observability import MetricUnit, logger, metrics
+from tradetrack.quality.issues import pair_issues
+from tradetrack.quality.repository import write_issues
+
+__all__ = ["derive_trades", "recompute", "recompute_pairs", "to_fill", "trade_document"]
 
 Document = dict[str, Any]
 _ANALYTICS_VERSION = "analytics:version:{}"
 _MISSING = object()
-
-
-def to_fill(doc: Document) -> Fill:
-    executed = doc["executedAt"]
-    return Fill(
-        execution_id=doc["_id"],
-        side=doc["side"],
-        quantity=int(doc["quantity"]),
-        price=int(doc["price"]),
-        fees=int(doc["fees"]),
-        executed_at=executed if executed.tzinfo else executed.replace(tzinfo=UTC),
-        product=doc.get("product"),
-        sort_key=f"{doc['source']}:{doc['externalId']}",
-    )
-
-
-def _avg(value: int, quantity: int) -> int | None:
-    return rounded_average(value, quantity) if quantity else None
-
-
-def trade_document(
-    trade: Trade, sample: Document, *, as_of: datetime, swing_days: int = DEFAULT_SWING_DAYS
-) -> Document:
-    """The stored form of a derived trade (`sample` is one of its executions, for the instrument)."""
-    open_quantity = trade.open_quantity
-    return {
-        "_id": trade.trade_id,
-        "userId": sample["userId"],
-        "accountId": sample["accountId"],
-        "instrument": sample["instrument"],
-        "symbol": sample["symbol"],
-        "exchange": sample["exchange"],
-        "segment": sample["segment"],
-        "isFno": sample["segment"] in FNO_SEGMENTS,
-        "direction": trade.direction,
-        "status": "open" if trade.is_open else "closed",
-        "autoCategory": categorize(trade, as_of=as_of, swing_days=swing_days),
-        "openedAt": trade.opened_at,
-        "closedAt": trade.closed_at,
-        "quantity": trade.quantity,
-        "openQuantity": open_quantity,
-        "openCost": sum(lot.price * lot.quantity for lot in trade.lots),
-        "avgEntry": _avg(trade.entry_value, trade.quantity),
-        "avgExit": _avg(trade.exit_value, trade.exit_quantity),
-        "entryValue": trade.entry_value,  # exact turnover of each side: the charges schedule's base
-        "exitValue": trade.exit_value,
-        "exitQuantity": trade.exit_quantity,
-        "lastPrice": None,
-        "realizedPnl": trade.realized_pnl,
-        "charges": trade.charges,
-        "netPnl": trade.realized_pnl - trade.charges,
-        "holdingDays": holding_days(trade, as_of),
-        "executionIds": trade.execution_ids,
-        "products": sorted(trade.products),
-        "computedAt": as_of,
-    }
-
-
-def derive_trades(docs: list[Document], *, as_of: datetime) -> list[Document]:
-    """The trade documents of one (account, instrument) from all of its executions.
-
-    lastPrice is the price of the pair's last fill for an open trade (the mark when there is no
-    quote) and of the trade's own last fill for a closed one, so a closed trade stays unchanged
-    when later fills arrive."""
-    if not docs:
-        return []
-    fills = {doc["_id"]: to_fill(doc) for doc in docs}
-    pair_last = _last_price(fills.values())
-    return [
-        trade_document(trade, docs[0], as_of=as_of)
-        | {"lastPrice": pair_last if trade.is_open else _last_price(fills[e] for e in trade.execution_ids)}
-        for trade in match_fills(fills.values())
-    ]
-
-
-def _last_price(fills: Iterable[Fill]) -> int:
-    return max(fills, key=lambda f: (f.executed_at, f.execution_id)).price
 
 
 def bump_analytics_version(cache: redis.Redis, user_id: str) -> None:
@@ -193,8 +121,12 @@ def recompute_pairs(
     pairs = sorted(set(touched) | {(fact["accountId"], fact["instrument"]) for fact in given or ()})
     if not pairs:
         return []
+    demergers = demergers_touching(db, user_id, {instrument for _, instrument in pairs})
+    pairs = _with_family(pairs, demergers)
     with pair_locks(cache, user_id, pairs):
-        derived, changed = _recompute_locked(db, user_id, pairs, given, set(removed), missing_ledger_is_empty)
+        derived, changed = _recompute_locked(
+            db, user_id, pairs, given, set(removed), missing_ledger_is_empty, demergers
+        )
     if changed:
         bump_analytics_version(cache, user_id)
     return derived
@@ -228,13 +160,18 @@ def _plan(
     pairs: list[Pair],
     facts: list[Document] | None,
     missing_ledger_is_empty: bool,
-    now: datetime,
+    context: _Context,
 ) -> tuple[dict[Pair, _Plan], set[str]]:
     """Each pair's ledger (read by `_id`, or built from the scan) and its trades before; and the
     ids of the ledgers that are stored."""
     plans: dict[Pair, _Plan] = {}
     stored: set[str] = set()
-    scan: list[Pair] = list(pairs) if facts is None else []
+    kept: dict[Pair, Ledger] = {}  # untrusted ledgers: their annotations (orphans live only there)
+    scan: list[Pair] = []
+    if facts is None:
+        scan = list(pairs)
+        kept = read_ledgers(db, user_id, pairs)
+        stored = {ledger.id for ledger in kept.values()}
     for pair in pairs if facts is not None else ():
         ledger = read_ledger(db, user_id, pair)
         if ledger is not None:
@@ -243,21 +180,58 @@ def _plan(
             plans[pair] = _Plan(Ledger(user_id, *pair), {}, exact=False)
         elif ledger is None or not ledger.complete:
             scan.append(pair)
+            if ledger is not None:
+                kept[pair] = ledger
         else:
-            plans[pair] = _Plan(ledger, _fields_by_id(ledger, now), exact=False)
+            plans[pair] = _Plan(ledger, _fields_by_id(ledger, context), exact=False)
     if scan:
         executions = executions_of_instruments(db, user_id, scan)
         trades = stored_trades(db, user_id, scan)
         for pair in scan:
             ledger = Ledger.of_executions(user_id, pair, executions[pair])
             ledger.trade_ids = sorted(trades[pair])
-            ledger.overrides = {
-                trade_id: doc["categoryOverride"]
-                for trade_id, doc in trades[pair].items()
-                if doc.get("categoryOverride")
-            }
+            ledger.annotations = trade_notes.of_stored_trades(trades[pair])
+            if pair in kept:
+                ledger.annotations |= kept[pair].annotations
             plans[pair] = _Plan(ledger, trades[pair], exact=True)
     return plans, stored
+
+
+def _with_family(pairs: list[Pair], demergers: Sequence[Document]) -> list[Pair]:
+    """The pairs and, in each pair's account, the other side of its demergers; parents first (a
+    new company's lots come from its parent's)."""
+    found = set(pairs)
+    for action in demergers:
+        child = f"ISIN:{action['newIsin']}"
+        for account, instrument in list(found):
+            if instrument in action["keys"]:
+                found.add((account, child))
+            elif instrument == child:
+                found |= {(account, key) for key in action["keys"] if key.startswith("ISIN:")}
+    children = {f"ISIN:{action['newIsin']}" for action in demergers}
+    return sorted(found, key=lambda pair: (pair[1] in children, pair))
+
+
+@dataclass
+class _Context:
+    now: datetime
+    adjustments: dict[str, list[Adjustment]]
+    demergers: Sequence[Document] = ()
+    # Demerged lots of the new companies, by (account, instrument): before and after this change
+    spawned: dict[bool, dict[Pair, list[Document]]] = field(default_factory=lambda: {False: {}, True: {}})
+
+    def derived(self, ledger: Ledger, *, after: bool = True) -> tuple[list[Document], Document]:
+        """The pair's trades with their annotations, and its data-quality issues."""
+        executions = ledger.executions() + self.spawned[after].get(ledger.pair, [])
+        result = derive(executions, as_of=self.now, adjustments=self.adjustments.get(ledger.instrument, ()))
+        for action in self.demergers:
+            lots = result.spawned.get(f"ca_{action['_id']}")
+            if lots and ledger.instrument in action["keys"] and executions:
+                child = (ledger.account_id, f"ISIN:{action['newIsin']}")
+                docs = spawned_documents(executions[0], action, lots, account_id=ledger.account_id)
+                self.spawned[after].setdefault(child, []).extend(docs)
+        docs, orphans = trade_notes.annotate(ledger.annotations, result.trades)
+        return docs, pair_issues(ledger, result.unmatched, orphans)
 
 
 def _recompute_locked(
@@ -267,9 +241,11 @@ def _recompute_locked(
     facts: list[Document] | None,
     removed: set[str],
     missing_ledger_is_empty: bool,
+    demergers: Sequence[Document] = (),
 ) -> tuple[list[Document], bool]:
-    now = datetime.now(UTC)
-    plans, stored = _plan(db, user_id, pairs, facts, missing_ledger_is_empty, now)
+    instruments = {instrument for _, instrument in pairs}
+    context = _Context(datetime.now(UTC), adjustments_for(db, user_id, instruments), demergers)
+    plans, stored = _plan(db, user_id, pairs, facts, missing_ledger_is_empty, context)
     by_pair: dict[Pair, list[Document]] = {pair: [] for pair in pairs}
     for fact in facts or ():
         by_pair[(fact["accountId"], fact["instrument"])].append(fact)
@@ -279,14 +255,13 @@ def _recompute_locked(
     changed: list[Document] = []
     stale: list[str] = []
     rewritten: list[Ledger] = []
+    issues_changed: list[Ledger] = []
     for pair in pairs:
         plan = plans[pair]
         ledger = plan.ledger
-        was = (dict(ledger.fills), list(ledger.trade_ids), dict(ledger.overrides))
+        was = (dict(ledger.fills), list(ledger.trade_ids), dict(ledger.annotations), dict(ledger.issues))
         ledger.merge(by_pair[pair], removed)
-        docs = derive_trades(ledger.executions(), as_of=now)
-        ledger.overrides = carried_overrides(ledger.overrides, docs)
-        pair_trades = [_with_category(doc, ledger.overrides.get(doc["_id"])) for doc in docs]
+        pair_trades, issues = context.derived(ledger)
         known = set(plan.before) if plan.exact else set(ledger.trade_ids)
         for doc in pair_trades:
             if doc["_id"] not in known:
@@ -296,25 +271,25 @@ def _recompute_locked(
         ids = [doc["_id"] for doc in pair_trades]
         stale.extend(sorted(known - set(ids)))
         ledger.trade_ids = ids
-        if ledger.id not in stored or plan.exact or was != (ledger.fills, ledger.trade_ids, ledger.overrides):
+        if issues != was[3] or (plan.exact and issues):
+            issues_changed.append(ledger)
+        ledger.issues = issues
+        now_state = (ledger.fills, ledger.trade_ids, ledger.annotations, ledger.issues)
+        if ledger.id not in stored or plan.exact or was != now_state:
             rewritten.append(ledger)
         derived.extend(pair_trades)
     # The trades first, the ledger last: until its ledger is written, a pair's recomputation has
     # not happened as far as the next one is concerned, so a retry with the same facts redoes it.
     write_trades(db, new=new, changed=changed, stale=stale)
-    write_ledgers(db, rewritten, stored=stored, now=now)
+    write_issues(db, issues_changed)
+    write_ledgers(db, rewritten, stored=stored, now=context.now)
     return derived, bool(new or changed or stale)
 
 
-def _with_category(doc: Document, override: str | None) -> Document:
-    return doc | {"categoryOverride": override, "category": override or doc["autoCategory"]}
-
-
-def _fields_by_id(ledger: Ledger, now: datetime) -> dict[str, Document]:
+def _fields_by_id(ledger: Ledger, context: _Context) -> dict[str, Document]:
     """What the pair's trades are as of the ledger (derived again, at the same instant, so that
     only what the new facts change differs)."""
-    docs = derive_trades(ledger.executions(), as_of=now)
-    return {doc["_id"]: _with_category(doc, ledger.overrides.get(doc["_id"])) for doc in docs}
+    return {doc["_id"]: doc for doc in context.derived(ledger, after=False)[0]}
 
 
 def _same(before: Document | None, after: Document) -> bool:
@@ -322,19 +297,3 @@ def _same(before: Document | None, after: Document) -> bool:
     if before is None:
         return False
     return all(key == "computedAt" or before.get(key, _MISSING) == value for key, value in after.items())
-
-
-def carried_overrides(overrides: Mapping[str, str], derived: Sequence[Document]) -> dict[str, str]:
-    """The category overrides of the derived trades: a trade keeps its own; a trade that is gone
-    (an earlier fill now opens the round trip, so it has another id) hands its override to the
-    trade that now holds the execution that had opened it."""
-    ids = {doc["_id"] for doc in derived}
-    kept = {trade_id: category for trade_id, category in overrides.items() if trade_id in ids}
-    gone = {trade_id: category for trade_id, category in overrides.items() if trade_id not in ids}
-    for doc in derived:
-        if doc["_id"] in kept:
-            continue
-        inherited = [gone[trade_id_for(e)] for e in doc["executionIds"] if trade_id_for(e) in gone]
-        if inherited:
-            kept[doc["_id"]] = inherited[0]
-    return kept

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from tradetrack.analytics.fifo import Trade
+from tradetrack.analytics.fifo import INTRADAY_PRODUCTS, Trade
 from tradetrack.timeutil import ist_date
 
 Category = Literal["intraday", "swing", "long_term"]
 CATEGORIES: tuple[Category, ...] = ("intraday", "swing", "long_term")
-INTRADAY_PRODUCTS = frozenset({"MIS", "I", "BO", "CO"})  # Kite MIS/BO/CO, Upstox I
+__all__ = ["INTRADAY_PRODUCTS", "categorize", "holding_days"]
 FNO_SEGMENTS = frozenset({"FO", "CDS", "COM"})
 DEFAULT_SWING_DAYS = 30
 
@@ -21,9 +21,10 @@ def holding_days(trade: Trade, as_of: datetime) -> int:
 
 
 def categorize(trade: Trade, *, as_of: datetime, swing_days: int = DEFAULT_SWING_DAYS) -> Category:
-    """Intraday: an intraday product, or opened and closed the same IST day. Swing: closed (or
-    held so far) within `swing_days`. Long-term: longer."""
-    if trade.products & INTRADAY_PRODUCTS:
+    """Intraday: the intraday book (an intraday product, or same-day netted delivery fills), or
+    opened and closed the same IST day. Swing: closed (or held so far) within `swing_days`.
+    Long-term: longer."""
+    if trade.book == "intraday" or trade.products & INTRADAY_PRODUCTS:
         return "intraday"
     if trade.closed_at is not None and ist_date(trade.closed_at) == ist_date(trade.opened_at):
         return "intraday"

@@ -1,18 +1,15 @@
 """Indian transaction charges, kept as data with effective dates: a rate change is a data change.
 
-How charges combine (the rule every analytics figure uses):
-- A trade whose executions carried fees (the broker's exact figures — Kite's /charges/orders, a
-  contract note, or fees typed in by hand) keeps them: `trade.charges` > 0 is the broker's word.
-- A trade whose executions carried no fees at all (`trade.charges` == 0; an execution without
-  `fees` stores 0) gets the schedule's estimate below, computed per leg at that leg's date.
-  A trade is never charged twice: it is one or the other, never a sum.
+How charges combine (the rule every analytics figure uses): a trade keeps its fills' fees when
+every fill carried fees (an explicit 0 counts as given), else it gets this schedule's estimate
+(analytics/trade_charges.py: the entry leg at the open date, one exit leg per closing fill at its
+own date, DP charges per sell day). A trade is never charged twice: one or the other, never a sum.
 
 The schedule is that of a discount broker on NSE (Zerodha's published tariff is the model). Each
-component is its own dated series below (source URL and the date it was checked on each entry);
-`rates_on` composes the components in force on a day:
+component is its own dated series in analytics/charge_rates.py (source URL and the date it was
+checked on each entry); `rates_on` composes the components in force on a day:
 - brokerage: equity delivery free; intraday and futures 0.03% or ₹20 per executed order, whichever
-  is lower; options ₹20 flat per executed order. One order per leg is assumed (entry and exit),
-  since a trade document does not keep the number of orders.
+  is lower; options ₹20 flat per executed order. One order per leg is assumed.
 - STT (Finance (No. 2) Act 2004 s.98 as amended): delivery 0.1% on buy and sell; intraday 0.025%
   on sell; futures 0.01% → 0.0125% (1 Apr 2023) → 0.02% (1 Oct 2024) → 0.05% (1 Apr 2026) on
   sell; options 0.05% → 0.0625% → 0.1% → 0.15% of premium on sell, same dates. STT on exercised
@@ -23,12 +20,32 @@ component is its own dated series below (source URL and the date it was checked 
   31 Mar 2021 (SEBI's COVID relief).
 - stamp duty (Indian Stamp Act as amended by the Finance Act 2019, uniform from 1 Jul 2020), buy
   side only: delivery 0.015%, intraday 0.003%, futures 0.002%, options 0.003% of premium.
-- GST: 18% of brokerage + exchange transaction charges + SEBI fee.
-Not modelled: DP charges on delivery sells (depository/broker specific); NSE's IPFT levy (₹10 per
-crore on cash and futures, ₹50 per crore on options premium, since 1 Apr 2023 — Zerodha's current
-tariff folds it into its "transaction charges" figure); BSE's different exchange rates; statutory
-rounding of STT and stamp duty to the rupee (we keep 4 decimals). Rates are parts per 10^8 of
-turnover so every figure is an exact integer computation on scaled money.
+- GST: 18% of brokerage + exchange transaction charges + SEBI fee (+ the DP charge).
+- DP charges on equity-delivery sells: ₹13.50 + 18% GST (₹15.93) per scrip per sell day, whatever
+  the quantity; ₹13 + GST (₹15.34) from 1 Jun 2024 (charge_rates.DP has the sources). Charged
+  once per IST sell day of a trade; intraday and derivative trades never pay it.
+
+Rounding: STT is rounded to the nearest rupee, fifty paise or more up (Securities Transaction Tax
+Rules 2004, rule 4: https://taxmanagementindia.com/web/tmi_blog_details.asp?id=271889), and so is
+CTT (Commodities Transaction Tax Rules 2013, rule 4:
+https://caclubindia.com/notice_circulars/commodities-transaction-tax-rules-2013-5399.asp); NSE
+computes STT per client, security and day (circular NSE/CMO/0146/2004,
+https://nseindia.com/content/circulars/cmtr5588.htm). A trade document does not keep a contract
+note's grouping, so the rounding is applied per leg (one order of one trade on one day) as the
+approximation of per contract note. Stamp duty is not rounded to the rupee: no rounding provision
+was found in the Indian Stamp (Collection of Stamp-Duty through Stock Exchanges, Clearing
+Corporations and Depositories) Rules 2019 (https://taxmanagementindia.com/web/tmi_blog_details.asp?id=596949),
+and a Zerodha contract note shows it in paise beside a rupee-rounded CTT (MCX, 18 Jun 2025: stamp
+duty ₹0.29 on a ₹9,869 buy, CTT ₹5.00 on ₹9,472 × 0.05% = ₹4.736:
+https://www.scribd.com/document/888826704/HZN514-MCX-2025-06-18-2025-06-18); it keeps 4 decimals.
+Every other component keeps 4 decimals too (rates are parts per 10^8 of turnover, so each figure
+is an exact integer computation on scaled money, rounded half up to the scale).
+
+Not modelled: NSE's IPFT levy (₹10 per crore on cash and futures, ₹50 per crore on options
+premium, since 1 Apr 2023 — Zerodha's current tariff folds it into its "transaction charges"
+figure); BSE's different exchange rates; the ₹0.25 DP discount for a woman first holder; that
+BTST sells paid no DP charge before 2 Jun 2021 (https://tradebrains.in/brokers/what-are-zerodha-dp-charges);
+several orders per leg (each leg pays one order's brokerage).
 
 Currency derivatives (segment CDS: NSE's CDS, BSE's BCD) and commodity derivatives (segment COM:
 MCX) have their own kinds and rows:
@@ -49,30 +66,38 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal, TypeVar
+from typing import TypeVar
 
-Kind = Literal[
-    "equity_delivery",
-    "equity_intraday",
-    "futures",
-    "options",
-    "currency_futures",
-    "currency_options",
-    "commodity_futures",
-    "commodity_options",
-]
-KINDS: tuple[Kind, ...] = (
-    "equity_delivery",
-    "equity_intraday",
-    "futures",
-    "options",
-    "currency_futures",
-    "currency_options",
-    "commodity_futures",
-    "commodity_options",
+from tradetrack.analytics.charge_rates import (
+    BROKERAGE,
+    DP,
+    EXCHANGE,
+    GST,
+    KINDS,
+    SEBI,
+    STAMP,
+    START,
+    STT,
+    Kind,
 )
+
+__all__ = [
+    "KINDS",
+    "PPM8",
+    "SCHEDULE",
+    "SCHEDULE_VERSION",
+    "Kind",
+    "Rates",
+    "dp_charges",
+    "estimate_trade_charges",
+    "kind_of",
+    "leg_charges",
+    "rates_on",
+]
+
 PPM8 = 100_000_000  # rates are parts per 10^8
-SCHEDULE_VERSION = "2026-11-22.2"  # part of the analytics cache key: a rate change invalidates it
+RUPEE = 10_000  # ₹1 scaled
+SCHEDULE_VERSION = "2026-11-23.1"  # part of the analytics cache key: a rate change invalidates it
 
 
 @dataclass(frozen=True)
@@ -86,241 +111,9 @@ class Rates:
     exchange: int
     sebi: int
     stamp_buy: int
-    gst: int  # parts per 10^8 of (brokerage + exchange + SEBI)
+    gst: int  # parts per 10^8 of (brokerage + exchange + SEBI), and of the DP charge
+    dp: int = 0  # scaled INR per scrip per sell day, before GST (equity delivery only)
 
-
-_RS20 = 20 * 10_000
-_START = date(2020, 7, 1)  # uniform stamp duty; days before it use the first entries
-
-# Sources (all checked 2026-11-22, from stored copies of the pages):
-_Z_CHARGES = "https://zerodha.com/charges"  # the live tariff itself was not in the stored material
-_Z_EQUITY = (
-    "https://support.zerodha.com/category/account-opening/charges-at-zerodha/"
-    "trading-account-charges/articles/what-is-the-brokerage-at-zerodha-for-equity"
-)
-_Z_FNO = (
-    "https://support.zerodha.com/category/account-opening/charges-at-zerodha/"
-    "trading-account-charges/articles/what-is-the-brokerage-for-futures-and-options"
-)
-_Z_STAMP = "https://zerodha.com/marketintel/bulletin/259741/uniform-stamp-duty-applicable-from-july-1-2020"
-_NSE_STAMP = "https://nseindia.com/invest/first-time-investor-stamp-duty-charges-taxes"
-_NSE_2021 = "https://www.thehindu.com/business/nse-to-roll-back-6-increase-in-transaction-charges/article66657383.ece/amp/"
-_NSE_2024 = "https://www.ndtvprofit.com/markets/nse-revises-cash-fno-market-fees-october-1"
-_KAMATH_2024 = "https://nithinkamath.me/blog/impact-of-revision-in-exchange-transaction-charges-and-stt"
-_SEBI_2020 = "https://taxguru.in/sebi/sebi-reduces-broker-turnover-fees-filing-fees-issuers.html"
-_STT_2023 = "https://www.devdiscourse.com/article/headlines/2423213-cabinet-gives-post-facto-approval-to-amendment-to-finance-bill-2023"
-_STT_2024 = "https://www.taxtmi.com/acts?id=43885"
-_STT_2026 = "https://www.taxtmi.com/rss_feed_blog?id=894148"
-# Currency and commodity derivatives (all checked 2026-11-22, from stored copies of the pages):
-_Z_2021_COPY = "https://www.garvthakur.com/Broker/Zerodha/Brokerage-8"  # a copy of Zerodha's 2021 tariff
-_Z_MCX = (
-    "https://support.zerodha.com/category/account-opening/charges-at-zerodha/statutory-and-exchange/"
-    "articles/what-is-the-logic-behind-mcx-transactions-and-why-is-it-not-the-same-for-all-brokers"
-)
-_Z_COMMODITY_2026 = "https://v2.webnotes.in/zerodha-commodity-brokerage/"  # Zerodha's tariff, 19 Jun 2026
-_Z_CALCULATOR = "https://zerodha.com/brokerage-calculator/"
-_NSE_CDS_2024 = (
-    "https://www.businessupturn.com/finance/stock-market/"
-    "nse-revises-transaction-charges-for-cash-and-fo-market-effective-october-1"
-)
-_MCX_2024 = (
-    "https://ndtvprofit.com/markets/"
-    "mcx-revises-transaction-fees-on-fo-contracts-after-sebi-mandates-uniform-charge-structure"
-)
-_MCX_OPT_2020 = (
-    "https://www.thehindubusinessline.com/markets/mcx-extends-fee-waiver-on-options/article32613600.ece"
-)
-_MCX_OPT_2021 = "https://www.thehindubusinessline.com/markets/commodities/mcx-to-levy-charges-on-options-trading/article35544482.ece"
-_CTT_2013 = (
-    "https://www.thehindubusinessline.com/portfolio/commodity-analysis/"
-    "how-a-widening-scope-of-ctt-will-impact-the-commodities-market/article30835317.ece"
-)
-_CTT_2018 = "https://taxmanagementindia.com/visitor/detail_rss_feed.asp?ID=19560"
-_ICICI_CUR_OPT = "https://www.icicidirect.com/services/brokerage/currency-option"
-_ICICI_COM_OPT = "https://icicidirect.com/services/brokerage/commodity-option"
-_HDFC_COM = "https://support.hdfcsky.com/cm8wqkt273510jzd8kqatb2om.html"
-
-# (brokerage parts per 10^8, cap per order, flat per order) — Zerodha, unchanged since before 2020.
-# _Z_EQUITY, _Z_FNO (checked 2026-11-22): delivery zero; intraday and futures "0.03% or ₹20 per
-# executed order, whichever is lower"; options "flat ₹20 per executed order". Confirmed.
-_BROKERAGE: dict[Kind, tuple[int, int, int]] = {
-    "equity_delivery": (0, 0, 0),
-    "equity_intraday": (30_000, _RS20, 0),
-    "futures": (30_000, _RS20, 0),
-    "options": (0, 0, _RS20),
-    # 0.03% or ₹20 per order, whichever is lower: _Z_2021_COPY (checked 2026-11-22). Confirmed
-    # (third-party copy; a 2022 review, https://app.fintrakk.com/broker/zerodha/currency-trading,
-    # reads "lower of 0.01% or Rs 20" — immaterial above ₹2 lakh per order, where ₹20 applies).
-    "currency_futures": (30_000, _RS20, 0),
-    # ₹20 flat per order. unconfirmed: Zerodha's own currency page is not in the stored material;
-    # _Z_2021_COPY reads "0.03% or ₹20", a 2026 blog (https://visualfoodie.com/understanding-fees-for-
-    # zerodha-currency-trading) "Flat ₹20"; the brief's figure is kept (checked 2026-11-22).
-    "currency_options": (0, 0, _RS20),
-    # 0.03% or ₹20 per order, whichever is lower: _Z_COMMODITY_2026 (checked 2026-11-22). Confirmed.
-    "commodity_futures": (30_000, _RS20, 0),
-    # ₹20 flat per order: _Z_COMMODITY_2026; _Z_CALCULATOR shows ₹40 on a ₹3,000-premium round trip
-    # (checked 2026-11-22). Confirmed.
-    "commodity_options": (0, 0, _RS20),
-}
-
-# STT (buy, sell) in parts per 10^8 of turnover (of premium for options).
-_STT: dict[Kind, tuple[tuple[date, tuple[int, int]], ...]] = {
-    # 0.1% on buy and sell. _Z_EQUITY (checked 2026-11-22); unchanged in every later tariff. Confirmed.
-    "equity_delivery": ((_START, (100_000, 100_000)),),
-    # 0.025% on the sell side. _Z_EQUITY (checked 2026-11-22). Confirmed.
-    "equity_intraday": ((_START, (0, 25_000)),),
-    "futures": (
-        (_START, (0, 10_000)),  # 0.01% sell. _Z_FNO (checked 2026-11-22). Confirmed.
-        (
-            date(2023, 4, 1),
-            (0, 12_500),
-        ),  # 0.0125%, Finance Act 2023. _STT_2023 (checked 2026-11-22). Confirmed.
-        (
-            date(2024, 10, 1),
-            (0, 20_000),
-        ),  # 0.02%, Finance (No. 2) Act 2024. _STT_2024 (checked 2026-11-22). Confirmed.
-        (
-            date(2026, 4, 1),
-            (0, 50_000),
-        ),  # 0.05%, Finance Act 2026. _STT_2026 (checked 2026-11-22). Confirmed.
-    ),
-    "options": (
-        (_START, (0, 50_000)),  # 0.05% of premium, sell. _Z_FNO (checked 2026-11-22). Confirmed.
-        (
-            date(2023, 4, 1),
-            (0, 62_500),
-        ),  # 0.0625%, Finance Act 2023. _STT_2023 (checked 2026-11-22). Confirmed.
-        (
-            date(2024, 10, 1),
-            (0, 100_000),
-        ),  # 0.1%, Finance (No. 2) Act 2024. _STT_2024 (checked 2026-11-22). Confirmed.
-        (
-            date(2026, 4, 1),
-            (0, 150_000),
-        ),  # 0.15%, Finance Act 2026. _STT_2026 (checked 2026-11-22). Confirmed.
-    ),
-    # No STT or CTT on currency derivatives: _Z_2021_COPY ("NA"), fintrakk review above (checked
-    # 2026-11-22). Confirmed.
-    "currency_futures": ((_START, (0, 0)),),
-    "currency_options": ((_START, (0, 0)),),
-    # CTT 0.01% on the sell of non-agri commodity futures since 1 Jul 2013: _CTT_2013, _Z_2021_COPY,
-    # _HDFC_COM (checked 2026-11-22). Confirmed up to 2025; unconfirmed: that the Finance Act 2026
-    # (which raised STT on futures, _STT_2026) left CTT unchanged — no stored source says either way.
-    "commodity_futures": ((_START, (0, 10_000)),),
-    # CTT 0.05% of premium on the sell of commodity options since 1 Apr 2018 (Finance Act 2018):
-    # _CTT_2018, _ICICI_COM_OPT, _HDFC_COM (checked 2026-11-22). Confirmed up to 2025; unconfirmed
-    # for 2026 as for futures.
-    "commodity_options": ((_START, (0, 50_000)),),
-}
-
-# NSE exchange transaction charges, parts per 10^8 of turnover (of premium for options).
-_CASH: tuple[tuple[date, int], ...] = (
-    # 0.00325%: Zerodha's 2020 tariff (copy: https://inquisitordev.blogspot.com/2020/06/zerodha-list-of-all-charges-and-taxes.html),
-    # checked 2026-11-22. Confirmed (third-party copy of the tariff).
-    (_START, 3_250),
-    # 0.00345%: NSE +6% from 1 Jan 2021 (_NSE_2021); figure from a copy of Zerodha's tariff
-    # (https://www.garvthakur.com/Broker/Zerodha/Brokerage-8), checked 2026-11-22. Confirmed.
-    (date(2021, 1, 1), 3_450),
-    # 0.00322%: unconfirmed: the figure appears only in an unattributed copy of Zerodha's pre-Oct
-    # 2024 tariff, and its start date is taken as NSE's 1 Apr 2023 roll-back (_NSE_2021); checked 2026-11-22.
-    (date(2023, 4, 1), 3_220),
-    # 0.00297% (₹2.97 per lakh each side), NSE circular effective 1 Oct 2024. _NSE_2024
-    # (checked 2026-11-22). Confirmed.
-    (date(2024, 10, 1), 2_970),
-)
-_EXCHANGE: dict[Kind, tuple[tuple[date, int], ...]] = {
-    "equity_delivery": _CASH,
-    "equity_intraday": _CASH,
-    "futures": (
-        (_START, 1_900),  # 0.0019%: Zerodha's 2020 tariff (copy above), checked 2026-11-22. Confirmed.
-        (date(2021, 1, 1), 2_000),  # 0.002%: _Z_FNO with _NSE_2021 (checked 2026-11-22). Confirmed.
-        # 0.00183%: Zerodha's rate replaced on 1 Oct 2024 per _KAMATH_2024; start date taken as NSE's
-        # 1 Apr 2023 roll-back. unconfirmed: a copy of Zerodha's tariff shows 0.00188% instead,
-        # and no source dates the start (checked 2026-11-22).
-        (date(2023, 4, 1), 1_830),
-        (date(2024, 10, 1), 1_730),  # 0.00173% (₹1.73 per lakh), _NSE_2024 (checked 2026-11-22). Confirmed.
-    ),
-    "options": (
-        (
-            _START,
-            50_000,
-        ),  # 0.05% of premium: Zerodha's 2020 tariff (copy above), checked 2026-11-22. Confirmed.
-        (date(2021, 1, 1), 53_000),  # 0.053%: _Z_FNO with _NSE_2021 (checked 2026-11-22). Confirmed.
-        # 0.0495%: Zerodha's rate replaced on 1 Oct 2024 per _KAMATH_2024 (checked 2026-11-22);
-        # unconfirmed: start date taken as NSE's 1 Apr 2023 roll-back, no source dates it.
-        (date(2023, 4, 1), 49_500),
-        (
-            date(2024, 10, 1),
-            35_030,
-        ),  # 0.03503% (₹35.03 per lakh of premium), _NSE_2024 (checked 2026-11-22). Confirmed.
-    ),
-    "currency_futures": (
-        # 0.0009% (NSE): _Z_2021_COPY (checked 2026-11-22). unconfirmed: the copy is of the 2021
-        # tariff; the rate is taken as in force from 1 Jul 2020 until the 2024 revision.
-        (_START, 900),
-        # 0.00035% (₹0.35 per lakh each side), NSE circular effective 1 Oct 2024: _NSE_CDS_2024,
-        # _NSE_2024 (checked 2026-11-22). Confirmed.
-        (date(2024, 10, 1), 350),
-    ),
-    "currency_options": (
-        # 0.035% of premium (NSE): _Z_2021_COPY, _ICICI_CUR_OPT (checked 2026-11-22). unconfirmed:
-        # taken as in force from 1 Jul 2020 until the 2024 revision; no source dates it.
-        (_START, 35_000),
-        # 0.0311% (₹31.10 per lakh of premium each side), from 1 Oct 2024: _NSE_CDS_2024, _NSE_2024
-        # (checked 2026-11-22). Confirmed.
-        (date(2024, 10, 1), 31_100),
-    ),
-    "commodity_futures": (
-        # 0.0026% (MCX group A, Zerodha's pass-through): _Z_MCX, _Z_2021_COPY (checked 2026-11-22).
-        # Confirmed as Zerodha's rate before Oct 2024; unconfirmed: its start date (taken as 1 Jul
-        # 2020). Group B (agri) rates are not modelled.
-        (_START, 2_600),
-        # 0.0021% (₹2.10 per lakh), MCX uniform fee from 1 Oct 2024: _MCX_2024 (checked 2026-11-22).
-        # Confirmed.
-        (date(2024, 10, 1), 2_100),
-    ),
-    "commodity_options": (
-        # Waived: MCX waived options fees until 31 Mar 2021 (_MCX_OPT_2020), then until 30 Sep 2021
-        # (_MCX_OPT_2021); _Z_2021_COPY shows 0 (checked 2026-11-22). Confirmed.
-        (_START, 0),
-        # 0.05% of premium (₹50 per lakh of premium) from 1 Oct 2021: _MCX_OPT_2021 (checked
-        # 2026-11-22). unconfirmed: MCX's was a slab (₹50 per lakh up to ₹5 crore average daily
-        # premium turnover, ₹40 above); the top slab is assumed passed through.
-        (date(2021, 10, 1), 50_000),
-        # 0.0418% (₹41.80 per lakh of premium), MCX uniform fee from 1 Oct 2024: _MCX_2024 (checked
-        # 2026-11-22). Confirmed.
-        (date(2024, 10, 1), 41_800),
-    ),
-}
-
-_SEBI: tuple[tuple[date, int], ...] = (
-    (
-        _START,
-        50,
-    ),  # ₹5 per crore: 50% relief 1 Jun 2020 – 31 Mar 2021. _SEBI_2020 (checked 2026-11-22). Confirmed.
-    (date(2021, 4, 1), 100),  # ₹10 per crore: _Z_FNO, _Z_CHARGES copies (checked 2026-11-22). Confirmed.
-)
-
-# Buy side only, from 1 Jul 2020. _NSE_STAMP, _Z_STAMP (checked 2026-11-22). Confirmed.
-_STAMP: dict[Kind, int] = {
-    "equity_delivery": 15_000,  # 0.015%
-    "equity_intraday": 3_000,  # 0.003%
-    "futures": 2_000,  # 0.002%
-    "options": 3_000,  # 0.003% of premium
-    # Currency: 0.0001% (₹10 per crore): _Z_2021_COPY, _ICICI_CUR_OPT (checked 2026-11-22). Confirmed.
-    "currency_futures": 100,
-    "currency_options": 100,  # of premium
-    # Commodity: futures 0.002%, options 0.003% of premium: _Z_2021_COPY, _HDFC_COM, _ICICI_COM_OPT
-    # (checked 2026-11-22). Confirmed.
-    "commodity_futures": 2_000,
-    "commodity_options": 3_000,
-}
-
-# 18% of (brokerage + transaction charges + SEBI fee): Zerodha's tariff from 2024 (copies of
-# _Z_CHARGES, e.g. https://tradesee.in/stock-brokers/zerodha), checked 2026-11-22. Confirmed for the
-# rate; unconfirmed: whether the SEBI fee was in the base before 2023 (Zerodha's 2020 tariff reads
-# "18% on (brokerage + transaction charges)"; the difference is 18% of ₹5–10 per crore).
-_GST = 18_000_000
 
 T = TypeVar("T")
 
@@ -335,17 +128,20 @@ def _at(series: tuple[tuple[date, T], ...], day: date) -> tuple[date, T]:
 
 
 def _compose(kind: Kind, day: date) -> Rates:
-    brokerage, cap, flat = _BROKERAGE[kind]
-    stt_from, (stt_buy, stt_sell) = _at(_STT[kind], day)
-    exchange_from, exchange = _at(_EXCHANGE[kind], day)
-    sebi_from, sebi = _at(_SEBI, day)
-    since = max(_START, stt_from, exchange_from, sebi_from)
-    return Rates(since, brokerage, cap, flat, stt_buy, stt_sell, exchange, sebi, _STAMP[kind], _GST)
+    brokerage, cap, flat = BROKERAGE[kind]
+    stt_from, (stt_buy, stt_sell) = _at(STT[kind], day)
+    exchange_from, exchange = _at(EXCHANGE[kind], day)
+    sebi_from, sebi = _at(SEBI, day)
+    dp_from, dp = _at(DP, day) if kind == "equity_delivery" else (START, 0)
+    since = max(START, stt_from, exchange_from, sebi_from, dp_from)
+    return Rates(since, brokerage, cap, flat, stt_buy, stt_sell, exchange, sebi, STAMP[kind], GST, dp)
 
 
 def _change_days(kind: Kind) -> list[date]:
-    days = {d for d, _ in _STT[kind]} | {d for d, _ in _EXCHANGE[kind]} | {d for d, _ in _SEBI}
-    return sorted(days | {_START})
+    days = {d for d, _ in STT[kind]} | {d for d, _ in EXCHANGE[kind]} | {d for d, _ in SEBI}
+    if kind == "equity_delivery":
+        days |= {d for d, _ in DP}
+    return sorted(days | {START})
 
 
 # Every kind's rows, one per date on which any of its components changed (derived; read-only view).
@@ -369,8 +165,14 @@ def _part(turnover: int, rate: int) -> int:
     return (turnover * rate + PPM8 // 2) // PPM8
 
 
+def _to_rupee(amount: int) -> int:
+    """A scaled amount rounded to the nearest rupee, fifty paise or more up (STT Rules 2004, r.4)."""
+    return (amount + RUPEE // 2) // RUPEE * RUPEE
+
+
 def leg_charges(kind: Kind, day: date, turnover: int, *, buy: bool) -> int:
-    """Every charge of one order (one leg of a trade) of `turnover` (scaled 10^4 INR)."""
+    """Every contract-note charge of one order (one leg of a trade) of `turnover` (scaled 10^4 INR):
+    STT/CTT rounded to the rupee, the rest to 4 decimals. DP charges are apart (`dp_charges`)."""
     if turnover <= 0:
         return 0
     r = rates_on(kind, day)
@@ -380,12 +182,18 @@ def leg_charges(kind: Kind, day: date, turnover: int, *, buy: bool) -> int:
         brokerage = _part(turnover, r.brokerage)
         if r.brokerage_cap:
             brokerage = min(brokerage, r.brokerage_cap)
-    stt = _part(turnover, r.stt_buy if buy else r.stt_sell)
+    stt = _to_rupee(_part(turnover, r.stt_buy if buy else r.stt_sell))
     exchange = _part(turnover, r.exchange)
     sebi = _part(turnover, r.sebi)
     stamp = _part(turnover, r.stamp_buy) if buy else 0
     gst = _part(brokerage + exchange + sebi, r.gst)
     return brokerage + stt + exchange + sebi + stamp + gst
+
+
+def dp_charges(kind: Kind, day: date) -> int:
+    """The DP charge with its GST for one scrip sold out of the demat on `day` (0 but for delivery)."""
+    r = rates_on(kind, day)
+    return r.dp + _part(r.dp, r.gst)
 
 
 def kind_of(*, segment: str | None = None, is_fno: bool, symbol: str, intraday: bool) -> Kind:
@@ -409,7 +217,11 @@ def kind_of(*, segment: str | None = None, is_fno: bool, symbol: str, intraday: 
 def estimate_trade_charges(
     kind: Kind, *, long: bool, entry_day: date, entry_value: int, exit_day: date, exit_value: int
 ) -> int:
-    """The schedule's charges of a closed round trip: entry and exit legs at their own dates."""
-    return leg_charges(kind, entry_day, entry_value, buy=long) + leg_charges(
-        kind, exit_day, exit_value, buy=not long
+    """The schedule's charges of a closed round trip in one exit: entry and exit legs at their own
+    dates, and the DP charge of the sell day (the exit of a long, the entry of a short)."""
+    sell_day = exit_day if long else entry_day
+    return (
+        leg_charges(kind, entry_day, entry_value, buy=long)
+        + leg_charges(kind, exit_day, exit_value, buy=not long)
+        + dp_charges(kind, sell_day)
     )

@@ -1,22 +1,44 @@
-"""The FIFO engine: executions (fills) of one instrument → round-trip trades and open lots.
+"""The FIFO engine: executions (fills) of one instrument → round-trip trades, open lots, sales.
 
-Same-side fills add lots; an opposite fill consumes lots first-in-first-out; a fill larger
-than the open position closes the trade and opens the opposite one with the remainder.
-Money is exact: prices and fees are integers scaled by 10^4 (tradetrack.money), quantities
-are integer units; a fill's fees are split across the lots it opens or closes in proportion
-to quantity, by integer division whose remainders go to the last part, so no paisa is lost.
+Fills are kept in books, and FIFO runs inside each book (a broker keeps products apart: an MIS
+sell never closes a CNC holding):
+- `intraday`: fills of an intraday product (MIS, Upstox I, BO, CO). Such a position is squared
+  off by the broker the same day, so each IST day starts the book afresh: an MIS position is
+  never carried forward.
+- `delivery`: every other fill (CNC, NRML, MTF, no product).
+With the equity rules (`equity=True`, segment EQ):
+- the delivery fills of one IST day are netted first, as brokers' tax P&L and the tax law's
+  speculation rule do: min(bought, sold) units of that day form the day's intraday round trips
+  (FIFO within the day) in the `intraday` book of that day (trade ids end in `_i`); only the rest
+  reaches the delivery book;
+- the delivery book never goes short: overnight equity-delivery shorts do not exist in India.
+  A delivery sell beyond the open lots is an *unmatched exit* (shares bought before the
+  journal's data starts): excluded from P&L and reported, until an opening lot resolves it.
+Opening lots (`Fill.opening`) enter FIFO before every fill. Corporate actions adjust the lots
+held at their ex-date (tradetrack.analytics.adjustments).
+
+Money is exact: prices and fees are integers scaled by 10^4 (tradetrack.money); quantities are
+integer units. A lot carries its remaining cost (not a price), so a split or a cost
+apportionment never rounds; a fill's fees are split across the lots it opens or closes in
+proportion to quantity by integer division whose remainders go to the last part.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from tradetrack.analytics.adjustments import Adjustment, SpawnedLot, apply_adjustment
+from tradetrack.analytics.lots import Lot, Realization, share
+from tradetrack.timeutil import ist_date
+
 Side = Literal["BUY", "SELL"]
 Direction = Literal["LONG", "SHORT"]
+Book = Literal["delivery", "intraday"]
+INTRADAY_PRODUCTS = frozenset({"MIS", "I", "BO", "CO"})  # Kite MIS/BO/CO, Upstox I
 
 
 @dataclass(frozen=True)
@@ -31,14 +53,12 @@ class Fill:
     executed_at: datetime  # UTC
     product: str | None = None
     sort_key: str = ""  # breaks ties between fills at the same instant (source + external id)
-
-
-@dataclass
-class Lot:
-    execution_id: str
-    quantity: int
-    price: int
-    fees: int  # the part of the opening fill's fees still carried by this lot
+    fees_given: bool = True
+    opening: bool = False  # an opening lot: held before the journal's data starts
+    # An opening lot that is a holding on `executed_at` (a holdings file, a broker's holdings): it
+    # stands for the units the journal's own fills before that day do not explain.
+    snapshot: bool = False
+    cost: int | None = None  # an opening lot's exact cost when it is not price × quantity
 
 
 @dataclass
@@ -46,24 +66,49 @@ class Trade:
     trade_id: str
     direction: Direction
     opened_at: datetime
+    book: Book = "delivery"
     products: set[str] = field(default_factory=set)
     execution_ids: list[str] = field(default_factory=list)
-    quantity: int = 0  # units opened
+    quantity: int = 0  # units opened (adjusted by splits and bonuses)
     entry_value: int = 0  # Σ price × units opened (scaled)
     exit_quantity: int = 0
     exit_value: int = 0
     realized_pnl: int = 0  # gross, before charges (scaled)
     charges: int = 0  # entry fees of the closed units + exit fees (+ open lots' entry fees)
+    fees_given: bool = True  # every fill of the trade carried its fees
     closed_at: datetime | None = None
     lots: deque[Lot] = field(default_factory=deque)
+    realizations: list[Realization] = field(default_factory=list)
 
     @property
     def open_quantity(self) -> int:
         return sum(lot.quantity for lot in self.lots)
 
     @property
+    def open_cost(self) -> int:
+        return sum(lot.cost for lot in self.lots)
+
+    @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+
+@dataclass(frozen=True)
+class UnmatchedExit:
+    """Units of a delivery sell that found no open lot: not a short, not P&L."""
+
+    execution_id: str
+    quantity: int
+    price: int
+    executed_at: datetime
+
+
+@dataclass
+class Matched:
+    trades: list[Trade] = field(default_factory=list)
+    unmatched: list[UnmatchedExit] = field(default_factory=list)
+    # Lots a demerger moved to the new company, by action id (tradetrack.analytics.adjustments)
+    spawned: dict[str, list[SpawnedLot]] = field(default_factory=dict)
 
 
 def trade_id_for(execution_id: str) -> str:
@@ -72,79 +117,213 @@ def trade_id_for(execution_id: str) -> str:
 
 
 def ordered(fills: Iterable[Fill]) -> list[Fill]:
-    return sorted(fills, key=lambda f: (f.executed_at, f.sort_key, f.execution_id))
+    """Opening lots first (by acquisition), then fills by time."""
+    return sorted(fills, key=lambda f: (not f.opening, f.executed_at, f.sort_key, f.execution_id))
 
 
-def _share(total: int, part: int, whole: int) -> int:
-    """`part`/`whole` of `total`, rounded down (the last part takes what is left)."""
-    return total if part == whole else total * part // whole
-
-
-def _open(trades: list[Trade], fill: Fill, quantity: int, fees: int) -> Trade:
-    trade = Trade(
-        trade_id=trade_id_for(fill.execution_id),
-        direction="LONG" if fill.side == "BUY" else "SHORT",
-        opened_at=fill.executed_at,
-    )
-    trades.append(trade)
-    _add(trade, fill, quantity, fees)
-    return trade
-
-
-def _add(trade: Trade, fill: Fill, quantity: int, fees: int) -> None:
-    trade.lots.append(Lot(fill.execution_id, quantity, fill.price, fees))
-    trade.quantity += quantity
-    trade.entry_value += fill.price * quantity
-    trade.charges += fees
-    if fill.execution_id not in trade.execution_ids:
-        trade.execution_ids.append(fill.execution_id)
-    if fill.product:
-        trade.products.add(fill.product)
-
-
-def _reduce(trade: Trade, fill: Fill, quantity: int, fees: int) -> None:
-    """Close `quantity` units of the trade's lots, oldest first."""
-    sign = 1 if trade.direction == "LONG" else -1
-    left = quantity
-    while left:
-        lot = trade.lots[0]
-        used = min(left, lot.quantity)
-        lot.fees -= _share(lot.fees, used, lot.quantity)  # the consumed share stays in trade.charges
-        lot.quantity -= used
-        trade.realized_pnl += sign * (fill.price - lot.price) * used
-        left -= used
-        if lot.quantity == 0:
-            trade.lots.popleft()
-    trade.exit_quantity += quantity
-    trade.exit_value += fill.price * quantity
-    trade.charges += fees
-    if fill.execution_id not in trade.execution_ids:
-        trade.execution_ids.append(fill.execution_id)
-    if fill.product:
-        trade.products.add(fill.product)
-    if not trade.lots:
-        trade.closed_at = fill.executed_at
-
-
-def match_fills(fills: Iterable[Fill]) -> list[Trade]:
-    """Every round trip of one instrument, oldest first; the last may be open (the position)."""
-    trades: list[Trade] = []
+@dataclass
+class _BookState:
+    book: Book
+    short_allowed: bool
     current: Trade | None = None
-    for fill in ordered(fills):
+
+
+@dataclass(frozen=True)
+class _Part:
+    """Units of a fill as they enter a book (a fill split by same-day netting has two parts)."""
+
+    fill: Fill
+    units: int
+    fees: int
+    netted: bool = False
+    split: bool = False
+    cost: int | None = None  # the lot's cost when it is not price × units
+
+    @property
+    def trade_id(self) -> str:
+        """The id of a trade this part opens: the fill's, with `_i` for the intraday part of a
+        split fill (its other part may open a delivery trade)."""
+        return trade_id_for(self.fill.execution_id) + ("_i" if self.netted and self.split else "")
+
+
+class _Engine:
+    def __init__(self, *, equity: bool) -> None:
+        self.equity = equity
+        self.result = Matched()
+        self.delivery = _BookState("delivery", short_allowed=not equity)
+        self.intraday: dict[tuple[object, str], _BookState] = {}
+
+    def book_for(self, fill: Fill, *, netted: bool) -> _BookState:
+        if not netted and fill.product not in INTRADAY_PRODUCTS:
+            return self.delivery
+        key = (ist_date(fill.executed_at), "netted" if netted else "product")
+        if key not in self.intraday:
+            self.intraday[key] = _BookState("intraday", short_allowed=True)
+        return self.intraday[key]
+
+    def add(self, state: _BookState, part: _Part) -> None:
+        """A part of a fill enters the book."""
+        fill, quantity, fees = part.fill, part.units, part.fees
+        trade = state.current
+        if trade is not None and (trade.direction == "LONG") != (fill.side == "BUY"):
+            closing = min(quantity, trade.open_quantity)
+            closing_fees = share(fees, closing, quantity)
+            self._reduce(state, trade, fill, closing, closing_fees)
+            quantity, fees = quantity - closing, fees - closing_fees
+            if not quantity:
+                return
+        if state.current is None:
+            if fill.side == "SELL" and not state.short_allowed:
+                self.result.unmatched.append(
+                    UnmatchedExit(fill.execution_id, quantity, fill.price, fill.executed_at)
+                )
+                return
+            state.current = Trade(
+                trade_id=part.trade_id,
+                direction="LONG" if fill.side == "BUY" else "SHORT",
+                opened_at=fill.executed_at,
+                book=state.book,
+            )
+            self.result.trades.append(state.current)
+        trade = state.current
+        cost = fill.price * quantity if part.cost is None else part.cost
+        trade.lots.append(Lot(fill.execution_id, quantity, cost, fees, fill.executed_at))
+        trade.quantity += quantity
+        trade.entry_value += cost
+        trade.charges += fees
+        _touch(trade, fill)
+
+    def _reduce(self, state: _BookState, trade: Trade, fill: Fill, quantity: int, fees: int) -> None:
+        """Close `quantity` units of the trade's lots, oldest first."""
+        sign = 1 if trade.direction == "LONG" else -1
+        trade.charges += fees  # the exit fees (the entry fees were counted when the lots opened)
+        left = quantity
+        while left:
+            lot = trade.lots[0]
+            used = min(left, lot.quantity)
+            exit_fees = share(fees, used, left)
+            fees -= exit_fees
+            entry_fees = share(lot.fees, used, lot.quantity)
+            cost = share(lot.cost, used, lot.quantity)
+            lot.fees, lot.cost, lot.quantity = lot.fees - entry_fees, lot.cost - cost, lot.quantity - used
+            pnl = sign * (fill.price * used - cost)
+            trade.realized_pnl += pnl
+            trade.realizations.append(
+                Realization(
+                    at=fill.executed_at,
+                    acquired_at=lot.acquired_at,
+                    quantity=used,
+                    entry_value=cost,
+                    exit_value=fill.price * used,
+                    pnl=pnl,
+                    fees=entry_fees + exit_fees,
+                    intraday=trade.book == "intraday",
+                    entry_execution_id=lot.execution_id,
+                    exit_execution_id=fill.execution_id,
+                )
+            )
+            left -= used
+            if lot.quantity == 0:
+                trade.lots.popleft()
+        trade.exit_quantity += quantity
+        trade.exit_value += fill.price * quantity
+        _touch(trade, fill)
+        if not trade.lots:
+            trade.closed_at = fill.executed_at
+            state.current = None
+
+    def adjust(self, adjustment: Adjustment) -> None:
+        if self.delivery.current is not None:
+            spawned = apply_adjustment(self.delivery.current, adjustment)
+            if spawned:
+                self.result.spawned.setdefault(adjustment.action_id, []).extend(spawned)
+
+
+def _touch(trade: Trade, fill: Fill) -> None:
+    if fill.execution_id not in trade.execution_ids:
+        trade.execution_ids.append(fill.execution_id)
+    if fill.product:
+        trade.products.add(fill.product)
+    trade.fees_given = trade.fees_given and fill.fees_given
+
+
+def day_netted(fills: Sequence[Fill]) -> list[_Part]:
+    """(fill, units, fees, intraday) parts of delivery fills after same-day netting: on each IST
+    day, the first min(bought, sold) units bought and the first as many sold are intraday."""
+    by_day: dict[object, list[Fill]] = {}
+    for fill in fills:
+        by_day.setdefault(ist_date(fill.executed_at), []).append(fill)
+    parts: list[_Part] = []
+    for day_fills in by_day.values():
+        bought = sum(f.quantity for f in day_fills if f.side == "BUY")
+        sold = sum(f.quantity for f in day_fills if f.side == "SELL")
+        left = {"BUY": min(bought, sold), "SELL": min(bought, sold)}
+        for fill in day_fills:
+            netted = min(left[fill.side], fill.quantity)
+            left[fill.side] -= netted
+            netted_fees = share(fill.fees, netted, fill.quantity)
+            split = 0 < netted < fill.quantity
+            if netted:
+                parts.append(_Part(fill, netted, netted_fees, netted=True, split=split))
+            if fill.quantity - netted:
+                parts.append(_Part(fill, fill.quantity - netted, fill.fees - netted_fees, split=split))
+    return parts
+
+
+def match_fills(
+    fills: Iterable[Fill], *, equity: bool = False, adjustments: Sequence[Adjustment] = ()
+) -> list[Trade]:
+    """Every round trip of one instrument, oldest first; open ones are the position."""
+    return match(fills, equity=equity, adjustments=adjustments).trades
+
+
+def match(fills: Iterable[Fill], *, equity: bool = False, adjustments: Sequence[Adjustment] = ()) -> Matched:
+    """Trades and unmatched exits of one instrument's fills (see the module's rules)."""
+    engine = _Engine(equity=equity)
+    all_fills = ordered(fills)
+    for fill in all_fills:
         if fill.quantity <= 0:
             raise ValueError(f"execution {fill.execution_id} has quantity {fill.quantity}")
-        same_side = current is not None and (current.direction == "LONG") == (fill.side == "BUY")
-        if current is None:
-            current = _open(trades, fill, fill.quantity, fill.fees)
-        elif same_side:
-            _add(current, fill, fill.quantity, fill.fees)
-        else:
-            closing = min(fill.quantity, current.open_quantity)
-            closing_fees = _share(fill.fees, closing, fill.quantity)
-            _reduce(current, fill, closing, closing_fees)
-            remainder = fill.quantity - closing
-            if remainder:  # more than the position: the rest opens the opposite trade
-                current = _open(trades, fill, remainder, fill.fees - closing_fees)
-            elif not current.lots:  # exactly flat
-                current = None
-    return trades
+    opening = [f for f in all_fills if f.opening]
+    others = [f for f in all_fills if not f.opening]
+    if equity:
+        intraday = [_Part(f, f.quantity, f.fees) for f in others if f.product in INTRADAY_PRODUCTS]
+        delivery = day_netted([f for f in others if f.product not in INTRADAY_PRODUCTS])
+        parts = sorted(
+            intraday + delivery, key=lambda p: (p.fill.executed_at, p.fill.sort_key, p.fill.execution_id)
+        )
+    else:
+        parts = [_Part(f, f.quantity, f.fees) for f in others]
+    for part in _opening_parts(opening, parts):
+        engine.add(engine.book_for(part.fill, netted=False), part)
+    pending = sorted(adjustments, key=lambda a: a.effective_at)
+    for part in parts:
+        while pending and pending[0].effective_at <= part.fill.executed_at:
+            engine.adjust(pending.pop(0))
+        engine.add(engine.book_for(part.fill, netted=part.netted), part)
+    for adjustment in pending:
+        engine.adjust(adjustment)
+    return engine.result
+
+
+def _opening_parts(opening: Sequence[Fill], parts: Sequence[_Part]) -> list[_Part]:
+    """The opening lots as they enter FIFO. A snapshot (the holding on a day) enters with the units
+    that the explicit opening lots, earlier snapshots and the delivery fills before its day do not
+    explain; none when they explain it all."""
+    flow = [
+        (p.fill.executed_at, p.units if p.fill.side == "BUY" else -p.units)
+        for p in parts
+        if not p.netted and p.fill.product not in INTRADAY_PRODUCTS
+    ]
+    explained = sum(f.quantity for f in opening if not f.snapshot)
+    entering: list[_Part] = []
+    for fill in opening:
+        if not fill.snapshot:
+            entering.append(_Part(fill, fill.quantity, fill.fees, cost=fill.cost))
+            continue
+        missing = fill.quantity - explained - sum(units for at, units in flow if at < fill.executed_at)
+        if missing > 0:
+            cost = None if fill.cost is None else share(fill.cost, missing, fill.quantity)
+            entering.append(_Part(fill, missing, share(fill.fees, missing, fill.quantity), cost=cost))
+            explained += missing
+    return entering

@@ -3,9 +3,11 @@
 One code path: `series_risk` turns a daily net P&L series into sharpe, sortino, the drawdown and the
 best/worst day (metrics.risk, unchanged), for the summary's series and for every group's.
 A group's series is the summary's for that group's trades alone: every NSE trading day of the range
-the summary uses (0 where the group closed nothing) plus any other day the group itself closed
-something (a Muhurat session). All groups are laid out at once in one groups × days matrix
-(np.add.at, np.bincount): 16 bytes a cell, e.g. 500 symbols over five years ≈ 10 MB.
+the summary uses (0 where the group sold nothing) plus any other day the group itself sold
+something (a Muhurat session). The series add up sales (realizations, analytics/table.Events): a
+day "with sales" has a realization, whether or not a trade closed on it. All groups are laid out
+at once in one groups × days matrix (np.add.at, np.bincount): 16 bytes a cell, e.g. 500 symbols
+over five years ≈ 10 MB.
 """
 
 from __future__ import annotations
@@ -25,13 +27,13 @@ Bools = npt.NDArray[np.bool_]
 @dataclass(frozen=True)
 class DayPnl:
     day: int  # date ordinal
-    pnl: int  # net P&L closed that day (scaled)
+    pnl: int  # net P&L realized that day (scaled)
 
 
 @dataclass(frozen=True)
 class SeriesRisk:
     risk: metrics.Risk
-    best: DayPnl | None  # among the days something closed
+    best: DayPnl | None  # among the days something was sold
     worst: DayPnl | None
 
 
@@ -40,7 +42,7 @@ def _day_at(daily: metrics.Daily, index: int) -> DayPnl:
 
 
 def series_risk(daily: metrics.Daily, capital: int | None) -> SeriesRisk:
-    """metrics.risk of the series, with its best and worst day (first on ties) among days with closes."""
+    """metrics.risk of the series, with its best and worst day (first on ties) among days with sales."""
     active = np.flatnonzero(daily.trades > 0)
     best = worst = None
     if len(active):
@@ -56,11 +58,11 @@ class DailyGrid:
 
     days: Ints  # the summary's series: date ordinals, ascending
     trading: Bools  # which of `days` are NSE trading days (in every group's series)
-    pnl: Ints  # groups × days, net P&L closed
-    trades: Ints  # groups × days, trades closed
+    pnl: Ints  # groups × days, net P&L realized
+    trades: Ints  # groups × days, sales
 
     def row(self, group: int) -> metrics.Daily:
-        """The group's series: the trading days and the other days on which the group closed."""
+        """The group's series: the trading days and the other days on which the group sold."""
         trades = self.trades[group]
         present = self.trading | (trades > 0)
         if bool(present.all()):
@@ -76,10 +78,16 @@ def _column_of(days: Ints, close_day: Ints) -> tuple[Ints, Bools]:
     return column, inside
 
 
+def counts_on(days: Ints, at: Ints) -> Ints:
+    """How many of `at` (date ordinals) fall on each of `days` (ascending); the rest are not counted."""
+    column, inside = _column_of(days, at)
+    return np.bincount(column[inside], minlength=len(days)).astype(np.int64)
+
+
 def daily_grid(
     close_day: Ints, net: Ints, codes: Ints, groups: int, first: date | None, last: date | None
 ) -> DailyGrid:
-    """Trade i (closed on close_day[i], net[i]) in group codes[i] ∈ [0, groups); range as daily_series."""
+    """Sale i (on close_day[i], net[i]) in group codes[i] ∈ [0, groups); range as daily_series."""
     days = metrics.daily_series(close_day, net, first, last).days
     trading = np.zeros(0, np.bool_)
     if len(days):
@@ -91,3 +99,26 @@ def daily_grid(
     trades = np.bincount(cell, minlength=groups * len(days)).astype(np.int64)
     shape = (groups, len(days))
     return DailyGrid(days, trading, pnl.reshape(shape), trades.reshape(shape))
+
+
+def codes_of(values: list[str]) -> tuple[Ints, list[str]]:
+    """(codes, labels): labels sorted, values[i] == labels[codes[i]] (np.unique on objects is slower)."""
+    first_seen: dict[str, int] = {}
+    seen = np.fromiter(
+        (first_seen.setdefault(value, len(first_seen)) for value in values), np.int64, count=len(values)
+    )
+    labels = sorted(first_seen)
+    rank = np.empty(len(labels), np.int64)
+    rank[[first_seen[label] for label in labels]] = np.arange(len(labels), dtype=np.int64)
+    return rank[seen], labels
+
+
+def members(codes: Ints) -> dict[int, Ints]:
+    """The indices of each code's members, for each code present."""
+    if len(codes) == 0:
+        return {}
+    order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+    starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
+    ends = np.r_[starts[1:], len(codes)]
+    return {int(sorted_codes[s]): order[s:e] for s, e in zip(starts, ends, strict=True)}

@@ -1,16 +1,26 @@
 """The logic behind /v1/analytics/*: read the user's trades once, compute, cache (analytics/cache.py).
 
 Conventions (documented in the OpenAPI descriptions and the implementation note):
-- from/to select closed trades by when they closed (dates are whole IST days) and bound the daily
-  series; without them the series runs from the first to the last close.
-- netPnl = realizedPnl − charges of the closed trades; unrealizedPnl (open positions at marks:
-  market cache, else the last fill's price) is reported beside it, and only when the range reaches
-  now. A partly closed trade counts when it closes.
-- charges: the fills' fees when they carried any, else the schedule's estimate (analytics/charges.py).
+- P&L counts when realized: realizedPnl, charges and netPnl, the daily series and the time series
+  add up the sales (realizations, analytics/realized.py) whose time falls in from/to (dates are
+  whole IST days), of closed and open trades alike — a partial sale counts on its own day while
+  the rest of the trade is still open. Each sale carries its share of its trade's charges, by
+  units, so a closed trade's sales add up to its netPnl exactly. Without from/to the series runs
+  from the first to the last sale.
+- trade statistics (closedTrades, wins, losses, winRate, averages, largest win/loss, profitFactor,
+  expectancy, and the time series' `trades`) are per trade closed in from/to, each with its whole
+  net P&L.
+- unrealizedPnl (open positions at marks: market cache, else the last fill's price) is reported
+  beside netPnl, and only when the range reaches now.
+- charges: as stored on the trade (`charges`, `chargesEstimated`: the fills' fees when every fill
+  carried fees, else the schedule's estimate, analytics/trade_charges.py).
+- tax P&L: per sale, in the FY of its IST sale date (analytics/tax.py); FMV on 31 Jan 2018 per ISIN
+  for grandfathering is a parameter (empty: every such sale is listed in needsFmv).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -23,8 +33,20 @@ from pymongo.database import Database
 
 from tradetrack.analytics import grouped, metrics
 from tradetrack.analytics.cache import through_cache
-from tradetrack.analytics.table import FIELDS, WEEKDAYS, ClosedTrades, Filters, closed_table, split, today_ist
-from tradetrack.analytics.tax import fy_label, parse_fy, tax_report
+from tradetrack.analytics.realized import Realized
+from tradetrack.analytics.table import (
+    FIELDS,
+    WEEKDAYS,
+    ClosedTrades,
+    Events,
+    Filters,
+    closed_table,
+    realized_in_range,
+    split,
+    today_ist,
+)
+from tradetrack.analytics.tax import parse_fy
+from tradetrack.analytics.tax_payload import tax_payload
 from tradetrack.db import analytics as store
 from tradetrack.db.users import get_user
 from tradetrack.models.analytics import (
@@ -35,9 +57,7 @@ from tradetrack.models.analytics import (
     Interval,
     PeriodOut,
     SummaryOut,
-    TaxHeadOut,
     TaxPnlOut,
-    TaxRowOut,
     TimeseriesOut,
 )
 from tradetrack.money import money_str, optional_money_str
@@ -46,6 +66,7 @@ from tradetrack.positions import unrealized_pnl
 from tradetrack.queries import symbol_filter, time_range
 
 Document = dict[str, Any]
+Ints = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -81,16 +102,25 @@ def _capital(db: Database[Document], user_id: str) -> int | None:
     return int(capital) if capital else None
 
 
+def _kept(db: Database[Document], user_id: str, filters: Filters) -> list[Document]:
+    return [doc for doc in store.user_trades(db, user_id, FIELDS) if filters.keeps(doc)]
+
+
 def _load(db: Database[Document], user_id: str, filters: Filters) -> tuple[ClosedTrades, list[Document]]:
-    closed, opened = split(store.user_trades(db, user_id, FIELDS), filters)
-    return closed_table(closed), opened
+    """(closed trades in range with the range's sales, open trades) passing the filters."""
+    docs = _kept(db, user_id, filters)
+    closed, opened = split(docs, filters)
+    return closed_table(closed, realized_in_range(docs, filters)), opened
 
 
-def _stats_fields(stats: metrics.TradeStats) -> Document:
+def _stats_fields(stats: metrics.TradeStats, events: Events, chosen: Ints | None = None) -> Document:
+    """Trade statistics of the closed trades, and P&L totals of the sales (`chosen` of `events`)."""
+    gross = events.gross if chosen is None else events.gross[chosen]
+    charges = events.charges if chosen is None else events.charges[chosen]
     return {
-        "realized_pnl": money_str(stats.realized),
-        "charges": money_str(stats.charges),
-        "net_pnl": money_str(stats.net),
+        "realized_pnl": money_str(int(gross.sum())),
+        "charges": money_str(int(charges.sum())),
+        "net_pnl": money_str(int(gross.sum()) - int(charges.sum())),
         "closed_trades": stats.closed,
         "wins": stats.wins,
         "losses": stats.losses,
@@ -125,16 +155,21 @@ def _risk_fields(daily: metrics.Daily, capital: int | None) -> Document:
     }
 
 
+def _daily(events: Events, filters: Filters) -> metrics.Daily:
+    """The daily series of the sales' net P&L (`trades`: sales that day, which make a day active)."""
+    return metrics.daily_series(events.day, events.net, filters.first_day, filters.last_day)
+
+
 def compute_summary(
     closed: ClosedTrades, filters: Filters, capital: int | None, unrealized: tuple[int, int], now: datetime
 ) -> SummaryOut:
+    events = closed.pnl_events()
     stats = metrics.trade_stats(closed.realized, closed.charges)
-    daily = metrics.daily_series(closed.close_day, closed.net, filters.first_day, filters.last_day)
     return SummaryOut(
-        **_stats_fields(stats),
-        **_risk_fields(daily, capital),
+        **_stats_fields(stats, events),
+        **_risk_fields(_daily(events, filters), capital),
         unrealized_pnl=money_str(unrealized[0]),
-        charges_estimated=money_str(int(closed.estimated.sum())),
+        charges_estimated=money_str(int(events.estimated.sum())),
         open_positions=unrealized[1],
         computed_at=now,
     )
@@ -163,53 +198,43 @@ def summary(db: Database[Document], cache: redis.Redis, user_id: str, query: Ana
     return through_cache(cache, user_id, "summary", params, SummaryOut, compute)
 
 
-def _codes_of(values: list[str]) -> tuple[npt.NDArray[np.int64], list[str]]:
-    """(codes, labels): labels sorted, values[i] == labels[codes[i]] (np.unique on objects is slower)."""
-    first_seen: dict[str, int] = {}
-    seen = np.fromiter(
-        (first_seen.setdefault(value, len(first_seen)) for value in values), np.int64, count=len(values)
-    )
-    labels = sorted(first_seen)
-    rank = np.empty(len(labels), np.int64)
-    rank[[first_seen[label] for label in labels]] = np.arange(len(labels), dtype=np.int64)
-    return rank[seen], labels
-
-
-def _group_codes(closed: ClosedTrades, group_by: GroupBy) -> tuple[npt.NDArray[np.int64], list[str]]:
+def _group_codes(closed: ClosedTrades, events: Events, group_by: GroupBy) -> tuple[Ints, Ints, list[str]]:
+    """(codes of the closed trades, codes of the sales, labels): a group is a label of either."""
     if group_by == "weekday":
-        return closed.open_weekday, list(WEEKDAYS)
+        return closed.open_weekday, events.open_weekday, list(WEEKDAYS)
     if group_by == "hour":
-        return closed.open_hour, [f"{hour:02d}:00" for hour in range(24)]
+        return closed.open_hour, events.open_hour, [f"{hour:02d}:00" for hour in range(24)]
     field = "category" if group_by == "category" else "symbol"
-    return _codes_of([str(doc.get(field)) for doc in closed.docs])
-
-
-def _members(codes: npt.NDArray[np.int64]) -> list[tuple[int, npt.NDArray[np.int64]]]:
-    """(code, indices of its trades) for each code present, ascending."""
-    if len(codes) == 0:
-        return []
-    order = np.argsort(codes, kind="stable")
-    sorted_codes = codes[order]
-    starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
-    ends = np.r_[starts[1:], len(codes)]
-    return [(int(sorted_codes[s]), order[s:e]) for s, e in zip(starts, ends, strict=True)]
+    if events.per_trade:
+        codes, labels = grouped.codes_of([str(doc.get(field)) for doc in closed.docs])
+        return codes, codes, labels
+    codes, labels = grouped.codes_of([str(doc.get(field)) for doc in [*closed.docs, *events.docs]])
+    return codes[: len(closed)], codes[len(closed) :], labels
 
 
 def compute_breakdown(
     closed: ClosedTrades, filters: Filters, capital: int | None, group_by: GroupBy, now: datetime
 ) -> BreakdownOut:
-    """A grouped summary per group: the summary's fields over only that group's trades, same range."""
-    codes, labels = _group_codes(closed, group_by)
-    net = closed.net
-    grid = grouped.daily_grid(closed.close_day, net, codes, len(labels), filters.first_day, filters.last_day)
-    items = [
-        GroupOut(
-            key=labels[code],
-            **_stats_fields(metrics.trade_stats(closed.realized[chosen], closed.charges[chosen])),
-            **_risk_fields(grid.row(code), capital),
+    """A grouped summary per group: the summary's fields over only that group's trades, same range
+    (a group with sales but no closed trade in the range has P&L and no trade statistics)."""
+    events = closed.pnl_events()
+    trade_codes, sale_codes, labels = _group_codes(closed, events, group_by)
+    grid = grouped.daily_grid(
+        events.day, events.net, sale_codes, len(labels), filters.first_day, filters.last_day
+    )
+    trades, sales = grouped.members(trade_codes), grouped.members(sale_codes)
+    none = np.zeros(0, np.int64)
+    items = []
+    for code in sorted(trades.keys() | sales.keys()):
+        chosen = trades.get(code, none)
+        stats = metrics.trade_stats(closed.realized[chosen], closed.charges[chosen])
+        items.append(
+            GroupOut(
+                key=labels[code],
+                **_stats_fields(stats, events, sales.get(code, none)),
+                **_risk_fields(grid.row(code), capital),
+            )
         )
-        for code, chosen in _members(codes)
-    ]
     return BreakdownOut(group_by=group_by, items=items, computed_at=now)
 
 
@@ -230,7 +255,9 @@ def breakdown(
 def compute_timeseries(
     closed: ClosedTrades, filters: Filters, interval: Interval, now: datetime
 ) -> TimeseriesOut:
-    daily = metrics.daily_series(closed.close_day, closed.net, filters.first_day, filters.last_day)
+    """The daily net P&L of the sales folded into periods; `trades`: trades closed in each."""
+    daily = _daily(closed.pnl_events(), filters)
+    closes = metrics.Daily(daily.days, daily.pnl, grouped.counts_on(daily.days, closed.close_day))
     items = [
         PeriodOut(
             period=p.label,
@@ -239,7 +266,7 @@ def compute_timeseries(
             drawdown=money_str(p.drawdown),
             trades=p.trades,
         )
-        for p in metrics.periods(daily, interval)
+        for p in metrics.periods(closes, interval)
     ]
     return TimeseriesOut(interval=interval, items=items, computed_at=now)
 
@@ -256,44 +283,29 @@ def timeseries(
     return through_cache(cache, user_id, "timeseries", params, TimeseriesOut, compute)
 
 
-def compute_tax(closed: ClosedTrades, fy: int, now: datetime) -> TaxPnlOut:
-    report = tax_report(closed, fy)
-    heads = {
-        head: TaxHeadOut(
-            realized_pnl=money_str(total.realized),
-            charges=money_str(total.charges),
-            net_pnl=money_str(total.net),
-            turnover=money_str(total.turnover),
-            trades=total.trades,
-        )
-        for head, total in report.totals.items()
-    }
-    rows = [
-        TaxRowOut(
-            trade_id=row.doc["_id"],
-            symbol=row.doc["symbol"],
-            exchange=row.doc["exchange"],
-            head=row.head,
-            opened_at=row.opened_at,
-            closed_at=row.closed_at,
-            holding_days=row.holding_days,
-            quantity=int(row.doc.get("quantity") or 0),
-            realized_pnl=money_str(row.realized),
-            charges=money_str(row.charges),
-            net_pnl=money_str(row.realized - row.charges),
-        )
-        for row in report.rows
-    ]
-    return TaxPnlOut(fy=fy_label(fy), items=rows, computed_at=now, **heads)
+def compute_tax(
+    sales: Iterable[Realized], fy: int, now: datetime, fmv: Mapping[str, int] | None = None
+) -> TaxPnlOut:
+    """The tax P&L of FY `fy` over `sales`; `fmv`: FMV on 31 Jan 2018 per unit by ISIN (scaled)."""
+    return tax_payload(sales, fy, now, fmv or {})
 
 
 def tax_pnl(
-    db: Database[Document], cache: redis.Redis, user_id: str, query: AnalyticsQuery, fy_text: str | None
+    db: Database[Document],
+    cache: redis.Redis,
+    user_id: str,
+    query: AnalyticsQuery,
+    fy_text: str | None,
+    fmv: Mapping[str, int] | None = None,
 ) -> TaxPnlOut:
     filters = query.filters()
     fy = parse_fy(fy_text, today_ist())
+    given = dict(fmv or {})
 
     def compute(_: int | None) -> TaxPnlOut:
-        return compute_tax(_load(db, user_id, filters)[0], fy, datetime.now(UTC))
+        return compute_tax(
+            realized_in_range(_kept(db, user_id, filters), filters).items, fy, datetime.now(UTC), given
+        )
 
-    return through_cache(cache, user_id, "tax-pnl", {**query.params(), "fy": fy}, TaxPnlOut, compute)
+    params = {**query.params(), "fy": fy, "fmv": sorted(given.items())}
+    return through_cache(cache, user_id, "tax-pnl", params, TaxPnlOut, compute)

@@ -1,11 +1,19 @@
 """Trade documents → column arrays for the metrics: one pass over the user's trades, in Python.
 
-Closed trades carry the P&L (dated by the IST day they closed); open trades carry the position
-(valued by tradetrack.positions at marks). Money columns are exact int64 scaled by 10^4.
+Two tables, money columns exact int64 scaled by 10^4:
+- `ClosedTrades`: one row per trade closed in the range (by `closedAt`), for the trade-level
+  statistics (win rate, profit factor, expectancy, counts, best and worst trade), each with the
+  whole trade's gross P&L and charges;
+- `Events`: one row per realization in the range (by its `at`), of closed and open trades alike,
+  for the P&L when realized: the daily series, the time series and the summary's P&L totals
+  (analytics/realized.py: a realization's charges are its share of the trade's, by units).
+A table built by hand without events (tests, benchmarks) takes one event per closed trade on its
+close day. Open trades also carry the position (valued by tradetrack.positions at marks).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -13,9 +21,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from tradetrack.analytics.categories import INTRADAY_PRODUCTS
-from tradetrack.analytics.charges import estimate_trade_charges, kind_of
-from tradetrack.models.executions import SEGMENT_OF_EXCHANGE
+from tradetrack.analytics.realized import Realized, is_closed, realizations_of
+from tradetrack.analytics.trade_charges import effective_charges, ist
 from tradetrack.queries import aware
 from tradetrack.timeutil import IST
 
@@ -47,6 +54,10 @@ FIELDS = [
     "avgEntry",
     "avgExit",
     "products",
+    "book",
+    "isin",
+    "chargesEstimated",
+    "realizations",
 ]
 
 
@@ -85,80 +96,89 @@ class Filters:
         return last.astimezone(IST).date()
 
 
-def is_intraday(doc: Document) -> bool:
-    """Intraday for charges and tax: an intraday product, or opened and closed the same IST day."""
-    if set(doc.get("products") or ()) & INTRADAY_PRODUCTS:
-        return True
-    closed = doc.get("closedAt")
-    return closed is not None and ist(closed).date() == ist(doc["openedAt"]).date()
+def _ints(values: list[int]) -> Ints:
+    return np.array(values, dtype=np.int64)
 
 
-def ist(moment: datetime) -> datetime:
-    return aware(moment).astimezone(IST)
-
-
-def _side_values(doc: Document) -> tuple[int, int]:
-    """(entry, exit) turnover, exact when the document has them (older ones: from the averages)."""
-    entry = doc.get("entryValue")
-    exit_ = doc.get("exitValue")
-    quantity = int(doc.get("quantity") or 0)
-    if entry is None:
-        entry = int(doc.get("avgEntry") or 0) * quantity
-    if exit_ is None:
-        exit_ = int(doc.get("avgExit") or 0) * quantity
-    return int(entry), int(exit_)
-
-
-def effective_charges(doc: Document) -> tuple[int, bool]:
-    """(charges, estimated): the fees its executions carried, else the schedule's (analytics/charges.py)."""
-    recorded = int(doc.get("charges") or 0)
-    if recorded or doc.get("closedAt") is None:
-        return recorded, False
-    entry, exit_ = _side_values(doc)
-    kind = kind_of(
-        segment=doc.get("segment") or SEGMENT_OF_EXCHANGE.get(str(doc.get("exchange") or "")),
-        is_fno=bool(doc.get("isFno")),
-        symbol=str(doc.get("symbol") or ""),
-        intraday=is_intraday(doc),
-    )
-    estimate = estimate_trade_charges(
-        kind,
-        long=doc.get("direction") != "SHORT",
-        entry_day=ist(doc["openedAt"]).date(),
-        entry_value=entry,
-        exit_day=ist(doc["closedAt"]).date(),
-        exit_value=exit_,
-    )
-    return estimate, True
+def _empty() -> Ints:
+    return np.zeros(0, np.int64)
 
 
 @dataclass
-class ClosedTrades:
-    """Closed trades as columns, in the order of `docs`."""
+class Events:
+    """Realizations as columns, in the order of `items` (of `docs`, their trades)."""
 
     docs: list[Document] = field(default_factory=list)
-    realized: Ints = field(default_factory=lambda: np.zeros(0, np.int64))
-    charges: Ints = field(default_factory=lambda: np.zeros(0, np.int64))
-    estimated: Ints = field(default_factory=lambda: np.zeros(0, np.int64))  # the estimated part
-    close_day: Ints = field(default_factory=lambda: np.zeros(0, np.int64))  # IST date ordinal
-    open_weekday: Ints = field(default_factory=lambda: np.zeros(0, np.int64))  # IST, Monday = 0
-    open_hour: Ints = field(default_factory=lambda: np.zeros(0, np.int64))  # IST
+    day: Ints = field(default_factory=_empty)  # IST date ordinal of `at`
+    gross: Ints = field(default_factory=_empty)
+    charges: Ints = field(default_factory=_empty)  # the realization's share of its trade's charges
+    estimated: Ints = field(default_factory=_empty)  # the estimated part of `charges`
+    open_weekday: Ints = field(default_factory=_empty)  # of the trade, IST, Monday = 0
+    open_hour: Ints = field(default_factory=_empty)  # of the trade, IST
+    items: list[Realized] = field(default_factory=list)  # empty when taken from trade columns
+    per_trade: bool = False  # event i is closed trade i (taken from a ClosedTrades' columns)
 
     @property
     def net(self) -> Ints:
-        return self.realized - self.charges
+        return self.gross - self.charges
 
     def __len__(self) -> int:
         return len(self.docs)
 
 
-def closed_table(docs: list[Document]) -> ClosedTrades:
+def events_of(items: Iterable[Realized]) -> Events:
+    kept = list(items)
+    opened = [ist(item.doc["openedAt"]) for item in kept]
+    return Events(
+        docs=[item.doc for item in kept],
+        day=_ints([ist(item.at).date().toordinal() for item in kept]),
+        gross=_ints([item.pnl for item in kept]),
+        charges=_ints([item.charges for item in kept]),
+        estimated=_ints([item.charges if item.estimated else 0 for item in kept]),
+        open_weekday=_ints([moment.weekday() for moment in opened]),
+        open_hour=_ints([moment.hour for moment in opened]),
+        items=kept,
+    )
+
+
+@dataclass
+class ClosedTrades:
+    """Closed trades as columns, in the order of `docs`, and the range's realizations."""
+
+    docs: list[Document] = field(default_factory=list)
+    realized: Ints = field(default_factory=_empty)
+    charges: Ints = field(default_factory=_empty)
+    estimated: Ints = field(default_factory=_empty)  # the estimated part
+    close_day: Ints = field(default_factory=_empty)  # IST date ordinal
+    open_weekday: Ints = field(default_factory=_empty)  # IST, Monday = 0
+    open_hour: Ints = field(default_factory=_empty)  # IST
+    events: Events | None = None  # None: one event per closed trade, on its close day
+
+    @property
+    def net(self) -> Ints:
+        return self.realized - self.charges
+
+    def pnl_events(self) -> Events:
+        if self.events is not None:
+            return self.events
+        return Events(
+            self.docs, self.close_day, self.realized, self.charges, self.estimated,
+            self.open_weekday, self.open_hour, per_trade=True,
+        )  # fmt: skip
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+
+def closed_table(docs: list[Document], events: Events | None = None) -> ClosedTrades:
+    """Closed trades as columns; `events` default to every realization of these trades."""
     realized: list[int] = []
     charges: list[int] = []
     estimated: list[int] = []
     days: list[int] = []
     weekdays: list[int] = []
     hours: list[int] = []
+    items: list[Realized] = []
     for doc in docs:
         amount, guessed = effective_charges(doc)
         opened = ist(doc["openedAt"])
@@ -168,14 +188,28 @@ def closed_table(docs: list[Document]) -> ClosedTrades:
         days.append(ist(doc["closedAt"]).date().toordinal())
         weekdays.append(opened.weekday())
         hours.append(opened.hour)
+        if events is None:
+            items.extend(realizations_of(doc, (amount, guessed)))
     return ClosedTrades(
         docs=docs,
-        realized=np.array(realized, dtype=np.int64),
-        charges=np.array(charges, dtype=np.int64),
-        estimated=np.array(estimated, dtype=np.int64),
-        close_day=np.array(days, dtype=np.int64),
-        open_weekday=np.array(weekdays, dtype=np.int64),
-        open_hour=np.array(hours, dtype=np.int64),
+        realized=_ints(realized),
+        charges=_ints(charges),
+        estimated=_ints(estimated),
+        close_day=_ints(days),
+        open_weekday=_ints(weekdays),
+        open_hour=_ints(hours),
+        events=events_of(items) if events is None else events,
+    )
+
+
+def realized_in_range(docs: Iterable[Document], filters: Filters) -> Events:
+    """The realizations in the filters' range (by `at`) of the trades passing the filters, open or closed."""
+    return events_of(
+        item
+        for doc in docs
+        if filters.keeps(doc)
+        for item in realizations_of(doc)
+        if filters.in_range(item.at)
     )
 
 
@@ -186,10 +220,9 @@ def split(docs: list[Document], filters: Filters) -> tuple[list[Document], list[
     for doc in docs:
         if not filters.keeps(doc):
             continue
-        closed_at = doc.get("closedAt")
-        if closed_at is None or doc.get("status") == "open":
+        if not is_closed(doc):
             opened.append(doc)
-        elif filters.in_range(aware(closed_at)):
+        elif filters.in_range(aware(doc["closedAt"])):
             closed.append(doc)
     return closed, opened
 

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from pymongo.database import Database
@@ -42,10 +43,13 @@ def to_document(user_id: str, source: Source, item: ExecutionIn, *, now: datetim
         "side": item.side,
         "quantity": item.quantity,
         "price": to_scaled(item.price),
-        "fees": to_scaled(item.fees),
+        "fees": to_scaled(item.fees if item.fees is not None else Decimal(0)),
+        "feesGiven": item.fees is not None,
         "executedAt": as_utc(item.executed_at),
+        "tradeDate": item.trade_date.isoformat(),
         "product": item.product,
         "orderId": item.order_id,
+        "isin": item.isin,
         "createdAt": now or datetime.now(UTC),
     }
 
@@ -104,6 +108,13 @@ def executions_of_instruments(
     return grouped
 
 
+def fees_given(doc: Document) -> bool:
+    """Whether the fill's fees were given. Documents stored before `feesGiven` existed held 0 for
+    "not given", so there a non-zero fee is the only sign of a given one."""
+    given = doc.get("feesGiven")
+    return bool(doc["fees"]) if given is None else bool(given)
+
+
 def to_execution_out(doc: Document) -> ExecutionOut:
     return ExecutionOut(
         execution_id=doc["_id"],
@@ -117,8 +128,10 @@ def to_execution_out(doc: Document) -> ExecutionOut:
         quantity=doc["quantity"],
         price=money_str(doc["price"]),
         fees=money_str(doc["fees"]),
+        fees_given=fees_given(doc),
         executed_at=doc["executedAt"],
         product=doc.get("product"),
+        isin=doc.get("isin"),
     )
 
 

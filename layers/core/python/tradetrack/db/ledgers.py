@@ -31,12 +31,27 @@ Pair = tuple[str, str]  # (accountId, instrument)
 LEDGERS = "ledgers"
 # Bumped whenever the packing or the trade derivation changes: a ledger of another version is not
 # trusted, so its pair takes the scan path once and gets a current ledger.
-LEDGER_VERSION = 1
+LEDGER_VERSION = 2
 # Above this many fills the ledger is stored without them (`overflow`) and the pair is always
 # recomputed from the executions collection: documents stay far below Mongo's 16 MB.
 MAX_FILLS = 20_000
 HEADER = ("symbol", "exchange", "segment")
-_ROW = ("_id", "side", "quantity", "price", "fees", "executedAt", "product", "source", "externalId")
+_ROW = (
+    "_id",
+    "side",
+    "quantity",
+    "price",
+    "fees",
+    "executedAt",
+    "product",
+    "source",
+    "externalId",
+    "symbol",
+    "isin",
+    "feesGiven",
+    "snapshot",
+    "cost",
+)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
 _DUPLICATE_KEY = 11000
@@ -56,6 +71,8 @@ def fill_of(execution: Document) -> Document:
     """The fields FIFO reads of an execution, executedAt truncated to the millisecond as BSON
     stores it: a fact fresh from the caller and the same execution read back must be equal."""
     fill = {key: execution.get(key) for key in _ROW}
+    if fill["feesGiven"] is None:  # executions from before `feesGiven`: fees of 0 meant "none given"
+        fill["feesGiven"] = int(execution["fees"]) > 0
     fill["quantity"], fill["price"], fill["fees"] = (int(execution[k]) for k in ("quantity", "price", "fees"))
     fill["executedAt"] = _EPOCH + _millis(execution["executedAt"]) * _MS
     return fill
@@ -86,7 +103,10 @@ class Ledger:
     header: Document = field(default_factory=dict)  # symbol, exchange, segment (once a fill is known)
     fills: dict[str, Document] = field(default_factory=dict)  # by execution id
     trade_ids: list[str] = field(default_factory=list)
-    overrides: dict[str, str] = field(default_factory=dict)  # tradeId → category
+    # The user's annotations by anchor (the id of the trade they were made on): tradetrack.annotations
+    annotations: dict[str, Document] = field(default_factory=dict)
+    # What the last recomputation found wrong with the data (tradetrack.quality): unmatched exits, ...
+    issues: Document = field(default_factory=dict)
     # False when `fills` may not be every execution of the pair (overflow, another version):
     # the pair must then be read from the executions collection.
     complete: bool = True
@@ -120,7 +140,9 @@ class Ledger:
         """The fills as the execution documents derive_trades reads, in a stable order."""
         base: Document = {"userId": self.user_id, "accountId": self.account_id, "instrument": self.instrument}
         base |= {key: self.header.get(key) for key in HEADER}
-        return [base | self.fills[key] for key in sorted(self.fills)]
+        return [
+            base | {k: v for k, v in self.fills[key].items() if v is not None} for key in sorted(self.fills)
+        ]
 
     @property
     def open_quantity(self) -> int | None:
@@ -141,9 +163,10 @@ class Ledger:
             "overflow": overflow,
             "fillCount": len(self.fills),
             "fills": None if overflow else Binary(_pack(self.fills.values())),
-            # An overflowing pair is recomputed from the trades collection, overrides included.
+            # An overflowing pair is recomputed from the trades collection, annotations included.
             "tradeIds": [] if overflow else list(self.trade_ids),
-            "overrides": {} if overflow else dict(self.overrides),
+            "annotations": dict(self.annotations),  # kept on overflow too: orphans live only here
+            "issues": dict(self.issues),
             "updatedAt": now,
         }
 
@@ -157,7 +180,8 @@ class Ledger:
             header={key: doc.get(key) for key in HEADER} if doc.get("symbol") is not None else {},
             fills=_unpack(doc["fills"]) if complete and doc.get("fills") else {},
             trade_ids=list(doc.get("tradeIds") or []),
-            overrides=dict(doc.get("overrides") or {}),
+            annotations=dict(doc.get("annotations") or {}),
+            issues=dict(doc.get("issues") or {}),
             complete=complete,
         )
 
@@ -171,6 +195,17 @@ def read_ledger(db: Database[Document], user_id: str, pair: Pair) -> Ledger | No
     if (ledger.user_id, ledger.pair) != (user_id, pair):  # a digest collision: never trust it
         ledger.complete, ledger.fills = False, {}
     return ledger
+
+
+def read_ledgers(db: Database[Document], user_id: str, pairs: Sequence[Pair]) -> dict[Pair, Ledger]:
+    """The stored ledgers of these pairs (one query by `_id`), trusted or not."""
+    ids = {ledger_id(user_id, *pair): pair for pair in pairs}
+    found: dict[Pair, Ledger] = {}
+    for doc in db[LEDGERS].find({"_id": {"$in": sorted(ids)}}):
+        ledger = Ledger.from_document(doc)
+        if (ledger.user_id, ledger.pair) == (user_id, ids[doc["_id"]]):
+            found[ledger.pair] = ledger
+    return found
 
 
 def write_ledgers(
@@ -187,20 +222,29 @@ def write_ledgers(
     )
 
 
-def set_override(
-    db: Database[Document], user_id: str, pair: Pair, trade_id: str, category: str | None
+def set_annotation(
+    db: Database[Document],
+    user_id: str,
+    pair: Pair,
+    anchor: str,
+    fields: Document | None,
+    *,
+    drop: Sequence[str] = (),
 ) -> None:
-    """Record (or clear, with None) a trade's category override in its pair's ledger, so that a
-    recompute reading the ledger keeps it. The caller holds the pair's recompute lock. A pair
-    without a complete ledger is recomputed from the trades collection, which has the override."""
+    """Record the user's annotation of the trade `anchor` in its pair's ledger (None: forget it),
+    dropping the anchors in `drop` (merged into this one by the user's edit), so that a recompute
+    reading the ledger keeps it. The caller holds the pair's recompute lock. A pair without a
+    complete ledger is recomputed from the trades collection, which has the annotations."""
     ledger = read_ledger(db, user_id, pair)
     if ledger is None or not ledger.complete:
         return
-    overrides = {key: value for key, value in ledger.overrides.items() if key != trade_id}
-    if category is not None:
-        overrides[trade_id] = category
-    if overrides != ledger.overrides:
-        db[LEDGERS].update_one({"_id": ledger.id}, {"$set": {"overrides": overrides}})
+    annotations = {
+        key: value for key, value in ledger.annotations.items() if key != anchor and key not in drop
+    }
+    if fields:
+        annotations[anchor] = fields
+    if annotations != ledger.annotations:
+        db[LEDGERS].update_one({"_id": ledger.id}, {"$set": {"annotations": annotations}})
 
 
 def insert_or_upsert(

@@ -13,14 +13,12 @@ from typing import Any
 from pymongo import DeleteOne, UpdateOne
 from pymongo.database import Database
 
-from tradetrack.db.ledgers import Pair, insert_or_upsert, set_override
+from tradetrack.db.ledgers import Pair, insert_or_upsert, set_annotation
+from tradetrack.trade_notes import FIELDS as ANNOTATION_FIELDS
+from tradetrack.trade_notes import meaningful
 
 Document = dict[str, Any]
 TRADES = "trades"
-ANNOTATIONS: Document = {"notes": "", "tags": [], "strategy": None, "categoryOverride": None}
-# Recomputation sets categoryOverride from the pair's ledger (tradetrack.db.ledgers); the rest of
-# the annotations exist on the trade alone and are only ever written on insert.
-_ON_INSERT = {key: value for key, value in ANNOTATIONS.items() if key != "categoryOverride"}
 
 
 def stored_trades(
@@ -50,18 +48,19 @@ def write_trades(
     changed: Sequence[Document] = (),
     stale: Sequence[str] = (),
 ) -> None:
-    """Store derived trades by `_id` only (all FerretDB v1 pushes down): `new` ones are inserted
-    with empty annotations, `changed` ones get their derived fields set (annotations kept), and
-    `stale` ones are deleted. A "new" trade that exists after all is updated instead."""
+    """Store derived trades by `_id` only (all FerretDB v1 pushes down): `new` ones are inserted,
+    `changed` ones get their fields set, and `stale` ones are deleted. A "new" trade that exists
+    after all is updated instead. Derived documents carry their annotations (tradetrack.annotations
+    places them from the pair's ledger), so nothing the user wrote is lost by a rewrite."""
 
     def upsert(fields: Document) -> UpdateOne:
-        return UpdateOne({"_id": fields["_id"]}, {"$set": fields, "$setOnInsert": _ON_INSERT}, upsert=True)
+        return UpdateOne({"_id": fields["_id"]}, {"$set": fields}, upsert=True)
 
     insert_or_upsert(
         db[TRADES],
-        inserts=[{**fields, **_ON_INSERT} for fields in new],
+        inserts=list(new),
         others=[upsert(fields) for fields in changed] + [DeleteOne({"_id": trade_id}) for trade_id in stale],
-        upsert=lambda doc: upsert({key: value for key, value in doc.items() if key not in _ON_INSERT}),
+        upsert=upsert,
     )
 
 
@@ -70,18 +69,22 @@ def set_annotations(
 ) -> Document | None:
     """Apply the user's changes to their trade; None when it is not theirs (or does not exist).
 
-    A category override also goes to the pair's ledger, which recomputation reads instead of the
-    trade: the caller holds the pair's recompute lock (tradetrack.trades.pair_locks)."""
+    The trade's annotation (all four fields, as the trade shows them after the change) goes to the
+    pair's ledger under the trade's own anchor, replacing the anchors merged into it, since the
+    user edited what the trade showed (tradetrack.annotations). The caller holds the pair's
+    recompute lock (tradetrack.trades.pair_locks)."""
     trade = get_trade(db, user_id, trade_id)
     if trade is None:
         return None
     fields = dict(changes)
     if "categoryOverride" in fields:
         fields["category"] = fields["categoryOverride"] or trade["autoCategory"]
-        pair = (trade["accountId"], trade["instrument"])
-        set_override(db, user_id, pair, trade_id, fields["categoryOverride"])
+    shown = {key: fields.get(key, trade.get(key)) for key in ANNOTATION_FIELDS}
+    merged_in = [anchor for anchor in trade.get("anchors") or () if anchor != trade_id]
+    pair = (trade["accountId"], trade["instrument"])
+    set_annotation(db, user_id, pair, trade_id, meaningful(shown) or None, drop=merged_in)
     if fields:
-        db[TRADES].update_one({"_id": trade_id}, {"$set": fields})
+        db[TRADES].update_one({"_id": trade_id}, {"$set": {**fields, "anchors": [trade_id]}})
     return trade | fields  # nothing else writes the trade meanwhile: the pair is locked
 
 

@@ -7,7 +7,14 @@ from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import get_args
 
-from tradetrack.models.executions import SEGMENT_OF_EXCHANGE, Exchange, Segment, Side
+from tradetrack.models.executions import (
+    MAX_EXTERNAL_ID,
+    SEGMENT_OF_EXCHANGE,
+    Exchange,
+    Segment,
+    Side,
+    exchange_fill_id,
+)
 
 
 class RowError(ValueError):
@@ -30,6 +37,8 @@ _SEGMENTS: dict[str, Segment | None] = {
     "MCX": "COM",
     "MF": None,  # mutual funds: not fills on an exchange order book
 }
+# The longest trade id whose externalId ("NSE:2024-04-01:<trade id>") still fits.
+MAX_TRADE_ID = MAX_EXTERNAL_ID - len(exchange_fill_id("NSE", date(2000, 1, 1), ""))
 _DERIVED: dict[tuple[str, Segment], Exchange] = {
     ("NSE", "FO"): "NFO",
     ("BSE", "FO"): "BFO",
@@ -43,6 +52,14 @@ def required(value: str, column: str) -> str:
     if not value:
         raise RowError(f"{column} is empty")
     return value
+
+
+def fill_id(exchange: Exchange, trade_date: date, value: str, column: str) -> str:
+    """The externalId of the exchange trade `value` (docs/imports.md, "Fill identity")."""
+    trade_id = required(value, column)
+    if len(trade_id) > MAX_TRADE_ID:
+        raise RowError(f"{column} must be at most {MAX_TRADE_ID} characters")
+    return exchange_fill_id(exchange, trade_date, trade_id)
 
 
 def side(value: str, column: str) -> Side:

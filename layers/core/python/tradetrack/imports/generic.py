@@ -1,17 +1,19 @@
 """TradeTrack's own CSV format (docs/imports.md, "generic"):
 
-    date,time,symbol,exchange,side,quantity,price,fees,product,trade_id,order_id
+    date,time,symbol,exchange,side,quantity,price,fees,product,trade_id,order_id,isin
 
-Required: date, symbol, exchange, side, quantity, price. Times are IST. Without a trade_id the
-externalId is a hash of the normalised row plus its occurrence number among identical rows of the
-file: importing the same file again adds nothing, while two identical fills in one file both count.
+Required: date, symbol, exchange, side, quantity, price. Times are IST. An empty fees cell means
+fees not given (estimated later), "0" means none. With a trade_id the externalId is
+`exchange:date:trade_id` (docs/imports.md, "Fill identity"). Without one it is a hash of the
+normalised row plus its occurrence number among identical rows of the file: importing the same
+file again adds nothing, while two identical fills in one file both count.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -23,23 +25,25 @@ from tradetrack.models.executions import ExecutionIn
 REQUIRED = ("date", "symbol", "exchange", "side", "quantity", "price")
 
 
-def _executed_at(record: Record) -> datetime:
-    day = fields.parse_date(fields.required(record.get("date"), "date"), "date")
+def _executed_at(record: Record, day: date) -> datetime:
     at = fields.parse_time(record.get("time"), "time") if record.get("time") else None
     return datetime.combine(day, at) if at else datetime(day.year, day.month, day.day)
 
 
 def to_fields(record: Record) -> dict[str, Any]:
     exchange = fields.exchange_of(fields.required(record.get("exchange"), "exchange"), "")
+    day = fields.parse_date(fields.required(record.get("date"), "date"), "date")
+    trade_id = record.get("trade_id")
     row: dict[str, Any] = {
         "symbol": fields.required(record.get("symbol"), "symbol"),
         "exchange": exchange,
         "side": fields.side(record.get("side"), "side"),
         "quantity": fields.quantity(fields.required(record.get("quantity"), "quantity"), "quantity"),
         "price": fields.decimal(fields.required(record.get("price"), "price"), "price"),
-        "executedAt": _executed_at(record),
-        "externalId": record.get("trade_id") or None,
+        "executedAt": _executed_at(record, day),
+        "externalId": fields.fill_id(exchange, day, trade_id, "trade_id") if trade_id else None,
         "orderId": record.get("order_id") or None,
+        "isin": record.get("isin") or None,
     }
     if record.get("fees"):
         row["fees"] = fields.decimal(record.get("fees"), "fees")
@@ -61,7 +65,8 @@ def row_fingerprint(item: ExecutionIn) -> str:
         item.side,
         str(item.quantity),
         _plain(item.price),
-        _plain(item.fees),
+        # Omitted fees count as 0 here, so the ids of files imported before fees could be omitted hold.
+        _plain(item.fees if item.fees is not None else Decimal(0)),
         item.product or "",
     )
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]

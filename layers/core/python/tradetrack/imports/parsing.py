@@ -55,15 +55,16 @@ def parse_records(
     latest = (now or datetime.now(UTC)) + _FUTURE_SLACK
     for record in table.records:
         try:
-            item = ExecutionIn.model_validate({**to_fields(record), "accountId": account_id})
+            row = to_fields(record)
+            # Before validation, which allows a day ahead: a file's fill may be 5 minutes ahead.
+            if as_utc(row["executedAt"]) > latest:
+                raise RowError("the trade time is in the future")
+            item = ExecutionIn.model_validate({**row, "accountId": account_id})
         except RowError as exc:
             result.rejected.append((record.line, str(exc)))
             continue
         except ValidationError as exc:
             result.rejected.append((record.line, _validation_reason(exc)))
-            continue
-        if as_utc(item.executed_at) > latest:
-            result.rejected.append((record.line, "the trade time is in the future"))
             continue
         result.items.append(item)
     result.rejected.sort()

@@ -20,6 +20,7 @@ from tradetrack.imports.models import (
 )
 from tradetrack.imports.parsing import ParseResult
 from tradetrack.imports.text import check_text
+from tradetrack.instruments.aliases import with_isins
 from tradetrack.observability import MetricUnit, logger, metrics
 from tradetrack.trades import recompute
 
@@ -50,7 +51,7 @@ def import_csv(
     Idempotent: fills already stored (same account, source and externalId) count as duplicates.
     """
     parsed = parse_csv(request, now=now)
-    documents = [to_document(user_id, parsed.source, item) for item in parsed.items]
+    documents = [to_document(user_id, parsed.source, item) for item in with_isins(db, parsed.items)]
     inserted = insert_executions(db, documents)
     touched = inserted.touched
     # Every fill of the file, new or already stored: re-importing a file after a failure brings

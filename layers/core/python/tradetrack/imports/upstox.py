@@ -4,7 +4,8 @@ instrument_token, transaction_type, quantity, price, amount, trade_id, option_ty
 strike_price, expiry. Header names are matched after normalisation ("Trade Date" = trade_date).
 
 The report has no time of day: a fill is placed at trade_date 00:00 IST unless an optional
-trade_time column (HH:MM[:SS], IST) is present. externalId is trade_id.
+trade_time column (HH:MM[:SS], IST) is present. externalId is `exchange:trade_date:trade_id`
+(docs/imports.md, "Fill identity"), as the Upstox API sync builds it; isin is carried when given.
 """
 
 from __future__ import annotations
@@ -56,8 +57,9 @@ def to_fields(record: Record) -> dict[str, Any]:
         "quantity": fields.quantity(fields.required(record.get("quantity"), "quantity"), "quantity"),
         "price": fields.decimal(fields.required(record.get("price"), "price"), "price"),
         "executedAt": executed,
-        "externalId": fields.required(record.get("trade_id"), "trade_id"),
+        "externalId": fields.fill_id(exchange, day, record.get("trade_id"), "trade_id"),
         "orderId": record.get("order_id") or None,
+        "isin": record.get("isin") or None,
     }
 
 

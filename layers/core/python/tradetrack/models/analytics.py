@@ -1,8 +1,15 @@
-"""Analytics payloads (API.md, "Analytics"): money as decimal strings, ratios as finite floats or null."""
+"""Analytics payloads (API.md, "Analytics"): money as decimal strings, ratios as finite floats or null.
+
+P&L is counted when realized: realizedPnl, charges and netPnl of a summary or a group, and the daily
+and period series, add up the sales (realizations) in the range, of closed and open trades alike,
+each with its share of its trade's charges (by units). The trade statistics (closedTrades, wins,
+losses, winRate, averages, largest win/loss, profitFactor, expectancy) are per trade closed in
+the range, each trade with its whole net P&L.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,9 +24,9 @@ class _Out(BaseModel):
 
 
 class TradeStatsOut(_Out):
-    realized_pnl: str
-    charges: str
-    net_pnl: str
+    realized_pnl: str = Field(description="gross P&L of the range's sales (open trades' partial sales too)")
+    charges: str = Field(description="those sales' shares of their trades' charges")
+    net_pnl: str = Field(description="realizedPnl − charges")
     closed_trades: int
     wins: int
     losses: int
@@ -40,7 +47,7 @@ class DayPnlOut(_Out):
 
 class RiskStatsOut(TradeStatsOut):
     """Trade statistics and the risk of the daily net P&L series (every NSE trading day of the range,
-    0 where nothing closed): the summary's fields, also given for each group of a breakdown."""
+    0 where nothing was sold): the summary's fields, also given for each group of a breakdown."""
 
     sharpe: float | None = Field(
         description="mean / standard deviation (ddof=1) of the daily returns × √252; "
@@ -58,8 +65,8 @@ class RiskStatsOut(TradeStatsOut):
     max_drawdown_days: int = Field(
         description="days of the daily series from the peak to recovery (or to its end)"
     )
-    best_day: DayPnlOut | None = Field(description="the day with the highest net P&L among days with closes")
-    worst_day: DayPnlOut | None = Field(description="the day with the lowest net P&L among days with closes")
+    best_day: DayPnlOut | None = Field(description="the day with the highest net P&L among days with sales")
+    worst_day: DayPnlOut | None = Field(description="the day with the lowest net P&L among days with sales")
 
 
 class SummaryOut(RiskStatsOut):
@@ -72,7 +79,7 @@ class SummaryOut(RiskStatsOut):
 
 class GroupOut(RiskStatsOut):
     """A grouped summary: the summary's definitions over only this group's trades, on the same range
-    of days as the summary (a group's days without closes count as 0)."""
+    of days as the summary (a group's days without sales count as 0)."""
 
     key: str = Field(description="the category, symbol, weekday (IST, opened) or hour (IST, opened, HH:00)")
 
@@ -86,10 +93,10 @@ class BreakdownOut(_Out):
 
 class PeriodOut(_Out):
     period: str
-    net_pnl: str
+    net_pnl: str = Field(description="net P&L of the period's sales (partial sales of open trades too)")
     cumulative_pnl: str
     drawdown: str
-    trades: int
+    trades: int = Field(description="trades closed in the period")
 
 
 class TimeseriesOut(_Out):
@@ -99,25 +106,57 @@ class TimeseriesOut(_Out):
     cached: bool = False
 
 
+Head = Literal["speculative", "stcg", "ltcg", "non_speculative"]
+Bucket = Literal["before_2024_07_23", "from_2024_07_23"]
+
+
 class TaxHeadOut(_Out):
+    realized_pnl: str = Field(description="gross gains of the head's sales in the FY (after grandfathering)")
+    charges: str
+    net_pnl: str
+    turnover: str = Field(description="Σ |gross| per sale (ICAI Guidance Note on Tax Audit, 2022)")
+    trades: int = Field(description="trades with a sale under this head in the FY")
+
+
+class TaxBucketOut(_Out):
+    """STCG or LTCG of the sales before 23 Jul 2024 or on/after it (Finance (No. 2) Act 2024)."""
+
+    bucket: Bucket
+    rate: str = Field(description="tax rate in percent: s.111A 15 → 20, s.112A 10 → 12.5")
     realized_pnl: str
     charges: str
     net_pnl: str
-    turnover: str
-    trades: int
+    sales: int
+
+
+class FmvNeededOut(_Out):
+    """Shares acquired before 1 Feb 2018 sold as LTCG without a 31 Jan 2018 FMV: actual cost used."""
+
+    isin: str | None
+    symbol: str
 
 
 class TaxRowOut(_Out):
+    """One sale: the units of one lot closed by one fill."""
+
     trade_id: str
     symbol: str
     exchange: str
-    head: Literal["speculative", "stcg", "ltcg", "non_speculative"]
-    opened_at: datetime
-    closed_at: datetime
+    isin: str | None = None
+    head: Head
+    bucket: Bucket | None = Field(default=None, description="capital-gains heads only")
+    opened_at: datetime = Field(description="when the sold lot was acquired")
+    closed_at: datetime = Field(description="when it was sold")
+    acquired_on: date = Field(description="IST date the lot was acquired")
+    sold_on: date = Field(description="IST date of the sale")
     holding_days: int
-    quantity: int
-    realized_pnl: str
-    charges: str
+    quantity: int = Field(description="units sold")
+    buy_value: str = Field(description="the lot's actual cost of these units")
+    sell_value: str
+    cost: str = Field(description="cost of acquisition used: buyValue or the grandfathered cost, s.55(2)(ac)")
+    grandfathered: bool = False
+    realized_pnl: str = Field(description="gross: sellValue − cost (signed P&L for the business heads)")
+    charges: str = Field(description="the sale's share of its trade's charges")
     net_pnl: str
 
 
@@ -127,6 +166,12 @@ class TaxPnlOut(_Out):
     stcg: TaxHeadOut
     ltcg: TaxHeadOut
     non_speculative: TaxHeadOut
-    items: list[TaxRowOut]
+    stcg_buckets: list[TaxBucketOut]
+    ltcg_buckets: list[TaxBucketOut]
+    ltcg_exemption: str | None = Field(
+        description="s.112A exemption on the FY's aggregate LTCG: ₹1 lakh, ₹1.25 lakh from FY 2024-25"
+    )
+    needs_fmv: list[FmvNeededOut]
+    items: list[TaxRowOut] = Field(description="one row per sale in the FY, by sale time")
     computed_at: datetime
     cached: bool = False

@@ -2,8 +2,9 @@
 
 An order qualifies when it is COMPLETE and every one of its fills is new in this sync: its charges
 are then the whole order's, and each fill takes its share by quantity (exact to 0.0001 INR, the
-remainder on the last fill). Other fills keep fees 0 and the analytics charge schedule applies.
-A failing charges call never fails the sync: the fills go on without exact fees.
+remainder on the last fill): their fees are given. Other fills keep their fees omitted (None, not 0)
+and the analytics charge schedule estimates them. A failing charges call never fails the sync: the
+fills go on as they came, fees omitted.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def with_exact_fees(client: Any, orders: Sequence[BrokerOrder], new: list[Execut
     try:
         charges: list[OrderCharges] = order_charges(qualifying)
     except (BrokerError, ValueError) as exc:
-        logger.warning("exact charges unavailable; fills keep fees 0", extra={"error": str(exc)})
+        logger.warning("exact charges unavailable; fills keep fees omitted", extra={"error": str(exc)})
         return new
     totals = {c.order_id: c.total for c in charges if c.total >= 0}
     by_order: dict[str, list[ExecutionIn]] = defaultdict(list)
@@ -72,7 +73,8 @@ def with_exact_fees(client: Any, orders: Sequence[BrokerOrder], new: list[Execut
             result.extend(spread(totals[order_id], fills) if order_id in totals else fills)
         except ValueError as exc:  # pydantic's ValidationError included
             logger.warning(
-                "broker charges not usable; fills keep fees 0", extra={"orderId": order_id, "error": str(exc)}
+                "broker charges not usable; fills keep fees omitted",
+                extra={"orderId": order_id, "error": str(exc)},
             )
             result.extend(fills)
     return result

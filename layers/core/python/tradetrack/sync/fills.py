@@ -8,12 +8,20 @@ from typing import Any, get_args
 from pydantic import ValidationError
 
 from tradetrack.brokers.base import BrokerFill
-from tradetrack.models.executions import ExecutionIn, Product
+from tradetrack.models.executions import ExecutionIn, Product, exchange_fill_id
+from tradetrack.timeutil import ist_date
 
 _PRODUCTS = set(get_args(Product))
 
 
 def to_execution(fill: BrokerFill, account_id: str) -> ExecutionIn:
+    """The fill as an execution. Its externalId is `exchange:IST trade date:trade_id`, as the
+    broker's tradebook file gives it (docs/imports.md, "Fill identity"): Kite's trade_id with the
+    IST date of fill_timestamp (exchange_timestamp), https://kite.trade/docs/connect/v3/orders/#trades.
+
+    No broker client reports per-fill charges (BrokerFill.fees stays 0), so fees are left omitted
+    and the charge schedule estimates them, unless the charges API prices them (sync/charges.py).
+    """
     return ExecutionIn.model_validate(
         {
             "accountId": account_id,
@@ -23,10 +31,10 @@ def to_execution(fill: BrokerFill, account_id: str) -> ExecutionIn:
             "side": fill.side,
             "quantity": fill.quantity,
             "price": fill.price,
-            "fees": fill.fees,
+            "fees": fill.fees or None,
             "executedAt": fill.executed_at,
             "product": fill.product if fill.product in _PRODUCTS else None,
-            "externalId": fill.trade_id,
+            "externalId": exchange_fill_id(fill.exchange, ist_date(fill.executed_at), fill.trade_id),
             "orderId": fill.order_id or None,
         }
     )
@@ -45,5 +53,5 @@ def to_executions(
             problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             rejected.append({"tradeId": fill.trade_id, "symbol": fill.symbol, "reason": problems})
             continue
-        accepted.setdefault(fill.trade_id, item)
+        accepted.setdefault(item.external_id or fill.trade_id, item)
     return list(accepted.values()), rejected

@@ -9,17 +9,17 @@ the account was connected cannot be confirmed or denied by a positions call.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from tradetrack.brokers.base import BrokerPosition
 from tradetrack.models.executions import ExecutionIn
 
 
-def broker_net(positions: Iterable[BrokerPosition]) -> dict[str, int]:
+def broker_net(positions: Sequence[BrokerPosition], instruments: Sequence[str]) -> dict[str, int]:
+    """Net quantity per instrument key (`instruments[i]` is the key of `positions[i]`)."""
     net: dict[str, int] = {}
-    for position in positions:
-        instrument = f"{position.exchange}:{position.symbol}"
+    for position, instrument in zip(positions, instruments, strict=True):
         net[instrument] = net.get(instrument, 0) + position.quantity
     return net
 

@@ -25,6 +25,7 @@ from tradetrack.brokers.base import (
     BrokerError,
     BrokerFill,
     BrokerOrder,
+    BrokerPosition,
     BrokerUnsupported,
     RequestGate,
 )
@@ -33,7 +34,8 @@ from tradetrack.brokers.tokens import decrypt_token
 from tradetrack.cache.locks import LockTimeout, redis_lock
 from tradetrack.config import Settings
 from tradetrack.db import broker_accounts, sync_logs
-from tradetrack.models.executions import ExecutionIn
+from tradetrack.instruments.aliases import instruments_of, with_isins
+from tradetrack.models.executions import SEGMENT_OF_EXCHANGE, ExecutionIn
 from tradetrack.notify.events import NotificationEvent, SyncFailed
 from tradetrack.observability import MetricUnit, logger, metrics
 from tradetrack.queues import send_all
@@ -91,7 +93,7 @@ class _Fetched:
     fills: list[BrokerFill]
     orders: list[BrokerOrder]
     rejected_orders: int
-    positions: dict[str, int]
+    positions: list[BrokerPosition]
     backfill: dict[str, Any] | None
 
 
@@ -108,7 +110,7 @@ def financial_year_start(day: date) -> date:
 def _fetch(client: Broker, account: Document, request: SyncRequest, now: datetime) -> _Fetched:
     fills = list(client.trades())
     orders = client.orders()
-    positions = broker_net(client.positions())
+    positions = list(client.positions())
     backfill: dict[str, Any] | None = None
     if request.backfill:
         today = ist_date(now)
@@ -241,14 +243,19 @@ def _sync_locked(
         return SyncOutcome(sync_id, "failed", exc.message, events=events)
 
     executions, rejected = to_executions(fetched.fills, account_id)
+    executions = with_isins(ctx.db, executions)
+    keys = instruments_of(
+        ctx.db, [(p.exchange, SEGMENT_OF_EXCHANGE.get(p.exchange, "EQ"), p.symbol) for p in fetched.positions]
+    )
+    positions = broker_net(fetched.positions, keys)
     seen = known.known_ids(ctx.cache, account_id, [item.external_id or "" for item in executions])
     new = with_exact_fees(
         fetched.client, fetched.orders, [i for i in executions if i.external_id not in seen]
     )
     sent = _send_new(ctx, account, sync_id, new)
-    instruments = set(fetched.positions) | {item.instrument for item in executions}
+    instruments = set(positions) | {item.instrument for item in executions}
     journal = ctx.open_quantities(ctx.db, account["userId"], account_id, sorted(instruments))
-    reconciliation = reconcile(fetched.positions, journal, pending_net(new), instruments)
+    reconciliation = reconcile(positions, journal, pending_net(new), instruments)
     finished = ctx.now()
     sync_logs.update_log(
         ctx.db,

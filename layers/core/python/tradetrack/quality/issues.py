@@ -1,0 +1,31 @@
+"""A pair's data-quality issues as its recomputation finds them (kept in its ledger)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from tradetrack.analytics.fifo import UnmatchedExit
+
+if TYPE_CHECKING:
+    from tradetrack.db.ledgers import Ledger
+
+Document = dict[str, Any]
+
+
+def pair_issues(ledger: Ledger, unmatched: Sequence[UnmatchedExit], orphans: Sequence[str]) -> Document:
+    """{} when the pair is clean; else its unmatched exits and orphaned annotations."""
+    issues: Document = {}
+    if unmatched:
+        issues["unmatched"] = [
+            {
+                "executionId": exit_.execution_id,
+                "quantity": exit_.quantity,
+                "price": exit_.price,
+                "executedAt": exit_.executed_at,
+            }
+            for exit_ in unmatched
+        ]
+    if orphans:
+        issues["orphans"] = [{"anchor": anchor, **ledger.annotations[anchor]} for anchor in orphans]
+    return issues

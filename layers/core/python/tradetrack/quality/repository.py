@@ -1,0 +1,51 @@
+"""The data_quality collection: one document per (user, account, instrument) that has issues.
+
+Written by recomputation (tradetrack.trades) only when a pair's issues change, by `_id`; read by
+GET /v1/data-quality through the (userId, instrument) index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from pymongo import DeleteOne, ReplaceOne
+from pymongo.database import Database
+
+if TYPE_CHECKING:
+    from tradetrack.db.ledgers import Ledger
+
+Document = dict[str, Any]
+DATA_QUALITY = "data_quality"
+
+
+def issue_id(ledger_id: str) -> str:
+    return "dq_" + ledger_id.removeprefix("led_")
+
+
+def write_issues(db: Database[Document], ledgers: Sequence[Ledger]) -> None:
+    """Store (or clear) the issues of these pairs."""
+    now = datetime.now(UTC)
+    ops: list[Any] = []
+    for ledger in ledgers:
+        if not ledger.issues:
+            ops.append(DeleteOne({"_id": issue_id(ledger.id)}))
+            continue
+        doc = {
+            "_id": issue_id(ledger.id),
+            "userId": ledger.user_id,
+            "accountId": ledger.account_id,
+            "instrument": ledger.instrument,
+            "symbol": ledger.header.get("symbol"),
+            "segment": ledger.header.get("segment"),
+            **ledger.issues,
+            "updatedAt": now,
+        }
+        ops.append(ReplaceOne({"_id": doc["_id"]}, doc, upsert=True))
+    if ops:
+        db[DATA_QUALITY].bulk_write(ops, ordered=False)
+
+
+def issues_of(db: Database[Document], user_id: str) -> list[Document]:
+    return list(db[DATA_QUALITY].find({"userId": user_id}).sort([("instrument", 1), ("_id", 1)]))
