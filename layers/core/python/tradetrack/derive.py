@@ -47,6 +47,9 @@ def to_fill(doc: Document) -> Fill:
 def natural_key(text: str) -> str:
     """Digit runs compared as numbers: fills of one instant are ordered by the exchange's trade id
     (a tradebook's same-second fills, FIFO-ordered as the broker's own tax P&L orders them)."""
+    head, _, tail = text.rpartition(":")
+    if tail.isdigit():  # the usual shape, `source:EXCHANGE:date:trade id`: no regex needed
+        return f"{head}:{tail.zfill(24)}"
     return _DIGITS.sub(lambda found: found.group().zfill(24), text)
 
 

@@ -25,6 +25,8 @@ from tradetrack.db.executions import executions_of_instruments
 from tradetrack.db.ledgers import Ledger, Pair, read_ledger, read_ledgers, write_ledgers
 from tradetrack.db.trades import stored_trades, write_trades
 from tradetrack.derive import derive, derive_trades, spawned_documents, to_fill, trade_document
+from tradetrack.expiries.repository import Key, prices_for
+from tradetrack.expiries.rules import expired_keys, expiry_adjustments
 from tradetrack.observability import MetricUnit, logger, metrics
 from tradetrack.quality.issues import pair_issues
 from tradetrack.quality.repository import write_issues
@@ -217,13 +219,15 @@ class _Context:
     now: datetime
     adjustments: dict[str, list[Adjustment]]
     demergers: Sequence[Document] = ()
+    expired: dict[str, Key] = field(default_factory=dict)  # contracts past expiry, by instrument
     # Demerged lots of the new companies, by (account, instrument): before and after this change
     spawned: dict[bool, dict[Pair, list[Document]]] = field(default_factory=lambda: {False: {}, True: {}})
 
     def derived(self, ledger: Ledger, *, after: bool = True) -> tuple[list[Document], Document]:
         """The pair's trades with their annotations, and its data-quality issues."""
         executions = ledger.executions() + self.spawned[after].get(ledger.pair, [])
-        result = derive(executions, as_of=self.now, adjustments=self.adjustments.get(ledger.instrument, ()))
+        adjustments = self.adjustments.get(ledger.instrument, [])
+        result = derive(executions, as_of=self.now, adjustments=adjustments)
         for action in self.demergers:
             lots = result.spawned.get(f"ca_{action['_id']}")
             if lots and ledger.instrument in action["keys"] and executions:
@@ -231,7 +235,8 @@ class _Context:
                 docs = spawned_documents(executions[0], action, lots, account_id=ledger.account_id)
                 self.spawned[after].setdefault(child, []).extend(docs)
         docs, orphans = trade_notes.annotate(ledger.annotations, result.trades)
-        return docs, pair_issues(ledger, result.unmatched, orphans)
+        unsettled = self.expired.get(ledger.instrument) if any(t["status"] == "open" for t in docs) else None
+        return docs, pair_issues(ledger, result.unmatched, orphans, unsettled)
 
 
 def _recompute_locked(
@@ -244,7 +249,12 @@ def _recompute_locked(
     demergers: Sequence[Document] = (),
 ) -> tuple[list[Document], bool]:
     instruments = {instrument for _, instrument in pairs}
-    context = _Context(datetime.now(UTC), adjustments_for(db, user_id, instruments), demergers)
+    now = datetime.now(UTC)
+    adjustments = adjustments_for(db, user_id, instruments)
+    expired = expired_keys(instruments, now)
+    for instrument, expiry in expiry_adjustments(expired, prices_for(db, user_id, expired.values())).items():
+        adjustments.setdefault(instrument, []).append(expiry)
+    context = _Context(now, adjustments, demergers, expired)
     plans, stored = _plan(db, user_id, pairs, facts, missing_ledger_is_empty, context)
     by_pair: dict[Pair, list[Document]] = {pair: [] for pair in pairs}
     for fact in facts or ():

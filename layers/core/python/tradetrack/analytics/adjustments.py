@@ -9,6 +9,8 @@
   acquired on the ex-date — Income-tax Act s.55(2)(aa)(iiia) (cost of bonus shares is nil) and
   the holding period of bonus shares runs from their allotment (CBDT and settled case law on
   s.2(42A)), so they are FIFO's newest units, not the original lot's.
+- expiry (a derivative contract): every open position closes at the settlement price, at the
+  close of the expiry day (tradetrack.fifo closes them; see tradetrack.instruments.expiry).
 - demerger: `cost_percent` of every lot's cost leaves with the new company's shares (s.49(2C)
   of the Income-tax Act: the cost of the original shares is apportioned by the net book value
   the resulting company takes), units stay. Each lot spawns a lot of the new company: units ×
@@ -29,7 +31,7 @@ from tradetrack.analytics.lots import Lot
 if TYPE_CHECKING:
     from tradetrack.analytics.fifo import Trade
 
-AdjustmentKind = Literal["split", "consolidation", "bonus", "demerger"]
+AdjustmentKind = Literal["split", "consolidation", "bonus", "demerger", "expiry"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class Adjustment:
     numerator: int = 1
     denominator: int = 1
     cost_percent: Decimal | None = None
+    price: int | None = None  # expiry: what a unit settles at (scaled); the engine closes every lot
 
 
 def _percent_of(amount: int, percent: Decimal) -> int:
@@ -58,23 +61,27 @@ def _percent_of(amount: int, percent: Decimal) -> int:
 
 
 def apply_adjustment(trade: Trade, adjustment: Adjustment) -> list[SpawnedLot]:
-    """Adjust the open lots of a delivery trade (in place); a demerger's new lots are returned."""
+    """Adjust the open lots of a delivery trade held at the ex-date (in place: a lot acquired on or
+    after it, such as an opening lot stated later, is already in the new units); a demerger's
+    new lots are returned."""
     num, den = adjustment.numerator, adjustment.denominator
+    held = [lot for lot in trade.lots if lot.acquired_at < adjustment.effective_at]
     if adjustment.kind in ("split", "consolidation"):
-        for lot in trade.lots:
+        for lot in held:
+            trade.quantity += lot.quantity * num // den - lot.quantity
             lot.quantity = lot.quantity * num // den
-        trade.quantity = trade.quantity * num // den
-        trade.exit_quantity = trade.exit_quantity * num // den
-        while trade.lots and trade.lots[0].quantity == 0:
-            trade.lots.popleft()
+        closed = trade.exit_quantity  # every exit so far was in the old units
+        trade.quantity += closed * num // den - closed
+        trade.exit_quantity = closed * num // den
+        trade.lots = type(trade.lots)(lot for lot in trade.lots if lot.quantity > 0)
     elif adjustment.kind == "bonus":
-        extra = sum(lot.quantity * (num - den) // den for lot in trade.lots)
+        extra = sum(lot.quantity * (num - den) // den for lot in held)
         if extra > 0:
             trade.lots.append(Lot(adjustment.action_id, extra, 0, 0, adjustment.effective_at))
             trade.quantity += extra
     elif adjustment.kind == "demerger" and adjustment.cost_percent is not None:
         spawned = []
-        for lot in trade.lots:
+        for lot in held:
             moved = _percent_of(lot.cost, adjustment.cost_percent)
             lot.cost -= moved
             trade.entry_value -= moved

@@ -64,6 +64,7 @@ MCX) have their own kinds and rows:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
@@ -150,8 +151,10 @@ SCHEDULE: dict[Kind, tuple[Rates, ...]] = {
 }
 
 
+@functools.lru_cache(maxsize=16_384)
 def rates_on(kind: Kind, day: date) -> Rates:
-    """The rates in force on `day` (the earliest row for days before the schedule starts)."""
+    """The rates in force on `day` (the earliest row for days before the schedule starts; cached:
+    the schedule is data fixed at import)."""
     rows = SCHEDULE[kind]
     found = rows[0]
     for row in rows:

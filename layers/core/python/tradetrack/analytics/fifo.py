@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from tradetrack.analytics.adjustments import Adjustment, SpawnedLot, apply_adjustment
@@ -79,10 +79,12 @@ class Trade:
     closed_at: datetime | None = None
     lots: deque[Lot] = field(default_factory=deque)
     realizations: list[Realization] = field(default_factory=list)
+    held: int = 0  # Σ units of `lots`, kept as they change (the engine's hot path reads it)
+    seen: set[str] = field(default_factory=set, repr=False)  # execution_ids, for membership
 
     @property
     def open_quantity(self) -> int:
-        return sum(lot.quantity for lot in self.lots)
+        return self.held
 
     @property
     def open_cost(self) -> int:
@@ -109,6 +111,10 @@ class Matched:
     unmatched: list[UnmatchedExit] = field(default_factory=list)
     # Lots a demerger moved to the new company, by action id (tradetrack.analytics.adjustments)
     spawned: dict[str, list[SpawnedLot]] = field(default_factory=dict)
+
+
+def _day(fill: Fill) -> date:
+    return ist_date(fill.executed_at)
 
 
 def trade_id_for(execution_id: str) -> str:
@@ -138,6 +144,7 @@ class _Part:
     netted: bool = False
     split: bool = False
     cost: int | None = None  # the lot's cost when it is not price × units
+    day: date | None = None  # the fill's IST day, where the caller knows it
 
     @property
     def trade_id(self) -> str:
@@ -153,10 +160,11 @@ class _Engine:
         self.delivery = _BookState("delivery", short_allowed=not equity)
         self.intraday: dict[tuple[object, str], _BookState] = {}
 
-    def book_for(self, fill: Fill, *, netted: bool) -> _BookState:
+    def book_for(self, part: _Part) -> _BookState:
+        fill, netted = part.fill, part.netted
         if not netted and fill.product not in INTRADAY_PRODUCTS:
             return self.delivery
-        key = (ist_date(fill.executed_at), "netted" if netted else "product")
+        key = (part.day or _day(fill), "netted" if netted else "product")
         if key not in self.intraday:
             self.intraday[key] = _BookState("intraday", short_allowed=True)
         return self.intraday[key]
@@ -188,6 +196,7 @@ class _Engine:
         trade = state.current
         cost = fill.price * quantity if part.cost is None else part.cost
         trade.lots.append(Lot(fill.execution_id, quantity, cost, fees, fill.executed_at))
+        trade.held += quantity
         trade.quantity += quantity
         trade.entry_value += cost
         trade.charges += fees
@@ -225,6 +234,7 @@ class _Engine:
             left -= used
             if lot.quantity == 0:
                 trade.lots.popleft()
+        trade.held -= quantity
         trade.exit_quantity += quantity
         trade.exit_value += fill.price * quantity
         _touch(trade, fill)
@@ -233,28 +243,53 @@ class _Engine:
             state.current = None
 
     def adjust(self, adjustment: Adjustment) -> None:
+        if adjustment.kind == "expiry":
+            self._expire(adjustment)
+            return
         if self.delivery.current is not None:
             spawned = apply_adjustment(self.delivery.current, adjustment)
+            self.delivery.current.held = sum(lot.quantity for lot in self.delivery.current.lots)
             if spawned:
                 self.result.spawned.setdefault(adjustment.action_id, []).extend(spawned)
 
+    def _expire(self, adjustment: Adjustment) -> None:
+        """Close every open position of the contract at its settlement price."""
+        assert adjustment.price is not None
+        for state in [self.delivery, *self.intraday.values()]:
+            trade = state.current
+            if trade is None:
+                continue
+            settle = Fill(
+                execution_id=adjustment.action_id,
+                side="SELL" if trade.direction == "LONG" else "BUY",
+                quantity=trade.open_quantity,
+                price=adjustment.price,
+                fees=0,
+                executed_at=adjustment.effective_at,
+                sort_key="~expiry",
+            )
+            self._reduce(state, trade, settle, settle.quantity, 0)
+
 
 def _touch(trade: Trade, fill: Fill) -> None:
-    if fill.execution_id not in trade.execution_ids:
-        trade.execution_ids.append(fill.execution_id)
-    if fill.product:
-        trade.products.add(fill.product)
-    trade.fees_given = trade.fees_given and fill.fees_given
+    execution_id = fill.execution_id
+    if execution_id not in trade.seen:
+        trade.seen.add(execution_id)
+        trade.execution_ids.append(execution_id)
+        if fill.product:
+            trade.products.add(fill.product)
+        if not fill.fees_given:
+            trade.fees_given = False
 
 
 def day_netted(fills: Sequence[Fill]) -> list[_Part]:
     """(fill, units, fees, intraday) parts of delivery fills after same-day netting: on each IST
     day, the first min(bought, sold) units bought and the first as many sold are intraday."""
-    by_day: dict[object, list[Fill]] = {}
+    by_day: dict[date, list[Fill]] = {}
     for fill in fills:
-        by_day.setdefault(ist_date(fill.executed_at), []).append(fill)
+        by_day.setdefault(_day(fill), []).append(fill)
     parts: list[_Part] = []
-    for day_fills in by_day.values():
+    for day, day_fills in by_day.items():
         bought = sum(f.quantity for f in day_fills if f.side == "BUY")
         sold = sum(f.quantity for f in day_fills if f.side == "SELL")
         left = {"BUY": min(bought, sold), "SELL": min(bought, sold)}
@@ -264,9 +299,11 @@ def day_netted(fills: Sequence[Fill]) -> list[_Part]:
             netted_fees = share(fill.fees, netted, fill.quantity)
             split = 0 < netted < fill.quantity
             if netted:
-                parts.append(_Part(fill, netted, netted_fees, netted=True, split=split))
+                parts.append(_Part(fill, netted, netted_fees, netted=True, split=split, day=day))
             if fill.quantity - netted:
-                parts.append(_Part(fill, fill.quantity - netted, fill.fees - netted_fees, split=split))
+                parts.append(
+                    _Part(fill, fill.quantity - netted, fill.fees - netted_fees, split=split, day=day)
+                )
     return parts
 
 
@@ -295,12 +332,12 @@ def match(fills: Iterable[Fill], *, equity: bool = False, adjustments: Sequence[
     else:
         parts = [_Part(f, f.quantity, f.fees) for f in others]
     for part in _opening_parts(opening, parts):
-        engine.add(engine.book_for(part.fill, netted=False), part)
+        engine.add(engine.book_for(part), part)
     pending = sorted(adjustments, key=lambda a: a.effective_at)
     for part in parts:
         while pending and pending[0].effective_at <= part.fill.executed_at:
             engine.adjust(pending.pop(0))
-        engine.add(engine.book_for(part.fill, netted=part.netted), part)
+        engine.add(engine.book_for(part), part)
     for adjustment in pending:
         engine.adjust(adjustment)
     return engine.result

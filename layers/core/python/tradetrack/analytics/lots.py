@@ -11,7 +11,7 @@ def share(total: int, part: int, whole: int) -> int:
     return total if part == whole else total * part // whole
 
 
-@dataclass
+@dataclass(slots=True)
 class Lot:
     execution_id: str  # what created the lot: a fill, an opening lot, a corporate action
     quantity: int
@@ -20,7 +20,7 @@ class Lot:
     acquired_at: datetime  # UTC: the tax holding period starts here
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Realization:
     """Units of one lot closed by one fill: the unit of tax P&L (one sale row per realization)."""
 

@@ -27,7 +27,7 @@ from tradetrack.analytics.categories import INTRADAY_PRODUCTS
 from tradetrack.analytics.charges import Kind, dp_charges, kind_of, leg_charges
 from tradetrack.models.executions import SEGMENT_OF_EXCHANGE
 from tradetrack.queries import aware
-from tradetrack.timeutil import IST
+from tradetrack.timeutil import IST, ist_date
 
 Document = Mapping[str, Any]
 
@@ -79,7 +79,7 @@ def exit_legs(doc: Document) -> list[tuple[date, int]]:
     legs: dict[str, tuple[date, int]] = {}
     for index, part in enumerate(realizations):
         key = str(part.get("exitExecutionId") or f"#{index}")
-        day, value = legs.get(key, (ist(part["at"]).date(), 0))
+        day, value = legs.get(key) or (ist_date(part["at"]), 0)
         legs[key] = (day, value + int(part["exitValue"]))
     return list(legs.values())
 
@@ -88,7 +88,7 @@ def estimate_charges(doc: Document) -> int:
     """The schedule's charges of a trade document: entry leg, exit legs, DP charges per sell day."""
     kind = schedule_kind(doc)
     long = doc.get("direction") != "SHORT"
-    entry_day = ist(doc["openedAt"]).date()
+    entry_day = ist_date(doc["openedAt"])
     legs = exit_legs(doc)
     total = leg_charges(kind, entry_day, side_values(doc)[0], buy=long)
     total += sum(leg_charges(kind, day, value, buy=not long) for day, value in legs)

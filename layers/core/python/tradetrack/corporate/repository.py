@@ -90,4 +90,8 @@ def demergers_touching(db: Database[Document], user_id: str, instruments: Collec
         "scope": {"$in": [PLATFORM, user_id]},
         "$or": [{"keys": {"$in": sorted(instruments)}}, {"newIsin": {"$in": isins}}],
     }
-    return [doc for doc in effective_actions(list(db[CORPORATE_ACTIONS].find(query)), user_id) if doc.get("newIsin")]
+    return [
+        doc
+        for doc in effective_actions(list(db[CORPORATE_ACTIONS].find(query)), user_id)
+        if doc.get("newIsin")
+    ]

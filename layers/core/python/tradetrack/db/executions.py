@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -159,3 +160,26 @@ def delete_execution(db: Database[Document], user_id: str, exec_id: str, *, sour
     if doc is None or doc.get("source") != source:
         return False
     return db[EXECUTIONS].delete_one({"_id": exec_id}).deleted_count == 1
+
+
+def holders_of(db: Database[Document], instrument: str) -> dict[str, set[str]]:
+    """{userId: accountIds} of every user with fills of `instrument` (the instrument index)."""
+    holders: dict[str, set[str]] = {}
+    for doc in db[EXECUTIONS].find({"instrument": instrument}, {"userId": 1, "accountId": 1}):
+        holders.setdefault(doc["userId"], set()).add(doc["accountId"])
+    return holders
+
+
+def rekey_instrument(db: Database[Document], old: str, new: str) -> int:
+    """Move every fill of instrument `old` to `new` (an identity that changed); the number moved."""
+    return int(db[EXECUTIONS].update_many({"instrument": old}, {"$set": {"instrument": new}}).modified_count)
+
+
+def pairs_with_prefix(db: Database[Document], user_id: str, prefix: str) -> set[tuple[str, str]]:
+    """The user's (accountId, instrument) pairs whose instrument starts with `prefix` (served by
+    the (userId, instrument) index: an anchored prefix)."""
+    query = {"userId": user_id, "instrument": {"$regex": f"^{re.escape(prefix)}"}}
+    return {
+        (doc["accountId"], doc["instrument"])
+        for doc in db[EXECUTIONS].find(query, {"accountId": 1, "instrument": 1})
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from tradetrack.analytics.fifo import UnmatchedExit
@@ -13,9 +14,18 @@ if TYPE_CHECKING:
 Document = dict[str, Any]
 
 
-def pair_issues(ledger: Ledger, unmatched: Sequence[UnmatchedExit], orphans: Sequence[str]) -> Document:
-    """{} when the pair is clean; else its unmatched exits and orphaned annotations."""
+def pair_issues(
+    ledger: Ledger,
+    unmatched: Sequence[UnmatchedExit],
+    orphans: Sequence[str],
+    unsettled: tuple[str, str, date] | None = None,
+) -> Document:
+    """{} when the pair is clean; else its unmatched exits, orphaned annotations, and the expiry
+    (exchange, underlying, day) of a contract still open past it for want of a settlement price."""
     issues: Document = {}
+    if unsettled is not None:
+        exchange, underlying, expiry = unsettled
+        issues["expired"] = {"exchange": exchange, "underlying": underlying, "expiry": expiry.isoformat()}
     if unmatched:
         issues["unmatched"] = [
             {

@@ -1,0 +1,1 @@
+"""Expired derivative contracts: settlement prices the user gives, positions closed at expiry."""
