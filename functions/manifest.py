@@ -148,6 +148,41 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         memory_mb=512,
     ),
     FunctionSpec(
+        name="opening_lots",
+        capability="Trades",
+        rest=(
+            RestRoute("POST", "/v1/opening-lots"),
+            RestRoute("GET", "/v1/opening-lots"),
+            RestRoute("PATCH", "/v1/opening-lots/{lotId}"),
+            RestRoute("DELETE", "/v1/opening-lots/{lotId}"),
+            RestRoute("POST", "/v1/opening-lots/import"),
+        ),
+        memory_mb=1024,  # a holdings XLSX is unzipped and read in memory
+        timeout_s=60,
+    ),
+    FunctionSpec(
+        name="data_quality",
+        capability="Trades",
+        rest=(RestRoute("GET", "/v1/data-quality"),),
+    ),
+    FunctionSpec(
+        name="corporate_actions",
+        capability="Trades",
+        rest=(
+            RestRoute("POST", "/v1/admin/corporate-actions"),
+            RestRoute("GET", "/v1/admin/corporate-actions"),
+            RestRoute("DELETE", "/v1/admin/corporate-actions/{actionId}"),
+            RestRoute("POST", "/v1/admin/corporate-actions/import"),
+            RestRoute("GET", "/v1/corporate-actions"),
+            RestRoute("POST", "/v1/corporate-actions"),
+            RestRoute("DELETE", "/v1/corporate-actions/{actionId}"),
+            RestRoute("POST", "/v1/corporate-actions/{actionId}/disable"),
+        ),
+        # A change re-derives the trades of every holder of the instrument, synchronously.
+        memory_mb=1024,
+        timeout_s=29,  # API Gateway's integration limit
+    ),
+    FunctionSpec(
         name="analytics",
         capability="Analytics",
         rest=tuple(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
@@ -55,7 +56,7 @@ def test_pnl_is_the_same_whether_pre_split_fills_are_in_pre_or_post_split_units(
     adjusted = [
         f
         if f.executed_at >= ex
-        else Fill(**{**f.__dict__, "quantity": f.quantity * 2, "price": f.price // 2})
+        else replace(f, quantity=f.quantity * 2, price=f.price // 2)
         for f in fills
     ]
     # Then the realized P&L and what stays open are the same

@@ -57,12 +57,18 @@ def _avg(value: int, quantity: int) -> int | None:
     return rounded_average(value, quantity) if quantity else None
 
 
-def _latest(docs: Iterable[Document], key: str) -> Any:
-    """The value of `key` on the latest execution that has one (a renamed symbol shows its new name)."""
-    found = [doc for doc in docs if doc.get(key)]
-    if not found:
-        return None
-    return max(found, key=lambda doc: (doc["executedAt"].replace(tzinfo=None), doc["_id"]))[key]
+def _latest(docs: Iterable[Document]) -> tuple[Any, Any]:
+    """The symbol and the ISIN of the latest execution that has one (a renamed symbol shows its
+    new name)."""
+    symbol = isin = None
+    symbol_at = isin_at = None
+    for doc in docs:
+        at = (doc["executedAt"], doc["_id"])
+        if doc.get("symbol") and (symbol_at is None or at > symbol_at):
+            symbol, symbol_at = doc["symbol"], at
+        if doc.get("isin") and (isin_at is None or at > isin_at):
+            isin, isin_at = doc["isin"], at
+    return symbol, isin
 
 
 def trade_document(
@@ -130,8 +136,8 @@ def derive(docs: Sequence[Document], *, as_of: datetime, adjustments: Sequence[A
     fills = {doc["_id"]: to_fill(doc) for doc in docs}
     real = [fill for fill in fills.values() if not fill.opening]
     pair_last = _last_price(real or fills.values())
-    symbol = display_symbol(str(_latest(docs, "symbol") or docs[0]["symbol"]), docs[0]["segment"])
-    isin = _latest(docs, "isin")
+    latest_symbol, isin = _latest(docs)
+    symbol = display_symbol(str(latest_symbol or docs[0]["symbol"]), docs[0]["segment"])
     matched = match(fills.values(), equity=docs[0]["segment"] == "EQ", adjustments=adjustments)
     trades = [
         trade_document(trade, docs[0], as_of=as_of, symbol=symbol, isin=isin)

@@ -281,7 +281,7 @@ def _recompute_locked(
         ids = [doc["_id"] for doc in pair_trades]
         stale.extend(sorted(known - set(ids)))
         ledger.trade_ids = ids
-        if issues != was[3] or (plan.exact and issues):
+        if issues != was[3] or plan.exact:  # a rebuild rewrites them: its old ledger is not trusted
             issues_changed.append(ledger)
         ledger.issues = issues
         now_state = (ledger.fills, ledger.trade_ids, ledger.annotations, ledger.issues)

@@ -41,7 +41,7 @@ Book = Literal["delivery", "intraday"]
 INTRADAY_PRODUCTS = frozenset({"MIS", "I", "BO", "CO"})  # Kite MIS/BO/CO, Upstox I
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Fill:
     """What the engine needs of an execution."""
 
@@ -134,7 +134,7 @@ class _BookState:
     current: Trade | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Part:
     """Units of a fill as they enter a book (a fill split by same-day netting has two parts)."""
 
@@ -290,8 +290,16 @@ def day_netted(fills: Sequence[Fill]) -> list[_Part]:
         by_day.setdefault(_day(fill), []).append(fill)
     parts: list[_Part] = []
     for day, day_fills in by_day.items():
-        bought = sum(f.quantity for f in day_fills if f.side == "BUY")
-        sold = sum(f.quantity for f in day_fills if f.side == "SELL")
+        if len(day_fills) == 1:  # the usual day of a delivery position: nothing to net
+            (fill,) = day_fills
+            parts.append(_Part(fill, fill.quantity, fill.fees, day=day))
+            continue
+        bought = sold = 0
+        for f in day_fills:
+            if f.side == "BUY":
+                bought += f.quantity
+            else:
+                sold += f.quantity
         left = {"BUY": min(bought, sold), "SELL": min(bought, sold)}
         for fill in day_fills:
             netted = min(left[fill.side], fill.quantity)

@@ -13,6 +13,7 @@ from typing import Any
 import redis
 from pymongo.database import Database
 
+from tradetrack.corporate.repository import follow_isin
 from tradetrack.db.executions import holders_of, rekey_instrument
 from tradetrack.instruments.aliases import link_isin
 from tradetrack.trades import rebuild_ledgers
@@ -23,6 +24,7 @@ Document = dict[str, Any]
 def rekey_isin(db: Database[Document], cache: redis.Redis, old_isin: str, new_isin: str) -> int:
     """Record `old_isin` → `new_isin` and move every user's fills of the old one; the number moved."""
     link_isin(db, old_isin, new_isin)
+    follow_isin(db, old_isin, new_isin)
     old_key, new_key = f"ISIN:{old_isin}", f"ISIN:{new_isin}"
     if old_key == new_key:
         return 0

@@ -95,3 +95,11 @@ def demergers_touching(db: Database[Document], user_id: str, instruments: Collec
         for doc in effective_actions(list(db[CORPORATE_ACTIONS].find(query)), user_id)
         if doc.get("newIsin")
     ]
+
+
+def follow_isin(db: Database[Document], old_isin: str, new_isin: str) -> None:
+    """Actions stored on an ISIN that changed apply to its new ISIN's instrument too (a split
+    recorded on the old ISIN must still adjust the lots now keyed by the new one)."""
+    db[CORPORATE_ACTIONS].update_many(
+        {"keys": f"ISIN:{old_isin}"}, {"$addToSet": {"keys": f"ISIN:{new_isin}"}}
+    )

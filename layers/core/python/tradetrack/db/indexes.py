@@ -50,6 +50,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel(
             [("userId", ASCENDING), ("source", ASCENDING), ("executedAt", DESCENDING)], name="by_source_time"
         ),
+        # A corporate action's holders, across users (tradetrack.corporate.service.recompute_holders)
+        IndexModel([("instrument", ASCENDING), ("userId", ASCENDING)], name="by_instrument_holder"),
     ],
     "trades": [
         IndexModel(
@@ -102,6 +104,18 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel(
             [("accountId", ASCENDING), ("startedAt", DESCENDING), ("_id", DESCENDING)],
             name="by_account_newest",
+        ),
+    ],
+    # GET /v1/data-quality (tradetrack.quality.repository.issues_of)
+    "data_quality": [
+        IndexModel([("userId", ASCENDING), ("instrument", ASCENDING)], name="by_user_instrument"),
+    ],
+    "corporate_actions": [
+        # the actions on a user's instruments (tradetrack.corporate.repository.actions_for)
+        IndexModel([("keys", ASCENDING), ("scope", ASCENDING)], name="by_key_scope"),
+        # GET /v1/admin/corporate-actions, latest ex-date first
+        IndexModel(
+            [("scope", ASCENDING), ("exDate", DESCENDING), ("_id", DESCENDING)], name="by_scope_ex_date"
         ),
     ],
     "audit_log": [
