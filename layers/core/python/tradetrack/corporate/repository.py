@@ -17,6 +17,7 @@ from typing import Any
 from pymongo.database import Database
 
 from tradetrack.analytics.adjustments import Adjustment
+from tradetrack.instruments.aliases import symbol_keys_of
 from tradetrack.timeutil import IST
 
 Document = dict[str, Any]
@@ -68,14 +69,19 @@ def actions_for(db: Database[Document], user_id: str, instruments: Collection[st
 def adjustments_for(
     db: Database[Document], user_id: str, instruments: Collection[str]
 ) -> dict[str, list[Adjustment]]:
-    """What the FIFO engine applies to each instrument's lots, by instrument."""
+    """What the FIFO engine applies to each instrument's lots, by instrument: the actions keyed by
+    the instrument, or by a symbol its ISIN is known by (an action recorded by symbol before the
+    ISIN was learnt)."""
+    isins = [key.removeprefix("ISIN:") for key in instruments if key.startswith("ISIN:")]
+    aliases = {f"ISIN:{isin}": keys for isin, keys in symbol_keys_of(db, isins).items()}
+    wanted = {key: {key} | aliases.get(key, set()) for key in instruments}
     found: dict[str, list[Adjustment]] = {}
-    for doc in actions_for(db, user_id, instruments):
+    for doc in actions_for(db, user_id, set().union(*wanted.values())):
         if doc["kind"] not in ENGINE_KINDS:
             continue
-        for key in doc["keys"]:
-            if key in instruments:
-                found.setdefault(key, []).append(to_adjustment(doc))
+        for instrument, keys in wanted.items():
+            if keys & set(doc["keys"]):
+                found.setdefault(instrument, []).append(to_adjustment(doc))
     return found
 
 

@@ -52,6 +52,18 @@ INDEXES: dict[str, list[IndexModel]] = {
         ),
         # A corporate action's holders, across users (tradetrack.corporate.service.recompute_holders)
         IndexModel([("instrument", ASCENDING), ("userId", ASCENDING)], name="by_instrument_holder"),
+        # a user's contracts of one underlying, by instrument-key prefix (tradetrack.expiries.service)
+        IndexModel([("userId", ASCENDING), ("instrument", ASCENDING)], name="by_user_instrument"),
+    ],
+    # the symbols an ISIN is known by (tradetrack.instruments.aliases.symbol_keys_of); reads by _id
+    "instrument_aliases": [
+        IndexModel([("isin", ASCENDING)], name="by_isin"),
+    ],
+    # a user's settlement prices, latest expiry first (tradetrack.expiries.repository.list_for)
+    "settlements": [
+        IndexModel(
+            [("userId", ASCENDING), ("expiry", DESCENDING), ("_id", ASCENDING)], name="by_user_expiry"
+        ),
     ],
     "trades": [
         IndexModel(
@@ -113,6 +125,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     "corporate_actions": [
         # the actions on a user's instruments (tradetrack.corporate.repository.actions_for)
         IndexModel([("keys", ASCENDING), ("scope", ASCENDING)], name="by_key_scope"),
+        # the demergers giving a new company its lots (tradetrack.corporate.repository.demergers_touching)
+        IndexModel([("newIsin", ASCENDING), ("scope", ASCENDING)], name="by_new_isin_scope"),
         # GET /v1/admin/corporate-actions, latest ex-date first
         IndexModel(
             [("scope", ASCENDING), ("exDate", DESCENDING), ("_id", DESCENDING)], name="by_scope_ex_date"

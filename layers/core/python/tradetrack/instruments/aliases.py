@@ -106,3 +106,16 @@ def instruments_of(db: Database[Document], symbols: Sequence[tuple[str, str, str
         isin = current[found] if found else None
         keys.append(instrument_key(exchange=exchange, segment=segment, symbol=symbol, isin=isin))
     return keys
+
+
+def symbol_keys_of(db: Database[Document], isins: Iterable[str]) -> dict[str, set[str]]:
+    """{ISIN: the `EQ:<symbol>` keys it is known by}: actions recorded by symbol apply to it too
+    (one query on the isin index)."""
+    wanted = sorted(set(isins))
+    found: dict[str, set[str]] = {}
+    if not wanted:
+        return found
+    for doc in db[INSTRUMENT_ALIASES].find({"isin": {"$in": wanted}}, {"isin": 1}):
+        if str(doc["_id"]).startswith("EQ:"):
+            found.setdefault(doc["isin"], set()).add(doc["_id"])
+    return found
