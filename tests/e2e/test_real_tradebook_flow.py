@@ -60,7 +60,7 @@ def admin_token(local: LocalStack) -> str:
     user_id, _ = register_and_login(local.rest_url, prefix="ops", name="Ops")
     users = local.mongo["tradetrack"]["users"]
     users.update_one({"_id": user_id}, {"$set": {"role": "admin"}})
-    email = users.find_one({"_id": user_id})["email"]  # type: ignore[index]
+    email = users.find_one({"_id": user_id})["email"]
     login = requests.post(
         f"{local.rest_url}/v1/auth/login", json={"email": email, "password": PASSWORD}, timeout=30
     )
