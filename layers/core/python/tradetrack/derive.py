@@ -22,25 +22,29 @@ Document = dict[str, Any]
 _DIGITS = re.compile(r"\d+")
 OPENING_SOURCE = "opening"  # an opening lot, stored as an execution of this source
 CORPORATE_SOURCE = "corporate"  # a lot a corporate action created (never stored as an execution)
+_OPENING_SOURCES = frozenset({OPENING_SOURCE, CORPORATE_SOURCE})
 
 
 def to_fill(doc: Document) -> Fill:
+    # Positional, in Fill's field order: this runs for every fill of every recomputation.
     executed = doc["executedAt"]
     fees = int(doc["fees"])
+    given = doc.get("feesGiven")
+    cost = doc.get("cost")
     return Fill(
-        execution_id=doc["_id"],
-        side=doc["side"],
-        quantity=int(doc["quantity"]),
-        price=int(doc["price"]),
-        fees=fees,
-        executed_at=executed if executed.tzinfo else executed.replace(tzinfo=UTC),
-        product=doc.get("product"),
-        sort_key=natural_key(f"{doc['source']}:{doc['externalId']}"),
+        doc["_id"],
+        doc["side"],
+        int(doc["quantity"]),
+        int(doc["price"]),
+        fees,
+        executed if executed.tzinfo else executed.replace(tzinfo=UTC),
+        doc.get("product"),
+        natural_key(f"{doc['source']}:{doc['externalId']}"),
         # Documents from before `feesGiven` existed: fees of 0 meant "none given".
-        fees_given=bool(doc["feesGiven"]) if doc.get("feesGiven") is not None else fees > 0,
-        opening=doc.get("source") in (OPENING_SOURCE, CORPORATE_SOURCE),
-        snapshot=bool(doc.get("snapshot")),
-        cost=int(doc["cost"]) if doc.get("cost") is not None else None,
+        bool(given) if given is not None else fees > 0,
+        doc.get("source") in _OPENING_SOURCES,
+        bool(doc.get("snapshot")),
+        None if cost is None else int(cost),
     )
 
 

@@ -193,6 +193,7 @@ def leg_charges(kind: Kind, day: date, turnover: int, *, buy: bool) -> int:
     return brokerage + stt + exchange + sebi + stamp + gst
 
 
+@functools.lru_cache(maxsize=16_384)
 def dp_charges(kind: Kind, day: date) -> int:
     """The DP charge with its GST for one scrip sold out of the demat on `day` (0 but for delivery)."""
     r = rates_on(kind, day)

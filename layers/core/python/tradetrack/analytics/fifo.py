@@ -282,26 +282,34 @@ def _touch(trade: Trade, fill: Fill) -> None:
             trade.fees_given = False
 
 
-def day_netted(fills: Sequence[Fill]) -> list[_Part]:
-    """(fill, units, fees, intraday) parts of delivery fills after same-day netting: on each IST
-    day, the first min(bought, sold) units bought and the first as many sold are intraday."""
-    by_day: dict[date, list[Fill]] = {}
-    for fill in fills:
-        by_day.setdefault(_day(fill), []).append(fill)
+def equity_parts(fills: Sequence[Fill]) -> list[_Part]:
+    """Equity fills (in time order) as they enter the books, in time order: an intraday product's
+    whole; delivery fills after same-day netting — on each IST day, the first min(bought, sold)
+    units bought and the first as many sold are intraday, the rest is delivery."""
+    days = [_day(fill) for fill in fills]
     parts: list[_Part] = []
-    for day, day_fills in by_day.items():
-        if len(day_fills) == 1:  # the usual day of a delivery position: nothing to net
-            (fill,) = day_fills
+    start, count = 0, len(fills)
+    while start < count:
+        day, end = days[start], start + 1
+        while end < count and days[end] == day:
+            end += 1
+        if end - start == 1:  # the usual day of a position: nothing to net
+            fill = fills[start]
             parts.append(_Part(fill, fill.quantity, fill.fees, day=day))
+            start = end
             continue
         bought = sold = 0
-        for f in day_fills:
-            if f.side == "BUY":
-                bought += f.quantity
-            else:
-                sold += f.quantity
+        for fill in fills[start:end]:
+            if fill.product not in INTRADAY_PRODUCTS:
+                if fill.side == "BUY":
+                    bought += fill.quantity
+                else:
+                    sold += fill.quantity
         left = {"BUY": min(bought, sold), "SELL": min(bought, sold)}
-        for fill in day_fills:
+        for fill in fills[start:end]:
+            if fill.product in INTRADAY_PRODUCTS:
+                parts.append(_Part(fill, fill.quantity, fill.fees, day=day))
+                continue
             netted = min(left[fill.side], fill.quantity)
             left[fill.side] -= netted
             netted_fees = share(fill.fees, netted, fill.quantity)
@@ -312,6 +320,7 @@ def day_netted(fills: Sequence[Fill]) -> list[_Part]:
                 parts.append(
                     _Part(fill, fill.quantity - netted, fill.fees - netted_fees, split=split, day=day)
                 )
+        start = end
     return parts
 
 
@@ -332,11 +341,7 @@ def match(fills: Iterable[Fill], *, equity: bool = False, adjustments: Sequence[
     opening = [f for f in all_fills if f.opening]
     others = [f for f in all_fills if not f.opening]
     if equity:
-        intraday = [_Part(f, f.quantity, f.fees) for f in others if f.product in INTRADAY_PRODUCTS]
-        delivery = day_netted([f for f in others if f.product not in INTRADAY_PRODUCTS])
-        parts = sorted(
-            intraday + delivery, key=lambda p: (p.fill.executed_at, p.fill.sort_key, p.fill.execution_id)
-        )
+        parts = equity_parts(others)
     else:
         parts = [_Part(f, f.quantity, f.fees) for f in others]
     for part in _opening_parts(opening, parts):
@@ -355,6 +360,8 @@ def _opening_parts(opening: Sequence[Fill], parts: Sequence[_Part]) -> list[_Par
     """The opening lots as they enter FIFO. A snapshot (the holding on a day) enters with the units
     that the explicit opening lots, earlier snapshots and the delivery fills before its day do not
     explain; none when they explain it all."""
+    if not any(fill.snapshot for fill in opening):
+        return [_Part(fill, fill.quantity, fill.fees, cost=fill.cost) for fill in opening]
     flow = [
         (p.fill.executed_at, p.units if p.fill.side == "BUY" else -p.units)
         for p in parts
