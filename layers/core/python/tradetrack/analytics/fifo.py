@@ -340,10 +340,7 @@ def match(fills: Iterable[Fill], *, equity: bool = False, adjustments: Sequence[
             raise ValueError(f"execution {fill.execution_id} has quantity {fill.quantity}")
     opening = [f for f in all_fills if f.opening]
     others = [f for f in all_fills if not f.opening]
-    if equity:
-        parts = equity_parts(others)
-    else:
-        parts = [_Part(f, f.quantity, f.fees) for f in others]
+    parts = equity_parts(others) if equity else [_Part(f, f.quantity, f.fees) for f in others]
     for part in _opening_parts(opening, parts):
         engine.add(engine.book_for(part), part)
     pending = sorted(adjustments, key=lambda a: a.effective_at)
