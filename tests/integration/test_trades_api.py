@@ -187,6 +187,46 @@ def test_fno_trades_are_flagged(gateway: Gateway) -> None:
 # ---- annotations ---------------------------------------------------------------------------------
 
 
+def test_annotations_follow_a_restructure_and_come_back_when_it_is_undone(gateway: Gateway) -> None:
+    # Given a position the trader annotated
+    account = new_account(gateway)
+    later = execute(gateway, account, "BUY", 10, "100", day=NEXT_DAY)
+    [trade] = trades(gateway, account)
+    body = {"notes": "pullback entry", "tags": ["swing"], "strategy": "PB", "category": "long_term"}
+    assert patch(gateway, account, trade["tradeId"], body).status == 200
+    # When an earlier fill arrives: it now opens the round trip, which gets the earlier fill's id
+    earlier = execute(gateway, account, "BUY", 5, "98")
+    [merged] = trades(gateway, account)
+    assert merged["tradeId"] != trade["tradeId"] and merged["executionIds"] == [
+        earlier["executionId"],
+        later["executionId"],
+    ]
+    # Then the annotation moved with the fill it was made on
+    assert (merged["notes"], merged["tags"], merged["strategy"], merged["category"]) == (
+        "pullback entry",
+        ["swing"],
+        "PB",
+        "long_term",
+    )
+    # And when the earlier fill is deleted, the original trade is back with its annotation
+    deleted = gateway.request(
+        "DELETE", f"/v1/executions/{earlier['executionId']}", token=account.access_token
+    )
+    assert deleted.status == 204, deleted.text
+    [restored] = trades(gateway, account)
+    assert restored["tradeId"] == trade["tradeId"]
+    assert (restored["notes"], restored["tags"], restored["category"]) == (
+        "pullback entry",
+        ["swing"],
+        "long_term",
+    )
+    # And deleting the fill it was made on keeps it, as an orphan the trader can see
+    gateway.request("DELETE", f"/v1/executions/{later['executionId']}", token=account.access_token)
+    assert trades(gateway, account) == []
+    quality = get(gateway, account, "/v1/data-quality").body
+    assert [o["notes"] for o in quality["orphanedAnnotations"]] == ["pullback entry"]
+
+
 def test_annotations_survive_recomputation_and_a_category_override_sticks(gateway: Gateway) -> None:
     # Given an open trade the trader annotates, overriding its category
     account = new_account(gateway)
