@@ -30,6 +30,7 @@ from tradetrack.expiries.rules import expired_keys, expiry_adjustments
 from tradetrack.observability import MetricUnit, logger, metrics
 from tradetrack.quality.issues import pair_issues
 from tradetrack.quality.repository import write_issues
+from tradetrack.timeutil import ist_date
 
 __all__ = ["derive_trades", "recompute", "recompute_pairs", "to_fill", "trade_document"]
 
@@ -236,7 +237,14 @@ class _Context:
                 self.spawned[after].setdefault(child, []).extend(docs)
         docs, orphans = trade_notes.annotate(ledger.annotations, result.trades)
         unsettled = self.expired.get(ledger.instrument) if any(t["status"] == "open" for t in docs) else None
-        return docs, pair_issues(ledger, result.unmatched, orphans, unsettled)
+        today = ist_date(self.now)
+        # An intraday position still open after its day: the broker squared it off, the fill is missing
+        stale = [
+            t
+            for t in docs
+            if t["status"] == "open" and t["book"] == "intraday" and ist_date(t["openedAt"]) < today
+        ]
+        return docs, pair_issues(ledger, result.unmatched, orphans, unsettled, stale)
 
 
 def _recompute_locked(

@@ -19,10 +19,22 @@ def pair_issues(
     unmatched: Sequence[UnmatchedExit],
     orphans: Sequence[str],
     unsettled: tuple[str, str, date] | None = None,
+    open_intraday: Sequence[Document] = (),
 ) -> Document:
-    """{} when the pair is clean; else its unmatched exits, orphaned annotations, and the expiry
-    (exchange, underlying, day) of a contract still open past it for want of a settlement price."""
+    """{} when the pair is clean; else its unmatched exits, orphaned annotations, the expiry
+    (exchange, underlying, day) of a contract still open past it for want of a settlement price,
+    and intraday positions still open after their day (their square-off fill is missing)."""
     issues: Document = {}
+    if open_intraday:  # the square-off fill of an MIS position is missing
+        issues["openIntraday"] = [
+            {
+                "tradeId": t["_id"],
+                "openedAt": t["openedAt"],
+                "openQuantity": t["openQuantity"],
+                "direction": t["direction"],
+            }
+            for t in open_intraday
+        ]
     if unsettled is not None:
         exchange, underlying, expiry = unsettled
         issues["expired"] = {"exchange": exchange, "underlying": underlying, "expiry": expiry.isoformat()}
