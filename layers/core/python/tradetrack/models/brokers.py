@@ -86,6 +86,10 @@ class SyncLogOut(_Model):
     orders: dict[str, int] | None = None
     rejected_fills: list[dict[str, Any]] = Field(default_factory=list, alias="rejectedFills")
     reconciliation: Reconciliation | None = None
+    holdings: dict[str, Any] | None = Field(
+        None,
+        description="first sync: the broker's holdings stored as opening lots ({status, lots, skipped, asOf})",
+    )
     error: str | None = None
 
 

@@ -12,7 +12,7 @@ from tradetrack.models.executions import Isin, Price, Quantity, Symbol
 from tradetrack.timeutil import IST
 
 EquityExchange = Literal["NSE", "BSE"]
-OpeningOf = Literal["manual", "holdings_file", "zerodha", "upstox"]
+OpeningOf = Literal["manual", "holdings_file", "zerodha", "upstox", "simulated"]
 HoldingsFormat = Literal["zerodha_holdings"]
 FileEncoding = Literal["text", "base64"]
 EARLIEST_ACQUISITION = date(2000, 1, 1)

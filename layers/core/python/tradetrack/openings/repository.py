@@ -1,7 +1,8 @@
 """Opening lots where they live: executions of source "opening" (tradetrack.db.executions).
 
-Reads and writes by `_id` wherever one is known (the only filter FerretDB v1 pushes down); the
-list uses the executions' (userId, source, executedAt) index.
+Every query is tradetrack.db.executions' (the one module naming the collection): reads and writes
+by `_id` wherever one is known (the only filter FerretDB v1 pushes down); the list uses the
+executions' (userId, source, executedAt) index.
 """
 
 from __future__ import annotations
@@ -12,7 +13,13 @@ from typing import Any
 
 from pymongo.database import Database
 
-from tradetrack.db.executions import EXECUTIONS, find_executions, get_execution
+from tradetrack.db.executions import (
+    delete_executions,
+    executions_by_id,
+    find_executions,
+    get_execution,
+    latest_symbol_of_isin,
+)
 
 Document = dict[str, Any]
 OPENING = "opening"
@@ -32,23 +39,15 @@ def find_lots(
 
 
 def lots_by_id(db: Database[Document], ids: Sequence[str]) -> dict[str, Document]:
-    if not ids:
-        return {}
-    return {doc["_id"]: doc for doc in db[EXECUTIONS].find({"_id": {"$in": sorted(set(ids))}})}
+    """The executions with these `_id`s by `_id` (the caller checks their owner and source)."""
+    return executions_by_id(db, ids)
 
 
 def delete_lots(db: Database[Document], ids: Sequence[str]) -> None:
     """Delete these lots by `_id` (the caller read them and checked their owner and source)."""
-    if ids:
-        db[EXECUTIONS].delete_many({"_id": {"$in": sorted(set(ids))}, "source": OPENING})
+    delete_executions(db, ids, source=OPENING)
 
 
 def symbol_of_isin(db: Database[Document], user_id: str, isin: str) -> str | None:
     """The symbol the user's latest fill of this ISIN carries, if any."""
-    found = list(
-        db[EXECUTIONS]
-        .find({"userId": user_id, "isin": isin}, {"symbol": 1})
-        .sort([("executedAt", -1), ("_id", -1)])
-        .limit(1)
-    )
-    return str(found[0]["symbol"]) if found else None
+    return latest_symbol_of_isin(db, user_id, isin)

@@ -5,6 +5,10 @@ sync log, sends the fills the journal does not have yet to the trade-updates que
 the position reconciliation. Retryable broker failures (429, 5xx, timeouts) raise SyncRetry so
 SQS delivers the request again (after three receives it lands in the DLQ); the last attempt also
 tells the user. A refused or expired token marks the account needs_login instead.
+
+An account's first sync (the backfill) also reads the broker's holdings and stores them as
+snapshot opening lots of the day (tradetrack.openings.broker_holdings); a failing holdings call
+is logged and recorded in the sync log (`holdings.status: "failed"`), never fails the sync.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from tradetrack.brokers.base import (
     BrokerAuthError,
     BrokerError,
     BrokerFill,
+    BrokerHolding,
     BrokerOrder,
     BrokerPosition,
     BrokerUnsupported,
@@ -38,6 +43,7 @@ from tradetrack.instruments.aliases import instruments_of, with_isins
 from tradetrack.models.executions import SEGMENT_OF_EXCHANGE, ExecutionIn
 from tradetrack.notify.events import NotificationEvent, SyncFailed
 from tradetrack.observability import MetricUnit, logger, metrics
+from tradetrack.openings import broker_holdings
 from tradetrack.queues import send_all
 from tradetrack.sync import known
 from tradetrack.sync.accounts import mark_needs_login
@@ -95,6 +101,8 @@ class _Fetched:
     rejected_orders: int
     positions: list[BrokerPosition]
     backfill: dict[str, Any] | None
+    holdings: list[BrokerHolding] | None = None  # first sync only: to store as opening lots
+    holdings_log: dict[str, Any] | None = None  # first sync only, when there are none to store
 
 
 def _utc(value: Any) -> datetime | None:
@@ -122,7 +130,28 @@ def _fetch(client: Broker, account: Document, request: SyncRequest, now: datetim
         except BrokerUnsupported:
             backfill = {"status": "import_required", "message": ZERODHA_BACKFILL, "at": now}
     rejected = sum(1 for order in orders if order.status.upper() == "REJECTED")
-    return _Fetched(client, fills, orders, rejected, positions, backfill)
+    fetched = _Fetched(client, fills, orders, rejected, positions, backfill)
+    if request.backfill:
+        fetched.holdings, fetched.holdings_log = _holdings(client, account)
+    return fetched
+
+
+def _holdings(client: Broker, account: Document) -> tuple[list[BrokerHolding] | None, dict[str, Any] | None]:
+    """The broker's holdings (through the same rate-limit gate as every call), or the sync log's
+    `holdings` when there are none to store: a failing call is logged, never fails the sync."""
+    broker = account["broker"]
+    if not broker_holdings.supported(broker):
+        return None, {"status": "unsupported", "reason": f"{broker} holdings are not stored as opening lots"}
+    try:
+        return list(client.holdings()), None
+    except BrokerError as exc:
+        reason = f"{exc.error_type}: {exc.message}"
+        logger.warning(
+            "broker holdings failed; the sync goes on without them",
+            extra={"accountId": account["_id"], "broker": broker, "errorType": exc.error_type},
+        )
+        metrics.add_metric(name="SyncHoldingsFailed", unit=MetricUnit.Count, value=1)
+        return None, {"status": "failed", "reason": reason[:1000]}
 
 
 def _fail(
@@ -256,21 +285,27 @@ def _sync_locked(
     instruments = set(positions) | {item.instrument for item in executions}
     journal = ctx.open_quantities(ctx.db, account["userId"], account_id, sorted(instruments))
     reconciliation = reconcile(positions, journal, pending_net(new), instruments)
+    holdings = fetched.holdings_log
+    if fetched.holdings is not None:
+        # The holding at the start of the sync's IST day: FIFO opens only what the fills before it
+        # do not explain (today's fills, on their way to the journal, come after it).
+        holdings = broker_holdings.store_broker_holdings(
+            ctx.db, ctx.cache, account["userId"], account_id, broker, fetched.holdings, ist_date(now)
+        ).log()
     finished = ctx.now()
-    sync_logs.update_log(
-        ctx.db,
-        sync_id,
-        {
-            "status": "success",
-            "finishedAt": finished,
-            "fetched": len(fetched.fills),
-            "known": len(seen),  # already in the journal: not sent (duplicates too, for the API)
-            "sent": sent,
-            "orders": {"total": len(fetched.orders), "rejected": fetched.rejected_orders},
-            "rejectedFills": rejected,
-            "reconciliation": reconciliation,
-        },
-    )
+    log: Document = {
+        "status": "success",
+        "finishedAt": finished,
+        "fetched": len(fetched.fills),
+        "known": len(seen),  # already in the journal: not sent (duplicates too, for the API)
+        "sent": sent,
+        "orders": {"total": len(fetched.orders), "rejected": fetched.rejected_orders},
+        "rejectedFills": rejected,
+        "reconciliation": reconciliation,
+    }
+    if holdings is not None:
+        log["holdings"] = holdings
+    sync_logs.update_log(ctx.db, sync_id, log)
     fields: Document = {
         "lastSyncAt": finished,
         "lastAttemptAt": now,
