@@ -88,7 +88,7 @@ class SyncLogOut(_Model):
     reconciliation: Reconciliation | None = None
     holdings: dict[str, Any] | None = Field(
         None,
-        description="first sync: the broker's holdings stored as opening lots ({status, lots, skipped, asOf})",
+        description="first sync: the broker's holdings stored as opening lots ({status, lots, skipped})",
     )
     error: str | None = None
 
