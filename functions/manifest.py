@@ -163,7 +163,15 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         name="data_quality",
         capability="Trades",
-        rest=(RestRoute("GET", "/v1/data-quality"),),
+        rest=(
+            RestRoute("GET", "/v1/data-quality"),
+            RestRoute("PUT", "/v1/settlements"),
+            RestRoute("GET", "/v1/settlements"),
+            RestRoute("DELETE", "/v1/settlements/{exchange}/{underlying}/{expiry}"),
+            RestRoute("POST", "/v1/data-quality/orphans/{anchor}/attach"),
+            RestRoute("DELETE", "/v1/data-quality/orphans/{anchor}"),
+        ),
+        timeout_s=29,  # API Gateway's integration limit: a settlement re-derives its expiry's pairs
     ),
     FunctionSpec(
         name="corporate_actions",

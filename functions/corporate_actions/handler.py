@@ -9,6 +9,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from tradetrack.cache.client import get_redis
+from tradetrack.corporate.admin import (
+    create_platform_action,
+    delete_platform_action,
+    import_nse_actions,
+    list_platform_actions,
+)
 from tradetrack.corporate.api_models import (
     CorporateActionIn,
     CorporateActionOut,
@@ -17,14 +23,10 @@ from tradetrack.corporate.api_models import (
     NseImportRequest,
     UserCorporateActions,
 )
-from tradetrack.corporate.service import (
-    create_platform_action,
+from tradetrack.corporate.user import (
     create_user_action,
-    delete_platform_action,
     delete_user_action,
     disable_platform_action,
-    import_nse_actions,
-    list_platform_actions,
     list_user_actions,
 )
 from tradetrack.db.client import get_database

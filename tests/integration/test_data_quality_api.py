@@ -6,6 +6,7 @@ from typing import Any
 
 from tests.support.auth import Account, new_account
 from tests.support.gateway import Gateway, Reply
+from tradetrack.db.client import get_database
 
 
 def fill(side: str, quantity: int, price: str, at: str, symbol: str = "INFY", **extra: Any) -> dict[str, Any]:
@@ -39,7 +40,14 @@ def add_lot(gateway: Gateway, account: Account, **fields: Any) -> Reply:
 EMPTY = {
     "unmatchedExits": [],
     "orphanedAnnotations": [],
-    "counts": {"unmatchedExits": 0, "unmatchedUnits": 0, "orphanedAnnotations": 0, "instruments": 0},
+    "expiredContracts": [],
+    "counts": {
+        "unmatchedExits": 0,
+        "unmatchedUnits": 0,
+        "orphanedAnnotations": 0,
+        "expiredContracts": 0,
+        "instruments": 0,
+    },
 }
 
 
@@ -73,6 +81,7 @@ def test_an_unmatched_delivery_sale_is_reported_then_resolved_by_an_opening_lot(
         "unmatchedExits": 1,
         "unmatchedUnits": 10,
         "orphanedAnnotations": 0,
+        "expiredContracts": 0,
         "instruments": 1,
     }
     # When the trader adds the opening lot it asks for
@@ -153,3 +162,70 @@ def test_one_users_issues_are_not_anothers(gateway: Gateway) -> None:
     post(gateway, owner, fill("SELL", 10, "1500", "2025-03-03T10:00:00+05:30"))
     assert quality(gateway, owner)["counts"]["unmatchedExits"] == 1
     assert quality(gateway, other) == EMPTY
+
+
+def option(symbol: str, quantity: int, price: str, side: str = "BUY", **extra: Any) -> dict[str, Any]:
+    return fill(side, quantity, price, "2024-06-10T10:00:00+05:30", symbol=symbol, exchange="NFO",
+                product="NRML", **extra)  # fmt: skip
+
+
+def test_contracts_open_past_expiry_are_listed_by_expiry_until_a_price_settles_them(gateway: Gateway) -> None:
+    # Given a June monthly NIFTY call, a weekly one, and an equity sale no lot covers
+    account = new_account(gateway)
+    post(gateway, account, option("NIFTY24JUN23000CE", 50, "310"))
+    post(gateway, account, option("NIFTY2461322000CE", 50, "1250.5", accountId="kite"))
+    post(gateway, account, fill("SELL", 10, "1500", "2025-03-03T10:00:00+05:30"))
+    # Then both contracts are reported, the earlier expiry first, each with what resolves it
+    report = quality(gateway, account)
+    assert report["expiredContracts"] == [
+        {
+            "accountId": "kite",
+            "instrument": "NFO:NIFTY:2024-06-13:CE:22000",
+            "symbol": "NIFTY2461322000CE",
+            "exchange": "NFO",
+            "underlying": "NIFTY",
+            "expiry": "2024-06-13",
+            "resolve": "PUT /v1/settlements with the underlying's settlement price on 2024-06-13",
+        },
+        {
+            "accountId": "manual",
+            "instrument": "NFO:NIFTY:2024-06:CE:23000",
+            "symbol": "NIFTY24JUN23000CE",
+            "exchange": "NFO",
+            "underlying": "NIFTY",
+            "expiry": "2024-06-27",
+            "resolve": "PUT /v1/settlements with the underlying's settlement price on 2024-06-27",
+        },
+    ]
+    assert (report["counts"]["expiredContracts"], report["counts"]["instruments"]) == (2, 3)
+    # When the weekly expiry's price is given
+    body = {"exchange": "NFO", "underlying": "NIFTY", "expiry": "2024-06-13", "price": "23398.9"}
+    assert gateway.request("PUT", "/v1/settlements", json_body=body, token=account.access_token).status == 200
+    # Then only the monthly contract remains
+    report = quality(gateway, account)
+    assert [e["symbol"] for e in report["expiredContracts"]] == ["NIFTY24JUN23000CE"]
+    assert (report["counts"]["expiredContracts"], report["counts"]["instruments"]) == (1, 2)
+
+
+def test_a_contract_that_expired_since_its_last_recomputation_is_listed(gateway: Gateway) -> None:
+    # Given an open call whose pair was last recomputed before its expiry: no issue was recorded then
+    account = new_account(gateway)
+    post(gateway, account, option("NIFTY2461322000CE", 50, "1250.5"))
+    get_database()["data_quality"].delete_many({"userId": account.user_id})
+    # Then the report finds it among the open trades all the same
+    report = quality(gateway, account)
+    assert [(e["symbol"], e["expiry"]) for e in report["expiredContracts"]] == [
+        ("NIFTY2461322000CE", "2024-06-13")
+    ]
+    assert report["counts"]["instruments"] == 1
+
+
+def test_a_contract_whose_expiry_is_not_derived_and_a_closed_one_are_not_listed(gateway: Gateway) -> None:
+    # Given an open MCX future (its expiry day is not derived) and a closed NFO position, both old
+    account = new_account(gateway)
+    crude = fill("BUY", 100, "6500", "2024-07-10T10:00:00+05:30", symbol="CRUDEOIL24AUGFUT", exchange="MCX")
+    post(gateway, account, {**crude, "product": "NRML"})
+    post(gateway, account, option("NIFTY2461322000CE", 50, "1250.5"))
+    post(gateway, account, option("NIFTY2461322000CE", 50, "1300", side="SELL"))
+    # Then neither is an expired contract
+    assert quality(gateway, account)["expiredContracts"] == []

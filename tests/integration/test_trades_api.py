@@ -225,6 +225,20 @@ def test_annotations_follow_a_restructure_and_come_back_when_it_is_undone(gatewa
     assert trades(gateway, account) == []
     quality = get(gateway, account, "/v1/data-quality").body
     assert [o["notes"] for o in quality["orphanedAnnotations"]] == ["pullback entry"]
+    # And the trader re-attaches it to the trade it belongs to after all
+    execute(gateway, account, "BUY", 7, "101", day=NEXT_DAY, at="10:00")
+    [reentry] = trades(gateway, account)
+    anchor = quality["orphanedAnnotations"][0]["anchor"]
+    attached = gateway.request(
+        "POST",
+        f"/v1/data-quality/orphans/{anchor}/attach",
+        json_body={"tradeId": reentry["tradeId"]},
+        token=account.access_token,
+    )
+    assert attached.status == 200, attached.text
+    assert (attached.body["notes"], attached.body["strategy"]) == ("pullback entry", "PB")
+    assert get(gateway, account, "/v1/data-quality").body["orphanedAnnotations"] == []
+    assert trades(gateway, account)[0]["notes"] == "pullback entry"
 
 
 def test_annotations_survive_recomputation_and_a_category_override_sticks(gateway: Gateway) -> None:

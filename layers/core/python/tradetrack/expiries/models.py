@@ -1,14 +1,28 @@
-"""PUT /v1/settlements bodies and answers."""
+"""/v1/settlements bodies and answers."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-Underlying = Annotated[str, StringConstraints(min_length=1, max_length=30, pattern=r"^[A-Z0-9&\-]+$")]
+
+def _upper(value: Any) -> Any:
+    """`nifty` is NIFTY: underlyings are upper-case in every instrument key, as fills' symbols are."""
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+# The underlying as contract symbols spell it (tradetrack.instruments.derivatives): NIFTY, M&M,
+# BAJAJ-AUTO, NIFTYNXT50; any case is accepted (and stored upper-case).
+UNDERLYING_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9&\-_.]*$"
+Underlying = Annotated[
+    Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=UNDERLYING_PATTERN)],
+    BeforeValidator(_upper),
+]
+SettlementExchange = Literal["NFO", "BFO"]
+MAX_PRICE = Decimal("100000000")
 
 
 class SettlementIn(BaseModel):
@@ -17,17 +31,36 @@ class SettlementIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
 
-    exchange: Literal["NFO", "BFO"]
+    exchange: SettlementExchange
     underlying: Underlying
-    expiry: date
-    price: Annotated[Decimal, Field(ge=0, le=Decimal("100000000"), max_digits=14, decimal_places=4)]
+    expiry: date = Field(description="The expiry day (YYYY-MM-DD): its close (15:30 IST) must have passed")
+    price: Annotated[Decimal, Field(ge=0, le=MAX_PRICE, max_digits=14, decimal_places=4)] = Field(
+        description="The underlying's settlement price (a decimal string)"
+    )
 
 
-class SettlementOut(BaseModel):
+class Settlement(BaseModel):
+    """A stored settlement price (the list's items)."""
+
     model_config = ConfigDict(populate_by_name=True)
 
     exchange: str
     underlying: str
     expiry: date
     price: str
-    contracts: int | None = Field(None, description="(when set) the user's contracts this price settled")
+
+
+class SettlementOut(Settlement):
+    """PUT /v1/settlements' answer: the stored price and what it settled."""
+
+    contracts: int = Field(
+        description="How many of the caller's contracts of that expiry it closed (a contract held in "
+        "two accounts counts once; one closed before its expiry, or not held, not at all)"
+    )
+
+
+class SettlementPage(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    items: list[Settlement]
+    next_cursor: str | None = Field(alias="nextCursor")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 
 class UnmatchedExitOut(BaseModel):
@@ -42,12 +43,28 @@ class OrphanedAnnotationOut(BaseModel):
     category: str | None = Field(description="The category override the user set, if any")
 
 
+class ExpiredContractOut(BaseModel):
+    """A derivative contract still open past its expiry: the journal closes it at the settlement
+    price once the user gives the underlying's price on that day (PUT /v1/settlements)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    account_id: str = Field(alias="accountId")
+    instrument: str
+    symbol: str
+    exchange: str
+    underlying: str
+    expiry: date = Field(description="The expiry day: the position closes at 15:30 IST of it")
+    resolve: str
+
+
 class QualityCounts(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
     unmatched_exits: int = Field(alias="unmatchedExits")
     unmatched_units: int = Field(alias="unmatchedUnits")
     orphaned_annotations: int = Field(alias="orphanedAnnotations")
+    expired_contracts: int = Field(alias="expiredContracts")
     instruments: int = Field(description="(account, instrument) pairs with at least one issue")
 
 
@@ -56,4 +73,13 @@ class DataQualityReport(BaseModel):
 
     unmatched_exits: list[UnmatchedExitOut] = Field(alias="unmatchedExits")
     orphaned_annotations: list[OrphanedAnnotationOut] = Field(alias="orphanedAnnotations")
+    expired_contracts: list[ExpiredContractOut] = Field(alias="expiredContracts")
     counts: QualityCounts
+
+
+class AttachOrphanRequest(BaseModel):
+    """POST /v1/data-quality/orphans/{anchor}/attach: the trade that takes the orphaned annotation."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
+
+    trade_id: Annotated[str, StringConstraints(min_length=1, max_length=80)] = Field(alias="tradeId")

@@ -1,5 +1,10 @@
 """GET /v1/data-quality: the issues recomputation recorded for the user, sorted, with what to do.
 
+An expired contract is a derivative position still open after its expiry day's close, for want of
+the underlying's settlement price (PUT /v1/settlements). Recomputation records it; a contract that
+expired since its pair was last recomputed is found among the user's open trades, so the report
+does not wait for the next fill of that contract.
+
 An unmatched exit's `unitsNeeded` counts the unmatched units of its (account, instrument) pair up
 to and including that sell: one opening lot of that many units, acquired before the sell's day,
 covers it and every earlier unmatched sell of the pair (FIFO gives opening lots to the oldest).
@@ -7,16 +12,19 @@ covers it and every earlier unmatched sell of the pair (FIFO gives opening lots 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pymongo.database import Database
 
+from tradetrack.db.trades import open_trades
+from tradetrack.expiries.rules import expired_keys
 from tradetrack.instruments.keys import display_symbol
 from tradetrack.money import money_str
 from tradetrack.observability import logger
 from tradetrack.quality.models import (
     DataQualityReport,
+    ExpiredContractOut,
     OrphanedAnnotationOut,
     QualityCounts,
     UnmatchedExitOut,
@@ -30,6 +38,10 @@ Document = dict[str, Any]
 
 def resolve_hint(units: int, sold_on: str) -> str:
     return f"add an opening lot of at least {units} units acquired before {sold_on} (POST /v1/opening-lots)"
+
+
+def settlement_hint(expiry: str) -> str:
+    return f"PUT /v1/settlements with the underlying's settlement price on {expiry}"
 
 
 def _symbol(doc: Document) -> str:
@@ -79,25 +91,81 @@ def _orphans(doc: Document) -> list[OrphanedAnnotationOut]:
     ]
 
 
+def _expired(doc: Document, expired: Any) -> ExpiredContractOut | None:
+    """The pair's contract as still open past `expired`'s {exchange, underlying, expiry} day."""
+    if not isinstance(expired, dict):
+        return None
+    try:
+        exchange, underlying = str(expired["exchange"]), str(expired["underlying"])
+        expiry = date.fromisoformat(str(expired["expiry"]))
+    except (KeyError, ValueError):
+        logger.warning("expired contract entry unreadable", extra={"id": doc.get("_id")})
+        return None
+    return ExpiredContractOut(
+        account_id=doc["accountId"],
+        instrument=doc["instrument"],
+        symbol=_symbol(doc),
+        exchange=exchange,
+        underlying=underlying,
+        expiry=expiry,
+        resolve=settlement_hint(expiry.isoformat()),
+    )
+
+
+def _with_late_expiries(db: Database[Document], user_id: str, docs: list[Document]) -> list[Document]:
+    """The pairs' documents, plus the expiry of every open trade of a contract past its expiry that
+    they do not list yet (its pair was last recomputed before the expiry), by pair."""
+    by_pair = {(doc["accountId"], doc["instrument"]): doc for doc in docs}
+    trades = [
+        trade
+        for trade in open_trades(db, user_id)
+        if trade.get("accountId")
+        and trade.get("instrument")
+        and not (by_pair.get((trade["accountId"], trade["instrument"])) or {}).get("expired")
+    ]
+    expired = expired_keys({str(trade["instrument"]) for trade in trades}, datetime.now(UTC))
+    for trade in trades:
+        key = expired.get(str(trade["instrument"]))
+        if key is None:
+            continue
+        exchange, underlying, expiry = key
+        pair = (trade["accountId"], trade["instrument"])
+        doc = by_pair.setdefault(pair, {"_id": trade.get("_id"), "accountId": pair[0], "instrument": pair[1]})
+        doc.setdefault("symbol", trade.get("symbol"))
+        doc.setdefault("segment", trade.get("segment"))
+        doc["expired"] = {"exchange": exchange, "underlying": underlying, "expiry": expiry.isoformat()}
+    return list(by_pair.values())
+
+
 def data_quality(db: Database[Document], user_id: str) -> DataQualityReport:
-    """Unmatched exits (by symbol, account, then time) and orphaned annotations (by symbol, account)."""
+    """Unmatched exits (by symbol, account, then time), orphaned annotations (by symbol, account)
+    and expired contracts (by expiry day, exchange, underlying, symbol, account)."""
     unmatched: list[UnmatchedExitOut] = []
     orphans: list[OrphanedAnnotationOut] = []
+    expired: list[ExpiredContractOut] = []
     pairs = 0
+    docs: list[Document] = []
     for doc in issues_of(db, user_id):
         if not doc.get("accountId") or not doc.get("instrument"):
             logger.warning("data-quality document without its pair", extra={"id": doc.get("_id")})
             continue
-        found, lost = _unmatched(doc), _orphans(doc)
-        pairs += bool(found or lost)
+        docs.append(doc)
+    for doc in _with_late_expiries(db, user_id, docs):
+        found, lost, late = _unmatched(doc), _orphans(doc), _expired(doc, doc.get("expired"))
+        pairs += bool(found or lost or late)
         unmatched.extend(found)
         orphans.extend(lost)
+        expired.extend([late] if late is not None else [])
     unmatched.sort(key=lambda u: (u.symbol, u.account_id, u.instrument, u.executed_at, u.execution_id))
     orphans.sort(key=lambda o: (o.symbol, o.account_id, o.instrument, o.anchor))
+    expired.sort(key=lambda e: (e.expiry, e.exchange, e.underlying, e.symbol, e.account_id, e.instrument))
     counts = QualityCounts(
         unmatched_exits=len(unmatched),
         unmatched_units=sum(u.quantity for u in unmatched),
         orphaned_annotations=len(orphans),
+        expired_contracts=len(expired),
         instruments=pairs,
     )
-    return DataQualityReport(unmatched_exits=unmatched, orphaned_annotations=orphans, counts=counts)
+    return DataQualityReport(
+        unmatched_exits=unmatched, orphaned_annotations=orphans, expired_contracts=expired, counts=counts
+    )
