@@ -9,12 +9,14 @@ Only this module names the collection.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from pymongo import ReplaceOne
 from pymongo.database import Database
+from pymongo.errors import BulkWriteError
 
 from tradetrack.analytics.adjustments import Adjustment
 from tradetrack.instruments.aliases import symbol_keys_of
@@ -24,6 +26,7 @@ Document = dict[str, Any]
 CORPORATE_ACTIONS = "corporate_actions"
 PLATFORM = "platform"
 ENGINE_KINDS = frozenset({"split", "consolidation", "bonus", "demerger"})
+_DUPLICATE_KEY = 11000
 
 
 def action_key(doc: Document) -> str:
@@ -109,3 +112,88 @@ def follow_isin(db: Database[Document], old_isin: str, new_isin: str) -> None:
     db[CORPORATE_ACTIONS].update_many(
         {"keys": f"ISIN:{old_isin}"}, {"$addToSet": {"keys": f"ISIN:{new_isin}"}}
     )
+
+
+# ---- reads and writes of the admin and user routes (tradetrack.corporate.admin, .user) ----------
+
+
+def get_action(db: Database[Document], action_id: str) -> Document | None:
+    return db[CORPORATE_ACTIONS].find_one({"_id": action_id})
+
+
+def actions_of_scope(db: Database[Document], scope: str) -> list[Document]:
+    """Every action of the scope (a user's own: additions, corrections and disablings)."""
+    return list(db[CORPORATE_ACTIONS].find({"scope": scope}))
+
+
+def platform_actions_on(db: Database[Document], keys: Collection[str]) -> list[Document]:
+    """The platform actions applying to one of these instrument keys."""
+    if not keys:
+        return []
+    return list(db[CORPORATE_ACTIONS].find({"keys": {"$in": sorted(keys)}, "scope": PLATFORM}))
+
+
+def stored_like(db: Database[Document], scopes: Sequence[str], docs: Sequence[Document]) -> list[Document]:
+    """The stored actions of these scopes that the documents may be the same as: those with a
+    document's `_id` or one of its keys."""
+    if not docs:
+        return []
+    query = {
+        "scope": {"$in": list(scopes)},
+        "$or": [
+            {"_id": {"$in": sorted({doc["_id"] for doc in docs})}},
+            {"keys": {"$in": sorted({key for doc in docs for key in doc["keys"]})}},
+        ],
+    }
+    return list(db[CORPORATE_ACTIONS].find(query))
+
+
+def platform_page(
+    db: Database[Document],
+    *,
+    any_key: Sequence[str] | None,
+    key: str | None,
+    after: tuple[str, str] | None,
+    limit: int,
+) -> list[Document]:
+    """Up to `limit` platform actions, latest ex-date (then `_id`) first, after the (exDate, _id)
+    `after`; only those with one of `any_key` and with `key`, when given."""
+    conditions: list[Document] = [{"scope": PLATFORM}]
+    if any_key is not None:
+        conditions.append({"keys": {"$in": list(any_key)}})
+    if key is not None:
+        conditions.append({"keys": key})
+    if after is not None:
+        day, last = after
+        conditions.append({"$or": [{"exDate": {"$lt": day}}, {"exDate": day, "_id": {"$lt": last}}]})
+    query = db[CORPORATE_ACTIONS].find({"$and": conditions})
+    return list(query.sort([("exDate", -1), ("_id", -1)]).limit(limit))
+
+
+def insert_new_actions(db: Database[Document], docs: Sequence[Document]) -> set[str]:
+    """Insert the documents; returns the ids stored already (by a concurrent request: left as they are)."""
+    if not docs:
+        return set()
+    try:
+        db[CORPORATE_ACTIONS].insert_many(list(docs), ordered=False)
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors", [])
+        if any(error.get("code") != _DUPLICATE_KEY for error in errors):
+            raise
+        return {docs[int(error["index"])]["_id"] for error in errors}
+    return set()
+
+
+def save_actions(db: Database[Document], docs: Sequence[Document]) -> None:
+    """Store each document in place of the one with its `_id`, if any (one bulk write)."""
+    if docs:
+        db[CORPORATE_ACTIONS].bulk_write([ReplaceOne({"_id": doc["_id"]}, doc, upsert=True) for doc in docs])
+
+
+def delete_action(db: Database[Document], action_id: str, scope: str) -> None:
+    db[CORPORATE_ACTIONS].delete_one({"_id": action_id, "scope": scope})
+
+
+def delete_actions(db: Database[Document], action_ids: Sequence[str], scope: str) -> None:
+    if action_ids:
+        db[CORPORATE_ACTIONS].delete_many({"_id": {"$in": list(action_ids)}, "scope": scope})

@@ -183,3 +183,46 @@ def pairs_with_prefix(db: Database[Document], user_id: str, prefix: str) -> set[
         (doc["accountId"], doc["instrument"])
         for doc in db[EXECUTIONS].find(query, {"accountId": 1, "instrument": 1})
     }
+
+
+def executions_by_id(db: Database[Document], ids: Sequence[str]) -> dict[str, Document]:
+    """The executions with these `_id`s, whoever owns them (the caller checks), by `_id`."""
+    if not ids:
+        return {}
+    return {doc["_id"]: doc for doc in db[EXECUTIONS].find({"_id": {"$in": sorted(set(ids))}})}
+
+
+def delete_executions(db: Database[Document], ids: Sequence[str], *, source: str) -> None:
+    """Delete these executions of `source` by `_id` (the caller read them and checked their owner)."""
+    if ids:
+        db[EXECUTIONS].delete_many({"_id": {"$in": sorted(set(ids))}, "source": source})
+
+
+def latest_symbol_of_isin(db: Database[Document], user_id: str, isin: str) -> str | None:
+    """The symbol the user's latest fill of this ISIN carries, if any."""
+    found = list(
+        db[EXECUTIONS]
+        .find({"userId": user_id, "isin": isin}, {"symbol": 1})
+        .sort([("executedAt", -1), ("_id", -1)])
+        .limit(1)
+    )
+    return str(found[0]["symbol"]) if found else None
+
+
+def instruments_of_user(db: Database[Document], user_id: str) -> list[str]:
+    """Every instrument the user has fills of, sorted."""
+    return sorted(str(key) for key in db[EXECUTIONS].distinct("instrument", {"userId": user_id}))
+
+
+def holder_pairs(
+    db: Database[Document], instruments: Sequence[str], *, user_id: str | None = None
+) -> dict[str, set[tuple[str, str]]]:
+    """{userId: (accountId, instrument) pairs} of the users with fills of these instruments (of
+    `user_id` only, if given), read through the (instrument, userId) index."""
+    query: Document = {"instrument": {"$in": list(instruments)}}
+    if user_id is not None:
+        query["userId"] = user_id
+    holders: dict[str, set[tuple[str, str]]] = {}
+    for doc in db[EXECUTIONS].find(query, {"userId": 1, "accountId": 1, "instrument": 1}):
+        holders.setdefault(doc["userId"], set()).add((doc["accountId"], doc["instrument"]))
+    return holders
