@@ -91,7 +91,13 @@ def test_recompute_of_a_100k_fill_history_with_actions_and_opening_lots(benchmar
     median = benchmark.stats.stats.median
     met = median <= GOAL_S
     benchmark.extra_info.update(
-        {"fills": FILLS, "actions": ACTIONS, "openingLots": OPENING_LOTS, "trades": trades, "goal": f"<= {GOAL_S} s"}
+        {
+            "fills": FILLS,
+            "actions": ACTIONS,
+            "openingLots": OPENING_LOTS,
+            "trades": trades,
+            "goal": f"<= {GOAL_S} s",
+        }
     )
     print(
         f"\nrecompute of {FILLS:,} fills, {ACTIONS} corporate actions, {OPENING_LOTS:,} opening lots "

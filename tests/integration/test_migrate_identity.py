@@ -20,8 +20,8 @@ from tradetrack.brokers.base import BrokerFill
 from tradetrack.config import Settings
 from tradetrack.db.client import get_database
 from tradetrack.db.executions import execution_id
+from tradetrack.db.instrument_aliases import learn, with_isins
 from tradetrack.db.ledgers import LEDGER_VERSION, ledger_id
-from tradetrack.instruments.aliases import learn, with_isins
 from tradetrack.models.executions import SEGMENT_OF_EXCHANGE, ExecutionIn
 from tradetrack.money import to_scaled
 from tradetrack.sync.fills import to_execution

@@ -11,8 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from tradetrack.analytics.adjustments import Adjustment
-from tradetrack.corporate.repository import to_adjustment
+from tradetrack.analytics.adjustments import Adjustment, from_action
 from tradetrack.db.executions import to_document
 from tradetrack.imports import zerodha
 from tradetrack.instruments.symbols import base_symbol
@@ -35,7 +34,7 @@ def actions_as_adjustments() -> dict[str, list[Adjustment]]:
     for n, action in enumerate(corporate_actions()):
         isin = action["newIsin"] if action["kind"] != "demerger" else action["isin"]
         doc = {"_id": f"real{n}", **action}
-        found[f"ISIN:{isin}"].append(to_adjustment(doc))
+        found[f"ISIN:{isin}"].append(from_action(doc))
     return found
 
 

@@ -54,10 +54,7 @@ def test_pnl_is_the_same_whether_pre_split_fills_are_in_pre_or_post_split_units(
     split = Adjustment("ca_s", "split", ex, 2, 1)
     # When the earlier fills are given as they were (with the split) or already adjusted (without)
     adjusted = [
-        f
-        if f.executed_at >= ex
-        else replace(f, quantity=f.quantity * 2, price=f.price // 2)
-        for f in fills
+        f if f.executed_at >= ex else replace(f, quantity=f.quantity * 2, price=f.price // 2) for f in fills
     ]
     # Then the realized P&L and what stays open are the same
     with_split, pre_adjusted = match(fills, equity=True, adjustments=[split]), match(adjusted, equity=True)

@@ -9,11 +9,11 @@ from decimal import Decimal
 from typing import Any
 
 from tradetrack.analytics.adjustments import Adjustment
+from tradetrack.analytics.expiry_rules import expired_keys, expiry_adjustments
 from tradetrack.analytics.fifo import Fill, match
-from tradetrack.corporate.repository import ex_date_start
+from tradetrack.db.corporate_actions import ex_date_start
 from tradetrack.db.executions import to_document
 from tradetrack.derive import derive
-from tradetrack.expiries.rules import expired_keys, expiry_adjustments
 from tradetrack.instruments.expiry import contract_of, monthly_expiry
 from tradetrack.models.executions import ExecutionIn
 from tradetrack.money import money_str, to_scaled

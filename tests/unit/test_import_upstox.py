@@ -172,7 +172,7 @@ def test_a_report_row_and_the_upstox_api_record_of_the_same_fill_have_one_identi
     ]
     assert [item.external_id for item in imported] == [item.external_id for item in synced]
     # (the API's records carry no ISIN: ingestion gives them the one their symbol is known by,
-    # tradetrack.instruments.aliases, which the file's rows taught)
+    # tradetrack.db.instrument_aliases, which the file's rows taught)
     taught = [api.model_copy(update={"isin": row.isin}) for api, row in zip(synced, imported, strict=True)]
     assert [item.instrument for item in imported] == [item.instrument for item in taught]
 

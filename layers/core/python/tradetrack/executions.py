@@ -10,8 +10,8 @@ import redis
 from pymongo.database import Database
 
 from tradetrack.db import executions
+from tradetrack.db.instrument_aliases import with_isins
 from tradetrack.errors import Conflict, NotFound, SemanticError
-from tradetrack.instruments.aliases import with_isins
 from tradetrack.models.executions import ExecutionIn, ExecutionOut, Source
 from tradetrack.models.trades import ExecutionPage
 from tradetrack.queries import aware, decode_position, encode_position, symbol_filter, time_range

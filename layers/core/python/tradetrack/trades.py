@@ -18,15 +18,15 @@ import redis
 from pymongo.database import Database
 
 from tradetrack import trade_notes
-from tradetrack.analytics.adjustments import Adjustment
+from tradetrack.analytics.adjustments import Adjustment, from_action
+from tradetrack.analytics.expiry_rules import expired_keys, expiry_adjustments
 from tradetrack.cache.locks import redis_lock
-from tradetrack.corporate.repository import adjustments_for, demergers_touching
+from tradetrack.db.corporate_actions import demergers_touching, engine_actions_by_instrument
 from tradetrack.db.executions import executions_of_instruments
 from tradetrack.db.ledgers import Ledger, Pair, read_ledger, read_ledgers, write_ledgers
+from tradetrack.db.settlements import Key, prices_for
 from tradetrack.db.trades import stored_trades, write_trades
 from tradetrack.derive import derive, derive_trades, spawned_documents, to_fill, trade_document
-from tradetrack.expiries.repository import Key, prices_for
-from tradetrack.expiries.rules import expired_keys, expiry_adjustments
 from tradetrack.observability import MetricUnit, logger, metrics
 from tradetrack.quality.issues import pair_issues
 from tradetrack.quality.repository import write_issues
@@ -258,7 +258,10 @@ def _recompute_locked(
 ) -> tuple[list[Document], bool]:
     instruments = {instrument for _, instrument in pairs}
     now = datetime.now(UTC)
-    adjustments = adjustments_for(db, user_id, instruments)
+    adjustments = {
+        instrument: [from_action(doc) for doc in docs]
+        for instrument, docs in engine_actions_by_instrument(db, user_id, instruments).items()
+    }
     expired = expired_keys(instruments, now)
     for instrument, expiry in expiry_adjustments(expired, prices_for(db, user_id, expired.values())).items():
         adjustments.setdefault(instrument, []).append(expiry)

@@ -22,11 +22,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from decimal import Decimal
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from tradetrack.analytics.lots import Lot
+from tradetrack.timeutil import IST
 
 if TYPE_CHECKING:
     from tradetrack.analytics.fifo import Trade
@@ -90,3 +91,17 @@ def apply_adjustment(trade: Trade, adjustment: Adjustment) -> list[SpawnedLot]:
                 spawned.append(SpawnedLot(units, moved, lot.acquired_at))
         return spawned
     return []
+
+
+def from_action(doc: dict[str, Any]) -> Adjustment:
+    """The adjustment a stored corporate action (tradetrack.db.corporate_actions) makes: at
+    00:00 IST of its ex-date, before that day's fills."""
+    percent = doc.get("costPercent")
+    return Adjustment(
+        action_id=f"ca_{doc['_id']}",
+        kind=doc["kind"],
+        effective_at=datetime.combine(date.fromisoformat(doc["exDate"]), time(0), IST),
+        numerator=int(doc.get("numerator") or 1),
+        denominator=int(doc.get("denominator") or 1),
+        cost_percent=Decimal(percent) if percent is not None else None,
+    )

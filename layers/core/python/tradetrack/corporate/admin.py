@@ -12,7 +12,6 @@ from typing import Any
 import redis
 from pymongo.database import Database
 
-from tradetrack.corporate import repository
 from tradetrack.corporate.api_models import (
     CorporateActionIn,
     CorporateActionOut,
@@ -30,9 +29,10 @@ from tradetrack.corporate.documents import (
 )
 from tradetrack.corporate.keys import instrument_keys, unique
 from tradetrack.corporate.nse import parse_nse_actions
-from tradetrack.corporate.repository import PLATFORM
 from tradetrack.corporate.service import apply_identity, recompute_holders
+from tradetrack.db import corporate_actions as repository
 from tradetrack.db.audit import record_audit
+from tradetrack.db.corporate_actions import PLATFORM
 from tradetrack.errors import Conflict, NotFound, ValidationFailed
 from tradetrack.imports.models import Rejection
 from tradetrack.pagination import decode_cursor, encode_cursor

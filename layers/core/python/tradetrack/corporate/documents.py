@@ -1,4 +1,4 @@
-"""An action's stored form (tradetrack.corporate.repository's docstring) and its API answer."""
+"""An action's stored form (tradetrack.db.corporate_actions's docstring) and its API answer."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pymongo.database import Database
 from tradetrack.corporate.api_models import CorporateActionIn, CorporateActionOut
 from tradetrack.corporate.keys import action_id, instrument_keys, known_isin, unique
 from tradetrack.corporate.models import CorporateAction
-from tradetrack.corporate.repository import PLATFORM
 from tradetrack.corporate.terms import action_of, api_ratio
+from tradetrack.db.corporate_actions import PLATFORM
 from tradetrack.instruments.symbols import base_symbol
 from tradetrack.queries import aware
 from tradetrack.timeutil import IST
@@ -29,7 +29,7 @@ def action_document(
     created_by: str,
     now: datetime | None = None,
 ) -> Document:
-    """The stored form (tradetrack.corporate.repository's docstring), `_id` deterministic."""
+    """The stored form (tradetrack.db.corporate_actions's docstring), `_id` deterministic."""
     instrument, keys = instrument_keys(db, symbol, action.isin)
     numerator, denominator = action.quantity_multiplier()
     ex_date = action.ex_date.isoformat()

@@ -1,6 +1,6 @@
 """An ISIN that changed (a rename, a face-value split under a new ISIN): one instrument again.
 
-New fills are keyed by the current ISIN at ingestion (tradetrack.instruments.aliases); fills
+New fills are keyed by the current ISIN at ingestion (tradetrack.db.instrument_aliases); fills
 stored before the change was known are moved here: their instrument becomes the new ISIN's (the
 fill itself, its `isin` as the broker reported it, is not changed) and both pairs of every user
 holding them are rebuilt.
@@ -13,9 +13,9 @@ from typing import Any
 import redis
 from pymongo.database import Database
 
-from tradetrack.corporate.repository import follow_isin
+from tradetrack.db.corporate_actions import follow_isin
 from tradetrack.db.executions import holders_of, rekey_instrument
-from tradetrack.instruments.aliases import link_isin
+from tradetrack.db.instrument_aliases import link_isin
 from tradetrack.trades import rebuild_ledgers
 
 Document = dict[str, Any]

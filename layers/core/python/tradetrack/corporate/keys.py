@@ -8,7 +8,7 @@ from typing import Any
 
 from pymongo.database import Database
 
-from tradetrack.instruments.aliases import current_isins, instruments_of
+from tradetrack.db.instrument_aliases import current_isins, instruments_of
 from tradetrack.instruments.symbols import base_symbol
 
 Document = dict[str, Any]

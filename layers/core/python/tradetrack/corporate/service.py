@@ -7,7 +7,7 @@ it, and always `EQ:<base symbol>` when a symbol is given (fills that came withou
 nothing new (tradetrack.corporate.keys). Two actions of one scope with the same kind and ex-date
 whose keys overlap are the same action, however each was named; a user's action that is the same
 as a platform one takes the platform one's instrument, so it replaces it for that user
-(tradetrack.corporate.documents, tradetrack.corporate.repository).
+(tradetrack.corporate.documents, tradetrack.db.corporate_actions).
 
 Every change re-derives, synchronously, the trades of every (account, instrument) pair holding
 one of the action's keys (and, for a demerger, the new company's pair in the same accounts): of

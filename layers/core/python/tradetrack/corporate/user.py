@@ -11,12 +11,12 @@ from typing import Any
 import redis
 from pymongo.database import Database
 
-from tradetrack.corporate import repository
 from tradetrack.corporate.api_models import CorporateActionIn, CorporateActionOut, UserCorporateActions
 from tradetrack.corporate.documents import USER_SOURCE, action_out, as_override, is_same, request_document
-from tradetrack.corporate.repository import PLATFORM, effective_actions
 from tradetrack.corporate.service import recompute_holders
 from tradetrack.corporate.terms import invalid
+from tradetrack.db import corporate_actions as repository
+from tradetrack.db.corporate_actions import PLATFORM, effective_actions
 from tradetrack.db.executions import instruments_of_user
 from tradetrack.errors import Conflict, NotFound
 

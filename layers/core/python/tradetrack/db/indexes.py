@@ -55,11 +55,11 @@ INDEXES: dict[str, list[IndexModel]] = {
         # a user's contracts of one underlying, by instrument-key prefix (tradetrack.expiries.service)
         IndexModel([("userId", ASCENDING), ("instrument", ASCENDING)], name="by_user_instrument"),
     ],
-    # the symbols an ISIN is known by (tradetrack.instruments.aliases.symbol_keys_of); reads by _id
+    # the symbols an ISIN is known by (tradetrack.db.instrument_aliases.symbol_keys_of); reads by _id
     "instrument_aliases": [
         IndexModel([("isin", ASCENDING)], name="by_isin"),
     ],
-    # a user's settlement prices, latest expiry first (tradetrack.expiries.repository.list_for)
+    # a user's settlement prices, latest expiry first (tradetrack.db.settlements.list_for)
     "settlements": [
         IndexModel(
             [("userId", ASCENDING), ("expiry", DESCENDING), ("_id", ASCENDING)], name="by_user_expiry"
@@ -123,9 +123,9 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("userId", ASCENDING), ("instrument", ASCENDING)], name="by_user_instrument"),
     ],
     "corporate_actions": [
-        # the actions on a user's instruments (tradetrack.corporate.repository.actions_for)
+        # the actions on a user's instruments (tradetrack.db.corporate_actions.actions_for)
         IndexModel([("keys", ASCENDING), ("scope", ASCENDING)], name="by_key_scope"),
-        # the demergers giving a new company its lots (tradetrack.corporate.repository.demergers_touching)
+        # the demergers giving a new company its lots (tradetrack.db.corporate_actions.demergers_touching)
         IndexModel([("newIsin", ASCENDING), ("scope", ASCENDING)], name="by_new_isin_scope"),
         # GET /v1/admin/corporate-actions, latest ex-date first
         IndexModel(

@@ -15,10 +15,11 @@ import redis
 from pydantic import TypeAdapter, ValidationError
 from pymongo.database import Database
 
+from tradetrack.analytics.expiry_rules import CLOSE
+from tradetrack.db import settlements as repository
 from tradetrack.db.executions import pairs_with_prefix
 from tradetrack.db.trades import stored_trades
 from tradetrack.errors import NotFound, SemanticError, ValidationFailed
-from tradetrack.expiries import repository
 from tradetrack.expiries.models import (
     Settlement,
     SettlementExchange,
@@ -27,7 +28,6 @@ from tradetrack.expiries.models import (
     SettlementPage,
     Underlying,
 )
-from tradetrack.expiries.rules import CLOSE
 from tradetrack.instruments.expiry import contract_of
 from tradetrack.money import money_str, to_scaled
 from tradetrack.pagination import decode_cursor, encode_cursor

@@ -40,7 +40,6 @@ spreadsheet row number (XLSX) or the physical line (CSV).
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -51,7 +50,7 @@ from decimal import Decimal
 from tradetrack.errors import PayloadTooLarge, SemanticError, ValidationFailed
 from tradetrack.imports import fields
 from tradetrack.imports.fields import RowError
-from tradetrack.imports.table import MAX_ROWS, Record, column_key, read_table
+from tradetrack.imports.table import MAX_ROWS, Record, column_key, csv_rows, read_table
 from tradetrack.imports.text import MAX_CSV_BYTES, check_text
 from tradetrack.imports.xlsx import XlsxError, XlsxTooLarge, read_xlsx_rows
 from tradetrack.instruments.isin import normalize_isin
@@ -164,15 +163,8 @@ def _parse_csv(text: str) -> HoldingsParse:
 
 
 def _csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
-    """The first rows of CSV text with the physical line each starts on; stops at a CSV error."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=False)
-    start = 1
-    try:
-        for row in reader:
-            yield start, [cell.strip() for cell in row]
-            start = reader.line_num + 1
-    except csv.Error:
-        return  # read_table reports malformed CSV with its line
+    """The first rows of CSV text; stops at a CSV error (read_table reports it with its line)."""
+    return csv_rows(text, stop_at_error=True)
 
 
 def _find_header(rows: Iterable[tuple[int, list[str]]]) -> tuple[int, list[str]] | None:

@@ -10,6 +10,7 @@ import redis
 from pymongo.database import Database
 
 from tradetrack.db.executions import insert_executions, to_document
+from tradetrack.db.instrument_aliases import with_isins
 from tradetrack.imports import generic, upstox, zerodha
 from tradetrack.imports.models import (
     MAX_REJECTIONS_SHOWN,
@@ -20,7 +21,6 @@ from tradetrack.imports.models import (
 )
 from tradetrack.imports.parsing import ParseResult
 from tradetrack.imports.text import check_text
-from tradetrack.instruments.aliases import with_isins
 from tradetrack.observability import MetricUnit, logger, metrics
 from tradetrack.trades import recompute
 

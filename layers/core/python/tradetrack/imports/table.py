@@ -35,7 +35,9 @@ class Table:
     rejected: list[tuple[int, str]] = field(default_factory=list)  # rows unreadable as CSV
 
 
-def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
+def csv_rows(text: str, *, stop_at_error: bool = False) -> Iterator[tuple[int, list[str]]]:
+    """CSV rows, trimmed, with the physical line each starts on. Malformed CSV is a 422 naming the
+    line, or, with `stop_at_error`, the end of the rows (a caller that only peeks at the top)."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=False)
     start = 1
     try:
@@ -43,7 +45,13 @@ def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
             yield start, [cell.strip() for cell in row]
             start = reader.line_num + 1
     except csv.Error as exc:
+        if stop_at_error:
+            return
         raise SemanticError(f"the CSV is malformed near line {reader.line_num}: {exc}") from None
+
+
+def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
+    return csv_rows(text)
 
 
 def read_table(text: str, required: Sequence[str]) -> Table:

@@ -2,7 +2,7 @@
 
 What changed:
 - Instrument keys (tradetrack.instruments.keys): `NSE:INFY` became `ISIN:<isin>` (the ISIN resolved
-  as ingestion resolves it: tradetrack.instruments.aliases) or `EQ:INFY`, and
+  as ingestion resolves it: tradetrack.db.instrument_aliases) or `EQ:INFY`, and
   `NFO:NIFTY24JUN22000CE` became `NFO:NIFTY:2024-06:CE:22000`.
 - Fill identity (docs/imports.md, "Fill identity"): a fill an exchange numbered (sources zerodha,
   upstox, simulated, import) had its trade id as externalId; it is now
@@ -31,7 +31,7 @@ new fill has, and the annotations stay on trade ids nothing derives any more.
 
 Collections: this module reads the user's `executions`, `trades` and `ledgers` (by `userId`) and
 writes them and `data_quality` by `_id` (data_quality is cleared by `userId`); it reads
-`instrument_aliases` through tradetrack.instruments.aliases and never writes it. Redis: a per-user
+`instrument_aliases` through tradetrack.db.instrument_aliases and never writes it. Redis: a per-user
 migration lock, the pairs' recompute locks (tradetrack.trades.pair_locks), the analytics version.
 
 Idempotent and restartable: a user whose documents are all current is left alone (nothing is
@@ -67,9 +67,9 @@ from pymongo.errors import BulkWriteError
 from tradetrack.analytics.fifo import trade_id_for
 from tradetrack.cache.locks import redis_lock
 from tradetrack.db.executions import EXECUTIONS, execution_id
+from tradetrack.db.instrument_aliases import current_isins, instruments_of
 from tradetrack.db.ledgers import LEDGER_VERSION, LEDGERS, Pair, ledger_id
 from tradetrack.db.trades import TRADES
-from tradetrack.instruments.aliases import current_isins, instruments_of
 from tradetrack.instruments.isin import normalize_isin
 from tradetrack.instruments.keys import EQUITY_SEGMENT, instrument_key
 from tradetrack.models.executions import SEGMENT_OF_EXCHANGE, exchange_fill_id
@@ -136,7 +136,7 @@ class _Listing:
 
 def _resolve(db: Database[Document], listings: Sequence[_Listing]) -> list[tuple[str, str | None]]:
     """(instrument key, ISIN) of each listing, its ISIN found and brought up to date as ingestion
-    does (tradetrack.instruments.aliases.with_isins), without teaching the aliases anything."""
+    does (tradetrack.db.instrument_aliases.with_isins), without teaching the aliases anything."""
     given = [item for item in listings if item.segment == EQUITY_SEGMENT and item.isin]
     current = current_isins(db, {item.isin for item in given if item.isin})
     bare = [item for item in listings if not (item.segment == EQUITY_SEGMENT and item.isin)]

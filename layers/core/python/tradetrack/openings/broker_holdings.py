@@ -24,8 +24,8 @@ from pymongo.database import Database
 
 from tradetrack.brokers.base import BrokerHolding
 from tradetrack.db.executions import insert_executions
+from tradetrack.db.instrument_aliases import with_isins
 from tradetrack.errors import AppError
-from tradetrack.instruments.aliases import with_isins
 from tradetrack.models.executions import ExecutionIn
 from tradetrack.money import to_scaled
 from tradetrack.observability import MetricUnit, logger, metrics

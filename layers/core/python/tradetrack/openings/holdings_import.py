@@ -19,11 +19,11 @@ import redis
 from pymongo.database import Database
 
 from tradetrack.db.executions import insert_executions
+from tradetrack.db.instrument_aliases import with_isins
 from tradetrack.db.ledgers import Pair
 from tradetrack.errors import AppError, ValidationFailed
 from tradetrack.imports.holdings import HoldingRow, parse_holdings
 from tradetrack.imports.models import MAX_REJECTIONS_SHOWN, Rejection
-from tradetrack.instruments.aliases import with_isins
 from tradetrack.models.executions import ExecutionIn
 from tradetrack.money import to_scaled
 from tradetrack.observability import MetricUnit, logger, metrics

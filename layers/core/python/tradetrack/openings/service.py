@@ -15,8 +15,8 @@ import redis
 from pymongo.database import Database
 
 from tradetrack.db.executions import delete_execution, insert_executions
+from tradetrack.db.instrument_aliases import with_isins
 from tradetrack.errors import Conflict, NotFound, ValidationFailed
-from tradetrack.instruments.aliases import with_isins
 from tradetrack.money import from_scaled
 from tradetrack.openings import repository
 from tradetrack.openings.lots import lot_document, lot_execution, lot_out

@@ -17,8 +17,8 @@ from typing import Any
 
 from pymongo.database import Database
 
+from tradetrack.analytics.expiry_rules import expired_keys
 from tradetrack.db.trades import open_trades
-from tradetrack.expiries.rules import expired_keys
 from tradetrack.instruments.keys import display_symbol
 from tradetrack.money import money_str
 from tradetrack.observability import logger

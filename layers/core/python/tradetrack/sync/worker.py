@@ -39,7 +39,7 @@ from tradetrack.brokers.tokens import decrypt_token
 from tradetrack.cache.locks import LockTimeout, redis_lock
 from tradetrack.config import Settings
 from tradetrack.db import broker_accounts, sync_logs
-from tradetrack.instruments.aliases import instruments_of, with_isins
+from tradetrack.db.instrument_aliases import instruments_of, with_isins
 from tradetrack.models.executions import SEGMENT_OF_EXCHANGE, ExecutionIn
 from tradetrack.notify.events import NotificationEvent, SyncFailed
 from tradetrack.observability import MetricUnit, logger, metrics

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import date, datetime, time
-from decimal import Decimal
 from typing import Any
 
 from pymongo import ReplaceOne
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
-from tradetrack.analytics.adjustments import Adjustment
-from tradetrack.instruments.aliases import symbol_keys_of
+from tradetrack.db.instrument_aliases import symbol_keys_of
 from tradetrack.timeutil import IST
 
 Document = dict[str, Any]
@@ -49,18 +47,6 @@ def effective_actions(docs: Collection[Document], user_id: str) -> list[Document
     )
 
 
-def to_adjustment(doc: Document) -> Adjustment:
-    percent = doc.get("costPercent")
-    return Adjustment(
-        action_id=f"ca_{doc['_id']}",
-        kind=doc["kind"],
-        effective_at=ex_date_start(doc["exDate"]),
-        numerator=int(doc.get("numerator") or 1),
-        denominator=int(doc.get("denominator") or 1),
-        cost_percent=Decimal(percent) if percent is not None else None,
-    )
-
-
 def actions_for(db: Database[Document], user_id: str, instruments: Collection[str]) -> list[Document]:
     """The user's effective actions on these instruments (one indexed query)."""
     if not instruments:
@@ -69,22 +55,22 @@ def actions_for(db: Database[Document], user_id: str, instruments: Collection[st
     return effective_actions(list(db[CORPORATE_ACTIONS].find(query)), user_id)
 
 
-def adjustments_for(
+def engine_actions_by_instrument(
     db: Database[Document], user_id: str, instruments: Collection[str]
-) -> dict[str, list[Adjustment]]:
-    """What the FIFO engine applies to each instrument's lots, by instrument: the actions keyed by
-    the instrument, or by a symbol its ISIN is known by (an action recorded by symbol before the
-    ISIN was learnt)."""
+) -> dict[str, list[Document]]:
+    """The actions the FIFO engine applies to each instrument's lots (split, consolidation, bonus,
+    demerger), by instrument: those keyed by the instrument, or by a symbol its ISIN is known by
+    (an action recorded by symbol before the ISIN was learnt)."""
     isins = [key.removeprefix("ISIN:") for key in instruments if key.startswith("ISIN:")]
     aliases = {f"ISIN:{isin}": keys for isin, keys in symbol_keys_of(db, isins).items()}
     wanted = {key: {key} | aliases.get(key, set()) for key in instruments}
-    found: dict[str, list[Adjustment]] = {}
+    found: dict[str, list[Document]] = {}
     for doc in actions_for(db, user_id, set().union(*wanted.values())):
         if doc["kind"] not in ENGINE_KINDS:
             continue
         for instrument, keys in wanted.items():
             if keys & set(doc["keys"]):
-                found.setdefault(instrument, []).append(to_adjustment(doc))
+                found.setdefault(instrument, []).append(doc)
     return found
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, time
 
 from tradetrack.analytics.adjustments import Adjustment
-from tradetrack.expiries.repository import Key
+from tradetrack.db.settlements import Key
 from tradetrack.instruments.expiry import Contract, contract_of
 from tradetrack.timeutil import IST
 
