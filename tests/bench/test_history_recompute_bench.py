@@ -36,8 +36,8 @@ def history(seed: int = 13) -> tuple[list[list[Document]], dict[str, list[Adjust
     per = (FILLS - OPENING_LOTS) // INSTRUMENTS
     for i in range(INSTRUMENTS):
         key = f"ISIN:INE{i:06d}A01"
-        base = {"userId": "usr", "accountId": "kite", "instrument": key, "symbol": f"S{i}", "exchange": "NSE"}
-        base |= {"segment": "EQ", "source": "zerodha", "fees": 0, "feesGiven": False}
+        base: Document = {"userId": "usr", "accountId": "kite", "instrument": key, "symbol": f"S{i}"}
+        base |= {"exchange": "NSE", "segment": "EQ", "source": "zerodha", "fees": 0, "feesGiven": False}
         docs: list[Document] = []
         held = 0
         for n in range(OPENING_LOTS // INSTRUMENTS):
