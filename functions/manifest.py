@@ -193,17 +193,22 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         name="analytics",
         capability="Analytics",
-        rest=tuple(
-            RestRoute("GET", f"/v1/analytics/{route}")
-            for route in (
-                "summary",
-                "by-category",
-                "by-symbol",
-                "by-weekday",
-                "by-hour",
-                "timeseries",
-                "tax-pnl",
-            )
+        rest=(
+            *(
+                RestRoute("GET", f"/v1/analytics/{route}")
+                for route in (
+                    "summary",
+                    "by-category",
+                    "by-symbol",
+                    "by-weekday",
+                    "by-hour",
+                    "timeseries",
+                    "tax-pnl",
+                    "fmv",
+                )
+            ),
+            RestRoute("PUT", "/v1/analytics/fmv/{isin}"),
+            RestRoute("DELETE", "/v1/analytics/fmv/{isin}"),
         ),
         memory_mb=1024,  # numpy over every trade of the user: more memory buys more CPU
         timeout_s=29,  # API Gateway's integration limit

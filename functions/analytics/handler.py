@@ -1,12 +1,15 @@
-"""GET /v1/analytics/summary, /by-category, /by-symbol, /by-weekday, /by-hour, /timeseries, /tax-pnl."""
+"""GET /v1/analytics/summary, /by-category, /by-symbol, /by-weekday, /by-hour, /timeseries, /tax-pnl;
+/v1/analytics/fmv: the 31 Jan 2018 FMVs grandfathering needs."""
 
 from __future__ import annotations
 
-from typing import Annotated, get_args
+from typing import Annotated, Any, get_args
 
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from tradetrack.analytics.categories import Category
+from tradetrack.analytics.fmv import FmvIn, FmvOut, delete_fmv, list_fmv, set_fmv
 from tradetrack.analytics.service import AnalyticsQuery, breakdown, summary, tax_pnl, timeseries
 from tradetrack.cache.client import get_redis
 from tradetrack.db.client import get_database
@@ -83,6 +86,22 @@ def get_tax_pnl(
 ) -> TaxPnlOut:
     query = _query(accountId, category, symbol, from_, to)
     return tax_pnl(get_database(), get_redis(), current_principal(app).user_id, query, fy)
+
+
+@app.put("/v1/analytics/fmv/<isin>", tags=["analytics"])
+def put_fmv(isin: Annotated[str, Path(max_length=16)], request: Annotated[FmvIn, Body()]) -> FmvOut:
+    return set_fmv(get_database(), current_principal(app).user_id, isin, request)
+
+
+@app.get("/v1/analytics/fmv", tags=["analytics"])
+def get_fmv() -> list[FmvOut]:
+    return list_fmv(get_database(), current_principal(app).user_id)
+
+
+@app.delete("/v1/analytics/fmv/<isin>", tags=["analytics"], responses={204: {"description": "Deleted"}})
+def remove_fmv(isin: Annotated[str, Path(max_length=16)]) -> Response[Any]:
+    delete_fmv(get_database(), current_principal(app).user_id, isin)
+    return Response(status_code=204)
 
 
 lambda_handler = rest_handler(app)

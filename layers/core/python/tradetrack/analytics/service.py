@@ -48,6 +48,7 @@ from tradetrack.analytics.table import (
 from tradetrack.analytics.tax import parse_fy
 from tradetrack.analytics.tax_payload import tax_payload
 from tradetrack.db import analytics as store
+from tradetrack.db.fmv import fmv_of
 from tradetrack.db.users import get_user
 from tradetrack.models.analytics import (
     BreakdownOut,
@@ -300,7 +301,7 @@ def tax_pnl(
 ) -> TaxPnlOut:
     filters = query.filters()
     fy = parse_fy(fy_text, today_ist())
-    given = dict(fmv or {})
+    given = dict(fmv_of(db, user_id) if fmv is None else fmv)
 
     def compute(_: int | None) -> TaxPnlOut:
         return compute_tax(

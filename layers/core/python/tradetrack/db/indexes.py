@@ -59,6 +59,10 @@ INDEXES: dict[str, list[IndexModel]] = {
     "instrument_aliases": [
         IndexModel([("isin", ASCENDING)], name="by_isin"),
     ],
+    # a user's FMVs of 31 Jan 2018 (tradetrack.db.fmv.fmv_of)
+    "fmv_2018": [
+        IndexModel([("userId", ASCENDING), ("isin", ASCENDING)], name="by_user_isin"),
+    ],
     # a user's settlement prices, latest expiry first (tradetrack.db.settlements.list_for)
     "settlements": [
         IndexModel(
