@@ -231,3 +231,16 @@ def test_a_partial_sale_across_financial_years_is_two_sales_with_their_own_dates
         (date(2024, 6, 3), "500", date(2024, 5, 2)),
         (date(2025, 5, 5), "-500", date(2024, 5, 2)),
     ]
+
+
+def test_a_holdings_snapshot_dates_its_long_term_units_a_year_and_a_day_earlier() -> None:
+    # Given a holding of 10 on 2024-03-31 of which Console says 6 are long-term, at 100 on average
+    snapshot = fill(1, "BUY", 10, "100", date(2024, 3, 31), opening=True, snapshot=True, long_term=6)
+    sold = fill(2, "SELL", 10, "120", date(2024, 6, 3))
+    (trade,) = match([snapshot, sold], equity=True).trades
+    # Then the sale is 6 units acquired more than a year before it (LTCG) and 4 from the snapshot's day
+    assert [(r.quantity, r.acquired_at.date(), rupees(r.entry_value)) for r in trade.realizations] == [
+        (6, date(2023, 3, 31), "600"),
+        (4, date(2024, 3, 31), "400"),
+    ]
+    assert rupees(trade.realized_pnl) == "200"

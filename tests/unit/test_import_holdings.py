@@ -70,13 +70,14 @@ def test_console_quantity_is_available_plus_discrepant_plus_pledged_never_long_t
     )
     # When it is parsed
     result = parse_holdings(data)
-    # Then each holding is all its shares, the long-term bucket not added again
+    # Then each holding is all its shares, the long-term bucket not added again but kept apart
+    # (it dates the oldest units: tradetrack.analytics.fifo)
     assert result.rejected == []
     assert result.rows == [
-        HoldingRow("INFY", "INE009A01021", 10, D("1500.5000"), 10),
-        HoldingRow("PAYTM", "INE982J01020", 15, D("2150.0000"), 11),
-        HoldingRow("TCS", "INE467B01029", 4, D("3500.0000"), 12),
-        HoldingRow("HDFCBANK", "INE040A01034", 8, D("1510.2500"), 13),
+        HoldingRow("INFY", "INE009A01021", 10, D("1500.5000"), 10, long_term=10),
+        HoldingRow("PAYTM", "INE982J01020", 15, D("2150.0000"), 11, long_term=11),
+        HoldingRow("TCS", "INE467B01029", 4, D("3500.0000"), 12, long_term=0),
+        HoldingRow("HDFCBANK", "INE040A01034", 8, D("1510.2500"), 13, long_term=3),
     ]
     # And the statement date comes from the title row
     assert result.as_of == date(2026, 3, 31)
@@ -160,7 +161,7 @@ def test_a_csv_with_title_rows_bom_and_grouped_numbers_keeps_its_physical_lines(
     # When it is parsed
     result = parse_holdings(text)
     # Then the header is found below the title, lines count physical lines, and the date is read
-    assert result.rows == [HoldingRow("RELIANCE", "INE002A01018", 1000, D("1234.50"), 7)]
+    assert result.rows == [HoldingRow("RELIANCE", "INE002A01018", 1000, D("1234.50"), 7, long_term=1000)]
     assert result.rejected == [(8, "Quantity Available must be a plain decimal number such as 1234.50")]
     assert result.as_of == date(2026, 3, 31)
 

@@ -60,6 +60,7 @@ def holdings_lots(sample: Document) -> dict[str, list[Document]]:
                 "fees": 0,
                 "feesGiven": True,
                 "snapshot": True,
+                "longTerm": row.long_term,
                 "executedAt": acquired,
             }
         )

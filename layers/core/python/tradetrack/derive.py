@@ -47,6 +47,7 @@ def to_fill(doc: Document) -> Fill:
         doc.get("source") in _OPENING_SOURCES,
         bool(doc.get("snapshot")),
         None if cost is None else int(cost),
+        int(doc.get("longTerm") or 0),
     )
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from tradetrack.analytics.adjustments import Adjustment, SpawnedLot, apply_adjustment
@@ -59,6 +59,9 @@ class Fill:
     # stands for the units the journal's own fills before that day do not explain.
     snapshot: bool = False
     cost: int | None = None  # an opening lot's exact cost when it is not price × quantity
+    # Of a snapshot, the units held for over a year on its date (Console's "Quantity Long Term"):
+    # the oldest units, acquired (for tax) a year and a day before it.
+    long_term: int = 0
 
 
 @dataclass
@@ -145,6 +148,7 @@ class _Part:
     split: bool = False
     cost: int | None = None  # the lot's cost when it is not price × units
     day: date | None = None  # the fill's IST day, where the caller knows it
+    acquired_at: datetime | None = None  # the lot's acquisition when it is not the fill's time
 
     @property
     def trade_id(self) -> str:
@@ -195,7 +199,7 @@ class _Engine:
             self.result.trades.append(state.current)
         trade = state.current
         cost = fill.price * quantity if part.cost is None else part.cost
-        trade.lots.append(Lot(fill.execution_id, quantity, cost, fees, fill.executed_at))
+        trade.lots.append(Lot(fill.execution_id, quantity, cost, fees, part.acquired_at or fill.executed_at))
         trade.held += quantity
         trade.quantity += quantity
         trade.entry_value += cost
@@ -372,7 +376,25 @@ def _opening_parts(opening: Sequence[Fill], parts: Sequence[_Part]) -> list[_Par
             continue
         missing = fill.quantity - explained - sum(units for at, units in flow if at < fill.executed_at)
         if missing > 0:
-            cost = None if fill.cost is None else share(fill.cost, missing, fill.quantity)
-            entering.append(_Part(fill, missing, share(fill.fees, missing, fill.quantity), cost=cost))
+            entering.extend(_snapshot_parts(fill, missing))
             explained += missing
     return entering
+
+
+_YEAR_AND_A_DAY = timedelta(days=366)
+
+
+def _snapshot_parts(fill: Fill, units: int) -> list[_Part]:
+    """The `units` of a snapshot that enter FIFO: its long-term units first (the oldest), dated a
+    year and a day before the snapshot, then the rest at its date; cost and fees shared by units."""
+    price_cost = fill.price * fill.quantity if fill.cost is None else fill.cost
+    cost = share(price_cost, units, fill.quantity)
+    fees = share(fill.fees, units, fill.quantity)
+    older = min(fill.long_term, units)
+    if not older:
+        return [_Part(fill, units, fees, cost=cost)]
+    older_cost, older_fees = share(cost, older, units), share(fees, older, units)
+    parts = [_Part(fill, older, older_fees, cost=older_cost, acquired_at=fill.executed_at - _YEAR_AND_A_DAY)]
+    if units > older:
+        parts.append(_Part(fill, units - older, fees - older_fees, cost=cost - older_cost))
+    return parts

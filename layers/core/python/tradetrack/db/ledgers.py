@@ -51,6 +51,7 @@ _ROW = (
     "feesGiven",
     "snapshot",
     "cost",
+    "longTerm",
 )
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)

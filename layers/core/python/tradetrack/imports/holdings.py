@@ -67,6 +67,7 @@ _GROUPED = re.compile(r"\d{1,3}(,\d{2,3})+(\.\d+)?")  # 1,234.50 or the Indian 1
 _AS_ON = re.compile(r"\bas\s+(?:on|of)\b\s*:?\s*(.*)", re.IGNORECASE)
 _EXCEL_SERIAL = re.compile(r"[1-9]\d{4}")  # days since 1899-12-30, 5 digits: 1973 to 2173
 _EXCEL_EPOCH = date(1899, 12, 30)
+_DECIMAL = re.compile(r"\d+\.\d+")
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class HoldingRow:
     quantity: int
     average_price: Decimal
     line: int
+    long_term: int = 0  # Console's "Quantity Long Term": of `quantity`, held for over a year
 
 
 @dataclass
@@ -232,7 +234,14 @@ def _holding(record: Record, columns: _Columns) -> HoldingRow | None:
     price = fields.decimal(_plain(fields.required(record.get(columns.price), price_label)), price_label)
     if price <= 0:
         raise RowError(f"{price_label} is 0: a holding needs its buy price")
-    return HoldingRow(symbol, isin, _quantity(record, columns), price, record.line)
+    quantity = _quantity(record, columns)
+    return HoldingRow(symbol, isin, quantity, price, record.line, min(quantity, _long_term(record)))
+
+
+def _long_term(record: Record) -> int:
+    """Console's Quantity Long Term (0 when absent or unreadable: it only dates the units)."""
+    value = _plain(record.get("quantity_long_term"))
+    return int(value) if value.isdigit() else int(Decimal(value)) if _DECIMAL.fullmatch(value) else 0
 
 
 def _quantity(record: Record, columns: _Columns) -> int:

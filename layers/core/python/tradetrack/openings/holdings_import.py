@@ -47,6 +47,7 @@ _COMPARED = (
     "instrument",
     "exchange",
     "snapshot",
+    "longTerm",
 )
 
 
@@ -120,12 +121,11 @@ def exact_costs(rows: Sequence[HoldingRow], as_of: date) -> dict[str | None, int
     """Each holding's cost by its lot's external id: average price × units to 4 decimals (scaled).
     Console's average carries more decimals than a price, and a lot's cost must be the holding's,
     not a rounded price's."""
-    return {
-        f"holdings:{as_of.isoformat()}:{row.isin or row.symbol.strip().upper()}": to_scaled(
-            row.average_price * row.quantity
-        )
-        for row in rows
-    }
+    return {_external_id(row, as_of): to_scaled(row.average_price * row.quantity) for row in rows}
+
+
+def _external_id(row: HoldingRow, as_of: date) -> str | None:
+    return f"holdings:{as_of.isoformat()}:{row.isin or row.symbol.strip().upper()}"
 
 
 def _pair(doc: Document) -> Pair:
@@ -148,9 +148,11 @@ def import_holdings(
     as_of = _as_of(request, parsed.as_of)
     items, rejected = _items(parsed.rows, request.account_id, as_of)
     costs = exact_costs(parsed.rows, as_of)
+    long_term = {_external_id(row, as_of): row.long_term for row in parsed.rows}
+    long_term = {_external_id(row, as_of): row.long_term for row in parsed.rows}
     documents = [
         lot_document(user_id, item, snapshot=True, opening_of="holdings_file")
-        | {"cost": costs[item.external_id]}
+        | {"cost": costs[item.external_id], "longTerm": long_term[item.external_id]}
         for item in with_isins(db, items)
     ]
     stored = repository.lots_by_id(db, [doc["_id"] for doc in documents])
