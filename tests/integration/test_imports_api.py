@@ -59,6 +59,8 @@ def test_a_zerodha_tradebook_is_imported_and_its_trades_derived(gateway: Gateway
         "rejected": [],
         "rejectedCount": 0,
         "instruments": 4,
+        "unmatchedExits": 0,
+        "unmatchedUnits": 0,
     }
     stored = executions_of(mongo_db, trader.user_id)
     assert {(d["source"], d["accountId"]) for d in stored} == {("zerodha", "import")}
@@ -172,6 +174,8 @@ def test_an_empty_file_is_422_and_a_header_only_file_imports_nothing(gateway: Ga
         "rejected": [],
         "rejectedCount": 0,
         "instruments": 0,
+        "unmatchedExits": 0,
+        "unmatchedUnits": 0,
     }
 
 
@@ -303,6 +307,21 @@ def test_a_synced_fill_with_an_imported_trade_id_is_a_duplicate(gateway: Gateway
     )
 
 
+def test_sells_of_shares_bought_before_the_file_are_reported_as_unmatched_exits(gateway: Gateway) -> None:
+    # Given a tradebook that sells 5 INFY it never bought (held from before the file)
+    trader = new_account(gateway)
+    csv_text = (
+        "symbol,isin,trade_date,exchange,segment,series,trade_type,auction,quantity,price,trade_id,order_id,"
+        "order_execution_time\n"
+        "INFY,INE009A01021,2024-05-02,NSE,EQ,EQ,sell,false,5,1500,77,88,2024-05-02T10:00:00\n"
+    )
+    # When it is imported
+    reply = post_import(gateway, trader, csv_text, "zerodha_tradebook")
+    # Then the report says so (no short was opened; GET /v1/data-quality says what to add)
+    assert reply.status == 200, reply.text
+    assert (reply.body["imported"], reply.body["unmatchedExits"], reply.body["unmatchedUnits"]) == (1, 1, 5)
+
+
 def test_the_report_is_json_with_the_documented_fields(gateway: Gateway) -> None:
     trader = new_account(gateway)
     reply = post_import(gateway, trader, fixture("generic.csv"))
@@ -312,4 +331,6 @@ def test_the_report_is_json_with_the_documented_fields(gateway: Gateway) -> None
         "rejected",
         "rejectedCount",
         "instruments",
+        "unmatchedExits",
+        "unmatchedUnits",
     }

@@ -40,3 +40,10 @@ class ImportReport(BaseModel):
     rejected: list[Rejection] = Field(description=f"Rows skipped, first {MAX_REJECTIONS_SHOWN} only")
     rejected_count: int = Field(alias="rejectedCount", description="All rows skipped")
     instruments: int = Field(description="Instruments whose trades were re-derived")
+    unmatched_exits: int = Field(
+        0,
+        alias="unmatchedExits",
+        description="Sells of the instruments this file touched that found no shares to close (bought "
+        "before the journal's data): no P&L until opening lots explain them (GET /v1/data-quality)",
+    )
+    unmatched_units: int = Field(0, alias="unmatchedUnits", description="The units of those sells")

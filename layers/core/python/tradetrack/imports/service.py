@@ -22,6 +22,7 @@ from tradetrack.imports.models import (
 from tradetrack.imports.parsing import ParseResult
 from tradetrack.imports.text import check_text
 from tradetrack.observability import MetricUnit, logger, metrics
+from tradetrack.quality.repository import issues_of_pairs
 from tradetrack.trades import recompute
 
 Parser = Callable[..., ParseResult]
@@ -57,12 +58,18 @@ def import_csv(
     # Every fill of the file, new or already stored: re-importing a file after a failure brings
     # the ledgers up to date with what the failed run stored (merging by execution id is harmless).
     recompute(db, cache, user_id, touched, facts=documents)
+    pairs = {(doc["accountId"], doc["instrument"]) for doc in documents}
+    unmatched = [
+        exit_ for doc in issues_of_pairs(db, user_id, sorted(pairs)) for exit_ in doc.get("unmatched") or ()
+    ]
     report = ImportReport(
         imported=len(inserted.inserted),
         duplicates=inserted.duplicates,
         rejected=[Rejection(line=line, reason=why) for line, why in parsed.rejected[:MAX_REJECTIONS_SHOWN]],
         rejected_count=len(parsed.rejected),
         instruments=len(touched),
+        unmatched_exits=len(unmatched),
+        unmatched_units=sum(int(exit_["quantity"]) for exit_ in unmatched),
     )
     logger.info(
         "csv import",

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from pymongo import DeleteOne, ReplaceOne
 from pymongo.database import Database
 
+from tradetrack.db.ledgers import ledger_id
+
 if TYPE_CHECKING:
     from tradetrack.db.ledgers import Ledger
 
@@ -45,6 +47,12 @@ def write_issues(db: Database[Document], ledgers: Sequence[Ledger]) -> None:
         ops.append(ReplaceOne({"_id": doc["_id"]}, doc, upsert=True))
     if ops:
         db[DATA_QUALITY].bulk_write(ops, ordered=False)
+
+
+def issues_of_pairs(db: Database[Document], user_id: str, pairs: Sequence[tuple[str, str]]) -> list[Document]:
+    """The issues of these (accountId, instrument) pairs, read by `_id`."""
+    ids = sorted({issue_id(ledger_id(user_id, *pair)) for pair in pairs})
+    return list(db[DATA_QUALITY].find({"_id": {"$in": ids}})) if ids else []
 
 
 def issues_of(db: Database[Document], user_id: str) -> list[Document]:
