@@ -41,11 +41,15 @@ EMPTY = {
     "unmatchedExits": [],
     "orphanedAnnotations": [],
     "expiredContracts": [],
+    "unknownContracts": [],
+    "openIntraday": [],
     "counts": {
         "unmatchedExits": 0,
         "unmatchedUnits": 0,
         "orphanedAnnotations": 0,
         "expiredContracts": 0,
+        "unknownContracts": 0,
+        "openIntraday": 0,
         "instruments": 0,
     },
 }
@@ -82,6 +86,8 @@ def test_an_unmatched_delivery_sale_is_reported_then_resolved_by_an_opening_lot(
         "unmatchedUnits": 10,
         "orphanedAnnotations": 0,
         "expiredContracts": 0,
+        "unknownContracts": 0,
+        "openIntraday": 0,
         "instruments": 1,
     }
     # When the trader adds the opening lot it asks for
@@ -229,3 +235,19 @@ def test_a_contract_whose_expiry_is_not_derived_and_a_closed_one_are_not_listed(
     post(gateway, account, option("NIFTY2461322000CE", 50, "1300", side="SELL"))
     # Then neither is an expired contract
     assert quality(gateway, account)["expiredContracts"] == []
+
+
+def test_an_unreadable_contract_and_an_mis_position_left_open_are_reported(gateway: Gateway) -> None:
+    # Given a contract whose symbol the journal cannot read, and an MIS buy never squared off
+    account = new_account(gateway)
+    odd = {"symbol": "NIFTY 10APR2024 22000 CE", "exchange": "NFO", "side": "BUY", "quantity": 50}
+    post(gateway, account, odd | {"price": "100", "executedAt": "2024-04-08T10:00:00+05:30"})
+    mis = {"symbol": "INFY", "exchange": "NSE", "side": "BUY", "quantity": 3, "product": "MIS"}
+    post(gateway, account, mis | {"price": "1500", "executedAt": "2024-04-08T10:00:00+05:30"})
+    # Then the report names both, with what to do
+    report = quality(gateway, account)
+    assert [u["symbol"] for u in report["unknownContracts"]] == ["NIFTY 10APR2024 22000 CE"]
+    assert [(o["symbol"], o["openQuantity"], o["direction"]) for o in report["openIntraday"]] == [
+        ("INFY", 3, "LONG")
+    ]
+    assert (report["counts"]["unknownContracts"], report["counts"]["openIntraday"]) == (1, 1)

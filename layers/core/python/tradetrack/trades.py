@@ -19,6 +19,7 @@ from pymongo.database import Database
 
 from tradetrack import trade_notes
 from tradetrack.analytics.adjustments import Adjustment, from_action
+from tradetrack.analytics.categories import FNO_SEGMENTS
 from tradetrack.analytics.expiry_rules import expired_keys, expiry_adjustments
 from tradetrack.cache.locks import redis_lock
 from tradetrack.db.corporate_actions import demergers_touching, engine_actions_by_instrument
@@ -27,6 +28,7 @@ from tradetrack.db.ledgers import Ledger, Pair, read_ledger, read_ledgers, write
 from tradetrack.db.settlements import Key, prices_for
 from tradetrack.db.trades import stored_trades, write_trades
 from tradetrack.derive import derive, derive_trades, spawned_documents, to_fill, trade_document
+from tradetrack.instruments.expiry import contract_of
 from tradetrack.observability import MetricUnit, logger, metrics
 from tradetrack.quality.issues import pair_issues
 from tradetrack.quality.repository import write_issues
@@ -244,7 +246,8 @@ class _Context:
             for t in docs
             if t["status"] == "open" and t["book"] == "intraday" and ist_date(t["openedAt"]) < today
         ]
-        return docs, pair_issues(ledger, result.unmatched, orphans, unsettled, stale)
+        unknown = ledger.header.get("segment") in FNO_SEGMENTS and contract_of(ledger.instrument) is None
+        return docs, pair_issues(ledger, result.unmatched, orphans, unsettled, stale, unknown)
 
 
 def _recompute_locked(

@@ -20,11 +20,14 @@ def pair_issues(
     orphans: Sequence[str],
     unsettled: tuple[str, str, date] | None = None,
     open_intraday: Sequence[Document] = (),
+    unknown_contract: bool = False,
 ) -> Document:
     """{} when the pair is clean; else its unmatched exits, orphaned annotations, the expiry
     (exchange, underlying, day) of a contract still open past it for want of a settlement price,
     and intraday positions still open after their day (their square-off fill is missing)."""
     issues: Document = {}
+    if unknown_contract:  # a derivative symbol the journal cannot read: no expiry, never closed by it
+        issues["unknownContract"] = True
     if open_intraday:  # the square-off fill of an MIS position is missing
         issues["openIntraday"] = [
             {

@@ -58,6 +58,28 @@ class ExpiredContractOut(BaseModel):
     resolve: str
 
 
+class UnknownContractOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    account_id: str = Field(alias="accountId")
+    instrument: str
+    symbol: str
+    resolve: str
+
+
+class OpenIntradayOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    account_id: str = Field(alias="accountId")
+    instrument: str
+    symbol: str
+    trade_id: str = Field(alias="tradeId")
+    direction: str
+    open_quantity: int = Field(alias="openQuantity")
+    opened_at: datetime = Field(alias="openedAt")
+    resolve: str
+
+
 class QualityCounts(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
@@ -65,6 +87,8 @@ class QualityCounts(BaseModel):
     unmatched_units: int = Field(alias="unmatchedUnits")
     orphaned_annotations: int = Field(alias="orphanedAnnotations")
     expired_contracts: int = Field(alias="expiredContracts")
+    unknown_contracts: int = Field(0, alias="unknownContracts")
+    open_intraday: int = Field(0, alias="openIntraday")
     instruments: int = Field(description="(account, instrument) pairs with at least one issue")
 
 
@@ -74,6 +98,16 @@ class DataQualityReport(BaseModel):
     unmatched_exits: list[UnmatchedExitOut] = Field(alias="unmatchedExits")
     orphaned_annotations: list[OrphanedAnnotationOut] = Field(alias="orphanedAnnotations")
     expired_contracts: list[ExpiredContractOut] = Field(alias="expiredContracts")
+    unknown_contracts: list[UnknownContractOut] = Field(
+        default_factory=list,
+        alias="unknownContracts",
+        description="derivative symbols the journal cannot read: no expiry known, nothing closes them",
+    )
+    open_intraday: list[OpenIntradayOut] = Field(
+        default_factory=list,
+        alias="openIntraday",
+        description="intraday (MIS) positions open after their day: the square-off fill is missing",
+    )
     counts: QualityCounts
 
 

@@ -25,8 +25,10 @@ from tradetrack.observability import logger
 from tradetrack.quality.models import (
     DataQualityReport,
     ExpiredContractOut,
+    OpenIntradayOut,
     OrphanedAnnotationOut,
     QualityCounts,
+    UnknownContractOut,
     UnmatchedExitOut,
 )
 from tradetrack.quality.repository import issues_of
@@ -150,9 +152,14 @@ def data_quality(db: Database[Document], user_id: str) -> DataQualityReport:
             logger.warning("data-quality document without its pair", extra={"id": doc.get("_id")})
             continue
         docs.append(doc)
+    unknown: list[UnknownContractOut] = []
+    intraday: list[OpenIntradayOut] = []
     for doc in _with_late_expiries(db, user_id, docs):
         found, lost, late = _unmatched(doc), _orphans(doc), _expired(doc, doc.get("expired"))
-        pairs += bool(found or lost or late)
+        unread, stale = _unknown(doc), _open_intraday(doc)
+        unknown.extend(unread)
+        intraday.extend(stale)
+        pairs += bool(found or lost or late or unread or stale)
         unmatched.extend(found)
         orphans.extend(lost)
         expired.extend([late] if late is not None else [])
@@ -164,8 +171,45 @@ def data_quality(db: Database[Document], user_id: str) -> DataQualityReport:
         unmatched_units=sum(u.quantity for u in unmatched),
         orphaned_annotations=len(orphans),
         expired_contracts=len(expired),
+        unknown_contracts=len(unknown),
+        open_intraday=len(intraday),
         instruments=pairs,
     )
     return DataQualityReport(
-        unmatched_exits=unmatched, orphaned_annotations=orphans, expired_contracts=expired, counts=counts
+        unmatched_exits=unmatched,
+        orphaned_annotations=orphans,
+        expired_contracts=expired,
+        unknown_contracts=sorted(unknown, key=lambda u: (u.symbol, u.account_id)),
+        open_intraday=sorted(intraday, key=lambda o: (o.opened_at, o.trade_id)),
+        counts=counts,
     )
+
+
+def _unknown(doc: Document) -> list[UnknownContractOut]:
+    if not doc.get("unknownContract"):
+        return []
+    hint = (
+        "a derivative symbol the journal cannot read: its expiry is unknown, so it is never closed at expiry"
+    )
+    return [
+        UnknownContractOut(
+            account_id=doc["accountId"], instrument=doc["instrument"], symbol=_symbol(doc), resolve=hint
+        )
+    ]
+
+
+def _open_intraday(doc: Document) -> list[OpenIntradayOut]:
+    hint = "add the broker's square-off fill (its tradebook or contract note has it)"
+    return [
+        OpenIntradayOut(
+            account_id=doc["accountId"],
+            instrument=doc["instrument"],
+            symbol=_symbol(doc),
+            trade_id=entry["tradeId"],
+            direction=entry["direction"],
+            open_quantity=int(entry["openQuantity"]),
+            opened_at=aware(entry["openedAt"]).astimezone(IST),
+            resolve=hint,
+        )
+        for entry in doc.get("openIntraday") or ()
+    ]
