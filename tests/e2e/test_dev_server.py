@@ -28,7 +28,10 @@ def test_python_m_local_serves_health_and_exits_0_on_sigterm(tmp_path: Path) -> 
     # Given free ports and no external Mongo/Redis configured
     port, ws_port = _free_port(), _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI", "REDIS_URL")}
-    env.update(PORT=str(port), WS_PORT=str(ws_port), PYTHONUNBUFFERED="1")
+    # (the simulated broker too: a developer's `make dev` may hold its default 3002)
+    env.update(
+        PORT=str(port), WS_PORT=str(ws_port), SIMULATED_BROKER_PORT=str(_free_port()), PYTHONUNBUFFERED="1"
+    )
     stdout_path, stderr_path = tmp_path / "stdout", tmp_path / "stderr"
     with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
         process = subprocess.Popen(
