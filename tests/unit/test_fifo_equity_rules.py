@@ -244,3 +244,36 @@ def test_a_holdings_snapshot_dates_its_long_term_units_a_year_and_a_day_earlier(
         (4, date(2024, 3, 31), "400"),
     ]
     assert rupees(trade.realized_pnl) == "200"
+
+
+def test_a_contract_traded_in_lots_is_worth_price_times_quantity_times_its_multiplier() -> None:
+    # Given Kite's LEADMINI future: 1 lot of 1,000 kg bought at 161.05 and sold at 162.30
+    docs = [
+        execution(
+            1, "LEADMINI17DECFUT", "BUY", 1, "161.05", "2017-12-01T10:00:00", exchange="MCX", multiplier=1000
+        ),
+        execution(
+            2, "LEADMINI17DECFUT", "SELL", 1, "162.30", "2017-12-04T10:00:00", exchange="MCX", multiplier=1000
+        ),
+    ]
+    (trade,) = derive(docs, as_of=NOW).trades
+    # Then the P&L is 1.25 × 1 × 1,000, and prices stay per kg
+    assert (rupees(trade["realizedPnl"]), rupees(trade["entryValue"])) == ("1250", "161050")
+    assert (rupees(trade["avgEntry"]), rupees(trade["avgExit"]), trade["multiplier"]) == (
+        "161.05",
+        "162.3",
+        1000,
+    )
+
+
+def test_synced_fills_take_the_lot_multiplier_of_the_days_positions() -> None:
+    from tradetrack.brokers.base import BrokerPosition
+    from tradetrack.sync.worker import with_multipliers
+
+    fill_in = ExecutionIn.model_validate(
+        {"symbol": "LEADMINI17DECFUT", "exchange": "MCX", "side": "BUY", "quantity": 1, "price": "161.05"}
+        | {"executedAt": "2017-12-01T10:00:00"}
+    )
+    position = BrokerPosition("LEADMINI17DECFUT", "MCX", "NRML", 1, Decimal("161.05"), multiplier=1000)
+    (item,) = with_multipliers([fill_in], [position])
+    assert item.multiplier == 1000

@@ -37,7 +37,7 @@ def to_fill(doc: Document) -> Fill:
         doc["_id"],
         doc["side"],
         int(doc["quantity"]),
-        int(doc["price"]),
+        int(doc["price"]) * int(doc.get("multiplier") or 1),  # the value of one unit of quantity
         fees,
         executed if executed.tzinfo else executed.replace(tzinfo=UTC),
         doc.get("product"),
@@ -88,6 +88,7 @@ def trade_document(
     isin: str | None = None,
 ) -> Document:
     """The stored form of a derived trade (`sample` is one of its executions, for the instrument)."""
+    multiplier = int(sample.get("multiplier") or 1)
     doc: Document = {
         "_id": trade.trade_id,
         "userId": sample["userId"],
@@ -107,8 +108,10 @@ def trade_document(
         "quantity": trade.quantity,
         "openQuantity": trade.open_quantity,
         "openCost": trade.open_cost,
-        "avgEntry": _avg(trade.entry_value, trade.quantity),
-        "avgExit": _avg(trade.exit_value, trade.exit_quantity),
+        # Prices per unit: a lot of `multiplier` units is worth price × multiplier (MCX, CDS)
+        "avgEntry": _avg(trade.entry_value, trade.quantity * multiplier),
+        "avgExit": _avg(trade.exit_value, trade.exit_quantity * multiplier),
+        "multiplier": multiplier,
         "entryValue": trade.entry_value,  # exact turnover of each side: the charges schedule's base
         "exitValue": trade.exit_value,
         "exitQuantity": trade.exit_quantity,
@@ -163,13 +166,14 @@ def _derive(docs: Sequence[Document], *, as_of: datetime, adjustments: Sequence[
         return Derived()
     fills = {doc["_id"]: to_fill(doc) for doc in docs}
     real = [fill for fill in fills.values() if not fill.opening]
-    pair_last = _last_price(real or fills.values())
+    multiplier = max(int(doc.get("multiplier") or 1) for doc in docs)
+    pair_last = _last_price(real or fills.values()) // multiplier
     latest_symbol, isin = _latest(docs)
     symbol = display_symbol(str(latest_symbol or docs[0]["symbol"]), docs[0]["segment"])
     matched = match(fills.values(), equity=docs[0]["segment"] == "EQ", adjustments=adjustments)
     trades = [
-        trade_document(trade, docs[0], as_of=as_of, symbol=symbol, isin=isin)
-        | {"lastPrice": pair_last if trade.is_open else _last_price(_own(fills, trade))}
+        trade_document(trade, docs[0] | {"multiplier": multiplier}, as_of=as_of, symbol=symbol, isin=isin)
+        | {"lastPrice": pair_last if trade.is_open else _last_price(_own(fills, trade)) // multiplier}
         for trade in matched.trades
     ]
     return Derived(trades=trades, unmatched=matched.unmatched, spawned=matched.spawned)

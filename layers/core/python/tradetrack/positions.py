@@ -35,6 +35,7 @@ class _Position:
     fallback_price: int | None = None  # the last fill's price
     intraday: bool = True  # every open trade behind it is intraday
     quote: Quote | None = field(default=None)
+    multiplier: int = 1  # units per lot when quantity is in lots (MCX, CDS)
 
     @property
     def last_price(self) -> int:
@@ -42,11 +43,11 @@ class _Position:
             return to_scaled(self.quote.ltp)
         if self.fallback_price is not None:
             return self.fallback_price
-        return abs(self.cost) // abs(self.quantity)
+        return abs(self.cost) // abs(self.quantity * self.multiplier)
 
     @property
     def value(self) -> int:
-        return self.last_price * self.quantity
+        return self.last_price * self.quantity * self.multiplier
 
     @property
     def unrealized(self) -> int:
@@ -56,7 +57,7 @@ class _Position:
     def day_change(self) -> int | None:
         if self.quote is None or self.quote.close is None:
             return None
-        return (to_scaled(self.quote.ltp) - to_scaled(self.quote.close)) * self.quantity
+        return (to_scaled(self.quote.ltp) - to_scaled(self.quote.close)) * self.quantity * self.multiplier
 
     def out(self) -> PositionOut:
         return PositionOut(**self._fields())
@@ -73,7 +74,7 @@ class _Position:
             "segment": self.segment,
             "account_id": self.account_id,
             "quantity": self.quantity,
-            "avg_price": money_str(rounded_average(abs(self.cost), abs(self.quantity))),
+            "avg_price": money_str(rounded_average(abs(self.cost), abs(self.quantity * self.multiplier))),
             "last_price": money_str(self.last_price),
             "last_price_stale": self.quote is None,
             "unrealized_pnl": money_str(self.unrealized),
@@ -117,6 +118,7 @@ def marked_positions(cache: redis.Redis, open_docs: Iterable[Document]) -> list[
         position.quantity += sign * int(doc.get("openQuantity") or 0)
         position.cost += sign * int(doc.get("openCost") or 0)
         position.fallback_price = doc.get("lastPrice") or position.fallback_price
+        position.multiplier = int(doc.get("multiplier") or 1)
         position.intraday = position.intraday and doc.get("category") == "intraday"
     found = [p for p in grouped.values() if p.quantity]
     quotes = _quotes(cache, found)

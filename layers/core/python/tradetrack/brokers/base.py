@@ -67,6 +67,7 @@ class BrokerPosition:
     quantity: int
     average_price: Decimal | None
     last_price: Decimal | None = None
+    multiplier: int = 1  # units per lot: Kite gives MCX (and CDS) quantities in lots
 
 
 @dataclass(frozen=True)

@@ -166,6 +166,7 @@ def position_of(record: Mapping[str, Any]) -> BrokerPosition:
         quantity=integer(record, "quantity"),
         average_price=price_of(record, "average_price"),
         last_price=opt_decimal(record, "last_price"),
+        multiplier=max(1, int(opt_decimal(record, "multiplier") or 1)),
     )
 
 

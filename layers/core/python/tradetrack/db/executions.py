@@ -51,6 +51,7 @@ def to_document(user_id: str, source: Source, item: ExecutionIn, *, now: datetim
         "product": item.product,
         "orderId": item.order_id,
         "isin": item.isin,
+        "multiplier": item.multiplier or 1,
         "createdAt": now or datetime.now(UTC),
     }
 

@@ -52,6 +52,7 @@ _ROW = (
     "snapshot",
     "cost",
     "longTerm",
+    "multiplier",
 )
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)

@@ -111,6 +111,11 @@ class ExecutionIn(BaseModel):
         None, alias="externalId"
     )
     order_id: Annotated[str, StringConstraints(max_length=128)] | None = Field(None, alias="orderId")
+    multiplier: Annotated[int, Field(ge=1, le=1_000_000)] | None = Field(
+        None,
+        description="units per lot when quantity is in lots (MCX, CDS: Kite's position multiplier); "
+        "value = price × quantity × multiplier",
+    )
     isin: Isin = None
 
     @field_validator("exchange")

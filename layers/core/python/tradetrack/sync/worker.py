@@ -272,7 +272,7 @@ def _sync_locked(
         return SyncOutcome(sync_id, "failed", exc.message, events=events)
 
     executions, rejected = to_executions(fetched.fills, account_id)
-    executions = with_isins(ctx.db, executions)
+    executions = with_multipliers(with_isins(ctx.db, executions), fetched.positions)
     keys = instruments_of(
         ctx.db, [(p.exchange, SEGMENT_OF_EXCHANGE.get(p.exchange, "EQ"), p.symbol) for p in fetched.positions]
     )
@@ -321,6 +321,18 @@ def _sync_locked(
             name="SyncPositionMismatches", unit=MetricUnit.Count, value=len(reconciliation["mismatches"])
         )
     return SyncOutcome(sync_id, "success", fetched=len(fetched.fills), sent=sent, duplicates=len(seen))
+
+
+def with_multipliers(items: Sequence[ExecutionIn], positions: Sequence[BrokerPosition]) -> list[ExecutionIn]:
+    """Fills of a contract traded in lots (Kite: MCX, CDS) take the lot's multiplier from the day's
+    net positions, which list every instrument traded that day; value = price × quantity × it."""
+    lots = {(p.exchange, p.symbol): p.multiplier for p in positions if p.multiplier > 1}
+    return [
+        item.model_copy(update={"multiplier": lots[(item.exchange, item.symbol)]})
+        if item.multiplier is None and (item.exchange, item.symbol) in lots
+        else item
+        for item in items
+    ]
 
 
 def _send_new(ctx: SyncContext, account: Document, sync_id: str, new: list[ExecutionIn]) -> int:
