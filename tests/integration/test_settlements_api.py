@@ -324,3 +324,56 @@ def test_a_price_for_an_expiry_not_yet_closed_is_refused(gateway: Gateway) -> No
 def test_settlements_need_a_token(gateway: Gateway) -> None:
     assert gateway.request("GET", "/v1/settlements").status == 401
     assert gateway.request("PUT", "/v1/settlements", json_body={}).status == 401
+
+
+def test_an_in_the_money_stock_option_delivers_the_shares_at_the_settlement_price(gateway: Gateway) -> None:
+    # Given a RELIANCE June 2024 call bought (stock options settle by delivery) and no shares held
+    account = new_account(gateway)
+    call = {"symbol": "RELIANCE24JUN2900CE", "exchange": "NFO", "side": "BUY", "quantity": 250, "price": "50"}
+    reply = gateway.request(
+        "POST",
+        "/v1/executions",
+        json_body=call | {"product": "NRML", "executedAt": "2024-06-10T10:00:00+05:30"},
+        token=account.access_token,
+    )
+    assert reply.status == 201, reply.text
+    # When RELIANCE settles at 3,000 on the expiry day (27 June 2024, the last Thursday)
+    body = {"exchange": "NFO", "underlying": "RELIANCE", "expiry": "2024-06-27", "price": "3000"}
+    settled = gateway.request("PUT", "/v1/settlements", json_body=body, token=account.access_token)
+    assert settled.status == 200, settled.text
+    # Then the call closes at its intrinsic value (+12,500) and 250 shares are bought at 3,000
+    listed = gateway.request("GET", "/v1/trades", token=account.access_token, query={"limit": "10"}).body[
+        "items"
+    ]
+    by_symbol = {t["symbol"]: t for t in listed}
+    option, shares = by_symbol["RELIANCE24JUN2900CE"], by_symbol["RELIANCE"]
+    assert (option["status"], option["realizedPnl"], option["avgExit"]) == ("closed", "12500", "100")
+    assert (shares["status"], shares["openQuantity"], shares["avgEntry"]) == ("open", 250, "3000")
+    # And selling them later realizes against that delivery
+    sell = {"symbol": "RELIANCE", "exchange": "NSE", "side": "SELL", "quantity": 250, "price": "3100"}
+    reply = gateway.request(
+        "POST",
+        "/v1/executions",
+        json_body=sell | {"executedAt": "2024-07-01T10:00:00+05:30"},
+        token=account.access_token,
+    )
+    assert reply.status == 201, reply.text
+    listed = gateway.request(
+        "GET", "/v1/trades", token=account.access_token, query={"symbol": "RELIANCE"}
+    ).body
+    assert [(t["status"], t["realizedPnl"]) for t in listed["items"]] == [("closed", "25000")]
+
+
+def test_an_index_option_settles_in_cash_and_delivers_nothing(gateway: Gateway) -> None:
+    account = new_account(gateway)
+    call = {"symbol": "NIFTY24JUN22000CE", "exchange": "NFO", "side": "BUY", "quantity": 50, "price": "100"}
+    gateway.request(
+        "POST",
+        "/v1/executions",
+        json_body=call | {"product": "NRML", "executedAt": "2024-06-10T10:00:00+05:30"},
+        token=account.access_token,
+    )
+    body = {"exchange": "NFO", "underlying": "NIFTY", "expiry": "2024-06-27", "price": "23868.8"}
+    assert gateway.request("PUT", "/v1/settlements", json_body=body, token=account.access_token).status == 200
+    listed = gateway.request("GET", "/v1/trades", token=account.access_token).body["items"]
+    assert [t["symbol"] for t in listed] == ["NIFTY24JUN22000CE"]

@@ -23,10 +23,13 @@ from tradetrack.analytics.categories import FNO_SEGMENTS
 from tradetrack.analytics.expiry_rules import expired_keys, expiry_adjustments
 from tradetrack.cache.locks import redis_lock
 from tradetrack.db.corporate_actions import demergers_touching, engine_actions_by_instrument
+from tradetrack.db.deliveries import contracts_delivering, record_deliveries
 from tradetrack.db.executions import executions_of_instruments
+from tradetrack.db.instrument_aliases import instruments_of
 from tradetrack.db.ledgers import Ledger, Pair, read_ledger, read_ledgers, write_ledgers
 from tradetrack.db.settlements import Key, prices_for
 from tradetrack.db.trades import stored_trades, write_trades
+from tradetrack.deliveries import delivers, delivery_documents
 from tradetrack.derive import derive, derive_trades, spawned_documents, to_fill, trade_document
 from tradetrack.instruments.expiry import contract_of
 from tradetrack.observability import MetricUnit, logger, metrics
@@ -127,10 +130,10 @@ def recompute_pairs(
     if not pairs:
         return []
     demergers = demergers_touching(db, user_id, {instrument for _, instrument in pairs})
-    pairs = _with_family(pairs, demergers)
+    pairs, targets = _with_deliveries(db, user_id, _with_family(pairs, demergers))
     with pair_locks(cache, user_id, pairs):
         derived, changed = _recompute_locked(
-            db, user_id, pairs, given, set(removed), missing_ledger_is_empty, demergers
+            db, user_id, pairs, given, set(removed), missing_ledger_is_empty, demergers, targets
         )
     if changed:
         bump_analytics_version(cache, user_id)
@@ -217,12 +220,38 @@ def _with_family(pairs: list[Pair], demergers: Sequence[Document]) -> list[Pair]
     return sorted(found, key=lambda pair: (pair[1] in children, pair))
 
 
+def _with_deliveries(
+    db: Database[Document], user_id: str, pairs: list[Pair]
+) -> tuple[list[Pair], dict[Pair, str]]:
+    """The pairs with the other side of physical deliveries (tradetrack.deliveries): the equity an
+    expired stock derivative delivers into, and the contracts that delivered into an equity; the
+    contracts first (their expiry makes the equity's fills). Also {contract pair: equity key}."""
+    equities = {instrument for _, instrument in pairs if instrument.startswith(("ISIN:", "EQ:"))}
+    found = set(pairs) | contracts_delivering(db, user_id, equities)
+    underlying = {pair: symbol for pair in found if (symbol := delivers(pair[1])) is not None}
+    expired = expired_keys({instrument for _, instrument in underlying}, datetime.now(UTC))
+    underlying = {pair: symbol for pair, symbol in underlying.items() if pair[1] in expired}
+    targets: dict[Pair, str] = {}
+    if underlying:
+        symbols = sorted(set(underlying.values()))
+        keys = dict(
+            zip(symbols, instruments_of(db, [("NSE", "EQ", symbol) for symbol in symbols]), strict=True)
+        )
+        targets = {pair: keys[symbol] for pair, symbol in underlying.items()}
+        found |= {(account, equity) for (account, _), equity in targets.items()}
+    order = {pair: n for n, pair in enumerate(pairs)}
+    return sorted(found, key=lambda pair: (pair not in targets, order.get(pair, len(order)), pair)), targets
+
+
 @dataclass
 class _Context:
     now: datetime
     adjustments: dict[str, list[Adjustment]]
     demergers: Sequence[Document] = ()
     expired: dict[str, Key] = field(default_factory=dict)  # contracts past expiry, by instrument
+    settled: dict[str, int] = field(default_factory=dict)  # their underlying's settlement price, if given
+    targets: dict[Pair, str] = field(default_factory=dict)  # physically settled contract → equity key
+    delivered: set[tuple[str, str, str]] = field(default_factory=set)  # (account, contract, equity)
     # Demerged lots of the new companies, by (account, instrument): before and after this change
     spawned: dict[bool, dict[Pair, list[Document]]] = field(default_factory=lambda: {False: {}, True: {}})
 
@@ -237,6 +266,18 @@ class _Context:
                 child = (ledger.account_id, f"ISIN:{action['newIsin']}")
                 docs = spawned_documents(executions[0], action, lots, account_id=ledger.account_id)
                 self.spawned[after].setdefault(child, []).extend(docs)
+        equity = self.targets.get(ledger.pair)
+        if equity is not None and ledger.instrument in self.settled and executions:
+            deliveries = delivery_documents(
+                result.trades,
+                instrument=ledger.instrument,
+                price=self.settled[ledger.instrument],
+                equity=equity,
+                sample=executions[0],
+            )
+            self.spawned[after].setdefault((ledger.account_id, equity), []).extend(deliveries)
+            if deliveries:
+                self.delivered.add((ledger.account_id, ledger.instrument, equity))
         docs, orphans = trade_notes.annotate(ledger.annotations, result.trades)
         unsettled = self.expired.get(ledger.instrument) if any(t["status"] == "open" for t in docs) else None
         today = ist_date(self.now)
@@ -258,6 +299,7 @@ def _recompute_locked(
     removed: set[str],
     missing_ledger_is_empty: bool,
     demergers: Sequence[Document] = (),
+    targets: dict[Pair, str] | None = None,
 ) -> tuple[list[Document], bool]:
     instruments = {instrument for _, instrument in pairs}
     now = datetime.now(UTC)
@@ -266,9 +308,11 @@ def _recompute_locked(
         for instrument, docs in engine_actions_by_instrument(db, user_id, instruments).items()
     }
     expired = expired_keys(instruments, now)
-    for instrument, expiry in expiry_adjustments(expired, prices_for(db, user_id, expired.values())).items():
+    prices = prices_for(db, user_id, expired.values())
+    settled = {instrument: prices[key] for instrument, key in expired.items() if key in prices}
+    for instrument, expiry in expiry_adjustments(expired, prices).items():
         adjustments.setdefault(instrument, []).append(expiry)
-    context = _Context(now, adjustments, demergers, expired)
+    context = _Context(now, adjustments, demergers, expired, settled, dict(targets or {}))
     plans, stored = _plan(db, user_id, pairs, facts, missing_ledger_is_empty, context)
     by_pair: dict[Pair, list[Document]] = {pair: [] for pair in pairs}
     for fact in facts or ():
@@ -306,6 +350,7 @@ def _recompute_locked(
     # not happened as far as the next one is concerned, so a retry with the same facts redoes it.
     write_trades(db, new=new, changed=changed, stale=stale)
     write_issues(db, issues_changed)
+    record_deliveries(db, user_id, context.delivered)
     write_ledgers(db, rewritten, stored=stored, now=context.now)
     return derived, bool(new or changed or stale)
 

@@ -59,6 +59,10 @@ INDEXES: dict[str, list[IndexModel]] = {
     "instrument_aliases": [
         IndexModel([("isin", ASCENDING)], name="by_isin"),
     ],
+    # the stock derivatives that delivered into a user's equity (tradetrack.db.deliveries)
+    "deliveries": [
+        IndexModel([("userId", ASCENDING), ("equity", ASCENDING)], name="by_user_equity"),
+    ],
     # a user's FMVs of 31 Jan 2018 (tradetrack.db.fmv.fmv_of)
     "fmv_2018": [
         IndexModel([("userId", ASCENDING), ("isin", ASCENDING)], name="by_user_isin"),
