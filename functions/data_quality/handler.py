@@ -49,7 +49,7 @@ def get_settlements(
     responses={204: {"description": "Deleted: the positions it closed are open again"}},
 )
 def remove_settlement(
-    exchange: Annotated[str, Path(description="NFO or BFO")],
+    exchange: Annotated[str, Path(description="NFO, BFO, CDS or BCD")],
     underlying: Annotated[str, Path(description="e.g. NIFTY; M&M percent-encoded as M%26M; any case")],
     expiry: Annotated[str, Path(description="The expiry day, YYYY-MM-DD")],
 ) -> Response[Any]:

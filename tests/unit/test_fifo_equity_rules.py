@@ -198,6 +198,8 @@ def test_monthly_expiry_days_follow_the_exchange_rules() -> None:
     assert monthly_expiry("NFO", 2024, 6) == date(2024, 6, 27)  # last Thursday
     assert monthly_expiry("NFO", 2025, 9) == date(2025, 9, 30)  # last Tuesday from Sep 2025
     assert monthly_expiry("NFO", 2025, 12) == date(2025, 12, 30)
+    assert monthly_expiry("CDS", 2025, 6) == date(2025, 6, 26)  # 30 Jun is the last business day
+    assert monthly_expiry("CDS", 2025, 8) == date(2025, 8, 26)  # 29 Aug the last; 27 Aug a holiday
     assert monthly_expiry("MCX", 2024, 6) is None
 
 

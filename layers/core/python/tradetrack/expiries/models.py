@@ -21,7 +21,7 @@ Underlying = Annotated[
     Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=UNDERLYING_PATTERN)],
     BeforeValidator(_upper),
 ]
-SettlementExchange = Literal["NFO", "BFO"]
+SettlementExchange = Literal["NFO", "BFO", "CDS", "BCD"]
 MAX_PRICE = Decimal("100000000")
 
 

@@ -8,9 +8,11 @@
   before, the last Tuesday in 2025 and the last Friday earlier.
 - An expiry day that is not a trading day moves to the previous trading day (NSE's holiday
   calendar: tradetrack.market.holidays, which lists 2025 onwards).
-Currency (CDS/BCD) and commodity (MCX) contracts follow other rules (two business days before
-the month's last business day; per-commodity calendars): their expiry is not derived here, so
-an open position in one is never closed automatically.
+- Currency (CDS, BCD) monthly contracts expire two working days before the last business day of
+  the month (NSE's currency derivatives contract specification: "two working days prior to the
+  last business day of the expiry month"; settled in cash at the RBI reference rate).
+Commodity (MCX) contracts follow per-commodity calendars: their expiry is not derived here, so an
+open position in one is never closed automatically.
 """
 
 from __future__ import annotations
@@ -67,6 +69,10 @@ def monthly_expiry(exchange: str, year: int, month: int) -> date | None:
             day = _last_weekday(year, month, _TUESDAY)
         else:
             day = _last_weekday(year, month, _FRIDAY)
+    elif exchange in ("CDS", "BCD"):
+        day = _trading_day_on_or_before(date(year, month, calendar.monthrange(year, month)[1]))
+        for _ in range(2):
+            day = _trading_day_on_or_before(day - timedelta(days=1))
     else:
         return None
     return _trading_day_on_or_before(day)
