@@ -19,6 +19,7 @@ from tradetrack.analytics.fifo import Fill, Trade, UnmatchedExit, match
 from tradetrack.analytics.trade_charges import trade_charges
 from tradetrack.instruments.keys import display_symbol
 from tradetrack.money import rounded_average
+from tradetrack.timeutil import ist_date
 
 Document = dict[str, Any]
 _DIGITS = re.compile(r"\d+")
@@ -159,21 +160,28 @@ def derive(docs: Sequence[Document], *, as_of: datetime, adjustments: Sequence[A
 def _derive(docs: Sequence[Document], *, as_of: datetime, adjustments: Sequence[Adjustment] = ()) -> Derived:
     """The trade documents of one (account, instrument) from all of its executions.
 
-    lastPrice is the price of the pair's last fill for an open trade (the mark when there is no
-    quote) and of the trade's own last fill for a closed one, so a closed trade stays unchanged
-    when later fills arrive."""
+    lastPrice is the price of the pair's last fill for a current position (the mark when there is
+    no quote: an open delivery trade, or an intraday one of the last fill's day) and of the trade's
+    own last fill otherwise, so that a closed trade, or an intraday position left open on an
+    earlier day (a data-quality issue), stays unchanged when later fills arrive: a recomputation
+    rewrites only what the new fills change."""
     if not docs:
         return Derived()
     fills = {doc["_id"]: to_fill(doc) for doc in docs}
     real = [fill for fill in fills.values() if not fill.opening]
     multiplier = max(int(doc.get("multiplier") or 1) for doc in docs)
-    pair_last = _last_price(real or fills.values()) // multiplier
+    last_fill = max(real or fills.values(), key=lambda f: (f.executed_at, f.execution_id))
+    pair_last, last_day = last_fill.price // multiplier, ist_date(last_fill.executed_at)
     latest_symbol, isin = _latest(docs)
     symbol = display_symbol(str(latest_symbol or docs[0]["symbol"]), docs[0]["segment"])
     matched = match(fills.values(), equity=docs[0]["segment"] == "EQ", adjustments=adjustments)
+
+    def current(trade: Trade) -> bool:
+        return trade.is_open and (trade.book == "delivery" or ist_date(trade.opened_at) == last_day)
+
     trades = [
         trade_document(trade, docs[0] | {"multiplier": multiplier}, as_of=as_of, symbol=symbol, isin=isin)
-        | {"lastPrice": pair_last if trade.is_open else _last_price(_own(fills, trade)) // multiplier}
+        | {"lastPrice": pair_last if current(trade) else _last_price(_own(fills, trade)) // multiplier}
         for trade in matched.trades
     ]
     return Derived(trades=trades, unmatched=matched.unmatched, spawned=matched.spawned)
