@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,24 +18,19 @@ import redis
 from pymongo.database import Database
 
 from tradetrack import trade_notes
-from tradetrack.analytics.adjustments import Adjustment, from_action
-from tradetrack.analytics.categories import FNO_SEGMENTS
+from tradetrack.analytics.adjustments import from_action
 from tradetrack.analytics.expiry_rules import expired_keys, expiry_adjustments
 from tradetrack.cache.locks import redis_lock
 from tradetrack.db.corporate_actions import demergers_touching, engine_actions_by_instrument
-from tradetrack.db.deliveries import contracts_delivering, record_deliveries
+from tradetrack.db.deliveries import record_deliveries
 from tradetrack.db.executions import executions_of_instruments
-from tradetrack.db.instrument_aliases import instruments_of
 from tradetrack.db.ledgers import Ledger, Pair, read_ledger, read_ledgers, write_ledgers
-from tradetrack.db.settlements import Key, prices_for
+from tradetrack.db.settlements import prices_for
 from tradetrack.db.trades import stored_trades, write_trades
-from tradetrack.deliveries import delivers, delivery_documents
-from tradetrack.derive import derive, derive_trades, spawned_documents, to_fill, trade_document
-from tradetrack.instruments.expiry import contract_of
+from tradetrack.derive import derive_trades, to_fill, trade_document
 from tradetrack.observability import MetricUnit, logger, metrics
-from tradetrack.quality.issues import pair_issues
 from tradetrack.quality.repository import write_issues
-from tradetrack.timeutil import ist_date
+from tradetrack.recompute_context import Context, with_deliveries, with_family
 
 __all__ = ["derive_trades", "recompute", "recompute_pairs", "to_fill", "trade_document"]
 
@@ -130,7 +125,7 @@ def recompute_pairs(
     if not pairs:
         return []
     demergers = demergers_touching(db, user_id, {instrument for _, instrument in pairs})
-    pairs, targets = _with_deliveries(db, user_id, _with_family(pairs, demergers))
+    pairs, targets = with_deliveries(db, user_id, with_family(pairs, demergers))
     with pair_locks(cache, user_id, pairs):
         derived, changed = _recompute_locked(
             db, user_id, pairs, given, set(removed), missing_ledger_is_empty, demergers, targets
@@ -168,7 +163,7 @@ def _plan(
     pairs: list[Pair],
     facts: list[Document] | None,
     missing_ledger_is_empty: bool,
-    context: _Context,
+    context: Context,
 ) -> tuple[dict[Pair, _Plan], set[str]]:
     """Each pair's ledger (read by `_id`, or built from the scan) and its trades before; and the
     ids of the ledgers that are stored."""
@@ -205,92 +200,6 @@ def _plan(
     return plans, stored
 
 
-def _with_family(pairs: list[Pair], demergers: Sequence[Document]) -> list[Pair]:
-    """The pairs and, in each pair's account, the other side of its demergers; parents first (a
-    new company's lots come from its parent's)."""
-    found = set(pairs)
-    for action in demergers:
-        child = f"ISIN:{action['newIsin']}"
-        for account, instrument in list(found):
-            if instrument in action["keys"]:
-                found.add((account, child))
-            elif instrument == child:
-                found |= {(account, key) for key in action["keys"] if key.startswith("ISIN:")}
-    children = {f"ISIN:{action['newIsin']}" for action in demergers}
-    return sorted(found, key=lambda pair: (pair[1] in children, pair))
-
-
-def _with_deliveries(
-    db: Database[Document], user_id: str, pairs: list[Pair]
-) -> tuple[list[Pair], dict[Pair, str]]:
-    """The pairs with the other side of physical deliveries (tradetrack.deliveries): the equity an
-    expired stock derivative delivers into, and the contracts that delivered into an equity; the
-    contracts first (their expiry makes the equity's fills). Also {contract pair: equity key}."""
-    equities = {instrument for _, instrument in pairs if instrument.startswith(("ISIN:", "EQ:"))}
-    found = set(pairs) | contracts_delivering(db, user_id, equities)
-    underlying = {pair: symbol for pair in found if (symbol := delivers(pair[1])) is not None}
-    expired = expired_keys({instrument for _, instrument in underlying}, datetime.now(UTC))
-    underlying = {pair: symbol for pair, symbol in underlying.items() if pair[1] in expired}
-    targets: dict[Pair, str] = {}
-    if underlying:
-        symbols = sorted(set(underlying.values()))
-        keys = dict(
-            zip(symbols, instruments_of(db, [("NSE", "EQ", symbol) for symbol in symbols]), strict=True)
-        )
-        targets = {pair: keys[symbol] for pair, symbol in underlying.items()}
-        found |= {(account, equity) for (account, _), equity in targets.items()}
-    order = {pair: n for n, pair in enumerate(pairs)}
-    return sorted(found, key=lambda pair: (pair not in targets, order.get(pair, len(order)), pair)), targets
-
-
-@dataclass
-class _Context:
-    now: datetime
-    adjustments: dict[str, list[Adjustment]]
-    demergers: Sequence[Document] = ()
-    expired: dict[str, Key] = field(default_factory=dict)  # contracts past expiry, by instrument
-    settled: dict[str, int] = field(default_factory=dict)  # their underlying's settlement price, if given
-    targets: dict[Pair, str] = field(default_factory=dict)  # physically settled contract → equity key
-    delivered: set[tuple[str, str, str]] = field(default_factory=set)  # (account, contract, equity)
-    # Demerged lots of the new companies, by (account, instrument): before and after this change
-    spawned: dict[bool, dict[Pair, list[Document]]] = field(default_factory=lambda: {False: {}, True: {}})
-
-    def derived(self, ledger: Ledger, *, after: bool = True) -> tuple[list[Document], Document]:
-        """The pair's trades with their annotations, and its data-quality issues."""
-        executions = ledger.executions() + self.spawned[after].get(ledger.pair, [])
-        adjustments = self.adjustments.get(ledger.instrument, [])
-        result = derive(executions, as_of=self.now, adjustments=adjustments)
-        for action in self.demergers:
-            lots = result.spawned.get(f"ca_{action['_id']}")
-            if lots and ledger.instrument in action["keys"] and executions:
-                child = (ledger.account_id, f"ISIN:{action['newIsin']}")
-                docs = spawned_documents(executions[0], action, lots, account_id=ledger.account_id)
-                self.spawned[after].setdefault(child, []).extend(docs)
-        equity = self.targets.get(ledger.pair)
-        if equity is not None and ledger.instrument in self.settled and executions:
-            deliveries = delivery_documents(
-                result.trades,
-                instrument=ledger.instrument,
-                price=self.settled[ledger.instrument],
-                equity=equity,
-                sample=executions[0],
-            )
-            self.spawned[after].setdefault((ledger.account_id, equity), []).extend(deliveries)
-            if deliveries:
-                self.delivered.add((ledger.account_id, ledger.instrument, equity))
-        docs, orphans = trade_notes.annotate(ledger.annotations, result.trades)
-        unsettled = self.expired.get(ledger.instrument) if any(t["status"] == "open" for t in docs) else None
-        today = ist_date(self.now)
-        # An intraday position still open after its day: the broker squared it off, the fill is missing
-        stale = [
-            t
-            for t in docs
-            if t["status"] == "open" and t["book"] == "intraday" and ist_date(t["openedAt"]) < today
-        ]
-        unknown = ledger.header.get("segment") in FNO_SEGMENTS and contract_of(ledger.instrument) is None
-        return docs, pair_issues(ledger, result.unmatched, orphans, unsettled, stale, unknown)
-
-
 def _recompute_locked(
     db: Database[Document],
     user_id: str,
@@ -312,7 +221,7 @@ def _recompute_locked(
     settled = {instrument: prices[key] for instrument, key in expired.items() if key in prices}
     for instrument, expiry in expiry_adjustments(expired, prices).items():
         adjustments.setdefault(instrument, []).append(expiry)
-    context = _Context(now, adjustments, demergers, expired, settled, dict(targets or {}))
+    context = Context(now, adjustments, demergers, expired, settled, dict(targets or {}))
     plans, stored = _plan(db, user_id, pairs, facts, missing_ledger_is_empty, context)
     by_pair: dict[Pair, list[Document]] = {pair: [] for pair in pairs}
     for fact in facts or ():
@@ -355,7 +264,7 @@ def _recompute_locked(
     return derived, bool(new or changed or stale)
 
 
-def _fields_by_id(ledger: Ledger, context: _Context) -> dict[str, Document]:
+def _fields_by_id(ledger: Ledger, context: Context) -> dict[str, Document]:
     """What the pair's trades are as of the ledger (derived again, at the same instant, so that
     only what the new facts change differs)."""
     return {doc["_id"]: doc for doc in context.derived(ledger, after=False)[0]}

@@ -28,40 +28,26 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
 from tradetrack.analytics.adjustments import Adjustment, SpawnedLot, apply_adjustment
-from tradetrack.analytics.lots import Lot, Realization, share
-from tradetrack.timeutil import ist_date
+from tradetrack.analytics.lots import INTRADAY_PRODUCTS, Fill, Lot, Realization, Side, share, trade_id_for
+from tradetrack.analytics.parts import Part, equity_parts, fill_day, opening_parts
 
-Side = Literal["BUY", "SELL"]
 Direction = Literal["LONG", "SHORT"]
 Book = Literal["delivery", "intraday"]
-INTRADAY_PRODUCTS = frozenset({"MIS", "I", "BO", "CO"})  # Kite MIS/BO/CO, Upstox I
-
-
-@dataclass(slots=True)
-class Fill:
-    """What the engine needs of an execution."""
-
-    execution_id: str
-    side: Side
-    quantity: int  # units, > 0
-    price: int  # scaled 10^4
-    fees: int  # scaled 10^4, >= 0
-    executed_at: datetime  # UTC
-    product: str | None = None
-    sort_key: str = ""  # breaks ties between fills at the same instant (source + external id)
-    fees_given: bool = True
-    opening: bool = False  # an opening lot: held before the journal's data starts
-    # An opening lot that is a holding on `executed_at` (a holdings file, a broker's holdings): it
-    # stands for the units the journal's own fills before that day do not explain.
-    snapshot: bool = False
-    cost: int | None = None  # an opening lot's exact cost when it is not price × quantity
-    # Of a snapshot, the units held for over a year on its date (Console's "Quantity Long Term"):
-    # the oldest units, acquired (for tax) a year and a day before it.
-    long_term: int = 0
+__all__ = [
+    "INTRADAY_PRODUCTS",
+    "Fill",
+    "Matched",
+    "Side",
+    "Trade",
+    "UnmatchedExit",
+    "match",
+    "match_fills",
+    "trade_id_for",
+]
 
 
 @dataclass
@@ -116,15 +102,6 @@ class Matched:
     spawned: dict[str, list[SpawnedLot]] = field(default_factory=dict)
 
 
-def _day(fill: Fill) -> date:
-    return ist_date(fill.executed_at)
-
-
-def trade_id_for(execution_id: str) -> str:
-    """A trade is named after the execution that opened it: stable across recomputation."""
-    return f"trd_{execution_id.removeprefix('exe_')}"
-
-
 def ordered(fills: Iterable[Fill]) -> list[Fill]:
     """Opening lots first (by acquisition), then fills by time."""
     return sorted(fills, key=lambda f: (not f.opening, f.executed_at, f.sort_key, f.execution_id))
@@ -137,26 +114,6 @@ class _BookState:
     current: Trade | None = None
 
 
-@dataclass(slots=True)
-class _Part:
-    """Units of a fill as they enter a book (a fill split by same-day netting has two parts)."""
-
-    fill: Fill
-    units: int
-    fees: int
-    netted: bool = False
-    split: bool = False
-    cost: int | None = None  # the lot's cost when it is not price × units
-    day: date | None = None  # the fill's IST day, where the caller knows it
-    acquired_at: datetime | None = None  # the lot's acquisition when it is not the fill's time
-
-    @property
-    def trade_id(self) -> str:
-        """The id of a trade this part opens: the fill's, with `_i` for the intraday part of a
-        split fill (its other part may open a delivery trade)."""
-        return trade_id_for(self.fill.execution_id) + ("_i" if self.netted and self.split else "")
-
-
 class _Engine:
     def __init__(self, *, equity: bool) -> None:
         self.equity = equity
@@ -164,16 +121,16 @@ class _Engine:
         self.delivery = _BookState("delivery", short_allowed=not equity)
         self.intraday: dict[tuple[object, str], _BookState] = {}
 
-    def book_for(self, part: _Part) -> _BookState:
+    def book_for(self, part: Part) -> _BookState:
         fill, netted = part.fill, part.netted
         if not netted and fill.product not in INTRADAY_PRODUCTS:
             return self.delivery
-        key = (part.day or _day(fill), "netted" if netted else "product")
+        key = (part.day or fill_day(fill), "netted" if netted else "product")
         if key not in self.intraday:
             self.intraday[key] = _BookState("intraday", short_allowed=True)
         return self.intraday[key]
 
-    def add(self, state: _BookState, part: _Part) -> None:
+    def add(self, state: _BookState, part: Part) -> None:
         """A part of a fill enters the book."""
         fill, quantity, fees = part.fill, part.units, part.fees
         trade = state.current
@@ -286,48 +243,6 @@ def _touch(trade: Trade, fill: Fill) -> None:
             trade.fees_given = False
 
 
-def equity_parts(fills: Sequence[Fill]) -> list[_Part]:
-    """Equity fills (in time order) as they enter the books, in time order: an intraday product's
-    whole; delivery fills after same-day netting — on each IST day, the first min(bought, sold)
-    units bought and the first as many sold are intraday, the rest is delivery."""
-    days = [_day(fill) for fill in fills]
-    parts: list[_Part] = []
-    start, count = 0, len(fills)
-    while start < count:
-        day, end = days[start], start + 1
-        while end < count and days[end] == day:
-            end += 1
-        if end - start == 1:  # the usual day of a position: nothing to net
-            fill = fills[start]
-            parts.append(_Part(fill, fill.quantity, fill.fees, day=day))
-            start = end
-            continue
-        bought = sold = 0
-        for fill in fills[start:end]:
-            if fill.product not in INTRADAY_PRODUCTS:
-                if fill.side == "BUY":
-                    bought += fill.quantity
-                else:
-                    sold += fill.quantity
-        left = {"BUY": min(bought, sold), "SELL": min(bought, sold)}
-        for fill in fills[start:end]:
-            if fill.product in INTRADAY_PRODUCTS:
-                parts.append(_Part(fill, fill.quantity, fill.fees, day=day))
-                continue
-            netted = min(left[fill.side], fill.quantity)
-            left[fill.side] -= netted
-            netted_fees = share(fill.fees, netted, fill.quantity)
-            split = 0 < netted < fill.quantity
-            if netted:
-                parts.append(_Part(fill, netted, netted_fees, netted=True, split=split, day=day))
-            if fill.quantity - netted:
-                parts.append(
-                    _Part(fill, fill.quantity - netted, fill.fees - netted_fees, split=split, day=day)
-                )
-        start = end
-    return parts
-
-
 def match_fills(
     fills: Iterable[Fill], *, equity: bool = False, adjustments: Sequence[Adjustment] = ()
 ) -> list[Trade]:
@@ -344,8 +259,8 @@ def match(fills: Iterable[Fill], *, equity: bool = False, adjustments: Sequence[
             raise ValueError(f"execution {fill.execution_id} has quantity {fill.quantity}")
     opening = [f for f in all_fills if f.opening]
     others = [f for f in all_fills if not f.opening]
-    parts = equity_parts(others) if equity else [_Part(f, f.quantity, f.fees) for f in others]
-    for part in _opening_parts(opening, parts):
+    parts = equity_parts(others) if equity else [Part(f, f.quantity, f.fees) for f in others]
+    for part in opening_parts(opening, parts):
         engine.add(engine.book_for(part), part)
     pending = sorted(adjustments, key=lambda a: a.effective_at)
     for part in parts:
@@ -355,46 +270,3 @@ def match(fills: Iterable[Fill], *, equity: bool = False, adjustments: Sequence[
     for adjustment in pending:
         engine.adjust(adjustment)
     return engine.result
-
-
-def _opening_parts(opening: Sequence[Fill], parts: Sequence[_Part]) -> list[_Part]:
-    """The opening lots as they enter FIFO. A snapshot (the holding on a day) enters with the units
-    that the explicit opening lots, earlier snapshots and the delivery fills before its day do not
-    explain; none when they explain it all."""
-    if not any(fill.snapshot for fill in opening):
-        return [_Part(fill, fill.quantity, fill.fees, cost=fill.cost) for fill in opening]
-    flow = [
-        (p.fill.executed_at, p.units if p.fill.side == "BUY" else -p.units)
-        for p in parts
-        if not p.netted and p.fill.product not in INTRADAY_PRODUCTS
-    ]
-    explained = sum(f.quantity for f in opening if not f.snapshot)
-    entering: list[_Part] = []
-    for fill in opening:
-        if not fill.snapshot:
-            entering.append(_Part(fill, fill.quantity, fill.fees, cost=fill.cost))
-            continue
-        missing = fill.quantity - explained - sum(units for at, units in flow if at < fill.executed_at)
-        if missing > 0:
-            entering.extend(_snapshot_parts(fill, missing))
-            explained += missing
-    return entering
-
-
-_YEAR_AND_A_DAY = timedelta(days=366)
-
-
-def _snapshot_parts(fill: Fill, units: int) -> list[_Part]:
-    """The `units` of a snapshot that enter FIFO: its long-term units first (the oldest), dated a
-    year and a day before the snapshot, then the rest at its date; cost and fees shared by units."""
-    price_cost = fill.price * fill.quantity if fill.cost is None else fill.cost
-    cost = share(price_cost, units, fill.quantity)
-    fees = share(fill.fees, units, fill.quantity)
-    older = min(fill.long_term, units)
-    if not older:
-        return [_Part(fill, units, fees, cost=cost)]
-    older_cost, older_fees = share(cost, older, units), share(fees, older, units)
-    parts = [_Part(fill, older, older_fees, cost=older_cost, acquired_at=fill.executed_at - _YEAR_AND_A_DAY)]
-    if units > older:
-        parts.append(_Part(fill, units - older, fees - older_fees, cost=cost - older_cost))
-    return parts

@@ -1,9 +1,13 @@
-"""What the FIFO engine keeps per open lot and records per sale."""
+"""What the FIFO engine reads (fills), keeps per open lot and records per sale."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
+
+Side = Literal["BUY", "SELL"]
+INTRADAY_PRODUCTS = frozenset({"MIS", "I", "BO", "CO"})  # Kite MIS/BO/CO, Upstox I
 
 
 def share(total: int, part: int, whole: int) -> int:
@@ -48,3 +52,31 @@ class Realization:
             "entryExecutionId": self.entry_execution_id,
             "exitExecutionId": self.exit_execution_id,
         }
+
+
+@dataclass(slots=True)
+class Fill:
+    """What the engine needs of an execution."""
+
+    execution_id: str
+    side: Side
+    quantity: int  # units, > 0
+    price: int  # scaled 10^4
+    fees: int  # scaled 10^4, >= 0
+    executed_at: datetime  # UTC
+    product: str | None = None
+    sort_key: str = ""  # breaks ties between fills at the same instant (source + external id)
+    fees_given: bool = True
+    opening: bool = False  # an opening lot: held before the journal's data starts
+    # An opening lot that is a holding on `executed_at` (a holdings file, a broker's holdings): it
+    # stands for the units the journal's own fills before that day do not explain.
+    snapshot: bool = False
+    cost: int | None = None  # an opening lot's exact cost when it is not price × quantity
+    # Of a snapshot, the units held for over a year on its date (Console's "Quantity Long Term"):
+    # the oldest units, acquired (for tax) a year and a day before it.
+    long_term: int = 0
+
+
+def trade_id_for(execution_id: str) -> str:
+    """A trade is named after the execution that opened it: stable across recomputation."""
+    return f"trd_{execution_id.removeprefix('exe_')}"
