@@ -270,7 +270,7 @@ def test_a_contract_traded_in_lots_is_worth_price_times_quantity_times_its_multi
 
 def test_synced_fills_take_the_lot_multiplier_of_the_days_positions() -> None:
     from tradetrack.brokers.base import BrokerPosition
-    from tradetrack.sync.worker import with_multipliers
+    from tradetrack.sync.fills import with_multipliers
 
     fill_in = ExecutionIn.model_validate(
         {"symbol": "LEADMINI17DECFUT", "exchange": "MCX", "side": "BUY", "quantity": 1, "price": "161.05"}

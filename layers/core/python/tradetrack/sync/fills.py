@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, get_args
 
 from pydantic import ValidationError
 
-from tradetrack.brokers.base import BrokerFill
+from tradetrack.brokers.base import BrokerFill, BrokerPosition
 from tradetrack.models.executions import ExecutionIn, Product, exchange_fill_id
 from tradetrack.timeutil import ist_date
 
@@ -55,3 +55,15 @@ def to_executions(
             continue
         accepted.setdefault(item.external_id or fill.trade_id, item)
     return list(accepted.values()), rejected
+
+
+def with_multipliers(items: Sequence[ExecutionIn], positions: Sequence[BrokerPosition]) -> list[ExecutionIn]:
+    """Fills of a contract traded in lots (Kite: MCX, CDS) take the lot's multiplier from the day's
+    net positions, which list every instrument traded that day; value = price × quantity × it."""
+    lots = {(p.exchange, p.symbol): p.multiplier for p in positions if p.multiplier > 1}
+    return [
+        item.model_copy(update={"multiplier": lots[(item.exchange, item.symbol)]})
+        if item.multiplier is None and (item.exchange, item.symbol) in lots
+        else item
+        for item in items
+    ]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import redis
@@ -27,11 +27,6 @@ from tradetrack.brokers.base import (
     Broker,
     BrokerAuthError,
     BrokerError,
-    BrokerFill,
-    BrokerHolding,
-    BrokerOrder,
-    BrokerPosition,
-    BrokerUnsupported,
     RequestGate,
 )
 from tradetrack.brokers.limits import redis_gate
@@ -48,7 +43,8 @@ from tradetrack.queues import send_all
 from tradetrack.sync import known
 from tradetrack.sync.accounts import mark_needs_login
 from tradetrack.sync.charges import with_exact_fees
-from tradetrack.sync.fills import to_executions
+from tradetrack.sync.fetch import fetch
+from tradetrack.sync.fills import to_executions, with_multipliers
 from tradetrack.sync.messages import SyncRequest, trade_update_bodies
 from tradetrack.sync.notices import publish
 from tradetrack.sync.reconcile import broker_net, pending_net, reconcile
@@ -58,10 +54,12 @@ Document = dict[str, Any]
 Status = Literal["success", "skipped", "needs_login", "failed"]
 SessionFactory = Callable[..., Broker]
 OpenQuantities = Callable[[Database[Document], str, str, Sequence[str]], Mapping[str, int]]
-ZERODHA_BACKFILL = (
-    "Zerodha offers no API for past trades: import your Console tradebook (CSV) to bring in "
-    "history before this account was connected."
-)
+
+
+def _utc(value: Any) -> datetime | None:
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class SyncRetry(Exception):
@@ -91,67 +89,6 @@ class SyncOutcome:
     sent: int = 0
     duplicates: int = 0
     events: list[NotificationEvent] = field(default_factory=list)
-
-
-@dataclass
-class _Fetched:
-    client: Broker
-    fills: list[BrokerFill]
-    orders: list[BrokerOrder]
-    rejected_orders: int
-    positions: list[BrokerPosition]
-    backfill: dict[str, Any] | None
-    holdings: list[BrokerHolding] | None = None  # first sync only: to store as opening lots
-    holdings_log: dict[str, Any] | None = None  # first sync only, when there are none to store
-
-
-def _utc(value: Any) -> datetime | None:
-    if not isinstance(value, datetime):
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def financial_year_start(day: date) -> date:
-    return date(day.year if day.month >= 4 else day.year - 1, 4, 1)
-
-
-def _fetch(client: Broker, account: Document, request: SyncRequest, now: datetime) -> _Fetched:
-    fills = list(client.trades())
-    orders = client.orders()
-    positions = list(client.positions())
-    backfill: dict[str, Any] | None = None
-    if request.backfill:
-        today = ist_date(now)
-        start = financial_year_start(today).replace(year=financial_year_start(today).year - 1)
-        try:
-            history = client.historical_trades(start, today - timedelta(days=1))
-            fills = history + fills
-            backfill = {"status": "done", "from": start.isoformat(), "fetched": len(history), "at": now}
-        except BrokerUnsupported:
-            backfill = {"status": "import_required", "message": ZERODHA_BACKFILL, "at": now}
-    rejected = sum(1 for order in orders if order.status.upper() == "REJECTED")
-    fetched = _Fetched(client, fills, orders, rejected, positions, backfill)
-    if request.backfill:
-        fetched.holdings, fetched.holdings_log = _holdings(client, account)
-    return fetched
-
-
-def _holdings(client: Broker, account: Document) -> tuple[list[BrokerHolding] | None, dict[str, Any] | None]:
-    """The broker's holdings (through the same rate-limit gate as every call), or the sync log's
-    `holdings` when there are none to store: a failing call is logged, never fails the sync."""
-    broker = account["broker"]
-    if not broker_holdings.supported(broker):
-        return None, {"status": "unsupported", "reason": f"{broker} holdings are not stored as opening lots"}
-    try:
-        return list(client.holdings()), None
-    except BrokerError as exc:
-        reason = f"{exc.error_type}: {exc.message}"
-        logger.warning(
-            "broker holdings failed; the sync goes on without them",
-            extra={"accountId": account["_id"], "broker": broker, "errorType": exc.error_type},
-        )
-        metrics.add_metric(name="SyncHoldingsFailed", unit=MetricUnit.Count, value=1)
-        return None, {"status": "failed", "reason": reason[:1000]}
 
 
 def _fail(
@@ -251,7 +188,7 @@ def _sync_locked(
             ctx.kms, account["tokenCiphertext"], user_id=account["userId"], account_id=account_id
         )
         client = ctx.session(broker, token, gate=_gate(ctx, broker, app), deadline=ctx.deadline)
-        fetched = _fetch(client, account, request, now)
+        fetched = fetch(client, account, request, now)
     except BrokerAuthError as exc:
         sync_logs.update_log(
             ctx.db, sync_id, {"status": "needs_login", "finishedAt": ctx.now(), "error": exc.message}
@@ -321,18 +258,6 @@ def _sync_locked(
             name="SyncPositionMismatches", unit=MetricUnit.Count, value=len(reconciliation["mismatches"])
         )
     return SyncOutcome(sync_id, "success", fetched=len(fetched.fills), sent=sent, duplicates=len(seen))
-
-
-def with_multipliers(items: Sequence[ExecutionIn], positions: Sequence[BrokerPosition]) -> list[ExecutionIn]:
-    """Fills of a contract traded in lots (Kite: MCX, CDS) take the lot's multiplier from the day's
-    net positions, which list every instrument traded that day; value = price × quantity × it."""
-    lots = {(p.exchange, p.symbol): p.multiplier for p in positions if p.multiplier > 1}
-    return [
-        item.model_copy(update={"multiplier": lots[(item.exchange, item.symbol)]})
-        if item.multiplier is None and (item.exchange, item.symbol) in lots
-        else item
-        for item in items
-    ]
 
 
 def _send_new(ctx: SyncContext, account: Document, sync_id: str, new: list[ExecutionIn]) -> int:
