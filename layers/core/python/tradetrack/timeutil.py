@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
 IST = timezone(timedelta(hours=5, minutes=30), "IST")
@@ -27,6 +27,11 @@ def ist_date(moment: datetime) -> date:
     if zone is IST or zone is None:
         return moment.date()
     return as_utc(moment).astimezone(IST).date()
+
+
+def ist_day_start(day: date) -> datetime:
+    """00:00 IST of a day: when a corporate action's ex-date or a lot's acquisition date begins."""
+    return datetime.combine(day, time(0), IST)
 
 
 def to_ist(moment: datetime) -> datetime:

@@ -22,12 +22,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 from tradetrack.analytics.lots import Lot
-from tradetrack.timeutil import IST
+from tradetrack.timeutil import ist_day_start
 
 if TYPE_CHECKING:
     from tradetrack.analytics.fifo import Trade
@@ -100,7 +100,7 @@ def from_action(doc: dict[str, Any]) -> Adjustment:
     return Adjustment(
         action_id=f"ca_{doc['_id']}",
         kind=doc["kind"],
-        effective_at=datetime.combine(date.fromisoformat(doc["exDate"]), time(0), IST),
+        effective_at=ist_day_start(date.fromisoformat(doc["exDate"])),
         numerator=int(doc.get("numerator") or 1),
         denominator=int(doc.get("denominator") or 1),
         cost_percent=Decimal(percent) if percent is not None else None,

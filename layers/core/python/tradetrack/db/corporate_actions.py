@@ -10,7 +10,7 @@ Only this module names the collection.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from pymongo import ReplaceOne
@@ -18,7 +18,7 @@ from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
 from tradetrack.db.instrument_aliases import symbol_keys_of
-from tradetrack.timeutil import IST
+from tradetrack.timeutil import ist_day_start
 
 Document = dict[str, Any]
 CORPORATE_ACTIONS = "corporate_actions"
@@ -33,7 +33,7 @@ def action_key(doc: Document) -> str:
 
 def ex_date_start(day: str) -> datetime:
     """00:00 IST of the ex-date: the action applies before that day's fills."""
-    return datetime.combine(date.fromisoformat(day), time(0), IST)
+    return ist_day_start(date.fromisoformat(day))
 
 
 def effective_actions(docs: Collection[Document], user_id: str) -> list[Document]:

@@ -85,9 +85,11 @@ def _as_of(request: HoldingsImportRequest, stated: date | None) -> date:
 
 def _items(
     rows: Sequence[HoldingRow], account_id: str, as_of: date
-) -> tuple[list[ExecutionIn], list[tuple[int, str]]]:
-    """The rows as lot executions, and the rows that cannot be one (line, reason)."""
-    items: list[ExecutionIn] = []
+) -> tuple[list[tuple[ExecutionIn, Document]], list[tuple[int, str]]]:
+    """The rows as lot executions with their stored extras (the exact cost: Console's average
+    carries more decimals than a price, so the lot's cost is average × units to 4 decimals; the
+    long-term units), and the rows that cannot be one (line, reason)."""
+    items: list[tuple[ExecutionIn, Document]] = []
     rejected: list[tuple[int, str]] = []
     seen: dict[str, int] = {}
     for row in rows:
@@ -102,8 +104,7 @@ def _items(
                 exchange=HOLDINGS_EXCHANGE,
                 isin=row.isin,
                 quantity=row.quantity,
-                # An average price is a computed figure: shown to the platform's 4 decimals; the lot's
-                # cost is the file's average × units, exact to 4 decimals (`exact_cost`).
+                # An average price is a computed figure: shown to the platform's 4 decimals
                 price=row.average_price.quantize(_PRICE_QUANTUM, rounding=ROUND_HALF_EVEN),
                 acquired_on=as_of,
                 external_id=f"holdings:{as_of.isoformat()}:{key}",
@@ -113,19 +114,8 @@ def _items(
             rejected.append((row.line, "; ".join(reasons) or exc.message))
             continue
         seen[key] = row.line
-        items.append(item)
+        items.append((item, {"cost": to_scaled(row.average_price * row.quantity), "longTerm": row.long_term}))
     return items, rejected
-
-
-def exact_costs(rows: Sequence[HoldingRow], as_of: date) -> dict[str | None, int]:
-    """Each holding's cost by its lot's external id: average price × units to 4 decimals (scaled).
-    Console's average carries more decimals than a price, and a lot's cost must be the holding's,
-    not a rounded price's."""
-    return {_external_id(row, as_of): to_scaled(row.average_price * row.quantity) for row in rows}
-
-
-def _external_id(row: HoldingRow, as_of: date) -> str | None:
-    return f"holdings:{as_of.isoformat()}:{row.isin or row.symbol.strip().upper()}"
 
 
 def _pair(doc: Document) -> Pair:
@@ -146,14 +136,11 @@ def import_holdings(
     """Store the file's holdings as snapshot lots of `asOf` and re-derive their instruments."""
     parsed = parse_holdings(_file_data(request))
     as_of = _as_of(request, parsed.as_of)
-    items, rejected = _items(parsed.rows, request.account_id, as_of)
-    costs = exact_costs(parsed.rows, as_of)
-    long_term = {_external_id(row, as_of): row.long_term for row in parsed.rows}
-    long_term = {_external_id(row, as_of): row.long_term for row in parsed.rows}
+    lots, rejected = _items(parsed.rows, request.account_id, as_of)
+    items = with_isins(db, [item for item, _ in lots])
     documents = [
-        lot_document(user_id, item, snapshot=True, opening_of="holdings_file")
-        | {"cost": costs[item.external_id], "longTerm": long_term[item.external_id]}
-        for item in with_isins(db, items)
+        lot_document(user_id, item, snapshot=True, opening_of="holdings_file") | extra
+        for item, (_, extra) in zip(items, lots, strict=True)
     ]
     stored = repository.lots_by_id(db, [doc["_id"] for doc in documents])
     new = [doc for doc in documents if doc["_id"] not in stored]

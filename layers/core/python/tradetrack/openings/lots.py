@@ -8,7 +8,7 @@ holding on that date, from a holdings file or a broker, rather than an explicit 
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +20,7 @@ from tradetrack.models.executions import ExecutionIn, Source
 from tradetrack.money import money_str
 from tradetrack.openings.models import OpeningLotOut, OpeningOf
 from tradetrack.queries import aware
-from tradetrack.timeutil import IST
+from tradetrack.timeutil import IST, ist_day_start
 
 Document = dict[str, Any]
 OPENING: Source = "opening"
@@ -36,7 +36,7 @@ _BODY_FIELD = {
 
 def acquisition_start(day: date) -> datetime:
     """00:00 IST of the acquisition date: the lot's executedAt."""
-    return datetime.combine(day, time(0), IST)
+    return ist_day_start(day)
 
 
 def lot_execution(
