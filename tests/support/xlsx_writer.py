@@ -82,3 +82,20 @@ def grid_sheet(rows: Sequence[Sequence[str | Decimal | None]], shared: list[str]
                 xml.append(f'<c r="{ref}" t="s"><v>{len(shared) - 1}</v></c>')
         out.append(f'<row r="{number}">{"".join(xml)}</row>')
     return "".join(out)
+
+
+# Zerodha Console's holdings export: its table header (tradetrack.imports.holdings)
+CONSOLE_HEADER = [
+    "Symbol",
+    "ISIN",
+    "Sector",
+    "Quantity Available",
+    "Quantity Discrepant",
+    "Quantity Long Term",
+    "Quantity Pledged (Margin)",
+    "Quantity Pledged (Loan)",
+    "Average Price",
+    "Previous Closing Price",
+    "Unrealized P&L",
+    "Unrealized P&L Pct.",
+]

@@ -10,26 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.xlsx_writer import grid_sheet, xlsx_workbook
+from tests.support.xlsx_writer import CONSOLE_HEADER, grid_sheet, xlsx_workbook
 from tradetrack.errors import SemanticError, ValidationFailed
 from tradetrack.imports.holdings import HoldingRow, parse_holdings
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "imports" / "holdings"
 D = Decimal
-CONSOLE_HEADER = [
-    "Symbol",
-    "ISIN",
-    "Sector",
-    "Quantity Available",
-    "Quantity Discrepant",
-    "Quantity Long Term",
-    "Quantity Pledged (Margin)",
-    "Quantity Pledged (Loan)",
-    "Average Price",
-    "Previous Closing Price",
-    "Unrealized P&L",
-    "Unrealized P&L Pct.",
-]
 Cell = str | Decimal | None
 
 

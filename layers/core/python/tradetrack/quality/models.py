@@ -8,14 +8,19 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 
-class UnmatchedExitOut(BaseModel):
-    """Units of a delivery sell that no lot covers: left out of P&L until an opening lot does."""
+class PairIssueOut(BaseModel):
+    """What every item of the report names: the (account, instrument) pair it is about."""
 
     model_config = ConfigDict(populate_by_name=True)
 
     account_id: str = Field(alias="accountId")
     instrument: str
     symbol: str
+
+
+class UnmatchedExitOut(PairIssueOut):
+    """Units of a delivery sell that no lot covers: left out of P&L until an opening lot does."""
+
     execution_id: str = Field(alias="executionId", description="The sell")
     quantity: int = Field(description="Units of the sell no lot covers")
     units_needed: int = Field(
@@ -28,14 +33,9 @@ class UnmatchedExitOut(BaseModel):
     resolve: str
 
 
-class OrphanedAnnotationOut(BaseModel):
+class OrphanedAnnotationOut(PairIssueOut):
     """The user's notes on a trade that no longer exists (its opening fill was deleted): kept."""
 
-    model_config = ConfigDict(populate_by_name=True)
-
-    account_id: str = Field(alias="accountId")
-    instrument: str
-    symbol: str
     anchor: str = Field(description="The id of the trade the annotation was made on")
     notes: str
     tags: list[str]
@@ -43,36 +43,25 @@ class OrphanedAnnotationOut(BaseModel):
     category: str | None = Field(description="The category override the user set, if any")
 
 
-class ExpiredContractOut(BaseModel):
+class ExpiredContractOut(PairIssueOut):
     """A derivative contract still open past its expiry: the journal closes it at the settlement
     price once the user gives the underlying's price on that day (PUT /v1/settlements)."""
 
-    model_config = ConfigDict(populate_by_name=True)
-
-    account_id: str = Field(alias="accountId")
-    instrument: str
-    symbol: str
     exchange: str
     underlying: str
     expiry: date = Field(description="The expiry day: the position closes at 15:30 IST of it")
     resolve: str
 
 
-class UnknownContractOut(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
+class UnknownContractOut(PairIssueOut):
+    """A derivative symbol the journal cannot read: its expiry is unknown, so nothing closes it."""
 
-    account_id: str = Field(alias="accountId")
-    instrument: str
-    symbol: str
     resolve: str
 
 
-class OpenIntradayOut(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
+class OpenIntradayOut(PairIssueOut):
+    """An intraday position still open after its day: the broker's square-off fill is missing."""
 
-    account_id: str = Field(alias="accountId")
-    instrument: str
-    symbol: str
     trade_id: str = Field(alias="tradeId")
     direction: str
     open_quantity: int = Field(alias="openQuantity")
