@@ -66,24 +66,21 @@ from pymongo.errors import BulkWriteError
 
 from tradetrack.analytics.fifo import trade_id_for
 from tradetrack.cache.locks import redis_lock
-from tradetrack.db.executions import EXECUTIONS, execution_id
-from tradetrack.db.instrument_aliases import current_isins, instruments_of
+from tradetrack.db.executions import EXECUTIONS
 from tradetrack.db.ledgers import LEDGER_VERSION, LEDGERS, Pair, ledger_id
 from tradetrack.db.trades import TRADES
-from tradetrack.instruments.isin import normalize_isin
-from tradetrack.instruments.keys import EQUITY_SEGMENT, instrument_key
-from tradetrack.models.executions import SEGMENT_OF_EXCHANGE, exchange_fill_id
+from tradetrack.migrations.legacy import (
+    Listing,
+    legacy_instrument,
+    migrated,
+    resolve,
+)
 from tradetrack.quality.repository import DATA_QUALITY
-from tradetrack.timeutil import ist_date
 from tradetrack.trade_notes import anchor_execution, meaningful, merged
 from tradetrack.trades import bump_analytics_version, pair_locks, rebuild_ledgers
 
 Document = dict[str, Any]
 # Sources whose externalId is an exchange's trade id: `<EXCHANGE>:<trade date>:<trade id>` now.
-EXCHANGE_NUMBERED_SOURCES = frozenset({"zerodha", "upstox", "simulated", "import"})
-# externalIds that are not an exchange's trade id (and so never changed): generic rows without a
-# trade id, manual fills, opening lots, holdings snapshots (files and broker holdings).
-OWN_ID_PREFIXES = ("row_", "man_", "lot_", "holdings:", "broker-holdings:")
 # The version of a placeholder ledger: not LEDGER_VERSION, so no recomputation trusts it.
 PLACEHOLDER_VERSION = 0
 _DUPLICATE_KEY = 11000
@@ -94,84 +91,6 @@ _ATTEMPTS = 3  # plans retried when the user's pairs change between reading and 
 
 class MigrationConflict(RuntimeError):
     """The user's instruments kept changing while the migration tried to lock them."""
-
-
-def legacy_external_id(doc: Document) -> bool:
-    """Whether the execution's externalId is an exchange trade id without exchange and date."""
-    external = str(doc["externalId"])
-    return (
-        doc.get("source") in EXCHANGE_NUMBERED_SOURCES
-        and not external.startswith(f"{doc['exchange']}:")
-        and not external.startswith(OWN_ID_PREFIXES)
-    )
-
-
-def legacy_instrument(instrument: str, segment: str | None = None) -> bool:
-    """Whether `instrument` is a previous-release key (`EXCHANGE:SYMBOL`) that is not also a
-    current one: every current key is its own key again, so it is never legacy."""
-    exchange, sep, symbol = instrument.partition(":")
-    if not sep or exchange not in SEGMENT_OF_EXCHANGE:
-        return False  # ISIN:..., EQ:...
-    seg = segment or SEGMENT_OF_EXCHANGE[exchange]
-    return instrument_key(exchange=exchange, segment=seg, symbol=symbol, isin=None) != instrument
-
-
-@dataclass(frozen=True)
-class _Listing:
-    """What an instrument key is made of."""
-
-    exchange: str
-    segment: str
-    symbol: str
-    isin: str | None
-
-    @classmethod
-    def of(cls, doc: Document, instrument: str) -> _Listing:
-        """From a document's fields (an execution, a trade, a ledger's header), else its key."""
-        exchange, _, symbol = instrument.partition(":")
-        exchange = str(doc.get("exchange") or exchange)
-        segment = str(doc.get("segment") or SEGMENT_OF_EXCHANGE.get(exchange, ""))
-        return cls(exchange, segment, str(doc.get("symbol") or symbol), normalize_isin(doc.get("isin")))
-
-
-def _resolve(db: Database[Document], listings: Sequence[_Listing]) -> list[tuple[str, str | None]]:
-    """(instrument key, ISIN) of each listing, its ISIN found and brought up to date as ingestion
-    does (tradetrack.db.instrument_aliases.with_isins), without teaching the aliases anything."""
-    given = [item for item in listings if item.segment == EQUITY_SEGMENT and item.isin]
-    current = current_isins(db, {item.isin for item in given if item.isin})
-    bare = [item for item in listings if not (item.segment == EQUITY_SEGMENT and item.isin)]
-    keys = iter(instruments_of(db, [(item.exchange, item.segment, item.symbol) for item in bare]))
-    resolved: list[tuple[str, str | None]] = []
-    for item in listings:
-        if item.segment == EQUITY_SEGMENT and item.isin:
-            isin = current[item.isin]
-            key = instrument_key(exchange=item.exchange, segment=item.segment, symbol=item.symbol, isin=isin)
-            resolved.append((key, isin))
-        else:
-            key = next(keys)
-            resolved.append((key, key.removeprefix("ISIN:") if key.startswith("ISIN:") else item.isin))
-    return resolved
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # Mongo stores UTC
-
-
-def _migrated(doc: Document, resolved: tuple[str, str | None] | None) -> Document:
-    """The execution as this release stores it (`resolved`: its new instrument and ISIN)."""
-    new = dict(doc)
-    day = ist_date(_aware(doc["executedAt"]))
-    if resolved is not None:
-        new["instrument"], new["isin"] = resolved
-    new.setdefault("isin", None)
-    if not new.get("tradeDate"):
-        new["tradeDate"] = day.isoformat()
-    if new.get("feesGiven") is None:
-        new["feesGiven"] = int(doc["fees"]) > 0
-    if legacy_external_id(doc):
-        new["externalId"] = exchange_fill_id(str(doc["exchange"]), day, str(doc["externalId"]))
-        new["_id"] = execution_id(doc["userId"], doc["accountId"], doc["source"], new["externalId"])
-    return new
 
 
 @dataclass
@@ -250,7 +169,7 @@ class _Mapper:
         stays; a legacy one becomes its opening execution's new key, else the key the fills of the
         legacy key got, else the key resolved from the document's own fields."""
         found: list[str | None] = []
-        todo: list[tuple[int, _Listing]] = []
+        todo: list[tuple[int, Listing]] = []
         for doc, anchor in items:
             instrument = str(doc["instrument"])
             opening = self.executions.get(anchor_execution(anchor)) if anchor else None
@@ -261,9 +180,9 @@ class _Mapper:
             elif instrument in self.keys:
                 found.append(self.keys[instrument])
             else:
-                todo.append((len(found), _Listing.of(doc, instrument)))
+                todo.append((len(found), Listing.of(doc, instrument)))
                 found.append(None)
-        resolved = _resolve(self.db, [listing for _, listing in todo])
+        resolved = resolve(self.db, [listing for _, listing in todo])
         for (index, _), (key, _) in zip(todo, resolved, strict=True):
             found[index] = key
         return [key or str(doc["instrument"]) for key, (doc, _) in zip(found, items, strict=True)]
@@ -271,12 +190,12 @@ class _Mapper:
 
 def _plan_executions(db: Database[Document], plan: _Plan, stored: Sequence[Document]) -> _Mapper:
     legacy = [doc for doc in stored if legacy_instrument(str(doc["instrument"]), doc.get("segment"))]
-    listings = [_Listing.of(doc, str(doc["instrument"])) for doc in legacy]
-    resolved = dict(zip((doc["_id"] for doc in legacy), _resolve(db, listings), strict=True))
+    listings = [Listing.of(doc, str(doc["instrument"])) for doc in legacy]
+    resolved = dict(zip((doc["_id"] for doc in legacy), resolve(db, listings), strict=True))
     states: dict[str, Document] = {}
     keys: dict[str, str] = {}
     for doc in stored:
-        new = _migrated(doc, resolved.get(doc["_id"]))
+        new = migrated(doc, resolved.get(doc["_id"]))
         states[doc["_id"]] = states[new["_id"]] = new
         if new["instrument"] != doc["instrument"]:
             keys.setdefault(str(doc["instrument"]), str(new["instrument"]))
