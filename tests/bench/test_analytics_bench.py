@@ -1,25 +1,20 @@
 """Analytics benchmarks (`make bench`): summary + timeseries compute for 1,000,000 executions
 (500,000 round trips) over 500 symbols, and the by-symbol grouped summaries of the same trades; the
-Mongo read of a user's trades, measured separately; the cached summary p50 over HTTP through the
-local stack; and Sharpe/Sortino/max drawdown on a 1,000,000-point daily series beside quantstats
-(dev-only) in the same run: equal to 1e-9."""
+Mongo read of a user's trades, measured separately; and the cached summary p50 over HTTP through
+the local stack. Sharpe/Sortino/max drawdown beside quantstats and plain numpy: test_risk_bench.py."""
 
 from __future__ import annotations
 
-import math
 import random
 import time
 from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
-import pandas as pd  # type: ignore[import-untyped]  # dev-only, for the quantstats comparison
 import pytest
-import quantstats as qs
 import requests
 
 from tests.bench.test_trades_bench import TradesStack, _median_ms, stored_trade, trades_stack
-from tradetrack.analytics import metrics
 from tradetrack.analytics.service import compute_breakdown, compute_summary, compute_timeseries
 from tradetrack.analytics.table import FIELDS, ClosedTrades, Filters, closed_table
 from tradetrack.db.analytics import user_trades
@@ -29,7 +24,6 @@ __all__ = ["trades_stack"]  # the fixture, shared with the trades benchmarks
 
 EXECUTIONS = 1_000_000
 SYMBOLS = 500
-SERIES = 1_000_000
 FIRST = date(2021, 1, 1).toordinal()
 
 
@@ -121,41 +115,3 @@ def test_cached_summary_p50_over_http(benchmark: Any, trades_stack: TradesStack)
     benchmark.pedantic(hit, rounds=200, iterations=1, warmup_rounds=5)
     benchmark.extra_info["p50_ms"] = round(benchmark.stats.stats.median * 1000, 2)
     benchmark.extra_info["p50_ms_check"] = _median_ms(hit, 50)
-
-
-def test_risk_metrics_beside_quantstats_on_1m_days(benchmark: Any) -> None:
-    """Ours and quantstats on the same 1,000,000-point series: equal to 1e-9; ratio of times reported."""
-    rng = np.random.default_rng(3)
-    pnl = rng.integers(-1_000_000, 1_050_000, SERIES, dtype=np.int64)  # ₹ −100 … 105 a day, scaled
-    capital = 10_000_000_000  # ₹10 lakh
-    ours = benchmark.pedantic(lambda: metrics.risk(pnl, capital), rounds=5, iterations=1, warmup_rounds=1)
-    ours_s = benchmark.stats.stats.median
-
-    index = pd.date_range("2000-01-01", periods=SERIES, freq="s")
-    returns = pd.Series(pnl / capital, index=index)
-    equity = pd.Series(
-        np.r_[capital, capital + np.cumsum(pnl)] / 10_000.0,
-        index=pd.date_range("1999-12-31 23:59:59", periods=SERIES + 1, freq="s"),
-    )
-    timings = []
-    for _ in range(3):
-        begin = time.perf_counter()
-        theirs = (qs.stats.sharpe(returns), qs.stats.sortino(returns), qs.stats.max_drawdown(equity))
-        timings.append(time.perf_counter() - begin)
-    theirs_s = sorted(timings)[1]
-    assert ours.sharpe is not None and ours.sortino is not None and ours.max_drawdown_pct is not None
-    assert math.isclose(ours.sharpe, theirs[0], rel_tol=0, abs_tol=1e-9)
-    assert math.isclose(ours.sortino, theirs[1], rel_tol=0, abs_tol=1e-9)
-    assert math.isclose(-ours.max_drawdown_pct / 100, theirs[2], rel_tol=0, abs_tol=1e-9)
-    benchmark.extra_info.update(
-        ours_s=round(ours_s, 4),
-        quantstats_s=round(theirs_s, 4),
-        speedup=round(theirs_s / ours_s, 1),
-        sharpe=(ours.sharpe, float(theirs[0])),
-        sortino=(ours.sortino, float(theirs[1])),
-        max_drawdown=(-ours.max_drawdown_pct / 100, float(theirs[2])),
-    )
-    print(  # make bench shows it (-rP): the issue asks for the ratio of times
-        f"risk metrics on {SERIES:,} days: ours {ours_s * 1000:.1f} ms, quantstats {theirs_s * 1000:.1f} ms, "
-        f"{theirs_s / ours_s:.1f}x faster; sharpe {ours.sharpe:.12f} vs {float(theirs[0]):.12f}"
-    )
