@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import fakeredis
@@ -16,6 +17,7 @@ from pymongo.database import Database
 
 from local.embedded import embedded_mongo
 from tests.support.gateway import Gateway
+from tests.support.query_shapes import Recorder, Window
 from tests.support.servers import Server, provide, run_ferretdb, run_redis
 from tradetrack.auth.keys import SigningKeySet
 from tradetrack.aws import reset_aws_clients
@@ -35,6 +37,10 @@ _SAFE_ENV = {
     "POWERTOOLS_LOG_LEVEL": "WARNING",
 }
 _servers_used: dict[str, Server] = {}
+# every command the product sends to the suite's Mongo server (tests/support/query_shapes.py)
+QUERY_SHAPES = Recorder()
+SHAPES_REPORT = Path(__file__).resolve().parent.parent / "build" / "query-shapes.json"
+_shape_failures: list[str] = []
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -43,9 +49,33 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.pop("AWS_PROFILE", None)
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run when the product sent a query that no declared index serves."""
+    if not QUERY_SHAPES.shapes:
+        return
+    QUERY_SHAPES.save(SHAPES_REPORT)
+    failures = QUERY_SHAPES.failures()
+    _shape_failures.extend(
+        f"{shape.describe()} from {shape.origin} ({count}×): {verdict.reason}"
+        for shape, count, verdict in failures
+    )
+    if failures and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     for server in _servers_used.values():
         terminalreporter.write_line(f"{server.name}: {server.origin} {server.url or '(in-process stand-in)'}")
+    if QUERY_SHAPES.shapes:
+        served = len(QUERY_SHAPES.shapes) - len(_shape_failures)
+        terminalreporter.write_line(
+            f"query shapes: {len(QUERY_SHAPES.shapes)} recorded, {served} served by an index or an "
+            f"allowed scan; report in {SHAPES_REPORT}"
+        )
+    if _shape_failures:
+        terminalreporter.section("queries no declared index serves (tradetrack/db/indexes.py)", red=True)
+        for line in _shape_failures:
+            terminalreporter.write_line(line, red=True)
 
 
 @pytest.fixture(scope="session")
@@ -66,7 +96,9 @@ def redis_server() -> Iterator[Server]:
 def mongo_client(mongo_server: Server) -> Iterator[pymongo.MongoClient[dict[str, Any]]]:
     client: Any
     if mongo_server.url:
-        client = pymongo.MongoClient(mongo_server.url, tz_aware=True, serverSelectionTimeoutMS=5000)
+        client = pymongo.MongoClient(
+            mongo_server.url, tz_aware=True, serverSelectionTimeoutMS=5000, event_listeners=[QUERY_SHAPES]
+        )
     else:
         client = embedded_mongo()
     yield client
@@ -79,6 +111,13 @@ def mongo_db(mongo_client: pymongo.MongoClient[dict[str, Any]]) -> Iterator[Data
     name = f"test_{uuid.uuid4().hex[:16]}"
     yield mongo_client[name]
     mongo_client.drop_database(name)
+
+
+@pytest.fixture
+def mongo_commands() -> Iterator[Window]:
+    """The commands the product sends to Mongo during the test (round trips, documents returned)."""
+    with QUERY_SHAPES.window() as window:
+        yield window
 
 
 @pytest.fixture

@@ -74,3 +74,18 @@ def test_a_changed_definition_under_an_existing_name_is_refused(mongo_db: Databa
     ensure_indexes(mongo_db, {"t": [IndexModel([("a", ASCENDING)], name="by_a")]})
     with pytest.raises(ValueError, match="another definition"):
         ensure_indexes(mongo_db, {"t": [IndexModel([("b", ASCENDING)], name="by_a")]})
+
+
+def test_an_index_a_release_replaced_is_dropped_when_the_declared_ones_are_ensured(
+    mongo_db: Database[dict[str, Any]],
+) -> None:
+    # Given a database indexed by an earlier release (executions newest-first without the _id tie-break)
+    mongo_db["executions"].create_index(
+        [("userId", ASCENDING), ("executedAt", DESCENDING)], name="by_user_time"
+    )
+    # When this release's indexes are ensured
+    ensure_indexes(mongo_db)
+    # Then the replaced index is gone and its successor is there
+    info = mongo_db["executions"].index_information()
+    assert "by_user_time" not in info
+    assert "by_user_newest" in info

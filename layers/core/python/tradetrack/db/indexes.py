@@ -12,7 +12,7 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.database import Database
 
-__all__ = ["ASCENDING", "DESCENDING", "INDEXES", "IndexModel", "ensure_indexes"]
+__all__ = ["ASCENDING", "DESCENDING", "INDEXES", "SCANS", "IndexModel", "ensure_indexes"]
 
 INDEXES: dict[str, list[IndexModel]] = {
     "users": [
@@ -38,17 +38,31 @@ INDEXES: dict[str, list[IndexModel]] = {
             ],
             name="by_instrument",
         ),
-        IndexModel([("userId", ASCENDING), ("executedAt", DESCENDING)], name="by_user_time"),
+        # GET /v1/executions, newest first with _id as the keyset tie-break, and its filters
         IndexModel(
-            [("userId", ASCENDING), ("symbol", ASCENDING), ("executedAt", DESCENDING)], name="by_symbol_time"
-        ),
-        # GET /v1/executions?accountId= and ?source= (newest first)
-        IndexModel(
-            [("userId", ASCENDING), ("accountId", ASCENDING), ("executedAt", DESCENDING)],
-            name="by_account_time",
+            [("userId", ASCENDING), ("executedAt", DESCENDING), ("_id", DESCENDING)], name="by_user_newest"
         ),
         IndexModel(
-            [("userId", ASCENDING), ("source", ASCENDING), ("executedAt", DESCENDING)], name="by_source_time"
+            [("userId", ASCENDING), ("symbol", ASCENDING), ("executedAt", DESCENDING), ("_id", DESCENDING)],
+            name="by_symbol_newest",
+        ),
+        IndexModel(
+            [
+                ("userId", ASCENDING),
+                ("accountId", ASCENDING),
+                ("executedAt", DESCENDING),
+                ("_id", DESCENDING),
+            ],
+            name="by_account_newest",
+        ),
+        IndexModel(
+            [("userId", ASCENDING), ("source", ASCENDING), ("executedAt", DESCENDING), ("_id", DESCENDING)],
+            name="by_source_newest",
+        ),
+        # the symbol an ISIN was last traded under (tradetrack.db.executions.latest_symbol_of_isin)
+        IndexModel(
+            [("userId", ASCENDING), ("isin", ASCENDING), ("executedAt", DESCENDING), ("_id", DESCENDING)],
+            name="by_isin_newest",
         ),
         # A corporate action's holders, across users (tradetrack.corporate.service.recompute_holders)
         IndexModel([("instrument", ASCENDING), ("userId", ASCENDING)], name="by_instrument_holder"),
@@ -98,7 +112,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         ),
         # the daily summary: a user's trades closed on one day
         IndexModel(
-            [("userId", ASCENDING), ("status", ASCENDING), ("closedAt", ASCENDING)], name="by_status_closed"
+            [("userId", ASCENDING), ("status", ASCENDING), ("closedAt", ASCENDING), ("_id", ASCENDING)],
+            name="by_status_closed_id",
         ),
     ],
     "alerts": [
@@ -115,9 +130,10 @@ INDEXES: dict[str, list[IndexModel]] = {
         ),
     ],
     "broker_accounts": [
+        # GET /v1/broker-accounts
         IndexModel(
-            [("userId", ASCENDING), ("createdAt", ASCENDING)], name="by_user"
-        ),  # GET /v1/broker-accounts
+            [("userId", ASCENDING), ("createdAt", ASCENDING), ("_id", ASCENDING)], name="by_user_created"
+        ),
         IndexModel([("status", ASCENDING)], name="by_status"),  # the scheduler, every 5 minutes
     ],
     "sync_logs": [
@@ -128,7 +144,10 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     # GET /v1/data-quality (tradetrack.quality.repository.issues_of)
     "data_quality": [
-        IndexModel([("userId", ASCENDING), ("instrument", ASCENDING)], name="by_user_instrument"),
+        IndexModel(
+            [("userId", ASCENDING), ("instrument", ASCENDING), ("_id", ASCENDING)],
+            name="by_user_instrument_id",
+        ),
     ],
     "corporate_actions": [
         # the actions on a user's instruments (tradetrack.db.corporate_actions.actions_for)
@@ -144,6 +163,36 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("userId", ASCENDING), ("at", DESCENDING)], name="by_user_time"),
         IndexModel([("event", ASCENDING), ("at", DESCENDING)], name="by_event_time"),
     ],
+    # the analytics' per-day aggregates and the open positions (tradetrack.db.daily_pnl): a range of
+    # a user's days; a user's pairs with open trades. aggregate_state is read by _id only.
+    "daily_pnl": [IndexModel([("userId", ASCENDING), ("day", ASCENDING)], unique=True, name="by_user_day")],
+    "daily_pnl_pairs": [
+        IndexModel([("userId", ASCENDING), ("day", ASCENDING)], unique=True, name="by_user_day")
+    ],
+    "pair_state": [IndexModel([("userId", ASCENDING), ("hasOpen", ASCENDING)], name="by_user_open")],
+}
+
+# The queries allowed to read a collection without an index bounding them, by
+# "collection:module.function" of the code that sends them, with the reason. The test suite
+# records every query's shape and fails on any other that no index above serves
+# (tests/support/query_shapes.py; docs/performance.md).
+_EVERY_USER = "the identity migration lists every user once"
+SCANS: dict[str, str] = {
+    "executions:tradetrack.migrations.identity.users_with_data": _EVERY_USER,
+    "trades:tradetrack.migrations.identity.users_with_data": _EVERY_USER,
+    "ledgers:tradetrack.migrations.identity.users_with_data": _EVERY_USER,
+    "ledgers:tradetrack.migrations.identity.plan_user": (
+        "the identity migration reads each user's ledgers once (ledgers are read by _id everywhere else)"
+    ),
+    "executions:rebuild_ledgers.main": "the repair script lists every user once",
+}
+
+# Indexes an earlier release declared and a later one replaced: dropped by ensure_indexes when present.
+RETIRED: dict[str, list[str]] = {
+    "executions": ["by_user_time", "by_symbol_time", "by_account_time", "by_source_time"],
+    "trades": ["by_status_closed"],
+    "broker_accounts": ["by_user"],
+    "data_quality": ["by_user_instrument"],
 }
 
 _FORBIDDEN_OPTIONS = ("expireAfterSeconds", "partialFilterExpression", "sparse", "collation")
@@ -159,6 +208,10 @@ def ensure_indexes(db: Database[Any], indexes: Mapping[str, Sequence[IndexModel]
     names: list[str] = []
     for collection, models in declared.items():
         existing = db[collection].index_information() if models else {}
+        for retired in RETIRED.get(collection, []) if indexes is None else []:
+            if retired in existing and retired not in {m.document["name"] for m in models}:
+                db[collection].drop_index(retired)
+                del existing[retired]
         for model in models:
             spec = model.document
             bad = [opt for opt in _FORBIDDEN_OPTIONS if opt in spec]
