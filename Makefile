@@ -82,8 +82,9 @@ synth: build $(CDK_CLI) ## Synthesize CloudFormation (no Docker, no AWS credenti
 
 bench: $(STAMP) $(LAYER_STAMP) $(BENCH_RUNTIME) servers ## Run the benchmarks and print their figures
 	$(PY) scripts/bench_cold_start.py
-	$(PY) -m pytest tests/bench -m bench --benchmark-only --benchmark-columns=min,median,mean,max,ops \
-	  --benchmark-sort=name -p no:cacheprovider -rP
+	QUERY_SHAPES_REPORT=build/query-shapes-bench.json $(PY) -m pytest tests/bench -m bench --benchmark-only \
+	  --benchmark-columns=min,median,mean,max,ops --benchmark-sort=name -p no:cacheprovider -rP
+	@$(PY) -m tests.support.query_shapes build/query-shapes.json  # written by the last `make test`
 
 lock: ## Re-pin requirements/*.lock and the layer's requirements from pyproject.toml
 	$(PYTHON) -m pip install -q --target build/uv uv

@@ -39,7 +39,10 @@ _SAFE_ENV = {
 _servers_used: dict[str, Server] = {}
 # every command the product sends to the suite's Mongo server (tests/support/query_shapes.py)
 QUERY_SHAPES = Recorder()
-SHAPES_REPORT = Path(__file__).resolve().parent.parent / "build" / "query-shapes.json"
+SHAPES_REPORT = Path(
+    os.environ.get("QUERY_SHAPES_REPORT")
+    or Path(__file__).resolve().parent.parent / "build" / "query-shapes.json"
+)
 _shape_failures: list[str] = []
 
 

@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -300,7 +301,7 @@ class Recorder(monitoring.CommandListener):
             for shape, count, verdict in self.verdicts()
         ]
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(rows, indent=1))
+        path.write_text(json.dumps({"writtenAt": datetime.now(UTC).isoformat(), "shapes": rows}, indent=1))
 
 
 def report_lines(rows: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -377,8 +378,9 @@ def main(argv: Sequence[str]) -> int:
     if not path.exists():
         print(f"query shapes: {path} is missing; `make test` writes it")
         return 1
-    rows = json.loads(path.read_text())
-    print(f"Query shapes recorded by the last `make test` ({path}):")
+    saved = json.loads(path.read_text())
+    rows = saved["shapes"]
+    print(f"Query shapes the product sent in the test run of {saved['writtenAt']} ({path}):")
     print("\n".join(report_lines(rows)))
     return 0 if all(r["ok"] for r in rows) else 1
 
