@@ -29,8 +29,7 @@ Interval = Literal["day", "week", "month"]
 ANNUALISE = math.sqrt(252)
 _HOLIDAYS = np.array(sorted(day.toordinal() for day in NSE_HOLIDAYS), dtype=np.int64)
 _EPOCH = date(1970, 1, 1).toordinal()
-_LANES = 8  # running peak: 8 interleaved running maxima, SIMD across rows (see _peak_into)
-_CHUNK = 1 << 16  # days per chunk of the drawdown pass (see _drawdown)
+_CHUNK = 1 << 15  # days per chunk of the one pass over the daily series (see _scan)
 _ROW = 8192  # sums of squares: BLAS dots this long stay on one thread (OpenBLAS: <= 10,000)
 
 
@@ -160,102 +159,24 @@ def drawdown(cumulative: Ints) -> Ints:
     return running_peak(cumulative) - cumulative
 
 
-def _peak_into(cumulative: Ints, out: Ints, top: int) -> int:
-    """The running peak of cumulative, from `top` before it, into `out`; returns the last peak.
-
-    About 1.5× faster than np.maximum.accumulate:
-    viewed as rows of _LANES consecutive days, the running max along each row takes _LANES − 1
-    element-wise maxima over whole columns (vectorised, where accumulate is one day at a time);
-    each row then takes the max with the peak before it (the accumulated row ends, and top).
-    """
-    n = len(cumulative)
-    rows = n // _LANES
-    body = rows * _LANES
-    if rows:
-        cum = cumulative[:body].reshape(rows, _LANES)
-        peak = out[:body].reshape(rows, _LANES)
-        peak[:, 0] = cum[:, 0]
-        for lane in range(1, _LANES):
-            np.maximum(cum[:, lane], peak[:, lane - 1], out=peak[:, lane])
-        ends = np.maximum.accumulate(peak[:, -1])
-        np.maximum(ends, top, out=ends)
-        np.maximum(peak[0], top, out=peak[0])
-        np.maximum(peak[1:], ends[:-1, None], out=peak[1:])
-        top = int(ends[-1])
-    if body < n:
-        tail = out[body:]
-        np.maximum.accumulate(cumulative[body:], out=tail)
-        np.maximum(tail, top, out=tail)
-        top = int(tail[-1])
-    return top
-
-
-def _drawdown(pnl: Ints) -> tuple[Ints, Ints]:
-    """The drawdown of each day (running peak from 0 − cumulative P&L) and the cumulative P&L
-    before each chunk of _CHUNK days (and the total, last).
-
-    Chunk by chunk, so the cumulative P&L stays in one small buffer that is reused: in a
-    Firecracker VM (Lambda) each freshly touched page of a large array costs microseconds.
-    """
-    n = len(pnl)
-    under = np.empty(n, np.int64)
-    cumulative = np.empty(min(n, _CHUNK), np.int64)
-    bases = np.empty(-(-n // _CHUNK) + 1, np.int64)
-    base = top = 0
-    for k, lo in enumerate(range(0, n, _CHUNK)):
-        bases[k] = base
-        cum = cumulative[: min(n - lo, _CHUNK)]
-        np.cumsum(pnl[lo : lo + _CHUNK], out=cum)
-        cum += base
-        part = under[lo : lo + _CHUNK]
-        top = _peak_into(cum, part, top)
-        base = int(cum[-1])
-        np.subtract(part, cum, out=part)
-    bases[-1] = base
-    return under, bases
-
-
-def _cumulative_at(pnl: Ints, bases: Ints, days: Ints) -> Ints:
-    """The cumulative P&L on `days` (ascending), recomputed only in the chunks they fall in."""
-    out = np.empty(len(days), np.int64)
-    chunks = days // _CHUNK
-    found = np.unique(chunks)
-    starts = np.searchsorted(chunks, found)
-    for k, a, b in zip(found.tolist(), starts.tolist(), [*starts[1:].tolist(), len(days)], strict=True):
-        lo = k * _CHUNK
-        cum = np.cumsum(pnl[lo : lo + _CHUNK])
-        out[a:b] = cum[days[a:b] - lo] + bases[k]
-    return out
+def _chunk_under(pnl: Ints, lo: int, base: int, top: int) -> Ints:
+    """The drawdown of each day of the chunk at `lo` (cumulative P&L `base` and running peak `top`
+    before it): recomputed for the one or two chunks a drawdown's start or end lies in."""
+    cum = np.cumsum(pnl[lo : lo + _CHUNK])
+    peak = np.maximum.accumulate(cum)
+    np.maximum(peak, top - base, out=peak)
+    return np.subtract(peak, cum, out=peak)
 
 
 def _sum_squares(values: Floats) -> float:
-    """Σv² with BLAS dots on rows of _ROW: a multi-threaded dot over the whole array is as fast
-    alone but stalls for milliseconds when the cores are busy (a Lambda has about 2)."""
+    """Σv² with BLAS dots on rows of _ROW: a multi-threaded dot (OpenBLAS: over 10,000 values)
+    stalls for milliseconds when the cores are busy (a Lambda has about 2)."""
+    if len(values) <= _ROW:
+        return float(np.dot(values, values))
     rows = len(values) // _ROW
     body = values[: rows * _ROW].reshape(rows, _ROW)
     tail = values[rows * _ROW :]
     return float(np.vecdot(body, body).sum()) + float(np.dot(tail, tail))
-
-
-def _deviations(pnl: Ints, total: int, work: Ints) -> tuple[float, float]:
-    """Σ(x − mean)² and Σ min(x, 0)² of the daily P&L, in `work` (a spent int64 buffer) as floats.
-
-    The values are shifted by an integer near the mean first (exact in float64), so the one-pass
-    Σy² − (Σy)²/n has no cancellation, and a series of equal days gives exactly 0; Σy is exact
-    from the integer total.
-    """
-    n = len(pnl)
-    shift = total // n
-    values = work.view(np.float64)
-    np.copyto(values, pnl)  # the only int64 → float64 conversion
-    if shift:
-        np.subtract(values, float(shift), out=values)
-    offset = total - n * shift  # Σy, exact: 0 <= offset < n
-    centred = _sum_squares(values) - offset * offset / n
-    np.minimum(values, float(-shift), out=values)  # min(y, −shift) + shift = min(x, 0), exactly
-    if shift:
-        np.add(values, float(shift), out=values)
-    return centred, _sum_squares(values)
 
 
 def _pct_by_stretch(under: Ints, cumulative: Ints, capital: int) -> float | None:
@@ -266,55 +187,149 @@ def _pct_by_stretch(under: Ints, cumulative: Ints, capital: int) -> float | None
     return finite(float((deepest_each / (peak[starts] + capital)).max()) * 100.0)
 
 
-def _pct(under: Ints, pnl: Ints, bases: Ints, capital: int, trough: int) -> float | None:
-    """Max drawdown as a percent of peak equity, for capital > 0 and a drawdown at `trough`.
+@dataclass
+class _Scan:
+    """What one pass over the daily P&L finds, chunk by chunk (see _scan)."""
 
-    Equity = capital + cumulative and its running peak is capital + peak (>= capital), so a day
-    beats the deepest day's ratio D / (capital + P) only if its drawdown is at least
-    D × capital / (capital + P) (exact integer floor): only those days are divided.
+    deepest: int = 0  # the max drawdown
+    trough: int = 0  # its first day
+    peak_at: int = -1  # the last day at the peak before it; -1: the start
+    peak_before: int = -1  # no day at the peak in the trough's chunk: look before this chunk
+    recovered: int = -1  # the first day at the peak again after it; -1: not yet
+    ratio: float = 0.0  # the max drawdown over peak equity (capital > 0)
+    squares: float = 0.0  # Σ(x − shift)²
+    downside: float = 0.0  # Σ min(x, 0)²
+
+    def deeper(self, under: Ints, t: int, lo: int, chunk: int) -> None:
+        """A new max drawdown on day `t` of the chunk at `lo`: its peak and recovery, if in the chunk."""
+        self.deepest, self.trough, self.peak_before = int(under[t]), lo + t, -1
+        before = under[t::-1] == 0  # under[t] > 0
+        back = int(before.argmax())
+        if before[back]:
+            self.peak_at = lo + t - back
+        else:
+            self.peak_before = chunk
+        after = under[t:] == 0
+        ahead = int(after.argmax())
+        self.recovered = lo + t + ahead if after[ahead] else -1
+
+    def deeper_pct(self, under: Ints, peak: Ints, equity: int, deepest: int, work: Floats) -> None:
+        """The max of the chunk's drawdowns over peak equity (equity + its peak), where it can beat
+        the max so far: only if the deepest day over the lowest peak equity does (the peak only
+        rises); with one peak all the chunk, the deepest day's is the max."""
+        first = int(peak[0])
+        bound = deepest / (equity + first)
+        if bound <= self.ratio:
+            return
+        if first == int(peak[-1]):
+            self.ratio = bound
+            return
+        np.add(peak, equity, out=peak)
+        np.divide(under, peak, out=work)
+        self.ratio = max(self.ratio, float(work.max()))
+
+    def add_squares(self, x: Ints, shift: int, values: Floats, down: Floats, zeros: Floats) -> None:
+        np.copyto(values, x)  # the only int64 → float64 conversion
+        np.minimum(values, zeros, out=down)  # an array of zeros: faster than the scalar 0.0
+        self.downside += _sum_squares(down)
+        if shift:
+            np.subtract(values, float(shift), out=values)
+        self.squares += _sum_squares(values)
+
+
+def _scan(pnl: Ints, capital: int, shift: int, bases: list[int], tops: list[int], zero: list[bool]) -> _Scan:
+    """One pass in chunks of _CHUNK days, every buffer reused: a chunk's arrays stay in the CPU
+    cache, and in a Firecracker VM (Lambda) each freshly touched page costs microseconds.
+
+    Per chunk: the cumulative P&L and its running peak from the chunk's start, the peak before it
+    folded in (the drawdown is exact without adding the cumulative P&L before it to every day);
+    the deepest day; the drawdown % where it can beat the max so far; the sums of squares.
+    Appends to `bases`, `tops` and `zero` each chunk's cumulative P&L and running peak before it,
+    and whether a day in it is at the peak (its highest cumulative P&L reaches the peak before it).
     """
-    deepest = int(under[trough])
-    peak = deepest + int(_cumulative_at(pnl, bases, np.array([trough], np.int64))[0])
-    candidates = np.flatnonzero(under >= max(deepest * capital // (capital + peak), 1))
-    depth = under[candidates]
-    ratio = depth / (depth + _cumulative_at(pnl, bases, candidates) + capital)
-    return finite(float(ratio.max()) * 100.0)
+    n = len(pnl)
+    size = min(n, _CHUNK)
+    cum, peak, values, zeros = (
+        np.empty(size, np.int64),
+        np.empty(size, np.int64),
+        np.empty(size),
+        np.zeros(size),
+    )
+    found = _Scan()
+    base = top = 0
+    for lo in range(0, n, size):
+        x = pnl[lo : lo + size]
+        if len(x) < size:
+            cum, peak, values, zeros = cum[: len(x)], peak[: len(x)], values[: len(x)], zeros[: len(x)]
+        np.cumsum(x, out=cum)
+        net = int(cum[-1])
+        np.maximum.accumulate(cum, out=peak)
+        highest = base + int(peak[-1])
+        bases.append(base)
+        tops.append(top)
+        zero.append(highest >= top)
+        np.maximum(peak, top - base, out=peak)
+        under = np.subtract(peak, cum, out=cum)  # the cumulative P&L is spent
+        t = int(under.argmax())
+        deepest = int(under[t])
+        if deepest > found.deepest:
+            found.deeper(under, t, lo, len(bases) - 1)
+        elif found.recovered < 0 and found.deepest and zero[-1]:
+            found.recovered = lo + int((under == 0).argmax())
+        if capital > 0 and deepest:
+            found.deeper_pct(under, peak, capital + base, deepest, values)
+        if n > 1:
+            found.add_squares(x, shift, values, peak.view(np.float64), zeros)  # the peak is spent
+        top = max(top, highest)
+        base += net
+    return found
+
+
+def _last_at_peak(pnl: Ints, chunk: int, base: int, top: int) -> int:
+    """The last day at the peak in `chunk` (one where some day is), its drawdown recomputed."""
+    lo = chunk * _CHUNK
+    return lo + int(np.flatnonzero(_chunk_under(pnl, lo, base, top) == 0)[-1])
 
 
 def risk(pnl: Ints, capital: int | None) -> Risk:
+    """Sharpe, Sortino and the max drawdown (INR, % of peak equity, days) in one pass (_scan)."""
     n = len(pnl)
     if n == 0:
         return Risk(None, None, 0, 0.0 if capital else None, 0)
-    under, bases = _drawdown(pnl)
-    total = int(bases[-1])
-    trough = int(np.argmax(under))
-    deepest = int(under[trough])
+    total = int(pnl.sum())
+    shift = total // n  # an integer near the mean: exact in float64 (see below)
+    bases: list[int] = []
+    tops: list[int] = []
+    zero: list[bool] = []
+    found = _scan(pnl, capital or 0, shift, bases, tops, zero)
     days = 0
-    if deepest > 0:
-        # the peak is the last day at the peak (under == 0) before the trough, or the start (-1);
-        # recovery is the first day at the peak again after it, or the last day
-        before = under[trough - 1 :: -1] == 0 if trough else np.zeros(1, np.bool_)
-        back = int(np.argmax(before))
-        peak_at = trough - 1 - back if before[back] else -1
-        after = under[trough:] == 0
-        ahead = int(np.argmax(after))
-        recovered = trough + ahead if after[ahead] else n - 1
-        days = recovered - peak_at
+    if found.deepest:
+        peak_at = found.peak_at
+        if found.peak_before >= 0:  # the last chunk before with a day at the peak, or the start
+            earlier = [k for k in range(found.peak_before) if zero[k]]
+            peak_at = (
+                _last_at_peak(pnl, earlier[-1], bases[earlier[-1]], tops[earlier[-1]]) if earlier else -1
+            )
+        days = (found.recovered if found.recovered >= 0 else n - 1) - peak_at
     pct: float | None = None
     if capital and capital < 0:
-        pct = _pct_by_stretch(under, np.cumsum(pnl), capital)
+        cumulative = np.cumsum(pnl)
+        pct = _pct_by_stretch(drawdown(cumulative), cumulative, capital)
     elif capital:
-        pct = _pct(under, pnl, bases, capital, trough) if deepest > 0 else 0.0
+        pct = finite(found.ratio * 100.0)
     if n < 2:
-        return Risk(None, None, deepest, pct, days)
-    centred, downside = _deviations(pnl, total, under)  # under is spent
+        return Risk(None, None, found.deepest, pct, days)
+    # Σ(x − mean)² = Σy² − (Σy)²/n with y = x − shift: no cancellation, and a series of equal days
+    # gives exactly 0; Σy is exact from the integer total
+    offset = total - n * shift  # 0 <= offset < n
+    centred = found.squares - offset * offset / n
     mean = total / n
     deviation = math.sqrt(centred / (n - 1)) if centred > 0 else 0.0
-    down = math.sqrt(downside / n)
+    down = math.sqrt(found.downside / n)
     return Risk(
         finite(mean / deviation * ANNUALISE) if deviation > 0 else None,
         finite(mean / down * ANNUALISE) if down > 0 else None,
-        deepest,
+        found.deepest,
         pct,
         days,
     )
