@@ -24,13 +24,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from tradetrack.analytics.lots import Lot
+from tradetrack.analytics.lots import Lot, Trade
 from tradetrack.timeutil import ist_day_start
-
-if TYPE_CHECKING:
-    from tradetrack.analytics.fifo import Trade
 
 AdjustmentKind = Literal["split", "consolidation", "bonus", "demerger", "expiry"]
 

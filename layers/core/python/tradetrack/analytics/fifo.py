@@ -25,20 +25,39 @@ proportion to quantity by integer division whose remainders go to the last part.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Literal
+from datetime import date, datetime
+from operator import attrgetter
 
 from tradetrack.analytics.adjustments import Adjustment, SpawnedLot, apply_adjustment
-from tradetrack.analytics.lots import INTRADAY_PRODUCTS, Fill, Lot, Realization, Side, share, trade_id_for
-from tradetrack.analytics.parts import Part, equity_parts, fill_day, opening_parts
+from tradetrack.analytics.lots import (
+    INTRADAY_PRODUCTS,
+    Book,
+    Direction,
+    Fill,
+    Lot,
+    Realization,
+    Side,
+    Trade,
+    UnmatchedExit,
+    trade_id_for,
+)
+from tradetrack.analytics.parts import (
+    Part,
+    day_bounds,
+    equity_parts,
+    fill_day,
+    netted_units,
+    opening_parts,
+    ordered,
+    ordered_apart,
+)
 
-Direction = Literal["LONG", "SHORT"]
-Book = Literal["delivery", "intraday"]
 __all__ = [
     "INTRADAY_PRODUCTS",
+    "Book",
+    "Direction",
     "Fill",
     "Matched",
     "Side",
@@ -46,52 +65,9 @@ __all__ = [
     "UnmatchedExit",
     "match",
     "match_fills",
+    "ordered",
     "trade_id_for",
 ]
-
-
-@dataclass
-class Trade:
-    trade_id: str
-    direction: Direction
-    opened_at: datetime
-    book: Book = "delivery"
-    products: set[str] = field(default_factory=set)
-    execution_ids: list[str] = field(default_factory=list)
-    quantity: int = 0  # units opened (adjusted by splits and bonuses)
-    entry_value: int = 0  # Σ price × units opened (scaled)
-    exit_quantity: int = 0
-    exit_value: int = 0
-    realized_pnl: int = 0  # gross, before charges (scaled)
-    charges: int = 0  # entry fees of the closed units + exit fees (+ open lots' entry fees)
-    fees_given: bool = True  # every fill of the trade carried its fees
-    closed_at: datetime | None = None
-    lots: deque[Lot] = field(default_factory=deque)
-    realizations: list[Realization] = field(default_factory=list)
-    held: int = 0  # Σ units of `lots`, kept as they change (the engine's hot path reads it)
-    seen: set[str] = field(default_factory=set, repr=False)  # execution_ids, for membership
-
-    @property
-    def open_quantity(self) -> int:
-        return self.held
-
-    @property
-    def open_cost(self) -> int:
-        return sum(lot.cost for lot in self.lots)
-
-    @property
-    def is_open(self) -> bool:
-        return self.closed_at is None
-
-
-@dataclass(frozen=True)
-class UnmatchedExit:
-    """Units of a delivery sell that found no open lot: not a short, not P&L."""
-
-    execution_id: str
-    quantity: int
-    price: int
-    executed_at: datetime
 
 
 @dataclass
@@ -102,105 +78,145 @@ class Matched:
     spawned: dict[str, list[SpawnedLot]] = field(default_factory=dict)
 
 
-def ordered(fills: Iterable[Fill]) -> list[Fill]:
-    """Opening lots first (by acquisition), then fills by time."""
-    return sorted(fills, key=lambda f: (not f.opening, f.executed_at, f.sort_key, f.execution_id))
-
-
-@dataclass
 class _BookState:
-    book: Book
-    short_allowed: bool
-    current: Trade | None = None
+    __slots__ = ("current", "intraday", "short_allowed")
+
+    def __init__(self, *, intraday: bool, short_allowed: bool) -> None:
+        self.intraday, self.short_allowed = intraday, short_allowed
+        self.current: Trade | None = None
 
 
 class _Engine:
+    """The books of one instrument. The hot path (add, _reduce) is written for speed: positional
+    constructors, locals, no per-unit work; the money stays exact integers."""
+
     def __init__(self, *, equity: bool) -> None:
-        self.equity = equity
         self.result = Matched()
-        self.delivery = _BookState("delivery", short_allowed=not equity)
-        self.intraday: dict[tuple[object, str], _BookState] = {}
+        self.delivery = _BookState(intraday=False, short_allowed=not equity)
+        self.intraday: dict[tuple[date, str], _BookState] = {}
 
-    def book_for(self, part: Part) -> _BookState:
-        fill, netted = part.fill, part.netted
-        if not netted and fill.product not in INTRADAY_PRODUCTS:
-            return self.delivery
-        key = (part.day or fill_day(fill), "netted" if netted else "product")
-        if key not in self.intraday:
-            self.intraday[key] = _BookState("intraday", short_allowed=True)
-        return self.intraday[key]
+    def book(self, day: date, kind: str) -> _BookState:
+        """The intraday book of a day: of intraday products ("product"), or of netted units."""
+        state = self.intraday.get((day, kind))
+        if state is None:
+            state = self.intraday[day, kind] = _BookState(intraday=True, short_allowed=True)
+        return state
 
-    def add(self, state: _BookState, part: Part) -> None:
-        """A part of a fill enters the book."""
-        fill, quantity, fees = part.fill, part.units, part.fees
+    def add_part(self, part: Part) -> None:
+        fill = part.fill
+        if not part.netted and fill.product not in INTRADAY_PRODUCTS:
+            state = self.delivery
+        else:
+            state = self.book(part.day or fill_day(fill), "netted" if part.netted else "product")
+        suffix = "_i" if part.netted and part.split else ""
+        self.add(state, fill, part.units, part.fees, suffix, part.cost, part.acquired_at)
+
+    def add(
+        self,
+        state: _BookState,
+        fill: Fill,
+        units: int,
+        fees: int,
+        suffix: str = "",
+        cost: int | None = None,
+        acquired_at: datetime | None = None,
+    ) -> None:
+        """`units` of a fill (with `fees` of its fees) enter the book: they close the open trade's
+        lots first when they are on its other side; the rest opens lots (`suffix` ends the id of a
+        trade they open; `cost` and `acquired_at` when not price × units and the fill's time)."""
         trade = state.current
-        if trade is not None and (trade.direction == "LONG") != (fill.side == "BUY"):
-            closing = min(quantity, trade.open_quantity)
-            closing_fees = share(fees, closing, quantity)
-            self._reduce(state, trade, fill, closing, closing_fees)
-            quantity, fees = quantity - closing, fees - closing_fees
-            if not quantity:
+        buy = fill.side == "BUY"
+        if trade is not None and (trade.direction == "LONG") is not buy:
+            held = trade.held
+            if units <= held:
+                self._reduce(state, trade, fill, units, fees)
                 return
-        if state.current is None:
-            if fill.side == "SELL" and not state.short_allowed:
+            closing_fees = fees * held // units
+            self._reduce(state, trade, fill, held, closing_fees)
+            units, fees, trade = units - held, fees - closing_fees, None
+        execution_id = fill.execution_id
+        if trade is None:
+            if not (buy or state.short_allowed):
                 self.result.unmatched.append(
-                    UnmatchedExit(fill.execution_id, quantity, fill.price, fill.executed_at)
+                    UnmatchedExit(fill.execution_id, units, fill.price, fill.executed_at)
                 )
                 return
-            state.current = Trade(
-                trade_id=part.trade_id,
-                direction="LONG" if fill.side == "BUY" else "SHORT",
-                opened_at=fill.executed_at,
-                book=state.book,
+            trade = state.current = Trade(
+                "trd_" + execution_id.removeprefix("exe_") + suffix,  # trade_id_for, inline
+                "LONG" if buy else "SHORT",
+                fill.executed_at,
+                "intraday" if state.intraday else "delivery",
             )
-            self.result.trades.append(state.current)
-        trade = state.current
-        cost = fill.price * quantity if part.cost is None else part.cost
-        trade.lots.append(Lot(fill.execution_id, quantity, cost, fees, part.acquired_at or fill.executed_at))
-        trade.held += quantity
-        trade.quantity += quantity
+            self.result.trades.append(trade)
+        if cost is None:
+            cost = fill.price * units
+        trade.lots.append(Lot(execution_id, units, cost, fees, acquired_at or fill.executed_at))
+        trade.held += units
+        trade.quantity += units
         trade.entry_value += cost
         trade.charges += fees
-        _touch(trade, fill)
+        if execution_id not in trade.seen:  # the first part of this fill in the trade
+            trade.seen.add(execution_id)
+            trade.execution_ids.append(execution_id)
+            if fill.product:
+                trade.products.add(fill.product)
+            if not fill.fees_given:
+                trade.fees_given = False
 
     def _reduce(self, state: _BookState, trade: Trade, fill: Fill, quantity: int, fees: int) -> None:
-        """Close `quantity` units of the trade's lots, oldest first."""
-        sign = 1 if trade.direction == "LONG" else -1
-        trade.charges += fees  # the exit fees (the entry fees were counted when the lots opened)
-        left = quantity
+        """Close `quantity` units of the trade's lots, oldest first; `fees` are the exit fees (the
+        entry fees were counted when the lots opened), shared by units."""
+        price, at, execution_id, intraday = fill.price, fill.executed_at, fill.execution_id, state.intraday
+        long = trade.direction == "LONG"
+        lots, realized = trade.lots, trade.realizations.append
+        trade.charges += fees
+        left, pnl_total = quantity, 0
         while left:
-            lot = trade.lots[0]
-            used = min(left, lot.quantity)
-            exit_fees = share(fees, used, left)
+            lot = lots[0]
+            held = lot.quantity
+            if left >= held:  # the whole lot
+                used, entry_fees, cost = held, lot.fees, lot.cost
+                exit_fees = fees if used == left else fees * used // left
+                lots.popleft()
+            else:
+                used, exit_fees = left, fees
+                entry_fees, cost = lot.fees * used // held, lot.cost * used // held
+                lot.quantity, lot.fees, lot.cost = held - used, lot.fees - entry_fees, lot.cost - cost
             fees -= exit_fees
-            entry_fees = share(lot.fees, used, lot.quantity)
-            cost = share(lot.cost, used, lot.quantity)
-            lot.fees, lot.cost, lot.quantity = lot.fees - entry_fees, lot.cost - cost, lot.quantity - used
-            pnl = sign * (fill.price * used - cost)
-            trade.realized_pnl += pnl
-            trade.realizations.append(
-                Realization(
-                    at=fill.executed_at,
-                    acquired_at=lot.acquired_at,
-                    quantity=used,
-                    entry_value=cost,
-                    exit_value=fill.price * used,
-                    pnl=pnl,
-                    fees=entry_fees + exit_fees,
-                    intraday=trade.book == "intraday",
-                    entry_execution_id=lot.execution_id,
-                    exit_execution_id=fill.execution_id,
+            value = price * used
+            pnl = value - cost if long else cost - value
+            pnl_total += pnl
+            realized(
+                tuple.__new__(
+                    Realization,
+                    (
+                        at,
+                        lot.acquired_at,
+                        used,
+                        cost,
+                        value,
+                        pnl,
+                        entry_fees + exit_fees,
+                        intraday,
+                        lot.execution_id,
+                        execution_id,
+                    ),
                 )
             )
             left -= used
-            if lot.quantity == 0:
-                trade.lots.popleft()
         trade.held -= quantity
         trade.exit_quantity += quantity
-        trade.exit_value += fill.price * quantity
-        _touch(trade, fill)
-        if not trade.lots:
-            trade.closed_at = fill.executed_at
+        trade.exit_value += price * quantity
+        trade.realized_pnl += pnl_total
+        if execution_id not in trade.seen:  # the first part of this fill in the trade
+            trade.seen.add(execution_id)
+            trade.execution_ids.append(execution_id)
+            if fill.product:
+                trade.products.add(fill.product)
+            if not fill.fees_given:
+                trade.fees_given = False
+        if not lots:
+            trade.closed_at = at
             state.current = None
 
     def adjust(self, adjustment: Adjustment) -> None:
@@ -231,16 +247,44 @@ class _Engine:
             )
             self._reduce(state, trade, settle, settle.quantity, 0)
 
-
-def _touch(trade: Trade, fill: Fill) -> None:
-    execution_id = fill.execution_id
-    if execution_id not in trade.seen:
-        trade.seen.add(execution_id)
-        trade.execution_ids.append(execution_id)
-        if fill.product:
-            trade.products.add(fill.product)
-        if not fill.fees_given:
-            trade.fees_given = False
+    def run(self, fills: Sequence[Fill], pending: list[Adjustment], *, equity: bool) -> None:
+        """The (non-opening) fills in time order, one IST day at a time, adjustments as they fall
+        due. Equity: a day's delivery fills are netted first (tradetrack.analytics.parts.equity_parts
+        states the rule; this is it, inline, for speed — tests/unit/test_fifo_reference.py)."""
+        add, delivery, count, start = self.add, self.delivery, len(fills), 0
+        while start < count:
+            day, day_end = day_bounds(fills[start].executed_at)
+            end = start + 1
+            while end < count and fills[end].executed_at < day_end:
+                end += 1
+            day_fills = fills[start:end]
+            start = end
+            left_buy = left_sell = netted_units(day_fills) if equity and len(day_fills) > 1 else 0
+            product_book = netted_book = None
+            for fill in day_fills:
+                while pending and pending[0].effective_at <= fill.executed_at:
+                    self.adjust(pending.pop(0))
+                units, fees = fill.quantity, fill.fees
+                if fill.product in INTRADAY_PRODUCTS:
+                    add(product_book or (product_book := self.book(day, "product")), fill, units, fees)
+                    continue
+                netted = 0
+                if left_buy and fill.side == "BUY":
+                    netted = min(left_buy, units)
+                    left_buy -= netted
+                elif left_sell and fill.side == "SELL":
+                    netted = min(left_sell, units)
+                    left_sell -= netted
+                if not netted:
+                    add(delivery, fill, units, fees)
+                    continue
+                netted_book = netted_book or self.book(day, "netted")
+                if netted == units:
+                    add(netted_book, fill, units, fees)
+                    continue
+                netted_fees = fees * netted // units
+                add(netted_book, fill, netted, netted_fees, "_i")
+                add(delivery, fill, units - netted, fees - netted_fees)
 
 
 def match_fills(
@@ -252,21 +296,23 @@ def match_fills(
 
 def match(fills: Iterable[Fill], *, equity: bool = False, adjustments: Sequence[Adjustment] = ()) -> Matched:
     """Trades and unmatched exits of one instrument's fills (see the module's rules)."""
+    opening, others = ordered_apart(fills)
+    if min(map(_QUANTITY, opening), default=1) <= 0 or min(map(_QUANTITY, others), default=1) <= 0:
+        wrong = next(fill for fill in (*opening, *others) if fill.quantity <= 0)
+        raise ValueError(f"execution {wrong.execution_id} has quantity {wrong.quantity}")
     engine = _Engine(equity=equity)
-    all_fills = ordered(fills)
-    for fill in all_fills:
-        if fill.quantity <= 0:
-            raise ValueError(f"execution {fill.execution_id} has quantity {fill.quantity}")
-    opening = [f for f in all_fills if f.opening]
-    others = [f for f in all_fills if not f.opening]
-    parts = equity_parts(others) if equity else [Part(f, f.quantity, f.fees) for f in others]
-    for part in opening_parts(opening, parts):
-        engine.add(engine.book_for(part), part)
-    pending = sorted(adjustments, key=lambda a: a.effective_at)
-    for part in parts:
-        while pending and pending[0].effective_at <= part.fill.executed_at:
-            engine.adjust(pending.pop(0))
-        engine.add(engine.book_for(part), part)
+    if opening:
+        parts: list[Part] = []  # what a snapshot's units are compared with (opening_parts)
+        if any(fill.snapshot for fill in opening):
+            parts = equity_parts(others) if equity else [Part(f, f.quantity, f.fees) for f in others]
+        for part in opening_parts(opening, parts):
+            engine.add_part(part)
+    pending = sorted(adjustments, key=_EFFECTIVE)
+    engine.run(others, pending, equity=equity)
     for adjustment in pending:
         engine.adjust(adjustment)
     return engine.result
+
+
+_EFFECTIVE = attrgetter("effective_at")
+_QUANTITY = attrgetter("quantity")

@@ -1,12 +1,16 @@
-"""What the FIFO engine reads (fills), keeps per open lot and records per sale."""
+"""What the FIFO engine reads (fills), keeps per open lot, records per sale and returns (trades,
+unmatched exits) — tradetrack.analytics.fifo."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Side = Literal["BUY", "SELL"]
+Direction = Literal["LONG", "SHORT"]
+Book = Literal["delivery", "intraday"]
 INTRADAY_PRODUCTS = frozenset({"MIS", "I", "BO", "CO"})  # Kite MIS/BO/CO, Upstox I
 
 
@@ -24,9 +28,9 @@ class Lot:
     acquired_at: datetime  # UTC: the tax holding period starts here
 
 
-@dataclass(slots=True)
-class Realization:
-    """Units of one lot closed by one fill: the unit of tax P&L (one sale row per realization)."""
+class Realization(NamedTuple):
+    """Units of one lot closed by one fill: the unit of tax P&L (one sale row per realization).
+    A named tuple: the engine makes one per lot a fill closes, with tuple.__new__ (new_realization)."""
 
     at: datetime  # UTC, when the units were closed
     acquired_at: datetime  # UTC, when the lot was acquired (or the short opened)
@@ -80,3 +84,58 @@ class Fill:
 def trade_id_for(execution_id: str) -> str:
     """A trade is named after the execution that opened it: stable across recomputation."""
     return f"trd_{execution_id.removeprefix('exe_')}"
+
+
+@dataclass(slots=True, init=False)
+class Trade:
+    trade_id: str
+    direction: Direction
+    opened_at: datetime
+    book: Book
+    products: set[str]
+    execution_ids: list[str]
+    quantity: int  # units opened (adjusted by splits and bonuses)
+    entry_value: int  # Σ price × units opened (scaled)
+    exit_quantity: int
+    exit_value: int
+    realized_pnl: int  # gross, before charges (scaled)
+    charges: int  # entry fees of the closed units + exit fees (+ open lots' entry fees)
+    fees_given: bool  # every fill of the trade carried its fees
+    closed_at: datetime | None
+    lots: deque[Lot]
+    realizations: list[Realization]
+    held: int  # Σ units of `lots`, kept as they change (the engine's hot path reads it)
+    seen: set[str] = field(repr=False)  # execution_ids, for membership
+
+    def __init__(
+        self, trade_id: str, direction: Direction, opened_at: datetime, book: Book = "delivery"
+    ) -> None:
+        # Written out (not generated with default factories): the engine opens one per round trip.
+        self.trade_id, self.direction, self.opened_at, self.book = trade_id, direction, opened_at, book
+        self.products, self.execution_ids, self.seen = set(), [], set()
+        self.quantity = self.entry_value = self.exit_quantity = self.exit_value = 0
+        self.realized_pnl = self.charges = self.held = 0
+        self.fees_given, self.closed_at = True, None
+        self.lots, self.realizations = deque(), []
+
+    @property
+    def open_quantity(self) -> int:
+        return self.held
+
+    @property
+    def open_cost(self) -> int:
+        return sum(lot.cost for lot in self.lots)
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+@dataclass(frozen=True)
+class UnmatchedExit:
+    """Units of a delivery sell that found no open lot: not a short, not P&L."""
+
+    execution_id: str
+    quantity: int
+    price: int
+    executed_at: datetime

@@ -3,12 +3,14 @@ equity, and opening lots (explicit, or snapshots of a holding) — tradetrack.an
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import compress, islice
+from operator import attrgetter, eq
 
 from tradetrack.analytics.lots import INTRADAY_PRODUCTS, Fill, share, trade_id_for
-from tradetrack.timeutil import ist_date
+from tradetrack.timeutil import ist_date, ist_day_start
 
 
 @dataclass(slots=True)
@@ -33,6 +35,23 @@ class Part:
 
 def fill_day(fill: Fill) -> date:
     return ist_date(fill.executed_at)
+
+
+_ONE_DAY = timedelta(days=1)
+_IST_MIDNIGHT_IN_UTC = timedelta(hours=18, minutes=30)  # 00:00 IST is 18:30 UTC the day before
+
+
+def day_bounds(moment: datetime) -> tuple[date, datetime]:
+    """The IST day of a moment and when the next IST day starts, in the moment's own time zone (a
+    naive time is IST): later moments of the same day compare below it — one date per day, not one
+    per fill."""
+    day = ist_date(moment)
+    zone = moment.tzinfo
+    if zone is UTC:
+        return day, datetime.combine(day, time(), UTC) + _IST_MIDNIGHT_IN_UTC
+    if zone is None:
+        return day, datetime.combine(day, time()) + _ONE_DAY
+    return day, ist_day_start(day + _ONE_DAY)
 
 
 def equity_parts(fills: Sequence[Fill]) -> list[Part]:
@@ -77,6 +96,18 @@ def equity_parts(fills: Sequence[Fill]) -> list[Part]:
     return parts
 
 
+def netted_units(day_fills: Sequence[Fill]) -> int:
+    """The units netted on a day of equity fills: min(bought, sold) of its delivery fills."""
+    bought = sold = 0
+    for fill in day_fills:
+        if fill.product not in INTRADAY_PRODUCTS:
+            if fill.side == "BUY":
+                bought += fill.quantity
+            else:
+                sold += fill.quantity
+    return min(bought, sold)
+
+
 def opening_parts(opening: Sequence[Fill], parts: Sequence[Part]) -> list[Part]:
     """The opening lots as they enter FIFO. A snapshot (the holding on a day) enters with the units
     that the explicit opening lots, earlier snapshots and the delivery fills before its day do not
@@ -118,3 +149,40 @@ def _snapshot_parts(fill: Fill, units: int) -> list[Part]:
     if units > older:
         parts.append(Part(fill, units - older, fees - older_fees, cost=cost - older_cost))
     return parts
+
+
+_BY_TIME = attrgetter("executed_at", "sort_key", "execution_id")
+_AT = attrgetter("executed_at")
+
+
+def ordered(fills: Iterable[Fill]) -> list[Fill]:
+    """Opening lots first (by acquisition), then fills by time."""
+    opening, others = ordered_apart(fills)
+    return opening + others
+
+
+def ordered_apart(fills: Iterable[Fill]) -> tuple[list[Fill], list[Fill]]:
+    """The opening lots and the other fills, each by time (stable: as ordered() sorts them)."""
+    others = list(fills)
+    opening = [f for f in others if f.opening]
+    if opening:
+        others = [f for f in others if not f.opening]
+        opening.sort(key=_BY_TIME)
+    _by_time(others)
+    return opening, others
+
+
+def _by_time(fills: list[Fill]) -> None:
+    """Sort by (executed_at, sort_key, execution_id), in place and stably: by time alone (one
+    comparison of datetimes, where a tuple key costs two and a tuple per fill), then each run of
+    fills at one instant by the rest of the key (the runs are found at C speed)."""
+    fills.sort(key=_AT)
+    times = list(map(_AT, fills))
+    tied = list(compress(range(1, len(times)), map(eq, times, islice(times, 1, None))))
+    index = 0
+    while index < len(tied):  # tied[index] is at the instant of the fill before it
+        start, end = tied[index] - 1, tied[index] + 1
+        while index + 1 < len(tied) and tied[index + 1] == end:
+            index, end = index + 1, end + 1
+        fills[start:end] = sorted(fills[start:end], key=_BY_TIME)
+        index += 1
