@@ -8,8 +8,6 @@ from pathlib import Path
 from types import ModuleType
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
-from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
 
 from tradetrack import __version__
 from tradetrack.rest import API_TITLE, make_rest_resolver, rest_handler
@@ -28,6 +26,9 @@ def _sibling(module: str) -> ModuleType:
 
 @cache
 def merged_openapi_json() -> str:
+    # The OpenAPI models and Swagger UI are imported by the first request, not at cold start.
+    from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
+
     merger = OpenAPIMerge(title=API_TITLE, version=__version__, on_conflict="error")
     for spec in _sibling("manifest").FUNCTIONS:
         if spec.rest and spec.name != "docs":
@@ -42,6 +43,8 @@ def get_openapi() -> Response[str]:
 
 @app.get("/v1/docs", include_in_schema=False)
 def get_swagger_ui() -> Response[str]:
+    from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
+
     assets = _SWAGGER_DIR / "openapi" / "swagger_ui"
     html = generate_swagger_html(
         merged_openapi_json().replace("</", "<\\/"),

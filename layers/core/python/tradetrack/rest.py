@@ -26,7 +26,7 @@ from tradetrack.cache.client import get_redis
 from tradetrack.cache.rate_limit import API_PER_USER, take
 from tradetrack.config import get_settings
 from tradetrack.errors import AppError, DependencyUnavailable, Forbidden, RateLimited, Unauthenticated
-from tradetrack.observability import MetricUnit, get_tracer, logger, metrics, tracing_enabled
+from tradetrack.observability import MetricUnit, logger, metrics, traced_handler
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
@@ -196,11 +196,7 @@ def rest_handler(app: APIGatewayRestResolver, *, max_body_bytes: int | None = No
             return _too_large(limit)
         return app.resolve(event, context)
 
-    traced = (
-        get_tracer().capture_lambda_handler(lambda_handler, capture_response=False)
-        if tracing_enabled()
-        else lambda_handler
-    )
+    traced: LambdaHandler = traced_handler(lambda_handler, capture_response=False)
     return logger.inject_lambda_context(
         traced, correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True
     )

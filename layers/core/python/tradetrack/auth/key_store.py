@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvider
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from pydantic import ValidationError
 
@@ -18,16 +17,24 @@ from tradetrack.auth.keys import SigningKeySet, load_public_keys, rotate
 from tradetrack.aws import aws_client
 from tradetrack.config import get_settings
 
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvider
+
 MAX_AGE_S = 300
 
 
 @cache
 def _secrets() -> SecretsProvider:
+    # Powertools Parameters imports boto3 (~150 ms): made on first use, not at cold start.
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
     return SecretsProvider(boto3_client=aws_client("secretsmanager"))
 
 
 @cache
 def _ssm() -> SSMProvider:
+    from aws_lambda_powertools.utilities.parameters import SSMProvider
+
     return SSMProvider(boto3_client=aws_client("ssm"))
 
 

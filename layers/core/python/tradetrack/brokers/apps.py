@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
-
-from aws_lambda_powertools.utilities.parameters import SecretsProvider
+from typing import TYPE_CHECKING
 
 from tradetrack.aws import aws_client
 from tradetrack.config import get_settings
 from tradetrack.errors import DependencyUnavailable
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
 MAX_AGE_S = 300
 
@@ -27,6 +29,9 @@ class BrokerApp:
 
 @cache
 def _secrets() -> SecretsProvider:
+    # Powertools Parameters imports boto3 (~150 ms): made on first use, not at cold start.
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
     return SecretsProvider(boto3_client=aws_client("secretsmanager"))
 
 

@@ -14,10 +14,9 @@ import hmac
 import time
 from functools import cache
 from http import HTTPStatus
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 from urllib.parse import quote
 
-from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from pymongo.database import Database
 
 from tradetrack.aws import aws_client
@@ -26,6 +25,9 @@ from tradetrack.db import users
 from tradetrack.db.audit import record_audit
 from tradetrack.errors import AppError, BadRequest
 from tradetrack.notify.events import NotificationType
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
 Document = dict[str, Any]
 VERSION = "v1"
@@ -40,6 +42,9 @@ class LinkExpired(AppError):
 
 @cache
 def _secrets() -> SecretsProvider:
+    # Powertools Parameters imports boto3 (~150 ms): made on first use, not at cold start.
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
     return SecretsProvider(boto3_client=aws_client("secretsmanager"))
 
 

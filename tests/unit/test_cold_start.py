@@ -1,0 +1,147 @@
+"""What a handler's cold start loads, in a fresh interpreter with Lambda's environment (tracing on).
+
+Cold init is import-and-init (scripts/bench_cold_start.py times it); these tests pin down what it
+must not contain: the X-Ray SDK (built on the first invocation), boto3 and botocore's clients
+(loaded by the first AWS call), and any network connection. Tracing itself must still work: the
+first invocation builds the Tracer, and botocore and pymongo are patched as X-Ray's patch_all
+would patch them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from functions.manifest import FUNCTIONS
+
+ROOT = Path(__file__).resolve().parents[2]
+# Handlers whose cold start needs no AWS client: every REST function among them, and schedules.
+NO_AWS_AT_INIT = ("health", "trades", "auth", "authorizer", "notifications", "brokers", "daily_summary")
+
+
+def lambda_env(function: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POWERTOOLS_TRACE")}
+    env.update(
+        {
+            "LAMBDA_TASK_ROOT": str(ROOT),
+            "AWS_LAMBDA_FUNCTION_NAME": function,
+            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
+            "POWERTOOLS_SERVICE_NAME": function,
+            # The trace header Lambda sets per invocation (X-Ray's Lambda context reads it).
+            "_X_AMZN_TRACE_ID": "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
+            "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:9",  # the discard port: segments go nowhere
+        }
+    )
+    for spec in FUNCTIONS:  # what CDK deploys the function with (health: tracing off)
+        if spec.name == function:
+            env.update(spec.environment)
+    return env
+
+
+def run_fresh(code: str, function: str, extra_env: dict[str, str] | None = None) -> Any:
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,  # the assertion below shows stderr
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**lambda_env(function), **(extra_env or {})},
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+NO_NETWORK = """
+import socket
+def refuse(*args, **kwargs):
+    raise AssertionError("network at import time")
+socket.socket.connect = refuse
+socket.socket.connect_ex = refuse
+socket.create_connection = refuse
+socket.getaddrinfo = refuse
+"""
+
+
+@pytest.mark.parametrize("function", NO_AWS_AT_INIT)
+def test_cold_start_loads_no_xray_sdk_and_no_aws_client(function: str) -> None:
+    loaded = run_fresh(
+        NO_NETWORK
+        + f"""
+import importlib, json, sys
+importlib.import_module("functions.{function}.handler")
+print(json.dumps(sorted(m for m in ("aws_xray_sdk.core", "boto3", "botocore.client") if m in sys.modules)))
+""",
+        function,
+    )
+    assert loaded == []
+
+
+def test_every_handler_imports_without_touching_the_network() -> None:
+    modules = [spec.module for spec in FUNCTIONS]
+    imported = run_fresh(
+        NO_NETWORK
+        + f"""
+import importlib, json
+for name in {modules!r}:
+    importlib.import_module(name)
+print(json.dumps(len({modules!r})))
+""",
+        "all",
+    )
+    assert imported == len(FUNCTIONS)
+
+
+def test_first_invocation_builds_the_tracer_and_patches_aws_and_mongo_calls() -> None:
+    seen = run_fresh(
+        """
+import json, sys
+from tradetrack.observability import tracer
+
+@tracer.capture_lambda_handler(capture_response=False)
+def handler(event, context):
+    return {"ok": event["n"]}
+
+before = "aws_xray_sdk.core" in sys.modules
+result = handler({"n": 1}, None)
+after = "aws_xray_sdk.core" in sys.modules
+import pymongo.monitoring
+listeners = [type(l).__name__ for l in pymongo.monitoring._LISTENERS.command_listeners]
+import boto3, botocore.client
+print(json.dumps({
+    "before": before, "after": after, "result": result, "listeners": listeners,
+    "botocore": type(botocore.client.BaseClient.__dict__["_make_api_call"]).__name__,
+}))
+""",
+        "traced",
+    )
+    assert seen["before"] is False
+    assert seen["after"] is True
+    assert seen["result"] == {"ok": 1}
+    assert "XrayCommandListener" in seen["listeners"]
+    assert seen["botocore"] == "FunctionWrapper"  # X-Ray's wrapper records each AWS call
+
+
+def test_tracing_off_never_loads_the_xray_sdk() -> None:
+    seen = run_fresh(
+        """
+import json, sys
+from tradetrack.observability import traced_handler
+
+def handler(event, context):
+    return event
+
+traced = traced_handler(handler)
+traced({}, None)
+print(json.dumps({"same": traced is handler, "xray": "aws_xray_sdk.core" in sys.modules}))
+""",
+        "health",
+        {"POWERTOOLS_TRACE_DISABLED": "true"},
+    )
+    assert seen == {"same": True, "xray": False}
