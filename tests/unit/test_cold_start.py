@@ -145,3 +145,22 @@ print(json.dumps({"same": traced is handler, "xray": "aws_xray_sdk.core" in sys.
         {"POWERTOOLS_TRACE_DISABLED": "true"},
     )
     assert seen == {"same": True, "xray": False}
+
+
+def test_a_traced_rest_function_answers_its_first_request_with_the_tracer_built_then() -> None:
+    seen = run_fresh(
+        """
+import json, sys
+from functions.docs.handler import lambda_handler
+from tests.support.lambda_events import lambda_context, rest_event
+
+before = "aws_xray_sdk.core" in sys.modules
+response = lambda_handler(rest_event("GET", "/v1/openapi.json"), lambda_context("docs"))
+print(json.dumps({
+    "before": before, "after": "aws_xray_sdk.core" in sys.modules, "status": response["statusCode"],
+    "title": json.loads(response["body"])["info"]["title"],
+}))
+""",
+        "docs",
+    )
+    assert seen == {"before": False, "after": True, "status": 200, "title": "TradeTrack API"}
