@@ -4,6 +4,7 @@ through the local stack with 50,000 trades of one user stored in the suite's Mon
 from __future__ import annotations
 
 import itertools
+import os
 import random
 import statistics
 import time
@@ -22,6 +23,7 @@ from pymongo.database import Database
 from functions.manifest import FUNCTIONS
 from local.background import BackgroundStack
 from local.stack import LocalStack
+from tests.conftest import QUERY_SHAPES
 from tests.support.auth import PASSWORD
 from tests.support.servers import Server
 from tradetrack.analytics.fifo import Fill, Side, Trade, match_fills
@@ -230,8 +232,9 @@ def trades_stack(
     reset_settings()
     db = mongo_client[name]
     ensure_indexes(db)
-    # The trades function gets room to answer however slow the server is: the figure is the point.
-    functions = [replace(spec, timeout_s=300) if spec.name == "trades" else spec for spec in FUNCTIONS]
+    # The measured functions get room to answer however slow the server is: the figure is the point.
+    slow = ("trades", "analytics")
+    functions = [replace(spec, timeout_s=300) if spec.name in slow else spec for spec in FUNCTIONS]
     stack = LocalStack(
         port=0,
         ws_port=0,
@@ -285,10 +288,28 @@ def _explain(db: Database[Document], query: Document) -> Document:
     return found
 
 
+def _list_query_verdicts() -> list[str]:
+    """Which declared index serves each shape of the list query the route sent (MongoDB's prefix
+    rules, tests/support/query_shapes.py): the proof that Atlas reads a page from an index."""
+    return [
+        f"{shape.describe()}: {verdict.index or 'NO INDEX'}"
+        + (f" (residual {','.join(verdict.residual)})" if verdict.residual else "")
+        for shape, _, verdict in QUERY_SHAPES.verdicts()
+        if shape.collection == "trades" and shape.origin.endswith("find_trades")
+    ]
+
+
+@pytest.mark.timeout(1800)
 def test_get_trades_p50_over_http_with_50k_trades(benchmark: Any, trades_stack: TradesStack) -> None:
-    """Goal: p50 <= 30 ms. FerretDB v1 cannot reach it (see extra_info and the explain output):
-    its SQLite backend pushes down only a filter that is exactly {_id: value} and only a $natural
-    sort, so every list query scans and decodes the whole collection and sorts it in Go."""
+    """Goal: p50 <= 30 ms with 50,000 trades of the user (BENCH_TRADES_OTHERS more, default 0, of
+    other users in the same collection: 450,000 makes the issue's 500,000, minutes to load).
+
+    The route sends one query: the user's trades newest opened first, page size + 1 documents,
+    after the cursor's (openedAt, _id) (keyset, no skip); MongoDB serves it from by_user_opened.
+    FerretDB v1 cannot reach the goal: it pushes down equality filters only (PostgreSQL; SQLite:
+    `_id` alone) and never a sort but $natural, so it fetches all of the user's trades and sorts
+    them in Go. The bench prints the figure, the route's Mongo budget and the index verdict."""
+    goal_ms = 30
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {trades_stack.token}"
     url = f"{trades_stack.url}/v1/trades"
@@ -302,33 +323,49 @@ def test_get_trades_p50_over_http_with_50k_trades(benchmark: Any, trades_stack: 
     trades_stack.store(0, 500)
     small = _median_ms(first_page, 30)
     trades_stack.store(500, STORED_TRADES)
+    others = int(os.environ.get("BENCH_TRADES_OTHERS", "0"))
     db, user_id = trades_stack.db, trades_stack.user_id
-    assert db["trades"].estimated_document_count() == STORED_TRADES
+    for start in range(0, others, STORED_TRADES):
+        other = replace(trades_stack, user_id=f"usr_other{start // STORED_TRADES}")
+        other.store(STORED_TRADES + start, STORED_TRADES + min(others, start + STORED_TRADES))
+    assert db["trades"].estimated_document_count() == STORED_TRADES + others
 
-    page = benchmark.pedantic(first_page, rounds=3, warmup_rounds=1)
+    rounds = 3
+    with QUERY_SHAPES.window() as window:
+        page = benchmark.pedantic(first_page, rounds=rounds)
     assert len(page["items"]) == 50 and page["nextCursor"]
     assert page["items"][0]["tradeId"] == f"trd_{STORED_TRADES - 1:024x}"  # the newest opened
-    p50_ms = benchmark.stats.stats.median * 1000
+    p50_ms = round(benchmark.stats.stats.median * 1000, 1)
+    with QUERY_SHAPES.window() as next_window:
+        second = session.get(url, params={"cursor": page["nextCursor"]}, timeout=300).json()
+    assert second["items"][0]["tradeId"] == f"trd_{STORED_TRADES - 51:024x}"
+    met = p50_ms <= goal_ms
     # Where the time goes: the query straight to the database, and the server's own account of it
     benchmark.extra_info.update(
         {
-            "goal_p50_ms": 30,
-            "p50_ms": round(p50_ms, 1),
-            "goal_met": p50_ms <= 30,
-            "stored_trades": STORED_TRADES,
+            "goal_p50_ms": goal_ms,
+            "p50_ms": p50_ms,
+            "goal_met": met,
+            "stored_trades_user": STORED_TRADES,
+            "stored_trades_collection": STORED_TRADES + others,
+            "mongo_per_request": f"({window.summary()}) / {rounds} requests",
+            "mongo_documents_per_request": window.documents("trades") / rounds,
+            "mongo_per_next_page": next_window.summary(),
+            "index_verdicts": _list_query_verdicts(),
             "http_p50_ms_with_500_trades": small,
             "http_me_p50_ms": _median_ms(lambda: session.get(f"{trades_stack.url}/v1/me", timeout=30), 30),
             "db_find_trades_ms": _median_ms(
                 lambda: trades_repo.find_trades(db, user_id, {}, limit=51, after=None), 1
             ),
-            "db_find_unsorted_limit_51_ms": _median_ms(
-                lambda: list(db["trades"].find({"userId": user_id}).limit(51)), 3
-            ),
             "db_find_one_by_id_ms": _median_ms(lambda: db["trades"].find_one({"_id": "trd_" + "0" * 24}), 5),
             "explain_first_page": _explain(db, {"userId": user_id}),
-            "explain_by_id": _explain(db, {"_id": "trd_" + "0" * 24}),
         }
     )
-    print()  # shown with -s; pytest-benchmark keeps them in extra_info (--benchmark-json)
+    print()
+    print(
+        f"GET /v1/trades at {STORED_TRADES:,} trades of the user ({STORED_TRADES + others:,} in the "
+        f"collection): goal p50 <= {goal_ms} ms, p50 {p50_ms} ms: {'met' if met else 'NOT met'}"
+    )
     for key, value in benchmark.extra_info.items():
         print(f"  {key}: {value}")
+    assert len(window.reads("trades")) == rounds and window.documents("trades") == 51 * rounds

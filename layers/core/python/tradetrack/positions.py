@@ -1,4 +1,5 @@
-"""The logic behind /v1/positions and /v1/portfolio: open trades marked at cached prices."""
+"""The logic behind /v1/positions and /v1/portfolio: open trades marked at cached prices (the open
+trades alone are read, never the history: `open_trades`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import redis
 from pymongo.database import Database
 
+from tradetrack.db import daily_pnl as aggregates
 from tradetrack.db import trades
 from tradetrack.market.cache import cached_quotes
 from tradetrack.market.quote import Quote
@@ -95,8 +97,16 @@ def _quotes(cache: redis.Redis, positions: Iterable[_Position]) -> dict[str, Quo
 def _positions(
     db: Database[Document], cache: redis.Redis, user_id: str, account_id: str | None
 ) -> list[_Position]:
-    docs = trades.open_trades(db, user_id)
+    docs = open_trades(db, user_id)
     return marked_positions(cache, [d for d in docs if account_id is None or d["accountId"] == account_id])
+
+
+def open_trades(db: Database[Document], user_id: str) -> list[Document]:
+    """The user's open trades: from the pairs that have any (tradetrack.db.daily_pnl, kept by every
+    recomputation), else, until those are built for the user, from the trades collection."""
+    if aggregates.is_built(db, user_id):
+        return aggregates.open_trades(db, user_id)
+    return trades.open_trades(db, user_id)
 
 
 def unrealized_pnl(cache: redis.Redis, open_docs: Iterable[Document]) -> tuple[int, int]:

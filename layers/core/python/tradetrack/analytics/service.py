@@ -31,7 +31,7 @@ import pymongo.errors
 import redis
 from pymongo.database import Database
 
-from tradetrack.analytics import grouped, metrics
+from tradetrack.analytics import daily, grouped, metrics
 from tradetrack.analytics.cache import through_cache
 from tradetrack.analytics.realized import Realized
 from tradetrack.analytics.table import (
@@ -48,6 +48,7 @@ from tradetrack.analytics.table import (
 from tradetrack.analytics.tax import parse_fy
 from tradetrack.analytics.tax_payload import tax_payload
 from tradetrack.db import analytics as store
+from tradetrack.db import daily_pnl as aggregates
 from tradetrack.db.fmv import fmv_of
 from tradetrack.db.users import get_user
 from tradetrack.models.analytics import (
@@ -118,10 +119,15 @@ def _stats_fields(stats: metrics.TradeStats, events: Events, chosen: Ints | None
     """Trade statistics of the closed trades, and P&L totals of the sales (`chosen` of `events`)."""
     gross = events.gross if chosen is None else events.gross[chosen]
     charges = events.charges if chosen is None else events.charges[chosen]
+    return _fields_of(stats, int(gross.sum()), int(charges.sum()))
+
+
+def _fields_of(stats: metrics.TradeStats, gross: int, charges: int) -> Document:
+    """Trade statistics of the closed trades, and the sales' P&L totals (gross, charges)."""
     return {
-        "realized_pnl": money_str(int(gross.sum())),
-        "charges": money_str(int(charges.sum())),
-        "net_pnl": money_str(int(gross.sum()) - int(charges.sum())),
+        "realized_pnl": money_str(gross),
+        "charges": money_str(charges),
+        "net_pnl": money_str(gross - charges),
         "closed_trades": stats.closed,
         "wins": stats.wins,
         "losses": stats.losses,
@@ -176,16 +182,43 @@ def compute_summary(
     )
 
 
+def compute_summary_of_days(
+    days: daily.Days, filters: Filters, capital: int | None, unrealized: tuple[int, int], now: datetime
+) -> SummaryOut:
+    """compute_summary from the per-day aggregates (analytics/daily.py): the same figures."""
+    total = days.total()
+    return SummaryOut(
+        **_fields_of(daily.trade_stats(total), int(total["gross"]), int(total["charges"])),
+        **_risk_fields(daily.daily(days, filters)[0], capital),
+        unrealized_pnl=money_str(unrealized[0]),
+        charges_estimated=money_str(int(total["estimated"])),
+        open_positions=unrealized[1],
+        computed_at=now,
+    )
+
+
+def _from_aggregates(db: Database[Document], user_id: str, filters: Filters) -> bool:
+    """Whether this read takes the per-day aggregates (else every trade of the user is read)."""
+    return daily.serves(filters) and aggregates.is_built(db, user_id)
+
+
 def summary(db: Database[Document], cache: redis.Redis, user_id: str, query: AnalyticsQuery) -> SummaryOut:
     filters = query.filters()
     capital = _capital(db, user_id)
 
     def compute(version: int | None) -> SummaryOut:
         now = datetime.now(UTC)
-        closed, opened = _load(db, user_id, filters)
         reaches_now = filters.closed_until is None or filters.closed_until >= now
-        marks = unrealized_pnl(cache, opened) if reaches_now else (0, 0)
-        result = compute_summary(closed, filters, capital, marks, now)
+        if _from_aggregates(db, user_id, filters):
+            opened = [doc for doc in aggregates.open_trades(db, user_id) if filters.keeps(doc)]
+            marks = unrealized_pnl(cache, opened) if reaches_now else (0, 0)
+            result = compute_summary_of_days(
+                daily.days_of(db, user_id, filters), filters, capital, marks, now
+            )
+        else:
+            closed, opened = _load(db, user_id, filters)
+            marks = unrealized_pnl(cache, opened) if reaches_now else (0, 0)
+            result = compute_summary(closed, filters, capital, marks, now)
         try:
             store.save_summary_snapshot(
                 db, user_id, result.model_dump(by_alias=True, mode="json"),
@@ -253,12 +286,9 @@ def breakdown(
     return through_cache(cache, user_id, f"by-{group_by}", params, BreakdownOut, compute)
 
 
-def compute_timeseries(
-    closed: ClosedTrades, filters: Filters, interval: Interval, now: datetime
-) -> TimeseriesOut:
-    """The daily net P&L of the sales folded into periods; `trades`: trades closed in each."""
-    daily = _daily(closed.pnl_events(), filters)
-    closes = metrics.Daily(daily.days, daily.pnl, grouped.counts_on(daily.days, closed.close_day))
+def _periods(daily_pnl: metrics.Daily, closes: Ints, interval: Interval, now: datetime) -> TimeseriesOut:
+    """The daily net P&L folded into periods; `closes`: trades closed on each day of the series."""
+    series = metrics.Daily(daily_pnl.days, daily_pnl.pnl, closes)
     items = [
         PeriodOut(
             period=p.label,
@@ -267,9 +297,25 @@ def compute_timeseries(
             drawdown=money_str(p.drawdown),
             trades=p.trades,
         )
-        for p in metrics.periods(closes, interval)
+        for p in metrics.periods(series, interval)
     ]
     return TimeseriesOut(interval=interval, items=items, computed_at=now)
+
+
+def compute_timeseries(
+    closed: ClosedTrades, filters: Filters, interval: Interval, now: datetime
+) -> TimeseriesOut:
+    """The daily net P&L of the sales folded into periods; `trades`: trades closed in each."""
+    series = _daily(closed.pnl_events(), filters)
+    return _periods(series, grouped.counts_on(series.days, closed.close_day), interval, now)
+
+
+def compute_timeseries_of_days(
+    days: daily.Days, filters: Filters, interval: Interval, now: datetime
+) -> TimeseriesOut:
+    """compute_timeseries from the per-day aggregates: the same periods."""
+    series, closes = daily.daily(days, filters)
+    return _periods(series, closes, interval, now)
 
 
 def timeseries(
@@ -278,7 +324,10 @@ def timeseries(
     filters = query.filters()
 
     def compute(_: int | None) -> TimeseriesOut:
-        return compute_timeseries(_load(db, user_id, filters)[0], filters, interval, datetime.now(UTC))
+        now = datetime.now(UTC)
+        if _from_aggregates(db, user_id, filters):
+            return compute_timeseries_of_days(daily.days_of(db, user_id, filters), filters, interval, now)
+        return compute_timeseries(_load(db, user_id, filters)[0], filters, interval, now)
 
     params = {**query.params(), "interval": interval}
     return through_cache(cache, user_id, "timeseries", params, TimeseriesOut, compute)

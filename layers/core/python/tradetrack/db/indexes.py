@@ -164,8 +164,10 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("event", ASCENDING), ("at", DESCENDING)], name="by_event_time"),
     ],
     # the analytics' per-day aggregates and the open positions (tradetrack.db.daily_pnl): a range of
-    # a user's days; a user's pairs with open trades. aggregate_state is read by _id only.
-    "daily_pnl": [IndexModel([("userId", ASCENDING), ("day", ASCENDING)], unique=True, name="by_user_day")],
+    # a user's months (packed days) or days; a user's pairs with open trades. aggregate_state: by _id.
+    "daily_pnl": [
+        IndexModel([("userId", ASCENDING), ("month", ASCENDING)], unique=True, name="by_user_month")
+    ],
     "daily_pnl_pairs": [
         IndexModel([("userId", ASCENDING), ("day", ASCENDING)], unique=True, name="by_user_day")
     ],

@@ -13,6 +13,7 @@ from typing import Any
 from pymongo import DeleteOne, UpdateOne
 from pymongo.database import Database
 
+from tradetrack.db.daily_pnl import set_open_category
 from tradetrack.db.ledgers import Pair, insert_or_upsert, set_annotation
 from tradetrack.trade_notes import FIELDS as ANNOTATION_FIELDS
 from tradetrack.trade_notes import meaningful
@@ -85,6 +86,8 @@ def set_annotations(
     set_annotation(db, user_id, pair, trade_id, meaningful(shown) or None, drop=merged_in)
     if fields:
         db[TRADES].update_one({"_id": trade_id}, {"$set": {**fields, "anchors": [trade_id]}})
+    if "category" in fields and fields["category"] != trade.get("category"):
+        set_open_category(db, user_id, pair, trade_id, fields["category"])  # what positions read
     return trade | fields  # nothing else writes the trade meanwhile: the pair is locked
 
 

@@ -1,0 +1,250 @@
+"""Read models that keep analytics reads from growing with history (issue #14, docs/analytics.md).
+
+- `daily_pnl`: one document per (user, calendar month) holding each IST day's totals over all the
+  user's trades (sales, closed-trade statistics; money as integers scaled by 10^4), packed in
+  `rows` as little-endian int64 columns DAY_COLUMNS, one row per day with anything in it;
+  `_id` = "userId:m<month>" (month = year × 12 + month − 1). Packed, because FerretDB's cost
+  grows with the values it decodes: a range of years is a few dozen small documents.
+- `daily_pnl_pairs`: one document per (user, IST day) with the same figures per (account,
+  instrument) pair in `pairs` (for the accountId/symbol filters), same `_id`.
+- `pair_state`: one document per (user, account, instrument): the days the pair contributes to
+  with a digest of its rows that day (`days`, packed int64 pairs) and its open trades (`open`,
+  the fields positions need); `_id` = "userId|account|instrument".
+- `aggregate_state`: one document per user (`_id` = userId) saying the above were built for the
+  user at AGGREGATE_VERSION; without it (or at another version) readers use the trades instead.
+
+Writes go by `_id` only (all FerretDB v1 pushes down). Reads are one query each, served on MongoDB
+by the (userId, month), (userId, day) and (userId, hasOpen) indexes declared in tradetrack.db.indexes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+import numpy as np
+from pymongo import DeleteOne, ReplaceOne
+from pymongo.database import Database
+
+Document = dict[str, Any]
+Pair = tuple[str, str]  # (accountId, instrument)
+DAILY = "daily_pnl"
+DAILY_PAIRS = "daily_pnl_pairs"
+PAIR_STATE = "pair_state"
+STATE = "aggregate_state"
+AGGREGATE_VERSION = 1
+BATCH = 10_000  # documents per round trip: a range of days comes back in one reply
+SUMS = (
+    "sales", "gross", "charges", "estimated", "closed", "wins", "losses", "winSum", "lossSum",
+    "closedRealized", "closedCharges",
+)  # fmt: skip
+DAY_COLUMNS = ("day", *SUMS, "best", "worst")  # best/worst mean something only when closed > 0
+# What GET /v1/positions, /v1/portfolio and the summary's unrealized P&L read of an open trade
+OPEN_FIELDS = (
+    "_id", "accountId", "instrument", "symbol", "exchange", "segment", "direction", "openQuantity",
+    "openCost", "lastPrice", "multiplier", "category",
+)  # fmt: skip
+
+
+def day_id(user_id: str, day: int) -> str:
+    return f"{user_id}:{day}"
+
+
+def pair_id(user_id: str, pair: Pair) -> str:
+    return f"{user_id}|{pair[0]}|{pair[1]}"
+
+
+def is_built(db: Database[Document], user_id: str) -> bool:
+    """Whether the user's read models exist at the current version (one read by `_id`)."""
+    state = db[STATE].find_one({"_id": user_id}, {"version": 1})
+    return state is not None and state.get("version") == AGGREGATE_VERSION
+
+
+def mark_built(db: Database[Document], user_id: str) -> None:
+    doc = {"version": AGGREGATE_VERSION, "builtAt": datetime.now(UTC)}
+    db[STATE].replace_one({"_id": user_id}, doc, upsert=True)
+
+
+def forget_state(db: Database[Document], user_id: str) -> None:
+    """The user's read models are no longer trusted (readers use the trades until a rebuild)."""
+    db[STATE].delete_one({"_id": user_id})
+
+
+def forget(db: Database[Document], user_id: str) -> None:
+    """Drop the user's read models (a rebuild starts from nothing)."""
+    forget_state(db, user_id)
+    for name in (DAILY, DAILY_PAIRS, PAIR_STATE):
+        db[name].delete_many({"userId": user_id})
+
+
+def month_of(day: int) -> int:
+    moment = date.fromordinal(day)
+    return moment.year * 12 + moment.month - 1
+
+
+def month_id(user_id: str, month: int) -> str:
+    return f"{user_id}:m{month}"
+
+
+def pack(rows: Mapping[int, Document]) -> bytes:
+    """Day totals (by date ordinal) → the packed `rows` of a month document."""
+    values = [
+        [day, *(int(row[key]) for key in SUMS), int(row["best"] or 0), int(row["worst"] or 0)]
+        for day, row in sorted(rows.items())
+    ]
+    return np.array(values, dtype="<i8").reshape(-1, len(DAY_COLUMNS)).tobytes()
+
+
+def unpack(blob: bytes) -> dict[int, Document]:
+    """The packed `rows` of a month document → day totals by date ordinal (best/worst None
+    without a close)."""
+    table = np.frombuffer(blob, dtype="<i8").reshape(-1, len(DAY_COLUMNS)).tolist()
+    found: dict[int, Document] = {}
+    for values in table:
+        row = dict(zip(DAY_COLUMNS, values, strict=True))
+        if not row["closed"]:
+            row["best"] = row["worst"] = None
+        found[row.pop("day")] = row
+    return found
+
+
+def totals_between(
+    db: Database[Document], user_id: str, first: int | None, last: int | None
+) -> dict[int, Document]:
+    """The user's day totals in [first, last] (date ordinals; None: unbounded) by day, one query
+    (documents: the months the range touches)."""
+    query: Document = {"userId": user_id}
+    bounds = {op: month_of(day) for op, day in (("$gte", first), ("$lte", last)) if day is not None}
+    if bounds:
+        query["month"] = bounds
+    found: dict[int, Document] = {}
+    for doc in db[DAILY].find(query, {"rows": 1}).batch_size(BATCH):
+        found |= unpack(doc["rows"])
+    lo = -1 if first is None else first
+    hi = 10**9 if last is None else last
+    return {day: row for day, row in found.items() if lo <= day <= hi}
+
+
+def pair_rows_between(
+    db: Database[Document], user_id: str, first: int | None, last: int | None
+) -> list[Document]:
+    """The user's per-pair day documents in [first, last], one query."""
+    return list(db[DAILY_PAIRS].find(_days(user_id, first, last), {"_id": 0, "userId": 0}).batch_size(BATCH))
+
+
+def _days(user_id: str, first: int | None, last: int | None) -> Document:
+    query: Document = {"userId": user_id}
+    bounds = {op: day for op, day in (("$gte", first), ("$lte", last)) if day is not None}
+    if bounds:
+        query["day"] = bounds
+    return query
+
+
+def open_trades(db: Database[Document], user_id: str) -> list[Document]:
+    """The user's open trades (position fields) from the pairs that have any, one query."""
+    found = db[PAIR_STATE].find({"userId": user_id, "hasOpen": True}, {"open": 1}).batch_size(BATCH)
+    return [trade for doc in found for trade in doc.get("open") or ()]
+
+
+def pair_days(db: Database[Document], user_id: str, pairs: Sequence[Pair]) -> dict[Pair, dict[int, int]]:
+    """The days each of these pairs has rows on, with a digest of its rows that day (by `_id`: one
+    read each, or one query for many)."""
+    ids = {pair_id(user_id, pair): pair for pair in pairs}
+    if len(ids) <= 8:
+        found = [db[PAIR_STATE].find_one({"_id": key}, {"days": 1}) for key in ids]
+        docs = [doc for doc in found if doc is not None]
+    else:
+        query = {"userId": user_id, "_id": {"$in": sorted(ids)}}
+        docs = list(db[PAIR_STATE].find(query, {"days": 1}).batch_size(BATCH))
+    return {
+        ids[doc["_id"]]: dict(np.frombuffer(doc["days"], "<i8").reshape(-1, 2).tolist())
+        for doc in docs
+        if doc["_id"] in ids
+    }
+
+
+def day_docs(db: Database[Document], user_id: str, days: Iterable[int]) -> dict[int, Document]:
+    """The stored per-pair day documents of these days."""
+    wanted = sorted(set(days))
+    if len(wanted) <= 8:
+        found = [db[DAILY_PAIRS].find_one({"_id": day_id(user_id, day)}) for day in wanted]
+        docs = [doc for doc in found if doc is not None]
+    else:
+        query = {"userId": user_id, "day": {"$in": wanted}}
+        docs = list(db[DAILY_PAIRS].find(query).batch_size(BATCH))
+    return {int(doc["day"]): doc for doc in docs}
+
+
+def write_days(
+    db: Database[Document],
+    user_id: str,
+    pairs_of_day: Mapping[int, list[Document]],
+    totals: Mapping[int, Document],
+    *,
+    empty: bool = False,
+) -> None:
+    """Replace these days' per-pair documents (a day without rows is deleted) and their totals in
+    the month documents (read, changed, written back: the caller holds the user's aggregates lock;
+    `empty`: none stored yet), by `_id`, in bulk writes."""
+    pair_ops: list[ReplaceOne[Document] | DeleteOne] = []
+    for day in sorted(pairs_of_day):
+        key = day_id(user_id, day)
+        doc = {"userId": user_id, "day": day, "pairs": pairs_of_day[day]}
+        pair_ops.append(
+            ReplaceOne({"_id": key}, doc, upsert=True) if doc["pairs"] else DeleteOne({"_id": key})
+        )
+    if pair_ops:
+        db[DAILY_PAIRS].bulk_write(pair_ops, ordered=False)
+    months = sorted({month_of(day) for day in pairs_of_day})
+    stored = {} if empty else _months(db, user_id, months)
+    month_ops: list[ReplaceOne[Document] | DeleteOne] = []
+    for month in months:
+        kept = stored.get(month, {})
+        for day in pairs_of_day:
+            if month_of(day) == month:
+                kept.pop(day, None)
+                if day in totals:
+                    kept[day] = totals[day]
+        key = month_id(user_id, month)
+        packed = {"userId": user_id, "month": month, "rows": pack(kept)}
+        month_ops.append(ReplaceOne({"_id": key}, packed, upsert=True) if kept else DeleteOne({"_id": key}))
+    if month_ops:
+        db[DAILY].bulk_write(month_ops, ordered=False)
+
+
+def _months(db: Database[Document], user_id: str, months: Sequence[int]) -> dict[int, dict[int, Document]]:
+    if len(months) <= 8:
+        found = [db[DAILY].find_one({"_id": month_id(user_id, month)}) for month in months]
+        docs = [doc for doc in found if doc is not None]
+    else:
+        docs = list(db[DAILY].find({"userId": user_id, "month": {"$in": list(months)}}).batch_size(BATCH))
+    return {int(doc["month"]): unpack(doc["rows"]) for doc in docs}
+
+
+def write_pair_states(db: Database[Document], user_id: str, states: Mapping[Pair, Document]) -> None:
+    """Replace the pairs' states (`days`, `open`); a pair with neither is deleted."""
+    ops: list[ReplaceOne[Document] | DeleteOne] = []
+    for pair, state in sorted(states.items()):
+        key = pair_id(user_id, pair)
+        if not state["days"] and not state["open"]:
+            ops.append(DeleteOne({"_id": key}))
+            continue
+        days = np.array(sorted(state["days"].items()), dtype="<i8").reshape(-1, 2).tobytes()
+        doc: Document = {"userId": user_id, "accountId": pair[0], "instrument": pair[1], "days": days}
+        doc |= {"open": state["open"], "hasOpen": bool(state["open"])}
+        ops.append(ReplaceOne({"_id": key}, doc, upsert=True))
+    if ops:
+        db[PAIR_STATE].bulk_write(ops, ordered=False)
+
+
+def set_open_category(db: Database[Document], user_id: str, pair: Pair, trade_id: str, category: str) -> None:
+    """A category override of an open trade, in its pair's copy (the caller holds the pair's lock)."""
+    key = pair_id(user_id, pair)
+    state = db[PAIR_STATE].find_one({"_id": key}, {"open": 1})
+    if state is None or not any(trade.get("_id") == trade_id for trade in state.get("open") or ()):
+        return
+    opened = [
+        trade | {"category": category} if trade.get("_id") == trade_id else trade for trade in state["open"]
+    ]
+    db[PAIR_STATE].update_one({"_id": key}, {"$set": {"open": opened}})
