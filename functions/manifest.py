@@ -234,10 +234,21 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         # EventBridge's minimum rate: each invocation ticks every 5 s for 55 s (market hours).
         schedules=(Schedule("market-feed", "rate(1 minute)"),),
         posts_to_websocket=True,
-        sends_to=("notifications",),
+        # Past one shard of posts a tick queues the others: one ws_fanout invocation per shard.
+        sends_to=("notifications", "ws-fanout"),
         uses=("market-data-secret",),
         memory_mb=512,
         timeout_s=70,
+    ),
+    FunctionSpec(
+        name="ws_fanout",
+        capability="MarketData",
+        # One shard a record, so shards run on parallel instances; a shard's quotes are stale after
+        # FEED_FANOUT_MAX_AGE_S (30 s), so a failed shard is retried once or twice at most.
+        queues=(QueueSource("ws-fanout", batch_size=1, max_receive_count=3, visibility_timeout_s=15),),
+        posts_to_websocket=True,
+        memory_mb=1024,  # a post is ~1 ms of botocore CPU: more memory buys more CPU
+        timeout_s=15,
     ),
     FunctionSpec(
         name="notifier",

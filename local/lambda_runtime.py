@@ -9,12 +9,22 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from functions.manifest import FunctionSpec
 from local.events.common import ACCOUNT_ID, REGION
 
 LambdaHandler = Callable[[Any, Any], Any]
+
+
+class Instances(Protocol):
+    """A function's invocations run elsewhere (local.instances.ProcessInstances: worker processes)."""
+
+    count: int
+
+    async def invoke(self, event: dict[str, Any], request_id: str | None = None) -> Any: ...
+
+    def close(self) -> None: ...
 
 
 class FunctionTimeout(Exception):
@@ -56,7 +66,8 @@ class FunctionRuntime:
     """Loads each function's `lambda_handler` once (its cold start) and invokes it in a worker thread.
 
     `overrides` maps a function name to a handler callable used instead of importing `spec.module`
-    (tests pass their own functions this way).
+    (tests pass their own functions this way); `instances` maps a function name to where its
+    invocations run instead, up to `count` at a time (see `concurrency`).
     """
 
     def __init__(
@@ -65,6 +76,12 @@ class FunctionRuntime:
         self.functions: tuple[FunctionSpec, ...] = tuple(functions)
         self._handlers: dict[str, LambdaHandler] = dict(overrides or {})
         self._lock = threading.Lock()
+        self.instances: dict[str, Instances] = {}
+
+    def concurrency(self, spec: FunctionSpec) -> int:
+        """How many invocations of `spec` run at once: its instances, else one (this process's GIL)."""
+        instances = self.instances.get(spec.name)
+        return instances.count if instances is not None else 1
 
     def _load(self, spec: FunctionSpec) -> LambdaHandler:
         with self._lock:
@@ -75,6 +92,8 @@ class FunctionRuntime:
 
     async def invoke(self, spec: FunctionSpec, event: dict[str, Any], request_id: str | None = None) -> Any:
         """The handler's result; its exception propagates; FunctionTimeout past `spec.timeout_s`."""
+        if (instances := self.instances.get(spec.name)) is not None:
+            return await instances.invoke(event, request_id)
         handler = await asyncio.to_thread(self._load, spec)  # init phase: not counted in the timeout
         context = make_context(spec, request_id)
         try:

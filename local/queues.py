@@ -52,7 +52,11 @@ class QueueDelivery:
 
     def start(self) -> None:
         for binding in self.bindings.values():
-            self._tasks.append(asyncio.create_task(self._poll(binding), name=f"sqs:{binding.source.queue}"))
+            # As many pollers as the consumer has instances: Lambda runs that many batches at once.
+            for _ in range(self.runtime.concurrency(binding.consumer)):
+                self._tasks.append(
+                    asyncio.create_task(self._poll(binding), name=f"sqs:{binding.source.queue}")
+                )
 
     async def stop(self) -> None:
         for task in self._tasks:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -18,6 +20,7 @@ from local.demo import Demo, seed_demo, session_clock
 from local.embedded import embedded_mongo, embedded_redis, mongo_for, redis_for
 from local.env import EnvPatch
 from local.gate import Gate, bootstrap_signing_keys
+from local.instances import ProcessInstances, redis_url_of
 from local.lambda_runtime import FunctionRuntime, LambdaHandler
 from local.outbox import bootstrap_notifications
 from local.queues import QueueDelivery
@@ -25,6 +28,11 @@ from local.rest import RestServer
 from local.schedules import Scheduler
 from local.websocket import WebSocketServer
 from tradetrack.brokers.simulated import DEMO_USER_ID, SimulatedBroker
+
+log = logging.getLogger("local.stack")
+# Functions that scale out in AWS and run here in worker processes, one per CPU (the market feed's
+# fan-out shards), when Redis is a real server the processes can reach.
+SCALED_OUT = ("ws_fanout",)
 
 
 class LocalStack:
@@ -51,6 +59,8 @@ class LocalStack:
         sqs_poll_interval_s: float = 0.5,
         broker_port: int = 0,  # `python -m local` passes 3002 (LocalConfig)
         demo: bool = False,  # `python -m local` seeds the demo trader (LocalConfig)
+        # function name → worker processes (local.instances); None: SCALED_OUT, one per CPU
+        instances: Mapping[str, int] | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -75,6 +85,8 @@ class LocalStack:
             now=session_clock,
         )
         self.demo_enabled = demo
+        cpus = max(2, os.cpu_count() or 2)
+        self.instance_counts = dict(instances if instances is not None else dict.fromkeys(SCALED_OUT, cpus))
         self.demo: Demo | None = None
         self._env = EnvPatch()
         self._runners: list[web.AppRunner] = []
@@ -163,6 +175,7 @@ class LocalStack:
             if self.demo_enabled:
                 user = DEMO_USER_ID
                 self.demo = await asyncio.to_thread(seed_demo, self.broker.access_token(user), user)
+            self._start_instances()
             self.delivery = QueueDelivery(
                 self.runtime, self.sqs, self.queues, poll_interval_s=self._sqs_poll_interval_s
             )
@@ -177,6 +190,19 @@ class LocalStack:
         except BaseException:
             await self.stop()
             raise
+
+    def _start_instances(self) -> None:
+        url = redis_url_of(self.redis)
+        for spec in self.runtime.functions:
+            count = self.instance_counts.get(spec.name, 0)
+            if count <= 0:
+                continue
+            if url is None:
+                log.info("%s runs in-process: worker processes need a real Redis", spec.name)
+                continue
+            self.runtime.instances[spec.name] = ProcessInstances(
+                spec, count, {**os.environ, "REDIS_URL": url}
+            )
 
     async def _serve(self, app: web.Application, port: int) -> int:
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
@@ -197,6 +223,9 @@ class LocalStack:
             await self.delivery.stop()
             self.delivery = None
         await self.websocket.close_all()
+        for instances in self.runtime.instances.values():
+            await asyncio.to_thread(instances.close)
+        self.runtime.instances.clear()
         await self.broker.stop()
         for runner in reversed(self._runners):
             await runner.cleanup()

@@ -14,8 +14,11 @@ from tradetrack.db.client import get_database
 from tradetrack.market.feed import Feed, management_post, now_utc, planned_ticks, run
 from tradetrack.market.providers.factory import get_provider
 from tradetrack.observability import MetricUnit, logger, metrics, tracer
+from tradetrack.websocket.fanout import SqsShardQueue
+from tradetrack.websocket.push import management_client
 
 _executor: ThreadPoolExecutor | None = None
+_management: dict[tuple[str, int], Any] = {}
 
 
 def executor(workers: int) -> ThreadPoolExecutor:
@@ -25,11 +28,18 @@ def executor(workers: int) -> ThreadPoolExecutor:
     return _executor
 
 
+def management(endpoint: str, workers: int) -> Any:
+    """One client (its kept-alive connections) per container and endpoint."""
+    if (endpoint, workers) not in _management:
+        _management[(endpoint, workers)] = management_client(endpoint, pool_size=workers)
+    return _management[(endpoint, workers)]
+
+
 def build_feed() -> Feed:
     settings = get_settings()
     if not settings.ws_management_endpoint:
         raise RuntimeError("WS_MANAGEMENT_ENDPOINT is required: the feed posts to WebSocket clients")
-    client = aws_client("apigatewaymanagementapi", endpoint_url=settings.ws_management_endpoint)
+    client = management(settings.ws_management_endpoint, settings.feed_fanout_workers)
     return Feed(
         cache=get_redis(),
         db=get_database(),
@@ -38,6 +48,12 @@ def build_feed() -> Feed:
         executor=executor(settings.feed_fanout_workers),
         workers=settings.feed_fanout_workers,
         notifications_queue_url=settings.notifications_queue_url,
+        shard_queue=(
+            SqsShardQueue(aws_client("sqs"), settings.ws_fanout_queue_url)
+            if settings.ws_fanout_queue_url
+            else None
+        ),
+        shard_size=settings.feed_fanout_shard_size,
     )
 
 
@@ -59,11 +75,14 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         remaining_ms=context.get_remaining_time_in_millis,
     )
     sent = sum(r.sent for r in results)
+    queued = sum(r.queued for r in results)
     fired = sum(r.alerts_fired for r in results)
     gone = sum(len(r.gone) for r in results)
     metrics.add_metric(name="QuotesSent", unit=MetricUnit.Count, value=sent)
+    metrics.add_metric(name="QuotesQueued", unit=MetricUnit.Count, value=queued)
     metrics.add_metric(name="AlertsFired", unit=MetricUnit.Count, value=fired)
     logger.info(
-        "feed invocation done", extra={"ticks": len(results), "sent": sent, "gone": gone, "alerts": fired}
+        "feed invocation done",
+        extra={"ticks": len(results), "sent": sent, "queued": queued, "gone": gone, "alerts": fired},
     )
-    return {"ticks": len(results), "sent": sent, "gone": gone, "alertsFired": fired}
+    return {"ticks": len(results), "sent": sent, "queued": queued, "gone": gone, "alertsFired": fired}

@@ -45,7 +45,13 @@ def test_producers_know_the_queue_and_may_only_send_to_it(dev_app: Synthesized, 
     ((_, queue_id, _),) = consumed_by(dev_app, "notifier")
     assert env_of(dev_app, producer)["NOTIFICATIONS_QUEUE_URL"] == {"Ref": queue_id}
     sends = [s for s in statements(dev_app, producer) if "sqs:SendMessage" in listed(s["Action"])]
-    assert sends and all(s["Resource"] == {"Fn::GetAtt": [queue_id, "Arn"]} for s in sends)
+    resources = [r for s in sends for r in listed(s["Resource"])]
+    # the notifications queue, and the other queues its manifest entry sends to (market_feed: ws-fanout)
+    allowed = {queue_id} | {
+        q for c in ("ws_fanout",) if producer == "market_feed" for _, q, _ in consumed_by(dev_app, c)
+    }
+    assert {"Fn::GetAtt": [queue_id, "Arn"]} in resources
+    assert all(r in [{"Fn::GetAtt": [q, "Arn"]} for q in allowed] for r in resources)
 
 
 def test_the_daily_summary_runs_at_1600_ist_on_weekdays(dev_app: Synthesized) -> None:

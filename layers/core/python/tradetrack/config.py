@@ -47,6 +47,12 @@ class Settings(BaseModel):
     feed_window_s: float = Field(55.0, alias="FEED_WINDOW_S", gt=0, le=900)  # one invocation's loop
     feed_ticks: int = Field(0, alias="FEED_TICKS", ge=0, le=1000)  # 0: fill the window in market hours
     feed_fanout_workers: int = Field(32, alias="FEED_FANOUT_WORKERS", ge=1, le=256)
+    # A tick past one shard of (connection, frame) posts sends the other shards to the ws-fanout queue,
+    # one fan-out invocation each (WS_FANOUT_QUEUE_URL; empty: the tick posts everything itself).
+    feed_fanout_shard_size: int = Field(500, alias="FEED_FANOUT_SHARD_SIZE", ge=1, le=5000)
+    ws_fanout_queue_url: str = Field("", alias="WS_FANOUT_QUEUE_URL")
+    # A shard older than this (a retry of a failed one included) is dropped: newer ticks superseded it.
+    feed_fanout_max_age_s: float = Field(30.0, alias="FEED_FANOUT_MAX_AGE_S", gt=0, le=900)
     # Alert notification events go to this SQS queue (the notifications feature); empty: logged only.
     notifications_queue_url: str = Field("", alias="NOTIFICATIONS_QUEUE_URL")
 

@@ -1,6 +1,9 @@
 """The market feed (flow 5): each tick fetches the quotes that are listened to or alerted on, caches
 them for 5 seconds, fans them out through the API Gateway Management API and evaluates alerts.
 
+A tick with more posts than one shard plans shards (tradetrack.websocket.fanout), queues all but the
+first for parallel fan-out invocations and posts the first itself.
+
 One EventBridge invocation a minute runs several ticks (every 5 s in market hours, one outside).
 """
 
@@ -8,7 +11,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,17 +28,20 @@ from tradetrack.market.calendar import market_status
 from tradetrack.market.providers import ProviderError, QuoteProvider, fetch_in_batches
 from tradetrack.observability import MetricUnit, logger, metrics
 from tradetrack.websocket.actions import disconnect
+from tradetrack.websocket.fanout import Post, Shard, ShardQueue, fan_out, plan_shards
 from tradetrack.websocket.push import post_bytes
 
 Document = dict[str, Any]
-Post = Callable[[str, bytes], bool]  # (connection id, data) → False when the connection is gone
+__all__ = ["Feed", "Post", "TickResult", "fan_out", "management_post", "planned_ticks", "run"]
 
 
 @dataclass
 class TickResult:
     symbols: int = 0
     quotes: int = 0
-    sent: int = 0
+    sent: int = 0  # posted by the tick itself
+    queued: int = 0  # posts handed to fan-out invocations
+    shards: int = 0  # shards handed to fan-out invocations
     gone: list[str] = field(default_factory=list)
     alerts_fired: int = 0
     error: str | None = None
@@ -42,29 +49,6 @@ class TickResult:
 
 def management_post(client: Any) -> Post:
     return lambda connection_id, data: post_bytes(client, connection_id, data)
-
-
-def fan_out(
-    jobs: Sequence[tuple[str, bytes]], post: Post, executor: ThreadPoolExecutor, workers: int
-) -> list[str]:
-    """Post every (connection, data) concurrently, in `workers` slices; the connections that are gone."""
-    if not jobs:
-        return []
-    slices = [jobs[i::workers] for i in range(min(workers, len(jobs)))]
-
-    def send(part: Sequence[tuple[str, bytes]]) -> list[str]:
-        gone = []
-        for connection_id, data in part:
-            try:
-                if not post(connection_id, data):
-                    gone.append(connection_id)
-            except Exception as exc:  # one failing client must not stop the others
-                logger.warning(
-                    "post to connection failed", extra={"connectionId": connection_id, "error": str(exc)}
-                )
-        return gone
-
-    return [connection for part in executor.map(send, slices) for connection in part]
 
 
 @dataclass
@@ -77,6 +61,9 @@ class Feed:
     workers: int = 32
     notifications_queue_url: str = ""
     sqs: Any = None
+    shard_queue: ShardQueue | None = None  # None: the tick posts every frame itself
+    shard_size: int = 500
+    clock: Callable[[], float] = time.time
 
     def tick(self) -> TickResult:
         result = TickResult()
@@ -94,12 +81,12 @@ class Feed:
             return result
         result.quotes = len(quotes)
         cache_quotes(self.cache, quotes.values())
-        jobs: list[tuple[str, bytes]] = []
-        for symbol, connections in listeners.items():
-            quote = quotes.get(symbol)
-            if quote is not None:
-                data = json.dumps(quote.to_message(), separators=(",", ":")).encode()
-                jobs.extend((connection, data) for connection in connections)
+        frames = {
+            symbol: json.dumps(quote.to_message(), separators=(",", ":"))
+            for symbol in listeners
+            if (quote := quotes.get(symbol)) is not None
+        }
+        jobs = self.post_here(frames, listeners, result)
         result.gone = fan_out(jobs, self.post, self.executor, self.workers)
         result.sent = len(jobs) - len(result.gone)
         for connection in result.gone:
@@ -108,6 +95,29 @@ class Feed:
             self.deliver(fired)
             result.alerts_fired += 1
         return result
+
+    def post_here(
+        self, frames: dict[str, str], listeners: dict[str, set[str]], result: TickResult
+    ) -> list[tuple[str, bytes]]:
+        """The posts this tick makes itself: all of them, or the first shard once the others are queued
+        (a shard that could not be queued is posted here too)."""
+        if self.shard_queue is None or sum(len(c) for s, c in listeners.items() if s in frames) <= (
+            self.shard_size
+        ):
+            encoded = {symbol: frame.encode() for symbol, frame in frames.items()}
+            return [
+                (c, encoded[s]) for s, connections in listeners.items() if s in encoded for c in connections
+            ]
+        shards = plan_shards(
+            frames, listeners, shard_size=self.shard_size, tick_id=uuid.uuid4().hex, at=self.clock()
+        )
+        unsent = self.shard_queue.send(shards[1:])
+        if unsent:
+            metrics.add_metric(name="FanoutShardsNotQueued", unit=MetricUnit.Count, value=len(unsent))
+        result.shards = len(shards) - 1 - len(unsent)
+        result.queued = sum(len(s.targets) for s in shards[1:]) - sum(len(s.targets) for s in unsent)
+        mine: list[Shard] = [shards[0], *unsent]
+        return [job for shard in mine for job in shard.jobs()]
 
     def deliver(self, fired: alerting.FiredAlert) -> None:
         data = json.dumps(fired.to_message(), separators=(",", ":")).encode()

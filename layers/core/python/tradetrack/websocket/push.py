@@ -19,6 +19,29 @@ def management_endpoint(request_context: dict[str, Any]) -> str:
     return f"https://{request_context['domainName']}/{request_context['stage']}"
 
 
+def management_client(endpoint: str, *, pool_size: int) -> Any:
+    """A Management API client for posting from `pool_size` threads: as many kept-alive connections
+    as threads (botocore's default pool of 10 would open and drop a connection per post past 10), no
+    parameter validation (our own connection ids and bytes; it costs CPU on every post)."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        retries={"mode": "standard", "max_attempts": 3},
+        connect_timeout=2,
+        read_timeout=5,
+        max_pool_connections=pool_size,
+        tcp_keepalive=True,
+        parameter_validation=False,
+    )
+    return boto3.client(
+        "apigatewaymanagementapi",
+        region_name=get_settings().aws_region,
+        endpoint_url=endpoint,
+        config=config,
+    )
+
+
 def post_to_connection(endpoint: str, connection_id: str, message: dict[str, Any]) -> bool:
     """Send one JSON message; False when the connection is gone (410) and should be forgotten."""
     return post_bytes(
