@@ -78,6 +78,9 @@ class Matched:
     spawned: dict[str, list[SpawnedLot]] = field(default_factory=dict)
 
 
+_SCANNED = 16  # a trade's execution ids are looked up in its list up to this many, then in a set
+
+
 class _BookState:
     __slots__ = ("current", "intraday", "short_allowed")
 
@@ -155,9 +158,13 @@ class _Engine:
         trade.quantity += units
         trade.entry_value += cost
         trade.charges += fees
-        if execution_id not in trade.seen:  # the first part of this fill in the trade
-            trade.seen.add(execution_id)
-            trade.execution_ids.append(execution_id)
+        ids, seen = trade.execution_ids, trade.seen
+        if execution_id not in (ids if seen is None else seen):  # the fill's first part in the trade
+            ids.append(execution_id)
+            if seen is not None:
+                seen.add(execution_id)
+            elif len(ids) > _SCANNED:
+                trade.seen = set(ids)
             if fill.product:
                 trade.products.add(fill.product)
             if not fill.fees_given:
@@ -208,9 +215,13 @@ class _Engine:
         trade.exit_quantity += quantity
         trade.exit_value += price * quantity
         trade.realized_pnl += pnl_total
-        if execution_id not in trade.seen:  # the first part of this fill in the trade
-            trade.seen.add(execution_id)
-            trade.execution_ids.append(execution_id)
+        ids, seen = trade.execution_ids, trade.seen
+        if execution_id not in (ids if seen is None else seen):  # the fill's first part in the trade
+            ids.append(execution_id)
+            if seen is not None:
+                seen.add(execution_id)
+            elif len(ids) > _SCANNED:
+                trade.seen = set(ids)
             if fill.product:
                 trade.products.add(fill.product)
             if not fill.fees_given:
@@ -265,6 +276,8 @@ class _Engine:
                 while pending and pending[0].effective_at <= fill.executed_at:
                     self.adjust(pending.pop(0))
                 units, fees = fill.quantity, fill.fees
+                if units <= 0:
+                    _has_units(fill)
                 if fill.product in INTRADAY_PRODUCTS:
                     add(product_book or (product_book := self.book(day, "product")), fill, units, fees)
                     continue
@@ -297,11 +310,10 @@ def match_fills(
 def match(fills: Iterable[Fill], *, equity: bool = False, adjustments: Sequence[Adjustment] = ()) -> Matched:
     """Trades and unmatched exits of one instrument's fills (see the module's rules)."""
     opening, others = ordered_apart(fills)
-    if min(map(_QUANTITY, opening), default=1) <= 0 or min(map(_QUANTITY, others), default=1) <= 0:
-        wrong = next(fill for fill in (*opening, *others) if fill.quantity <= 0)
-        raise ValueError(f"execution {wrong.execution_id} has quantity {wrong.quantity}")
     engine = _Engine(equity=equity)
-    if opening:
+    if opening:  # (without, run() refuses a fill of no units: the first in time order, as here)
+        for fill in (*opening, *others):
+            _has_units(fill)
         parts: list[Part] = []  # what a snapshot's units are compared with (opening_parts)
         if any(fill.snapshot for fill in opening):
             parts = equity_parts(others) if equity else [Part(f, f.quantity, f.fees) for f in others]
@@ -315,4 +327,8 @@ def match(fills: Iterable[Fill], *, equity: bool = False, adjustments: Sequence[
 
 
 _EFFECTIVE = attrgetter("effective_at")
-_QUANTITY = attrgetter("quantity")
+
+
+def _has_units(fill: Fill) -> None:
+    if fill.quantity <= 0:
+        raise ValueError(f"execution {fill.execution_id} has quantity {fill.quantity}")

@@ -105,14 +105,15 @@ class Trade:
     lots: deque[Lot]
     realizations: list[Realization]
     held: int  # Σ units of `lots`, kept as they change (the engine's hot path reads it)
-    seen: set[str] = field(repr=False)  # execution_ids, for membership
+    # execution_ids as a set, for membership, once there are many (the engine scans a short list)
+    seen: set[str] | None = field(repr=False)
 
     def __init__(
         self, trade_id: str, direction: Direction, opened_at: datetime, book: Book = "delivery"
     ) -> None:
         # Written out (not generated with default factories): the engine opens one per round trip.
         self.trade_id, self.direction, self.opened_at, self.book = trade_id, direction, opened_at, book
-        self.products, self.execution_ids, self.seen = set(), [], set()
+        self.products, self.execution_ids, self.seen = set(), [], None
         self.quantity = self.entry_value = self.exit_quantity = self.exit_value = 0
         self.realized_pnl = self.charges = self.held = 0
         self.fees_given, self.closed_at = True, None

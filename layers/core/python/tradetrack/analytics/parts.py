@@ -153,6 +153,7 @@ def _snapshot_parts(fill: Fill, units: int) -> list[Part]:
 
 _BY_TIME = attrgetter("executed_at", "sort_key", "execution_id")
 _AT = attrgetter("executed_at")
+_OPENING = attrgetter("opening")
 
 
 def ordered(fills: Iterable[Fill]) -> list[Fill]:
@@ -163,20 +164,20 @@ def ordered(fills: Iterable[Fill]) -> list[Fill]:
 
 def ordered_apart(fills: Iterable[Fill]) -> tuple[list[Fill], list[Fill]]:
     """The opening lots and the other fills, each by time (stable: as ordered() sorts them)."""
-    others = list(fills)
-    opening = [f for f in others if f.opening]
-    if opening:
+    others = sorted(fills, key=_AT)
+    opening: list[Fill] = []
+    if any(map(_OPENING, others)):
+        opening = [f for f in others if f.opening]
         others = [f for f in others if not f.opening]
-        opening.sort(key=_BY_TIME)
-    _by_time(others)
+        _ties_in_order(opening)
+    _ties_in_order(others)
     return opening, others
 
 
-def _by_time(fills: list[Fill]) -> None:
-    """Sort by (executed_at, sort_key, execution_id), in place and stably: by time alone (one
-    comparison of datetimes, where a tuple key costs two and a tuple per fill), then each run of
-    fills at one instant by the rest of the key (the runs are found at C speed)."""
-    fills.sort(key=_AT)
+def _ties_in_order(fills: list[Fill]) -> None:
+    """Fills sorted by time → by (executed_at, sort_key, execution_id), stably: each run of fills
+    at one instant by the rest of the key (the runs found at C speed). Sorting by time alone first
+    costs one comparison of datetimes where a tuple key costs two, and no tuple per fill."""
     times = list(map(_AT, fills))
     tied = list(compress(range(1, len(times)), map(eq, times, islice(times, 1, None))))
     index = 0
@@ -184,5 +185,10 @@ def _by_time(fills: list[Fill]) -> None:
         start, end = tied[index] - 1, tied[index] + 1
         while index + 1 < len(tied) and tied[index + 1] == end:
             index, end = index + 1, end + 1
-        fills[start:end] = sorted(fills[start:end], key=_BY_TIME)
+        if end - start == 2:  # the usual tie: two fills (a partly filled order)
+            first, second = fills[start], fills[start + 1]
+            if (second.sort_key, second.execution_id) < (first.sort_key, first.execution_id):
+                fills[start], fills[start + 1] = second, first
+        else:
+            fills[start:end] = sorted(fills[start:end], key=_BY_TIME)
         index += 1
