@@ -2,7 +2,8 @@
 
 Cold init is import-and-init (scripts/bench_cold_start.py times it); these tests pin down what it
 must not contain: the X-Ray SDK (built on the first invocation), boto3 and botocore's clients
-(loaded by the first AWS call), and any network connection. Tracing itself must still work: the
+(loaded by the first AWS call), numpy (outside analytics: loaded by the first aggregate write),
+and any network connection. Tracing itself must still work: the
 first invocation builds the Tracer, and botocore and pymongo are patched as X-Ray's patch_all
 would patch them.
 """
@@ -21,8 +22,18 @@ import pytest
 from functions.manifest import FUNCTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
-# Handlers whose cold start needs no AWS client: every REST function among them, and schedules.
-NO_AWS_AT_INIT = ("health", "trades", "auth", "authorizer", "notifications", "brokers", "daily_summary")
+# Handlers whose cold start needs no AWS client and no numpy (REST, schedules, the sync worker).
+LEAN_AT_INIT = (
+    "health",
+    "trades",
+    "executions",
+    "auth",
+    "authorizer",
+    "notifications",
+    "brokers",
+    "daily_summary",
+    "sync_worker",
+)
 
 
 def lambda_env(function: str) -> dict[str, str]:
@@ -69,14 +80,15 @@ socket.getaddrinfo = refuse
 """
 
 
-@pytest.mark.parametrize("function", NO_AWS_AT_INIT)
-def test_cold_start_loads_no_xray_sdk_and_no_aws_client(function: str) -> None:
+@pytest.mark.parametrize("function", LEAN_AT_INIT)
+def test_cold_start_loads_no_xray_sdk_no_aws_client_and_no_numpy(function: str) -> None:
     loaded = run_fresh(
         NO_NETWORK
         + f"""
 import importlib, json, sys
 importlib.import_module("functions.{function}.handler")
-print(json.dumps(sorted(m for m in ("aws_xray_sdk.core", "boto3", "botocore.client") if m in sys.modules)))
+heavy = ("aws_xray_sdk.core", "boto3", "botocore.client", "numpy")
+print(json.dumps(sorted(m for m in heavy if m in sys.modules)))
 """,
         function,
     )

@@ -19,7 +19,6 @@ from pymongo.database import Database
 
 from tradetrack import trade_notes
 from tradetrack.analytics.adjustments import from_action
-from tradetrack.analytics.daily import refresh_pairs
 from tradetrack.analytics.expiry_rules import expired_keys, expiry_adjustments
 from tradetrack.cache.locks import redis_lock
 from tradetrack.db.corporate_actions import demergers_touching, engine_actions_by_instrument
@@ -132,6 +131,9 @@ def recompute_pairs(
             db, user_id, pairs, given, set(removed), missing_ledger_is_empty, demergers, targets
         )
         if changed:  # the per-day aggregates and open positions of these pairs, still locked
+            # Imported here: the aggregates need numpy (~70 ms), which stays out of cold start.
+            from tradetrack.analytics.daily import refresh_pairs
+
             by_pair: dict[Pair, list[Document]] = {pair: [] for pair in pairs}
             for doc in derived:
                 by_pair.setdefault((doc["accountId"], doc["instrument"]), []).append(doc)

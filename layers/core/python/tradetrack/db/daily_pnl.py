@@ -23,7 +23,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-import numpy as np
 from pymongo import DeleteOne, ReplaceOne
 from pymongo.database import Database
 
@@ -89,6 +88,8 @@ def month_id(user_id: str, month: int) -> str:
 
 def pack(rows: Mapping[int, Document]) -> bytes:
     """Day totals (by date ordinal) → the packed `rows` of a month document."""
+    import numpy as np  # on first use, not at the cold start of every handler importing db.trades
+
     values = [
         [day, *(int(row[key]) for key in SUMS), int(row["best"] or 0), int(row["worst"] or 0)]
         for day, row in sorted(rows.items())
@@ -99,6 +100,8 @@ def pack(rows: Mapping[int, Document]) -> bytes:
 def unpack(blob: bytes) -> dict[int, Document]:
     """The packed `rows` of a month document → day totals by date ordinal (best/worst None
     without a close)."""
+    import numpy as np  # on first use, not at the cold start of every handler importing db.trades
+
     table = np.frombuffer(blob, dtype="<i8").reshape(-1, len(DAY_COLUMNS)).tolist()
     found: dict[int, Document] = {}
     for values in table:
@@ -150,6 +153,8 @@ def open_trades(db: Database[Document], user_id: str) -> list[Document]:
 def pair_days(db: Database[Document], user_id: str, pairs: Sequence[Pair]) -> dict[Pair, dict[int, int]]:
     """The days each of these pairs has rows on, with a digest of its rows that day (by `_id`: one
     read each, or one query for many)."""
+    import numpy as np  # on first use, not at the cold start of every handler importing db.trades
+
     ids = {pair_id(user_id, pair): pair for pair in pairs}
     if len(ids) <= 8:
         found = [db[PAIR_STATE].find_one({"_id": key}, {"days": 1}) for key in ids]
@@ -224,6 +229,8 @@ def _months(db: Database[Document], user_id: str, months: Sequence[int]) -> dict
 
 def write_pair_states(db: Database[Document], user_id: str, states: Mapping[Pair, Document]) -> None:
     """Replace the pairs' states (`days`, `open`); a pair with neither is deleted."""
+    import numpy as np  # on first use, not at the cold start of every handler importing db.trades
+
     ops: list[ReplaceOne[Document] | DeleteOne] = []
     for pair, state in sorted(states.items()):
         key = pair_id(user_id, pair)
