@@ -25,6 +25,7 @@ proportion to quantity by integer division whose remainders go to the last part.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -258,16 +259,17 @@ class _Engine:
             )
             self._reduce(state, trade, settle, settle.quantity, 0)
 
-    def run(self, fills: Sequence[Fill], pending: list[Adjustment], *, equity: bool) -> None:
+    def run(
+        self, fills: Sequence[Fill], times: Sequence[datetime], pending: list[Adjustment], *, equity: bool
+    ) -> None:
         """The (non-opening) fills in time order, one IST day at a time, adjustments as they fall
         due. Equity: a day's delivery fills are netted first (tradetrack.analytics.parts.equity_parts
-        states the rule; this is it, inline, for speed — tests/unit/test_fifo_reference.py)."""
+        states the rule; this is it, inline, for speed — tests/unit/test_fifo_fast_equals_before.py).
+        `times` are the fills' times."""
         add, delivery, count, start = self.add, self.delivery, len(fills), 0
         while start < count:
             day, day_end = day_bounds(fills[start].executed_at)
-            end = start + 1
-            while end < count and fills[end].executed_at < day_end:
-                end += 1
+            end = bisect_left(times, day_end, start + 1)
             day_fills = fills[start:end]
             start = end
             left_buy = left_sell = netted_units(day_fills) if equity and len(day_fills) > 1 else 0
@@ -309,7 +311,7 @@ def match_fills(
 
 def match(fills: Iterable[Fill], *, equity: bool = False, adjustments: Sequence[Adjustment] = ()) -> Matched:
     """Trades and unmatched exits of one instrument's fills (see the module's rules)."""
-    opening, others = ordered_apart(fills)
+    opening, others, times = ordered_apart(fills)
     engine = _Engine(equity=equity)
     if opening:  # (without, run() refuses a fill of no units: the first in time order, as here)
         for fill in (*opening, *others):
@@ -320,7 +322,7 @@ def match(fills: Iterable[Fill], *, equity: bool = False, adjustments: Sequence[
         for part in opening_parts(opening, parts):
             engine.add_part(part)
     pending = sorted(adjustments, key=_EFFECTIVE)
-    engine.run(others, pending, equity=equity)
+    engine.run(others, times, pending, equity=equity)
     for adjustment in pending:
         engine.adjust(adjustment)
     return engine.result

@@ -158,26 +158,27 @@ _OPENING = attrgetter("opening")
 
 def ordered(fills: Iterable[Fill]) -> list[Fill]:
     """Opening lots first (by acquisition), then fills by time."""
-    opening, others = ordered_apart(fills)
+    opening, others, _ = ordered_apart(fills)
     return opening + others
 
 
-def ordered_apart(fills: Iterable[Fill]) -> tuple[list[Fill], list[Fill]]:
-    """The opening lots and the other fills, each by time (stable: as ordered() sorts them)."""
+def ordered_apart(fills: Iterable[Fill]) -> tuple[list[Fill], list[Fill], list[datetime]]:
+    """The opening lots and the other fills, each by time (stable: as ordered() sorts them), and
+    the other fills' times."""
     others = sorted(fills, key=_AT)
     opening: list[Fill] = []
     if any(map(_OPENING, others)):
         opening = [f for f in others if f.opening]
         others = [f for f in others if not f.opening]
         _ties_in_order(opening)
-    _ties_in_order(others)
-    return opening, others
+    return opening, others, _ties_in_order(others)
 
 
-def _ties_in_order(fills: list[Fill]) -> None:
+def _ties_in_order(fills: list[Fill]) -> list[datetime]:
     """Fills sorted by time → by (executed_at, sort_key, execution_id), stably: each run of fills
     at one instant by the rest of the key (the runs found at C speed). Sorting by time alone first
-    costs one comparison of datetimes where a tuple key costs two, and no tuple per fill."""
+    costs one comparison of datetimes where a tuple key costs two, and no tuple per fill. Returns
+    the fills' times."""
     times = list(map(_AT, fills))
     tied = list(compress(range(1, len(times)), map(eq, times, islice(times, 1, None))))
     index = 0
@@ -192,3 +193,4 @@ def _ties_in_order(fills: list[Fill]) -> None:
         else:
             fills[start:end] = sorted(fills[start:end], key=_BY_TIME)
         index += 1
+    return times
