@@ -30,8 +30,9 @@ from tradetrack.db import daily_pnl
 from tradetrack.db import trades as trades_repo
 from tradetrack.db.executions import insert_executions, to_document
 from tradetrack.db.indexes import ensure_indexes
+from tradetrack.journal import TradeQuery, list_trades
 from tradetrack.models.executions import ExecutionIn
-from tradetrack.positions import marked_positions, open_trades
+from tradetrack.positions import list_positions, marked_positions, open_trades, portfolio
 from tradetrack.trades import recompute
 
 Db = Database[dict[str, Any]]
@@ -224,3 +225,27 @@ def test_uncached_summary_and_timeseries_read_days_not_trades(journal: Db, redis
     assert window.reads("trades") == []
     assert len(window.reads(daily_pnl.DAILY)) == 2
     assert window.documents(daily_pnl.DAILY) == 2 * 6
+
+
+def test_positions_and_a_trades_page_have_a_fixed_mongo_budget(
+    journal: Db, redis_client: redis.Redis
+) -> None:
+    # Given the journal (more trades than pairs with an open trade)
+    open_pairs = journal[daily_pnl.PAIR_STATE].count_documents({"userId": USER, "hasOpen": True})
+    assert 0 < open_pairs < journal["trades"].count_documents({"userId": USER}) // 2
+    # When positions, the portfolio and two pages of trades are read
+    with QUERY_SHAPES.window() as positions:
+        list_positions(journal, redis_client, USER)
+    with QUERY_SHAPES.window() as held:
+        portfolio(journal, redis_client, USER)
+    with QUERY_SHAPES.window() as first:
+        page = list_trades(journal, USER, TradeQuery(), limit=20, cursor=None)
+    with QUERY_SHAPES.window() as second:
+        list_trades(journal, USER, TradeQuery(), limit=20, cursor=page.next_cursor)
+    # Then positions read the state flag and the pairs with open trades, never the trades
+    for window in (positions, held):
+        assert window.reads("trades") == [] and window.round_trips == 2
+        assert window.documents() == 1 + open_pairs
+    # And a page of trades is one query of limit + 1 documents, the next page too (keyset)
+    for window in (first, second):
+        assert window.round_trips == 1 and window.documents("trades") == 21
