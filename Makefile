@@ -55,7 +55,7 @@ $(BENCH_RUNTIME): layers/deps/requirements.txt | $(STAMP)
 	$(PY) -m pip install -q boto3 --target $(@D) --only-binary=:all:  # what the Lambda runtime provides
 	@touch $@
 
-servers: ## Install and build the real servers the tests use (redis-server, FerretDB)
+servers: ## Install and build the real servers the tests use (redis-server, postgresql, FerretDB)
 	@bash scripts/install_servers.sh
 
 dev: $(LOCAL_STAMP) ## Run the local stack (REST :3000, WebSocket :3001) with embedded Mongo/Redis

@@ -5,6 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+
+from local.stores import DEFAULT_BACKEND, ferretdb_backend
+
+STORES = ("embedded", "ferretdb")
+DEFAULT_STORE_DIR = str(Path(__file__).resolve().parent.parent / ".local-state")
 
 HELP_EPILOG = """\
 environment variables of the local stack:
@@ -12,7 +18,13 @@ environment variables of the local stack:
   PORT                      REST API port (default 3000; 0 picks a free port)
   WS_PORT                   WebSocket API + management API port (default 3001; 0 picks a free port)
   MOTO_PORT                 moto server port for SQS/SNS/SES/S3/Secrets/KMS (default 0: a free port)
-  MONGODB_URI               a real MongoDB-wire server; unset: embedded in-process mongomock
+  MONGODB_URI               a real MongoDB-wire server; unset: LOCAL_STORE decides
+  LOCAL_STORE               "embedded" (default): in-process mongomock; "ferretdb": start FerretDB
+                            v1.24.2 (built by `make servers`) on 127.0.0.1:<free port>, its data kept
+                            in LOCAL_STORE_DIR/ferretdb-<backend> across restarts
+  TRADETRACK_FERRETDB_BACKEND  FerretDB's backend with LOCAL_STORE=ferretdb: "postgresql" (default:
+                            Debian's PostgreSQL, started on a free loopback port) or "sqlite"
+  LOCAL_STORE_DIR           where LOCAL_STORE=ferretdb keeps its data (default <project>/.local-state)
   REDIS_URL                 a real Redis server; unset: embedded in-process fakeredis
   LOCAL_SCHEDULES           "on" (default) or "off": fire the manifest's EventBridge schedules
   LOCAL_SCHEDULE_SPEEDUP    divide rate() periods by this factor (default 1; e.g. 60 turns
@@ -57,6 +69,9 @@ class LocalConfig:
     log_level: str = "INFO"
     broker_port: int = 3002
     demo: bool = True
+    store: str = "embedded"  # with mongodb_uri empty: "embedded" or "ferretdb" (started by the stack)
+    store_backend: str = DEFAULT_BACKEND
+    store_dir: str = DEFAULT_STORE_DIR
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> LocalConfig:
@@ -75,9 +90,16 @@ class LocalConfig:
                 log_level=env.get("LOG_LEVEL", "INFO").upper(),
                 broker_port=int(env.get("SIMULATED_BROKER_PORT", "3002")),
                 demo=env.get("LOCAL_DEMO", "on").lower() not in ("off", "0", "false", "no"),
+                store=env.get("LOCAL_STORE", "embedded").strip().lower() or "embedded",
+                store_backend=ferretdb_backend(dict(env)),
+                store_dir=env.get("LOCAL_STORE_DIR") or DEFAULT_STORE_DIR,
             )
         except ValueError as exc:
             raise SystemExit(f"invalid local stack configuration: {exc}") from exc
+        if config.store not in STORES:
+            raise SystemExit(f"LOCAL_STORE={config.store!r}: expected one of {', '.join(STORES)}")
+        if config.store != "embedded" and config.mongodb_uri:
+            raise SystemExit("set MONGODB_URI or LOCAL_STORE=ferretdb, not both")
         if config.schedule_speedup <= 0 or config.sqs_poll_interval_s <= 0:
             raise SystemExit("LOCAL_SCHEDULE_SPEEDUP and LOCAL_SQS_POLL_INTERVAL must be positive")
         return config

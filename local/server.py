@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import signal
 import warnings
+from contextlib import ExitStack
+from pathlib import Path
 
+from local import stores
 from local.config import LocalConfig
 from local.logs import configure_logging
 from local.stack import LocalStack
@@ -14,8 +18,8 @@ from local.stack import LocalStack
 log = logging.getLogger("local.server")
 
 
-def banner(stack: LocalStack) -> str:
-    mongo = "embedded (mongomock, in-process)" if stack.mongo_embedded else "external (MONGODB_URI)"
+def banner(stack: LocalStack, store: str = "") -> str:
+    mongo = "embedded (mongomock, in-process)" if stack.mongo_embedded else store or "external (MONGODB_URI)"
     redis = "embedded (fakeredis, in-process)" if stack.redis_embedded else "external (REDIS_URL)"
     queues = ", ".join(stack.queues) or "none"
     rules = ", ".join(f"{s.rule} {s.expression}" for s, _, _ in stack.scheduler.rules) or "none"
@@ -51,12 +55,29 @@ async def serve(config: LocalConfig) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    stack = LocalStack.from_config(config)
-    async with stack:
-        print(banner(stack), flush=True)
-        await stop.wait()
-        log.info("shutting down")
+    with ExitStack() as servers:
+        config, store = await asyncio.to_thread(start_store, config, servers)
+        stack = LocalStack.from_config(config)
+        async with stack:
+            print(banner(stack, store), flush=True)
+            await stop.wait()
+            log.info("shutting down")
     log.info("stopped")
+
+
+def start_store(config: LocalConfig, servers: ExitStack) -> tuple[LocalConfig, str]:
+    """LOCAL_STORE=ferretdb: FerretDB on the chosen backend over a kept data directory, stopped
+    with `servers`; the config then points MONGODB_URI at it. Otherwise the config as it is."""
+    if config.store != "ferretdb":
+        return config, ""
+    data = Path(config.store_dir) / f"ferretdb-{config.store_backend}"
+    log.info("starting %s, data in %s", stores.describe(config.store_backend), data)
+    try:
+        url = servers.enter_context(stores.run_ferretdb(data, config.store_backend, throwaway=False))
+    except stores.ServerUnavailable as exc:
+        raise SystemExit(f"LOCAL_STORE=ferretdb could not start: {exc}") from exc
+    described = f"{stores.describe(config.store_backend)} at {url} (data kept in {data})"
+    return dataclasses.replace(config, mongodb_uri=url), described
 
 
 def main(config: LocalConfig) -> int:

@@ -3,78 +3,53 @@
 Resolution per dependency: an external URL (MONGODB_URI / REDIS_URL) wins; else the real
 server is started; if that cannot start, CI=true fails the run, and elsewhere the embedded
 stand-in (mongomock / fakeredis) is used with a loud warning.
+
+FerretDB v1.24.2 runs on PostgreSQL (Debian's, a throwaway cluster the harness starts on a free
+port) unless TRADETRACK_FERRETDB_BACKEND=sqlite: PostgreSQL is the measured winner
+(tests/bench/test_store_bench.py, docs/local-store.md). The processes themselves are started by
+local/stores.py, which the local stack shares.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pymongo
 import redis
 
-FERRETDB_VERSION = "v1.24.2"
-START_TIMEOUT_S = 20.0
+from local import stores
+from local.stores import FERRETDB_VERSION, ServerUnavailable, ferretdb_binary, free_port
 
-
-class ServerUnavailable(RuntimeError):
-    pass
+__all__ = [
+    "FERRETDB_VERSION",
+    "Server",
+    "ServerUnavailable",
+    "ferretdb_binary",
+    "free_port",
+    "in_ci",
+    "provide",
+    "run_ferretdb",
+    "run_postgres",
+    "run_redis",
+]
 
 
 @dataclass(frozen=True)
 class Server:
     name: str
     url: str | None  # None: the embedded stand-in
-    origin: str  # "external", "started" or "embedded"
+    origin: str  # "external", "started" (with what was started) or "embedded"
 
 
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def ferretdb_binary() -> Path:
-    cache = os.environ.get("TRADETRACK_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "tradetrack"
-    )
-    return Path(cache) / f"ferretdb-{FERRETDB_VERSION}" / "ferretdb"
-
-
-def _wait_until(ready: Callable[[], bool], proc: subprocess.Popen[bytes], what: str, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise ServerUnavailable(f"{what} exited with {proc.returncode}: {log.read_text()[-2000:]}")
-        if ready():
-            return
-        time.sleep(0.05)
-    proc.kill()
-    raise ServerUnavailable(
-        f"{what} did not answer within {START_TIMEOUT_S:.0f} s: {log.read_text()[-2000:]}"
-    )
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 @contextmanager
@@ -97,52 +72,43 @@ def run_redis(workdir: Path) -> Iterator[str]:
 
     try:
         log.touch()
-        _wait_until(ready, proc, "redis-server", log)
+        stores.wait_until(ready, proc, "redis-server", log)
         yield url
     finally:
-        _stop(proc)
+        stores.stop_process(proc)
 
 
 @contextmanager
-def run_ferretdb(workdir: Path) -> Iterator[str]:
-    binary = ferretdb_binary()
-    if not binary.exists():
-        raise ServerUnavailable(f"FerretDB is not built at {binary} (run `make servers`)")
-    port = free_port()
-    data = workdir / "ferretdb-data"
-    data.mkdir()
-    log = workdir / "ferretdb.log"
-    cmd = [
-        str(binary),
-        "--handler=sqlite",
-        f"--sqlite-url=file:{data}/",
-        f"--listen-addr=127.0.0.1:{port}",
-        "--state-dir=-",
-        "--debug-addr=-",
-        "--telemetry=disable",
-        "--log-level=warn",
-    ]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
-    url = f"mongodb://127.0.0.1:{port}/"
-
-    def ready() -> bool:
-        client: pymongo.MongoClient[dict[str, object]] = pymongo.MongoClient(
-            url, serverSelectionTimeoutMS=300
-        )
-        try:
-            client.admin.command("ping")
-            return True
-        except pymongo.errors.PyMongoError:
-            return False
-        finally:
-            client.close()
-
-    try:
-        _wait_until(ready, proc, "FerretDB", log)
+def run_postgres(workdir: Path) -> Iterator[str]:
+    """A throwaway PostgreSQL cluster in `workdir` (fsync, synchronous_commit and full_page_writes
+    off: nothing in it must survive a crash); yields its postgres:// URL on a free loopback port."""
+    _reachable(workdir)
+    with stores.run_postgres(workdir / "postgresql", throwaway=True) as url:
         yield url
-    finally:
-        _stop(proc)
+
+
+@contextmanager
+def run_ferretdb(workdir: Path, backend: str | None = None) -> Iterator[str]:
+    """FerretDB v1.24.2 on `backend`, by default the one TRADETRACK_FERRETDB_BACKEND names
+    (postgresql unless it says sqlite), its data (and PostgreSQL's throwaway cluster) in `workdir`."""
+    try:
+        chosen = backend or stores.ferretdb_backend()
+    except ValueError as exc:
+        raise ServerUnavailable(str(exc)) from exc
+    _reachable(workdir)
+    with stores.run_ferretdb(workdir, chosen, throwaway=True) as url:
+        yield url
+
+
+def _reachable(workdir: Path) -> None:
+    """A TemporaryDirectory is 0700; as root, PostgreSQL runs as the postgres user, who must enter it."""
+    workdir.chmod(0o711)
+
+
+def _started(start: Callable[[Path], AbstractContextManager[str]]) -> str:
+    if start is run_ferretdb:
+        return f"started ({stores.describe(stores.ferretdb_backend())})"
+    return "started"
 
 
 @contextmanager
@@ -166,4 +132,4 @@ def provide(
                 stacklevel=1,
             )
             url = None
-        yield Server(name, url, "started" if url else "embedded")
+        yield Server(name, url, _started(start) if url else "embedded")
