@@ -121,7 +121,7 @@ def test_one_tick_fanned_out_to_10000_connections(
         )
         before = [delivered_after(single) for _ in range(2)]
 
-        # After: shards of 500 posts; the tick posts one, fan-out instances the others.
+        # After: the tick plans shards of 500 posts and hands them all to the fan-out instances.
         instances = ProcessInstances(
             function("ws_fanout"), INSTANCES, _instance_env(sink.endpoint, redis_server.url)
         )
@@ -179,7 +179,7 @@ def test_one_tick_fanned_out_to_10000_connections(
     print(
         f"\none tick to {CONNECTIONS:,} connections, real boto3 client, local Management API "
         f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs): single process (before) "
-        f"{old:.2f} s; sharded over {INSTANCES} instances + the tick, p50 of {len(figures) - WARMUP} "
+        f"{old:.2f} s; sharded over {INSTANCES} instances, p50 of {len(figures) - WARMUP} "
         f"ticks {p50:.2f} s (ticks {', '.join(f'{f:.2f}' for f in figures[WARMUP:])}); "
         f"goal <= {FANOUT_GOAL_S} s: {'met' if met else 'NOT met'}"
         f"\n  (projection, not the goal's measure: CPU of the busiest of the tick and its shards, what a "

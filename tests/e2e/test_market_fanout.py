@@ -1,5 +1,5 @@
-"""A tick past one shard through the local stack: the feed posts one shard, the others go through the
-ws-fanout queue to ws_fanout instances running as worker processes, and every real WebSocket client
+"""A tick past one shard through the local stack: its shards go through the ws-fanout queue to
+ws_fanout instances running as worker processes, and every real WebSocket client
 gets its quote; a connection API Gateway no longer knows is forgotten."""
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def test_a_sharded_tick_reaches_every_client_and_forgets_a_gone_connection(
         # And a connection still subscribed in Redis that the WebSocket API no longer has
         actions.connect(redis_client, "goneConn=", "usr_gone", ttl_s=7200)
         actions.answer(redis_client, "goneConn=", '{"action":"subscribe","symbols":["NSE:INFY"]}', ttl_s=7200)
-        # When the feed ticks (the tick posts one shard, the others go to ws_fanout instances)
+        # When the feed ticks (its shards go through the queue to ws_fanout instances)
         sharded_stack.run(stack.fire_schedule(FEED_RULE))
         # Then every client gets exactly one INFY quote
         for ws in clients:
@@ -73,9 +73,9 @@ def test_a_sharded_tick_reaches_every_client_and_forgets_a_gone_connection(
         for ws in clients:
             with pytest.raises(TimeoutError):
                 ws.recv(timeout=0.3)
-        # And the queued shards were invocations of the fan-out instances
+        # And the shards were invocations of the fan-out instances
         instances = cast(ProcessInstances, stack.runtime.instances["ws_fanout"])
-        assert instances.invocations >= 1
+        assert instances.invocations >= 2
         # And the gone connection was forgotten (by whichever shard had it)
         assert wait_until(lambda: "goneConn=" not in redis_client.smembers("ws:sym:NSE:INFY"), timeout_s=30)
         assert not redis_client.exists("ws:conn:goneConn=")

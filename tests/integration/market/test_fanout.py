@@ -1,6 +1,6 @@
-"""A tick past one shard: the feed posts one shard and queues the others; the ws_fanout function posts
-a queued shard, forgets gone connections, and on failed posts has the shard redelivered, reaching on
-the retry only the connections the failed attempt did not."""
+"""A tick past one shard: the feed queues its shards (a smaller tick posts itself); the ws_fanout
+function posts a queued shard, forgets gone connections, and on failed posts has the shard
+redelivered, reaching on the retry only the connections the failed attempt did not."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ class FlakyManagement(FakeManagement):
         return super().post(connection_id, data)
 
 
-def test_a_tick_posts_one_shard_itself_and_queues_the_others(
+def test_a_tick_past_one_shard_queues_every_post_in_shards(
     redis_client: redis.Redis, make_feed: Any, management: FakeManagement
 ) -> None:
     # Given 25 connections on INFY and a feed with shards of 10 posts
@@ -69,12 +69,25 @@ def test_a_tick_posts_one_shard_itself_and_queues_the_others(
     feed.shard_queue, feed.shard_size = queue, 10
     # When one tick runs
     result = feed.tick()
-    # Then 3 shards were planned: the tick posted one, the other two were queued, nobody twice
-    assert result.shards == len(queue.shards) == 2
-    assert result.sent + result.queued == 25
+    # Then its 25 posts went to the queue in 3 shards, each connection once, none posted by the tick
+    assert result.shards == len(queue.shards) == 3
+    assert (result.sent, result.queued, management.sent) == (0, 25, {})
     queued = [c for shard in queue.shards for c, _ in shard.targets]
-    assert sorted([*management.sent, *queued]) == [f"c{i:02d}" for i in range(25)]
+    assert sorted(queued) == [f"c{i:02d}" for i in range(25)]
     assert all(json.loads(shard.frames[0])["symbol"] == "NSE:INFY" for shard in queue.shards)
+
+
+def test_a_tick_of_one_shard_or_less_posts_itself_without_the_queue(
+    redis_client: redis.Redis, make_feed: Any, management: FakeManagement
+) -> None:
+    for i in range(10):
+        subscribe(redis_client, f"c{i:02d}", "NSE:INFY")
+    queue = RecordingQueue()
+    feed = make_feed(SimulatedQuotes(seed=5))
+    feed.shard_queue, feed.shard_size = queue, 10
+    result = feed.tick()
+    assert (result.sent, result.queued, queue.shards) == (10, 0, [])
+    assert len(management.sent) == 10
 
 
 def test_shards_the_queue_refuses_are_posted_by_the_tick(

@@ -47,8 +47,8 @@ class Settings(BaseModel):
     feed_window_s: float = Field(55.0, alias="FEED_WINDOW_S", gt=0, le=900)  # one invocation's loop
     feed_ticks: int = Field(0, alias="FEED_TICKS", ge=0, le=1000)  # 0: fill the window in market hours
     feed_fanout_workers: int = Field(32, alias="FEED_FANOUT_WORKERS", ge=1, le=256)
-    # A tick past one shard of (connection, frame) posts sends the other shards to the ws-fanout queue,
-    # one fan-out invocation each (WS_FANOUT_QUEUE_URL; empty: the tick posts everything itself).
+    # A tick past one shard of (connection, frame) posts sends its shards to the ws-fanout queue, one
+    # fan-out invocation each (WS_FANOUT_QUEUE_URL; empty: the tick posts everything itself).
     feed_fanout_shard_size: int = Field(500, alias="FEED_FANOUT_SHARD_SIZE", ge=1, le=5000)
     ws_fanout_queue_url: str = Field("", alias="WS_FANOUT_QUEUE_URL")
     # A shard older than this (a retry of a failed one included) is dropped: newer ticks superseded it.

@@ -1,8 +1,9 @@
 """The market feed (flow 5): each tick fetches the quotes that are listened to or alerted on, caches
 them for 5 seconds, fans them out through the API Gateway Management API and evaluates alerts.
 
-A tick with more posts than one shard plans shards (tradetrack.websocket.fanout), queues all but the
-first for parallel fan-out invocations and posts the first itself.
+A tick with more posts than one shard plans shards (tradetrack.websocket.fanout) and queues them all
+for parallel fan-out invocations (each with a full vCPU: the feed's 512 MB is a third of one, too
+little to post a shard of its own in time); smaller ticks post themselves, without the queue's hop.
 
 One EventBridge invocation a minute runs several ticks (every 5 s in market hours, one outside).
 """
@@ -99,8 +100,8 @@ class Feed:
     def post_here(
         self, frames: dict[str, str], listeners: dict[str, set[str]], result: TickResult
     ) -> list[tuple[str, bytes]]:
-        """The posts this tick makes itself: all of them, or the first shard once the others are queued
-        (a shard that could not be queued is posted here too)."""
+        """The posts this tick makes itself: all of them, or once shards are queued, the shards that
+        could not be."""
         if self.shard_queue is None or sum(len(c) for s, c in listeners.items() if s in frames) <= (
             self.shard_size
         ):
@@ -111,13 +112,12 @@ class Feed:
         shards = plan_shards(
             frames, listeners, shard_size=self.shard_size, tick_id=uuid.uuid4().hex, at=self.clock()
         )
-        unsent = self.shard_queue.send(shards[1:])
+        unsent: list[Shard] = self.shard_queue.send(shards)
         if unsent:
             metrics.add_metric(name="FanoutShardsNotQueued", unit=MetricUnit.Count, value=len(unsent))
-        result.shards = len(shards) - 1 - len(unsent)
-        result.queued = sum(len(s.targets) for s in shards[1:]) - sum(len(s.targets) for s in unsent)
-        mine: list[Shard] = [shards[0], *unsent]
-        return [job for shard in mine for job in shard.jobs()]
+        result.shards = len(shards) - len(unsent)
+        result.queued = sum(len(s.targets) for s in shards) - sum(len(s.targets) for s in unsent)
+        return [job for shard in unsent for job in shard.jobs()]
 
     def deliver(self, fired: alerting.FiredAlert) -> None:
         data = json.dumps(fired.to_message(), separators=(",", ":")).encode()
