@@ -1,5 +1,7 @@
 """Fills as they enter the FIFO engine's books: whole, split by same-day netting of delivery
-equity, and opening lots (explicit, or snapshots of a holding) — tradetrack.analytics.fifo."""
+equity, and opening lots (explicit, or snapshots of a holding); the order they enter in —
+tradetrack.analytics.fifo (whose day loop applies equity_parts' rule inline, without a Part per
+fill: equity_parts serves the snapshots' comparison)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,248 @@
+"""The FIFO engine's books and how fills enter them: the rules are tradetrack.analytics.fifo's."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from tradetrack.analytics.adjustments import Adjustment, SpawnedLot, apply_adjustment
+from tradetrack.analytics.lots import INTRADAY_PRODUCTS, Fill, Lot, Realization, Trade, UnmatchedExit
+from tradetrack.analytics.parts import Part, day_bounds, fill_day, netted_units
+
+
+@dataclass
+class Matched:
+    trades: list[Trade] = field(default_factory=list)
+    unmatched: list[UnmatchedExit] = field(default_factory=list)
+    # Lots a demerger moved to the new company, by action id (tradetrack.analytics.adjustments)
+    spawned: dict[str, list[SpawnedLot]] = field(default_factory=dict)
+
+
+_SCANNED = 16  # a trade's execution ids are looked up in its list up to this many, then in a set
+
+
+class BookState:
+    __slots__ = ("current", "intraday", "short_allowed")
+
+    def __init__(self, *, intraday: bool, short_allowed: bool) -> None:
+        self.intraday, self.short_allowed = intraday, short_allowed
+        self.current: Trade | None = None
+
+
+class Engine:
+    """The books of one instrument. The hot path (add, _reduce) is written for speed: positional
+    constructors, locals, no per-unit work; the money stays exact integers."""
+
+    def __init__(self, *, equity: bool) -> None:
+        self.result = Matched()
+        self.delivery = BookState(intraday=False, short_allowed=not equity)
+        self.intraday: dict[tuple[date, str], BookState] = {}
+
+    def book(self, day: date, kind: str) -> BookState:
+        """The intraday book of a day: of intraday products ("product"), or of netted units."""
+        state = self.intraday.get((day, kind))
+        if state is None:
+            state = self.intraday[day, kind] = BookState(intraday=True, short_allowed=True)
+        return state
+
+    def add_part(self, part: Part) -> None:
+        fill = part.fill
+        if not part.netted and fill.product not in INTRADAY_PRODUCTS:
+            state = self.delivery
+        else:
+            state = self.book(part.day or fill_day(fill), "netted" if part.netted else "product")
+        suffix = "_i" if part.netted and part.split else ""
+        self.add(state, fill, part.units, part.fees, suffix, part.cost, part.acquired_at)
+
+    def add(
+        self,
+        state: BookState,
+        fill: Fill,
+        units: int,
+        fees: int,
+        suffix: str = "",
+        cost: int | None = None,
+        acquired_at: datetime | None = None,
+    ) -> None:
+        """`units` of a fill (with `fees` of its fees) enter the book: they close the open trade's
+        lots first when they are on its other side; the rest opens lots (`suffix` ends the id of a
+        trade they open; `cost` and `acquired_at` when not price × units and the fill's time)."""
+        trade = state.current
+        buy = fill.side == "BUY"
+        if trade is not None and (trade.direction == "LONG") is not buy:
+            held = trade.held
+            if units <= held:
+                self._reduce(state, trade, fill, units, fees)
+                return
+            closing_fees = fees * held // units
+            self._reduce(state, trade, fill, held, closing_fees)
+            units, fees, trade = units - held, fees - closing_fees, None
+        execution_id = fill.execution_id
+        if trade is None:
+            if not (buy or state.short_allowed):
+                self.result.unmatched.append(
+                    UnmatchedExit(fill.execution_id, units, fill.price, fill.executed_at)
+                )
+                return
+            trade = state.current = Trade(
+                "trd_" + execution_id.removeprefix("exe_") + suffix,  # trade_id_for, inline
+                "LONG" if buy else "SHORT",
+                fill.executed_at,
+                "intraday" if state.intraday else "delivery",
+            )
+            self.result.trades.append(trade)
+        if cost is None:
+            cost = fill.price * units
+        trade.lots.append(Lot(execution_id, units, cost, fees, acquired_at or fill.executed_at))
+        trade.held += units
+        trade.quantity += units
+        trade.entry_value += cost
+        trade.charges += fees
+        ids, seen = trade.execution_ids, trade.seen
+        if execution_id not in (ids if seen is None else seen):  # the fill's first part in the trade
+            ids.append(execution_id)
+            if seen is not None:
+                seen.add(execution_id)
+            elif len(ids) > _SCANNED:
+                trade.seen = set(ids)
+            if fill.product:
+                trade.products.add(fill.product)
+            if not fill.fees_given:
+                trade.fees_given = False
+
+    def _reduce(self, state: BookState, trade: Trade, fill: Fill, quantity: int, fees: int) -> None:
+        """Close `quantity` units of the trade's lots, oldest first; `fees` are the exit fees (the
+        entry fees were counted when the lots opened), shared by units."""
+        price, at, execution_id, intraday = fill.price, fill.executed_at, fill.execution_id, state.intraday
+        long = trade.direction == "LONG"
+        lots, realized = trade.lots, trade.realizations.append
+        trade.charges += fees
+        left, pnl_total = quantity, 0
+        while left:
+            lot = lots[0]
+            held = lot.quantity
+            if left >= held:  # the whole lot
+                used, entry_fees, cost = held, lot.fees, lot.cost
+                exit_fees = fees if used == left else fees * used // left
+                lots.popleft()
+            else:
+                used, exit_fees = left, fees
+                entry_fees, cost = lot.fees * used // held, lot.cost * used // held
+                lot.quantity, lot.fees, lot.cost = held - used, lot.fees - entry_fees, lot.cost - cost
+            fees -= exit_fees
+            value = price * used
+            pnl = value - cost if long else cost - value
+            pnl_total += pnl
+            realized(
+                tuple.__new__(
+                    Realization,
+                    (
+                        at,
+                        lot.acquired_at,
+                        used,
+                        cost,
+                        value,
+                        pnl,
+                        entry_fees + exit_fees,
+                        intraday,
+                        lot.execution_id,
+                        execution_id,
+                    ),
+                )
+            )
+            left -= used
+        trade.held -= quantity
+        trade.exit_quantity += quantity
+        trade.exit_value += price * quantity
+        trade.realized_pnl += pnl_total
+        ids, seen = trade.execution_ids, trade.seen
+        if execution_id not in (ids if seen is None else seen):  # the fill's first part in the trade
+            ids.append(execution_id)
+            if seen is not None:
+                seen.add(execution_id)
+            elif len(ids) > _SCANNED:
+                trade.seen = set(ids)
+            if fill.product:
+                trade.products.add(fill.product)
+            if not fill.fees_given:
+                trade.fees_given = False
+        if not lots:
+            trade.closed_at = at
+            state.current = None
+
+    def adjust(self, adjustment: Adjustment) -> None:
+        if adjustment.kind == "expiry":
+            self._expire(adjustment)
+            return
+        if self.delivery.current is not None:
+            spawned = apply_adjustment(self.delivery.current, adjustment)
+            self.delivery.current.held = sum(lot.quantity for lot in self.delivery.current.lots)
+            if spawned:
+                self.result.spawned.setdefault(adjustment.action_id, []).extend(spawned)
+
+    def _expire(self, adjustment: Adjustment) -> None:
+        """Close every open position of the contract at its settlement price."""
+        assert adjustment.price is not None
+        for state in [self.delivery, *self.intraday.values()]:
+            trade = state.current
+            if trade is None:
+                continue
+            settle = Fill(
+                execution_id=adjustment.action_id,
+                side="SELL" if trade.direction == "LONG" else "BUY",
+                quantity=trade.open_quantity,
+                price=adjustment.price,
+                fees=0,
+                executed_at=adjustment.effective_at,
+                sort_key="~expiry",
+            )
+            self._reduce(state, trade, settle, settle.quantity, 0)
+
+    def run(
+        self, fills: Sequence[Fill], times: Sequence[datetime], pending: list[Adjustment], *, equity: bool
+    ) -> None:
+        """The (non-opening) fills in time order, one IST day at a time, adjustments as they fall
+        due. Equity: a day's delivery fills are netted first (tradetrack.analytics.parts.equity_parts
+        states the rule; this is it, inline, for speed — tests/unit/test_fifo_fast_equals_before.py).
+        `times` are the fills' times."""
+        add, delivery, count, start = self.add, self.delivery, len(fills), 0
+        while start < count:
+            day, day_end = day_bounds(fills[start].executed_at)
+            end = bisect_left(times, day_end, start + 1)
+            day_fills = fills[start:end]
+            start = end
+            left_buy = left_sell = netted_units(day_fills) if equity and len(day_fills) > 1 else 0
+            product_book = netted_book = None
+            for fill in day_fills:
+                while pending and pending[0].effective_at <= fill.executed_at:
+                    self.adjust(pending.pop(0))
+                units, fees = fill.quantity, fill.fees
+                if units <= 0:
+                    has_units(fill)
+                if fill.product in INTRADAY_PRODUCTS:
+                    add(product_book or (product_book := self.book(day, "product")), fill, units, fees)
+                    continue
+                netted = 0
+                if left_buy and fill.side == "BUY":
+                    netted = min(left_buy, units)
+                    left_buy -= netted
+                elif left_sell and fill.side == "SELL":
+                    netted = min(left_sell, units)
+                    left_sell -= netted
+                if not netted:
+                    add(delivery, fill, units, fees)
+                    continue
+                netted_book = netted_book or self.book(day, "netted")
+                if netted == units:
+                    add(netted_book, fill, units, fees)
+                    continue
+                netted_fees = fees * netted // units
+                add(netted_book, fill, netted, netted_fees, "_i")
+                add(delivery, fill, units - netted, fees - netted_fees)
+
+
+def has_units(fill: Fill) -> None:
+    if fill.quantity <= 0:
+        raise ValueError(f"execution {fill.execution_id} has quantity {fill.quantity}")
