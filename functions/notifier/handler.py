@@ -1,8 +1,10 @@
-"""The notifications queue's consumer (flow 6): each record one event, failures reported per record."""
+"""The notifications queue's consumer (flow 6): each record one event, failures reported per record.
+
+The batch is delivered together (tradetrack.notify.batch: bulk inbox writes, sends on a small
+thread pool); each event still exactly once, and a failing one fails its record alone."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -13,6 +15,7 @@ from tradetrack.aws import aws_client
 from tradetrack.cache.client import get_redis
 from tradetrack.config import get_settings
 from tradetrack.db.client import get_database
+from tradetrack.notify.batch import handle_batch
 from tradetrack.notify.idempotency import Idempotency
 from tradetrack.notify.service import Notifier
 from tradetrack.observability import log_record_failures, logger, metrics, tracer
@@ -47,10 +50,15 @@ def build_notifier(context: LambdaContext | None) -> Notifier:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    notifier = build_notifier(context)
+    records = event.get("Records", [])
+    results = handle_batch(build_notifier(context), [record["body"] for record in records])
+    outcomes = dict(zip((record["messageId"] for record in records), results, strict=True))
 
     def record_handler(record: SQSRecord) -> dict[str, Any]:
-        return notifier.handle(json.loads(record.body))
+        outcome = outcomes[record.message_id]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return dict(outcome)
 
     response = process_partial_response(
         event=event, record_handler=log_record_failures(record_handler), processor=processor, context=context

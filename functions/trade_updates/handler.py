@@ -1,7 +1,10 @@
 """The trade-updates queue's consumer: new executions in, trades re-derived, confirmations out.
 
-Each message is processed once per its key (account, sync, part) through Powertools Idempotency
-on Redis; a redelivery of a completed message answers from the stored result.
+A batch is applied together (tradetrack.sync.updates.apply_trade_updates: one insert, one
+recompute per user, confirmations sent in SendMessageBatch calls); each message is still
+processed once per its key (account, sync, part) through Powertools Idempotency on Redis, a
+redelivery of a completed message answering from the stored result, and fails alone (partial
+batch response).
 """
 
 from __future__ import annotations
@@ -17,14 +20,23 @@ from tradetrack.aws import aws_client
 from tradetrack.cache.client import get_redis
 from tradetrack.config import get_settings
 from tradetrack.db.client import get_database
-from tradetrack.idempotency import Idempotency
+from tradetrack.idempotency import Idempotency, Outcome
+from tradetrack.notify.events import TradeConfirmation
 from tradetrack.observability import MetricUnit, log_record_failures, logger, metrics, tracer
 from tradetrack.sync.messages import TradeUpdate
 from tradetrack.sync.notices import publish
-from tradetrack.sync.updates import apply_trade_update
+from tradetrack.sync.updates import apply_trade_updates
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 IDEMPOTENCY_TTL_S = 14 * 86_400  # as long as the DLQ keeps a message
+SEND_WORKERS = 4  # a batch's confirmations: up to 2,000, SendMessageBatch calls 4 at a time
+
+
+def _parse(body: str) -> TradeUpdate | Exception:
+    try:
+        return TradeUpdate.model_validate(json.loads(body))
+    except ValueError as exc:  # pydantic's ValidationError and JSONDecodeError included
+        return exc
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -33,19 +45,29 @@ IDEMPOTENCY_TTL_S = 14 * 86_400  # as long as the DLQ keeps a message
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     db, cache, settings = get_database(), get_redis(), get_settings()
     once = Idempotency(cache, ttl_s=IDEMPOTENCY_TTL_S, context=context)
+    parsed = {record["messageId"]: _parse(record["body"]) for record in event.get("Records", [])}
+    updates = {u.key: u for u in parsed.values() if isinstance(u, TradeUpdate)}
+
+    def announce(events: list[TradeConfirmation]) -> None:
+        publish(aws_client("sqs"), settings.notifications_queue_url, events, workers=SEND_WORKERS)
+
+    def work(keys: list[str]) -> dict[str, Outcome]:
+        applied = apply_trade_updates(db, cache, [updates[key] for key in keys], announce=announce)
+        inserted = sum(a.inserted for a in applied.values() if not isinstance(a, Exception))
+        metrics.add_metric(name="ExecutionsInserted", unit=MetricUnit.Count, value=inserted)
+        return {key: a if isinstance(a, Exception) else a.summary() for key, a in applied.items()}
+
+    outcomes = once.once_each("trade-update", list(updates), work)
 
     def record_handler(record: SQSRecord) -> dict[str, Any]:
-        update = TradeUpdate.model_validate(json.loads(record.body))
-
-        def work() -> dict[str, Any]:
-            applied = apply_trade_update(db, cache, update)
-            publish(aws_client("sqs"), settings.notifications_queue_url, applied.confirmations)
-            metrics.add_metric(name="ExecutionsInserted", unit=MetricUnit.Count, value=applied.inserted)
-            return applied.summary()
-
-        result = once.once("trade-update", update.key, work)
-        logger.info("trade update applied", extra={"key": update.key, **result})
-        return result
+        update = parsed[record.message_id]
+        if isinstance(update, Exception):
+            raise update
+        outcome = outcomes[update.key]
+        if isinstance(outcome, Exception):
+            raise outcome
+        logger.info("trade update applied", extra={"key": update.key, **outcome})
+        return outcome
 
     response = process_partial_response(
         event=event, record_handler=log_record_failures(record_handler), processor=processor, context=context

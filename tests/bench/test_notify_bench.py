@@ -1,6 +1,7 @@
-"""Notifications processed per second (`make bench`): batches of ten trade confirmations through
-the notifier Lambda, each emailed (moto SES) and recorded in the inbox (FerretDB), with
-idempotency in Redis. moto answers in-process, so this measures our own work per notification."""
+"""Notifications processed per second (`make bench`, goal ≥ 200/s in one process): batches of ten
+trade confirmations through the notifier Lambda, each emailed (moto SES) and recorded in the inbox
+(FerretDB), with idempotency in Redis. moto answers in-process (its SES parses every raw MIME
+message it is sent), so this measures our own work per notification and moto's."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from typing import Any
 
 import pytest
 
+from local.outbox import sent_email
 from tests.support.gateway import Gateway
 from tests.support.notify import Db, make_user, notify_ready, run_notifier, sqs_event, trade_event
 
 pytestmark = pytest.mark.bench
 
 BATCH = 10
+GOAL = 200  # notifications per second, in one process
 __all__ = ["notify_ready"]  # the fixture, used by name
 
 
@@ -25,9 +28,15 @@ def test_notifications_per_second(benchmark: Any, notify_ready: Gateway, mongo_d
         bodies = [trade_event(users[i % len(users)].user_id, tradeId=uuid.uuid4().hex) for i in range(BATCH)]
         return (sqs_event(bodies),), {}
 
-    failed = benchmark.pedantic(run_notifier, setup=batch, rounds=30, iterations=1)
+    failed = benchmark.pedantic(run_notifier, setup=batch, rounds=30, iterations=1, warmup_rounds=1)
     assert failed == []
-    per_second = BATCH / benchmark.stats.stats.mean
-    benchmark.extra_info["notifications_per_second"] = round(per_second, 1)
-    print(f"\nnotifier: {per_second:.0f} notifications/s (batches of {BATCH}, email + inbox + idempotency)")
-    assert mongo_db["notifications"].count_documents({}) >= 30 * BATCH
+    per_second = BATCH / benchmark.stats.stats.median
+    met = per_second >= GOAL
+    benchmark.extra_info.update({"notifications_per_second": round(per_second, 1), "goal": GOAL, "met": met})
+    print(
+        f"\nnotifier: {per_second:.0f} notifications/s (median of 30 batches of {BATCH}: "
+        f"{benchmark.stats.stats.median * 1000:.0f} ms each; email + inbox + idempotency); "
+        f"goal >= {GOAL}/s: {'met' if met else 'NOT met'}"
+    )
+    assert mongo_db["notifications"].count_documents({}) == 31 * BATCH
+    assert len(sent_email()) == 31 * BATCH

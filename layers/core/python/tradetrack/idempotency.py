@@ -11,14 +11,22 @@ Each prefix has its own persistence layer, so one kind of work never answers for
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyInconsistentStateError,
+    IdempotencyItemAlreadyExistsError,
+    IdempotencyPersistenceLayerError,
+)
 from aws_lambda_powertools.utilities.idempotency.persistence.cache import CachePersistenceLayer
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import STATUS_CONSTANTS
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 Result = dict[str, Any]
+Outcome = Result | Exception  # what one key's work came to: its result, or what failed it
 
 
 class Idempotency:
@@ -52,3 +60,60 @@ class Idempotency:
 
         result: Result = run(job={"key": key})
         return result
+
+    def once_each(
+        self, prefix: str, keys: Sequence[str], work: Callable[[list[str]], Mapping[str, Outcome]]
+    ) -> dict[str, Outcome]:
+        """`once` for many keys with one call of `work`, so that their work can be done in bulk.
+
+        Each key is claimed as `once` claims it (the same record: a key completed by either answers
+        from its stored result; one in progress elsewhere gets IdempotencyAlreadyInProgressError).
+        `work` runs once with the claimed keys and answers each with its result or the exception
+        that failed it (raising fails them all). Results are stored; a failed key's claim is
+        released so that its retry runs it again."""
+        store = self._store(prefix)
+        store.configure(config=self.config, key_prefix=prefix)
+        outcomes: dict[str, Outcome] = {}
+        claimed: list[str] = []
+        for key in dict.fromkeys(keys):
+            try:
+                store.save_inprogress(data={"key": key}, remaining_time_in_millis=self._remaining_ms())
+                claimed.append(key)
+            except IdempotencyItemAlreadyExistsError as exc:
+                outcomes[key] = self._stored(store, key, exc)
+            except Exception as exc:  # the store failed: this key is retried
+                outcomes[key] = exc
+        if not claimed:
+            return outcomes
+        try:
+            done = dict(work(claimed))
+        except Exception as exc:
+            done = dict.fromkeys(claimed, exc)
+        for key in claimed:
+            outcome = done[key] if key in done else RuntimeError(f"no outcome for {key}")
+            try:
+                if isinstance(outcome, Exception):
+                    store.delete_record(data={"key": key}, exception=outcome)
+                else:
+                    store.save_success(data={"key": key}, result=outcome)
+            except Exception as exc:
+                outcome = IdempotencyPersistenceLayerError("idempotency record not updated", exc)
+            outcomes[key] = outcome
+        return outcomes
+
+    def _remaining_ms(self) -> int | None:
+        context = self.config.lambda_context
+        return None if context is None else int(context.get_remaining_time_in_millis())
+
+    @staticmethod
+    def _stored(store: CachePersistenceLayer, key: str, exc: IdempotencyItemAlreadyExistsError) -> Outcome:
+        """A claimed key's stored result, or the error that sends its record back to the queue."""
+        try:
+            record = exc.old_data_record or store.get_record(data={"key": key})
+        except Exception as error:  # deleted meanwhile, or the store failed: retried
+            return IdempotencyInconsistentStateError(f"{key}: {error}")
+        if record is None or record.status == STATUS_CONSTANTS["EXPIRED"]:
+            return IdempotencyInconsistentStateError(f"{key}: the record expired meanwhile")
+        if record.status == STATUS_CONSTANTS["INPROGRESS"]:
+            return IdempotencyAlreadyInProgressError(f"already in progress: {key}")
+        return dict(record.response_json_as_dict() or {})

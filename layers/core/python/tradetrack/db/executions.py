@@ -60,6 +60,7 @@ def to_document(user_id: str, source: Source, item: ExecutionIn, *, now: datetim
 class InsertReport:
     inserted: list[Document] = field(default_factory=list)
     duplicates: int = 0
+    failed: dict[int, str] = field(default_factory=dict)  # index → error (insert_each only)
 
     @property
     def touched(self) -> set[tuple[str, str]]:
@@ -83,6 +84,33 @@ def insert_executions(db: Database[Document], documents: Sequence[Document]) -> 
         failed = {int(e["index"]) for e in errors}
     report.inserted = [doc for i, doc in enumerate(documents) if i not in failed]
     report.duplicates = len(failed)
+    return report
+
+
+def insert_each(db: Database[Document], documents: Sequence[Document]) -> InsertReport:
+    """One insert_many (ordered=False) for all of them: a fill already stored (same identity) counts
+    as a duplicate; any other failure is reported by index in `failed` (their callers retry them),
+    never dropped: the documents not listed there are stored."""
+    report = InsertReport()
+    if not documents:
+        return report
+    errors: list[Document] = []
+    try:
+        db[EXECUTIONS].insert_many(list(documents), ordered=False)
+    except BulkWriteError as exc:
+        errors = list(exc.details.get("writeErrors", []))
+        if not errors:  # a write concern error: nothing says which were stored
+            raise
+    duplicates = {int(e["index"]) for e in errors if e.get("code") == _DUPLICATE_KEY}
+    report.failed = {
+        int(e["index"]): f"{e.get('code')}: {e.get('errmsg', '')}"
+        for e in errors
+        if int(e["index"]) not in duplicates
+    }
+    report.inserted = [
+        doc for i, doc in enumerate(documents) if i not in duplicates and i not in report.failed
+    ]
+    report.duplicates = len(duplicates)
     return report
 
 

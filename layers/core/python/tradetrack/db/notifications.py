@@ -11,11 +11,13 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
+from pymongo import UpdateOne
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 Document = dict[str, Any]
 NOTIFICATIONS = "notifications"
+_DUPLICATE_KEY = 11000
 
 
 def notification_id(event_key: str) -> str:
@@ -29,6 +31,33 @@ def insert_once(db: Database[Document], doc: Document) -> bool:
     except DuplicateKeyError:
         return False
     return True
+
+
+def insert_many_once(db: Database[Document], docs: list[Document]) -> dict[str, str | None]:
+    """insert_once for many in one round trip (unordered). Returns those not inserted, by `_id`:
+    None for one that was there already, else the error (the caller retries it)."""
+    if not docs:
+        return {}
+    try:
+        db[NOTIFICATIONS].insert_many(docs, ordered=False)
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors", [])
+        if not errors:
+            raise
+        return {
+            str(docs[int(e["index"])]["_id"]): None
+            if e.get("code") == _DUPLICATE_KEY
+            else f"{e.get('code')}: {e.get('errmsg', '')}"
+            for e in errors
+        }
+    return {}
+
+
+def set_deliveries_many(db: Database[Document], deliveries: dict[str, Document]) -> None:
+    """set_deliveries for many notifications in one round trip: {_id: deliveries}."""
+    ops = [UpdateOne({"_id": nid}, {"$set": {"deliveries": d}}) for nid, d in sorted(deliveries.items())]
+    if ops:
+        db[NOTIFICATIONS].bulk_write(ops, ordered=False)
 
 
 def set_deliveries(db: Database[Document], notification: str, deliveries: Document) -> None:

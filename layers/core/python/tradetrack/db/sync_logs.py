@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from pymongo import UpdateOne
 from pymongo.database import Database
 
 Document = dict[str, Any]
@@ -32,6 +33,16 @@ def update_log(db: Database[Document], sync_id: str, fields: Mapping[str, Any]) 
 def count_applied(db: Database[Document], sync_id: str, *, inserted: int, duplicates: int) -> None:
     """The trade-updates worker's share: what the executions insert actually found."""
     db[SYNC_LOGS].update_one({"_id": sync_id}, {"$inc": {"inserted": inserted, "duplicates": duplicates}})
+
+
+def count_applied_many(db: Database[Document], counts: Mapping[str, tuple[int, int]]) -> None:
+    """count_applied for several syncs in one round trip: {syncId: (inserted, duplicates)}."""
+    ops = [
+        UpdateOne({"_id": sync_id}, {"$inc": {"inserted": inserted, "duplicates": duplicates}})
+        for sync_id, (inserted, duplicates) in sorted(counts.items())
+    ]
+    if ops:
+        db[SYNC_LOGS].bulk_write(ops, ordered=False)
 
 
 def get_log(db: Database[Document], sync_id: str) -> Document | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -59,6 +60,14 @@ def find_by_email(db: Database[Document], email: str) -> Document | None:
 
 def get_user(db: Database[Document], user_id: str) -> Document | None:
     return db[USERS].find_one({"_id": user_id, "deletedAt": None})
+
+
+def get_users(db: Database[Document], user_ids: Iterable[str]) -> dict[str, Document]:
+    """get_user for several users in one query, by `_id`."""
+    wanted = sorted(set(user_ids))
+    if not wanted:
+        return {}
+    return {doc["_id"]: doc for doc in db[USERS].find({"_id": {"$in": wanted}, "deletedAt": None})}
 
 
 def update_user(db: Database[Document], user_id: str, changes: Document) -> Document | None:

@@ -95,6 +95,35 @@ def push_frame(event: NotificationEvent, notification_id: str, text: Content) ->
     }
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A notification about to be delivered: the event, its user and words, its inbox document."""
+
+    event: NotificationEvent
+    key: str
+    user: Document
+    prefs: Document
+    text: Content
+    notification_id: str
+    inbox: Document
+
+
+Outcome = tuple[str, Result, Exception | None]  # (channel, delivery, transient error)
+
+
+def deliveries_of(outcomes: list[Outcome]) -> tuple[dict[str, Result], Exception | None]:
+    deliveries = {channel: delivery for channel, delivery, _ in outcomes}
+    return deliveries, next((error for _, _, error in outcomes if error is not None), None)
+
+
+def result_of(
+    event: NotificationEvent, notification_id: str, deliveries: dict[str, Result], failure: Exception | None
+) -> Result:
+    if failure is not None:
+        raise RetryLater(f"{event.type} for a user: a channel failed transiently") from failure
+    return {"status": "done", "notificationId": notification_id, "deliveries": deliveries}
+
+
 @dataclass
 class Notifier:
     db: Database[Document]
@@ -112,7 +141,17 @@ class Notifier:
         return self.idempotency.event(key, lambda: self._deliver(event, key))
 
     def _deliver(self, event: NotificationEvent, key: str) -> Result:
-        user = users.get_user(self.db, event.user_id)
+        prepared = self.prepare(event, key, users.get_user(self.db, event.user_id))
+        if not isinstance(prepared, Prepared):
+            return prepared
+        repo.insert_once(self.db, prepared.inbox)
+        outcomes = [self.channel(prepared, channel) for channel in CHANNELS]
+        deliveries, failure = deliveries_of(outcomes)
+        repo.set_deliveries(self.db, prepared.notification_id, deliveries)
+        return result_of(event, prepared.notification_id, deliveries, failure)
+
+    def prepare(self, event: NotificationEvent, key: str, user: Document | None) -> Prepared | Result:
+        """What to deliver and where to record it, or the result when nothing is delivered."""
         if user is None:
             logger.info("notification for an unknown user dropped", extra={"type": event.type})
             return {"status": "skipped", "reason": "no_such_user"}
@@ -122,43 +161,40 @@ class Notifier:
             return {"status": "skipped", "reason": "type_off"}
         text = content(event)
         notification_id = repo.notification_id(key)
-        repo.insert_once(
-            self.db,
-            {
-                "_id": notification_id,
-                "userId": event.user_id,
-                "type": event.type,
-                "title": text.title,
-                "message": text.line,
-                "data": references(event),
-                "eventKey": key,
-                "createdAt": datetime.now(UTC),
-                "readAt": None,
-                "deliveries": {},
-            },
-        )
-        deliveries: dict[str, Result] = {}
-        failure: Exception | None = None
-        for channel in CHANNELS:
-            reason = self._skip_reason(channel, event, user, prefs)
-            if reason:
-                deliveries[channel] = {"status": "skipped", "reason": reason}
-                continue
-            try:
-                deliveries[channel] = self.idempotency.channel(
-                    key, channel, partial(self._send, channel, event, text, user, notification_id)
-                )
-            except Exception as exc:  # transient: this channel is retried with the event
-                logger.warning("delivery will be retried", extra={"channel": channel, "error": str(exc)})
-                metrics.add_metric(name="DeliveriesRetried", unit=MetricUnit.Count, value=1)
-                deliveries[channel] = {"status": "retrying", "reason": type(exc).__name__}
-                failure = failure or exc
-        repo.set_deliveries(self.db, notification_id, deliveries)
-        if failure is not None:
-            raise RetryLater(f"{event.type} for a user: a channel failed transiently") from failure
-        return {"status": "done", "notificationId": notification_id, "deliveries": deliveries}
+        inbox = {
+            "_id": notification_id,
+            "userId": event.user_id,
+            "type": event.type,
+            "title": text.title,
+            "message": text.line,
+            "data": references(event),
+            "eventKey": key,
+            "createdAt": datetime.now(UTC),
+            "readAt": None,
+            "deliveries": {},
+        }
+        return Prepared(event, key, user, prefs, text, notification_id, inbox)
 
-    def _skip_reason(
+    def channel(self, prepared: Prepared, channel: str) -> Outcome:
+        """One channel of a prepared notification: (channel, its delivery, the transient error
+        that sends the event back to the queue, if any). Exactly once per event and channel."""
+        reason = self.skip_reason(channel, prepared.event, prepared.user, prepared.prefs)
+        if reason:
+            return channel, {"status": "skipped", "reason": reason}, None
+        return self.send(prepared, channel)
+
+    def send(self, prepared: Prepared, channel: str) -> Outcome:
+        """channel() for a channel that is not skipped."""
+        event = prepared.event
+        work = partial(self._send, channel, event, prepared.text, prepared.user, prepared.notification_id)
+        try:
+            return channel, self.idempotency.channel(prepared.key, channel, work), None
+        except Exception as exc:  # transient: this channel is retried with the event
+            logger.warning("delivery will be retried", extra={"channel": channel, "error": str(exc)})
+            metrics.add_metric(name="DeliveriesRetried", unit=MetricUnit.Count, value=1)
+            return channel, {"status": "retrying", "reason": type(exc).__name__}, exc
+
+    def skip_reason(
         self, channel: str, event: NotificationEvent, user: Document, prefs: Document
     ) -> str | None:
         """Why this channel is not used for this event, or None to send on it (first reason wins)."""
@@ -204,7 +240,7 @@ class Notifier:
         return {"status": "sent", "messageId": message_id}
 
     def _push(self, user_id: str, frame: Document) -> Result:
-        assert self.post is not None  # _skip_reason rules it out
+        assert self.post is not None  # skip_reason rules it out
         connections = sorted(subscriptions.user_connections(self.cache, user_id))
         data = json.dumps(frame, separators=(",", ":")).encode()
         delivered = 0

@@ -1,7 +1,8 @@
 """The journal's side of reconciliation: open quantity per instrument of one account.
 
-Read from the per-instrument ledgers by `_id` (one lookup each, pushed down to storage even on
-FerretDB), not by querying trades: the sync worker runs for every account every five minutes.
+Read from the per-instrument ledgers by `_id` (one `$in` lookup for all of them, pushed down to
+storage even on FerretDB), not by querying trades: the sync worker runs for every account every
+five minutes.
 A pair whose ledger cannot say (overflowing) is read from its open trades instead.
 """
 
@@ -12,7 +13,7 @@ from typing import Any
 
 from pymongo.database import Database
 
-from tradetrack.db.ledgers import read_ledger
+from tradetrack.db.ledgers import read_ledgers
 from tradetrack.db.trades import TRADES
 
 Document = dict[str, Any]
@@ -31,8 +32,9 @@ def open_quantities(
 ) -> dict[str, int]:
     """Signed open quantity (bought minus sold) of each instrument; 0 where the journal has none."""
     found: dict[str, int] = {}
+    ledgers = read_ledgers(db, user_id, [(account_id, instrument) for instrument in instruments])
     for instrument in instruments:
-        ledger = read_ledger(db, user_id, (account_id, instrument))
+        ledger = ledgers.get((account_id, instrument))
         if ledger is None:
             found[instrument] = 0
             continue

@@ -7,7 +7,7 @@ execution identity turns them into counted duplicates.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import redis
 
@@ -38,6 +38,21 @@ def remember(cache: redis.Redis, account_id: str, external_ids: Sequence[str]) -
         with cache.pipeline(transaction=False) as pipe:
             pipe.sadd(_key(account_id), *external_ids)
             pipe.expire(_key(account_id), TTL_S)
+            pipe.execute()
+    except redis.exceptions.RedisError as exc:
+        logger.warning("known-fills update failed", extra={"error": str(exc)})
+
+
+def remember_many(cache: redis.Redis, by_account: Mapping[str, Sequence[str]]) -> None:
+    """remember for several accounts in one round trip."""
+    wanted = {account: ids for account, ids in by_account.items() if ids}
+    if not wanted:
+        return
+    try:
+        with cache.pipeline(transaction=False) as pipe:
+            for account_id, external_ids in sorted(wanted.items()):
+                pipe.sadd(_key(account_id), *external_ids)
+                pipe.expire(_key(account_id), TTL_S)
             pipe.execute()
     except redis.exceptions.RedisError as exc:
         logger.warning("known-fills update failed", extra={"error": str(exc)})

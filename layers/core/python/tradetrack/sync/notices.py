@@ -10,12 +10,13 @@ from tradetrack.observability import logger
 from tradetrack.queues import send_all
 
 
-def publish(sqs: Any, queue_url: str, events: Sequence[NotificationEvent]) -> None:
-    """To the notifications queue; without one (a stage without notifications) they are logged."""
+def publish(sqs: Any, queue_url: str, events: Sequence[NotificationEvent], *, workers: int = 1) -> None:
+    """To the notifications queue (SendMessageBatch, `workers` of them at a time); without one (a
+    stage without notifications) they are logged."""
     if not events:
         return
     if not queue_url:
         for event in events:
             logger.info("notification event (no queue configured)", extra={"notification": to_body(event)})
         return
-    send_all(sqs, queue_url, [to_body(event) for event in events])
+    send_all(sqs, queue_url, [to_body(event) for event in events], workers=workers)

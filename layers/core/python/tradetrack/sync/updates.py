@@ -3,10 +3,17 @@
 Safe to run twice for the same message: executions are unique on their identity (a second insert
 counts duplicates), recomputation merges facts by execution id, and each trade confirmation has
 a stable event id that the notifier delivers once.
+
+A batch of messages is applied together (apply_trade_updates): one insert of all their executions,
+each user's pairs recomputed once with every fact of the batch, one round trip for the sync logs'
+counts and one for the known fills, the confirmations sent together. A message fails alone when
+its own executions could not be stored or its user's recomputation failed.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -16,14 +23,20 @@ import redis
 from pymongo.database import Database
 
 from tradetrack.db import sync_logs
-from tradetrack.db.executions import insert_executions, to_document
+from tradetrack.db.executions import insert_each, insert_executions, to_document
 from tradetrack.money import from_scaled
 from tradetrack.notify.events import TradeConfirmation
+from tradetrack.observability import logger
 from tradetrack.sync import known
 from tradetrack.sync.messages import TradeUpdate
 from tradetrack.trades import recompute_pairs
 
 Document = dict[str, Any]
+Announce = Callable[[list[TradeConfirmation]], None]
+
+
+class ExecutionsNotStored(RuntimeError):
+    """Some of a message's executions failed to insert for a reason other than being known."""
 
 
 @dataclass
@@ -81,3 +94,68 @@ def apply_trade_update(
     ids = {doc["_id"] for doc in docs}
     confirmations = [confirmation(trade, ids) for trade in trades if ids.intersection(trade["executionIds"])]
     return AppliedUpdate(len(report.inserted), report.duplicates, len(trades), confirmations)
+
+
+def apply_trade_updates(
+    db: Database[Document],
+    cache: redis.Redis,
+    updates: Sequence[TradeUpdate],
+    *,
+    announce: Announce,
+    now: datetime | None = None,
+) -> dict[str, AppliedUpdate | Exception]:
+    """apply_trade_update for a batch of messages, in bulk; each message's outcome by its key."""
+    moment = now or datetime.now(UTC)
+    docs = {
+        u.key: [to_document(u.user_id, u.broker, item, now=moment) for item in u.executions] for u in updates
+    }
+    flat = [(key, doc) for key, of_update in docs.items() for doc in of_update]
+    report = insert_each(db, [doc for _, doc in flat])
+    failed: dict[str, Exception] = {}
+    for index, error in sorted(report.failed.items()):
+        failed.setdefault(flat[index][0], ExecutionsNotStored(f"an execution was not stored: {error}"))
+    by_user: dict[str, list[TradeUpdate]] = defaultdict(list)
+    for update in updates:
+        if update.key not in failed:
+            by_user[update.user_id].append(update)
+    trades_of: dict[str, list[Document]] = {}
+    for user_id, group in sorted(by_user.items()):
+        facts = [doc for update in group for doc in docs[update.key]]
+        pairs = {(doc["accountId"], doc["instrument"]) for doc in facts}
+        try:
+            # Every execution of a pipeline account went through recompute with its facts: a pair
+            # without a ledger has no executions yet.
+            trades_of[user_id] = recompute_pairs(
+                db, cache, user_id, pairs, facts=facts, missing_ledger_is_empty=True
+            )
+        except Exception as exc:
+            logger.exception("recompute failed; the user's messages are retried", extra={"userId": user_id})
+            failed.update(dict.fromkeys((update.key for update in group), exc))
+    inserted = {doc["_id"] for doc in report.inserted}
+    applied: dict[str, AppliedUpdate] = {}
+    for update in updates:
+        if update.key in failed:
+            continue
+        ids = {doc["_id"] for doc in docs[update.key]}
+        pairs = {(doc["accountId"], doc["instrument"]) for doc in docs[update.key]}
+        trades = [t for t in trades_of[update.user_id] if (t["accountId"], t["instrument"]) in pairs]
+        new = len(ids & inserted)
+        applied[update.key] = AppliedUpdate(
+            new,
+            len(docs[update.key]) - new,
+            len(trades),
+            [confirmation(trade, ids) for trade in trades if ids.intersection(trade["executionIds"])],
+        )
+    if applied:
+        announce([event for result in applied.values() for event in result.confirmations])
+        counts: dict[str, tuple[int, int]] = {}
+        remembered: dict[str, list[str]] = defaultdict(list)
+        for update in updates:
+            if update.key in applied:
+                was = counts.get(update.sync_id, (0, 0))
+                result = applied[update.key]
+                counts[update.sync_id] = (was[0] + result.inserted, was[1] + result.duplicates)
+                remembered[update.account_id].extend(doc["externalId"] for doc in docs[update.key])
+        sync_logs.count_applied_many(db, counts)
+        known.remember_many(cache, remembered)
+    return {**failed, **applied}

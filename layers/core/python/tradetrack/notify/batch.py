@@ -1,0 +1,113 @@
+"""A batch of notification events delivered together (the notifier Lambda's SQS batch).
+
+The same delivery as Notifier.handle, event by event (each event and each of its channels exactly
+once, through the same idempotency records), with the storage work done in bulk: the users read in
+one query, and the inbox items inserted in one, with their delivery outcomes, once the channels
+have gone out (an item already there, from an attempt that failed after it, has its outcomes
+updated instead: one more round trip, on retries only). The channel sends (SES, SNS, WebSocket
+posts) run on a small thread pool, since each is a network call that waits. An event fails alone:
+a transient channel failure, or its inbox item not stored.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+from typing import Any
+
+from tradetrack.db import notifications as repo
+from tradetrack.db import users
+from tradetrack.idempotency import Outcome
+from tradetrack.notify.events import NotificationEvent, event_key, parse_event
+from tradetrack.notify.service import CHANNELS, Notifier, Prepared, deliveries_of, result_of
+from tradetrack.notify.service import Outcome as ChannelOutcome
+
+Document = dict[str, Any]
+SEND_WORKERS = 8  # SES's and SNS's sends of one batch, in parallel
+
+
+class InboxNotStored(RuntimeError):
+    """The notification's inbox item could not be inserted: the event is retried."""
+
+
+@cache
+def _senders() -> ThreadPoolExecutor:
+    """The send pool, kept across invocations (starting threads per batch is not free)."""
+    return ThreadPoolExecutor(max_workers=SEND_WORKERS, thread_name_prefix="notify-send")
+
+
+def _parse(body: str) -> tuple[NotificationEvent, str] | Exception:
+    try:
+        raw = json.loads(body)
+        event = parse_event(raw)
+    except ValueError as exc:  # JSONDecodeError and pydantic's ValidationError included
+        return exc
+    return event, event_key(event, raw)
+
+
+def handle_batch(notifier: Notifier, bodies: Sequence[str]) -> list[Outcome]:
+    """Each message body's result, or the exception that fails it (in the order given)."""
+    parsed = [_parse(body) for body in bodies]
+    events = {item[1]: item[0] for item in parsed if not isinstance(item, Exception)}
+    outcomes = notifier.idempotency.once_each(
+        "notify-event", list(events), lambda keys: _deliver(notifier, {key: events[key] for key in keys})
+    )
+    return [item if isinstance(item, Exception) else outcomes[item[1]] for item in parsed]
+
+
+def _channels(notifier: Notifier, prepared: dict[str, Prepared]) -> dict[str, list[ChannelOutcome]]:
+    """Every channel's outcome of every notification, by key (in CHANNELS order); the sends on the
+    thread pool."""
+    outcomes: dict[str, list[ChannelOutcome]] = {key: [] for key in prepared}
+    sends: list[tuple[Prepared, str]] = []
+    for key, item in prepared.items():
+        for channel in CHANNELS:
+            reason = notifier.skip_reason(channel, item.event, item.user, item.prefs)
+            if reason:
+                outcomes[key].append((channel, {"status": "skipped", "reason": reason}, None))
+            else:
+                sends.append((item, channel))
+    if len(sends) > 1:
+        sent = list(_senders().map(lambda task: notifier.send(*task), sends))
+    else:
+        sent = [notifier.send(*task) for task in sends]
+    for (item, _), outcome in zip(sends, sent, strict=True):
+        outcomes[item.key].append(outcome)
+    return {key: sorted(found, key=lambda o: CHANNELS.index(o[0])) for key, found in outcomes.items()}
+
+
+def _deliver(notifier: Notifier, events: dict[str, NotificationEvent]) -> dict[str, Outcome]:
+    found = users.get_users(notifier.db, {event.user_id for event in events.values()})
+    results: dict[str, Outcome] = {}
+    prepared: dict[str, Prepared] = {}
+    for key, event in events.items():
+        item = notifier.prepare(event, key, found.get(event.user_id))
+        if isinstance(item, Prepared):
+            prepared[key] = item
+        else:
+            results[key] = item
+    delivered = {key: deliveries_of(outcomes) for key, outcomes in _channels(notifier, prepared).items()}
+    for key, (deliveries, _) in delivered.items():
+        prepared[key].inbox["deliveries"] = deliveries
+    refused = repo.insert_many_once(notifier.db, [item.inbox for item in prepared.values()])
+    there = {nid for nid, error in refused.items() if error is None}
+    repo.set_deliveries_many(
+        notifier.db,
+        {
+            item.notification_id: item.inbox["deliveries"]
+            for item in prepared.values()
+            if item.notification_id in there
+        },
+    )
+    for key, (deliveries, failure) in delivered.items():
+        item = prepared[key]
+        error = refused.get(item.notification_id)
+        try:
+            if error is not None:
+                raise InboxNotStored(error)
+            results[key] = result_of(item.event, item.notification_id, deliveries, failure)
+        except Exception as exc:  # RetryLater or InboxNotStored: this event goes back to the queue
+            results[key] = exc
+    return results

@@ -1,0 +1,231 @@
+"""The trade-updates worker applies a batch of messages together (one insert, one recompute per
+user): what a batch, its redelivery and a failure in it leave behind, and the Mongo round trips a
+sync and its update make (counted on the wire with a pymongo CommandListener)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import pymongo
+import pytest
+from pymongo import monitoring
+from pymongo.database import Database
+
+from tests.bench.test_sync_bench import kite_day
+from tests.integration.sync.conftest import serve_kite_day
+from tests.support.broker_stub import BrokerStub
+from tests.support.pipeline import Pipeline, connected_account
+from tests.support.servers import Server
+from tradetrack.aws import aws_client
+from tradetrack.brokers.service import enqueue_sync
+from tradetrack.config import get_settings
+from tradetrack.db.client import use_mongo_client
+from tradetrack.trades import recompute_pairs
+
+Document = dict[str, Any]
+
+
+SETUP = frozenset({"createIndexes", "listIndexes", "endSessions", "ping", "hello", "isMaster"})
+
+
+class Commands(monitoring.CommandListener):
+    """Every command sent on the client it listens to: (command name, collection), except a
+    client's once-per-process setup (the indexes ensured on first use, sessions ended)."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name in SETUP:
+            return
+        collection = event.command.get(event.command_name)
+        self.seen.append((event.command_name, collection if isinstance(collection, str) else ""))
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+@contextmanager
+def counted(server: Server, db: Database[Document]) -> Iterator[Commands]:
+    """The product's Mongo client swapped for one that counts what it sends (same server)."""
+    if not server.url:
+        pytest.skip("round trips are counted on a real server")
+    listener = Commands()
+    client: pymongo.MongoClient[Document] = pymongo.MongoClient(
+        server.url, tz_aware=True, event_listeners=[listener]
+    )
+    client[db.name].command("ping")
+    listener.seen.clear()
+    use_mongo_client(client)
+    try:
+        yield listener
+    finally:
+        use_mongo_client(db.client)
+        client.close()
+
+
+def queue_sync(account: Document) -> None:
+    enqueue_sync(
+        aws_client("sqs"), get_settings().sync_queue_url, account, reason="manual", now=datetime.now(UTC)
+    )
+
+
+def serve_fills(kite: BrokerStub, fills: int) -> None:
+    for path, body in kite_day(fills).items():
+        kite.route("GET", path, body)
+
+
+def updates_waiting(pipeline: Pipeline) -> list[dict[str, Any]]:
+    """Everything in trade-updates, received (one batch of at most ten)."""
+    return pipeline.receive("trade-updates", count=10)
+
+
+def test_a_batch_stores_every_fill_once_and_recomputes_each_user_once(
+    pipeline: Pipeline, kite: BrokerStub, mongo_db: Database[Document], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given two accounts of one user and one of another, synced, their updates waiting together
+    from tradetrack.sync import updates
+
+    accounts = [connected_account(mongo_db, user_id=user) for user in ("u1", "u1", "u2")]
+    serve_fills(kite, 20)
+    for account in accounts:
+        queue_sync(account)
+    pipeline.drain("sync")
+    batch = updates_waiting(pipeline)
+    assert len(batch) == 3
+    users: list[str] = []
+    real = recompute_pairs
+
+    def spy(db: Any, cache: Any, user_id: str, *args: Any, **kwargs: Any) -> Any:
+        users.append(user_id)
+        return real(db, cache, user_id, *args, **kwargs)
+
+    monkeypatch.setattr(updates, "recompute_pairs", spy)
+    # When the batch is delivered
+    assert pipeline.deliver("trade-updates", batch) == set()
+    # Then every fill is stored once, each user recomputed once, each sync log counts its own
+    assert mongo_db["executions"].count_documents({}) == 60
+    assert sorted(users) == ["u1", "u2"]
+    trades = [mongo_db["trades"].count_documents({"accountId": account["_id"]}) for account in accounts]
+    assert trades == [12, 12, 12]  # the same 20 fills (5 instruments, partial exits) in each account
+    for account in accounts:
+        (log,) = mongo_db["sync_logs"].find({"accountId": account["_id"]})
+        assert (log["inserted"], log["duplicates"]) == (20, 0)
+    # And every trade is announced once
+    confirmations = [b for b in pipeline.bodies("notifications") if b["type"] == "trade_confirmation"]
+    assert sorted(c["tradeId"] for c in confirmations) == sorted(t["_id"] for t in mongo_db["trades"].find())
+
+
+def test_a_redelivered_batch_creates_no_duplicates(
+    pipeline: Pipeline, kite: BrokerStub, mongo_db: Database[Document]
+) -> None:
+    # Given a batch of two syncs' updates, applied
+    accounts = [connected_account(mongo_db, user_id=user) for user in ("u1", "u2")]
+    serve_kite_day(kite)
+    for account in accounts:
+        queue_sync(account)
+    pipeline.drain("sync")
+    batch = updates_waiting(pipeline)
+    assert pipeline.deliver("trade-updates", batch) == set()
+    trades = sorted(t["_id"] for t in mongo_db["trades"].find())
+    first = pipeline.bodies("notifications")
+    # When SQS delivers the same messages again (a duplicate send, then the whole batch)
+    for message in batch:
+        aws_client("sqs").send_message(
+            QueueUrl=pipeline.queues["trade-updates"].url, MessageBody=message["Body"]
+        )
+    assert pipeline.drain("trade-updates") == 2
+    # Then nothing is stored twice, counted twice or announced again
+    assert mongo_db["executions"].count_documents({}) == 8
+    assert sorted(t["_id"] for t in mongo_db["trades"].find()) == trades
+    for account in accounts:
+        (log,) = mongo_db["sync_logs"].find({"accountId": account["_id"]})
+        assert (log["inserted"], log["duplicates"]) == (4, 0)
+    assert len(first) == 6
+    assert pipeline.bodies("notifications") == []
+
+
+def test_a_failure_in_a_batch_retries_only_its_records(
+    pipeline: Pipeline, kite: BrokerStub, mongo_db: Database[Document], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given updates of two users waiting together, and u2's recompute failing once
+    from tradetrack.sync import updates
+
+    accounts = {user: connected_account(mongo_db, user_id=user) for user in ("u1", "u2")}
+    serve_kite_day(kite)
+    for account in accounts.values():
+        queue_sync(account)
+    pipeline.drain("sync")
+    batch = updates_waiting(pipeline)
+    real, calls = recompute_pairs, Counter[str]()
+
+    def flaky(db: Any, cache: Any, user_id: str, *args: Any, **kwargs: Any) -> Any:
+        calls[user_id] += 1
+        if user_id == "u2" and calls[user_id] == 1:
+            raise RuntimeError("worker killed")
+        return real(db, cache, user_id, *args, **kwargs)
+
+    monkeypatch.setattr(updates, "recompute_pairs", flaky)
+    # When the batch is delivered
+    failed = pipeline.deliver("trade-updates", batch)
+    # Then only u2's message is reported for retry; u1's is applied and announced
+    (failed_id,) = failed
+    failed_body = json.loads(next(m["Body"] for m in batch if m["MessageId"] == failed_id))
+    assert failed_body["userId"] == "u2"
+    assert mongo_db["trades"].count_documents({"userId": "u1"}) == 3
+    assert mongo_db["trades"].count_documents({"userId": "u2"}) == 0
+    # When SQS redelivers it (u1's was deleted)
+    assert pipeline.drain("trade-updates") == 1
+    # Then u2 is applied, u1 was not applied again, and nothing is lost or doubled
+    assert calls == {"u1": 1, "u2": 2}
+    assert mongo_db["executions"].count_documents({}) == 8
+    assert mongo_db["trades"].count_documents({"userId": "u2"}) == 3
+    (log,) = mongo_db["sync_logs"].find({"accountId": accounts["u1"]["_id"]})
+    assert (log["inserted"], log["duplicates"]) == (4, 0)
+    # (u2's fills were stored by the failed attempt: its retry finds them, as duplicates)
+    (log,) = mongo_db["sync_logs"].find({"accountId": accounts["u2"]["_id"]})
+    assert (log["inserted"], log["duplicates"]) == (0, 4)
+    confirmations = [b for b in pipeline.bodies("notifications") if b["type"] == "trade_confirmation"]
+    assert len(confirmations) == 6
+
+
+def test_the_round_trips_of_a_sync_do_not_grow_with_its_fills(
+    pipeline: Pipeline,
+    kite: BrokerStub,
+    mongo_db: Database[Document],
+    mongo_server: Server,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    counts: dict[int, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {}
+    for fills in (10, 100):
+        # Given an account whose broker reports `fills` new fills over five instruments
+        account = connected_account(mongo_db, user_id=f"u{fills}")
+        serve_fills(kite, fills)
+        queue_sync(account)
+        with counted(mongo_server, mongo_db) as listener:
+            # When the sync worker and then the trade-updates worker run
+            pipeline.drain("sync")
+            synced = list(listener.seen)
+            assert pipeline.drain("trade-updates") == 1
+        counts[fills] = (synced, listener.seen[len(synced) :])
+        assert mongo_db["executions"].count_documents({"userId": f"u{fills}"}) == fills
+    # Then both make the same round trips: one insert of all the fills, nothing per fill
+    with capsys.disabled():
+        for fills, (synced, applied) in counts.items():
+            by_command = Counter(f"{name} {collection}" for name, collection in applied)
+            print(
+                f"\n{fills} fills over 5 instruments: {len(synced)} Mongo round trips in the sync worker "
+                f"({', '.join(sorted(f'{n} {c}' for n, c in synced))}); {len(applied)} in the "
+                f"trade-updates worker ({dict(sorted(by_command.items()))})"
+            )
+    small, large = ([Counter(part) for part in counts[n]] for n in (10, 100))
+    assert small == large
+    assert large[1][("insert", "executions")] == 1
