@@ -217,14 +217,33 @@ def test_without_built_aggregates_the_summary_reads_the_trades(
 
 
 def test_uncached_summary_and_timeseries_read_days_not_trades(journal: Db, redis_client: redis.Redis) -> None:
-    # Given the journal with its aggregates; When an uncached summary and time series are computed
-    with QUERY_SHAPES.window() as window:
-        summary(journal, redis_client, USER, AnalyticsQuery(start="2025-01-01", end="2025-06-30"))
-        timeseries(journal, redis_client, USER, AnalyticsQuery(start="2025-01-01", end="2025-06-30"), "week")
-    # Then no trade is read; the days come in one query each, as the six months they fall in
-    assert window.reads("trades") == []
-    assert len(window.reads(daily_pnl.DAILY)) == 2
-    assert window.documents(daily_pnl.DAILY) == 2 * 6
+    # Given the journal with its aggregates
+    past = AnalyticsQuery(start="2025-01-01", end="2025-06-30")
+    # When uncached summaries (a past range, and up to now) and a time series are computed
+    with QUERY_SHAPES.window() as in_past:
+        summary(journal, redis_client, USER, past)
+    with QUERY_SHAPES.window() as up_to_now:
+        summary(journal, redis_client, USER, AnalyticsQuery())
+    with QUERY_SHAPES.window() as series:
+        timeseries(journal, redis_client, USER, past, "week")
+    # Then no trade is read: the summary reads the user, the state, the six months' day totals in
+    # one query, and saves its snapshot; up to now it also reads the pairs with open trades
+    months = journal[daily_pnl.DAILY].count_documents({"userId": USER})
+    open_pairs = journal[daily_pnl.PAIR_STATE].count_documents({"userId": USER, "hasOpen": True})
+    for window in (in_past, up_to_now, series):
+        assert window.reads("trades") == []
+    assert in_past.summary() == (
+        "1× find aggregate_state, 1× find daily_pnl, 1× find users, 1× update analytics"
+    )
+    assert in_past.documents(daily_pnl.DAILY) == 6 and in_past.documents(daily_pnl.STATE) == 1
+    assert up_to_now.summary() == (
+        "1× find aggregate_state, 1× find daily_pnl, 1× find pair_state, 1× find users, 1× update analytics"
+    )
+    assert up_to_now.documents(daily_pnl.DAILY) == months
+    assert up_to_now.documents(daily_pnl.PAIR_STATE) == open_pairs
+    # And the time series reads the state and the months
+    assert series.summary() == "1× find aggregate_state, 1× find daily_pnl"
+    assert series.documents(daily_pnl.DAILY) == 6 and series.documents() == 1 + 6
 
 
 def test_positions_and_a_trades_page_have_a_fixed_mongo_budget(

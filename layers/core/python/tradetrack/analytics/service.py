@@ -210,8 +210,10 @@ def summary(db: Database[Document], cache: redis.Redis, user_id: str, query: Ana
         now = datetime.now(UTC)
         reaches_now = filters.closed_until is None or filters.closed_until >= now
         if _from_aggregates(db, user_id, filters):
-            opened = [doc for doc in aggregates.open_trades(db, user_id) if filters.keeps(doc)]
-            marks = unrealized_pnl(cache, opened) if reaches_now else (0, 0)
+            marks = (0, 0)
+            if reaches_now:  # the open trades alone, not the history
+                opened = [doc for doc in aggregates.open_trades(db, user_id) if filters.keeps(doc)]
+                marks = unrealized_pnl(cache, opened)
             result = compute_summary_of_days(
                 daily.days_of(db, user_id, filters), filters, capital, marks, now
             )
