@@ -1,16 +1,21 @@
 """The lean Management API client over real HTTP: against the local Management API (local.websocket's
 dispatch and local.management), a fan-out shard's frames arrive and gone connections are forgotten;
-its keep-alive transport survives chunked bodies, closes and stale connections; moto's
+its keep-alive transport survives chunked bodies, closes and stale connections, and checks TLS
+certificates; moto's
 apigatewaymanagementapi server records what it posts as it records boto3's posts."""
 
 from __future__ import annotations
 
 import asyncio
 import http.server
+import shutil
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, cast
 
 import boto3
@@ -256,3 +261,55 @@ def test_moto_records_our_posts_as_it_records_boto3s() -> None:
         assert recorded == {"boto%2Bid%3D": b"from boto3", "ours%2Bid%3D": b"from ours"}
     finally:
         server.stop()
+
+
+@pytest.fixture
+def tls_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """An HTTPS server (a throwaway certificate for 127.0.0.1) answering as Scripted does."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl makes the test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"),
+            *("-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"),
+            *("-addext", "subjectAltName=IP:127.0.0.1"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    Scripted.handled = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Scripted)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{server.server_address[1]}/prod", cert
+    server.shutdown()
+    server.server_close()
+
+
+def test_https_posts_go_over_one_verified_kept_alive_tls_connection(tls_server: tuple[str, Path]) -> None:
+    # Given an HTTPS Management API whose certificate the client trusts
+    endpoint, cert = tls_server
+    transport = KeepAliveTransport(endpoint, size=1, ssl_context=ssl.create_default_context(cafile=cert))
+    api = client(endpoint, transport)
+    # When posting twice, Then both arrive, and the TLS connection is kept for the next
+    assert api.post("one", b"x") is True
+    assert api.post("two", b"x") is True
+    assert Scripted.handled == ["/prod/@connections/one", "/prod/@connections/two"]
+    (kept,) = transport._idle
+    assert isinstance(kept.sock, ssl.SSLSocket)
+
+
+def test_an_untrusted_certificate_is_refused_without_retry(tls_server: tuple[str, Path]) -> None:
+    # Given an HTTPS endpoint whose certificate is not in botocore's CA bundle
+    endpoint, _ = tls_server
+    slept: list[float] = []
+    api = client(endpoint, KeepAliveTransport(endpoint, size=1))
+    api.sleep = slept.append
+    # When posting, Then verification fails at once: nothing sent, no retry
+    with pytest.raises(ssl.SSLCertVerificationError):
+        api.post("one", b"x")
+    assert (Scripted.handled, slept) == ([], [])

@@ -12,7 +12,7 @@ Responses are mapped as botocore maps them: 410 raises GoneException (a ClientEr
 response["Error"]["Code"] is "GoneException", what push.post_bytes checks), and `post` answers
 False instead; 429 and 5xx, and connection failures, are retried (3 attempts, as boto3's standard
 mode) with jittered exponential backoff that never sleeps past the caller's deadline; other
-statuses (400, 403, 413 ...) raise ManagementApiError at once.
+statuses (400, 403, 413 ...) raise ManagementApiError at once, as does an untrusted certificate.
 """
 
 from __future__ import annotations
@@ -476,8 +476,8 @@ class ManagementApi:
             headers = self.signer.headers(method, canonical, body)  # re-signed: a retry is a new second
             try:
                 response = self.transport.request(method, path, headers, body)
-            except OSError:  # no response: refused, reset, timed out
-                if not self._backoff(attempt, deadline):
+            except OSError as exc:  # no response: refused, reset, timed out (a bad certificate: no retry)
+                if _untrusted(exc) or not self._backoff(attempt, deadline):
                     raise
             else:
                 if response.status < 300:
@@ -495,6 +495,12 @@ class ManagementApi:
             return False
         self.sleep(delay)
         return True
+
+
+def _untrusted(exc: OSError) -> bool:
+    import ssl
+
+    return isinstance(exc, ssl.SSLCertVerificationError)
 
 
 def _error(response: Response, operation: str, retries: int) -> ManagementApiError:
