@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from local.stores import DEFAULT_BACKEND, ferretdb_backend
+from local.stores import DEV_BACKEND, ferretdb_backend
 
 STORES = ("embedded", "ferretdb")
 DEFAULT_STORE_DIR = str(Path(__file__).resolve().parent.parent / ".local-state")
@@ -70,7 +70,7 @@ class LocalConfig:
     broker_port: int = 3002
     demo: bool = True
     store: str = "embedded"  # with mongodb_uri empty: "embedded" or "ferretdb" (started by the stack)
-    store_backend: str = DEFAULT_BACKEND
+    store_backend: str = DEV_BACKEND
     store_dir: str = DEFAULT_STORE_DIR
 
     @classmethod
@@ -91,7 +91,7 @@ class LocalConfig:
                 broker_port=int(env.get("SIMULATED_BROKER_PORT", "3002")),
                 demo=env.get("LOCAL_DEMO", "on").lower() not in ("off", "0", "false", "no"),
                 store=env.get("LOCAL_STORE", "embedded").strip().lower() or "embedded",
-                store_backend=ferretdb_backend(dict(env)),
+                store_backend=ferretdb_backend(DEV_BACKEND, dict(env)),
                 store_dir=env.get("LOCAL_STORE_DIR") or DEFAULT_STORE_DIR,
             )
         except ValueError as exc:

@@ -2,8 +2,10 @@
 
 Dev-only: the test suite (tests/support/servers.py) starts a throwaway store per session; the local
 stack (`LOCAL_MONGO=ferretdb`) starts one over a data directory kept across restarts. The backend
-is TRADETRACK_FERRETDB_BACKEND ("postgresql", the default, or "sqlite"): PostgreSQL answered every
-query shape of the product faster in tests/bench/test_store_bench.py (docs/local-store.md).
+is TRADETRACK_FERRETDB_BACKEND ("postgresql" or "sqlite"), by default the measured winner of each
+use (tests/bench/test_store_bench.py, docs/local-store.md): SQLite for the test suite (a database
+per test is cheaper to create and drop, and the suite's collections are small), PostgreSQL for
+`make dev` (faster on every query shape over a large collection, 5x on updates).
 
 PostgreSQL refuses to run as root: as root, initdb and postgres run as the `postgres` system user
 (Debian's package creates it), which must own the data directory and reach it.
@@ -28,7 +30,8 @@ import pymongo
 
 FERRETDB_VERSION = "v1.24.2"
 BACKENDS = ("postgresql", "sqlite")
-DEFAULT_BACKEND = "postgresql"  # the measured winner (docs/local-store.md)
+TEST_BACKEND = "sqlite"  # the measured winner for `make test` (docs/local-store.md)
+DEV_BACKEND = "postgresql"  # the measured winner for `make dev`'s real store (docs/local-store.md)
 BACKEND_VARIABLE = "TRADETRACK_FERRETDB_BACKEND"
 START_TIMEOUT_S = 30.0
 PG_USER = "tradetrack"  # the cluster's superuser (trust authentication on loopback only)
@@ -43,9 +46,10 @@ class ServerUnavailable(RuntimeError):
     pass
 
 
-def ferretdb_backend(environ: dict[str, str] | None = None) -> str:
+def ferretdb_backend(default: str, environ: dict[str, str] | None = None) -> str:
+    """TRADETRACK_FERRETDB_BACKEND, else `default`."""
     env = os.environ if environ is None else environ
-    backend = (env.get(BACKEND_VARIABLE) or DEFAULT_BACKEND).strip().lower()
+    backend = (env.get(BACKEND_VARIABLE) or default).strip().lower()
     if backend not in BACKENDS:
         raise ValueError(f"{BACKEND_VARIABLE}={backend!r}: expected one of {', '.join(BACKENDS)}")
     return backend

@@ -4,10 +4,11 @@ Resolution per dependency: an external URL (MONGODB_URI / REDIS_URL) wins; else 
 server is started; if that cannot start, CI=true fails the run, and elsewhere the embedded
 stand-in (mongomock / fakeredis) is used with a loud warning.
 
-FerretDB v1.24.2 runs on PostgreSQL (Debian's, a throwaway cluster the harness starts on a free
-port) unless TRADETRACK_FERRETDB_BACKEND=sqlite: PostgreSQL is the measured winner
-(tests/bench/test_store_bench.py, docs/local-store.md). The processes themselves are started by
-local/stores.py, which the local stack shares.
+FerretDB v1.24.2 runs on SQLite unless TRADETRACK_FERRETDB_BACKEND=postgresql (Debian's
+PostgreSQL, a throwaway cluster the harness starts on a free port): SQLite ran the suite's tests
+faster, a database per test being cheaper to create and drop (tests/bench/test_store_bench.py,
+docs/local-store.md). The processes themselves are started by local/stores.py, which the local
+stack shares.
 """
 
 from __future__ import annotations
@@ -90,9 +91,9 @@ def run_postgres(workdir: Path) -> Iterator[str]:
 @contextmanager
 def run_ferretdb(workdir: Path, backend: str | None = None) -> Iterator[str]:
     """FerretDB v1.24.2 on `backend`, by default the one TRADETRACK_FERRETDB_BACKEND names
-    (postgresql unless it says sqlite), its data (and PostgreSQL's throwaway cluster) in `workdir`."""
+    (sqlite unless it says postgresql), its data (and PostgreSQL's throwaway cluster) in `workdir`."""
     try:
-        chosen = backend or stores.ferretdb_backend()
+        chosen = backend or stores.ferretdb_backend(stores.TEST_BACKEND)
     except ValueError as exc:
         raise ServerUnavailable(str(exc)) from exc
     _reachable(workdir)
@@ -107,7 +108,7 @@ def _reachable(workdir: Path) -> None:
 
 def _started(start: Callable[[Path], AbstractContextManager[str]]) -> str:
     if start is run_ferretdb:
-        return f"started ({stores.describe(stores.ferretdb_backend())})"
+        return f"started ({stores.describe(stores.ferretdb_backend(stores.TEST_BACKEND))})"
     return "started"
 
 
