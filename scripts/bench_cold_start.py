@@ -58,6 +58,7 @@ def cold_start_ms(module: str, environment: dict[str, str]) -> tuple[float, floa
             "LAMBDA_TASK_ROOT": str(ROOT),
             "POWERTOOLS_SERVICE_NAME": module.split(".")[1],
             "POWERTOOLS_METRICS_NAMESPACE": "TradeTrack",
+            "OPENBLAS_NUM_THREADS": "1",  # as the CDK stack sets it (tradetrack_infra/manifest_function.py)
             **environment,
         },
     )

@@ -11,65 +11,31 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-import pymongo
 import pytest
-from pymongo import monitoring
 from pymongo.database import Database
 
 from tests.bench.test_sync_bench import kite_day
+from tests.conftest import QUERY_SHAPES
 from tests.integration.sync.conftest import serve_kite_day
 from tests.support.broker_stub import BrokerStub
 from tests.support.pipeline import Pipeline, connected_account
+from tests.support.query_shapes import Window
 from tests.support.servers import Server
 from tradetrack.aws import aws_client
 from tradetrack.brokers.service import enqueue_sync
 from tradetrack.config import get_settings
-from tradetrack.db.client import use_mongo_client
 from tradetrack.trades import recompute_pairs
 
 Document = dict[str, Any]
 
 
-SETUP = frozenset({"createIndexes", "listIndexes", "endSessions", "ping", "hello", "isMaster"})
-
-
-class Commands(monitoring.CommandListener):
-    """Every command sent on the client it listens to: (command name, collection), except a
-    client's once-per-process setup (the indexes ensured on first use, sessions ended)."""
-
-    def __init__(self) -> None:
-        self.seen: list[tuple[str, str]] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.command_name in SETUP:
-            return
-        collection = event.command.get(event.command_name)
-        self.seen.append((event.command_name, collection if isinstance(collection, str) else ""))
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-
 @contextmanager
-def counted(server: Server, db: Database[Document]) -> Iterator[Commands]:
-    """The product's Mongo client swapped for one that counts what it sends (same server)."""
+def counted(server: Server) -> Iterator[Window]:
+    """The product's Mongo commands on the suite's client while the block runs."""
     if not server.url:
         pytest.skip("round trips are counted on a real server")
-    listener = Commands()
-    client: pymongo.MongoClient[Document] = pymongo.MongoClient(
-        server.url, tz_aware=True, event_listeners=[listener]
-    )
-    client[db.name].command("ping")
-    listener.seen.clear()
-    use_mongo_client(client)
-    try:
-        yield listener
-    finally:
-        use_mongo_client(db.client)
-        client.close()
+    with QUERY_SHAPES.window() as window:
+        yield window
 
 
 def queue_sync(account: Document) -> None:
@@ -210,12 +176,12 @@ def test_the_round_trips_of_a_sync_do_not_grow_with_its_fills(
         account = connected_account(mongo_db, user_id=f"u{fills}")
         serve_fills(kite, fills)
         queue_sync(account)
-        with counted(mongo_server, mongo_db) as listener:
+        with counted(mongo_server) as window:
             # When the sync worker and then the trade-updates worker run
             pipeline.drain("sync")
-            synced = list(listener.seen)
+            synced = [(c.name, c.collection) for c in window.commands]
             assert pipeline.drain("trade-updates") == 1
-        counts[fills] = (synced, listener.seen[len(synced) :])
+        counts[fills] = (synced, [(c.name, c.collection) for c in window.commands[len(synced) :]])
         assert mongo_db["executions"].count_documents({"userId": f"u{fills}"}) == fills
     # Then both make the same round trips: one insert of all the fills, nothing per fill
     with capsys.disabled():

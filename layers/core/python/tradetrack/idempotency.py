@@ -12,18 +12,12 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyInconsistentStateError,
-    IdempotencyItemAlreadyExistsError,
-    IdempotencyPersistenceLayerError,
-)
-from aws_lambda_powertools.utilities.idempotency.persistence.cache import CachePersistenceLayer
-from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import STATUS_CONSTANTS
-from aws_lambda_powertools.utilities.typing import LambdaContext
+if TYPE_CHECKING:  # Powertools' idempotency package imports boto3 (DynamoDB layer): loaded on first use
+    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyItemAlreadyExistsError
+    from aws_lambda_powertools.utilities.idempotency.persistence.cache import CachePersistenceLayer
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 Result = dict[str, Any]
 Outcome = Result | Exception  # what one key's work came to: its result, or what failed it
@@ -31,6 +25,8 @@ Outcome = Result | Exception  # what one key's work came to: its result, or what
 
 class Idempotency:
     def __init__(self, client: Any, *, ttl_s: int, context: LambdaContext | None = None) -> None:
+        from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
         self.client = client
         self.config = IdempotencyConfig(
             event_key_jmespath="key", raise_on_no_idempotency_key=True, expires_after_seconds=ttl_s
@@ -40,6 +36,8 @@ class Idempotency:
         self._stores: dict[str, CachePersistenceLayer] = {}
 
     def _store(self, prefix: str) -> CachePersistenceLayer:
+        from aws_lambda_powertools.utilities.idempotency.persistence.cache import CachePersistenceLayer
+
         if prefix not in self._stores:
             with warnings.catch_warnings():
                 # In Powertools 3.x CachePersistenceLayer is an alias of RedisCachePersistenceLayer, whose
@@ -49,6 +47,8 @@ class Idempotency:
         return self._stores[prefix]
 
     def once(self, prefix: str, key: str, work: Callable[[], Result]) -> Result:
+        from aws_lambda_powertools.utilities.idempotency import idempotent_function
+
         @idempotent_function(
             data_keyword_argument="job",
             persistence_store=self._store(prefix),
@@ -71,6 +71,11 @@ class Idempotency:
         `work` runs once with the claimed keys and answers each with its result or the exception
         that failed it (raising fails them all). Results are stored; a failed key's claim is
         released so that its retry runs it again."""
+        from aws_lambda_powertools.utilities.idempotency.exceptions import (
+            IdempotencyItemAlreadyExistsError,
+            IdempotencyPersistenceLayerError,
+        )
+
         store = self._store(prefix)
         store.configure(config=self.config, key_prefix=prefix)
         outcomes: dict[str, Outcome] = {}
@@ -108,6 +113,12 @@ class Idempotency:
     @staticmethod
     def _stored(store: CachePersistenceLayer, key: str, exc: IdempotencyItemAlreadyExistsError) -> Outcome:
         """A claimed key's stored result, or the error that sends its record back to the queue."""
+        from aws_lambda_powertools.utilities.idempotency.exceptions import (
+            IdempotencyAlreadyInProgressError,
+            IdempotencyInconsistentStateError,
+        )
+        from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import STATUS_CONSTANTS
+
         try:
             record = exc.old_data_record or store.get_record(data={"key": key})
         except Exception as error:  # deleted meanwhile, or the store failed: retried
