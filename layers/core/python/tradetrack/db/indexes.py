@@ -94,21 +94,20 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel(
             [("userId", ASCENDING), ("openedAt", DESCENDING), ("_id", DESCENDING)], name="by_user_opened"
         ),
-        IndexModel(
-            [("userId", ASCENDING), ("status", ASCENDING), ("openedAt", DESCENDING)], name="by_status_opened"
-        ),
-        IndexModel(
-            [("userId", ASCENDING), ("symbol", ASCENDING), ("openedAt", DESCENDING)], name="by_symbol_opened"
-        ),
-        IndexModel(
-            [("userId", ASCENDING), ("category", ASCENDING), ("openedAt", DESCENDING)],
-            name="by_category_opened",
-        ),
-        IndexModel([("userId", ASCENDING), ("tags", ASCENDING)], name="by_tag"),
-        # GET /v1/trades?accountId= (newest opened first)
-        IndexModel(
-            [("userId", ASCENDING), ("accountId", ASCENDING), ("openedAt", DESCENDING)],
-            name="by_account_opened",
+        # GET /v1/trades filtered by status, symbol, category, tag or account: newest opened first with
+        # the keyset's _id tie-break, so a rare filter value reads only its own trades, in order
+        *(
+            IndexModel(
+                [("userId", ASCENDING), (key, ASCENDING), ("openedAt", DESCENDING), ("_id", DESCENDING)],
+                name=f"by_{name}_newest",
+            )
+            for key, name in (
+                ("status", "status"),
+                ("symbol", "symbol"),
+                ("category", "category"),
+                ("tags", "tag"),
+                ("accountId", "account"),
+            )
         ),
         # the daily summary: a user's trades closed on one day
         IndexModel(
@@ -192,7 +191,14 @@ SCANS: dict[str, str] = {
 # Indexes an earlier release declared and a later one replaced: dropped by ensure_indexes when present.
 RETIRED: dict[str, list[str]] = {
     "executions": ["by_user_time", "by_symbol_time", "by_account_time", "by_source_time"],
-    "trades": ["by_status_closed"],
+    "trades": [
+        "by_status_closed",
+        "by_status_opened",
+        "by_symbol_opened",
+        "by_category_opened",
+        "by_tag",
+        "by_account_opened",
+    ],
     "broker_accounts": ["by_user"],
     "data_quality": ["by_user_instrument"],
 }
