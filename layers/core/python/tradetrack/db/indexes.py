@@ -125,7 +125,8 @@ INDEXES: dict[str, list[IndexModel]] = {
             [("userId", ASCENDING), ("createdAt", DESCENDING), ("_id", DESCENDING)], name="by_user_newest"
         ),
         IndexModel(
-            [("userId", ASCENDING), ("readAt", ASCENDING), ("createdAt", DESCENDING)], name="by_user_unread"
+            [("userId", ASCENDING), ("readAt", ASCENDING), ("createdAt", DESCENDING), ("_id", DESCENDING)],
+            name="by_user_unread_newest",
         ),
     ],
     "broker_accounts": [
@@ -201,6 +202,7 @@ RETIRED: dict[str, list[str]] = {
     ],
     "broker_accounts": ["by_user"],
     "data_quality": ["by_user_instrument"],
+    "notifications": ["by_user_unread"],
 }
 
 _FORBIDDEN_OPTIONS = ("expireAfterSeconds", "partialFilterExpression", "sparse", "collation")
