@@ -24,7 +24,7 @@ from tradetrack.cache.locks import redis_lock
 from tradetrack.db.corporate_actions import demergers_touching, engine_actions_by_instrument
 from tradetrack.db.deliveries import record_deliveries
 from tradetrack.db.executions import executions_of_instruments
-from tradetrack.db.ledgers import Ledger, Pair, read_ledger, read_ledgers, write_ledgers
+from tradetrack.db.ledgers import Ledger, Pair, read_each_ledger, read_ledgers, write_ledgers
 from tradetrack.db.settlements import prices_for
 from tradetrack.db.trades import stored_trades, write_trades
 from tradetrack.derive import derive_trades, to_fill, trade_document
@@ -183,8 +183,9 @@ def _plan(
         scan = list(pairs)
         kept = read_ledgers(db, user_id, pairs)
         stored = {ledger.id for ledger in kept.values()}
+    found = read_each_ledger(db, user_id, pairs) if facts is not None else {}
     for pair in pairs if facts is not None else ():
-        ledger = read_ledger(db, user_id, pair)
+        ledger = found.get(pair)
         if ledger is not None:
             stored.add(ledger.id)
         if ledger is None and missing_ledger_is_empty:

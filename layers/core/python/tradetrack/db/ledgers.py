@@ -191,8 +191,19 @@ class Ledger:
 def read_ledger(db: Database[Document], user_id: str, pair: Pair) -> Ledger | None:
     """The pair's ledger, None when it has none (unknown, or no execution yet: the caller knows)."""
     doc = db[LEDGERS].find_one({"_id": ledger_id(user_id, *pair)})
-    if doc is None:
-        return None
+    return None if doc is None else _trusted(doc, user_id, pair)
+
+
+def read_each_ledger(db: Database[Document], user_id: str, pairs: Sequence[Pair]) -> dict[Pair, Ledger]:
+    """`read_ledger` for many pairs in one query by `_id`: the pairs that have a ledger."""
+    ids = {ledger_id(user_id, *pair): pair for pair in pairs}
+    if not ids:
+        return {}
+    docs = db[LEDGERS].find({"_id": {"$in": sorted(ids)}})
+    return {ids[doc["_id"]]: _trusted(doc, user_id, ids[doc["_id"]]) for doc in docs}
+
+
+def _trusted(doc: Document, user_id: str, pair: Pair) -> Ledger:
     ledger = Ledger.from_document(doc)
     if (ledger.user_id, ledger.pair) != (user_id, pair):  # a digest collision: never trust it
         ledger.complete, ledger.fills = False, {}
