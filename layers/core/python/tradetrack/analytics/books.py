@@ -200,14 +200,17 @@ class Engine:
             )
             self._reduce(state, trade, settle, settle.quantity, 0)
 
-    def run(
+    def run(  # noqa: PLR0912, PLR0915 - the hot loop, inlined for speed (docs: tests/bench/test_fifo_bench.py)
         self, fills: Sequence[Fill], times: Sequence[datetime], pending: list[Adjustment], *, equity: bool
     ) -> None:
         """The (non-opening) fills in time order, one IST day at a time, adjustments as they fall
         due. Equity: a day's delivery fills are netted first (tradetrack.analytics.parts.equity_parts
         states the rule; this is it, inline, for speed — tests/unit/test_fifo_fast_equals_before.py).
-        `times` are the fills' times."""
+        `times` are the fills' times. The common case of add() and _reduce() (a fill whose units
+        enter one book, opening or closing without a flip) is written out here: no call per fill."""
         add, delivery, count, start = self.add, self.delivery, len(fills), 0
+        new_tuple, lot_type = tuple.__new__, Lot
+        opened, unmatched = self.result.trades.append, self.result.unmatched.append
         while start < count:
             day, day_end = day_bounds(fills[start].executed_at)
             end = bisect_left(times, day_end, start + 1)
@@ -216,31 +219,127 @@ class Engine:
             left_buy = left_sell = netted_units(day_fills) if equity and len(day_fills) > 1 else 0
             product_book = netted_book = None
             for fill in day_fills:
-                while pending and pending[0].effective_at <= fill.executed_at:
-                    self.adjust(pending.pop(0))
-                units, fees = fill.quantity, fill.fees
+                if pending:
+                    while pending and pending[0].effective_at <= fill.executed_at:
+                        self.adjust(pending.pop(0))
+                units, fees, side = fill.quantity, fill.fees, fill.side
                 if units <= 0:
                     has_units(fill)
                 if fill.product in INTRADAY_PRODUCTS:
-                    add(product_book or (product_book := self.book(day, "product")), fill, units, fees)
+                    state = product_book or (product_book := self.book(day, "product"))
+                else:
+                    netted = 0
+                    if left_buy and side == "BUY":
+                        netted = min(left_buy, units)
+                        left_buy -= netted
+                    elif left_sell and side == "SELL":
+                        netted = min(left_sell, units)
+                        left_sell -= netted
+                    if not netted:
+                        state = delivery
+                    else:
+                        netted_book = netted_book or self.book(day, "netted")
+                        if netted == units:
+                            state = netted_book
+                        else:
+                            netted_fees = fees * netted // units
+                            add(netted_book, fill, netted, netted_fees, "_i")
+                            add(delivery, fill, units - netted, fees - netted_fees)
+                            continue
+                # add(state, fill, units, fees), inline
+                trade, execution_id = state.current, fill.execution_id
+                if trade is None:  # opens a trade (or an unmatched exit)
+                    buy = side == "BUY"
+                    if not (buy or state.short_allowed):
+                        unmatched(UnmatchedExit(execution_id, units, fill.price, fill.executed_at))
+                        continue
+                    at = fill.executed_at
+                    trade = state.current = Trade(
+                        "trd_" + execution_id.removeprefix("exe_"),  # trade_id_for, inline
+                        "LONG" if buy else "SHORT",
+                        at,
+                        "intraday" if state.intraday else "delivery",
+                    )
+                    opened(trade)
+                    cost = fill.price * units
+                    trade.lots.append(lot_type(execution_id, units, cost, fees, at))
+                    trade.held = trade.quantity = units
+                    trade.entry_value, trade.charges = cost, fees
+                    trade.execution_ids.append(execution_id)
+                    if fill.product:
+                        trade.products.add(fill.product)
+                    if not fill.fees_given:
+                        trade.fees_given = False
                     continue
-                netted = 0
-                if left_buy and fill.side == "BUY":
-                    netted = min(left_buy, units)
-                    left_buy -= netted
-                elif left_sell and fill.side == "SELL":
-                    netted = min(left_sell, units)
-                    left_sell -= netted
-                if not netted:
-                    add(delivery, fill, units, fees)
+                if (trade.direction == "LONG") is (side == "BUY"):  # more lots of the open trade
+                    cost = fill.price * units
+                    trade.lots.append(lot_type(execution_id, units, cost, fees, fill.executed_at))
+                    trade.held += units
+                    trade.quantity += units
+                    trade.entry_value += cost
+                    trade.charges += fees
+                elif units > trade.held:  # a flip
+                    add(state, fill, units, fees)
                     continue
-                netted_book = netted_book or self.book(day, "netted")
-                if netted == units:
-                    add(netted_book, fill, units, fees)
-                    continue
-                netted_fees = fees * netted // units
-                add(netted_book, fill, netted, netted_fees, "_i")
-                add(delivery, fill, units - netted, fees - netted_fees)
+                else:  # _reduce(state, trade, fill, units, fees), inline
+                    price, at, intraday = fill.price, fill.executed_at, state.intraday
+                    long = trade.direction == "LONG"
+                    lots, realized = trade.lots, trade.realizations.append
+                    trade.charges += fees
+                    left, pnl_total = units, 0
+                    while left:
+                        lot = lots[0]
+                        held = lot.quantity
+                        if left >= held:  # the whole lot
+                            used, entry_fees, cost = held, lot.fees, lot.cost
+                            exit_fees = fees if used == left else fees * used // left
+                            lots.popleft()
+                        else:
+                            used, exit_fees = left, fees
+                            entry_fees, cost = lot.fees * used // held, lot.cost * used // held
+                            lot.quantity = held - used
+                            lot.fees -= entry_fees
+                            lot.cost -= cost
+                        fees -= exit_fees
+                        value = price * used
+                        pnl = value - cost if long else cost - value
+                        pnl_total += pnl
+                        realized(
+                            new_tuple(
+                                Realization,
+                                (
+                                    at,
+                                    lot.acquired_at,
+                                    used,
+                                    cost,
+                                    value,
+                                    pnl,
+                                    entry_fees + exit_fees,
+                                    intraday,
+                                    lot.execution_id,
+                                    execution_id,
+                                ),
+                            )
+                        )
+                        left -= used
+                    trade.held -= units
+                    trade.exit_quantity += units
+                    trade.exit_value += price * units
+                    trade.realized_pnl += pnl_total
+                    if not lots:
+                        trade.closed_at = at
+                        state.current = None
+                ids, seen = trade.execution_ids, trade.seen
+                if execution_id not in (ids if seen is None else seen):  # the fill's first part in it
+                    ids.append(execution_id)
+                    if seen is not None:
+                        seen.add(execution_id)
+                    elif len(ids) > _SCANNED:
+                        trade.seen = set(ids)
+                    if fill.product:
+                        trade.products.add(fill.product)
+                    if not fill.fees_given:
+                        trade.fees_given = False
 
 
 def has_units(fill: Fill) -> None:
