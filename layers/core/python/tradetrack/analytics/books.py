@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -209,7 +210,7 @@ class Engine:
         `times` are the fills' times. The common case of add() and _reduce() (a fill whose units
         enter one book, opening or closing without a flip) is written out here: no call per fill."""
         add, delivery, count, start = self.add, self.delivery, len(fills), 0
-        new_tuple, lot_type = tuple.__new__, Lot
+        new_tuple, new_object, lot_type, trade_type = tuple.__new__, object.__new__, Lot, Trade
         opened, unmatched = self.result.trades.append, self.result.unmatched.append
         while start < count:
             day, day_end = day_bounds(fills[start].executed_at)
@@ -253,27 +254,43 @@ class Engine:
                     if not (buy or state.short_allowed):
                         unmatched(UnmatchedExit(execution_id, units, fill.price, fill.executed_at))
                         continue
-                    at = fill.executed_at
-                    trade = state.current = Trade(
-                        "trd_" + execution_id.removeprefix("exe_"),  # trade_id_for, inline
-                        "LONG" if buy else "SHORT",
-                        at,
-                        "intraday" if state.intraday else "delivery",
-                    )
-                    opened(trade)
-                    cost = fill.price * units
-                    trade.lots.append(lot_type(execution_id, units, cost, fees, at))
-                    trade.held = trade.quantity = units
-                    trade.entry_value, trade.charges = cost, fees
-                    trade.execution_ids.append(execution_id)
-                    if fill.product:
-                        trade.products.add(fill.product)
+                    at, cost, product = fill.executed_at, fill.price * units, fill.product
+                    lot = new_object(lot_type)  # Lot(execution_id, units, cost, fees, at), without a call
+                    lot.execution_id = execution_id
+                    lot.quantity = units
+                    lot.cost = cost
+                    lot.fees = fees
+                    lot.acquired_at = at
+                    # Trade(...) with the lot and the fill's bookkeeping, its fields written out
+                    trade = state.current = new_object(trade_type)
+                    trade.trade_id = "trd_" + execution_id.removeprefix("exe_")  # trade_id_for, inline
+                    trade.direction = "LONG" if buy else "SHORT"
+                    trade.opened_at = at
+                    trade.book = "intraday" if state.intraday else "delivery"
+                    trade.products = {product} if product else set()
+                    trade.execution_ids = [execution_id]
+                    trade.seen = None
+                    trade.quantity = trade.held = units
+                    trade.entry_value = cost
+                    trade.exit_quantity = trade.exit_value = trade.realized_pnl = 0
+                    trade.charges = fees
+                    trade.fees_given = True
                     if not fill.fees_given:
                         trade.fees_given = False
+                    trade.closed_at = None
+                    trade.lots = deque((lot,))
+                    trade.realizations = []
+                    opened(trade)
                     continue
                 if (trade.direction == "LONG") is (side == "BUY"):  # more lots of the open trade
                     cost = fill.price * units
-                    trade.lots.append(lot_type(execution_id, units, cost, fees, fill.executed_at))
+                    lot = new_object(lot_type)
+                    lot.execution_id = execution_id
+                    lot.quantity = units
+                    lot.cost = cost
+                    lot.fees = fees
+                    lot.acquired_at = fill.executed_at
+                    trade.lots.append(lot)
                     trade.held += units
                     trade.quantity += units
                     trade.entry_value += cost

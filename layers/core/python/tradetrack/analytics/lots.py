@@ -112,6 +112,7 @@ class Trade:
         self, trade_id: str, direction: Direction, opened_at: datetime, book: Book = "delivery"
     ) -> None:
         # Written out (not generated with default factories): the engine opens one per round trip.
+        # tradetrack.analytics.books.Engine.run writes these fields out too (a new field: there too).
         self.trade_id, self.direction, self.opened_at, self.book = trade_id, direction, opened_at, book
         self.products, self.execution_ids, self.seen = set(), [], None
         self.quantity = self.entry_value = self.exit_quantity = self.exit_value = 0
