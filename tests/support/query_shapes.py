@@ -198,25 +198,17 @@ def judge(shape: Shape) -> Verdict:
         (str(model.document["name"]), _keys(model.document["key"]))
         for model in INDEXES.get(shape.collection, [])
     ]
-    worst: tuple[str, tuple[str, ...]] | None = None
-    for eq, rng in _branches(shape):
-        best: tuple[str, tuple[str, ...]] | None = None
-        for name, keys in candidates:
-            ok, residual = serve(keys, eq, rng, shape.sort)
-            if ok and (best is None or len(residual) < len(best[1])):
-                best = (name, tuple(sorted(residual)))
-        if best is None:
-            why = "no index bounds it" if not shape.sort else "no index bounds it with its sort"
-            return Verdict(None, (), why, False)
-        if worst is None or len(best[1]) > len(worst[1]):
-            worst = best
-    assert worst is not None
-    return Verdict(worst[0], worst[1], "", True)
-
-
-def _branches(shape: Shape) -> list[tuple[set[str], set[str]]]:
-    # the shape keeps the union of an $or's keys; the recorder stores each branch as its own shape
-    return [(set(shape.equality), set(shape.ranges))]
+    # each $or branch was recorded as a shape of its own
+    eq, rng = set(shape.equality), set(shape.ranges)
+    best: tuple[str, tuple[str, ...]] | None = None
+    for name, keys in candidates:
+        ok, residual = serve(keys, eq, rng, shape.sort)
+        if ok and (best is None or len(residual) < len(best[1])):
+            best = (name, tuple(sorted(residual)))
+    if best is None:
+        why = "no index bounds it" if not shape.sort else "no index bounds it with its sort"
+        return Verdict(None, (), why, False)
+    return Verdict(best[0], best[1], "", True)
 
 
 class Recorder(monitoring.CommandListener):

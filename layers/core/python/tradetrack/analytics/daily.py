@@ -41,7 +41,6 @@ from tradetrack.analytics.trade_charges import effective_charges, ist
 from tradetrack.cache.locks import redis_lock
 from tradetrack.db import daily_pnl as store
 from tradetrack.db.analytics import user_trades
-from tradetrack.money import rounded_average
 from tradetrack.observability import MetricUnit, logger
 from tradetrack.observability import metrics as cloudwatch
 from tradetrack.timeutil import IST
@@ -125,7 +124,7 @@ def refresh_pairs(
     if not trades_by_pair:
         return
     try:
-        with redis_lock(cache, f"lock:aggregates:{user_id}", ttl_ms=120_000, wait_s=30):
+        with redis_lock(cache, store.lock_key(user_id), ttl_ms=120_000, wait_s=30):
             if store.is_built(db, user_id):
                 _replace_pairs(db, user_id, trades_by_pair)
             else:
@@ -201,7 +200,7 @@ def _build(db: Database[Document], user_id: str) -> int:
 
 def rebuild(db: Database[Document], cache: redis.Redis, user_id: str) -> int:
     """Rebuild the user's aggregates from their trades (the repair script); returns the trade count."""
-    with redis_lock(cache, f"lock:aggregates:{user_id}", ttl_ms=600_000, wait_s=60):
+    with redis_lock(cache, store.lock_key(user_id), ttl_ms=600_000, wait_s=60):
         return _build(db, user_id)
 
 
@@ -263,24 +262,16 @@ def _keeps(filters: Filters, row: Document) -> bool:
 
 def trade_stats(total: Document) -> metrics.TradeStats:
     """metrics.trade_stats of the closed trades, from their sums (same roundings)."""
-    n, wins, losses = int(total["closed"]), int(total["wins"]), int(total["losses"])
-    won, lost = int(total["winSum"]), int(total["lossSum"])
-    realized, charges = int(total["closedRealized"]), int(total["closedCharges"])
-    return metrics.TradeStats(
-        realized=realized,
-        charges=charges,
-        net=realized - charges,
-        closed=n,
-        wins=wins,
-        losses=losses,
-        breakeven=n - wins - losses,
-        win_rate=wins / n if n else None,
-        avg_win=rounded_average(won, wins) if wins else None,
-        avg_loss=rounded_average(lost, losses) if losses else None,
-        largest_win=int(total["best"]) if wins else None,
-        largest_loss=int(total["worst"]) if losses else None,
-        profit_factor=metrics.finite(won / -lost) if losses else None,
-        expectancy=rounded_average(realized - charges, n) if n else None,
+    return metrics.trade_stats_of_sums(
+        realized=int(total["closedRealized"]),
+        charges=int(total["closedCharges"]),
+        closed=int(total["closed"]),
+        wins=int(total["wins"]),
+        losses=int(total["losses"]),
+        won=int(total["winSum"]),
+        lost=int(total["lossSum"]),
+        best=int(total["best"]) if total["wins"] else 0,  # None when no trade closed
+        worst=int(total["worst"]) if total["losses"] else 0,
     )
 
 

@@ -57,27 +57,51 @@ class TradeStats:
 
 def trade_stats(realized: Ints, charges: Ints) -> TradeStats:
     net = realized - charges
-    n = len(net)
     won = net[net > 0]
     lost = net[net < 0]
-    wins, losses = len(won), len(lost)
-    gross_win, gross_loss = int(won.sum()), int(lost.sum())
-    total = int(net.sum())
-    return TradeStats(
+    return trade_stats_of_sums(
         realized=int(realized.sum()),
         charges=int(charges.sum()),
-        net=total,
-        closed=n,
+        closed=len(net),
+        wins=len(won),
+        losses=len(lost),
+        won=int(won.sum()),
+        lost=int(lost.sum()),
+        best=int(won.max()) if len(won) else 0,
+        worst=int(lost.min()) if len(lost) else 0,
+    )
+
+
+def trade_stats_of_sums(
+    *,
+    realized: int,
+    charges: int,
+    closed: int,
+    wins: int,
+    losses: int,
+    won: int,
+    lost: int,
+    best: int,
+    worst: int,
+) -> TradeStats:
+    """The statistics of closed trades from their counts and sums (net P&L of winners `won`, of losers
+    `lost`; the best winner and worst loser), so that per-day aggregates give the same figures."""
+    net = realized - charges
+    return TradeStats(
+        realized=realized,
+        charges=charges,
+        net=net,
+        closed=closed,
         wins=wins,
         losses=losses,
-        breakeven=n - wins - losses,
-        win_rate=wins / n if n else None,
-        avg_win=rounded_average(gross_win, wins) if wins else None,
-        avg_loss=rounded_average(gross_loss, losses) if losses else None,
-        largest_win=int(won.max()) if wins else None,
-        largest_loss=int(lost.min()) if losses else None,
-        profit_factor=finite(gross_win / -gross_loss) if losses else None,
-        expectancy=rounded_average(total, n) if n else None,
+        breakeven=closed - wins - losses,
+        win_rate=wins / closed if closed else None,
+        avg_win=rounded_average(won, wins) if wins else None,
+        avg_loss=rounded_average(lost, losses) if losses else None,
+        largest_win=best if wins else None,
+        largest_loss=worst if losses else None,
+        profit_factor=finite(won / -lost) if losses else None,
+        expectancy=rounded_average(net, closed) if closed else None,
     )
 
 

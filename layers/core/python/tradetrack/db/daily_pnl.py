@@ -46,6 +46,11 @@ OPEN_FIELDS = (
 )  # fmt: skip
 
 
+def lock_key(user_id: str) -> str:
+    """The Redis lock under which a user's aggregates are written."""
+    return f"lock:aggregates:{user_id}"
+
+
 def day_id(user_id: str, day: int) -> str:
     return f"{user_id}:{day}"
 
