@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tests.support.lambda_events import lambda_context, response_json, rest_event
 from tradetrack.config import reset_settings
-from tradetrack.errors import Conflict, NotFound, RateLimited
+from tradetrack.errors import Conflict, NotFound, RateLimited, ValidationFailed
+from tradetrack.json_limits import MAX_JSON_DEPTH, loads_bounded
 from tradetrack.rest import LambdaHandler, make_rest_resolver, rest_handler
 
 
@@ -143,3 +144,45 @@ def test_a_body_that_is_not_utf8_is_a_400(handler: LambdaHandler) -> None:
     response = call(handler, event)
     assert response["statusCode"] == 400
     assert "UTF-8" in response_json(response)["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"symbol": ' + "[" * 1000,  # the attack as sent: never closed
+        '{"symbol": ' + "[" * 1000 + "]" * 1000 + ', "quantity": 1}',  # well-formed, too deep
+        "[" * 100_000,
+    ],
+)
+def test_deeply_nested_json_is_a_400_saying_how_deep(handler: LambdaHandler, body: str) -> None:
+    # Given a body nesting arrays far deeper than any request needs
+    # When it is posted to a JSON route
+    response = call(handler, rest_event("POST", "/v1/orders", body=body))
+    # Then 400 in the API error shape naming the limit, not a RecursionError
+    assert response["statusCode"] == 400
+    error = response_json(response)["error"]
+    assert error["code"] == "VALIDATION_ERROR"
+    assert error["message"] == f"JSON nested deeper than {MAX_JSON_DEPTH} levels"
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(handler: LambdaHandler) -> None:
+    # Given a valid order whose symbol is a string full of brackets
+    symbol = '[{\\"' + "[" * 500 + "{" * 500
+    # When posted
+    response = call(
+        handler, rest_event("POST", "/v1/orders", body=f'{{"symbol": "{symbol}", "quantity": 2}}')
+    )
+    # Then it reaches the route
+    assert response["statusCode"] == 200
+    assert response_json(response)["quantity"] == 2
+
+
+def test_nesting_up_to_the_limit_is_parsed_and_one_more_is_refused() -> None:
+    # Given documents nested exactly to the limit and one level past it
+    at_limit = "[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH
+    past_limit = "[" + at_limit + "]"
+    # When parsed / Then the first is JSON as usual and the second a 400 naming the field
+    assert loads_bounded(at_limit) is not None
+    with pytest.raises(ValidationFailed) as refused:
+        loads_bounded(past_limit, field="cursor")
+    assert refused.value.details == [{"field": "cursor", "issue": "json_too_deep", "limit": MAX_JSON_DEPTH}]

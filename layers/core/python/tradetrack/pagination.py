@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from tradetrack.errors import ValidationFailed
+from tradetrack.json_limits import loads_bounded
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -22,7 +23,7 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        position = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        position = loads_bounded(base64.urlsafe_b64decode(padded.encode("ascii")), field="cursor")
     except (binascii.Error, UnicodeError, ValueError):
         raise ValidationFailed("cursor is not valid", details=[{"field": "cursor"}]) from None
     if not isinstance(position, dict):

@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from tradetrack.json_limits import MAX_JSON_DEPTH, nesting_depth_exceeds
+
 MAX_FRAME_BYTES = 32 * 1024
 
 
@@ -49,6 +51,8 @@ def parse_frame(raw: str | None) -> PingFrame | SubscribeFrame | UnsubscribeFram
     body = raw or ""
     if len(body.encode("utf-8")) > MAX_FRAME_BYTES:
         raise FrameError("FRAME_TOO_LARGE", f"frames are limited to {MAX_FRAME_BYTES} bytes")
+    if nesting_depth_exceeds(body):
+        raise FrameError("BAD_FRAME", f"frame is JSON nested deeper than {MAX_JSON_DEPTH} levels")
     try:
         data = json.loads(body)
     except json.JSONDecodeError:
