@@ -98,7 +98,8 @@ def test_an_event_without_an_id_is_recognized_by_its_content(notify_ready: Gatew
     assert deliver(alert) == []
     # Then it was emailed once, and not pushed here (the feed pushed it when it fired)
     (mail,) = emails_to(user.email)
-    assert "NSE:INFY rose to or above 1500" in mail["text"] and "2026-03-02T09:30:00+05:30" in mail["text"]
+    assert "NSE:INFY crossed above 1,500.00 at 1,501.50" in mail["text"]
+    assert "2026-03-02T09:30:00+05:30" in mail["text"]
     (item,) = mongo_db["notifications"].find({"userId": user.user_id})
     assert item["deliveries"]["push"] == {"status": "skipped", "reason": "pushed_by_market_feed"}
     assert item["deliveries"]["sms"] == {"status": "skipped", "reason": "channel_off"}

@@ -20,7 +20,7 @@ from typing import Any
 from tradetrack.db import notifications as repo
 from tradetrack.db import users
 from tradetrack.idempotency import Outcome
-from tradetrack.notify.events import NotificationEvent, event_key, parse_event
+from tradetrack.notify.events import LIVE_EVENTS, NotificationEvent, event_key, parse_event
 from tradetrack.notify.service import CHANNELS, Notifier, Prepared, deliveries_of, result_of
 from tradetrack.notify.service import Outcome as ChannelOutcome
 
@@ -79,10 +79,15 @@ def _channels(notifier: Notifier, prepared: dict[str, Prepared]) -> dict[str, li
 
 
 def _deliver(notifier: Notifier, events: dict[str, NotificationEvent]) -> dict[str, Outcome]:
-    found = users.get_users(notifier.db, {event.user_id for event in events.values()})
+    found = users.get_users(
+        notifier.db, {event.user_id for event in events.values() if not isinstance(event, LIVE_EVENTS)}
+    )
     results: dict[str, Outcome] = {}
     prepared: dict[str, Prepared] = {}
     for key, event in events.items():
+        if isinstance(event, LIVE_EVENTS):
+            results[key] = notifier.deliver_live(event)
+            continue
         item = notifier.prepare(event, key, found.get(event.user_id))
         if isinstance(item, Prepared):
             prepared[key] = item

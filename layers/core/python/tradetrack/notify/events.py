@@ -13,6 +13,15 @@ may add fields before the consumer reads them.
     needs_login         accountId, broker
     daily_summary       date, tradeCount, realizedPnl, charges, netPnl,
                         best?, worst? (each {tradeId, symbol, netPnl})
+    backfill_summary    accountId, broker, syncId, fills, since? (the first sync's history: one
+                        notice instead of a trade confirmation per old trade; preferences and
+                        unsubscribe links of trade_confirmation apply)
+
+Live events: pushed to the user's open WebSocket connections only (no inbox item, no email or SMS),
+so the SPA refreshes what changed (docs/websocket.md):
+
+    sync_succeeded      accountId, broker, syncId, fetched, sent
+    trades_changed      source (sync, import, manual), tradeIds (at most 500; `more` counts the rest)
 """
 
 from __future__ import annotations
@@ -85,6 +94,39 @@ class NeedsLogin(_Event):
     broker: _Id
 
 
+class BackfillSummary(_Event):
+    type: Literal["backfill_summary"]
+    account_id: _Id = Field(alias="accountId")
+    broker: _Id
+    sync_id: _Id = Field(alias="syncId")
+    fills: int = Field(ge=0)
+    since: date | None = None
+
+
+class SyncSucceeded(_Event):
+    type: Literal["sync_succeeded"]
+    account_id: _Id = Field(alias="accountId")
+    broker: _Id
+    sync_id: _Id = Field(alias="syncId")
+    fetched: int = Field(0, ge=0)
+    sent: int = Field(0, ge=0)
+
+
+MAX_TRADE_IDS = 500  # a trades_changed event names at most this many trades (and counts the rest)
+TradeSource = Literal["sync", "import", "manual"]
+
+
+class TradesChanged(_Event):
+    type: Literal["trades_changed"]
+    source: TradeSource
+    trade_ids: list[_Id] = Field(alias="tradeIds", max_length=MAX_TRADE_IDS)
+    more: int = Field(0, ge=0)
+
+
+LiveEvent = SyncSucceeded | TradesChanged
+LIVE_EVENTS = (SyncSucceeded, TradesChanged)
+
+
 class TradeLine(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
     trade_id: _Id = Field(alias="tradeId")
@@ -104,9 +146,39 @@ class DailySummary(_Event):
 
 
 NotificationEvent = Annotated[
-    TradeConfirmation | PriceAlert | SyncFailed | NeedsLogin | DailySummary, Field(discriminator="type")
+    TradeConfirmation
+    | PriceAlert
+    | SyncFailed
+    | NeedsLogin
+    | DailySummary
+    | BackfillSummary
+    | SyncSucceeded
+    | TradesChanged,
+    Field(discriminator="type"),
 ]
 _ADAPTER: TypeAdapter[NotificationEvent] = TypeAdapter(NotificationEvent)
+# The events that are notifications (an inbox item, then email, SMS and push as preferred).
+Notice = TradeConfirmation | PriceAlert | SyncFailed | NeedsLogin | DailySummary | BackfillSummary
+
+
+def preference_type(event: Notice) -> NotificationType:
+    """The type whose preferences and unsubscribe link apply (a backfill summary is about trades)."""
+    return "trade_confirmation" if isinstance(event, BackfillSummary) else event.type
+
+
+def trades_changed(
+    user_id: str, source: TradeSource, trade_ids: list[str], *, event_id: str | None = None
+) -> TradesChanged:
+    """One user's trades_changed event (the first MAX_TRADE_IDS ids, sorted; `more` counts the rest)."""
+    ids = sorted(set(trade_ids))
+    return TradesChanged(
+        type="trades_changed",
+        event_id=event_id,
+        user_id=user_id,
+        source=source,
+        trade_ids=ids[:MAX_TRADE_IDS],
+        more=max(0, len(ids) - MAX_TRADE_IDS),
+    )
 
 
 def parse_event(raw: dict[str, Any]) -> NotificationEvent:

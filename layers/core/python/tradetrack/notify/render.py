@@ -1,23 +1,28 @@
 """What a notification says: inbox title and line, email subject and bodies from the template files.
 
 Templates live in templates/ beside this module (string.Template, `$name` placeholders):
-layout.{html,txt} wrap <type>.{html,txt}. Values are HTML-escaped for the HTML body. Amounts are
-shown exactly (at least two decimals, up to the four we store) with Indian digit grouping.
+layout.{html,txt} wrap <type>.{html,txt}. Values are HTML-escaped for the HTML body.
+
+Money (P&L, charges) is shown to the paisa, rounded half up, with Indian digit grouping and the
+sign before the rupee: "-₹66.92", "₹1,23,456.78". Prices keep the precision they are quoted in
+(currency options tick in ₹0.0025) with at least two decimals: "1,502.35", "82.1225". A price
+alert says what crossed what: "NSE:INFY crossed above 1,500.00 at 1,502.35".
 """
 
 from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from pathlib import Path
 from string import Template
 
 from tradetrack.notify.events import (
+    BackfillSummary,
     DailySummary,
     NeedsLogin,
-    NotificationEvent,
+    Notice,
     NotificationType,
     PriceAlert,
     SyncFailed,
@@ -42,10 +47,11 @@ REASONS: dict[NotificationType, str] = {
 class Content:
     """The words of one notification, before any channel formats them."""
 
-    type: NotificationType
+    type: NotificationType  # whose preferences and unsubscribe link apply
     title: str  # inbox title and email heading
     line: str  # one line: the inbox message, the SMS text
     fields: dict[str, str]  # template values
+    template: str = ""  # the templates' name when it is not the type's
 
 
 @dataclass(frozen=True)
@@ -67,29 +73,68 @@ def _group_indian(digits: str) -> str:
     return ",".join([head, *pairs, tail]) if head else ",".join([*pairs, tail])
 
 
-def amount(value: Decimal, *, symbol: str = "₹") -> str:
-    """An exact INR amount for people: "₹1,23,456.50", "-₹0.0125" (never rounded)."""
-    exponent = value.normalize().as_tuple().exponent
-    places = max(2, -exponent) if isinstance(exponent, int) else 2
-    text = f"{abs(value):.{places}f}"
+PAISA = Decimal("0.01")
+
+
+def _grouped(value: Decimal, places: int) -> str:
+    """|value| with `places` decimals (rounded half up) and Indian grouping: "12,34,567.50"."""
+    text = f"{abs(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):.{places}f}"
     whole, _, fraction = text.partition(".")
+    return f"{_group_indian(whole)}.{fraction}" if fraction else _group_indian(whole)
+
+
+def amount(value: Decimal, *, symbol: str = "₹") -> str:
+    """An INR amount for people, to the paisa: "₹1,23,456.50", "-₹66.92" (an amount that rounds
+    to zero has no sign: "₹0.00")."""
+    rounded = value.quantize(PAISA, rounding=ROUND_HALF_UP)
+    sign = "-" if rounded < 0 else ""
+    return f"{sign}{symbol}{_grouped(rounded, 2)}"
+
+
+def price(value: Decimal) -> str:
+    """A price as quoted, grouped, at least two and at most four decimals: "1,502.35", "82.1225"."""
+    exponent = value.normalize().as_tuple().exponent
+    places = min(4, max(2, -exponent)) if isinstance(exponent, int) else 2
     sign = "-" if value < 0 else ""
-    return f"{sign}{symbol}{_group_indian(whole)}.{fraction}"
+    return f"{sign}{_grouped(value, places)}"
 
 
-def _number(value: Decimal | None) -> str:
-    return "-" if value is None else format(value.normalize(), "f")
+def percent(value: Decimal) -> str:
+    """A percentage to two decimals with its sign: "+3.10%", "-0.50%"."""
+    rounded = value.quantize(PAISA, rounding=ROUND_HALF_UP)
+    return f"{'+' if rounded > 0 else '-' if rounded < 0 else ''}{abs(rounded):.2f}%"
+
+
+_CROSSED = {"above": "crossed above", "below": "crossed below"}
+
+
+def alert_line(event: PriceAlert) -> str:
+    """What crossed what: "NSE:INFY crossed above 1,500.00 at 1,502.35"; for a percent-change alert
+    "NSE:INFY is up 3.10% on the day (alert at +3.00%), at 1,502.35"."""
+    if event.condition in _CROSSED:
+        return f"{event.symbol} {_CROSSED[event.condition]} {price(event.value)} at {price(event.price)}"
+    if event.condition in ("pct_change_above", "pct_change_below") and event.change_pct is not None:
+        moved = "up" if event.change_pct >= 0 else "down"
+        return (
+            f"{event.symbol} is {moved} {percent(abs(event.change_pct)).lstrip('+')} on the day "
+            f"(alert at {percent(event.value)}), at {price(event.price)}"
+        )
+    return event.message or f"{event.symbol} alert at {price(event.price)}"
 
 
 def _money(value: Decimal | None) -> str:
     return "-" if value is None else amount(value)
 
 
+def _price(value: Decimal | None) -> str:
+    return "-" if value is None else f"₹{price(value)}"
+
+
 def _trade_line(line: TradeLine | None) -> str:
     return "-" if line is None else f"{line.symbol} {amount(line.net_pnl)}"
 
 
-def content(event: NotificationEvent) -> Content:
+def content(event: Notice) -> Content:
     if isinstance(event, TradeConfirmation):
         fields = {
             "direction": event.direction,
@@ -97,21 +142,22 @@ def content(event: NotificationEvent) -> Content:
             "exchange": event.exchange,
             "status": event.status,
             "quantity": str(event.quantity),
-            "avg_entry": _money(event.avg_entry),
-            "avg_exit": _money(event.avg_exit),
+            "avg_entry": _price(event.avg_entry),
+            "avg_exit": _price(event.avg_exit),
             "net_pnl": _money(event.net_pnl),
         }
         pnl = f", net P&L {_money(event.net_pnl)}" if event.net_pnl is not None else ""
         line = f"{event.direction} {event.symbol} x{event.quantity} {event.status}{pnl}"
         return Content(event.type, f"Trade {event.status}: {event.symbol}", line, fields)
     if isinstance(event, PriceAlert):
+        line = alert_line(event)
         fields = {
-            "message": event.message,
+            "message": line,
             "symbol": event.symbol,
-            "price": _number(event.price),
+            "price": price(event.price),
             "triggered_at": to_ist(event.triggered_at).isoformat(timespec="seconds"),
         }
-        return Content(event.type, f"Price alert: {event.symbol}", event.message, fields)
+        return Content(event.type, f"Price alert: {event.symbol}", line, fields)
     if isinstance(event, SyncFailed):
         error = event.error or "the broker did not answer"
         fields = {"broker": event.broker.capitalize(), "error": error}
@@ -121,7 +167,19 @@ def content(event: NotificationEvent) -> Content:
         broker = event.broker.capitalize()
         line = f"Log in to {broker} again to resume syncing your trades."
         return Content(event.type, f"Reconnect your {broker} account", line, {"broker": broker})
+    if isinstance(event, BackfillSummary):
+        return _backfill(event)
     return _summary(event)
+
+
+def _backfill(event: BackfillSummary) -> Content:
+    broker = event.broker.capitalize()
+    count = _group_indian(str(event.fills))
+    fills = "fill" if event.fills == 1 else "fills"
+    since = f" since {event.since.isoformat()}" if event.since is not None else ""
+    line = f"Imported {count} {fills} from {broker}{since}: your trades are in your journal."
+    fields = {"broker": broker, "count": count, "fills": fills, "since": since}
+    return Content("trade_confirmation", f"{broker} history imported", line, fields, "backfill_summary")
 
 
 def _summary(event: DailySummary) -> Content:
@@ -148,9 +206,10 @@ def _template(name: str) -> Template:
 
 def email_body(text: Content, *, unsubscribe_url: str) -> EmailBody:
     reason = REASONS[text.type]
-    plain = _template(f"{text.type}.txt").substitute(text.fields).strip()
+    name = text.template or text.type
+    plain = _template(f"{name}.txt").substitute(text.fields).strip()
     escaped = {key: html.escape(value) for key, value in text.fields.items()}
-    fragment = _template(f"{text.type}.html").substitute(escaped).strip()
+    fragment = _template(f"{name}.html").substitute(escaped).strip()
     common = {"title": text.title, "reason": reason, "unsubscribe_url": unsubscribe_url}
     return EmailBody(
         subject=f"TradeTrack: {text.title}",

@@ -4,7 +4,11 @@ Preferences (users.notificationPrefs): a type switched off in `types` means noth
 even the inbox; types not listed are on, except the daily summary, which users opt into. Then per
 channel: `email`, `sms` (only to a phone number the user document marks phoneVerified) and
 `push`. A price alert also goes only to the channels chosen on the alert, and is never pushed
-here: the market feed pushed its WebSocket frame when it fired.
+here: the market feed pushed its WebSocket frame when it fired. A backfill summary follows the
+trade confirmations' preferences.
+
+Live events (sync succeeded, trades changed) are no notifications: they are pushed to the user's
+open connections whatever the preferences say, and recorded nowhere (docs/websocket.md).
 
 Outcomes per channel are recorded on the notification (deliveries.<channel>.status):
 sent; failed (the address or number was refused: recorded, not retried); skipped (with the
@@ -30,14 +34,20 @@ from tradetrack.db import users
 from tradetrack.market import subscriptions
 from tradetrack.notify.email import send_email
 from tradetrack.notify.events import (
+    LIVE_EVENTS,
+    BackfillSummary,
+    LiveEvent,
     NeedsLogin,
+    Notice,
     NotificationEvent,
     NotificationType,
     PriceAlert,
     SyncFailed,
+    SyncSucceeded,
     TradeConfirmation,
     event_key,
     parse_event,
+    preference_type,
 )
 from tradetrack.notify.idempotency import Idempotency
 from tradetrack.notify.render import Content, content, email_body
@@ -68,7 +78,7 @@ def type_enabled(prefs: Document, kind: NotificationType) -> bool:
     return bool((prefs.get("types") or {}).get(kind, TYPE_DEFAULTS[kind]))
 
 
-def references(event: NotificationEvent) -> Document:
+def references(event: Notice) -> Document:
     """What the inbox item is about (ids only: no amounts are copied into it)."""
     if isinstance(event, TradeConfirmation):
         return {"tradeId": event.trade_id, "symbol": event.symbol}
@@ -76,10 +86,27 @@ def references(event: NotificationEvent) -> Document:
         return {"alertId": event.alert_id, "symbol": event.symbol}
     if isinstance(event, SyncFailed | NeedsLogin):
         return {"accountId": event.account_id, "broker": event.broker}
+    if isinstance(event, BackfillSummary):
+        return {"accountId": event.account_id, "broker": event.broker, "syncId": event.sync_id}
     return {"date": event.day.isoformat()}
 
 
-def push_frame(event: NotificationEvent, notification_id: str, text: Content) -> Document:
+def live_frame(event: LiveEvent) -> Document:
+    """The WebSocket frame of a live event (docs/websocket.md)."""
+    if isinstance(event, SyncSucceeded):
+        return {
+            "type": "sync",
+            "accountId": event.account_id,
+            "broker": event.broker,
+            "syncId": event.sync_id,
+            "status": "success",
+            "fetched": event.fetched,
+            "sent": event.sent,
+        }
+    return {"type": "trades", "source": event.source, "tradeIds": list(event.trade_ids), "more": event.more}
+
+
+def push_frame(event: Notice, notification_id: str, text: Content) -> Document:
     """The WebSocket frame (API.md "trade"/"sync" frames; the daily summary as a "notification")."""
     if isinstance(event, TradeConfirmation):
         return {"type": "trade", "tradeId": event.trade_id, "symbol": event.symbol, "status": event.status}
@@ -99,7 +126,7 @@ def push_frame(event: NotificationEvent, notification_id: str, text: Content) ->
 class Prepared:
     """A notification about to be delivered: the event, its user and words, its inbox document."""
 
-    event: NotificationEvent
+    event: Notice
     key: str
     user: Document
     prefs: Document
@@ -117,7 +144,7 @@ def deliveries_of(outcomes: list[Outcome]) -> tuple[dict[str, Result], Exception
 
 
 def result_of(
-    event: NotificationEvent, notification_id: str, deliveries: dict[str, Result], failure: Exception | None
+    event: Notice, notification_id: str, deliveries: dict[str, Result], failure: Exception | None
 ) -> Result:
     if failure is not None:
         raise RetryLater(f"{event.type} for a user: a channel failed transiently") from failure
@@ -141,6 +168,8 @@ class Notifier:
         return self.idempotency.event(key, lambda: self._deliver(event, key))
 
     def _deliver(self, event: NotificationEvent, key: str) -> Result:
+        if isinstance(event, LIVE_EVENTS):
+            return self.deliver_live(event)
         prepared = self.prepare(event, key, users.get_user(self.db, event.user_id))
         if not isinstance(prepared, Prepared):
             return prepared
@@ -150,13 +179,19 @@ class Notifier:
         repo.set_deliveries(self.db, prepared.notification_id, deliveries)
         return result_of(event, prepared.notification_id, deliveries, failure)
 
-    def prepare(self, event: NotificationEvent, key: str, user: Document | None) -> Prepared | Result:
+    def deliver_live(self, event: LiveEvent) -> Result:
+        """A live event to the user's open connections (best effort: nothing is retried)."""
+        if self.post is None:
+            return {"status": "skipped", "reason": "websocket_not_configured"}
+        return {"status": "done", "deliveries": {"push": self._push(event.user_id, live_frame(event))}}
+
+    def prepare(self, event: Notice, key: str, user: Document | None) -> Prepared | Result:
         """What to deliver and where to record it, or the result when nothing is delivered."""
         if user is None:
             logger.info("notification for an unknown user dropped", extra={"type": event.type})
             return {"status": "skipped", "reason": "no_such_user"}
         prefs = user.get("notificationPrefs") or {}
-        if not type_enabled(prefs, event.type):
+        if not type_enabled(prefs, preference_type(event)):
             metrics.add_metric(name="NotificationsSuppressed", unit=MetricUnit.Count, value=1)
             return {"status": "skipped", "reason": "type_off"}
         text = content(event)
@@ -194,9 +229,7 @@ class Notifier:
             metrics.add_metric(name="DeliveriesRetried", unit=MetricUnit.Count, value=1)
             return channel, {"status": "retrying", "reason": type(exc).__name__}, exc
 
-    def skip_reason(
-        self, channel: str, event: NotificationEvent, user: Document, prefs: Document
-    ) -> str | None:
+    def skip_reason(self, channel: str, event: Notice, user: Document, prefs: Document) -> str | None:
         """Why this channel is not used for this event, or None to send on it (first reason wins)."""
         alert = isinstance(event, PriceAlert)
         checks = (
@@ -212,10 +245,10 @@ class Notifier:
         return next((reason for skip, reason in checks if skip), None)
 
     def _send(
-        self, channel: str, event: NotificationEvent, text: Content, user: Document, notification_id: str
+        self, channel: str, event: Notice, text: Content, user: Document, notification_id: str
     ) -> Result:
         if channel == "email":
-            link = unsubscribe_url(event.user_id, event.type)
+            link = unsubscribe_url(event.user_id, preference_type(event))
             mail = send_email(
                 self.ses,
                 sender=self.settings.notify_from_email,
