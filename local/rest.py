@@ -96,7 +96,7 @@ class RestServer:
             ), "-"
         match = self.router.match(request.method, path)
         if match is None:
-            return error_response(404, "NOT_FOUND", f"no route for {request.method} {request.path}"), "-"
+            return self._no_route(request, path), "-"
         request_id = str(uuid.uuid4())
         event = rest_event(
             method=request.method,
@@ -122,6 +122,14 @@ class RestServer:
         except Exception:
             log.exception("function failed", extra={"function": match.spec.name, "requestId": request_id})
             return error_response(502, "INTERNAL_ERROR", "Internal server error"), match.spec.name
+
+    def _no_route(self, request: web.Request, path: str) -> web.Response:
+        """405 when the path exists with other methods (API Gateway's ANY catch-all), else 404."""
+        allowed = self.router.methods(path)
+        if allowed:
+            message = f"{request.method} is not allowed on {request.path}: use {', '.join(allowed)}"
+            return error_response(405, "METHOD_NOT_ALLOWED", message, Allow=", ".join(allowed))
+        return error_response(404, "NOT_FOUND", f"no route for {request.method} {request.path}")
 
     def _preflight(self, request: web.Request, path: str) -> web.Response:
         methods = self.router.methods(path)

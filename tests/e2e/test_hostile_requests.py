@@ -48,3 +48,16 @@ def test_deeply_nested_json_to_an_authorized_route_is_a_400(running: RunningStac
         f"{running.rest_url}/v1/alerts", headers={"Authorization": f"Bearer {token}"}, timeout=10
     )
     assert listed.status_code == 200
+
+
+def test_put_on_the_trades_collection_is_405_with_its_methods(running: RunningStack) -> None:
+    # Given a signed-in trader
+    _, token = register_and_login(running.rest_url, prefix="method")
+    # When PUT /v1/trades (the collection has GET only) is sent with a valid token
+    response = requests.put(
+        f"{running.rest_url}/v1/trades", json={}, headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
+    # Then 405 naming the allowed methods, not 404
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+    assert response.headers["Allow"] == "GET"

@@ -37,10 +37,16 @@ def test_unknown_route_is_404_in_the_error_shape(running: RunningStack) -> None:
     assert error["details"] == []
 
 
-def test_wrong_method_on_a_known_path_is_404(running: RunningStack) -> None:
-    response = requests.delete(f"{running.rest_url}/v1/health", timeout=5)
-    assert response.status_code == 404
-    assert response.json()["error"]["code"] == "NOT_FOUND"
+@pytest.mark.parametrize(("method", "path"), [("DELETE", "/v1/health"), ("TRACE", "/v1/health")])
+def test_wrong_method_on_a_known_path_is_405_naming_the_allowed_ones(
+    running: RunningStack, method: str, path: str
+) -> None:
+    # When a path that exists is called with a method it does not declare
+    response = requests.request(method, f"{running.rest_url}{path}", timeout=5)
+    # Then 405 in the error shape, with the methods it has in Allow
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+    assert response.headers["Allow"] == "GET"
 
 
 def test_handler_exception_is_502_internal_error(running: RunningStack) -> None:
