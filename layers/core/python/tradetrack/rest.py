@@ -21,7 +21,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tradetrack import __version__
-from tradetrack.auth.revocation import is_revoked
+from tradetrack.auth.revocation import RevocationUnknown, is_revoked
 from tradetrack.cache.client import get_redis
 from tradetrack.cache.rate_limit import API_PER_USER, take
 from tradetrack.config import get_settings
@@ -56,17 +56,25 @@ def require_admin(app: APIGatewayRestResolver) -> Principal:
 
 def _caller_checks(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
     """For an authorized caller: a token revoked since API Gateway cached the authorizer's answer
-    is refused, and 100 requests/s per user apply. If Redis is away the request goes on (counted)."""
+    is refused (Mongo answering for a Redis that is away; 503 when neither answers), and 100
+    requests/s per user apply (not while Redis is away: counted)."""
     context = (app.current_event.raw_event.get("requestContext") or {}).get("authorizer") or {}
     user_id = context.get("userId")
     if user_id:
+        cache = get_redis()
+        issued_at = context.get("issuedAt")
+        jti = context.get("jti")
+        try:  # Redis first, Mongo when Redis misses or is down (tradetrack.auth.revocation)
+            revoked = issued_at is not None and is_revoked(
+                cache, str(user_id), float(issued_at), str(jti) if jti else None
+            )
+        except RevocationUnknown:
+            return error_response(
+                HTTPStatus.SERVICE_UNAVAILABLE, "DEPENDENCY_UNAVAILABLE", "try again shortly"
+            )
+        if revoked:
+            return error_response(HTTPStatus.UNAUTHORIZED, "UNAUTHENTICATED", "this token has been revoked")
         try:
-            cache = get_redis()
-            issued_at = context.get("issuedAt")
-            if issued_at is not None and is_revoked(cache, str(user_id), float(issued_at)):
-                return error_response(
-                    HTTPStatus.UNAUTHORIZED, "UNAUTHENTICATED", "this token has been revoked"
-                )
             decision = take(cache, API_PER_USER, str(user_id))
         except redis.exceptions.RedisError as exc:
             logger.warning("caller checks unavailable", extra={"error": str(exc)})

@@ -69,7 +69,7 @@ def change_role(
     if doc is None:
         raise NotFound("no such user")
     if before.get("role") != role:
-        revoke_access_before_now(cache, user_id)  # tokens carry the role: old ones must go
+        revoke_access_before_now(db, cache, user_id)  # tokens carry the role: old ones must go
         record_audit(
             db,
             "role_changed",
@@ -85,5 +85,5 @@ def admin_delete_user(db: Database[Document], cache: redis.Redis, admin_id: str,
     if not users.delete_user(db, user_id):
         raise NotFound("no such user")
     refresh_tokens.revoke_all(cache, user_id)
-    revoke_access_before_now(cache, user_id, deleted=True)
+    revoke_access_before_now(db, cache, user_id, deleted=True)
     record_audit(db, "user_deleted", user_id=user_id, details={"by": admin_id})

@@ -35,7 +35,9 @@ class InvalidToken(Exception):
     """The token is not one we issued, or no longer valid; the reason is for logs, not clients."""
 
 
-def issue_access_token(user_id: str, role: Role, key: SigningKey, *, now: datetime | None = None) -> str:
+def issue_access_token(
+    user_id: str, role: Role, key: SigningKey, *, now: datetime | None = None, jti: str | None = None
+) -> str:
     issued = now or datetime.now(UTC)
     claims = {
         "iss": ISSUER,
@@ -45,7 +47,7 @@ def issue_access_token(user_id: str, role: Role, key: SigningKey, *, now: dateti
         "iat": round(issued.timestamp(), 3),
         "nbf": int(issued.timestamp()),
         "exp": int((issued + LIFETIME).timestamp()),
-        "jti": uuid.uuid4().hex,
+        "jti": jti or uuid.uuid4().hex,
     }
     return jwt.encode(claims, key.private_key(), algorithm=ALGORITHM, headers={"kid": key.kid})
 

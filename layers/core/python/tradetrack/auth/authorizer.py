@@ -8,8 +8,7 @@ import redis
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from tradetrack.auth.access_tokens import AccessClaims, InvalidToken, verify_access_token
-from tradetrack.auth.revocation import is_revoked
-from tradetrack.observability import MetricUnit, logger, metrics
+from tradetrack.auth.revocation import DatabaseOf, is_revoked
 
 MAX_TOKEN_LENGTH = 4096
 
@@ -28,22 +27,20 @@ def extract_token(event: dict[str, Any]) -> str | None:
 
 
 def authenticate(
-    event: dict[str, Any], public_keys: dict[str, RSAPublicKey], cache: redis.Redis
+    event: dict[str, Any],
+    public_keys: dict[str, RSAPublicKey],
+    cache: redis.Redis,
+    database: DatabaseOf | None = None,
 ) -> AccessClaims:
+    """The caller's claims. Raises InvalidToken (401), or RevocationUnknown when neither Redis nor
+    Mongo can say whether the token was revoked (the caller fails closed)."""
     token = extract_token(event)
     if not token:
         raise InvalidToken("no token")
     if len(token) > MAX_TOKEN_LENGTH:
         raise InvalidToken("token too long")
     claims = verify_access_token(token, public_keys)
-    try:
-        revoked = is_revoked(cache, claims.sub, claims.iat)
-    except redis.exceptions.RedisError as exc:
-        # The signature and expiry still hold; the revocation list is a 15-minute tightening.
-        logger.error("revocation check unavailable", extra={"error": str(exc)})
-        metrics.add_metric(name="RevocationCheckUnavailable", unit=MetricUnit.Count, value=1)
-        revoked = False
-    if revoked:
+    if is_revoked(cache, claims.sub, claims.iat, claims.jti, database=database):
         raise InvalidToken("token revoked")
     return claims
 
@@ -63,6 +60,6 @@ def allow_policy(event: dict[str, Any], claims: AccessClaims) -> dict[str, Any]:
             "Version": "2012-10-17",
             "Statement": [{"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": resource}],
         },
-        # issuedAt lets every handler refuse a token revoked after API Gateway cached this answer.
-        "context": {"userId": claims.sub, "role": claims.role, "issuedAt": claims.iat},
+        # issuedAt and jti let every handler refuse a token revoked after API Gateway cached this answer.
+        "context": {"userId": claims.sub, "role": claims.role, "issuedAt": claims.iat, "jti": claims.jti},
     }

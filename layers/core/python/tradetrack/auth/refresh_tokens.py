@@ -21,6 +21,7 @@ TTL_S = 7 * 24 * 3600
 _TOKEN = "auth:rt:{}"  # noqa: S105 - a key pattern, not a secret
 _FAMILY = "auth:rtf:{}"
 _USER_FAMILIES = "auth:rtu:{}"
+_FAMILY_ACCESS = "auth:rtfa:{}"  # the jti and expiry of the access token last issued in a family
 
 # KEYS: presented token, successor token. ARGV: successor hash, now, ttl, key prefixes.
 _ROTATE = """
@@ -36,7 +37,7 @@ if rec.state ~= 'active' or redis.call('EXISTS', family_key) == 0 then
   end
   redis.call('DEL', family_key, KEYS[1])
   redis.call('SREM', user_key, rec.familyId)
-  return {'reused', rec.userId, rec.familyId}
+  return {'reused', rec.userId, rec.familyId, rec.issuedAt or '0'}
 end
 redis.call('HSET', KEYS[1], 'state', 'spent')
 redis.call('HSET', KEYS[2], 'userId', rec.userId, 'familyId', rec.familyId, 'state', 'active',
@@ -45,7 +46,7 @@ redis.call('EXPIRE', KEYS[2], ARGV[3])
 redis.call('SADD', family_key, ARGV[1])
 redis.call('EXPIRE', family_key, ARGV[3])
 redis.call('EXPIRE', user_key, ARGV[3])
-return {'ok', rec.userId, rec.familyId}
+return {'ok', rec.userId, rec.familyId, rec.issuedAt or '0'}
 """
 
 # KEYS: family, user families. ARGV: token key prefix.
@@ -65,6 +66,7 @@ class Rotation:
     user_id: str | None = None
     family_id: str | None = None
     token: str | None = None  # the successor, when outcome is "ok"
+    issued_at: float = 0.0  # when the presented token was issued (epoch seconds)
 
 
 def _digest(token: str) -> str:
@@ -75,8 +77,17 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def _now() -> str:
+    return repr(round(time.time(), 3))
+
+
 def start_family(cache: redis.Redis, user_id: str) -> str:
     """A refresh token opening a new family (a login)."""
+    return start_session(cache, user_id)[0]
+
+
+def start_session(cache: redis.Redis, user_id: str) -> tuple[str, str]:
+    """A refresh token opening a new family (a login), and the family's id."""
     token, family_id = new_token(), uuid.uuid4().hex
     digest = _digest(token)
     pipe = cache.pipeline()
@@ -86,7 +97,7 @@ def start_family(cache: redis.Redis, user_id: str) -> str:
             "userId": user_id,
             "familyId": family_id,
             "state": "active",
-            "issuedAt": str(int(time.time())),
+            "issuedAt": _now(),
         },
     )
     pipe.expire(_TOKEN.format(digest), TTL_S)
@@ -95,7 +106,7 @@ def start_family(cache: redis.Redis, user_id: str) -> str:
     pipe.sadd(_USER_FAMILIES.format(user_id), family_id)
     pipe.expire(_USER_FAMILIES.format(user_id), TTL_S)
     pipe.execute()
-    return token
+    return token, family_id
 
 
 def rotate_token(cache: redis.Redis, token: str) -> Rotation:
@@ -107,7 +118,7 @@ def rotate_token(cache: redis.Redis, token: str) -> Rotation:
         _TOKEN.format(_digest(token)),
         _TOKEN.format(_digest(successor)),
         _digest(successor),
-        str(int(time.time())),
+        _now(),
         str(TTL_S),
         _FAMILY.format(""),
         _USER_FAMILIES.format(""),
@@ -116,10 +127,10 @@ def rotate_token(cache: redis.Redis, token: str) -> Rotation:
     outcome = str(result[0])
     if outcome == "missing":
         return Rotation("missing")
-    user_id, family_id = str(result[1]), str(result[2])
+    user_id, family_id, issued_at = str(result[1]), str(result[2]), float(result[3])
     if outcome == "reused":
-        return Rotation("reused", user_id, family_id)
-    return Rotation("ok", user_id, family_id, successor)
+        return Rotation("reused", user_id, family_id, issued_at=issued_at)
+    return Rotation("ok", user_id, family_id, successor, issued_at)
 
 
 def token_owner(cache: redis.Redis, token: str) -> tuple[str, str] | None:
@@ -139,6 +150,22 @@ def revoke_family(cache: redis.Redis, user_id: str, family_id: str) -> None:
         _TOKEN.format(""),
         family_id,
     )
+
+
+def remember_access(cache: redis.Redis, family_id: str, jti: str, expires_at: int) -> None:
+    """The access token just issued in this family (logging the session out refuses it too)."""
+    ttl = expires_at - int(time.time())
+    if ttl > 0:
+        cache.set(_FAMILY_ACCESS.format(family_id), f"{jti} {expires_at}", ex=ttl)
+
+
+def session_access(cache: redis.Redis, family_id: str) -> tuple[str, int] | None:
+    """(jti, expiry) of the access token last issued in this family, while it is valid."""
+    value = cache.get(_FAMILY_ACCESS.format(family_id))
+    if not value:
+        return None
+    jti, _, expires_at = str(value).partition(" ")
+    return jti, int(expires_at)
 
 
 def revoke_all(cache: redis.Redis, user_id: str) -> int:

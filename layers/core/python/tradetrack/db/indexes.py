@@ -163,6 +163,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("userId", ASCENDING), ("at", DESCENDING)], name="by_user_time"),
         IndexModel([("event", ASCENDING), ("at", DESCENDING)], name="by_event_time"),
     ],
+    # login attempts counted while Redis is down (tradetrack.db.login_throttle): expired windows go
+    "login_throttle": [IndexModel([("expiresAt", ASCENDING)], name="by_expiry")],
     # the analytics' per-day aggregates and the open positions (tradetrack.db.daily_pnl): a range of
     # a user's months (packed days) or days; a user's pairs with open trades. aggregate_state: by _id.
     "daily_pnl": [

@@ -109,8 +109,35 @@ def to_user_out(doc: Document) -> UserOut:
         email=doc["email"],
         name=doc["name"],
         phone=doc.get("phone"),
+        phone_verified=doc.get("phoneVerified") is True,
         role=doc.get("role", "user"),
         timezone=doc.get("timezone", "Asia/Kolkata"),
         capital=money_str(capital) if capital is not None else None,
         notification_prefs=NotificationPrefs.model_validate(doc.get("notificationPrefs") or {}),
     )
+
+
+# --- access-token revocation marks (tradetrack.auth.revocation caches them in Redis) ---------------
+
+
+def set_access_cutoff(db: Database[Document], user_id: str, cutoff: float) -> None:
+    """Access tokens of this user issued before `cutoff` (epoch seconds) are invalid; never lowered.
+    Deleted users too: their tokens die with them."""
+    db[USERS].update_one({"_id": user_id}, {"$max": {"accessNotBefore": cutoff}})
+
+
+def deny_access_token(db: Database[Document], user_id: str, jti: str, expires_at: int) -> None:
+    """One access token (by jti) is invalid until it expires; expired entries are dropped first."""
+    now = int(datetime.now(UTC).timestamp())
+    db[USERS].update_one({"_id": user_id}, {"$pull": {"revokedAccess": {"exp": {"$lt": now}}}})
+    db[USERS].update_one({"_id": user_id}, {"$push": {"revokedAccess": {"jti": jti, "exp": expires_at}}})
+
+
+def access_revocations(db: Database[Document], user_id: str) -> tuple[float | None, dict[str, int]]:
+    """(the cut-off, {jti: expiry} of the tokens denied one by one) of this user, deleted or not."""
+    doc = db[USERS].find_one({"_id": user_id}, {"accessNotBefore": 1, "revokedAccess": 1})
+    if doc is None:
+        return None, {}
+    cutoff = doc.get("accessNotBefore")
+    denied = {str(e["jti"]): int(e["exp"]) for e in doc.get("revokedAccess") or [] if "jti" in e}
+    return (float(cutoff) if cutoff is not None else None), denied
