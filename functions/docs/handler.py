@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -29,11 +30,16 @@ def merged_openapi_json() -> str:
     # The OpenAPI models and Swagger UI are imported by the first request, not at cold start.
     from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 
+    from .openapi import finish
+
     merger = OpenAPIMerge(title=API_TITLE, version=__version__, on_conflict="error")
+    public: list[tuple[str, str]] = []
     for spec in _sibling("manifest").FUNCTIONS:
         if spec.rest and spec.name != "docs":
             merger.add_schema(_sibling(f"{spec.name}.handler").app.get_openapi_schema())
-    return merger.get_openapi_json_schema()
+            public += [(route.method, route.path) for route in spec.rest if route.public]
+    merged = finish(json.loads(merger.get_openapi_json_schema()), public)
+    return json.dumps(merged, indent=2)
 
 
 @app.get("/v1/openapi.json", include_in_schema=False)

@@ -1,0 +1,77 @@
+"""The served OpenAPI document says what the API answers: who needs a token, which errors, which bodies."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from functions.docs.handler import merged_openapi_json
+from functions.manifest import FUNCTIONS
+
+METHODS = ("get", "put", "post", "delete", "patch")
+
+
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    # Given the document /v1/openapi.json serves, merged from every REST function
+    return dict(json.loads(merged_openapi_json()))
+
+
+def operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method in METHODS:
+                yield method.upper(), path, operation
+
+
+def test_every_manifest_route_is_documented_with_its_authentication(document: dict[str, Any]) -> None:
+    # Then the bearer scheme exists (Swagger's Authorize button) and each route says whether it needs it
+    assert document["components"]["securitySchemes"]["bearerAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": document["components"]["securitySchemes"]["bearerAuth"]["description"],
+    }
+    documented = {(method, path): op for method, path, op in operations(document)}
+    for spec in FUNCTIONS:
+        for route in spec.rest:
+            if spec.name == "docs":
+                continue
+            operation = documented[(route.method, route.path)]
+            expected: list[dict[str, list[str]]] = [] if route.public else [{"bearerAuth": []}]
+            assert operation["security"] == expected, f"{route.method} {route.path}"
+
+
+def test_validation_errors_are_documented_as_the_400_the_api_answers(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas
+    assert set(schemas["ErrorBody"]["properties"]) == {"error"}
+    for method, path, operation in operations(document):
+        responses = operation["responses"]
+        has_input = bool(operation.get("parameters")) or "requestBody" in operation
+        if has_input:
+            body = responses["400"]["content"]["application/json"]["schema"]
+            assert body == {"$ref": "#/components/schemas/ErrorBody"}, f"{method} {path}"
+        assert "HTTPValidationError" not in json.dumps(responses), f"{method} {path}"
+        assert "429" in responses, f"{method} {path}"
+        if operation["security"]:
+            assert {"401", "403"} <= set(responses), f"{method} {path}"
+        if "requestBody" in operation:
+            assert "413" in responses, f"{method} {path}"
+
+
+def test_no_content_is_declared_on_204_and_redirects(document: dict[str, Any]) -> None:
+    for method, path, operation in operations(document):
+        for status, response in operation["responses"].items():
+            if status == "204" or status.startswith("3"):
+                assert "content" not in response, f"{method} {path} {status}"
+
+
+def test_summaries_say_what_the_operation_does(document: dict[str, Any]) -> None:
+    summaries = [(f"{method} {path}", op.get("summary", "")) for method, path, op in operations(document)]
+    repeating = [key for key, summary in summaries if not summary or summary == key]
+    assert repeating == []
+    assert dict(summaries)["POST /v1/auth/login"] == "Sign in with email and password"
