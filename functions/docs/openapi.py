@@ -95,6 +95,15 @@ SUMMARIES: dict[str, str] = {
     "GET /v1/broker-accounts/{accountId}/sync-logs": "Sync history of a broker account",
 }
 
+# Errors of public routes beyond the shared ones (a route behind the authorizer says its own with
+# `responses=error_responses(...)`); keyed by "METHOD path".
+ROUTE_ERRORS: dict[str, tuple[int, ...]] = {
+    "POST /v1/auth/register": (409,),  # the email is taken
+    "POST /v1/auth/login": (401,),  # wrong email or password
+    "POST /v1/auth/refresh": (401,),  # refresh token unknown, expired, reused or cut off
+    "POST /v1/auth/logout": (401,),
+}
+
 
 def _error_response(status: int) -> dict[str, Any]:
     response: dict[str, Any] = {
@@ -128,7 +137,7 @@ def _summary(operation: dict[str, Any], method: str, path: str) -> str:
     return _humanized(operation, method)
 
 
-def _statuses(method: str, operation: dict[str, Any], public: bool) -> list[int]:
+def _statuses(method: str, path: str, operation: dict[str, Any], public: bool) -> list[int]:
     """The errors this operation can answer whatever its handler does."""
     has_input = bool(operation.get("parameters")) or "requestBody" in operation
     has_path_params = any(p.get("in") == "path" for p in operation.get("parameters", []))
@@ -140,13 +149,13 @@ def _statuses(method: str, operation: dict[str, Any], public: bool) -> list[int]
     if has_path_params or (not public and has_input):
         statuses.append(404)  # the object named by the path (or a query/body id) is not the caller's
     if "requestBody" in operation:
-        statuses.append(413)  # over the body limit
+        statuses += [413, 415]  # over the body limit; a multipart body
     if method in _STATE_CHANGING and not public:
         statuses += [409, 422]  # a write conflicting with the stored state; well-formed but not applicable
-    return statuses
+    return statuses + list(ROUTE_ERRORS.get(f"{method.upper()} {path}", ()))
 
 
-def _finish_responses(method: str, operation: dict[str, Any], public: bool) -> None:
+def _finish_responses(method: str, path: str, operation: dict[str, Any], public: bool) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     auto = responses.get("422")
     if auto and "HTTPValidationError" in str(auto):
@@ -159,7 +168,7 @@ def _finish_responses(method: str, operation: dict[str, Any], public: bool) -> N
             response["content"] = {"application/json": {"schema": dict(_ERROR_REF)}}
             if code == "429":
                 response.setdefault("headers", copy.deepcopy(_RETRY_AFTER))
-    for status in _statuses(method, operation, public):
+    for status in _statuses(method, path, operation, public):
         responses.setdefault(str(status), _error_response(status))
     operation["responses"] = dict(sorted(responses.items()))
 
@@ -188,7 +197,7 @@ def finish(spec: dict[str, Any], public_routes: Iterable[tuple[str, str]]) -> di
             is_public = (method.upper(), path) in public
             operation["security"] = [] if is_public else [{BEARER: []}]
             operation["summary"] = _summary(operation, method, path)
-            _finish_responses(method, operation, is_public)
+            _finish_responses(method, path, operation, is_public)
     text = str(spec.get("paths"))
     for unused in ("HTTPValidationError", "ValidationError"):
         if f"#/components/schemas/{unused}'" not in text:

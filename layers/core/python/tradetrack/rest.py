@@ -175,20 +175,44 @@ def _body_size(event: dict[str, Any]) -> int:
     return size * 3 // 4 if event.get("isBase64Encoded") else size
 
 
-def _too_large(limit: int) -> dict[str, Any]:
+def _refusal(status: HTTPStatus, code: str, message: str, details: list[dict[str, Any]]) -> dict[str, Any]:
+    """A proxy result refusing the request before the resolver sees it."""
     return {
-        "statusCode": HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+        "statusCode": int(status),
         "headers": {"Content-Type": content_types.APPLICATION_JSON},
-        "body": json.dumps(
-            {
-                "error": {
-                    "code": "PAYLOAD_TOO_LARGE",
-                    "message": f"request body exceeds {limit} bytes",
-                    "details": [{"limitBytes": limit}],
-                }
-            }
-        ),
+        "body": json.dumps({"error": {"code": code, "message": message, "details": details}}),
         "isBase64Encoded": False,
+    }
+
+
+def _too_large(limit: int) -> dict[str, Any]:
+    return _refusal(
+        HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+        "PAYLOAD_TOO_LARGE",
+        f"request body exceeds {limit} bytes",
+        [{"limitBytes": limit}],
+    )
+
+
+def _is_multipart(event: dict[str, Any]) -> bool:
+    """Multipart bodies: no route takes one, and Powertools' parser raises on a missing boundary."""
+    headers = event.get("headers") or {}
+    content_type = next((str(v) for k, v in headers.items() if k.lower() == "content-type"), "")
+    return content_type.strip().lower().startswith("multipart/")
+
+
+def _without_empty_query_values(event: dict[str, Any]) -> dict[str, Any]:
+    """`?symbol=` means no symbol filter: an empty value is dropped, as if the parameter were absent
+    (Powertools hands None to the parameter's constraints otherwise, a TypeError)."""
+    single = event.get("queryStringParameters") or {}
+    multi = event.get("multiValueQueryStringParameters") or {}
+    if all(single.values()) and all(all(values) for values in multi.values()):
+        return event
+    cleaned = {name: [value for value in values if value] for name, values in multi.items() if any(values)}
+    return {
+        **event,
+        "queryStringParameters": {name: value for name, value in single.items() if value} or None,
+        "multiValueQueryStringParameters": cleaned or None,
     }
 
 
@@ -204,7 +228,14 @@ def rest_handler(app: APIGatewayRestResolver, *, max_body_bytes: int | None = No
         if _body_size(event) > limit:
             logger.info("request body too large", extra={"limitBytes": limit})
             return _too_large(limit)
-        return app.resolve(event, context)
+        if _is_multipart(event):
+            return _refusal(
+                HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+                "UNSUPPORTED_MEDIA_TYPE",
+                "send the body as application/json",
+                [{"field": "Content-Type"}],
+            )
+        return app.resolve(_without_empty_query_values(event), context)
 
     traced: LambdaHandler = traced_handler(lambda_handler, capture_response=False)
     return logger.inject_lambda_context(

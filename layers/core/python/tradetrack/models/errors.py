@@ -26,6 +26,7 @@ ERROR_DESCRIPTIONS: dict[int, str] = {
     404: "No such object for this user",
     409: "Conflicts with the stored state (a duplicate, or an object in another state)",
     413: "The request body is over the limit",
+    415: "The body is not JSON (send Content-Type: application/json)",
     422: "Well-formed but cannot be applied (semantically invalid)",
     429: "Too many requests: retry after Retry-After seconds",
     503: "A dependency (database, cache, broker configuration) is unavailable: retry later",
