@@ -424,6 +424,7 @@ def test_a_position_without_a_cached_quote_uses_the_last_fill_and_says_so(gatewa
                 "avgPrice": "102.5",  # 7 @ 100 + 5 @ 106 left after FIFO
                 "lastPrice": "104",
                 "lastPriceStale": True,
+                "lastPriceAgeS": None,  # no quote at all
                 "unrealizedPnl": "18",
                 "dayChange": None,
             }
@@ -515,6 +516,7 @@ def test_an_empty_portfolio_is_zero(gateway: Gateway) -> None:
         "unrealizedPnl": "0",
         "dayChange": "0",
         "lastPriceStale": False,
+        "lastPriceAgeS": None,
     }
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import redis
 
 from tests.integration.market.conftest import FakeManagement, FixedQuotes
+from tradetrack.market.cache import LAST_QUOTE_TTL_S, QUOTE_TTL_S, cached_quotes
 from tradetrack.market.feed import planned_ticks, run
 from tradetrack.market.providers.simulated import SimulatedQuotes
 from tradetrack.timeutil import IST
@@ -39,11 +42,17 @@ def test_a_tick_caches_and_fans_out_quotes_to_subscribers_only(
     message = json.loads(management.sent["c2"][0])
     assert set(message) == {"type", "symbol", "ltp", "change", "changePct", "ts"}
     assert message["ts"].endswith("+05:30")
-    # And the cache holds the quote for 5 s under mkt:quote:{EXCHANGE}:{SYMBOL}
+    # And the cache holds the quote under mkt:quote:{EXCHANGE}:{SYMBOL} with the time it was fetched:
+    # fresh for the quotes route for 5 s, kept a week as the last known price for positions' marks
     cached = json.loads(str(redis_client.get("mkt:quote:NSE:INFY")))
-    assert set(cached) == {"ltp", "open", "high", "low", "close", "change", "changePct", "volume", "ts"}
+    assert set(cached) == {
+        "ltp", "open", "high", "low", "close", "change", "changePct", "volume", "ts", "fetchedAt",
+    }  # fmt: skip
     assert cached["ltp"] == message["ltp"]
-    assert 0 < redis_client.ttl("mkt:quote:NSE:INFY") <= 5
+    assert 6 * 24 * 3600 < redis_client.ttl("mkt:quote:NSE:INFY") <= LAST_QUOTE_TTL_S
+    assert cached_quotes(redis_client, ["NSE:INFY"])["NSE:INFY"].ltp == Decimal(message["ltp"])
+    later = datetime.now(UTC) + timedelta(seconds=QUOTE_TTL_S + 1)
+    assert cached_quotes(redis_client, ["NSE:INFY"], now=later) == {}
 
 
 def test_gone_connections_are_pruned(

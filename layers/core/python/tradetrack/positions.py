@@ -1,10 +1,16 @@
-"""The logic behind /v1/positions and /v1/portfolio: open trades marked at cached prices (the open
-trades alone are read, never the history: `open_trades`)."""
+"""The logic behind /v1/positions and /v1/portfolio: open trades marked at the market cache's last
+known prices at read time (the open trades alone are read, never the history: `open_trades`).
+
+The market feed quotes every symbol with an open position (tradetrack.market.feed), so a mark is
+at most a tick old in market hours; a quote older than STALE_AFTER_S is still used but flagged
+(`lastPriceStale`, with its age in `lastPriceAgeS`); without any quote the last fill's price is
+used (stale, no age)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import redis
@@ -12,8 +18,9 @@ from pymongo.database import Database
 
 from tradetrack.db import daily_pnl as aggregates
 from tradetrack.db import trades
-from tradetrack.market.cache import cached_quotes
+from tradetrack.market.cache import STALE_AFTER_S, CachedQuote, marked_quotes
 from tradetrack.market.quote import Quote
+from tradetrack.market.symbols import quote_symbol
 from tradetrack.models.trades import (
     HoldingOut,
     PortfolioOut,
@@ -37,7 +44,16 @@ class _Position:
     fallback_price: int | None = None  # the last fill's price
     intraday: bool = True  # every open trade behind it is intraday
     quote: Quote | None = field(default=None)
+    quote_age_s: int | None = None  # seconds since the quote was fetched
     multiplier: int = 1  # units per lot when quantity is in lots (MCX, CDS)
+
+    @property
+    def quote_symbol(self) -> str:
+        return quote_symbol(self.exchange, self.symbol)
+
+    @property
+    def stale(self) -> bool:
+        return self.quote_age_s is None or self.quote_age_s > STALE_AFTER_S
 
     @property
     def last_price(self) -> int:
@@ -78,16 +94,18 @@ class _Position:
             "quantity": self.quantity,
             "avg_price": money_str(rounded_average(abs(self.cost), abs(self.quantity * self.multiplier))),
             "last_price": money_str(self.last_price),
-            "last_price_stale": self.quote is None,
+            "last_price_stale": self.stale,
+            "last_price_age_s": self.quote_age_s,
             "unrealized_pnl": money_str(self.unrealized),
             "day_change": optional_money_str(self.day_change),
         }
 
 
-def _quotes(cache: redis.Redis, positions: Iterable[_Position]) -> dict[str, Quote]:
-    """Quotes from the market cache, one round trip; none at all when Redis is away (prices go stale)."""
+def _quotes(cache: redis.Redis, positions: Iterable[_Position]) -> dict[str, CachedQuote]:
+    """Last known quotes from the market cache, one round trip; none at all when Redis is away
+    (prices go stale)."""
     try:
-        return cached_quotes(cache, sorted({f"{p.exchange}:{p.symbol}" for p in positions}))
+        return marked_quotes(cache, sorted({p.quote_symbol for p in positions}))
     except redis.exceptions.RedisError as exc:
         logger.warning("market cache unavailable", extra={"error": str(exc)})
         metrics.add_metric(name="MarketCacheUnavailable", unit=MetricUnit.Count, value=1)
@@ -101,23 +119,48 @@ def _positions(
     return marked_positions(cache, [d for d in docs if account_id is None or d["accountId"] == account_id])
 
 
-def open_trades(db: Database[Document], user_id: str) -> list[Document]:
+def open_trades(db: Database[Document], user_id: str, *, built: bool | None = None) -> list[Document]:
     """The user's open trades: from the pairs that have any (tradetrack.db.daily_pnl, kept by every
-    recomputation), else, until those are built for the user, from the trades collection."""
-    if aggregates.is_built(db, user_id):
+    recomputation), else, until those are built for the user, from the trades collection
+    (`built`: whether they are, when the caller knows)."""
+    if aggregates.is_built(db, user_id) if built is None else built:
         return aggregates.open_trades(db, user_id)
     return trades.open_trades(db, user_id)
 
 
-def unrealized_pnl(cache: redis.Redis, open_docs: Iterable[Document]) -> tuple[int, int]:
-    """(unrealized P&L, number of positions) of these open trades at marks (analytics' summary)."""
-    positions = marked_positions(cache, open_docs)
-    return sum(p.unrealized for p in positions), len(positions)
+@dataclass(frozen=True)
+class Marks:
+    """The unrealized P&L of open trades at read time (analytics' summary)."""
+
+    pnl: int = 0
+    positions: int = 0
+    stale: bool = False  # some position has no quote, or one older than STALE_AFTER_S
+    oldest_age_s: int | None = None  # the age of the oldest quote used (None: no quote used)
+
+    @property
+    def totals(self) -> tuple[int, int]:
+        return self.pnl, self.positions
 
 
-def marked_positions(cache: redis.Redis, open_docs: Iterable[Document]) -> list[_Position]:
-    """Open trades aggregated per (accountId, instrument), valued at the cached quotes (else the
-    last fill's price)."""
+def unrealized_marks(
+    cache: redis.Redis, open_docs: Iterable[Document], *, now: datetime | None = None
+) -> Marks:
+    """These open trades marked at the last known quotes."""
+    positions = marked_positions(cache, open_docs, now=now)
+    ages = [p.quote_age_s for p in positions if p.quote_age_s is not None]
+    return Marks(
+        pnl=sum(p.unrealized for p in positions),
+        positions=len(positions),
+        stale=any(p.stale for p in positions),
+        oldest_age_s=max(ages) if ages else None,
+    )
+
+
+def marked_positions(
+    cache: redis.Redis, open_docs: Iterable[Document], *, now: datetime | None = None
+) -> list[_Position]:
+    """Open trades aggregated per (accountId, instrument), valued at the last known quotes (else
+    the last fill's price)."""
     grouped: dict[tuple[str, str], _Position] = {}
     for doc in open_docs:
         key = (doc["accountId"], doc["instrument"])
@@ -132,8 +175,11 @@ def marked_positions(cache: redis.Redis, open_docs: Iterable[Document]) -> list[
         position.intraday = position.intraday and doc.get("category") == "intraday"
     found = [p for p in grouped.values() if p.quantity]
     quotes = _quotes(cache, found)
+    moment = now or datetime.now(UTC)
     for position in found:
-        position.quote = quotes.get(f"{position.exchange}:{position.symbol}")
+        cached = quotes.get(position.quote_symbol)
+        if cached is not None:
+            position.quote, position.quote_age_s = cached.quote, cached.age_s(moment)
     return sorted(found, key=lambda p: (p.symbol, p.exchange, p.account_id))
 
 
@@ -155,6 +201,7 @@ def portfolio(
     invested = sum(p.cost for p in held)
     value = sum(p.value for p in held)
     changes = [p.day_change for p in held]
+    ages = [p.quote_age_s for p in held if p.quote_age_s is not None]
     day_change = None if any(c is None for c in changes) else sum(c for c in changes if c is not None)
     return PortfolioOut(
         holdings=[p.holding() for p in held],
@@ -162,5 +209,6 @@ def portfolio(
         total_value=money_str(value),
         unrealized_pnl=money_str(value - invested),
         day_change=optional_money_str(day_change),
-        last_price_stale=any(p.quote is None for p in held),
+        last_price_stale=any(p.stale for p in held),
+        last_price_age_s=max(ages) if ages else None,
     )

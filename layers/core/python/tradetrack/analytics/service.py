@@ -10,8 +10,10 @@ Conventions (documented in the OpenAPI descriptions and the implementation note)
 - trade statistics (closedTrades, wins, losses, winRate, averages, largest win/loss, profitFactor,
   expectancy, and the time series' `trades`) are per trade closed in from/to, each with its whole
   net P&L.
-- unrealizedPnl (open positions at marks: market cache, else the last fill's price) is reported
-  beside netPnl, and only when the range reaches now.
+- unrealizedPnl (open positions at the market cache's last known quotes, else the last fill's
+  price) is reported beside netPnl, and only when the range reaches now. It is computed at read
+  time, also when the rest of the summary comes from the cache, with `unrealizedStale` and
+  `unrealizedAgeS` (the oldest quote's age) saying how current the quotes are.
 - charges: as stored on the trade (`charges`, `chargesEstimated`: the fills' fees when every fill
   carried fees, else the schedule's estimate, analytics/trade_charges.py).
 - tax P&L: per sale, in the FY of its IST sale date (analytics/tax.py); FMV on 31 Jan 2018 per ISIN
@@ -64,7 +66,7 @@ from tradetrack.models.analytics import (
 )
 from tradetrack.money import money_str, optional_money_str
 from tradetrack.observability import logger
-from tradetrack.positions import unrealized_pnl
+from tradetrack.positions import Marks, open_trades, unrealized_marks
 from tradetrack.queries import symbol_filter, time_range
 
 Document = dict[str, Any]
@@ -197,30 +199,44 @@ def compute_summary_of_days(
     )
 
 
-def _from_aggregates(db: Database[Document], user_id: str, filters: Filters) -> bool:
+def _from_aggregates(
+    db: Database[Document], user_id: str, filters: Filters, built: bool | None = None
+) -> bool:
     """Whether this read takes the per-day aggregates (else every trade of the user is read)."""
-    return daily.serves(filters) and aggregates.is_built(db, user_id)
+    return daily.serves(filters) and (aggregates.is_built(db, user_id) if built is None else built)
+
+
+def _with_marks(result: SummaryOut, marks: Marks) -> SummaryOut:
+    return result.model_copy(
+        update={
+            "unrealized_pnl": money_str(marks.pnl),
+            "open_positions": marks.positions,
+            "unrealized_stale": marks.stale,
+            "unrealized_age_s": marks.oldest_age_s,
+        }
+    )
 
 
 def summary(db: Database[Document], cache: redis.Redis, user_id: str, query: AnalyticsQuery) -> SummaryOut:
     filters = query.filters()
     capital = _capital(db, user_id)
+    read_at = datetime.now(UTC)
+    built: bool | None = None  # whether the user's aggregates are built, once read
+    marks = Marks()
+    if filters.closed_until is None or filters.closed_until >= read_at:  # the range reaches now
+        # at read time, from the open trades alone (not the history), cached summary or not
+        built = aggregates.is_built(db, user_id)
+        opened = [doc for doc in open_trades(db, user_id, built=built) if filters.keeps(doc)]
+        marks = unrealized_marks(cache, opened, now=read_at)
 
     def compute(version: int | None) -> SummaryOut:
         now = datetime.now(UTC)
-        reaches_now = filters.closed_until is None or filters.closed_until >= now
-        if _from_aggregates(db, user_id, filters):
-            marks = (0, 0)
-            if reaches_now:  # the open trades alone, not the history
-                opened = [doc for doc in aggregates.open_trades(db, user_id) if filters.keeps(doc)]
-                marks = unrealized_pnl(cache, opened)
-            result = compute_summary_of_days(
-                daily.days_of(db, user_id, filters), filters, capital, marks, now
-            )
+        if _from_aggregates(db, user_id, filters, built):
+            days = daily.days_of(db, user_id, filters)
+            result = compute_summary_of_days(days, filters, capital, marks.totals, now)
         else:
-            closed, opened = _load(db, user_id, filters)
-            marks = unrealized_pnl(cache, opened) if reaches_now else (0, 0)
-            result = compute_summary(closed, filters, capital, marks, now)
+            closed, _ = _load(db, user_id, filters)
+            result = compute_summary(closed, filters, capital, marks.totals, now)
         try:
             store.save_summary_snapshot(
                 db, user_id, result.model_dump(by_alias=True, mode="json"),
@@ -231,7 +247,7 @@ def summary(db: Database[Document], cache: redis.Redis, user_id: str, query: Ana
         return result
 
     params = {**query.params(), "capital": capital, "today": today_ist().isoformat()}
-    return through_cache(cache, user_id, "summary", params, SummaryOut, compute)
+    return _with_marks(through_cache(cache, user_id, "summary", params, SummaryOut, compute), marks)
 
 
 def _group_codes(closed: ClosedTrades, events: Events, group_by: GroupBy) -> tuple[Ints, Ints, list[str]]:

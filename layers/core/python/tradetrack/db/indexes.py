@@ -109,6 +109,11 @@ INDEXES: dict[str, list[IndexModel]] = {
                 ("accountId", "account"),
             )
         ),
+        # the market feed's symbols with an open position, of any user (tradetrack.db.trades.open_instruments)
+        IndexModel(
+            [("status", ASCENDING), ("exchange", ASCENDING), ("symbol", ASCENDING)],
+            name="by_status_exchange_symbol",
+        ),
         # the daily summary: a user's trades closed on one day
         IndexModel(
             [("userId", ASCENDING), ("status", ASCENDING), ("closedAt", ASCENDING), ("_id", ASCENDING)],

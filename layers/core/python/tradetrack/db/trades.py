@@ -113,6 +113,16 @@ def open_trades(db: Database[Document], user_id: str) -> list[Document]:
     return list(db[TRADES].find({"userId": user_id, "status": "open"}))
 
 
+def open_instruments(db: Database[Document]) -> set[tuple[str, str]]:
+    """(exchange, symbol) of every open trade of any user (the market feed's position symbols):
+    distinct values over the (status, exchange, symbol) index, one query per exchange."""
+    found: set[tuple[str, str]] = set()
+    for exchange in db[TRADES].distinct("exchange", {"status": "open"}):
+        symbols = db[TRADES].distinct("symbol", {"status": "open", "exchange": exchange})
+        found.update((str(exchange), str(symbol)) for symbol in symbols)
+    return found
+
+
 def closed_between(db: Database[Document], user_id: str, start: datetime, end: datetime) -> list[Document]:
     """The user's trades closed in [start, end) (the daily summary)."""
     query = {"userId": user_id, "status": "closed", "closedAt": {"$gte": start, "$lt": end}}

@@ -1,5 +1,7 @@
-"""The market feed (flow 5): each tick fetches the quotes that are listened to or alerted on, caches
-them for 5 seconds, fans them out through the API Gateway Management API and evaluates alerts.
+"""The market feed (flow 5): each tick fetches the quotes that are listened to, alerted on or held
+(every symbol with an open position of any user, so positions and unrealized P&L are marked at
+current prices without anyone asking for a quote), caches them (fresh for 5 seconds, kept as the
+last known price after), fans them out through the API Gateway Management API and evaluates alerts.
 
 A tick with more posts than one shard plans shards (tradetrack.websocket.fanout) and queues them all
 for parallel fan-out invocations (each with a full vCPU: the feed's 512 MB is a third of one, too
@@ -19,14 +21,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import pymongo.errors
 import redis
 from pymongo.database import Database
 
 from tradetrack.db import alerts as alerts_repo
+from tradetrack.db import trades as trades_repo
 from tradetrack.market import alerting, subscriptions
 from tradetrack.market.cache import cache_quotes
 from tradetrack.market.calendar import market_status
 from tradetrack.market.providers import ProviderError, QuoteProvider, fetch_in_batches
+from tradetrack.market.symbols import normalize_symbol, quote_symbol
 from tradetrack.observability import MetricUnit, logger, metrics
 from tradetrack.websocket.actions import disconnect
 from tradetrack.websocket.fanout import Post, Shard, ShardQueue, fan_out, plan_shards
@@ -39,6 +44,7 @@ __all__ = ["Feed", "Post", "TickResult", "fan_out", "management_post", "planned_
 @dataclass
 class TickResult:
     symbols: int = 0
+    held: int = 0  # symbols with an open position
     quotes: int = 0
     sent: int = 0  # posted by the tick itself
     queued: int = 0  # posts handed to fan-out invocations
@@ -65,12 +71,31 @@ class Feed:
     shard_queue: ShardQueue | None = None  # None: the tick posts every frame itself
     shard_size: int = 500
     clock: Callable[[], float] = time.time
+    held_every_s: float = 30.0  # how often the symbols with open positions are read again
+    _held: set[str] = field(default_factory=set)
+    _held_at: float | None = None
+
+    def held_symbols(self) -> set[str]:
+        """Every symbol with an open position, of any user (read at most every `held_every_s`; the
+        last list is kept when Mongo does not answer)."""
+        now = self.clock()
+        if self._held_at is not None and now - self._held_at < self.held_every_s:
+            return self._held
+        try:
+            found = trades_repo.open_instruments(self.db)
+        except pymongo.errors.PyMongoError as exc:
+            logger.warning("open positions' symbols unavailable", extra={"error": str(exc)})
+            return self._held
+        symbols = (normalize_symbol(quote_symbol(exchange, symbol)) for exchange, symbol in found)
+        self._held, self._held_at = {s for s in symbols if s is not None}, now
+        return self._held
 
     def tick(self) -> TickResult:
         result = TickResult()
         listeners = subscriptions.subscribers(self.cache, subscriptions.subscribed_symbols(self.cache))
-        symbols = sorted(set(listeners) | alerts_repo.active_symbols(self.db))
-        result.symbols = len(symbols)
+        held = self.held_symbols()
+        symbols = sorted(set(listeners) | alerts_repo.active_symbols(self.db) | held)
+        result.symbols, result.held = len(symbols), len(held)
         if not symbols:
             return result
         try:

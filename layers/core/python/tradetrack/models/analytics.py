@@ -70,7 +70,12 @@ class RiskStatsOut(TradeStatsOut):
 
 
 class SummaryOut(RiskStatsOut):
-    unrealized_pnl: str
+    unrealized_pnl: str  # open positions at the last known quotes, computed at read time
+    # True when a position has no quote (its last fill's price) or one older than 90 s
+    unrealized_stale: bool = False
+    unrealized_age_s: int | None = Field(
+        None, description="age in seconds of the oldest quote behind unrealizedPnl; null: none"
+    )
     charges_estimated: str  # the part of `charges` from the schedule (trades whose fills had no fees)
     open_positions: int
     computed_at: datetime

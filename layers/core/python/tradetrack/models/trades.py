@@ -111,7 +111,11 @@ class PositionOut(BaseModel):
     quantity: int  # signed: a short position is negative
     avg_price: str = Field(alias="avgPrice")
     last_price: str = Field(alias="lastPrice")
-    last_price_stale: bool = Field(alias="lastPriceStale")  # True: no live quote, the last fill's price
+    # True: no quote (the last fill's price), or the quote is older than 90 s
+    last_price_stale: bool = Field(alias="lastPriceStale")
+    last_price_age_s: int | None = Field(
+        None, alias="lastPriceAgeS", description="seconds since the quote was fetched; null: no quote"
+    )
     unrealized_pnl: str = Field(alias="unrealizedPnl")
     day_change: str | None = Field(alias="dayChange")  # (ltp − previous close) × signed quantity
 
@@ -135,4 +139,7 @@ class PortfolioOut(BaseModel):
     total_value: str = Field(alias="totalValue")
     unrealized_pnl: str = Field(alias="unrealizedPnl")
     day_change: str | None = Field(alias="dayChange")  # null unless every holding has a cached close
-    last_price_stale: bool = Field(alias="lastPriceStale")  # True when any holding has no live quote
+    last_price_stale: bool = Field(alias="lastPriceStale")  # True when any holding's price is stale
+    last_price_age_s: int | None = Field(
+        None, alias="lastPriceAgeS", description="age in seconds of the oldest quote used; null: none"
+    )
