@@ -230,6 +230,7 @@ class LocalStack:
         for runner in reversed(self._runners):
             await runner.cleanup()
         self._runners.clear()
+        self.runtime.close()  # the in-process instances' threads
         if self.moto.endpoint:
             await asyncio.to_thread(self.moto.stop)
             self.moto.endpoint = ""
