@@ -57,7 +57,7 @@ def post_platform_action(request: Annotated[CorporateActionIn, Body()]) -> Respo
 @app.get("/v1/admin/corporate-actions", tags=["admin"])
 def get_platform_actions(
     symbol: Annotated[Symbol | None, Query(max_length=40)] = None,
-    isin: Annotated[Isin, Query(max_length=32)] = None,
+    isin: Annotated[Isin, Query()] = None,  # Isin bounds the length; ?isin= is None, no max_length on it
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> CorporateActionPage:

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import pymongo.errors
 import pytest
 import redis.exceptions
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
 from tests.support.lambda_events import lambda_context, response_json, rest_event
@@ -34,12 +34,6 @@ def handler(monkeypatch: pytest.MonkeyPatch) -> Iterator[LambdaHandler]:
     @app.post("/v1/orders")
     def create(order: Annotated[Order, Body()]) -> dict[str, Any]:
         return {"symbol": order.symbol, "quantity": order.quantity}
-
-    @app.get("/v1/search")
-    def search(
-        symbol: Annotated[str | None, Query(max_length=40)] = None, limit: Annotated[int, Query()] = 50
-    ) -> dict[str, Any]:
-        return {"symbol": symbol, "limit": limit}
 
     @app.get("/v1/fail/<kind>")
     def fail(kind: str) -> dict[str, Any]:
@@ -192,17 +186,6 @@ def test_nesting_up_to_the_limit_is_parsed_and_one_more_is_refused() -> None:
     with pytest.raises(ValidationFailed) as refused:
         loads_bounded(past_limit, field="cursor")
     assert refused.value.details == [{"field": "cursor", "issue": "json_too_deep", "limit": MAX_JSON_DEPTH}]
-
-
-def test_an_empty_query_value_is_an_absent_filter(handler: LambdaHandler) -> None:
-    # Given ?symbol=&limit= (a form submitted with empty fields) on a constrained optional parameter
-    event = rest_event("GET", "/v1/search", query={"symbol": "", "limit": ""})
-    # When resolved / Then the parameters take their defaults instead of a 502 TypeError
-    response = call(handler, event)
-    assert response["statusCode"] == 200
-    assert response_json(response) == {"symbol": None, "limit": 50}
-    given = call(handler, rest_event("GET", "/v1/search", query={"symbol": "INFY", "limit": "5"}))
-    assert response_json(given) == {"symbol": "INFY", "limit": 5}
 
 
 def test_a_multipart_body_is_a_415_not_a_crash(handler: LambdaHandler) -> None:

@@ -201,21 +201,6 @@ def _is_multipart(event: dict[str, Any]) -> bool:
     return content_type.strip().lower().startswith("multipart/")
 
 
-def _without_empty_query_values(event: dict[str, Any]) -> dict[str, Any]:
-    """`?symbol=` means no symbol filter: an empty value is dropped, as if the parameter were absent
-    (Powertools hands None to the parameter's constraints otherwise, a TypeError)."""
-    single = event.get("queryStringParameters") or {}
-    multi = event.get("multiValueQueryStringParameters") or {}
-    if all(single.values()) and all(all(values) for values in multi.values()):
-        return event
-    cleaned = {name: [value for value in values if value] for name, values in multi.items() if any(values)}
-    return {
-        **event,
-        "queryStringParameters": {name: value for name, value in single.items() if value} or None,
-        "multiValueQueryStringParameters": cleaned or None,
-    }
-
-
 def rest_handler(app: APIGatewayRestResolver, *, max_body_bytes: int | None = None) -> LambdaHandler:
     """The Lambda entry point for a REST function: logs, traces, metrics, size limit, then the app.
 
@@ -235,7 +220,7 @@ def rest_handler(app: APIGatewayRestResolver, *, max_body_bytes: int | None = No
                 "send the body as application/json",
                 [{"field": "Content-Type"}],
             )
-        return app.resolve(_without_empty_query_values(event), context)
+        return app.resolve(event, context)
 
     traced: LambdaHandler = traced_handler(lambda_handler, capture_response=False)
     return logger.inject_lambda_context(
