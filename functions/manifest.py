@@ -104,6 +104,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
             RestRoute("POST", "/v1/auth/refresh", public=True),
             RestRoute("POST", "/v1/auth/logout", public=True),
             RestRoute("POST", "/v1/auth/logout-all"),
+            RestRoute("POST", "/v1/auth/change-password"),
         ),
         memory_mb=1024,  # bcrypt at cost 12 is CPU-bound: more memory buys more CPU
     ),

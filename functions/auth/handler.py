@@ -1,4 +1,5 @@
-"""POST /v1/auth/register | login | refresh | logout | logout-all (API.md, "Auth and user")."""
+"""POST /v1/auth/register | login | refresh | logout | logout-all | change-password (API.md, "Auth and
+user"; docs/security.md)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from tradetrack.auth.key_store import signing_keys
 from tradetrack.cache.client import get_redis
 from tradetrack.config import get_settings
 from tradetrack.db.client import get_database
+from tradetrack.models.security import ChangePasswordRequest
 from tradetrack.models.users import LoginRequest, RefreshRequest, RegisterRequest, TokenPair, UserOut
 from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
 
@@ -65,6 +67,23 @@ def post_logout(request: Annotated[RefreshRequest, Body()]) -> Response[Any]:
 @app.post("/v1/auth/logout-all", tags=["auth"], responses={204: {"description": "Every session ended"}})
 def post_logout_all() -> Response[Any]:
     service.logout_all(get_database(), get_redis(), current_principal(app).user_id, _caller())
+    return Response(status_code=204)
+
+
+@app.post(
+    "/v1/auth/change-password",
+    tags=["auth"],
+    responses={204: {"description": "Changed; every session ended (log in again)"}},
+)
+def post_change_password(request: Annotated[ChangePasswordRequest, Body()]) -> Response[Any]:
+    service.change_password(
+        get_database(),
+        get_redis(),
+        current_principal(app).user_id,
+        request,
+        _caller(),
+        bcrypt_cost=get_settings().bcrypt_cost,
+    )
     return Response(status_code=204)
 
 

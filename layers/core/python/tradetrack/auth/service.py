@@ -14,13 +14,20 @@ from pymongo.database import Database
 from tradetrack.auth import refresh_tokens
 from tradetrack.auth.access_tokens import LIFETIME, issue_access_token
 from tradetrack.auth.keys import SigningKeySet
-from tradetrack.auth.passwords import hash_password, spend_verification_time, verify_password
+from tradetrack.auth.passwords import (
+    context_words,
+    hash_password,
+    password_problem,
+    spend_verification_time,
+    verify_password,
+)
 from tradetrack.auth.revocation import revoke_access_before_now, revoke_access_token
-from tradetrack.cache.rate_limit import LOGIN_PER_ACCOUNT, LOGIN_PER_IP, take
+from tradetrack.cache.rate_limit import LOGIN_PER_ACCOUNT, LOGIN_PER_IP, Limit, take
 from tradetrack.db.audit import record_audit
 from tradetrack.db.login_throttle import count_attempt
-from tradetrack.db.users import create_user, find_by_email, get_user, to_user_out
-from tradetrack.errors import DependencyUnavailable, RateLimited, Unauthenticated
+from tradetrack.db.users import create_user, find_by_email, get_user, to_user_out, update_user
+from tradetrack.errors import DependencyUnavailable, RateLimited, Unauthenticated, ValidationFailed
+from tradetrack.models.security import ChangePasswordRequest
 from tradetrack.models.users import LoginRequest, RegisterRequest, TokenPair, UserOut
 from tradetrack.observability import MetricUnit, logger, metrics
 
@@ -35,7 +42,17 @@ class Caller:
     user_agent: str | None = None
 
 
+def check_new_password(password: str, *, email: str, name: str, field: str = "password") -> None:
+    """400 naming the rule a new password breaks (never the password itself)."""
+    problem = password_problem(password, context=context_words(email=email, name=name))
+    if problem:
+        raise ValidationFailed(
+            problem, details=[{"field": field, "issue": "weak_password", "message": problem}]
+        )
+
+
 def register(db: Database[Document], request: RegisterRequest, *, bcrypt_cost: int) -> UserOut:
+    check_new_password(request.password, email=request.email, name=request.name)
     doc = create_user(
         db,
         email=request.email,
@@ -48,12 +65,22 @@ def register(db: Database[Document], request: RegisterRequest, *, bcrypt_cost: i
 
 
 TOO_MANY_LOGINS = "too many login attempts; try again later"
+# Guesses of the current password with a stolen access token: 5 a minute per user.
+PASSWORD_CHANGE_PER_USER = Limit("password-change", capacity=5, per_seconds=60)
 
 
 def _check_login_limits(db: Database[Document], cache: redis.Redis, email: str, caller: Caller) -> None:
-    """5 attempts a minute per account and per IP: in Redis; while Redis is down, in Mongo (fixed
-    windows); when neither answers, no login is attempted (503: fail closed)."""
-    subjects = ((LOGIN_PER_ACCOUNT, email.strip().lower()), (LOGIN_PER_IP, caller.ip or "unknown"))
+    """5 attempts a minute per account and per IP."""
+    _check_limits(
+        db, cache, ((LOGIN_PER_ACCOUNT, email.strip().lower()), (LOGIN_PER_IP, caller.ip or "unknown"))
+    )
+
+
+def _check_limits(
+    db: Database[Document], cache: redis.Redis, subjects: tuple[tuple[Limit, str], ...]
+) -> None:
+    """Password attempts counted in Redis; while Redis is down, in Mongo (fixed windows); when
+    neither answers, no attempt is made (503: fail closed)."""
     try:
         for limit, subject in subjects:
             decision = take(cache, limit, subject)
@@ -184,3 +211,27 @@ def logout_all(db: Database[Document], cache: redis.Redis, user_id: str, caller:
         logger.error("refresh token store unavailable at logout-all", extra={"error": str(exc)})
         families = None
     record_audit(db, "logout_all", user_id=user_id, ip=caller.ip, details={"families": families})
+
+
+def change_password(
+    db: Database[Document],
+    cache: redis.Redis,
+    user_id: str,
+    request: ChangePasswordRequest,
+    caller: Caller,
+    *,
+    bcrypt_cost: int,
+) -> None:
+    """Check the current password (limited like logins), store the new one, end every session."""
+    user = get_user(db, user_id)
+    if user is None:
+        raise Unauthenticated("this account no longer exists")
+    _check_limits(db, cache, ((PASSWORD_CHANGE_PER_USER, user_id),))
+    if not verify_password(request.current_password, user["passwordHash"]):
+        record_audit(db, "password_change_failed", user_id=user_id, ip=caller.ip)
+        message = "the current password is incorrect"
+        raise ValidationFailed(message, details=[{"field": "currentPassword", "message": message}])
+    check_new_password(request.new_password, email=user["email"], name=user["name"], field="newPassword")
+    update_user(db, user_id, {"passwordHash": hash_password(request.new_password, cost=bcrypt_cost)})
+    logout_all(db, cache, user_id, caller)
+    record_audit(db, "password_changed", user_id=user_id, ip=caller.ip)
