@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from functions.manifest import FunctionSpec
 from local.events.common import ACCOUNT_ID, REGION
+from local.logs import isolate_powertools_log_keys
 
 LambdaHandler = Callable[[Any, Any], Any]
 # In-process instances a function scales out to (Lambda: up to the account's concurrency, 1,000);
@@ -130,6 +131,7 @@ class FunctionRuntime:
         max_instances: int = DEFAULT_MAX_INSTANCES,
     ):
         isolate_powertools_requests()
+        isolate_powertools_log_keys()
         self.functions: tuple[FunctionSpec, ...] = tuple(functions)
         self._overrides: dict[str, LambdaHandler] = dict(overrides or {})
         self.max_instances = max_instances

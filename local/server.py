@@ -80,8 +80,8 @@ def start_store(config: LocalConfig, servers: ExitStack) -> tuple[LocalConfig, s
     return dataclasses.replace(config, mongodb_uri=url), described
 
 
-def main(config: LocalConfig) -> int:
-    configure_logging(config.log_level)
+def main(config: LocalConfig, log_format: str = "text") -> int:
+    configure_logging(config.log_level, log_format)
     # Powertools warns on every invocation without application metrics; noise on a dev console.
     warnings.filterwarnings("ignore", message="No application metrics to publish")
     asyncio.run(serve(config))
