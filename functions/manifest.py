@@ -271,6 +271,12 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         ),
     ),
     FunctionSpec(
+        name="phone",
+        capability="Notifications",
+        # Phone verification: a code by SMS (sns:Publish to phone numbers, granted by Notifications).
+        rest=(RestRoute("POST", "/v1/me/phone"), RestRoute("POST", "/v1/me/phone/verify")),
+    ),
+    FunctionSpec(
         name="daily_summary",
         capability="Notifications",
         # 16:00 IST, after the 15:30 close, Monday to Friday (NSE holidays are skipped by the function).

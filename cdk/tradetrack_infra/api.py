@@ -138,7 +138,9 @@ class Api(Construct):
         resource = self.rest_api.root.resource_for_path(route.path)
         method = resource.add_method(
             route.method,
-            apigateway.LambdaIntegration(target.function, allow_test_invoke=False),
+            # One invoke permission per function for this API (its execute-api ARN), not one per
+            # method: CloudFormation's 500 resources a stack would not hold one per route.
+            apigateway.LambdaIntegration(target.function, scope_permission_to_method=False),
             request_validator=self.validator,
             authorization_type=(
                 apigateway.AuthorizationType.NONE if route.public else apigateway.AuthorizationType.CUSTOM

@@ -3,7 +3,8 @@ permission, and the key that signs unsubscribe links.
 
 The queue, its DLQ and alarm come from the manifest's QueueSource (Queues); producers get
 sqs:SendMessage from their `sends_to`. Here: the notifier may send email only as the stage's
-identity through its configuration set, and publish SMS only to phone numbers; the unsubscribe
+identity through its configuration set, and publish SMS only to phone numbers (so may the phone
+verification function, for its codes); the unsubscribe
 key is readable by the notifier (it signs links) and the notifications API (it verifies them).
 """
 
@@ -24,6 +25,7 @@ from tradetrack_infra.settings import StageSettings
 
 NOTIFIER = "notifier"  # sends: SES, SNS, signs unsubscribe links
 INBOX = "notifications"  # the REST routes: verifies unsubscribe links
+PHONE = "phone"  # phone verification: sends its codes by SMS
 
 
 class Notifications(Construct):
@@ -87,6 +89,8 @@ class Notifications(Construct):
         notifier.add_environment("PUBLIC_API_URL", public_api_url)
         self._grant_email(notifier)
         self._grant_sms(notifier)
+        if PHONE in functions:
+            self._grant_sms(functions[PHONE].function)
 
     def _grant_email(self, notifier: lambda_.Function) -> None:
         stack = Stack.of(self)

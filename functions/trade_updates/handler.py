@@ -21,7 +21,7 @@ from tradetrack.cache.client import get_redis
 from tradetrack.config import get_settings
 from tradetrack.db.client import get_database
 from tradetrack.idempotency import Idempotency, Outcome
-from tradetrack.notify.events import TradeConfirmation
+from tradetrack.notify.events import NotificationEvent
 from tradetrack.observability import MetricUnit, log_record_failures, logger, metrics, tracer
 from tradetrack.sync.messages import TradeUpdate
 from tradetrack.sync.notices import publish
@@ -48,7 +48,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     parsed = {record["messageId"]: _parse(record["body"]) for record in event.get("Records", [])}
     updates = {u.key: u for u in parsed.values() if isinstance(u, TradeUpdate)}
 
-    def announce(events: list[TradeConfirmation]) -> None:
+    def announce(events: list[NotificationEvent]) -> None:
         publish(aws_client("sqs"), settings.notifications_queue_url, events, workers=SEND_WORKERS)
 
     def work(keys: list[str]) -> dict[str, Outcome]:

@@ -80,8 +80,10 @@ def test_email_goes_out_as_the_stage_identity_through_its_configuration_set(dev_
         assert "ses:" not in json.dumps(statements(dev_app, other))
 
 
-def test_sns_publish_is_limited_to_phone_numbers(dev_app: Synthesized) -> None:
-    sns = [s for s in statements(dev_app, "notifier") if "sns:Publish" in listed(s["Action"])]
+@pytest.mark.parametrize("sender", ["notifier", "phone"])
+def test_sns_publish_is_limited_to_phone_numbers(dev_app: Synthesized, sender: str) -> None:
+    # The notifier texts notifications, the phone function its verification codes: SMS only
+    sns = [s for s in statements(dev_app, sender) if "sns:Publish" in listed(s["Action"])]
     allow = [s for s in sns if s["Effect"] == "Allow"]
     deny = [s for s in sns if s["Effect"] == "Deny"]
     assert [s["Resource"] for s in allow] == ["*"]

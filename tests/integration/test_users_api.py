@@ -34,6 +34,7 @@ def test_me_shows_the_callers_profile(gateway: Gateway) -> None:
         "email": account.email,
         "name": "Test Trader",
         "phone": None,
+        "phoneVerified": False,
         "role": "user",
         "timezone": "Asia/Kolkata",
         "capital": None,

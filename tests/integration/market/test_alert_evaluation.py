@@ -153,6 +153,7 @@ def test_fired_alert_reaches_the_users_connections_and_the_notifications_queue(
     # Given a user with two open connections, another user with one, and the user's alert
     for connection, user in (("a1", "usr_a"), ("a2", "usr_a"), ("b1", "usr_b")):
         actions.connect(redis_client, connection, user, ttl_s=7200)
+    mongo_db["users"].insert_one({"_id": "usr_a", "phone": "+919876543210", "phoneVerified": True})
     alert_id = alert(mongo_db, "usr_a", condition="above", value="100", channels=["email", "sms"])
     fixed_quotes.set("NSE:INFY", "101")
     with mock_aws():

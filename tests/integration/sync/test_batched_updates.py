@@ -86,8 +86,17 @@ def test_a_batch_stores_every_fill_once_and_recomputes_each_user_once(
         (log,) = mongo_db["sync_logs"].find({"accountId": account["_id"]})
         assert (log["inserted"], log["duplicates"]) == (20, 0)
     # And every trade is announced once
-    confirmations = [b for b in pipeline.bodies("notifications") if b["type"] == "trade_confirmation"]
+    announced = pipeline.bodies("notifications")
+    confirmations = [b for b in announced if b["type"] == "trade_confirmation"]
     assert sorted(c["tradeId"] for c in confirmations) == sorted(t["_id"] for t in mongo_db["trades"].find())
+    # And the batch tells each user once which of their trades changed (one live event, not 24)
+    changed = {b["userId"]: b for b in announced if b["type"] == "trades_changed"}
+    assert sorted(changed) == ["u1", "u2"]
+    for user in ("u1", "u2"):
+        assert changed[user]["source"] == "sync"
+        assert changed[user]["tradeIds"] == sorted(
+            t["_id"] for t in mongo_db["trades"].find({"userId": user})
+        )
 
 
 def test_a_redelivered_batch_creates_no_duplicates(
@@ -115,7 +124,11 @@ def test_a_redelivered_batch_creates_no_duplicates(
     for account in accounts:
         (log,) = mongo_db["sync_logs"].find({"accountId": account["_id"]})
         assert (log["inserted"], log["duplicates"]) == (4, 0)
-    assert len(first) == 6
+    assert Counter(b["type"] for b in first) == {
+        "trade_confirmation": 6,
+        "sync_succeeded": 2,
+        "trades_changed": 2,
+    }
     assert pipeline.bodies("notifications") == []
 
 

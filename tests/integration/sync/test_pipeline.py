@@ -334,6 +334,21 @@ def test_a_first_upstox_sync_backfills_history(
     assert history[0].headers["Authorization"] == "Bearer upstox-token"
     backfill = stored_account(mongo_db, account)["backfill"]
     assert backfill["status"] == "done" and backfill["fetched"] >= 1
+    # and the past days' trades (both fills are of earlier days) get one summary, no confirmation each
+    today = ist_date(now).isoformat()
+    dates = [e["tradeDate"] for e in mongo_db["executions"].find({"accountId": account["_id"]})]
+    assert len(dates) == 2 and all(day < today for day in dates)
+    announced = pipeline.bodies("notifications")
+    assert [b for b in announced if b["type"] == "trade_confirmation"] == []
+    (summary,) = [b for b in announced if b["type"] == "backfill_summary"]
+    assert (summary["broker"], summary["fills"], summary["since"]) == ("upstox", 2, backfill["from"])
+    # and the SPA hears that the sync succeeded and which trades changed
+    (succeeded,) = [b for b in announced if b["type"] == "sync_succeeded"]
+    assert (succeeded["accountId"], succeeded["sent"]) == (account["_id"], 2)
+    (changed,) = [b for b in announced if b["type"] == "trades_changed"]
+    assert changed["tradeIds"] == sorted(
+        t["_id"] for t in mongo_db["trades"].find({"accountId": account["_id"]})
+    )
 
 
 def test_a_first_zerodha_sync_reports_that_history_needs_a_tradebook_import(
@@ -502,9 +517,11 @@ def test_a_first_sync_stores_the_brokers_holdings_as_snapshot_lots_of_the_day(
 
     # When the account syncs again (the five-minute schedule, a manual sync)
     sync_now(pipeline, account)
-    # Then its holdings are not asked for again, and the lots are as they were
-    assert len(kite.requests_to("GET", "/portfolio/holdings")) == 1
+    # Then its holdings are read again for the holdings snapshot (GET /v1/holdings), but they are
+    # not opening lots again: the lots are as they were
+    assert len(kite.requests_to("GET", "/portfolio/holdings")) == 2
     assert "holdings" not in logs(mongo_db, account)[-1]
+    assert logs(mongo_db, account)[-1]["holdingsSnapshot"] == {"status": "stored", "count": 4}
     assert [lot["_id"] for lot in opening_lots(mongo_db, account)] == [aaron["_id"], sbin["_id"]]
 
 

@@ -1,4 +1,8 @@
-"""POST/GET/DELETE /v1/alerts: a user's price alerts (evaluation lives in tradetrack.market.alerting)."""
+"""POST/GET/DELETE /v1/alerts: a user's price alerts (evaluation lives in tradetrack.market.alerting).
+
+An alert that chooses the "sms" channel is refused (409) until the user has verified a phone
+number (POST /v1/me/phone, then /v1/me/phone/verify): SMS goes only to verified numbers.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,8 @@ from typing import Any
 from pymongo.database import Database
 
 from tradetrack.db import alerts as repo
-from tradetrack.errors import NotFound, SemanticError
+from tradetrack.db import users
+from tradetrack.errors import Conflict, NotFound, SemanticError
 from tradetrack.models.market import AlertOut, AlertPage, CreateAlertRequest
 from tradetrack.money import money_str, to_scaled
 from tradetrack.pagination import decode_cursor, encode_cursor
@@ -53,9 +58,20 @@ def _check_value(condition: str, value: Decimal) -> None:
         )
 
 
+def _check_sms(db: Database[Document], user_id: str) -> None:
+    user = users.get_user(db, user_id)
+    if user is None or not user.get("phone") or user.get("phoneVerified") is not True:
+        raise Conflict(
+            "SMS alerts need a verified phone number: verify one with POST /v1/me/phone first",
+            details=[{"field": "channels", "issue": "phone_not_verified"}],
+        )
+
+
 def create_alert(db: Database[Document], user_id: str, request: CreateAlertRequest) -> AlertOut:
     value = Decimal(request.value)
     _check_value(request.condition, value)
+    if "sms" in request.channels:
+        _check_sms(db, user_id)
     if repo.count_alerts(db, user_id) >= MAX_ALERTS_PER_USER:
         raise SemanticError(f"at most {MAX_ALERTS_PER_USER} alerts per user: delete some first")
     doc: Document = {

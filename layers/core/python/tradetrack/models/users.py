@@ -96,6 +96,8 @@ class UserOut(BaseModel):
     email: str
     name: str
     phone: str | None = None
+    # True once the number was proven by a code (POST /v1/me/phone/verify): SMS goes only then.
+    phone_verified: bool = Field(False, alias="phoneVerified")
     role: Role = "user"
     timezone: str = "Asia/Kolkata"
     capital: str | None = None  # INR as a decimal string

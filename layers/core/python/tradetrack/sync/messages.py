@@ -45,6 +45,8 @@ class TradeUpdate(_Message):
     sync_id: _Id = Field(alias="syncId")
     part: int = Field(0, ge=0)
     executions: list[ExecutionIn] = Field(min_length=1, max_length=EXECUTIONS_PER_MESSAGE)
+    # From the account's first sync: its past days' trades get no confirmation each (one summary).
+    backfill: bool = False
 
     def body(self) -> str:
         return self.model_dump_json(by_alias=True, exclude_none=True)
@@ -56,7 +58,13 @@ class TradeUpdate(_Message):
 
 
 def trade_update_bodies(
-    *, user_id: str, account_id: str, broker: Any, sync_id: str, executions: list[ExecutionIn]
+    *,
+    user_id: str,
+    account_id: str,
+    broker: Any,
+    sync_id: str,
+    executions: list[ExecutionIn],
+    backfill: bool = False,
 ) -> list[str]:
     return [
         TradeUpdate(
@@ -66,6 +74,7 @@ def trade_update_bodies(
             sync_id=sync_id,
             part=part,
             executions=executions[start : start + EXECUTIONS_PER_MESSAGE],
+            backfill=backfill,
         ).body()
         for part, start in enumerate(range(0, len(executions), EXECUTIONS_PER_MESSAGE))
     ]

@@ -8,6 +8,11 @@ A batch of messages is applied together (apply_trade_updates): one insert of all
 each user's pairs recomputed once with every fact of the batch, one round trip for the sync logs'
 counts and one for the known fills, the confirmations sent together. A message fails alone when
 its own executions could not be stored or its user's recomputation failed.
+
+Announced with them: one trades_changed event per user and batch (the ids of every trade that
+took a new execution), which the notifier pushes to the user's open WebSocket connections. A
+backfill message (an account's first sync) confirms only the trades with a fill of the sync's IST
+day: the past days' ones are told by the sync's one backfill summary (tradetrack.sync.notices).
 """
 
 from __future__ import annotations
@@ -25,14 +30,15 @@ from pymongo.database import Database
 from tradetrack.db import sync_logs
 from tradetrack.db.executions import insert_each, insert_executions, to_document
 from tradetrack.money import from_scaled
-from tradetrack.notify.events import TradeConfirmation
+from tradetrack.notify.events import NotificationEvent, TradeConfirmation, trades_changed
 from tradetrack.observability import logger
 from tradetrack.sync import known
 from tradetrack.sync.messages import TradeUpdate
+from tradetrack.timeutil import ist_date
 from tradetrack.trades import recompute_pairs
 
 Document = dict[str, Any]
-Announce = Callable[[list[TradeConfirmation]], None]
+Announce = Callable[[list[NotificationEvent]], None]
 
 
 class ExecutionsNotStored(RuntimeError):
@@ -45,6 +51,7 @@ class AppliedUpdate:
     duplicates: int
     trades: int
     confirmations: list[TradeConfirmation] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)  # ids of the trades that took a new execution
 
     def summary(self) -> dict[str, Any]:
         return {"inserted": self.inserted, "duplicates": self.duplicates, "trades": self.trades}
@@ -73,6 +80,32 @@ def confirmation(trade: Document, execution_ids: set[str]) -> TradeConfirmation:
     )
 
 
+def confirmations_of(
+    update: TradeUpdate, trades: list[Document], docs: list[Document], today: str
+) -> AppliedUpdate:
+    """The trades of this message's executions: every one changed, and the ones confirmed (a
+    backfill confirms only the trades with a new fill of `today`, an IST date)."""
+    dates = {doc["_id"]: str(doc["tradeDate"]) for doc in docs}
+    touched = [trade for trade in trades if dates.keys() & set(trade["executionIds"])]
+    confirmed = [
+        trade
+        for trade in touched
+        if not update.backfill or any(dates.get(eid, "") >= today for eid in trade["executionIds"])
+    ]
+    return AppliedUpdate(
+        0, 0, len(trades), [confirmation(t, set(dates)) for t in confirmed], [t["_id"] for t in touched]
+    )
+
+
+def changes_of(updates: Sequence[TradeUpdate], applied: dict[str, AppliedUpdate]) -> list[NotificationEvent]:
+    """One trades_changed event per user for these applied messages."""
+    by_user: dict[str, list[str]] = defaultdict(list)
+    for update in updates:
+        if update.key in applied:
+            by_user[update.user_id].extend(applied[update.key].changed)
+    return [trades_changed(user, "sync", ids) for user, ids in sorted(by_user.items()) if ids]
+
+
 def apply_trade_update(
     db: Database[Document], cache: redis.Redis, update: TradeUpdate, *, now: datetime | None = None
 ) -> AppliedUpdate:
@@ -91,9 +124,10 @@ def apply_trade_update(
     )
     sync_logs.count_applied(db, update.sync_id, inserted=len(report.inserted), duplicates=report.duplicates)
     known.remember(cache, update.account_id, [doc["externalId"] for doc in docs])
-    ids = {doc["_id"] for doc in docs}
-    confirmations = [confirmation(trade, ids) for trade in trades if ids.intersection(trade["executionIds"])]
-    return AppliedUpdate(len(report.inserted), report.duplicates, len(trades), confirmations)
+    result = confirmations_of(update, trades, docs, ist_date(moment).isoformat())
+    return AppliedUpdate(
+        len(report.inserted), report.duplicates, len(trades), result.confirmations, result.changed
+    )
 
 
 def apply_trade_updates(
@@ -132,6 +166,7 @@ def apply_trade_updates(
             logger.exception("recompute failed; the user's messages are retried", extra={"userId": user_id})
             failed.update(dict.fromkeys((update.key for update in group), exc))
     inserted = {doc["_id"] for doc in report.inserted}
+    today = ist_date(moment).isoformat()
     applied: dict[str, AppliedUpdate] = {}
     for update in updates:
         if update.key in failed:
@@ -140,14 +175,15 @@ def apply_trade_updates(
         pairs = {(doc["accountId"], doc["instrument"]) for doc in docs[update.key]}
         trades = [t for t in trades_of[update.user_id] if (t["accountId"], t["instrument"]) in pairs]
         new = len(ids & inserted)
+        result = confirmations_of(update, trades, docs[update.key], today)
         applied[update.key] = AppliedUpdate(
-            new,
-            len(docs[update.key]) - new,
-            len(trades),
-            [confirmation(trade, ids) for trade in trades if ids.intersection(trade["executionIds"])],
+            new, len(docs[update.key]) - new, len(trades), result.confirmations, result.changed
         )
     if applied:
-        announce([event for result in applied.values() for event in result.confirmations])
+        confirmations: list[NotificationEvent] = [
+            event for result in applied.values() for event in result.confirmations
+        ]
+        announce(confirmations + changes_of(updates, applied))
         counts: dict[str, tuple[int, int]] = {}
         remembered: dict[str, list[str]] = defaultdict(list)
         for update in updates:

@@ -43,10 +43,10 @@ from tradetrack.queues import send_all
 from tradetrack.sync import known
 from tradetrack.sync.accounts import mark_needs_login
 from tradetrack.sync.charges import with_exact_fees
-from tradetrack.sync.fetch import fetch
+from tradetrack.sync.fetch import Fetched, fetch
 from tradetrack.sync.fills import to_executions, with_multipliers
 from tradetrack.sync.messages import SyncRequest, trade_update_bodies
-from tradetrack.sync.notices import publish
+from tradetrack.sync.notices import publish, success_events
 from tradetrack.sync.reconcile import broker_net, pending_net, reconcile
 from tradetrack.timeutil import ist_date
 
@@ -218,7 +218,7 @@ def _sync_locked(
     new = with_exact_fees(
         fetched.client, fetched.orders, [i for i in executions if i.external_id not in seen]
     )
-    sent = _send_new(ctx, account, sync_id, new)
+    sent = _send_new(ctx, account, sync_id, new, backfill=request.backfill)
     instruments = set(positions) | {item.instrument for item in executions}
     journal = ctx.open_quantities(ctx.db, account["userId"], account_id, sorted(instruments))
     reconciliation = reconcile(positions, journal, pending_net(new), instruments)
@@ -257,10 +257,40 @@ def _sync_locked(
         metrics.add_metric(
             name="SyncPositionMismatches", unit=MetricUnit.Count, value=len(reconciliation["mismatches"])
         )
-    return SyncOutcome(sync_id, "success", fetched=len(fetched.fills), sent=sent, duplicates=len(seen))
+    return SyncOutcome(
+        sync_id,
+        "success",
+        fetched=len(fetched.fills),
+        sent=sent,
+        duplicates=len(seen),
+        events=_announce_success(ctx, account, request, now, fetched=fetched, new=new),
+    )
 
 
-def _send_new(ctx: SyncContext, account: Document, sync_id: str, new: list[ExecutionIn]) -> int:
+def _announce_success(
+    ctx: SyncContext,
+    account: Document,
+    request: SyncRequest,
+    now: datetime,
+    *,
+    fetched: Fetched,
+    new: list[ExecutionIn],
+) -> list[NotificationEvent]:
+    """Publish what a successful sync announces (tradetrack.sync.notices.success_events)."""
+    old = sum(1 for item in new if item.trade_date < ist_date(now)) if request.backfill else 0
+    events = success_events(
+        account, request.sync_id, fetched=len(fetched.fills), sent=len(new), old=old, since=fetched.backfill
+    )
+    try:
+        publish(ctx.sqs, ctx.settings.notifications_queue_url, events)
+    except Exception:  # the sync is done and recorded: its notices are not worth doing it again
+        logger.exception("sync success notices not sent", extra={"accountId": account["_id"]})
+    return events
+
+
+def _send_new(
+    ctx: SyncContext, account: Document, sync_id: str, new: list[ExecutionIn], *, backfill: bool = False
+) -> int:
     if not new:
         return 0
     url = ctx.settings.trade_updates_queue_url
@@ -272,6 +302,7 @@ def _send_new(ctx: SyncContext, account: Document, sync_id: str, new: list[Execu
         broker=account["broker"],
         sync_id=sync_id,
         executions=new,
+        backfill=backfill,
     )
     send_all(ctx.sqs, url, bodies)
     return len(new)
