@@ -121,6 +121,12 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(name="authorizer", capability="Auth", memory_mb=512),
     FunctionSpec(
+        name="security",
+        capability="Auth",
+        # The audit log: all of it for administrators, a user's own security events (docs/security.md)
+        rest=(RestRoute("GET", "/v1/admin/audit"), RestRoute("GET", "/v1/me/security-events")),
+    ),
+    FunctionSpec(
         name="executions",
         capability="Trades",
         rest=(

@@ -27,6 +27,7 @@ from tradetrack.brokers.base import (
 from tradetrack.brokers.service import account_out, enqueue_sync
 from tradetrack.brokers.tokens import encrypt_token
 from tradetrack.db import broker_accounts
+from tradetrack.db.audit import record_audit
 from tradetrack.errors import BadRequest, Conflict, DependencyUnavailable, Forbidden, NotFound
 from tradetrack.models.brokers import BrokerAccountOut, ConnectOut, ConnectRequest
 from tradetrack.observability import logger
@@ -142,6 +143,12 @@ def complete_login(
     broker_accounts.set_fields(db, account["_id"], fields, unset=("lastError", "needsLoginSince"))
     logger.info(
         "broker account connected", extra={"accountId": account["_id"], "broker": broker, "first": first}
+    )
+    record_audit(
+        db,
+        "broker_connected",
+        user_id=account["userId"],
+        details={"accountId": account["_id"], "broker": broker, "first": first},
     )
     enqueue_sync(sqs, sync_queue_url, account, reason="connect", now=now, backfill=first)
     updated = broker_accounts.get_account(db, account["_id"])

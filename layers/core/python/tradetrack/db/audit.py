@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,4 +37,36 @@ def record_audit(
 def audit_events(
     db: Database[dict[str, Any]], *, user_id: str | None, limit: int = 100
 ) -> list[dict[str, Any]]:
-    return list(db[AUDIT_LOG].find({"userId": user_id}).sort("at", -1).limit(limit))
+    return list(db[AUDIT_LOG].find({"userId": user_id}).sort([("at", -1), ("_id", -1)]).limit(limit))
+
+
+def find_audit(
+    db: Database[dict[str, Any]],
+    *,
+    limit: int,
+    user_id: str | None = None,
+    events: Sequence[str] = (),
+    since: datetime | None = None,
+    until: datetime | None = None,
+    after: tuple[datetime, str] | None = None,
+) -> list[dict[str, Any]]:
+    """Entries newest first (`at`, then `_id`), optionally of one user, of some events, in
+    [since, until), and after a keyset position (the last entry of the previous page)."""
+    query: dict[str, Any] = {}
+    if user_id is not None:
+        query["userId"] = user_id
+    if len(events) == 1:
+        query["event"] = events[0]
+    elif events:
+        query["event"] = {"$in": list(events)}
+    at: dict[str, datetime] = {}
+    if since is not None:
+        at["$gte"] = since
+    if until is not None:
+        at["$lt"] = until
+    if at:
+        query["at"] = at
+    if after is not None:
+        last_at, last_id = after
+        query["$or"] = [{"at": {"$lt": last_at}}, {"at": last_at, "_id": {"$lt": last_id}}]
+    return list(db[AUDIT_LOG].find(query).sort([("at", -1), ("_id", -1)]).limit(limit))

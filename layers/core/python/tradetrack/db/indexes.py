@@ -164,9 +164,16 @@ INDEXES: dict[str, list[IndexModel]] = {
             [("scope", ASCENDING), ("exDate", DESCENDING), ("_id", DESCENDING)], name="by_scope_ex_date"
         ),
     ],
+    # GET /v1/admin/audit (filters: user, event, time range) and GET /v1/me/security-events, newest
+    # first with the keyset's _id tie-break (tradetrack.db.audit.find_audit)
     "audit_log": [
-        IndexModel([("userId", ASCENDING), ("at", DESCENDING)], name="by_user_time"),
-        IndexModel([("event", ASCENDING), ("at", DESCENDING)], name="by_event_time"),
+        IndexModel([("at", DESCENDING), ("_id", DESCENDING)], name="by_newest"),
+        IndexModel([("userId", ASCENDING), ("at", DESCENDING), ("_id", DESCENDING)], name="by_user_newest"),
+        IndexModel([("event", ASCENDING), ("at", DESCENDING), ("_id", DESCENDING)], name="by_event_newest"),
+        IndexModel(
+            [("userId", ASCENDING), ("event", ASCENDING), ("at", DESCENDING), ("_id", DESCENDING)],
+            name="by_user_event_newest",
+        ),
     ],
     # login attempts counted while Redis is down (tradetrack.db.login_throttle): expired windows go
     "login_throttle": [IndexModel([("expiresAt", ASCENDING)], name="by_expiry")],
@@ -210,6 +217,7 @@ RETIRED: dict[str, list[str]] = {
     "broker_accounts": ["by_user"],
     "data_quality": ["by_user_instrument"],
     "notifications": ["by_user_unread"],
+    "audit_log": ["by_user_time", "by_event_time"],
 }
 
 _FORBIDDEN_OPTIONS = ("expireAfterSeconds", "partialFilterExpression", "sparse", "collation")

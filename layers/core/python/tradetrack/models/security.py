@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -11,21 +11,7 @@ from tradetrack.auth.passwords import MAX_LENGTH
 
 _STRICT = ConfigDict(extra="forbid", str_max_length=4096, populate_by_name=True)
 
-# What the audit log records (tradetrack.db.audit); the ones a user sees of their own are SECURITY_EVENTS.
-AuditEvent = Literal[
-    "user_registered",
-    "login_succeeded",
-    "login_failed",
-    "refresh_token_reused",
-    "logout",
-    "logout_all",
-    "password_changed",
-    "password_change_failed",
-    "role_changed",
-    "user_deleted",
-    "broker_connected",
-    "broker_disconnected",
-]
+# The audit log's events a user sees of their own (tradetrack.db.audit writes them, and others).
 SECURITY_EVENTS: tuple[str, ...] = (
     "login_succeeded",
     "login_failed",
@@ -36,7 +22,6 @@ SECURITY_EVENTS: tuple[str, ...] = (
     "password_change_failed",
     "role_changed",
     "broker_connected",
-    "broker_disconnected",
 )
 
 
