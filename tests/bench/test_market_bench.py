@@ -27,13 +27,14 @@ from tradetrack.config import get_settings
 from tradetrack.market import subscriptions
 from tradetrack.market.feed import Feed, management_post
 from tradetrack.market.providers.simulated import SimulatedQuotes
+from tradetrack.market.providers.universe import universe
 from tradetrack.websocket import actions
 from tradetrack.websocket.push import management_client, post_bytes
 
 pytestmark = pytest.mark.bench
 
 CONNECTIONS = 10_000
-SYMBOLS = [f"NSE:BENCH{i}" for i in range(100)]
+SYMBOLS = universe().symbols()[:100]  # instruments the simulated provider quotes
 
 
 FANOUT_GOAL_S = 1.0

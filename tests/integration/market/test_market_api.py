@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 import redis
@@ -129,3 +130,35 @@ def test_another_users_alert_is_not_found(gateway: Gateway) -> None:
         owner_view=lambda: gateway.request("GET", "/v1/alerts", token=owner.access_token).body,
     )
     assert gateway.request("GET", "/v1/alerts", token=intruder.access_token).body["items"] == []
+
+
+def test_an_unknown_instrument_is_404_naming_it(gateway: Gateway, redis_client: redis.Redis) -> None:
+    token = new_account(gateway).access_token
+    # When a symbol that is not listed is asked for, alone or beside a listed one
+    for symbols in ("NSE:NOSUCHSTOCK", "NSE:INFY,NSE:NOSUCHSTOCK"):
+        reply = gateway.request("GET", "/v1/market/quotes", token=token, query={"symbols": symbols})
+        # Then the answer is 404 naming the unknown instrument, and nothing is cached for it
+        assert reply.status == 404, reply.text
+        assert reply.error_code() == "NOT_FOUND"
+        assert "NSE:NOSUCHSTOCK" in reply.text
+        assert not redis_client.exists("mkt:quote:NSE:NOSUCHSTOCK")
+
+
+def test_an_index_alias_is_quoted_as_its_index(gateway: Gateway) -> None:
+    token = new_account(gateway).access_token
+    # When NIFTY BANK is asked for under its index name and as BANKNIFTY, in one request and apart
+    both = gateway.request(
+        "GET", "/v1/market/quotes", token=token, query={"symbols": "NSE:BANKNIFTY,NSE:NIFTY BANK"}
+    )
+    alias = gateway.request("GET", "/v1/market/quotes", token=token, query={"symbols": "NSE:BANKNIFTY"})
+    # Then every answer carries the one quote of the index, under the name asked for
+    assert both.status == 200 and alias.status == 200, (both.text, alias.text)
+    assert both.body["NSE:BANKNIFTY"] == both.body["NSE:NIFTY BANK"] == alias.body["NSE:BANKNIFTY"]
+
+
+def test_one_stock_has_one_price_on_both_exchanges(gateway: Gateway) -> None:
+    token = new_account(gateway).access_token
+    reply = gateway.request("GET", "/v1/market/quotes", token=token, query={"symbols": "NSE:INFY,BSE:INFY"})
+    assert reply.status == 200, reply.text
+    nse, bse = Decimal(reply.body["NSE:INFY"]["ltp"]), Decimal(reply.body["BSE:INFY"]["ltp"])
+    assert abs(nse - bse) <= nse / 1000

@@ -6,6 +6,7 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,6 +20,7 @@ from tradetrack.market.providers.base import Throttle
 from tradetrack.market.providers.kite import KiteQuotes
 from tradetrack.market.providers.simulated import SimulatedQuotes
 from tradetrack.market.providers.upstox import UpstoxQuotes
+from tradetrack.timeutil import IST
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "market"
 
@@ -178,12 +180,18 @@ def test_upstox_error_envelope_and_429(stub: Stub) -> None:
 
 
 def test_simulated_feed_is_deterministic_for_a_seed_and_realistic() -> None:
-    a, b = SimulatedQuotes(seed=42), SimulatedQuotes(seed=42)
+    # Given two simulated feeds of one seed (two containers) over a session, minute by minute
+    moments = [datetime(2025, 11, 14, 9, 15, tzinfo=IST) + timedelta(minutes=m) for m in range(0, 375, 19)]
+    clock = iter(moments * 2)
+    a = SimulatedQuotes(seed=42, clock=lambda: next(clock))
+    b = SimulatedQuotes(seed=42, clock=lambda: next(clock))
     symbols = ["NSE:NIFTY 50", "NSE:NIFTY BANK", "NSE:INFY"]
-    for _ in range(20):
-        qa, qb = a.fetch(symbols), b.fetch(symbols)
-        assert {s: q.ltp for s, q in qa.items()} == {s: q.ltp for s, q in qb.items()}
-    nifty = qa["NSE:NIFTY 50"]
+    # Then they quote the same prices at the same moments, and the prices move
+    qa = [a.fetch(symbols) for _ in moments]
+    qb = [b.fetch(symbols) for _ in moments]
+    assert [{s: q.ltp for s, q in x.items()} for x in qa] == [{s: q.ltp for s, q in x.items()} for x in qb]
+    assert len({x["NSE:INFY"].ltp for x in qa}) > 5
+    nifty = qa[-1]["NSE:NIFTY 50"]
     assert Decimal("24000") < nifty.ltp < Decimal("28000")
-    assert nifty.low <= nifty.ltp <= nifty.high  # type: ignore[operator]
+    assert nifty.low is not None and nifty.high is not None and nifty.low <= nifty.ltp <= nifty.high
     assert (nifty.ltp * 20) % 1 == 0  # tick size 0.05

@@ -44,6 +44,14 @@ def next_trading_day(day: date) -> date:
     return candidate
 
 
+def previous_trading_day(day: date) -> date:
+    """The last trading day strictly before `day`."""
+    candidate = day - timedelta(days=1)
+    while not is_trading_day(candidate):
+        candidate -= timedelta(days=1)
+    return candidate
+
+
 def _at(day: date, clock: time) -> datetime:
     return datetime.combine(day, clock, tzinfo=IST)
 

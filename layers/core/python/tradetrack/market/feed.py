@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,7 +31,8 @@ from tradetrack.market import alerting, subscriptions
 from tradetrack.market.cache import cache_quotes
 from tradetrack.market.calendar import market_status
 from tradetrack.market.providers import ProviderError, QuoteProvider, fetch_in_batches
-from tradetrack.market.symbols import normalize_symbol, quote_symbol
+from tradetrack.market.quote import Quote
+from tradetrack.market.symbols import canonical_symbol, normalize_symbol, quote_symbol
 from tradetrack.observability import MetricUnit, logger, metrics
 from tradetrack.websocket.actions import disconnect
 from tradetrack.websocket.fanout import Post, Shard, ShardQueue, fan_out, plan_shards
@@ -99,7 +100,7 @@ class Feed:
         if not symbols:
             return result
         try:
-            quotes = fetch_in_batches(self.provider, symbols)
+            quotes = self.fetch(symbols)
         except (ProviderError, OSError) as exc:
             logger.warning("quote provider failed", extra={"provider": self.provider.name, "error": str(exc)})
             metrics.add_metric(name="QuoteProviderErrors", unit=MetricUnit.Count, value=1)
@@ -121,6 +122,17 @@ class Feed:
             self.deliver(fired)
             result.alerts_fired += 1
         return result
+
+    def fetch(self, symbols: list[str]) -> dict[str, Quote]:
+        """Quotes of `symbols` as named, an index alias fetched once as its index (NSE:BANKNIFTY as
+        NSE:NIFTY BANK), so every name of an instrument carries one price."""
+        names = {symbol: canonical_symbol(symbol) for symbol in symbols}
+        fetched = fetch_in_batches(self.provider, list(dict.fromkeys(names.values())))
+        return {
+            symbol: quote if quote.symbol == symbol else replace(quote, symbol=symbol)
+            for symbol, name in names.items()
+            if (quote := fetched.get(name)) is not None
+        }
 
     def post_here(
         self, frames: dict[str, str], listeners: dict[str, set[str]], result: TickResult

@@ -7,11 +7,11 @@ from typing import Any
 
 import redis
 
-from tradetrack.errors import DependencyUnavailable, RateLimited
+from tradetrack.errors import DependencyUnavailable, NotFound, RateLimited
 from tradetrack.market.cache import cache_quotes, cached_quotes
 from tradetrack.market.calendar import market_status
 from tradetrack.market.providers import ProviderError, ProviderRateLimited, QuoteProvider, fetch_in_batches
-from tradetrack.market.symbols import parse_symbols
+from tradetrack.market.symbols import canonical_symbol, parse_symbols
 from tradetrack.models.market import MarketStatusOut
 from tradetrack.observability import logger
 
@@ -32,9 +32,13 @@ def split_symbols(raw: str) -> list[str]:
 
 
 def quotes_for(cache: redis.Redis, provider: QuoteProvider, symbols: list[str]) -> dict[str, dict[str, Any]]:
-    """{symbol: quote} from the cache, fetching the misses from the provider (unknown symbols left out)."""
-    found = cached_quotes(cache, symbols)
-    missing = [s for s in symbols if s not in found]
+    """{symbol: quote} as asked for, from the cache, fetching the misses from the provider. An index
+    alias is quoted as its index (NSE:BANKNIFTY as NSE:NIFTY BANK). NotFound (404) names the symbols
+    the provider does not know."""
+    names = {symbol: canonical_symbol(symbol) for symbol in symbols}
+    wanted = list(dict.fromkeys(names.values()))
+    found = cached_quotes(cache, wanted)
+    missing = [s for s in wanted if s not in found]
     if missing:
         try:
             fetched = fetch_in_batches(provider, missing)
@@ -47,4 +51,10 @@ def quotes_for(cache: redis.Redis, provider: QuoteProvider, symbols: list[str]) 
             raise DependencyUnavailable("quotes", "the quote provider is unavailable") from None
         cache_quotes(cache, fetched.values())
         found.update(fetched)
-    return {symbol: found[symbol].to_json() for symbol in symbols if symbol in found}
+    unknown = [symbol for symbol in symbols if names[symbol] not in found]
+    if unknown:
+        raise NotFound(
+            f"unknown instrument: {', '.join(unknown[:10])}",
+            details=[{"field": "symbols", "issue": "unknown_instrument", "value": s} for s in unknown[:10]],
+        )
+    return {symbol: found[names[symbol]].to_json() for symbol in symbols}

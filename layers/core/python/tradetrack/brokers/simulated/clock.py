@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from tradetrack.market.calendar import is_trading_day, next_trading_day
+from tradetrack.market.calendar import next_trading_day, previous_trading_day
 from tradetrack.timeutil import IST
 
-
-def previous_trading_day(day: date) -> date:
-    """The last trading day strictly before `day`."""
-    candidate = day - timedelta(days=1)
-    while not is_trading_day(candidate):
-        candidate -= timedelta(days=1)
-    return candidate
+__all__ = ["at_second", "previous_trading_day", "trading_days_after"]
 
 
 def trading_days_after(day: date, count: int) -> date:

@@ -1,117 +1,151 @@
-"""A simulated feed: a random walk around realistic prices, deterministic for a given seed.
+"""A simulated feed over real listings (providers/universe.py): prices are a smooth deterministic
+function of (seed, instrument, moment), so every container, and every exchange and alias of one
+instrument, sees one price at one moment.
 
-Each call moves every requested symbol one step (a few basis points, tick size 0.05); the previous
-close is the base price, so change and changePct stay realistic. Symbols outside the list get a
-stable base price derived from their name, so any well-formed symbol can be streamed locally.
+- Only listed instruments are priced: anything else is left out (the quotes route answers 404).
+- NSE:INFY and BSE:INFY are one ISIN, NSE:BANKNIFTY and NSE:NIFTY BANK one index: one price.
+- A price is a sum of slow and fast waves around the instrument's base level (a few percent over
+  weeks, a fraction of a percent within a session), tick size 0.05, moving once a second. In
+  market hours it is the price of the moment; outside, the last session's close. The previous
+  session's close is the base of change and changePct; open, high and low are the session's
+  (high and low sampled every 15 minutes and now).
 """
 
 from __future__ import annotations
 
 import hashlib
-import random
+import math
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 
+from tradetrack.market.calendar import CLOSE, OPEN, is_trading_day, previous_trading_day
+from tradetrack.market.providers.universe import Instrument, universe
 from tradetrack.market.quote import Quote
+from tradetrack.timeutil import IST, to_ist
 
 TICK = Decimal("0.05")
 
-# Approximate closing levels (INR) of NIFTY 50, NIFTY BANK and liquid NSE stocks.
-BASE_PRICES: dict[str, Decimal] = {
-    "NSE:NIFTY 50": Decimal("25900.00"),
-    "NSE:NIFTY BANK": Decimal("58100.00"),
-    "NSE:RELIANCE": Decimal("1485.40"),
-    "NSE:TCS": Decimal("3120.50"),
-    "NSE:HDFCBANK": Decimal("992.35"),
-    "NSE:INFY": Decimal("1545.80"),
-    "NSE:ICICIBANK": Decimal("1368.20"),
-    "NSE:SBIN": Decimal("948.65"),
-    "NSE:BHARTIARTL": Decimal("2065.10"),
-    "NSE:ITC": Decimal("405.25"),
-    "NSE:HINDUNILVR": Decimal("2448.70"),
-    "NSE:KOTAKBANK": Decimal("2112.40"),
-    "NSE:LT": Decimal("3955.00"),
-    "NSE:AXISBANK": Decimal("1248.90"),
-    "NSE:BAJFINANCE": Decimal("1012.55"),
-    "NSE:MARUTI": Decimal("15980.00"),
-    "NSE:SUNPHARMA": Decimal("1752.30"),
-    "NSE:HCLTECH": Decimal("1598.45"),
-    "NSE:WIPRO": Decimal("246.10"),
-    "NSE:ASIANPAINT": Decimal("2815.60"),
-    "NSE:TITAN": Decimal("3790.25"),
-    "NSE:NTPC": Decimal("331.40"),
-    "NSE:TATASTEEL": Decimal("171.85"),
-    "NSE:M&M": Decimal("3612.00"),
-}
+# The NSE instruments the simulated broker trades (tradetrack.brokers.simulated), with their levels:
+# the list's "curated" rows, in list order.
+BASE_PRICES: dict[str, Decimal] = universe().curated_nse
+
+# (period in seconds, amplitude as a fraction of the base level)
+_WAVES = (
+    (97 * 86_400, 0.05),
+    (23 * 86_400, 0.025),
+    (5 * 86_400, 0.01),
+    (31 * 3_600, 0.006),
+    (3 * 3_600, 0.003),
+    (47 * 60, 0.0015),
+    (11 * 60, 0.0008),
+    (3 * 60, 0.0004),
+)
+_SAMPLE_S = 15 * 60
+_SESSION_S = 6 * 3600 + 15 * 60  # 09:15-15:30
+_TICK_F = 0.05
 
 
-def _to_tick(value: Decimal) -> Decimal:
-    return ((value / TICK).quantize(Decimal(1), rounding=ROUND_HALF_EVEN) * TICK).quantize(Decimal("0.01"))
+def _at(day: date, clock: time) -> datetime:
+    return datetime.combine(day, clock, tzinfo=IST)
 
 
-def _base_for(symbol: str) -> Decimal:
-    if symbol in BASE_PRICES:
-        return BASE_PRICES[symbol]
-    digest = int.from_bytes(hashlib.sha256(symbol.encode()).digest()[:4], "big")
-    return _to_tick(Decimal(100 + digest % 4900))
-
-
-@dataclass
-class _State:
-    close: Decimal
-    open: Decimal
-    high: Decimal
-    low: Decimal
-    ltp: Decimal
-    volume: int
+def session(moment: datetime) -> tuple[date, datetime]:
+    """The session a quote at `moment` shows and the moment of it priced: today's once open (capped
+    at the close), else the last trading day's close."""
+    local = to_ist(moment)
+    day = local.date()
+    if is_trading_day(day) and local >= _at(day, OPEN):
+        return day, min(local, _at(day, CLOSE))
+    last = previous_trading_day(day)
+    return last, _at(last, CLOSE)
 
 
 class SimulatedQuotes:
     name = "simulated"
     max_instruments_per_call = 1000
 
-    def __init__(self, *, seed: int = 7, step_bps: int = 8) -> None:
-        self._rng = random.Random(seed)  # noqa: S311 - a price simulation, not cryptography
-        self._step = Decimal(step_bps) / Decimal(10_000)
-        self._states: dict[str, _State] = {}
+    def __init__(self, *, seed: int = 7, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.seed = seed
+        self._clock = clock
+        self._phases: dict[str, tuple[float, ...]] = {}
+        self._pinned: dict[str, Decimal] = {}
+        self._days: dict[tuple[str, date], tuple[Decimal, list[Decimal]]] = {}
         self._lock = threading.Lock()
 
-    def _state(self, symbol: str) -> _State:
-        state = self._states.get(symbol)
-        if state is None:
-            close = _base_for(symbol)
-            opening = _to_tick(close * (1 + Decimal(self._rng.uniform(-0.004, 0.004))))
-            state = _State(close, opening, opening, opening, opening, self._rng.randint(10_000, 500_000))
-            self._states[symbol] = state
-        return state
+    def _phase(self, key: str) -> tuple[float, ...]:
+        phases = self._phases.get(key)
+        if phases is None:
+            digest = hashlib.sha256(f"{self.seed}|{key}".encode()).digest()
+            phases = tuple(2 * math.pi * digest[i] / 256 for i in range(len(_WAVES)))
+            with self._lock:
+                self._phases[key] = phases
+        return phases
 
-    def step(self, symbol: str) -> Quote:
-        with self._lock:
-            state = self._state(symbol)
-            move = Decimal(self._rng.gauss(0.0, 1.0)).quantize(Decimal("0.0001")) * self._step
-            state.ltp = max(TICK, _to_tick(state.ltp * (1 + move)))
-            state.high = max(state.high, state.ltp)
-            state.low = min(state.low, state.ltp)
-            state.volume += self._rng.randint(100, 5_000)
-            return Quote(
-                symbol=symbol,
-                ltp=state.ltp,
-                ts=datetime.now(UTC),
-                open=state.open,
-                high=state.high,
-                low=state.low,
-                close=state.close,
-                volume=state.volume,
+    def price(self, instrument: Instrument, moment: datetime) -> Decimal:
+        """The instrument's price at `moment` (whole seconds), on the tick."""
+        t = math.floor(moment.timestamp())
+        phases = self._phase(instrument.key)
+        wave = sum(
+            amplitude * math.sin(2 * math.pi * t / period + phase)
+            for (period, amplitude), phase in zip(_WAVES, phases, strict=True)
+        )
+        ticks = max(1, round(float(instrument.base) * (1 + wave) / _TICK_F))  # half to even, as Decimal
+        return (Decimal(ticks) * TICK).quantize(Decimal("0.01"))
+
+    def _day(self, instrument: Instrument, day: date) -> tuple[Decimal, list[Decimal]]:
+        """(previous close, prices every 15 minutes of the session) of `day`: fixed moments, kept."""
+        key = (instrument.key, day)
+        found = self._days.get(key)
+        if found is None:
+            opened = _at(day, OPEN)
+            found = (
+                self.price(instrument, _at(previous_trading_day(day), CLOSE)),
+                [
+                    self.price(instrument, opened + timedelta(seconds=s))
+                    for s in range(0, _SESSION_S + 1, _SAMPLE_S)
+                ],
             )
+            with self._lock:
+                if len(self._days) > 20_000:
+                    self._days.clear()
+                self._days[key] = found
+        return found
+
+    def quote(self, symbol: str, instrument: Instrument, now: datetime) -> Quote:
+        day, at = session(now)
+        elapsed = (at - _at(day, OPEN)).total_seconds()
+        pinned = self._pinned.get(instrument.key)
+        ltp = pinned if pinned is not None else self.price(instrument, at)
+        close, samples = self._day(instrument, day)
+        seen = samples[: int(elapsed) // _SAMPLE_S + 1]
+        return Quote(
+            symbol=symbol,
+            ltp=ltp,
+            ts=at,
+            open=seen[0],
+            high=max(*seen, ltp),
+            low=min(*seen, ltp),
+            close=close,
+            volume=int(2e8 / float(instrument.base) * (elapsed / _SESSION_S) ** 0.85),
+        )
 
     def set_price(self, symbol: str, ltp: Decimal) -> None:
-        """Put the walk of `symbol` at `ltp` (tests and demos: move a price through an alert level)."""
+        """Pin the last price of `symbol`'s instrument (every exchange and alias) at `ltp` (tests and
+        demos: move a price through an alert level). Unknown symbols: ValueError."""
+        instrument = universe().resolve(symbol)
+        if instrument is None:
+            raise ValueError(f"{symbol} is not a listed instrument")
         with self._lock:
-            state = self._state(symbol)
-            state.ltp = state.high = state.low = ltp
+            self._pinned[instrument.key] = ltp
 
     def fetch(self, symbols: Sequence[str]) -> dict[str, Quote]:
-        return {symbol: self.step(symbol) for symbol in symbols}
+        """Quotes of the listed symbols at one moment; unlisted ones are left out."""
+        now = self._clock()
+        listed = universe()
+        return {
+            symbol: self.quote(symbol, instrument, now)
+            for symbol in symbols
+            if (instrument := listed.resolve(symbol)) is not None
+        }
