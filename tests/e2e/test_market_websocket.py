@@ -42,7 +42,11 @@ def test_subscribe_receive_quotes_then_unsubscribe(runner: BackgroundStack, toke
     with connect(f"{runner.stack.ws_url}/?token={token}", open_timeout=10) as ws:
         # When the client subscribes to INFY and NIFTY 50
         ack = send(ws, {"action": "subscribe", "symbols": ["NSE:INFY", "NSE:NIFTY 50"]})
-        assert ack == {"type": "subscribed", "symbols": ["NSE:INFY", "NSE:NIFTY 50"], "total": 2}
+        assert {k: v for k, v in ack.items() if k != "quotes"} == {
+            "type": "subscribed",
+            "symbols": ["NSE:INFY", "NSE:NIFTY 50"],
+            "total": 2,
+        }
         # And the feed's schedule fires
         fire(runner)
         # Then a simulated quote per symbol arrives, prices as decimal strings, time in IST
@@ -57,6 +61,20 @@ def test_subscribe_receive_quotes_then_unsubscribe(runner: BackgroundStack, toke
         fire(runner)
         with pytest.raises(TimeoutError):
             ws.recv(timeout=0.5)
+
+
+def test_a_subscriber_gets_the_last_quotes_at_once(runner: BackgroundStack, token: str) -> None:
+    # Given the feed has quoted INFY for a subscriber
+    with connect(f"{runner.stack.ws_url}/?token={token}", open_timeout=10) as first:
+        send(first, {"action": "subscribe", "symbols": ["NSE:INFY"]})
+        fire(runner)
+        pushed = receive(first)
+    assert pushed["type"] == "quote"
+    # When another client subscribes to INFY (before any further tick)
+    with connect(f"{runner.stack.ws_url}/?token={token}", open_timeout=10) as ws:
+        ack = send(ws, {"action": "subscribe", "symbols": ["NSE:INFY"]})
+    # Then its reply carries that last quote, exactly as it was pushed
+    assert ack["quotes"] == [pushed]
 
 
 def test_bad_frames_get_errors_and_the_connection_stays_open(runner: BackgroundStack, token: str) -> None:

@@ -5,6 +5,7 @@ SMS outage ends in the DLQ without a second email."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -12,6 +13,7 @@ from urllib.parse import unquote
 
 import pytest
 import requests
+from websockets.sync.client import connect
 
 from functions.manifest import FUNCTIONS, QueueSource
 from local.background import BackgroundStack
@@ -148,3 +150,74 @@ def test_an_sms_outage_is_retried_then_dead_lettered_and_emails_once(
     finally:
         use_aws_client("sns", real)
         reset_aws_clients()
+
+
+def test_a_phone_is_verified_with_the_code_the_outbox_shows(
+    stack: tuple[BackgroundStack, LocalStack],
+) -> None:
+    _, local = stack
+    phone = "+919800011122"
+    _, token = register_and_login(local.rest_url, prefix="phone", name="P")
+    auth = {"Authorization": f"Bearer {token}"}
+    # Given a user asks for a code for their number
+    sent = requests.post(f"{local.rest_url}/v1/me/phone", json={"phone": phone}, headers=auth, timeout=30)
+    assert sent.status_code == 202, sent.text
+    # When they type the code the SMS (GET /_local/outbox) carries
+    (sms,) = [s for s in outbox(local)["sms"] if s["phoneNumber"] == phone]
+    code = sms["message"][:6]
+    verified = requests.post(
+        f"{local.rest_url}/v1/me/phone/verify", json={"code": code}, headers=auth, timeout=30
+    )
+    # Then the number is verified on their profile
+    assert verified.status_code == 200, verified.text
+    me = requests.get(f"{local.rest_url}/v1/me", headers=auth, timeout=30).json()
+    assert (me["phone"], me["phoneVerified"]) == (phone, True)
+
+
+def test_live_events_reach_the_users_open_websocket_and_not_the_inbox(
+    stack: tuple[BackgroundStack, LocalStack], user: dict[str, str]
+) -> None:
+    runner, local = stack
+    with connect(f"{local.ws_url}/?token={user['token']}", open_timeout=10) as ws:
+        assert wait_until(lambda: bool(local.redis.smembers(f"ws:user:{user['userId']}")))
+        # Given a sync of the user's account succeeded (the sync worker's event on the queue)
+        succeeded = {
+            "type": "sync_succeeded",
+            "eventId": f"sync_succeeded:{uuid.uuid4().hex}",
+            "userId": user["userId"],
+            "accountId": "ba_e2e",
+            "broker": "zerodha",
+            "syncId": "sync_e2e",
+            "fetched": 4,
+            "sent": 2,
+        }
+        runner.run(local.send_to_queue(QUEUE, succeeded))
+        # Then the open connection gets a "sync" frame with status success
+        assert json.loads(ws.recv(timeout=15)) == {
+            "type": "sync",
+            "accountId": "ba_e2e",
+            "broker": "zerodha",
+            "syncId": "sync_e2e",
+            "status": "success",
+            "fetched": 4,
+            "sent": 2,
+        }
+        # When trades of the user changed (one event for the batch)
+        changed = {
+            "type": "trades_changed",
+            "userId": user["userId"],
+            "source": "sync",
+            "tradeIds": ["t1", "t2"],
+        }
+        runner.run(local.send_to_queue(QUEUE, changed))
+        # Then one "trades" frame names them
+        assert json.loads(ws.recv(timeout=15)) == {
+            "type": "trades",
+            "source": "sync",
+            "tradeIds": ["t1", "t2"],
+            "more": 0,
+        }
+    # And neither is a notification in the inbox
+    auth = {"Authorization": f"Bearer {user['token']}"}
+    items = requests.get(f"{local.rest_url}/v1/notifications", headers=auth, timeout=30).json()["items"]
+    assert not [i for i in items if i["type"] in ("sync_succeeded", "trades_changed")]

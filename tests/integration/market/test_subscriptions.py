@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import json
 
+from datetime import UTC, datetime
+from decimal import Decimal
+
 import redis
 
 from tradetrack.market import subscriptions
+from tradetrack.market.cache import cache_quotes
+from tradetrack.market.quote import Quote
 from tradetrack.websocket import actions
 
 TTL = 7200
@@ -24,13 +29,35 @@ def test_subscribe_indexes_by_symbol_and_connection_with_expiry(redis_client: re
         redis_client, "c1", frame("subscribe", ["nse:infy", "NSE:NIFTY 50", "NSE:INFY"]), ttl_s=TTL
     )
     # Then both indexes hold it, expiring with the 2-hour connection limit
-    assert reply == {"type": "subscribed", "symbols": ["NSE:INFY", "NSE:NIFTY 50"], "total": 2}
+    assert reply == {"type": "subscribed", "symbols": ["NSE:INFY", "NSE:NIFTY 50"], "total": 2, "quotes": []}
     assert redis_client.smembers("ws:sym:NSE:INFY") == {"c1"}
     assert redis_client.smembers("ws:subs:c1") == {"NSE:INFY", "NSE:NIFTY 50"}
     assert 0 < redis_client.ttl("ws:sym:NSE:NIFTY 50") <= TTL
     assert 0 < redis_client.ttl("ws:subs:c1") <= TTL
     assert redis_client.smembers("ws:user:usr_1") == {"c1"}
     assert subscriptions.subscribed_symbols(redis_client) == ["NSE:INFY", "NSE:NIFTY 50"]
+
+
+def test_subscribe_replies_with_the_last_known_quotes(redis_client: redis.Redis) -> None:
+    # Given INFY quoted by the feed a minute ago, and TCS never quoted
+    at = datetime(2026, 12, 4, 5, 0, tzinfo=UTC)
+    infy = Quote(symbol="NSE:INFY", ltp=Decimal("1502.35"), close=Decimal("1480"), ts=at)
+    cache_quotes(redis_client, [infy], now=at)
+    actions.connect(redis_client, "c1", "usr_1", ttl_s=TTL)
+    # When the client subscribes to both
+    reply = actions.answer(redis_client, "c1", frame("subscribe", ["NSE:TCS", "NSE:INFY"]), ttl_s=TTL)
+    # Then the reply carries INFY's quote, shaped as a pushed quote frame, and nothing for TCS
+    assert reply["symbols"] == ["NSE:TCS", "NSE:INFY"]
+    assert reply["quotes"] == [
+        {
+            "type": "quote",
+            "symbol": "NSE:INFY",
+            "ltp": "1502.35",
+            "change": "22.35",
+            "changePct": "1.51",
+            "ts": "2026-12-04T10:30:00+05:30",
+        }
+    ]
 
 
 def test_unsubscribe_removes_only_what_was_named(redis_client: redis.Redis) -> None:

@@ -1,4 +1,10 @@
-"""What the WebSocket routes do: register on $connect, answer frames, clean up on $disconnect."""
+"""What the WebSocket routes do: register on $connect, answer frames, clean up on $disconnect.
+
+The reply to a subscribe carries the last known quote of each symbol the quote cache holds
+(`quotes`, each the same object as a pushed "quote" frame, its `ts` saying when it was quoted),
+so the client shows prices before the feed's next tick, in and out of market hours; a symbol
+never quoted yet is absent.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ import redis
 
 from tradetrack.errors import ValidationFailed
 from tradetrack.market import subscriptions
+from tradetrack.market.cache import marked_quotes
 from tradetrack.market.symbols import MAX_SYMBOLS, parse_symbols
 from tradetrack.websocket.connections import connection_user, forget_connection, register_connection
 from tradetrack.websocket.frames import FrameError, PingFrame, SubscribeFrame, parse_frame
@@ -45,7 +52,9 @@ def answer(cache: redis.Redis, connection_id: str, body: str | None, *, ttl_s: i
                 total = subscriptions.subscribe(cache, connection_id, symbols, ttl_s=ttl_s)
             except subscriptions.TooManySymbols as exc:
                 raise FrameError("TOO_MANY_SYMBOLS", str(exc)) from None
-            return {"type": "subscribed", "symbols": symbols, "total": total}
+            snapshot = marked_quotes(cache, symbols)
+            quotes = [snapshot[symbol].quote.to_message() for symbol in symbols if symbol in snapshot]
+            return {"type": "subscribed", "symbols": symbols, "total": total, "quotes": quotes}
         total = subscriptions.unsubscribe(cache, connection_id, symbols)
         return {"type": "unsubscribed", "symbols": symbols, "total": total}
     except FrameError as exc:
