@@ -60,7 +60,8 @@ class RestServer:
     def app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_PAYLOAD_BYTES)
         app.router.add_get("/_local/outbox", outbox)  # email and SMS sent through moto
-        app.router.add_route("*", "/{tail:.*}", self.handle)
+        # [\s\S]: a path with an encoded newline (%0A) is routed too, not answered by aiohttp in text
+        app.router.add_route("*", r"/{tail:[\s\S]*}", self.handle)
         return app
 
     async def handle(self, request: web.Request) -> web.StreamResponse:

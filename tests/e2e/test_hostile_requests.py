@@ -61,3 +61,12 @@ def test_put_on_the_trades_collection_is_405_with_its_methods(running: RunningSt
     assert response.status_code == 405
     assert response.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
     assert response.headers["Allow"] == "GET"
+
+
+def test_a_path_with_an_encoded_newline_is_answered_in_the_error_shape(running: RunningStack) -> None:
+    # When a path parameter carries an encoded newline
+    response = requests.post(f"{running.rest_url}/v1/notifications/a%0Ab/read", timeout=10)
+    # Then the stack's own answer (the authorizer's 401 here), JSON like every other, not aiohttp's text 404
+    assert response.status_code == 401
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert response.json()["error"]["code"] == "UNAUTHENTICATED"
