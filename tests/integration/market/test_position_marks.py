@@ -9,10 +9,13 @@ from decimal import Decimal
 from typing import Any
 
 import redis
+from pymongo.database import Database
 
+from tests.conftest import QUERY_SHAPES
 from tests.integration.market.conftest import FixedQuotes
 from tests.support.auth import Account, new_account
 from tests.support.gateway import Gateway, Reply
+from tradetrack.analytics.service import AnalyticsQuery, summary
 from tradetrack.market.cache import STALE_AFTER_S, cache_quotes
 from tradetrack.market.quote import Quote
 
@@ -127,3 +130,23 @@ def test_an_old_quote_is_used_and_flagged_with_its_age(gateway: Gateway, redis_c
     assert 600 <= position["lastPriceAgeS"] < 600 + STALE_AFTER_S
     assert (summary["unrealizedPnl"], summary["unrealizedStale"]) == ("95", True)
     assert summary["unrealizedAgeS"] >= 600
+
+
+def test_a_cached_summary_reads_only_the_open_positions_again(
+    gateway: Gateway, mongo_db: Database[dict[str, Any]], redis_client: redis.Redis
+) -> None:
+    # Given a trader with two open positions and one closed trade, and their summary in the cache
+    account = new_account(gateway)
+    execute(gateway, account, "BUY", 3, "100.10")
+    execute(gateway, account, "BUY", 2, "3000", symbol="TCS")
+    execute(gateway, account, "BUY", 1, "800", symbol="SBIN")
+    execute(gateway, account, "SELL", 1, "810", symbol="SBIN", at="10:00")
+    assert summary(mongo_db, redis_client, account.user_id, AnalyticsQuery()).cached is False
+    # When it is read again
+    with QUERY_SHAPES.window() as spent:
+        again = summary(mongo_db, redis_client, account.user_id, AnalyticsQuery())
+    # Then the realized part comes from the cache, and Mongo is asked only for the user's capital,
+    # the aggregates' state and the pairs with an open trade (never the trades)
+    assert again.cached is True and again.open_positions == 2
+    assert spent.summary() == "1× find aggregate_state, 1× find pair_state, 1× find users"
+    assert spent.documents() == 1 + 1 + 2
