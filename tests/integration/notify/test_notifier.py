@@ -293,3 +293,39 @@ def test_push_goes_to_the_users_open_connections(
     assert sorted(c for c, _ in posted) == ["c-gone", "c-live"]
     assert b'"type":"sync"' in posted[0][1] and b'"status":"needs_login"' in posted[0][1]
     assert redis_client.smembers(f"ws:user:{user.user_id}") == {"c-live"}
+
+
+def backfill_event(user_id: str) -> dict[str, Any]:
+    return {
+        "type": "backfill_summary",
+        "eventId": f"backfill_summary:{uuid.uuid4().hex}",
+        "userId": user_id,
+        "accountId": "ba_1",
+        "broker": "upstox",
+        "syncId": "sync_1",
+        "fills": 240,
+        "since": "2025-04-01",
+    }
+
+
+def test_a_backfill_summary_is_one_email_under_the_trade_confirmation_preferences(
+    notify_ready: Gateway, mongo_db: Db
+) -> None:
+    # Given a user with trade confirmations on, and one who switched them off
+    user = make_user(notify_ready, mongo_db)
+    quiet = make_user(notify_ready, mongo_db, types={"trade_confirmation": False})
+    # When each gets the summary of a first sync's backfill
+    assert deliver(backfill_event(user.user_id), backfill_event(quiet.user_id)) == []
+    # Then the first gets one email saying how much history came in, unsubscribing from confirmations
+    (mail,) = emails_to(user.email)
+    assert mail["subject"] == "TradeTrack: Upstox history imported"
+    assert "TradeTrack imported 240 fills from your Upstox account since 2025-04-01." in mail["text"]
+    assert ".trade_confirmation." in mail["headers"]["List-Unsubscribe"]
+    (item,) = mongo_db["notifications"].find({"userId": user.user_id})
+    assert item["type"] == "backfill_summary"
+    assert (
+        item["message"] == "Imported 240 fills from Upstox since 2025-04-01: your trades are in your journal."
+    )
+    # And the other gets nothing, not even an inbox item
+    assert emails_to(quiet.email) == []
+    assert mongo_db["notifications"].count_documents({"userId": quiet.user_id}) == 0
