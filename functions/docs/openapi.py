@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from tradetrack.models.errors import ERROR_DESCRIPTIONS, ErrorBody
+from tradetrack.models.executions import SYMBOL_PATTERN
 
 BEARER = "bearerAuth"
 _ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
@@ -103,6 +104,70 @@ ROUTE_ERRORS: dict[str, tuple[int, ...]] = {
     "POST /v1/auth/refresh": (401,),  # refresh token unknown, expired, reused or cut off
     "POST /v1/auth/logout": (401,),
 }
+
+
+# API-wide parameter conventions (API.md), declared once for every route that follows them.
+CURSOR = {
+    "type": "string",
+    "maxLength": 512,
+    "format": "cursor",
+    "description": "opaque: the nextCursor of the previous page (absent for the first page)",
+}
+DATE_OR_DATE_TIME = {
+    "anyOf": [
+        {"type": "string", "format": "date"},
+        {"type": "string", "format": "date-time"},
+        {"type": "string", "maxLength": 0},  # ?to= is no bound
+    ],
+    "description": "an ISO 8601 date (a whole IST day) or date-time (naive: IST)",
+}
+ISIN = {
+    "type": "string",
+    "format": "isin",
+    "description": "ISO 6166: 2 letters, 9 letters/digits and a Luhn check digit (any case)",
+}
+
+SYMBOL = {
+    "type": "string",
+    "maxLength": 40,
+    "pattern": SYMBOL_PATTERN,
+    "description": "a trading symbol (letters, digits, space, & _ . -), any case",
+}
+
+
+def _declare_decimals(node: Any) -> None:
+    """Every Decimal (pydantic's anyOf: a bounded number | a bare string) says its string is a
+    decimal number (the number branch's bounds and the field's digits apply to it as well)."""
+    if isinstance(node, dict):
+        branches = node.get("anyOf")
+        if isinstance(branches, list):
+            numbers = [b for b in branches if isinstance(b, dict) and b.get("type") == "number"]
+            for branch in branches:
+                if numbers and branch == {"type": "string"}:
+                    branch["format"] = "decimal"
+        for value in node.values():
+            _declare_decimals(value)
+    elif isinstance(node, list):
+        for value in node:
+            _declare_decimals(value)
+
+
+def _declare_conventions(operation: dict[str, Any]) -> None:
+    for parameter in operation.get("parameters", []):
+        name, where = parameter.get("name"), parameter.get("in")
+        optional = not parameter.get("required")
+        if where == "query" and name == "cursor":
+            parameter["schema"] = dict(CURSOR)
+        elif where == "query" and name in {"from", "to"}:
+            described = parameter.get("description") or DATE_OR_DATE_TIME["description"]
+            parameter["schema"] = {**DATE_OR_DATE_TIME, "description": described}
+        elif name == "isin" and (where == "path" or optional):
+            parameter["schema"] = dict(ISIN)
+        elif where == "query" and name == "symbol":
+            parameter["schema"] = dict(SYMBOL)
+        else:
+            continue
+        parameter["description"] = parameter["schema"]["description"]
 
 
 def _error_response(status: int) -> dict[str, Any]:
@@ -197,7 +262,9 @@ def finish(spec: dict[str, Any], public_routes: Iterable[tuple[str, str]]) -> di
             is_public = (method.upper(), path) in public
             operation["security"] = [] if is_public else [{BEARER: []}]
             operation["summary"] = _summary(operation, method, path)
+            _declare_conventions(operation)
             _finish_responses(method, path, operation, is_public)
+    _declare_decimals(spec)
     text = str(spec.get("paths"))
     for unused in ("HTTPValidationError", "ValidationError"):
         if f"#/components/schemas/{unused}'" not in text:

@@ -75,3 +75,47 @@ def test_summaries_say_what_the_operation_does(document: dict[str, Any]) -> None
     repeating = [key for key, summary in summaries if not summary or summary == key]
     assert repeating == []
     assert dict(summaries)["POST /v1/auth/login"] == "Sign in with email and password"
+
+
+def test_api_wide_parameter_conventions_are_declared(document: dict[str, Any]) -> None:
+    # Then every list's cursor, every time bound and every ISIN parameter says its format
+    seen: set[str] = set()
+    for method, path, operation in operations(document):
+        for parameter in operation.get("parameters", []):
+            name, schema = parameter["name"], parameter["schema"]
+            if parameter["in"] == "query" and name == "cursor":
+                assert schema["format"] == "cursor", f"{method} {path}"
+            elif parameter["in"] == "query" and name in {"from", "to"}:
+                formats = {branch.get("format") for branch in schema["anyOf"]}
+                assert {"date", "date-time"} <= formats, f"{method} {path}"
+            elif parameter["in"] == "path" and name == "isin":
+                assert schema["format"] == "isin", f"{method} {path}"
+            else:
+                continue
+            seen.add(name)
+    assert {"cursor", "from", "to", "isin"} <= seen
+
+
+def test_decimals_and_symbols_in_bodies_say_what_the_server_accepts(document: dict[str, Any]) -> None:
+    execution = document["components"]["schemas"]["ExecutionIn"]["properties"]
+    # A Decimal's string form is a decimal; a symbol carries the pattern its validator enforces
+    assert {"type": "string", "format": "decimal"} in execution["price"]["anyOf"]
+    assert execution["symbol"]["pattern"].startswith("^")
+    alert = document["components"]["schemas"]["CreateAlertRequest"]["properties"]["symbol"]
+    assert "NSE" in alert["pattern"]
+
+
+def test_the_isin_strategy_of_the_conformance_run_makes_valid_isins() -> None:
+    # Given the values the schemathesis run generates for format "isin"
+    from hypothesis import given, settings
+
+    from tests.e2e.schemathesis_hooks import ISINS
+    from tradetrack.instruments.isin import normalize_isin
+
+    @settings(max_examples=50, deadline=None)
+    @given(ISINS)
+    def valid(isin: str) -> None:
+        # Then each passes the server's own check
+        assert normalize_isin(isin) == isin
+
+    valid()

@@ -69,7 +69,14 @@ def _executed_at(value: datetime) -> datetime:
     return value
 
 
-Symbol = Annotated[str, StringConstraints(max_length=40), AfterValidator(_symbol)]
+# What _symbol accepts (trimmed and upper-cased first), for the OpenAPI schema.
+SYMBOL_PATTERN = r"^\s*[A-Za-z0-9][A-Za-z0-9&_.\- ]{0,39}\s*$"
+Symbol = Annotated[
+    str,
+    StringConstraints(max_length=40),
+    AfterValidator(_symbol),
+    Field(json_schema_extra={"pattern": SYMBOL_PATTERN}),
+]
 Price = Annotated[Decimal, Field(gt=0, le=MAX_PRICE, max_digits=14, decimal_places=4)]
 Fees = Annotated[Decimal, Field(ge=0, le=MAX_PRICE, max_digits=14, decimal_places=4)]
 Quantity = Annotated[int, Field(gt=0, le=MAX_QUANTITY)]

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from tradetrack.market.symbols import normalize_symbol
+from tradetrack.market.symbols import EXCHANGES, normalize_symbol
 
 AlertCondition = Literal["above", "below", "pct_change_above", "pct_change_below"]
 Channel = Literal["email", "sms", "push"]
@@ -38,7 +38,14 @@ def _default_channels() -> list[Channel]:
     return ["push"]
 
 
-Symbol = Annotated[str, StringConstraints(max_length=64), AfterValidator(_symbol)]
+# What normalize_symbol accepts (trimmed, upper-cased, then EXCHANGE:SYMBOL), for the OpenAPI schema.
+SYMBOL_PATTERN = r"^\s*(?:" + "|".join(EXCHANGES) + r"):[A-Za-z0-9][A-Za-z0-9 &_.\-]{0,39}\s*$"
+Symbol = Annotated[
+    str,
+    StringConstraints(max_length=64),
+    AfterValidator(_symbol),
+    Field(json_schema_extra={"pattern": SYMBOL_PATTERN}),
+]
 DecimalText = Annotated[str, StringConstraints(pattern=_DECIMAL), AfterValidator(_decimal)]
 
 
