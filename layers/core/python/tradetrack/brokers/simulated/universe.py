@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tradetrack.brokers.simulated.determinism import hash_int
 from tradetrack.market.providers.simulated import BASE_PRICES
+from tradetrack.market.providers.universe import universe
 
 DEMO_USER_ID = "TT0001"
 EXCHANGE = "NSE"
@@ -40,30 +41,7 @@ INSTRUMENT_TOKENS: dict[str, int] = {
     "TATASTEEL": 895745,
     "M&M": 519937,
 }
-ISINS: dict[str, str] = {
-    "RELIANCE": "INE002A01018",
-    "TCS": "INE467B01029",
-    "HDFCBANK": "INE040A01034",
-    "INFY": "INE009A01021",
-    "ICICIBANK": "INE090A01021",
-    "SBIN": "INE062A01020",
-    "BHARTIARTL": "INE397D01024",
-    "ITC": "INE154A01025",
-    "HINDUNILVR": "INE030A01027",
-    "KOTAKBANK": "INE237A01028",
-    "LT": "INE018A01030",
-    "AXISBANK": "INE238A01034",
-    "BAJFINANCE": "INE296A01032",
-    "MARUTI": "INE585B01010",
-    "SUNPHARMA": "INE044A01036",
-    "HCLTECH": "INE860A01027",
-    "WIPRO": "INE075A01022",
-    "ASIANPAINT": "INE021A01026",
-    "TITAN": "INE280A01028",
-    "NTPC": "INE733E01010",
-    "TATASTEEL": "INE081A01020",
-    "M&M": "INE101A01026",
-}
+ISINS: dict[str, str] = universe().curated_isins  # the instrument list's, by NSE symbol
 # What a simulated user trades: the stocks of BASE_PRICES (indices have a space in their name).
 TRADABLE: tuple[str, ...] = tuple(
     key.split(":", 1)[1] for key in BASE_PRICES if key.startswith("NSE:") and " " not in key

@@ -31,6 +31,7 @@ class Universe:
     def __init__(self, rows: Iterable[Mapping[str, str]]) -> None:
         self._by_symbol: dict[str, Instrument] = {}
         self.curated_nse: dict[str, Decimal] = {}  # "NSE:INFY" → base, in list order
+        self.curated_isins: dict[str, str] = {}  # "INFY" → "INE009A01021" (stocks of curated_nse)
         for row in rows:
             names = {exchange: row[column].strip() for exchange, column in EXCHANGE_COLUMNS.items()}
             isin = row["isin"].strip()
@@ -41,6 +42,8 @@ class Universe:
                     self._by_symbol[f"{exchange}:{name}"] = instrument
             if instrument.curated and names["NSE"]:
                 self.curated_nse[f"NSE:{names['NSE']}"] = instrument.base
+                if isin:
+                    self.curated_isins[names["NSE"]] = isin
 
     def resolve(self, symbol: str) -> Instrument | None:
         """The instrument an "EXCHANGE:SYMBOL" (or an index alias) names; None when not listed."""
