@@ -308,6 +308,12 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         timeout_s=15,
     ),
     FunctionSpec(
+        name="orders",
+        capability="BrokerSync",
+        # The order book and holdings each broker sync stores (tradetrack.sync.orderbook).
+        rest=(RestRoute("GET", "/v1/orders"), RestRoute("GET", "/v1/holdings")),
+    ),
+    FunctionSpec(
         name="sync_scheduler",
         capability="BrokerSync",
         schedules=(Schedule("broker-sync", "rate(5 minutes)"),),

@@ -55,6 +55,20 @@ class BrokerOrder:
     product: str | None
     placed_at: datetime | None
     status_message: str | None = None
+    # The rest of an order book row (Kite v3 /orders; Upstox v2 /order/retrieve-all): stored and served
+    # by GET /v1/orders, None where the broker leaves it out.
+    pending_quantity: int | None = None
+    cancelled_quantity: int | None = None
+    price: Decimal | None = None  # the limit price (0 on a market order)
+    trigger_price: Decimal | None = None
+    order_type: str | None = None  # MARKET, LIMIT, SL, SL-M
+    variety: str | None = None  # regular, amo, co, iceberg, auction (Kite); SIMPLE, AMO... (Upstox)
+    validity: str | None = None  # DAY, IOC, TTL
+    exchange_order_id: str | None = None
+    parent_order_id: str | None = None
+    exchange_at: datetime | None = None  # exchange_timestamp: when the exchange acknowledged it
+    updated_at: datetime | None = None  # exchange_update_timestamp: the last change at the exchange
+    tag: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +92,12 @@ class BrokerHolding:
     average_price: Decimal | None
     last_price: Decimal | None = None
     isin: str | None = None
+    # The rest of a holdings row (Kite v3 /portfolio/holdings; Upstox v2 long-term-holdings):
+    # `quantity` above counts units in T+1 settlement where the broker's own quantity does not.
+    product: str | None = None
+    t1_quantity: int = 0  # bought, still in T+1 settlement
+    collateral_quantity: int = 0  # pledged as margin
+    close_price: Decimal | None = None  # the previous session's close
 
 
 @dataclass(frozen=True)

@@ -159,3 +159,7 @@ def integer(record: Mapping[str, Any], name: str) -> int:
     if number != number.to_integral_value():
         raise Malformed(f"{name} is not a whole number")
     return int(number)
+
+
+def opt_integer(record: Mapping[str, Any], name: str) -> int | None:
+    return None if record.get(name) in (None, "") else integer(record, name)

@@ -15,7 +15,7 @@ from tradetrack.brokers.base import (
 )
 from tradetrack.brokers.tokens import decrypt_token
 from tradetrack.cache.rate_limit import Limit, take
-from tradetrack.db import broker_accounts, sync_logs
+from tradetrack.db import broker_accounts, holdings, sync_logs
 from tradetrack.errors import Conflict, DependencyUnavailable, NotFound, RateLimited
 from tradetrack.models.brokers import (
     BrokerAccountList,
@@ -131,13 +131,14 @@ def _log_out_at_broker(kms: Any, account: Document) -> None:
 
 
 def disconnect(db: Database[Document], cache: redis.Redis, kms: Any, user_id: str, account_id: str) -> None:
-    """Forget the account and its token (logged out at the broker first); the executions it brought
-    in stay (they are the journal)."""
+    """Forget the account, its token (logged out at the broker first) and its holdings snapshot; the
+    executions and orders it brought in stay (they are the journal and its history)."""
     account = broker_accounts.get_account(db, account_id, user_id=user_id)
     if account is None:
         raise NotFound("no such broker account")
     _log_out_at_broker(kms, account)
     broker_accounts.delete_account(db, account_id)
+    holdings.delete_snapshot(db, account_id)
     known.forget_account(cache, account_id)
     logger.info("broker account disconnected", extra={"accountId": account_id, "broker": account["broker"]})
 

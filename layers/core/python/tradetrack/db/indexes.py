@@ -186,6 +186,33 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("userId", ASCENDING), ("day", ASCENDING)], unique=True, name="by_user_day")
     ],
     "pair_state": [IndexModel([("userId", ASCENDING), ("hasOpen", ASCENDING)], name="by_user_open")],
+    # GET /v1/orders (tradetrack.db.orders.user_orders): newest placed first, _id the keyset tie-break,
+    # for a user, an account of theirs, and either with ?status= (state)
+    "orders": [
+        IndexModel(
+            [("userId", ASCENDING), ("placedAt", DESCENDING), ("_id", DESCENDING)], name="by_user_placed"
+        ),
+        IndexModel(
+            [("userId", ASCENDING), ("state", ASCENDING), ("placedAt", DESCENDING), ("_id", DESCENDING)],
+            name="by_user_state_placed",
+        ),
+        IndexModel(
+            [("userId", ASCENDING), ("accountId", ASCENDING), ("placedAt", DESCENDING), ("_id", DESCENDING)],
+            name="by_account_placed",
+        ),
+        IndexModel(
+            [
+                ("userId", ASCENDING),
+                ("accountId", ASCENDING),
+                ("state", ASCENDING),
+                ("placedAt", DESCENDING),
+                ("_id", DESCENDING),
+            ],
+            name="by_account_state_placed",
+        ),
+    ],
+    # GET /v1/holdings (tradetrack.db.holdings.user_snapshots): a user's snapshots, one per account
+    "holdings": [IndexModel([("userId", ASCENDING), ("_id", ASCENDING)], name="by_user")],
 }
 
 # The queries allowed to read a collection without an index bounding them, by

@@ -90,6 +90,12 @@ class SyncLogOut(_Model):
         None,
         description="first sync: the broker's holdings stored as opening lots ({status, lots, skipped})",
     )
+    holdings_snapshot: dict[str, Any] | None = Field(
+        None,
+        alias="holdingsSnapshot",
+        description="the holdings this sync stored for GET /v1/holdings ({status: stored, count}), "
+        "or why not ({status: failed, reason}: the previous snapshot stays)",
+    )
     error: str | None = None
 
 

@@ -1,5 +1,9 @@
-"""What a sync reads from the broker: the day's fills, orders and positions, on an account's first
-sync its history (Upstox) and holdings — tradetrack.sync.worker turns them into a sync."""
+"""What a sync reads from the broker: the day's fills, orders, positions and holdings, on an
+account's first sync its history (Upstox) — tradetrack.sync.worker turns them into a sync.
+
+Holdings are read on every sync (their snapshot is served by GET /v1/holdings); the first sync also
+stores them as opening lots. A failing holdings call never fails the sync: the previous snapshot
+stays, and the sync log says why (`holdingsSnapshot`; on a first sync also `holdings`)."""
 
 from __future__ import annotations
 
@@ -38,6 +42,8 @@ class Fetched:
     backfill: dict[str, Any] | None
     holdings: list[BrokerHolding] | None = None  # first sync only: to store as opening lots
     holdings_log: dict[str, Any] | None = None  # first sync only, when there are none to store
+    held: list[BrokerHolding] | None = None  # every sync: the snapshot to store; None: the call failed
+    held_error: str | None = None  # why `held` is None
 
 
 def financial_year_start(day: date) -> date:
@@ -60,24 +66,34 @@ def fetch(client: Broker, account: Document, request: SyncRequest, now: datetime
             backfill = {"status": "import_required", "message": ZERODHA_BACKFILL, "at": now}
     rejected = sum(1 for order in orders if order.status.upper() == "REJECTED")
     fetched = Fetched(client, fills, orders, rejected, positions, backfill)
+    fetched.held, fetched.held_error = _read_holdings(client, account)
     if request.backfill:
-        fetched.holdings, fetched.holdings_log = _holdings(client, account)
+        fetched.holdings, fetched.holdings_log = _opening_holdings(fetched, account)
     return fetched
 
 
-def _holdings(client: Broker, account: Document) -> tuple[list[BrokerHolding] | None, dict[str, Any] | None]:
-    """The broker's holdings (through the same rate-limit gate as every call), or the sync log's
-    `holdings` when there are none to store: a failing call is logged, never fails the sync."""
-    broker = account["broker"]
-    if not broker_holdings.supported(broker):
-        return None, {"status": "unsupported", "reason": f"{broker} holdings are not stored as opening lots"}
+def _read_holdings(client: Broker, account: Document) -> tuple[list[BrokerHolding] | None, str | None]:
+    """The broker's holdings (through the same rate-limit gate as every call), or why not: a
+    failing call is logged, never fails the sync."""
     try:
         return list(client.holdings()), None
     except BrokerError as exc:
-        reason = f"{exc.error_type}: {exc.message}"
         logger.warning(
             "broker holdings failed; the sync goes on without them",
-            extra={"accountId": account["_id"], "broker": broker, "errorType": exc.error_type},
+            extra={"accountId": account["_id"], "broker": account["broker"], "errorType": exc.error_type},
         )
         metrics.add_metric(name="SyncHoldingsFailed", unit=MetricUnit.Count, value=1)
-        return None, {"status": "failed", "reason": reason[:1000]}
+        return None, f"{exc.error_type}: {exc.message}"[:1000]
+
+
+def _opening_holdings(
+    fetched: Fetched, account: Document
+) -> tuple[list[BrokerHolding] | None, dict[str, Any] | None]:
+    """A first sync's holdings to store as opening lots, or the sync log's `holdings` when there
+    are none to store."""
+    broker = account["broker"]
+    if not broker_holdings.supported(broker):
+        return None, {"status": "unsupported", "reason": f"{broker} holdings are not stored as opening lots"}
+    if fetched.held is None:
+        return None, {"status": "failed", "reason": fetched.held_error or "unknown"}
+    return fetched.held, None

@@ -6,9 +6,12 @@ the position reconciliation. Retryable broker failures (429, 5xx, timeouts) rais
 SQS delivers the request again (after three receives it lands in the DLQ); the last attempt also
 tells the user. A refused or expired token marks the account needs_login instead.
 
-An account's first sync (the backfill) also reads the broker's holdings and stores them as
-snapshot opening lots of the day (tradetrack.openings.broker_holdings); a failing holdings call
-is logged and recorded in the sync log (`holdings.status: "failed"`), never fails the sync.
+Every sync keeps the orders it read (upserted by broker order id) and replaces the account's
+holdings snapshot (tradetrack.sync.orderbook): GET /v1/orders and GET /v1/holdings serve them.
+An account's first sync (the backfill) also stores the holdings as snapshot opening lots of the
+day (tradetrack.openings.broker_holdings); a failing holdings call is logged and recorded in the
+sync log (`holdingsSnapshot.status: "failed"`, on a first sync `holdings.status` too), never
+fails the sync.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from tradetrack.notify.events import NotificationEvent, SyncFailed
 from tradetrack.observability import MetricUnit, logger, metrics
 from tradetrack.openings import broker_holdings
 from tradetrack.queues import send_all
-from tradetrack.sync import known
+from tradetrack.sync import known, orderbook
 from tradetrack.sync.accounts import mark_needs_login
 from tradetrack.sync.charges import with_exact_fees
 from tradetrack.sync.fetch import Fetched, fetch
@@ -219,6 +222,9 @@ def _sync_locked(
         fetched.client, fetched.orders, [i for i in executions if i.external_id not in seen]
     )
     sent = _send_new(ctx, account, sync_id, new, backfill=request.backfill)
+    snapshot = orderbook.store_book(
+        ctx.db, account, sync_id, now, fetched.orders, fetched.held, fetched.held_error
+    )
     instruments = set(positions) | {item.instrument for item in executions}
     journal = ctx.open_quantities(ctx.db, account["userId"], account_id, sorted(instruments))
     reconciliation = reconcile(positions, journal, pending_net(new), instruments)
@@ -237,6 +243,7 @@ def _sync_locked(
         "known": len(seen),  # already in the journal: not sent (duplicates too, for the API)
         "sent": sent,
         "orders": {"total": len(fetched.orders), "rejected": fetched.rejected_orders},
+        "holdingsSnapshot": snapshot,
         "rejectedFills": rejected,
         "reconciliation": reconciliation,
     }
