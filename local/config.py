@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from local.stores import DEV_BACKEND, ferretdb_backend
 
 STORES = ("embedded", "ferretdb")
+# Real broker apps for the local stack: (key variable, secret variable) per broker.
+BROKER_APP_VARIABLES = {
+    "zerodha": ("ZERODHA_API_KEY", "ZERODHA_API_SECRET"),
+    "upstox": ("UPSTOX_API_KEY", "UPSTOX_API_SECRET"),
+}
 DEFAULT_STORE_DIR = str(Path(__file__).resolve().parent.parent / ".local-state")
 
 HELP_EPILOG = """\
@@ -35,6 +40,12 @@ environment variables of the local stack:
                             demo-password-2026) with an account at the simulated broker, synced by
                             the broker-sync schedule every 5 minutes
   LOG_LEVEL                 level of the stack's own logs (default INFO)
+  ZERODHA_API_KEY / ZERODHA_API_SECRET  your Kite Connect app (developers.kite.trade): with both
+                            set, GET /v1/brokers offers zerodha; register
+                            PUBLIC_API_URL/v1/broker-accounts/callback/zerodha as its redirect URL
+  UPSTOX_API_KEY / UPSTOX_API_SECRET    your Upstox app (account.upstox.com/developer/apps), likewise
+                            with PUBLIC_API_URL/v1/broker-accounts/callback/upstox; unset: only the
+                            simulated broker is offered
 
 passed through to the handlers (tradetrack.config):
   MONGODB_DB (tradetrack), APP_VERSION, MAX_BODY_BYTES (1048576), CORS_ALLOW_ORIGINS (*),
@@ -72,6 +83,8 @@ class LocalConfig:
     store: str = "embedded"  # with mongodb_uri empty: "embedded" or "ferretdb" (started by the stack)
     store_backend: str = DEV_BACKEND
     store_dir: str = DEFAULT_STORE_DIR
+    # {"zerodha": {"apiKey", "apiSecret"}, ...}: the real broker apps given (BROKER_APP_VARIABLES)
+    broker_apps: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> LocalConfig:
@@ -93,6 +106,7 @@ class LocalConfig:
                 store=env.get("LOCAL_STORE", "embedded").strip().lower() or "embedded",
                 store_backend=ferretdb_backend(DEV_BACKEND, dict(env)),
                 store_dir=env.get("LOCAL_STORE_DIR") or DEFAULT_STORE_DIR,
+                broker_apps=broker_apps(env),
             )
         except ValueError as exc:
             raise SystemExit(f"invalid local stack configuration: {exc}") from exc
@@ -103,3 +117,17 @@ class LocalConfig:
         if config.schedule_speedup <= 0 or config.sqs_poll_interval_s <= 0:
             raise SystemExit("LOCAL_SCHEDULE_SPEEDUP and LOCAL_SQS_POLL_INTERVAL must be positive")
         return config
+
+
+def broker_apps(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """Zerodha's and Upstox's apps where both of their variables are set; one without the other is
+    refused (a half-configured app would be offered by GET /v1/brokers and then fail at login)."""
+    apps: dict[str, dict[str, str]] = {}
+    for broker, (key_name, secret_name) in BROKER_APP_VARIABLES.items():
+        api_key, api_secret = env.get(key_name, "").strip(), env.get(secret_name, "").strip()
+        if bool(api_key) != bool(api_secret):
+            missing = secret_name if api_key else key_name
+            raise ValueError(f"{missing} is not set: {broker} needs both {key_name} and {secret_name}")
+        if api_key:
+            apps[broker] = {"apiKey": api_key, "apiSecret": api_secret}
+    return apps

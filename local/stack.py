@@ -59,6 +59,8 @@ class LocalStack:
         sqs_poll_interval_s: float = 0.5,
         broker_port: int = 0,  # `python -m local` passes 3002 (LocalConfig)
         demo: bool = False,  # `python -m local` seeds the demo trader (LocalConfig)
+        # real broker apps besides the simulated broker's (LocalConfig.broker_apps)
+        broker_apps: Mapping[str, Mapping[str, str]] | None = None,
         # function name → worker processes (local.instances); None: SCALED_OUT, one per CPU
         instances: Mapping[str, int] | None = None,
     ) -> None:
@@ -84,6 +86,8 @@ class LocalStack:
             port=broker_port,
             now=session_clock,
         )
+        # What the broker-apps secret holds: GET /v1/brokers offers exactly these brokers.
+        self.broker_apps = {"simulated": SIMULATED_APP, **(broker_apps or {})}
         self.demo_enabled = demo
         cpus = max(2, os.cpu_count() or 2)
         self.instance_counts = dict(instances if instances is not None else dict.fromkeys(SCALED_OUT, cpus))
@@ -108,6 +112,7 @@ class LocalStack:
             "sqs_poll_interval_s": config.sqs_poll_interval_s,
             "broker_port": config.broker_port,
             "demo": config.demo,
+            "broker_apps": config.broker_apps,
         }
         return cls(**{**options, **overrides})
 
@@ -171,7 +176,7 @@ class LocalStack:
             await asyncio.to_thread(bootstrap_notifications)
             self._env.set({"SIMULATED_BROKER_URL": await self.broker.start()})
             reset_settings()
-            await asyncio.to_thread(bootstrap_brokers, {"simulated": SIMULATED_APP})
+            await asyncio.to_thread(bootstrap_brokers, self.broker_apps)
             if self.demo_enabled:
                 user = DEMO_USER_ID
                 self.demo = await asyncio.to_thread(seed_demo, self.broker.access_token(user), user)

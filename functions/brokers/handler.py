@@ -35,11 +35,20 @@ def _json(status: int, model: Any) -> Response[Any]:
 
 @app.get("/v1/brokers", tags=["brokers"])
 def get_brokers() -> BrokerList:
-    return service.BROKERS
+    """The brokers you can connect here: those whose app this deployment is configured with."""
+    return service.list_brokers()
 
 
-@app.post("/v1/broker-accounts", tags=["brokers"], responses={201: {"description": "Login started"}})
+@app.post(
+    "/v1/broker-accounts",
+    tags=["brokers"],
+    responses={
+        201: {"description": "Login started"},
+        409: {"description": "The broker is not configured on this server (not in GET /v1/brokers)"},
+    },
+)
 def post_account(request: Annotated[ConnectRequest, Body()]) -> Response[Any]:
+    service.require_offered(request.broker)
     user_id = current_principal(app).user_id
     started = oauth.connect(get_database(), get_redis(), user_id, request, now=service.utc_now())
     return _json(201, started)

@@ -19,11 +19,19 @@ from tests.e2e.accounts import register_and_login
 from tradetrack.timeutil import IST
 
 FRIDAY_AFTERNOON = datetime(2026, 11, 20, 15, 0, tzinfo=IST)  # an NSE trading day, in session
+ZERODHA_APP = {"apiKey": "e2e-kite-key", "apiSecret": "e2e-kite-secret"}
 
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[LocalStack]:
-    local = LocalStack(port=0, ws_port=0, demo=True, schedules_enabled=False, sqs_poll_interval_s=0.1)
+    local = LocalStack(
+        port=0,
+        ws_port=0,
+        demo=True,
+        schedules_enabled=False,
+        sqs_poll_interval_s=0.1,
+        broker_apps={"zerodha": ZERODHA_APP},  # as ZERODHA_API_KEY / ZERODHA_API_SECRET give it
+    )
     local.broker.now = lambda: FRIDAY_AFTERNOON
     runner = BackgroundStack(local)
     with runner:
@@ -84,6 +92,40 @@ def test_the_demo_account_is_synced_by_the_schedule(stack: LocalStack) -> None:
         )
     )
     assert inserted
+    # And the broker's order book and holdings, as the sync read them, are served
+    orders = requests.get(f"{stack.rest_url}/v1/orders", headers=headers, timeout=10)
+    assert orders.status_code == 200, orders.text
+    assert orders.json()["items"] and log["orders"]["total"] >= len(orders.json()["items"])
+    assert {o["accountId"] for o in orders.json()["items"]} == {account_id}
+    complete = requests.get(f"{stack.rest_url}/v1/orders?status=complete", headers=headers, timeout=10)
+    assert {o["state"] for o in complete.json()["items"]} == {"complete"}
+    holdings = requests.get(f"{stack.rest_url}/v1/holdings", headers=headers, timeout=10)
+    assert holdings.status_code == 200, holdings.text
+    (snapshot,) = holdings.json()["accounts"]
+    assert snapshot["accountId"] == account_id and snapshot["items"]
+    assert all(h["isin"] and h["quantity"] > 0 and h["averagePrice"] for h in snapshot["items"])
+    assert log["holdingsSnapshot"] == {"status": "stored", "count": len(snapshot["items"])}
+
+
+def test_only_configured_brokers_are_offered(stack: LocalStack) -> None:
+    # Given the local stack started with a Zerodha app (ZERODHA_API_KEY/SECRET) and no Upstox app
+    _, token = register_and_login(stack.rest_url, prefix="cfg", name="Cfg")
+    # When a user asks which brokers they can connect
+    listed = requests.get(f"{stack.rest_url}/v1/brokers", headers=bearer(token), timeout=10)
+    # Then Zerodha and the simulated broker are offered, Upstox is not
+    assert listed.status_code == 200, listed.text
+    assert sorted(item["broker"] for item in listed.json()["items"]) == ["simulated", "zerodha"]
+    # And connecting Zerodha sends the user to Kite's login with the configured app's key
+    started = requests.post(
+        f"{stack.rest_url}/v1/broker-accounts", json={"broker": "zerodha"}, headers=bearer(token), timeout=10
+    )
+    assert started.status_code == 201, started.text
+    assert f"api_key={ZERODHA_APP['apiKey']}" in started.json()["loginUrl"]
+    # while Upstox is refused clearly
+    refused = requests.post(
+        f"{stack.rest_url}/v1/broker-accounts", json={"broker": "upstox"}, headers=bearer(token), timeout=10
+    )
+    assert refused.status_code == 409, refused.text
 
 
 def test_a_new_user_connects_the_simulated_broker_through_the_browser_redirect(stack: LocalStack) -> None:

@@ -17,7 +17,7 @@ from local.broker_server import SimulatedKiteServer
 from local.brokers import SIMULATED_APP, bootstrap_brokers
 from tests.support.auth import Account, OwnedRoute, assert_isolated, new_account
 from tests.support.gateway import Gateway, Reply
-from tests.support.pipeline import Pipeline, make_pipeline
+from tests.support.pipeline import KITE_APP, UPSTOX_APP, Pipeline, make_pipeline
 from tradetrack.brokers.simulated import DEMO_USER_ID, SimulatedBroker
 from tradetrack.config import reset_settings
 
@@ -78,8 +78,9 @@ def callback(gateway: Gateway, params: dict[str, str]) -> Reply:
 
 
 def test_the_brokers_and_their_capabilities_are_listed(brokers_api: Pipeline, gateway: Gateway) -> None:
-    # Given a user
+    # Given a user, and a server configured with the apps of Zerodha, Upstox and the simulated broker
     owner = new_account(gateway)
+    bootstrap_brokers({"zerodha": KITE_APP, "upstox": UPSTOX_APP, "simulated": SIMULATED_APP})
     # When they ask which brokers are supported
     reply = gateway.request("GET", "/v1/brokers", token=owner.access_token)
     # Then Zerodha, Upstox and the simulated broker are there, with what each can do
@@ -88,6 +89,44 @@ def test_the_brokers_and_their_capabilities_are_listed(brokers_api: Pipeline, ga
     assert set(brokers) == {"zerodha", "upstox", "simulated"}
     assert brokers["upstox"]["capabilities"]["historicalTrades"] is True
     assert brokers["zerodha"]["capabilities"]["historicalTrades"] is False
+
+
+def brokers_listed(gateway: Gateway, owner: Account) -> list[str]:
+    reply = gateway.request("GET", "/v1/brokers", token=owner.access_token)
+    assert reply.status == 200, reply.text
+    return [item["broker"] for item in reply.body["items"]]
+
+
+def test_only_brokers_whose_app_is_configured_are_offered(brokers_api: Pipeline, gateway: Gateway) -> None:
+    # Given the local stack's configuration: only the simulated broker's app is in the secret
+    owner = new_account(gateway)
+    # Then only the simulated broker is offered, not Zerodha or Upstox (they would answer 503)
+    assert brokers_listed(gateway, owner) == ["simulated"]
+    # When a deployment has Zerodha's app and the CDK template's empty Upstox entry, no simulated one
+    bootstrap_brokers({"zerodha": KITE_APP, "upstox": {"apiKey": "", "apiSecret": ""}})
+    # Then only Zerodha is offered: an app without its key or secret is not configured
+    assert brokers_listed(gateway, owner) == ["zerodha"]
+    # And a key without its secret is not configured either
+    bootstrap_brokers({"zerodha": {"apiKey": KITE_APP["apiKey"]}, "upstox": UPSTOX_APP})
+    assert brokers_listed(gateway, owner) == ["upstox"]
+
+
+def test_connecting_a_broker_that_is_not_configured_is_refused_clearly(
+    brokers_api: Pipeline, gateway: Gateway, mongo_db: Database[Document]
+) -> None:
+    # Given a server with only the simulated broker's app
+    owner = new_account(gateway)
+    # When a user tries to connect Zerodha anyway
+    reply = gateway.request(
+        "POST", "/v1/broker-accounts", json_body={"broker": "zerodha"}, token=owner.access_token
+    )
+    # Then it is a clear 409 naming the broker, not a 503, and no pending account is left behind
+    assert reply.status == 409, reply.text
+    assert reply.error_code() == "CONFLICT"
+    assert "zerodha is not configured" in reply.body["error"]["message"]
+    assert mongo_db["broker_accounts"].count_documents({"userId": owner.user_id}) == 0
+    # And the configured one still connects
+    assert connect(gateway, owner)[0]
 
 
 def test_connecting_a_broker_completes_oauth_and_queues_the_first_sync(

@@ -35,18 +35,37 @@ def _secrets() -> SecretsProvider:
     return SecretsProvider(boto3_client=aws_client("secretsmanager"))
 
 
-def broker_app(broker: str) -> BrokerApp:
-    """The app credentials for `broker`; DependencyUnavailable when they are not configured."""
+def _apps(what: str) -> dict[str, BrokerApp]:
+    """Every broker app in the secret with both its apiKey and apiSecret set (an empty template
+    entry, as CDK creates it, is not configured)."""
     name = get_settings().broker_secret_name
     try:
-        raw = _secrets().get(name, max_age=MAX_AGE_S)
-        entry = json.loads(str(raw)).get(broker) or {}
+        entries = json.loads(str(_secrets().get(name, max_age=MAX_AGE_S)))
+        if not isinstance(entries, dict):
+            raise TypeError(f"{name} is not a JSON object")
     except Exception as exc:
-        raise DependencyUnavailable("broker-apps", f"the {broker} app credentials cannot be read") from exc
-    api_key, api_secret = str(entry.get("apiKey") or ""), str(entry.get("apiSecret") or "")
-    if not api_key or not api_secret:
+        raise DependencyUnavailable("broker-apps", f"{what} cannot be read") from exc
+    apps: dict[str, BrokerApp] = {}
+    for broker, entry in entries.items():
+        if isinstance(entry, dict):
+            api_key, api_secret = str(entry.get("apiKey") or ""), str(entry.get("apiSecret") or "")
+            if api_key and api_secret:
+                apps[str(broker)] = BrokerApp(api_key, api_secret)
+    return apps
+
+
+def broker_app(broker: str) -> BrokerApp:
+    """The app credentials for `broker`; DependencyUnavailable when they are not configured."""
+    app = _apps(f"the {broker} app credentials").get(broker)
+    if app is None:
+        name = get_settings().broker_secret_name
         raise DependencyUnavailable("broker-apps", f"the {broker} app is not configured ({name})")
-    return BrokerApp(api_key, api_secret)
+    return app
+
+
+def configured_brokers() -> frozenset[str]:
+    """The brokers whose app credentials are configured: the only ones GET /v1/brokers offers."""
+    return frozenset(_apps("the broker apps"))
 
 
 def reset_broker_apps() -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ import redis
 from pymongo.database import Database
 
 from tradetrack.brokers import factory
+from tradetrack.brokers.apps import configured_brokers
 from tradetrack.brokers.base import (
     BrokerError,
 )
@@ -37,7 +39,8 @@ from tradetrack.timeutil import IST
 Document = dict[str, Any]
 MANUAL_SYNC = Limit("manual-sync", capacity=2, per_seconds=120)  # per account
 
-BROKERS = BrokerList(
+# Every broker TradeTrack can speak to; GET /v1/brokers offers those whose app is configured.
+CATALOGUE = BrokerList(
     items=[
         BrokerInfo(
             broker="zerodha",
@@ -59,6 +62,22 @@ BROKERS = BrokerList(
         ),
     ]
 )
+
+
+def list_brokers(configured: Callable[[], Collection[str]] = configured_brokers) -> BrokerList:
+    """The brokers a user can connect here: those whose app credentials are in the broker-apps
+    secret (the simulated broker only where the local stack puts its app there)."""
+    offered = configured()
+    return BrokerList(items=[info for info in CATALOGUE.items if info.broker in offered])
+
+
+def require_offered(broker: str, configured: Callable[[], Collection[str]] = configured_brokers) -> None:
+    """A clear 409, before anything is stored, for a broker this deployment has no app for."""
+    if broker not in configured():
+        raise Conflict(
+            f"{broker} is not configured on this server: GET /v1/brokers lists the brokers you can connect",
+            details=[{"field": "broker", "issue": "not_configured"}],
+        )
 
 
 def _iso(value: Any) -> str | None:
