@@ -134,6 +134,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
             RestRoute("GET", "/v1/executions"),
             RestRoute("DELETE", "/v1/executions/{executionId}"),
         ),
+        sends_to=("notifications",),  # trades_changed (source manual) for the user's open WebSockets
     ),
     FunctionSpec(
         name="imports",

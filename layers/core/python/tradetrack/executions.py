@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,17 +12,38 @@ from pymongo.database import Database
 
 from tradetrack.db import executions
 from tradetrack.db.instrument_aliases import with_isins
+from tradetrack.db.ledgers import Pair
+from tradetrack.db.trades import stored_trades
 from tradetrack.errors import Conflict, NotFound, SemanticError
 from tradetrack.models.executions import ExecutionIn, ExecutionOut, Source
 from tradetrack.models.trades import ExecutionPage
+from tradetrack.notify.live import announce_trades_changed
 from tradetrack.queries import aware, decode_position, encode_position, symbol_filter, time_range
 from tradetrack.timeutil import IST, as_utc
-from tradetrack.trades import recompute
+from tradetrack.trades import recompute_pairs
 
 Document = dict[str, Any]
 MANUAL: Source = "manual"
 # Clocks differ: a fill a little "in the future" is a skewed clock, an hour ahead is a mistake.
 FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+def _recompute(
+    db: Database[Document],
+    cache: redis.Redis,
+    user_id: str,
+    pairs: Iterable[Pair],
+    *,
+    facts: Sequence[Document],
+    removed: Collection[str] = (),
+) -> None:
+    """Re-derive the pairs' trades, then tell the user's open WebSockets which trades changed: the
+    pairs' trades before and after (a trade the change removed or re-derived under a new id too)."""
+    touched = sorted(set(pairs))
+    before = stored_trades(db, user_id, touched)
+    after = recompute_pairs(db, cache, user_id, touched, facts=facts, removed=removed)
+    ids = {trade_id for of_pair in before.values() for trade_id in of_pair} | {t["_id"] for t in after}
+    announce_trades_changed(user_id, "manual", ids)
 
 
 def execution_out(doc: Document) -> ExecutionOut:
@@ -49,7 +71,7 @@ def record_manual_execution(
             "an execution with this externalId already exists in this account",
             details=[{"field": "externalId", "issue": "duplicate"}],
         )
-    recompute(db, cache, user_id, report.touched, facts=report.inserted)
+    _recompute(db, cache, user_id, report.touched, facts=report.inserted)
     return execution_out(doc)
 
 
@@ -97,4 +119,4 @@ def delete_manual_execution(
         )
     if not executions.delete_execution(db, user_id, execution_id, source=MANUAL):
         raise NotFound("no such execution")
-    recompute(db, cache, user_id, [(doc["accountId"], doc["instrument"])], facts=(), removed=[execution_id])
+    _recompute(db, cache, user_id, [(doc["accountId"], doc["instrument"])], facts=(), removed=[execution_id])
