@@ -10,6 +10,7 @@ holding its old entries serves them at most `_LOADED_S` more seconds.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,7 @@ _LOADED = "auth:rev:{}"  # present: Redis holds this user's marks as Mongo had t
 _KEEP_S = 15 * 60 + 60
 _DELETED_KEEP_S = 400 * 24 * 3600
 _LOADED_S = 60
+_MONGO_RETRY_S = 10  # Mongo down, Redis up: Redis decides alone this long before Mongo is tried again
 
 # KEYS[1]: cut-off. ARGV: cut-off, ttl. Never lowers a cut-off (a refill of an old one races a revoker).
 _RAISE_CUTOFF = """
@@ -140,6 +142,8 @@ def is_revoked(
     except RevocationUnknown as exc:  # Redis answered: decide on what it holds
         logger.error("revocation marks unavailable in Mongo; Redis decides", extra={"error": str(exc)})
         metrics.add_metric(name="RevocationStoreUnavailable", unit=MetricUnit.Count, value=1)
+        with contextlib.suppress(redis.exceptions.RedisError):  # not every request waits for Mongo
+            cache.set(_LOADED.format(user_id), "0", ex=_MONGO_RETRY_S)
         return False
     try:
         _fill(cache, user_id, cutoff, denied)

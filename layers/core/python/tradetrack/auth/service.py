@@ -42,7 +42,7 @@ class Caller:
     user_agent: str | None = None
 
 
-def check_new_password(password: str, *, email: str, name: str, field: str = "password") -> None:
+def check_new_password(password: str, *, email: str, name: str, field: str = "body.password") -> None:
     """400 naming the rule a new password breaks (never the password itself)."""
     problem = password_problem(password, context=context_words(email=email, name=name))
     if problem:
@@ -230,8 +230,8 @@ def change_password(
     if not verify_password(request.current_password, user["passwordHash"]):
         record_audit(db, "password_change_failed", user_id=user_id, ip=caller.ip)
         message = "the current password is incorrect"
-        raise ValidationFailed(message, details=[{"field": "currentPassword", "message": message}])
-    check_new_password(request.new_password, email=user["email"], name=user["name"], field="newPassword")
+        raise ValidationFailed(message, details=[{"field": "body.currentPassword", "message": message}])
+    check_new_password(request.new_password, email=user["email"], name=user["name"], field="body.newPassword")
     update_user(db, user_id, {"passwordHash": hash_password(request.new_password, cost=bcrypt_cost)})
     logout_all(db, cache, user_id, caller)
     record_audit(db, "password_changed", user_id=user_id, ip=caller.ip)
