@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from tradetrack.brokers.orderbook import list_holdings, list_orders
 from tradetrack.db.client import get_database
-from tradetrack.models.orders import HoldingList, OrderPage, OrderState
+from tradetrack.models.orders import BrokerHoldingList, OrderPage, OrderState
 from tradetrack.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
 
@@ -36,7 +36,7 @@ def get_orders(
 
 
 @app.get("/v1/holdings", tags=["brokers"])
-def get_holdings(accountId: AccountId = None) -> HoldingList:  # noqa: N803 - query name
+def get_holdings(accountId: AccountId = None) -> BrokerHoldingList:  # noqa: N803 - query name
     """Your holdings at each broker account, from its latest sync."""
     return list_holdings(get_database(), current_principal(app).user_id, account_id=accountId)
 

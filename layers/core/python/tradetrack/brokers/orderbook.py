@@ -16,9 +16,9 @@ from pymongo.database import Database
 from tradetrack.db import holdings as holdings_db
 from tradetrack.db import orders as orders_db
 from tradetrack.models.orders import (
-    AccountHoldings,
-    HoldingList,
-    HoldingOut,
+    BrokerAccountHoldings,
+    BrokerHoldingList,
+    BrokerHoldingOut,
     OrderOut,
     OrderPage,
     OrderState,
@@ -102,12 +102,12 @@ def _times(price: int | None, quantity: int) -> int | None:
     return None if price is None else price * quantity
 
 
-def holding_out(item: Document) -> HoldingOut:
+def holding_out(item: Document) -> BrokerHoldingOut:
     quantity = int(item["quantity"])
     invested: int | None = item.get("invested")
     current = _times(item.get("lastPrice"), quantity)
     pnl = None if invested is None or current is None else current - invested
-    return HoldingOut(
+    return BrokerHoldingOut(
         symbol=item["symbol"],
         exchange=item["exchange"],
         isin=item.get("isin"),
@@ -124,10 +124,10 @@ def holding_out(item: Document) -> HoldingOut:
     )
 
 
-def list_holdings(db: Database[Document], user_id: str, *, account_id: str | None) -> HoldingList:
-    return HoldingList(
+def list_holdings(db: Database[Document], user_id: str, *, account_id: str | None) -> BrokerHoldingList:
+    return BrokerHoldingList(
         accounts=[
-            AccountHoldings(
+            BrokerAccountHoldings(
                 account_id=doc["accountId"],
                 broker=doc["broker"],
                 as_of=_at(doc["asOf"]),

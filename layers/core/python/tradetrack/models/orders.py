@@ -70,7 +70,7 @@ class OrderPage(_Model):
     next_cursor: str | None = Field(alias="nextCursor")
 
 
-class HoldingOut(_Model):
+class BrokerHoldingOut(_Model):
     symbol: str
     exchange: str
     isin: str | None
@@ -86,13 +86,13 @@ class HoldingOut(_Model):
     pnl: str | None = Field(description="currentValue − invested")
 
 
-class AccountHoldings(_Model):
+class BrokerAccountHoldings(_Model):
     account_id: str = Field(alias="accountId")
     broker: BrokerName
     as_of: datetime = Field(alias="asOf", description="when the sync read them")
     sync_id: str = Field(alias="syncId")
-    items: list[HoldingOut]
+    items: list[BrokerHoldingOut]
 
 
-class HoldingList(_Model):
-    accounts: list[AccountHoldings]
+class BrokerHoldingList(_Model):
+    accounts: list[BrokerAccountHoldings]
