@@ -24,6 +24,7 @@ from tests.support.auth import Account, login, new_account
 from tests.support.gateway import Gateway
 from tests.support.servers import free_port
 from tradetrack.cache.client import create_redis_client, use_redis_client
+from tradetrack.db import users
 from tradetrack.db.client import create_mongo_client, use_mongo_client
 
 Db = Database[dict[str, Any]]
@@ -141,6 +142,30 @@ def test_logout_all_while_redis_is_killed_revokes_and_the_restart_does_not_undo_
     assert me(gateway, account.access_token) == 401
     refreshed = gateway.request("POST", "/v1/auth/refresh", json_body={"refreshToken": account.refresh_token})
     assert refreshed.status == 401
+
+
+def test_redis_killed_in_the_middle_of_logout_all_leaves_the_tokens_refused(
+    gateway: Gateway, own_redis: RedisProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a user with two sessions, and Redis that dies right after logout-all wrote its mark to
+    # Mongo, before the mark reaches Redis and before the refresh-token families are dropped
+    account = new_account(gateway)
+    other = login(gateway, account.email).body
+    write_mark = users.set_access_cutoff
+
+    def write_then_kill(*args: Any, **kwargs: Any) -> None:
+        write_mark(*args, **kwargs)
+        own_redis.kill()
+
+    monkeypatch.setattr(users, "set_access_cutoff", write_then_kill)
+    # When the user logs out everywhere
+    assert logout_all(gateway, account) == 204
+    # Then both access tokens are refused while Redis is down, and after it restarts empty
+    assert me(gateway, account.access_token) == 401
+    assert me(gateway, other["accessToken"]) == 401
+    own_redis.start()
+    assert me(gateway, account.access_token) == 401
+    assert me(gateway, other["accessToken"]) == 401
 
 
 def test_logout_all_while_redis_is_stopped_keeps_its_refresh_tokens_from_working_after(
