@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -10,6 +11,8 @@ import redis
 
 from tests.support.auth import OwnedRoute, assert_isolated, new_account
 from tests.support.gateway import Gateway
+from tradetrack.market.cache import cache_quotes
+from tradetrack.market.quote import Quote
 
 
 def test_market_status_needs_a_token_and_reports_ist(gateway: Gateway) -> None:
@@ -162,3 +165,18 @@ def test_one_stock_has_one_price_on_both_exchanges(gateway: Gateway) -> None:
     assert reply.status == 200, reply.text
     nse, bse = Decimal(reply.body["NSE:INFY"]["ltp"]), Decimal(reply.body["BSE:INFY"]["ltp"])
     assert abs(nse - bse) <= nse / 1000
+
+
+def test_a_quote_older_than_five_seconds_is_fetched_again(
+    gateway: Gateway, redis_client: redis.Redis
+) -> None:
+    token = new_account(gateway).access_token
+    # Given an INFY quote of 1.05 the feed fetched ten minutes ago (kept as the last known price)
+    fetched = datetime.now(UTC) - timedelta(minutes=10)
+    cache_quotes(redis_client, [Quote(symbol="NSE:INFY", ltp=Decimal("1.05"), ts=fetched)], now=fetched)
+    # When INFY is asked for
+    reply = gateway.request("GET", "/v1/market/quotes", token=token, query={"symbols": "NSE:INFY"})
+    # Then the provider's current price is served, and cached in its place
+    assert reply.status == 200, reply.text
+    assert reply.body["NSE:INFY"]["ltp"] != "1.05"
+    assert json.loads(str(redis_client.get("mkt:quote:NSE:INFY")))["ltp"] == reply.body["NSE:INFY"]["ltp"]
