@@ -120,9 +120,8 @@ def _run_user(user: User, url: str, tally: Tally, steps: range, barrier: threadi
             CHECKS[step % len(CHECKS)](user, session, url, tally, step)
 
 
-def test_concurrent_users_only_ever_see_their_own_data(running: RunningStack) -> None:
-    url = running.rest_url
-    # Given 4 users, each with alerts of their own on a symbol of their own
+def users_with_alerts(url: str) -> list[User]:
+    """USERS new users, each with ALERTS_PER_USER alerts of their own on a symbol of their own."""
     users = [_new_user(url, number) for number in range(1, USERS + 1)]
     for user in users:
         for value in range(1, ALERTS_PER_USER + 1):
@@ -134,10 +133,14 @@ def test_concurrent_users_only_ever_see_their_own_data(running: RunningStack) ->
             )
             assert created.status_code == 201, created.text
             user.alert_ids.add(created.json()["alertId"])
-    # When they all call the API at once, 200 requests each over 3 connections each
+    return users
+
+
+def run_concurrently(url: str, users: list[User]) -> Tally:
+    """Every user's REQUESTS_PER_USER requests, all users at once, over THREADS_PER_USER connections each."""
     tally = Tally()
-    barrier = threading.Barrier(USERS * THREADS_PER_USER)
-    with ThreadPoolExecutor(max_workers=USERS * THREADS_PER_USER) as pool:
+    barrier = threading.Barrier(len(users) * THREADS_PER_USER)
+    with ThreadPoolExecutor(max_workers=len(users) * THREADS_PER_USER) as pool:
         futures = [
             pool.submit(
                 _run_user, user, url, tally, range(thread, REQUESTS_PER_USER, THREADS_PER_USER), barrier
@@ -147,6 +150,15 @@ def test_concurrent_users_only_ever_see_their_own_data(running: RunningStack) ->
         ]
         for future in futures:
             future.result()
+    return tally
+
+
+def test_concurrent_users_only_ever_see_their_own_data(running: RunningStack) -> None:
+    url = running.rest_url
+    # Given 4 users, each with alerts of their own on a symbol of their own
+    users = users_with_alerts(url)
+    # When they all call the API at once, 200 requests each over 3 connections each
+    tally = run_concurrently(url, users)
     # Then every request was answered, none with another user's data and none with a 5xx
     assert sum(tally.answers.values()) == USERS * REQUESTS_PER_USER
     assert tally.cross_user == [], f"{len(tally.cross_user)} cross-user answers: {tally.cross_user[:5]}"
