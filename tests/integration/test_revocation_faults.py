@@ -7,6 +7,7 @@ FerretDB. A revoked access token must stay refused throughout, and login throttl
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import signal
@@ -20,6 +21,8 @@ import pytest
 import redis
 from pymongo.database import Database
 
+from local.events.rest import rest_event
+from local.lambda_runtime import make_context
 from tests.support.auth import Account, login, new_account
 from tests.support.gateway import Gateway
 from tests.support.servers import free_port
@@ -232,3 +235,26 @@ def test_when_neither_redis_nor_mongo_answers_login_and_tokens_fail_closed(
     # fails: API Gateway answers 500, which a client retries, where a 401 would log the user out)
     assert attempt.status == 503 and attempt.error_code() == "DEPENDENCY_UNAVAILABLE"
     assert used.status == 500 and used.error_code() == "AUTHORIZER_FAILURE"
+
+
+def test_a_handler_refuses_a_logged_out_token_the_gateway_still_caches_with_redis_killed(
+    gateway: Gateway, own_redis: RedisProcess
+) -> None:
+    # Given a request the authorizer allowed (API Gateway keeps that answer for 5 minutes)
+    account = new_account(gateway)
+    route = gateway.router.match("GET", "/v1/me")
+    assert route is not None
+    headers = [("Authorization", f"Bearer {account.access_token}")]
+    event = rest_event(
+        method="GET", path="/v1/me", resource="/v1/me", headers=headers, request_id="r-1", epoch_ms=0
+    )
+    allowed = gateway.authorize(event)
+    assert isinstance(allowed, dict)
+    # When the session logs out, Redis is killed, and the cached answer is used again
+    reply = gateway.request("POST", "/v1/auth/logout", json_body={"refreshToken": account.refresh_token})
+    assert reply.status == 204
+    own_redis.kill()
+    handler = importlib.import_module(route.spec.module).lambda_handler
+    answer = handler(allowed, make_context(route.spec))
+    # Then the handler itself refuses the token (its jti is denied in Mongo)
+    assert answer["statusCode"] == 401
