@@ -379,3 +379,28 @@ def test_storing_the_book_is_one_write_each_whatever_the_orders(
         assert count[("update", "holdings")] == 1, (fills, count)
     # and the sync's other round trips do not grow with the orders either
     assert counts[10] == counts[100]
+
+
+def test_a_page_of_orders_and_the_holdings_are_one_query_each(
+    api: Gateway, pipeline: Pipeline, kite: BrokerStub, mongo_db: Database[Document], mongo_server: Server
+) -> None:
+    if not mongo_server.url:
+        pytest.skip("round trips are counted on a real server")
+    # Given a synced account with 10 orders and its holdings
+    owner = new_account(api)
+    account = connected_account(mongo_db, user_id=owner.user_id)
+    serve_kite_day(kite)
+    kite.route("GET", "/portfolio/holdings", kite_fixture("holdings.json"))
+    sync(pipeline, account)
+    first = orders(api, owner, limit="3")
+    assert len(first) == 3
+    page = api.request("GET", "/v1/orders", query={"limit": "3"}, token=owner.access_token)
+    # When a page of 3 after the first, filtered, and the holdings are read
+    with QUERY_SHAPES.window() as window:
+        query = {"limit": "3", "status": "complete", "cursor": page.body["nextCursor"]}
+        assert api.request("GET", "/v1/orders", query=query, token=owner.access_token).status == 200
+        paged = (len(window.reads("orders")), window.documents("orders"))
+        assert holdings(api, owner)
+    # Then the page is one query of at most limit + 1 orders, the holdings one query of the snapshots
+    assert paged[0] == 1 and paged[1] <= 4
+    assert len(window.reads("holdings")) == 1 and window.documents("holdings") == 1
