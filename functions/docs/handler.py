@@ -30,13 +30,15 @@ def merged_openapi_json() -> str:
     # The OpenAPI models and Swagger UI are imported by the first request, not at cold start.
     from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 
-    from .openapi import finish
+    from .openapi import distinct_components, finish
 
     merger = OpenAPIMerge(title=API_TITLE, version=__version__, on_conflict="error")
     public: list[tuple[str, str]] = []
+    components: dict[str, object] = {}
     for spec in _sibling("manifest").FUNCTIONS:
         if spec.rest and spec.name != "docs":
-            merger.add_schema(_sibling(f"{spec.name}.handler").app.get_openapi_schema())
+            schema = json.loads(_sibling(f"{spec.name}.handler").app.get_openapi_json_schema())
+            merger.add_schema(distinct_components(schema, components, spec.name))
             public += [(route.method, route.path) for route in spec.rest if route.public]
     merged = finish(json.loads(merger.get_openapi_json_schema()), public)
     return json.dumps(merged, indent=2)

@@ -12,10 +12,12 @@ A route documents a status only it answers (409, 422, 401 on a public route) in 
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Iterable
 from typing import Any
 
+from tradetrack.market.symbols import EXCHANGES
 from tradetrack.models.errors import ERROR_DESCRIPTIONS, ErrorBody
 from tradetrack.models.executions import SYMBOL_PATTERN
 
@@ -134,6 +136,18 @@ SYMBOL = {
     "description": "a trading symbol (letters, digits, space, & _ . -), any case",
 }
 
+FINANCIAL_YEAR = {
+    "type": "string",
+    "format": "financial-year",
+    "description": "an Indian financial year, e.g. 2025-26 (April to March; default: the current one)",
+}
+_QUOTED = r"\s*(?:" + "|".join(EXCHANGES) + r"):[A-Za-z0-9][A-Za-z0-9 &_.\-]{0,39}\s*"
+SYMBOLS = {
+    "type": "string",
+    "pattern": rf"^{_QUOTED}(?:,{_QUOTED}){{0,99}}$",
+    "description": "EXCHANGE:SYMBOL,... (at most 100)",
+}
+
 
 def _declare_decimals(node: Any) -> None:
     """Every Decimal (pydantic's anyOf: a bounded number | a bare string) says its string is a
@@ -165,6 +179,17 @@ def _declare_conventions(operation: dict[str, Any]) -> None:
             parameter["schema"] = dict(ISIN)
         elif where == "query" and name == "symbol":
             parameter["schema"] = dict(SYMBOL)
+        elif where == "path" and name == "expiry":
+            parameter["schema"] = {
+                "type": "string",
+                "format": "date",
+                "description": "the expiry day, YYYY-MM-DD",
+            }
+        elif where == "query" and name == "fy":
+            parameter["schema"] = dict(FINANCIAL_YEAR)
+        elif where == "query" and name == "symbols":
+            described = parameter.get("description") or SYMBOLS["description"]
+            parameter["schema"] = {**SYMBOLS, "maxLength": 6500, "description": described}
         else:
             continue
         parameter["description"] = parameter["schema"]["description"]
@@ -217,6 +242,8 @@ def _statuses(method: str, path: str, operation: dict[str, Any], public: bool) -
         statuses += [413, 415]  # over the body limit; a multipart body
     if method in _STATE_CHANGING and not public:
         statuses += [409, 422]  # a write conflicting with the stored state; well-formed but not applicable
+    elif any(p.get("name") in {"from", "to"} for p in operation.get("parameters", [])):
+        statuses.append(422)  # from after to: each bound valid, the pair not
     return statuses + list(ROUTE_ERRORS.get(f"{method.upper()} {path}", ()))
 
 
@@ -236,6 +263,26 @@ def _finish_responses(method: str, path: str, operation: dict[str, Any], public:
     for status in _statuses(method, path, operation, public):
         responses.setdefault(str(status), _error_response(status))
     operation["responses"] = dict(sorted(responses.items()))
+
+
+def distinct_components(schema: dict[str, Any], seen: dict[str, Any], function: str) -> dict[str, Any]:
+    """`schema` (one function's document) with each component that another function already defined
+    differently under the same name renamed "<Function><Name>" (its $refs too), so merging keeps both
+    (Powertools' merge keeps the last one: a route would be documented with another's model)."""
+    defined: dict[str, Any] = schema.get("components", {}).get("schemas", {})
+    prefix = "".join(part.capitalize() for part in function.split("_"))
+    renames = {name: f"{prefix}{name}" for name, body in defined.items() if seen.get(name, body) != body}
+    if renames:
+        text = json.dumps(schema)
+        for name, renamed in renames.items():
+            text = text.replace(f'"#/components/schemas/{name}"', f'"#/components/schemas/{renamed}"')
+        schema = json.loads(text)
+        defined = schema["components"]["schemas"]
+        for name, renamed in renames.items():
+            defined[renamed] = defined.pop(name)
+    for name, body in defined.items():
+        seen.setdefault(name, body)
+    return schema
 
 
 def finish(spec: dict[str, Any], public_routes: Iterable[tuple[str, str]]) -> dict[str, Any]:

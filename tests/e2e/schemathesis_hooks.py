@@ -31,8 +31,10 @@ ISINS = st.builds(
 )
 # A cursor is made by the API (the nextCursor of a page): a client without one asks for the first page.
 CURSORS = st.just("")
+FINANCIAL_YEARS = st.integers(2000, 2098).map(lambda year: f"{year}-{(year + 1) % 100:02d}")
 DECIMALS = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("9999.99"), places=2).map(str)
 
 schemathesis.openapi.format("isin", ISINS)
 schemathesis.openapi.format("cursor", CURSORS)
 schemathesis.openapi.format("decimal", DECIMALS)
+schemathesis.openapi.format("financial-year", FINANCIAL_YEARS)

@@ -119,3 +119,24 @@ def test_the_isin_strategy_of_the_conformance_run_makes_valid_isins() -> None:
         assert normalize_isin(isin) == isin
 
     valid()
+
+
+def test_two_functions_models_of_one_name_are_both_documented(document: dict[str, Any]) -> None:
+    # Given portfolio and orders each defining a model named HoldingOut (different fields)
+    schemas = document["components"]["schemas"]
+
+    def ref(node: dict[str, Any]) -> dict[str, Any]:
+        return dict(schemas[node["$ref"].rsplit("/", 1)[1]])
+
+    def ok(path: str) -> dict[str, Any]:
+        return ref(
+            document["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        )
+
+    # Then each route's holdings are documented with its own model, not with the one merged last
+    portfolio_holding = ref(ok("/v1/portfolio")["properties"]["holdings"]["items"])
+    account = ref(ok("/v1/holdings")["properties"]["accounts"]["items"])
+    broker_holding = ref(account["properties"]["items"]["items"])
+    assert "unrealizedPnl" in portfolio_holding["properties"]
+    assert "isin" in broker_holding["required"]
+    assert portfolio_holding != broker_holding

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from tradetrack.errors import ValidationFailed
+from tradetrack.errors import SemanticError, ValidationFailed
 from tradetrack.models.executions import Symbol
 from tradetrack.pagination import decode_cursor, encode_cursor
 from tradetrack.timeutil import IST
@@ -50,7 +50,8 @@ def time_range(field_name: str, start: str | None, end: str | None) -> Document:
     if upper is not None:
         condition["$lt" if upper[1] else "$lte"] = upper[0]
     if lower is not None and upper is not None and (upper[0] <= lower if upper[1] else upper[0] < lower):
-        raise ValidationFailed("from is after to", details=[{"field": "from", "issue": "range"}])
+        # Each bound is valid alone: the pair cannot be applied (422, as the API answers such requests)
+        raise SemanticError("from is after to", details=[{"field": "from", "issue": "range"}])
     return {field_name: condition} if condition else {}
 
 
