@@ -8,7 +8,7 @@ from typing import Any
 from tradetrack.notify.events import BackfillSummary, SyncSucceeded, TradesChanged
 from tradetrack.sync.messages import TradeUpdate
 from tradetrack.sync.notices import success_events
-from tradetrack.sync.updates import AppliedUpdate, confirmations_of, changes_of
+from tradetrack.sync.updates import AppliedUpdate, changes_of, confirmations_of
 
 ACCOUNT = {"_id": "ba_1", "userId": "usr_1", "broker": "upstox"}
 TODAY = "2026-12-04"
