@@ -10,19 +10,9 @@ from pymongo.database import Database
 from tradetrack.db.audit import find_audit
 from tradetrack.errors import ValidationFailed
 from tradetrack.models.security import SECURITY_EVENTS, AuditEntry, AuditPage
-from tradetrack.pagination import decode_cursor, encode_cursor
+from tradetrack.pagination import decode_time_cursor, encode_time_cursor
 
 Document = dict[str, Any]
-
-
-def _position(cursor: str | None) -> tuple[datetime, str] | None:
-    position = decode_cursor(cursor)
-    if position is None:
-        return None
-    try:
-        return datetime.fromisoformat(str(position["at"])), str(position["id"])
-    except (KeyError, ValueError):
-        raise ValidationFailed("cursor is not valid", details=[{"field": "cursor"}]) from None
 
 
 def _range(since: datetime | None, until: datetime | None) -> None:
@@ -33,12 +23,7 @@ def _range(since: datetime | None, until: datetime | None) -> None:
 def _page(docs: list[Document], limit: int) -> AuditPage:
     more = len(docs) > limit
     docs = docs[:limit]
-    last = docs[-1] if docs else None
-    next_cursor = (
-        encode_cursor({"at": last["at"].isoformat(), "id": last["_id"]})
-        if more and last is not None
-        else None
-    )
+    next_cursor = encode_time_cursor(docs[-1]["at"], docs[-1]["_id"]) if more and docs else None
     items = [
         AuditEntry(
             event_id=d["_id"],
@@ -72,7 +57,7 @@ def admin_audit(
         events=(event,) if event else (),
         since=since,
         until=until,
-        after=_position(cursor),
+        after=decode_time_cursor(cursor),
     )
     return _page(docs, limit)
 
@@ -96,6 +81,6 @@ def security_events(
         events=SECURITY_EVENTS,
         since=since,
         until=until,
-        after=_position(cursor),
+        after=decode_time_cursor(cursor),
     )
     return _page(docs, limit)
