@@ -15,7 +15,7 @@ def as_utc(moment: datetime) -> datetime:
     return aware.astimezone(UTC)
 
 
-_IST_OFFSET = timedelta(hours=5, minutes=30)
+IST_OFFSET = timedelta(hours=5, minutes=30)
 
 
 def ist_date(moment: datetime) -> date:
@@ -23,7 +23,7 @@ def ist_date(moment: datetime) -> date:
     times take a shortcut around the time-zone machinery."""
     zone = moment.tzinfo
     if zone is UTC:
-        return (moment + _IST_OFFSET).date()
+        return (moment + IST_OFFSET).date()
     if zone is IST or zone is None:
         return moment.date()
     return as_utc(moment).astimezone(IST).date()

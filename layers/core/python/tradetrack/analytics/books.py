@@ -6,11 +6,12 @@ from bisect import bisect_left
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 
 from tradetrack.analytics.adjustments import Adjustment, SpawnedLot, apply_adjustment
 from tradetrack.analytics.lots import INTRADAY_PRODUCTS, Fill, Lot, Realization, Trade, UnmatchedExit
-from tradetrack.analytics.parts import Part, day_bounds, fill_day, netted_units
+from tradetrack.analytics.parts import IST_MIDNIGHT_IN_UTC, Part, day_bounds, fill_day, netted_units
+from tradetrack.timeutil import IST_OFFSET
 
 
 @dataclass
@@ -212,8 +213,14 @@ class Engine:
         add, delivery, count, start = self.add, self.delivery, len(fills), 0
         new_tuple, new_object, lot_type, trade_type = tuple.__new__, object.__new__, Lot, Trade
         opened, unmatched = self.result.trades.append, self.result.unmatched.append
+        books, combine, utc, midnight = self.intraday, datetime.combine, UTC, time()
         while start < count:
-            day, day_end = day_bounds(fills[start].executed_at)
+            moment = fills[start].executed_at
+            if moment.tzinfo is utc:  # day_bounds(moment), inline for the stored (UTC) times
+                day = (moment + IST_OFFSET).date()
+                day_end = combine(day, midnight, utc) + IST_MIDNIGHT_IN_UTC
+            else:
+                day, day_end = day_bounds(moment)
             end = bisect_left(times, day_end, start + 1)
             day_fills = fills[start:end]
             start = end
@@ -227,7 +234,8 @@ class Engine:
                 if units <= 0:
                     has_units(fill)
                 if fill.product in INTRADAY_PRODUCTS:
-                    state = product_book or (product_book := self.book(day, "product"))
+                    state = product_book or books.get((day, "product")) or self.book(day, "product")
+                    product_book = state
                 else:
                     netted = 0
                     if left_buy and side == "BUY":

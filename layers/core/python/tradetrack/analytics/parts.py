@@ -40,7 +40,7 @@ def fill_day(fill: Fill) -> date:
 
 
 _ONE_DAY = timedelta(days=1)
-_IST_MIDNIGHT_IN_UTC = timedelta(hours=18, minutes=30)  # 00:00 IST is 18:30 UTC the day before
+IST_MIDNIGHT_IN_UTC = timedelta(hours=18, minutes=30)  # 00:00 IST is 18:30 UTC the day before
 
 
 def day_bounds(moment: datetime) -> tuple[date, datetime]:
@@ -50,7 +50,7 @@ def day_bounds(moment: datetime) -> tuple[date, datetime]:
     day = ist_date(moment)
     zone = moment.tzinfo
     if zone is UTC:
-        return day, datetime.combine(day, time(), UTC) + _IST_MIDNIGHT_IN_UTC
+        return day, datetime.combine(day, time(), UTC) + IST_MIDNIGHT_IN_UTC
     if zone is None:
         return day, datetime.combine(day, time()) + _ONE_DAY
     return day, ist_day_start(day + _ONE_DAY)
