@@ -24,11 +24,10 @@ from tradetrack.brokers.http import (
     obj,
     objects,
     opt_decimal,
-    opt_integer,
     opt_text,
     text,
 )
-from tradetrack.brokers.wire import transaction_side
+from tradetrack.brokers.wire import holding_details, order_details, transaction_side
 from tradetrack.timeutil import IST
 
 CHARGE_PARTS = (
@@ -156,18 +155,7 @@ def order_of(record: Mapping[str, Any], today: date) -> BrokerOrder:
         product=opt_text(record, "product"),
         placed_at=ist_time(record.get("order_timestamp"), today),
         status_message=opt_text(record, "status_message"),
-        pending_quantity=opt_integer(record, "pending_quantity"),
-        cancelled_quantity=opt_integer(record, "cancelled_quantity"),
-        price=opt_decimal(record, "price"),
-        trigger_price=opt_decimal(record, "trigger_price"),
-        order_type=opt_text(record, "order_type"),
-        variety=opt_text(record, "variety"),
-        validity=opt_text(record, "validity"),
-        exchange_order_id=opt_text(record, "exchange_order_id"),
-        parent_order_id=opt_text(record, "parent_order_id"),
-        exchange_at=ist_time(record.get("exchange_timestamp"), today),
-        updated_at=ist_time(record.get("exchange_update_timestamp"), today),
-        tag=opt_text(record, "tag"),
+        **order_details(record, lambda value: ist_time(value, today)),
     )
 
 
@@ -193,10 +181,7 @@ def holding_of(record: Mapping[str, Any]) -> BrokerHolding:
         average_price=price_of(record, "average_price"),
         last_price=opt_decimal(record, "last_price"),
         isin=opt_text(record, "isin"),
-        product=opt_text(record, "product"),
-        t1_quantity=opt_integer(record, "t1_quantity") or 0,
-        collateral_quantity=opt_integer(record, "collateral_quantity") or 0,
-        close_price=opt_decimal(record, "close_price"),
+        **holding_details(record),
     )
 
 

@@ -44,14 +44,13 @@ from tradetrack.brokers.http import (
     obj,
     objects,
     opt_decimal,
-    opt_integer,
     opt_text,
     retry_after,
     text,
 )
 from tradetrack.brokers.kite import next_ist
 from tradetrack.brokers.retry import RetryPolicy
-from tradetrack.brokers.wire import Wire, transaction_side
+from tradetrack.brokers.wire import Wire, holding_details, order_details, transaction_side
 from tradetrack.observability import logger
 from tradetrack.timeutil import IST, to_ist
 
@@ -416,16 +415,7 @@ def _order(record: Mapping[str, Any]) -> BrokerOrder:
         product=opt_text(record, "product"),
         placed_at=_ist_time(record.get("order_timestamp")),
         status_message=opt_text(record, "status_message"),
-        pending_quantity=opt_integer(record, "pending_quantity"),
-        price=opt_decimal(record, "price"),
-        trigger_price=opt_decimal(record, "trigger_price"),
-        order_type=opt_text(record, "order_type"),
-        variety=opt_text(record, "variety"),
-        validity=opt_text(record, "validity"),
-        exchange_order_id=opt_text(record, "exchange_order_id"),
-        parent_order_id=opt_text(record, "parent_order_id"),
-        exchange_at=_ist_time(record.get("exchange_timestamp")),
-        tag=opt_text(record, "tag"),
+        **order_details(record, _ist_time),
     )
 
 
@@ -450,10 +440,7 @@ def _holding(record: Mapping[str, Any]) -> BrokerHolding:
         average_price=opt_decimal(record, "average_price") or None,
         last_price=opt_decimal(record, "last_price"),
         isin=opt_text(record, "isin"),
-        product=opt_text(record, "product"),
-        t1_quantity=opt_integer(record, "t1_quantity") or 0,
-        collateral_quantity=opt_integer(record, "collateral_quantity") or 0,
-        close_price=opt_decimal(record, "close_price"),
+        **holding_details(record),
     )
 
 

@@ -8,10 +8,12 @@ import time
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, TypedDict, TypeVar
 
 from tradetrack.brokers.base import BrokerUnavailable, RequestClass, RequestGate, Side, no_gate
-from tradetrack.brokers.http import HttpReply, Malformed, request_json
+from tradetrack.brokers.http import HttpReply, Malformed, opt_decimal, opt_integer, opt_text, request_json
 from tradetrack.brokers.retry import RetryPolicy, with_retries
 
 T = TypeVar("T")
@@ -106,3 +108,54 @@ def transaction_side(record: Mapping[str, Any]) -> Side:
     if value == "SELL":
         return "SELL"
     raise Malformed("transaction_type is not BUY or SELL")
+
+
+class OrderDetails(TypedDict):
+    pending_quantity: int | None
+    cancelled_quantity: int | None
+    price: Decimal | None
+    trigger_price: Decimal | None
+    order_type: str | None
+    variety: str | None
+    validity: str | None
+    exchange_order_id: str | None
+    parent_order_id: str | None
+    exchange_at: datetime | None
+    updated_at: datetime | None
+    tag: str | None
+
+
+class HoldingDetails(TypedDict):
+    product: str | None
+    t1_quantity: int
+    collateral_quantity: int
+    close_price: Decimal | None
+
+
+def order_details(record: Mapping[str, Any], time_of: Callable[[Any], datetime | None]) -> OrderDetails:
+    """The order book fields Kite v3 and Upstox v2 name alike (BrokerOrder's keyword arguments past
+    the ones the sync needs); what a broker leaves out is None (Upstox: cancelled quantity, update time)."""
+    return {
+        "pending_quantity": opt_integer(record, "pending_quantity"),
+        "cancelled_quantity": opt_integer(record, "cancelled_quantity"),
+        "price": opt_decimal(record, "price"),
+        "trigger_price": opt_decimal(record, "trigger_price"),
+        "order_type": opt_text(record, "order_type"),
+        "variety": opt_text(record, "variety"),
+        "validity": opt_text(record, "validity"),
+        "exchange_order_id": opt_text(record, "exchange_order_id"),
+        "parent_order_id": opt_text(record, "parent_order_id"),
+        "exchange_at": time_of(record.get("exchange_timestamp")),
+        "updated_at": time_of(record.get("exchange_update_timestamp")),
+        "tag": opt_text(record, "tag"),
+    }
+
+
+def holding_details(record: Mapping[str, Any]) -> HoldingDetails:
+    """The holdings fields Kite v3 and Upstox v2 name alike (BrokerHolding's keyword arguments)."""
+    return {
+        "product": opt_text(record, "product"),
+        "t1_quantity": opt_integer(record, "t1_quantity") or 0,
+        "collateral_quantity": opt_integer(record, "collateral_quantity") or 0,
+        "close_price": opt_decimal(record, "close_price"),
+    }
