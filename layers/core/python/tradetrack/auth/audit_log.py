@@ -8,7 +8,7 @@ from typing import Any
 from pymongo.database import Database
 
 from tradetrack.db.audit import find_audit
-from tradetrack.errors import ValidationFailed
+from tradetrack.errors import SemanticError
 from tradetrack.models.security import SECURITY_EVENTS, AuditEntry, AuditPage
 from tradetrack.pagination import decode_time_cursor, encode_time_cursor
 
@@ -17,7 +17,7 @@ Document = dict[str, Any]
 
 def _range(since: datetime | None, until: datetime | None) -> None:
     if since is not None and until is not None and since >= until:
-        raise ValidationFailed("from must be before to", details=[{"field": "from"}])
+        raise SemanticError("since must be before until", details=[{"field": "since"}])
 
 
 def _page(docs: list[Document], limit: int) -> AuditPage:
