@@ -18,7 +18,9 @@ app = make_rest_resolver()
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Cursor = Annotated[str | None, Query(max_length=512)]
-Instant = Annotated[datetime | None, Query(description="ISO 8601; without an offset, UTC")]
+_BOUND = "ISO 8601 (without an offset: UTC); entries at or after `from` and before `to`"
+From = Annotated[datetime | None, Query(alias="from", description=_BOUND)]
+To = Annotated[datetime | None, Query(alias="to", description=_BOUND)]
 
 
 @app.get("/v1/admin/audit", tags=["admin"], summary="Audit log (administrators)")
@@ -27,8 +29,8 @@ def get_audit(
     cursor: Cursor = None,
     userId: Annotated[str | None, Query(max_length=64)] = None,  # noqa: N803 - the API's name
     event: Annotated[str | None, Query(pattern=r"^[a-z_]{1,64}$")] = None,
-    since: Instant = None,
-    until: Instant = None,
+    since: From = None,
+    until: To = None,
 ) -> AuditPage:
     require_admin(app)
     return admin_audit(
@@ -38,7 +40,7 @@ def get_audit(
 
 @app.get("/v1/me/security-events", tags=["user"], summary="My security events")
 def get_security_events(
-    limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None, since: Instant = None, until: Instant = None
+    limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None, since: From = None, until: To = None
 ) -> AuditPage:
     user_id = current_principal(app).user_id
     return security_events(get_database(), user_id, limit=limit, cursor=cursor, since=since, until=until)

@@ -91,8 +91,8 @@ def test_security_events_filter_by_time_range(gateway: Gateway, mongo_db: Db) ->
     login(gateway, account.email)
     # When they ask for today's, and for yesterday's
     since = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
-    today = mine(gateway, account, since=since)
-    before = mine(gateway, account, until=since)
+    today = mine(gateway, account, **{"from": since})
+    before = mine(gateway, account, to=since)
     # Then each holds one login
     assert [e["event"] for e in today.body["items"]] == ["login_succeeded"]
     assert [e["event"] for e in before.body["items"]] == ["login_succeeded"]
@@ -109,7 +109,7 @@ def test_an_admin_pages_the_audit_log_filtered_by_user_event_and_time(gateway: G
     everything = every_page(lambda **q: audit(gateway, admin, **q), limit="3")
     of_second = every_page(lambda **q: audit(gateway, admin, **q), userId=second.user_id)
     failures = every_page(lambda **q: audit(gateway, admin, **q), event="login_failed")
-    later = every_page(lambda **q: audit(gateway, admin, **q), since=datetime.now(UTC).isoformat())
+    later = every_page(lambda **q: audit(gateway, admin, **q), **{"from": datetime.now(UTC).isoformat()})
     # Then the pages hold every entry once, and each filter exactly its entries
     assert len(everything) == mongo_db["audit_log"].count_documents({})
     assert len({e["eventId"] for e in everything}) == len(everything)
@@ -121,7 +121,7 @@ def test_an_admin_pages_the_audit_log_filtered_by_user_event_and_time(gateway: G
 
 @pytest.mark.parametrize(
     "query",
-    [{"limit": "0"}, {"cursor": "not-a-cursor"}, {"event": "DROP TABLE"}, {"since": "yesterday"}],
+    [{"limit": "0"}, {"cursor": "not-a-cursor"}, {"event": "DROP TABLE"}, {"from": "yesterday"}],
 )
 def test_bad_audit_queries_are_400(gateway: Gateway, mongo_db: Db, query: dict[str, str]) -> None:
     admin = make_admin(mongo_db, gateway)
@@ -131,8 +131,8 @@ def test_bad_audit_queries_are_400(gateway: Gateway, mongo_db: Db, query: dict[s
 def test_a_time_range_ending_before_it_starts_is_422(gateway: Gateway) -> None:
     # Given well-formed bounds in the wrong order / When asked / Then 422 (the API's "cannot apply")
     account = new_account(gateway)
-    reply = mine(gateway, account, since="2026-01-02T00:00:00+00:00", until="2026-01-01T00:00:00+00:00")
-    assert reply.status == 422 and "since must be before until" in reply.text
+    reply = mine(gateway, account, **{"from": "2026-01-02T00:00:00+00:00", "to": "2026-01-01T00:00:00+00:00"})
+    assert reply.status == 422 and "from must be before to" in reply.text
 
 
 def test_only_admins_read_the_audit_log_and_only_signed_in_users_their_events(gateway: Gateway) -> None:

@@ -17,7 +17,7 @@ Document = dict[str, Any]
 
 def _range(since: datetime | None, until: datetime | None) -> None:
     if since is not None and until is not None and since >= until:
-        raise SemanticError("since must be before until", details=[{"field": "since"}])
+        raise SemanticError("from must be before to", details=[{"field": "from"}])
 
 
 def _page(docs: list[Document], limit: int) -> AuditPage:
