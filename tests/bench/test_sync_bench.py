@@ -50,7 +50,7 @@ Document = dict[str, Any]
 
 def kite_day(fills: int = FILLS) -> dict[str, Any]:
     """A day of Kite payloads: `fills` fills over five symbols (buy then sell, MIS), their orders,
-    and the net positions they leave."""
+    the net positions they leave, and no holdings."""
     trades, orders, net = [], [], dict.fromkeys(SYMBOLS, 0)
     start = datetime(2026, 11, 20, 9, 20)
     for i in range(fills):
@@ -115,6 +115,8 @@ def kite_day(fills: int = FILLS) -> dict[str, Any]:
         "/trades": {"status": "success", "data": trades},
         "/orders": {"status": "success", "data": orders},
         "/portfolio/positions": {"status": "success", "data": {"net": positions, "day": positions}},
+        # an intraday account holds nothing overnight; every sync reads (and stores) its holdings
+        "/portfolio/holdings": {"status": "success", "data": []},
     }
 
 
