@@ -9,14 +9,20 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
+import pytest
 import requests
 
+from local.background import BackgroundStack
+from local.stack import LocalStack
 from tests.e2e.accounts import register_and_login
 from tests.e2e.conftest import RunningStack
+from tests.support.servers import Server
+from tradetrack.config import reset_settings
 
 USERS = 4
 REQUESTS_PER_USER = 200
@@ -153,8 +159,37 @@ def run_concurrently(url: str, users: list[User]) -> Tally:
     return tally
 
 
-def test_concurrent_users_only_ever_see_their_own_data(running: RunningStack) -> None:
-    url = running.rest_url
+@pytest.fixture
+def stack_on_servers(
+    mongo_server: Server,
+    redis_server: Server,
+    mongo_client: Any,
+    redis_client: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[LocalStack]:
+    """The local stack over the suite's Redis and FerretDB: handlers wait on real I/O concurrently."""
+    if not (mongo_server.url and redis_server.url):
+        pytest.skip("needs real Redis and FerretDB servers")
+    name = f"conc_{uuid.uuid4().hex[:12]}"
+    monkeypatch.setenv("MONGODB_DB", name)
+    reset_settings()
+    stack = LocalStack(
+        port=0, ws_port=0, mongo_client=mongo_client, redis_client=redis_client, schedules_enabled=False
+    )
+    try:
+        with BackgroundStack(stack, start_timeout_s=120):
+            yield stack
+    finally:
+        mongo_client.drop_database(name)
+        reset_settings()
+
+
+@pytest.mark.parametrize("stores", ["embedded", "real servers"])
+def test_concurrent_users_only_ever_see_their_own_data(stores: str, request: pytest.FixtureRequest) -> None:
+    stack: RunningStack | LocalStack = request.getfixturevalue(
+        "running" if stores == "embedded" else "stack_on_servers"
+    )
+    url = stack.rest_url
     # Given 4 users, each with alerts of their own on a symbol of their own
     users = users_with_alerts(url)
     # When they all call the API at once, 200 requests each over 3 connections each
