@@ -32,6 +32,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Literal
 
 DerivativeKind = Literal["FUT", "CE", "PE"]
@@ -136,5 +137,10 @@ def parse_derivative(symbol: str, exchange: str) -> Derivative | None:
     callers need not special-case segments; all of them share the format above.
     """
     del exchange  # every supported exchange uses the same trading-symbol grammar
+    return _parsed(symbol)
+
+
+@lru_cache(maxsize=8192)  # a sync or an import sees a few symbols many times (4 parses per fill)
+def _parsed(symbol: str) -> Derivative | None:
     text = symbol.strip().upper()
     return _monthly(text) or _weekly(text)
