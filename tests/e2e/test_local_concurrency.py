@@ -20,7 +20,6 @@ import requests
 from local.background import BackgroundStack
 from local.stack import LocalStack
 from tests.e2e.accounts import register_and_login
-from tests.e2e.conftest import RunningStack
 from tests.support.servers import Server
 from tradetrack.config import reset_settings
 
@@ -160,6 +159,13 @@ def run_concurrently(url: str, users: list[User]) -> Tally:
 
 
 @pytest.fixture
+def embedded_stack() -> Iterator[LocalStack]:
+    """The stack as `make dev` runs it by default (embedded stores), its schedules firing meanwhile."""
+    with BackgroundStack(LocalStack(port=0, ws_port=0, schedule_speedup=300)) as stack:
+        yield stack
+
+
+@pytest.fixture
 def stack_on_servers(
     mongo_server: Server,
     redis_server: Server,
@@ -184,11 +190,12 @@ def stack_on_servers(
         reset_settings()
 
 
-@pytest.mark.parametrize("stores", ["embedded", "real servers"])
-def test_concurrent_users_only_ever_see_their_own_data(stores: str, request: pytest.FixtureRequest) -> None:
-    stack: RunningStack | LocalStack = request.getfixturevalue(
-        "running" if stores == "embedded" else "stack_on_servers"
-    )
+# One stack at a time: a stack owns the process's tradetrack clients and environment while it runs.
+@pytest.mark.parametrize("stack_fixture", ["embedded_stack", "stack_on_servers"])
+def test_concurrent_users_only_ever_see_their_own_data(
+    stack_fixture: str, request: pytest.FixtureRequest
+) -> None:
+    stack: LocalStack = request.getfixturevalue(stack_fixture)
     url = stack.rest_url
     # Given 4 users, each with alerts of their own on a symbol of their own
     users = users_with_alerts(url)
