@@ -176,6 +176,7 @@ class InstancePool:
         self._all: list[_Instance] = []
         self._slots = asyncio.Semaphore(limit)
         self._lock = threading.Lock()  # module loads: one at a time
+        self._closed = False
         self.cold_starts = 0
         self.retired = 0  # instances dropped after a timeout
         self.busy = 0  # invocations running (a timed-out one until its thread returns)
@@ -227,15 +228,18 @@ class InstancePool:
     def _release(self, instance: _Instance | None) -> None:
         self.busy -= 1
         if instance is not None:
-            if instance.retired or instance.handler is None:
+            if self._closed or instance.retired or instance.handler is None:
                 instance.thread.shutdown(wait=False)
-                self._all.remove(instance)
+                if instance in self._all:
+                    self._all.remove(instance)
                 self.retired += instance.retired
             else:
                 self._idle.append(instance)
         self._slots.release()
 
     def close(self) -> None:
+        """Stop the idle instances' threads; a busy one stops when its invocation returns."""
+        self._closed = True
         for instance in self._all:
             instance.thread.shutdown(wait=False, cancel_futures=True)
         self._idle.clear()

@@ -171,3 +171,22 @@ def test_concurrent_resolvers_of_two_functions_each_see_their_own_request() -> N
     assert (bob["statusCode"], alice["statusCode"]) == (200, 200)
     assert '"event":"/v1/whoami/bob"' in bob["body"].replace(" ", "")
     assert '"event":"/v1/whoami/alice"' in alice["body"].replace(" ", "")
+
+
+def test_closing_the_runtime_lets_a_running_invocation_finish(loads: list[str]) -> None:
+    spec = ModuleSpec(name="slow", capability="Test")
+    runtime = FunctionRuntime([spec])
+
+    async def scenario() -> Any:
+        # Given an invocation under way
+        running = asyncio.create_task(runtime.invoke(spec, {"sleep_s": 0.3}))
+        await asyncio.sleep(0.1)
+        # When the runtime closes (the stack stops)
+        runtime.close()
+        # Then the invocation still answers, and a later one is served too
+        first = await running
+        return first, await runtime.invoke(spec, {"sleep_s": 0.0})
+
+    first, later = asyncio.run(scenario())
+    assert first["overlaps"] == later["overlaps"] == 0
+    assert first["requestId"] != later["requestId"]
