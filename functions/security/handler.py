@@ -3,7 +3,6 @@ own security events): keyset pages, newest first (docs/security.md)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -18,9 +17,9 @@ app = make_rest_resolver()
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Cursor = Annotated[str | None, Query(max_length=512)]
-_BOUND = "ISO 8601 (without an offset: UTC); entries at or after `from` and before `to`"
-From = Annotated[datetime | None, Query(alias="from", description=_BOUND)]
-To = Annotated[datetime | None, Query(alias="to", description=_BOUND)]
+_BOUND = "entries recorded {} this: an ISO 8601 date (a whole IST day) or date-time (naive: IST)"
+From = Annotated[str | None, Query(alias="from", max_length=40, description=_BOUND.format("from"))]
+To = Annotated[str | None, Query(alias="to", max_length=40, description=_BOUND.format("up to"))]
 
 
 @app.get("/v1/admin/audit", tags=["admin"], summary="Audit log (administrators)")
@@ -34,7 +33,7 @@ def get_audit(
 ) -> AuditPage:
     require_admin(app)
     return admin_audit(
-        get_database(), limit=limit, cursor=cursor, user_id=userId, event=event, since=since, until=until
+        get_database(), limit=limit, cursor=cursor, user_id=userId, event=event, start=since, end=until
     )
 
 
@@ -43,7 +42,7 @@ def get_security_events(
     limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None, since: From = None, until: To = None
 ) -> AuditPage:
     user_id = current_principal(app).user_id
-    return security_events(get_database(), user_id, limit=limit, cursor=cursor, since=since, until=until)
+    return security_events(get_database(), user_id, limit=limit, cursor=cursor, start=since, end=until)
 
 
 lambda_handler = rest_handler(app)

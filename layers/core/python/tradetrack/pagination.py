@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from tradetrack.errors import ValidationFailed
@@ -30,20 +29,3 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     if not isinstance(position, dict):
         raise ValidationFailed("cursor is not valid", details=[{"field": "cursor"}])
     return position
-
-
-def encode_time_cursor(at: datetime, last_id: str) -> str:
-    """The keyset position after an item of a newest-first list ordered by (time, _id)."""
-    aware = at if at.tzinfo is not None else at.replace(tzinfo=UTC)  # embedded stores drop the zone
-    return encode_cursor({"t": aware.isoformat(), "id": last_id})
-
-
-def decode_time_cursor(cursor: str | None) -> tuple[datetime, str] | None:
-    """(time, _id) of encode_time_cursor's position; None without a cursor; 400 when malformed."""
-    position = decode_cursor(cursor)
-    if position is None:
-        return None
-    try:
-        return datetime.fromisoformat(str(position["t"])), str(position["id"])
-    except (KeyError, ValueError):
-        raise ValidationFailed("cursor is not valid", details=[{"field": "cursor"}]) from None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,12 +46,12 @@ def find_audit(
     limit: int,
     user_id: str | None = None,
     events: Sequence[str] = (),
-    since: datetime | None = None,
-    until: datetime | None = None,
+    at: Mapping[str, datetime] | None = None,
     after: tuple[datetime, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Entries newest first (`at`, then `_id`), optionally of one user, of some events, in
-    [since, until), and after a keyset position (the last entry of the previous page)."""
+    """Entries newest first (`at`, then `_id`), optionally of one user, of some events, with `at`
+    within the operators given ({"$gte": ..., "$lte": ...}), after a keyset position (the last
+    entry of the previous page)."""
     query: dict[str, Any] = {}
     if user_id is not None:
         query["userId"] = user_id
@@ -59,13 +59,8 @@ def find_audit(
         query["event"] = events[0]
     elif events:
         query["event"] = {"$in": list(events)}
-    at: dict[str, datetime] = {}
-    if since is not None:
-        at["$gte"] = since
-    if until is not None:
-        at["$lt"] = until
     if at:
-        query["at"] = at
+        query["at"] = dict(at)
     if after is not None:
         last_at, last_id = after
         query["$or"] = [{"at": {"$lt": last_at}}, {"at": last_at, "_id": {"$lt": last_id}}]
