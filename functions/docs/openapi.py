@@ -172,7 +172,8 @@ def _declare_conventions(operation: dict[str, Any]) -> None:
         optional = not parameter.get("required")
         if where == "query" and name == "cursor":
             parameter["schema"] = dict(CURSOR)
-        elif where == "query" and name in {"from", "to"}:
+        elif where == "query" and name in {"from", "to"} and "format" not in json.dumps(parameter["schema"]):
+            # a bound the handler parses itself (a typed date/datetime parameter documents its own format)
             described = parameter.get("description") or DATE_OR_DATE_TIME["description"]
             parameter["schema"] = {**DATE_OR_DATE_TIME, "description": described}
         elif name == "isin" and (where == "path" or optional):

@@ -48,6 +48,7 @@ UNDECLARED_CONSTRAINTS: dict[str, str] = {
     "/v1/trades/{tradeId}": "a tag's 1-40 characters not declared (TradePatch)",
     "/v1/auth/register": "the email rule not declared (RegisterRequest)",
     "/v1/me/security-events": "from before to (a pair of bounds) answered 400",
+    "/v1/admin/audit": "an empty ?to= is refused (other lists read it as no bound)",
     "/v1/executions": "an exchange's segments not declared (ExecutionIn)",
     "/v1/settlements": "a price's 14 digits not declared (SettlementIn)",
     "/v1/opening-lots/{lotId}": "a price's 14 digits not declared (OpeningLotPatch)",
