@@ -139,9 +139,28 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         name="imports",
         capability="Trades",
-        rest=(RestRoute("POST", "/v1/imports"),),
+        rest=(
+            RestRoute("POST", "/v1/imports"),
+            # Files of any size (docs/imports.md): a presigned S3 PUT, then the import-worker function.
+            RestRoute("POST", "/v1/imports/uploads"),
+            RestRoute("POST", "/v1/imports/{importId}/start"),
+            RestRoute("GET", "/v1/imports/{importId}"),
+        ),
+        sends_to=("imports",),
         memory_mb=1024,
         timeout_s=60,
+    ),
+    FunctionSpec(
+        name="import_worker",
+        capability="Trades",
+        # One import a message; a run stops 60 s before its timeout and queues the import again to
+        # continue from its checkpoint, so the visibility timeout only covers one run.
+        queues=(QueueSource("imports", batch_size=1, max_receive_count=3, visibility_timeout_s=960),),
+        sends_to=("imports",),
+        posts_to_websocket=True,  # the "import" frame when an import finishes
+        reserved_concurrency=5,
+        memory_mb=1024,
+        timeout_s=900,
     ),
     FunctionSpec(
         name="trades",

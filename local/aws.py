@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Iterable
@@ -107,3 +108,23 @@ def create_queues(sqs: Any, functions: Iterable[FunctionSpec]) -> dict[str, Queu
             "queue ready", extra={"queue": source.queue, "consumer": spec.name, "dlq": dlq_name(source.queue)}
         )
     return bindings
+
+
+IMPORTS_BUCKET = "tradetrack-local-imports"
+
+
+def create_buckets(endpoint: str) -> dict[str, str]:
+    """The buckets the functions use, in moto; the environment variables that name them."""
+    import boto3
+
+    s3: Any = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    )
+    # moto's state is per process: a stack started earlier in it made the bucket already
+    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
+        s3.create_bucket(Bucket=IMPORTS_BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    return {"IMPORTS_BUCKET": IMPORTS_BUCKET}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from local.stores import DEV_BACKEND, ferretdb_backend
 
-STORES = ("embedded", "ferretdb")
+STORES = ("embedded", "memory", "ferretdb")
 # Real broker apps for the local stack: (key variable, secret variable) per broker.
 BROKER_APP_VARIABLES = {
     "zerodha": ("ZERODHA_API_KEY", "ZERODHA_API_SECRET"),
@@ -24,12 +24,14 @@ environment variables of the local stack:
   WS_PORT                   WebSocket API + management API port (default 3001; 0 picks a free port)
   MOTO_PORT                 moto server port for SQS/SNS/SES/S3/Secrets/KMS (default 0: a free port)
   MONGODB_URI               a real MongoDB-wire server; unset: LOCAL_STORE decides
-  LOCAL_STORE               "embedded" (default): in-process mongomock; "ferretdb": start FerretDB
-                            v1.24.2 (built by `make servers`) on 127.0.0.1:<free port>, its data kept
-                            in LOCAL_STORE_DIR/ferretdb-<backend> across restarts
+  LOCAL_STORE               "embedded" (default): in-process mongomock, saved to LOCAL_STORE_DIR/embedded
+                            at stop and loaded at start; "memory": the same, kept nowhere;
+                            "ferretdb": start FerretDB v1.24.2 (built by `make servers`) on
+                            127.0.0.1:<free port>, its data kept in LOCAL_STORE_DIR/ferretdb-<backend>
   TRADETRACK_FERRETDB_BACKEND  FerretDB's backend with LOCAL_STORE=ferretdb: "postgresql" (default:
                             Debian's PostgreSQL, started on a free loopback port) or "sqlite"
-  LOCAL_STORE_DIR           where LOCAL_STORE=ferretdb keeps its data (default <project>/.local-state)
+  LOCAL_STORE_DIR           where LOCAL_STORE=embedded/ferretdb keep their data (default
+                            <project>/.local-state)
   REDIS_URL                 a real Redis server; unset: embedded in-process fakeredis
   LOCAL_SCHEDULES           "on" (default) or "off": fire the manifest's EventBridge schedules
   LOCAL_SCHEDULE_SPEEDUP    divide rate() periods by this factor (default 1; e.g. 60 turns
@@ -80,7 +82,7 @@ class LocalConfig:
     log_level: str = "INFO"
     broker_port: int = 3002
     demo: bool = True
-    store: str = "embedded"  # with mongodb_uri empty: "embedded" or "ferretdb" (started by the stack)
+    store: str = "embedded"  # with mongodb_uri empty: "embedded", "memory" or "ferretdb"
     store_backend: str = DEV_BACKEND
     store_dir: str = DEFAULT_STORE_DIR
     # {"zerodha": {"apiKey", "apiSecret"}, ...}: the real broker apps given (BROKER_APP_VARIABLES)
@@ -112,7 +114,7 @@ class LocalConfig:
             raise SystemExit(f"invalid local stack configuration: {exc}") from exc
         if config.store not in STORES:
             raise SystemExit(f"LOCAL_STORE={config.store!r}: expected one of {', '.join(STORES)}")
-        if config.store != "embedded" and config.mongodb_uri:
+        if config.store == "ferretdb" and config.mongodb_uri:
             raise SystemExit("set MONGODB_URI or LOCAL_STORE=ferretdb, not both")
         if config.schedule_speedup <= 0 or config.sqs_poll_interval_s <= 0:
             raise SystemExit("LOCAL_SCHEDULE_SPEEDUP and LOCAL_SQS_POLL_INTERVAL must be positive")

@@ -36,6 +36,11 @@ class Instances(Protocol):
     def close(self) -> None: ...
 
 
+# Set while the local stack shuts down: every running invocation's context then reports no time
+# left, so a handler that watches its remaining time (the import worker) stops at its next check.
+SHUTTING_DOWN = threading.Event()
+
+
 class FunctionTimeout(Exception):
     """The handler ran past its function's timeout."""
 
@@ -56,6 +61,8 @@ class FakeLambdaContext:
     client_context: Any = None
 
     def get_remaining_time_in_millis(self) -> int:
+        if SHUTTING_DOWN.is_set():
+            return 0
         return max(0, int((self.deadline_s - time.monotonic()) * 1000))
 
 

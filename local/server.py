@@ -5,7 +5,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import os
 import signal
+import sys
+import threading
+import time
 import warnings
 from contextlib import ExitStack
 from pathlib import Path
@@ -85,4 +89,25 @@ def main(config: LocalConfig, log_format: str = "text") -> int:
     # Powertools warns on every invocation without application metrics; noise on a dev console.
     warnings.filterwarnings("ignore", message="No application metrics to publish")
     asyncio.run(serve(config))
+    _exit_past_lingering_invocations()
     return 0
+
+
+def _exit_past_lingering_invocations(grace_s: float = 2.0) -> None:
+    """A handler still running after the stack stopped (the import worker inside one batch's write)
+    would hold the process at exit until it returns: give it `grace_s`, then exit anyway. What it
+    was doing is redone by design (the import resumes from its checkpoint; its writes are
+    idempotent), and moto's queues and uploads end with the process in any case."""
+    deadline = time.monotonic() + grace_s
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    lingering = [
+        t.name for t in threading.enumerate() if t is not threading.current_thread() and not t.daemon
+    ]
+    if lingering:
+        log.warning("exiting with invocations still running: %s", ", ".join(lingering))
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)

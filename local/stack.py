@@ -6,22 +6,31 @@ import asyncio
 import logging
 import os
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import redis
 from aiohttp import web
 
 from functions.manifest import FUNCTIONS, FunctionSpec, queue_url_variable
-from local.aws import FAKE_CREDENTIALS, UNSET, MotoServer, QueueBinding, create_queues, sqs_client
+from local.aws import (
+    FAKE_CREDENTIALS,
+    UNSET,
+    MotoServer,
+    QueueBinding,
+    create_buckets,
+    create_queues,
+    sqs_client,
+)
 from local.broker_server import SimulatedKiteServer
 from local.brokers import SIMULATED_APP, bootstrap_brokers
 from local.config import LocalConfig
 from local.demo import Demo, seed_demo, session_clock
-from local.embedded import embedded_mongo, embedded_redis, mongo_for, redis_for
+from local.embedded import embedded_mongo, embedded_redis, load_snapshot, mongo_for, redis_for, save_snapshot
 from local.env import EnvPatch
 from local.gate import Gate, bootstrap_signing_keys
 from local.instances import ProcessInstances, redis_url_of
-from local.lambda_runtime import FunctionRuntime, LambdaHandler
+from local.lambda_runtime import SHUTTING_DOWN, FunctionRuntime, LambdaHandler
 from local.outbox import bootstrap_notifications
 from local.queues import QueueDelivery
 from local.rest import RestServer
@@ -63,8 +72,11 @@ class LocalStack:
         broker_apps: Mapping[str, Mapping[str, str]] | None = None,
         # function name → worker processes (local.instances); None: SCALED_OUT, one per CPU
         instances: Mapping[str, int] | None = None,
+        # the embedded Mongo's snapshot directory: loaded at start, written at stop (LOCAL_STORE=embedded)
+        snapshot_dir: Path | None = None,
     ) -> None:
         self.host = host
+        self.snapshot_dir = snapshot_dir if mongo_client is None else None
         self.port = port
         self.ws_port = ws_port
         self.mongo_embedded = mongo_client is None
@@ -97,6 +109,7 @@ class LocalStack:
         self.queues: dict[str, QueueBinding] = {}
         self.delivery: QueueDelivery | None = None
         self.sqs: Any = None
+        self._snapshot_loaded = False  # never write over a snapshot that was not read
 
     @classmethod
     def from_config(cls, config: LocalConfig, **overrides: Any) -> LocalStack:
@@ -112,6 +125,11 @@ class LocalStack:
             "sqs_poll_interval_s": config.sqs_poll_interval_s,
             "broker_port": config.broker_port,
             "demo": config.demo,
+            "snapshot_dir": (
+                Path(config.store_dir) / "embedded"
+                if config.store == "embedded" and not config.mongodb_uri
+                else None
+            ),
             "broker_apps": config.broker_apps,
         }
         return cls(**{**options, **overrides})
@@ -141,6 +159,7 @@ class LocalStack:
         from tradetrack.config import get_settings, reset_settings
         from tradetrack.db.client import use_mongo_client
 
+        SHUTTING_DOWN.clear()
         self._env.remove(*UNSET)
         self._env.set({**FAKE_CREDENTIALS, "STAGE": "local"})
         self._env.set_default({"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true"})
@@ -166,14 +185,20 @@ class LocalStack:
             reset_aws_clients()
             use_mongo_client(self.mongo)
             use_redis_client(self.redis)
+            if self.snapshot_dir is not None:
+                loaded = await asyncio.to_thread(load_snapshot, self.mongo, self.snapshot_dir)
+                log.info("embedded Mongo: %d documents loaded from %s", loaded, self.snapshot_dir)
+                self._snapshot_loaded = True
             if Gate(self.runtime).enabled:
                 await asyncio.to_thread(bootstrap_signing_keys)
+            self._env.set(await asyncio.to_thread(create_buckets, moto_endpoint))
             self.sqs = sqs_client(moto_endpoint)
             self.queues = await asyncio.to_thread(create_queues, self.sqs, self.runtime.functions)
             # Producers find their queues as in AWS (functions.manifest.FunctionSpec.sends_to).
             self._env.set({queue_url_variable(name): binding.url for name, binding in self.queues.items()})
             reset_settings()
             await asyncio.to_thread(bootstrap_notifications)
+            await asyncio.to_thread(fail_interrupted_imports)
             self._env.set({"SIMULATED_BROKER_URL": await self.broker.start()})
             reset_settings()
             await asyncio.to_thread(bootstrap_brokers, self.broker_apps)
@@ -223,6 +248,7 @@ class LocalStack:
         from tradetrack.config import reset_settings
         from tradetrack.db.client import use_mongo_client
 
+        SHUTTING_DOWN.set()  # running invocations see no time left (the import worker stops)
         await self.scheduler.stop()
         if self.delivery is not None:
             await self.delivery.stop()
@@ -239,6 +265,9 @@ class LocalStack:
         if self.moto.endpoint:
             await asyncio.to_thread(self.moto.stop)
             self.moto.endpoint = ""
+        if self.snapshot_dir is not None and self._snapshot_loaded:
+            saved = await asyncio.to_thread(save_snapshot, self.mongo, self.snapshot_dir)
+            log.info("embedded Mongo: %d documents saved to %s", saved, self.snapshot_dir)
         use_mongo_client(None)
         use_redis_client(None)
         reset_aws_clients()
@@ -256,3 +285,21 @@ class LocalStack:
 
     async def fire_schedule(self, rule: str) -> None:
         await self.scheduler.fire(rule)
+
+
+def fail_interrupted_imports() -> None:
+    """Imports a previous run of the stack left queued or running: their uploads and messages were in
+    moto, which keeps nothing across restarts, so they cannot finish; they fail, saying so."""
+    from datetime import UTC, datetime
+
+    from tradetrack.db import imports
+    from tradetrack.db.client import get_database
+
+    db = get_database()
+    for doc in imports.unfinished(db):
+        error = {
+            "code": "INTERRUPTED",
+            "message": "the local stack stopped during this import and its upload is gone: "
+            "upload the file again",
+        }
+        imports.finish(db, doc["_id"], "failed", now=datetime.now(UTC), fields={"error": error})

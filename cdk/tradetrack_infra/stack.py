@@ -15,6 +15,7 @@ from tradetrack_infra.api_gateway_account import ApiGatewayAccount
 from tradetrack_infra.auth import Auth
 from tradetrack_infra.broker_sync import BROKERS, BrokerSync
 from tradetrack_infra.functions import ManifestFunctions
+from tradetrack_infra.imports import IMPORT_WORKER, ImportUploads
 from tradetrack_infra.layers import SharedLayers
 from tradetrack_infra.manifest_function import FunctionDeps
 from tradetrack_infra.notifications import NOTIFIER, Notifications
@@ -102,6 +103,9 @@ class TradeTrackStack(Stack):
             self.notifications = Notifications(
                 self, "Notifications", settings=settings, functions=by_name, public_api_url=public_api_url
             )
+        self.import_uploads: ImportUploads | None = None
+        if IMPORT_WORKER in by_name:
+            self.import_uploads = ImportUploads(self, "ImportUploads", settings=settings, functions=by_name)
         self.broker_sync: BrokerSync | None = None
         if BROKERS in by_name:
             self.broker_sync = BrokerSync(

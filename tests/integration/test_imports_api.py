@@ -16,7 +16,7 @@ from tests.support.auth import Account, new_account
 from tests.support.gateway import Gateway, Reply
 from tradetrack.db.executions import insert_executions, to_document
 from tradetrack.exports import write_csv
-from tradetrack.imports.text import MAX_CSV_BYTES
+from tradetrack.imports.service import MAX_BODY_CSV_BYTES, MAX_BODY_ROWS
 from tradetrack.models.executions import ExecutionIn
 
 Db = Database[dict[str, Any]]
@@ -179,20 +179,31 @@ def test_an_empty_file_is_422_and_a_header_only_file_imports_nothing(gateway: Ga
     }
 
 
-def test_a_csv_over_5_mb_is_413(gateway: Gateway, mongo_db: Db) -> None:
-    # Given a CSV of 5 MB + 1 byte (a valid first row, then lines of spaces: blank once trimmed)
+def test_a_csv_over_the_body_limit_is_413_pointing_to_the_upload_flow(gateway: Gateway, mongo_db: Db) -> None:
+    # Given a CSV of 1 MiB + 1 byte (a valid first row, then lines of spaces: blank once trimmed)
     trader = new_account(gateway)
     head = GENERIC_HEADER + "\n2024-04-01,09:20,SBIN,NSE,BUY,1,765.20,,,\n"
     blank = " " * 1023 + "\n"
-    padding = MAX_CSV_BYTES - len(head)
+    padding = MAX_BODY_CSV_BYTES - len(head)
     exact = head + blank * (padding // len(blank)) + " " * (padding % len(blank))
-    assert len(exact.encode()) == MAX_CSV_BYTES
-    # When posted, Then 413; while exactly 5 MB is accepted
+    assert len(exact.encode()) == MAX_BODY_CSV_BYTES
+    # When posted, Then 413 naming the upload route; while exactly the limit is accepted
     too_big = post_import(gateway, trader, exact + "\n")
     assert too_big.status == 413 and too_big.error_code() == "PAYLOAD_TOO_LARGE"
+    assert "/v1/imports/uploads" in too_big.body["error"]["message"]
     assert executions_of(mongo_db, trader.user_id) == []
     fits = post_import(gateway, trader, exact)
     assert fits.status == 200 and fits.body["imported"] == 1
+
+
+def test_more_rows_than_the_body_path_takes_is_413(gateway: Gateway, mongo_db: Db) -> None:
+    # Given a CSV under the byte limit with MAX_BODY_ROWS + 1 (short) rows
+    trader = new_account(gateway)
+    csv_text = "date,symbol,exchange,side,quantity,price\n" + "x,,,,,\n" * (MAX_BODY_ROWS + 1)
+    # When posted, Then 413 naming the upload route, and nothing stored
+    reply = post_import(gateway, trader, csv_text)
+    assert reply.status == 413 and "/v1/imports/uploads" in reply.body["error"]["message"]
+    assert executions_of(mongo_db, trader.user_id) == []
 
 
 def test_a_body_over_the_function_limit_is_413(gateway: Gateway) -> None:

@@ -78,6 +78,10 @@ class Settings(BaseModel):
     app_url: str = Field("", alias="APP_URL")
     sync_queue_url: str = Field("", alias="SYNC_QUEUE_URL")
     trade_updates_queue_url: str = Field("", alias="TRADE_UPDATES_QUEUE_URL")
+    # Uploaded imports (docs/imports.md): the bucket the files are PUT to and the worker's queue.
+    imports_bucket: str = Field("", alias="IMPORTS_BUCKET")
+    imports_queue_url: str = Field("", alias="IMPORTS_QUEUE_URL")
+    import_batch_rows: int = Field(2000, alias="IMPORT_BATCH_ROWS", ge=1, le=20_000)
     sync_interval_s: int = Field(300, alias="SYNC_INTERVAL_S", ge=60, le=86_400)
     broker_timeout_s: float = Field(5.0, alias="BROKER_TIMEOUT_S", gt=0, le=60)
 

@@ -72,9 +72,10 @@ def row_fingerprint(item: ExecutionIn) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
-def with_row_ids(items: list[ExecutionIn]) -> list[ExecutionIn]:
-    """Give every fill without a trade id the id `row_<fingerprint>_<n>` (n-th identical row)."""
-    seen: Counter[str] = Counter()
+def with_row_ids(items: list[ExecutionIn], seen: Counter[str] | None = None) -> list[ExecutionIn]:
+    """Give every fill without a trade id the id `row_<fingerprint>_<n>` (n-th identical row).
+    `seen` counts the rows of the file before these (a file read in batches); it is updated."""
+    seen = Counter() if seen is None else seen
     out = []
     for item in items:
         if item.external_id is not None:

@@ -37,6 +37,27 @@ def _validation_reason(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
+def parse_record(
+    record: Record, *, to_fields: RowMapper, account_id: str, latest: datetime
+) -> ExecutionIn | tuple[int, str]:
+    """One record as a fill, or (line, reason) when it is rejected; `latest` is the latest trade
+    time accepted (now + the clock skew allowed, `latest_fill_time`)."""
+    try:
+        row = to_fields(record)
+        # Before validation, which allows a day ahead: a file's fill may be 5 minutes ahead.
+        if as_utc(row["executedAt"]) > latest:
+            raise RowError("the trade time is in the future")
+        return ExecutionIn.model_validate({**row, "accountId": account_id})
+    except RowError as exc:
+        return record.line, str(exc)
+    except ValidationError as exc:
+        return record.line, _validation_reason(exc)
+
+
+def latest_fill_time(now: datetime | None = None) -> datetime:
+    return (now or datetime.now(UTC)) + _FUTURE_SLACK
+
+
 def parse_records(
     text: str,
     *,
@@ -52,20 +73,12 @@ def parse_records(
     """
     table = read_table(text, required)
     result = ParseResult(source=source, rejected=list(table.rejected))
-    latest = (now or datetime.now(UTC)) + _FUTURE_SLACK
+    latest = latest_fill_time(now)
     for record in table.records:
-        try:
-            row = to_fields(record)
-            # Before validation, which allows a day ahead: a file's fill may be 5 minutes ahead.
-            if as_utc(row["executedAt"]) > latest:
-                raise RowError("the trade time is in the future")
-            item = ExecutionIn.model_validate({**row, "accountId": account_id})
-        except RowError as exc:
-            result.rejected.append((record.line, str(exc)))
-            continue
-        except ValidationError as exc:
-            result.rejected.append((record.line, _validation_reason(exc)))
-            continue
-        result.items.append(item)
+        parsed = parse_record(record, to_fields=to_fields, account_id=account_id, latest=latest)
+        if isinstance(parsed, ExecutionIn):
+            result.items.append(parsed)
+        else:
+            result.rejected.append(parsed)
     result.rejected.sort()
     return result

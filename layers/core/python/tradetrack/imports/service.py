@@ -11,6 +11,7 @@ from pymongo.database import Database
 
 from tradetrack.db.executions import insert_executions, to_document
 from tradetrack.db.instrument_aliases import with_isins
+from tradetrack.errors import PayloadTooLarge
 from tradetrack.imports import generic, upstox, zerodha
 from tradetrack.imports.models import (
     MAX_REJECTIONS_SHOWN,
@@ -33,10 +34,32 @@ PARSERS: dict[ImportFormat, Parser] = {
 }
 
 
+# The JSON body path (POST /v1/imports with `csv`) answers within the request: files up to these
+# sizes; larger ones go through an upload (POST /v1/imports/uploads, tradetrack.imports.jobs).
+MAX_BODY_CSV_BYTES = 1024 * 1024
+MAX_BODY_ROWS = 5_000
+UPLOAD_HINT = "upload larger files instead: POST /v1/imports/uploads (docs/imports.md)"
+
+
 def parse_csv(request: ImportRequest, *, now: datetime | None = None) -> ParseResult:
-    """The request's file as fills and rejections; raises for a file that cannot be read at all."""
+    """The request's file as fills and rejections; raises for a file that cannot be read at all,
+    and 413 past the body path's limits (MAX_BODY_CSV_BYTES, MAX_BODY_ROWS)."""
+    size = len(request.csv.encode("utf-8", errors="surrogatepass"))
+    if size > MAX_BODY_CSV_BYTES:
+        raise PayloadTooLarge(
+            f"the CSV is {size} bytes; at most {MAX_BODY_CSV_BYTES} bytes are imported in the request: "
+            + UPLOAD_HINT,
+            details=[{"field": "csv", "limitBytes": MAX_BODY_CSV_BYTES, "upload": "/v1/imports/uploads"}],
+        )
     text = check_text(request.csv)
-    return PARSERS[request.format](text, account_id=request.account_id, now=now)
+    parsed = PARSERS[request.format](text, account_id=request.account_id, now=now)
+    rows = len(parsed.items) + len(parsed.rejected)
+    if rows > MAX_BODY_ROWS:
+        raise PayloadTooLarge(
+            f"the CSV has {rows} rows; at most {MAX_BODY_ROWS} are imported in the request: " + UPLOAD_HINT,
+            details=[{"field": "csv", "limitRows": MAX_BODY_ROWS, "upload": "/v1/imports/uploads"}],
+        )
+    return parsed
 
 
 def import_csv(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TextIO
 
 from tradetrack.errors import PayloadTooLarge, SemanticError, ValidationFailed
 
@@ -35,10 +36,14 @@ class Table:
     rejected: list[tuple[int, str]] = field(default_factory=list)  # rows unreadable as CSV
 
 
-def csv_rows(text: str, *, stop_at_error: bool = False) -> Iterator[tuple[int, list[str]]]:
+def csv_rows(
+    text: str | Iterable[str] | TextIO, *, stop_at_error: bool = False
+) -> Iterator[tuple[int, list[str]]]:
     """CSV rows, trimmed, with the physical line each starts on. Malformed CSV is a 422 naming the
-    line, or, with `stop_at_error`, the end of the rows (a caller that only peeks at the top)."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=False)
+    line, or, with `stop_at_error`, the end of the rows (a caller that only peeks at the top).
+    `text` is the whole file, or its lines as read (a file opened with newline="")."""
+    lines = io.StringIO(text, newline="") if isinstance(text, str) else text
+    reader = csv.reader(lines, strict=False)
     start = 1
     try:
         for row in reader:
@@ -50,31 +55,43 @@ def csv_rows(text: str, *, stop_at_error: bool = False) -> Iterator[tuple[int, l
         raise SemanticError(f"the CSV is malformed near line {reader.line_num}: {exc}") from None
 
 
-def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
-    return csv_rows(text)
-
-
-def read_table(text: str, required: Sequence[str]) -> Table:
-    """Header (first non-blank row) and records; 400 naming the required columns that are missing."""
-    rows = ((line, cells) for line, cells in _rows(text) if any(cells))
-    first = next(rows, None)
+def table_rows(
+    rows: Iterable[tuple[int, list[str]]], required: Sequence[str]
+) -> tuple[list[str], Iterator[Record | tuple[int, str]]]:
+    """The header (first non-blank row; 400 naming the required columns that are missing) and the
+    records after it, one at a time: a `Record`, or (line, reason) for a row unreadable as one."""
+    non_blank = ((line, cells) for line, cells in rows if any(cells))
+    first = next(non_blank, None)
     if first is None:
         raise SemanticError("the CSV is empty: it has no header row", details=[{"field": "csv"}])
     columns = [column_key(name) for name in first[1]]
     _check_header(columns, required)
-    table = Table(columns=columns)
     width = len(columns)
-    for line, cells in rows:
+
+    def records() -> Iterator[Record | tuple[int, str]]:
+        for line, cells in non_blank:
+            if any(cells[width:]):
+                yield line, f"row has {len(cells)} cells but the header has {width}"
+                continue
+            yield Record(line, {name: value for name, value in zip(columns, cells, strict=False) if name})
+
+    return columns, records()
+
+
+def read_table(text: str, required: Sequence[str]) -> Table:
+    """Header and records of a whole file; 413 past MAX_ROWS rows."""
+    columns, records = table_rows(csv_rows(text), required)
+    table = Table(columns=columns)
+    for record in records:
         if len(table.records) + len(table.rejected) >= MAX_ROWS:
             raise PayloadTooLarge(
                 f"the CSV has more than {MAX_ROWS} rows; split it into smaller files",
                 details=[{"field": "csv", "limitRows": MAX_ROWS}],
             )
-        if any(cells[width:]):
-            table.rejected.append((line, f"row has {len(cells)} cells but the header has {width}"))
-            continue
-        cells_by_name = {name: value for name, value in zip(columns, cells, strict=False) if name}
-        table.records.append(Record(line, cells_by_name))
+        if isinstance(record, Record):
+            table.records.append(record)
+        else:
+            table.rejected.append(record)
     return table
 
 

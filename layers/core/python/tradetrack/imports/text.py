@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 
 from tradetrack.errors import PayloadTooLarge, SemanticError
 
@@ -37,6 +38,29 @@ def check_text(csv_text: str) -> str:
     if _CONTROL.search(csv_text):
         raise _encoding_error("the CSV contains binary data (control characters)")
     return csv_text.removeprefix(BOM)
+
+
+def check_lines(lines: Iterable[str]) -> Iterator[str]:
+    """The lines of a file being read (decoded as UTF-8, strictly), with check_text's encoding checks
+    applied as they pass: 422 at the first line that fails; the byte-order mark removed."""
+    first = True
+    for raw in lines:
+        line = raw
+        if first:
+            first = False
+            if line.startswith(_UTF16_BOMS) or _looks_utf16(line):
+                raise _encoding_error("the CSV looks like UTF-16")
+            line = line.removeprefix(BOM)
+        if "\ufffd" in line:
+            raise _encoding_error("the CSV contains replacement characters (it was not UTF-8, e.g. Latin-1)")
+        if _CONTROL.search(line):
+            raise _encoding_error("the CSV contains binary data (control characters)")
+        yield line
+
+
+def not_utf8() -> SemanticError:
+    """The error for a file whose bytes do not decode as UTF-8."""
+    return _encoding_error("the CSV is not UTF-8 text")
 
 
 def _looks_utf16(text: str) -> bool:

@@ -1,0 +1,266 @@
+"""Uploaded imports: a file PUT to S3, stored by a queue-driven worker in batches (docs/imports.md).
+
+    create_upload   POST /v1/imports/uploads          an import id and a presigned PUT URL
+    start_import    POST /v1/imports/{id}/start       202: the worker's message is queued
+    import_status   GET  /v1/imports/{id}             state and progress
+    run_import      the import-worker function        the file, batch by batch, resumable
+
+The worker reads the file from the top on every run, skipping the batches the checkpoint
+(`batchesDone` in the import's document) says are stored; a batch is stored (one insert_many,
+fills already stored counting as duplicates), its trades re-derived (one recompute over the
+instruments of the batch), then checkpointed. A run that stops between two of those steps
+(a crash, a redelivery, a stop) redoes the batch: its fills are then duplicates of themselves, so
+nothing is stored twice (fill identity, db.executions.execution_id).
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import redis
+from pymongo.database import Database
+
+from tradetrack.db import imports as repo
+from tradetrack.db.executions import insert_executions, to_document
+from tradetrack.db.instrument_aliases import with_isins
+from tradetrack.errors import AppError, Conflict, NotFound, PayloadTooLarge
+from tradetrack.imports.models import (
+    MAX_REJECTIONS_SHOWN,
+    ImportStatus,
+    UploadRequest,
+    UploadTicket,
+)
+from tradetrack.imports.stream import batches
+from tradetrack.observability import logger
+from tradetrack.quality.repository import issues_of_pairs
+from tradetrack.trades import recompute
+
+Document = dict[str, Any]
+MAX_UPLOAD_BYTES = 64 * 1024 * 1024  # about 500,000 tradebook rows
+UPLOAD_URL_TTL_S = 900
+CONTENT_TYPE = "text/csv"
+Outcome = Literal["succeeded", "failed", "paused", "skipped"]
+
+
+def create_upload(
+    db: Database[Document],
+    s3: Any,
+    bucket: str,
+    user_id: str,
+    request: UploadRequest,
+    *,
+    now: datetime | None = None,
+) -> UploadTicket:
+    """A new import awaiting its file, and the URL to PUT the file to."""
+    import_id = repo.new_import_id()
+    doc = repo.create_import(
+        db,
+        user_id,
+        import_id,
+        import_format=request.format,
+        account_id=request.account_id,
+        now=now or datetime.now(UTC),
+    )
+    url = s3.generate_presigned_url(
+        "put_object",
+        Params={"Bucket": bucket, "Key": doc["key"], "ContentType": CONTENT_TYPE},
+        ExpiresIn=UPLOAD_URL_TTL_S,
+        HttpMethod="PUT",
+    )
+    return UploadTicket(
+        import_id=import_id,
+        upload_url=url,
+        headers={"Content-Type": CONTENT_TYPE},
+        expires_in=UPLOAD_URL_TTL_S,
+        max_bytes=MAX_UPLOAD_BYTES,
+        start_url=f"/v1/imports/{import_id}/start",
+    )
+
+
+def start_import(
+    db: Database[Document],
+    s3: Any,
+    bucket: str,
+    user_id: str,
+    import_id: str,
+    *,
+    enqueue: Callable[[Document], None],
+    now: datetime | None = None,
+) -> ImportStatus:
+    """Queue the uploaded file for the worker (202). Starting an import already started answers
+    with its state; 404 for an unknown import, 409 while its file is not uploaded, 413 past
+    MAX_UPLOAD_BYTES (the upload is deleted)."""
+    doc = repo.get_import(db, user_id, import_id)
+    if doc is None:
+        raise NotFound("no such import")
+    if doc["state"] != "awaiting_upload":
+        return to_status(doc)
+    size = _uploaded_size(s3, bucket, doc["key"])
+    if size is None:
+        raise Conflict(
+            "the file is not uploaded yet: PUT it to the uploadUrl of POST /v1/imports/uploads first",
+            details=[{"field": "importId", "issue": "not_uploaded"}],
+        )
+    if size > MAX_UPLOAD_BYTES:
+        s3.delete_object(Bucket=bucket, Key=doc["key"])
+        raise PayloadTooLarge(
+            f"the file is {size} bytes; at most {MAX_UPLOAD_BYTES} bytes are accepted",
+            details=[{"field": "file", "limitBytes": MAX_UPLOAD_BYTES}],
+        )
+    queued = repo.mark_queued(db, user_id, import_id, now=now or datetime.now(UTC))
+    if queued is None:  # started meanwhile by another request
+        return to_status(repo.get_import(db, user_id, import_id) or doc)
+    enqueue({"importId": import_id, "userId": user_id})
+    return to_status(queued)
+
+
+def _uploaded_size(s3: Any, bucket: str, key: str) -> int | None:
+    from botocore.exceptions import ClientError
+
+    try:
+        head = s3.head_object(Bucket=bucket, Key=key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    return int(head["ContentLength"])
+
+
+def import_status(db: Database[Document], user_id: str, import_id: str) -> ImportStatus:
+    doc = repo.get_import(db, user_id, import_id)
+    if doc is None:
+        raise NotFound("no such import")
+    return to_status(doc)
+
+
+def to_status(doc: Document) -> ImportStatus:
+    return ImportStatus.model_validate(
+        {
+            "importId": doc["_id"],
+            "state": doc["state"],
+            "format": doc["format"],
+            "accountId": doc["accountId"],
+            "rowsDone": doc["rowsDone"],
+            "imported": doc["imported"],
+            "duplicates": doc["duplicates"],
+            "rejected": doc.get("rejected") or [],
+            "rejectedCount": doc["rejectedCount"],
+            "instruments": len(doc.get("pairs") or ()),
+            "unmatchedExits": doc.get("unmatchedExits", 0),
+            "unmatchedUnits": doc.get("unmatchedUnits", 0),
+            "error": doc.get("error"),
+            "createdAt": doc["createdAt"],
+            "startedAt": doc.get("startedAt"),
+            "finishedAt": doc.get("finishedAt"),
+        }
+    )
+
+
+@dataclass
+class WorkerDeps:
+    db: Database[Document]
+    cache: redis.Redis
+    s3: Any
+    bucket: str
+    batch_rows: int
+    # True when the run must stop at the next batch boundary (Lambda time running out, a shutdown)
+    should_stop: Callable[[], bool]
+    # Told of a finished import (the WebSocket event); failures here never fail the import
+    finished: Callable[[Document], None] | None = None
+
+
+def run_import(deps: WorkerDeps, import_id: str) -> Outcome:
+    """Store the import's file from its checkpoint on. "paused": `should_stop` stopped it between
+    batches (run it again to continue); "skipped": unknown or already finished (a redelivery)."""
+    db = deps.db
+    doc = repo.mark_running(db, import_id, now=datetime.now(UTC))
+    if doc is None:
+        return "skipped"
+    user_id = doc["userId"]
+    with tempfile.TemporaryFile() as spool:  # Lambda's /tmp: the file never sits in memory whole
+        deps.s3.download_fileobj(deps.bucket, doc["key"], spool)
+        spool.seek(0)
+        text = io.TextIOWrapper(spool, encoding="utf-8", errors="strict", newline="")
+        try:
+            for batch in batches(text, doc["format"], account_id=doc["accountId"], size=deps.batch_rows):
+                if batch.index < int(doc["batchesDone"]):
+                    continue
+                if deps.should_stop():
+                    return "paused"
+                documents = [to_document(user_id, batch.source, item) for item in with_isins(db, batch.items)]
+                inserted = insert_executions(db, documents)
+                # Every fill of the batch, new or already stored (a batch redone after a crash).
+                recompute(db, deps.cache, user_id, inserted.touched, facts=documents)
+                recorded = repo.record_batch(
+                    db,
+                    doc,
+                    index=batch.index,
+                    rows=batch.rows,
+                    imported=len(inserted.inserted),
+                    duplicates=inserted.duplicates,
+                    rejected=batch.rejected,
+                    pairs={(d["accountId"], d["instrument"]) for d in documents},
+                    keep_rejected=MAX_REJECTIONS_SHOWN,
+                    now=datetime.now(UTC),
+                )
+                if recorded is None:  # another run took this import further: leave it to that one
+                    return "skipped"
+                doc = recorded
+        except AppError as exc:  # the file itself is unreadable (encoding, header, malformed CSV)
+            return _finish(deps, import_id, "failed", {"error": {"code": exc.code, "message": exc.message}})
+    unmatched = [
+        exit_
+        for item in issues_of_pairs(db, user_id, repo.pairs_of(doc))
+        for exit_ in item.get("unmatched") or ()
+    ]
+    fields = {
+        "unmatchedExits": len(unmatched),
+        "unmatchedUnits": sum(int(exit_["quantity"]) for exit_ in unmatched),
+    }
+    deps.s3.delete_object(Bucket=deps.bucket, Key=doc["key"])
+    return _finish(deps, import_id, "succeeded", fields)
+
+
+def _finish(
+    deps: WorkerDeps, import_id: str, state: Literal["succeeded", "failed"], fields: Document
+) -> Outcome:
+    done = repo.finish(deps.db, import_id, state, now=datetime.now(UTC), fields=fields)
+    if done is None:
+        return "skipped"
+    logger.info(
+        "import finished",
+        extra={
+            "importId": import_id,
+            "state": state,
+            "rows": done["rowsDone"],
+            "imported": done["imported"],
+            "duplicates": done["duplicates"],
+            "rejected": done["rejectedCount"],
+        },
+    )
+    if deps.finished is not None:
+        try:
+            deps.finished(done)
+        except Exception:
+            logger.exception("the import's finished event could not be sent", extra={"importId": import_id})
+    return state
+
+
+def finished_frame(doc: Document) -> Document:
+    """The WebSocket frame of a finished import (API.md "import" frame)."""
+    error = doc.get("error") or None
+    return {
+        "type": "import",
+        "importId": doc["_id"],
+        "state": doc["state"],
+        "rowsDone": doc["rowsDone"],
+        "imported": doc["imported"],
+        "duplicates": doc["duplicates"],
+        "rejectedCount": doc["rejectedCount"],
+        **({"error": error} if error else {}),
+    }

@@ -1,0 +1,127 @@
+"""Uploaded imports through the local stack: a presigned PUT to moto's S3, 202, the import worker
+on the imports queue, progress at GET /v1/imports/{id} and the "import" WebSocket frame."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+from websockets.sync.client import connect
+
+from local.background import BackgroundStack
+from local.stack import LocalStack
+from tests.e2e.accounts import register_and_login
+from tests.e2e.doubles import wait_until
+from tests.support.tradebook import tradebook_csv
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[LocalStack]:
+    local = LocalStack(port=0, ws_port=0, schedules_enabled=False, sqs_poll_interval_s=0.1, demo=False)
+    with BackgroundStack(local):
+        yield local
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def upload(local: LocalStack, token: str, body: bytes, import_format: str = "zerodha_tradebook") -> str:
+    """POST /v1/imports/uploads, then the PUT to the presigned URL; the import id."""
+    ticket = requests.post(
+        f"{local.rest_url}/v1/imports/uploads",
+        json={"format": import_format},
+        headers=auth(token),
+        timeout=30,
+    )
+    assert ticket.status_code == 201, ticket.text
+    ticket_body = ticket.json()
+    put = requests.put(ticket_body["uploadUrl"], data=body, headers=ticket_body["headers"], timeout=30)
+    assert put.status_code == 200, put.text
+    return str(ticket_body["importId"])
+
+
+def status_of(local: LocalStack, token: str, import_id: str) -> dict[str, Any]:
+    reply = requests.get(f"{local.rest_url}/v1/imports/{import_id}", headers=auth(token), timeout=30)
+    assert reply.status_code == 200, reply.text
+    body: dict[str, Any] = reply.json()
+    return body
+
+
+def test_an_uploaded_file_is_imported_by_the_worker_with_progress_and_an_event(stack: LocalStack) -> None:
+    # Given a trader with an open WebSocket and a tradebook of 300 rows, one of them bad
+    user_id, token = register_and_login(stack.rest_url, prefix="upload")
+    lines = tradebook_csv(300).splitlines()
+    cells = lines[10].split(",")
+    lines[10] = ",".join([*cells[:6], "hold", *cells[7:]])  # trade_type
+    with connect(f"{stack.ws_url}/?token={token}", open_timeout=10) as ws:
+        assert wait_until(lambda: bool(stack.redis.smembers(f"ws:user:{user_id}")))
+        # When the file is uploaded and the import started
+        import_id = upload(stack, token, ("\n".join(lines) + "\n").encode())
+        started = requests.post(
+            f"{stack.rest_url}/v1/imports/{import_id}/start", headers=auth(token), timeout=30
+        )
+        # Then the start is accepted at once (202, queued)
+        assert started.status_code == 202, started.text
+        assert started.json()["state"] in ("queued", "running", "succeeded")
+        # And the worker stores it: progress says succeeded with every row accounted for
+        assert wait_until(lambda: status_of(stack, token, import_id)["state"] == "succeeded", timeout_s=120)
+        done = status_of(stack, token, import_id)
+        assert (done["rowsDone"], done["imported"], done["rejectedCount"]) == (300, 299, 1)
+        assert done["rejected"][0]["line"] == 11 and done["instruments"] > 0
+        # And the user's WebSocket got the "import" frame
+        frames = [json.loads(ws.recv(timeout=30))]
+        while frames[-1].get("type") != "import":
+            frames.append(json.loads(ws.recv(timeout=30)))
+        assert frames[-1] == {
+            "type": "import",
+            "importId": import_id,
+            "state": "succeeded",
+            "rowsDone": 300,
+            "imported": 299,
+            "duplicates": 0,
+            "rejectedCount": 1,
+        }
+    # And the trades are there
+    trades = requests.get(f"{stack.rest_url}/v1/trades?limit=5", headers=auth(token), timeout=30)
+    assert trades.status_code == 200 and trades.json()["items"]
+
+
+def test_another_user_cannot_see_or_start_an_import(stack: LocalStack) -> None:
+    _, owner = register_and_login(stack.rest_url, prefix="owner")
+    _, other = register_and_login(stack.rest_url, prefix="other")
+    import_id = upload(stack, owner, tradebook_csv(5).encode())
+    for method, path in (("GET", ""), ("POST", "/start")):
+        reply = requests.request(
+            method, f"{stack.rest_url}/v1/imports/{import_id}{path}", headers=auth(other), timeout=30
+        )
+        assert reply.status_code == 404, reply.text
+
+
+def test_starting_before_the_put_is_409(stack: LocalStack) -> None:
+    _, token = register_and_login(stack.rest_url, prefix="early")
+    ticket = requests.post(
+        f"{stack.rest_url}/v1/imports/uploads", json={"format": "generic"}, headers=auth(token), timeout=30
+    ).json()
+    reply = requests.post(
+        f"{stack.rest_url}/v1/imports/{ticket['importId']}/start", headers=auth(token), timeout=30
+    )
+    assert reply.status_code == 409 and "PUT" in reply.json()["error"]["message"]
+
+
+def test_a_large_json_body_is_413_pointing_to_the_upload_flow(stack: LocalStack) -> None:
+    # Given a tradebook of 10,000 rows (about 1.2 MB) sent in the JSON body
+    _, token = register_and_login(stack.rest_url, prefix="big")
+    body = {"format": "zerodha_tradebook", "csv": tradebook_csv(10_000)}
+    started = time.monotonic()
+    reply = requests.post(f"{stack.rest_url}/v1/imports", json=body, headers=auth(token), timeout=60)
+    # Then 413 at once, naming the upload route
+    assert reply.status_code == 413, reply.text
+    assert "/v1/imports/uploads" in reply.json()["error"]["message"]
+    assert time.monotonic() - started < 10
