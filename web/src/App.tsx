@@ -1,0 +1,64 @@
+import { useState } from "react";
+import { useSession } from "./auth/SessionContext";
+import { ErrorMessage } from "./components/ErrorMessage";
+import { AuthPage } from "./pages/AuthPage";
+import { Dashboard } from "./pages/Dashboard";
+import { Imports } from "./pages/Imports";
+import { Trades } from "./pages/Trades";
+import { navigate, ROUTES, useRoute } from "./router";
+
+export function App() {
+  const { session, state } = useSession();
+  const route = useRoute();
+  const [error, setError] = useState<unknown>(null);
+
+  if (state.status === "anonymous") return <AuthPage reason={state.reason} />;
+
+  async function run(action: () => Promise<void>) {
+    setError(null);
+    try {
+      await action();
+    } catch (caught) {
+      setError(caught);
+    }
+  }
+
+  return (
+    <>
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <header className="top">
+        <strong className="brand">TradeTrack</strong>
+        <nav aria-label="Main">
+          {ROUTES.map((item) => (
+            <a
+              key={item.path}
+              href={item.path}
+              aria-current={route === item.path ? "page" : undefined}
+              onClick={(event) => {
+                event.preventDefault();
+                navigate(item.path);
+              }}
+            >
+              {item.label}
+            </a>
+          ))}
+        </nav>
+        <span className="who">{state.email}</span>
+        <button type="button" onClick={() => void run(() => session.logout())}>
+          Log out
+        </button>
+        <button type="button" onClick={() => void run(() => session.logoutEverywhere())}>
+          Log out everywhere
+        </button>
+      </header>
+      <ErrorMessage error={error} />
+      <main id="main" tabIndex={-1}>
+        {route === "/" && <Dashboard />}
+        {route === "/trades" && <Trades />}
+        {route === "/imports" && <Imports />}
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,14 @@
+import { formatInr, signOf } from "../format";
+
+/** An amount in INR with P&L colour and a non-colour cue (▲/▼) when `pnl`; data-value keeps the raw string. */
+export function Money({ value, pnl = false }: { value: string | null | undefined; pnl?: boolean }) {
+  const sign = pnl ? signOf(value) : 0;
+  const cls = sign > 0 ? "gain" : sign < 0 ? "loss" : undefined;
+  const cue = sign > 0 ? "▲ " : sign < 0 ? "▼ " : "";
+  return (
+    <span className={cls} data-value={value ?? ""}>
+      {cue && <span aria-hidden="true">{cue}</span>}
+      {formatInr(value)}
+    </span>
+  );
+}

@@ -1,0 +1,143 @@
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { useState, type SyntheticEvent } from "react";
+import { api } from "../api/client";
+import type { TradePage, TradeStatus } from "../api/types";
+import { ErrorMessage } from "../components/ErrorMessage";
+import { Money } from "../components/Money";
+import { formatIst } from "../format";
+import { navigate } from "../router";
+
+const PAGE_SIZE = 50;
+
+interface Filters {
+  status: TradeStatus | "";
+  symbol: string;
+}
+
+export function Trades() {
+  const [draft, setDraft] = useState<Filters>({ status: "", symbol: "" });
+  const [filters, setFilters] = useState<Filters>(draft);
+  // Keyset paging: the cursors of the pages before this one (the API has no offsets).
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const cursor = cursors[cursors.length - 1] ?? null;
+  const page = useQuery({
+    queryKey: ["trades", filters, cursor],
+    queryFn: ({ signal }) =>
+      api<TradePage>("/v1/trades", {
+        query: { status: filters.status, symbol: filters.symbol.trim().toUpperCase(), limit: PAGE_SIZE, cursor },
+        signal,
+      }),
+    placeholderData: keepPreviousData,
+  });
+
+  function apply(event: SyntheticEvent) {
+    event.preventDefault();
+    setFilters(draft);
+    setCursors([null]);
+  }
+
+  const items = page.data?.items ?? [];
+  const nextCursor = page.data?.nextCursor ?? null;
+  return (
+    <section aria-labelledby="trades-title">
+      <h1 id="trades-title">Trades</h1>
+      <form className="filters" onSubmit={apply} aria-label="Filter trades">
+        <label>
+          Status
+          <select
+            value={draft.status}
+            onChange={(event) => setDraft({ ...draft, status: event.target.value as Filters["status"] })}
+          >
+            <option value="">Any</option>
+            <option value="open">Open</option>
+            <option value="closed">Closed</option>
+          </select>
+        </label>
+        <label>
+          Symbol
+          <input
+            value={draft.symbol}
+            onChange={(event) => setDraft({ ...draft, symbol: event.target.value })}
+            placeholder="e.g. INFY"
+            maxLength={64}
+          />
+        </label>
+        <button type="submit">Apply</button>
+      </form>
+      <ErrorMessage error={page.error} />
+      {page.isPending && <p aria-live="polite">Loading trades…</p>}
+      {page.data && items.length === 0 && (
+        <p className="empty">
+          No trades match.{" "}
+          <button type="button" className="link" onClick={() => navigate("/imports")}>
+            Import a tradebook
+          </button>{" "}
+          or change the filters.
+        </p>
+      )}
+      {items.length > 0 && (
+        <div className="table-wrap">
+          <table aria-describedby="trades-page">
+            <caption id="trades-page">
+              Page {cursors.length} · {items.length} trades{page.isFetching ? " · updating…" : ""}
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">Symbol</th>
+                <th scope="col">Side</th>
+                <th scope="col">Status</th>
+                <th scope="col">Category</th>
+                <th scope="col">Opened (IST)</th>
+                <th scope="col" className="num">Qty</th>
+                <th scope="col" className="num">Avg entry</th>
+                <th scope="col" className="num">Avg exit</th>
+                <th scope="col" className="num">Charges</th>
+                <th scope="col" className="num">Net P&amp;L</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((trade) => (
+                <tr key={trade.tradeId}>
+                  <th scope="row">
+                    {trade.symbol} <small>{trade.exchange}</small>
+                  </th>
+                  <td>{trade.direction}</td>
+                  <td>{trade.status}</td>
+                  <td>{trade.category.replace("_", " ")}</td>
+                  <td>{formatIst(trade.openedAt)}</td>
+                  <td className="num">{trade.quantity}</td>
+                  <td className="num">
+                    <Money value={trade.avgEntry} />
+                  </td>
+                  <td className="num">
+                    <Money value={trade.avgExit} />
+                  </td>
+                  <td className="num">
+                    <Money value={trade.charges} />
+                  </td>
+                  <td className="num">
+                    <Money value={trade.netPnl} pnl />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <nav className="pager" aria-label="Trade pages">
+        <button type="button" disabled={cursors.length <= 1} onClick={() => setCursors(cursors.slice(0, -1))}>
+          Previous page
+        </button>
+        <button
+          type="button"
+          disabled={!nextCursor || page.isFetching}
+          onClick={() => {
+            if (nextCursor) setCursors([...cursors, nextCursor]);
+          }}
+        >
+          Next page
+        </button>
+      </nav>
+    </section>
+  );
+}
