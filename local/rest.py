@@ -18,6 +18,7 @@ from local.gate import Gate
 from local.lambda_runtime import FunctionRuntime
 from local.outbox import outbox
 from local.routing import RestRouter
+from local.web import spa_response
 
 log = logging.getLogger("local.rest")
 
@@ -98,7 +99,8 @@ class RestServer:
             ), "-"
         match = self.router.match(request.method, path)
         if match is None:
-            return self._no_route(request, path), "-"
+            app = spa_response(path) if request.method in ("GET", "HEAD") else None  # web/dist
+            return (app or self._no_route(request, path)), "-"
         request_id = str(uuid.uuid4())
         event = rest_event(
             method=request.method,
