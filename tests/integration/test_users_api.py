@@ -81,6 +81,22 @@ def test_bad_profile_changes_are_400_and_change_nothing(
     assert mongo_db["users"].find_one({"_id": account.user_id}) == before
 
 
+@pytest.mark.parametrize("field", ["name", "timezone"])
+def test_a_required_profile_field_set_to_null_is_422_and_me_still_reads(
+    gateway: Gateway, mongo_db: Db, field: str
+) -> None:
+    # Given a user
+    account = new_account(gateway)
+    before = mongo_db["users"].find_one({"_id": account.user_id})
+    # When PATCH /v1/me sets a field every profile has to null
+    reply = gateway.request("PATCH", "/v1/me", token=account.access_token, json_body={field: None})
+    # Then 422 naming it, nothing stored, and GET /v1/me still answers (a stored null made it a 502)
+    assert reply.status == 422, reply.text
+    assert reply.body["error"]["details"] == [{"field": field}]
+    assert mongo_db["users"].find_one({"_id": account.user_id}) == before
+    assert gateway.request("GET", "/v1/me", token=account.access_token).status == 200
+
+
 @pytest.mark.parametrize("attack", [a for a in ATTACK_NAMES if a != "empty"])  # empty: no token at all
 def test_the_authorizer_refuses_forged_and_stale_tokens(gateway: Gateway, attack: str) -> None:
     new_account(gateway)

@@ -26,6 +26,10 @@ def get_me(db: Database[Document], user_id: str) -> UserOut:
     return users.to_user_out(doc)
 
 
+# Profile fields every user has: PATCH may change them, not set them to null (API name by field).
+_REQUIRED = {"name": "name", "timezone": "timezone"}
+
+
 def patch_me(db: Database[Document], user_id: str, request: PatchMeRequest) -> UserOut:
     changes: Document = {}
     for field, value in request.model_dump(exclude_unset=True).items():
@@ -33,8 +37,10 @@ def patch_me(db: Database[Document], user_id: str, request: PatchMeRequest) -> U
             changes["capital"] = to_scaled(value) if value is not None else None
         elif field == "notification_prefs":
             changes["notificationPrefs"] = value
-        elif value is None and field == "name":
-            raise SemanticError("name cannot be removed")
+        elif value is None and field in _REQUIRED:  # stored null would break every later GET /v1/me
+            raise SemanticError(
+                f"{_REQUIRED[field]} cannot be removed", details=[{"field": _REQUIRED[field]}]
+            )
         else:
             changes[field] = value
     if "phone" in changes:
