@@ -14,8 +14,12 @@ CDK_CLI := cdk/node_modules/.bin/cdk
 LAYER_DIR := build/layers/deps
 LAYER_STAMP := $(LAYER_DIR)/.built
 BENCH_RUNTIME := build/bench-runtime/.built
+# The trader's web app: npm ci from the lockfile, then vite build into web/dist (served by `make dev`).
+WEB_DEPS := web/node_modules/.installed
+WEB_DIST := web/dist/index.html
+WEB_SRC := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
 
-.PHONY: help dev test check format build synth bench servers lock clean
+.PHONY: help dev web test check format build synth bench servers lock clean
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -55,19 +59,32 @@ $(BENCH_RUNTIME): layers/deps/requirements.txt | $(STAMP)
 	$(PY) -m pip install -q boto3 --target $(@D) --only-binary=:all:  # what the Lambda runtime provides
 	@touch $@
 
+$(WEB_DEPS): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(WEB_DIST): $(WEB_DEPS) $(WEB_SRC)
+	cd web && node_modules/.bin/vite build --logLevel warn
+	@touch $@
+
+web: $(WEB_DIST) ## Build the trader's web app into web/dist (skipped when up to date)
+
 servers: ## Install and build the real servers the tests use (redis-server, postgresql, FerretDB)
 	@bash scripts/install_servers.sh
 
-dev: $(LOCAL_STAMP) ## Run the local stack (REST :3000, WebSocket :3001) with embedded Mongo/Redis
+dev: $(LOCAL_STAMP) $(WEB_DIST) ## Run the local stack (REST :3000 + the web app at /, WebSocket :3001) with embedded Mongo/Redis
 	$(PY) -m local
 
-test: $(STAMP) $(LAYER_STAMP) servers ## Run every test against real Redis and FerretDB
+test: $(STAMP) $(LAYER_STAMP) $(WEB_DIST) servers ## Run every test against real Redis and FerretDB
+	cd web && node_modules/.bin/vitest run
 	$(PY) -m pytest
 
-check: $(STAMP) ## Lint, format check and type check
+check: $(STAMP) $(WEB_DEPS) ## Lint, format check and type check (Python, and web/: tsc + ESLint)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy layers/core/python functions local cdk tests scripts
+	cd web && node_modules/.bin/tsc --noEmit
+	cd web && node_modules/.bin/eslint --max-warnings 0 .
 
 format: $(STAMP) ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
