@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the test suite runs for real: redis-server and PostgreSQL (Debian packages) and
+# Installs what the test suite runs for real: redis-server, PostgreSQL and chromium (Debian packages) and
 # FerretDB (built from Go). Safe to run again: each step is skipped when its result is already there.
 # The suite starts its own instances on free loopback ports (tests/support/servers.py): no system-wide
 # server is needed, and a cluster that Debian's postgresql package creates and starts is stopped again.
@@ -23,6 +23,14 @@ if ! command -v redis-server >/dev/null; then
   # Debian starts a system-wide instance on 6379; the tests start their own on free ports.
 fi
 echo "servers: $(redis-server --version | cut -d' ' -f1-3)"
+
+# Debian's chromium: the web app's browser test (tests/e2e/test_web_app.py) drives it with
+# playwright-core, whose own browser download cannot be reached here.
+if [ ! -x /usr/bin/chromium ]; then
+  echo "servers: installing chromium from Debian packages"
+  apt_install chromium
+fi
+echo "servers: $(/usr/bin/chromium --version 2>/dev/null || echo 'chromium: not installed')"
 
 pg_postgres() { ls -d /usr/lib/postgresql/*/bin/postgres 2>/dev/null | sort -V | tail -n 1; }
 if [ -z "$(pg_postgres)" ]; then
