@@ -53,10 +53,10 @@ const IST = new Intl.DateTimeFormat("en-IN", {
   hour12: false,
 });
 
-/** An ISO date-time in IST with the offset shown: "01 Apr 2024, 09:15 IST (+05:30)". */
-export function formatIst(iso: string | null | undefined): string {
+/** An ISO date-time in IST: "01 Apr 2024, 09:15 IST (+05:30)"; `bare` leaves the zone to a column header. */
+export function formatIst(iso: string | null | undefined, bare = false): string {
   if (!iso) return "—";
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return `${IST.format(date)} IST (+05:30)`;
+  return bare ? IST.format(date) : `${IST.format(date)} IST (+05:30)`;
 }

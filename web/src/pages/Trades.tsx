@@ -87,7 +87,7 @@ export function Trades() {
                 <th scope="col">Side</th>
                 <th scope="col">Status</th>
                 <th scope="col">Category</th>
-                <th scope="col">Opened (IST)</th>
+                <th scope="col">Opened (IST, +05:30)</th>
                 <th scope="col" className="num">Qty</th>
                 <th scope="col" className="num">Avg entry</th>
                 <th scope="col" className="num">Avg exit</th>
@@ -104,7 +104,7 @@ export function Trades() {
                   <td>{trade.direction}</td>
                   <td>{trade.status}</td>
                   <td>{trade.category.replace("_", " ")}</td>
-                  <td>{formatIst(trade.openedAt)}</td>
+                  <td>{formatIst(trade.openedAt, true)}</td>
                   <td className="num">{trade.quantity}</td>
                   <td className="num">
                     <Money value={trade.avgEntry} />

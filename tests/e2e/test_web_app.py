@@ -1,0 +1,78 @@
+"""The trader's web app in a real browser (Debian's chromium, driven by playwright-core from
+web/e2e/journey.mjs) against the local stack serving web/dist on its REST port: register, import a
+tradebook through the UI, see the dashboard figures equal the API's and the trades table list the
+API's trades. Screenshots land in build/web-screenshots/."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from local.background import BackgroundStack
+from local.stack import LocalStack
+from local.web import DIST
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+WEB = ROOT / "web"
+JOURNEY = WEB / "e2e" / "journey.mjs"
+TRADEBOOK = ROOT / "tests" / "fixtures" / "imports" / "zerodha_tradebook.csv"
+SHOTS = ROOT / "build" / "web-screenshots"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
+def missing_prerequisite() -> str | None:
+    """Why the browser test cannot run here, or None."""
+    if not Path(CHROMIUM).is_file():
+        return f"no chromium at {CHROMIUM}: `make servers` installs Debian's"
+    if shutil.which("node") is None:
+        return "no node on PATH"
+    if not (WEB / "node_modules" / "playwright-core").is_dir():
+        return "web/node_modules has no playwright-core: `make web` runs npm ci"
+    if not (DIST / "index.html").is_file():
+        return "web/dist is not built: `make web`"
+    return None
+
+
+@pytest.fixture(scope="module")
+def app_url() -> Iterator[str]:
+    reason = missing_prerequisite()
+    if reason is not None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"the web app's browser test cannot run in CI: {reason}")
+        pytest.skip(reason)
+    stack = LocalStack(port=0, ws_port=0, schedules_enabled=False)
+    with BackgroundStack(stack) as running:
+        yield running.rest_url
+
+
+def test_register_import_and_see_the_dashboard_and_trades(app_url: str) -> None:
+    # Given the local stack serving the built app on the API's own origin
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "BASE_URL": app_url,
+        "CSV": str(TRADEBOOK),
+        "SHOTS": str(SHOTS),
+        "CHROMIUM": CHROMIUM,
+    }
+    # When a trader registers, imports a tradebook and opens the dashboard and trades in chromium
+    result = subprocess.run(
+        ["node", str(JOURNEY)], cwd=WEB, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    # Then the journey passes its checks (figures equal the API's) and says what it saw
+    assert result.returncode == 0, f"journey failed:\n{result.stdout}\n{result.stderr}"
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["ok"] is True
+    assert seen["imported"] == 6  # the fixture's six fills, none rejected
+    assert seen["trades"] == {"all": 4, "closed": 2}
+    assert seen["netPnl"].endswith("₹738.84")
+    for name in ("imports.png", "dashboard.png", "trades.png"):
+        assert (SHOTS / name).stat().st_size > 0

@@ -1,0 +1,110 @@
+// A trader's first journey in a real browser (Debian's chromium driven by playwright-core):
+// register through the UI, import a tradebook through the UI, see the dashboard figures equal the
+// API's, and the trades table list the API's trades. Run by tests/e2e/test_web_app.py, which starts
+// the local stack; prints one JSON line with what it saw and exits non-zero on any failure.
+//
+// env: BASE_URL (the stack's REST URL serving web/dist), CSV (a tradebook file), SHOTS (screenshot
+// directory), CHROMIUM (default /usr/bin/chromium).
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+const base = process.env.BASE_URL;
+const csv = process.env.CSV;
+const shots = process.env.SHOTS ?? "build/web-screenshots";
+if (!base || !csv) throw new Error("BASE_URL and CSV are required");
+mkdirSync(shots, { recursive: true });
+
+const inr = new Intl.NumberFormat("en-IN", { style: "currency", currency: "INR" });
+const email = `trader-${Date.now()}@example.com`;
+const password = "Quiet-Harbour-Lamp-42";
+const seen = {};
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+async function apiAs(token, path) {
+  const response = await fetch(`${base}${path}`, { headers: { Authorization: `Bearer ${token}` } });
+  check(response.ok, `${path}: ${response.status}`);
+  return response.json();
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: "en-IN" });
+  page.setDefaultTimeout(15_000);
+  const consoleErrors = [];
+  page.on("pageerror", (error) => consoleErrors.push(String(error)));
+
+  // Register through the UI (the app logs in after registering)
+  await page.goto(`${base}/`);
+  await page.getByRole("button", { name: "Create an account" }).click();
+  await page.getByLabel("Name").fill("Asha Trader");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+  await page.getByText("No trades in this period").waitFor();
+  seen.registered = email;
+
+  // Import the tradebook through the UI and read the per-line report
+  await page.getByRole("link", { name: "Imports" }).click();
+  await page.getByLabel("CSV file (drop it here or choose)").setInputFiles(csv);
+  await page.getByRole("button", { name: "Import", exact: true }).click();
+  const imported = Number(await page.getByTestId("imported").innerText());
+  seen.imported = imported;
+  check(imported > 0, `the import report shows ${imported} fills imported`);
+  await page.screenshot({ path: join(shots, "imports.png"), fullPage: true });
+
+  // The API's own figures, read with a session of our own (the page's tokens stay in its memory)
+  const login = await fetch(`${base}/v1/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email, password }),
+  });
+  check(login.ok, `login: ${login.status}`);
+  const { accessToken } = await login.json();
+  const summary = await apiAs(accessToken, "/v1/analytics/summary");
+  const trades = await apiAs(accessToken, "/v1/trades?limit=50");
+
+  // Dashboard: the figures as the API computed them, formatted en-IN
+  await page.getByRole("link", { name: "Dashboard" }).click();
+  const netPnl = page.getByTestId("net-pnl").locator("dd");
+  await netPnl.getByText(inr.format(summary.netPnl)).waitFor();
+  seen.netPnl = await netPnl.innerText();
+  const charges = await page.getByTestId("charges").locator("dd").innerText();
+  check(charges.startsWith(inr.format(summary.charges)), `charges shown ${charges}, API ${summary.charges}`);
+  const winRate = await page.getByTestId("win-rate").locator("dd").innerText();
+  const expectedWinRate = `${(summary.winRate * 100).toFixed(1)}%`;
+  check(winRate.startsWith(expectedWinRate), `win rate shown ${winRate}, API ${summary.winRate}`);
+  const expectancy = await page.getByTestId("expectancy").locator("dd").innerText();
+  check(expectancy.includes(inr.format(summary.expectancy)), `expectancy ${expectancy}, API ${summary.expectancy}`);
+  await page.getByRole("img", { name: "Equity curve and drawdown by day" }).locator("canvas").first().waitFor();
+  seen.dashboard = { netPnl: summary.netPnl, charges: summary.charges, winRate: summary.winRate };
+  await page.screenshot({ path: join(shots, "dashboard.png"), fullPage: true });
+
+  // Trades: every trade the API lists, then the closed ones through the status filter
+  await page.getByRole("link", { name: "Trades" }).click();
+  const rows = page.locator("table tbody tr");
+  await page.getByRole("row").filter({ hasText: trades.items[0].symbol }).first().waitFor();
+  check((await rows.count()) === trades.items.length, `table rows ${await rows.count()}, API ${trades.items.length}`);
+  const closed = trades.items.filter((trade) => trade.status === "closed");
+  await page.getByLabel("Status").selectOption("closed");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await page.getByText(`Page 1 · ${closed.length} trades`, { exact: false }).waitFor();
+  check((await rows.count()) === closed.length, `closed rows ${await rows.count()}, API ${closed.length}`);
+  seen.trades = { all: trades.items.length, closed: closed.length };
+  await page.screenshot({ path: join(shots, "trades.png"), fullPage: true });
+
+  // Log out: back to the login form
+  await page.getByRole("button", { name: "Log out", exact: true }).click();
+  await page.getByRole("heading", { name: "Log in" }).waitFor();
+  check(consoleErrors.length === 0, `page errors: ${consoleErrors.join("; ")}`);
+  console.log(JSON.stringify({ ok: true, ...seen }));
+} finally {
+  await browser.close();
+}
