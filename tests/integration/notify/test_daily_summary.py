@@ -89,15 +89,15 @@ def test_the_summary_sums_the_days_closed_trades_exactly(notify_ready: Gateway, 
     }
     # When the notifier delivers it
     assert deliver(event) == []
-    # Then the email shows the same exact amounts
+    # Then the email shows them to the paisa (the event keeps the exact sums)
     (mail,) = emails_to(wants.email)
     assert mail["subject"] == "TradeTrack: Daily summary for 2026-03-02"
     for line in (
         "Closed trades: 3",
         "Realized P&L: ₹88.00",
-        "Charges: ₹34.5679",
-        "Net P&L: ₹53.4321",
-        "Best trade: INFY ₹78.1543",
+        "Charges: ₹34.57",
+        "Net P&L: ₹53.43",
+        "Best trade: INFY ₹78.15",
         "Worst trade: TCS -₹57.50",
     ):
         assert line in mail["text"]
