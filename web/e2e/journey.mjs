@@ -100,6 +100,36 @@ try {
   seen.trades = { all: trades.items.length, closed: closed.length };
   await page.screenshot({ path: join(shots, "trades.png"), fullPage: true });
 
+  // Keyset paging: more trades through the API (one intraday round trip a day), 25 rows a page
+  const header = "symbol,isin,trade_date,exchange,segment,series,trade_type,auction,quantity,price,trade_id,order_id,order_execution_time";
+  const lines = [header];
+  for (let day = 0; day < 30; day += 1) {
+    const date = new Date(Date.UTC(2024, 5, 1 + day)).toISOString().slice(0, 10);
+    const id = 80000000 + day * 2;
+    lines.push(`SBIN,INE062A01020,${date},NSE,EQ,EQ,buy,false,5,800.00,${id},${id},${date}T09:30:00`);
+    lines.push(`SBIN,INE062A01020,${date},NSE,EQ,EQ,sell,false,5,801.50,${id + 1},${id + 1},${date}T10:30:00`);
+  }
+  const more = await fetch(`${base}/v1/imports`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${accessToken}` },
+    body: JSON.stringify({ format: "zerodha_tradebook", csv: lines.join("\n") + "\n", accountId: "import" }),
+  });
+  check(more.ok, `second import: ${more.status}`);
+  const first = await apiAs(accessToken, "/v1/trades?limit=25");
+  check(first.nextCursor, "the API has a second page of 25");
+  const second = await apiAs(accessToken, `/v1/trades?limit=25&cursor=${encodeURIComponent(first.nextCursor)}`);
+  await page.getByLabel("Status").selectOption("");
+  await page.getByLabel("Rows per page").selectOption("25");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await page.getByText("Page 1 · 25 trades").waitFor();
+  await page.getByRole("button", { name: "Next page" }).click();
+  await page.getByText(`Page 2 · ${second.items.length} trades`).waitFor();
+  const pageTwo = await rows.locator("th").allInnerTexts();
+  check(pageTwo.length === second.items.length, `page 2 rows ${pageTwo.length}, API ${second.items.length}`);
+  await page.getByRole("button", { name: "Previous page" }).click();
+  await page.getByText("Page 1 · 25 trades").waitFor();
+  seen.paging = { first: first.items.length, second: second.items.length };
+
   // Log out: back to the login form
   await page.getByRole("button", { name: "Log out", exact: true }).click();
   await page.getByRole("heading", { name: "Log in" }).waitFor();

@@ -7,15 +7,16 @@ import { Money } from "../components/Money";
 import { formatIst } from "../format";
 import { navigate } from "../router";
 
-const PAGE_SIZE = 50;
+const PAGE_SIZES = [25, 50, 100] as const;
 
 interface Filters {
   status: TradeStatus | "";
   symbol: string;
+  limit: number;
 }
 
 export function Trades() {
-  const [draft, setDraft] = useState<Filters>({ status: "", symbol: "" });
+  const [draft, setDraft] = useState<Filters>({ status: "", symbol: "", limit: 50 });
   const [filters, setFilters] = useState<Filters>(draft);
   // Keyset paging: the cursors of the pages before this one (the API has no offsets).
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
@@ -24,7 +25,7 @@ export function Trades() {
     queryKey: ["trades", filters, cursor],
     queryFn: ({ signal }) =>
       api<TradePage>("/v1/trades", {
-        query: { status: filters.status, symbol: filters.symbol.trim().toUpperCase(), limit: PAGE_SIZE, cursor },
+        query: { status: filters.status, symbol: filters.symbol.trim().toUpperCase(), limit: filters.limit, cursor },
         signal,
       }),
     placeholderData: keepPreviousData,
@@ -61,6 +62,19 @@ export function Trades() {
             placeholder="e.g. INFY"
             maxLength={64}
           />
+        </label>
+        <label>
+          Rows per page
+          <select
+            value={draft.limit}
+            onChange={(event) => setDraft({ ...draft, limit: Number(event.target.value) })}
+          >
+            {PAGE_SIZES.map((size) => (
+              <option key={size} value={size}>
+                {size}
+              </option>
+            ))}
+          </select>
         </label>
         <button type="submit">Apply</button>
       </form>
