@@ -212,3 +212,21 @@ def test_an_sms_alert_needs_a_verified_number(notify_ready: Gateway, mongo_db: D
     accepted = notify_ready.request("POST", "/v1/alerts", token=account.access_token, json_body=body)
     assert accepted.status == 201, accepted.text
     assert accepted.body["channels"] == ["email", "sms"]
+
+
+def test_a_second_request_while_a_code_is_being_sent_is_refused(
+    mongo_db: Db, redis_client: redis.Redis, notify_ready: Gateway
+) -> None:
+    from tradetrack.phone import repository
+
+    # Given a request sending a code to the number right now (another user's)
+    account = new_account(notify_ready)
+    with repository.sending(redis_client, "usr_other", PHONE) as alone:
+        assert alone
+        # When this user asks for a code for the same number at the same moment
+        with pytest.raises(RateLimited):
+            service.send_code(redis_client, aws_client("sns"), account.user_id, PHONE)
+    # Then nothing was sent; once the first is done the number may be asked for again
+    assert sms_to(PHONE) == []
+    assert service.send_code(redis_client, aws_client("sns"), account.user_id, PHONE).phone == PHONE
+    assert redis_client.keys("phone:sending:*") == []

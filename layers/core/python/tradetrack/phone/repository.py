@@ -4,14 +4,20 @@ phone:otp:{userId}          hash: the pending code's phone, salt, digest, attemp
                             (expires with the code)
 phone:sent:user:{userId}    sorted set of send times (the rate limits' sliding window, 1 hour)
 phone:sent:phone:{phone}    the same per number, whoever asked
+phone:sending:user:{userId} / phone:sending:phone:{phone}
+                            held (10 s at most) while a code is checked against the limits and
+                            sent, so two requests at once cannot both pass them
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import redis
 
+SENDING_TTL_S = 10  # a crashed sender's hold lapses after this
 WINDOW_S = 3600  # the longest rate-limit window: send times older than this are forgotten
 
 # KEYS[1]: the code's hash. One more attempt counted, atomically, only when a code is pending
@@ -98,3 +104,19 @@ def record_send(cache: redis.Redis, user_id: str, phone: str, *, now: float, sen
         pipe.zadd(key, {send_id: now})
         pipe.expire(key, WINDOW_S)
     pipe.execute()
+
+
+@contextmanager
+def sending(cache: redis.Redis, user_id: str, phone: str) -> Iterator[bool]:
+    """Hold the user and the number while a code is sent: True when both were free (released on
+    exit), False when another request holds either."""
+    held: list[str] = []
+    try:
+        for key in (f"phone:sending:user:{user_id}", f"phone:sending:phone:{phone}"):
+            if not cache.set(key, "1", nx=True, ex=SENDING_TTL_S):
+                break
+            held.append(key)
+        yield len(held) == 2
+    finally:
+        for key in held:
+            cache.delete(key)

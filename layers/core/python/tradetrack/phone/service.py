@@ -74,13 +74,21 @@ def send_code(
     code_factory: Callable[[], str] = new_code,
 ) -> CodeSent:
     """Send a new code to `phone` for this user (429 when the rate limits say wait)."""
-    now = clock()
+    with repo.sending(cache, user_id, phone) as alone:
+        if not alone:
+            raise RateLimited("a code is being sent to this user or number: try again", retry_after_s=1)
+        return _send_code(cache, sns, user_id, phone, sender_id=sender_id, now=clock(), code=code_factory())
+
+
+def _send_code(
+    cache: redis.Redis, sns: Any, user_id: str, phone: str, *, sender_id: str, now: float, code: str
+) -> CodeSent:
     of_user, of_phone = repo.send_times(cache, user_id, phone, now=now)
     wait = max(_wait_s(of_user, now), _wait_s(of_phone, now))
     if wait:
         metrics.add_metric(name="PhoneCodesRefused", unit=MetricUnit.Count, value=1)
         raise RateLimited(f"a code was sent recently: try again in {wait} s", retry_after_s=wait)
-    code, salt = code_factory(), secrets.token_hex(16)
+    salt = secrets.token_hex(16)
     repo.record_send(cache, user_id, phone, now=now, send_id=uuid.uuid4().hex)
     pending = repo.Pending(phone, salt, code_digest(salt, phone, code), 0, now + CODE_TTL_S)
     repo.save_pending(cache, user_id, pending, ttl_s=CODE_TTL_S)
