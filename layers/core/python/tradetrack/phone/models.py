@@ -10,6 +10,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 # India: +91, then a 10-digit mobile number (mobiles start with 6, 7, 8 or 9; TRAI numbering plan).
 INDIAN_MOBILE = re.compile(r"^\+91[6-9]\d{9}$")
+# Both rules in one pattern, for the OpenAPI document (the validator below says which one failed):
+# +91 and a mobile number, or another country code (one starting with 9 but not 91, or 1-8).
+MOBILE = re.compile(r"^\+(?:91[6-9]\d{9}|9[02-9]\d{6,13}|[1-8]\d{7,14})$")
 
 
 def _phone(value: str) -> str:
@@ -18,7 +21,12 @@ def _phone(value: str) -> str:
     return value
 
 
-MobileNumber = Annotated[str, StringConstraints(pattern=E164.pattern, max_length=16), AfterValidator(_phone)]
+MobileNumber = Annotated[
+    str,
+    StringConstraints(pattern=E164.pattern, max_length=16),
+    AfterValidator(_phone),
+    Field(json_schema_extra={"pattern": MOBILE.pattern}),
+]
 Code = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
 
 
