@@ -74,6 +74,7 @@ def test_register_import_and_see_the_dashboard_and_trades(app_url: str) -> None:
     assert seen["imported"] == 6  # the fixture's six fills, none rejected
     assert seen["trades"] == {"all": 4, "closed": 2}
     assert seen["netPnl"].endswith("₹738.84")
+    assert seen["dayNetPnl"] != seen["dashboard"]["netPnl"]  # the one-day range is not all time
     # 4 trades + 30 day-trades imported later: 25 on page 1, 9 on page 2 through the API's cursor
     assert seen["paging"] == {"first": 25, "second": 9}
     for name in ("imports.png", "dashboard.png", "trades.png"):

@@ -85,6 +85,16 @@ try {
   check(expectancy.includes(inr.format(summary.expectancy)), `expectancy ${expectancy}, API ${summary.expectancy}`);
   await page.getByRole("img", { name: "Equity curve and drawdown by day" }).locator("canvas").first().waitFor();
   seen.dashboard = { netPnl: summary.netPnl, charges: summary.charges, winRate: summary.winRate };
+
+  // The period picker: a custom range of one day asks the API for that range
+  const day = await apiAs(accessToken, "/v1/analytics/summary?from=2024-04-05&to=2024-04-05");
+  await page.getByLabel("Period").selectOption("custom");
+  await page.getByLabel("From").fill("2024-04-05");
+  await page.getByLabel("To").fill("2024-04-05");
+  await netPnl.getByText(inr.format(day.netPnl)).waitFor();
+  seen.dayNetPnl = day.netPnl;
+  await page.getByLabel("Period").selectOption("all");
+  await netPnl.getByText(inr.format(summary.netPnl)).waitFor();
   await page.screenshot({ path: join(shots, "dashboard.png"), fullPage: true });
 
   // Trades: every trade the API lists, then the closed ones through the status filter

@@ -13,4 +13,12 @@ describe("period ranges", () => {
     expect(range({ kind: "month", month: "2024-02" })).toEqual({ from: "2024-02-01", to: "2024-02-29" });
     expect(range({ kind: "all" })).toEqual({});
   });
+
+  it("passes a custom range's ends as they are, leaving an empty end open", () => {
+    expect(range({ kind: "custom", from: "2024-04-10", to: "2024-05-02" })).toEqual({
+      from: "2024-04-10",
+      to: "2024-05-02",
+    });
+    expect(range({ kind: "custom", from: "2024-04-10", to: "" })).toEqual({ from: "2024-04-10" });
+  });
 });

@@ -1,7 +1,12 @@
-// The dashboard's period: a financial year (1 Apr – 31 Mar, India), a calendar month, or all time,
+// The dashboard's period: a financial year (1 Apr – 31 Mar, India), a calendar month, a custom
+// range of days (either end may be open), or all time,
 // as the API's ?from=&to= (whole IST days).
 
-export type Period = { kind: "all" } | { kind: "fy"; startYear: number } | { kind: "month"; month: string };
+export type Period =
+  | { kind: "all" }
+  | { kind: "fy"; startYear: number }
+  | { kind: "month"; month: string }
+  | { kind: "custom"; from: string; to: string };
 
 export function currentFyStart(today: Date = new Date()): number {
   return today.getMonth() >= 3 ? today.getFullYear() : today.getFullYear() - 1;
@@ -23,5 +28,7 @@ export function range(period: Period): { from?: string; to?: string } {
       const last = new Date(Date.UTC(year, month, 0)).getUTCDate();
       return { from: `${period.month}-01`, to: `${period.month}-${String(last).padStart(2, "0")}` };
     }
+    case "custom":
+      return { ...(period.from ? { from: period.from } : {}), ...(period.to ? { to: period.to } : {}) };
   }
 }

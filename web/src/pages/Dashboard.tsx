@@ -25,6 +25,7 @@ function PeriodPicker({ period, onChange }: { period: Period; onChange: (period:
           const chosen = event.target.value;
           if (chosen === "all") onChange({ kind: "all" });
           else if (chosen === "month") onChange({ kind: "month", month: new Date().toISOString().slice(0, 7) });
+          else if (chosen === "custom") onChange({ kind: "custom", from: "", to: "" });
           else onChange({ kind: "fy", startYear: Number(chosen.slice(3)) });
         }}
       >
@@ -35,6 +36,7 @@ function PeriodPicker({ period, onChange }: { period: Period; onChange: (period:
           </option>
         ))}
         <option value="month">A month…</option>
+        <option value="custom">Custom range…</option>
       </select>
       {period.kind === "month" && (
         <>
@@ -46,6 +48,26 @@ function PeriodPicker({ period, onChange }: { period: Period; onChange: (period:
             onChange={(event) => {
               if (event.target.value) onChange({ kind: "month", month: event.target.value });
             }}
+          />
+        </>
+      )}
+      {period.kind === "custom" && (
+        <>
+          <label htmlFor={`${id}-from`}>From</label>
+          <input
+            id={`${id}-from`}
+            type="date"
+            value={period.from}
+            max={period.to || undefined}
+            onChange={(event) => onChange({ ...period, from: event.target.value })}
+          />
+          <label htmlFor={`${id}-to`}>To</label>
+          <input
+            id={`${id}-to`}
+            type="date"
+            value={period.to}
+            min={period.from || undefined}
+            onChange={(event) => onChange({ ...period, to: event.target.value })}
           />
         </>
       )}
