@@ -99,6 +99,9 @@ try {
 
   // Trades: every trade the API lists, then the closed ones through the status filter
   await page.getByRole("link", { name: "Trades" }).click();
+  check((await page.title()) === "Trades · TradeTrack", `title after navigating: ${await page.title()}`);
+  const focused = await page.evaluate(() => globalThis.document.activeElement?.id);
+  check(focused === "main", `focus after navigating is on #${focused}, not the page's content`);
   const rows = page.locator("table tbody tr");
   await page.getByRole("row").filter({ hasText: trades.items[0].symbol }).first().waitFor();
   check((await rows.count()) === trades.items.length, `table rows ${await rows.count()}, API ${trades.items.length}`);

@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useSession } from "./auth/SessionContext";
 import { ErrorMessage } from "./components/ErrorMessage";
 import { AuthPage } from "./pages/AuthPage";
@@ -11,6 +11,16 @@ export function App() {
   const { session, state } = useSession();
   const route = useRoute();
   const [error, setError] = useState<unknown>(null);
+  const main = useRef<HTMLElement>(null);
+  const navigated = useRef(false);
+
+  // A page change says so: the title names the page, and focus moves to its content (screen
+  // readers announce it, the keyboard continues from there), except on the first render.
+  useEffect(() => {
+    document.title = `${ROUTES.find((item) => item.path === route)?.label ?? ""} · TradeTrack`;
+    if (navigated.current) main.current?.focus();
+    navigated.current = true;
+  }, [route]);
 
   if (state.status === "anonymous") return <AuthPage reason={state.reason} />;
 
@@ -54,7 +64,7 @@ export function App() {
         </button>
       </header>
       <ErrorMessage error={error} />
-      <main id="main" tabIndex={-1}>
+      <main id="main" tabIndex={-1} ref={main}>
         {route === "/" && <Dashboard />}
         {route === "/trades" && <Trades />}
         {route === "/imports" && <Imports />}
