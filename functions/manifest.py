@@ -172,6 +172,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
             RestRoute("GET", "/v1/positions"),
             RestRoute("GET", "/v1/portfolio"),
         ),
+        sends_to=("notifications",),  # PATCH /v1/trades: trades_changed (manual) for open WebSockets
         memory_mb=512,
     ),
     FunctionSpec(

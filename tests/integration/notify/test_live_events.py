@@ -65,3 +65,21 @@ def test_a_manual_fill_added_or_deleted_announces_the_trades_it_changed(gateway:
     assert gateway.request("GET", "/v1/trades", token=user.access_token).body["items"] == []
     (removed,) = bodies(queue)
     assert (removed["source"], removed["tradeIds"]) == ("manual", [trades[0]["tradeId"]])
+
+
+def test_an_annotation_announces_its_trade(gateway: Gateway, queue: str) -> None:
+    # Given a user's open trade (its own event read and dropped)
+    user = new_account(gateway)
+    fill = {"symbol": "TCS", "exchange": "NSE", "side": "BUY", "quantity": 2, "price": "4000"}
+    body = {**fill, "executedAt": "2026-03-02T09:30:00"}
+    assert gateway.request("POST", "/v1/executions", token=user.access_token, json_body=body).status == 201
+    (trade,) = gateway.request("GET", "/v1/trades", token=user.access_token).body["items"]
+    bodies(queue)
+    # When the user notes it
+    path = f"/v1/trades/{trade['tradeId']}"
+    noted = gateway.request("PATCH", path, token=user.access_token, json_body={"notes": "breakout"})
+    # Then one trades_changed event names that trade
+    assert noted.status == 200, noted.text
+    assert [(b["type"], b["source"], b["tradeIds"]) for b in bodies(queue)] == [
+        ("trades_changed", "manual", [trade["tradeId"]])
+    ]

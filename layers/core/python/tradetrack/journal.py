@@ -19,6 +19,7 @@ from tradetrack.models.trades import (
     TradeStatus,
 )
 from tradetrack.money import money_str, optional_money_str
+from tradetrack.notify.live import announce_trades_changed
 from tradetrack.queries import aware, decode_position, encode_position, symbol_filter, time_range
 from tradetrack.timeutil import IST, ist_date
 from tradetrack.trades import bump_analytics_version, pair_locks
@@ -129,4 +130,5 @@ def annotate_trade(
         raise NotFound("no such trade")
     if changes:
         bump_analytics_version(cache, user_id)  # category and tags group the analytics
+        announce_trades_changed(user_id, "manual", [trade_id])  # the user's other tabs and devices
     return to_trade_out(doc)
