@@ -1,7 +1,8 @@
 """The trader's web app in a real browser (Debian's chromium, driven by playwright-core from
 web/e2e/journey.mjs) against the local stack serving web/dist on its REST port: register, import a
 tradebook through the UI, see the dashboard figures equal the API's and the trades table list the
-API's trades, filtered and page by page (keyset cursor). Screenshots land in build/web-screenshots/."""
+API's trades, filtered and page by page (keyset cursor), and log in again over the page when the
+session is ended elsewhere. Screenshots land in build/web-screenshots/."""
 
 from __future__ import annotations
 
@@ -77,5 +78,7 @@ def test_register_import_and_see_the_dashboard_and_trades(app_url: str) -> None:
     assert seen["dayNetPnl"] != seen["dashboard"]["netPnl"]  # the one-day range is not all time
     # 4 trades + 30 day-trades imported later: 25 on page 1, 9 on page 2 through the API's cursor
     assert seen["paging"] == {"first": 25, "second": 9}
-    for name in ("imports.png", "dashboard.png", "trades.png"):
+    # a session ended elsewhere is logged in again over the page, which keeps its filters
+    assert seen["reloginKeptPage"] is True
+    for name in ("imports.png", "dashboard.png", "trades.png", "session-expired.png"):
         assert (SHOTS / name).stat().st_size > 0

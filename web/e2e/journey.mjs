@@ -143,6 +143,25 @@ try {
   await page.getByText("Page 1 · 25 trades").waitFor();
   seen.paging = { first: first.items.length, second: second.items.length };
 
+  // The session ends elsewhere (logout everywhere): the next request's refresh is refused, the app
+  // asks to log in again over the page, and the page (its filters) is still there after it
+  const everywhere = await fetch(`${base}/v1/auth/logout-all`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${accessToken}` },
+  });
+  check(everywhere.status === 204, `logout-all: ${everywhere.status}`);
+  await page.getByLabel("Symbol").fill("SBIN");
+  await page.getByRole("button", { name: "Apply" }).click();
+  const dialog = page.getByRole("dialog", { name: "Log in again" });
+  await dialog.getByText("Your session expired").waitFor();
+  await page.screenshot({ path: join(shots, "session-expired.png"), fullPage: true });
+  await dialog.getByLabel("Password").fill(password);
+  await dialog.getByRole("button", { name: "Log in", exact: true }).click();
+  await dialog.waitFor({ state: "detached" });
+  await page.getByText("Page 1 · 25 trades").waitFor(); // 30 SBIN day trades, 25 a page
+  check((await page.getByLabel("Symbol").inputValue()) === "SBIN", "the filter survived the login");
+  seen.reloginKeptPage = true;
+
   // Log out: back to the login form
   await page.getByRole("button", { name: "Log out", exact: true }).click();
   await page.getByRole("heading", { name: "Log in" }).waitFor();

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from "react";
+import { ReLogin } from "./auth/ReLogin";
 import { useSession } from "./auth/SessionContext";
 import { ErrorMessage } from "./components/ErrorMessage";
 import { AuthPage } from "./pages/AuthPage";
@@ -22,7 +23,7 @@ export function App() {
     navigated.current = true;
   }, [route]);
 
-  if (state.status === "anonymous") return <AuthPage reason={state.reason} />;
+  if (state.status === "anonymous") return <AuthPage />;
 
   async function run(action: () => Promise<void>) {
     setError(null);
@@ -38,7 +39,7 @@ export function App() {
       <a className="skip" href="#main">
         Skip to content
       </a>
-      <header className="top">
+      <header className="top" inert={state.status === "expired"}>
         <strong className="brand">TradeTrack</strong>
         <nav aria-label="Main">
           {ROUTES.map((item) => (
@@ -64,7 +65,8 @@ export function App() {
         </button>
       </header>
       <ErrorMessage error={error} />
-      <main id="main" tabIndex={-1} ref={main}>
+      {state.status === "expired" && <ReLogin email={state.email} reason={state.reason} />}
+      <main id="main" tabIndex={-1} ref={main} inert={state.status === "expired"}>
         {route === "/" && <Dashboard />}
         {route === "/trades" && <Trades />}
         {route === "/imports" && <Imports />}

@@ -19,6 +19,7 @@ const queries = new QueryClient({
 });
 session.subscribe((state) => {
   if (state.status === "anonymous") queries.clear(); // no other user's data after a logout
+  if (state.status === "active") void queries.invalidateQueries(); // refetch what failed while expired
 });
 
 const root = document.getElementById("root");

@@ -84,7 +84,11 @@ describe("Session", () => {
     await expect(api("/v1/x")).rejects.toMatchObject({ status: 401 });
     // Then one refresh was tried and the session is over, saying why
     expect(server.refreshCalls).toBe(1);
-    expect(session.state).toEqual({ status: "anonymous", reason: "Your session expired: log in again." });
+    expect(session.state).toEqual({
+      status: "expired",
+      email: "t@example.com",
+      reason: "Your session expired: log in again.",
+    });
     expect(session.accessToken()).toBeNull();
   });
 });

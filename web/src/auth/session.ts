@@ -7,7 +7,12 @@ import type { TokenPair } from "../api/types";
 
 const REFRESH_EARLY_S = 60; // refresh this long before the access token expires
 
-export type SessionState = { status: "anonymous"; reason?: string } | { status: "active"; email: string };
+export type SessionState =
+  | { status: "anonymous" }
+  // The session ended without a logout (refresh refused): the app keeps the page and asks `email`
+  // to log in again over it.
+  | { status: "expired"; email: string; reason: string }
+  | { status: "active"; email: string };
 
 type Listener = (state: SessionState) => void;
 
@@ -99,11 +104,16 @@ export class Session implements TokenSource {
     this.emit({ status: "active", email: this.email });
   }
 
+  /** Leave an expired session's page for the login form (another user, or no one). */
+  forget(): void {
+    this.end();
+  }
+
   private end(reason?: string): void {
     clearTimeout(this.timer);
     this.access = null;
     this.refreshToken = null;
-    this.emit(reason ? { status: "anonymous", reason } : { status: "anonymous" });
+    this.emit(reason ? { status: "expired", email: this.email, reason } : { status: "anonymous" });
   }
 
   private emit(state: SessionState): void {

@@ -2,7 +2,7 @@ import { useState, type SyntheticEvent } from "react";
 import { useSession } from "../auth/SessionContext";
 import { ErrorMessage } from "../components/ErrorMessage";
 
-export function AuthPage({ reason }: { reason?: string | undefined }) {
+export function AuthPage() {
   const { session } = useSession();
   const [mode, setMode] = useState<"login" | "register">("login");
   const [name, setName] = useState("");
@@ -30,11 +30,6 @@ export function AuthPage({ reason }: { reason?: string | undefined }) {
     <main className="auth" id="main">
       <h1>TradeTrack</h1>
       <p className="muted">Your trading journal: P&amp;L, charges and analytics from your broker&apos;s trades.</p>
-      {reason && (
-        <p role="status" className="notice">
-          {reason}
-        </p>
-      )}
       <form onSubmit={(event) => void submit(event)} aria-labelledby="auth-title">
         <h2 id="auth-title">{registering ? "Create your account" : "Log in"}</h2>
         {registering && (
