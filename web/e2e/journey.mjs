@@ -97,6 +97,21 @@ try {
   await netPnl.getByText(inr.format(summary.netPnl)).waitFor();
   await page.screenshot({ path: join(shots, "dashboard.png"), fullPage: true });
 
+  // Analytics: the breakdown by symbol, row by row as GET /v1/analytics/by-symbol has it
+  const bySymbol = await apiAs(accessToken, "/v1/analytics/by-symbol");
+  await page.getByRole("link", { name: "Analytics" }).click();
+  await page.getByLabel("Break down by").selectOption("symbol");
+  await page.getByRole("table").getByText("Closed trades by symbol").waitFor();
+  const groups = page.locator("table tbody tr");
+  check((await groups.count()) === bySymbol.items.length, `symbol rows ${await groups.count()}, API ${bySymbol.items.length}`);
+  for (const group of bySymbol.items) {
+    const row = page.getByRole("row").filter({ has: page.getByRole("rowheader", { name: group.key, exact: true }) });
+    const cells = await row.locator("td").allInnerTexts();
+    check(cells[2]?.endsWith(inr.format(group.netPnl)), `${group.key} net P&L ${cells[2]}, API ${group.netPnl}`);
+  }
+  seen.analytics = bySymbol.items.length;
+  await page.screenshot({ path: join(shots, "analytics.png"), fullPage: true });
+
   // Trades: every trade the API lists, then the closed ones through the status filter
   await page.getByRole("link", { name: "Trades" }).click();
   check((await page.title()) === "Trades · TradeTrack", `title after navigating: ${await page.title()}`);

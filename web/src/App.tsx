@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "react";
 import { ReLogin } from "./auth/ReLogin";
 import { useSession } from "./auth/SessionContext";
 import { ErrorMessage } from "./components/ErrorMessage";
+import { Analytics } from "./pages/Analytics";
 import { AuthPage } from "./pages/AuthPage";
 import { Dashboard } from "./pages/Dashboard";
 import { Imports } from "./pages/Imports";
@@ -69,6 +70,7 @@ export function App() {
       <main id="main" tabIndex={-1} ref={main} inert={state.status === "expired"}>
         {route === "/" && <Dashboard />}
         {route === "/trades" && <Trades />}
+        {route === "/analytics" && <Analytics />}
         {route === "/imports" && <Imports />}
       </main>
     </>

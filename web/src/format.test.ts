@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatInr, signOf, toPaise } from "./format";
+import { formatInr, formatProfitFactor, signOf, toPaise } from "./format";
 
 describe("formatInr", () => {
   it("groups digits the Indian way and rounds to paise exactly", () => {
@@ -31,5 +31,13 @@ describe("toPaise and signOf", () => {
     expect(signOf("-0.001")).toBe(0);
     expect(signOf("-0.01")).toBe(-1);
     expect(signOf("5")).toBe(1);
+  });
+});
+
+describe("formatProfitFactor", () => {
+  it("says infinite when there are wins and no losses, and nothing when there are no wins", () => {
+    expect(formatProfitFactor(null, 2, 0)).toBe("∞ (no losses)");
+    expect(formatProfitFactor(null, 0, 0)).toBe("—");
+    expect(formatProfitFactor(1.5, 3, 2)).toBe("1.50");
   });
 });

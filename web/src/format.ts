@@ -43,6 +43,11 @@ export function formatRatio(value: number | null | undefined): string {
   return value === null || value === undefined ? "—" : value.toFixed(2);
 }
 
+/** Profit factor: the API's null with wins and no losses is "∞ (no losses)"; with no wins, "—". */
+export function formatProfitFactor(value: number | null, wins: number, losses: number): string {
+  return value === null && wins > 0 && losses === 0 ? "∞ (no losses)" : formatRatio(value);
+}
+
 const IST = new Intl.DateTimeFormat("en-IN", {
   timeZone: "Asia/Kolkata",
   day: "2-digit",

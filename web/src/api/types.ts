@@ -103,3 +103,23 @@ export interface ImportReport {
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown[] };
 }
+
+export type GroupBy = "category" | "symbol" | "weekday" | "hour";
+
+export interface GroupOut {
+  key: string;
+  realizedPnl: Money;
+  charges: Money;
+  netPnl: Money;
+  closedTrades: number;
+  wins: number;
+  losses: number;
+  winRate: number | null;
+  profitFactor: number | null;
+  expectancy: Money | null;
+}
+
+export interface BreakdownOut {
+  groupBy: GroupBy;
+  items: GroupOut[];
+}

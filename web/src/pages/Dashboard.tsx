@@ -1,79 +1,15 @@
 import { useQuery } from "@tanstack/react-query";
-import { lazy, Suspense, useId, useState } from "react";
+import { lazy, Suspense, useState } from "react";
 import { api } from "../api/client";
 import type { SummaryOut, TimeseriesOut } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { Money } from "../components/Money";
-import { formatPercent, formatRatio, signOf } from "../format";
-import { currentFyStart, fyLabel, range, type Period } from "../period";
+import { formatPercent, formatProfitFactor, signOf } from "../format";
+import { PeriodPicker } from "../components/PeriodPicker";
+import { range, type Period } from "../period";
 import { navigate } from "../router";
 
 const EquityChart = lazy(() => import("../components/EquityChart"));
-
-function PeriodPicker({ period, onChange }: { period: Period; onChange: (period: Period) => void }) {
-  const id = useId();
-  const thisFy = currentFyStart();
-  const years = Array.from({ length: 6 }, (_, index) => thisFy - index);
-  const value = period.kind === "fy" ? `fy:${period.startYear}` : period.kind;
-  return (
-    <div className="picker">
-      <label htmlFor={`${id}-kind`}>Period</label>
-      <select
-        id={`${id}-kind`}
-        value={value}
-        onChange={(event) => {
-          const chosen = event.target.value;
-          if (chosen === "all") onChange({ kind: "all" });
-          else if (chosen === "month") onChange({ kind: "month", month: new Date().toISOString().slice(0, 7) });
-          else if (chosen === "custom") onChange({ kind: "custom", from: "", to: "" });
-          else onChange({ kind: "fy", startYear: Number(chosen.slice(3)) });
-        }}
-      >
-        <option value="all">All time</option>
-        {years.map((year) => (
-          <option key={year} value={`fy:${year}`}>
-            {fyLabel(year)}
-          </option>
-        ))}
-        <option value="month">A month…</option>
-        <option value="custom">Custom range…</option>
-      </select>
-      {period.kind === "month" && (
-        <>
-          <label htmlFor={`${id}-month`}>Month</label>
-          <input
-            id={`${id}-month`}
-            type="month"
-            value={period.month}
-            onChange={(event) => {
-              if (event.target.value) onChange({ kind: "month", month: event.target.value });
-            }}
-          />
-        </>
-      )}
-      {period.kind === "custom" && (
-        <>
-          <label htmlFor={`${id}-from`}>From</label>
-          <input
-            id={`${id}-from`}
-            type="date"
-            value={period.from}
-            max={period.to || undefined}
-            onChange={(event) => onChange({ ...period, from: event.target.value })}
-          />
-          <label htmlFor={`${id}-to`}>To</label>
-          <input
-            id={`${id}-to`}
-            type="date"
-            value={period.to}
-            min={period.from || undefined}
-            onChange={(event) => onChange({ ...period, to: event.target.value })}
-          />
-        </>
-      )}
-    </div>
-  );
-}
 
 function Figure({ label, children, testId }: { label: string; children: React.ReactNode; testId: string }) {
   return (
@@ -127,7 +63,7 @@ export function Dashboard() {
             </small>
           </Figure>
           <Figure label="Profit factor" testId="profit-factor">
-            {data.profitFactor === null && data.wins > 0 && data.losses === 0 ? "∞ (no losses)" : formatRatio(data.profitFactor)}
+            {formatProfitFactor(data.profitFactor, data.wins, data.losses)}
           </Figure>
           <Figure label="Expectancy per trade" testId="expectancy">
             <Money value={data.expectancy} pnl />
