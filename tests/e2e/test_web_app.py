@@ -83,6 +83,7 @@ def test_register_import_and_see_the_dashboard_and_trades(app_url: str) -> None:
     assert seen["paging"] == {"first": 25, "second": 9}
     # a session ended elsewhere is logged in again over the page, which keeps its filters
     assert seen["reloginKeptPage"] is True
+    assert seen["positions"] == 2  # the fixture's two open positions (TATAMOTORS, GOLDM future)
     assert seen["analytics"] == 2  # the two symbols with sales, each row equal to the API's
     for name in ("imports.png", "dashboard.png", "analytics.png", "trades.png", "session-expired.png"):
         assert (SHOTS / name).stat().st_size > 0

@@ -112,6 +112,20 @@ try {
   seen.analytics = bySymbol.items.length;
   await page.screenshot({ path: join(shots, "analytics.png"), fullPage: true });
 
+  // Positions: the open positions GET /v1/positions lists, each with its unrealised P&L
+  const positions = await apiAs(accessToken, "/v1/positions");
+  await page.getByRole("link", { name: "Positions" }).click();
+  await page.getByRole("heading", { name: "Open positions" }).waitFor();
+  await page.getByRole("rowheader", { name: positions.items[0].symbol, exact: false }).waitFor();
+  const positionRows = page.locator("table tbody tr");
+  check((await positionRows.count()) === positions.items.length, `position rows ${await positionRows.count()}, API ${positions.items.length}`);
+  for (const position of positions.items) {
+    const row = page.getByRole("row").filter({ has: page.getByRole("rowheader", { name: position.symbol }) });
+    const cells = await row.locator("td").allInnerTexts();
+    check(cells[4]?.endsWith(inr.format(position.unrealizedPnl)), `${position.symbol} unrealised ${cells[4]}, API ${position.unrealizedPnl}`);
+  }
+  seen.positions = positions.items.length;
+
   // Trades: every trade the API lists, then the closed ones through the status filter
   await page.getByRole("link", { name: "Trades" }).click();
   check((await page.title()) === "Trades · TradeTrack", `title after navigating: ${await page.title()}`);

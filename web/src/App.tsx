@@ -6,6 +6,7 @@ import { Analytics } from "./pages/Analytics";
 import { AuthPage } from "./pages/AuthPage";
 import { Dashboard } from "./pages/Dashboard";
 import { Imports } from "./pages/Imports";
+import { Positions } from "./pages/Positions";
 import { Trades } from "./pages/Trades";
 import { navigate, ROUTES, useRoute } from "./router";
 
@@ -70,6 +71,7 @@ export function App() {
       <main id="main" tabIndex={-1} ref={main} inert={state.status === "expired"}>
         {route === "/" && <Dashboard />}
         {route === "/trades" && <Trades />}
+        {route === "/positions" && <Positions />}
         {route === "/analytics" && <Analytics />}
         {route === "/imports" && <Imports />}
       </main>

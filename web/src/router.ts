@@ -1,10 +1,11 @@
 // A tiny history router: a handful of pages do not need a router library's weight.
 import { useSyncExternalStore } from "react";
 
-export type Route = "/" | "/trades" | "/analytics" | "/imports";
+export type Route = "/" | "/trades" | "/positions" | "/analytics" | "/imports";
 export const ROUTES: { path: Route; label: string }[] = [
   { path: "/", label: "Dashboard" },
   { path: "/trades", label: "Trades" },
+  { path: "/positions", label: "Positions" },
   { path: "/analytics", label: "Analytics" },
   { path: "/imports", label: "Imports" },
 ];

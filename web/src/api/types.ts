@@ -123,3 +123,21 @@ export interface BreakdownOut {
   groupBy: GroupBy;
   items: GroupOut[];
 }
+
+export interface PositionOut {
+  symbol: string;
+  exchange: string;
+  segment: string;
+  accountId: string;
+  quantity: number;
+  avgPrice: Money;
+  lastPrice: Money;
+  lastPriceStale: boolean;
+  lastPriceAgeS: number | null;
+  unrealizedPnl: Money;
+  dayChange: Money | null;
+}
+
+export interface PositionList {
+  items: PositionOut[];
+}
