@@ -20,7 +20,8 @@ export interface DayPnl {
   netPnl: Money;
 }
 
-export interface SummaryOut {
+/** The figures of a set of closed trades: the summary's and each breakdown group's. */
+export interface Stats {
   realizedPnl: Money;
   charges: Money;
   netPnl: Money;
@@ -36,6 +37,9 @@ export interface SummaryOut {
   maxDrawdown: Money;
   bestDay: DayPnl | null;
   worstDay: DayPnl | null;
+}
+
+export interface SummaryOut extends Stats {
   chargesEstimated: Money;
   openPositions: number;
   computedAt: string;
@@ -106,17 +110,8 @@ export interface ErrorBody {
 
 export type GroupBy = "category" | "symbol" | "weekday" | "hour";
 
-export interface GroupOut {
+export interface GroupOut extends Stats {
   key: string;
-  realizedPnl: Money;
-  charges: Money;
-  netPnl: Money;
-  closedTrades: number;
-  wins: number;
-  losses: number;
-  winRate: number | null;
-  profitFactor: number | null;
-  expectancy: Money | null;
 }
 
 export interface BreakdownOut {

@@ -12,3 +12,12 @@ export function Money({ value, pnl = false }: { value: string | null | undefined
     </span>
   );
 }
+
+/** A right-aligned table cell holding an amount. */
+export function MoneyCell(props: { value: string | null | undefined; pnl?: boolean }) {
+  return (
+    <td className="num">
+      <Money {...props} />
+    </td>
+  );
+}

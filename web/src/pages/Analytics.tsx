@@ -3,7 +3,7 @@ import { useState } from "react";
 import { api } from "../api/client";
 import type { BreakdownOut, GroupBy } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
-import { Money } from "../components/Money";
+import { MoneyCell } from "../components/Money";
 import { PeriodPicker } from "../components/PeriodPicker";
 import { formatPercent, formatProfitFactor } from "../format";
 import { range, type Period } from "../period";
@@ -69,19 +69,13 @@ export function Analytics() {
             <tbody>
               {items.map((row) => (
                 <tr key={row.key}>
-                  <th scope="row">{row.key.replace("_", " ")}</th>
+                  <th scope="row">{groupBy === "category" ? row.key.replace("_", " ") : row.key}</th>
                   <td className="num">{row.closedTrades}</td>
                   <td className="num">{formatPercent(row.winRate)}</td>
-                  <td className="num">
-                    <Money value={row.netPnl} pnl />
-                  </td>
-                  <td className="num">
-                    <Money value={row.charges} />
-                  </td>
+                  <MoneyCell value={row.netPnl} pnl />
+                  <MoneyCell value={row.charges} />
                   <td className="num">{formatProfitFactor(row.profitFactor, row.wins, row.losses)}</td>
-                  <td className="num">
-                    <Money value={row.expectancy} pnl />
-                  </td>
+                  <MoneyCell value={row.expectancy} pnl />
                 </tr>
               ))}
             </tbody>

@@ -2,7 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { api } from "../api/client";
 import type { PositionList, PositionOut } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
-import { Money } from "../components/Money";
+import { Money, MoneyCell } from "../components/Money";
 import { navigate } from "../router";
 
 const REFRESH_MS = 30_000; // polled for now; live prices over the WebSocket come later
@@ -57,9 +57,7 @@ export function Positions() {
                   </th>
                   <td>{position.accountId}</td>
                   <td className="num">{position.quantity}</td>
-                  <td className="num">
-                    <Money value={position.avgPrice} />
-                  </td>
+                  <MoneyCell value={position.avgPrice} />
                   <td className="num">
                     <Money value={position.lastPrice} />{" "}
                     {position.lastPriceStale && (
@@ -68,12 +66,8 @@ export function Positions() {
                       </span>
                     )}
                   </td>
-                  <td className="num">
-                    <Money value={position.unrealizedPnl} pnl />
-                  </td>
-                  <td className="num">
-                    <Money value={position.dayChange} pnl />
-                  </td>
+                  <MoneyCell value={position.unrealizedPnl} pnl />
+                  <MoneyCell value={position.dayChange} pnl />
                 </tr>
               ))}
             </tbody>

@@ -3,7 +3,7 @@ import { useState, type SyntheticEvent } from "react";
 import { api } from "../api/client";
 import type { TradePage, TradeStatus } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
-import { Money } from "../components/Money";
+import { MoneyCell } from "../components/Money";
 import { formatIst } from "../format";
 import { navigate } from "../router";
 
@@ -120,18 +120,10 @@ export function Trades() {
                   <td>{trade.category.replace("_", " ")}</td>
                   <td>{formatIst(trade.openedAt, true)}</td>
                   <td className="num">{trade.quantity}</td>
-                  <td className="num">
-                    <Money value={trade.avgEntry} />
-                  </td>
-                  <td className="num">
-                    <Money value={trade.avgExit} />
-                  </td>
-                  <td className="num">
-                    <Money value={trade.charges} />
-                  </td>
-                  <td className="num">
-                    <Money value={trade.netPnl} pnl />
-                  </td>
+                  <MoneyCell value={trade.avgEntry} />
+                  <MoneyCell value={trade.avgExit} />
+                  <MoneyCell value={trade.charges} />
+                  <MoneyCell value={trade.netPnl} pnl />
                 </tr>
               ))}
             </tbody>
