@@ -4,8 +4,14 @@ on the imports queue, progress at GET /v1/imports/{id} and the "import" WebSocke
 from __future__ import annotations
 
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,7 +38,12 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def upload(local: LocalStack, token: str, body: bytes, import_format: str = "zerodha_tradebook") -> str:
+REPO = Path(__file__).resolve().parents[2]
+
+
+def upload(
+    local: LocalStack | _Endpoint, token: str, body: bytes, import_format: str = "zerodha_tradebook"
+) -> str:
     """POST /v1/imports/uploads, then the PUT to the presigned URL; the import id."""
     ticket = requests.post(
         f"{local.rest_url}/v1/imports/uploads",
@@ -47,7 +58,7 @@ def upload(local: LocalStack, token: str, body: bytes, import_format: str = "zer
     return str(ticket_body["importId"])
 
 
-def status_of(local: LocalStack, token: str, import_id: str) -> dict[str, Any]:
+def status_of(local: LocalStack | _Endpoint, token: str, import_id: str) -> dict[str, Any]:
     reply = requests.get(f"{local.rest_url}/v1/imports/{import_id}", headers=auth(token), timeout=30)
     assert reply.status_code == 200, reply.text
     body: dict[str, Any] = reply.json()
@@ -125,3 +136,53 @@ def test_a_large_json_body_is_413_pointing_to_the_upload_flow(stack: LocalStack)
     assert reply.status_code == 413, reply.text
     assert "/v1/imports/uploads" in reply.json()["error"]["message"]
     assert time.monotonic() - started < 10
+
+
+def test_sigterm_stops_python_m_local_within_5_s_in_the_middle_of_an_import(tmp_path: Path) -> None:
+    # Given `python -m local` (the default store, kept in a directory of the test's own)
+    ports = {name: str(_free_port()) for name in ("PORT", "WS_PORT", "SIMULATED_BROKER_PORT")}
+    env = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI", "REDIS_URL", "LOCAL_STORE")}
+    env.update(ports, LOCAL_DEMO="off", LOCAL_SCHEDULES="off", PYTHONUNBUFFERED="1")
+    env["LOCAL_STORE_DIR"] = str(tmp_path)
+    url = f"http://127.0.0.1:{ports['PORT']}"
+    with (tmp_path / "log").open("wb") as log:
+        process = subprocess.Popen([sys.executable, "-m", "local"], cwd=REPO, env=env, stdout=log, stderr=log)
+        try:
+            assert wait_until(lambda: _healthy(url), timeout_s=120)
+            # And an import of 20,000 rows that the worker has started
+            _, token = register_and_login(url, prefix="sigterm")
+            local = _Endpoint(url)
+            import_id = upload(local, token, tradebook_csv(20_000).encode())
+            started = requests.post(f"{url}/v1/imports/{import_id}/start", headers=auth(token), timeout=30)
+            assert started.status_code == 202
+            assert wait_until(lambda: status_of(local, token, import_id)["state"] == "running", timeout_s=60)
+            # When the stack gets SIGTERM
+            signalled = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            # Then it exits 0 within 5 s
+            assert process.wait(timeout=30) == 0
+            assert time.monotonic() - signalled <= 5.0
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+class _Endpoint:
+    """What `upload` and `status_of` read of a LocalStack, for a stack in another process."""
+
+    def __init__(self, rest_url: str) -> None:
+        self.rest_url = rest_url
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return requests.get(f"{url}/v1/health", timeout=5).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
