@@ -6,9 +6,12 @@ Run on two stores, each a LocalStack of its own in this process:
 - "dev default": what `make dev` starts with no LOCAL_STORE/MONGODB_URI (local/config.py).
 - "test store": FerretDB v1.24.2 on SQLite and a real Redis, the servers of the test suite.
 
-A store that cannot finish within BENCH_IMPORT_BUDGET_S (default 180 s) is stopped there: the
-figure is then the time extrapolated from the rows done (rows/s), marked as such, and the goal is
-NOT met. Printed per store: wall time, rows/s, peak RSS of this process (the stack runs in it:
+The worker stores the file's fills batch by batch (phase "storing"), then re-derives the trades of
+every instrument of the file once (phase "recomputing"); the time each phase ended is seen by the
+polling and printed. A store that cannot finish within BENCH_IMPORT_BUDGET_S (default 180 s) is
+stopped there and the goal is NOT met: the figure is then the time extrapolated from the rows
+stored (rows/s) while still storing, or the time so far (a lower bound) once recomputing, marked
+as such. Printed per store: wall time, rows/s, peak RSS of this process (the stack runs in it:
 REST, moto, the worker) and of the store's server processes (FerretDB, PostgreSQL), from /proc.
 BENCH_IMPORT_ROWS changes the size.
 """
@@ -90,6 +93,7 @@ def _run(stack: LocalStack, body: bytes) -> dict[str, Any]:
         assert start.status_code == 202, start.text
         accepted = time.perf_counter() - started
         status: dict[str, Any] = {}
+        stored_at: float | None = None  # when the polling first saw the storing phase over
         unanswered = 0  # progress reads that failed (the store busy with the worker's writes)
         while time.perf_counter() - started < BUDGET_S:
             try:
@@ -102,6 +106,9 @@ def _run(stack: LocalStack, body: bytes) -> dict[str, Any]:
                 unanswered += 1
                 continue
             status = reply.json()
+            over = status.get("phase") == "recomputing" or status["state"] in ("succeeded", "failed")
+            if stored_at is None and over:
+                stored_at = time.perf_counter() - started
             if status["state"] in ("succeeded", "failed"):
                 break
             time.sleep(1)
@@ -112,8 +119,20 @@ def _run(stack: LocalStack, body: bytes) -> dict[str, Any]:
                 doc = imports.find_one({"_id": ticket["importId"]}, max_time_ms=20_000) or {}
             except pymongo.errors.PyMongoError:
                 doc = {"state": "unknown (the store did not answer)"}
-            status = {"state": doc.get("state"), "rowsDone": doc.get("rowsDone", 0)}
-        return {"status": status, "elapsed": elapsed, "accepted": accepted, "unanswered": unanswered}
+            status = {
+                "state": doc.get("state"),
+                "rowsDone": doc.get("rowsDone", 0),
+                "phase": doc.get("phase"),
+                "pairsDone": doc.get("pairsDone", 0),
+                "instruments": len(doc.get("pairs") or ()),
+            }
+        return {
+            "status": status,
+            "elapsed": elapsed,
+            "accepted": accepted,
+            "unanswered": unanswered,
+            "stored": stored_at,
+        }
 
 
 def _report(benchmark: Any, store: str, outcome: dict[str, Any]) -> None:
@@ -121,15 +140,28 @@ def _report(benchmark: Any, store: str, outcome: dict[str, Any]) -> None:
     rows = int(status.get("rowsDone", 0))
     finished = status.get("state") == "succeeded"
     rate = rows / elapsed if elapsed else 0.0
-    figure = elapsed if finished else (ROWS / rate if rate else float("inf"))
+    recomputing = status.get("phase") == "recomputing"
+    figure = elapsed if finished or recomputing else (ROWS / rate if rate else float("inf"))
+    stored = outcome["stored"]
+    phases = (
+        f"stored by ~{stored:.1f} s, instruments recomputed {status.get('pairsDone', 0):,} of "
+        f"{status.get('instruments', 0):,}"
+        if stored is not None
+        else "still storing"
+    )
     own_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     servers_mib = _children_peak_rss_kib() / 1024
     print(
         f"\n[{store}] {ROWS:,} rows: state {status.get('state')}, {rows:,} rows done in {elapsed:.1f} s "
         f"({rate:,.0f} rows/s; 202 after {outcome['accepted']:.1f} s incl. the PUT; "
-        f"{outcome['unanswered']} progress reads failed); "
+        f"{outcome['unanswered']} progress reads failed; {phases}); "
         f"peak RSS: stack process {own_mib:,.0f} MiB, store servers {servers_mib:,.0f} MiB"
-        + ("" if finished else f"; stopped at the {BUDGET_S:.0f} s budget, time extrapolated")
+        + (
+            ""
+            if finished
+            else f"; stopped at the {BUDGET_S:.0f} s budget, "
+            + ("time so far (a lower bound)" if recomputing else "time extrapolated")
+        )
     )
     benchmark.extra_info.update(
         {"store": store, "rowsDone": rows, "peakRssMiB": round(own_mib + servers_mib)}
@@ -137,11 +169,12 @@ def _report(benchmark: Any, store: str, outcome: dict[str, Any]) -> None:
     goal = f"<= {GOAL_S:.0f} s for {ROWS:,} rows"
     report(
         benchmark,
-        f"[{store}] import time" + ("" if finished else " (extrapolated)"),
+        f"[{store}] import time"
+        + ("" if finished else " (not finished: a lower bound)" if recomputing else " (extrapolated)"),
         figure,
         "s",
         goal,
-        figure <= GOAL_S,
+        finished and figure <= GOAL_S,
     )
 
 

@@ -86,6 +86,8 @@ def test_an_uploaded_file_is_imported_by_the_worker_with_progress_and_an_event(s
         done = status_of(stack, token, import_id)
         assert (done["rowsDone"], done["imported"], done["rejectedCount"]) == (300, 299, 1)
         assert done["rejected"][0]["line"] == 11 and done["instruments"] > 0
+        # And every instrument's trades were re-derived (the recomputing phase, once at the end)
+        assert (done["phase"], done["pairsDone"]) == (None, done["instruments"])
         # And the user's WebSocket got the "import" frame
         frames = [json.loads(ws.recv(timeout=30))]
         while frames[-1].get("type") != "import":

@@ -3,16 +3,21 @@
     _id            imp_<hex>
     userId, format, accountId, key (the S3 object of the upload)
     state          awaiting_upload → queued → running → succeeded | failed
+    phase          while running: "storing" (the file's fills, batch by batch), then "recomputing"
+                   (the trades of every pair of the file, once per import)
     batchesDone    the batches of the file stored so far (the checkpoint a resumed worker skips to)
     rowsDone       data rows read in those batches; imported, duplicates, rejectedCount counted
                    over them; rejected: the first MAX_REJECTIONS_SHOWN rejected rows {line, reason}
-    pairs          "accountId\\x1finstrument" of every fill of the file so far (trades re-derived)
+    pairs          "accountId\\x1finstrument" of every fill of the file so far, sorted (the pairs
+                   whose trades the recomputing phase re-derives)
+    pairsDone      how many of `pairs` (in that order) are recomputed (the recomputing checkpoint)
     error          {code, message} of a failed import
     createdAt, startedAt, updatedAt, finishedAt, attempts (worker runs)
 
 A batch is recorded by `record_batch` only over the checkpoint it continues (batchesDone equal
-to its index): two workers running the same import at once (a redelivery while the first still
-runs) cannot count a batch twice.
+to its index), and recomputed pairs by `record_pairs` only over theirs (pairsDone): two workers
+running the same import at once (a redelivery while the first still runs) cannot count a batch
+twice, and the one that loses the race stops.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ Document = dict[str, Any]
 IMPORTS = "imports"
 UPLOAD_PREFIX = "imports/"
 FINISHED = ("succeeded", "failed")
+STORING = "storing"
+RECOMPUTING = "recomputing"
 _PAIR_SEPARATOR = "\x1f"
 
 
@@ -57,6 +64,7 @@ def create_import(
         "accountId": account_id,
         "key": upload_key(user_id, import_id),
         "state": "awaiting_upload",
+        "phase": STORING,
         "batchesDone": 0,
         "rowsDone": 0,
         "imported": 0,
@@ -64,6 +72,7 @@ def create_import(
         "rejectedCount": 0,
         "rejected": [],
         "pairs": [],
+        "pairsDone": 0,
         "error": None,
         "attempts": 0,
         "createdAt": now,
@@ -122,7 +131,7 @@ def record_batch(
     known = set(current.get("pairs") or [])
     known |= {f"{account}{_PAIR_SEPARATOR}{instrument}" for account, instrument in pairs}
     return db[IMPORTS].find_one_and_update(
-        {"_id": current["_id"], "state": "running", "batchesDone": index},
+        {"_id": current["_id"], "state": "running", "phase": {"$ne": RECOMPUTING}, "batchesDone": index},
         {
             "$set": {
                 "batchesDone": index + 1,
@@ -135,6 +144,36 @@ def record_batch(
                 "updatedAt": now,
             }
         },
+        return_document=ReturnDocument.AFTER,
+    )
+
+
+def mark_recomputing(db: Database[Document], current: Document, *, now: datetime) -> Document | None:
+    """storing → recomputing once every batch of the file is recorded in `current`; None when
+    another worker moved the import on meanwhile."""
+    return db[IMPORTS].find_one_and_update(
+        {
+            "_id": current["_id"],
+            "state": "running",
+            "phase": {"$ne": RECOMPUTING},
+            "batchesDone": current["batchesDone"],
+        },
+        {"$set": {"phase": RECOMPUTING, "pairsDone": 0, "updatedAt": now}},
+        return_document=ReturnDocument.AFTER,
+    )
+
+
+def record_pairs(db: Database[Document], current: Document, *, done: int, now: datetime) -> Document | None:
+    """The first `done` pairs of `current` are recomputed; None when another worker recorded
+    its progress first (the checkpoint moved on)."""
+    return db[IMPORTS].find_one_and_update(
+        {
+            "_id": current["_id"],
+            "state": "running",
+            "phase": RECOMPUTING,
+            "pairsDone": current.get("pairsDone", 0),
+        },
+        {"$set": {"pairsDone": done, "updatedAt": now}},
         return_document=ReturnDocument.AFTER,
     )
 

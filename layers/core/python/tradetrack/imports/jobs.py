@@ -5,12 +5,21 @@
     import_status   GET  /v1/imports/{id}             state and progress
     run_import      the import-worker function        the file, batch by batch, resumable
 
-The worker reads the file from the top on every run, skipping the batches the checkpoint
-(`batchesDone` in the import's document) says are stored; a batch is stored (one insert_many,
-fills already stored counting as duplicates), its trades re-derived (one recompute over the
-instruments of the batch), then checkpointed. A run that stops between two of those steps
-(a crash, a redelivery, a stop) redoes the batch: its fills are then duplicates of themselves, so
-nothing is stored twice (fill identity, db.executions.execution_id).
+The worker runs an import in two phases, each resumable from a checkpoint in the import's
+document:
+
+- storing: it reads the file from the top on every run, skipping the batches the checkpoint
+  (`batchesDone`) says are stored; a batch is stored (one insert_many, fills already stored
+  counting as duplicates), then checkpointed with the (account, instrument) pairs of its fills.
+  A run that stops between the two (a crash, a redelivery) redoes the batch: its fills are then
+  duplicates of themselves, so nothing is stored twice (fill identity, db.executions.execution_id).
+- recomputing: once every batch is stored, the trades of the file's pairs are re-derived, each
+  pair once per import (tradetrack.trades.recompute from the stored executions, the path that
+  also rebuilds the pairs' ledgers), `pairs_per_step` pairs at a time, each step checkpointed
+  (`pairsDone`). A step redone after a crash derives the same trades again.
+
+Recomputing once per import, not once per batch, keeps a big import linear: a pair's trades and
+ledger are written once, not rewritten by every batch that holds one of its fills.
 """
 
 from __future__ import annotations
@@ -44,6 +53,9 @@ Document = dict[str, Any]
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024  # about 500,000 tradebook rows
 UPLOAD_URL_TTL_S = 900
 CONTENT_TYPE = "text/csv"
+# Pairs re-derived per step of the recomputing phase: one read of their executions, one write of
+# their trades and ledgers, then a checkpoint.
+RECOMPUTE_PAIRS_PER_STEP = 100
 Outcome = Literal["succeeded", "failed", "paused", "skipped"]
 
 
@@ -151,6 +163,8 @@ def to_status(doc: Document) -> ImportStatus:
             "rejected": doc.get("rejected") or [],
             "rejectedCount": doc["rejectedCount"],
             "instruments": len(doc.get("pairs") or ()),
+            "phase": doc.get("phase", repo.STORING) if doc["state"] == "running" else None,
+            "pairsDone": doc.get("pairsDone", 0),
             "unmatchedExits": doc.get("unmatchedExits", 0),
             "unmatchedUnits": doc.get("unmatchedUnits", 0),
             "error": doc.get("error"),
@@ -172,16 +186,28 @@ class WorkerDeps:
     should_stop: Callable[[], bool]
     # Told of a finished import (the WebSocket event); failures here never fail the import
     finished: Callable[[Document], None] | None = None
+    pairs_per_step: int = RECOMPUTE_PAIRS_PER_STEP
 
 
 def run_import(deps: WorkerDeps, import_id: str) -> Outcome:
-    """Store the import's file from its checkpoint on. "paused": `should_stop` stopped it between
-    batches (run it again to continue); "skipped": unknown or already finished (a redelivery)."""
-    db = deps.db
-    doc = repo.mark_running(db, import_id, now=datetime.now(UTC))
+    """Store the import's file, then re-derive its pairs' trades, from the checkpoint on.
+    "paused": `should_stop` stopped it between two steps (run it again to continue); "skipped":
+    unknown or already finished (a redelivery), or another run took it further meanwhile."""
+    doc = repo.mark_running(deps.db, import_id, now=datetime.now(UTC))
     if doc is None:
         return "skipped"
-    user_id = doc["userId"]
+    if doc.get("phase") != repo.RECOMPUTING:
+        stored = _store(deps, doc)
+        if isinstance(stored, str):
+            return stored
+        doc = stored
+    return _recompute(deps, doc)
+
+
+def _store(deps: WorkerDeps, doc: Document) -> Document | Outcome:
+    """The storing phase: the file's batches after the checkpoint, then the switch to
+    recomputing (the import's document then) or how the run ended."""
+    db, user_id, import_id = deps.db, doc["userId"], doc["_id"]
     with tempfile.TemporaryFile() as spool:  # Lambda's /tmp: the file never sits in memory whole
         deps.s3.download_fileobj(deps.bucket, doc["key"], spool)
         spool.seek(0)
@@ -194,8 +220,6 @@ def run_import(deps: WorkerDeps, import_id: str) -> Outcome:
                     return "paused"
                 documents = [to_document(user_id, batch.source, item) for item in with_isins(db, batch.items)]
                 inserted = insert_executions(db, documents)
-                # Every fill of the batch, new or already stored (a batch redone after a crash).
-                recompute(db, deps.cache, user_id, inserted.touched, facts=documents)
                 recorded = repo.record_batch(
                     db,
                     doc,
@@ -204,6 +228,7 @@ def run_import(deps: WorkerDeps, import_id: str) -> Outcome:
                     imported=len(inserted.inserted),
                     duplicates=inserted.duplicates,
                     rejected=batch.rejected,
+                    # Every fill of the batch, new or already stored (a batch redone after a crash).
                     pairs={(d["accountId"], d["instrument"]) for d in documents},
                     keep_rejected=MAX_REJECTIONS_SHOWN,
                     now=datetime.now(UTC),
@@ -212,18 +237,44 @@ def run_import(deps: WorkerDeps, import_id: str) -> Outcome:
                     return "skipped"
                 doc = recorded
         except AppError as exc:  # the file itself is unreadable (encoding, header, malformed CSV)
+            # The batches before the bad spot stay stored; their pairs are recomputed first.
+            _recompute_all(deps, doc)
             return _finish(deps, import_id, "failed", {"error": {"code": exc.code, "message": exc.message}})
+    return repo.mark_recomputing(db, doc, now=datetime.now(UTC)) or "skipped"
+
+
+def _recompute(deps: WorkerDeps, doc: Document) -> Outcome:
+    """The recomputing phase: the pairs after the checkpoint, `pairs_per_step` at a time, then
+    the import's end (unmatched exits counted, the upload deleted, the finish told)."""
+    db, user_id = deps.db, doc["userId"]
+    pairs = repo.pairs_of(doc)
+    while int(doc["pairsDone"]) < len(pairs):
+        if deps.should_stop():
+            return "paused"
+        done = int(doc["pairsDone"])
+        step = pairs[done : done + deps.pairs_per_step]
+        # From the stored executions (no facts): the pairs' ledgers are rebuilt with them.
+        recompute(db, deps.cache, user_id, step)
+        recorded = repo.record_pairs(db, doc, done=done + len(step), now=datetime.now(UTC))
+        if recorded is None:  # another run took this import further: leave it to that one
+            return "skipped"
+        doc = recorded
     unmatched = [
-        exit_
-        for item in issues_of_pairs(db, user_id, repo.pairs_of(doc))
-        for exit_ in item.get("unmatched") or ()
+        exit_ for item in issues_of_pairs(db, user_id, pairs) for exit_ in item.get("unmatched") or ()
     ]
     fields = {
         "unmatchedExits": len(unmatched),
         "unmatchedUnits": sum(int(exit_["quantity"]) for exit_ in unmatched),
     }
     deps.s3.delete_object(Bucket=deps.bucket, Key=doc["key"])
-    return _finish(deps, import_id, "succeeded", fields)
+    return _finish(deps, doc["_id"], "succeeded", fields)
+
+
+def _recompute_all(deps: WorkerDeps, doc: Document) -> None:
+    """The trades of a failing import's stored pairs, in steps (the failure is final: no checkpoint)."""
+    pairs = repo.pairs_of(doc)
+    for start in range(0, len(pairs), deps.pairs_per_step):
+        recompute(deps.db, deps.cache, doc["userId"], pairs[start : start + deps.pairs_per_step])
 
 
 def _finish(

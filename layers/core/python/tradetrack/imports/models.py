@@ -51,6 +51,7 @@ class ImportReport(BaseModel):
 
 
 ImportState = Literal["awaiting_upload", "queued", "running", "succeeded", "failed"]
+ImportPhase = Literal["storing", "recomputing"]
 
 
 class UploadRequest(BaseModel):
@@ -97,7 +98,18 @@ class ImportStatus(BaseModel):
     duplicates: int = Field(description="Fills already stored: skipped")
     rejected: list[Rejection] = Field(description=f"Rows skipped, first {MAX_REJECTIONS_SHOWN} only")
     rejected_count: int = Field(alias="rejectedCount", description="All rows skipped")
-    instruments: int = Field(description="Instruments whose trades were re-derived")
+    instruments: int = Field(
+        description="Instruments (per account) of the fills read so far: their trades are re-derived "
+        "once, in the recomputing phase"
+    )
+    phase: ImportPhase | None = Field(
+        None,
+        description="While running: storing (the file's fills, batch by batch), then recomputing "
+        "(the trades of those instruments)",
+    )
+    pairs_done: int = Field(
+        0, alias="pairsDone", description="Instruments (of `instruments`) whose trades are re-derived"
+    )
     unmatched_exits: int = Field(0, alias="unmatchedExits")
     unmatched_units: int = Field(0, alias="unmatchedUnits")
     error: ImportFailure | None = Field(None, description="Why a failed import failed")
