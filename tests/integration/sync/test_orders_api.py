@@ -356,33 +356,48 @@ def test_disconnecting_an_account_forgets_its_holdings_and_keeps_its_orders(
     assert len(orders(api, owner)) == len(documented("orders.json"))
 
 
-def test_storing_the_book_is_bounded_writes_whatever_the_orders(
+def test_storing_the_book_writes_only_what_changed_in_bounded_commands(
     pipeline: Pipeline, kite: BrokerStub, mongo_db: Database[Document], mongo_server: Server
 ) -> None:
     from tradetrack.db.orders import CHUNK
 
     if not mongo_server.url:
         pytest.skip("round trips are counted on a real server")
-    counts: dict[int, Counter[tuple[str, str]]] = {}
+    seen: dict[int, list[Counter[tuple[str, str]]]] = {}
     for fills in (10, 120):
         # Given an account whose broker reports `fills` fills of as many orders, and its holdings
         account = connected_account(mongo_db, user_id=f"u{fills}")
-        for path, body in kite_day(fills).items():
+        day = kite_day(fills)
+        for path, body in day.items():
             kite.route("GET", path, body)
         kite.route("GET", "/portfolio/holdings", kite_fixture("holdings.json"))
-        # When the sync worker runs, and runs again (every order is then an update of a stored one)
-        sync(pipeline, account)
-        with QUERY_SHAPES.window() as window:
-            sync(pipeline, account)
-        counts[fills] = Counter((c.name, c.collection) for c in window.commands)
-        assert mongo_db["orders"].count_documents({"accountId": account["_id"]}) == fills
-    # Then the orders are one bulk write per CHUNK orders and the holdings one replacement
-    for fills, count in counts.items():
-        assert count[("update", "orders")] == -(-fills // CHUNK), (fills, count)
-        assert count[("update", "holdings")] == 1, (fills, count)
+        # When it syncs, syncs again with the same book, and then with every order's status moved
+        moved = [{**order, "status": "CANCELLED"} for order in day["/orders"]["data"]]
+        seen[fills] = []
+        for orders_reply in (day["/orders"], day["/orders"], {"status": "success", "data": moved}):
+            kite.route("GET", "/orders", orders_reply)
+            with QUERY_SHAPES.window() as window:
+                sync(pipeline, account)
+            seen[fills].append(Counter((c.name, c.collection) for c in window.commands))
+        assert (
+            mongo_db["orders"].count_documents({"accountId": account["_id"], "state": "cancelled"}) == fills
+        )
+    for fills, (first, again, changed) in seen.items():
+        orders = {
+            sync: Counter({k: v for k, v in c.items() if k[1] == "orders"})
+            for sync, c in enumerate((first, again, changed))
+        }
+        # Then the first sync reads the stored ones once and inserts the book in one command
+        assert orders[0] == {("find", "orders"): 1, ("insert", "orders"): 1}, fills
+        # and an unchanged book costs one read, a moved one an update command per CHUNK orders
+        assert orders[1] == {("find", "orders"): 1}, fills
+        assert orders[2] == {("find", "orders"): 1, ("update", "orders"): -(-fills // CHUNK)}, fills
+        # and the holdings are one replacement each time
+        assert [c[("update", "holdings")] for c in (first, again, changed)] == [1, 1, 1]
     # and the sync's other round trips do not grow with the orders
-    del counts[10][("update", "orders")], counts[120][("update", "orders")]
-    assert counts[10] == counts[120]
+    assert [Counter({k: v for k, v in c.items() if k[1] != "orders"}) for c in seen[10]] == [
+        Counter({k: v for k, v in c.items() if k[1] != "orders"}) for c in seen[120]
+    ]
 
 
 def test_a_page_of_orders_and_the_holdings_are_one_query_each(

@@ -1,11 +1,11 @@
 """The orders collection: each broker account's order book as its syncs saw it.
 
-One document per (account, broker order id): `_id` is "<accountId>:<orderId>". Every sync upserts
-the orders the broker reports (Kite and Upstox report today's book) in unordered bulk writes of
-CHUNK orders: the latest state is `$set` (status, quantities, average price, timestamps), the
-first sight is kept
-(`firstSeenAt`), and each distinct (status, filled quantity, time) the syncs saw is added to
-`statusHistory`, so an order seen OPEN and then COMPLETE keeps both. Prices are integers scaled
+One document per (account, broker order id): `_id` is "<accountId>:<orderId>". Every sync stores
+the orders the broker reports (Kite and Upstox report today's book): a new one is inserted, one
+whose status, quantities or prices moved is upserted (the latest state `$set`, timestamps too),
+an unchanged one is left as it is (`lastSeenAt` is the last sync that saw it change). The first
+sight is kept (`firstSeenAt`), and each distinct (status, filled quantity, time) the syncs saw is
+added to `statusHistory`, so an order seen OPEN and then COMPLETE keeps both. Prices are integers scaled
 by 10^4 (tradetrack.money). `state` is the broker's status reduced to open, complete, cancelled
 or rejected: what GET /v1/orders filters on.
 """
@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from pymongo import UpdateOne
 from pymongo.database import Database
+from pymongo.errors import BulkWriteError
 
 Document = dict[str, Any]
 OrderState = Literal["open", "complete", "cancelled", "rejected"]
@@ -26,36 +27,78 @@ ORDERS = "orders"
 INSERT_ONLY = ("firstSeenAt",)
 HISTORY = "statusHistory"
 # Upserts per update command: FerretDB v1 (SQLite, the test store) stalls for minutes on an update
-# command of about 100 statements that match stored documents, while 50 take ~0.1 s; a day's book
-# is usually well under 50 orders, so one round trip a sync.
+# command of 100 statements that match stored documents (99 take ~0.1 s).
 CHUNK = 50
+# What changes while an order lives (a fill, a modification, its end): an order whose fields are
+# as stored is not written again, so a sync writes only new orders and the ones that moved.
+MUTABLE = (
+    "status",
+    "statusMessage",
+    "quantity",
+    "filledQuantity",
+    "pendingQuantity",
+    "cancelledQuantity",
+    "price",
+    "triggerPrice",
+    "averagePrice",
+)
 
 
 def order_id_of(account_id: str, order_id: str) -> str:
     return f"{account_id}:{order_id}"
 
 
+def _upsert(doc: Document) -> UpdateOne:
+    fields = {k: v for k, v in doc.items() if k not in ("_id", HISTORY, *INSERT_ONLY)}
+    once = {k: doc[k] for k in INSERT_ONLY if k in doc}
+    if fields.get("placedAt") is None:  # no time from the broker: when first seen, kept
+        fields.pop("placedAt", None)
+        once["placedAt"] = doc["firstSeenAt"]
+    update: Document = {"$set": fields, "$setOnInsert": once}
+    if doc.get(HISTORY):
+        update["$addToSet"] = {HISTORY: {"$each": list(doc[HISTORY])}}
+    return UpdateOne({"_id": doc["_id"]}, update, upsert=True)
+
+
+def _new(doc: Document) -> Document:
+    return {**doc, "placedAt": doc.get("placedAt") or doc["firstSeenAt"]}
+
+
 def store_orders(db: Database[Document], docs: Sequence[Document]) -> int:
-    """Upsert the orders of one sync, one round trip per CHUNK orders; each doc has `_id`, the
-    fields to set, `firstSeenAt` and `statusHistory` (this sync's view). An order without
-    `placedAt` is placed when first seen. Returns how many were new."""
+    """Store the orders of one sync; each doc has `_id`, the fields to set, `firstSeenAt`,
+    `lastSeenAt` and `statusHistory` (this sync's view). One read of the stored ones (by `_id`),
+    one insert of the new ones, and upserts (CHUNK a command) of those whose MUTABLE fields moved:
+    a book that did not change costs one read. An order without `placedAt` is placed when first
+    seen. Returns how many were new."""
     if not docs:
         return 0
-    ops = []
-    for doc in docs:
-        fields = {k: v for k, v in doc.items() if k not in ("_id", HISTORY, *INSERT_ONLY)}
-        once = {k: doc[k] for k in INSERT_ONLY if k in doc}
-        if fields.get("placedAt") is None:  # no time from the broker: when first seen, kept
-            fields.pop("placedAt", None)
-            once["placedAt"] = doc["firstSeenAt"]
-        update: Document = {"$set": fields, "$setOnInsert": once}
-        if doc.get(HISTORY):
-            update["$addToSet"] = {HISTORY: {"$each": list(doc[HISTORY])}}
-        ops.append(UpdateOne({"_id": doc["_id"]}, update, upsert=True))
-    return sum(
-        int(db[ORDERS].bulk_write(ops[start : start + CHUNK], ordered=False).upserted_count)
-        for start in range(0, len(ops), CHUNK)
+    ids = [doc["_id"] for doc in docs]
+    found = (
+        db[ORDERS].find({"_id": {"$in": ids}}, dict.fromkeys(MUTABLE, 1)).limit(len(ids)).batch_size(len(ids))
     )
+    stored = {d["_id"]: d for d in found}  # one round trip: the limit is the first batch's size
+    fresh = [_new(doc) for doc in docs if doc["_id"] not in stored]
+    moved = [
+        doc
+        for doc in docs
+        if doc["_id"] in stored and any(stored[doc["_id"]].get(k) != doc.get(k) for k in MUTABLE)
+    ]
+    inserted = len(fresh)
+    if fresh:
+        try:
+            db[ORDERS].insert_many(fresh, ordered=False)
+        except BulkWriteError as exc:  # stored meanwhile (another sync of the account): upsert those
+            taken = {
+                fresh[e["index"]]["_id"] for e in exc.details.get("writeErrors", []) if e.get("code") == 11000
+            }
+            if len(taken) != len(exc.details.get("writeErrors", [])):
+                raise
+            inserted -= len(taken)
+            moved += [doc for doc in docs if doc["_id"] in taken]
+    ops = [_upsert(doc) for doc in moved]
+    for start in range(0, len(ops), CHUNK):
+        db[ORDERS].bulk_write(ops[start : start + CHUNK], ordered=False)
+    return inserted
 
 
 def user_orders(
