@@ -228,6 +228,9 @@ SCANS: dict[str, str] = {
         "the identity migration reads each user's ledgers once (ledgers are read by _id everywhere else)"
     ),
     "executions:rebuild_ledgers.main": "the repair script lists every user once",
+    "imports:tradetrack.db.imports.unfinished": (
+        "the local stack's start (dev only) fails the imports a restart interrupted, once per start"
+    ),
 }
 
 # Indexes an earlier release declared and a later one replaced: dropped by ensure_indexes when present.
