@@ -40,6 +40,13 @@ def learn(db: Database[Document], items: Iterable[ExecutionIn]) -> None:
         if item.isin and item.effective_segment == "EQ":
             known[symbol_alias_id(item.symbol)] = {"isin": item.isin, "symbol": base_symbol(item.symbol)}
     if known:
+        # Only what is new or changed is written (one read by `_id` first): a big import teaches
+        # the same aliases batch after batch, and FerretDB v1 writes each update on its own.
+        stored = db[INSTRUMENT_ALIASES].find({"_id": {"$in": sorted(known)}}, {"isin": 1, "symbol": 1})
+        for doc in stored:
+            if known.get(doc["_id"]) == {"isin": doc.get("isin"), "symbol": doc.get("symbol")}:
+                del known[doc["_id"]]
+    if known:
         now = datetime.now(UTC)
         ops = [
             UpdateOne({"_id": key}, {"$set": {**value, "updatedAt": now}}, upsert=True)
