@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import pytest
 
+from tradetrack.display import amount, price
 from tradetrack.errors import BadRequest
 from tradetrack.notify.events import LIVE_EVENTS, Notice, parse_event
-from tradetrack.notify.render import amount, content, email_body, price
+from tradetrack.notify.render import content, email_body
 from tradetrack.notify.sms import fit_one_segment, is_e164, is_gsm7, length
 from tradetrack.notify.unsubscribe import LinkExpired, make_token, verify_token
 

@@ -45,9 +45,9 @@ def test_a_gap_through_the_level_fires(mongo_db: Db) -> None:
     assert alerting.evaluate(mongo_db, quote("99")) == []
     # When the next tick gaps to 105 without ever printing 100
     fired = alerting.evaluate(mongo_db, quote("105"))
-    # Then it fires, once, with a readable message
+    # Then it fires, once, saying what crossed what (the words of the inbox, email and SMS)
     assert [f.alert_id for f in fired] == [alert_id]
-    assert "rose to or above 100" in fired[0].message
+    assert fired[0].message == "NSE:INFY crossed above 100.00 at 105.00"
     assert fired[0].price == "105"
     assert alerting.evaluate(mongo_db, quote("106")) == []
     assert mongo_db["alerts"].find_one({"_id": alert_id})["status"] == "triggered"  # type: ignore[index]
@@ -69,7 +69,7 @@ def test_pct_change_is_measured_from_the_previous_close(mongo_db: Db) -> None:
     assert [f.alert_id for f in alerting.evaluate(mongo_db, quote("102"))] == [up]
     fired = alerting.evaluate(mongo_db, quote("96.5"))
     assert [f.alert_id for f in fired] == [down]
-    assert "-3.5" in fired[0].message
+    assert fired[0].message == "NSE:INFY is down 3.50% on the day (alert at -3.00%), at 96.50"
 
 
 def test_repeat_rearms_only_after_the_price_returns(mongo_db: Db) -> None:

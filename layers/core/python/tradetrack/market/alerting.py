@@ -20,17 +20,11 @@ from typing import Any
 from pymongo.database import Database
 
 from tradetrack.db import alerts as repo
+from tradetrack.display import alert_sentence, price
 from tradetrack.market.quote import Quote
 from tradetrack.money import from_scaled, money_str
 
 Document = dict[str, Any]
-
-_WORDS = {
-    "above": "rose to or above",
-    "below": "fell to or below",
-    "pct_change_above": "is up by at least",
-    "pct_change_below": "is down to",
-}
 
 
 @dataclass(frozen=True)
@@ -77,12 +71,9 @@ def is_met(condition: str, level: Decimal, value: Decimal) -> bool:
 
 
 def _message(doc: Document, quote: Quote, level: Decimal) -> str:
-    shown = format(level.normalize(), "f")
-    price = format(quote.ltp.normalize(), "f")
-    if doc["condition"] in ("above", "below"):
-        return f"{quote.symbol} {_WORDS[doc['condition']]} {shown}: last price {price}"
-    pct = format((quote.change_pct or Decimal(0)).normalize(), "f")
-    return f"{quote.symbol} {_WORDS[doc['condition']]} {shown}% on the day ({pct}%, last price {price})"
+    """The alert's sentence, as the inbox, email and SMS word it (tradetrack.display)."""
+    sentence = alert_sentence(quote.symbol, doc["condition"], level, quote.ltp, quote.change_pct)
+    return sentence or f"{quote.symbol} alert at {price(quote.ltp)}"
 
 
 def evaluate(

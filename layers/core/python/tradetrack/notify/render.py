@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from string import Template
 
+from tradetrack.display import alert_sentence, amount, group_indian, price
 from tradetrack.notify.events import (
     BackfillSummary,
     DailySummary,
@@ -61,65 +62,10 @@ class EmailBody:
     html: str
 
 
-def _group_indian(digits: str) -> str:
-    """ "1234567" → "12,34,567" (the last three digits, then pairs)."""
-    if len(digits) <= 3:
-        return digits
-    head, tail = digits[:-3], digits[-3:]
-    pairs: list[str] = []
-    while len(head) > 2:
-        pairs.insert(0, head[-2:])
-        head = head[:-2]
-    return ",".join([head, *pairs, tail]) if head else ",".join([*pairs, tail])
-
-
-PAISA = Decimal("0.01")
-
-
-def _grouped(value: Decimal, places: int) -> str:
-    """|value| with `places` decimals (rounded half up) and Indian grouping: "12,34,567.50"."""
-    text = f"{abs(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):.{places}f}"
-    whole, _, fraction = text.partition(".")
-    return f"{_group_indian(whole)}.{fraction}" if fraction else _group_indian(whole)
-
-
-def amount(value: Decimal, *, symbol: str = "₹") -> str:
-    """An INR amount for people, to the paisa: "₹1,23,456.50", "-₹66.92" (an amount that rounds
-    to zero has no sign: "₹0.00")."""
-    rounded = value.quantize(PAISA, rounding=ROUND_HALF_UP)
-    sign = "-" if rounded < 0 else ""
-    return f"{sign}{symbol}{_grouped(rounded, 2)}"
-
-
-def price(value: Decimal) -> str:
-    """A price as quoted, grouped, at least two and at most four decimals: "1,502.35", "82.1225"."""
-    exponent = value.normalize().as_tuple().exponent
-    places = min(4, max(2, -exponent)) if isinstance(exponent, int) else 2
-    sign = "-" if value < 0 else ""
-    return f"{sign}{_grouped(value, places)}"
-
-
-def percent(value: Decimal) -> str:
-    """A percentage to two decimals with its sign: "+3.10%", "-0.50%"."""
-    rounded = value.quantize(PAISA, rounding=ROUND_HALF_UP)
-    return f"{'+' if rounded > 0 else '-' if rounded < 0 else ''}{abs(rounded):.2f}%"
-
-
-_CROSSED = {"above": "crossed above", "below": "crossed below"}
-
-
 def alert_line(event: PriceAlert) -> str:
-    """What crossed what: "NSE:INFY crossed above 1,500.00 at 1,502.35"; for a percent-change alert
-    "NSE:INFY is up 3.10% on the day (alert at +3.00%), at 1,502.35"."""
-    if event.condition in _CROSSED:
-        return f"{event.symbol} {_CROSSED[event.condition]} {price(event.value)} at {price(event.price)}"
-    if event.condition in ("pct_change_above", "pct_change_below") and event.change_pct is not None:
-        moved = "up" if event.change_pct >= 0 else "down"
-        return (
-            f"{event.symbol} is {moved} {percent(abs(event.change_pct)).lstrip('+')} on the day "
-            f"(alert at {percent(event.value)}), at {price(event.price)}"
-        )
-    return event.message or f"{event.symbol} alert at {price(event.price)}"
+    """What crossed what (tradetrack.display.alert_sentence), else the event's own message."""
+    sentence = alert_sentence(event.symbol, event.condition, event.value, event.price, event.change_pct)
+    return sentence or event.message or f"{event.symbol} alert at {price(event.price)}"
 
 
 def _money(value: Decimal | None) -> str:
@@ -174,7 +120,7 @@ def content(event: Notice) -> Content:
 
 def _backfill(event: BackfillSummary) -> Content:
     broker = event.broker.capitalize()
-    count = _group_indian(str(event.fills))
+    count = group_indian(str(event.fills))
     fills = "fill" if event.fills == 1 else "fills"
     since = f" since {event.since.isoformat()}" if event.since is not None else ""
     line = f"Imported {count} {fills} from {broker}{since}: your trades are in your journal."
