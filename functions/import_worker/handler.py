@@ -22,6 +22,7 @@ from tradetrack.config import get_settings
 from tradetrack.db.client import get_database
 from tradetrack.imports.jobs import WorkerDeps, finished_frame, run_import
 from tradetrack.market.subscriptions import user_connections
+from tradetrack.notify.events import live_frame, trades_changed
 from tradetrack.observability import log_record_failures, logger, metrics, tracer
 from tradetrack.websocket.push import post_to_connection
 
@@ -30,13 +31,20 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 STOP_MARGIN_MS = 60_000
 
 
-def _push(doc: dict[str, Any]) -> None:
+def _post(user_id: str, frame: dict[str, Any]) -> None:
     endpoint = get_settings().ws_management_endpoint
     if not endpoint:
         return
-    frame = finished_frame(doc)
-    for connection in sorted(user_connections(get_redis(), doc["userId"])):
+    for connection in sorted(user_connections(get_redis(), user_id)):
         post_to_connection(endpoint, connection, frame)
+
+
+def _push(doc: dict[str, Any]) -> None:
+    _post(doc["userId"], finished_frame(doc))
+
+
+def _trades_changed(user_id: str, trade_ids: list[str]) -> None:
+    _post(user_id, live_frame(trades_changed(user_id, "import", trade_ids)))
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -52,6 +60,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         batch_rows=settings.import_batch_rows,
         should_stop=lambda: context.get_remaining_time_in_millis() < STOP_MARGIN_MS,
         finished=_push,
+        trades_changed=_trades_changed,
     )
 
     def record_handler(record: SQSRecord) -> str:

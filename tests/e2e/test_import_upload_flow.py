@@ -101,9 +101,16 @@ def test_an_uploaded_file_is_imported_by_the_worker_with_progress_and_an_event(s
             "duplicates": 0,
             "rejectedCount": 1,
         }
-    # And the trades are there
-    trades = requests.get(f"{stack.rest_url}/v1/trades?limit=5", headers=auth(token), timeout=30)
+    # And the trades are there, each named by a "trades" frame of source import before that
+    trades = requests.get(f"{stack.rest_url}/v1/trades?limit=200", headers=auth(token), timeout=30)
     assert trades.status_code == 200 and trades.json()["items"]
+    listed = {item["tradeId"] for item in trades.json()["items"]}
+    announced = [f for f in frames if f.get("type") == "trades" and f.get("source") == "import"]
+    assert announced, frames
+    named = {trade_id for f in announced for trade_id in f["tradeIds"]}
+    assert named <= listed
+    if not trades.json().get("nextCursor"):
+        assert len(named) + sum(f["more"] for f in announced) == len(listed)
 
 
 def test_another_user_cannot_see_or_start_an_import(stack: LocalStack) -> None:

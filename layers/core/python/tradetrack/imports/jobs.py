@@ -47,7 +47,7 @@ from tradetrack.imports.models import (
 from tradetrack.imports.stream import batches
 from tradetrack.observability import logger
 from tradetrack.quality.repository import issues_of_pairs
-from tradetrack.trades import recompute
+from tradetrack.trades import recompute_pairs
 
 Document = dict[str, Any]
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024  # about 500,000 tradebook rows
@@ -188,6 +188,8 @@ class WorkerDeps:
     should_stop: Callable[[], bool]
     # Told of a finished import (the WebSocket event); failures here never fail the import
     finished: Callable[[Document], None] | None = None
+    # Told of each recompute step's trades (user id, trade ids: a "trades" frame), likewise
+    trades_changed: Callable[[str, list[str]], None] | None = None
     pairs_per_step: int = RECOMPUTE_PAIRS_PER_STEP
 
 
@@ -256,11 +258,12 @@ def _recompute(deps: WorkerDeps, doc: Document) -> Outcome:
         done = int(doc["pairsDone"])
         step = pairs[done : done + deps.pairs_per_step]
         # From the stored executions (no facts): the pairs' ledgers are rebuilt with them.
-        recompute(db, deps.cache, user_id, step)
+        trades = recompute_pairs(db, deps.cache, user_id, step)
         recorded = repo.record_pairs(db, doc, done=done + len(step), now=datetime.now(UTC))
         if recorded is None:  # another run took this import further: leave it to that one
             return "skipped"
         doc = recorded
+        _tell_changed(deps, user_id, trades)
     unmatched = [
         exit_ for item in issues_of_pairs(db, user_id, pairs) for exit_ in item.get("unmatched") or ()
     ]
@@ -276,7 +279,17 @@ def _recompute_all(deps: WorkerDeps, doc: Document) -> None:
     """The trades of a failing import's stored pairs, in steps (the failure is final: no checkpoint)."""
     pairs = repo.pairs_of(doc)
     for start in range(0, len(pairs), deps.pairs_per_step):
-        recompute(deps.db, deps.cache, doc["userId"], pairs[start : start + deps.pairs_per_step])
+        step = pairs[start : start + deps.pairs_per_step]
+        _tell_changed(deps, doc["userId"], recompute_pairs(deps.db, deps.cache, doc["userId"], step))
+
+
+def _tell_changed(deps: WorkerDeps, user_id: str, trades: list[Document]) -> None:
+    if deps.trades_changed is None or not trades:
+        return
+    try:
+        deps.trades_changed(user_id, [str(trade["_id"]) for trade in trades])
+    except Exception:
+        logger.exception("the import's trades event could not be sent", extra={"userId": user_id})
 
 
 def _finish(

@@ -181,6 +181,21 @@ def trades_changed(
     )
 
 
+def live_frame(event: LiveEvent) -> dict[str, Any]:
+    """The WebSocket frame of a live event (docs/websocket.md)."""
+    if isinstance(event, SyncSucceeded):
+        return {
+            "type": "sync",
+            "accountId": event.account_id,
+            "broker": event.broker,
+            "syncId": event.sync_id,
+            "status": "success",
+            "fetched": event.fetched,
+            "sent": event.sent,
+        }
+    return {"type": "trades", "source": event.source, "tradeIds": list(event.trade_ids), "more": event.more}
+
+
 def parse_event(raw: dict[str, Any]) -> NotificationEvent:
     """The event in a message body (pydantic.ValidationError when it is not one)."""
     return _ADAPTER.validate_python(raw)

@@ -43,9 +43,9 @@ from tradetrack.notify.events import (
     NotificationType,
     PriceAlert,
     SyncFailed,
-    SyncSucceeded,
     TradeConfirmation,
     event_key,
+    live_frame,
     parse_event,
     preference_type,
 )
@@ -89,21 +89,6 @@ def references(event: Notice) -> Document:
     if isinstance(event, BackfillSummary):
         return {"accountId": event.account_id, "broker": event.broker, "syncId": event.sync_id}
     return {"date": event.day.isoformat()}
-
-
-def live_frame(event: LiveEvent) -> Document:
-    """The WebSocket frame of a live event (docs/websocket.md)."""
-    if isinstance(event, SyncSucceeded):
-        return {
-            "type": "sync",
-            "accountId": event.account_id,
-            "broker": event.broker,
-            "syncId": event.sync_id,
-            "status": "success",
-            "fetched": event.fetched,
-            "sent": event.sent,
-        }
-    return {"type": "trades", "source": event.source, "tradeIds": list(event.trade_ids), "more": event.more}
 
 
 def push_frame(event: Notice, notification_id: str, text: Content) -> Document:
