@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
+import traceback
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 from local.stack import LocalStack
 
 T = TypeVar("T")
+STOP_TIMEOUT_S = 90.0  # a stop waits for running invocations; a loaded machine makes them slow
 
 
 class BackgroundStack:
@@ -36,7 +39,15 @@ class BackgroundStack:
 
     def __exit__(self, *_: object) -> None:
         try:
-            self.run(self.stack.stop())
+            self.run(self.stack.stop(), timeout_s=STOP_TIMEOUT_S)
+        except TimeoutError:
+            print(f"the local stack did not stop in {STOP_TIMEOUT_S:.0f} s; its threads:", file=sys.stderr)
+            names = {thread.ident: thread.name for thread in threading.enumerate()}
+            for ident, frame in sys._current_frames().items():
+                stack = "".join(traceback.format_stack(frame))
+                print(f"--- {names.get(ident, ident)}\n{stack}", file=sys.stderr)
+            self.stack.release()  # the next stack of this process must not inherit this one's env
+            raise
         finally:
             self._shutdown()
 

@@ -243,11 +243,6 @@ class LocalStack:
         return int(runner.addresses[0][1])
 
     async def stop(self) -> None:
-        from tradetrack.aws import reset_aws_clients
-        from tradetrack.cache.client import use_redis_client
-        from tradetrack.config import reset_settings
-        from tradetrack.db.client import use_mongo_client
-
         SHUTTING_DOWN.set()  # running invocations see no time left (the import worker stops)
         await self.scheduler.stop()
         if self.delivery is not None:
@@ -268,11 +263,20 @@ class LocalStack:
         if self.snapshot_dir is not None and self._snapshot_loaded:
             saved = await asyncio.to_thread(save_snapshot, self.mongo, self.snapshot_dir)
             log.info("embedded Mongo: %d documents saved to %s", saved, self.snapshot_dir)
+        self.release()
+
+    def release(self) -> None:
+        """Give the process back what start() took: the environment, settings and clients (the end of
+        stop(); alone when a stop cannot finish, so that the process's next stack starts clean)."""
+        from tradetrack.auth.key_store import reset_key_caches
+        from tradetrack.aws import reset_aws_clients
+        from tradetrack.cache.client import use_redis_client
+        from tradetrack.config import reset_settings
+        from tradetrack.db.client import use_mongo_client
+
         use_mongo_client(None)
         use_redis_client(None)
         reset_aws_clients()
-        from tradetrack.auth.key_store import reset_key_caches
-
         reset_key_caches()
         self._env.restore()
         reset_settings()
