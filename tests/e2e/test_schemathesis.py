@@ -47,7 +47,6 @@ UNDECLARED_CONSTRAINTS: dict[str, str] = {
     "/v1/admin/corporate-actions": "'symbol or isin' and the a:b ratio not declared",
     "/v1/trades/{tradeId}": "a tag's 1-40 characters not declared (TradePatch)",
     "/v1/auth/register": "the email rule not declared (RegisterRequest)",
-    "/v1/me/security-events": "from before to (a pair of bounds) answered 400",
     "/v1/admin/audit": "an empty ?to= is refused (other lists read it as no bound)",
     "/v1/me": "the IANA time zone names not declared (PatchMeRequest)",
     "/v1/executions": "an exchange's segments not declared (ExecutionIn)",
@@ -62,7 +61,6 @@ LAX: dict[str, str] = {
     "/v1/settlements": "expiry given as a number is read as a date (SettlementIn)",
     "/v1/executions": "lax model fields (ExecutionIn)",
     "/v1/opening-lots": "lax model fields (OpeningLotIn)",
-    "/v1/me/security-events": "until given as a number is accepted",
     "/v1/settlements/{exchange}/{underlying}/{expiry}": "expiry given as a number is read as a date",
 }
 # Operations left out: their server errors are bugs of other items, reported on issue #15.
