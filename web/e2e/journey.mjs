@@ -103,6 +103,14 @@ try {
   await page.getByLabel("Break down by").selectOption("symbol");
   await page.getByRole("table").getByText("Closed trades by symbol").waitFor();
   const groups = page.locator("table tbody tr");
+  // The caption changes before the new rows arrive: wait for the symbol rows, not the caption alone
+  if (bySymbol.items.length > 0) {
+    await page.getByRole("rowheader", { name: bySymbol.items[0].key, exact: true }).waitFor();
+  }
+  const deadline = Date.now() + 15000;
+  while ((await groups.count()) !== bySymbol.items.length && Date.now() < deadline) {
+    await page.waitForTimeout(100);
+  }
   check((await groups.count()) === bySymbol.items.length, `symbol rows ${await groups.count()}, API ${bySymbol.items.length}`);
   for (const group of bySymbol.items) {
     const row = page.getByRole("row").filter({ has: page.getByRole("rowheader", { name: group.key, exact: true }) });
