@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -244,17 +244,17 @@ class LocalStack:
 
     async def stop(self) -> None:
         SHUTTING_DOWN.set()  # running invocations see no time left (the import worker stops)
-        await self.scheduler.stop()
+        await _bounded("schedules", self.scheduler.stop())
         if self.delivery is not None:
-            await self.delivery.stop()
+            await _bounded("queue deliveries", self.delivery.stop())
             self.delivery = None
-        await self.websocket.close_all()
+        await _bounded("WebSocket connections", self.websocket.close_all())
         for instances in self.runtime.instances.values():
             await asyncio.to_thread(instances.close)
         self.runtime.instances.clear()
-        await self.broker.stop()
+        await _bounded("simulated broker", self.broker.stop())
         for runner in reversed(self._runners):
-            await runner.cleanup()
+            await _bounded("HTTP server", runner.cleanup())
         self._runners.clear()
         self.runtime.close()  # the in-process instances' threads
         if self.moto.endpoint:
@@ -289,6 +289,18 @@ class LocalStack:
 
     async def fire_schedule(self, rule: str) -> None:
         await self.scheduler.fire(rule)
+
+
+STEP_TIMEOUT_S = 20.0
+
+
+async def _bounded(step: str, awaitable: Awaitable[None]) -> None:
+    """One step of stop(), given up (with a warning) when it waits longer than STEP_TIMEOUT_S: a
+    request still waiting for an instance must not keep the stack, and its process, from stopping."""
+    try:
+        await asyncio.wait_for(awaitable, STEP_TIMEOUT_S)
+    except TimeoutError:
+        log.warning("stopping: %s still busy after %.0f s, left behind", step, STEP_TIMEOUT_S)
 
 
 def fail_interrupted_imports() -> None:
