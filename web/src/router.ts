@@ -17,10 +17,28 @@ function subscribe(listener: () => void): () => void {
 
 export function useRoute(): Route {
   const path = useSyncExternalStore(subscribe, () => window.location.pathname);
+  if (path.startsWith("/trades/")) return "/trades"; // a trade's detail lives under Trades
   return ROUTES.find((route) => route.path === path)?.path ?? "/";
 }
 
-export function navigate(path: Route): void {
+/** A trade's detail page: /trades/<tradeId>. */
+export function tradePath(tradeId: string): `/trades/${string}` {
+  return `/trades/${encodeURIComponent(tradeId)}`;
+}
+
+/** The trade id of /trades/<tradeId>, or null on any other path. */
+export function useTradeId(): string | null {
+  const path = useSyncExternalStore(subscribe, () => window.location.pathname);
+  const match = /^\/trades\/([^/]+)\/?$/.exec(path);
+  if (!match?.[1]) return null;
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return null; // a malformed %-escape: no such trade
+  }
+}
+
+export function navigate(path: Route | `/trades/${string}`): void {
   if (window.location.pathname === path) return;
   window.history.pushState(null, "", path);
   window.dispatchEvent(new PopStateEvent("popstate"));
