@@ -79,6 +79,45 @@ export interface TradeOut {
   charges: Money;
   netPnl: Money;
   holdingDays: number;
+  isFno: boolean;
+  executionIds: string[];
+  notes: string;
+  tags: string[];
+  strategy: string | null;
+}
+
+export type Category = TradeOut["category"];
+
+/** PATCH /v1/trades/{tradeId}: a field left out is unchanged; null clears it (category: automatic). */
+export interface PatchTradeRequest {
+  category?: Category | null;
+  notes?: string | null;
+  tags?: string[] | null;
+  strategy?: string | null;
+}
+
+export interface ExecutionOut {
+  executionId: string;
+  accountId: string;
+  source: string;
+  externalId: string;
+  symbol: string;
+  exchange: string;
+  segment: string;
+  side: "BUY" | "SELL";
+  quantity: number;
+  price: Money;
+  fees: Money;
+  /** false: the broker gave no fees (fees is 0 and the trade's charges are estimated) */
+  feesGiven: boolean;
+  executedAt: string;
+  product?: string | null;
+  isin?: string | null;
+}
+
+export interface ExecutionPage {
+  items: ExecutionOut[];
+  nextCursor: string | null;
 }
 
 export interface TradePage {
