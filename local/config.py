@@ -56,7 +56,8 @@ passed through to the handlers (tradetrack.config):
   QUOTE_PROVIDER (simulated), SIMULATED_FEED_SEED (7), FEED_TICKS (0: one tick outside market
   hours, a minute of ticks inside), FEED_TICK_INTERVAL_S / FEED_WINDOW_S (5 / 55, divided by
   LOCAL_SCHEDULE_SPEEDUP unless given), NOTIFY_FROM_EMAIL, PUBLIC_API_URL (unsubscribe links;
-  default the REST API's URL)
+  default the REST API's URL), APP_URL (where a broker login's callback sends the browser: the
+  web app's /brokers; `python -m local` defaults it to http://HOST:PORT, the app it serves)
 
 set by the stack for the handlers (any value you give is replaced):
   STAGE=local, AWS_REGION=AWS_DEFAULT_REGION=ap-south-1, fake AWS_ACCESS_KEY_ID/SECRET,

@@ -88,6 +88,8 @@ def main(config: LocalConfig, log_format: str = "text") -> int:
     configure_logging(config.log_level, log_format)
     # Powertools warns on every invocation without application metrics; noise on a dev console.
     warnings.filterwarnings("ignore", message="No application metrics to publish")
+    if config.port:  # a broker login's callback sends the browser back into the app served here
+        os.environ.setdefault("APP_URL", f"http://{config.host}:{config.port}")
     asyncio.run(serve(config))
     _exit_past_lingering_invocations()
     return 0

@@ -4,6 +4,7 @@ any other GET that is not an API path (the SPA's own routes, such as /trades).""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from aiohttp import web
@@ -13,6 +14,16 @@ DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
 API_PREFIXES = ("/v1/", "/_local/")
 NO_CACHE = {"Cache-Control": "no-cache"}
 IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}  # hashed by Vite
+# The app's runtime config (what CDK writes next to index.html in AWS): where its WebSocket API is.
+CONFIG_PATH = "/config.json"
+
+
+def app_config() -> dict[str, str | None]:
+    """{"wsUrl"}: locally the WebSocket API shares its port with the Management API the stack
+    names in WS_MANAGEMENT_ENDPOINT (http://HOST:WS_PORT), so the app connects to ws://HOST:WS_PORT."""
+    endpoint = os.environ.get("WS_MANAGEMENT_ENDPOINT", "")
+    ws = "ws" + endpoint.removeprefix("http") if endpoint.startswith("http") else None
+    return {"wsUrl": ws}
 
 
 def spa_response(path: str, dist: Path = DIST) -> web.StreamResponse | None:
@@ -21,6 +32,8 @@ def spa_response(path: str, dist: Path = DIST) -> web.StreamResponse | None:
     if path == "/v1" or path.startswith(API_PREFIXES) or not index.is_file():
         return None
     root = dist.resolve()
+    if path == CONFIG_PATH and not (root / "config.json").is_file():
+        return web.json_response(app_config(), headers=NO_CACHE)
     candidate = (root / path.lstrip("/")).resolve()
     if candidate != root and candidate.is_relative_to(root) and candidate.is_file():
         headers = IMMUTABLE if candidate.parent == root / "assets" else NO_CACHE

@@ -87,3 +87,14 @@ def test_never_serves_files_outside_dist(server: str, path: str) -> None:
 def test_nothing_is_served_before_the_app_is_built(tmp_path: Path) -> None:
     # Given no build; Then GET / is left to the API's 404
     assert spa_response("/", dist=tmp_path / "missing") is None
+
+
+def test_the_app_config_names_the_local_websocket_api(server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given the stack's WebSocket API (whose Management API shares its port) on port 3101
+    monkeypatch.setenv("WS_MANAGEMENT_ENDPOINT", "http://127.0.0.1:3101")
+    # When the app reads its runtime config
+    reply = requests.get(f"{server}/config.json", timeout=5)
+    # Then it names the WebSocket URL the app connects to, never cached
+    assert reply.status_code == 200
+    assert reply.json() == {"wsUrl": "ws://127.0.0.1:3101"}
+    assert reply.headers["Cache-Control"] == "no-cache"
