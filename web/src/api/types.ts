@@ -175,3 +175,97 @@ export interface PositionOut {
 export interface PositionList {
   items: PositionOut[];
 }
+
+// Brokers (GET /v1/brokers, /v1/broker-accounts…; docs/brokers.md)
+export type BrokerName = "zerodha" | "upstox" | "simulated";
+export type BrokerAccountStatus = "pending" | "active" | "needs_login" | "error";
+
+export interface BrokerInfo {
+  broker: BrokerName;
+  name: string;
+  loginExpires: string;
+  capabilities: { sync: boolean; historicalTrades: boolean; exactCharges: boolean; positions: boolean; holdings: boolean };
+}
+
+export interface BrokerAccountOut {
+  accountId: string;
+  broker: BrokerName;
+  brokerUserId: string | null;
+  status: BrokerAccountStatus;
+  lastSyncAt: string | null;
+  lastSyncStatus?: string | null;
+  lastError?: string | null;
+  tokenExpiresAt: string | null;
+  createdAt: string;
+  backfill?: Record<string, unknown> | null;
+}
+
+export interface ConnectOut {
+  accountId: string;
+  loginUrl: string;
+  stateExpiresIn: number;
+}
+
+export interface SyncLogOut {
+  syncId: string;
+  reason?: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  status: "queued" | "running" | "success" | "failed" | "needs_login" | "skipped";
+  fetched: number;
+  sent: number;
+  inserted: number;
+  duplicates: number;
+  rejectedFills: Record<string, unknown>[];
+  error?: string | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string | null;
+}
+
+// Alerts (POST/GET /v1/alerts, DELETE /v1/alerts/{id})
+export interface AlertOut {
+  alertId: string;
+  symbol: string;
+  condition: "above" | "below" | "pct_change_above" | "pct_change_below";
+  value: string;
+  channels: ("email" | "sms" | "push")[];
+  repeat: boolean;
+  status: "active" | "triggered";
+  createdAt: string;
+  triggeredAt?: string | null;
+  triggerCount: number;
+}
+
+// Notifications inbox (GET /v1/notifications, POST /v1/notifications/{id}/read)
+export interface NotificationOut {
+  notificationId: string;
+  type: string;
+  title: string;
+  message: string;
+  data: Record<string, unknown>;
+  createdAt: string;
+  readAt?: string | null;
+  deliveries: Record<string, { status: "sent" | "failed" | "skipped" | "retrying"; reason?: string | null }>;
+}
+
+// The user (GET/PATCH /v1/me)
+export type NotificationType = "trade_confirmation" | "price_alert" | "sync_failed" | "needs_login" | "daily_summary";
+
+export interface NotificationPrefs {
+  email: boolean;
+  sms: boolean;
+  push: boolean;
+  types: Partial<Record<NotificationType, boolean>>;
+}
+
+export interface MeOut extends UserOut {
+  phone?: string | null;
+  phoneVerified: boolean;
+  role: "user" | "admin";
+  timezone: string;
+  capital?: Money | null;
+  notificationPrefs: NotificationPrefs;
+}
