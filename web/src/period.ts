@@ -32,3 +32,57 @@ export function range(period: Period): { from?: string; to?: string } {
       return { ...(period.from ? { from: period.from } : {}), ...(period.to ? { to: period.to } : {}) };
   }
 }
+
+const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** True for a real calendar day written YYYY-MM-DD (2024-02-30 is not one). */
+export function isIsoDay(text: string): boolean {
+  const match = ISO_DAY.exec(text);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+/** What is wrong with the period as the user typed it (a custom range's ends), or null. */
+export function periodError(period: Period): string | null {
+  if (period.kind === "month" && !/^\d{4}-(0[1-9]|1[0-2])$/.test(period.month)) return "Choose a month.";
+  if (period.kind !== "custom") return null;
+  if (period.from && !isIsoDay(period.from)) return "The start is not a date (YYYY-MM-DD).";
+  if (period.to && !isIsoDay(period.to)) return "The end is not a date (YYYY-MM-DD).";
+  if (period.from && period.to && period.from > period.to) return "The start is after the end.";
+  return null;
+}
+
+/** The same kind of period `step` financial years or months later (earlier when negative). */
+export function shiftPeriod(period: Period, step: number): Period {
+  if (period.kind === "fy") return { kind: "fy", startYear: period.startYear + step };
+  if (period.kind === "month") {
+    const [year, month] = period.month.split("-").map(Number);
+    if (!year || !month) return period;
+    const shifted = new Date(Date.UTC(year, month - 1 + step, 1));
+    return { kind: "month", month: shifted.toISOString().slice(0, 7) };
+  }
+  return period;
+}
+
+/** A short name of the period for headings and labels. */
+export function periodLabel(period: Period): string {
+  switch (period.kind) {
+    case "all":
+      return "All time";
+    case "fy":
+      return fyLabel(period.startYear);
+    case "month": {
+      const [year, month] = period.month.split("-").map(Number);
+      if (!year || !month) return period.month;
+      return new Date(Date.UTC(year, month - 1, 1)).toLocaleString("en-IN", {
+        month: "long",
+        year: "numeric",
+        timeZone: "UTC",
+      });
+    }
+    case "custom":
+      return `${period.from || "the start"} to ${period.to || "today"}`;
+  }
+}

@@ -1,10 +1,17 @@
 import { useId } from "react";
-import { currentFyStart, fyLabel, type Period } from "../period";
+import { currentFyStart, fyLabel, periodError, shiftPeriod, type Period } from "../period";
 
 export function PeriodPicker({ period, onChange }: { period: Period; onChange: (period: Period) => void }) {
   const id = useId();
   const thisFy = currentFyStart();
   const years = Array.from({ length: 6 }, (_, index) => thisFy - index);
+  // a year reached with Previous/Next stays selectable
+  if (period.kind === "fy" && !years.includes(period.startYear)) {
+    years.push(period.startYear);
+    years.sort((a, b) => b - a);
+  }
+  const unit = period.kind === "fy" ? "financial year" : "month";
+  const error = periodError(period);
   const value = period.kind === "fy" ? `fy:${period.startYear}` : period.kind;
   return (
     <div className="picker">
@@ -42,6 +49,16 @@ export function PeriodPicker({ period, onChange }: { period: Period; onChange: (
           />
         </>
       )}
+      {(period.kind === "fy" || period.kind === "month") && (
+        <span className="stepper">
+          <button type="button" className="secondary" aria-label={`Previous ${unit}`} title={`Previous ${unit}`} onClick={() => onChange(shiftPeriod(period, -1))}>
+            ‹
+          </button>
+          <button type="button" className="secondary" aria-label={`Next ${unit}`} title={`Next ${unit}`} onClick={() => onChange(shiftPeriod(period, 1))}>
+            ›
+          </button>
+        </span>
+      )}
       {period.kind === "custom" && (
         <>
           <label htmlFor={`${id}-from`}>From</label>
@@ -61,6 +78,11 @@ export function PeriodPicker({ period, onChange }: { period: Period; onChange: (
             onChange={(event) => onChange({ ...period, to: event.target.value })}
           />
         </>
+      )}
+      {error && (
+        <p role="alert" className="error small">
+          {error}
+        </p>
       )}
     </div>
   );

@@ -2,11 +2,12 @@ import { useQuery } from "@tanstack/react-query";
 import { lazy, Suspense, useState } from "react";
 import { api } from "../api/client";
 import type { SummaryOut, TimeseriesOut } from "../api/types";
+import { CalendarHeatmap } from "../components/CalendarHeatmap";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { Money } from "../components/Money";
 import { formatPercent, formatProfitFactor, signOf } from "../format";
 import { PeriodPicker } from "../components/PeriodPicker";
-import { range, type Period } from "../period";
+import { periodError, periodLabel, range, type Period } from "../period";
 import { navigate } from "../router";
 
 const EquityChart = lazy(() => import("../components/EquityChart"));
@@ -23,14 +24,23 @@ function Figure({ label, children, testId }: { label: string; children: React.Re
 export function Dashboard() {
   const [period, setPeriod] = useState<Period>({ kind: "all" });
   const query = range(period);
+  const valid = periodError(period) === null; // an invalid custom range asks the API nothing
   const summary = useQuery({
     queryKey: ["summary", query],
     queryFn: ({ signal }) => api<SummaryOut>("/v1/analytics/summary", { query, signal }),
+    enabled: valid,
   });
   const series = useQuery({
     queryKey: ["timeseries", query],
     queryFn: ({ signal }) =>
       api<TimeseriesOut>("/v1/analytics/timeseries", { query: { ...query, interval: "day" }, signal }),
+    enabled: valid,
+  });
+  const monthly = useQuery({
+    queryKey: ["timeseries", query, "month"],
+    queryFn: ({ signal }) =>
+      api<TimeseriesOut>("/v1/analytics/timeseries", { query: { ...query, interval: "month" }, signal }),
+    enabled: valid,
   });
   const data = summary.data;
 
@@ -40,8 +50,8 @@ export function Dashboard() {
         <h1 id="dashboard-title">Dashboard</h1>
         <PeriodPicker period={period} onChange={setPeriod} />
       </div>
-      <ErrorMessage error={summary.error ?? series.error} />
-      {summary.isPending && <p aria-live="polite">Loading figures…</p>}
+      <ErrorMessage error={summary.error ?? series.error ?? monthly.error} />
+      {valid && summary.isPending && <p aria-live="polite">Loading figures…</p>}
       {data && data.closedTrades === 0 && data.openPositions === 0 && (
         <p className="empty">
           No trades in this period.{" "}
@@ -94,6 +104,22 @@ export function Dashboard() {
             )}
           </Figure>
         </dl>
+      )}
+      <h2 id="heatmap-title">Daily P&amp;L · {periodLabel(period)}</h2>
+      {valid && series.isPending && <p aria-live="polite">Loading daily P&amp;L…</p>}
+      {series.data && series.data.items.length > 0 ? (
+        <section aria-labelledby="heatmap-title">
+          <CalendarHeatmap
+            days={series.data.items}
+            months={monthly.data?.items}
+            from={query.from}
+            to={query.to}
+            bestDay={data?.bestDay}
+            worstDay={data?.worstDay}
+          />
+        </section>
+      ) : (
+        series.data && <p className="empty">No trading days in this period: the heatmap fills in as trades close.</p>
       )}
       <h2>Equity curve</h2>
       {series.data && series.data.items.length > 0 ? (
