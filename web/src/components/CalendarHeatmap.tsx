@@ -56,7 +56,7 @@ export interface CalendarHeatmapProps {
   worstDay?: DayPnl | null | undefined;
 }
 
-export function CalendarHeatmap({ days, months, from, to, bestDay, worstDay }: CalendarHeatmapProps) {
+export default function CalendarHeatmap({ days, months, from, to, bestDay, worstDay }: CalendarHeatmapProps) {
   const id = useId();
   const calendar = useMemo(() => buildCalendar(days, from, to), [days, from, to]);
   const totals = useMemo(() => new Map((months ?? []).map((item) => [item.period.slice(0, 7), item])), [months]);

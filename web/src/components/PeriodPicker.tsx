@@ -1,4 +1,5 @@
 import { useId } from "react";
+import "./PeriodPicker.css";
 import { currentFyStart, fyLabel, periodError, shiftPeriod, type Period } from "../period";
 
 export function PeriodPicker({ period, onChange }: { period: Period; onChange: (period: Period) => void }) {

@@ -2,7 +2,6 @@ import { useQuery } from "@tanstack/react-query";
 import { lazy, Suspense, useState } from "react";
 import { api } from "../api/client";
 import type { SummaryOut, TimeseriesOut } from "../api/types";
-import { CalendarHeatmap } from "../components/CalendarHeatmap";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { Money } from "../components/Money";
 import { formatPercent, formatProfitFactor, signOf } from "../format";
@@ -11,6 +10,8 @@ import { periodError, periodLabel, range, type Period } from "../period";
 import { navigate } from "../router";
 
 const EquityChart = lazy(() => import("../components/EquityChart"));
+// The heatmap comes with the day series (its chunk loads while the figures do), not in the initial bundle
+const CalendarHeatmap = lazy(() => import("../components/CalendarHeatmap"));
 
 function Figure({ label, children, testId }: { label: string; children: React.ReactNode; testId: string }) {
   return (
@@ -109,14 +110,16 @@ export function Dashboard() {
       {valid && series.isPending && <p aria-live="polite">Loading daily P&amp;L…</p>}
       {series.data && series.data.items.length > 0 ? (
         <section aria-labelledby="heatmap-title">
-          <CalendarHeatmap
+          <Suspense fallback={<p aria-live="polite">Loading the heatmap…</p>}>
+            <CalendarHeatmap
             days={series.data.items}
             months={monthly.data?.items}
             from={query.from}
             to={query.to}
             bestDay={data?.bestDay}
             worstDay={data?.worstDay}
-          />
+            />
+          </Suspense>
         </section>
       ) : (
         series.data && <p className="empty">No trading days in this period: the heatmap fills in as trades close.</p>

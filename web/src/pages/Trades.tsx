@@ -1,22 +1,42 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { useState, type SyntheticEvent } from "react";
+import { lazy, Suspense, useState, type SyntheticEvent } from "react";
 import { api } from "../api/client";
-import type { TradePage, TradeStatus } from "../api/types";
+import type { Category, TradePage, TradeStatus } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { MoneyCell } from "../components/Money";
 import { formatIst } from "../format";
-import { navigate } from "../router";
+import { navigate, tradePath, useTradeId } from "../router";
+import { dateFilterError } from "../trade";
+import "./Trades.css";
+
+// A trade's detail loads with its page (its chart and form are not in the initial bundle)
+const TradeDetail = lazy(() => import("./TradeDetail"));
 
 const PAGE_SIZES = [25, 50, 100] as const;
 
 interface Filters {
   status: TradeStatus | "";
   symbol: string;
+  category: Category | "";
+  tag: string;
+  from: string;
+  to: string;
   limit: number;
 }
 
 export function Trades() {
-  const [draft, setDraft] = useState<Filters>({ status: "", symbol: "", limit: 50 });
+  // The table's state lives here, above the detail: back from a trade, the filters and page are kept
+  const tradeId = useTradeId();
+  const [draft, setDraft] = useState<Filters>({
+    status: "",
+    symbol: "",
+    category: "",
+    tag: "",
+    from: "",
+    to: "",
+    limit: 50,
+  });
+  const [invalid, setInvalid] = useState<string | null>(null);
   const [filters, setFilters] = useState<Filters>(draft);
   // Keyset paging: the cursors of the pages before this one (the API has no offsets).
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
@@ -25,16 +45,37 @@ export function Trades() {
     queryKey: ["trades", filters, cursor],
     queryFn: ({ signal }) =>
       api<TradePage>("/v1/trades", {
-        query: { status: filters.status, symbol: filters.symbol.trim().toUpperCase(), limit: filters.limit, cursor },
+        query: {
+          status: filters.status,
+          symbol: filters.symbol.trim().toUpperCase(),
+          category: filters.category,
+          tag: filters.tag.trim().toLowerCase(),
+          from: filters.from,
+          to: filters.to,
+          limit: filters.limit,
+          cursor,
+        },
         signal,
       }),
     placeholderData: keepPreviousData,
+    enabled: tradeId === null,
   });
 
   function apply(event: SyntheticEvent) {
     event.preventDefault();
+    const error = dateFilterError(draft.from, draft.to);
+    setInvalid(error);
+    if (error) return;
     setFilters(draft);
     setCursors([null]);
+  }
+
+  if (tradeId !== null) {
+    return (
+      <Suspense fallback={<p aria-live="polite">Loading the trade…</p>}>
+        <TradeDetail key={tradeId} tradeId={tradeId} />
+      </Suspense>
+    );
   }
 
   const items = page.data?.items ?? [];
@@ -64,6 +105,45 @@ export function Trades() {
           />
         </label>
         <label>
+          Category
+          <select
+            value={draft.category}
+            onChange={(event) => setDraft({ ...draft, category: event.target.value as Filters["category"] })}
+          >
+            <option value="">Any</option>
+            <option value="intraday">Intraday</option>
+            <option value="swing">Swing</option>
+            <option value="long_term">Long term</option>
+          </select>
+        </label>
+        <label>
+          Tag
+          <input
+            value={draft.tag}
+            onChange={(event) => setDraft({ ...draft, tag: event.target.value })}
+            placeholder="e.g. breakout"
+            maxLength={40}
+          />
+        </label>
+        <label>
+          Opened from
+          <input
+            type="date"
+            value={draft.from}
+            max={draft.to || undefined}
+            onChange={(event) => setDraft({ ...draft, from: event.target.value })}
+          />
+        </label>
+        <label>
+          Opened to
+          <input
+            type="date"
+            value={draft.to}
+            min={draft.from || undefined}
+            onChange={(event) => setDraft({ ...draft, to: event.target.value })}
+          />
+        </label>
+        <label>
           Rows per page
           <select
             value={draft.limit}
@@ -78,6 +158,11 @@ export function Trades() {
         </label>
         <button type="submit">Apply</button>
       </form>
+      {invalid && (
+        <p role="alert" className="error">
+          {invalid}
+        </p>
+      )}
       <ErrorMessage error={page.error} />
       {page.isPending && <p aria-live="polite">Loading trades…</p>}
       {page.data && items.length === 0 && (
@@ -107,13 +192,23 @@ export function Trades() {
                 <th scope="col" className="num">Avg exit</th>
                 <th scope="col" className="num">Charges</th>
                 <th scope="col" className="num">Net P&amp;L</th>
+                <th scope="col">Tags</th>
               </tr>
             </thead>
             <tbody>
               {items.map((trade) => (
                 <tr key={trade.tradeId}>
                   <th scope="row">
-                    {trade.symbol} <small>{trade.exchange}</small>
+                    <a
+                      href={tradePath(trade.tradeId)}
+                      onClick={(event) => {
+                        event.preventDefault();
+                        navigate(tradePath(trade.tradeId));
+                      }}
+                    >
+                      {trade.symbol}
+                    </a>{" "}
+                    <small>{trade.exchange}</small>
                   </th>
                   <td>{trade.direction}</td>
                   <td>{trade.status}</td>
@@ -124,6 +219,13 @@ export function Trades() {
                   <MoneyCell value={trade.avgExit} />
                   <MoneyCell value={trade.charges} />
                   <MoneyCell value={trade.netPnl} pnl />
+                  <td>
+                    {trade.tags.map((tag) => (
+                      <span key={tag} className="tag">
+                        {tag}
+                      </span>
+                    ))}
+                  </td>
                 </tr>
               ))}
             </tbody>
