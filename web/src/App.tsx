@@ -1,5 +1,9 @@
-import { useEffect, useRef, useState } from "react";
+import { lazy, Suspense, useEffect, useRef, useState } from "react";
 import { ReLogin } from "./auth/ReLogin";
+import { BrokerLanding, isBrokerLanding } from "./brokers/Landing";
+import { UnreadBadge } from "./components/UnreadBadge";
+import { LiveProvider } from "./live/LiveContext";
+import { Toasts } from "./live/Toasts";
 import { useSession } from "./auth/SessionContext";
 import { ErrorMessage } from "./components/ErrorMessage";
 import { Analytics } from "./pages/Analytics";
@@ -9,6 +13,12 @@ import { Imports } from "./pages/Imports";
 import { Positions } from "./pages/Positions";
 import { Trades } from "./pages/Trades";
 import { navigate, ROUTES, useRoute } from "./router";
+
+// Pages visited now and then load on first visit (their own chunks): the initial JavaScript stays small.
+const Brokers = lazy(() => import("./pages/Brokers").then((module) => ({ default: module.Brokers })));
+const Alerts = lazy(() => import("./pages/Alerts").then((module) => ({ default: module.Alerts })));
+const Notifications = lazy(() => import("./pages/Notifications").then((module) => ({ default: module.Notifications })));
+const Profile = lazy(() => import("./pages/Profile").then((module) => ({ default: module.Profile })));
 
 export function App() {
   const { session, state } = useSession();
@@ -25,7 +35,8 @@ export function App() {
     navigated.current = true;
   }, [route]);
 
-  if (state.status === "anonymous") return <AuthPage />;
+  // The broker login's window comes back without a session (src/brokers/channel.ts): it reports and closes.
+  if (state.status === "anonymous") return isBrokerLanding() ? <BrokerLanding /> : <AuthPage />;
 
   async function run(action: () => Promise<void>) {
     setError(null);
@@ -37,7 +48,7 @@ export function App() {
   }
 
   return (
-    <>
+    <LiveProvider>
       <a className="skip" href="#main">
         Skip to content
       </a>
@@ -55,6 +66,7 @@ export function App() {
               }}
             >
               {item.label}
+              {item.path === "/notifications" && <UnreadBadge />}
             </a>
           ))}
         </nav>
@@ -74,7 +86,14 @@ export function App() {
         {route === "/positions" && <Positions />}
         {route === "/analytics" && <Analytics />}
         {route === "/imports" && <Imports />}
+        <Suspense fallback={<p role="status">Loading…</p>}>
+          {route === "/brokers" && <Brokers />}
+          {route === "/alerts" && <Alerts />}
+          {route === "/notifications" && <Notifications />}
+          {route === "/profile" && <Profile />}
+        </Suspense>
       </main>
-    </>
+      <Toasts />
+    </LiveProvider>
   );
 }

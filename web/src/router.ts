@@ -1,13 +1,26 @@
 // A tiny history router: a handful of pages do not need a router library's weight.
 import { useSyncExternalStore } from "react";
 
-export type Route = "/" | "/trades" | "/positions" | "/analytics" | "/imports";
+export type Route =
+  | "/"
+  | "/trades"
+  | "/positions"
+  | "/analytics"
+  | "/imports"
+  | "/brokers"
+  | "/alerts"
+  | "/notifications"
+  | "/profile";
 export const ROUTES: { path: Route; label: string }[] = [
   { path: "/", label: "Dashboard" },
   { path: "/trades", label: "Trades" },
   { path: "/positions", label: "Positions" },
   { path: "/analytics", label: "Analytics" },
   { path: "/imports", label: "Imports" },
+  { path: "/brokers", label: "Brokers" },
+  { path: "/alerts", label: "Alerts" },
+  { path: "/notifications", label: "Notifications" },
+  { path: "/profile", label: "Profile" },
 ];
 
 function subscribe(listener: () => void): () => void {

@@ -1,0 +1,36 @@
+// Where the broker's login sends its window back (/brokers?accountId=…&status=…) when no session is
+// open in it (the login window the Brokers page opened): tell the app's tab, and close.
+import { useEffect, useState } from "react";
+import { announceLanding } from "./channel";
+import { parseLanding } from "./status";
+
+/** True when this page load is the broker callback's landing. */
+export function isBrokerLanding(): boolean {
+  return window.location.pathname === "/brokers" && parseLanding(window.location.search) !== null;
+}
+
+export function BrokerLanding() {
+  const [landing] = useState(() => parseLanding(window.location.search));
+  useEffect(() => {
+    if (!landing) return;
+    announceLanding(landing);
+    // The app's tab has the result. A window the Brokers page opened may close itself; a tab the
+    // user opened stays (the browser ignores this), and the text below says what to do.
+    window.close();
+  }, [landing]);
+  const connected = landing?.status === "active";
+  return (
+    <main id="main" className="auth">
+      <h1>{connected ? "Broker connected" : "Broker login finished"}</h1>
+      <p role="status">
+        {connected
+          ? "Your broker account is connected and its first sync is on its way."
+          : `The account's status is ${landing?.status ?? "unknown"}.`}{" "}
+        You can close this window and return to the TradeTrack tab you connected from.
+      </p>
+      <p>
+        <a href="/brokers">Open TradeTrack&apos;s Brokers page</a> (you may need to log in again here).
+      </p>
+    </main>
+  );
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { accountState, expiryText, formatDuration, parseLanding, syncDuration } from "./status";
+
+const now = new Date("2026-12-06T12:00:00+05:30");
+
+describe("broker account status", () => {
+  it("words durations with their two largest units", () => {
+    expect(formatDuration(30_000)).toBe("under a minute");
+    expect(formatDuration(45 * 60_000)).toBe("45 min");
+    expect(formatDuration((3 * 60 + 20) * 60_000)).toBe("3 h 20 min");
+    expect(formatDuration(2 * 3_600_000)).toBe("2 h");
+    expect(formatDuration((2 * 1440 + 4 * 60 + 7) * 60_000)).toBe("2 d 4 h");
+  });
+
+  it("says when the broker login expires or expired", () => {
+    expect(expiryText("2026-12-07T06:00:00+05:30", now)).toBe("expires in 18 h");
+    expect(expiryText("2026-12-06T10:00:00+05:30", now)).toBe("expired 2 h ago");
+    expect(expiryText(null, now)).toBe("no login yet");
+  });
+
+  it("asks to reconnect a lapsed login, whether the API marked it yet or not", () => {
+    expect(accountState({ status: "needs_login", tokenExpiresAt: null }, now).action).toBe("reconnect");
+    expect(accountState({ status: "active", tokenExpiresAt: "2026-12-06T06:00:00+05:30" }, now)).toEqual({
+      label: "Login expired: reconnect",
+      tone: "bad",
+      action: "reconnect",
+    });
+    expect(accountState({ status: "active", tokenExpiresAt: "2026-12-07T06:00:00+05:30" }, now)).toEqual({
+      label: "Connected",
+      tone: "good",
+      action: null,
+    });
+    expect(accountState({ status: "pending", tokenExpiresAt: null }, now).action).toBe("continue");
+  });
+
+  it("reads the callback's landing query and nothing else", () => {
+    expect(parseLanding("?accountId=ba_123&status=active")).toEqual({ accountId: "ba_123", status: "active" });
+    expect(parseLanding("?accountId=ba_123&status=hacked")).toBeNull();
+    expect(parseLanding("?accountId=<script>&status=active")).toBeNull();
+    expect(parseLanding("")).toBeNull();
+  });
+
+  it("words a sync's run time", () => {
+    expect(syncDuration("2026-12-06T10:00:00+05:30", "2026-12-06T10:00:04.4+05:30")).toBe("4 s");
+    expect(syncDuration("2026-12-06T10:00:00+05:30", "2026-12-06T10:01:05+05:30")).toBe("1 min 5 s");
+    expect(syncDuration("2026-12-06T10:00:00+05:30", null)).toBe("—");
+  });
+});

@@ -1,0 +1,81 @@
+// The live connection as React context: one LiveSocket while the session is active, its status,
+// and a subscription to its frames. Frames that change server state invalidate the queries that
+// show it (the pages re-read the API: frames are hints, never the data), and frames a trader
+// should see become toasts (src/live/Toasts.tsx).
+import { useQueryClient } from "@tanstack/react-query";
+import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
+import { useSession } from "../auth/SessionContext";
+import { webSocketUrl } from "./config";
+import type { Frame } from "./frames";
+import { LiveSocket, type LiveStatus } from "./socket";
+
+type Listener = (frame: Frame) => void;
+
+interface Live {
+  status: LiveStatus;
+  subscribe: (listener: Listener) => () => void;
+}
+
+const LiveContext = createContext<Live | null>(null);
+
+/** Query keys each frame type makes stale. */
+function staleKeys(frame: Frame): string[][] {
+  switch (frame.type) {
+    case "sync":
+      return [["broker-accounts"], ["sync-logs"], ["notifications"]];
+    case "alert":
+      return [["alerts"], ["notifications"]];
+    case "notification":
+    case "trade":
+      return [["notifications"]];
+    default:
+      return [];
+  }
+}
+
+export function LiveProvider({ children }: { children: ReactNode }) {
+  const { session, state } = useSession();
+  const client = useQueryClient();
+  const [status, setStatus] = useState<LiveStatus>("idle");
+  const listeners = useMemo(() => new Set<Listener>(), []);
+  const active = state.status === "active";
+
+  useEffect(() => {
+    if (!active) return;
+    const socket = new LiveSocket({
+      url: webSocketUrl,
+      token: () => session.accessToken(),
+      onStatus: setStatus,
+      onFrame: (frame) => {
+        for (const key of staleKeys(frame)) void client.invalidateQueries({ queryKey: key });
+        for (const listener of listeners) listener(frame);
+      },
+    });
+    socket.start();
+    return () => socket.stop();
+  }, [active, session, client, listeners]);
+
+  const value = useMemo<Live>(
+    () => ({
+      status,
+      subscribe: (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    }),
+    [status, listeners],
+  );
+  return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
+}
+
+export function useLive(): Live {
+  const live = useContext(LiveContext);
+  if (!live) throw new Error("useLive outside LiveProvider");
+  return live;
+}
+
+/** Call `listener` for every frame while the component is mounted. */
+export function useLiveFrames(listener: Listener): void {
+  const { subscribe } = useLive();
+  useEffect(() => subscribe(listener), [subscribe, listener]);
+}

@@ -1,0 +1,61 @@
+// Live events a trader should notice (a price alert fired, a broker login expired, a sync failed, a
+// trade confirmed) as toasts: a polite live region (screen readers read each as it comes), each
+// toast dismissible with its button and gone by itself after 10 s; at most 4 shown.
+import { useCallback, useEffect, useRef, useState } from "react";
+import { toastOf, type Frame, type Toast } from "./frames";
+import { useLiveFrames } from "./LiveContext";
+import "./live.css";
+
+const SHOW_MS = 10_000;
+const MAX_SHOWN = 4;
+
+export function Toasts() {
+  const [toasts, setToasts] = useState<Toast[]>([]);
+  const timers = useRef(new Map<string, ReturnType<typeof setTimeout>>());
+  const counter = useRef(0);
+
+  const dismiss = useCallback((id: string) => {
+    clearTimeout(timers.current.get(id));
+    timers.current.delete(id);
+    setToasts((shown) => shown.filter((toast) => toast.id !== id));
+  }, []);
+
+  const onFrame = useCallback(
+    (frame: Frame) => {
+      const toast = toastOf(frame);
+      if (!toast) return;
+      counter.current += 1;
+      const id = `toast-${counter.current}`;
+      setToasts((shown) => [...shown, { ...toast, id }].slice(-MAX_SHOWN));
+      timers.current.set(
+        id,
+        setTimeout(() => dismiss(id), SHOW_MS),
+      );
+    },
+    [dismiss],
+  );
+  useLiveFrames(onFrame);
+
+  useEffect(() => {
+    const pending = timers.current;
+    return () => {
+      for (const timer of pending.values()) clearTimeout(timer);
+    };
+  }, []);
+
+  return (
+    <div className="toasts" role="region" aria-label="Live notifications">
+      <ul aria-live="polite" aria-relevant="additions">
+        {toasts.map((toast) => (
+          <li key={toast.id} className={`toast toast-${toast.tone}`} data-testid="toast">
+            <strong>{toast.title}</strong>
+            <span>{toast.message}</span>
+            <button type="button" className="link" onClick={() => dismiss(toast.id)} aria-label={`Dismiss: ${toast.title}`}>
+              Dismiss
+            </button>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}

@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { parseFrame, toastOf } from "./frames";
+
+describe("live frames", () => {
+  it("parses a JSON object with a type and ignores anything else", () => {
+    expect(parseFrame('{"type":"pong"}')).toEqual({ type: "pong" });
+    expect(parseFrame("[1,2]")).toBeNull();
+    expect(parseFrame('{"action":"ping"}')).toBeNull();
+    expect(parseFrame("{oops")).toBeNull();
+  });
+
+  it("turns a fired alert into a toast with the API's message", () => {
+    const frame = parseFrame('{"type":"alert","alertId":"al_1","symbol":"NSE:INFY","message":"NSE:INFY rose above 1500"}');
+    expect(frame && toastOf(frame)).toEqual({
+      title: "Price alert: NSE:INFY",
+      message: "NSE:INFY rose above 1500",
+      tone: "info",
+    });
+  });
+
+  it("toasts a failed or expired sync, not a successful one, nor quotes", () => {
+    const failed = parseFrame('{"type":"sync","accountId":"ba_1","status":"needs_login"}');
+    const fine = parseFrame('{"type":"sync","accountId":"ba_1","status":"success","fetched":3,"sent":3}');
+    const quote = parseFrame('{"type":"quote","symbol":"NSE:INFY","ltp":"1500"}');
+    expect(failed && toastOf(failed)?.title).toBe("Broker login expired");
+    expect(fine && toastOf(fine)).toBeNull();
+    expect(quote && toastOf(quote)).toBeNull();
+  });
+});
