@@ -85,7 +85,20 @@ def test_register_import_and_see_the_dashboard_and_trades(app_url: str) -> None:
     assert seen["reloginKeptPage"] is True
     assert seen["positions"] == 2  # the fixture's two open positions (TATAMOTORS, GOLDM future)
     assert seen["analytics"] == 2  # the two symbols with sales, each row equal to the API's
-    for name in ("imports.png", "dashboard.png", "analytics.png", "trades.png", "session-expired.png"):
+    # the heatmap has a cell, labelled with the API's figure, for each day of the daily series
+    assert seen["heatmap"]["days"] > 0
+    assert seen["heatmap"]["cells"] == seen["heatmap"]["days"]
+    # a trade annotated on its detail page keeps its note and tags through a reload (and the API has them)
+    assert seen["annotated"]["tags"] == ["breakout", "patience"]
+    shots = (
+        "imports.png",
+        "dashboard.png",
+        "analytics.png",
+        "trades.png",
+        "trade-detail.png",
+        "session-expired.png",
+    )
+    for name in shots:
         assert (SHOTS / name).stat().st_size > 0
 
 

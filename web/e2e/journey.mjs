@@ -93,8 +93,37 @@ try {
   await page.getByLabel("To").fill("2024-04-05");
   await netPnl.getByText(inr.format(day.netPnl)).waitFor();
   seen.dayNetPnl = day.netPnl;
+  // An impossible custom range is refused in the form, before any request
+  await page.getByLabel("To").fill("2024-04-01");
+  await page.getByRole("alert").getByText("The start is after the end.").waitFor();
   await page.getByLabel("Period").selectOption("all");
   await netPnl.getByText(inr.format(summary.netPnl)).waitFor();
+
+  // The calendar heatmap: a cell for every day of the API's daily series, labelled with its P&L
+  const daily = await apiAs(accessToken, "/v1/analytics/timeseries?interval=day");
+  const heatmap = page.getByTestId("heatmap");
+  await heatmap.waitFor();
+  for (const item of daily.items) {
+    const cell = heatmap.locator(`td[data-date="${item.period}"]`);
+    const label = await cell.getAttribute("aria-label");
+    check(label?.includes(`net P&L ${inr.format(item.netPnl)}`), `heatmap ${item.period}: ${label}, API ${item.netPnl}`);
+    check((await cell.getAttribute("data-traded")) === "true", `heatmap ${item.period} is not marked traded`);
+  }
+  const tradedCells = await heatmap.locator('td[data-traded="true"]').count();
+  check(tradedCells === daily.items.length, `heatmap traded cells ${tradedCells}, API days ${daily.items.length}`);
+  if (summary.bestDay) {
+    const best = heatmap.locator(`td[data-date="${summary.bestDay.date}"]`);
+    check((await best.getAttribute("aria-label"))?.includes("best day"), "the best day's cell does not say so");
+  }
+  // Keyboard: one tab stop in the heatmap, the arrow keys move between days
+  const start = heatmap.locator('td[tabindex="0"]');
+  const startDate = await start.getAttribute("data-date");
+  await start.focus();
+  await page.keyboard.press("ArrowRight");
+  const movedTo = await page.evaluate(() => globalThis.document.activeElement?.getAttribute("data-date"));
+  const nextDay = new Date(Date.parse(`${startDate}T00:00:00Z`) + 86400000).toISOString().slice(0, 10);
+  check(movedTo === nextDay || movedTo === startDate, `ArrowRight from ${startDate} focused ${movedTo}`);
+  seen.heatmap = { days: daily.items.length, cells: tradedCells };
   await page.screenshot({ path: join(shots, "dashboard.png"), fullPage: true });
 
   // Analytics: the breakdown by symbol, row by row as GET /v1/analytics/by-symbol has it
@@ -149,6 +178,50 @@ try {
   check((await rows.count()) === closed.length, `closed rows ${await rows.count()}, API ${closed.length}`);
   seen.trades = { all: trades.items.length, closed: closed.length };
   await page.screenshot({ path: join(shots, "trades.png"), fullPage: true });
+
+  // A trade's detail from its row: fills, charges, holding time; annotate it and see it saved
+  const target = closed[0];
+  await page.locator(`a[href="/trades/${encodeURIComponent(target.tradeId)}"]`).click();
+  await page.getByRole("heading", { level: 1, name: new RegExp(`^${target.symbol}`) }).waitFor();
+  check((await page.title()) === `${target.symbol} trade · TradeTrack`, `detail title: ${await page.title()}`);
+  const fillRows = page.getByTestId("fills").locator("tbody tr");
+  await fillRows.first().waitFor();
+  check((await fillRows.count()) === target.executionIds.length, `fills ${await fillRows.count()}, API ${target.executionIds.length}`);
+  const tradeCharges = await page.getByTestId("trade-charges").locator("dd").innerText();
+  check(tradeCharges.startsWith(inr.format(target.charges)), `trade charges ${tradeCharges}, API ${target.charges}`);
+  await page.getByTestId("price-chart").locator("canvas").first().waitFor();
+  const note = "Entered on the retest; exit was early.";
+  await page.getByLabel("Notes", { exact: true }).fill(note);
+  await page.getByLabel("Tags", { exact: true }).fill("Breakout, patience");
+  await page.getByLabel("Strategy", { exact: true }).fill("Opening range breakout");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await page.getByTestId("save-state").getByText("Saved at").waitFor();
+  const stored = await apiAs(accessToken, `/v1/trades/${encodeURIComponent(target.tradeId)}`);
+  check(stored.notes === note, `the API has notes ${JSON.stringify(stored.notes)}`);
+  check(JSON.stringify(stored.tags) === JSON.stringify(["breakout", "patience"]), `the API has tags ${stored.tags}`);
+  check(stored.strategy === "Opening range breakout", `the API has strategy ${stored.strategy}`);
+  await page.screenshot({ path: join(shots, "trade-detail.png"), fullPage: true });
+
+  // A reload ends the in-memory session: log in again, and the same trade shows what was saved
+  await page.reload();
+  await page.getByRole("heading", { name: "Log in" }).waitFor();
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in", exact: true }).click();
+  await page.getByRole("heading", { level: 1, name: new RegExp(`^${target.symbol}`) }).waitFor();
+  await page.getByLabel("Notes", { exact: true }).waitFor();
+  check((await page.getByLabel("Notes", { exact: true }).inputValue()) === note, "the note is not there after a reload");
+  check((await page.getByLabel("Tags", { exact: true }).inputValue()) === "breakout, patience", "the tags are not there after a reload");
+  seen.annotated = { tradeId: target.tradeId, tags: stored.tags };
+
+  // Back to the table: the tag filter finds the annotated trade, its tags in the row
+  await page.getByRole("link", { name: "← All trades" }).click();
+  await page.getByLabel("Tag", { exact: true }).fill("patience");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await page.getByText("Page 1 · 1 trades").waitFor();
+  const tagged = await rows.first().innerText();
+  check(tagged.includes("breakout") && tagged.includes(target.symbol), `tagged row: ${tagged}`);
+  await page.getByLabel("Tag", { exact: true }).fill("");
 
   // Keyset paging: more trades through the API (one intraday round trip a day), 25 rows a page
   const header = "symbol,isin,trade_date,exchange,segment,series,trade_type,auction,quantity,price,trade_id,order_id,order_execution_time";

@@ -49,17 +49,14 @@ describe("heatmap calendar", () => {
     expect(weeks[4]?.slice(2)).toEqual([null, null, null, null, null]);
   });
 
-  it("pads a month starting mid-week and leaves days outside the range empty", () => {
+  it("leaves days outside the range empty and weeks wholly outside it out", () => {
     // Given a range from 10 May 2024 (a Friday) to 3 June 2024
     const calendar = buildCalendar([day("2024-05-20", "10")], "2024-05-10", "2024-06-03");
     const [may, june] = calendar?.months ?? [];
-    // Then May's first week has 2 empty slots (1 May is a Wednesday) and days before the 10th are empty
-    expect(may?.weeks[0]?.slice(0, 2)).toEqual([null, null]);
-    expect(may?.weeks[1]?.filter((cell) => cell !== null).map((cell) => cell.date)).toEqual([
-      "2024-05-10",
-      "2024-05-11",
-      "2024-05-12",
-    ]);
+    // Then May starts with the week of the 10th (the week of 1–5 May is wholly outside the range),
+    // its days before the 10th empty
+    expect(may?.weeks[0]).toEqual([null, null, null, null, expect.objectContaining({ date: "2024-05-10" }), expect.anything(), expect.anything()]);
+    expect(may?.weeks).toHaveLength(4);
     // and June holds only its first three days
     const juneDays = june?.weeks.flat().filter((cell) => cell !== null).map((cell) => cell.date);
     expect(juneDays).toEqual(["2024-06-01", "2024-06-02", "2024-06-03"]);
@@ -68,14 +65,22 @@ describe("heatmap calendar", () => {
   it("takes an open end from the series and keeps only the last months of a long range", () => {
     // Given all time: trades from Jan 2023 to Mar 2024 (15 months)
     const calendar = buildCalendar([day("2024-03-15", "5"), day("2023-01-02", "-5")]);
-    // Then the calendar ends on the last traded day and shows the last 12 months
-    expect(calendar?.to).toBe("2024-03-15");
+    // Then the calendar ends with the last traded month and shows the last 12 months
+    expect(calendar?.to).toBe("2024-03-31");
     expect(calendar?.truncated).toBe(true);
     expect(calendar?.months).toHaveLength(MAX_MONTHS);
     expect(calendar?.from).toBe("2023-04-01");
     // and the largest day is measured within what is shown
     const march = calendar?.months.at(-1)?.weeks.flat().find((cell) => cell?.date === "2024-03-15");
     expect(march?.level).toBe(4);
+  });
+
+  it("shows whole months for an open end", () => {
+    // Given all time with one trading day, 5 April 2024 (1 April a Monday)
+    const calendar = buildCalendar([day("2024-04-05", "5")]);
+    // Then all of April is laid out, 5 weeks (29–30 April in the fifth)
+    expect([calendar?.from, calendar?.to]).toEqual(["2024-04-01", "2024-04-30"]);
+    expect(calendar?.months[0]?.weeks).toHaveLength(5);
   });
 
   it("has nothing to lay out without days or bounds", () => {

@@ -93,13 +93,17 @@ export function levelOf(paise: bigint, largest: bigint): number {
 
 /**
  * The month calendars of the days `from`…`to` (inclusive) with the series' days in them; without
- * either end, the series' first or last day stands in. Null when there is nothing to lay out.
+ * either end, the first or last month of the series stands in (whole). Null when there is nothing
+ * to lay out. Weeks with no day in the range are left out.
  */
 export function buildCalendar(items: PeriodOut[], from?: string, to?: string): Calendar | null {
   const days = items.filter((item) => /^\d{4}-\d{2}-\d{2}$/.test(item.period));
   const sorted = days.map((item) => item.period).sort();
-  let first = from ?? sorted[0];
-  const last = to ?? sorted[sorted.length - 1];
+  // an open end shows the whole month of the series' first or last day
+  const firstDay = sorted[0];
+  const lastDay = sorted[sorted.length - 1];
+  let first = from ?? (firstDay ? `${firstDay.slice(0, 7)}-01` : undefined);
+  const last = to ?? (lastDay ? lastOfMonth(lastDay.slice(0, 7)) : undefined);
   if (!first || !last || first > last) return null;
   let truncated = false;
   const allMonths = monthsFrom(first.slice(0, 7), last.slice(0, 7));
@@ -139,7 +143,8 @@ export function buildCalendar(items: PeriodOut[], from?: string, to?: string): C
       }
     }
     if (week.length > 0) weeks.push([...week, ...Array.from({ length: 7 - week.length }, () => null)]);
-    return { month, weeks };
+    // weeks wholly outside the range take no room
+    return { month, weeks: weeks.filter((slots) => slots.some((cell) => cell !== null)) };
   });
   return { from: first, to: last, months, truncated };
 }

@@ -109,7 +109,7 @@ export function Dashboard() {
       <h2 id="heatmap-title">Daily P&amp;L · {periodLabel(period)}</h2>
       {valid && series.isPending && <p aria-live="polite">Loading daily P&amp;L…</p>}
       {series.data && series.data.items.length > 0 ? (
-        <section aria-labelledby="heatmap-title">
+        <div>
           <Suspense fallback={<p aria-live="polite">Loading the heatmap…</p>}>
             <CalendarHeatmap
             days={series.data.items}
@@ -120,7 +120,7 @@ export function Dashboard() {
             worstDay={data?.worstDay}
             />
           </Suspense>
-        </section>
+        </div>
       ) : (
         series.data && <p className="empty">No trading days in this period: the heatmap fills in as trades close.</p>
       )}

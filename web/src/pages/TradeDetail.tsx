@@ -115,29 +115,27 @@ function AnnotationForm({ trade, tradeKey }: { trade: TradeOut; tradeKey: readon
   return (
     <form className="annotate" onSubmit={submit} aria-labelledby={`${id}-title`} noValidate>
       <h2 id={`${id}-title`}>Notes, tags and strategy</h2>
-      <label>
-        Notes
-        <textarea
-          value={form.notes}
-          rows={5}
-          onChange={(event) => edit({ notes: event.target.value })}
-          aria-invalid={errors.notes ? true : undefined}
-          aria-describedby={`${id}-notes-help`}
-        />
-      </label>
+      <label htmlFor={`${id}-notes`}>Notes</label>
+      <textarea
+        id={`${id}-notes`}
+        value={form.notes}
+        rows={5}
+        onChange={(event) => edit({ notes: event.target.value })}
+        aria-invalid={errors.notes ? true : undefined}
+        aria-describedby={`${id}-notes-help`}
+      />
       <small id={`${id}-notes-help`} className={errors.notes ? "error small" : "muted small"}>
         {errors.notes ?? `${form.notes.length.toLocaleString("en-IN")} / ${MAX_NOTES.toLocaleString("en-IN")} characters`}
       </small>
-      <label>
-        Tags
-        <input
-          value={form.tags}
-          onChange={(event) => edit({ tags: event.target.value })}
-          placeholder="e.g. breakout, gap-up"
-          aria-invalid={errors.tags ? true : undefined}
-          aria-describedby={`${id}-tags-help`}
-        />
-      </label>
+      <label htmlFor={`${id}-tags`}>Tags</label>
+      <input
+        id={`${id}-tags`}
+        value={form.tags}
+        onChange={(event) => edit({ tags: event.target.value })}
+        placeholder="e.g. breakout, gap-up"
+        aria-invalid={errors.tags ? true : undefined}
+        aria-describedby={`${id}-tags-help`}
+      />
       <small id={`${id}-tags-help`} className={errors.tags ? "error small" : "muted small"}>
         {errors.tags ?? "Separate tags with commas; they are saved in lower case."}
       </small>
@@ -148,35 +146,33 @@ function AnnotationForm({ trade, tradeKey }: { trade: TradeOut; tradeKey: readon
           ))}
         </ul>
       )}
-      <label>
-        Strategy
-        <input
-          value={form.strategy}
-          maxLength={MAX_STRATEGY + 20}
-          onChange={(event) => edit({ strategy: event.target.value })}
-          placeholder="e.g. Opening range breakout"
-          aria-invalid={errors.strategy ? true : undefined}
-          aria-describedby={`${id}-strategy-help`}
-        />
-      </label>
+      <label htmlFor={`${id}-strategy`}>Strategy</label>
+      <input
+        id={`${id}-strategy`}
+        value={form.strategy}
+        maxLength={MAX_STRATEGY + 20}
+        onChange={(event) => edit({ strategy: event.target.value })}
+        placeholder="e.g. Opening range breakout"
+        aria-invalid={errors.strategy ? true : undefined}
+        aria-describedby={`${id}-strategy-help`}
+      />
       <small id={`${id}-strategy-help`} className={errors.strategy ? "error small" : "muted small"}>
         {errors.strategy ?? `Up to ${String(MAX_STRATEGY)} characters; empty clears it.`}
       </small>
-      <label>
-        Category
-        <select
-          value={form.category}
-          onChange={(event) => edit({ category: event.target.value as CategoryChoice })}
-          aria-describedby={`${id}-category-help`}
-        >
-          {Object.entries(CATEGORY_NAMES).map(([value, name]) => (
-            <option key={value} value={value}>
-              {name}
-            </option>
-          ))}
-          <option value="auto">Automatic (from product and holding time)</option>
-        </select>
-      </label>
+      <label htmlFor={`${id}-category`}>Category</label>
+      <select
+        id={`${id}-category`}
+        value={form.category}
+        onChange={(event) => edit({ category: event.target.value as CategoryChoice })}
+        aria-describedby={`${id}-category-help`}
+      >
+        {Object.entries(CATEGORY_NAMES).map(([value, name]) => (
+          <option key={value} value={value}>
+            {name}
+          </option>
+        ))}
+        <option value="auto">Automatic (from product and holding time)</option>
+      </select>
       <small id={`${id}-category-help`} className="muted small">
         Override how this trade is counted in analytics and tax heads; Automatic removes an override.
       </small>
