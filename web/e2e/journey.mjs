@@ -216,6 +216,9 @@ try {
 
   // Back to the table: the tag filter finds the annotated trade, its tags in the row
   await page.getByRole("link", { name: "← All trades" }).click();
+  // focus comes back to the trade's link in the table
+  const targetHref = `/trades/${encodeURIComponent(target.tradeId)}`;
+  await page.waitForFunction((href) => globalThis.document.activeElement?.getAttribute("href") === href, targetHref);
   await page.getByLabel("Tag", { exact: true }).fill("patience");
   await page.getByRole("button", { name: "Apply" }).click();
   await page.getByText("Page 1 · 1 trades").waitFor();

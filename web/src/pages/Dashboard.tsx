@@ -3,6 +3,7 @@ import { lazy, Suspense, useState } from "react";
 import { api } from "../api/client";
 import type { SummaryOut, TimeseriesOut } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
+import { LoadBoundary } from "../components/LoadBoundary";
 import { Money } from "../components/Money";
 import { formatPercent, formatProfitFactor, signOf } from "../format";
 import { PeriodPicker } from "../components/PeriodPicker";
@@ -110,25 +111,29 @@ export function Dashboard() {
       {valid && series.isPending && <p aria-live="polite">Loading daily P&amp;L…</p>}
       {series.data && series.data.items.length > 0 ? (
         <div>
-          <Suspense fallback={<p aria-live="polite">Loading the heatmap…</p>}>
-            <CalendarHeatmap
-            days={series.data.items}
-            months={monthly.data?.items}
-            from={query.from}
-            to={query.to}
-            bestDay={data?.bestDay}
-            worstDay={data?.worstDay}
-            />
-          </Suspense>
+          <LoadBoundary what="heatmap">
+            <Suspense fallback={<p aria-live="polite">Loading the heatmap…</p>}>
+              <CalendarHeatmap
+                days={series.data.items}
+                months={monthly.data?.items}
+                from={query.from}
+                to={query.to}
+                bestDay={data?.bestDay}
+                worstDay={data?.worstDay}
+              />
+            </Suspense>
+          </LoadBoundary>
         </div>
       ) : (
         series.data && <p className="empty">No trading days in this period: the heatmap fills in as trades close.</p>
       )}
       <h2>Equity curve</h2>
       {series.data && series.data.items.length > 0 ? (
-        <Suspense fallback={<p>Loading chart…</p>}>
-          <EquityChart items={series.data.items} />
-        </Suspense>
+        <LoadBoundary what="equity curve">
+          <Suspense fallback={<p>Loading chart…</p>}>
+            <EquityChart items={series.data.items} />
+          </Suspense>
+        </LoadBoundary>
       ) : (
         series.data && <p className="empty">No closed trades to chart in this period.</p>
       )}

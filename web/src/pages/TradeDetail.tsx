@@ -8,6 +8,7 @@ import { lazy, Suspense, useEffect, useId, useRef, useState, type SyntheticEvent
 import { api, ApiError } from "../api/client";
 import type { ExecutionOut, ExecutionPage, PatchTradeRequest, TradeOut } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
+import { LoadBoundary } from "../components/LoadBoundary";
 import { Money, MoneyCell } from "../components/Money";
 import { formatIst } from "../format";
 import { navigate } from "../router";
@@ -99,6 +100,16 @@ function AnnotationForm({ trade, tradeKey }: { trade: TradeOut; tradeKey: readon
       }
     },
   });
+
+  // Unsaved edits: leaving or reloading the page asks first
+  useEffect(() => {
+    if (!changed) return;
+    const warn = (event: BeforeUnloadEvent) => {
+      event.preventDefault();
+    };
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+  }, [changed]);
 
   function submit(event: SyntheticEvent) {
     event.preventDefault();
@@ -351,12 +362,14 @@ export default function TradeDetail({ tradeId }: { tradeId: string }) {
             marker on each fill (▲ buy, ▼ sell). The fills table above has the exact figures.
           </p>
           {fillList.length > 0 && (
-            <Suspense fallback={<p>Loading chart…</p>}>
-              <PriceChart
-                fills={fillList}
-                label={`${data.symbol} fill prices: ${String(fillList.length)} fills from ${formatIst(fillList[0]?.executedAt)}`}
-              />
-            </Suspense>
+            <LoadBoundary what="price chart">
+              <Suspense fallback={<p>Loading chart…</p>}>
+                <PriceChart
+                  fills={fillList}
+                  label={`${data.symbol} fill prices: ${String(fillList.length)} fills from ${formatIst(fillList[0]?.executedAt)}`}
+                />
+              </Suspense>
+            </LoadBoundary>
           )}
         </div>
         <AnnotationForm key={data.tradeId} trade={data} tradeKey={tradeKey} />

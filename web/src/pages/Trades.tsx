@@ -1,8 +1,9 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { lazy, Suspense, useState, type SyntheticEvent } from "react";
+import { lazy, Suspense, useEffect, useRef, useState, type SyntheticEvent } from "react";
 import { api } from "../api/client";
 import type { Category, TradePage, TradeStatus } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
+import { LoadBoundary } from "../components/LoadBoundary";
 import { MoneyCell } from "../components/Money";
 import { formatIst } from "../format";
 import { navigate, tradePath, useTradeId } from "../router";
@@ -70,11 +71,33 @@ export function Trades() {
     setCursors([null]);
   }
 
+  // Back from a trade's detail, focus returns to that trade's link in the table
+  const lastTrade = useRef<string | null>(null);
+  const table = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (tradeId !== null) {
+      lastTrade.current = tradeId;
+      return;
+    }
+    const last = lastTrade.current;
+    if (last === null) return;
+    const link = table.current?.querySelector<HTMLElement>(`a[href="${CSS.escape(tradePath(last))}"]`);
+    if (!link) {
+      // the rows are not there yet: try again when they are; a page without the trade: give up
+      if (page.data && !page.isPlaceholderData) lastTrade.current = null;
+      return;
+    }
+    link.focus();
+    lastTrade.current = null; // once: later refetches leave the focus where the user put it
+  }, [tradeId, page.data, page.isPlaceholderData]);
+
   if (tradeId !== null) {
     return (
-      <Suspense fallback={<p aria-live="polite">Loading the trade…</p>}>
-        <TradeDetail key={tradeId} tradeId={tradeId} />
-      </Suspense>
+      <LoadBoundary key={tradeId} what="trade">
+        <Suspense fallback={<p aria-live="polite">Loading the trade…</p>}>
+          <TradeDetail tradeId={tradeId} />
+        </Suspense>
+      </LoadBoundary>
     );
   }
 
@@ -175,7 +198,7 @@ export function Trades() {
         </p>
       )}
       {items.length > 0 && (
-        <div className="table-wrap">
+        <div className="table-wrap" ref={table}>
           <table aria-describedby="trades-page">
             <caption id="trades-page">
               Page {cursors.length} · {items.length} trades{page.isFetching ? " · updating…" : ""}
