@@ -96,6 +96,8 @@ def test_register_import_and_see_the_dashboard_and_trades(app_url: str) -> None:
         "analytics.png",
         "trades.png",
         "trade-detail.png",
+        "trade-detail-360.png",
+        "dashboard-360.png",
         "session-expired.png",
     )
     for name in shots:

@@ -125,6 +125,11 @@ try {
   check(movedTo === nextDay || movedTo === startDate, `ArrowRight from ${startDate} focused ${movedTo}`);
   seen.heatmap = { days: daily.items.length, cells: tradedCells };
   await page.screenshot({ path: join(shots, "dashboard.png"), fullPage: true });
+  await page.setViewportSize({ width: 360, height: 780 });
+  const heatmapWidth = await heatmap.evaluate((element) => element.scrollWidth);
+  check(heatmapWidth <= 360, `the heatmap is ${heatmapWidth} px wide at 360 px`);
+  await page.screenshot({ path: join(shots, "dashboard-360.png"), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
 
   // Analytics: the breakdown by symbol, row by row as GET /v1/analytics/by-symbol has it
   const bySymbol = await apiAs(accessToken, "/v1/analytics/by-symbol");
@@ -201,6 +206,12 @@ try {
   check(JSON.stringify(stored.tags) === JSON.stringify(["breakout", "patience"]), `the API has tags ${stored.tags}`);
   check(stored.strategy === "Opening range breakout", `the API has strategy ${stored.strategy}`);
   await page.screenshot({ path: join(shots, "trade-detail.png"), fullPage: true });
+  // At 360 px (the narrowest phone the issue names) the detail fits: its content does not scroll sideways
+  await page.setViewportSize({ width: 360, height: 780 });
+  const detailWidth = await page.evaluate(() => globalThis.document.querySelector(".trade-detail")?.scrollWidth ?? 0);
+  check(detailWidth > 0 && detailWidth <= 360, `the trade detail is ${detailWidth} px wide at 360 px`);
+  await page.screenshot({ path: join(shots, "trade-detail-360.png"), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
 
   // A reload ends the in-memory session: log in again, and the same trade shows what was saved
   await page.reload();
