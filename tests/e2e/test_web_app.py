@@ -90,6 +90,8 @@ def test_register_import_and_see_the_dashboard_and_trades(app_url: str) -> None:
     assert seen["heatmap"]["cells"] == seen["heatmap"]["days"]
     # a trade annotated on its detail page keeps its note and tags through a reload (and the API has them)
     assert seen["annotated"]["tags"] == ["breakout", "patience"]
+    # a failed save shows the API's message and puts the trade back; a category override saves and resets
+    assert seen["categoryOverride"] is True
     shots = (
         "imports.png",
         "dashboard.png",

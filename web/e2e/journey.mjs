@@ -213,6 +213,35 @@ try {
   await page.screenshot({ path: join(shots, "trade-detail-360.png"), fullPage: true });
   await page.setViewportSize({ width: 1280, height: 900 });
 
+  // A failed save: the API's message shows, the trade is put back, the form keeps the edit
+  const category = page.getByTestId("trade-category").locator("dd");
+  const before = await category.innerText();
+  await page.route("**/v1/trades/*", (route) =>
+    route.request().method() === "PATCH"
+      ? route.fulfill({
+          status: 503,
+          contentType: "application/json",
+          body: JSON.stringify({ error: { code: "UNAVAILABLE", message: "The journal is busy, try again" } }),
+        })
+      : route.continue(),
+  );
+  await page.getByLabel("Category", { exact: true }).selectOption("swing");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await page.getByRole("alert").getByText("The journal is busy, try again (UNAVAILABLE)").waitFor();
+  check((await category.innerText()) === before, `after a failed save the category reads ${await category.innerText()}`);
+  check((await page.getByLabel("Category", { exact: true }).inputValue()) === "swing", "the form lost the edit");
+  await page.unroute("**/v1/trades/*");
+  // The category override saved, then put back to automatic (the API computes it again)
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await category.getByText("Swing").waitFor();
+  check((await apiAs(accessToken, `/v1/trades/${encodeURIComponent(target.tradeId)}`)).category === "swing", "the API has no override");
+  await page.getByLabel("Category", { exact: true }).selectOption("auto");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await category.getByText(before).waitFor();
+  const automatic = await apiAs(accessToken, `/v1/trades/${encodeURIComponent(target.tradeId)}`);
+  check(automatic.category === target.category, `back to automatic: ${automatic.category}, was ${target.category}`);
+  seen.categoryOverride = true;
+
   // A reload ends the in-memory session: log in again, and the same trade shows what was saved
   await page.reload();
   await page.getByRole("heading", { name: "Log in" }).waitFor();
