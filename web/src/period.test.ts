@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { currentFyStart, fyLabel, isIsoDay, periodError, periodLabel, range, shiftPeriod } from "./period";
+import { currentFyStart, formatDay, fyLabel, isIsoDay, periodError, periodLabel, range, shiftPeriod } from "./period";
 
 describe("period ranges", () => {
   it("runs a financial year from 1 April to 31 March", () => {
@@ -51,5 +51,7 @@ describe("period validation and stepping", () => {
     expect(periodLabel({ kind: "month", month: "2024-04" })).toBe("April 2024");
     expect(periodLabel({ kind: "custom", from: "2024-04-01", to: "" })).toBe("2024-04-01 to today");
     expect(periodLabel({ kind: "all" })).toBe("All time");
+    expect(formatDay("2024-04-05")).toBe("Fri, 05 Apr 2024");
+    expect(formatDay("not a day")).toBe("not a day");
   });
 });

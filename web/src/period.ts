@@ -86,3 +86,20 @@ export function periodLabel(period: Period): string {
       return `${period.from || "the start"} to ${period.to || "today"}`;
   }
 }
+
+const DAY_NAME = new Intl.DateTimeFormat("en-IN", {
+  weekday: "short",
+  day: "2-digit",
+  month: "short",
+  year: "numeric",
+  timeZone: "UTC",
+});
+
+/** An IST calendar day (YYYY-MM-DD) for reading: "Fri, 05 Apr 2024"; anything else as it is. */
+export function formatDay(day: string): string {
+  if (!isIsoDay(day)) return day;
+  const parts = Object.fromEntries(
+    DAY_NAME.formatToParts(new Date(`${day}T00:00:00Z`)).map((part) => [part.type, part.value]),
+  );
+  return `${parts.weekday ?? ""}, ${parts.day ?? ""} ${parts.month ?? ""} ${parts.year ?? ""}`;
+}

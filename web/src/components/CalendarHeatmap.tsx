@@ -7,6 +7,7 @@ import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 
 import type { DayPnl, PeriodOut } from "../api/types";
 import { formatInr, signOf } from "../format";
 import { buildCalendar, LEVELS, MAX_MONTHS, moveDay, type DayCell } from "../heatmap";
+import { formatDay } from "../period";
 import { Money } from "./Money";
 import "./CalendarHeatmap.css";
 
@@ -20,13 +21,6 @@ const WEEKDAYS = [
   ["S", "Sunday"],
 ] as const;
 
-const DAY_FORMAT = new Intl.DateTimeFormat("en-IN", {
-  weekday: "short",
-  day: "2-digit",
-  month: "short",
-  year: "numeric",
-  timeZone: "UTC",
-});
 const MONTH_FORMAT = new Intl.DateTimeFormat("en-IN", { month: "long", year: "numeric", timeZone: "UTC" });
 
 function dateOf(day: string): Date {
@@ -34,7 +28,7 @@ function dateOf(day: string): Date {
 }
 
 function describe(cell: DayCell, best: string | undefined, worst: string | undefined): string {
-  const parts = [DAY_FORMAT.format(dateOf(cell.date))];
+  const parts = [formatDay(cell.date)];
   if (cell.netPnl === null) parts.push("no trades");
   else {
     const sign = signOf(cell.netPnl);

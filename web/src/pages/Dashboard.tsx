@@ -7,7 +7,7 @@ import { LoadBoundary } from "../components/LoadBoundary";
 import { Money } from "../components/Money";
 import { formatPercent, formatProfitFactor, signOf } from "../format";
 import { PeriodPicker } from "../components/PeriodPicker";
-import { periodError, periodLabel, range, type Period } from "../period";
+import { formatDay, periodError, periodLabel, range, type Period } from "../period";
 import { navigate } from "../router";
 
 const EquityChart = lazy(() => import("../components/EquityChart"));
@@ -90,7 +90,7 @@ export function Dashboard() {
           <Figure label="Best day" testId="best-day">
             {data.bestDay ? (
               <>
-                <Money value={data.bestDay.netPnl} pnl /> <small>{data.bestDay.date}</small>
+                <Money value={data.bestDay.netPnl} pnl /> <small>{formatDay(data.bestDay.date)}</small>
               </>
             ) : (
               "—"
@@ -99,7 +99,7 @@ export function Dashboard() {
           <Figure label="Worst day" testId="worst-day">
             {data.worstDay ? (
               <>
-                <Money value={data.worstDay.netPnl} pnl /> <small>{data.worstDay.date}</small>
+                <Money value={data.worstDay.netPnl} pnl /> <small>{formatDay(data.worstDay.date)}</small>
               </>
             ) : (
               "—"
