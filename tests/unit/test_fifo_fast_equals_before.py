@@ -144,3 +144,22 @@ def test_a_fill_without_units_is_refused_as_before() -> None:
     for engine in (match, fifo_before.match):
         with pytest.raises(ValueError, match="exe_2 has quantity 0"):
             engine([good, bad])
+
+
+def test_an_expiry_during_the_day_settles_that_days_open_intraday_trade() -> None:
+    # Given an intraday (MIS) long of the day, open when the contract expires at 10:00 IST, and a
+    # fill of the same day after the expiry (the engine meets the expiry inside the day's fills)
+    fills = [
+        Fill("exe_1", "BUY", 5, 100_0000, 2_0000, T0, "MIS"),  # 09:15 IST
+        Fill("exe_2", "BUY", 3, 102_0000, 1_0000, T0 + timedelta(hours=2), "MIS"),  # 11:15 IST
+    ]
+    expiry = Adjustment("ca_x", "expiry", T0 + timedelta(minutes=45), price=101_0000)
+    # When the engine and the engine as it was match them
+    now = match(fills, adjustments=[expiry])
+    before = fifo_before.match(fills, adjustments=[expiry])
+    # Then the morning's trade is closed at the settlement price, the later fill opens a new one
+    first, second = now.trades
+    assert (first.closed_at, first.exit_value, first.realized_pnl) == (expiry.effective_at, 505_0000, 5_0000)
+    assert (second.execution_ids, second.is_open) == (["exe_2"], True)
+    # And everything is as it was before
+    assert everything(now) == everything(before)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -48,6 +47,14 @@ class Engine:
         if state is None:
             state = self.intraday[day, kind] = BookState(intraday=True, short_allowed=True)
         return state
+
+    def keep_open(self, day: date, product: BookState | None, netted: BookState | None) -> None:
+        """A day's intraday books as run() leaves the day: kept (for an expiry) while a trade is open
+        in them; a book without one is never read again."""
+        if product is not None and product.current is not None:
+            self.intraday[day, "product"] = product
+        if netted is not None and netted.current is not None:
+            self.intraday[day, "netted"] = netted
 
     def add_part(self, part: Part) -> None:
         fill = part.fill
@@ -109,8 +116,9 @@ class Engine:
                 seen.add(execution_id)
             elif len(ids) > _SCANNED:
                 trade.seen = set(ids)
-            if fill.product:
-                trade.products.add(fill.product)
+            product = fill.product
+            if product and product not in trade.products:
+                trade.products = trade.products | {product}
             if not fill.fees_given:
                 trade.fees_given = False
 
@@ -121,14 +129,14 @@ class Engine:
         long = trade.direction == "LONG"
         lots, realized = trade.lots, trade.realizations.append
         trade.charges += fees
-        left, pnl_total = quantity, 0
+        left, pnl_total, whole = quantity, 0, 0
         while left:
-            lot = lots[0]
+            lot = lots[whole]
             held = lot.quantity
             if left >= held:  # the whole lot
                 used, entry_fees, cost = held, lot.fees, lot.cost
                 exit_fees = fees if used == left else fees * used // left
-                lots.popleft()
+                whole += 1
             else:
                 used, exit_fees = left, fees
                 entry_fees, cost = lot.fees * used // held, lot.cost * used // held
@@ -155,6 +163,8 @@ class Engine:
                 )
             )
             left -= used
+        if whole:
+            del lots[:whole]
         trade.held -= quantity
         trade.exit_quantity += quantity
         trade.exit_value += price * quantity
@@ -166,8 +176,9 @@ class Engine:
                 seen.add(execution_id)
             elif len(ids) > _SCANNED:
                 trade.seen = set(ids)
-            if fill.product:
-                trade.products.add(fill.product)
+            product = fill.product
+            if product and product not in trade.products:
+                trade.products = trade.products | {product}
             if not fill.fees_given:
                 trade.fees_given = False
         if not lots:
@@ -214,6 +225,8 @@ class Engine:
         new_tuple, new_object, lot_type, trade_type = tuple.__new__, object.__new__, Lot, Trade
         opened, unmatched = self.result.trades.append, self.result.unmatched.append
         books, combine, utc, midnight = self.intraday, datetime.combine, UTC, time()
+        product_sets: dict[str | None, frozenset[str]] = {}
+        book_type = BookState
         while start < count:
             moment = fills[start].executed_at
             if moment.tzinfo is utc:  # day_bounds(moment), inline for the stored (UTC) times
@@ -221,7 +234,11 @@ class Engine:
                 day_end = combine(day, midnight, utc) + IST_MIDNIGHT_IN_UTC
             else:
                 day, day_end = day_bounds(moment)
-            end = bisect_left(times, day_end, start + 1)
+            end = start + 8  # most days have a few fills: a short bisection when the day ends early
+            if end < count and times[end] < day_end:
+                end = bisect_left(times, day_end, end + 1)
+            else:
+                end = bisect_left(times, day_end, start + 1, min(end, count))
             day_fills = fills[start:end]
             start = end
             left_buy = left_sell = netted_units(day_fills) if equity and len(day_fills) > 1 else 0
@@ -229,13 +246,22 @@ class Engine:
             for fill in day_fills:
                 if pending:
                     while pending and pending[0].effective_at <= fill.executed_at:
+                        self.keep_open(day, product_book, netted_book)  # an expiry closes them too
                         self.adjust(pending.pop(0))
                 units, fees, side = fill.quantity, fill.fees, fill.side
                 if units <= 0:
                     has_units(fill)
                 if fill.product in INTRADAY_PRODUCTS:
-                    state = product_book or books.get((day, "product")) or self.book(day, "product")
-                    product_book = state
+                    if product_book is None:  # the day's book (an opening lot's, or a new one)
+                        product_book = books.get((day, "product"))
+                        if product_book is None:  # BookState(intraday=True, short_allowed=True)
+                            product_book = new_object(book_type)
+                            product_book.current, product_book.intraday, product_book.short_allowed = (
+                                None,
+                                True,
+                                True,
+                            )
+                    state = product_book
                 else:
                     netted = 0
                     if left_buy and side == "BUY":
@@ -247,7 +273,15 @@ class Engine:
                     if not netted:
                         state = delivery
                     else:
-                        netted_book = netted_book or self.book(day, "netted")
+                        if netted_book is None:
+                            netted_book = books.get((day, "netted"))
+                            if netted_book is None:
+                                netted_book = new_object(book_type)
+                                netted_book.current, netted_book.intraday, netted_book.short_allowed = (
+                                    None,
+                                    True,
+                                    True,
+                                )
                         if netted == units:
                             state = netted_book
                         else:
@@ -275,7 +309,10 @@ class Engine:
                     trade.direction = "LONG" if buy else "SHORT"
                     trade.opened_at = at
                     trade.book = "intraday" if state.intraday else "delivery"
-                    trade.products = {product} if product else set()
+                    products = product_sets.get(product)
+                    if products is None:
+                        products = product_sets[product] = frozenset((product,) if product else ())
+                    trade.products = products
                     trade.execution_ids = [execution_id]
                     trade.seen = None
                     trade.quantity = trade.held = units
@@ -286,7 +323,7 @@ class Engine:
                     if not fill.fees_given:
                         trade.fees_given = False
                     trade.closed_at = None
-                    trade.lots = deque((lot,))
+                    trade.lots = [lot]
                     trade.realizations = []
                     opened(trade)
                     continue
@@ -311,14 +348,14 @@ class Engine:
                     long = trade.direction == "LONG"
                     lots, realized = trade.lots, trade.realizations.append
                     trade.charges += fees
-                    left, pnl_total = units, 0
+                    left, pnl_total, whole = units, 0, 0
                     while left:
-                        lot = lots[0]
+                        lot = lots[whole]
                         held = lot.quantity
                         if left >= held:  # the whole lot
                             used, entry_fees, cost = held, lot.fees, lot.cost
                             exit_fees = fees if used == left else fees * used // left
-                            lots.popleft()
+                            whole += 1
                         else:
                             used, exit_fees = left, fees
                             entry_fees, cost = lot.fees * used // held, lot.cost * used // held
@@ -347,6 +384,8 @@ class Engine:
                             )
                         )
                         left -= used
+                    if whole:
+                        del lots[:whole]
                     trade.held -= units
                     trade.exit_quantity += units
                     trade.exit_value += price * units
@@ -361,10 +400,13 @@ class Engine:
                         seen.add(execution_id)
                     elif len(ids) > _SCANNED:
                         trade.seen = set(ids)
-                    if fill.product:
-                        trade.products.add(fill.product)
+                    product = fill.product
+                    if product and product not in trade.products:
+                        trade.products = trade.products | {product}
                     if not fill.fees_given:
                         trade.fees_given = False
+            if product_book is not None or netted_book is not None:
+                self.keep_open(day, product_book, netted_book)
 
 
 def has_units(fill: Fill) -> None:

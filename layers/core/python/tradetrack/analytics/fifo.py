@@ -25,7 +25,10 @@ proportion to quantity by integer division whose remainders go to the last part.
 Speed (issue #14; tests/bench/test_fifo_bench.py): fills are sorted by time alone, then ties; the
 IST day is found once per day; the fills of a day go to their books without an object per part
 (parts.py's Part is for opening lots); constructors are positional and a Realization is a named
-tuple. tests/unit/test_fifo_fast_equals_before.py holds it to the engine as it was.
+tuple. Memory is time here (a run's pages are new pages): a trade's lots are a list (a deque
+carries a 528-byte block; the lots a fill closes leave in one slice), trades share one frozenset per
+product, and a day's intraday books are kept past the day only while a trade is open in them.
+tests/unit/test_fifo_fast_equals_before.py holds it to the engine as it was.
 """
 
 from __future__ import annotations

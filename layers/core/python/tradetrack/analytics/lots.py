@@ -3,7 +3,6 @@ unmatched exits) — tradetrack.analytics.fifo."""
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, NamedTuple
@@ -92,7 +91,7 @@ class Trade:
     direction: Direction
     opened_at: datetime
     book: Book
-    products: set[str]
+    products: frozenset[str]  # (frozen: the engine gives trades of one product the same set)
     execution_ids: list[str]
     quantity: int  # units opened (adjusted by splits and bonuses)
     entry_value: int  # Σ price × units opened (scaled)
@@ -102,7 +101,7 @@ class Trade:
     charges: int  # entry fees of the closed units + exit fees (+ open lots' entry fees)
     fees_given: bool  # every fill of the trade carried its fees
     closed_at: datetime | None
-    lots: deque[Lot]
+    lots: list[Lot]  # the open lots, oldest first (a list: most trades have a few; closing is del [:n])
     realizations: list[Realization]
     held: int  # Σ units of `lots`, kept as they change (the engine's hot path reads it)
     # execution_ids as a set, for membership, once there are many (the engine scans a short list)
@@ -114,11 +113,11 @@ class Trade:
         # Written out (not generated with default factories): the engine opens one per round trip.
         # tradetrack.analytics.books.Engine.run writes these fields out too (a new field: there too).
         self.trade_id, self.direction, self.opened_at, self.book = trade_id, direction, opened_at, book
-        self.products, self.execution_ids, self.seen = set(), [], None
+        self.products, self.execution_ids, self.seen = frozenset(), [], None
         self.quantity = self.entry_value = self.exit_quantity = self.exit_value = 0
         self.realized_pnl = self.charges = self.held = 0
         self.fees_given, self.closed_at = True, None
-        self.lots, self.realizations = deque(), []
+        self.lots, self.realizations = [], []
 
     @property
     def open_quantity(self) -> int:

@@ -155,7 +155,6 @@ def _snapshot_parts(fill: Fill, units: int) -> list[Part]:
 
 _BY_TIME = attrgetter("executed_at", "sort_key", "execution_id")
 _AT = attrgetter("executed_at")
-_OPENING = attrgetter("opening")
 
 
 def ordered(fills: Iterable[Fill]) -> list[Fill]:
@@ -169,7 +168,7 @@ def ordered_apart(fills: Iterable[Fill]) -> tuple[list[Fill], list[Fill], list[d
     the other fills' times."""
     others = sorted(fills, key=_AT)
     opening: list[Fill] = []
-    if any(map(_OPENING, others)):
+    if True in [fill.opening for fill in others]:  # (a comprehension reads a slot faster than map)
         opening = [f for f in others if f.opening]
         others = [f for f in others if not f.opening]
         _ties_in_order(opening)
@@ -181,7 +180,7 @@ def _ties_in_order(fills: list[Fill]) -> list[datetime]:
     at one instant by the rest of the key (the runs found at C speed). Sorting by time alone first
     costs one comparison of datetimes where a tuple key costs two, and no tuple per fill. Returns
     the fills' times."""
-    times = list(map(_AT, fills))
+    times = [fill.executed_at for fill in fills]  # (faster than map(_AT, fills))
     tied = list(compress(range(1, len(times)), map(eq, times, islice(times, 1, None))))
     index = 0
     while index < len(tied):  # tied[index] is at the instant of the fill before it
