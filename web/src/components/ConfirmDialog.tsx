@@ -24,7 +24,7 @@ export function ConfirmDialog({ open, title, confirmLabel, busy = false, onConfi
   return (
     <dialog
       ref={dialog}
-      className="dialog confirm"
+      className="confirm"
       aria-labelledby={titleId}
       onCancel={(event) => {
         event.preventDefault(); // Escape: the parent closes it, so React state stays the truth

@@ -1,6 +1,7 @@
 // Live events a trader should notice (a price alert fired, a broker login expired, a sync failed, a
 // trade confirmed) as toasts: a polite live region (screen readers read each as it comes), each
-// toast dismissible with its button and gone by itself after 10 s; at most 4 shown.
+// toast dismissible with its button; a fired alert or an expired login stays until dismissed, the
+// others go by themselves after 10 s; at most 4 shown (the oldest goes first).
 import { useCallback, useEffect, useRef, useState } from "react";
 import { toastOf, type Frame, type Toast } from "./frames";
 import { useLiveFrames } from "./LiveContext";
@@ -27,10 +28,7 @@ export function Toasts() {
       counter.current += 1;
       const id = `toast-${counter.current}`;
       setToasts((shown) => [...shown, { ...toast, id }].slice(-MAX_SHOWN));
-      timers.current.set(
-        id,
-        setTimeout(() => dismiss(id), SHOW_MS),
-      );
+      if (!toast.sticky) timers.current.set(id, setTimeout(() => dismiss(id), SHOW_MS));
     },
     [dismiss],
   );

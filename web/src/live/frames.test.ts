@@ -15,6 +15,7 @@ describe("live frames", () => {
       title: "Price alert: NSE:INFY",
       message: "NSE:INFY rose above 1500",
       tone: "info",
+      sticky: true, // stays until dismissed: the trader may be away
     });
   });
 
@@ -25,5 +26,6 @@ describe("live frames", () => {
     expect(failed && toastOf(failed)?.title).toBe("Broker login expired");
     expect(fine && toastOf(fine)).toBeNull();
     expect(quote && toastOf(quote)).toBeNull();
+    expect(failed && toastOf(failed)?.sticky).toBe(true);
   });
 });

@@ -64,25 +64,37 @@ export interface Toast {
   title: string;
   message: string;
   tone: "info" | "good" | "bad";
+  /** Stays until dismissed (a fired alert, a login to redo): the trader may be away from the screen. */
+  sticky: boolean;
 }
 
 /** The toast a frame deserves, or null (quotes, pongs, trades lists, a successful sync). */
 export function toastOf(frame: Frame): Omit<Toast, "id"> | null {
   switch (frame.type) {
     case "alert":
-      return { title: `Price alert: ${frame.symbol}`, message: frame.message, tone: "info" };
+      return { title: `Price alert: ${frame.symbol}`, message: frame.message, tone: "info", sticky: true };
     case "sync":
       if (frame.status === "needs_login") {
-        return { title: "Broker login expired", message: "Reconnect the account on the Brokers page.", tone: "bad" };
+        return {
+          title: "Broker login expired",
+          message: "Reconnect the account on the Brokers page.",
+          tone: "bad",
+          sticky: true,
+        };
       }
       if (frame.status === "error") {
-        return { title: "Broker sync failed", message: "See the account's sync logs on the Brokers page.", tone: "bad" };
+        return {
+          title: "Broker sync failed",
+          message: "See the account's sync logs on the Brokers page.",
+          tone: "bad",
+          sticky: false,
+        };
       }
       return null;
     case "trade":
-      return { title: `Trade ${frame.status}: ${frame.symbol}`, message: "Your journal has it.", tone: "good" };
+      return { title: `Trade ${frame.status}: ${frame.symbol}`, message: "Your journal has it.", tone: "good", sticky: false };
     case "notification":
-      return { title: frame.title, message: frame.message, tone: "info" };
+      return { title: frame.title, message: frame.message, tone: "info", sticky: false };
     default:
       return null;
   }

@@ -156,7 +156,7 @@ export function Brokers() {
             <button type="button" onClick={() => startLogin(broker.broker)} disabled={connect.isPending}>
               Connect {broker.name}
             </button>{" "}
-            <small className="muted">login {broker.loginExpires}</small>
+            <small className="muted">(its login expires {broker.loginExpires})</small>
           </li>
         ))}
       </ul>
@@ -187,7 +187,7 @@ export function Brokers() {
                 const label = `${name} ${account.brokerUserId ?? account.accountId}`;
                 return (
                   <tr key={account.accountId} data-account={account.accountId}>
-                    <th scope="row">
+                    <th scope="row" className="wrap">
                       {name}
                       <br />
                       <small className="muted">{account.brokerUserId ?? account.accountId}</small>
@@ -206,7 +206,8 @@ export function Brokers() {
                       {expiryText(account.tokenExpiresAt, now)}
                       {account.tokenExpiresAt && <small className="muted block">{formatIst(account.tokenExpiresAt, true)}</small>}
                     </td>
-                    <td className="actions">
+                    <td>
+                      <div className="actions">
                       {state.action && (
                         <button type="button" onClick={() => startLogin(account.broker, account.accountId)} disabled={connect.isPending}>
                           {state.action === "continue" ? "Continue login" : "Reconnect"}
@@ -234,6 +235,7 @@ export function Brokers() {
                       <button type="button" className="danger" onClick={() => setConfirming(account)}>
                         Disconnect<span className="sr-only"> {label}</span>
                       </button>
+                      </div>
                     </td>
                   </tr>
                 );

@@ -1,0 +1,206 @@
+// The trader's account pages in a real browser (Debian's chromium driven by playwright-core):
+// connect the simulated broker through its login window and back into the app (APP_URL/brokers),
+// sync now and read the sync logs; create alerts (a bare symbol refused by the form first), delete
+// one, see the other fire as a toast from the WebSocket (the test fires the market feed); read the
+// notification in the inbox and mark it read (the nav's unread count goes); save the profile.
+// Run by tests/e2e/test_web_app_pages.py; prints one JSON line with what it saw, exits non-zero on
+// any failure.
+//
+// env: BASE_URL (the stack's REST URL serving web/dist, also its APP_URL), SHOTS (screenshot
+// directory), CHROMIUM (default /usr/bin/chromium).
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+const base = process.env.BASE_URL;
+const shots = process.env.SHOTS ?? "build/web-screenshots";
+if (!base) throw new Error("BASE_URL is required");
+mkdirSync(shots, { recursive: true });
+
+const email = `pages-${Date.now()}@example.com`;
+const password = "Quiet-Harbour-Lamp-42";
+const seen = {};
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+async function apiAs(token, path, init = {}) {
+  const response = await fetch(`${base}${path}`, {
+    ...init,
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", ...(init.headers ?? {}) },
+  });
+  check(response.ok, `${path}: ${response.status}`);
+  return response.status === 204 ? null : response.json();
+}
+
+async function until(read, ok, what, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!ok(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    value = await read();
+  }
+  check(ok(value), `${what}: ${JSON.stringify(value)}`);
+  return value;
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+});
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-IN" });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  const pageErrors = [];
+  page.on("pageerror", (error) => pageErrors.push(String(error)));
+  // What the live connection did, for the failure message (stderr)
+  page.on("websocket", (socket) => {
+    console.error(`websocket opened: ${socket.url().replace(/token=[^&]+/, "token=…")}`);
+    socket.on("framereceived", (frame) => console.error(`${new Date().toISOString()} frame: ${String(frame.payload).slice(0, 200)}`));
+    socket.on("close", () => console.error("websocket closed"));
+  });
+
+  // Register through the UI (the app logs in after registering)
+  await page.goto(`${base}/`);
+  await page.getByRole("button", { name: "Create an account" }).click();
+  await page.getByLabel("Name").fill("Ravi Trader");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+  const login = await fetch(`${base}/v1/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email, password }),
+  });
+  check(login.ok, `login: ${login.status}`);
+  const { accessToken } = await login.json();
+
+  // Brokers: connect the simulated broker. Its login runs in a window of its own, which the broker
+  // sends back to APP_URL/brokers?accountId=…; that window tells this tab and closes.
+  await page.getByRole("link", { name: "Brokers" }).click();
+  await page.getByRole("heading", { name: "Brokers", level: 1 }).waitFor();
+  await page.getByText("No broker connected yet").waitFor();
+  const popupOpened = page.waitForEvent("popup");
+  await page.getByRole("button", { name: /^Connect / }).first().click();
+  const popup = await popupOpened;
+  const visited = [];
+  popup.on("framenavigated", (frame) => {
+    if (frame === popup.mainFrame()) visited.push(frame.url());
+  });
+  await popup.waitForEvent("close", { timeout: 30_000 });
+  seen.landing = visited.find((url) => url.startsWith(`${base}/brokers?`)) ?? visited.join(" ");
+  await page.getByTestId("brokers-notice").getByText("is connected").waitFor();
+  const [account] = (await apiAs(accessToken, "/v1/broker-accounts")).items;
+  check(account, "the API lists no broker account after the login");
+  seen.account = { status: account.status, broker: account.broker };
+  const accountRow = page.locator(`tr[data-account="${account.accountId}"]`);
+  await accountRow.getByTestId("account-status").getByText("Connected").waitFor();
+
+  // The connect's sync shows in the logs (opened for the new account), running then done
+  const logRows = page.getByTestId("sync-logs").locator("tbody tr");
+  await logRows.first().waitFor();
+  await until(
+    async () => (await apiAs(accessToken, `/v1/broker-accounts/${account.accountId}/sync-logs`)).items[0]?.status,
+    (status) => status && !["queued", "running"].includes(status),
+    "the connect sync did not finish",
+  );
+
+  // Sync now: a second sync, listed above the first
+  await accountRow.getByRole("button", { name: /^Sync now/ }).click();
+  await page.getByTestId("brokers-notice").getByText(/Sync .* queued/).waitFor();
+  const logs = await until(
+    async () => (await apiAs(accessToken, `/v1/broker-accounts/${account.accountId}/sync-logs`)).items,
+    (items) => items.length >= 2 && !["queued", "running"].includes(items[0].status),
+    "the manual sync did not finish",
+  );
+  await until(() => logRows.count(), (count) => count === logs.length, "sync log rows");
+  await page.getByTestId("sync-logs").locator("tbody tr").first().getByText(logs[0].status).waitFor();
+  seen.syncLogs = { shown: await logRows.count(), api: logs.length, reasons: logs.map((log) => log.reason) };
+  await page.screenshot({ path: join(shots, "brokers.png"), fullPage: true });
+
+  // Alerts: the form refuses a bare symbol itself (no request), then two alerts are created
+  await page.getByRole("link", { name: "Alerts" }).click();
+  await page.getByRole("heading", { name: "Price alerts" }).waitFor();
+  await page.getByText("No alerts yet").waitFor();
+  await page.getByLabel("Symbol").fill("WIPRO");
+  await page.getByLabel("Price (₹)").fill("1");
+  await page.getByRole("button", { name: "Create alert" }).click();
+  await page.getByText("Enter EXCHANGE:SYMBOL").waitFor();
+  seen.alerts = { refusedSymbol: (await page.getByLabel("Symbol").getAttribute("aria-invalid")) === "true" };
+  check((await apiAs(accessToken, "/v1/alerts")).items.length === 0, "the refused form sent a request");
+  // One alert that will not fire (INFY at or below 5 paise), deleted again
+  await page.getByLabel("Symbol").fill("NSE:INFY");
+  await page.getByLabel("Condition").selectOption("below");
+  await page.getByLabel("Price (₹)").fill("0.05");
+  await page.getByRole("button", { name: "Create alert" }).click();
+  await page.getByTestId("alerts-notice").getByText("Alert created: NSE:INFY at or below ₹0.05").waitFor();
+  const table = page.getByTestId("alerts");
+  await until(() => table.locator("tbody tr").count(), (count) => count === 1, "the INFY alert row");
+  await page.getByRole("button", { name: "Delete alert: NSE:INFY at or below ₹0.05" }).click();
+  await page.getByTestId("alerts-notice").getByText("Alert deleted: NSE:INFY").waitFor();
+  await page.getByText("No alerts yet").waitFor();
+  check((await apiAs(accessToken, "/v1/alerts")).items.length === 0, "the API still lists the deleted alert");
+
+  // One that fires at the next tick (WIPRO at or above ₹1), typed in lower case
+  await page.getByLabel("Symbol").fill("nse:wipro");
+  await page.getByLabel("Condition").selectOption("above");
+  await page.getByLabel("Price (₹)").fill("1");
+  await page.getByRole("button", { name: "Create alert" }).click();
+  await page.getByTestId("alerts-notice").getByText("Alert created: NSE:WIPRO at or above ₹1.00").waitFor();
+  seen.alerts.left = (await apiAs(accessToken, "/v1/alerts")).items.map((alert) => alert.symbol);
+
+  // The feed ticks (the test fires it): the WIPRO alert fires and its WebSocket frame is a toast
+  const toast = page.getByTestId("toast").filter({ hasText: "Price alert: NSE:WIPRO" });
+  await toast.waitFor({ timeout: 45_000 });
+  seen.toast = (await toast.innerText()).replace(/\s+/g, " ").trim();
+  await table.getByText("Fired", { exact: true }).waitFor(); // the frame refreshed the list
+  await page.screenshot({ path: join(shots, "alerts.png"), fullPage: true });
+  await toast.getByRole("button", { name: /^Dismiss/ }).click();
+  await toast.waitFor({ state: "detached" });
+
+  // Notifications: the nav counts the unread one; the inbox shows it; marking it read clears the count
+  const badge = page.getByTestId("unread-count");
+  await badge.waitFor();
+  seen.notifications = { unreadBadge: Number((await badge.innerText()).replace(/\D/g, "")) };
+  await page.getByRole("link", { name: /^Notifications/ }).click();
+  const inbox = page.getByTestId("inbox");
+  const item = inbox.locator("li.unread").filter({ hasText: "WIPRO" }).first();
+  await item.waitFor();
+  await page.screenshot({ path: join(shots, "notifications.png"), fullPage: true });
+  await item.getByRole("button", { name: /^Mark as read/ }).click();
+  await inbox.locator("li.unread").filter({ hasText: "WIPRO" }).first().waitFor({ state: "detached" });
+  const unread = (await apiAs(accessToken, "/v1/notifications?unread=true")).items;
+  seen.notifications.readAfter = !unread.some((n) => n.message.includes("WIPRO"));
+  // The rest (the sync's history summary) at once: the nav's count goes
+  if (unread.length > 0) await page.getByRole("button", { name: "Mark all shown as read" }).click();
+  await badge.waitFor({ state: "detached" });
+  await until(
+    async () => (await apiAs(accessToken, "/v1/notifications?unread=true")).items.length,
+    (count) => count === 0,
+    "unread notifications left after marking all read",
+  );
+
+  // Profile: save the trading capital; the API has it
+  await page.getByRole("link", { name: "Profile" }).click();
+  await page.getByRole("heading", { name: "Profile and settings" }).waitFor();
+  await page.getByLabel("Trading capital (₹)").fill("5,00,000");
+  await page.getByRole("button", { name: "Save profile" }).click();
+  await page.getByText("Profile saved.").waitFor();
+  await page.getByText("Now ₹5,00,000.00.").waitFor();
+  seen.profile = { capital: (await apiAs(accessToken, "/v1/me")).capital };
+  await page.screenshot({ path: join(shots, "profile.png"), fullPage: true });
+
+  check(pageErrors.length === 0, `page errors: ${pageErrors.join("; ")}`);
+  console.log(JSON.stringify({ ok: true, ...seen }));
+} catch (error) {
+  // the page as it was when a check failed, for the failure's reader
+  for (const open of browser.contexts().flatMap((context) => context.pages())) {
+    await open.screenshot({ path: join(shots, "pages-failure.png"), fullPage: true }).catch(() => undefined);
+  }
+  throw error;
+} finally {
+  await browser.close();
+}
