@@ -103,14 +103,17 @@ try {
   const daily = await apiAs(accessToken, "/v1/analytics/timeseries?interval=day");
   const heatmap = page.getByTestId("heatmap");
   await heatmap.waitFor();
-  for (const item of daily.items) {
+  // (the series fills quiet days with zeros: a day traded when a trade closed or P&L was realised)
+  const tradedDays = daily.items.filter((item) => item.trades > 0 || Number(item.netPnl) !== 0);
+  check(tradedDays.length > 0, "the API's daily series has no traded day");
+  for (const item of tradedDays) {
     const cell = heatmap.locator(`td[data-date="${item.period}"]`);
     const label = await cell.getAttribute("aria-label");
     check(label?.includes(`net P&L ${inr.format(item.netPnl)}`), `heatmap ${item.period}: ${label}, API ${item.netPnl}`);
     check((await cell.getAttribute("data-traded")) === "true", `heatmap ${item.period} is not marked traded`);
   }
   const tradedCells = await heatmap.locator('td[data-traded="true"]').count();
-  check(tradedCells === daily.items.length, `heatmap traded cells ${tradedCells}, API days ${daily.items.length}`);
+  check(tradedCells === tradedDays.length, `heatmap traded cells ${tradedCells}, API traded days ${tradedDays.length}`);
   if (summary.bestDay) {
     const best = heatmap.locator(`td[data-date="${summary.bestDay.date}"]`);
     check((await best.getAttribute("aria-label"))?.includes("best day"), "the best day's cell does not say so");
@@ -123,7 +126,7 @@ try {
   const movedTo = await page.evaluate(() => globalThis.document.activeElement?.getAttribute("data-date"));
   const nextDay = new Date(Date.parse(`${startDate}T00:00:00Z`) + 86400000).toISOString().slice(0, 10);
   check(movedTo === nextDay || movedTo === startDate, `ArrowRight from ${startDate} focused ${movedTo}`);
-  seen.heatmap = { days: daily.items.length, cells: tradedCells };
+  seen.heatmap = { days: tradedDays.length, cells: tradedCells };
   await page.screenshot({ path: join(shots, "dashboard.png"), fullPage: true });
   await page.setViewportSize({ width: 360, height: 780 });
   const heatmapWidth = await heatmap.evaluate((element) => element.scrollWidth);
@@ -234,6 +237,7 @@ try {
   // The category override saved, then put back to automatic (the API computes it again)
   await page.getByRole("button", { name: "Save", exact: true }).click();
   await category.getByText("Swing").waitFor();
+  await page.getByTestId("save-state").getByText("Saved at").waitFor();
   check((await apiAs(accessToken, `/v1/trades/${encodeURIComponent(target.tradeId)}`)).category === "swing", "the API has no override");
   await page.getByLabel("Category", { exact: true }).selectOption("auto");
   await page.getByRole("button", { name: "Save", exact: true }).click();
@@ -295,6 +299,8 @@ try {
   await page.getByRole("button", { name: "Previous page" }).click();
   await page.getByText("Page 1 · 25 trades").waitFor();
   seen.paging = { first: first.items.length, second: second.items.length };
+  // (read now: the session used for the API ends below)
+  const months = await apiAs(accessToken, "/v1/analytics/timeseries?interval=month&from=2024-04-01&to=2025-03-31");
 
   // The session ends elsewhere (logout everywhere): the next request's refresh is refused, the app
   // asks to log in again over the page, and the page (its filters) is still there after it
@@ -314,6 +320,22 @@ try {
   await page.getByText("Page 1 · 25 trades").waitFor(); // 30 SBIN day trades, 25 a page
   check((await page.getByLabel("Symbol").inputValue()) === "SBIN", "the filter survived the login");
   seen.reloginKeptPage = true;
+
+  // A financial year on the dashboard: the heatmap lays out its 12 months, each captioned with the
+  // API's month figure (April's fixture trades and June's 30 day trades)
+  await page.getByRole("link", { name: "Dashboard" }).click();
+  await page.getByLabel("Period").selectOption({ label: "FY 2024-25" });
+  await page.getByRole("heading", { name: "Daily P&L · FY 2024-25" }).waitFor();
+  const monthTables = page.getByTestId("heatmap").locator("table.month");
+  await monthTables.nth(11).waitFor();
+  check((await monthTables.count()) === 12, `FY heatmap months ${await monthTables.count()}`);
+  for (const month of months.items.filter((item) => item.trades > 0)) {
+    const name = new Date(`${month.period.slice(0, 7)}-01T00:00:00Z`).toLocaleString("en-IN", { month: "long", year: "numeric", timeZone: "UTC" });
+    const caption = page.getByTestId("heatmap").locator("caption").filter({ hasText: name });
+    await caption.getByText(inr.format(month.netPnl)).waitFor();
+  }
+  seen.fyMonths = months.items.length;
+  await page.screenshot({ path: join(shots, "dashboard-fy.png"), fullPage: true });
 
   // Log out: back to the login form
   await page.getByRole("button", { name: "Log out", exact: true }).click();

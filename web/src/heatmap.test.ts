@@ -49,6 +49,21 @@ describe("heatmap calendar", () => {
     expect(weeks[4]?.slice(2)).toEqual([null, null, null, null, null]);
   });
 
+  it("reads the series' zero-filled quiet days as days without trading", () => {
+    // Given a series with a quiet day (no trade closed, nothing realised), a breakeven close and a
+    // partial exit (P&L realised, no trade closed)
+    const calendar = buildCalendar(
+      [day("2024-04-01", "0", 0), day("2024-04-02", "0", 1), day("2024-04-03", "-40", 0)],
+      "2024-04-01",
+      "2024-04-07",
+    );
+    const cells = calendar?.months[0]?.weeks[0] ?? [];
+    // Then the quiet day has no P&L, the others keep theirs
+    expect(cells.map((cell) => cell?.netPnl)).toEqual([null, "0", "-40", null, null, null, null]);
+    expect(cells[1]?.level).toBe(0);
+    expect(cells[2]?.level).toBe(-4);
+  });
+
   it("leaves days outside the range empty and weeks wholly outside it out", () => {
     // Given a range from 10 May 2024 (a Friday) to 3 June 2024
     const calendar = buildCalendar([day("2024-05-20", "10")], "2024-05-10", "2024-06-03");

@@ -12,7 +12,7 @@ export const LEVELS = 4;
 
 export interface DayCell {
   date: string; // YYYY-MM-DD (an IST day)
-  netPnl: string | null; // null: no realisation that day
+  netPnl: string | null; // null: no trade closed and nothing realised that day
   trades: number; // trades closed that day
   level: number; // -LEVELS…LEVELS; 0: flat or no trading
 }
@@ -130,10 +130,12 @@ export function buildCalendar(items: PeriodOut[], from?: string, to?: string): C
       } else {
         const item = byDay.get(day);
         const paise = item ? (toPaise(item.netPnl) ?? 0n) : 0n;
+        // the series fills quiet days with zeros: a day traded if a trade closed or P&L was realised
+        const traded = item !== undefined && (item.trades > 0 || paise !== 0n);
         week.push({
           date: day,
-          netPnl: item ? item.netPnl : null,
-          trades: item ? item.trades : 0,
+          netPnl: traded ? item.netPnl : null,
+          trades: traded ? item.trades : 0,
           level: levelOf(paise, largest),
         });
       }

@@ -103,7 +103,7 @@ export default function CalendarHeatmap({ days, months, from, to, bestDay, worst
             <table key={month.month} className="month" aria-describedby={`${id}-help`}>
               <caption>
                 {MONTH_FORMAT.format(dateOf(`${month.month}-01`))}
-                {total && (
+                {total && (total.trades > 0 || signOf(total.netPnl) !== 0) && (
                   <>
                     {" "}
                     <Money value={total.netPnl} pnl />

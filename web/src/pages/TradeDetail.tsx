@@ -69,6 +69,7 @@ function AnnotationForm({ trade, tradeKey }: { trade: TradeOut; tradeKey: readon
   const id = useId();
   const client = useQueryClient();
   const [draft, setDraft] = useState<AnnotationDraft | null>(null);
+  const submitted = useRef<AnnotationDraft | null>(null); // the draft being saved
   const [state, setState] = useState<SaveState>({ status: "idle" });
   const form = draft ?? draftOf(trade);
   const { errors, patch } = validateAnnotations(form, trade);
@@ -91,7 +92,8 @@ function AnnotationForm({ trade, tradeKey }: { trade: TradeOut; tradeKey: readon
     },
     onSuccess: (saved, body) => {
       client.setQueryData(tradeKey, saved);
-      setDraft(null);
+      // the form follows the saved trade again, unless it was edited further while saving
+      setDraft((current) => (current === submitted.current ? null : current));
       setState({ status: "saved", at: new Date() });
       // the list shows category and P&L; a category change moves the analytics too
       void client.invalidateQueries({ queryKey: ["trades"], predicate: (query) => query.queryKey[1] !== "detail" });
@@ -114,6 +116,7 @@ function AnnotationForm({ trade, tradeKey }: { trade: TradeOut; tradeKey: readon
   function submit(event: SyntheticEvent) {
     event.preventDefault();
     if (invalid || !changed || save.isPending) return;
+    submitted.current = draft;
     save.mutate(patch);
   }
 
