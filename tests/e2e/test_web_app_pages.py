@@ -3,7 +3,8 @@ chromium driven by playwright-core from web/e2e/brokers_alerts.mjs) against the 
 web/dist: connect the simulated broker through its login window and back into the app via APP_URL,
 sync now and read the sync logs; create alerts (one refused by the form's own check first), delete
 one, see the other fire as a toast from the WebSocket; read it in the notifications inbox and mark
-it read; save the profile. Screenshots land in build/web-screenshots/."""
+it read; save the profile; change the password and stay logged in; disconnect the broker after a
+confirmation; log out everywhere. Screenshots land in build/web-screenshots/."""
 
 from __future__ import annotations
 
@@ -110,5 +111,11 @@ def test_connect_sync_alerts_notifications_and_profile(app: App, market_ticking:
     assert seen["notifications"]["unreadBadge"] >= 1
     assert seen["notifications"]["readAfter"] is True
     assert seen["profile"]["capital"] == "500000"
+    # a password change keeps this tab logged in (with the new password); the old one is refused
+    assert seen["passwordChangedStillIn"] is True
+    # disconnect only after its confirmation (Escape and Cancel keep the account)
+    assert seen["disconnected"] is True
+    # log out everywhere ends the other sessions too (the journey's own API token is refused)
+    assert seen["loggedOutEverywhere"] is True
     for name in ("brokers.png", "alerts.png", "notifications.png", "profile.png"):
         assert (SHOTS / name).stat().st_size > 0

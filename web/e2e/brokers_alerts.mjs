@@ -193,6 +193,58 @@ try {
   seen.profile = { capital: (await apiAs(accessToken, "/v1/me")).capital };
   await page.screenshot({ path: join(shots, "profile.png"), fullPage: true });
 
+  // Change the password: the API ends every session; the page logs itself in again with the new one
+  const newPassword = "Amber-Kettle-Meadow-93";
+  await page.getByLabel("Current password").fill(password);
+  await page.getByLabel("New password", { exact: true }).fill(newPassword);
+  await page.getByLabel("New password again").fill(newPassword);
+  await page.getByRole("button", { name: "Change password" }).click();
+  await page.getByText("Password changed.").waitFor();
+  const oldLogin = await fetch(`${base}/v1/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email, password }),
+  });
+  check(oldLogin.status === 401, `the old password still logs in: ${oldLogin.status}`);
+  const fresh = await fetch(`${base}/v1/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email, password: newPassword }),
+  });
+  check(fresh.ok, `the new password does not log in: ${fresh.status}`);
+  const token = (await fresh.json()).accessToken;
+  // the page is still logged in: the next page's request succeeds without a "Log in again" dialog
+  await page.getByRole("link", { name: "Brokers" }).click();
+  const row = page.locator(`tr[data-account="${account.accountId}"]`);
+  await row.getByTestId("account-status").getByText("Connected").waitFor();
+  check((await page.getByRole("dialog", { name: "Log in again" }).count()) === 0, "asked to log in again");
+  seen.passwordChangedStillIn = true;
+
+  // Disconnect asks first: Escape (keyboard) and Cancel keep the account; confirming removes it
+  await row.getByRole("button", { name: /^Disconnect/ }).click();
+  const confirm = page.getByRole("dialog", { name: "Disconnect this broker account?" });
+  await confirm.waitFor();
+  const cancel = confirm.getByRole("button", { name: "Cancel" });
+  check(await cancel.evaluate((button) => button === button.ownerDocument.activeElement), "the focus is not on Cancel");
+  await page.keyboard.press("Escape");
+  await confirm.waitFor({ state: "hidden" });
+  await row.getByRole("button", { name: /^Disconnect/ }).click();
+  await cancel.click();
+  await confirm.waitFor({ state: "hidden" });
+  check((await apiAs(token, "/v1/broker-accounts")).items.length === 1, "cancel disconnected the account");
+  await row.getByRole("button", { name: /^Disconnect/ }).click();
+  await confirm.getByRole("button", { name: "Disconnect" }).click();
+  await page.getByText("No broker connected yet").waitFor();
+  seen.disconnected = (await apiAs(token, "/v1/broker-accounts")).items.length === 0;
+
+  // Log out everywhere from the Profile page, after its confirmation: back to the login form
+  await page.getByRole("link", { name: "Profile" }).click();
+  await page.getByRole("button", { name: "Log out everywhere…" }).click();
+  await page.getByRole("dialog", { name: "Log out everywhere?" }).getByRole("button", { name: "Log out everywhere" }).click();
+  await page.getByRole("heading", { name: "Log in" }).waitFor();
+  const after = await fetch(`${base}/v1/me`, { headers: { Authorization: `Bearer ${token}` } });
+  seen.loggedOutEverywhere = after.status === 401;
+
   check(pageErrors.length === 0, `page errors: ${pageErrors.join("; ")}`);
   console.log(JSON.stringify({ ok: true, ...seen }));
 } catch (error) {
