@@ -114,9 +114,14 @@ try {
   }
   const tradedCells = await heatmap.locator('td[data-traded="true"]').count();
   check(tradedCells === tradedDays.length, `heatmap traded cells ${tradedCells}, API traded days ${tradedDays.length}`);
-  if (summary.bestDay) {
-    const best = heatmap.locator(`td[data-date="${summary.bestDay.date}"]`);
-    check((await best.getAttribute("aria-label"))?.includes("best day"), "the best day's cell does not say so");
+  for (const [key, testId, words] of [["bestDay", "best-day", "best day"], ["worstDay", "worst-day", "worst day"]]) {
+    const api = summary[key];
+    if (!api) continue;
+    // the figure is the API's, and its cell in the heatmap says which day it is
+    const shown = await page.getByTestId(testId).locator("dd").innerText();
+    check(shown.includes(inr.format(api.netPnl)), `${words} shown ${shown}, API ${api.netPnl}`);
+    const label = await heatmap.locator(`td[data-date="${api.date}"]`).getAttribute("aria-label");
+    check(label?.includes(words), `the ${words}'s cell (${api.date}) reads ${label}`);
   }
   // Keyboard: one tab stop in the heatmap, the arrow keys move between days
   const start = heatmap.locator('td[tabindex="0"]');
