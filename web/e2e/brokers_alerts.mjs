@@ -158,13 +158,30 @@ try {
   seen.toast = (await toast.innerText()).replace(/\s+/g, " ").trim();
   await table.getByText("Fired", { exact: true }).waitFor(); // the frame refreshed the list
   await page.screenshot({ path: join(shots, "alerts.png"), fullPage: true });
+  // At 360 px (a small phone) the page does not scroll sideways (tables scroll in their own box)
+  await page.setViewportSize({ width: 360, height: 780 });
+  const overflow = await page.evaluate(() => globalThis.document.documentElement.scrollWidth);
+  await page.screenshot({ path: join(shots, "alerts-360.png"), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  seen.narrowWidth = overflow;
   await toast.getByRole("button", { name: /^Dismiss/ }).click();
   await toast.waitFor({ state: "detached" });
 
   // Notifications: the nav counts the unread one; the inbox shows it; marking it read clears the count
   const badge = page.getByTestId("unread-count");
   await badge.waitFor();
-  seen.notifications = { unreadBadge: Number((await badge.innerText()).replace(/\D/g, "")) };
+  const apiUnread = await until(
+    async () => (await apiAs(accessToken, "/v1/notifications?unread=true")).items,
+    (items) => items.some((n) => n.message.includes("WIPRO")),
+    "the inbox has no WIPRO alert",
+  );
+  const shown = await until(
+    async () => Number((await badge.innerText()).replace(/\D/g, "")),
+    (count) => count === apiUnread.length,
+    `the nav's unread count is not the API's ${apiUnread.length}`,
+    15_000,
+  );
+  seen.notifications = { unreadBadge: shown, apiUnread: apiUnread.length };
   await page.getByRole("link", { name: /^Notifications/ }).click();
   const inbox = page.getByTestId("inbox");
   const item = inbox.locator("li.unread").filter({ hasText: "WIPRO" }).first();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { deliverySummary } from "../pages/Notifications";
+import { deliverySummary, humanize } from "../pages/Notifications";
 import { unreadLabel } from "./UnreadBadge";
 
 describe("notification formatting", () => {
@@ -13,6 +13,13 @@ describe("notification formatting", () => {
     expect(
       deliverySummary({ email: { status: "sent" }, sms: { status: "skipped", reason: "no verified phone" } }),
     ).toBe("email sent · sms skipped (no verified phone)");
+    expect(deliverySummary({ push: { status: "skipped", reason: "pushed_by_market_feed" } })).toBe(
+      "push skipped (pushed by market feed)",
+    );
     expect(deliverySummary({})).toBe("");
+  });
+
+  it("words a code it has no label for", () => {
+    expect(humanize("backfill_summary")).toBe("Backfill summary");
   });
 });

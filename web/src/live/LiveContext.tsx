@@ -18,6 +18,10 @@ interface Live {
 
 const LiveContext = createContext<Live | null>(null);
 
+// A fired alert's frame comes straight from the market feed; its inbox entry is written a moment
+// later (through the notifications queue): look at the inbox again after this long too.
+const INBOX_SETTLE_MS = 3_000;
+
 /** Query keys each frame type makes stale. */
 function staleKeys(frame: Frame): string[][] {
   switch (frame.type) {
@@ -42,17 +46,24 @@ export function LiveProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     if (!active) return;
+    const later: ReturnType<typeof setTimeout>[] = [];
     const socket = new LiveSocket({
       url: webSocketUrl,
       token: () => session.accessToken(),
       onStatus: setStatus,
       onFrame: (frame) => {
         for (const key of staleKeys(frame)) void client.invalidateQueries({ queryKey: key });
+        if (frame.type === "alert") {
+          later.push(setTimeout(() => void client.invalidateQueries({ queryKey: ["notifications"] }), INBOX_SETTLE_MS));
+        }
         for (const listener of listeners) listener(frame);
       },
     });
     socket.start();
-    return () => socket.stop();
+    return () => {
+      socket.stop();
+      for (const timer of later) clearTimeout(timer);
+    };
   }, [active, session, client, listeners]);
 
   const value = useMemo<Live>(

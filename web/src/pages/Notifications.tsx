@@ -12,12 +12,19 @@ const TYPE_LABELS: Record<string, string> = {
   sync_failed: "Sync failed",
   needs_login: "Broker login expired",
   daily_summary: "Daily summary",
+  backfill_summary: "Broker history imported",
 };
+
+/** "backfill_summary" → "Backfill summary": a type or reason code this page has no words for. */
+export function humanize(code: string): string {
+  const words = code.replace(/_/g, " ").trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
 
 /** "email sent · sms skipped (no verified phone)": how the notification went out, per channel. */
 export function deliverySummary(deliveries: NotificationOut["deliveries"]): string {
   return Object.entries(deliveries)
-    .map(([channel, delivery]) => `${channel} ${delivery.status}${delivery.reason ? ` (${delivery.reason})` : ""}`)
+    .map(([channel, delivery]) => `${channel} ${delivery.status}${delivery.reason ? ` (${humanize(delivery.reason).toLowerCase()})` : ""}`)
     .join(" · ");
 }
 
@@ -77,7 +84,7 @@ export function Notifications() {
           <li key={item.notificationId} className={item.readAt ? "read" : "unread"}>
             <div className="meta">
               <span className={`state state-${item.readAt ? "info" : "warn"}`}>{item.readAt ? "Read" : "Unread"}</span>
-              <span>{TYPE_LABELS[item.type] ?? item.type}</span>
+              <span>{TYPE_LABELS[item.type] ?? humanize(item.type)}</span>
               <time dateTime={item.createdAt}>{formatIst(item.createdAt)}</time>
             </div>
             <strong>{item.title}</strong>
