@@ -4,7 +4,7 @@
 // others go by themselves after 10 s; at most 4 shown (the oldest goes first).
 import { useCallback, useEffect, useRef, useState } from "react";
 import { toastOf, type Frame, type Toast } from "./frames";
-import { useLiveFrames } from "./LiveContext";
+import { useLive, useLiveFrames } from "./LiveContext";
 import "./live.css";
 
 const SHOW_MS = 10_000;
@@ -34,6 +34,12 @@ export function Toasts() {
   );
   useLiveFrames(onFrame);
 
+  // A connection that was open and dropped says so while it reconnects (alerts may be late meanwhile).
+  const { status } = useLive();
+  const [wasOpen, setWasOpen] = useState(false);
+  if (status === "open" && !wasOpen) setWasOpen(true);
+  const interrupted = wasOpen && (status === "waiting" || status === "connecting");
+
   useEffect(() => {
     const pending = timers.current;
     return () => {
@@ -43,6 +49,9 @@ export function Toasts() {
 
   return (
     <div className="toasts" role="region" aria-label="Live notifications">
+      <p role="status" className={interrupted ? "live-lost" : "sr-only"}>
+        {interrupted ? "Live updates interrupted: reconnecting…" : ""}
+      </p>
       <ul aria-live="polite" aria-relevant="additions">
         {toasts.map((toast) => (
           <li key={toast.id} className={`toast toast-${toast.tone}`} data-testid="toast">
