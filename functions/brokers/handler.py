@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
@@ -12,7 +13,7 @@ from tradetrack.brokers import oauth, service
 from tradetrack.cache.client import get_redis
 from tradetrack.config import get_settings
 from tradetrack.db.client import get_database
-from tradetrack.errors import NotFound
+from tradetrack.errors import AppError, NotFound
 from tradetrack.models.brokers import (
     BrokerAccountList,
     BrokerAccountOut,
@@ -26,6 +27,12 @@ from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
 
 app = make_rest_resolver()
 BROKERS = {"zerodha", "upstox", "simulated"}
+
+
+def _to_app(app_url: str, query: dict[str, str]) -> Response[Any]:
+    """302 to the web app's Brokers page, which reads the outcome from the query."""
+    target = f"{app_url.rstrip('/')}/brokers?{urlencode(query)}"
+    return Response(status_code=302, headers={"Location": target}, body="")
 
 
 def _json(status: int, model: Any) -> Response[Any]:
@@ -60,7 +67,14 @@ def get_accounts() -> BrokerAccountList:
 
 
 @app.get(
-    "/v1/broker-accounts/callback/<broker>", tags=["brokers"], responses={302: {"description": "To the app"}}
+    "/v1/broker-accounts/callback/<broker>",
+    tags=["brokers"],
+    responses={
+        302: {
+            "description": "To the app (APP_URL set): /brokers?accountId=&status=, or ?error=&message= "
+            "when the login did not complete (4xx)"
+        }
+    },
 )
 def callback(broker: str) -> Response[Any]:
     """Where the broker's login page sends the browser back (Kite: request_token; Upstox: code)."""
@@ -68,22 +82,26 @@ def callback(broker: str) -> Response[Any]:
         raise NotFound(f"no broker named {broker}")
     settings = get_settings()
     params = {k: v for k, v in (app.current_event.query_string_parameters or {}).items() if v is not None}
-    account: BrokerAccountOut = oauth.complete_login(
-        get_database(),
-        get_redis(),
-        aws_client("kms"),
-        aws_client("sqs"),
-        broker,
-        params,
-        key_id=settings.broker_token_key_id,
-        sync_queue_url=settings.sync_queue_url,
-        now=service.utc_now(),
-    )
-    if settings.app_url:
-        target = (
-            f"{settings.app_url.rstrip('/')}/brokers?accountId={account.account_id}&status={account.status}"
+    try:
+        account: BrokerAccountOut = oauth.complete_login(
+            get_database(),
+            get_redis(),
+            aws_client("kms"),
+            aws_client("sqs"),
+            broker,
+            params,
+            key_id=settings.broker_token_key_id,
+            sync_queue_url=settings.sync_queue_url,
+            now=service.utc_now(),
         )
-        return Response(status_code=302, headers={"Location": target}, body="")
+    except AppError as exc:
+        # A login that did not complete (link expired or spent, broker refused) is the user's to
+        # see in the app, not as JSON in the login window; a 5xx stays the API's.
+        if not settings.app_url or exc.status >= 500:
+            raise
+        return _to_app(settings.app_url, {"error": exc.code, "message": exc.message[:300]})
+    if settings.app_url:
+        return _to_app(settings.app_url, {"accountId": account.account_id, "status": account.status})
     return _json(200, account)
 
 

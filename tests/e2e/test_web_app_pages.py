@@ -100,6 +100,9 @@ def test_connect_sync_alerts_notifications_and_profile(app: App, market_ticking:
     # the broker's login window came back into the app's /brokers with the account, and closed
     assert seen["landing"].startswith(f"{app.url}/brokers?accountId=")
     assert seen["account"]["status"] == "active"
+    # a spent login link lands in the app too, with the API's reason shown in the tab that asked
+    assert seen["spentLogin"]["landing"] == f"{app.url}/brokers"
+    assert "(BAD_REQUEST)" in seen["spentLogin"]["shown"]
     # the connect sync and the "Sync now" one, listed as the API lists them
     assert seen["syncLogs"]["shown"] == seen["syncLogs"]["api"] >= 2
     assert seen["syncLogs"]["reasons"][-1] == "connect"

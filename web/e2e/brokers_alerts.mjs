@@ -83,6 +83,10 @@ try {
   await page.getByRole("link", { name: "Brokers" }).click();
   await page.getByRole("heading", { name: "Brokers", level: 1 }).waitFor();
   await page.getByText("No broker connected yet").waitFor();
+  const callbacks = [];
+  context.on("request", (request) => {
+    if (request.url().includes("/v1/broker-accounts/callback/")) callbacks.push(request.url());
+  });
   const popupOpened = page.waitForEvent("popup");
   await page.getByRole("button", { name: /^Connect / }).first().click();
   const popup = await popupOpened;
@@ -98,6 +102,17 @@ try {
   seen.account = { status: account.status, broker: account.broker };
   const accountRow = page.locator(`tr[data-account="${account.accountId}"]`);
   await accountRow.getByTestId("account-status").getByText("Connected").waitFor();
+
+  // The same callback again (its login link is spent) lands in the app with the API's reason, which
+  // this tab shows too
+  check(callbacks.length === 1, `callback requests seen: ${callbacks.length}`);
+  const replay = await context.newPage();
+  await replay.goto(callbacks[0]);
+  await replay.getByRole("heading", { name: "Broker login failed" }).waitFor();
+  const failed = await page.getByTestId("login-failed").innerText();
+  check(failed.includes("expired or was already used"), `the tab shows ${failed}`);
+  seen.spentLogin = { landing: replay.url().split("?")[0], shown: failed };
+  await replay.close();
 
   // The connect's sync shows in the logs (opened for the new account), running then done
   const logRows = page.getByTestId("sync-logs").locator("tbody tr");

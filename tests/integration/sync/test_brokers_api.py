@@ -196,6 +196,30 @@ def test_a_broker_refusing_the_login_is_a_400(brokers_api: Pipeline, gateway: Ga
     assert "refused the login" in reply.body["error"]["message"]
 
 
+def test_with_app_url_the_callback_lands_in_the_app_with_its_outcome(
+    brokers_api: Pipeline, gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a deployment whose web app is at APP_URL, and a login the broker completed
+    monkeypatch.setenv("APP_URL", "https://app.example.in/")
+    reset_settings()
+    owner = new_account(gateway)
+    account_id, params = connect(gateway, owner)
+    # When the browser comes back to the callback, and again with the same (spent) link
+    landed = callback(gateway, params)
+    spent = callback(gateway, params)
+    # Then both go to the app's Brokers page: the account and its status, or why the login failed
+    assert landed.status == 302, landed.text
+    assert (
+        landed.headers["Location"] == f"https://app.example.in/brokers?accountId={account_id}&status=active"
+    )
+    assert spent.status == 302, spent.text
+    location = urllib.parse.urlsplit(spent.headers["Location"])
+    assert (location.scheme, location.netloc, location.path) == ("https", "app.example.in", "/brokers")
+    query = dict(urllib.parse.parse_qsl(location.query))
+    assert query["error"] == "BAD_REQUEST"
+    assert "expired or was already used" in query["message"]
+
+
 def test_bad_requests_are_rejected_clearly(brokers_api: Pipeline, gateway: Gateway) -> None:
     # Given a user
     owner = new_account(gateway)

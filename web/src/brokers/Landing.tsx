@@ -18,14 +18,18 @@ export function BrokerLanding() {
     // user opened stays (the browser ignores this), and the text below says what to do.
     window.close();
   }, [landing]);
-  const connected = landing?.status === "active";
+  const failed = landing !== null && "error" in landing;
+  const connected = landing !== null && "status" in landing && landing.status === "active";
   return (
     <main id="main" className="auth">
-      <h1>{connected ? "Broker connected" : "Broker login finished"}</h1>
+      <h1>{failed ? "Broker login failed" : connected ? "Broker connected" : "Broker login finished"}</h1>
+      {failed && (
+        <p role="alert" className="error">
+          {landing.message} ({landing.error})
+        </p>
+      )}
       <p role="status">
-        {connected
-          ? "Your broker account is connected and its first sync is on its way."
-          : `The account's status is ${landing?.status ?? "unknown"}.`}{" "}
+        {connected && "Your broker account is connected and its first sync is on its way. "}
         You can close this window and return to the TradeTrack tab you connected from.
       </p>
       <p>

@@ -2,15 +2,12 @@
 // lives in the app's memory only (src/auth/session.ts), so leaving the page for the broker would end
 // it. The broker sends that window back to APP_URL/brokers?accountId=…&status=…, where the app
 // (anonymous there) announces the result on a BroadcastChannel to the tab that asked, and closes.
-import type { BrokerAccountStatus } from "../api/types";
+import type { Landing } from "./status";
 
 export const LOGIN_WINDOW = "tradetrack-broker-login";
 const CHANNEL = "tradetrack-brokers";
 
-export interface Landing {
-  accountId: string;
-  status: BrokerAccountStatus;
-}
+export type { Landing };
 
 export function announceLanding(landing: Landing): void {
   if (typeof BroadcastChannel === "undefined") return;

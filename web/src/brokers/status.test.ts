@@ -38,6 +38,12 @@ describe("broker account status", () => {
     expect(parseLanding("?accountId=ba_123&status=hacked")).toBeNull();
     expect(parseLanding("?accountId=<script>&status=active")).toBeNull();
     expect(parseLanding("")).toBeNull();
+    expect(parseLanding("?error=BAD_REQUEST&message=this+login+link+has+expired")).toEqual({
+      error: "BAD_REQUEST",
+      message: "this login link has expired",
+    });
+    expect(parseLanding("?error=<b>&message=x")).toBeNull();
+    expect(parseLanding("?error=FORBIDDEN")).toEqual({ error: "FORBIDDEN", message: "The broker login did not complete." });
   });
 
   it("words a sync's run time", () => {

@@ -54,9 +54,19 @@ export function accountState(
 const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const STATUSES: readonly string[] = ["pending", "active", "needs_login", "error"];
 
-/** The broker callback's landing (`/brokers?accountId=…&status=…`), or null for any other query. */
-export function parseLanding(search: string): { accountId: string; status: AccountStatus } | null {
+export type Landing =
+  | { accountId: string; status: AccountStatus }
+  /** The login did not complete: the API's error code and message. */
+  | { error: string; message: string };
+
+/** The broker callback's landing (`/brokers?accountId=…&status=…`, or `?error=…&message=…` when the
+ * login failed), or null for any other query. */
+export function parseLanding(search: string): Landing | null {
   const params = new URLSearchParams(search);
+  const error = params.get("error");
+  if (error && /^[A-Z_]{1,40}$/.test(error)) {
+    return { error, message: (params.get("message") ?? "").slice(0, 300) || "The broker login did not complete." };
+  }
   const accountId = params.get("accountId");
   const status = params.get("status");
   if (!accountId || !ACCOUNT_ID.test(accountId) || !status || !STATUSES.includes(status)) return null;

@@ -30,6 +30,7 @@ export function Brokers() {
   const [logsFor, setLogsFor] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<BrokerAccountOut | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [loginFailed, setLoginFailed] = useState<string | null>(null);
   const [fallbackUrl, setFallbackUrl] = useState<string | null>(null);
 
   const brokers = useQuery({
@@ -55,13 +56,19 @@ export function Brokers() {
   useEffect(() => {
     function landed(landing: Landing) {
       setFallbackUrl(null);
+      void client.invalidateQueries({ queryKey: ACCOUNTS });
+      if ("error" in landing) {
+        setNotice(null);
+        setLoginFailed(`The broker login did not complete: ${landing.message} (${landing.error}). Try again.`);
+        return;
+      }
+      setLoginFailed(null);
       setNotice(
         landing.status === "active"
           ? `Broker account ${landing.accountId} is connected; its first sync is on its way.`
           : `Broker login for ${landing.accountId} ended with status ${landing.status}.`,
       );
       setLogsFor(landing.accountId);
-      void client.invalidateQueries({ queryKey: ACCOUNTS });
       void client.invalidateQueries({ queryKey: ["sync-logs", landing.accountId] });
     }
     const here = parseLanding(window.location.search);
@@ -77,6 +84,7 @@ export function Brokers() {
       api<ConnectOut>("/v1/broker-accounts", { method: "POST", body: accountId ? { broker, accountId } : { broker } }),
     onMutate: () => {
       setNotice(null);
+      setLoginFailed(null);
       setFallbackUrl(null);
     },
     onSuccess: (started, { popup }) => {
@@ -140,6 +148,11 @@ export function Brokers() {
             Open the broker&apos;s login
           </a>{" "}
           in a new tab, then come back here.
+        </p>
+      )}
+      {loginFailed && (
+        <p role="alert" className="error" data-testid="login-failed">
+          {loginFailed}
         </p>
       )}
       <ErrorMessage error={connect.error ?? sync.error} />
