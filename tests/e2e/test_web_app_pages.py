@@ -115,6 +115,8 @@ def test_connect_sync_alerts_notifications_and_profile(app: App, market_ticking:
     assert seen["notifications"]["unreadBadge"] == seen["notifications"]["apiUnread"] >= 1
     assert seen["notifications"]["readAfter"] is True
     assert seen["profile"]["capital"] == "500000"
+    prefs = seen["profile"]["prefs"]
+    assert (prefs["email"], prefs["push"], prefs["types"]["daily_summary"]) == (False, True, False)
     # a password change keeps this tab logged in (with the new password); the old one is refused
     assert seen["passwordChangedStillIn"] is True
     # disconnect only after its confirmation (Escape and Cancel keep the account)

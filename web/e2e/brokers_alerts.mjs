@@ -222,7 +222,13 @@ try {
   await page.getByRole("button", { name: "Save profile" }).click();
   await page.getByText("Profile saved.").waitFor();
   await page.getByText("Now ₹5,00,000.00.").waitFor();
-  seen.profile = { capital: (await apiAs(accessToken, "/v1/me")).capital };
+  // Notification preferences: no email, no daily summary
+  await page.getByLabel("Email", { exact: true }).uncheck();
+  await page.getByLabel("Daily summary").uncheck();
+  await page.getByRole("button", { name: "Save preferences" }).click();
+  await page.getByText("Notification preferences saved.").waitFor();
+  const me = await apiAs(accessToken, "/v1/me");
+  seen.profile = { capital: me.capital, prefs: me.notificationPrefs };
   await page.screenshot({ path: join(shots, "profile.png"), fullPage: true });
 
   // Change the password: the API ends every session; the page logs itself in again with the new one

@@ -35,7 +35,7 @@ export function Profile() {
       {me.data && (
         <>
           <Details me={me.data} />
-          <Preferences key={JSON.stringify(me.data.notificationPrefs)} prefs={me.data.notificationPrefs} />
+          <Preferences prefs={me.data.notificationPrefs} />
           <Phone me={me.data} />
         </>
       )}
