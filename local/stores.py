@@ -36,10 +36,86 @@ BACKEND_VARIABLE = "TRADETRACK_FERRETDB_BACKEND"
 START_TIMEOUT_S = 30.0
 PG_USER = "tradetrack"  # the cluster's superuser (trust authentication on loopback only)
 PG_DATABASE = "ferretdb"
+# Every statement FerretDB prepares is planned with its parameters' values: its equality filters
+# name the field as a parameter (`_jsonb->$1 @> $2`), which a generic plan cannot match to an
+# expression index; with the values in, the mirrored indexes below serve them.
+PLANNING = {"plan_cache_mode": "force_custom_plan"}
+# FerretDB holds a connection per matching statement of an update command until the command ends
+# (tradetrack.db.bulk): its pool (50 by default) is raised so that concurrent commands of
+# tradetrack.db.bulk.STATEMENTS_PER_COMMAND statements each do not exhaust it; PostgreSQL allows a
+# few more for the harness's own sessions.
+FERRETDB_POOL = 200
+POOL_SETTINGS = {"max_connections": str(FERRETDB_POOL + 20)}
 # A throwaway test cluster: nothing in it must survive a crash, so no flush to disk is waited for.
-THROWAWAY_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+THROWAWAY_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off", **PLANNING, **POOL_SETTINGS}
 # A developer's cluster (make dev) keeps its data; a crash may lose the last commits, never the files.
-KEPT_SETTINGS = {"synchronous_commit": "off"}
+KEPT_SETTINGS = {"synchronous_commit": "off", **PLANNING, **POOL_SETTINGS}
+# FerretDB v1.24.2 turns each index of a createIndexes into a btree over `(_jsonb -> 'field')`, but
+# pushes an equality filter down as containment, `_jsonb -> 'field' @> '"value"'`, which a btree
+# cannot answer: every query scanned its collection. This event trigger gives every key of each
+# btree FerretDB creates (its `_id` index included) a GIN index over the same expression, which
+# containment can use; `tradetrack_mirror_all()` does the same for indexes made before it existed
+# (a data directory from an earlier release). Index names are the table's plus a hash of the key.
+MIRROR_SQL = r"""
+CREATE OR REPLACE FUNCTION tradetrack_mirror(btree oid) RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE
+  idx record;
+  key text;
+BEGIN
+  SELECT i.indrelid, i.indnatts, t.relname AS tablename, am.amname INTO idx
+    FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
+    JOIN pg_am am ON am.oid = c.relam
+   WHERE i.indexrelid = btree;
+  IF NOT FOUND OR idx.amname <> 'btree' THEN
+    RETURN;
+  END IF;
+  FOR k IN 1..idx.indnatts LOOP
+    key := pg_get_indexdef(btree, k, true);
+    CONTINUE WHEN key NOT LIKE '%\_jsonb -> %';
+    EXECUTE format(
+      'CREATE INDEX IF NOT EXISTS %I ON %s USING gin ((%s) jsonb_path_ops) WITH (fastupdate = off)',
+      left(idx.tablename, 40) || '_gin_' || substr(md5(key), 1, 12), idx.indrelid::regclass, key
+    );
+  END LOOP;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION tradetrack_mirror_created() RETURNS event_trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+  cmd record;
+BEGIN
+  FOR cmd IN SELECT objid FROM pg_event_trigger_ddl_commands() WHERE command_tag = 'CREATE INDEX' LOOP
+    PERFORM tradetrack_mirror(cmd.objid);
+  END LOOP;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION tradetrack_mirror_all() RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE
+  btree oid;
+BEGIN
+  FOR btree IN
+    SELECT i.indexrelid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+      JOIN pg_am am ON am.oid = c.relam JOIN pg_class t ON t.oid = i.indrelid
+     WHERE am.amname = 'btree' AND t.relnamespace IN (
+       SELECT relnamespace FROM pg_class WHERE relname = '_ferretdb_database_metadata')
+  LOOP
+    PERFORM tradetrack_mirror(btree);
+  END LOOP;
+END
+$fn$;
+
+DO $do$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'tradetrack_mirror') THEN
+    CREATE EVENT TRIGGER tradetrack_mirror ON ddl_command_end WHEN TAG IN ('CREATE INDEX')
+      EXECUTE FUNCTION tradetrack_mirror_created();
+  END IF;
+END
+$do$;
+
+SELECT tradetrack_mirror_all();
+"""
 
 
 class ServerUnavailable(RuntimeError):
@@ -188,6 +264,11 @@ def run_postgres(data_dir: Path, *, throwaway: bool) -> Iterator[str]:
         created = subprocess.run(createdb, capture_output=True, text=True, check=False)
         if created.returncode != 0 and "already exists" not in created.stderr:
             raise ServerUnavailable(f"createdb {PG_DATABASE} failed: {created.stderr}")
+        psql = [str(bindir / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", PG_USER, "-d", PG_DATABASE]
+        install = [*psql, "-q", "-v", "ON_ERROR_STOP=1", "-c", MIRROR_SQL]
+        mirrored = subprocess.run(install, capture_output=True, text=True, check=False)
+        if mirrored.returncode != 0:
+            raise ServerUnavailable(f"installing the index mirror failed: {mirrored.stderr}")
         yield f"postgres://{PG_USER}@127.0.0.1:{port}/{PG_DATABASE}"
     finally:
         stop_process(proc, timeout_s=30)  # SIGTERM: a smart shutdown with a checkpoint
@@ -253,7 +334,7 @@ def _backend(data_dir: Path, backend: str, *, throwaway: bool) -> Iterator[str]:
     """FerretDB's storage flag, with PostgreSQL running while it is used."""
     if backend == "postgresql":
         with run_postgres(data_dir / "postgresql", throwaway=throwaway) as pg_url:
-            yield f"--postgresql-url={pg_url}"
+            yield f"--postgresql-url={pg_url}?pool_max_conns={FERRETDB_POOL}"
         return
     sqlite = data_dir / "sqlite"
     sqlite.mkdir(exist_ok=True)

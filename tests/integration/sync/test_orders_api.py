@@ -359,7 +359,7 @@ def test_disconnecting_an_account_forgets_its_holdings_and_keeps_its_orders(
 def test_storing_the_book_writes_only_what_changed_in_bounded_commands(
     pipeline: Pipeline, kite: BrokerStub, mongo_db: Database[Document], mongo_server: Server
 ) -> None:
-    from tradetrack.db.orders import CHUNK
+    from tradetrack.db.bulk import STATEMENTS_PER_COMMAND as CHUNK
 
     if not mongo_server.url:
         pytest.skip("round trips are counted on a real server")

@@ -17,6 +17,7 @@ from pymongo import ReplaceOne
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
+from tradetrack.db.bulk import write_in_commands
 from tradetrack.db.instrument_aliases import symbol_keys_of
 from tradetrack.timeutil import ist_day_start
 
@@ -173,7 +174,8 @@ def insert_new_actions(db: Database[Document], docs: Sequence[Document]) -> set[
 def save_actions(db: Database[Document], docs: Sequence[Document]) -> None:
     """Store each document in place of the one with its `_id`, if any (one bulk write)."""
     if docs:
-        db[CORPORATE_ACTIONS].bulk_write([ReplaceOne({"_id": doc["_id"]}, doc, upsert=True) for doc in docs])
+        ops = [ReplaceOne({"_id": doc["_id"]}, doc, upsert=True) for doc in docs]
+        write_in_commands(db[CORPORATE_ACTIONS], ops)
 
 
 def delete_action(db: Database[Document], action_id: str, scope: str) -> None:

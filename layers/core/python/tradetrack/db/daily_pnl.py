@@ -26,6 +26,8 @@ from typing import Any
 from pymongo import DeleteOne, ReplaceOne
 from pymongo.database import Database
 
+from tradetrack.db.bulk import write_in_commands
+
 Document = dict[str, Any]
 Pair = tuple[str, str]  # (accountId, instrument)
 DAILY = "daily_pnl"
@@ -205,7 +207,7 @@ def write_days(
             ReplaceOne({"_id": key}, doc, upsert=True) if doc["pairs"] else DeleteOne({"_id": key})
         )
     if pair_ops:
-        db[DAILY_PAIRS].bulk_write(pair_ops, ordered=False)
+        write_in_commands(db[DAILY_PAIRS], pair_ops)
     months = sorted({month_of(day) for day in pairs_of_day})
     stored = {} if empty else _months(db, user_id, months)
     month_ops: list[ReplaceOne[Document] | DeleteOne] = []
@@ -220,7 +222,7 @@ def write_days(
         packed = {"userId": user_id, "month": month, "rows": pack(kept)}
         month_ops.append(ReplaceOne({"_id": key}, packed, upsert=True) if kept else DeleteOne({"_id": key}))
     if month_ops:
-        db[DAILY].bulk_write(month_ops, ordered=False)
+        write_in_commands(db[DAILY], month_ops)
 
 
 def _months(db: Database[Document], user_id: str, months: Sequence[int]) -> dict[int, dict[int, Document]]:
@@ -247,7 +249,7 @@ def write_pair_states(db: Database[Document], user_id: str, states: Mapping[Pair
         doc |= {"open": state["open"], "hasOpen": bool(state["open"])}
         ops.append(ReplaceOne({"_id": key}, doc, upsert=True))
     if ops:
-        db[PAIR_STATE].bulk_write(ops, ordered=False)
+        write_in_commands(db[PAIR_STATE], ops)
 
 
 def set_open_category(db: Database[Document], user_id: str, pair: Pair, trade_id: str, category: str) -> None:

@@ -10,6 +10,8 @@ from typing import Any
 from pymongo import UpdateOne
 from pymongo.database import Database
 
+from tradetrack.db.bulk import write_in_commands
+
 Document = dict[str, Any]
 DELIVERIES = "deliveries"
 
@@ -38,4 +40,4 @@ def record_deliveries(db: Database[Document], user_id: str, links: Iterable[tupl
         for account, contract, equity in sorted(set(links))
     ]
     if ops:
-        db[DELIVERIES].bulk_write(ops, ordered=False)
+        write_in_commands(db[DELIVERIES], ops)

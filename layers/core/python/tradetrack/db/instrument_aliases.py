@@ -17,6 +17,7 @@ from typing import Any
 from pymongo import UpdateOne
 from pymongo.database import Database
 
+from tradetrack.db.bulk import write_in_commands
 from tradetrack.instruments.symbols import base_symbol
 from tradetrack.models.executions import ExecutionIn
 
@@ -52,7 +53,7 @@ def learn(db: Database[Document], items: Iterable[ExecutionIn]) -> None:
             UpdateOne({"_id": key}, {"$set": {**value, "updatedAt": now}}, upsert=True)
             for key, value in known.items()
         ]
-        db[INSTRUMENT_ALIASES].bulk_write(ops, ordered=False)
+        write_in_commands(db[INSTRUMENT_ALIASES], ops)
 
 
 def link_isin(db: Database[Document], old: str, new: str) -> None:

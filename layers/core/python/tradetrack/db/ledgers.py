@@ -26,6 +26,8 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
+from tradetrack.db.bulk import write_in_commands
+
 Document = dict[str, Any]
 Pair = tuple[str, str]  # (accountId, instrument)
 LEDGERS = "ledgers"
@@ -267,15 +269,16 @@ def insert_or_upsert(
     others: Sequence[Any] = (),
     upsert: Callable[[Document], Any],
 ) -> None:
-    """One unordered bulk write of `inserts` and `others`; an insert that meets an existing `_id`
-    (a write the caller did not know of, e.g. after a crash) is redone as `upsert(document)`."""
+    """One unordered bulk write of `inserts` and `others` (tradetrack.db.bulk: the inserts in one
+    command); an insert that meets an existing `_id` (a write the caller did not know of, e.g.
+    after a crash) is redone as `upsert(document)`."""
     ops: list[Any] = [InsertOne(doc) for doc in inserts] + list(others)
     if not ops:
         return
     try:
-        collection.bulk_write(ops, ordered=False)
+        write_in_commands(collection, ops)
     except BulkWriteError as exc:
         errors = exc.details.get("writeErrors", [])
         if any(e.get("code") != _DUPLICATE_KEY or int(e["index"]) >= len(inserts) for e in errors):
             raise
-        collection.bulk_write([upsert(inserts[int(e["index"])]) for e in errors], ordered=False)
+        write_in_commands(collection, [upsert(inserts[int(e["index"])]) for e in errors])

@@ -15,6 +15,8 @@ from pymongo import UpdateOne
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from tradetrack.db.bulk import write_in_commands
+
 Document = dict[str, Any]
 NOTIFICATIONS = "notifications"
 _DUPLICATE_KEY = 11000
@@ -57,7 +59,7 @@ def set_deliveries_many(db: Database[Document], deliveries: dict[str, Document])
     """set_deliveries for many notifications in one round trip: {_id: deliveries}."""
     ops = [UpdateOne({"_id": nid}, {"$set": {"deliveries": d}}) for nid, d in sorted(deliveries.items())]
     if ops:
-        db[NOTIFICATIONS].bulk_write(ops, ordered=False)
+        write_in_commands(db[NOTIFICATIONS], ops)
 
 
 def set_deliveries(db: Database[Document], notification: str, deliveries: Document) -> None:

@@ -20,15 +20,14 @@ from pymongo import UpdateOne
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
+from tradetrack.db.bulk import write_in_commands
+
 Document = dict[str, Any]
 OrderState = Literal["open", "complete", "cancelled", "rejected"]
 ORDERS = "orders"
 # Written once, when an order is first seen (a later sync must not move it).
 INSERT_ONLY = ("firstSeenAt",)
 HISTORY = "statusHistory"
-# Upserts per update command: FerretDB v1 (SQLite, the test store) stalls for minutes on an update
-# command of 100 statements that match stored documents (99 take ~0.1 s).
-CHUNK = 50
 # What changes while an order lives (a fill, a modification, its end): an order whose fields are
 # as stored is not written again, so a sync writes only new orders and the ones that moved.
 MUTABLE = (
@@ -67,15 +66,19 @@ def _new(doc: Document) -> Document:
 def store_orders(db: Database[Document], docs: Sequence[Document]) -> int:
     """Store the orders of one sync; each doc has `_id`, the fields to set, `firstSeenAt`,
     `lastSeenAt` and `statusHistory` (this sync's view). One read of the stored ones (by `_id`),
-    one insert of the new ones, and upserts (CHUNK a command) of those whose MUTABLE fields moved:
-    a book that did not change costs one read. An order without `placedAt` is placed when first
-    seen. Returns how many were new."""
+    one insert of the new ones, and upserts (tradetrack.db.bulk.STATEMENTS_PER_COMMAND a command)
+    of those whose MUTABLE fields moved: a book that did not change costs one read. An order
+    without `placedAt` is placed when first seen. Returns how many were new."""
     if not docs:
         return 0
     ids = [doc["_id"] for doc in docs]
-    found = (
-        db[ORDERS].find({"_id": {"$in": ids}}, dict.fromkeys(MUTABLE, 1)).limit(len(ids)).batch_size(len(ids))
-    )
+    # the `_id` index serves the read; the account, an equality FerretDB's SQL can use, keeps the
+    # local store from scanning every account's orders (a sync's orders are one account's)
+    query: Document = {"_id": {"$in": ids}}
+    accounts = {doc["accountId"] for doc in docs}
+    if len(accounts) == 1:
+        query["accountId"] = accounts.pop()
+    found = db[ORDERS].find(query, dict.fromkeys(MUTABLE, 1)).limit(len(ids)).batch_size(len(ids))
     stored = {d["_id"]: d for d in found}  # one round trip: the limit is the first batch's size
     fresh = [_new(doc) for doc in docs if doc["_id"] not in stored]
     moved = [
@@ -95,9 +98,7 @@ def store_orders(db: Database[Document], docs: Sequence[Document]) -> int:
                 raise
             inserted -= len(taken)
             moved += [doc for doc in docs if doc["_id"] in taken]
-    ops = [_upsert(doc) for doc in moved]
-    for start in range(0, len(ops), CHUNK):
-        db[ORDERS].bulk_write(ops[start : start + CHUNK], ordered=False)
+    write_in_commands(db[ORDERS], [_upsert(doc) for doc in moved])
     return inserted
 
 

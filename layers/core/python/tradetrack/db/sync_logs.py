@@ -9,6 +9,8 @@ from typing import Any
 from pymongo import UpdateOne
 from pymongo.database import Database
 
+from tradetrack.db.bulk import write_in_commands
+
 Document = dict[str, Any]
 SYNC_LOGS = "sync_logs"
 
@@ -42,7 +44,7 @@ def count_applied_many(db: Database[Document], counts: Mapping[str, tuple[int, i
         for sync_id, (inserted, duplicates) in sorted(counts.items())
     ]
     if ops:
-        db[SYNC_LOGS].bulk_write(ops, ordered=False)
+        write_in_commands(db[SYNC_LOGS], ops)
 
 
 def get_log(db: Database[Document], sync_id: str) -> Document | None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from pymongo import DeleteOne, ReplaceOne
 from pymongo.database import Database
 
+from tradetrack.db.bulk import write_in_commands
 from tradetrack.db.ledgers import ledger_id
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ def write_issues(db: Database[Document], ledgers: Sequence[Ledger]) -> None:
         }
         ops.append(ReplaceOne({"_id": doc["_id"]}, doc, upsert=True))
     if ops:
-        db[DATA_QUALITY].bulk_write(ops, ordered=False)
+        write_in_commands(db[DATA_QUALITY], ops)
 
 
 def issues_of_pairs(db: Database[Document], user_id: str, pairs: Sequence[tuple[str, str]]) -> list[Document]:

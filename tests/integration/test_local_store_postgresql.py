@@ -1,0 +1,137 @@
+"""FerretDB v1.24.2 on PostgreSQL, the store `make dev` runs (local/stores.py): its equality
+filters reach an index, and update commands of many statements finish.
+
+FerretDB pushes `{"userId": "u1"}` down as `_jsonb -> 'userId' @> '"u1"'`, which its own btree
+indexes cannot answer; the harness mirrors each key of those indexes as a GIN index. Its update
+command holds a connection per matching statement until it ends; the harness raises its pool.
+The plan is FerretDB's `explain`, which returns PostgreSQL's."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pymongo
+import pytest
+from pymongo import UpdateOne
+
+from local import stores
+from tests.support.servers import ServerUnavailable, in_ci
+from tradetrack.db.indexes import ensure_indexes
+
+Document = dict[str, Any]
+
+
+@contextmanager
+def _ferretdb(data: Path, *, throwaway: bool = True) -> Iterator[str]:
+    """FerretDB on PostgreSQL over `data`; outside CI a machine without PostgreSQL skips."""
+    try:
+        store = stores.run_ferretdb(data, "postgresql", throwaway=throwaway)
+        url = store.__enter__()
+    except ServerUnavailable as exc:  # pragma: no cover - only where PostgreSQL is missing
+        if in_ci():
+            raise
+        pytest.skip(f"FerretDB on PostgreSQL unavailable: {exc}")
+    try:
+        yield url
+    finally:
+        store.__exit__(None, None, None)
+
+
+@pytest.fixture
+def data_dir() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="tradetrack-pg-store-") as tmp:
+        Path(tmp).chmod(0o711)  # as root, PostgreSQL runs as `postgres`, who must enter it
+        yield Path(tmp)
+
+
+def index_scans(client: pymongo.MongoClient[Document], query: Document) -> list[str]:
+    """The indexes PostgreSQL's plan for a find of `query` on t.trades scans."""
+    plan = client["t"].command("explain", {"find": "trades", "filter": query})["queryPlanner"]["Plan"]
+    found: list[str] = []
+    nodes = [plan]
+    while nodes:
+        node = nodes.pop()
+        if "Index Name" in node:
+            found.append(str(node["Index Name"]))
+        nodes += node.get("Plans", [])
+    return found
+
+
+def seeded(client: pymongo.MongoClient[Document]) -> None:
+    ensure_indexes(client["t"])
+    docs = [{"_id": f"t{i}", "userId": f"u{i % 50}", "openedAt": i} for i in range(5_000)]
+    client["t"]["trades"].insert_many(docs)
+
+
+def test_equality_filters_are_answered_from_an_index(data_dir: Path) -> None:
+    # Given FerretDB on PostgreSQL with the product's indexes and 5,000 trades of 50 users
+    with _ferretdb(data_dir) as url:
+        client: pymongo.MongoClient[Document] = pymongo.MongoClient(url)
+        seeded(client)
+        # When a user's trades and one trade by _id are planned
+        by_user = index_scans(client, {"userId": "u7"})
+        by_id = index_scans(client, {"_id": "t42"})
+        # Then each plan scans a mirrored GIN index instead of the table
+        assert by_user and all("_gin_" in name for name in by_user), by_user
+        assert by_id and all("_gin_" in name for name in by_id), by_id
+        # and the answers are the documents asked for
+        assert client["t"]["trades"].count_documents({"userId": "u7"}) == 100
+        assert client["t"]["trades"].find_one({"_id": "t42"}) == {
+            "_id": "t42",
+            "userId": "u42",
+            "openedAt": 42,
+        }
+        client.close()
+
+
+def test_a_data_directory_from_before_the_mirror_gets_it_at_start(data_dir: Path) -> None:
+    # Given a kept data directory whose FerretDB indexes have no mirror (an earlier release's)
+    with _ferretdb(data_dir, throwaway=False) as url:
+        client: pymongo.MongoClient[Document] = pymongo.MongoClient(url)
+        seeded(client)
+        client.close()
+        pg_port = (data_dir / "postgresql" / "pgdata" / "postmaster.pid").read_text().splitlines()[3]
+        psql = [
+            str(stores.postgres_bindir() / "psql"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            pg_port,
+            "-U",
+            stores.PG_USER,
+        ]
+        drop = (
+            "DO $$ DECLARE i record; BEGIN FOR i IN SELECT schemaname, indexname FROM pg_indexes "
+            "WHERE indexname LIKE '%\\_gin\\_%' LOOP EXECUTE format('DROP INDEX %I.%I', i.schemaname, "
+            "i.indexname); END LOOP; END $$;"
+        )
+        subprocess.run([*psql, "-d", stores.PG_DATABASE, "-c", drop], check=True, capture_output=True)
+        client = pymongo.MongoClient(url)
+        assert not any("_gin_" in name for name in index_scans(client, {"userId": "u7"}))
+        client.close()
+    # When the store starts again over it
+    with _ferretdb(data_dir, throwaway=False) as url:
+        client = pymongo.MongoClient(url)
+        # Then the indexes are mirrored and the data is all there
+        assert any("_gin_" in name for name in index_scans(client, {"userId": "u7"}))
+        assert client["t"]["trades"].count_documents({}) == 5_000
+        client.close()
+
+
+def test_an_update_command_of_many_matching_statements_finishes(data_dir: Path) -> None:
+    # Given 120 stored documents (FerretDB's own pool of 50 connections deadlocked at 50)
+    with _ferretdb(data_dir) as url:
+        client: pymongo.MongoClient[Document] = pymongo.MongoClient(url, socketTimeoutMS=30_000)
+        collection = client["t"]["many"]
+        collection.insert_many([{"_id": i, "v": 0} for i in range(120)])
+        # When one update command sets each of them
+        result = collection.bulk_write([UpdateOne({"_id": i}, {"$set": {"v": 1}}) for i in range(120)])
+        # Then it finishes and every document changed
+        assert result.modified_count == 120
+        assert collection.count_documents({"v": 1}) == 120
+        client.close()
