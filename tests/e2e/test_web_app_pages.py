@@ -1,7 +1,7 @@
 """The web app's Brokers, Alerts, Notifications and Profile pages in a real browser (Debian's
 chromium driven by playwright-core from web/e2e/brokers_alerts.mjs) against the local stack serving
-web/dist: connect the simulated broker through its login window and back into the app via APP_URL,
-sync now and read the sync logs; create alerts (one refused by the form's own check first), delete
+web/dist: connect the simulated broker through its login window and back into the app via APP_URL
+(another tab's trades list follows the sync over its WebSocket), sync now and read the sync logs; create alerts (one refused by the form's own check first), delete
 one, see the other fire as a toast from the WebSocket; read it in the notifications inbox and mark
 it read; save the profile; change the password and stay logged in; disconnect the broker after a
 confirmation; log out everywhere. Screenshots land in build/web-screenshots/."""
@@ -100,6 +100,8 @@ def test_connect_sync_alerts_notifications_and_profile(app: App, market_ticking:
     # the broker's login window came back into the app's /brokers with the account, and closed
     assert seen["landing"].startswith(f"{app.url}/brokers?accountId=")
     assert seen["account"]["status"] == "active"
+    # another tab's trades list followed the sync over its WebSocket (the 'trades' frames)
+    assert seen["liveTrades"]["api"] > 0
     # a spent login link lands in the app too, with the API's reason shown in the tab that asked
     assert seen["spentLogin"]["landing"] == f"{app.url}/brokers"
     assert "(BAD_REQUEST)" in seen["spentLogin"]["shown"]

@@ -78,6 +78,18 @@ try {
   check(login.ok, `login: ${login.status}`);
   const { accessToken } = await login.json();
 
+  // A second tab (a session of its own) shows the empty trades list; it will hear of the synced
+  // trades over its WebSocket, not by polling (the trades list does not poll)
+  const other = await context.newPage();
+  await other.goto(`${base}/`);
+  await other.getByLabel("Email").fill(email);
+  await other.getByLabel("Password").fill(password);
+  await other.getByRole("button", { name: "Log in", exact: true }).click();
+  await other.getByRole("heading", { name: "Dashboard" }).waitFor();
+  await other.getByRole("link", { name: "Trades", exact: true }).click();
+  await other.getByText("No trades match.").waitFor();
+  await page.bringToFront();
+
   // Brokers: connect the simulated broker. Its login runs in a window of its own, which the broker
   // sends back to APP_URL/brokers?accountId=…; that window tells this tab and closes.
   await page.getByRole("link", { name: "Brokers" }).click();
@@ -102,6 +114,18 @@ try {
   seen.account = { status: account.status, broker: account.broker };
   const accountRow = page.locator(`tr[data-account="${account.accountId}"]`);
   await accountRow.getByTestId("account-status").getByText("Connected").waitFor();
+
+  // The other tab's trades list filled itself: the sync's 'trades' frames made it re-read the API
+  const [tradesNow, caption] = await until(
+    async () => [
+      (await apiAs(accessToken, "/v1/trades?limit=25")).items.length,
+      (await other.locator("caption").count()) > 0 ? await other.locator("caption").first().innerText() : "",
+    ],
+    ([count, text]) => count > 0 && text.startsWith(`Page 1 · ${count} trades`),
+    "the other tab's trades list did not follow the sync",
+  );
+  seen.liveTrades = { api: tradesNow, caption };
+  await other.close();
 
   // The same callback again (its login link is spent) lands in the app with the API's reason, which
   // this tab shows too

@@ -32,6 +32,10 @@ function staleKeys(frame: Frame): string[][] {
     case "notification":
     case "trade":
       return [["notifications"]];
+    // fills applied (a sync, a manual fill, an import step): the journal's views re-read what they show
+    case "trades":
+    case "import":
+      return [["trades"], ["positions"], ["summary"], ["timeseries"], ["breakdown"]];
     default:
       return [];
   }
