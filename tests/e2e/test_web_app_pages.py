@@ -1,10 +1,12 @@
 """The web app's Brokers, Alerts, Notifications and Profile pages in a real browser (Debian's
 chromium driven by playwright-core from web/e2e/brokers_alerts.mjs) against the local stack serving
 web/dist: connect the simulated broker through its login window and back into the app via APP_URL
-(another tab's trades list follows the sync over its WebSocket), sync now and read the sync logs; create alerts (one refused by the form's own check first), delete
-one, see the other fire as a toast from the WebSocket; read it in the notifications inbox and mark
-it read; save the profile; change the password and stay logged in; disconnect the broker after a
-confirmation; log out everywhere. Screenshots land in build/web-screenshots/."""
+(another tab's trades list follows the sync over its WebSocket; a spent login link lands as an
+error), sync now and read the sync logs; create alerts (one refused by the form's own check first),
+delete one, see the other fire as a toast from the WebSocket; read it in the notifications inbox
+and mark it read; save the profile and preferences; change the password and stay logged in;
+disconnect the broker after a confirmation; log out everywhere. Screenshots land in
+build/web-screenshots/."""
 
 from __future__ import annotations
 
