@@ -102,7 +102,10 @@ export function Brokers() {
   const sync = useMutation({
     mutationFn: (accountId: string) =>
       api<{ syncId: string }>(`/v1/broker-accounts/${encodeURIComponent(accountId)}/sync`, { method: "POST" }),
-    onMutate: () => setNotice(null),
+    onMutate: () => {
+      setNotice(null);
+      setLoginFailed(null);
+    },
     onSuccess: (accepted, accountId) => {
       setNotice(`Sync ${accepted.syncId} queued for ${accountId}.`);
       setLogsFor(accountId);
