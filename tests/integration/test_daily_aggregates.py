@@ -268,3 +268,25 @@ def test_positions_and_a_trades_page_have_a_fixed_mongo_budget(
     # And a page of trades is one query of limit + 1 documents, the next page too (keyset)
     for window in (first, second):
         assert window.round_trips == 1 and window.documents("trades") == 21
+
+
+def test_a_registered_users_first_trades_update_the_aggregates_without_reading_every_trade(
+    gateway: Any, mongo_db: Db, redis_client: redis.Redis
+) -> None:
+    from tests.support.auth import register
+
+    # Given a trader who just registered (no trades yet)
+    ensure_indexes(mongo_db)
+    user = register(gateway)["userId"]
+    # When their first fills are stored and their trades derived
+    fills = [to_document(user, "manual", item) for item in synthetic_fills(120)]
+    with QUERY_SHAPES.window() as window:
+        store(mongo_db, redis_client, fills, user=user)
+    # Then the aggregates were updated in place: none of the user's trades was read back to build them
+    assert daily_pnl.is_built(mongo_db, user)
+    assert not [c for c in window.reads("trades") if "user_trades" in c.origin]
+    # and they equal what a build from every trade gives
+    kept = list(mongo_db[daily_pnl.DAILY].find({"userId": user}))
+    daily.rebuild(mongo_db, redis_client, user)
+    rebuilt = list(mongo_db[daily_pnl.DAILY].find({"userId": user}))
+    assert kept and sorted(map(repr, kept)) == sorted(map(repr, rebuilt))

@@ -23,6 +23,7 @@ from tradetrack.auth.passwords import (
 )
 from tradetrack.auth.revocation import revoke_access_before_now, revoke_access_token
 from tradetrack.cache.rate_limit import LOGIN_PER_ACCOUNT, LOGIN_PER_IP, Limit, take
+from tradetrack.db import daily_pnl
 from tradetrack.db.audit import record_audit
 from tradetrack.db.login_throttle import count_attempt
 from tradetrack.db.users import create_user, find_by_email, get_user, to_user_out, update_user
@@ -61,6 +62,9 @@ def register(db: Database[Document], request: RegisterRequest, *, bcrypt_cost: i
         phone=request.phone,
     )
     record_audit(db, "user_registered", user_id=doc["_id"])
+    # A user with no trades has their (empty) daily aggregates: the first trades update them in
+    # place instead of reading every trade back to build them (a 100,000-row import's first step).
+    daily_pnl.mark_built(db, doc["_id"])
     return to_user_out(doc)
 
 
