@@ -269,3 +269,157 @@ export interface MeOut extends UserOut {
   capital?: Money | null;
   notificationPrefs: NotificationPrefs;
 }
+
+// Portfolio (GET /v1/portfolio; docs/market.md "Marks and staleness")
+export interface HoldingOut extends PositionOut {
+  invested: Money;
+  currentValue: Money;
+}
+
+export interface PortfolioOut {
+  holdings: HoldingOut[];
+  totalInvested: Money;
+  totalValue: Money;
+  unrealizedPnl: Money;
+  dayChange: Money | null;
+  lastPriceStale: boolean;
+  lastPriceAgeS: number | null;
+}
+
+// Tax P&L (GET /v1/analytics/tax-pnl?fy=2024-25; docs/journal-rules.md "Sales and tax")
+export type TaxHead = "speculative" | "stcg" | "ltcg" | "non_speculative";
+export type TaxBucket = "before_2024_07_23" | "from_2024_07_23";
+
+export interface TaxHeadOut {
+  realizedPnl: Money;
+  charges: Money;
+  netPnl: Money;
+  turnover: Money;
+  trades: number;
+}
+
+export interface TaxBucketOut {
+  bucket: TaxBucket;
+  rate: string;
+  realizedPnl: Money;
+  charges: Money;
+  netPnl: Money;
+  sales: number;
+}
+
+export interface TaxRowOut {
+  tradeId: string;
+  symbol: string;
+  exchange: string;
+  isin?: string | null;
+  head: TaxHead;
+  bucket?: TaxBucket | null;
+  openedAt: string;
+  closedAt: string;
+  acquiredOn: string;
+  soldOn: string;
+  holdingDays: number;
+  quantity: number;
+  buyValue: Money;
+  sellValue: Money;
+  cost: Money;
+  grandfathered: boolean;
+  realizedPnl: Money;
+  charges: Money;
+  netPnl: Money;
+}
+
+export interface TaxPnlOut {
+  fy: string;
+  speculative: TaxHeadOut;
+  stcg: TaxHeadOut;
+  ltcg: TaxHeadOut;
+  nonSpeculative: TaxHeadOut;
+  stcgBuckets: TaxBucketOut[];
+  ltcgBuckets: TaxBucketOut[];
+  ltcgExemption: Money | null;
+  needsFmv: { isin: string | null; symbol: string }[];
+  items: TaxRowOut[];
+  computedAt: string;
+  cached: boolean;
+}
+
+// Data quality (GET /v1/data-quality; docs/data-quality.md)
+export interface UnmatchedExit {
+  accountId: string;
+  instrument: string;
+  symbol: string;
+  executionId: string;
+  quantity: number;
+  unitsNeeded: number;
+  price: Money;
+  executedAt: string;
+  resolve: string;
+}
+
+export interface ExpiredContract {
+  accountId: string;
+  instrument: string;
+  symbol: string;
+  exchange: string;
+  underlying: string;
+  expiry: string;
+  resolve: string;
+}
+
+export interface DataQualityOut {
+  unmatchedExits: UnmatchedExit[];
+  expiredContracts: ExpiredContract[];
+  orphanedAnnotations: { accountId: string; instrument: string; symbol: string; anchor: string; notes?: string | null }[];
+  counts: Record<string, number>;
+}
+
+export interface OpeningLotRequest {
+  symbol: string;
+  exchange: "NSE" | "BSE";
+  quantity: number;
+  averagePrice: string;
+  acquiredOn: string;
+  accountId: string;
+}
+
+export interface SettlementRequest {
+  exchange: string;
+  underlying: string;
+  expiry: string;
+  price: string;
+}
+
+// Uploaded imports (POST /v1/imports/uploads → PUT → POST …/start → GET /v1/imports/{id}; docs/imports.md)
+export interface UploadTicket {
+  importId: string;
+  uploadUrl: string;
+  method: "PUT";
+  headers: Record<string, string>;
+  expiresIn: number;
+  maxBytes: number;
+  startUrl: string;
+}
+
+export type ImportState = "awaiting_upload" | "queued" | "running" | "succeeded" | "failed";
+
+export interface ImportStatus {
+  importId: string;
+  state: ImportState;
+  format: ImportFormat;
+  accountId: string;
+  rowsDone: number;
+  imported: number;
+  duplicates: number;
+  rejected: { line: number; reason: string }[];
+  rejectedCount: number;
+  instruments: number;
+  phase: "storing" | "recomputing" | null;
+  pairsDone: number;
+  unmatchedExits: number;
+  unmatchedUnits: number;
+  error: { code: string; message: string } | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}

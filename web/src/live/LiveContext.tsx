@@ -3,7 +3,7 @@
 // show it (the pages re-read the API: frames are hints, never the data), and frames a trader
 // should see become toasts (src/live/Toasts.tsx).
 import { useQueryClient } from "@tanstack/react-query";
-import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
+import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { useSession } from "../auth/SessionContext";
 import { webSocketUrl } from "./config";
 import type { Frame } from "./frames";
@@ -14,6 +14,8 @@ type Listener = (frame: Frame) => void;
 interface Live {
   status: LiveStatus;
   subscribe: (listener: Listener) => () => void;
+  /** Send a frame on the open connection (e.g. a quotes subscription); false when it is not open. */
+  send: (frame: Record<string, unknown>) => boolean;
 }
 
 const LiveContext = createContext<Live | null>(null);
@@ -46,6 +48,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
   const client = useQueryClient();
   const [status, setStatus] = useState<LiveStatus>("idle");
   const listeners = useMemo(() => new Set<Listener>(), []);
+  const socketRef = useRef<LiveSocket | null>(null);
   const active = state.status === "active";
 
   useEffect(() => {
@@ -63,8 +66,10 @@ export function LiveProvider({ children }: { children: ReactNode }) {
         for (const listener of listeners) listener(frame);
       },
     });
+    socketRef.current = socket;
     socket.start();
     return () => {
+      socketRef.current = null;
       socket.stop();
       for (const timer of later) clearTimeout(timer);
     };
@@ -77,6 +82,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
         listeners.add(listener);
         return () => listeners.delete(listener);
       },
+      send: (frame) => socketRef.current?.send(frame) ?? false,
     }),
     [status, listeners],
   );
