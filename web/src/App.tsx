@@ -9,8 +9,6 @@ import { ErrorMessage } from "./components/ErrorMessage";
 import { Analytics } from "./pages/Analytics";
 import { AuthPage } from "./pages/AuthPage";
 import { Dashboard } from "./pages/Dashboard";
-import { Imports } from "./pages/Imports";
-import { Positions } from "./pages/Positions";
 import { Trades } from "./pages/Trades";
 import { navigate, ROUTES, useRoute } from "./router";
 
@@ -18,6 +16,10 @@ import { navigate, ROUTES, useRoute } from "./router";
 const Brokers = lazy(() => import("./pages/Brokers").then((module) => ({ default: module.Brokers })));
 const Alerts = lazy(() => import("./pages/Alerts").then((module) => ({ default: module.Alerts })));
 const Notifications = lazy(() => import("./pages/Notifications").then((module) => ({ default: module.Notifications })));
+const Positions = lazy(() => import("./pages/Positions").then((module) => ({ default: module.Positions })));
+const Imports = lazy(() => import("./pages/Imports").then((module) => ({ default: module.Imports })));
+const Tax = lazy(() => import("./pages/Tax").then((module) => ({ default: module.Tax })));
+const DataQuality = lazy(() => import("./pages/DataQuality").then((module) => ({ default: module.DataQuality })));
 const Profile = lazy(() => import("./pages/Profile").then((module) => ({ default: module.Profile })));
 
 export function App() {
@@ -83,10 +85,12 @@ export function App() {
       <main id="main" tabIndex={-1} ref={main} inert={state.status === "expired"}>
         {route === "/" && <Dashboard />}
         {route === "/trades" && <Trades />}
-        {route === "/positions" && <Positions />}
         {route === "/analytics" && <Analytics />}
-        {route === "/imports" && <Imports />}
         <Suspense fallback={<p role="status">Loading…</p>}>
+          {route === "/positions" && <Positions />}
+          {route === "/imports" && <Imports />}
+          {route === "/tax" && <Tax />}
+          {route === "/data-quality" && <DataQuality />}
           {route === "/brokers" && <Brokers />}
           {route === "/alerts" && <Alerts />}
           {route === "/notifications" && <Notifications />}

@@ -5,6 +5,8 @@ export type Route =
   | "/"
   | "/trades"
   | "/positions"
+  | "/tax"
+  | "/data-quality"
   | "/analytics"
   | "/imports"
   | "/brokers"
@@ -15,6 +17,8 @@ export const ROUTES: { path: Route; label: string }[] = [
   { path: "/", label: "Dashboard" },
   { path: "/trades", label: "Trades" },
   { path: "/positions", label: "Positions" },
+  { path: "/tax", label: "Tax P&L" },
+  { path: "/data-quality", label: "Data quality" },
   { path: "/analytics", label: "Analytics" },
   { path: "/imports", label: "Imports" },
   { path: "/brokers", label: "Brokers" },
