@@ -37,7 +37,7 @@ function staleKeys(frame: Frame): string[][] {
     // fills applied (a sync, a manual fill, an import step): the journal's views re-read what they show
     case "trades":
     case "import":
-      return [["trades"], ["positions"], ["summary"], ["timeseries"], ["breakdown"]];
+      return [["trades"], ["positions"], ["summary"], ["timeseries"], ["breakdown"], ["tax-pnl"], ["data-quality"]];
     default:
       return [];
   }

@@ -24,6 +24,7 @@ export function DataQuality() {
   const quality = useQuery({
     queryKey: ["data-quality"],
     queryFn: ({ signal }) => api<DataQualityOut>("/v1/data-quality", { signal }),
+    staleTime: 0, // read again on every visit: an import or a sync elsewhere changes it
   });
   const data = quality.data;
   const empty = data && data.unmatchedExits.length === 0 && data.expiredContracts.length === 0;

@@ -34,14 +34,18 @@ export function Tax() {
   const tax = useQuery({
     queryKey: ["tax-pnl", fy],
     queryFn: ({ signal }) => api<TaxPnlOut>("/v1/analytics/tax-pnl", { query: { fy }, signal }),
+    staleTime: 0,
     placeholderData: keepPreviousData,
   });
   const quality = useQuery({
     queryKey: ["data-quality"],
     queryFn: ({ signal }) => api<DataQualityOut>("/v1/data-quality", { signal }),
+    staleTime: 0, // read again on every visit: an import or a sync elsewhere changes it
   });
   const years = Array.from({ length: 8 }, (_, index) => currentFyStart() - index);
   const data = tax.data;
+  // the year the figures on screen are of (the previous year's stay while the next one loads)
+  const shownYear = data ? Number(data.fy.slice(0, 4)) || startYear : startYear;
   const sales = data ? (showAll ? data.items : data.items.slice(0, SALES_SHOWN)) : [];
   const issues = (quality.data?.counts.unmatchedExits ?? 0) + (quality.data?.counts.expiredContracts ?? 0);
 
@@ -89,7 +93,7 @@ export function Tax() {
           <div className="table-wrap">
             <table data-testid="tax-heads">
               <caption>
-                {fyLabel(startYear)} by head (1 Apr {startYear} – 31 Mar {startYear + 1}){tax.isFetching ? " · updating…" : ""}
+                {fyLabel(shownYear)} by head (1 Apr {shownYear} – 31 Mar {shownYear + 1}){tax.isFetching ? " · updating…" : ""}
               </caption>
               <thead>
                 <tr>
@@ -118,7 +122,7 @@ export function Tax() {
           {data.needsFmv.length > 0 && <FmvForms fy={fy} needs={data.needsFmv} />}
           {data.items.length === 0 ? (
             <p className="empty">
-              No sales in {fyLabel(startYear)}. Pick another year, or{" "}
+              No sales in {fyLabel(shownYear)}. Pick another year, or{" "}
               <button type="button" className="link" onClick={() => navigate("/imports")}>
                 import a tradebook
               </button>
@@ -128,7 +132,7 @@ export function Tax() {
             <div className="table-wrap">
               <table data-testid="tax-sales">
                 <caption>
-                  Sales in {fyLabel(startYear)}
+                  Sales in {fyLabel(shownYear)}
                   {data.items.length > sales.length ? ` (first ${String(sales.length)} of ${String(data.items.length)})` : ""}
                 </caption>
                 <thead>

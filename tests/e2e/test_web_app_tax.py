@@ -1,0 +1,63 @@
+"""The web app's Imports (background upload), Positions (live prices) and Tax P&L / Data quality
+pages in a real browser (Debian's chromium driven by playwright-core from web/e2e/portfolio_tax.mjs)
+against the local stack serving web/dist, with the market feed ticking every second: upload a
+Zerodha tradebook by the file input through the presigned upload flow and see its progress reach
+done; see positions marked at live prices from the WebSocket, equal to the API's marks; open the
+tax P&L of FY 2024-25 and find the API's heads; resolve a sell without a buy with the Data quality
+page's opening-lot form. Screenshots land in build/web-screenshots/."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from tests.e2e.test_web_app import CHROMIUM, SHOTS, TRADEBOOK, WEB
+from tests.e2e.test_web_app_pages import App, app, market_ticking
+
+pytestmark = pytest.mark.e2e
+
+JOURNEY = WEB / "e2e" / "portfolio_tax.mjs"
+__all__ = ["app", "market_ticking"]  # the stack and the ticking feed, shared with the account pages' test
+
+
+def test_upload_live_positions_and_tax_pnl(app: App, market_ticking: None) -> None:
+    # Given the local stack serving the built app, the market feed ticking every second
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "BASE_URL": app.url, "CSV": str(TRADEBOOK), "SHOTS": str(SHOTS)}
+    env["CHROMIUM"] = CHROMIUM
+    # When a trader uploads a tradebook, opens positions, the tax P&L and the data-quality page
+    result = subprocess.run(
+        ["node", str(JOURNEY)], cwd=WEB, env=env, capture_output=True, text=True, timeout=180, check=False
+    )
+    # Then the journey passes its checks (each page against the API's own answers)
+    assert result.returncode == 0, f"journey failed:\n{result.stdout}\n{result.stderr}"
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["ok"] is True
+    # the upload went through the presigned PUT (no bearer token to S3) and its progress reached
+    # done with the API's figures: the fixture's six fills, none rejected
+    upload = seen["upload"]
+    assert upload["state"] == "succeeded" and upload["phase"].startswith("Done")
+    assert upload["putAuthorization"] is None
+    assert (upload["rowsDone"], upload["imported"], upload["rejected"]) == (6, 6, 0)
+    assert upload["api"] == {"rowsDone": 6, "imported": 6}
+    # positions are marked at live prices: the page's P&L equals the API's at the same price, and
+    # later ticks keep it live (a few seconds old) without a reload
+    positions = seen["positions"]
+    assert positions["rows"] == 2  # TATAMOTORS and the GOLDM future stay open
+    assert positions["matched"]["shownPnl"] is not None
+    assert positions["ticks"] >= 4
+    assert positions["age"].startswith("live")
+    # the tax P&L of FY 2024-25: the INFY intraday round trip is speculative, the NIFTY option F&O
+    tax = seen["tax"]
+    assert tax["fy"] == "2024-25" and tax["sales"] >= 2
+    assert tax["speculative"] != "0" and tax["nonSpeculative"] != "0"
+    # the form refused a missing price without a request, then the lot resolved the sell
+    quality = seen["dataQuality"]
+    assert quality["refusedWithoutRequest"] is True
+    assert quality["left"] == 0
+    assert quality["lot"] == {"quantity": 5, "averagePrice": "450.25", "acquiredOn": "2024-06-02"}
+    for name in ("imports-upload.png", "positions-live.png", "tax.png", "data-quality.png"):
+        assert (SHOTS / name).stat().st_size > 0

@@ -1,0 +1,221 @@
+// Imports, positions and tax in a real browser (Debian's chromium driven by playwright-core):
+// upload a Zerodha tradebook through the file input by the background upload flow (ticket →
+// presigned PUT to the local S3 → start → progress to done, figures equal the API's import
+// status); see positions marked at live prices from the WebSocket's quote frames (the shown
+// unrealised P&L equal the API's for the same price); open the tax P&L for FY 2024-25 and check
+// its heads against GET /v1/analytics/tax-pnl; resolve a sell without a buy on the Data quality
+// page (the form refuses a missing price first) and see the API agree.
+// Run by tests/e2e/test_web_app_tax.py; prints one JSON line with what it saw, exits non-zero on
+// any failure.
+//
+// env: BASE_URL (the stack's REST URL serving web/dist), CSV (the tradebook), SHOTS (screenshot
+// directory), CHROMIUM (default /usr/bin/chromium).
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+const base = process.env.BASE_URL;
+const csv = process.env.CSV;
+const shots = process.env.SHOTS ?? "build/web-screenshots";
+if (!base || !csv) throw new Error("BASE_URL and CSV are required");
+mkdirSync(shots, { recursive: true });
+
+const email = `tax-${Date.now()}@example.com`;
+const password = "Amber-Ledger-Kite-73";
+const inr = new Intl.NumberFormat("en-IN", { style: "currency", currency: "INR" });
+const seen = {};
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+async function apiAs(token, path, init = {}) {
+  const response = await fetch(`${base}${path}`, {
+    ...init,
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", ...(init.headers ?? {}) },
+  });
+  check(response.ok, `${path}: ${response.status} ${await response.clone().text()}`);
+  return response.status === 204 ? null : response.json();
+}
+
+async function until(read, ok, what, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!ok(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    value = await read();
+  }
+  check(ok(value), `${what}: ${JSON.stringify(value)}`);
+  return value;
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+});
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-IN" });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  const pageErrors = [];
+  page.on("pageerror", (error) => pageErrors.push(String(error)));
+  const quotes = new Map(); // the last quote frame of each symbol the page received
+  const ticks = new Map(); // how many quote frames of each symbol
+  page.on("websocket", (socket) => {
+    socket.on("framereceived", (frame) => {
+      try {
+        const data = JSON.parse(String(frame.payload));
+        if (data.type === "quote") {
+          quotes.set(data.symbol, data.ltp);
+          ticks.set(data.symbol, (ticks.get(data.symbol) ?? 0) + 1);
+        }
+        if (data.type === "subscribed") for (const quote of data.quotes ?? []) quotes.set(quote.symbol, quote.ltp);
+        if (data.type !== "quote") console.error(`frame: ${String(frame.payload).slice(0, 200)}`);
+      } catch {
+        // not JSON
+      }
+    });
+  });
+
+  // Register through the UI; the journey's own API session reads what the API says
+  await page.goto(`${base}/`);
+  await page.getByRole("button", { name: "Create an account" }).click();
+  await page.getByLabel("Name").fill("Meera Trader");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+  const login = await fetch(`${base}/v1/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email, password }),
+  });
+  check(login.ok, `login: ${login.status}`);
+  const { accessToken } = await login.json();
+
+  // Imports: the file input, the background upload; the PUT goes to the presigned URL (not /v1)
+  await page.getByRole("link", { name: "Imports" }).click();
+  await page.getByRole("heading", { name: "Import trades" }).waitFor();
+  await page.getByLabel("CSV file (drop it here or choose)").setInputFiles(csv);
+  await page.getByLabel(/Import in the background with progress/).check();
+  const puts = [];
+  page.on("request", (request) => {
+    if (request.method() === "PUT") puts.push({ url: request.url(), auth: request.headers().authorization ?? null });
+  });
+  const ticketResponse = page.waitForResponse((response) => response.url().endsWith("/v1/imports/uploads"));
+  const phases = new Set();
+  await page.getByRole("button", { name: "Import", exact: true }).click();
+  const ticket = await (await ticketResponse).json();
+  const progress = page.getByTestId("upload-progress");
+  await until(
+    async () => {
+      const phase = await page.getByTestId("upload-phase").last().innerText().catch(() => "");
+      if (phase) phases.add(phase.replace(/\d+/g, "N"));
+      return progress.getAttribute("data-state").catch(() => null);
+    },
+    (state) => state === "succeeded" || state === "failed",
+    "the upload's progress reaches done",
+    60_000,
+  );
+  const status = await apiAs(accessToken, `/v1/imports/${ticket.importId}`);
+  check(status.state === "succeeded", `the API's import status: ${JSON.stringify(status)}`);
+  const shown = {
+    state: await progress.getAttribute("data-state"),
+    phase: await page.getByTestId("upload-phase").last().innerText(),
+    rowsDone: Number(await page.getByTestId("rows-done").innerText()),
+    imported: Number(await page.getByTestId("upload-imported").innerText()),
+    rejected: Number(await page.getByTestId("upload-rejected").innerText()),
+  };
+  check(shown.rowsDone === status.rowsDone && shown.imported === status.imported, `shown ${JSON.stringify(shown)}, API ${JSON.stringify(status)}`);
+  check(puts.length === 1 && puts[0].url.startsWith(ticket.uploadUrl.split("?")[0]), `PUTs: ${JSON.stringify(puts)}`);
+  seen.upload = { ...shown, api: { rowsDone: status.rowsDone, imported: status.imported }, phases: [...phases], putAuthorization: puts[0].auth };
+  await page.screenshot({ path: join(shots, "imports-upload.png"), fullPage: true });
+
+  // Positions: marked at the WebSocket's live prices; the page's unrealised P&L for a price equals
+  // the API's when the API reads the same price (both from the feed's quote cache)
+  await page.getByRole("link", { name: "Positions" }).click();
+  await page.getByRole("heading", { name: "Open positions" }).waitFor();
+  await page.getByTestId("live-status").and(page.locator('[data-status="open"]')).waitFor();
+  const liveRow = page.locator('tr[data-symbol="NSE:TATAMOTORS"][data-live="yes"]');
+  await liveRow.waitFor({ timeout: 30_000 });
+  const matched = await until(
+    async () => {
+      const shownPrice = await liveRow.getByTestId("last-price").locator("[data-value]").first().getAttribute("data-value");
+      const shownPnl = await liveRow.getByTestId("unrealized").locator("[data-value]").first().getAttribute("data-value");
+      const api = (await apiAs(accessToken, "/v1/positions")).items.find((item) => item.symbol === "TATAMOTORS");
+      return { shownPrice, shownPnl, apiPrice: api?.lastPrice, apiPnl: api?.unrealizedPnl, frame: quotes.get("NSE:TATAMOTORS") };
+    },
+    (value) => value.shownPrice !== null && Number(value.shownPrice) === Number(value.apiPrice),
+    "the page and the API mark TATAMOTORS at the same price",
+    30_000,
+  );
+  check(Number(matched.shownPnl) === Number(matched.apiPnl) && inr.format(matched.shownPnl) === inr.format(matched.apiPnl), `unrealised shown ${matched.shownPnl}, API ${matched.apiPnl}`);
+  check(quotes.has("NSE:TATAMOTORS"), "no quote frame for NSE:TATAMOTORS reached the page");
+  // later ticks keep the price live: its age stays a few seconds (outside market hours the
+  // simulated feed repeats the last close, so the price itself may not move)
+  const before = ticks.get("NSE:TATAMOTORS") ?? 0;
+  await until(() => ticks.get("NSE:TATAMOTORS") ?? 0, (count) => count >= before + 3, "three more ticks of NSE:TATAMOTORS", 30_000);
+  const age = await liveRow.getByTestId("price-age").innerText();
+  const ageS = Number(/(\d+) s old/.exec(age)?.[1] ?? "NaN");
+  check(ageS <= 5, `the price's age after fresh ticks: ${age}`);
+  const shownNow = await liveRow.getByTestId("last-price").locator("[data-value]").first().getAttribute("data-value");
+  check(Number(shownNow) === Number(quotes.get("NSE:TATAMOTORS")), `shown ${shownNow}, last tick ${quotes.get("NSE:TATAMOTORS")}`);
+  seen.positions = { matched, age, ticks: (ticks.get("NSE:TATAMOTORS") ?? 0), rows: await page.locator("table[data-testid=positions] tbody tr").count() };
+  await page.screenshot({ path: join(shots, "positions-live.png"), fullPage: true });
+
+  // Tax P&L for FY 2024-25: each head as the API computes it
+  const tax = await apiAs(accessToken, "/v1/analytics/tax-pnl?fy=2024-25");
+  await page.getByRole("link", { name: "Tax P&L" }).click();
+  await page.getByRole("heading", { name: "Tax P&L" }).waitFor();
+  await page.getByRole("combobox", { name: /Financial year/ }).selectOption({ label: "FY 2024-25" });
+  await page.getByRole("table", { name: /FY 2024-25 by head/ }).waitFor();
+  const heads = {};
+  for (const [key, apiKey] of [["speculative", "speculative"], ["nonSpeculative", "nonSpeculative"], ["stcg", "stcg"], ["ltcg", "ltcg"]]) {
+    const cells = await page.locator(`tr[data-head="${key}"] td`).allInnerTexts();
+    heads[key] = cells;
+    check(cells[2]?.endsWith(inr.format(tax[apiKey].netPnl)), `${key} net shown ${cells[2]}, API ${tax[apiKey].netPnl}`);
+    check(cells[3] === inr.format(tax[apiKey].turnover), `${key} turnover shown ${cells[3]}, API ${tax[apiKey].turnover}`);
+    check(Number(cells[4]) === tax[apiKey].trades, `${key} trades shown ${cells[4]}, API ${tax[apiKey].trades}`);
+  }
+  const salesRows = await page.locator("table[data-testid=tax-sales] tbody tr").count();
+  check(salesRows === tax.items.length, `sales rows ${salesRows}, API ${tax.items.length}`);
+  seen.tax = { fy: tax.fy, speculative: tax.speculative.netPnl, nonSpeculative: tax.nonSpeculative.netPnl, shown: heads, sales: salesRows };
+  await page.screenshot({ path: join(shots, "tax.png"), fullPage: true });
+
+  // Data quality: a sell without a buy (imported through the API), resolved by an opening lot
+  const sell = "symbol,isin,trade_date,exchange,segment,series,trade_type,auction,quantity,price,trade_id,order_id,order_execution_time\n"
+    + "WIPRO,INE075A01022,2024-06-03,NSE,EQ,EQ,sell,false,5.000000,480.000000,91000001,1400000056789012,2024-06-03T11:00:00\n";
+  const sold = await apiAs(accessToken, "/v1/imports", { method: "POST", body: JSON.stringify({ format: "zerodha_tradebook", csv: sell }) });
+  check(sold.unmatchedExits === 1, `the sell import: ${JSON.stringify(sold)}`);
+  await page.getByRole("link", { name: "Data quality" }).click();
+  await page.getByRole("heading", { name: "Data quality", level: 1 }).waitFor();
+  const item = page.getByTestId("unmatched-exit").filter({ hasText: "WIPRO" });
+  await item.waitFor();
+  const requests = [];
+  page.on("request", (request) => {
+    if (request.url().includes("/v1/opening-lots")) requests.push(request.method());
+  });
+  await item.getByRole("button", { name: "Add opening lot" }).click();
+  await item.getByText("Enter a price.").waitFor();
+  const refusedWithoutRequest = requests.length === 0;
+  await item.getByLabel("Average buy price (₹)").fill("450.25");
+  await page.screenshot({ path: join(shots, "data-quality.png"), fullPage: true });
+  await item.getByRole("button", { name: "Add opening lot" }).click();
+  await page.getByTestId("quality-empty").waitFor();
+  const quality = await apiAs(accessToken, "/v1/data-quality");
+  const lots = await apiAs(accessToken, "/v1/opening-lots");
+  const lot = (lots.items ?? lots).find((entry) => entry.symbol === "WIPRO");
+  seen.dataQuality = { refusedWithoutRequest, left: quality.unmatchedExits.length, lot: lot && { quantity: lot.quantity, averagePrice: lot.averagePrice, acquiredOn: lot.acquiredOn } };
+
+  check(pageErrors.length === 0, `page errors: ${pageErrors.join("; ")}`);
+  seen.ok = true;
+} catch (error) {
+  const pages = browser.contexts().flatMap((context) => context.pages());
+  if (pages[0]) await pages[0].screenshot({ path: join(shots, "tax-failure.png"), fullPage: true }).catch(() => {});
+  console.error(error);
+  console.log(JSON.stringify({ ...seen, ok: false }));
+  await browser.close();
+  process.exit(1);
+}
+await browser.close();
+console.log(JSON.stringify(seen));
