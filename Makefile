@@ -72,7 +72,7 @@ web: $(WEB_DIST) ## Build the trader's web app into web/dist (skipped when up to
 servers: ## Install and build the real servers the tests use (redis-server, postgresql, FerretDB)
 	@bash scripts/install_servers.sh
 
-dev: $(LOCAL_STAMP) $(WEB_DIST) ## Run the local stack (REST :3000 + the web app at /, WebSocket :3001) with embedded Mongo/Redis
+dev: $(LOCAL_STAMP) $(WEB_DIST) servers ## Run the local stack (REST :3000 + the web app at /, WebSocket :3001) on FerretDB/PostgreSQL, data in .local-state/
 	$(PY) -m local
 
 test: $(STAMP) $(LAYER_STAMP) $(WEB_DIST) servers ## Run every test against real Redis and FerretDB

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from local.stores import DEV_BACKEND, ferretdb_backend
 
-STORES = ("embedded", "memory", "ferretdb")
+STORES = ("auto", "embedded", "memory", "ferretdb")
 # Real broker apps for the local stack: (key variable, secret variable) per broker.
 BROKER_APP_VARIABLES = {
     "zerodha": ("ZERODHA_API_KEY", "ZERODHA_API_SECRET"),
@@ -24,10 +24,13 @@ environment variables of the local stack:
   WS_PORT                   WebSocket API + management API port (default 3001; 0 picks a free port)
   MOTO_PORT                 moto server port for SQS/SNS/SES/S3/Secrets/KMS (default 0: a free port)
   MONGODB_URI               a real MongoDB-wire server; unset: LOCAL_STORE decides
-  LOCAL_STORE               "embedded" (default): in-process mongomock, saved to LOCAL_STORE_DIR/embedded
-                            at stop and loaded at start; "memory": the same, kept nowhere;
-                            "ferretdb": start FerretDB v1.24.2 (built by `make servers`) on
-                            127.0.0.1:<free port>, its data kept in LOCAL_STORE_DIR/ferretdb-<backend>
+  LOCAL_STORE               "auto" (default): "ferretdb" when it can start, else "embedded" with a
+                            warning (docs/local-store.md); "ferretdb": start FerretDB v1.24.2 (built
+                            by `make servers`, which `make dev` runs) on 127.0.0.1:<free port>, its
+                            data kept in LOCAL_STORE_DIR/ferretdb-<backend>, failing if it cannot;
+                            "embedded": in-process mongomock, saved to LOCAL_STORE_DIR/embedded at
+                            stop and loaded at start (slow past a few thousand trades); "memory":
+                            the same, kept nowhere
   TRADETRACK_FERRETDB_BACKEND  FerretDB's backend with LOCAL_STORE=ferretdb: "postgresql" (default:
                             Debian's PostgreSQL, started on a free loopback port) or "sqlite"
   LOCAL_STORE_DIR           where LOCAL_STORE=embedded/ferretdb keep their data (default
@@ -83,7 +86,7 @@ class LocalConfig:
     log_level: str = "INFO"
     broker_port: int = 3002
     demo: bool = True
-    store: str = "embedded"  # with mongodb_uri empty: "embedded", "memory" or "ferretdb"
+    store: str = "auto"  # with mongodb_uri empty: "auto", "embedded", "memory" or "ferretdb"
     store_backend: str = DEV_BACKEND
     store_dir: str = DEFAULT_STORE_DIR
     # {"zerodha": {"apiKey", "apiSecret"}, ...}: the real broker apps given (BROKER_APP_VARIABLES)
@@ -106,7 +109,7 @@ class LocalConfig:
                 log_level=env.get("LOG_LEVEL", "INFO").upper(),
                 broker_port=int(env.get("SIMULATED_BROKER_PORT", "3002")),
                 demo=env.get("LOCAL_DEMO", "on").lower() not in ("off", "0", "false", "no"),
-                store=env.get("LOCAL_STORE", "embedded").strip().lower() or "embedded",
+                store=env.get("LOCAL_STORE", "auto").strip().lower() or "auto",
                 store_backend=ferretdb_backend(DEV_BACKEND, dict(env)),
                 store_dir=env.get("LOCAL_STORE_DIR") or DEFAULT_STORE_DIR,
                 broker_apps=broker_apps(env),

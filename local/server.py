@@ -71,15 +71,25 @@ async def serve(config: LocalConfig) -> None:
 
 def start_store(config: LocalConfig, servers: ExitStack) -> tuple[LocalConfig, str]:
     """LOCAL_STORE=ferretdb: FerretDB on the chosen backend over a kept data directory, stopped
-    with `servers`; the config then points MONGODB_URI at it. Otherwise the config as it is."""
-    if config.store != "ferretdb":
+    with `servers`; the config then points MONGODB_URI at it. LOCAL_STORE=auto (the default): the
+    same when it can start, else the embedded store with a warning saying why. Otherwise the
+    config as it is."""
+    if config.store not in ("auto", "ferretdb") or config.mongodb_uri:
         return config, ""
     data = Path(config.store_dir) / f"ferretdb-{config.store_backend}"
     log.info("starting %s, data in %s", stores.describe(config.store_backend), data)
     try:
         url = servers.enter_context(stores.run_ferretdb(data, config.store_backend, throwaway=False))
     except stores.ServerUnavailable as exc:
-        raise SystemExit(f"LOCAL_STORE=ferretdb could not start: {exc}") from exc
+        if config.store == "ferretdb":
+            raise SystemExit(f"LOCAL_STORE=ferretdb could not start: {exc}") from exc
+        log.warning(
+            "FerretDB could not start (%s): using the embedded store instead, kept in %s; it slows "
+            "down past a few thousand trades. `make servers` installs what FerretDB needs.",
+            exc,
+            Path(config.store_dir) / "embedded",
+        )
+        return dataclasses.replace(config, store="embedded"), ""
     described = f"{stores.describe(config.store_backend)} at {url} (data kept in {data})"
     return dataclasses.replace(config, mongodb_uri=url), described
 

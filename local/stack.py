@@ -127,7 +127,9 @@ class LocalStack:
             "demo": config.demo,
             "snapshot_dir": (
                 Path(config.store_dir) / "embedded"
-                if config.store == "embedded" and not config.mongodb_uri
+                # "auto" is resolved by `python -m local` (local/server.py); the stack alone, which
+                # starts no server, takes it as "embedded"
+                if config.store in ("auto", "embedded") and not config.mongodb_uri
                 else None
             ),
             "broker_apps": config.broker_apps,

@@ -3,7 +3,8 @@ presigned PUT to moto's S3, POST .../start (202), the import worker on the impor
 GET /v1/imports/{id} until it succeeds. Goal: <= 60 s on the store `make dev` runs by default.
 
 Run on two stores, each a LocalStack of its own in this process:
-- "dev default": what `make dev` starts with no LOCAL_STORE/MONGODB_URI (local/config.py).
+- "dev default": what `make dev` starts with no LOCAL_STORE/MONGODB_URI (local/server.py:
+  FerretDB v1.24.2 on PostgreSQL where `make servers` installed them, else the embedded store).
 - "test store": FerretDB v1.24.2 on SQLite and a real Redis, the servers of the test suite.
 
 The worker stores the file's fills batch by batch (phase "storing"), then re-derives the trades of
@@ -20,8 +21,10 @@ from __future__ import annotations
 
 import os
 import resource
+import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,7 @@ import requests
 
 from local.background import BackgroundStack
 from local.config import LocalConfig
+from local.server import start_store
 from local.stack import LocalStack
 from tests.bench.goals import report
 from tests.e2e.accounts import register_and_login
@@ -178,23 +182,24 @@ def _report(benchmark: Any, store: str, outcome: dict[str, Any]) -> None:
     )
 
 
-def test_import_on_the_dev_default_store(benchmark: Any, tradebook: bytes, tmp_path: Path) -> None:
-    config = LocalConfig.from_env({})
-    # The default store as `make dev` runs it, its snapshot in a directory of the test's own
-    snapshot = tmp_path / "embedded" if config.store == "embedded" else None
-    stack = LocalStack.from_config(
-        config,
-        port=0,
-        ws_port=0,
-        moto_port=0,
-        broker_port=0,
-        schedules_enabled=False,
-        demo=False,
-        snapshot_dir=snapshot,
-    )
-    outcome: dict[str, Any] = {}
-    benchmark.pedantic(lambda: outcome.update(_run(stack, tradebook)), rounds=1, iterations=1)
-    _report(benchmark, f"dev default: LOCAL_STORE={config.store}", outcome)
+def test_import_on_the_dev_default_store(benchmark: Any, tradebook: bytes) -> None:
+    with tempfile.TemporaryDirectory(prefix="tradetrack-bench-store-") as tmp, ExitStack() as servers:
+        Path(tmp).chmod(0o711)  # as root, PostgreSQL runs as `postgres`, who must enter it
+        # The default store as `make dev` starts it (local/server.py), its data in a directory of its own
+        config, described = start_store(LocalConfig.from_env({"LOCAL_STORE_DIR": tmp}), servers)
+        stack = LocalStack.from_config(
+            config,
+            port=0,
+            ws_port=0,
+            moto_port=0,
+            broker_port=0,
+            schedules_enabled=False,
+            demo=False,
+        )
+        outcome: dict[str, Any] = {}
+        benchmark.pedantic(lambda: outcome.update(_run(stack, tradebook)), rounds=1, iterations=1)
+        # reported while the store's servers run: their peak RSS is read from /proc
+        _report(benchmark, f"dev default: {described or 'LOCAL_STORE=' + config.store}", outcome)
 
 
 @pytest.fixture

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -41,3 +43,12 @@ def running() -> Iterator[RunningStack]:
     runner = BackgroundStack(stack)
     with runner:
         yield RunningStack(runner, sqs_seen, ticks)
+
+
+@pytest.fixture
+def store_dir() -> Iterator[Path]:
+    """A LOCAL_STORE_DIR of the test's own that PostgreSQL can use: as root it runs as the
+    `postgres` user, who must enter the directory (pytest's tmp_path is 0700 under a 0700 root)."""
+    with tempfile.TemporaryDirectory(prefix="tradetrack-store-") as tmp:
+        Path(tmp).chmod(0o711)
+        yield Path(tmp)

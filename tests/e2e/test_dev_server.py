@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.support.servers import in_ci
+
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
@@ -24,10 +26,12 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_python_m_local_serves_health_and_exits_0_on_sigterm(tmp_path: Path) -> None:
-    # Given free ports and no external Mongo/Redis configured
+def test_python_m_local_serves_health_and_exits_0_on_sigterm(tmp_path: Path, store_dir: Path) -> None:
+    # Given free ports, no external Mongo/Redis configured, the default store, its data in a
+    # directory of the test's own
     port, ws_port = _free_port(), _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI", "REDIS_URL")}
+    env = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI", "REDIS_URL", "LOCAL_STORE")}
+    env["LOCAL_STORE_DIR"] = str(store_dir)
     # (the simulated broker too: a developer's `make dev` may hold its default 3002)
     env.update(
         PORT=str(port), WS_PORT=str(ws_port), SIMULATED_BROKER_PORT=str(_free_port()), PYTHONUNBUFFERED="1"
@@ -62,7 +66,10 @@ def test_python_m_local_serves_health_and_exits_0_on_sigterm(tmp_path: Path) -> 
     assert "TradeTrack local stack is running" in banner
     assert f"http://127.0.0.1:{port}/v1/openapi.json" in banner
     assert f"ws://127.0.0.1:{ws_port}/" in banner
-    assert "embedded" in banner
+    assert "embedded" in banner  # Redis
+    # and the default store is FerretDB on PostgreSQL where `make servers` installed them (CI does)
+    if in_ci():
+        assert "FerretDB v1.24.2 on PostgreSQL" in banner, banner
 
 
 def test_help_documents_the_environment() -> None:

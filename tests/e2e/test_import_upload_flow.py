@@ -147,12 +147,14 @@ def test_a_large_json_body_is_413_pointing_to_the_upload_flow(stack: LocalStack)
     assert time.monotonic() - started < 10
 
 
-def test_sigterm_stops_python_m_local_within_5_s_in_the_middle_of_an_import(tmp_path: Path) -> None:
+def test_sigterm_stops_python_m_local_within_5_s_in_the_middle_of_an_import(
+    tmp_path: Path, store_dir: Path
+) -> None:
     # Given `python -m local` (the default store, kept in a directory of the test's own)
     ports = {name: str(_free_port()) for name in ("PORT", "WS_PORT", "SIMULATED_BROKER_PORT")}
     env = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI", "REDIS_URL", "LOCAL_STORE")}
     env.update(ports, LOCAL_DEMO="off", LOCAL_SCHEDULES="off", PYTHONUNBUFFERED="1")
-    env["LOCAL_STORE_DIR"] = str(tmp_path)
+    env["LOCAL_STORE_DIR"] = str(store_dir)
     url = f"http://127.0.0.1:{ports['PORT']}"
     with (tmp_path / "log").open("wb") as log:
         process = subprocess.Popen([sys.executable, "-m", "local"], cwd=REPO, env=env, stdout=log, stderr=log)

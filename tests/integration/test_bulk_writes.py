@@ -11,7 +11,7 @@ from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
 from tests.conftest import QUERY_SHAPES
-from tradetrack.db.bulk import STATEMENTS_PER_COMMAND, write_in_commands
+from tradetrack.db.bulk import INSERTS_PER_COMMAND, STATEMENTS_PER_COMMAND, write_in_commands
 
 Document = dict[str, Any]
 
@@ -50,3 +50,16 @@ def test_failures_in_any_command_are_reported_against_the_callers_statements(
     assert [(e["index"], e["code"]) for e in raised.value.details["writeErrors"]] == [(40, 11000)]
     assert collection.count_documents({"v": 1}) == 60
     assert collection.find_one({"_id": "taken"}) == {"_id": "taken", "v": 0}
+
+
+def test_many_inserts_go_in_commands_of_bounded_size(mongo_db: Database[Document]) -> None:
+    # Given 2,500 new documents (a big import's trades: one command of all of them outlasted the
+    # handlers' socket timeout on FerretDB)
+    ops: list[Any] = [InsertOne({"_id": i}) for i in range(2_500)]
+    # When they are written
+    with QUERY_SHAPES.window() as window:
+        write_in_commands(mongo_db["bulk"], ops)
+    # Then all are stored, INSERTS_PER_COMMAND a command
+    assert mongo_db["bulk"].count_documents({}) == 2_500
+    inserts = [c for c in window.commands if c.collection == "bulk" and c.name == "insert"]
+    assert len(inserts) == -(-2_500 // INSERTS_PER_COMMAND)

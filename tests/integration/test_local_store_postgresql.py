@@ -135,3 +135,46 @@ def test_an_update_command_of_many_matching_statements_finishes(data_dir: Path) 
         assert result.modified_count == 120
         assert collection.count_documents({"v": 1}) == 120
         client.close()
+
+
+def test_make_devs_default_store_is_ferretdb_on_postgresql_kept_in_its_directory(data_dir: Path) -> None:
+    from contextlib import ExitStack
+
+    from local.config import LocalConfig
+    from local.server import start_store
+
+    # Given the local stack's configuration with no store chosen
+    config = LocalConfig.from_env({"LOCAL_STORE_DIR": str(data_dir)})
+    assert config.store == "auto"
+    with ExitStack() as servers:
+        # When `python -m local` starts its store
+        started, described = start_store(config, servers)
+        # Then it is FerretDB on PostgreSQL, its data under the directory, and it answers
+        assert "FerretDB v1.24.2 on PostgreSQL" in described
+        assert (data_dir / "ferretdb-postgresql" / "postgresql" / "pgdata" / "PG_VERSION").exists()
+        client: pymongo.MongoClient[Document] = pymongo.MongoClient(started.mongodb_uri)
+        assert client.admin.command("ping")["ok"] == 1.0
+        client.close()
+
+
+def test_without_ferretdb_the_default_falls_back_to_the_embedded_store_and_an_explicit_choice_fails(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from contextlib import ExitStack
+
+    from local.config import LocalConfig
+    from local.server import start_store
+
+    # Given a machine where FerretDB was never built (an empty cache directory)
+    monkeypatch.setenv("TRADETRACK_CACHE", str(data_dir / "empty-cache"))
+    # When the default store starts
+    with ExitStack() as servers:
+        config, described = start_store(LocalConfig.from_env({"LOCAL_STORE_DIR": str(data_dir)}), servers)
+    # Then the stack runs on the embedded store, and the log says why and what to run
+    assert (config.store, config.mongodb_uri, described) == ("embedded", "", "")
+    assert "make servers" in caplog.text and "FerretDB is not built" in caplog.text
+    # and asking for FerretDB explicitly stops with the reason instead
+    with ExitStack() as servers, pytest.raises(SystemExit, match="LOCAL_STORE=ferretdb could not start"):
+        start_store(
+            LocalConfig.from_env({"LOCAL_STORE": "ferretdb", "LOCAL_STORE_DIR": str(data_dir)}), servers
+        )
