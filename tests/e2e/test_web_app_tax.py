@@ -4,7 +4,8 @@ against the local stack serving web/dist, with the market feed ticking every sec
 Zerodha tradebook by the file input through the presigned upload flow and see its progress reach
 done; see positions marked at live prices from the WebSocket, equal to the API's marks; open the
 tax P&L of FY 2024-25 and find the API's heads; resolve a sell without a buy with the Data quality
-page's opening-lot form. Screenshots land in build/web-screenshots/."""
+page's opening-lot form and an expired option with its settlement-price form. Screenshots land in
+build/web-screenshots/."""
 
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ def test_upload_live_positions_and_tax_pnl(app: App, market_ticking: None) -> No
     positions = seen["positions"]
     assert positions["rows"] == 2  # TATAMOTORS and the GOLDM future stay open
     assert positions["matched"]["shownPnl"] is not None
-    assert positions["ticks"] >= 4
+    assert positions["ticks"] >= 3  # quote frames after the snapshot
     assert positions["age"].startswith("live")
     # the tax P&L of FY 2024-25: the INFY intraday round trip is speculative, the NIFTY option F&O
     tax = seen["tax"]
@@ -59,5 +60,9 @@ def test_upload_live_positions_and_tax_pnl(app: App, market_ticking: None) -> No
     assert quality["refusedWithoutRequest"] is True
     assert quality["left"] == 0
     assert quality["lot"] == {"quantity": 5, "averagePrice": "450.25", "acquiredOn": "2024-06-02"}
+    # the expired NIFTY 22000 call closed at 15:30 IST of its expiry at the price given in the form
+    assert quality["expiredLeft"] == 0
+    assert quality["settled"]["status"] == "closed"
+    assert quality["settled"]["closedAt"] == "2024-06-13T15:30:00+05:30"
     for name in ("imports-upload.png", "positions-live.png", "tax.png", "data-quality.png"):
         assert (SHOTS / name).stat().st_size > 0

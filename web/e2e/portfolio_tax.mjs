@@ -4,7 +4,8 @@
 // status); see positions marked at live prices from the WebSocket's quote frames (the shown
 // unrealised P&L equal the API's for the same price); open the tax P&L for FY 2024-25 and check
 // its heads against GET /v1/analytics/tax-pnl; resolve a sell without a buy on the Data quality
-// page (the form refuses a missing price first) and see the API agree.
+// page (the form refuses a missing price first) and close an expired option with its settlement
+// price form, and see the API agree.
 // Run by tests/e2e/test_web_app_tax.py; prints one JSON line with what it saw, exits non-zero on
 // any failure.
 //
@@ -184,9 +185,12 @@ try {
 
   // Data quality: a sell without a buy (imported through the API), resolved by an opening lot
   const sell = "symbol,isin,trade_date,exchange,segment,series,trade_type,auction,quantity,price,trade_id,order_id,order_execution_time\n"
-    + "WIPRO,INE075A01022,2024-06-03,NSE,EQ,EQ,sell,false,5.000000,480.000000,91000001,1400000056789012,2024-06-03T11:00:00\n";
+    + "WIPRO,INE075A01022,2024-06-03,NSE,EQ,EQ,sell,false,5.000000,480.000000,91000001,1400000056789012,2024-06-03T11:00:00\n"
+    + "NIFTY2461322000CE,,2024-06-10,NFO,FO,,buy,false,50.000000,100.500000,91000002,1400000056789013,2024-06-10T10:00:00\n";
   const sold = await apiAs(accessToken, "/v1/imports", { method: "POST", body: JSON.stringify({ format: "zerodha_tradebook", csv: sell }) });
   check(sold.unmatchedExits === 1, `the sell import: ${JSON.stringify(sold)}`);
+  const issues = await apiAs(accessToken, "/v1/data-quality");
+  check(issues.expiredContracts.length === 1, `expired contracts before: ${JSON.stringify(issues.expiredContracts)}`);
   await page.getByRole("link", { name: "Data quality" }).click();
   await page.getByRole("heading", { name: "Data quality", level: 1 }).waitFor();
   const item = page.getByTestId("unmatched-exit").filter({ hasText: "WIPRO" });
@@ -201,11 +205,20 @@ try {
   await item.getByLabel("Average buy price (₹)").fill("450.25");
   await page.screenshot({ path: join(shots, "data-quality.png"), fullPage: true });
   await item.getByRole("button", { name: "Add opening lot" }).click();
+  await item.waitFor({ state: "detached" });
+  // the expired NIFTY call (13 Jun 2024) closes at the settlement price given in its form
+  const expired = page.getByTestId("expired-contract").filter({ hasText: "NIFTY" });
+  await expired.getByLabel(/settlement price on/).fill("23398.90");
+  await expired.getByRole("button", { name: "Save settlement price" }).click();
   await page.getByTestId("quality-empty").waitFor();
   const quality = await apiAs(accessToken, "/v1/data-quality");
   const lots = await apiAs(accessToken, "/v1/opening-lots");
   const lot = (lots.items ?? lots).find((entry) => entry.symbol === "WIPRO");
-  seen.dataQuality = { refusedWithoutRequest, left: quality.unmatchedExits.length, lot: lot && { quantity: lot.quantity, averagePrice: lot.averagePrice, acquiredOn: lot.acquiredOn } };
+  const option = (await apiAs(accessToken, "/v1/trades?symbol=NIFTY2461322000CE")).items[0];
+  seen.dataQuality = {
+    expiredLeft: quality.expiredContracts.length,
+    settled: option && { status: option.status, closedAt: option.closedAt, netPnl: option.netPnl },
+    refusedWithoutRequest, left: quality.unmatchedExits.length, lot: lot && { quantity: lot.quantity, averagePrice: lot.averagePrice, acquiredOn: lot.acquiredOn } };
 
   check(pageErrors.length === 0, `page errors: ${pageErrors.join("; ")}`);
   seen.ok = true;
