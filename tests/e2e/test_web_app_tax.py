@@ -4,7 +4,8 @@ against the local stack serving web/dist, with the market feed ticking every sec
 Zerodha tradebook by the file input through the presigned upload flow and see its progress reach
 done; see positions marked at live prices from the WebSocket, equal to the API's marks; open the
 tax P&L of FY 2024-25 and find the API's heads; resolve a sell without a buy with the Data quality
-page's opening-lot form and an expired option with its settlement-price form. Screenshots land in
+page's opening-lot form, an orphaned note by attaching it to a trade and an expired option with its
+settlement-price form. Screenshots land in
 build/web-screenshots/."""
 
 from __future__ import annotations
@@ -60,6 +61,9 @@ def test_upload_live_positions_and_tax_pnl(app: App, market_ticking: None) -> No
     assert quality["refusedWithoutRequest"] is True
     assert quality["left"] == 0
     assert quality["lot"] == {"quantity": 5, "averagePrice": "450.25", "acquiredOn": "2024-06-02"}
+    # the orphaned note was attached to the trade chosen in its form
+    assert quality["orphansLeft"] == 0
+    assert quality["attached"] == {"notes": "gap-up entry", "tags": ["gap"]}
     # the expired NIFTY 22000 call closed at 15:30 IST of its expiry at the price given in the form
     assert quality["expiredLeft"] == 0
     assert quality["settled"]["status"] == "closed"

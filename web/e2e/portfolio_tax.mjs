@@ -191,6 +191,17 @@ try {
   check(sold.unmatchedExits === 1, `the sell import: ${JSON.stringify(sold)}`);
   const issues = await apiAs(accessToken, "/v1/data-quality");
   check(issues.expiredContracts.length === 1, `expired contracts before: ${JSON.stringify(issues.expiredContracts)}`);
+  // a note orphaned through the API: written on a manual fill's trade, whose fill is then deleted;
+  // a later fill of the same symbol makes the trade it belongs to now
+  const fill = (at) => JSON.stringify({ symbol: "HDFCBANK", exchange: "NSE", side: "BUY", quantity: 3, price: "1500", executedAt: at });
+  const first = await apiAs(accessToken, "/v1/executions", { method: "POST", body: fill("2024-07-01T10:00:00") });
+  const firstTrade = (await apiAs(accessToken, "/v1/trades?symbol=HDFCBANK")).items[0];
+  await apiAs(accessToken, `/v1/trades/${firstTrade.tradeId}`, { method: "PATCH", body: JSON.stringify({ notes: "gap-up entry", tags: ["gap"] }) });
+  await apiAs(accessToken, `/v1/executions/${first.executionId}`, { method: "DELETE" });
+  await apiAs(accessToken, "/v1/executions", { method: "POST", body: fill("2024-07-02T10:00:00") });
+  const [newTrade] = (await apiAs(accessToken, "/v1/trades?symbol=HDFCBANK")).items;
+  check((await apiAs(accessToken, "/v1/data-quality")).orphanedAnnotations.length === 1, "the API lists the orphaned note");
+
   await page.getByRole("link", { name: "Data quality" }).click();
   await page.getByRole("heading", { name: "Data quality", level: 1 }).waitFor();
   const item = page.getByTestId("unmatched-exit").filter({ hasText: "WIPRO" });
@@ -206,6 +217,13 @@ try {
   await page.screenshot({ path: join(shots, "data-quality.png"), fullPage: true });
   await item.getByRole("button", { name: "Add opening lot" }).click();
   await item.waitFor({ state: "detached" });
+  // the orphaned note goes to the HDFCBANK trade chosen in its form
+  const orphan = page.getByTestId("orphan").filter({ hasText: "HDFCBANK" });
+  await orphan.getByText("gap-up entry").waitFor();
+  await orphan.getByLabel("Attach to trade").selectOption(newTrade.tradeId);
+  await orphan.getByRole("button", { name: "Attach", exact: true }).click();
+  await orphan.waitFor({ state: "detached" });
+  const attached = await apiAs(accessToken, `/v1/trades/${newTrade.tradeId}`);
   // the expired NIFTY call (13 Jun 2024) closes at the settlement price given in its form
   const expired = page.getByTestId("expired-contract").filter({ hasText: "NIFTY" });
   await expired.getByLabel(/settlement price on/).fill("23398.90");
@@ -217,6 +235,8 @@ try {
   const option = (await apiAs(accessToken, "/v1/trades?symbol=NIFTY2461322000CE")).items[0];
   seen.dataQuality = {
     expiredLeft: quality.expiredContracts.length,
+    orphansLeft: quality.orphanedAnnotations.length,
+    attached: { notes: attached.notes, tags: attached.tags },
     settled: option && { status: option.status, closedAt: option.closedAt, netPnl: option.netPnl },
     refusedWithoutRequest, left: quality.unmatchedExits.length, lot: lot && { quantity: lot.quantity, averagePrice: lot.averagePrice, acquiredOn: lot.acquiredOn } };
 

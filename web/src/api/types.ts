@@ -367,10 +367,21 @@ export interface ExpiredContract {
   resolve: string;
 }
 
+export interface OrphanedAnnotation {
+  accountId: string;
+  instrument: string;
+  symbol: string;
+  anchor: string;
+  notes?: string | null;
+  tags?: string[];
+  strategy?: string | null;
+  category?: string | null;
+}
+
 export interface DataQualityOut {
   unmatchedExits: UnmatchedExit[];
   expiredContracts: ExpiredContract[];
-  orphanedAnnotations: { accountId: string; instrument: string; symbol: string; anchor: string; notes?: string | null }[];
+  orphanedAnnotations: OrphanedAnnotation[];
   counts: Record<string, number>;
 }
 

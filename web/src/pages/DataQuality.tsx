@@ -2,7 +2,16 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import "./quality.css";
 import { cloneElement, useState, type InputHTMLAttributes, type ReactElement, type SyntheticEvent } from "react";
 import { api } from "../api/client";
-import type { DataQualityOut, ExpiredContract, OpeningLotRequest, SettlementRequest, UnmatchedExit } from "../api/types";
+import type {
+  DataQualityOut,
+  ExpiredContract,
+  OpeningLotRequest,
+  OrphanedAnnotation,
+  SettlementRequest,
+  TradePage,
+  UnmatchedExit,
+} from "../api/types";
+import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { Money } from "../components/Money";
 import { formatIst } from "../format";
@@ -27,7 +36,8 @@ export function DataQuality() {
     staleTime: 0, // read again on every visit: an import or a sync elsewhere changes it
   });
   const data = quality.data;
-  const empty = data && data.unmatchedExits.length === 0 && data.expiredContracts.length === 0;
+  const empty =
+    data && data.unmatchedExits.length === 0 && data.expiredContracts.length === 0 && data.orphanedAnnotations.length === 0;
   const unknown = data?.counts.unknownContracts ?? 0;
   const openIntraday = data?.counts.openIntraday ?? 0;
 
@@ -41,7 +51,7 @@ export function DataQuality() {
       {quality.isPending && <p aria-live="polite">Loading…</p>}
       {empty && (
         <p className="empty" data-testid="quality-empty">
-          Nothing to resolve: every sell has its buy and every expired contract its price.
+          Nothing to resolve: every sell has its buy, every expired contract its price and every note its trade.
         </p>
       )}
       {data && data.unmatchedExits.length > 0 && (
@@ -77,7 +87,23 @@ export function DataQuality() {
           </ul>
         </section>
       )}
-      {(unknown > 0 || openIntraday > 0 || (data?.orphanedAnnotations.length ?? 0) > 0) && (
+      {data && data.orphanedAnnotations.length > 0 && (
+        <section aria-labelledby="orphans-title">
+          <h2 id="orphans-title">Notes that lost their trade ({data.orphanedAnnotations.length})</h2>
+          <p className="muted">
+            The fill that opened their trade was deleted. They are kept: attach each to the trade it belongs to now (its
+            notes go after the trade&apos;s, tags are joined), or discard it.
+          </p>
+          <ul className="plain cards">
+            {data.orphanedAnnotations.map((orphan) => (
+              <li key={orphan.anchor}>
+                <OrphanForm orphan={orphan} />
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      {(unknown > 0 || openIntraday > 0) && (
         <ul className="notice">
           {unknown > 0 && <li>{unknown} derivative contracts whose symbol could not be read: they are never closed at expiry.</li>}
           {openIntraday > 0 && (
@@ -89,9 +115,7 @@ export function DataQuality() {
               .
             </li>
           )}
-          {(data?.orphanedAnnotations.length ?? 0) > 0 && (
-            <li>{data?.orphanedAnnotations.length} notes lost their trade (its opening fill was deleted); they are kept.</li>
-          )}
+
         </ul>
       )}
     </section>
@@ -182,6 +206,80 @@ function OpeningLotForm({ exit }: { exit: UnmatchedExit }) {
       <button type="submit" disabled={save.isPending}>
         {save.isPending ? "Adding…" : "Add opening lot"}
       </button>
+    </form>
+  );
+}
+
+function OrphanForm({ orphan }: { orphan: OrphanedAnnotation }) {
+  const refresh = useRefreshAll();
+  const [tradeId, setTradeId] = useState("");
+  const [confirming, setConfirming] = useState(false);
+  const trades = useQuery({
+    queryKey: ["trades", "orphan", orphan.symbol, orphan.accountId],
+    queryFn: ({ signal }) =>
+      api<TradePage>("/v1/trades", { query: { symbol: orphan.symbol, accountId: orphan.accountId, limit: 50 }, signal }),
+  });
+  const path = `/v1/data-quality/orphans/${encodeURIComponent(orphan.anchor)}`;
+  const attach = useMutation({
+    mutationFn: (target: string) => api(`${path}/attach`, { method: "POST", body: { tradeId: target } }),
+    onSuccess: refresh,
+  });
+  const discard = useMutation({
+    mutationFn: () => api(path, { method: "DELETE" }),
+    onSuccess: async () => {
+      setConfirming(false);
+      await refresh();
+    },
+  });
+  const id = `orphan-${orphan.anchor}`;
+  const options = trades.data?.items ?? [];
+
+  function submit(event: SyntheticEvent) {
+    event.preventDefault();
+    if (tradeId) attach.mutate(tradeId);
+  }
+
+  return (
+    <form className="resolve" onSubmit={submit} aria-labelledby={`${id}-title`} data-testid="orphan">
+      <h3 id={`${id}-title`}>
+        {orphan.symbol} ({orphan.accountId})
+      </h3>
+      <p>
+        {orphan.notes ? `“${orphan.notes}”` : "No notes"}
+        {orphan.tags && orphan.tags.length > 0 && ` · tags: ${orphan.tags.join(", ")}`}
+        {orphan.strategy && ` · strategy: ${orphan.strategy}`}
+        {orphan.category && ` · category: ${orphan.category}`}
+      </p>
+      <label>
+        Attach to trade
+        <select value={tradeId} onChange={(event) => setTradeId(event.target.value)} required>
+          <option value="">{trades.isPending ? "Loading trades…" : options.length ? "Choose a trade" : "No trade of this symbol"}</option>
+          {options.map((trade) => (
+            <option key={trade.tradeId} value={trade.tradeId}>
+              {`${trade.symbol} · opened ${formatIst(trade.openedAt)} · ${trade.status}`}
+            </option>
+          ))}
+        </select>
+      </label>
+      <ErrorMessage error={trades.error ?? attach.error ?? discard.error} />
+      <div className="fields">
+        <button type="submit" disabled={!tradeId || attach.isPending}>
+          {attach.isPending ? "Attaching…" : "Attach"}
+        </button>
+        <button type="button" onClick={() => setConfirming(true)}>
+          Discard…
+        </button>
+      </div>
+      <ConfirmDialog
+        open={confirming}
+        title="Discard these notes?"
+        confirmLabel="Discard"
+        busy={discard.isPending}
+        onConfirm={() => discard.mutate()}
+        onCancel={() => setConfirming(false)}
+      >
+        <p>The notes, tags and strategy written on {orphan.symbol} are deleted for good.</p>
+      </ConfirmDialog>
     </form>
   );
 }
