@@ -55,6 +55,7 @@ def test_upload_live_positions_and_tax_pnl(app: App, market_ticking: None) -> No
     # the tax P&L of FY 2024-25: the INFY intraday round trip is speculative, the NIFTY option F&O
     tax = seen["tax"]
     assert tax["fy"] == "2024-25" and tax["sales"] >= 2
+    assert tax["url"] == f"{app.url}/tax?fy=2024-25"  # the year is in the address (links, back)
     assert tax["speculative"] != "0" and tax["nonSpeculative"] != "0"
     # the form refused a missing price without a request, then the lot resolved the sell
     quality = seen["dataQuality"]
@@ -68,5 +69,7 @@ def test_upload_live_positions_and_tax_pnl(app: App, market_ticking: None) -> No
     assert quality["expiredLeft"] == 0
     assert quality["settled"]["status"] == "closed"
     assert quality["settled"]["closedAt"] == "2024-06-13T15:30:00+05:30"
-    for name in ("imports-upload.png", "positions-live.png", "tax.png", "data-quality.png"):
+    # at 360 px the pages scroll no wider than the screen
+    assert all(width <= 360 for width in seen["narrowWidths"].values()), seen["narrowWidths"]
+    for name in ("tax-360.png", "imports-upload.png", "positions-live.png", "tax.png", "data-quality.png"):
         assert (SHOTS / name).stat().st_size > 0

@@ -180,7 +180,7 @@ try {
   }
   const salesRows = await page.locator("table[data-testid=tax-sales] tbody tr").count();
   check(salesRows === tax.items.length, `sales rows ${salesRows}, API ${tax.items.length}`);
-  seen.tax = { fy: tax.fy, speculative: tax.speculative.netPnl, nonSpeculative: tax.nonSpeculative.netPnl, shown: heads, sales: salesRows };
+  seen.tax = { url: page.url(), fy: tax.fy, speculative: tax.speculative.netPnl, nonSpeculative: tax.nonSpeculative.netPnl, shown: heads, sales: salesRows };
   await page.screenshot({ path: join(shots, "tax.png"), fullPage: true });
 
   // Data quality: a sell without a buy (imported through the API), resolved by an opening lot
@@ -239,6 +239,19 @@ try {
     attached: { notes: attached.notes, tags: attached.tags },
     settled: option && { status: option.status, closedAt: option.closedAt, netPnl: option.netPnl },
     refusedWithoutRequest, left: quality.unmatchedExits.length, lot: lot && { quantity: lot.quantity, averagePrice: lot.averagePrice, acquiredOn: lot.acquiredOn } };
+
+  // At 360 px each of these pages scrolls no wider than the screen (wide tables scroll inside)
+  await page.setViewportSize({ width: 360, height: 780 });
+  seen.narrowWidths = {};
+  for (const [link, heading] of [["Positions", "Open positions"], ["Tax P&L", "Tax P&L"], ["Imports", "Import trades"], ["Data quality", "Data quality"]]) {
+    await page.getByRole("link", { name: link, exact: true }).click();
+    await page.getByRole("heading", { name: heading, level: 1 }).waitFor();
+    seen.narrowWidths[link] = await page.evaluate(() => globalThis.document.documentElement.scrollWidth);
+  }
+  await page.getByRole("link", { name: "Tax P&L", exact: true }).click();
+  await page.getByRole("table", { name: /by head/ }).waitFor();
+  await page.screenshot({ path: join(shots, "tax-360.png"), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
 
   check(pageErrors.length === 0, `page errors: ${pageErrors.join("; ")}`);
   seen.ok = true;

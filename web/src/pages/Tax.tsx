@@ -27,8 +27,19 @@ const BUCKETS: Record<string, string> = {
 
 const SALES_SHOWN = 100;
 
+/** The FY in the address (?fy=2024-25), so a link or a reload opens the same year; else the current one. */
+function yearFromUrl(): number {
+  const match = /^(\d{4})-\d{2}$/.exec(new URLSearchParams(window.location.search).get("fy") ?? "");
+  const year = match ? Number(match[1]) : Number.NaN;
+  return year >= 2000 && year <= currentFyStart() ? year : currentFyStart();
+}
+
 export function Tax() {
-  const [startYear, setStartYear] = useState(currentFyStart());
+  const [startYear, setYear] = useState(yearFromUrl);
+  function setStartYear(year: number) {
+    setYear(year);
+    window.history.replaceState(null, "", `${window.location.pathname}?fy=${fyParam(year)}`);
+  }
   const [showAll, setShowAll] = useState(false);
   const fy = fyParam(startYear);
   const tax = useQuery({
