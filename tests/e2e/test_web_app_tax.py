@@ -58,6 +58,8 @@ def test_upload_live_positions_and_tax_pnl(app: App, market_ticking: None) -> No
     assert tax["url"] == f"{app.url}/tax?fy=2024-25"  # the year is in the address (links, back)
     assert tax["speculative"] != "0" and tax["nonSpeculative"] != "0"
     # the form refused a missing price without a request, then the lot resolved the sell
+    # a file dropped on the Imports page went by the JSON path: its report links to Data quality
+    assert seen["dropped"] == {"imported": 2}
     quality = seen["dataQuality"]
     assert quality["refusedWithoutRequest"] is True
     assert quality["left"] == 0

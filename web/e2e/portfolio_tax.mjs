@@ -187,8 +187,21 @@ try {
   const sell = "symbol,isin,trade_date,exchange,segment,series,trade_type,auction,quantity,price,trade_id,order_id,order_execution_time\n"
     + "WIPRO,INE075A01022,2024-06-03,NSE,EQ,EQ,sell,false,5.000000,480.000000,91000001,1400000056789012,2024-06-03T11:00:00\n"
     + "NIFTY2461322000CE,,2024-06-10,NFO,FO,,buy,false,50.000000,100.500000,91000002,1400000056789013,2024-06-10T10:00:00\n";
-  const sold = await apiAs(accessToken, "/v1/imports", { method: "POST", body: JSON.stringify({ format: "zerodha_tradebook", csv: sell }) });
-  check(sold.unmatchedExits === 1, `the sell import: ${JSON.stringify(sold)}`);
+  // dropped on the Imports page (a real drop event carrying the file): the small-file JSON path,
+  // whose report says one sell found no buy and links to Data quality
+  await page.getByRole("link", { name: "Imports", exact: true }).click();
+  await page.getByRole("heading", { name: "Import trades" }).waitFor();
+  const dropped = await page.evaluateHandle((text) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([text], "wipro-nifty.csv", { type: "text/csv" }));
+    return transfer;
+  }, sell);
+  await page.locator("label.drop").dispatchEvent("drop", { dataTransfer: dropped });
+  await page.locator("label.drop").getByText("wipro-nifty.csv").waitFor();
+  await page.getByRole("button", { name: "Import", exact: true }).click();
+  await page.getByTestId("unmatched-notice").waitFor();
+  seen.dropped = { imported: Number(await page.getByTestId("imported").innerText()) };
+  check(seen.dropped.imported === 2, `the dropped file's report: ${JSON.stringify(seen.dropped)}`);
   const issues = await apiAs(accessToken, "/v1/data-quality");
   check(issues.expiredContracts.length === 1, `expired contracts before: ${JSON.stringify(issues.expiredContracts)}`);
   // a note orphaned through the API: written on a manual fill's trade, whose fill is then deleted;
@@ -202,7 +215,7 @@ try {
   const [newTrade] = (await apiAs(accessToken, "/v1/trades?symbol=HDFCBANK")).items;
   check((await apiAs(accessToken, "/v1/data-quality")).orphanedAnnotations.length === 1, "the API lists the orphaned note");
 
-  await page.getByRole("link", { name: "Data quality" }).click();
+  await page.getByTestId("unmatched-notice").getByRole("button", { name: "Data quality page" }).click();
   await page.getByRole("heading", { name: "Data quality", level: 1 }).waitFor();
   const item = page.getByTestId("unmatched-exit").filter({ hasText: "WIPRO" });
   await item.waitFor();

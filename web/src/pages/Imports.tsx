@@ -4,6 +4,7 @@ import { useCallback, useEffect, useState, type DragEvent, type SyntheticEvent }
 import { api } from "../api/client";
 import type { ImportFormat, ImportReport, ImportRequest, ImportStatus } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
+import { navigate } from "../router";
 import { importMethod, isTerminal, progressOf, startUpload, countDataRows } from "../imports/upload";
 import { useLiveFrames } from "../live/LiveContext";
 import type { Frame } from "../live/frames";
@@ -177,9 +178,13 @@ export function Imports() {
             </div>
           </dl>
           {report.unmatchedExits > 0 && (
-            <p className="notice">
+            <p className="notice" data-testid="unmatched-notice">
               {report.unmatchedExits} sells ({report.unmatchedUnits} units) found no earlier buy: add opening lots
-              for them (GET /v1/data-quality lists them).
+              for them on the{" "}
+              <button type="button" className="link" onClick={() => navigate("/data-quality")}>
+                Data quality page
+              </button>
+              .
             </p>
           )}
           {report.rejected.length > 0 && (
@@ -241,8 +246,13 @@ function UploadProgress({ status, totalRows }: { status: ImportStatus; totalRows
         </div>
       </dl>
       {status.state === "succeeded" && status.unmatchedExits > 0 && (
-        <p className="notice">
-          {status.unmatchedExits} sells ({status.unmatchedUnits} units) found no earlier buy: resolve them on the Data quality page.
+        <p className="notice" data-testid="unmatched-notice">
+          {status.unmatchedExits} sells ({status.unmatchedUnits} units) found no earlier buy: add opening lots for them on
+          the{" "}
+          <button type="button" className="link" onClick={() => navigate("/data-quality")}>
+            Data quality page
+          </button>
+          .
         </p>
       )}
       <RejectedRows rows={status.rejected} count={status.rejectedCount} />
