@@ -253,6 +253,43 @@ try {
     settled: option && { status: option.status, closedAt: option.closedAt, netPnl: option.netPnl },
     refusedWithoutRequest, left: quality.unmatchedExits.length, lot: lot && { quantity: lot.quantity, averagePrice: lot.averagePrice, acquiredOn: lot.acquiredOn } };
 
+  // A bigger file (2,400 rows: two of the worker's 2,000-row batches) through the upload, with the
+  // worker's progress: rows stored of the file's rows, instruments recomputed, done
+  const header = "symbol,isin,trade_date,exchange,segment,series,trade_type,auction,quantity,price,trade_id,order_id,order_execution_time";
+  const rows = [header];
+  for (let index = 0; index < 2400; index += 1) {
+    const day = new Date(Date.UTC(2025, 0, 1) + Math.floor(index / 100) * 86_400_000).toISOString().slice(0, 10);
+    const side = index % 2 === 0 ? "buy" : "sell";
+    rows.push(`ITC,INE154A01025,${day},NSE,EQ,EQ,${side},false,1.000000,${index % 2 === 0 ? "450.00" : "451.00"},${8_000_000 + index},${1_500_000_000_000_000 + index},${day}T09:${String(15 + Math.floor((index % 100) / 60)).padStart(2, "0")}:${String((index % 100) % 60).padStart(2, "0")}`);
+  }
+  await page.getByRole("link", { name: "Imports", exact: true }).click();
+  await page.getByRole("heading", { name: "Import trades" }).waitFor();
+  await page.getByLabel("CSV file (drop it here or choose)").setInputFiles({ name: "itc-2400.csv", mimeType: "text/csv", buffer: Buffer.from(rows.join("\n") + "\n") });
+  await page.getByLabel(/Import in the background with progress/).check();
+  const bigTicket = page.waitForResponse((response) => response.url().endsWith("/v1/imports/uploads"));
+  await page.getByRole("button", { name: "Import", exact: true }).click();
+  const big = await (await bigTicket).json();
+  const labels = new Set();
+  const bigProgress = page.getByTestId("upload-progress");
+  await until(
+    async () => {
+      const label = await page.getByTestId("upload-phase").last().innerText().catch(() => "");
+      if (label) labels.add(label);
+      return bigProgress.getAttribute("data-state").catch(() => null);
+    },
+    (state) => state === "succeeded" || state === "failed",
+    "the 2,400-row upload reaches done",
+    120_000,
+  );
+  const bigStatus = await apiAs(accessToken, `/v1/imports/${big.importId}`);
+  seen.bigUpload = {
+    state: bigStatus.state,
+    rowsDone: Number(await page.getByTestId("rows-done").innerText()),
+    apiRowsDone: bigStatus.rowsDone,
+    labels: [...labels],
+  };
+  await page.screenshot({ path: join(shots, "imports-upload-big.png"), fullPage: true });
+
   // At 360 px each of these pages scrolls no wider than the screen (wide tables scroll inside)
   await page.setViewportSize({ width: 360, height: 780 });
   seen.narrowWidths = {};
