@@ -192,7 +192,7 @@ try {
   await page.getByRole("link", { name: "Imports", exact: true }).click();
   await page.getByRole("heading", { name: "Import trades" }).waitFor();
   const dropped = await page.evaluateHandle((text) => {
-    const transfer = new DataTransfer();
+    const transfer = new globalThis.DataTransfer();
     transfer.items.add(new File([text], "wipro-nifty.csv", { type: "text/csv" }));
     return transfer;
   }, sell);
