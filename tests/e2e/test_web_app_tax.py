@@ -52,6 +52,9 @@ def test_upload_live_positions_and_tax_pnl(app: App, market_ticking: None) -> No
     assert positions["matched"]["shownPnl"] is not None
     assert positions["ticks"] >= 3  # quote frames after the snapshot
     assert positions["age"].startswith("live")
+    # a dropped connection: the live client reconnected and the page subscribed again on it
+    assert seen["reconnect"]["connections"] >= 2
+    assert seen["reconnect"]["subscribes"] >= 2
     # the tax P&L of FY 2024-25: the INFY intraday round trip is speculative, the NIFTY option F&O
     tax = seen["tax"]
     assert tax["fy"] == "2024-25" and tax["sales"] >= 2

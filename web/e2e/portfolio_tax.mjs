@@ -78,6 +78,20 @@ try {
     });
   });
 
+  // Every WebSocket of the page goes through a route that forwards it both ways (and counts the
+  // page's subscribe frames), so the journey can drop a connection as a network would
+  const sockets = [];
+  const subscribes = [];
+  await page.routeWebSocket(/token=/, (route) => {
+    const server = route.connectToServer();
+    route.onMessage((message) => {
+      if (String(message).includes('"subscribe"')) subscribes.push(String(message));
+      server.send(message);
+    });
+    server.onMessage((message) => route.send(message));
+    sockets.push({ route, server });
+  });
+
   // Register through the UI; the journey's own API session reads what the API says
   await page.goto(`${base}/`);
   await page.getByRole("button", { name: "Create an account" }).click();
@@ -156,6 +170,18 @@ try {
   // simulated feed repeats the last close, so the price itself may not move)
   const before = ticks.get("NSE:TATAMOTORS") ?? 0;
   await until(() => ticks.get("NSE:TATAMOTORS") ?? 0, (count) => count >= before + 3, "three more ticks of NSE:TATAMOTORS", 30_000);
+  // The connection drops: the live client reconnects (backoff), the page subscribes again on the
+  // new connection and quotes flow again, without a reload
+  const subscribedBefore = subscribes.length;
+  const lost = sockets.at(-1);
+  await lost.route.close({ code: 4000, reason: "network drop (test)" });
+  await lost.server.close();
+  await page.getByTestId("live-status").and(page.locator('[data-status="waiting"], [data-status="connecting"]')).waitFor();
+  await page.getByTestId("live-status").and(page.locator('[data-status="open"]')).waitFor({ timeout: 30_000 });
+  await until(() => subscribes.length, (count) => count > subscribedBefore, "a subscribe on the new connection", 30_000);
+  const ticksAfterDrop = ticks.get("NSE:TATAMOTORS") ?? 0;
+  await until(() => ticks.get("NSE:TATAMOTORS") ?? 0, (count) => count >= ticksAfterDrop + 2, "ticks on the new connection", 30_000);
+  seen.reconnect = { connections: sockets.length, subscribes: subscribes.length };
   const age = await liveRow.getByTestId("price-age").innerText();
   const ageS = Number(/(\d+) s old/.exec(age)?.[1] ?? "NaN");
   check(ageS <= 5, `the price's age after fresh ticks: ${age}`);
