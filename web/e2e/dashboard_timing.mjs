@@ -1,7 +1,7 @@
 // How long after the login click the dashboard is usable, in a real browser (Debian's chromium
 // driven by playwright-core). Run by tests/bench/test_dashboard_bench.py (`make bench`), which
-// starts the local stack and gives the user their trades; also used by hand for the README's
-// screenshot (SHOT=path).
+// starts the local stack and gives the user their trades; also by scripts/dashboard_screenshot.py
+// for the README's screenshot (SHOT=path).
 //
 // "Usable": the headline figures (Net P&L shows an amount) and the equity curve's canvas drawn,
 // what the browser journey waits for. Each round is a fresh browser context (an empty HTTP cache,
