@@ -60,6 +60,12 @@ def test_upload_live_positions_and_tax_pnl(app: App, market_ticking: None) -> No
     assert tax["fy"] == "2024-25" and tax["sales"] >= 2
     assert tax["url"] == f"{app.url}/tax?fy=2024-25"  # the year is in the address (links, back)
     assert tax["speculative"] != "0" and tax["nonSpeculative"] != "0"
+    # the FMV form stored INFY's 31 Jan 2018 price; the LTCG sale is grandfathered: cost =
+    # max(900 × 10, min(1100 × 10, 1450 × 10)) = 11,000, so the gain is 14,500 − 11,000
+    assert seen["fmv"]["stored"] == [{"isin": "INE009A01021", "price": "1100"}]
+    assert seen["fmv"]["needsFmv"] == 0
+    assert seen["fmv"]["ltcgGross"] == "3500"
+    assert seen["fmv"]["shown"].endswith("₹3,500.00")
     # the form refused a missing price without a request, then the lot resolved the sell
     # a file dropped on the Imports page went by the JSON path: its report links to Data quality
     assert seen["dropped"] == {"imported": 2}

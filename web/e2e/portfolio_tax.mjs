@@ -209,6 +209,38 @@ try {
   seen.tax = { url: page.url(), fy: tax.fy, speculative: tax.speculative.netPnl, nonSpeculative: tax.nonSpeculative.netPnl, shown: heads, sales: salesRows };
   await page.screenshot({ path: join(shots, "tax.png"), fullPage: true });
 
+  // Grandfathering: INFY shares held since 2017 (an opening lot) sold in May 2024 are LTCG that
+  // need the 31 Jan 2018 FMV; the form beside them stores it and the LTCG head follows
+  await apiAs(accessToken, "/v1/opening-lots", {
+    method: "POST",
+    body: JSON.stringify({ symbol: "INFY", isin: "INE009A01021", exchange: "NSE", quantity: 10, averagePrice: "900", acquiredOn: "2017-05-02", accountId: "import" }),
+  });
+  await apiAs(accessToken, "/v1/executions", {
+    method: "POST",
+    body: JSON.stringify({ accountId: "import", symbol: "INFY", exchange: "NSE", side: "SELL", quantity: 10, price: "1450", executedAt: "2024-05-02T10:00:00" }),
+  });
+  const needing = await apiAs(accessToken, "/v1/analytics/tax-pnl?fy=2024-25");
+  check(needing.needsFmv.some((need) => need.isin === "INE009A01021"), `needsFmv: ${JSON.stringify(needing.needsFmv)}`);
+  await page.getByRole("combobox", { name: /Financial year/ }).selectOption({ label: "FY 2023-24" });
+  await page.getByRole("combobox", { name: /Financial year/ }).selectOption({ label: "FY 2024-25" });
+  const fmvInput = page.getByLabel(/INE009A01021.*FMV on 31 Jan 2018/);
+  await fmvInput.fill("1100");
+  await page.getByRole("button", { name: "Save FMV" }).click();
+  await fmvInput.waitFor({ state: "detached" });
+  const grandfathered = await apiAs(accessToken, "/v1/analytics/tax-pnl?fy=2024-25");
+  const ltcgCells = await until(
+    () => page.locator('tr[data-head="ltcg"] td').allInnerTexts(),
+    (cells) => cells[2]?.endsWith(inr.format(grandfathered.ltcg.netPnl)),
+    "the LTCG head shows the grandfathered figure",
+  );
+  const fmvList = await apiAs(accessToken, "/v1/analytics/fmv");
+  seen.fmv = {
+    stored: fmvList.map((entry) => ({ isin: entry.isin, price: entry.price })),
+    needsFmv: grandfathered.needsFmv.length,
+    ltcgGross: grandfathered.ltcg.realizedPnl,
+    shown: ltcgCells[0],
+  };
+
   // Data quality: a sell without a buy (imported through the API), resolved by an opening lot
   const sell = "symbol,isin,trade_date,exchange,segment,series,trade_type,auction,quantity,price,trade_id,order_id,order_execution_time\n"
     + "WIPRO,INE075A01022,2024-06-03,NSE,EQ,EQ,sell,false,5.000000,480.000000,91000001,1400000056789012,2024-06-03T11:00:00\n"
