@@ -99,6 +99,8 @@ synth: build $(CDK_CLI) $(WEB_DIST) ## Synthesize CloudFormation (backend + web 
 
 bench: $(STAMP) $(LAYER_STAMP) $(BENCH_RUNTIME) servers ## Run the benchmarks and print their figures
 	$(PY) scripts/bench_cold_start.py
+	# on make dev's store (FerretDB on PostgreSQL, docs/local-store.md); the store bench runs both
+	TRADETRACK_FERRETDB_BACKEND=$${TRADETRACK_FERRETDB_BACKEND:-postgresql} \
 	QUERY_SHAPES_REPORT=build/query-shapes-bench.json $(PY) -m pytest tests/bench -m bench --benchmark-only \
 	  --benchmark-columns=min,median,mean,max,ops --benchmark-sort=name -p no:cacheprovider -rP
 	@$(PY) -m tests.support.query_shapes build/query-shapes.json  # written by the last `make test`
