@@ -16,6 +16,7 @@ from tradetrack.models.trades import (
     PositionList,
     TradeOut,
     TradePage,
+    TradeSort,
     TradeStatus,
 )
 from tradetrack.pagination import DEFAULT_LIMIT, MAX_LIMIT
@@ -26,6 +27,10 @@ app = make_rest_resolver()
 
 Text = Annotated[str | None, Query(max_length=64)]
 _OPENED = "trades opened {} this: an ISO 8601 date (a whole IST day) or date-time (naive: IST)"
+_SORT = (
+    "order of the list, by a field, '-' first for descending; ties broken by trade id. "
+    "closedAt lists closed trades only. A cursor continues the sort it was issued for."
+)
 
 
 @app.get("/v1/trades", tags=["trades"])
@@ -41,11 +46,14 @@ def get_trades(
     to: Annotated[str | None, Query(max_length=40, description=_OPENED.format("up to"))] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
+    sort: Annotated[TradeSort, Query(description=_SORT)] = "-openedAt",
 ) -> TradePage:
     query = TradeQuery(
         status=status, symbol=symbol, category=category, tag=tag, account_id=accountId, start=from_, end=to
     )
-    return list_trades(get_database(), current_principal(app).user_id, query, limit=limit, cursor=cursor)
+    return list_trades(
+        get_database(), current_principal(app).user_id, query, limit=limit, cursor=cursor, sort=sort
+    )
 
 
 @app.get("/v1/trades/<tradeId>", tags=["trades"])

@@ -16,15 +16,18 @@ from tradetrack.models.trades import (
     PatchTradeRequest,
     TradeOut,
     TradePage,
+    TradeSort,
     TradeStatus,
 )
 from tradetrack.money import money_str, optional_money_str
 from tradetrack.notify.live import announce_trades_changed
-from tradetrack.queries import aware, decode_position, encode_position, symbol_filter, time_range
+from tradetrack.pagination import decode_cursor, encode_cursor
+from tradetrack.queries import aware, decode_position, symbol_filter, time_range
 from tradetrack.timeutil import IST, ist_date
 from tradetrack.trades import bump_analytics_version, pair_locks
 
 Document = dict[str, Any]
+DEFAULT_SORT: TradeSort = "-openedAt"
 
 
 def to_trade_out(doc: Document, *, now: datetime | None = None) -> TradeOut:
@@ -86,16 +89,69 @@ class TradeQuery:
         return found
 
 
+_CURSOR = "trd"
+
+
+def _next_cursor(sort: TradeSort, last: Document) -> str:
+    """Where the next page starts: the last trade's sort key and _id, and the sort unless it is
+    the default (so default-order cursors are those issued before ?sort= existed)."""
+    key = sort.lstrip("-")
+    position: Document = {"k": _CURSOR} | ({} if sort == DEFAULT_SORT else {"s": sort})
+    if key == "netPnl":
+        position["v"] = int(last[key])
+    else:
+        position["t"] = aware(last[key]).isoformat()
+    return encode_cursor(position | {"id": last["_id"]})
+
+
+def _continue_after(sort: TradeSort, cursor: str | None) -> tuple[datetime | int, str] | None:
+    """The (sort key, _id) a page continues after; 400 for a cursor of another list or sort."""
+    position = decode_cursor(cursor)
+    if position is None:
+        return None
+    issued = position.get("s", DEFAULT_SORT)
+    if position.get("k") == _CURSOR and issued != sort:
+        raise ValidationFailed(
+            f"cursor belongs to sort={issued}, not sort={sort}: ask for the first page again without it",
+            details=[{"field": "cursor", "issue": "sort_mismatch"}],
+        )
+    if sort.lstrip("-") != "netPnl":
+        return decode_position(_CURSOR, cursor)
+    value, trade_id = position.get("v"), position.get("id")
+    if position.get("k") != _CURSOR or isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationFailed("cursor is not valid", details=[{"field": "cursor"}])
+    if not isinstance(trade_id, str):
+        raise ValidationFailed("cursor is not valid", details=[{"field": "cursor"}])
+    return value, trade_id
+
+
 def list_trades(
-    db: Database[Document], user_id: str, query: TradeQuery, *, limit: int, cursor: str | None
+    db: Database[Document],
+    user_id: str,
+    query: TradeQuery,
+    *,
+    limit: int,
+    cursor: str | None,
+    sort: TradeSort = DEFAULT_SORT,
 ) -> TradePage:
-    """The user's trades, newest opened first, one keyset page at a time."""
+    """The user's trades in `sort` order (newest opened first by default), one keyset page at a time.
+    Sorting by closedAt lists closed trades only: an open trade has no closing time."""
+    key = sort.lstrip("-")
     filters = query.filters()
-    after = decode_position("trd", cursor)
-    docs = trades.find_trades(db, user_id, filters, limit=limit + 1, after=after)
+    if key == "closedAt":
+        if query.status == "open":
+            raise ValidationFailed(
+                "sort by closedAt lists closed trades only; it cannot be combined with status=open",
+                details=[{"field": "sort", "issue": "open_trades_have_no_closedAt"}],
+            )
+        filters["status"] = "closed"
+    after = _continue_after(sort, cursor)
+    docs = trades.find_trades(
+        db, user_id, filters, limit=limit + 1, key=key, descending=sort.startswith("-"), after=after
+    )
     more = len(docs) > limit
     docs = docs[:limit]
-    next_cursor = encode_position("trd", docs[-1]["openedAt"], docs[-1]["_id"]) if more and docs else None
+    next_cursor = _next_cursor(sort, docs[-1]) if more and docs else None
     now = datetime.now(UTC)
     return TradePage(items=[to_trade_out(doc, now=now) for doc in docs], next_cursor=next_cursor)
 

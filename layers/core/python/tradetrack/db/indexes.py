@@ -109,12 +109,17 @@ INDEXES: dict[str, list[IndexModel]] = {
                 ("accountId", "account"),
             )
         ),
+        # GET /v1/trades?sort=netPnl / -netPnl (any filter a residual); ?sort=closedAt / -closedAt
+        # lists closed trades only and is served by by_status_closed_id below
+        IndexModel(
+            [("userId", ASCENDING), ("netPnl", DESCENDING), ("_id", DESCENDING)], name="by_user_net_pnl"
+        ),
         # the market feed's symbols with an open position, of any user (tradetrack.db.trades.open_instruments)
         IndexModel(
             [("status", ASCENDING), ("exchange", ASCENDING), ("symbol", ASCENDING)],
             name="by_status_exchange_symbol",
         ),
-        # the daily summary: a user's trades closed on one day
+        # the daily summary: a user's trades closed on one day; GET /v1/trades?sort=(-)closedAt
         IndexModel(
             [("userId", ASCENDING), ("status", ASCENDING), ("closedAt", ASCENDING), ("_id", ASCENDING)],
             name="by_status_closed_id",

@@ -99,14 +99,24 @@ def get_trade(db: Database[Document], user_id: str, trade_id: str) -> Document |
 
 
 def find_trades(
-    db: Database[Document], user_id: str, filters: Document, *, limit: int, after: tuple[datetime, str] | None
+    db: Database[Document],
+    user_id: str,
+    filters: Document,
+    *,
+    limit: int,
+    key: str = "openedAt",
+    descending: bool = True,
+    after: tuple[Any, str] | None = None,
 ) -> list[Document]:
-    """Newest opened first; `after` is the (openedAt, _id) of the last trade of the previous page."""
+    """The user's trades ordered by (key, _id), both descending or both ascending; `after` is the
+    (key value, _id) of the last trade of the previous page. The key must not be null on any trade
+    the filters let through (the keyset compares values of one type)."""
     query: Document = {"userId": user_id, **filters}
+    direction, beyond = (-1, "$lt") if descending else (1, "$gt")
     if after is not None:
-        opened, trade_id = after
-        query["$or"] = [{"openedAt": {"$lt": opened}}, {"openedAt": opened, "_id": {"$lt": trade_id}}]
-    return list(db[TRADES].find(query).sort([("openedAt", -1), ("_id", -1)]).limit(limit))
+        value, trade_id = after
+        query["$or"] = [{key: {beyond: value}}, {key: value, "_id": {beyond: trade_id}}]
+    return list(db[TRADES].find(query).sort([(key, direction), ("_id", direction)]).limit(limit))
 
 
 def open_trades(db: Database[Document], user_id: str) -> list[Document]:

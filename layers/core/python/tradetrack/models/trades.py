@@ -13,6 +13,9 @@ from tradetrack.analytics.fifo import Direction
 from tradetrack.models.executions import ExecutionOut
 
 TradeStatus = Literal["open", "closed"]
+# GET /v1/trades?sort=: a stored field, "-" first for descending (_id breaks ties the same way).
+# closedAt lists closed trades only (open ones have no closing time); netPnl is the scaled integer.
+TradeSort = Literal["-openedAt", "openedAt", "-closedAt", "closedAt", "-netPnl", "netPnl"]
 
 MAX_NOTES = 10_000
 MAX_TAGS = 20
