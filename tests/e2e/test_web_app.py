@@ -81,6 +81,7 @@ def test_register_import_and_see_the_dashboard_and_trades(app_url: str) -> None:
     assert seen["dayNetPnl"] != seen["dashboard"]["netPnl"]  # the one-day range is not all time
     # 4 trades + 30 day-trades imported later: 25 on page 1, 9 on page 2 through the API's cursor
     assert seen["paging"] == {"first": 25, "second": 9}
+    assert seen["sortedByPnl"] == 25  # the Net P&L header's order: the API's ?sort=-netPnl page
     # a session ended elsewhere is logged in again over the page, which keeps its filters
     assert seen["reloginKeptPage"] is True
     assert seen["positions"] == 2  # the fixture's two open positions (TATAMOTORS, GOLDM future)

@@ -304,6 +304,22 @@ try {
   await page.getByRole("button", { name: "Previous page" }).click();
   await page.getByText("Page 1 · 25 trades").waitFor();
   seen.paging = { first: first.items.length, second: second.items.length };
+  // Sorting: the Net P&L header orders the table biggest first, as the API's ?sort=-netPnl does
+  const byPnl = await apiAs(accessToken, "/v1/trades?limit=25&sort=-netPnl");
+  const pnlHeader = page.getByRole("columnheader", { name: "Net P&L" });
+  const sortedReply = page.waitForResponse((reply) => reply.url().includes("sort=-netPnl") && reply.ok());
+  await pnlHeader.getByRole("button").click();
+  await sortedReply;
+  await pnlHeader.and(page.locator('[aria-sort="descending"]')).waitFor();
+  await page.getByText("Page 1 · 25 trades").waitFor();
+  await page.locator(`table tbody tr:first-child a[href="/trades/${encodeURIComponent(byPnl.items[0].tradeId)}"]`).waitFor();
+  const sortedIds = (await rows.locator("th a").evaluateAll((links) => links.map((a) => a.getAttribute("href"))))
+    .map((href) => decodeURIComponent(href.slice("/trades/".length)));
+  const apiIds = byPnl.items.map((trade) => trade.tradeId);
+  check(sortedIds.join() === apiIds.join(), `rows by net P&L ${sortedIds.slice(0, 3)}, API ${apiIds.slice(0, 3)}`);
+  await page.getByRole("columnheader", { name: "Opened" }).getByRole("button").click(); // back to newest opened
+  await page.getByRole("columnheader", { name: "Opened" }).and(page.locator('[aria-sort="descending"]')).waitFor();
+  seen.sortedByPnl = sortedIds.length;
   // (read now: the session used for the API ends below)
   const months = await apiAs(accessToken, "/v1/analytics/timeseries?interval=month&from=2024-04-01&to=2025-03-31");
 

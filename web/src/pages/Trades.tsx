@@ -8,6 +8,16 @@ import { MoneyCell } from "../components/Money";
 import { formatIst } from "../format";
 import { navigate, tradePath, useTradeId } from "../router";
 import { dateFilterError } from "../trade";
+import {
+  ariaSort,
+  canSort,
+  DEFAULT_SORT,
+  nextSort,
+  sortField,
+  sortFor,
+  type SortField,
+  type TradeSort,
+} from "../tradeSort";
 import "./Trades.css";
 
 // A trade's detail loads with its page (its chart and form are not in the initial bundle)
@@ -39,11 +49,13 @@ export function Trades() {
   });
   const [invalid, setInvalid] = useState<string | null>(null);
   const [filters, setFilters] = useState<Filters>(draft);
+  // The order is applied at once (a header click), kept with the applied filters
+  const [sort, setSort] = useState<TradeSort>(DEFAULT_SORT);
   // Keyset paging: the cursors of the pages before this one (the API has no offsets).
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const cursor = cursors[cursors.length - 1] ?? null;
   const page = useQuery({
-    queryKey: ["trades", filters, cursor],
+    queryKey: ["trades", filters, sort, cursor],
     queryFn: ({ signal }) =>
       api<TradePage>("/v1/trades", {
         query: {
@@ -54,6 +66,7 @@ export function Trades() {
           from: filters.from,
           to: filters.to,
           limit: filters.limit,
+          sort: sort === DEFAULT_SORT ? "" : sort,
           cursor,
         },
         signal,
@@ -68,7 +81,13 @@ export function Trades() {
     setInvalid(error);
     if (error) return;
     setFilters(draft);
+    setSort(sortFor(draft.status, sort));
     setCursors([null]);
+  }
+
+  function sortBy(field: SortField) {
+    setSort(nextSort(sort, field));
+    setCursors([null]); // a cursor continues the order it was issued for: back to page 1
   }
 
   // Back from a trade's detail, focus returns to that trade's link in the table
@@ -102,6 +121,7 @@ export function Trades() {
   }
 
   const items = page.data?.items ?? [];
+  const sorting = { sort, status: filters.status, onSort: sortBy };
   const nextCursor = page.data?.nextCursor ?? null;
   return (
     <section aria-labelledby="trades-title">
@@ -202,6 +222,7 @@ export function Trades() {
           <table aria-describedby="trades-page">
             <caption id="trades-page">
               Page {cursors.length} · {items.length} trades{page.isFetching ? " · updating…" : ""}
+              {sortField(sort) === "closedAt" ? " · closed trades only" : ""}
             </caption>
             <thead>
               <tr>
@@ -209,12 +230,13 @@ export function Trades() {
                 <th scope="col">Side</th>
                 <th scope="col">Status</th>
                 <th scope="col">Category</th>
-                <th scope="col">Opened (IST, +05:30)</th>
+                <SortHeader field="openedAt" label="Opened (IST, +05:30)" {...sorting} />
+                <SortHeader field="closedAt" label="Closed (IST)" {...sorting} />
                 <th scope="col" className="num">Qty</th>
                 <th scope="col" className="num">Avg entry</th>
                 <th scope="col" className="num">Avg exit</th>
                 <th scope="col" className="num">Charges</th>
-                <th scope="col" className="num">Net P&amp;L</th>
+                <SortHeader field="netPnl" label="Net P&L" numeric {...sorting} />
                 <th scope="col">Tags</th>
               </tr>
             </thead>
@@ -237,6 +259,7 @@ export function Trades() {
                   <td>{trade.status}</td>
                   <td>{trade.category.replace("_", " ")}</td>
                   <td>{formatIst(trade.openedAt, true)}</td>
+                  <td>{trade.closedAt ? formatIst(trade.closedAt, true) : "—"}</td>
                   <td className="num">{trade.quantity}</td>
                   <MoneyCell value={trade.avgEntry} />
                   <MoneyCell value={trade.avgExit} />
@@ -270,5 +293,34 @@ export function Trades() {
         </button>
       </nav>
     </section>
+  );
+}
+
+interface SortHeaderProps {
+  field: SortField;
+  label: string;
+  numeric?: boolean;
+  sort: TradeSort;
+  status: TradeStatus | "";
+  onSort: (field: SortField) => void;
+}
+
+/** A sortable column's header: a button (keyboard and screen readers), aria-sort on the sorted one. */
+function SortHeader({ field, label, numeric, sort, status, onSort }: SortHeaderProps) {
+  const sorted = ariaSort(sort, field);
+  const allowed = canSort(status, field);
+  return (
+    <th scope="col" className={numeric ? "num" : undefined} aria-sort={sorted}>
+      <button
+        type="button"
+        className="sort"
+        onClick={() => onSort(field)}
+        disabled={!allowed}
+        title={allowed ? undefined : "Open trades have no closing time"}
+      >
+        {label}
+        <span aria-hidden="true">{sorted === "none" ? " ↕" : sorted === "descending" ? " ↓" : " ↑"}</span>
+      </button>
+    </th>
   );
 }
