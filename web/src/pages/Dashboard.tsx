@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { lazy, Suspense, useState } from "react";
+import { lazy, Suspense, useEffect, useState } from "react";
 import { api } from "../api/client";
 import type { SummaryOut, TimeseriesOut } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
@@ -10,7 +10,10 @@ import { PeriodPicker } from "../components/PeriodPicker";
 import { formatDay, periodError, periodLabel, range, type Period } from "../period";
 import { navigate } from "../router";
 
-const EquityChart = lazy(() => import("../components/EquityChart"));
+// The chart's code is fetched when the dashboard opens, alongside the figures, not after the day
+// series arrives (the module loader shares the one request with lazy())
+const loadEquityChart = () => import("../components/EquityChart");
+const EquityChart = lazy(loadEquityChart);
 // The heatmap comes with the day series (its chunk loads while the figures do), not in the initial bundle
 const CalendarHeatmap = lazy(() => import("../components/CalendarHeatmap"));
 
@@ -25,6 +28,9 @@ function Figure({ label, children, testId }: { label: string; children: React.Re
 
 export function Dashboard() {
   const [period, setPeriod] = useState<Period>({ kind: "all" });
+  useEffect(() => {
+    void loadEquityChart();
+  }, []);
   const query = range(period);
   const valid = periodError(period) === null; // an invalid custom range asks the API nothing
   const summary = useQuery({
