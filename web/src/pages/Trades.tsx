@@ -221,7 +221,8 @@ export function Trades() {
         <div className="table-wrap" ref={table}>
           <table aria-describedby="trades-page">
             <caption id="trades-page">
-              Page {cursors.length} · {items.length} trades{page.isFetching ? " · updating…" : ""}
+              Page {cursors.length} · {items.length} trades (times in IST, +05:30)
+              {page.isFetching ? " · updating…" : ""}
               {sortField(sort) === "closedAt" ? " · closed trades only" : ""}
             </caption>
             <thead>
@@ -230,13 +231,13 @@ export function Trades() {
                 <th scope="col">Side</th>
                 <th scope="col">Status</th>
                 <th scope="col">Category</th>
-                <SortHeader field="openedAt" label="Opened (IST, +05:30)" {...sorting} />
+                <SortHeader field="openedAt" label="Opened (IST)" {...sorting} />
                 <SortHeader field="closedAt" label="Closed (IST)" {...sorting} />
+                <SortHeader field="netPnl" label="Net P&L" numeric {...sorting} />
+                <th scope="col" className="num">Charges</th>
                 <th scope="col" className="num">Qty</th>
                 <th scope="col" className="num">Avg entry</th>
                 <th scope="col" className="num">Avg exit</th>
-                <th scope="col" className="num">Charges</th>
-                <SortHeader field="netPnl" label="Net P&L" numeric {...sorting} />
                 <th scope="col">Tags</th>
               </tr>
             </thead>
@@ -260,11 +261,11 @@ export function Trades() {
                   <td>{trade.category.replace("_", " ")}</td>
                   <td>{formatIst(trade.openedAt, true)}</td>
                   <td>{trade.closedAt ? formatIst(trade.closedAt, true) : "—"}</td>
+                  <MoneyCell value={trade.netPnl} pnl />
+                  <MoneyCell value={trade.charges} />
                   <td className="num">{trade.quantity}</td>
                   <MoneyCell value={trade.avgEntry} />
                   <MoneyCell value={trade.avgExit} />
-                  <MoneyCell value={trade.charges} />
-                  <MoneyCell value={trade.netPnl} pnl />
                   <td>
                     {trade.tags.map((tag) => (
                       <span key={tag} className="tag">
