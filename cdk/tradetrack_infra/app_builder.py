@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from aws_cdk import App, Environment, Tags
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_lambda as lambda_
 
-from functions.manifest import FUNCTIONS, FunctionSpec
+from functions.manifest import AUTHORIZER, FUNCTIONS, FunctionSpec
+from tradetrack_infra.broker_sync import SYNC_QUEUE
 from tradetrack_infra.nag import enable_nag
+from tradetrack_infra.operations import CapabilityView, OperationsInputs, OperationsStack
 from tradetrack_infra.settings import StageSettings
 from tradetrack_infra.stack import TradeTrackStack
 from tradetrack_infra.web_hosting import BackendEndpoints, WebHostingStack
 
 DEFAULT_REGION = "ap-south-1"
+NO_OPS_EMAIL_WARNING = (
+    "WARNING: no ops email: every alarm publishes to the ops topic, which nobody is subscribed to. "
+    "Synthesize with -c opsEmail=ops@example.com (docs/operations.md)."
+)
 
 
 def environment(region: str | None, environ: Mapping[str, str] = os.environ) -> Environment:
@@ -45,6 +54,10 @@ def build_app(
         termination_protection=settings.is_production,
     )
     web_hosting(app, stack, env)
+    operations(app, stack, functions, env)
+    if not settings.ops_email:
+        # Not a construct annotation: those fail the compliance check, and dev is fine without one.
+        print(NO_OPS_EMAIL_WARNING, file=sys.stderr)
     for key, value in {"Project": "TradeTrack", "Stage": settings.stage, "ManagedBy": "cdk"}.items():
         Tags.of(app).add(key, value)
     enable_nag(app)
@@ -77,3 +90,62 @@ def web_hosting(app: App, backend: TradeTrackStack, env: Environment) -> WebHost
     )
     web.add_stack_dependency(backend)
     return web
+
+
+# The functions whose errors mean broker syncs stop: the scheduler that enqueues, the worker that syncs.
+SYNC_FUNCTIONS = ("sync_scheduler", "sync_worker")
+
+
+def operations(
+    app: App, backend: TradeTrackStack, specs: Sequence[FunctionSpec], env: Environment
+) -> OperationsStack:
+    """The ops stack (dashboards per manifest capability, composite alarms), reading the backend's
+    functions and alarms by cross-stack reference; its own stack for the 500-resource limit."""
+    observability = backend.observability
+    by_name = backend.functions.by_name
+    queues = backend.queues.by_name
+    views: dict[str, tuple[dict[str, lambda_.IFunction], list[cloudwatch.IAlarm]]] = {}
+    for spec in specs:
+        functions, alarms = views.setdefault(spec.capability, ({}, []))
+        functions[spec.name] = by_name[spec.name].function
+        alarms.append(observability.function_alarms[spec.name])
+        alarms.extend(queues[source.queue].dead_letter_alarm for source in spec.queues)
+    sync_stalled: list[cloudwatch.IAlarm] = []
+    if backend.broker_sync is not None:
+        views["BrokerSync"][1].insert(0, backend.broker_sync.sync_backlog_alarm)
+        sync_stalled = [
+            backend.broker_sync.sync_backlog_alarm,
+            queues[SYNC_QUEUE].dead_letter_alarm,
+            *(observability.function_alarms[name] for name in SYNC_FUNCTIONS if name in by_name),
+        ]
+    behind_api = [s.name for s in specs if s.rest or s.websocket or s.name == AUTHORIZER]
+    api_errors = [
+        *([observability.rest_5xx_alarm] if observability.rest_5xx_alarm else []),
+        *(observability.function_alarms[name] for name in behind_api),
+    ]
+    api_capability = next((s.capability for s in specs if s.rest), None)
+    capabilities = {
+        capability: CapabilityView(
+            functions=functions,
+            alarms=alarms,
+            rest_api=backend.api.rest_api if backend.api and capability == api_capability else None,
+        )
+        for capability, (functions, alarms) in views.items()
+    }
+    settings = backend.settings
+    ops = OperationsStack(
+        app,
+        f"TradeTrackOps-{settings.stage}",
+        stage=settings.stage,
+        inputs=OperationsInputs(
+            topic=backend.observability.topic,
+            capabilities=capabilities,
+            sync_stalled=sync_stalled,
+            api_errors=api_errors,
+        ),
+        env=env,
+        description=f"TradeTrack dashboards per capability and composite alarms ({settings.stage})",
+        termination_protection=settings.is_production,
+    )
+    ops.add_stack_dependency(backend)
+    return ops

@@ -122,6 +122,20 @@ class Auth(Construct):
         assert isinstance(framework, lambda_.CfnFunction)
         # As for the manifest functions: CDK's DependsOn on the role repeats the Role GetAtt.
         framework.add_metadata("cfn-lint", {"config": {"ignore_checks": ["W3005"]}})
+        # X-Ray on every function (#17), the framework's one too: a deploy's key creation is traced.
+        framework.tracing_config = lambda_.CfnFunction.TracingConfigProperty(mode="Active")
+        provider_role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources=["*"]
+            )
+        )
+        acknowledge(
+            provider_role,
+            "AwsSolutions-IAM5",
+            "X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no "
+            "resource-level permissions, so AWS requires Resource '*'.",
+            "Resource::*",
+        )
         acknowledge(
             provider_role,
             "AwsSolutions-IAM5",

@@ -60,6 +60,8 @@ class StageSettings:
     email_domain: str = "tradetrack.example"
     # The web app (SPA) the broker OAuth callback sends the browser back to; empty: it answers JSON.
     app_url: str = ""
+    # Where every alarm is sent (SNS email subscription to the ops topic); empty: no subscription.
+    ops_email: str = ""
 
     @property
     def is_production(self) -> bool:
@@ -108,6 +110,7 @@ class StageSettings:
             manage_api_gateway_account=_as_bool(get("manageApiGatewayAccount", True)),
             email_domain=_as_domain(get("emailDomain", "tradetrack.example")),
             app_url=_as_app_url(get("appUrl", "")),
+            ops_email=_as_email(get("opsEmail", "")),
         )
 
 
@@ -146,3 +149,10 @@ def _as_app_url(value: Any) -> str:
     if url and not re.match(r"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?$", url):
         raise SettingsError(f"context appUrl={value!r} must be an https:// URL without query or fragment")
     return url
+
+
+def _as_email(value: Any) -> str:
+    email = str(value).strip()
+    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", email):
+        raise SettingsError(f"context opsEmail={email!r} must be an email address")
+    return email

@@ -52,7 +52,13 @@ class TradeTrackStack(Stack):
             Auth(self, "Auth", settings=settings, functions=by_name) if AUTHORIZER in by_name else None
         )
         authorizer = self.auth.authorizer if self.auth else None
-        self.observability = Observability(self, "Observability", stage=settings.stage)
+        self.observability = Observability(
+            self,
+            "Observability",
+            stage=settings.stage,
+            ops_email=settings.ops_email,
+            removal_policy=settings.removal_policy,
+        )
         account = (
             ApiGatewayAccount(self, "ApiGatewayAccount") if settings.manage_api_gateway_account else None
         )
@@ -124,6 +130,7 @@ class TradeTrackStack(Stack):
             self.observability.watch_alarm(consumed.dead_letter_alarm)
         for name, built in by_name.items():
             self.observability.watch_function(name, built.function)
+        self.observability.notify_every_alarm(self)
 
 
 def public_url(rest_api: apigateway.RestApi, stage: str) -> str:

@@ -55,8 +55,10 @@ def test_the_manifest_names_who_needs_what() -> None:
 
 
 def test_broker_tokens_have_their_own_rotating_key_under_a_stage_alias(dev_app: Synthesized) -> None:
-    # Given the customer-managed key
-    ((key_id, key),) = dev_app.resources("AWS::KMS::Key").items()
+    # Given the broker token key (the other customer-managed key encrypts the ops alarm topic)
+    ((key_id, key),) = [
+        (k, v) for k, v in dev_app.resources("AWS::KMS::Key").items() if k.startswith("BrokerSync")
+    ]
     ((alias,),) = [dev_app.resources("AWS::KMS::Alias").values()]
 
     # Then it rotates, is named by alias, and (outside prod) goes with the stack after a short window
@@ -71,8 +73,8 @@ def test_broker_tokens_have_their_own_rotating_key_under_a_stage_alias(dev_app: 
 def test_only_functions_using_broker_tokens_may_encrypt_and_decrypt_with_the_key(
     dev_app: Synthesized, name: str
 ) -> None:
-    # Given the key and a manifest function's permissions
-    (key_id,) = dev_app.resources("AWS::KMS::Key")
+    # Given the broker token key (the other key encrypts the ops alarm topic) and a function's permissions
+    (key_id,) = [k for k in dev_app.resources("AWS::KMS::Key") if k.startswith("BrokerSync")]
     key_arn = {"Fn::GetAtt": [key_id, "Arn"]}
     kms = [
         s for s in statements(dev_app, name) if any(str(a).startswith("kms:") for a in listed(s["Action"]))
