@@ -15,7 +15,7 @@
 // /usr/bin/chromium). Prints one JSON line: {"rounds": [{usableMs, figuresMs, chartMs, heatmapMs,
 // requests: {path: ms}}...]}; exits non-zero on any failure.
 /* global window, document, MutationObserver -- watch() and the marks run in the page */
-import { chromium } from "playwright-core";
+import { launchChromium } from "./support.mjs";
 
 const base = process.env.BASE_URL;
 const email = process.env.EMAIL;
@@ -44,10 +44,7 @@ function watch() {
   new MutationObserver(look).observe(document.body, { childList: true, subtree: true, characterData: true });
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-});
+const browser = await launchChromium();
 const results = [];
 try {
   for (let round = 0; round < rounds; round += 1) {

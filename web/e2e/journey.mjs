@@ -5,35 +5,24 @@
 //
 // env: BASE_URL (the stack's REST URL serving web/dist), CSV (a tradebook file), SHOTS (screenshot
 // directory), CHROMIUM (default /usr/bin/chromium).
-import { chromium } from "playwright-core";
+import { apiClient, check, inr, launchChromium } from "./support.mjs";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 
 const base = process.env.BASE_URL;
+const apiAs = apiClient(base);
 const csv = process.env.CSV;
 const shots = process.env.SHOTS ?? "build/web-screenshots";
 if (!base || !csv) throw new Error("BASE_URL and CSV are required");
 mkdirSync(shots, { recursive: true });
 
-const inr = new Intl.NumberFormat("en-IN", { style: "currency", currency: "INR" });
 const email = `trader-${Date.now()}@example.com`;
 const password = "Quiet-Harbour-Lamp-42";
 const seen = {};
 
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
 
-async function apiAs(token, path) {
-  const response = await fetch(`${base}${path}`, { headers: { Authorization: `Bearer ${token}` } });
-  check(response.ok, `${path}: ${response.status}`);
-  return response.json();
-}
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-});
+const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: "en-IN" });
   page.setDefaultTimeout(15_000);

@@ -11,11 +11,12 @@
 //
 // env: BASE_URL (the stack's REST URL serving web/dist), CSV (the tradebook), SHOTS (screenshot
 // directory), CHROMIUM (default /usr/bin/chromium).
-import { chromium } from "playwright-core";
+import { apiClient, check, inr, launchChromium, until } from "./support.mjs";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 
 const base = process.env.BASE_URL;
+const apiAs = apiClient(base);
 const csv = process.env.CSV;
 const shots = process.env.SHOTS ?? "build/web-screenshots";
 if (!base || !csv) throw new Error("BASE_URL and CSV are required");
@@ -23,37 +24,12 @@ mkdirSync(shots, { recursive: true });
 
 const email = `tax-${Date.now()}@example.com`;
 const password = "Amber-Ledger-Kite-73";
-const inr = new Intl.NumberFormat("en-IN", { style: "currency", currency: "INR" });
 const seen = {};
 
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
 
-async function apiAs(token, path, init = {}) {
-  const response = await fetch(`${base}${path}`, {
-    ...init,
-    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", ...(init.headers ?? {}) },
-  });
-  check(response.ok, `${path}: ${response.status} ${await response.clone().text()}`);
-  return response.status === 204 ? null : response.json();
-}
 
-async function until(read, ok, what, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!ok(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    value = await read();
-  }
-  check(ok(value), `${what}: ${JSON.stringify(value)}`);
-  return value;
-}
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-});
+const browser = await launchChromium();
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-IN" });
   const page = await context.newPage();
