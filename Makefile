@@ -93,7 +93,7 @@ format: $(STAMP) ## Apply ruff's fixes and formatting
 build: $(STAMP) $(LAYER_STAMP) ## Build the Lambda deps layer (arm64 wheels, no Docker)
 	@du -sh $(LAYER_DIR) layers/core | sed 's/^/unzipped: /'
 
-synth: build $(CDK_CLI) $(WEB_DIST) ## Synthesize CloudFormation (backend + web stacks; no Docker, no AWS credentials); cdk-nag runs
+synth: build $(CDK_CLI) $(WEB_DIST) ## Synthesize CloudFormation (backend, web and ops stacks; no Docker, no AWS credentials); cdk-nag runs
 	$(CDK_CLI) synth --quiet -c stage=$${STAGE:-dev}
 	$(VENV)/bin/cfn-lint cdk.out/*.template.json
 

@@ -217,7 +217,8 @@ def test_the_backend_stack_stays_under_the_resource_budget(
 ) -> None:
     # Given both variants of the backend stack
     for app in (dev_app, emailed_app):
-        count = len(app.template.to_json()["Resources"])
+        # (`cdk synth` adds one more, CDKMetadata, which an in-process synth leaves out)
+        count = len(app.template.to_json()["Resources"]) + 1
         # Then it keeps room under CloudFormation's 500 resources a stack
         assert count <= BACKEND_RESOURCE_BUDGET, count
 
