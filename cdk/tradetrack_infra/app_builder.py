@@ -84,6 +84,7 @@ def web_hosting(app: App, backend: TradeTrackStack, env: Environment) -> WebHost
         stage=settings.stage,
         endpoints=endpoints,
         removal_policy=settings.removal_policy,
+        log_retention=settings.log_retention,
         env=env,
         description=f"TradeTrack trader web app: S3 + CloudFront ({settings.stage})",
         termination_protection=settings.is_production,

@@ -26,6 +26,8 @@ from typing import Any
 from aws_cdk import Annotations, CfnOutput, CfnResource, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
@@ -139,6 +141,7 @@ class WebHostingStack(Stack):
         endpoints: BackendEndpoints,
         removal_policy: RemovalPolicy,
         dist: Path | None = None,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -289,6 +292,9 @@ class WebHostingStack(Stack):
             distribution_paths=["/index.html", "/config.json"],
             prune=True,
             memory_limit=512,
+            log_group=logs.LogGroup(
+                self, "DeployLogs", retention=log_retention, removal_policy=removal_policy
+            ),
         )
         self._acknowledge_deployment()
 
@@ -350,6 +356,14 @@ class WebHostingStack(Stack):
         cfn_function = handler.node.default_child
         assert isinstance(cfn_function, CfnResource)
         cfn_function.add_metadata("cfn-lint", {"config": {"ignore_checks": ["W3005"]}})
+        # X-Ray on every function (#17), CDK's deploy-time one too (Resource::* acknowledged below).
+        cfn_function.add_property_override("TracingConfig.Mode", "Active")
+        handler_role = self.deployment.handler_role
+        handler_role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources=["*"]
+            )
+        )
         acknowledge(
             handler,
             "AwsSolutions-IAM4",

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_cdk import Stack
 from aws_cdk.assertions import Template
 
 from tests.infrastructure.conftest import Synthesized, synthesize
@@ -241,3 +242,18 @@ def test_an_ops_email_that_is_no_address_is_refused(tmp_path: Path) -> None:
         synthesize(
             tmp_path / "cdk.out", tmp_path / "deps", context={"stage": "dev", "opsEmail": "ops at example"}
         )
+
+
+def test_the_web_stacks_deploy_function_is_traced_and_logs_30_days(dev_app: Synthesized) -> None:
+    # Given the web stack's one Lambda function (CDK's BucketDeployment, run at deploy time)
+    web = dev_app.stack.node.root.node.find_child(f"TradeTrackWeb-{dev_app.stack.settings.stage}")
+    assert isinstance(web, Stack)
+    template = Template.from_stack(web)
+    ((_, function),) = template.find_resources("AWS::Lambda::Function").items()
+    groups = template.find_resources("AWS::Logs::LogGroup")
+
+    # Then it is traced and logs to a group kept the stage's 30 days, as the backend's functions
+    assert function["Properties"]["TracingConfig"] == {"Mode": "Active"}
+    group_id = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+    assert groups[group_id]["Properties"]["RetentionInDays"] == 30
+    assert [g["Properties"].get("RetentionInDays") for g in groups.values()] == [30]
