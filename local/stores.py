@@ -64,66 +64,7 @@ KEPT_SETTINGS = {"synchronous_commit": "off", **PLANNING, **POOL_SETTINGS}
 # (a data directory from an earlier release). Only leading keys: by the equality-sort-range rule of
 # tradetrack/db/indexes.py they are the equality keys (userId, accountId, ...), and every GIN
 # mirror is one more index each insert maintains. Index names are the table's plus a key hash.
-MIRROR_SQL = r"""
-CREATE OR REPLACE FUNCTION tradetrack_mirror(btree oid) RETURNS void LANGUAGE plpgsql AS $fn$
-DECLARE
-  idx record;
-  key text;
-BEGIN
-  SELECT i.indrelid, i.indnatts, t.relname AS tablename, am.amname INTO idx
-    FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
-    JOIN pg_am am ON am.oid = c.relam
-   WHERE i.indexrelid = btree;
-  IF NOT FOUND OR idx.amname <> 'btree' THEN
-    RETURN;
-  END IF;
-  FOR k IN 1..1 LOOP
-    key := pg_get_indexdef(btree, k, true);
-    CONTINUE WHEN key NOT LIKE '%\_jsonb -> %';
-    EXECUTE format(
-      'CREATE INDEX IF NOT EXISTS %I ON %s USING gin ((%s) jsonb_path_ops) WITH (fastupdate = off)',
-      left(idx.tablename, 40) || '_gin_' || substr(md5(key), 1, 12), idx.indrelid::regclass, key
-    );
-  END LOOP;
-END
-$fn$;
-
-CREATE OR REPLACE FUNCTION tradetrack_mirror_created() RETURNS event_trigger LANGUAGE plpgsql AS $fn$
-DECLARE
-  cmd record;
-BEGIN
-  FOR cmd IN SELECT objid FROM pg_event_trigger_ddl_commands() WHERE command_tag = 'CREATE INDEX' LOOP
-    PERFORM tradetrack_mirror(cmd.objid);
-  END LOOP;
-END
-$fn$;
-
-CREATE OR REPLACE FUNCTION tradetrack_mirror_all() RETURNS void LANGUAGE plpgsql AS $fn$
-DECLARE
-  btree oid;
-BEGIN
-  FOR btree IN
-    SELECT i.indexrelid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-      JOIN pg_am am ON am.oid = c.relam JOIN pg_class t ON t.oid = i.indrelid
-     WHERE am.amname = 'btree' AND t.relnamespace IN (
-       SELECT relnamespace FROM pg_class WHERE relname = '_ferretdb_database_metadata')
-  LOOP
-    PERFORM tradetrack_mirror(btree);
-  END LOOP;
-END
-$fn$;
-
-DO $do$
-BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'tradetrack_mirror') THEN
-    CREATE EVENT TRIGGER tradetrack_mirror ON ddl_command_end WHEN TAG IN ('CREATE INDEX')
-      EXECUTE FUNCTION tradetrack_mirror_created();
-  END IF;
-END
-$do$;
-
-SELECT tradetrack_mirror_all();
-"""
+MIRROR_SQL = Path(__file__).with_name("pg_index_mirror.sql")  # read when a cluster starts
 
 
 class ServerUnavailable(RuntimeError):
@@ -273,7 +214,7 @@ def run_postgres(data_dir: Path, *, throwaway: bool) -> Iterator[str]:
         if created.returncode != 0 and "already exists" not in created.stderr:
             raise ServerUnavailable(f"createdb {PG_DATABASE} failed: {created.stderr}")
         psql = [str(bindir / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", PG_USER, "-d", PG_DATABASE]
-        install = [*psql, "-q", "-v", "ON_ERROR_STOP=1", "-c", MIRROR_SQL]
+        install = [*psql, "-q", "-v", "ON_ERROR_STOP=1", "-f", str(MIRROR_SQL)]
         mirrored = subprocess.run(install, capture_output=True, text=True, check=False)
         if mirrored.returncode != 0:
             raise ServerUnavailable(f"installing the index mirror failed: {mirrored.stderr}")

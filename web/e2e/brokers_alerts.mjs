@@ -8,22 +8,15 @@
 //
 // env: BASE_URL (the stack's REST URL serving web/dist, also its APP_URL), SHOTS (screenshot
 // directory), CHROMIUM (default /usr/bin/chromium).
-import { apiClient, check, launchChromium, until } from "./support.mjs";
-import { mkdirSync } from "node:fs";
+import { apiClient, check, journeySettings, launchChromium, until } from "./support.mjs";
 import { join } from "node:path";
 
-const base = process.env.BASE_URL;
+const { base, shots } = journeySettings();
 const apiAs = apiClient(base);
-const shots = process.env.SHOTS ?? "build/web-screenshots";
-if (!base) throw new Error("BASE_URL is required");
-mkdirSync(shots, { recursive: true });
 
 const email = `pages-${Date.now()}@example.com`;
 const password = "Quiet-Harbour-Lamp-42";
 const seen = {};
-
-
-
 
 const browser = await launchChromium();
 try {

@@ -5,22 +5,16 @@
 //
 // env: BASE_URL (the stack's REST URL serving web/dist), CSV (a tradebook file), SHOTS (screenshot
 // directory), CHROMIUM (default /usr/bin/chromium).
-import { apiClient, check, inr, launchChromium } from "./support.mjs";
-import { mkdirSync } from "node:fs";
+import { apiClient, check, inr, journeySettings, launchChromium } from "./support.mjs";
 import { join } from "node:path";
 
-const base = process.env.BASE_URL;
-const apiAs = apiClient(base);
+const { base, shots } = journeySettings("CSV");
 const csv = process.env.CSV;
-const shots = process.env.SHOTS ?? "build/web-screenshots";
-if (!base || !csv) throw new Error("BASE_URL and CSV are required");
-mkdirSync(shots, { recursive: true });
+const apiAs = apiClient(base);
 
 const email = `trader-${Date.now()}@example.com`;
 const password = "Quiet-Harbour-Lamp-42";
 const seen = {};
-
-
 
 const browser = await launchChromium();
 try {

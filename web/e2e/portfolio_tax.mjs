@@ -11,23 +11,16 @@
 //
 // env: BASE_URL (the stack's REST URL serving web/dist), CSV (the tradebook), SHOTS (screenshot
 // directory), CHROMIUM (default /usr/bin/chromium).
-import { apiClient, check, inr, launchChromium, until } from "./support.mjs";
-import { mkdirSync } from "node:fs";
+import { apiClient, check, inr, journeySettings, launchChromium, until } from "./support.mjs";
 import { join } from "node:path";
 
-const base = process.env.BASE_URL;
-const apiAs = apiClient(base);
+const { base, shots } = journeySettings("CSV");
 const csv = process.env.CSV;
-const shots = process.env.SHOTS ?? "build/web-screenshots";
-if (!base || !csv) throw new Error("BASE_URL and CSV are required");
-mkdirSync(shots, { recursive: true });
+const apiAs = apiClient(base);
 
 const email = `tax-${Date.now()}@example.com`;
 const password = "Amber-Ledger-Kite-73";
 const seen = {};
-
-
-
 
 const browser = await launchChromium();
 try {

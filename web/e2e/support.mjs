@@ -1,5 +1,6 @@
 // What the browser journeys share: Debian's chromium through playwright-core, checks that fail
 // the journey with a message, the API as a given user, and polling until a condition holds.
+import { mkdirSync } from "node:fs";
 import { chromium } from "playwright-core";
 
 export const inr = new Intl.NumberFormat("en-IN", { style: "currency", currency: "INR" });
@@ -39,4 +40,13 @@ export async function until(read, ok, what, timeoutMs = 30_000) {
   }
   check(ok(value), `${what}: ${JSON.stringify(value)}`);
   return value;
+}
+
+/** BASE_URL, SHOTS (default build/web-screenshots, created) and the other `required` variables. */
+export function journeySettings(...required) {
+  const missing = ["BASE_URL", ...required].filter((name) => !process.env[name]);
+  if (missing.length > 0) throw new Error(`${missing.join(" and ")} required`);
+  const shots = process.env.SHOTS ?? "build/web-screenshots";
+  mkdirSync(shots, { recursive: true });
+  return { base: process.env.BASE_URL, shots };
 }

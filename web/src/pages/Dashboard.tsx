@@ -3,6 +3,7 @@ import { lazy, Suspense, useEffect, useState } from "react";
 import { api } from "../api/client";
 import type { SummaryOut, TimeseriesOut } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
+import { Figure } from "../components/Figure";
 import { LoadBoundary } from "../components/LoadBoundary";
 import { Money } from "../components/Money";
 import { formatPercent, formatProfitFactor, signOf } from "../format";
@@ -16,15 +17,6 @@ const loadEquityChart = () => import("../components/EquityChart");
 const EquityChart = lazy(loadEquityChart);
 // The heatmap comes with the day series (its chunk loads while the figures do), not in the initial bundle
 const CalendarHeatmap = lazy(() => import("../components/CalendarHeatmap"));
-
-function Figure({ label, children, testId }: { label: string; children: React.ReactNode; testId: string }) {
-  return (
-    <div className="figure" data-testid={testId}>
-      <dt>{label}</dt>
-      <dd>{children}</dd>
-    </div>
-  );
-}
 
 export function Dashboard() {
   const [period, setPeriod] = useState<Period>({ kind: "all" });

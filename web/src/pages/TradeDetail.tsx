@@ -8,6 +8,7 @@ import { lazy, Suspense, useEffect, useId, useRef, useState, type SyntheticEvent
 import { api, ApiError } from "../api/client";
 import type { ExecutionOut, ExecutionPage, PatchTradeRequest, TradeOut } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
+import { Figure } from "../components/Figure";
 import { LoadBoundary } from "../components/LoadBoundary";
 import { Money, MoneyCell } from "../components/Money";
 import { formatIst } from "../format";
@@ -53,15 +54,6 @@ const CATEGORY_NAMES: Record<TradeOut["category"], string> = {
   swing: "Swing",
   long_term: "Long term",
 };
-
-function Field({ label, children, testId }: { label: string; children: React.ReactNode; testId?: string }) {
-  return (
-    <div className="figure" data-testid={testId}>
-      <dt>{label}</dt>
-      <dd>{children}</dd>
-    </div>
-  );
-}
 
 type SaveState = { status: "idle" } | { status: "saving" } | { status: "saved"; at: Date } | { status: "failed" };
 
@@ -279,41 +271,41 @@ export default function TradeDetail({ tradeId }: { tradeId: string }) {
         {data.status === "open" ? "Open" : "Closed"}
       </h1>
       <dl className="figures">
-        <Field label="Net P&L" testId="trade-net-pnl">
+        <Figure label="Net P&L" testId="trade-net-pnl">
           <Money value={data.netPnl} pnl />
-        </Field>
-        <Field label="Gross P&L (before charges)">
+        </Figure>
+        <Figure label="Gross P&L (before charges)">
           <Money value={data.realizedPnl} pnl />
-        </Field>
-        <Field label="Charges" testId="trade-charges">
+        </Figure>
+        <Figure label="Charges" testId="trade-charges">
           <Money value={data.charges} />{" "}
           {estimated && (
             <span className="badge" title="The broker gave no fees for some fills: the charges are estimated">
               estimated
             </span>
           )}
-        </Field>
-        <Field label="Holding time" testId="holding-time">
+        </Figure>
+        <Figure label="Holding time" testId="holding-time">
           {holdingText(data.openedAt, data.closedAt)}
           {data.status === "open" && <small> so far</small>}
-        </Field>
-        <Field label="Quantity">
+        </Figure>
+        <Figure label="Quantity">
           {data.quantity}
           {data.openQuantity > 0 && <small> ({data.openQuantity} open)</small>}
-        </Field>
-        <Field label="Average entry / exit">
+        </Figure>
+        <Figure label="Average entry / exit">
           <Money value={data.avgEntry} /> / <Money value={data.avgExit} />
-        </Field>
-        <Field label="Opened">
+        </Figure>
+        <Figure label="Opened">
           <span className="when">{formatIst(data.openedAt)}</span>
-        </Field>
-        <Field label="Closed">
+        </Figure>
+        <Figure label="Closed">
           <span className="when">{formatIst(data.closedAt)}</span>
-        </Field>
-        <Field label="Category" testId="trade-category">
+        </Figure>
+        <Figure label="Category" testId="trade-category">
           {CATEGORY_NAMES[data.category]}
-        </Field>
-        <Field label="Account">{data.accountId}</Field>
+        </Figure>
+        <Figure label="Account">{data.accountId}</Figure>
       </dl>
 
       <div className="detail-columns">
