@@ -14,6 +14,7 @@ from constructs import Construct, IDependable
 
 from functions.manifest import RestRoute
 from tradetrack_infra.gateway_responses import add_gateway_responses
+from tradetrack_infra.method_fallback import add_method_fallbacks
 from tradetrack_infra.nag import acknowledge
 from tradetrack_infra.settings import StageSettings
 
@@ -84,12 +85,6 @@ class Api(Construct):
                 access_log_destination=apigateway.LogGroupLogDestination(self.access_logs),
                 access_log_format=apigateway.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FIELDS)),
             ),
-            default_cors_preflight_options=apigateway.CorsOptions(
-                allow_origins=list(settings.cors_allow_origins),
-                allow_methods=apigateway.Cors.ALL_METHODS,
-                allow_headers=apigateway.Cors.DEFAULT_HEADERS,
-                max_age=Duration.hours(1),
-            ),
         )
         if logging_account is not None:
             self.rest_api.deployment_stage.node.add_dependency(logging_account)
@@ -121,7 +116,10 @@ class Api(Construct):
                 )
             seen.add(key)
             self._add_route(target)
-        self._acknowledge_cors_preflight()
+        served: dict[str, list[str]] = {}
+        for target in routes:
+            served.setdefault(target.route.path, []).append(target.route.method)
+        add_method_fallbacks(self.rest_api, served, settings.cors_allow_origins)
         acknowledge(
             self.rest_api.deployment_stage,
             "AwsSolutions-APIG3",
@@ -153,10 +151,3 @@ class Api(Construct):
             acknowledge(method, "AwsSolutions-COG4", reason)
         else:
             acknowledge(method, "AwsSolutions-COG4", NOT_COGNITO)
-
-    def _acknowledge_cors_preflight(self) -> None:
-        reason = "CORS preflight (OPTIONS, mock integration): browsers send it without credentials."
-        for node in self.rest_api.node.find_all():
-            if isinstance(node, apigateway.Method) and node.http_method == "OPTIONS":
-                acknowledge(node, "AwsSolutions-APIG4", reason)
-                acknowledge(node, "AwsSolutions-COG4", reason)

@@ -56,8 +56,8 @@ def test_every_non_public_route_goes_through_the_request_authorizer(dev_app: Syn
     for route in PROTECTED_ROUTES:
         assert routes[route]["AuthorizationType"] == "CUSTOM", route
         assert routes[route]["AuthorizerId"] == {"Ref": authorizer_id}, route
-    # And public routes and CORS preflights stay open
-    open_routes = PUBLIC_ROUTES | {route for route in routes if route[0] == "OPTIONS"}
+    # And public routes and the ANY fallbacks (CORS preflights, 405s) stay open
+    open_routes = PUBLIC_ROUTES | {route for route in routes if route[0] == "ANY"}
     for route in open_routes:
         assert routes[route]["AuthorizationType"] == "NONE", route
         assert "AuthorizerId" not in routes[route], route
