@@ -3,18 +3,41 @@ and a reply read without letting a KeyError or TypeError out (both become Broker
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import random
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypedDict, TypeVar
 
-from tradetrack.brokers.base import BrokerUnavailable, RequestClass, RequestGate, Side, no_gate
-from tradetrack.brokers.http import HttpReply, Malformed, opt_decimal, opt_integer, opt_text, request_json
+from tradetrack.brokers.base import (
+    BrokerAuthError,
+    BrokerError,
+    BrokerInputError,
+    BrokerPermissionError,
+    BrokerRateLimited,
+    BrokerUnavailable,
+    RequestClass,
+    RequestGate,
+    Side,
+    no_gate,
+)
+from tradetrack.brokers.http import (
+    HttpReply,
+    Malformed,
+    opt_decimal,
+    opt_integer,
+    opt_text,
+    request_json,
+    retry_after,
+)
 from tradetrack.brokers.retry import RetryPolicy, with_retries
+from tradetrack.timeutil import IST
 
 T = TypeVar("T")
 
@@ -108,6 +131,73 @@ def transaction_side(record: Mapping[str, Any]) -> Side:
     if value == "SELL":
         return "SELL"
     raise Malformed("transaction_type is not BUY or SELL")
+
+
+_SIDES: dict[str, Side] = {"BUY": "BUY", "B": "BUY", "SELL": "SELL", "S": "SELL"}
+
+
+def side_of(record: Mapping[str, Any], name: str) -> Side:
+    """The side a record's `name` field gives, however the broker spells it: BUY/B/Buy or SELL/S/Sell
+    (Angel One transactiontype, Breeze action, ShareKhan buySell)."""
+    side = _SIDES.get(str(record.get(name) or "").strip().upper())
+    if side is None:
+        raise Malformed(f"{name} is not a buy or a sell")
+    return side
+
+
+def ist_time(value: Any, formats: Sequence[str]) -> datetime | None:
+    """An IST wall-clock text in the first of `formats` that reads it; None when none does."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    for fmt in formats:
+        try:
+            return datetime.strptime(value.strip(), fmt).replace(tzinfo=IST)
+        except ValueError:
+            continue
+    return None
+
+
+def jwt_expiry(token: str) -> datetime | None:
+    """The `exp` claim of a JWT (read, not verified: the broker checks its own tokens); None when the
+    token is not a JWT or carries no expiry."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    exp = payload.get("exp") if isinstance(payload, Mapping) else None
+    if isinstance(exp, bool) or not isinstance(exp, int | float):
+        return None
+    return datetime.fromtimestamp(exp, UTC)
+
+
+def sdk_exception_error(
+    error_type: str, message: str, status: int, headers: Mapping[str, str]
+) -> BrokerError:
+    """The BrokerError for an error envelope naming a Kite-style exception class ("error_type":
+    TokenException, InputException, PermissionException, NetworkException, DataException,
+    OrderException, GeneralException), as the Angel One and ShareKhan SDKs raise them by name."""
+    if status == 429:
+        return BrokerRateLimited(
+            message, retry_after_s=retry_after(headers), error_type=error_type, status=status
+        )
+    kind: type[BrokerError] = {
+        "TokenException": BrokerAuthError,
+        "InputException": BrokerInputError,
+        "PermissionException": BrokerPermissionError,
+        "NetworkException": BrokerUnavailable,
+        "DataException": BrokerUnavailable,
+    }.get(error_type, BrokerUnavailable if status >= 500 else BrokerError)
+    return kind(message, error_type=error_type, status=status)
+
+
+def terminal_status(status: str, terminal: Mapping[str, str]) -> str:
+    """A broker's order status as the order book reads it: its terminal statuses mapped to COMPLETE,
+    CANCELLED or REJECTED (`terminal`, keys upper case), every other one upper-cased as it is."""
+    text = " ".join(status.upper().split())
+    return terminal.get(text, text)
 
 
 class OrderDetails(TypedDict):
