@@ -1,0 +1,107 @@
+"""The Angel One, Breeze and ShareKhan stub servers (local/broker_stubs/) against our own clients over
+real HTTP: a login, the demo day's books read back, a logged-out session refused, and the stub's 429
+and 5xx answered by the client's retries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+import requests
+
+from local.broker_stubs.angelone import AngelOneStubServer
+from local.broker_stubs.common import StubBrokerServer, demo_day
+from tradetrack.brokers.angelone import AngelOneClient
+from tradetrack.brokers.base import Broker, BrokerAuthError, TokenGrant
+from tradetrack.timeutil import IST
+
+USER = "S123456"
+FRIDAY = datetime(2026, 11, 20, 15, 0, tzinfo=IST)
+
+
+@dataclass(frozen=True)
+class StubCase:
+    server: Callable[..., StubBrokerServer]
+    client: Callable[[StubBrokerServer, str], Any]  # (server, token) -> the client
+    login: Callable[[StubBrokerServer, Any], TokenGrant]  # the broker's login, through the client
+
+
+def _angel_client(server: StubBrokerServer, token: str) -> AngelOneClient:
+    return AngelOneClient(
+        server.api_key,
+        token,
+        base_url=server.url,
+        login_url=f"{server.url}/publisher-login",
+        now=lambda: FRIDAY,
+    )
+
+
+def _angel_login(server: StubBrokerServer, client: AngelOneClient) -> TokenGrant:
+    # the publisher login: the browser follows the redirect, the callback completes it
+    server.redirect_url = "https://app.example/callback/angelone"
+    page = requests.get(client.login_url("st-1") + f"&user_id={USER}", allow_redirects=False, timeout=10)
+    assert page.status_code == 302
+    params = dict(parse_qsl(urlsplit(page.headers["Location"]).query))
+    assert params["state"] == "st-1"
+    return client.complete_login(params)
+
+
+CASES = {"angelone": StubCase(AngelOneStubServer, _angel_client, _angel_login)}
+
+
+@pytest.fixture(params=sorted(CASES))
+def stub(request: pytest.FixtureRequest) -> Iterator[tuple[StubCase, StubBrokerServer]]:
+    case = CASES[str(request.param)]
+    server = case.server(books={USER: demo_day()}, now=lambda: FRIDAY)
+    with server:
+        yield case, server
+
+
+def test_a_login_then_the_demo_day_read_back(stub: tuple[StubCase, StubBrokerServer]) -> None:
+    case, server = stub
+    # Given a login through the broker's own flow
+    client = case.client(server, "")
+    grant = case.login(server, client)
+    assert grant.broker_user_id == USER and grant.access_token
+    broker: Broker = case.client(server, grant.access_token)
+    # When the books are read
+    fills, orders = broker.trades(), broker.orders()
+    positions, holdings = broker.positions(), broker.holdings()
+    # Then they are the demo day's: an INFY round trip in three fills, an open RELIANCE buy
+    assert sorted((f.symbol, f.side, f.quantity) for f in fills) == [
+        ("INFY", "BUY", 5),
+        ("INFY", "BUY", 5),
+        ("INFY", "SELL", 10),
+        ("RELIANCE", "BUY", 5),
+    ]
+    assert all(f.executed_at.date() == FRIDAY.date() and f.exchange == "NSE" for f in fills)
+    assert {f.price for f in fills if f.symbol == "INFY" and f.side == "SELL"} == {Decimal("1512.25")}
+    assert sorted(o.status for o in orders) == ["CANCELLED", "COMPLETE", "COMPLETE", "COMPLETE"]
+    assert {(p.symbol, p.quantity) for p in positions} == {("INFY", 0), ("RELIANCE", 5)}
+    assert {(h.symbol, h.quantity, h.isin) for h in holdings} == {
+        ("TCS", 3, "INE467B01029"),
+        ("HDFCBANK", 12, "INE040A01034"),
+    }
+
+
+def test_a_logged_out_session_is_refused(stub: tuple[StubCase, StubBrokerServer]) -> None:
+    case, server = stub
+    server.revoke(USER)
+    with pytest.raises(BrokerAuthError):
+        case.client(server, server.access_token(USER)).trades()
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_the_stubs_faults_are_retried(stub: tuple[StubCase, StubBrokerServer], status: int) -> None:
+    case, server = stub
+    # Given the stub's next answer is its broker's rate-limit or server error (no wait asked)
+    server.fail_next(status, retry_after_s=0 if status == 429 else None)
+    # When the trade book is read
+    fills = case.client(server, server.log_in(USER)).trades()
+    # Then the client retried and read it
+    assert len(fills) == 4 and len(server.requests) == 2
