@@ -27,6 +27,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from functions.manifest import FunctionSpec
+from tradetrack.brokers import registry
 from tradetrack_infra.manifest_function import ManifestFunction
 from tradetrack_infra.nag import acknowledge
 from tradetrack_infra.queues import ConsumedQueue
@@ -40,8 +41,9 @@ USES_BROKER_APPS = "broker-secrets"
 USES_MARKET_DATA = "market-data-secret"
 USES = (USES_KMS_KEY, USES_BROKER_APPS, USES_MARKET_DATA)
 
-# The shapes tradetrack.config documents; the values are empty until ops put the real ones.
-BROKER_APPS_TEMPLATE = {"zerodha": {"apiKey": "", "apiSecret": ""}, "upstox": {"apiKey": "", "apiSecret": ""}}
+# The shapes the layer reads, the values empty until ops put the real ones: the broker apps' shape is
+# the broker registry's (an entry per deployable broker with its row's secret_fields).
+BROKER_APPS_TEMPLATE = registry.secret_template()
 MARKET_DATA_TEMPLATE = {"apiKey": "", "accessToken": ""}
 # CloudFormation can only create a secret from a template by generating one key into it: this one
 # holds random text and means "not filled in yet"; a put-secret-value of the real JSON drops it.
@@ -50,6 +52,19 @@ PLACEHOLDER_KEY = "placeholder"
 # The scheduler enqueues every account every 5 minutes and a message fails to its DLQ within
 # 3 receives x 180 s; a message older than 15 minutes means the workers are not keeping up or stuck.
 SYNC_BACKLOG_AGE = Duration.minutes(15)
+
+
+def _titles() -> str:
+    return ", ".join(registry.spec(name).title for name in BROKER_APPS_TEMPLATE)
+
+
+def _shape() -> str:
+    """{"zerodha": {"apiKey", "apiSecret"}, ...}: the secret's keys without their values."""
+    entries = []
+    for name, fields in BROKER_APPS_TEMPLATE.items():
+        keys = ", ".join(json.dumps(key) for key in fields)
+        entries.append(f"{json.dumps(name)}: {{{keys}}}")
+    return "{" + ", ".join(entries) + "}"
 
 
 class BrokerSync(Construct):
@@ -92,10 +107,9 @@ class BrokerSync(Construct):
             settings,
             name=self.broker_apps_name,
             template=BROKER_APPS_TEMPLATE,
-            description="TradeTrack broker apps (Kite Connect, Upstox): "
-            '{"zerodha": {"apiKey", "apiSecret"}, "upstox": {"apiKey", "apiSecret"}}; set by ops',
-            rotation_reason="The apiKey/apiSecret pairs are issued and rotated in each broker's developer "
-            "console (Kite Connect, Upstox); no Lambda can mint them, so ops put the new pair here.",
+            description=f"TradeTrack broker apps ({_titles()}): {_shape()}; set by ops",
+            rotation_reason="The app credentials are issued and rotated in each broker's developer "
+            "console; no Lambda can mint them, so ops put the new ones here.",
         )
         for function in users[USES_BROKER_APPS]:
             self.broker_apps.grant_read(function)

@@ -8,8 +8,9 @@ from urllib.parse import urlencode
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
+from tradetrack.accounts import oauth, service
 from tradetrack.aws import aws_client
-from tradetrack.brokers import oauth, service
+from tradetrack.brokers.registry import is_broker
 from tradetrack.cache.client import get_redis
 from tradetrack.config import get_settings
 from tradetrack.db.client import get_database
@@ -26,7 +27,6 @@ from tradetrack.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
 
 app = make_rest_resolver()
-BROKERS = {"zerodha", "upstox", "simulated"}
 
 
 def _to_app(app_url: str, query: dict[str, str]) -> Response[Any]:
@@ -78,7 +78,7 @@ def get_accounts() -> BrokerAccountList:
 )
 def callback(broker: str) -> Response[Any]:
     """Where the broker's login page sends the browser back (Kite: request_token; Upstox: code)."""
-    if broker not in BROKERS:
+    if not is_broker(broker):
         raise NotFound(f"no broker named {broker}")
     settings = get_settings()
     params = {k: v for k, v in (app.current_event.query_string_parameters or {}).items() if v is not None}

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from tradetrack.brokers.orderbook import list_holdings, list_orders
+from tradetrack.accounts.orderbook import list_holdings, list_orders
 from tradetrack.db.client import get_database
 from tradetrack.models.orders import BrokerHoldingList, OrderPage, OrderState
 from tradetrack.pagination import DEFAULT_LIMIT, MAX_LIMIT

@@ -16,6 +16,7 @@ from tests.infrastructure.conftest import PROBE, Synthesized, cdk_json_context, 
 from tests.infrastructure.test_notifications import env_of, listed, statements
 from tests.infrastructure.test_rest_api import methods_by_route
 from tests.infrastructure.test_triggers import consumed_by, rules_targeting
+from tradetrack.brokers.registry import REGISTRY, secret_template
 from tradetrack_infra.app_builder import build_app
 from tradetrack_infra.settings import SettingsError, StageSettings
 
@@ -96,6 +97,16 @@ def test_the_trades_function_cannot_decrypt_broker_tokens(dev_app: Synthesized) 
     assert allowing(dev_app, "trades", "kms:Decrypt") == []
 
 
+def test_the_broker_apps_secret_has_an_entry_per_deployable_registry_row() -> None:
+    # Given the broker registry
+    template = secret_template()
+    # Then the secret CDK creates has each deployable broker's fields, and no local-only broker
+    assert template == {
+        name: dict.fromkeys(row.secret_fields, "") for name, row in REGISTRY.items() if not row.local_only
+    }
+    assert "simulated" not in template and template["zerodha"] == {"apiKey": "", "apiSecret": ""}
+
+
 @pytest.mark.parametrize(
     ("secret_name", "need", "variable", "shape"),
     [
@@ -103,7 +114,7 @@ def test_the_trades_function_cannot_decrypt_broker_tokens(dev_app: Synthesized) 
             "tradetrack/dev/broker-apps",
             "broker-secrets",
             "BROKER_SECRET_NAME",
-            {"zerodha": {"apiKey": "", "apiSecret": ""}, "upstox": {"apiKey": "", "apiSecret": ""}},
+            secret_template(),
         ),
         (
             "tradetrack/dev/market-data",

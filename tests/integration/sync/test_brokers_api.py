@@ -111,6 +111,28 @@ def test_only_brokers_whose_app_is_configured_are_offered(brokers_api: Pipeline,
     assert brokers_listed(gateway, owner) == ["upstox"]
 
 
+def test_a_deployed_configuration_offers_only_its_configured_brokers_never_the_simulator(
+    brokers_api: Pipeline, gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a deployed stage whose secret holds Zerodha's app, the CDK template's empty Upstox entry
+    # and (by mistake) the simulated broker's app
+    owner = new_account(gateway)
+    monkeypatch.setenv("STAGE", "dev")
+    reset_settings()
+    bootstrap_brokers(
+        {"zerodha": KITE_APP, "upstox": {"apiKey": "", "apiSecret": ""}, "simulated": SIMULATED_APP}
+    )
+    # When a user asks which brokers they can connect
+    listed = brokers_listed(gateway, owner)
+    # Then only Zerodha is offered: the simulator exists only in the local stack
+    assert listed == ["zerodha"]
+    # And connecting the simulator is refused clearly
+    reply = gateway.request(
+        "POST", "/v1/broker-accounts", json_body={"broker": "simulated"}, token=owner.access_token
+    )
+    assert reply.status == 409, reply.text
+
+
 def test_connecting_a_broker_that_is_not_configured_is_refused_clearly(
     brokers_api: Pipeline, gateway: Gateway, mongo_db: Database[Document]
 ) -> None:

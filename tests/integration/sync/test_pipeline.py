@@ -17,7 +17,7 @@ from tests.integration.sync.conftest import kite_fixture, serve_kite_day
 from tests.support.broker_stub import BrokerStub, Reply
 from tests.support.pipeline import KITE_APP, Pipeline, connected_account
 from tradetrack.aws import aws_client
-from tradetrack.brokers.service import enqueue_sync
+from tradetrack.accounts.service import enqueue_sync
 from tradetrack.config import get_settings
 from tradetrack.timeutil import IST, ist_date
 
@@ -375,7 +375,7 @@ def test_a_manual_sync_that_cannot_run_says_why_in_its_log(
     pipeline: Pipeline, mongo_db: Database[Document], redis_client: redis.Redis
 ) -> None:
     # Given a manual sync queued while another sync of the account holds its lock
-    from tradetrack.brokers.service import request_sync
+    from tradetrack.accounts.service import request_sync
 
     account = connected_account(mongo_db, user_id="u1")
     accepted = request_sync(

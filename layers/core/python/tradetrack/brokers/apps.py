@@ -1,13 +1,16 @@
-"""The platform's broker apps (api key and secret per broker) from Secrets Manager.
+"""The platform's broker apps (the credentials of TradeTrack's app at each broker) from Secrets Manager.
 
-BROKER_SECRET_NAME holds {"zerodha": {"apiKey", "apiSecret"}, "upstox": {...}, "simulated": {...}};
-read through Powertools Parameters and cached for five minutes per container.
+BROKER_SECRET_NAME holds one JSON object per broker, {"zerodha": {"apiKey", "apiSecret"}, ...}: the
+fields each broker needs are its registry row's `secret_fields` (tradetrack.brokers.registry, which
+also decides which entries are complete). Read through Powertools Parameters and cached for five
+minutes per container.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -25,6 +28,16 @@ MAX_AGE_S = 300
 class BrokerApp:
     api_key: str
     api_secret: str
+    # Every non-empty text field of the broker's entry (apiKey and apiSecret included): brokers
+    # whose login needs more than a key and secret read the rest from here.
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, fields: Mapping[str, str]) -> BrokerApp:
+        return cls(fields.get("apiKey", ""), fields.get("apiSecret", ""), dict(fields))
+
+    def has(self, names: tuple[str, ...]) -> bool:
+        return all(self.fields.get(name) for name in names)
 
 
 @cache
@@ -35,10 +48,14 @@ def _secrets() -> SecretsProvider:
     return SecretsProvider(boto3_client=aws_client("secretsmanager"))
 
 
-def _apps(what: str) -> dict[str, BrokerApp]:
-    """Every broker app in the secret with both its apiKey and apiSecret set (an empty template
-    entry, as CDK creates it, is not configured)."""
-    name = get_settings().broker_secret_name
+def secret_name() -> str:
+    return get_settings().broker_secret_name
+
+
+def broker_apps(what: str) -> dict[str, BrokerApp]:
+    """Every broker entry in the secret, with its non-empty text fields (an empty template entry, as
+    CDK creates it, has none). `what` names the caller's need in the DependencyUnavailable."""
+    name = secret_name()
     try:
         entries = json.loads(str(_secrets().get(name, max_age=MAX_AGE_S)))
         if not isinstance(entries, dict):
@@ -48,24 +65,9 @@ def _apps(what: str) -> dict[str, BrokerApp]:
     apps: dict[str, BrokerApp] = {}
     for broker, entry in entries.items():
         if isinstance(entry, dict):
-            api_key, api_secret = str(entry.get("apiKey") or ""), str(entry.get("apiSecret") or "")
-            if api_key and api_secret:
-                apps[str(broker)] = BrokerApp(api_key, api_secret)
+            fields = {str(k): str(v) for k, v in entry.items() if isinstance(v, str) and v}
+            apps[str(broker)] = BrokerApp.of(fields)
     return apps
-
-
-def broker_app(broker: str) -> BrokerApp:
-    """The app credentials for `broker`; DependencyUnavailable when they are not configured."""
-    app = _apps(f"the {broker} app credentials").get(broker)
-    if app is None:
-        name = get_settings().broker_secret_name
-        raise DependencyUnavailable("broker-apps", f"the {broker} app is not configured ({name})")
-    return app
-
-
-def configured_brokers() -> frozenset[str]:
-    """The brokers whose app credentials are configured: the only ones GET /v1/brokers offers."""
-    return frozenset(_apps("the broker apps"))
 
 
 def reset_broker_apps() -> None:

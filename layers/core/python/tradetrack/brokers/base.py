@@ -12,7 +12,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal, Protocol
 
-BrokerName = Literal["zerodha", "upstox", "simulated"]
+from tradetrack.brokers.names import BrokerName as BrokerName  # noqa: PLC0414 - re-exported for the clients
+
 Side = Literal["BUY", "SELL"]
 # Which of a broker's rate limits a request counts against (Kite: 10 req/s general, 1 req/s quotes).
 RequestClass = Literal["general", "quote", "order"]
@@ -201,3 +202,8 @@ class BrokerLogin(Protocol):
     def complete_login(self, params: Mapping[str, str]) -> TokenGrant:
         """Exchange the callback's query parameters (Kite request_token, Upstox code) for a token."""
         ...
+
+
+class BrokerClient(Broker, BrokerLogin, Protocol):
+    """What a registry row's client factory makes: one object that is both the login and, given an
+    access token, the session (tradetrack.brokers.registry)."""

@@ -13,7 +13,7 @@ import random
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -36,6 +36,7 @@ from tradetrack.brokers.base import (
     TokenGrant,
     no_gate,
 )
+from tradetrack.brokers.expiry import DailyExpiry
 from tradetrack.brokers.http import (
     HttpReply,
     Malformed,
@@ -68,19 +69,12 @@ KITE_API = "https://api.kite.trade"
 KITE_LOGIN = "https://kite.zerodha.com/connect/login"
 QUOTE_LIMIT = 500  # instruments per GET /quote
 LTP_LIMIT = 1000  # instruments per GET /quote/ltp and /quote/ohlc
-_TOKEN_EXPIRY = (6, 0)  # a Kite access token dies at the next 06:00 IST
+TOKEN_EXPIRY = DailyExpiry(6, 0)  # a Kite access token dies at the next 06:00 IST
 _UNAVAILABLE = frozenset({"NetworkException", "DataException"})
 
 
 def _now_ist() -> datetime:
     return datetime.now(IST)
-
-
-def next_ist(now: datetime, hour: int, minute: int) -> datetime:
-    """The first HH:MM IST strictly after `now`."""
-    local = to_ist(now)
-    at = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
-    return at if at > local else at + timedelta(days=1)
 
 
 def kite_error(status: int, body: Any, headers: Mapping[str, str]) -> BrokerError:
@@ -229,7 +223,7 @@ class KiteClient:
             return TokenGrant(
                 access_token=text(session, "access_token"),
                 broker_user_id=text(session, "user_id"),
-                expires_at=next_ist(self._now(), *_TOKEN_EXPIRY),
+                expires_at=TOKEN_EXPIRY.after(self._now()),
                 user_name=opt_text(session, "user_name"),
                 extra=extra,
             )

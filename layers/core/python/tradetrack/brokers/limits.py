@@ -1,38 +1,29 @@
-"""Each broker's request limits, shared by every container through Redis token buckets.
+"""Each broker's request limits (its registry row's `rate_limits`), shared by every container
+through Redis token buckets.
 
-Kite Connect: 10 requests/s for everything but quotes (1/s). Upstox v2: 50 requests/s. The bucket
-is per broker app (API key): that is what the brokers count. The simulated broker is local.
+The bucket is per broker app (API key): that is what the brokers count.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import redis
 
 from tradetrack.brokers.base import BrokerRateLimited, RequestClass, RequestGate
+from tradetrack.brokers.registry import spec
 from tradetrack.cache.rate_limit import Limit, take_or_wait_ms
 from tradetrack.observability import logger
 
-LIMITS: dict[str, dict[RequestClass, Limit]] = {
-    "zerodha": {
-        "general": Limit("kite-general", capacity=10, per_seconds=1),
-        "order": Limit("kite-order", capacity=10, per_seconds=1),
-        "quote": Limit("kite-quote", capacity=1, per_seconds=1),
-    },
-    "upstox": {
-        "general": Limit("upstox-general", capacity=50, per_seconds=1),
-        "order": Limit("upstox-order", capacity=50, per_seconds=1),
-        "quote": Limit("upstox-quote", capacity=50, per_seconds=1),
-    },
-    "simulated": {
-        "general": Limit("sim-general", capacity=500, per_seconds=1),
-        "order": Limit("sim-order", capacity=500, per_seconds=1),
-        "quote": Limit("sim-quote", capacity=50, per_seconds=1),
-    },
-}
+
+def limits_of(broker: str) -> Mapping[RequestClass, Limit]:
+    """The token buckets of `broker` (Redis keys named after the broker and request class)."""
+    return {
+        kind: Limit(f"{broker}-{kind}", capacity=rate.capacity, per_seconds=rate.per_seconds)
+        for kind, rate in spec(broker).rate_limits.items()
+    }
 
 
 def redis_gate(
@@ -47,7 +38,7 @@ def redis_gate(
     """A gate that waits for the broker app's bucket; past `deadline` it gives up (BrokerRateLimited).
     Without Redis it admits the request: the broker's own 429 and our retries are the fallback."""
     subject = hashlib.sha256(f"{broker}:{api_key}".encode()).hexdigest()[:20]
-    limits = LIMITS[broker]
+    limits = limits_of(broker)
 
     def gate(kind: RequestClass) -> None:
         limit = limits[kind]

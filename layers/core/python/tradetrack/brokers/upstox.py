@@ -36,6 +36,7 @@ from tradetrack.brokers.base import (
     TokenGrant,
     no_gate,
 )
+from tradetrack.brokers.expiry import DailyExpiry
 from tradetrack.brokers.http import (
     HttpReply,
     Malformed,
@@ -48,7 +49,6 @@ from tradetrack.brokers.http import (
     retry_after,
     text,
 )
-from tradetrack.brokers.kite import next_ist
 from tradetrack.brokers.retry import RetryPolicy
 from tradetrack.brokers.wire import Wire, holding_details, order_details, transaction_side
 from tradetrack.observability import logger
@@ -58,7 +58,7 @@ UPSTOX_API = "https://api.upstox.com"
 HISTORY_SEGMENTS = ("EQ", "FO", "COM", "CD")  # every segment but MF (mutual funds are not exchange fills)
 HISTORY_PAGE_SIZE = 100
 LTP_LIMIT = 500
-_TOKEN_EXPIRY = (3, 30)  # an Upstox access token dies at the next 03:30 IST
+TOKEN_EXPIRY = DailyExpiry(3, 30)  # an Upstox access token dies at the next 03:30 IST
 # Upstox's error codes (the error-codes page of its API documentation).
 _AUTH_CODES = frozenset({"UDAPI100050", "UDAPI100016"})  # invalid token, invalid credentials
 _PERMISSION_CODES = frozenset({"UDAPI100067", "UDAPI100073"})  # not with an extended_token; client inactive
@@ -291,7 +291,7 @@ class UpstoxClient:
             return TokenGrant(
                 access_token=text(session, "access_token"),
                 broker_user_id=text(session, "user_id"),
-                expires_at=next_ist(self._now(), *_TOKEN_EXPIRY),
+                expires_at=TOKEN_EXPIRY.after(self._now()),
                 user_name=opt_text(session, "user_name"),
             )
 

@@ -6,7 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-BrokerName = Literal["zerodha", "upstox", "simulated"]
+from tradetrack.brokers.names import BrokerName, LoginKind
+
 AccountStatus = Literal["pending", "active", "needs_login", "error"]
 
 
@@ -20,12 +21,15 @@ class BrokerCapabilities(_Model):
     exact_charges: bool = Field(alias="exactCharges")
     positions: bool = True
     holdings: bool = True
+    orders: bool = True
 
 
 class BrokerInfo(_Model):
     broker: BrokerName
     name: str
     login_expires: str = Field(alias="loginExpires")  # when the broker's access token lapses
+    # oauth_redirect: the broker's login page and back; api_login, session_token: see docs/brokers.md
+    login: LoginKind = "oauth_redirect"
     capabilities: BrokerCapabilities
 
 

@@ -17,6 +17,7 @@ from pydantic import (
     field_validator,
 )
 
+from tradetrack.brokers.names import BrokerName
 from tradetrack.instruments.derivatives import parse_derivative
 from tradetrack.instruments.isin import normalize_isin
 from tradetrack.instruments.keys import instrument_key
@@ -25,7 +26,7 @@ from tradetrack.timeutil import IST, as_utc, ist_date
 Side = Literal["BUY", "SELL"]
 Exchange = Literal["NSE", "BSE", "NFO", "BFO", "CDS", "BCD", "MCX"]
 Segment = Literal["EQ", "FO", "CDS", "COM"]
-Source = Literal["manual", "zerodha", "upstox", "simulated", "import", "opening"]
+Source = Literal["manual", BrokerName, "import", "opening"]  # a broker's name: synced from it
 Product = Literal["CNC", "MIS", "NRML", "MTF", "BO", "CO", "I", "D"]
 
 SEGMENT_OF_EXCHANGE: dict[str, Segment] = {

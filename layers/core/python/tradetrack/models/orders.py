@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tradetrack.models.brokers import BrokerName
+from tradetrack.brokers.names import BrokerName
 
 OrderState = Literal["open", "complete", "cancelled", "rejected"]
 

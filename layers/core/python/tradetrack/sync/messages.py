@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tradetrack.brokers.names import BrokerName
 from tradetrack.models.executions import ExecutionIn
 
 SyncReason = Literal["schedule", "manual", "connect"]
@@ -41,7 +42,7 @@ class TradeUpdate(_Message):
 
     user_id: _Id = Field(alias="userId")
     account_id: _Id = Field(alias="accountId")
-    broker: Literal["zerodha", "upstox", "simulated"]
+    broker: BrokerName
     sync_id: _Id = Field(alias="syncId")
     part: int = Field(0, ge=0)
     executions: list[ExecutionIn] = Field(min_length=1, max_length=EXECUTIONS_PER_MESSAGE)

@@ -25,7 +25,7 @@ import redis
 from pymongo.database import Database
 
 from tradetrack.brokers import factory
-from tradetrack.brokers.apps import BrokerApp, broker_app
+from tradetrack.brokers.apps import BrokerApp
 from tradetrack.brokers.base import (
     Broker,
     BrokerAuthError,
@@ -33,6 +33,7 @@ from tradetrack.brokers.base import (
     RequestGate,
 )
 from tradetrack.brokers.limits import redis_gate
+from tradetrack.brokers.registry import broker_app
 from tradetrack.brokers.tokens import decrypt_token
 from tradetrack.cache.locks import LockTimeout, redis_lock
 from tradetrack.config import Settings

@@ -1,5 +1,5 @@
 """The logic behind /v1/brokers and /v1/broker-accounts: list, disconnect, sync, sync logs
-(connecting, the OAuth side, is in brokers/oauth.py)."""
+(connecting, the OAuth side, is in accounts/oauth.py)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,8 @@ import redis
 from pymongo.database import Database
 
 from tradetrack.brokers import factory
-from tradetrack.brokers.apps import configured_brokers
-from tradetrack.brokers.base import (
-    BrokerError,
-)
+from tradetrack.brokers.base import BrokerError
+from tradetrack.brokers.registry import REGISTRY, BrokerSpec, configured_brokers
 from tradetrack.brokers.tokens import decrypt_token
 from tradetrack.cache.rate_limit import Limit, take
 from tradetrack.db import broker_accounts, holdings, sync_logs
@@ -39,34 +37,33 @@ from tradetrack.timeutil import IST
 Document = dict[str, Any]
 MANUAL_SYNC = Limit("manual-sync", capacity=2, per_seconds=120)  # per account
 
-# Every broker TradeTrack can speak to; GET /v1/brokers offers those whose app is configured.
-CATALOGUE = BrokerList(
-    items=[
-        BrokerInfo(
-            broker="zerodha",
-            name="Zerodha (Kite Connect v3)",
-            login_expires="daily at 06:00 IST",
-            capabilities=BrokerCapabilities(historical_trades=False, exact_charges=True),
+
+def broker_info(row: BrokerSpec) -> BrokerInfo:
+    """A registry row as GET /v1/brokers shows it."""
+    can = row.capabilities
+    return BrokerInfo(
+        broker=row.name,
+        name=row.title,
+        login_expires=row.token_expiry.describe(),
+        login=row.login,
+        capabilities=BrokerCapabilities(
+            sync="fills" in can,
+            historical_trades="history" in can,
+            exact_charges="charges" in can,
+            positions="positions" in can,
+            holdings="holdings" in can,
+            orders="orders" in can,
         ),
-        BrokerInfo(
-            broker="upstox",
-            name="Upstox (API v2)",
-            login_expires="daily at 03:30 IST",
-            capabilities=BrokerCapabilities(historical_trades=True, exact_charges=False),
-        ),
-        BrokerInfo(
-            broker="simulated",
-            name="Simulated broker (Kite v3 format, for trying TradeTrack out)",
-            login_expires="daily at 06:00 IST",
-            capabilities=BrokerCapabilities(historical_trades=False, exact_charges=True),
-        ),
-    ]
-)
+    )
+
+
+# Every broker TradeTrack can speak to (the registry's rows); GET /v1/brokers offers the configured ones.
+CATALOGUE = BrokerList(items=[broker_info(row) for row in REGISTRY.values()])
 
 
 def list_brokers(configured: Callable[[], Collection[str]] = configured_brokers) -> BrokerList:
     """The brokers a user can connect here: those whose app credentials are in the broker-apps
-    secret (the simulated broker only where the local stack puts its app there)."""
+    secret, and a local-only one (the simulated broker) only on the local stack."""
     offered = configured()
     return BrokerList(items=[info for info in CATALOGUE.items if info.broker in offered])
 

@@ -16,6 +16,7 @@ from typing import Any
 import redis
 from pymongo.database import Database
 
+from tradetrack.accounts.service import account_out, enqueue_sync
 from tradetrack.brokers import factory
 from tradetrack.brokers.base import (
     BrokerAuthError,
@@ -24,7 +25,6 @@ from tradetrack.brokers.base import (
     BrokerPermissionError,
     TokenGrant,
 )
-from tradetrack.brokers.service import account_out, enqueue_sync
 from tradetrack.brokers.tokens import encrypt_token
 from tradetrack.db import broker_accounts
 from tradetrack.db.audit import record_audit
