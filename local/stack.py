@@ -35,8 +35,8 @@ from local.outbox import bootstrap_notifications
 from local.queues import QueueDelivery
 from local.rest import RestServer
 from local.schedules import Scheduler
+from local.simulated import DEMO_USER_ID, SimulatedBroker
 from local.websocket import WebSocketServer
-from tradetrack.brokers.simulated import DEMO_USER_ID, SimulatedBroker
 
 log = logging.getLogger("local.stack")
 # Functions that scale out in AWS and run here in worker processes, one per CPU (the market feed's
@@ -200,7 +200,7 @@ class LocalStack:
             self._env.set({queue_url_variable(name): binding.url for name, binding in self.queues.items()})
             reset_settings()
             await asyncio.to_thread(bootstrap_notifications)
-            await asyncio.to_thread(fail_interrupted_imports)
+            await asyncio.to_thread(recover_interrupted_imports)
             self._env.set({"SIMULATED_BROKER_URL": await self.broker.start()})
             reset_settings()
             await asyncio.to_thread(bootstrap_brokers, self.broker_apps)
@@ -305,19 +305,26 @@ async def _bounded(step: str, awaitable: Awaitable[None]) -> None:
         log.warning("stopping: %s still busy after %.0f s, left behind", step, STEP_TIMEOUT_S)
 
 
-def fail_interrupted_imports() -> None:
+def recover_interrupted_imports() -> None:
     """Imports a previous run of the stack left queued or running: their uploads and messages were in
-    moto, which keeps nothing across restarts, so they cannot finish; they fail, saying so."""
-    from datetime import UTC, datetime
-
+    moto, which keeps nothing across restarts. Those past storing finish; the others fail, saying so,
+    after the trades of the rows they stored are derived (tradetrack.imports.jobs)."""
+    from tradetrack.aws import aws_client
+    from tradetrack.cache.client import get_redis
+    from tradetrack.config import get_settings
     from tradetrack.db import imports
     from tradetrack.db.client import get_database
+    from tradetrack.imports.jobs import WorkerDeps, recover_without_upload
 
-    db = get_database()
-    for doc in imports.unfinished(db):
-        error = {
-            "code": "INTERRUPTED",
-            "message": "the local stack stopped during this import and its upload is gone: "
-            "upload the file again",
-        }
-        imports.finish(db, doc["_id"], "failed", now=datetime.now(UTC), fields={"error": error})
+    settings = get_settings()
+    deps = WorkerDeps(
+        db=get_database(),
+        cache=get_redis(),
+        s3=aws_client("s3"),
+        bucket=settings.imports_bucket,
+        batch_rows=settings.import_batch_rows,
+        should_stop=lambda: False,
+    )
+    for doc in imports.unfinished(deps.db):
+        outcome = recover_without_upload(deps, doc["_id"])
+        log.warning("import %s interrupted by the last stop: %s", doc["_id"], outcome)

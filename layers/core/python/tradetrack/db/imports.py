@@ -200,5 +200,5 @@ def finish(
 
 
 def unfinished(db: Database[Document]) -> list[Document]:
-    """Imports queued or running (the local stack fails them when a restart lost their upload)."""
+    """Imports queued or running (the local stack recovers them when a restart lost their upload)."""
     return list(db[IMPORTS].find({"state": {"$in": ["queued", "running"]}}, {"_id": 1, "userId": 1}))

@@ -247,6 +247,27 @@ def _store(deps: WorkerDeps, doc: Document) -> Document | Outcome:
     return repo.mark_recomputing(db, doc, now=datetime.now(UTC)) or "skipped"
 
 
+INTERRUPTED = {
+    "code": "INTERRUPTED",
+    "message": "the import stopped and its uploaded file is gone: upload the file again "
+    "(the rows it stored are kept, and uploading them again adds no duplicates)",
+}
+
+
+def recover_without_upload(deps: WorkerDeps, import_id: str) -> Outcome:
+    """An unfinished import whose upload is gone (the local stack's moto keeps nothing across a
+    restart): past storing, it finishes (recomputing reads the stored executions only); while still
+    storing, the trades of the fills it stored are derived, so no fill is left without its trades,
+    and it fails with INTERRUPTED."""
+    doc = repo.mark_running(deps.db, import_id, now=datetime.now(UTC))
+    if doc is None:
+        return "skipped"
+    if doc.get("phase") == repo.RECOMPUTING:
+        return _recompute(deps, doc)
+    _recompute_all(deps, doc)
+    return _finish(deps, import_id, "failed", {"error": INTERRUPTED})
+
+
 def _recompute(deps: WorkerDeps, doc: Document) -> Outcome:
     """The recomputing phase: the pairs after the checkpoint, `pairs_per_step` at a time, then
     the import's end (unmatched exits counted, the upload deleted, the finish told)."""
