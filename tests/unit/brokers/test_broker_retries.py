@@ -14,6 +14,7 @@ from tests.support.broker_stub import BrokerStub, Reply
 from tests.unit.brokers.wire import FakeClock, GateLog, fixture_bytes
 from tradetrack.brokers.angelone import ORDER_BOOK_PATH, AngelOneClient
 from tradetrack.brokers.base import Broker, BrokerRateLimited, BrokerUnavailable
+from tradetrack.brokers.breeze import ORDERS_PATH, BreezeClient
 from tradetrack.brokers.retry import RetryPolicy
 from tradetrack.timeutil import IST
 
@@ -36,6 +37,12 @@ def _angelone(url: str, **options: Any) -> Broker:
     return AngelOneClient("key", "jwt", base_url=url, now=lambda: NOW, **options)
 
 
+def _breeze(url: str, **options: Any) -> Broker:
+    return BreezeClient(
+        "key", "c2Vzc2lvbg==", api_secret="s", base_url=url, exchanges=("NSE",), now=lambda: NOW, **options
+    )
+
+
 CASES = {
     "angelone": Case(
         _angelone,
@@ -44,6 +51,14 @@ CASES = {
         fixture_bytes("angelone", "trade_book_empty.json"),
         fixture_bytes("angelone", "error_rate_limited.txt"),
         fixture_bytes("angelone", "error_internal.json"),
+    ),
+    "breeze": Case(
+        _breeze,
+        "GET",
+        ORDERS_PATH,
+        fixture_bytes("breeze", "error_no_data.json"),
+        fixture_bytes("breeze", "error_rate_limited.json"),
+        fixture_bytes("breeze", "error_server.json"),
     ),
 }
 

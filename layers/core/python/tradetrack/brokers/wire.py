@@ -193,6 +193,22 @@ def sdk_exception_error(
     return kind(message, error_type=error_type, status=status)
 
 
+def contract_symbol(
+    underlying: str, expiry: datetime | None, strike: Decimal | None, option: str | None
+) -> str:
+    """A derivative's symbol from its parts, as the CSV imports name contracts: "NIFTY 27FEB2025 24800
+    CE" for an option, "NIFTY 27FEB2025 FUT" for a future; the underlying alone without an expiry."""
+    if expiry is None:
+        return underlying
+    parts = [underlying, expiry.strftime("%d%b%Y").upper()]
+    if option:
+        parts += [format(strike.normalize(), "f")] if strike else []
+        parts.append(option.upper())
+    else:
+        parts.append("FUT")
+    return " ".join(parts)
+
+
 def terminal_status(status: str, terminal: Mapping[str, str]) -> str:
     """A broker's order status as the order book reads it: its terminal statuses mapped to COMPLETE,
     CANCELLED or REJECTED (`terminal`, keys upper case), every other one upper-cased as it is."""
