@@ -32,6 +32,12 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 echo "servers: $(/usr/bin/chromium --version 2>/dev/null || echo 'chromium: not installed')"
 
+# Debian's poppler-utils: the report tests read PDFs with pdftotext and keep a page as PNG (pdftoppm).
+if ! command -v pdftoppm >/dev/null; then
+  echo "servers: installing poppler-utils from Debian packages"
+  apt_install poppler-utils
+fi
+
 pg_postgres() { ls -d /usr/lib/postgresql/*/bin/postgres 2>/dev/null | sort -V | tail -n 1; }
 if [ -z "$(pg_postgres)" ]; then
   echo "servers: installing postgresql from Debian packages"
