@@ -15,9 +15,11 @@ import pytest
 import requests
 
 from local.broker_stubs.angelone import AngelOneStubServer
+from local.broker_stubs.breeze import BreezeStubServer
 from local.broker_stubs.common import StubBrokerServer, demo_day
 from tradetrack.brokers.angelone import AngelOneClient
 from tradetrack.brokers.base import Broker, BrokerAuthError, TokenGrant
+from tradetrack.brokers.breeze import BreezeClient
 from tradetrack.timeutil import IST
 
 USER = "S123456"
@@ -51,7 +53,30 @@ def _angel_login(server: StubBrokerServer, client: AngelOneClient) -> TokenGrant
     return client.complete_login(params)
 
 
-CASES = {"angelone": StubCase(AngelOneStubServer, _angel_client, _angel_login)}
+def _breeze_client(server: StubBrokerServer, token: str) -> BreezeClient:
+    assert isinstance(server, BreezeStubServer)
+    return BreezeClient(
+        server.api_key,
+        token,
+        api_secret=server.api_secret,
+        base_url=server.api_url,
+        login_url=server.login_url,
+        now=lambda: FRIDAY,
+    )
+
+
+def _breeze_login(server: StubBrokerServer, client: BreezeClient) -> TokenGrant:
+    # ICICI's login page hands the API session key to the redirect URL; customerdetails turns it
+    server.redirect_url = "https://app.example/callback/breeze"
+    page = requests.get(client.login_url("st-1") + f"&user_id={USER}", allow_redirects=False, timeout=10)
+    assert page.status_code == 302
+    return client.complete_login(dict(parse_qsl(urlsplit(page.headers["Location"]).query)))
+
+
+CASES = {
+    "angelone": StubCase(AngelOneStubServer, _angel_client, _angel_login),
+    "breeze": StubCase(BreezeStubServer, _breeze_client, _breeze_login),
+}
 
 
 @pytest.fixture(params=sorted(CASES))
@@ -99,9 +124,13 @@ def test_a_logged_out_session_is_refused(stub: tuple[StubCase, StubBrokerServer]
 @pytest.mark.parametrize("status", [429, 503])
 def test_the_stubs_faults_are_retried(stub: tuple[StubCase, StubBrokerServer], status: int) -> None:
     case, server = stub
+    client = case.client(server, server.log_in(USER))
+    expected = client.trades()
+    calls = len(server.requests)
     # Given the stub's next answer is its broker's rate-limit or server error (no wait asked)
     server.fail_next(status, retry_after_s=0 if status == 429 else None)
-    # When the trade book is read
-    fills = case.client(server, server.log_in(USER)).trades()
-    # Then the client retried and read it
-    assert len(fills) == 4 and len(server.requests) == 2
+    # When the trade book is read again
+    fills = client.trades()
+    # Then the client retried the refused call once and read the same fills
+    assert fills == expected and len(fills) == 4
+    assert len(server.requests) == 2 * calls + 1
