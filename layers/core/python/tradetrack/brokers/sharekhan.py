@@ -35,9 +35,6 @@ from decimal import Decimal
 from functools import partial
 from typing import Any, Final, cast
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from tradetrack.brokers.base import (
     BrokerAuthError,
     BrokerError,
@@ -127,6 +124,9 @@ def _b64decode(value: str) -> bytes:
 def exchange_token(request_token: str, secret_key: str, *, version_id: str = "") -> str:
     """The `requestToken` to send for the `request_token` ShareKhan redirected with (the SDK's
     generate_session / generate_session_without_versionId); ValueError when it does not decrypt."""
+    from cryptography.exceptions import InvalidTag  # imported here: only a login needs it
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     key = secret_key.encode()
     if len(key) != 32:
         raise ValueError("the ShareKhan secret key must be 32 bytes (AES-256)")
@@ -145,7 +145,9 @@ def exchange_token(request_token: str, secret_key: str, *, version_id: str = "")
 
 
 def customer_of(request_token: str, secret_key: str) -> str:
-    """The customer id sealed in a login's request token."""
+    """The customer id sealed in a login's request token (one exchange_token has opened)."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     plain = AESGCM(secret_key.encode()).decrypt(_NONCE, _b64decode(urllib.parse.unquote(request_token)), None)
     return plain.decode().partition("|")[2]
 
@@ -301,12 +303,13 @@ class SharekhanClient:
             customer = customer_of(request_token, self._secret)
         except ValueError as exc:
             raise BrokerInputError(str(exc), error_type="InputException") from exc
-        state = params.get("state") or "12345"  # the SDK's own default
+        state = params.get("state") or ""
         body: dict[str, Any] = {
             "apiKey": self.api_key,
             "requestToken": sealed,
-            # ShareKhan checks the state's type: the SDK sends the number 12345
-            "state": int(state) if state.isdigit() else state,
+            # ShareKhan wants a number here (a text state is refused): ours when it is one, else the
+            # SDK's own 12345 (our state has done its job: it matched the callback to the account)
+            "state": int(state) if state.isdigit() else 12345,
         }
         if self._vendor:
             body["vendorkey"] = self._vendor
