@@ -120,12 +120,6 @@ class Api(Construct):
         for target in routes:
             served.setdefault(target.route.path, []).append(target.route.method)
         add_method_fallbacks(self.rest_api, served, settings.cors_allow_origins)
-        acknowledge(
-            self.rest_api.deployment_stage,
-            "AwsSolutions-APIG3",
-            "A WAFv2 web ACL is associated per environment by the edge/security work; until then the "
-            "stage throttles (rate/burst) and the handlers rate-limit per user and IP in Redis.",
-        )
 
     @property
     def url(self) -> str:

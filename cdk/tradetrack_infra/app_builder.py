@@ -14,10 +14,12 @@ from aws_cdk import aws_lambda as lambda_
 
 from functions.manifest import AUTHORIZER, FUNCTIONS, FunctionSpec
 from tradetrack_infra.broker_sync import SYNC_QUEUE
+from tradetrack_infra.edge import CLOUDFRONT_REGION, ApiFirewallStack, CdnFirewallStack, associate_with_stage
 from tradetrack_infra.nag import enable_nag
 from tradetrack_infra.operations import CapabilityView, OperationsInputs, OperationsStack
 from tradetrack_infra.settings import StageSettings
 from tradetrack_infra.stack import TradeTrackStack
+from tradetrack_infra.storage import StorageStack
 from tradetrack_infra.web_hosting import BackendEndpoints, WebHostingStack
 
 DEFAULT_REGION = "ap-south-1"
@@ -54,6 +56,8 @@ def build_app(
         termination_protection=settings.is_production,
     )
     web_hosting(app, stack, env)
+    api_firewall(app, stack, env)
+    storage(app, settings, env)
     operations(app, stack, functions, env)
     if not settings.ops_email:
         # Not a construct annotation: those fail the compliance check, and dev is fine without one.
@@ -78,6 +82,7 @@ def web_hosting(app: App, backend: TradeTrackStack, env: Environment) -> WebHost
         websocket_stage=backend.websocket.stage.stage_name,
         uploads_bucket_name=backend.import_uploads.bucket.bucket_name if backend.import_uploads else None,
     )
+    cdn_firewall = cdn_firewall_stack(app, settings, env)
     web = WebHostingStack(
         app,
         f"TradeTrackWeb-{settings.stage}",
@@ -85,12 +90,62 @@ def web_hosting(app: App, backend: TradeTrackStack, env: Environment) -> WebHost
         endpoints=endpoints,
         removal_policy=settings.removal_policy,
         log_retention=settings.log_retention,
+        web_acl_arn=cdn_firewall.web_acl.arn,
         env=env,
         description=f"TradeTrack trader web app: S3 + CloudFront ({settings.stage})",
         termination_protection=settings.is_production,
     )
     web.add_stack_dependency(backend)
     return web
+
+
+def cdn_firewall_stack(app: App, settings: StageSettings, env: Environment) -> CdnFirewallStack:
+    """The web app's CLOUDFRONT web ACL: in us-east-1 whatever the app's region (edge.py); the web
+    stack reads its ARN by a weak cross-region reference."""
+    return CdnFirewallStack(
+        app,
+        f"TradeTrackWafCdn-{settings.stage}",
+        stage=settings.stage,
+        log_retention=settings.log_retention,
+        removal_policy=settings.removal_policy,
+        env=Environment(account=env.account, region=CLOUDFRONT_REGION),
+        description=f"TradeTrack WAF web ACL for the web app's CloudFront distribution ({settings.stage})",
+        termination_protection=settings.is_production,
+    )
+
+
+def api_firewall(app: App, backend: TradeTrackStack, env: Environment) -> ApiFirewallStack | None:
+    """The REST stage's REGIONAL web ACL in its own stack; only the association (one resource) goes
+    on the stage in the near-full backend stack, which then deploys after the ACL."""
+    if backend.api is None:
+        return None
+    settings = backend.settings
+    firewall = ApiFirewallStack(
+        app,
+        f"TradeTrackWafApi-{settings.stage}",
+        stage=settings.stage,
+        log_retention=settings.log_retention,
+        removal_policy=settings.removal_policy,
+        env=env,
+        description=f"TradeTrack WAF web ACL on the REST API stage ({settings.stage})",
+        termination_protection=settings.is_production,
+    )
+    associate_with_stage(backend.api.rest_api.deployment_stage, firewall.web_acl.arn)
+    return firewall
+
+
+def storage(app: App, settings: StageSettings, env: Environment) -> StorageStack:
+    """Reports/exports and attachments buckets (storage.py); depends on no other stack."""
+    return StorageStack(
+        app,
+        f"TradeTrackStorage-{settings.stage}",
+        stage=settings.stage,
+        removal_policy=settings.removal_policy,
+        cors_allow_origins=settings.cors_allow_origins,
+        env=env,
+        description=f"TradeTrack reports, exports and attachments buckets ({settings.stage})",
+        termination_protection=settings.is_production,
+    )
 
 
 # The functions whose errors mean broker syncs stop: the scheduler that enqueues, the worker that syncs.

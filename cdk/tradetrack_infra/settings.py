@@ -85,7 +85,7 @@ class StageSettings:
         if log_level not in LOG_LEVELS:
             raise SettingsError(f"context logLevel={log_level!r} must be one of {', '.join(LOG_LEVELS)}")
 
-        retention_days = _as_int("logRetentionDays", get("logRetentionDays", 365 if stage == "prod" else 30))
+        retention_days = _as_int("logRetentionDays", get("logRetentionDays", 30))
         if retention_days not in _RETENTION_BY_DAYS:
             allowed = ", ".join(str(days) for days in _RETENTION_BY_DAYS)
             raise SettingsError(f"context logRetentionDays={retention_days} must be one of {allowed}")

@@ -34,12 +34,12 @@ def test_defaults_describe_the_dev_stage() -> None:
     assert result.redis_url is None
 
 
-def test_prod_keeps_logs_a_year_and_retains_data() -> None:
+def test_prod_keeps_logs_30_days_like_every_stage_and_retains_data() -> None:
     # Given -c stage=prod
     result = settings(stage="prod")
 
-    # Then logs are kept a year and stateful resources survive a stack deletion
-    assert result.log_retention == logs.RetentionDays.ONE_YEAR
+    # Then logs are kept 30 days (#17: every stage) and stateful resources survive a stack deletion
+    assert result.log_retention == logs.RetentionDays.ONE_MONTH
     assert result.is_production
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from local.simulated import (
+from tradetrack.brokers.simulated import (
     DEMO_USER_ID,
     SimOrder,
     SimulatedBroker,
