@@ -144,6 +144,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
             # Files of any size (docs/imports.md): a presigned S3 PUT, then the import-worker function.
             RestRoute("POST", "/v1/imports/uploads"),
             RestRoute("POST", "/v1/imports/{importId}/start"),
+            RestRoute("GET", "/v1/imports"),
             RestRoute("GET", "/v1/imports/{importId}"),
         ),
         sends_to=("imports",),

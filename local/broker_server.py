@@ -33,7 +33,7 @@ from local.app_server import AppServer
 from local.broker_faults import FaultInjection
 from local.kite_charges import contract_note, decimal_json
 from local.kite_errors import KiteError, kite_error, kite_success
-from tradetrack.brokers.simulated import DEMO_USER_ID, SimulatedBroker, kite_time
+from local.simulated import DEMO_USER_ID, SimulatedBroker, kite_time
 
 DEFAULT_PORT = 3002
 DEFAULT_API_KEY = "simulated_api_key"

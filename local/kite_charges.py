@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from local.kite_errors import KiteError
-from tradetrack.brokers.simulated import order_charges
+from local.simulated import order_charges
 
 
 def decimal_json(text: str) -> Any:

@@ -1,7 +1,7 @@
 """CSV trade imports (docs/imports.md): POST /v1/imports with the file in the body (small files,
 answered at once), or an upload for any size: POST /v1/imports/uploads (an import id and a
 presigned S3 PUT URL), the PUT, POST /v1/imports/{importId}/start (202, the import-worker function
-stores it) and GET /v1/imports/{importId} (progress)."""
+stores it) and GET /v1/imports/{importId} (progress); GET /v1/imports lists them, newest first."""
 
 from __future__ import annotations
 
@@ -9,15 +9,23 @@ import json
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from tradetrack.aws import aws_client
 from tradetrack.cache.client import get_redis
 from tradetrack.config import get_settings
 from tradetrack.db.client import get_database
-from tradetrack.imports.jobs import create_upload, import_status, start_import
-from tradetrack.imports.models import ImportReport, ImportRequest, ImportStatus, UploadRequest, UploadTicket
+from tradetrack.imports.jobs import create_upload, import_status, list_imports, start_import
+from tradetrack.imports.models import (
+    ImportPage,
+    ImportReport,
+    ImportRequest,
+    ImportStatus,
+    UploadRequest,
+    UploadTicket,
+)
 from tradetrack.imports.service import import_csv
+from tradetrack.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
 
 # The CSV may be 1 MB; JSON escaping (quotes, newlines) adds to it. Up to Lambda's own invocation
@@ -65,6 +73,14 @@ def post_start(importId: ImportId) -> Response[Any]:  # noqa: N803 - path name
         get_database(), aws_client("s3"), settings.imports_bucket, user_id, importId, enqueue=enqueue
     )
     return _json(202, status)
+
+
+@app.get("/v1/imports", tags=["imports"])
+def get_imports(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> ImportPage:
+    return list_imports(get_database(), current_principal(app).user_id, limit=limit, cursor=cursor)
 
 
 @app.get("/v1/imports/<importId>", tags=["imports"])

@@ -5,13 +5,17 @@ is docs/performance.md's; a change that adds a round trip per item fails here.""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from pymongo.database import Database
 
 from tests.integration.test_trades_api import execute, get
 from tests.support.auth import Account, new_account
 from tests.support.gateway import Gateway
 from tests.support.query_shapes import Window
+from tradetrack.db import imports
 
 LIMIT = 5
 
@@ -32,13 +36,20 @@ ROUTES = [
     Budget("/v1/alerts", reads=1, round_trips=1, documents=LIMIT + 1),
     Budget("/v1/notifications", reads=1, round_trips=1, documents=LIMIT + 1),
     Budget("/v1/broker-accounts", reads=1, round_trips=1, documents=LIMIT + 1),
+    Budget("/v1/imports", reads=1, round_trips=1, documents=LIMIT + 1),
 ]
 
 
 @pytest.fixture
-def trader(gateway: Gateway) -> Account:
-    """A trader with 12 closed round trips over 12 symbols and one open position."""
+def trader(gateway: Gateway, mongo_db: Database[dict[str, Any]]) -> Account:
+    """A trader with 12 closed round trips over 12 symbols, one open position and 12 uploads."""
     account = new_account(gateway)
+    for minute in range(12):
+        created = datetime(2026, 11, 2, 4, minute, tzinfo=UTC)
+        import_id = imports.new_import_id()
+        imports.create_import(
+            mongo_db, account.user_id, import_id, import_format="generic", account_id="import", now=created
+        )
     for i in range(12):
         execute(gateway, account, "BUY", 2, "100", symbol=f"S{i:02d}", at="09:20")
         execute(gateway, account, "SELL", 2, "101.5", symbol=f"S{i:02d}", at="10:20")
@@ -66,7 +77,7 @@ def test_a_page_costs_one_query_and_at_most_a_page_of_documents(
     assert spent.documents() <= budget.documents, spent.summary()
 
 
-@pytest.mark.parametrize("path", ["/v1/trades", "/v1/executions"])
+@pytest.mark.parametrize("path", ["/v1/trades", "/v1/executions", "/v1/imports"])
 def test_the_next_page_is_one_keyset_query_too(
     gateway: Gateway, trader: Account, mongo_commands: Window, path: str
 ) -> None:

@@ -17,9 +17,11 @@ import requests
 from local.broker_stubs.angelone import AngelOneStubServer
 from local.broker_stubs.breeze import BreezeStubServer
 from local.broker_stubs.common import StubBrokerServer, demo_day
+from local.broker_stubs.sharekhan import SharekhanStubServer
 from tradetrack.brokers.angelone import AngelOneClient
 from tradetrack.brokers.base import Broker, BrokerAuthError, TokenGrant
 from tradetrack.brokers.breeze import BreezeClient
+from tradetrack.brokers.sharekhan import SharekhanClient
 from tradetrack.timeutil import IST
 
 USER = "S123456"
@@ -73,9 +75,31 @@ def _breeze_login(server: StubBrokerServer, client: BreezeClient) -> TokenGrant:
     return client.complete_login(dict(parse_qsl(urlsplit(page.headers["Location"]).query)))
 
 
+def _sharekhan_client(server: StubBrokerServer, token: str) -> SharekhanClient:
+    # the session names the customer: "<customer id>:<token>" (a bare stub token gets the prefix)
+    session = token if not token or token.startswith(f"{USER}:") else f"{USER}:{token}"
+    return SharekhanClient(
+        server.api_key,
+        session,
+        api_secret=server.api_secret,
+        base_url=server.url,
+        login_url=f"{server.url}/skapi/auth/login.html",
+        now=lambda: FRIDAY,
+    )
+
+
+def _sharekhan_login(server: StubBrokerServer, client: SharekhanClient) -> TokenGrant:
+    # ShareKhan's login page redirects with an encrypted request_token; the client seals it back
+    server.redirect_url = "https://app.example/callback/sharekhan"
+    page = requests.get(client.login_url("st-1") + f"&user_id={USER}", allow_redirects=False, timeout=10)
+    assert page.status_code == 302
+    return client.complete_login(dict(parse_qsl(urlsplit(page.headers["Location"]).query)))
+
+
 CASES = {
     "angelone": StubCase(AngelOneStubServer, _angel_client, _angel_login),
     "breeze": StubCase(BreezeStubServer, _breeze_client, _breeze_login),
+    "sharekhan": StubCase(SharekhanStubServer, _sharekhan_client, _sharekhan_login),
 }
 
 

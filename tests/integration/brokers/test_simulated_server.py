@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from local.broker_server import DEFAULT_REDIRECT_URL, SimulatedKiteServer
+from local.simulated import DEMO_USER_ID, SimulatedBroker
 from tradetrack.brokers.kite import KiteClient
-from tradetrack.brokers.simulated import DEMO_USER_ID, SimulatedBroker
 from tradetrack.timeutil import IST
 
 FRIDAY = date(2025, 11, 14)

@@ -15,10 +15,10 @@ from pymongo.database import Database
 
 from local.broker_server import SimulatedKiteServer
 from local.brokers import SIMULATED_APP, bootstrap_brokers
+from local.simulated import DEMO_USER_ID, SimulatedBroker
 from tests.support.auth import Account, OwnedRoute, assert_isolated, new_account
 from tests.support.gateway import Gateway, Reply
 from tests.support.pipeline import KITE_APP, UPSTOX_APP, Pipeline, make_pipeline
-from tradetrack.brokers.simulated import DEMO_USER_ID, SimulatedBroker
 from tradetrack.config import reset_settings
 
 Document = dict[str, Any]

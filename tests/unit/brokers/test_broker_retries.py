@@ -16,6 +16,7 @@ from tradetrack.brokers.angelone import ORDER_BOOK_PATH, AngelOneClient
 from tradetrack.brokers.base import Broker, BrokerRateLimited, BrokerUnavailable
 from tradetrack.brokers.breeze import ORDERS_PATH, BreezeClient
 from tradetrack.brokers.retry import RetryPolicy
+from tradetrack.brokers.sharekhan import SharekhanClient
 from tradetrack.timeutil import IST
 
 NOW = datetime(2024, 7, 15, 15, 45, tzinfo=IST)
@@ -43,6 +44,10 @@ def _breeze(url: str, **options: Any) -> Broker:
     )
 
 
+def _sharekhan(url: str, **options: Any) -> Broker:
+    return SharekhanClient("key", "1234567:token", base_url=url, now=lambda: NOW, **options)
+
+
 CASES = {
     "angelone": Case(
         _angelone,
@@ -59,6 +64,14 @@ CASES = {
         fixture_bytes("breeze", "error_no_data.json"),
         fixture_bytes("breeze", "error_rate_limited.json"),
         fixture_bytes("breeze", "error_server.json"),
+    ),
+    "sharekhan": Case(
+        _sharekhan,
+        "GET",
+        "/skapi/services/reports/1234567",
+        fixture_bytes("sharekhan", "empty.json"),
+        fixture_bytes("sharekhan", "error_rate_limited.json"),
+        fixture_bytes("sharekhan", "error_network.json"),
     ),
 }
 

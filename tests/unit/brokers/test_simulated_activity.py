@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from tradetrack.brokers.simulated import (
+from local.simulated import (
     DEMO_USER_ID,
     SimOrder,
     SimulatedBroker,

@@ -88,6 +88,17 @@ def get_import(db: Database[Document], user_id: str, import_id: str) -> Document
     return db[IMPORTS].find_one({"_id": import_id, "userId": user_id})
 
 
+def list_for_user(
+    db: Database[Document], user_id: str, *, limit: int, after: tuple[datetime, str] | None
+) -> list[Document]:
+    """The user's imports, newest first; `after` is the (createdAt, _id) of the previous page's last."""
+    query: Document = {"userId": user_id}
+    if after is not None:
+        created, last_id = after
+        query["$or"] = [{"createdAt": {"$lt": created}}, {"createdAt": created, "_id": {"$lt": last_id}}]
+    return list(db[IMPORTS].find(query).sort([("createdAt", -1), ("_id", -1)]).limit(limit))
+
+
 def mark_queued(db: Database[Document], user_id: str, import_id: str, *, now: datetime) -> Document | None:
     """awaiting_upload → queued; None when the import is not awaiting its upload (any more)."""
     return db[IMPORTS].find_one_and_update(

@@ -69,6 +69,12 @@ INDEXES: dict[str, list[IndexModel]] = {
         # a user's contracts of one underlying, by instrument-key prefix (tradetrack.expiries.service)
         IndexModel([("userId", ASCENDING), ("instrument", ASCENDING)], name="by_user_instrument"),
     ],
+    # GET /v1/imports: a user's imports, newest first, (createdAt, _id) keyset (tradetrack.db.imports)
+    "imports": [
+        IndexModel(
+            [("userId", ASCENDING), ("createdAt", DESCENDING), ("_id", DESCENDING)], name="by_user_newest"
+        ),
+    ],
     # the symbols an ISIN is known by (tradetrack.db.instrument_aliases.symbol_keys_of); reads by _id
     "instrument_aliases": [
         IndexModel([("isin", ASCENDING)], name="by_isin"),
@@ -234,7 +240,7 @@ SCANS: dict[str, str] = {
     ),
     "executions:rebuild_ledgers.main": "the repair script lists every user once",
     "imports:tradetrack.db.imports.unfinished": (
-        "the local stack's start (dev only) fails the imports a restart interrupted, once per start"
+        "the local stack's start (dev only) recovers the imports a restart interrupted, once per start"
     ),
 }
 

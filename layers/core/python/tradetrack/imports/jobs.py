@@ -40,12 +40,14 @@ from tradetrack.db.instrument_aliases import with_isins
 from tradetrack.errors import AppError, Conflict, NotFound, PayloadTooLarge
 from tradetrack.imports.models import (
     MAX_REJECTIONS_SHOWN,
+    ImportPage,
     ImportStatus,
     UploadRequest,
     UploadTicket,
 )
 from tradetrack.imports.stream import batches
 from tradetrack.observability import logger
+from tradetrack.pagination import decode_time_id, encode_time_id
 from tradetrack.quality.repository import issues_of_pairs
 from tradetrack.trades import recompute_pairs
 
@@ -150,6 +152,15 @@ def import_status(db: Database[Document], user_id: str, import_id: str) -> Impor
     if doc is None:
         raise NotFound("no such import")
     return to_status(doc)
+
+
+def list_imports(db: Database[Document], user_id: str, *, limit: int, cursor: str | None) -> ImportPage:
+    """GET /v1/imports: the user's imports, newest first, each as GET /v1/imports/{importId} shows it."""
+    docs = repo.list_for_user(db, user_id, limit=limit + 1, after=decode_time_id(cursor))
+    more = len(docs) > limit
+    docs = docs[:limit]
+    next_cursor = encode_time_id(docs[-1]["createdAt"], docs[-1]["_id"]) if more and docs else None
+    return ImportPage(items=[to_status(doc) for doc in docs], next_cursor=next_cursor)
 
 
 def to_status(doc: Document) -> ImportStatus:

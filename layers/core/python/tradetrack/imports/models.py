@@ -116,3 +116,12 @@ class ImportStatus(BaseModel):
     created_at: datetime = Field(alias="createdAt")
     started_at: datetime | None = Field(None, alias="startedAt")
     finished_at: datetime | None = Field(None, alias="finishedAt")
+
+
+class ImportPage(BaseModel):
+    """GET /v1/imports: the user's uploaded imports, newest first."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    items: list[ImportStatus]
+    next_cursor: str | None = Field(alias="nextCursor")

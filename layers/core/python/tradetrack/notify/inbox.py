@@ -8,9 +8,9 @@ from typing import Any
 from pymongo.database import Database
 
 from tradetrack.db import notifications as repo
-from tradetrack.errors import NotFound, ValidationFailed
+from tradetrack.errors import NotFound
 from tradetrack.models.notifications import Delivery, NotificationOut, NotificationPage
-from tradetrack.pagination import decode_cursor, encode_cursor
+from tradetrack.pagination import decode_time_id, encode_time_id
 from tradetrack.timeutil import to_ist
 
 Document = dict[str, Any]
@@ -37,26 +37,18 @@ def to_out(doc: Document) -> NotificationOut:
     )
 
 
-def _after(cursor: str | None) -> tuple[datetime, str] | None:
-    position = decode_cursor(cursor)
-    if position is None:
-        return None
-    try:
-        return datetime.fromisoformat(str(position["t"])), str(position["id"])
-    except (KeyError, ValueError):
-        raise ValidationFailed("cursor is not valid", details=[{"field": "cursor"}]) from None
-
-
 def list_inbox(
     db: Database[Document], user_id: str, *, unread_only: bool, limit: int, cursor: str | None
 ) -> NotificationPage:
-    docs = repo.find_for_user(db, user_id, unread_only=unread_only, limit=limit + 1, after=_after(cursor))
+    docs = repo.find_for_user(
+        db, user_id, unread_only=unread_only, limit=limit + 1, after=decode_time_id(cursor)
+    )
     more = len(docs) > limit
     docs = docs[:limit]
     next_cursor = None
     if more and docs:
         last = docs[-1]
-        next_cursor = encode_cursor({"t": _aware(last["createdAt"]).isoformat(), "id": last["_id"]})
+        next_cursor = encode_time_id(last["createdAt"], last["_id"])
     return NotificationPage(items=[to_out(doc) for doc in docs], next_cursor=next_cursor)
 
 

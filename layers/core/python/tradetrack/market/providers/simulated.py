@@ -27,7 +27,7 @@ from tradetrack.timeutil import IST, to_ist
 
 TICK = Decimal("0.05")
 
-# The NSE instruments the simulated broker trades (tradetrack.brokers.simulated), with their levels:
+# The NSE instruments the simulated broker trades (local.simulated), with their levels:
 # the list's "curated" rows, in list order.
 BASE_PRICES: dict[str, Decimal] = universe().curated_nse
 

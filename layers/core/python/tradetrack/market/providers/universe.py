@@ -24,7 +24,7 @@ EXCHANGE_COLUMNS = {"NSE": "nse", "BSE": "bse"}
 class Instrument:
     key: str  # "ISIN:INE009A01021", or "INDEX:NIFTY BANK"
     base: Decimal  # the level simulated prices move around (INR)
-    curated: bool  # traded by the simulated broker (tradetrack.brokers.simulated)
+    curated: bool  # traded by the simulated broker (local.simulated)
 
 
 class Universe:

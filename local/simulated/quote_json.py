@@ -6,12 +6,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from tradetrack.brokers.simulated.clock import at_second
-from tradetrack.brokers.simulated.determinism import seeded_rng
-from tradetrack.brokers.simulated.kite_json import kite_time
-from tradetrack.brokers.simulated.market import SimulatedMarket
-from tradetrack.brokers.simulated.rounding import num, to_tick
-from tradetrack.brokers.simulated.universe import OPEN_S, instrument_token
+from local.simulated.clock import at_second
+from local.simulated.determinism import seeded_rng
+from local.simulated.kite_json import kite_time
+from local.simulated.market import SimulatedMarket
+from local.simulated.rounding import num, to_tick
+from local.simulated.universe import OPEN_S, instrument_token
 from tradetrack.market.providers.simulated import TICK
 
 

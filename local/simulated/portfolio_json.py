@@ -12,11 +12,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from tradetrack.brokers.simulated.market import SimulatedMarket
-from tradetrack.brokers.simulated.plans import CoreHolding, Lot
-from tradetrack.brokers.simulated.records import SimFill
-from tradetrack.brokers.simulated.rounding import money, num
-from tradetrack.brokers.simulated.universe import EXCHANGE, ISINS, instrument_token
+from local.simulated.market import SimulatedMarket
+from local.simulated.plans import CoreHolding, Lot
+from local.simulated.records import SimFill
+from local.simulated.rounding import money, num
+from local.simulated.universe import EXCHANGE, ISINS, instrument_token
 from tradetrack.market.calendar import next_trading_day
 from tradetrack.timeutil import to_ist
 

@@ -7,10 +7,10 @@ import threading
 from datetime import date, datetime
 from decimal import Decimal
 
-from tradetrack.brokers.simulated.clock import previous_trading_day
-from tradetrack.brokers.simulated.determinism import hash_unit
-from tradetrack.brokers.simulated.rounding import to_tick
-from tradetrack.brokers.simulated.universe import CLOSE_S, EXCHANGE, OPEN_S, SESSION_S
+from local.simulated.clock import previous_trading_day
+from local.simulated.determinism import hash_unit
+from local.simulated.rounding import to_tick
+from local.simulated.universe import CLOSE_S, EXCHANGE, OPEN_S, SESSION_S
 from tradetrack.market.calendar import is_trading_day
 from tradetrack.market.providers.simulated import BASE_PRICES
 from tradetrack.timeutil import to_ist

@@ -18,15 +18,15 @@ Prices come from one market shared by all users: a smooth daily path around BASE
 
 from __future__ import annotations
 
-from tradetrack.brokers.simulated.activity import SimulatedActivity
-from tradetrack.brokers.simulated.broker import SimulatedBroker
-from tradetrack.brokers.simulated.charges import order_charges
-from tradetrack.brokers.simulated.clock import previous_trading_day
-from tradetrack.brokers.simulated.kite_json import kite_time, order_history_json, order_json, trade_json
-from tradetrack.brokers.simulated.market import SimulatedMarket
-from tradetrack.brokers.simulated.plans import CoreHolding
-from tradetrack.brokers.simulated.records import DayActivity, Outcome, SimFill, SimOrder
-from tradetrack.brokers.simulated.universe import (
+from local.simulated.activity import SimulatedActivity
+from local.simulated.broker import SimulatedBroker
+from local.simulated.charges import order_charges
+from local.simulated.clock import previous_trading_day
+from local.simulated.kite_json import kite_time, order_history_json, order_json, trade_json
+from local.simulated.market import SimulatedMarket
+from local.simulated.plans import CoreHolding
+from local.simulated.records import DayActivity, Outcome, SimFill, SimOrder
+from local.simulated.universe import (
     CLOSE_S,
     DEMO_USER_ID,
     EXCHANGE,

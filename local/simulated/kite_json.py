@@ -6,9 +6,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from tradetrack.brokers.simulated.records import SimFill, SimOrder
-from tradetrack.brokers.simulated.rounding import money, num
-from tradetrack.brokers.simulated.universe import EXCHANGE, instrument_token
+from local.simulated.records import SimFill, SimOrder
+from local.simulated.rounding import money, num
+from local.simulated.universe import EXCHANGE, instrument_token
 from tradetrack.timeutil import to_ist
 
 

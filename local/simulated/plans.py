@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from local.simulated.market import SimulatedMarket
+from local.simulated.records import Outcome
+from local.simulated.rounding import money, to_tick
+from local.simulated.universe import CLOSE_S, OPEN_S, SQUARE_OFF_S, TRADABLE
 from tradetrack.brokers.base import Side
-from tradetrack.brokers.simulated.market import SimulatedMarket
-from tradetrack.brokers.simulated.records import Outcome
-from tradetrack.brokers.simulated.rounding import money, to_tick
-from tradetrack.brokers.simulated.universe import CLOSE_S, OPEN_S, SQUARE_OFF_S, TRADABLE
 from tradetrack.market.providers.simulated import TICK
 
 

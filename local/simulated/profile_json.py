@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tradetrack.brokers.simulated.determinism import hash_int
-from tradetrack.brokers.simulated.universe import DEMO_USER_ID
+from local.simulated.determinism import hash_int
+from local.simulated.universe import DEMO_USER_ID
 
 NAMES = (
     "Aarav Sharma",

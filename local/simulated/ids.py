@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from tradetrack.brokers.simulated.clock import at_second
-from tradetrack.brokers.simulated.determinism import hash_int
-from tradetrack.brokers.simulated.plans import Plan
-from tradetrack.brokers.simulated.records import SimFill, SimOrder
+from local.simulated.clock import at_second
+from local.simulated.determinism import hash_int
+from local.simulated.plans import Plan
+from local.simulated.records import SimFill, SimOrder
 
 
 def assign_ids(seed: int, user_id: str, day: date, plans: Iterable[Plan]) -> tuple[SimOrder, ...]:

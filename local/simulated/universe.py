@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tradetrack.brokers.simulated.determinism import hash_int
+from local.simulated.determinism import hash_int
 from tradetrack.market.providers.simulated import BASE_PRICES
 from tradetrack.market.providers.universe import universe
 

@@ -6,11 +6,11 @@ import threading
 from datetime import date, datetime
 from decimal import Decimal
 
-from tradetrack.brokers.simulated.clock import previous_trading_day, trading_days_after
-from tradetrack.brokers.simulated.determinism import seeded_rng
-from tradetrack.brokers.simulated.ids import assign_ids
-from tradetrack.brokers.simulated.market import SimulatedMarket
-from tradetrack.brokers.simulated.plans import (
+from local.simulated.clock import previous_trading_day, trading_days_after
+from local.simulated.determinism import seeded_rng
+from local.simulated.ids import assign_ids
+from local.simulated.market import SimulatedMarket
+from local.simulated.plans import (
     CoreHolding,
     Lot,
     Plan,
@@ -20,9 +20,9 @@ from tradetrack.brokers.simulated.plans import (
     plan_round_trip,
     quantity_worth,
 )
-from tradetrack.brokers.simulated.records import DayActivity, SimFill, SimOrder
-from tradetrack.brokers.simulated.rounding import to_tick
-from tradetrack.brokers.simulated.universe import CLOSE_S, EXCHANGE, MAX_HOLD, OPEN_S, TRADABLE
+from local.simulated.records import DayActivity, SimFill, SimOrder
+from local.simulated.rounding import to_tick
+from local.simulated.universe import CLOSE_S, EXCHANGE, MAX_HOLD, OPEN_S, TRADABLE
 from tradetrack.market.calendar import is_trading_day
 from tradetrack.market.providers.simulated import BASE_PRICES
 from tradetrack.timeutil import to_ist

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tradetrack.brokers.simulated.activity import SimulatedActivity
-from tradetrack.brokers.simulated.kite_json import order_history_json, order_json, trade_json
-from tradetrack.brokers.simulated.portfolio_json import holdings_json, positions_json
-from tradetrack.brokers.simulated.profile_json import profile_json
-from tradetrack.brokers.simulated.quote_json import ltp_json, ohlc_json, quote_json
-from tradetrack.brokers.simulated.universe import EXCHANGE
+from local.simulated.activity import SimulatedActivity
+from local.simulated.kite_json import order_history_json, order_json, trade_json
+from local.simulated.portfolio_json import holdings_json, positions_json
+from local.simulated.profile_json import profile_json
+from local.simulated.quote_json import ltp_json, ohlc_json, quote_json
+from local.simulated.universe import EXCHANGE
 from tradetrack.timeutil import to_ist
 
 
