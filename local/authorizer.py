@@ -27,9 +27,21 @@ _PASSED_THROUGH = (
 
 @dataclass(frozen=True)
 class Denial:
-    status: int  # 401, 403 or 500
+    status: int  # 401, 403, 500 or 503
     code: str
     message: str
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+# The authorizer raised (its stores unreachable, or a bug): API Gateway's AUTHORIZER_FAILURE, which
+# cdk/tradetrack_infra/gateway_responses.py answers as this 503, a status clients retry; a 401
+# would sign the user out for an outage.
+AUTHORIZER_UNAVAILABLE = Denial(
+    503,
+    "DEPENDENCY_UNAVAILABLE",
+    "sign-in could not be checked just now: retry shortly",
+    (("Retry-After", "5"),),
+)
 
 
 def method_arn(event: dict[str, Any]) -> str:
@@ -73,7 +85,7 @@ def decide(
     if error is not None:
         if str(error) == "Unauthorized":
             return Denial(401, "UNAUTHENTICATED", "Unauthorized")
-        return Denial(500, "AUTHORIZER_FAILURE", "authorizer failed")
+        return AUTHORIZER_UNAVAILABLE
     if not isinstance(result, dict) or "principalId" not in result:
         return Denial(500, "AUTHORIZER_FAILURE", "authorizer returned no policy")
     if not _allows(result.get("policyDocument"), method_arn(event)):

@@ -119,7 +119,9 @@ class RestServer:
         if not match.route.public:
             decision = await self.gate.authorize(event)
             if isinstance(decision, Denial):
-                return error_response(decision.status, decision.code, decision.message), match.spec.name
+                refusal = error_response(decision.status, decision.code, decision.message)
+                refusal.headers.update(decision.headers)
+                return refusal, match.spec.name
             event = decision
         try:
             result = await self.runtime.invoke(match.spec, event, request_id)

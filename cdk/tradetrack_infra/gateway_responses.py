@@ -48,6 +48,14 @@ GATEWAY_ERRORS: tuple[GatewayError, ...] = (
         apigateway.ResponseType.QUOTA_EXCEEDED, "429", "RATE_LIMITED", headers=(("Retry-After", "60"),)
     ),
     GatewayError(apigateway.ResponseType.INTEGRATION_TIMEOUT, "504", "UPSTREAM_TIMEOUT"),
+    # The authorizer raised (Redis and Mongo unreachable): a retryable 503, as local/authorizer.py
+    GatewayError(
+        apigateway.ResponseType.AUTHORIZER_FAILURE,
+        "503",
+        "DEPENDENCY_UNAVAILABLE",
+        "sign-in could not be checked just now: retry shortly",
+        headers=(("Retry-After", "5"),),
+    ),
 )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from functions.manifest import FUNCTIONS
+from local.authorizer import AUTHORIZER_UNAVAILABLE
 from tests.infrastructure.conftest import Synthesized
 
 pytestmark = pytest.mark.infrastructure
@@ -157,3 +158,18 @@ def test_throttled_clients_are_told_when_to_retry(dev_app: Synthesized) -> None:
 
     # Then it carries Retry-After, as API.md asks of every 429
     assert response["ResponseParameters"]["gatewayresponse.header.Retry-After"] == "'1'"
+
+
+def test_an_authorizer_that_cannot_decide_is_a_retryable_503(dev_app: Synthesized) -> None:
+    # Given the response API Gateway sends when the authorizer raises (its stores unreachable)
+    response = gateway_responses(dev_app)["AUTHORIZER_FAILURE"]
+
+    # When a client receives it
+    body = render(response["ResponseTemplates"]["application/json"])
+
+    # Then it is a 503 to retry after 5 s (a 401 would sign the user out), as the local stack answers
+    assert response["StatusCode"] == "503"
+    assert response["ResponseParameters"]["gatewayresponse.header.Retry-After"] == "'5'"
+    assert body["error"]["code"] == "DEPENDENCY_UNAVAILABLE"
+    assert body["error"]["message"] == AUTHORIZER_UNAVAILABLE.message
+    assert AUTHORIZER_UNAVAILABLE.status == 503 and AUTHORIZER_UNAVAILABLE.headers == (("Retry-After", "5"),)

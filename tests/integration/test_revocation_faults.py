@@ -232,9 +232,10 @@ def test_when_neither_redis_nor_mongo_answers_login_and_tokens_fail_closed(
     attempt = login(gateway, account.email)
     used = gateway.request("GET", "/v1/me", token=account.access_token)
     # Then the login is a 503 (no unthrottled attempt) and the token is not let in (the authorizer
-    # fails: API Gateway answers 500, which a client retries, where a 401 would log the user out)
+    # fails: a 503 with Retry-After, which a client retries, where a 401 would log the user out)
     assert attempt.status == 503 and attempt.error_code() == "DEPENDENCY_UNAVAILABLE"
-    assert used.status == 500 and used.error_code() == "AUTHORIZER_FAILURE"
+    assert used.status == 503 and used.error_code() == "DEPENDENCY_UNAVAILABLE"
+    assert used.headers["Retry-After"] == "5"
 
 
 def test_a_handler_refuses_a_logged_out_token_the_gateway_still_caches_with_redis_killed(

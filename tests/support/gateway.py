@@ -79,9 +79,8 @@ class Gateway:
         if not match.route.public:
             decision = self.authorize(event)
             if isinstance(decision, Denial):
-                return Reply(
-                    decision.status, {}, {"error": {"code": decision.code, "message": decision.message}}
-                )
+                refused = {"error": {"code": decision.code, "message": decision.message}}
+                return Reply(decision.status, dict(decision.headers), refused)
             event = decision
         result = self._handler(match.spec)(event, make_context(match.spec, request_id))
         return self._reply(result)

@@ -37,11 +37,12 @@ def test_an_allow_puts_the_context_where_handlers_read_it() -> None:
     assert decided["requestContext"]["authorizer"]["principalId"] == "usr_1"
 
 
-def test_unauthorized_is_401_a_deny_is_403_and_a_crash_is_500() -> None:
+def test_unauthorized_is_401_a_deny_is_403_and_a_crash_is_a_retryable_503() -> None:
     assert decide(EVENT, error=Exception("Unauthorized")) == Denial(401, "UNAUTHENTICATED", "Unauthorized")
     denied = decide(EVENT, policy("Deny", "*"))
     assert isinstance(denied, Denial) and denied.status == 403
     other = decide(EVENT, policy("Allow", "arn:aws:execute-api:ap-south-1:1:other/*"))
     assert isinstance(other, Denial) and other.status == 403
     crashed = decide(EVENT, error=KeyError("boom"))
-    assert isinstance(crashed, Denial) and crashed.status == 500
+    assert isinstance(crashed, Denial) and crashed.status == 503
+    assert crashed.code == "DEPENDENCY_UNAVAILABLE" and dict(crashed.headers) == {"Retry-After": "5"}
