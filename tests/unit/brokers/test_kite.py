@@ -210,40 +210,6 @@ def test_profile(broker_stub: BrokerStub) -> None:
     assert "NFO" in profile.exchanges and "CNC" in profile.products
 
 
-def test_full_quote_counts_against_the_quote_limit(broker_stub: BrokerStub) -> None:
-    # Given the published quote
-    broker_stub.route("GET", "/quote", fixture_bytes("kite", "quote.json"))
-    gate = GateLog()
-    # When INFY is quoted
-    quotes = kite(broker_stub, gate=gate).quote(["NSE:INFY", "NSE:NOPE"])
-    # Then one GET /quote carried i= per instrument and passed the "quote" gate
-    (request,) = broker_stub.requests
-    assert request.query["i"] == ["NSE:INFY", "NSE:NOPE"]
-    assert gate.classes == ["quote"]
-    infy = quotes["NSE:INFY"]
-    assert (infy.ltp, infy.open, infy.high, infy.low, infy.close) == (
-        Decimal("1412.95"),
-        Decimal("1396"),
-        Decimal("1421.75"),
-        Decimal("1395.55"),
-        Decimal("1389.65"),
-    )
-    assert infy.volume == 7360198 and infy.ts == datetime(2021, 6, 8, 15, 45, 56, tzinfo=IST)
-    assert "NSE:NOPE" not in quotes
-
-
-def test_ltp_and_ohlc(broker_stub: BrokerStub) -> None:
-    broker_stub.route("GET", "/quote/ltp", fixture_bytes("kite", "ltp.json"))
-    broker_stub.route("GET", "/quote/ohlc", fixture_bytes("kite", "ohlc.json"))
-    gate = GateLog()
-    client = kite(broker_stub, gate=gate)
-    assert client.ltp(["NSE:INFY"]) == {"NSE:INFY": Decimal("1074.35")}
-    ohlc = client.ohlc(["NSE:INFY"])["NSE:INFY"]
-    assert (ohlc.ltp, ohlc.open, ohlc.close) == (Decimal("1075"), Decimal("1085.8"), Decimal("1075.8"))
-    assert gate.classes == ["quote", "quote"]
-    assert client.ltp([]) == {} and len(broker_stub.requests) == 2
-
-
 def test_order_charges_post_the_orders_and_pair_the_answers(broker_stub: BrokerStub) -> None:
     # Given the published virtual contract note for three orders
     broker_stub.route("POST", "/charges/orders", fixture_bytes("kite", "virtual_contract_note.json"))
@@ -584,16 +550,14 @@ def test_an_unreachable_broker_is_unavailable() -> None:
 
 def test_the_gate_is_asked_with_each_requests_class(broker_stub: BrokerStub) -> None:
     broker_stub.route("GET", "/orders", success([]))
-    broker_stub.route("GET", "/quote/ltp", fixture_bytes("kite", "ltp.json"))
     broker_stub.route("GET", "/portfolio/holdings", success([]))
     broker_stub.route("POST", "/session/token", fixture_bytes("kite", "generate_session.json"))
     gate = GateLog()
     client = kite(broker_stub, gate=gate)
     client.orders()
-    client.ltp(["NSE:INFY"])
     client.holdings()
     client.complete_login({"request_token": "r", "status": "success"})
-    assert gate.classes == ["general", "quote", "general", "general"]
+    assert gate.classes == ["general", "general", "general"]
 
 
 def test_retry_logs_name_the_call_but_never_the_token(

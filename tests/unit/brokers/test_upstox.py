@@ -1,7 +1,7 @@
 """UpstoxClient against a stub serving Upstox API v2's documented sample responses.
 
 The fixtures are the samples of upstox.com/developer/api-documentation (get-order-book,
-get-trade-history, get-positions, get-holdings, get-token, get-historical-trades, ltp, the
+get-trade-history, get-positions, get-holdings, get-token, get-historical-trades, the
 response-structure and error-codes pages). Masked values ("******") are replaced by test values;
 the order book's second sample, cut short on the page, is completed in the same shape; the FO, COM
 and CD historical-trade samples follow the EQ one (the page shows EQ only) with the Upstox CSV
@@ -141,16 +141,6 @@ def test_long_term_holdings(broker_stub: BrokerStub) -> None:
     assert (yes.symbol, yes.exchange, yes.quantity, yes.isin) == ("YESBANK", "NSE", 36, "INE528G01035")
     assert (yes.average_price, yes.last_price) == (Decimal("18.75"), Decimal("17.05"))
     assert relinfra.average_price == Decimal("192.55")
-
-
-def test_ltp_is_keyed_by_instrument_key_and_uses_the_quote_gate(broker_stub: BrokerStub) -> None:
-    broker_stub.route("GET", "/v2/market-quote/ltp", fixture_bytes("upstox", "ltp.json"))
-    gate = GateLog()
-    prices = upstox(broker_stub, gate=gate).ltp(["NSE_EQ|INE009A01021", "NSE_INDEX|Nifty 50"])
-    (request,) = broker_stub.requests
-    assert request.query == {"instrument_key": ["NSE_EQ|INE009A01021,NSE_INDEX|Nifty 50"]}
-    assert prices == {"NSE_EQ|INE009A01021": Decimal("1422.75"), "NSE_INDEX|Nifty 50": Decimal("25910.05")}
-    assert gate.classes == ["quote"]
 
 
 # -- historical trades -----------------------------------------------------------------------------

@@ -14,7 +14,6 @@ import time
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from tradetrack.brokers.base import (
@@ -40,11 +39,8 @@ from tradetrack.brokers.expiry import DailyExpiry
 from tradetrack.brokers.http import (
     HttpReply,
     Malformed,
-    decimal,
-    integer,
     obj,
     objects,
-    opt_decimal,
     opt_text,
     retry_after,
     text,
@@ -55,20 +51,16 @@ from tradetrack.brokers.kite_records import (
     charges_of,
     fill_of,
     holding_of,
-    ist_time,
     order_of,
     path_segment,
     position_of,
 )
 from tradetrack.brokers.retry import RetryPolicy
 from tradetrack.brokers.wire import Wire
-from tradetrack.market.quote import Quote
 from tradetrack.timeutil import IST, to_ist
 
 KITE_API = "https://api.kite.trade"
 KITE_LOGIN = "https://kite.zerodha.com/connect/login"
-QUOTE_LIMIT = 500  # instruments per GET /quote
-LTP_LIMIT = 1000  # instruments per GET /quote/ltp and /quote/ohlc
 TOKEN_EXPIRY = DailyExpiry(6, 0)  # a Kite access token dies at the next 06:00 IST
 _UNAVAILABLE = frozenset({"NetworkException", "DataException"})
 
@@ -314,48 +306,3 @@ class KiteClient:
             return []
         data = self._send("POST", "/charges/orders", json_body=[request.to_json() for request in requests])
         return self._wire.parse("POST /charges/orders", lambda: charges_of(requests, data))
-
-    # -- market quotes (the "quote" rate limit: 1 request a second) -----------------------------
-
-    def quote(self, instruments: Sequence[str]) -> dict[str, Quote]:
-        """Full quotes for "EXCHANGE:SYMBOL" instruments; unknown ones are left out."""
-        data = self._quotes("/quote", instruments, QUOTE_LIMIT)
-        return self._wire.parse("GET /quote", lambda: self._quote_map(data))
-
-    def ohlc(self, instruments: Sequence[str]) -> dict[str, Quote]:
-        data = self._quotes("/quote/ohlc", instruments, LTP_LIMIT)
-        return self._wire.parse("GET /quote/ohlc", lambda: self._quote_map(data))
-
-    def ltp(self, instruments: Sequence[str]) -> dict[str, Decimal]:
-        data = self._quotes("/quote/ltp", instruments, LTP_LIMIT)
-        return self._wire.parse(
-            "GET /quote/ltp",
-            lambda: {key: decimal(obj(value, key), "last_price") for key, value in obj(data, "data").items()},
-        )
-
-    def _quotes(self, path: str, instruments: Sequence[str], limit: int) -> Any:
-        if not instruments:
-            return {}
-        if len(instruments) > limit:
-            raise ValueError(f"at most {limit} instruments per {path} call")
-        return self._send("GET", path, query=[("i", instrument) for instrument in instruments], kind="quote")
-
-    def _quote_map(self, data: Any) -> dict[str, Quote]:
-        now = self._now()
-        today = to_ist(now).date()
-        quotes: dict[str, Quote] = {}
-        for key, value in obj(data, "data").items():
-            item = obj(value, key)
-            ohlc = obj(item.get("ohlc") or {}, "ohlc")
-            volume = item.get("volume")
-            quotes[key] = Quote(
-                symbol=key,
-                ltp=decimal(item, "last_price"),
-                ts=ist_time(item.get("timestamp"), today) or now,
-                open=opt_decimal(ohlc, "open"),
-                high=opt_decimal(ohlc, "high"),
-                low=opt_decimal(ohlc, "low"),
-                close=opt_decimal(ohlc, "close"),
-                volume=integer(item, "volume") if volume is not None else None,
-            )
-        return quotes

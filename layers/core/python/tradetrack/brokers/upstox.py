@@ -15,7 +15,6 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from functools import partial
 from typing import Any, TypeVar
 
@@ -57,7 +56,6 @@ from tradetrack.timeutil import IST, to_ist
 UPSTOX_API = "https://api.upstox.com"
 HISTORY_SEGMENTS = ("EQ", "FO", "COM", "CD")  # every segment but MF (mutual funds are not exchange fills)
 HISTORY_PAGE_SIZE = 100
-LTP_LIMIT = 500
 TOKEN_EXPIRY = DailyExpiry(3, 30)  # an Upstox access token dies at the next 03:30 IST
 # Upstox's error codes (the error-codes page of its API documentation).
 _AUTH_CODES = frozenset({"UDAPI100050", "UDAPI100016"})  # invalid token, invalid credentials
@@ -360,26 +358,6 @@ class UpstoxClient:
             if (pages is not None and page >= pages) or (pages is None and len(rows) < self._page_size):
                 return fills
             page += 1
-
-    # -- market quotes -----------------------------------------------------------------------------
-
-    def ltp(self, instrument_keys: Sequence[str]) -> dict[str, Decimal]:
-        """Last prices by instrument key ("NSE_EQ|INE009A01021"); unknown keys are left out."""
-        if not instrument_keys:
-            return {}
-        if len(instrument_keys) > LTP_LIMIT:
-            raise ValueError(f"at most {LTP_LIMIT} instrument keys per LTP call")
-        query = [("instrument_key", ",".join(instrument_keys))]
-        body = self._send("GET", "/v2/market-quote/ltp", query=query, kind="quote")
-
-        def parse() -> dict[str, Decimal]:
-            prices: dict[str, Decimal] = {}
-            for key, value in obj(body.get("data") or {}, "data").items():
-                item = obj(value, key)
-                prices[opt_text(item, "instrument_token") or key] = decimal(item, "last_price")
-            return prices
-
-        return self._wire.parse("GET /v2/market-quote/ltp", parse)
 
 
 def _fill(record: Mapping[str, Any]) -> BrokerFill:
