@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from aws_cdk import App, Environment, RemovalPolicy, Stack
+from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 
 from tests.infrastructure.conftest import Synthesized, cdk_json_context
@@ -238,10 +239,9 @@ def test_web_site_bucket_keeps_replaced_files_a_month(dev_app: Synthesized) -> N
     # Given the web app's site bucket (same rules: private, TLS-only and logged are its own tests)
     root = dev_app.stack.node.root
     (web,) = [c for c in root.node.find_all() if isinstance(c, Stack) and c.stack_name == "TradeTrackWeb-dev"]
-    site = web.node.find_child("Site")
-    props = Template.from_stack(web).to_json()["Resources"][web.get_logical_id(site.node.default_child)][
-        "Properties"
-    ]
+    site = web.node.find_child("Site").node.default_child
+    assert isinstance(site, s3.CfnBucket)
+    props = Template.from_stack(web).to_json()["Resources"][web.get_logical_id(site)]["Properties"]
 
     # Then a deploy's replaced or pruned files stay recoverable for 30 days (versioned), no longer
     assert props["VersioningConfiguration"] == {"Status": "Enabled"}

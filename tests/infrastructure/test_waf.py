@@ -35,8 +35,7 @@ def stack_named(app: Synthesized, name: str) -> Stack:
 
 
 def template(app: Synthesized, name: str) -> dict[str, Any]:
-    rendered: dict[str, Any] = Template.from_stack(stack_named(app, name)).to_json()
-    return rendered
+    return dict(Template.from_stack(stack_named(app, name)).to_json())
 
 
 def one(rendered: dict[str, Any], resource_type: str) -> tuple[str, dict[str, Any]]:
@@ -147,7 +146,7 @@ def test_cloudfront_acl_lives_in_us_east_1_and_the_distribution_uses_it(dev_app:
 
 def test_rest_stage_is_associated_with_the_regional_acl(dev_app: Synthesized) -> None:
     # Given the association on the backend's REST stage and the API web ACL
-    backend = dev_app.template.to_json()
+    backend = dict(dev_app.template.to_json())
     _, association = one(backend, "AWS::WAFv2::WebACLAssociation")
     acl_id, _ = one(template(dev_app, "TradeTrackWafApi-dev"), "AWS::WAFv2::WebACL")
     rest_api = next(k for k, v in backend["Resources"].items() if v["Type"] == "AWS::ApiGateway::RestApi")
@@ -209,6 +208,20 @@ def test_each_web_acl_logs_to_a_waf_log_group_with_secrets_redacted(
         ":log-group:",
         {"Ref": group_id},
     ]
+    # And only requests a rule blocked or counted are logged (allowed ones are metrics and samples)
+    assert logging["LoggingFilter"] == {
+        "DefaultBehavior": "DROP",
+        "Filters": [
+            {
+                "Behavior": "KEEP",
+                "Requirement": "MEETS_ANY",
+                "Conditions": [
+                    {"ActionCondition": {"Action": "BLOCK"}},
+                    {"ActionCondition": {"Action": "COUNT"}},
+                ],
+            }
+        ],
+    }
     # And the tokens and session cookies requests carry never reach the logs
     assert logging["RedactedFields"] == [
         {"SingleHeader": {"Name": "authorization"}},
