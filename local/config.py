@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from local.stores import DEV_BACKEND, ferretdb_backend
+from tradetrack.brokers.registry import REGISTRY
 
 STORES = ("auto", "embedded", "memory", "ferretdb")
-# Real broker apps for the local stack: (key variable, secret variable) per broker.
-BROKER_APP_VARIABLES = {
-    "zerodha": ("ZERODHA_API_KEY", "ZERODHA_API_SECRET"),
-    "upstox": ("UPSTOX_API_KEY", "UPSTOX_API_SECRET"),
+
+
+def _variable(broker: str, secret_field: str) -> str:
+    """ZERODHA_API_KEY for zerodha's apiKey: the broker, then the field in upper snake case."""
+    return f"{broker}_{re.sub(r'(?<!^)(?=[A-Z])', '_', secret_field)}".upper()
+
+
+# Real broker apps for the local stack: a variable per field of each deployable broker's secret
+# entry (its registry row's secret_fields), e.g. ZERODHA_API_KEY and ZERODHA_API_SECRET.
+BROKER_APP_VARIABLES: dict[str, dict[str, str]] = {
+    name: {secret_field: _variable(name, secret_field) for secret_field in row.secret_fields}
+    for name, row in REGISTRY.items()
+    if not row.local_only
 }
 DEFAULT_STORE_DIR = str(Path(__file__).resolve().parent.parent / ".local-state")
 
@@ -50,7 +61,9 @@ environment variables of the local stack:
                             PUBLIC_API_URL/v1/broker-accounts/callback/zerodha as its redirect URL
   UPSTOX_API_KEY / UPSTOX_API_SECRET    your Upstox app (account.upstox.com/developer/apps), likewise
                             with PUBLIC_API_URL/v1/broker-accounts/callback/upstox; unset: only the
-                            simulated broker is offered
+                            simulated broker is offered. Every broker of the registry likewise:
+                            <BROKER>_<FIELD> per field of its app (ANGELONE_API_KEY, BREEZE_API_KEY
+                            / BREEZE_API_SECRET, ...: docs/brokers.md)
 
 passed through to the handlers (tradetrack.config):
   MONGODB_DB (tradetrack), APP_VERSION, MAX_BODY_BYTES (1048576), CORS_ALLOW_ORIGINS (*),
@@ -126,14 +139,16 @@ class LocalConfig:
 
 
 def broker_apps(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
-    """Zerodha's and Upstox's apps where both of their variables are set; one without the other is
+    """The apps of the brokers whose variables are all set; a broker with some set and not others is
     refused (a half-configured app would be offered by GET /v1/brokers and then fail at login)."""
     apps: dict[str, dict[str, str]] = {}
-    for broker, (key_name, secret_name) in BROKER_APP_VARIABLES.items():
-        api_key, api_secret = env.get(key_name, "").strip(), env.get(secret_name, "").strip()
-        if bool(api_key) != bool(api_secret):
-            missing = secret_name if api_key else key_name
-            raise ValueError(f"{missing} is not set: {broker} needs both {key_name} and {secret_name}")
-        if api_key:
-            apps[broker] = {"apiKey": api_key, "apiSecret": api_secret}
+    for broker, variables in BROKER_APP_VARIABLES.items():
+        values = {secret_field: env.get(name, "").strip() for secret_field, name in variables.items()}
+        missing = [variables[secret_field] for secret_field, value in values.items() if not value]
+        if missing and len(missing) < len(values):
+            raise ValueError(
+                f"{missing[0]} is not set: {broker} needs all of {', '.join(variables.values())}"
+            )
+        if not missing:
+            apps[broker] = values
     return apps

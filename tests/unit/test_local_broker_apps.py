@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from local.brokers import SIMULATED_APP
-from local.config import LocalConfig
+from local.config import BROKER_APP_VARIABLES, LocalConfig
 from local.stack import LocalStack
+from tradetrack.brokers.registry import REGISTRY, spec
 
 
 def test_no_variables_offer_only_the_simulated_broker() -> None:
@@ -49,3 +50,16 @@ def test_half_an_app_is_refused_at_start(env: dict[str, str], missing: str) -> N
         LocalConfig.from_env(env)
     # Then the stack does not start, naming the missing variable
     assert missing in str(refused.value)
+
+
+def test_every_deployable_broker_of_the_registry_is_configured_by_its_variables() -> None:
+    # Given a variable set for each field of every deployable broker's app (ZERODHA_API_KEY, ...)
+    env = {name: f"v-{name}" for variables in BROKER_APP_VARIABLES.values() for name in variables.values()}
+    # When the stack's configuration is read
+    config = LocalConfig.from_env(env)
+    # Then every broker of the registry but the local-only simulator has its app, field by field
+    assert set(config.broker_apps) == {name for name, row in REGISTRY.items() if not row.local_only}
+    zerodha = config.broker_apps["zerodha"]
+    assert zerodha == {"apiKey": "v-ZERODHA_API_KEY", "apiSecret": "v-ZERODHA_API_SECRET"}
+    for name, app in config.broker_apps.items():
+        assert set(app) == set(spec(name).secret_fields)
