@@ -42,6 +42,17 @@ class Settings(BaseModel):
     market_data_secret_name: str = Field("", alias="MARKET_DATA_SECRET_NAME")  # {"apiKey","accessToken"}
     kite_base_url: str = Field("https://api.kite.trade", alias="KITE_BASE_URL")
     upstox_base_url: str = Field("https://api.upstox.com", alias="UPSTOX_BASE_URL")
+    # Angel One SmartAPI, ICICI Direct Breeze and ShareKhan (docs/brokers.md; the tests' stubs replace them)
+    angelone_base_url: str = Field("https://apiconnect.angelone.in", alias="ANGELONE_BASE_URL")
+    angelone_login_url: str = Field(
+        "https://smartapi.angelone.in/publisher-login", alias="ANGELONE_LOGIN_URL"
+    )
+    breeze_base_url: str = Field("https://api.icicidirect.com/breezeapi/api/v1", alias="BREEZE_BASE_URL")
+    breeze_login_url: str = Field("https://api.icicidirect.com/apiuser/login", alias="BREEZE_LOGIN_URL")
+    sharekhan_base_url: str = Field("https://api.sharekhan.com", alias="SHAREKHAN_BASE_URL")
+    sharekhan_login_url: str = Field(
+        "https://api.sharekhan.com/skapi/auth/login.html", alias="SHAREKHAN_LOGIN_URL"
+    )
     simulated_feed_seed: int = Field(7, alias="SIMULATED_FEED_SEED")
     feed_tick_interval_s: float = Field(5.0, alias="FEED_TICK_INTERVAL_S", gt=0, le=60)
     feed_window_s: float = Field(55.0, alias="FEED_WINDOW_S", gt=0, le=900)  # one invocation's loop

@@ -23,7 +23,7 @@ import time
 import urllib.parse
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
-from typing import Any, Final, cast
+from typing import Any, Final
 
 from tradetrack.brokers.base import (
     BrokerAuthError,
@@ -193,7 +193,7 @@ class AngelOneClient:
         now: Callable[[], datetime] = _now_ist,
         rand: Callable[[], float] = random.random,
     ) -> None:
-        self.name: BrokerName = cast("BrokerName", NAME)
+        self.name: BrokerName = NAME
         self.api_key = api_key
         self.access_token = access_token
         self._login = login_url

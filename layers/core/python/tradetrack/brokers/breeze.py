@@ -26,9 +26,9 @@ import random
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from functools import partial
-from typing import Any, Final, cast
+from typing import Any, Final
 
 from tradetrack.brokers.base import (
     BrokerAuthError,
@@ -47,6 +47,7 @@ from tradetrack.brokers.base import (
     TokenGrant,
     no_gate,
 )
+from tradetrack.brokers.expiry import DailyExpiry
 from tradetrack.brokers.http import (
     HttpReply,
     Malformed,
@@ -83,6 +84,7 @@ RATE_LIMITS: Final[Mapping[RequestClass, tuple[int, int]]] = {
     "order": (10, 1),
     "quote": (100, 60),
 }
+TOKEN_EXPIRY = DailyExpiry(0, 0)  # the next midnight IST
 _DATES = ("%d-%b-%Y",)
 _TIMES = ("%d-%b-%Y %H:%M:%S", "%d-%b-%Y %H:%M", "%Y-%m-%d %H:%M:%S")
 # The customer-details errors the SDK names (api_util), and the session errors of the other calls.
@@ -114,7 +116,7 @@ def _now_ist() -> datetime:
 def session_expiry(now: datetime) -> datetime:
     """When a session key made at `now` lapses: 24 hours on or at midnight IST, whichever is first
     (ICICI's "What is a Session Key" article): the next midnight IST."""
-    return datetime.combine(to_ist(now).date() + timedelta(days=1), datetime.min.time(), IST)
+    return TOKEN_EXPIRY.after(now)
 
 
 def iso_day(day: date) -> str:
@@ -183,7 +185,7 @@ class BreezeClient:
         now: Callable[[], datetime] = _now_ist,
         rand: Callable[[], float] = random.random,
     ) -> None:
-        self.name: BrokerName = cast("BrokerName", NAME)
+        self.name: BrokerName = NAME
         self.api_key = api_key
         self.access_token = access_token
         self._secret = api_secret

@@ -29,3 +29,20 @@ class DailyExpiry:
 
     def describe(self) -> str:
         return f"daily at {self.hour:02d}:{self.minute:02d} IST"
+
+
+@dataclass(frozen=True)
+class Lifetime:
+    """A token that lives a fixed time from its login (Angel One: a jwtToken lives 24-28 hours; its
+    own `exp` claim, when the client can read it, says exactly)."""
+
+    hours: int
+
+    def after(self, now: datetime) -> datetime:
+        return now + timedelta(hours=self.hours)
+
+    def describe(self) -> str:
+        return f"{self.hours} hours after login"
+
+
+TokenExpiry = DailyExpiry | Lifetime

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-BrokerName = Literal["zerodha", "upstox", "simulated"]
+BrokerName = Literal["zerodha", "upstox", "simulated", "angelone", "breeze", "sharekhan"]
 BROKER_NAMES: tuple[BrokerName, ...] = get_args(BrokerName)
 
 # How a user gives TradeTrack a session: a redirect to the broker's login page and back

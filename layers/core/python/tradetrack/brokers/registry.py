@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TypeGuard
 
-from tradetrack.brokers import kite, upstox
+from tradetrack.brokers import angelone, breeze, kite, sharekhan, upstox
 from tradetrack.brokers.apps import BrokerApp, broker_apps, secret_name
 from tradetrack.brokers.base import BrokerClient, RequestClass, RequestGate
-from tradetrack.brokers.expiry import DailyExpiry
+from tradetrack.brokers.expiry import Lifetime, TokenExpiry
 from tradetrack.brokers.names import BROKER_NAMES, BrokerName, Capability, LoginKind
 from tradetrack.config import Settings, get_settings
 from tradetrack.errors import DependencyUnavailable
@@ -58,7 +58,7 @@ class BrokerSpec:
     title: str  # as GET /v1/brokers shows it
     client: Callable[[ClientContext], BrokerClient]
     login: LoginKind
-    token_expiry: DailyExpiry
+    token_expiry: TokenExpiry
     rate_limits: Mapping[RequestClass, Rate]  # per broker app, shared by every container (Redis)
     capabilities: frozenset[Capability]
     url_settings: tuple[str, ...]  # the Settings fields naming its base URLs (tests point them at stubs)
@@ -112,6 +112,53 @@ def _simulated(ctx: ClientContext) -> kite.KiteClient:
     )
 
 
+def _angelone(ctx: ClientContext) -> angelone.AngelOneClient:
+    return angelone.AngelOneClient(
+        ctx.app.api_key,
+        ctx.access_token,
+        base_url=ctx.settings.angelone_base_url,
+        login_url=ctx.settings.angelone_login_url,
+        # the deployment's static IP registered with Angel One (optional: SmartAPI reads it for orders)
+        public_ip=ctx.app.fields.get("clientPublicIp") or "127.0.0.1",
+        gate=ctx.gate,
+        timeout_s=ctx.timeout_s,
+        deadline=ctx.deadline,
+    )
+
+
+def _breeze(ctx: ClientContext) -> breeze.BreezeClient:
+    return breeze.BreezeClient(
+        ctx.app.api_key,
+        ctx.access_token,
+        api_secret=ctx.app.api_secret,
+        base_url=ctx.settings.breeze_base_url,
+        login_url=ctx.settings.breeze_login_url,
+        gate=ctx.gate,
+        timeout_s=ctx.timeout_s,
+        deadline=ctx.deadline,
+    )
+
+
+def _sharekhan(ctx: ClientContext) -> sharekhan.SharekhanClient:
+    return sharekhan.SharekhanClient(
+        ctx.app.api_key,
+        ctx.access_token,
+        api_secret=ctx.app.api_secret,
+        vendor_key=ctx.app.fields.get("vendorKey", ""),  # a vendor login's key (optional)
+        version_id=ctx.app.fields.get("versionId", ""),  # 1005 or 1006 (optional)
+        base_url=ctx.settings.sharekhan_base_url,
+        login_url=ctx.settings.sharekhan_login_url,
+        gate=ctx.gate,
+        timeout_s=ctx.timeout_s,
+        deadline=ctx.deadline,
+    )
+
+
+def _rates(limits: Mapping[RequestClass, tuple[int, int]]) -> dict[RequestClass, Rate]:
+    """A client module's (capacity, per seconds) limits as registry rates."""
+    return {kind: Rate(capacity, per_seconds) for kind, (capacity, per_seconds) in limits.items()}
+
+
 _ROWS = (
     BrokerSpec(
         name="zerodha",
@@ -146,6 +193,43 @@ _ROWS = (
         capabilities=frozenset({"fills", "orders", "positions", "holdings", "charges", "quotes"}),
         url_settings=("simulated_broker_url",),
         local_only=True,
+    ),
+    BrokerSpec(
+        name="angelone",
+        title="Angel One (SmartAPI)",
+        client=_angelone,
+        # the publisher login's redirect (client code + PIN + TOTP: AngelOneClient.login, not offered yet)
+        login="oauth_redirect",
+        token_expiry=Lifetime(24),  # 24-28 hours; the grant takes the jwtToken's own `exp`
+        # SmartAPI: the order, trade, position and holding books 1 request/s each.
+        rate_limits=_rates(angelone.RATE_LIMITS),
+        capabilities=frozenset({"fills", "orders", "positions", "holdings"}),
+        url_settings=("angelone_base_url", "angelone_login_url"),
+        secret_fields=("apiKey",),  # the SmartAPI key (publisher login needs no secret)
+        notes="No historical trades API: import the tradebook.",
+    ),
+    BrokerSpec(
+        name="breeze",
+        title="ICICI Direct (Breeze)",
+        client=_breeze,
+        login="session_token",  # ICICI's login page hands back an API session key (no state)
+        token_expiry=breeze.TOKEN_EXPIRY,
+        # Breeze: 100 calls a minute (5,000 a day) per API key.
+        rate_limits=_rates(breeze.RATE_LIMITS),
+        capabilities=frozenset({"fills", "orders", "positions", "holdings", "history"}),
+        url_settings=("breeze_base_url", "breeze_login_url"),
+        notes="Symbols are ICICI stock codes (RELIND for RELIANCE) until the security master is mapped.",
+    ),
+    BrokerSpec(
+        name="sharekhan",
+        title="ShareKhan",
+        client=_sharekhan,
+        login="oauth_redirect",  # an encrypted request_token and our state come back
+        token_expiry=sharekhan.TOKEN_EXPIRY,
+        rate_limits=_rates(sharekhan.RATE_LIMITS),  # not published: a conservative 5/s
+        capabilities=frozenset({"fills", "orders", "positions", "holdings"}),
+        url_settings=("sharekhan_base_url", "sharekhan_login_url"),
+        notes="Response bodies are undocumented: check the rows against a live account first.",
     ),
 )
 

@@ -30,10 +30,10 @@ import random
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
-from typing import Any, Final, cast
+from typing import Any, Final
 
 from tradetrack.brokers.base import (
     BrokerAuthError,
@@ -53,6 +53,7 @@ from tradetrack.brokers.base import (
     TokenGrant,
     no_gate,
 )
+from tradetrack.brokers.expiry import DailyExpiry
 from tradetrack.brokers.http import (
     HttpReply,
     Malformed,
@@ -65,7 +66,7 @@ from tradetrack.brokers.http import (
 )
 from tradetrack.brokers.retry import RetryPolicy
 from tradetrack.brokers.wire import Wire, ist_time, sdk_exception_error, side_of, terminal_status
-from tradetrack.timeutil import IST, to_ist
+from tradetrack.timeutil import IST
 
 NAME: Final = "sharekhan"
 SHAREKHAN_API = "https://api.sharekhan.com"
@@ -77,6 +78,8 @@ RATE_LIMITS: Final[Mapping[RequestClass, tuple[int, int]]] = {
     "order": (5, 1),
     "quote": (5, 1),
 }
+# ShareKhan does not say when a token lapses: we take the day's end (midnight IST).
+TOKEN_EXPIRY = DailyExpiry(0, 0)
 _NONCE = bytes(16)  # the SDK's iv: base64 "AAAAAAAAAAAAAAAAAAAAAA=="
 _EXCHANGES = {"NC": "NSE", "BC": "BSE", "NF": "NFO", "BF": "BFO", "RN": "CDS", "MX": "MCX"}
 _TIMES = (
@@ -242,7 +245,7 @@ class SharekhanClient:
         now: Callable[[], datetime] = _now_ist,
         rand: Callable[[], float] = random.random,
     ) -> None:
-        self.name: BrokerName = cast("BrokerName", NAME)
+        self.name: BrokerName = NAME
         self.api_key = api_key
         self.access_token = access_token
         self._secret = api_secret
@@ -324,7 +327,7 @@ class SharekhanClient:
             return TokenGrant(
                 access_token=f"{user}:{token}",
                 broker_user_id=user,
-                expires_at=_midnight_after(self._now()),
+                expires_at=TOKEN_EXPIRY.after(self._now()),
                 user_name=opt_text(session, "customerName") or opt_text(session, "loginId"),
             )
 
@@ -374,11 +377,6 @@ class SharekhanClient:
 
 
 _EXCHANGE_CODES = {ours: theirs for theirs, ours in _EXCHANGES.items()}
-
-
-def _midnight_after(now: datetime) -> datetime:
-    """ShareKhan does not say when a token lapses: we take the day's end (midnight IST)."""
-    return datetime.combine(to_ist(now).date() + timedelta(days=1), datetime.min.time(), IST)
 
 
 def _segment(value: str) -> str:
