@@ -78,10 +78,12 @@ TRADE_BOOK_PATH = "/rest/secure/angelbroking/order/v1/getTradeBook"
 ORDER_BOOK_PATH = "/rest/secure/angelbroking/order/v1/getOrderBook"
 POSITIONS_PATH = "/rest/secure/angelbroking/order/v1/getPosition"
 HOLDINGS_PATH = "/rest/secure/angelbroking/portfolio/v1/getHolding"
-# SmartAPI's rate limits (its docs' rate-limit table): the order, trade, position and holding books
-# 1 request a second each, the profile 3 a second, the login 1 a second; orders 20 a second.
+# SmartAPI's rate limits (its docs' rate-limit table) are per endpoint and per logged-in client: the
+# order, trade, position and holding books 1 request a second each, orders 20 a second. Our bucket is
+# per app and shared by every endpoint, so it admits 10 a second; a book asked twice within the same
+# second gets the gateway's 403 rate refusal, which is retried after a backoff.
 RATE_LIMITS: Final[Mapping[RequestClass, tuple[int, int]]] = {
-    "general": (1, 1),
+    "general": (10, 1),
     "order": (20, 1),
     "quote": (10, 1),
 }

@@ -201,7 +201,7 @@ _ROWS = (
         # the publisher login's redirect (client code + PIN + TOTP: AngelOneClient.login, not offered yet)
         login="oauth_redirect",
         token_expiry=Lifetime(24),  # 24-28 hours; the grant takes the jwtToken's own `exp`
-        # SmartAPI: the order, trade, position and holding books 1 request/s each.
+        # SmartAPI: 1 request/s per book and per client; a sync asks four books (angelone.RATE_LIMITS).
         rate_limits=_rates(angelone.RATE_LIMITS),
         capabilities=frozenset({"fills", "orders", "positions", "holdings"}),
         url_settings=("angelone_base_url", "angelone_login_url"),
