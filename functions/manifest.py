@@ -164,6 +164,19 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         timeout_s=900,
     ),
     FunctionSpec(
+        name="reports",
+        capability="Reports",
+        # docs/reports.md: queue a report (202), then its status and a short-lived download URL; the
+        # same function renders the queued reports (one a message) into the reports bucket and sends
+        # a report_ready notification. One function, not two: the backend stack is near
+        # CloudFormation's 500 resources.
+        rest=(RestRoute("POST", "/v1/reports"), RestRoute("GET", "/v1/reports/{reportId}")),
+        queues=(QueueSource("reports", batch_size=1, max_receive_count=3, visibility_timeout_s=360),),
+        sends_to=("reports", "notifications"),
+        memory_mb=1024,
+        timeout_s=300,
+    ),
+    FunctionSpec(
         name="trades",
         capability="Trades",
         rest=(

@@ -111,6 +111,7 @@ def create_queues(sqs: Any, functions: Iterable[FunctionSpec]) -> dict[str, Queu
 
 
 IMPORTS_BUCKET = "tradetrack-local-imports"
+REPORTS_BUCKET = "tradetrack-local-reports"  # TradeTrackStorage's reports bucket in AWS
 
 
 def create_buckets(endpoint: str) -> dict[str, str]:
@@ -125,6 +126,7 @@ def create_buckets(endpoint: str) -> dict[str, str]:
         aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
     )
     # moto's state is per process: a stack started earlier in it made the bucket already
-    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
-        s3.create_bucket(Bucket=IMPORTS_BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
-    return {"IMPORTS_BUCKET": IMPORTS_BUCKET}
+    for bucket in (IMPORTS_BUCKET, REPORTS_BUCKET):
+        with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
+            s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    return {"IMPORTS_BUCKET": IMPORTS_BUCKET, "REPORTS_BUCKET": REPORTS_BUCKET}

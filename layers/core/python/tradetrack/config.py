@@ -93,6 +93,13 @@ class Settings(BaseModel):
     imports_bucket: str = Field("", alias="IMPORTS_BUCKET")
     imports_queue_url: str = Field("", alias="IMPORTS_QUEUE_URL")
     import_batch_rows: int = Field(2000, alias="IMPORT_BATCH_ROWS", ge=1, le=20_000)
+    # Reports (docs/reports.md): files go to REPORTS_BUCKET (TradeTrackStorage's reports bucket) under
+    # reports/<userId>/; the report worker's queue; the KMS key for SSE-KMS (empty: the bucket's default
+    # encryption); how long a download URL lives.
+    reports_bucket: str = Field("", alias="REPORTS_BUCKET")
+    reports_queue_url: str = Field("", alias="REPORTS_QUEUE_URL")
+    reports_kms_key_id: str = Field("", alias="REPORTS_KMS_KEY_ID")
+    report_url_ttl_s: int = Field(300, alias="REPORT_URL_TTL_S", ge=30, le=3600)
     sync_interval_s: int = Field(300, alias="SYNC_INTERVAL_S", ge=60, le=86_400)
     broker_timeout_s: float = Field(5.0, alias="BROKER_TIMEOUT_S", gt=0, le=60)
 

@@ -56,7 +56,10 @@ class NotificationPrefs(BaseModel):
     sms: bool = False
     push: bool = True
     types: dict[
-        Literal["trade_confirmation", "price_alert", "sync_failed", "needs_login", "daily_summary"], bool
+        Literal[
+            "trade_confirmation", "price_alert", "sync_failed", "needs_login", "daily_summary", "report_ready"
+        ],
+        bool,
     ] = Field(default_factory=dict)
 
 

@@ -16,6 +16,8 @@ may add fields before the consumer reads them.
     backfill_summary    accountId, broker, syncId, fills, since? (the first sync's history: one
                         notice instead of a trade confirmation per old trade; preferences and
                         unsubscribe links of trade_confirmation apply)
+    report_ready        reportId, kind, period, format, fileName (a requested report is in S3:
+                        GET /v1/reports/{reportId} gives its download link, docs/reports.md)
 
 Live events: pushed to the user's open WebSocket connections only (no inbox item, no email or SMS),
 so the SPA refreshes what changed (docs/websocket.md):
@@ -34,13 +36,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-NotificationType = Literal["trade_confirmation", "price_alert", "sync_failed", "needs_login", "daily_summary"]
+NotificationType = Literal[
+    "trade_confirmation", "price_alert", "sync_failed", "needs_login", "daily_summary", "report_ready"
+]
 NOTIFICATION_TYPES: tuple[NotificationType, ...] = (
     "trade_confirmation",
     "price_alert",
     "sync_failed",
     "needs_login",
     "daily_summary",
+    "report_ready",
 )
 Channel = Literal["email", "sms", "push"]
 
@@ -103,6 +108,15 @@ class BackfillSummary(_Event):
     since: date | None = None
 
 
+class ReportReady(_Event):
+    type: Literal["report_ready"]
+    report_id: _Id = Field(alias="reportId")
+    kind: _Id
+    period: _Id
+    format: _Id
+    file_name: _Id = Field(alias="fileName")
+
+
 class SyncSucceeded(_Event):
     type: Literal["sync_succeeded"]
     account_id: _Id = Field(alias="accountId")
@@ -152,13 +166,16 @@ NotificationEvent = Annotated[
     | NeedsLogin
     | DailySummary
     | BackfillSummary
+    | ReportReady
     | SyncSucceeded
     | TradesChanged,
     Field(discriminator="type"),
 ]
 _ADAPTER: TypeAdapter[NotificationEvent] = TypeAdapter(NotificationEvent)
 # The events that are notifications (an inbox item, then email, SMS and push as preferred).
-Notice = TradeConfirmation | PriceAlert | SyncFailed | NeedsLogin | DailySummary | BackfillSummary
+Notice = (
+    TradeConfirmation | PriceAlert | SyncFailed | NeedsLogin | DailySummary | BackfillSummary | ReportReady
+)
 
 
 def preference_type(event: Notice) -> NotificationType:

@@ -26,6 +26,7 @@ from tradetrack.notify.events import (
     Notice,
     NotificationType,
     PriceAlert,
+    ReportReady,
     SyncFailed,
     TradeConfirmation,
     TradeLine,
@@ -41,6 +42,7 @@ REASONS: dict[NotificationType, str] = {
     "sync_failed": "sync failure notices",
     "needs_login": "broker login reminders",
     "daily_summary": "daily summaries",
+    "report_ready": "report notices",
 }
 
 
@@ -115,7 +117,12 @@ def content(event: Notice) -> Content:
         return Content(event.type, f"Reconnect your {broker} account", line, {"broker": broker})
     if isinstance(event, BackfillSummary):
         return _backfill(event)
-    return _summary(event)
+    return _summary(event) if isinstance(event, DailySummary) else _report(event)
+
+
+def _report(event: ReportReady) -> Content:
+    line = f"Your report {event.file_name} is ready to download."
+    return Content(event.type, "Your report is ready", line, {"file_name": event.file_name})
 
 
 def _backfill(event: BackfillSummary) -> Content:

@@ -42,6 +42,7 @@ from tradetrack.notify.events import (
     NotificationEvent,
     NotificationType,
     PriceAlert,
+    ReportReady,
     SyncFailed,
     TradeConfirmation,
     event_key,
@@ -67,6 +68,7 @@ TYPE_DEFAULTS: dict[NotificationType, bool] = {
     "sync_failed": True,
     "needs_login": True,
     "daily_summary": False,
+    "report_ready": True,
 }
 
 
@@ -88,6 +90,8 @@ def references(event: Notice) -> Document:
         return {"accountId": event.account_id, "broker": event.broker}
     if isinstance(event, BackfillSummary):
         return {"accountId": event.account_id, "broker": event.broker, "syncId": event.sync_id}
+    if isinstance(event, ReportReady):
+        return {"reportId": event.report_id, "kind": event.kind, "format": event.format}
     return {"date": event.day.isoformat()}
 
 
@@ -98,6 +102,9 @@ def push_frame(event: Notice, notification_id: str, text: Content) -> Document:
     if isinstance(event, SyncFailed | NeedsLogin):
         status = "needs_login" if isinstance(event, NeedsLogin) else "error"
         return {"type": "sync", "accountId": event.account_id, "status": status}
+    if isinstance(event, ReportReady):
+        return {"type": "report", "reportId": event.report_id, "status": "ready",
+                "notificationId": notification_id}  # fmt: skip
     return {
         "type": "notification",
         "notificationId": notification_id,

@@ -35,33 +35,52 @@ _BOLD = (
 )  # fmt: skip
 
 
+# Width units per WinAnsi byte (codes outside 32-126 count as 556).
+_WIDTHS = {
+    False: tuple(_REGULAR[code - 32] if 32 <= code <= 126 else 556 for code in range(256)),
+    True: tuple(_BOLD[code - 32] if 32 <= code <= 126 else 556 for code in range(256)),
+}
+
+
 def win_ansi(text: str) -> bytes:
     """The text in WinAnsi (cp1252); the rupee sign as "Rs", anything else outside it as "?"."""
+    if text.isascii() and text.isprintable():
+        return text.encode("ascii")
     text = text.replace("₹", "Rs ").replace("\n", " ").replace("\r", " ")
     return text.encode("cp1252", errors="replace")
 
 
+def _units(data: bytes, bold: bool) -> int:
+    return sum(map(_WIDTHS[bold].__getitem__, data))
+
+
 def text_width(text: str, size: float, *, bold: bool = False) -> float:
-    table = _BOLD if bold else _REGULAR
-    units = sum(table[code - 32] if 32 <= code <= 126 else 556 for code in win_ansi(text))
-    return units * size / 1000
+    return _units(win_ansi(text), bold) * size / 1000
+
+
+def _fit(data: bytes, width: float, size: float, bold: bool) -> bytes:
+    limit = width * 1000 / size
+    if _units(data, bold) <= limit:
+        return data
+    dots = _units(b"..", bold)
+    while data and _units(data, bold) + dots > limit:
+        data = data[:-1]
+    return data + b".."
 
 
 def fit(text: str, width: float, size: float, *, bold: bool = False) -> str:
     """The text, cut and ended with ".." when it is wider than `width` points."""
-    if text_width(text, size, bold=bold) <= width:
-        return text
-    while text and text_width(text + "..", size, bold=bold) > width:
-        text = text[:-1]
-    return text + ".."
+    return _fit(win_ansi(text), width, size, bold).decode("cp1252")
 
 
 def _literal(data: bytes) -> bytes:
-    return b"(" + data.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+    if b"\\" in data or b"(" in data or b")" in data:
+        data = data.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+    return b"(" + data + b")"
 
 
 def _num(value: float) -> bytes:
-    return f"{value:.2f}".rstrip("0").rstrip(".").encode()
+    return b"%.2f" % value
 
 
 @dataclass
@@ -98,16 +117,18 @@ class PdfDocument:
         bold: bool = False,
         align: Align = "left",
         page: int | None = None,
+        width: float | None = None,
     ) -> None:
-        """Text whose baseline is at y; align "right" ends it at x; on `page` (default: the last)."""
+        """Text whose baseline is at y; align "right" ends it at x; on `page` (default: the last);
+        cut to `width` points (ended with "..") when given."""
+        data = win_ansi(text)
+        if width is not None:
+            data = _fit(data, width, size, bold)
         if align == "right":
-            x -= text_width(text, size, bold=bold)
-        font = b"/F2" if bold else b"/F1"
+            x -= _units(data, bold) * size / 1000
         ops = self._ops() if page is None else self.pages[page]
-        ops.append(
-            b"BT " + font + b" " + _num(size) + b" Tf " + _num(x) + b" " + _num(self.height - y)
-            + b" Td " + _literal(win_ansi(text)) + b" Tj ET"
-        )  # fmt: skip
+        font = b"/F2" if bold else b"/F1"
+        ops.append(b"BT %s %.2f Tf %.2f %.2f Td %s Tj ET" % (font, size, x, self.height - y, _literal(data)))
 
     def rule(self, x1: float, y1: float, x2: float, y2: float, *, width: float = 0.5) -> None:
         h = self.height

@@ -1,0 +1,94 @@
+"""Reports (docs/reports.md): POST /v1/reports {kind, period, format} queues one (202 with its id);
+GET /v1/reports/{reportId} gives its status and, once ready, a short-lived download URL.
+
+The same function consumes the reports queue (an SQS event): one message, one report rendered into
+S3 (tradetrack.reports.service.run_report, idempotent), then a report_ready notification on the
+notifications queue; a failed record goes back to SQS alone (Powertools BatchProcessor)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from tradetrack.aws import aws_client
+from tradetrack.cache.client import get_redis
+from tradetrack.config import get_settings
+from tradetrack.db.client import get_database
+from tradetrack.notify.events import ReportReady, to_body
+from tradetrack.observability import log_record_failures, logger, metrics, tracer
+from tradetrack.reports.models import ReportOut, ReportRequest
+from tradetrack.reports.service import WorkerDeps, report_status, request_report, run_report
+from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
+
+app = make_rest_resolver()
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+ReportId = Annotated[str, Path(pattern=r"^rpt_[0-9a-f]{24}$")]
+
+
+def _send(queue_url: str, body: str) -> None:
+    aws_client("sqs").send_message(QueueUrl=queue_url, MessageBody=body)
+
+
+@app.post(
+    "/v1/reports",
+    tags=["reports"],
+    responses={202: {"description": "Queued", "content": {"application/json": {"model": ReportOut}}}},
+)
+def post_report(request: Annotated[ReportRequest, Body()]) -> Response[Any]:
+    queue_url = get_settings().reports_queue_url
+    user_id = current_principal(app).user_id
+    report = request_report(get_database(), user_id, request, lambda m: _send(queue_url, json.dumps(m)))
+    body = report.model_dump(mode="json", by_alias=True)
+    return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+@app.get("/v1/reports/<reportId>", tags=["reports"])
+def get_report(reportId: ReportId) -> ReportOut:  # noqa: N803 - path name
+    settings = get_settings()
+    user_id, ttl = current_principal(app).user_id, settings.report_url_ttl_s
+    return report_status(get_database(), aws_client("s3"), settings.reports_bucket, user_id, reportId, ttl)
+
+
+def _notify(event: ReportReady) -> None:
+    queue_url = get_settings().notifications_queue_url
+    if not queue_url:
+        logger.info("report ready (no notifications queue configured)", extra={"reportId": event.report_id})
+        return
+    _send(queue_url, to_body(event))
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def _consume(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    settings = get_settings()
+    deps = WorkerDeps(get_database(), get_redis(), aws_client("s3"), settings.reports_bucket, _notify,
+                      kms_key_id=settings.reports_kms_key_id)  # fmt: skip
+
+    def record_handler(record: SQSRecord) -> str:
+        report_id = str(json.loads(record.body)["reportId"])
+        outcome = run_report(deps, report_id)
+        logger.info("report run", extra={"reportId": report_id, "outcome": outcome})
+        return outcome
+
+    response = process_partial_response(
+        event=event, record_handler=log_record_failures(record_handler), processor=processor, context=context
+    )
+    return dict(response)
+
+
+_rest = rest_handler(app)
+
+
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """The reports queue's SQS events to the worker, API Gateway's requests to the routes."""
+    if "Records" in event:
+        consumed: dict[str, Any] = _consume(event, context)
+        return consumed
+    return _rest(event, context)

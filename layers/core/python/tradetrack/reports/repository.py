@@ -1,0 +1,42 @@
+"""The reports collection: one document per requested report (its kind, period, format, state and
+object key). Read by `_id` alone and checked against the user (FerretDB v1 pushes `_id` down)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from pymongo.database import Database
+
+Document = dict[str, Any]
+REPORTS = "reports"
+KEY_PREFIX = "reports/"  # tradetrack_infra.storage.REPORTS_PREFIX: the lifecycle rule's prefix
+
+
+def new_report_id() -> str:
+    return f"rpt_{secrets.token_hex(12)}"
+
+
+def object_key(user_id: str, file_name: str) -> str:
+    """reports/<userId>/<32 random bytes, URL-safe>/<file name>: per user and not guessable."""
+    return f"{KEY_PREFIX}{user_id}/{secrets.token_urlsafe(32)}/{file_name}"
+
+
+def create(db: Database[Document], doc: Document) -> None:
+    db[REPORTS].insert_one(doc)
+
+
+def get(db: Database[Document], user_id: str, report_id: str) -> Document | None:
+    """The user's report, or None (another user's is None too)."""
+    doc = db[REPORTS].find_one({"_id": report_id})
+    return doc if doc is not None and doc.get("userId") == user_id else None
+
+
+def get_any(db: Database[Document], report_id: str) -> Document | None:
+    """The report whoever owns it (the worker, which has the id from its own queue)."""
+    return db[REPORTS].find_one({"_id": report_id})
+
+
+def set_state(db: Database[Document], report_id: str, status: str, at: datetime, **fields: Any) -> None:
+    db[REPORTS].update_one({"_id": report_id}, {"$set": {"status": status, "updatedAt": at, **fields}})

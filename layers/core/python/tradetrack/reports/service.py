@@ -1,0 +1,219 @@
+"""Report requests, the worker that renders them into S3, and their status with a download link.
+
+POST /v1/reports stores a queued report and sends {"reportId", "userId"} to the reports queue; the
+report worker renders it (tradetrack.reports.render) from the journal's own figures (the tax P&L of
+GET /v1/analytics/tax-pnl, the trades of GET /v1/trades), writes it to S3 under a per-user key no
+one can guess (reports/<userId>/<random>/<file name>; SSE-KMS in AWS), marks it ready and sends a
+report_ready notification (inbox, WebSocket push, email as the user prefers). A run is idempotent:
+a report already ready is not rendered again (its notification is sent again, and the notifier
+drops the duplicate by its event id); a failed upload or store leaves the message to SQS's retry.
+GET /v1/reports/{id} answers the owner only (anyone else gets 404) with a presigned GET that lives
+REPORT_URL_TTL_S seconds and makes the browser save the file under its safe name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+import redis
+from pymongo.database import Database
+
+from tradetrack.analytics.service import AnalyticsQuery, tax_pnl
+from tradetrack.analytics.table import today_ist
+from tradetrack.analytics.tax import parse_fy
+from tradetrack.db.trades import find_trades
+from tradetrack.errors import NotFound, ValidationFailed
+from tradetrack.journal import to_trade_out
+from tradetrack.models.trades import TradeOut
+from tradetrack.notify.events import ReportReady
+from tradetrack.reports import repository as repo
+from tradetrack.reports.models import FORMATS, ReportOut, ReportRequest
+from tradetrack.reports.render import history_file, tax_file
+from tradetrack.timeutil import IST
+
+Document = dict[str, Any]
+Outcome = Literal["ready", "already_ready", "failed", "missing"]
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+HISTORY_PAGE = 1000
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_file_name(name: str) -> str:
+    """ASCII letters, digits, dot, dash and underscore only (no path, quote or header character),
+    at most 100 characters, never empty or hidden."""
+    cleaned = _UNSAFE.sub("-", name).strip(".-")[:100]
+    return cleaned or "report"
+
+
+def content_disposition(file_name: str) -> str:
+    return f'attachment; filename="{safe_file_name(file_name)}"'
+
+
+def file_name(kind: str, period: str, file_format: str) -> str:
+    return safe_file_name(f"tradetrack-{kind.replace('_', '-')}-FY{period}.{file_format}")
+
+
+def _out(doc: Document, *, url: str | None = None, expires_at: datetime | None = None) -> ReportOut:
+    return ReportOut(
+        report_id=doc["_id"],
+        kind=doc["kind"],
+        period=doc["period"],
+        format=doc["format"],
+        status=doc["status"],
+        file_name=doc["fileName"],
+        created_at=_aware(doc["createdAt"]).astimezone(IST),
+        ready_at=_aware(doc["readyAt"]).astimezone(IST) if doc.get("readyAt") else None,
+        size=doc.get("size"),
+        download_url=url,
+        expires_at=expires_at.astimezone(IST) if expires_at else None,
+        error=doc.get("error"),
+    )
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def request_report(
+    db: Database[Document],
+    user_id: str,
+    request: ReportRequest,
+    enqueue: Callable[[dict[str, Any]], None],
+    *,
+    now: datetime | None = None,
+) -> ReportOut:
+    """A queued report (400 for a period that is no financial year or a format the kind has not)."""
+    parse_fy(request.period, today_ist())
+    if request.format not in FORMATS[request.kind]:
+        allowed = ", ".join(FORMATS[request.kind])
+        raise ValidationFailed(
+            f"{request.kind} reports are {allowed}",
+            details=[{"field": "format", "issue": "unsupported_format", "message": f"one of {allowed}"}],
+        )
+    name = file_name(request.kind, request.period, request.format)
+    moment = now or datetime.now(UTC)
+    doc: Document = {
+        "_id": repo.new_report_id(),
+        "userId": user_id,
+        "kind": request.kind,
+        "period": request.period,
+        "format": request.format,
+        "status": "queued",
+        "fileName": name,
+        "key": repo.object_key(user_id, name),
+        "createdAt": moment,
+        "updatedAt": moment,
+    }
+    repo.create(db, doc)
+    enqueue({"reportId": doc["_id"], "userId": user_id})
+    return _out(doc)
+
+
+def report_status(
+    db: Database[Document], s3: Any, bucket: str, user_id: str, report_id: str, ttl_s: int
+) -> ReportOut:
+    doc = repo.get(db, user_id, report_id)
+    if doc is None:
+        raise NotFound("no such report")
+    if doc["status"] != "ready":
+        return _out(doc)
+    params = {
+        "Bucket": bucket,
+        "Key": doc["key"],
+        "ResponseContentDisposition": content_disposition(doc["fileName"]),
+        "ResponseContentType": CONTENT_TYPES[doc["format"]],
+    }
+    url = s3.generate_presigned_url("get_object", Params=params, ExpiresIn=ttl_s)
+    return _out(doc, url=url, expires_at=datetime.now(UTC) + timedelta(seconds=ttl_s))
+
+
+# ---- the worker --------------------------------------------------------------------------------
+
+
+@dataclass
+class WorkerDeps:
+    db: Database[Document]
+    cache: redis.Redis
+    s3: Any
+    bucket: str
+    notify: Callable[[ReportReady], None]
+    kms_key_id: str = ""
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+
+def _history(db: Database[Document], user_id: str, fy: int) -> Iterator[TradeOut]:
+    start = datetime(fy, 4, 1, tzinfo=IST).astimezone(UTC)
+    end = datetime(fy + 1, 4, 1, tzinfo=IST).astimezone(UTC)
+    after: tuple[Any, str] | None = None
+    while True:
+        page = find_trades(
+            db,
+            user_id,
+            {"openedAt": {"$gte": start, "$lt": end}},
+            limit=HISTORY_PAGE,
+            descending=False,
+            after=after,
+        )
+        yield from (to_trade_out(doc) for doc in page)
+        if len(page) < HISTORY_PAGE:
+            return
+        after = (page[-1]["openedAt"], page[-1]["_id"])
+
+
+def render_report(deps: WorkerDeps, doc: Document) -> bytes:
+    fy = parse_fy(doc["period"], today_ist())
+    if doc["kind"] == "tax_pnl":
+        tax = tax_pnl(deps.db, deps.cache, doc["userId"], AnalyticsQuery(), doc["period"])
+        return tax_file(tax, doc["format"], deps.clock())
+    return history_file(list(_history(deps.db, doc["userId"], fy)), doc["format"], doc["period"])
+
+
+def ready_event(doc: Document) -> ReportReady:
+    return ReportReady(
+        type="report_ready",
+        event_id=f"report_ready:{doc['_id']}",
+        user_id=doc["userId"],
+        report_id=doc["_id"],
+        kind=doc["kind"],
+        period=doc["period"],
+        format=doc["format"],
+        file_name=doc["fileName"],
+    )
+
+
+def run_report(deps: WorkerDeps, report_id: str) -> Outcome:
+    """Render one report into S3 and announce it (see the module's docstring)."""
+    doc = repo.get_any(deps.db, report_id)
+    if doc is None:
+        return "missing"
+    if doc["status"] == "ready":
+        deps.notify(ready_event(doc))
+        return "already_ready"
+    repo.set_state(deps.db, report_id, "running", deps.clock())
+    try:
+        data = render_report(deps, doc)
+    except ValidationFailed as exc:  # the request can never succeed: say so instead of retrying
+        repo.set_state(deps.db, report_id, "failed", deps.clock(), error=exc.message)
+        return "failed"
+    put: Document = {
+        "Bucket": deps.bucket,
+        "Key": doc["key"],
+        "Body": data,
+        "ContentType": CONTENT_TYPES[doc["format"]],
+        "ContentDisposition": content_disposition(doc["fileName"]),
+    }
+    if deps.kms_key_id:
+        put |= {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": deps.kms_key_id, "BucketKeyEnabled": True}
+    deps.s3.put_object(**put)
+    moment = deps.clock()
+    repo.set_state(deps.db, report_id, "ready", moment, readyAt=moment, size=len(data))
+    deps.notify(ready_event(doc))
+    return "ready"

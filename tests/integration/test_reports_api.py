@@ -1,0 +1,183 @@
+"""POST /v1/reports → the reports queue → the reports function's worker → S3 (moto) → GET
+/v1/reports/{id} with a presigned URL, through the gateway over the test store and Redis; the
+report_ready notification through the notifier into the inbox."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import boto3
+import pytest
+import requests
+from pymongo.database import Database
+
+from local.events.sqs import sqs_record
+from local.outbox import sent_email
+from tests.integration.test_trades_api import execute, get
+from tests.support.auth import Account, OwnedRoute, assert_isolated, new_account
+from tests.support.gateway import Gateway
+from tests.support.lambda_events import lambda_context
+from tests.support.notify import notify_ready, run_notifier
+from tradetrack.config import reset_settings
+from tradetrack.imports.xlsx import read_xlsx_rows
+from tradetrack.reports import repository
+
+Db = Database[dict[str, Any]]
+BUCKET = "test-reports"
+__all__ = ["notify_ready"]  # the fixture
+REGION = "ap-south-1"
+
+
+@pytest.fixture
+def queues(gateway: Gateway, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """moto's reports bucket, reports queue and notifications queue, named in the environment."""
+    s3: Any = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    sqs: Any = boto3.client("sqs", region_name=REGION)
+    urls = {name: sqs.create_queue(QueueName=name)["QueueUrl"] for name in ("reports", "notifications")}
+    monkeypatch.setenv("REPORTS_BUCKET", BUCKET)
+    monkeypatch.setenv("REPORTS_QUEUE_URL", urls["reports"])
+    monkeypatch.setenv("NOTIFICATIONS_QUEUE_URL", urls["notifications"])
+    reset_settings()
+    return urls
+
+
+def drain(queue_url: str) -> list[dict[str, Any]]:
+    sqs: Any = boto3.client("sqs", region_name=REGION)
+    got = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"])
+    messages = got.get("Messages", [])
+    for message in messages:
+        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return list(messages)
+
+
+def report_notices(queue_url: str) -> list[dict[str, Any]]:
+    """The report_ready events on the notifications queue (manual fills put live events there too)."""
+    return [m for m in drain(queue_url) if '"type":"report_ready"' in m["Body"]]
+
+
+def run_worker(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    from functions.reports.handler import lambda_handler
+
+    event = {"Records": [sqs_record(message, "reports") for message in messages]}
+    return dict(lambda_handler(event, lambda_context("reports")))
+
+
+def request(gateway: Gateway, account: Account, **body: str) -> Any:
+    return gateway.request("POST", "/v1/reports", json_body=body, token=account.access_token)
+
+
+def fy_2024_trades(gateway: Gateway, account: Account) -> None:
+    # INFY bought 10 @ 100 on 2 Sep 2024, sold @ 110 on 5 Sep (delivery: STCG, on/after 23 Jul 2024),
+    # ₹1 fees each side: gross 100, charges 2, net 98
+    execute(gateway, account, "BUY", 10, "100", fees="1", product="CNC", day="2024-09-02")
+    execute(gateway, account, "SELL", 10, "110", fees="1", product="CNC", day="2024-09-05")
+
+
+def test_a_tax_report_is_queued_rendered_downloaded_and_announced(
+    notify_ready: Gateway, queues: dict[str, str], mongo_db: Db
+) -> None:
+    gateway = notify_ready
+    # Given a trader with one STCG sale in FY 2024-25
+    trader = new_account(gateway)
+    fy_2024_trades(gateway, trader)
+    # When they ask for the FY's tax P&L as XLSX
+    reply = request(gateway, trader, kind="tax_pnl", period="2024-25", format="xlsx")
+    # Then it is queued (202) with an id, and one message is on the reports queue
+    assert reply.status == 202, reply.text
+    report_id = reply.body["reportId"]
+    assert (reply.body["status"], reply.body["fileName"]) == ("queued", "tradetrack-tax-pnl-FY2024-25.xlsx")
+    assert get(gateway, trader, f"/v1/reports/{report_id}").body["downloadUrl"] is None
+    messages = drain(queues["reports"])
+    assert len(messages) == 1
+    # When the worker consumes it
+    assert run_worker(messages) == {"batchItemFailures": []}
+    # Then the report is ready with a short-lived presigned URL that downloads the workbook
+    status = get(gateway, trader, f"/v1/reports/{report_id}")
+    assert status.status == 200 and status.body["status"] == "ready", status.text
+    url = status.body["downloadUrl"]
+    assert "X-Amz-Expires=300" in url and "X-Amz-Signature=" in url
+    download = requests.get(url, timeout=10)
+    assert download.status_code == 200
+    assert (
+        download.headers["Content-Disposition"] == 'attachment; filename="tradetrack-tax-pnl-FY2024-25.xlsx"'
+    )
+    rows = read_xlsx_rows(download.content)
+    assert ["Short-term capital gains (STCG)", "1", "100", "100", "2", "98"] in rows
+    assert status.body["size"] == len(download.content)
+    # And the object lives under the user's prefix, at a key with 32 random bytes in it
+    key = mongo_db[repository.REPORTS].find_one({"_id": report_id})["key"]  # type: ignore[index]
+    prefix, user, token, name = key.split("/")
+    assert (prefix, user, name) == ("reports", trader.user_id, "tradetrack-tax-pnl-FY2024-25.xlsx")
+    assert len(token) >= 43
+    # And a report_ready notification lands in the inbox through the notifier
+    notices = report_notices(queues["notifications"])
+    assert len(notices) == 1
+    assert run_notifier({"Records": [sqs_record(m, "notifications") for m in notices]}) == []
+    inbox = get(gateway, trader, "/v1/notifications").body["items"]
+    assert [(n["type"], n["title"]) for n in inbox] == [("report_ready", "Your report is ready")]
+    assert "tradetrack-tax-pnl-FY2024-25.xlsx" in inbox[0]["message"]
+    assert any("tradetrack-tax-pnl-FY2024-25.xlsx" in mail for mail in map(str, sent_email()))
+
+
+def test_a_redelivered_message_renders_nothing_again(gateway: Gateway, queues: dict[str, str]) -> None:
+    # Given a report the worker made
+    trader = new_account(gateway)
+    fy_2024_trades(gateway, trader)
+    report_id = request(gateway, trader, kind="trade_history", period="2024-25", format="csv").body[
+        "reportId"
+    ]
+    messages = drain(queues["reports"])
+    run_worker(messages)
+    first = get(gateway, trader, f"/v1/reports/{report_id}").body
+    # When SQS delivers the same message again
+    assert run_worker(messages) == {"batchItemFailures": []}
+    # Then the report is as it was, and the repeated notification carries the same event id
+    again = get(gateway, trader, f"/v1/reports/{report_id}").body
+    assert (again["readyAt"], again["size"]) == (first["readyAt"], first["size"])
+    notices = report_notices(queues["notifications"])
+    assert len(notices) == 2 and notices[0]["Body"] == notices[1]["Body"]
+    # And the CSV is the trade history of the FY
+    rows = list(csv.reader(io.StringIO(requests.get(again["downloadUrl"], timeout=10).text)))
+    assert [row[2] for row in rows] == ["Symbol", "INFY"] and rows[1][15] == "98"
+
+
+def test_another_user_gets_404_for_a_report(gateway: Gateway, queues: dict[str, str]) -> None:
+    owner, intruder = new_account(gateway), new_account(gateway)
+    report_id = request(gateway, owner, kind="tax_pnl", period="2024-25", format="pdf").body["reportId"]
+    run_worker(drain(queues["reports"]))
+
+    def owner_view() -> Any:
+        return get(gateway, owner, f"/v1/reports/{report_id}").body["status"]
+
+    assert_isolated(gateway, owner, intruder, [OwnedRoute("GET", "/v1/reports/{id}")], report_id,
+                    owner_view=owner_view)  # fmt: skip
+    assert get(gateway, owner, "/v1/reports/rpt_000000000000000000000000").status == 404
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"kind": "trade_history", "period": "2024-25", "format": "pdf"},
+        {"kind": "tax_pnl", "period": "2024-25", "format": "csv"},
+        {"kind": "tax_pnl", "period": "2024-26", "format": "pdf"},
+        {"kind": "tax_pnl", "period": "FY24", "format": "pdf"},
+        {"kind": "statement", "period": "2024-25", "format": "pdf"},
+        {"kind": "tax_pnl", "period": "2024-25", "format": "pdf", "extra": 1},
+    ],
+)
+def test_bad_requests_are_400_and_queue_nothing(
+    gateway: Gateway, queues: dict[str, str], body: dict[str, Any]
+) -> None:
+    trader = new_account(gateway)
+    reply = gateway.request("POST", "/v1/reports", json_body=body, token=trader.access_token)
+    assert reply.status == 400, reply.text
+    assert drain(queues["reports"]) == []
+
+
+def test_a_malformed_report_id_is_400_and_anonymous_is_401(gateway: Gateway) -> None:
+    trader = new_account(gateway)
+    assert get(gateway, trader, "/v1/reports/..%2Fother").status in {400, 404}
+    assert gateway.request("GET", "/v1/reports/rpt_000000000000000000000000").status == 401
