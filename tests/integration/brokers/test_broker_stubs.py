@@ -32,7 +32,6 @@ FRIDAY = datetime(2026, 11, 20, 15, 0, tzinfo=IST)
 class StubCase:
     server: Callable[..., StubBrokerServer]
     client: Callable[[StubBrokerServer, str], Any]  # (server, token) -> the client
-    login: Callable[[StubBrokerServer, Any], TokenGrant]  # the broker's login, through the client
 
 
 def _angel_client(server: StubBrokerServer, token: str) -> AngelOneClient:
@@ -45,16 +44,6 @@ def _angel_client(server: StubBrokerServer, token: str) -> AngelOneClient:
     )
 
 
-def _angel_login(server: StubBrokerServer, client: AngelOneClient) -> TokenGrant:
-    # the publisher login: the browser follows the redirect, the callback completes it
-    server.redirect_url = "https://app.example/callback/angelone"
-    page = requests.get(client.login_url("st-1") + f"&user_id={USER}", allow_redirects=False, timeout=10)
-    assert page.status_code == 302
-    params = dict(parse_qsl(urlsplit(page.headers["Location"]).query))
-    assert params["state"] == "st-1"
-    return client.complete_login(params)
-
-
 def _breeze_client(server: StubBrokerServer, token: str) -> BreezeClient:
     assert isinstance(server, BreezeStubServer)
     return BreezeClient(
@@ -65,14 +54,6 @@ def _breeze_client(server: StubBrokerServer, token: str) -> BreezeClient:
         login_url=server.login_url,
         now=lambda: FRIDAY,
     )
-
-
-def _breeze_login(server: StubBrokerServer, client: BreezeClient) -> TokenGrant:
-    # ICICI's login page hands the API session key to the redirect URL; customerdetails turns it
-    server.redirect_url = "https://app.example/callback/breeze"
-    page = requests.get(client.login_url("st-1") + f"&user_id={USER}", allow_redirects=False, timeout=10)
-    assert page.status_code == 302
-    return client.complete_login(dict(parse_qsl(urlsplit(page.headers["Location"]).query)))
 
 
 def _sharekhan_client(server: StubBrokerServer, token: str) -> SharekhanClient:
@@ -88,19 +69,23 @@ def _sharekhan_client(server: StubBrokerServer, token: str) -> SharekhanClient:
     )
 
 
-def _sharekhan_login(server: StubBrokerServer, client: SharekhanClient) -> TokenGrant:
-    # ShareKhan's login page redirects with an encrypted request_token; the client seals it back
-    server.redirect_url = "https://app.example/callback/sharekhan"
-    page = requests.get(client.login_url("st-1") + f"&user_id={USER}", allow_redirects=False, timeout=10)
-    assert page.status_code == 302
-    return client.complete_login(dict(parse_qsl(urlsplit(page.headers["Location"]).query)))
-
-
 CASES = {
-    "angelone": StubCase(AngelOneStubServer, _angel_client, _angel_login),
-    "breeze": StubCase(BreezeStubServer, _breeze_client, _breeze_login),
-    "sharekhan": StubCase(SharekhanStubServer, _sharekhan_client, _sharekhan_login),
+    "angelone": StubCase(AngelOneStubServer, _angel_client),
+    "breeze": StubCase(BreezeStubServer, _breeze_client),
+    "sharekhan": StubCase(SharekhanStubServer, _sharekhan_client),
 }
+
+
+def log_in(server: StubBrokerServer, client: Any) -> TokenGrant:
+    """The broker's own login: the browser opens its login page and is sent back to our callback
+    (the state with it where the broker carries one); the callback's parameters complete the login."""
+    server.redirect_url = "https://app.example/v1/broker-accounts/callback"
+    page = requests.get(client.login_url("12345") + f"&user_id={USER}", allow_redirects=False, timeout=10)
+    assert page.status_code == 302
+    params = dict(parse_qsl(urlsplit(page.headers["Location"]).query))
+    assert params.get("state", "12345") == "12345"
+    grant: TokenGrant = client.complete_login(params)
+    return grant
 
 
 @pytest.fixture(params=sorted(CASES))
@@ -115,7 +100,7 @@ def test_a_login_then_the_demo_day_read_back(stub: tuple[StubCase, StubBrokerSer
     case, server = stub
     # Given a login through the broker's own flow
     client = case.client(server, "")
-    grant = case.login(server, client)
+    grant = log_in(server, client)
     assert grant.broker_user_id == USER and grant.access_token
     broker: Broker = case.client(server, grant.access_token)
     # When the books are read

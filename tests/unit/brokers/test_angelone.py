@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.support.broker_stub import BrokerStub, Reply
-from tests.unit.brokers.wire import FakeClock, fixture_bytes
+from tests.unit.brokers.wire import fixture_bytes, stubbed
 from tradetrack.brokers.angelone import (
     HOLDINGS_PATH,
     LOGIN_PATH,
@@ -40,18 +40,8 @@ JWT_EXPIRES = datetime.fromtimestamp(1721111400, UTC)  # the `exp` claim of logi
 
 
 def angel(stub: BrokerStub, **kwargs: Any) -> AngelOneClient:
-    fake = FakeClock()
     token = kwargs.pop("access_token", "jwt-token")
-    options: dict[str, Any] = {
-        "base_url": stub.url,
-        "sleep": fake.sleep,
-        "clock": fake,
-        "now": lambda: NOW,
-        "rand": lambda: 0.5,
-        "public_ip": "203.0.113.7",
-    }
-    options.update(kwargs)
-    return AngelOneClient("smartapi-key", token, **options)
+    return AngelOneClient("smartapi-key", token, **stubbed(stub.url, NOW, public_ip="203.0.113.7", **kwargs))
 
 
 def test_the_client_is_a_broker_and_a_login() -> None:

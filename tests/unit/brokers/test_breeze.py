@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.support.broker_stub import BrokerStub, Reply
-from tests.unit.brokers.wire import FakeClock, fixture_bytes
+from tests.unit.brokers.wire import fixture_bytes, stubbed
 from tradetrack.brokers.base import (
     Broker,
     BrokerAuthError,
@@ -42,19 +42,9 @@ SESSION = base64.b64encode(b"XY604721:52345678").decode()
 
 
 def breeze(stub: BrokerStub, **kwargs: Any) -> BreezeClient:
-    fake = FakeClock()
     token = kwargs.pop("access_token", SESSION)
-    options: dict[str, Any] = {
-        "api_secret": "app-secret",
-        "base_url": stub.url,
-        "exchanges": ("NSE",),
-        "sleep": fake.sleep,
-        "clock": fake,
-        "now": lambda: NOW,
-        "rand": lambda: 0.5,
-    }
-    options.update(kwargs)
-    return BreezeClient("app-key", token, **options)
+    options = {"api_secret": "app-secret", "exchanges": ("NSE",), **kwargs}
+    return BreezeClient("app-key", token, **stubbed(stub.url, NOW, **options))
 
 
 def test_the_client_is_a_broker_and_a_login() -> None:

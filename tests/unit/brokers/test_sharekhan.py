@@ -14,7 +14,7 @@ import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from tests.support.broker_stub import BrokerStub, Reply
-from tests.unit.brokers.wire import FakeClock, fixture_bytes
+from tests.unit.brokers.wire import fixture_bytes, stubbed
 from tradetrack.brokers.base import (
     Broker,
     BrokerAuthError,
@@ -48,18 +48,8 @@ def opened(token: str) -> str:
 
 
 def sharekhan(stub: BrokerStub, **kwargs: Any) -> SharekhanClient:
-    fake = FakeClock()
     token = kwargs.pop("access_token", "1234567:sk-token")
-    options: dict[str, Any] = {
-        "api_secret": SECRET,
-        "base_url": stub.url,
-        "sleep": fake.sleep,
-        "clock": fake,
-        "now": lambda: NOW,
-        "rand": lambda: 0.5,
-    }
-    options.update(kwargs)
-    return SharekhanClient("sk-api-key", token, **options)
+    return SharekhanClient("sk-api-key", token, **stubbed(stub.url, NOW, **{"api_secret": SECRET, **kwargs}))
 
 
 def test_the_client_is_a_broker_and_a_login() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -44,3 +45,17 @@ class GateLog:
 
     def __call__(self, kind: RequestClass) -> None:
         self.classes.append(kind)
+
+
+def stubbed(url: str, now: datetime, **overrides: Any) -> dict[str, Any]:
+    """A client's keyword arguments on a stub at `url`: its clock at `now`, retry waits recorded on a
+    FakeClock (not slept), jitter fixed at half; `overrides` win."""
+    fake = FakeClock()
+    options: dict[str, Any] = {
+        "base_url": url,
+        "sleep": fake.sleep,
+        "clock": fake,
+        "now": lambda: now,
+        "rand": lambda: 0.5,
+    }
+    return {**options, **overrides}

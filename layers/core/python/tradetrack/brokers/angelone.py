@@ -18,12 +18,12 @@ its own `exp` claim says when it dies.
 
 from __future__ import annotations
 
-import random
-import time
 import urllib.parse
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any, Final
+
+from typing_extensions import Unpack
 
 from tradetrack.brokers.base import (
     BrokerAuthError,
@@ -39,9 +39,7 @@ from tradetrack.brokers.base import (
     BrokerUnavailable,
     BrokerUnsupported,
     RequestClass,
-    RequestGate,
     TokenGrant,
-    no_gate,
 )
 from tradetrack.brokers.http import (
     HttpReply,
@@ -56,10 +54,10 @@ from tradetrack.brokers.http import (
     retry_after,
     text,
 )
-from tradetrack.brokers.retry import RetryPolicy
 from tradetrack.brokers.upstox import plain_symbol
 from tradetrack.brokers.wire import (
     Wire,
+    WireOptions,
     ist_time,
     jwt_expiry,
     sdk_exception_error,
@@ -186,14 +184,8 @@ class AngelOneClient:
         public_ip: str = "127.0.0.1",
         local_ip: str = "127.0.0.1",
         mac_address: str = "00:00:00:00:00:00",
-        gate: RequestGate = no_gate,
-        timeout_s: float = 5.0,
-        retry: RetryPolicy | None = None,
-        deadline: float | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = _now_ist,
-        rand: Callable[[], float] = random.random,
+        **options: Unpack[WireOptions],
     ) -> None:
         self.name: BrokerName = NAME
         self.api_key = api_key
@@ -201,9 +193,7 @@ class AngelOneClient:
         self._login = login_url
         self._ips = (local_ip, public_ip, mac_address)
         self._now = now
-        self._wire = Wire(
-            "Angel One", base_url, gate, timeout_s, retry, deadline, sleep=sleep, clock=clock, rand=rand
-        )
+        self._wire = Wire("Angel One", base_url, **options)
 
     # -- the wire --------------------------------------------------------------------------------
 

@@ -22,13 +22,13 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import random
-import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any, Final
+
+from typing_extensions import Unpack
 
 from tradetrack.brokers.base import (
     BrokerAuthError,
@@ -43,9 +43,7 @@ from tradetrack.brokers.base import (
     BrokerRateLimited,
     BrokerUnavailable,
     RequestClass,
-    RequestGate,
     TokenGrant,
-    no_gate,
 )
 from tradetrack.brokers.expiry import DailyExpiry
 from tradetrack.brokers.http import (
@@ -62,8 +60,7 @@ from tradetrack.brokers.http import (
     retry_after,
     text,
 )
-from tradetrack.brokers.retry import RetryPolicy
-from tradetrack.brokers.wire import Wire, contract_symbol, ist_time, side_of, terminal_status
+from tradetrack.brokers.wire import Wire, WireOptions, contract_symbol, ist_time, side_of, terminal_status
 from tradetrack.timeutil import IST, to_ist
 
 NAME: Final = "breeze"
@@ -176,14 +173,8 @@ class BreezeClient:
         base_url: str = BREEZE_API,
         login_url: str = BREEZE_LOGIN,
         exchanges: Iterable[str] = EXCHANGES,
-        gate: RequestGate = no_gate,
-        timeout_s: float = 5.0,
-        retry: RetryPolicy | None = None,
-        deadline: float | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = _now_ist,
-        rand: Callable[[], float] = random.random,
+        **options: Unpack[WireOptions],
     ) -> None:
         self.name: BrokerName = NAME
         self.api_key = api_key
@@ -192,9 +183,7 @@ class BreezeClient:
         self._login = login_url
         self._exchanges = tuple(exchanges)
         self._now = now
-        self._wire = Wire(
-            "Breeze", base_url, gate, timeout_s, retry, deadline, sleep=sleep, clock=clock, rand=rand
-        )
+        self._wire = Wire("Breeze", base_url, **options)
 
     # -- the wire --------------------------------------------------------------------------------
 

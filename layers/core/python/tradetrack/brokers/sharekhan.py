@@ -26,14 +26,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-import random
-import time
 import urllib.parse
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
 from typing import Any, Final
+
+from typing_extensions import Unpack
 
 from tradetrack.brokers.base import (
     BrokerAuthError,
@@ -49,9 +49,7 @@ from tradetrack.brokers.base import (
     BrokerUnavailable,
     BrokerUnsupported,
     RequestClass,
-    RequestGate,
     TokenGrant,
-    no_gate,
 )
 from tradetrack.brokers.expiry import DailyExpiry
 from tradetrack.brokers.http import (
@@ -64,8 +62,7 @@ from tradetrack.brokers.http import (
     retry_after,
     text,
 )
-from tradetrack.brokers.retry import RetryPolicy
-from tradetrack.brokers.wire import Wire, ist_time, sdk_exception_error, side_of, terminal_status
+from tradetrack.brokers.wire import Wire, WireOptions, ist_time, sdk_exception_error, side_of, terminal_status
 from tradetrack.timeutil import IST
 
 NAME: Final = "sharekhan"
@@ -236,14 +233,8 @@ class SharekhanClient:
         version_id: str = "",
         base_url: str = SHAREKHAN_API,
         login_url: str = SHAREKHAN_LOGIN,
-        gate: RequestGate = no_gate,
-        timeout_s: float = 5.0,
-        retry: RetryPolicy | None = None,
-        deadline: float | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = _now_ist,
-        rand: Callable[[], float] = random.random,
+        **options: Unpack[WireOptions],
     ) -> None:
         self.name: BrokerName = NAME
         self.api_key = api_key
@@ -253,9 +244,7 @@ class SharekhanClient:
         self._version = version_id
         self._login = login_url
         self._now = now
-        self._wire = Wire(
-            "ShareKhan", base_url, gate, timeout_s, retry, deadline, sleep=sleep, clock=clock, rand=rand
-        )
+        self._wire = Wire("ShareKhan", base_url, **options)
 
     # -- the wire --------------------------------------------------------------------------------
 

@@ -42,6 +42,19 @@ from tradetrack.timeutil import IST
 T = TypeVar("T")
 
 
+class WireOptions(TypedDict, total=False):
+    """A client's say in how its Wire reaches the broker (the Wire's own keyword fields): a client
+    takes them as `**options: Unpack[WireOptions]` and hands them on, so no client repeats the list."""
+
+    gate: RequestGate
+    timeout_s: float
+    retry: RetryPolicy | None
+    deadline: float | None
+    sleep: Callable[[float], None]
+    clock: Callable[[], float]
+    rand: Callable[[], float]
+
+
 @dataclass(frozen=True)
 class Wire:
     """How one client reaches its broker. `label` names the broker in errors ("Kite").
