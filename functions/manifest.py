@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+Store = Literal["mongo", "redis"]
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,10 @@ class FunctionSpec:
     # "broker-tokens" (KMS encrypt/decrypt of broker access tokens), "broker-secrets" (the platform's
     # broker API keys in Secrets Manager), "market-data-secret" (the quote provider's credentials).
     uses: tuple[str, ...] = ()
+    # The data stores the function talks to. Either one puts the function in the VPC's private
+    # subnets (network.py) and grants it that store's secret: Mongo's URI, Redis's AUTH credentials.
+    # A function with none stays outside the VPC and reads neither secret.
+    stores: tuple[Store, ...] = ()
 
     @property
     def module(self) -> str:
@@ -79,6 +84,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         # A dependency ping called by monitors: Lambda's active tracing records it; the X-Ray SDK
         # (190 ms of cold start) would add nothing.
         environment={"POWERTOOLS_TRACE_DISABLED": "true"},
+        stores=("mongo", "redis"),
     ),
     FunctionSpec(
         name="docs",
@@ -94,6 +100,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         name="ws_connection",
         capability="WebSocket",
         websocket=("$connect", "$disconnect", "$default"),
+        stores=("redis",),
     ),
     FunctionSpec(
         name="auth",
@@ -107,6 +114,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
             RestRoute("POST", "/v1/auth/change-password"),
         ),
         memory_mb=1024,  # bcrypt at cost 12 is CPU-bound: more memory buys more CPU
+        stores=("mongo", "redis"),
     ),
     FunctionSpec(
         name="users",
@@ -118,13 +126,15 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
             RestRoute("PATCH", "/v1/admin/users/{userId}"),
             RestRoute("DELETE", "/v1/admin/users/{userId}"),
         ),
+        stores=("mongo", "redis"),
     ),
-    FunctionSpec(name="authorizer", capability="Auth", memory_mb=512),
+    FunctionSpec(name="authorizer", capability="Auth", memory_mb=512, stores=("mongo", "redis")),
     FunctionSpec(
         name="security",
         capability="Auth",
         # The audit log: all of it for administrators, a user's own security events (docs/security.md)
         rest=(RestRoute("GET", "/v1/admin/audit"), RestRoute("GET", "/v1/me/security-events")),
+        stores=("mongo", "redis"),
     ),
     FunctionSpec(
         name="executions",
@@ -135,6 +145,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
             RestRoute("DELETE", "/v1/executions/{executionId}"),
         ),
         sends_to=("notifications",),  # trades_changed (source manual) for the user's open WebSockets
+        stores=("mongo", "redis"),
     ),
     FunctionSpec(
         name="imports",
@@ -150,6 +161,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         sends_to=("imports",),
         memory_mb=1024,
         timeout_s=60,
+        stores=("mongo", "redis"),
     ),
     FunctionSpec(
         name="import_worker",
@@ -162,6 +174,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         reserved_concurrency=5,
         memory_mb=1024,
         timeout_s=900,
+        stores=("mongo", "redis"),
     ),
     FunctionSpec(
         name="reports",
@@ -175,6 +188,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         sends_to=("reports", "notifications"),
         memory_mb=1024,
         timeout_s=300,
+        stores=("mongo", "redis"),
     ),
     FunctionSpec(
         name="trades",
@@ -188,6 +202,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         ),
         sends_to=("notifications",),  # PATCH /v1/trades: trades_changed (manual) for open WebSockets
         memory_mb=512,
+        stores=("mongo", "redis"),
     ),
     FunctionSpec(
         name="opening_lots",
@@ -201,6 +216,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         ),
         memory_mb=1024,  # a holdings XLSX is unzipped and read in memory
         timeout_s=60,
+        stores=("mongo", "redis"),
     ),
     FunctionSpec(
         name="data_quality",
@@ -214,6 +230,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
             RestRoute("DELETE", "/v1/data-quality/orphans/{anchor}"),
         ),
         timeout_s=29,  # API Gateway's integration limit: a settlement re-derives its expiry's pairs
+        stores=("mongo", "redis"),
     ),
     FunctionSpec(
         name="corporate_actions",
@@ -231,6 +248,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         # A change re-derives the trades of every holder of the instrument, synchronously.
         memory_mb=1024,
         timeout_s=29,  # API Gateway's integration limit
+        stores=("mongo", "redis"),
     ),
     FunctionSpec(
         name="analytics",
@@ -254,12 +272,14 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         ),
         memory_mb=1024,  # numpy over every trade of the user: more memory buys more CPU
         timeout_s=29,  # API Gateway's integration limit
+        stores=("mongo", "redis"),
     ),
     FunctionSpec(
         name="market",
         capability="MarketData",
         rest=(RestRoute("GET", "/v1/market/status"), RestRoute("GET", "/v1/market/quotes")),
         uses=("market-data-secret",),
+        stores=("mongo", "redis"),
     ),
     FunctionSpec(
         name="alerts",
@@ -269,6 +289,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
             RestRoute("GET", "/v1/alerts"),
             RestRoute("DELETE", "/v1/alerts/{alertId}"),
         ),
+        stores=("mongo", "redis"),
     ),
     FunctionSpec(
         name="market_feed",
@@ -281,6 +302,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         uses=("market-data-secret",),
         memory_mb=512,
         timeout_s=70,
+        stores=("mongo", "redis"),
     ),
     FunctionSpec(
         name="ws_fanout",
@@ -292,6 +314,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         # A post is ~1.1 ms of botocore CPU: a 500-post shard needs a whole vCPU (1769 MB) to take ~0.6 s.
         memory_mb=1769,
         timeout_s=15,
+        stores=("redis",),
     ),
     FunctionSpec(
         name="notifier",
@@ -299,6 +322,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         queues=(QueueSource("notifications", batch_size=10, max_receive_count=3, visibility_timeout_s=180),),
         posts_to_websocket=True,
         timeout_s=30,
+        stores=("mongo", "redis"),
     ),
     FunctionSpec(
         name="notifications",
@@ -310,12 +334,14 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
             RestRoute("GET", "/v1/notifications/unsubscribe", public=True),
             RestRoute("POST", "/v1/notifications/unsubscribe", public=True),
         ),
+        stores=("mongo", "redis"),
     ),
     FunctionSpec(
         name="phone",
         capability="Notifications",
         # Phone verification: a code by SMS (sns:Publish to phone numbers, granted by Notifications).
         rest=(RestRoute("POST", "/v1/me/phone"), RestRoute("POST", "/v1/me/phone/verify")),
+        stores=("mongo", "redis"),
     ),
     FunctionSpec(
         name="daily_summary",
@@ -324,6 +350,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         schedules=(Schedule("daily-summary", "cron(30 10 ? * MON-FRI *)"),),
         sends_to=("notifications",),
         timeout_s=300,
+        stores=("mongo",),
     ),
     FunctionSpec(
         name="brokers",
@@ -341,12 +368,14 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         sends_to=("sync",),
         uses=("broker-tokens", "broker-secrets"),
         timeout_s=15,
+        stores=("mongo", "redis"),
     ),
     FunctionSpec(
         name="orders",
         capability="BrokerSync",
         # The order book and holdings each broker sync stores (tradetrack.sync.orderbook).
         rest=(RestRoute("GET", "/v1/orders"), RestRoute("GET", "/v1/holdings")),
+        stores=("mongo", "redis"),
     ),
     FunctionSpec(
         name="sync_scheduler",
@@ -355,6 +384,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         sends_to=("sync", "notifications"),
         memory_mb=512,
         timeout_s=120,
+        stores=("mongo",),
     ),
     FunctionSpec(
         name="sync_worker",
@@ -367,6 +397,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         reserved_concurrency=5,
         memory_mb=512,
         timeout_s=120,
+        stores=("mongo", "redis"),
     ),
     FunctionSpec(
         name="trade_updates",
@@ -376,6 +407,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         reserved_concurrency=10,
         memory_mb=1024,
         timeout_s=60,
+        stores=("mongo", "redis"),
     ),
     FunctionSpec(
         name="auth_keys",

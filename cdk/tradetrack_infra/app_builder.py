@@ -16,6 +16,7 @@ from functions.manifest import AUTHORIZER, FUNCTIONS, FunctionSpec
 from tradetrack_infra.broker_sync import SYNC_QUEUE
 from tradetrack_infra.edge import CLOUDFRONT_REGION, ApiFirewallStack, CdnFirewallStack, associate_with_stage
 from tradetrack_infra.nag import enable_nag
+from tradetrack_infra.network import build_network
 from tradetrack_infra.operations import CapabilityView, OperationsInputs, OperationsStack
 from tradetrack_infra.settings import StageSettings
 from tradetrack_infra.stack import TradeTrackStack
@@ -51,6 +52,7 @@ def build_app(
         f"TradeTrack-{settings.stage}",
         settings=settings,
         functions=functions,
+        network=build_network(app, settings, env),  # VPC, NAT, endpoints, Redis, Atlas link (network.py)
         env=env,
         description=f"TradeTrack serverless trade journal backend ({settings.stage})",
         termination_protection=settings.is_production,

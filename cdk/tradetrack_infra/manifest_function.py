@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aws_cdk import Duration
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -21,12 +22,23 @@ METRICS_NAMESPACE = "TradeTrack"
 
 
 @dataclass(frozen=True)
+class FunctionNetwork:
+    """The VPC's private subnets (egress through the NAT) and the functions' security group."""
+
+    vpc: ec2.IVpc
+    subnets: ec2.SubnetSelection
+    security_group: ec2.ISecurityGroup
+
+
+@dataclass(frozen=True)
 class FunctionDeps:
     """What every function is built with."""
 
     settings: StageSettings
     layers: SharedLayers
     runtime_config: RuntimeConfig
+    # Where a function that uses Mongo or Redis runs (network.py); None: no VPC (tests of one stack).
+    network: FunctionNetwork | None = None
 
 
 class ManifestFunction(Construct):
@@ -46,7 +58,26 @@ class ManifestFunction(Construct):
             description=f"TradeTrack {settings.stage} {spec.name} function",
         )
         self.log_group.grant_write(self.role)
-        deps.runtime_config.grant_read(self.role)
+        deps.runtime_config.grant_for(spec, self.role)
+        in_vpc = deps.network is not None and bool(spec.stores)
+        if in_vpc:
+            # What Lambda needs to attach the function to the VPC. The ENI actions take no
+            # resource-level condition Lambda can meet at create time, so Resource '*' (acknowledged
+            # below with X-Ray's), instead of the managed AWSLambdaVPCAccessExecutionRole.
+            self.role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=[
+                        "ec2:CreateNetworkInterface",
+                        "ec2:DescribeNetworkInterfaces",
+                        "ec2:DescribeSubnets",
+                        "ec2:DeleteNetworkInterface",
+                        "ec2:AssignPrivateIpAddresses",
+                        "ec2:UnassignPrivateIpAddresses",
+                    ],
+                    resources=["*"],
+                )
+            )
+        network = deps.network if in_vpc else None
 
         self.function = lambda_.Function(
             self,
@@ -63,6 +94,9 @@ class ManifestFunction(Construct):
             role=self.role,
             log_group=self.log_group,
             tracing=lambda_.Tracing.ACTIVE,
+            vpc=network.vpc if network else None,
+            vpc_subnets=network.subnets if network else None,
+            security_groups=[network.security_group] if network else None,
             environment={
                 "POWERTOOLS_SERVICE_NAME": spec.name,
                 "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
@@ -72,7 +106,7 @@ class ManifestFunction(Construct):
                 # numpy's OpenBLAS starts one thread per vCPU at import (~30 ms of a cold start);
                 # our arrays are a trader's days, far below where BLAS threads pay off.
                 "OPENBLAS_NUM_THREADS": "1",
-                **deps.runtime_config.environment,
+                **deps.runtime_config.environment_for(spec),
                 **spec.environment,
             },
         )
@@ -90,7 +124,8 @@ class ManifestFunction(Construct):
         acknowledge(
             self.role,
             "AwsSolutions-IAM5",
-            "X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no "
-            "resource-level permissions, so AWS requires Resource '*'.",
+            "X-Ray active tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) and, for a function "
+            "in the VPC, Lambda's ENI actions (ec2:CreateNetworkInterface, ...) support no resource-level "
+            "permissions Lambda can use, so AWS requires Resource '*'.",
             "Resource::*",
         )

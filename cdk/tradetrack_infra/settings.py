@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ SECRETSMANAGER_ARN_PATTERN = (
     r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$"
 )
 PRODUCTION_STAGES = frozenset({"prod"})
+# The endpoint service Atlas shows when a PrivateLink endpoint is added to the project.
+ATLAS_ENDPOINT_SERVICE_PATTERN = r"^com\.amazonaws\.vpce\.[a-z0-9-]+\.vpce-svc-[0-9a-f]{8,17}$"
 
 _RETENTION_BY_DAYS: dict[int, logs.RetentionDays] = {
     1: logs.RetentionDays.ONE_DAY,
@@ -62,6 +65,13 @@ class StageSettings:
     app_url: str = ""
     # Where every alarm is sent (SNS email subscription to the ops topic); empty: no subscription.
     ops_email: str = ""
+    # The network stack (network.py): availability zones (2 or 3), NAT gateways (each with an Elastic
+    # IP Atlas allow-lists), the ElastiCache node type, and the Atlas PrivateLink endpoint service
+    # (com.amazonaws.vpce.<region>.vpce-svc-...; empty: Atlas is reached through the NAT IPs).
+    network_azs: int = 2
+    nat_gateways: int = 1
+    cache_node_type: str = "cache.t4g.micro"
+    atlas_private_link_service: str = ""
 
     @property
     def is_production(self) -> bool:
@@ -111,7 +121,32 @@ class StageSettings:
             email_domain=_as_domain(get("emailDomain", "tradetrack.example")),
             app_url=_as_app_url(get("appUrl", "")),
             ops_email=_as_email(get("opsEmail", "")),
+            **_network(get, production=stage in PRODUCTION_STAGES),
         )
+
+
+def _network(get: Callable[[str, Any], Any], *, production: bool) -> dict[str, Any]:
+    """Three AZs and a NAT gateway in each for production; two AZs and one NAT elsewhere (cost)."""
+    azs = _as_int("networkAzs", get("networkAzs", 3 if production else 2))
+    if azs not in (2, 3):
+        raise SettingsError(f"context networkAzs={azs} must be 2 or 3")
+    nat_gateways = _as_int("natGateways", get("natGateways", azs if production else 1))
+    if not 1 <= nat_gateways <= azs:
+        raise SettingsError(f"context natGateways={nat_gateways} must be between 1 and networkAzs")
+    node_type = str(get("cacheNodeType", "cache.t4g.small" if production else "cache.t4g.micro"))
+    if not re.fullmatch(r"cache\.[a-z0-9]+\.[a-z0-9]+", node_type):
+        raise SettingsError(f"context cacheNodeType={node_type!r} must be a node type (cache.t4g.small)")
+    service = str(get("atlasPrivateLinkServiceName", "")).strip()
+    if service and not re.fullmatch(ATLAS_ENDPOINT_SERVICE_PATTERN, service):
+        raise SettingsError(
+            f"context atlasPrivateLinkServiceName={service!r}: com.amazonaws.vpce.<region>.vpce-svc-<id>"
+        )
+    return {
+        "network_azs": azs,
+        "nat_gateways": nat_gateways,
+        "cache_node_type": node_type,
+        "atlas_private_link_service": service,
+    }
 
 
 def _as_int(key: str, value: Any) -> int:

@@ -18,6 +18,7 @@ from tradetrack_infra.functions import ManifestFunctions
 from tradetrack_infra.imports import IMPORT_WORKER, ImportUploads
 from tradetrack_infra.layers import SharedLayers
 from tradetrack_infra.manifest_function import FunctionDeps
+from tradetrack_infra.network import NetworkStack
 from tradetrack_infra.notifications import NOTIFIER, Notifications
 from tradetrack_infra.observability import Observability
 from tradetrack_infra.queues import Queues
@@ -35,17 +36,25 @@ class TradeTrackStack(Stack):
         *,
         settings: StageSettings,
         functions: Sequence[FunctionSpec] = FUNCTIONS,
+        network: NetworkStack | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.settings = settings
         layers = SharedLayers(self, "Layers", deps_layer_path=settings.deps_layer_path)
-        runtime_config = RuntimeConfig(self, "RuntimeConfig", settings=settings)
+        runtime_config = RuntimeConfig(
+            self, "RuntimeConfig", settings=settings, cache=network.cache if network else None
+        )
         self.functions = ManifestFunctions(
             self,
             "Functions",
             specs=functions,
-            deps=FunctionDeps(settings=settings, layers=layers, runtime_config=runtime_config),
+            deps=FunctionDeps(
+                settings=settings,
+                layers=layers,
+                runtime_config=runtime_config,
+                network=network.for_functions() if network else None,
+            ),
         )
         by_name = self.functions.by_name
         self.auth = (

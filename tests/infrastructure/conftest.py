@@ -31,6 +31,7 @@ PROBE = FunctionSpec(
     timeout_s=30,
     schedules=(Schedule("probe-every-5-minutes", "rate(5 minutes)"),),
     queues=(QueueSource("probe-jobs", batch_size=5, max_receive_count=4, visibility_timeout_s=180),),
+    stores=("mongo", "redis"),
 )
 PROBE_CONTEXT = {
     "stage": "probe",

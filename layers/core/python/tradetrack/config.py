@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from tradetrack import __version__
 
@@ -28,6 +28,9 @@ class Settings(BaseModel):
     mongodb_uri_secret_arn: str = Field("", alias="MONGODB_URI_SECRET_ARN")
     mongodb_db: str = Field("tradetrack", alias="MONGODB_DB", pattern=r"^[A-Za-z0-9_-]{1,63}$")
     redis_url: str = Field("redis://127.0.0.1:6379/0", alias="REDIS_URL")
+    # In AWS, ElastiCache's RBAC user ({"username", "password"}, rotated) is in Secrets Manager and
+    # the URL is rediss:// (TLS); empty (local, tests): the URL alone, plain Redis.
+    redis_auth_secret_arn: str = Field("", alias="REDIS_AUTH_SECRET_ARN")
     # How long a call to Mongo or Redis may wait for a server before it counts as down.
     dependency_timeout_ms: int = Field(2000, alias="DEPENDENCY_TIMEOUT_MS", ge=50, le=30_000)
 
@@ -130,6 +133,14 @@ class Settings(BaseModel):
         if not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value
+
+    @model_validator(mode="after")
+    def _credentials_over_tls(self) -> Settings:
+        if self.redis_auth_secret_arn and not self.redis_url.startswith("rediss://"):
+            raise ValueError(
+                "REDIS_AUTH_SECRET_ARN needs a rediss:// (TLS) REDIS_URL: credentials never go in clear"
+            )
+        return self
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
