@@ -143,3 +143,14 @@ def test_the_stubs_faults_are_retried(stub: tuple[StubCase, StubBrokerServer], s
     # Then the client retried the refused call once and read the same fills
     assert fills == expected and len(fills) == 4
     assert len(server.requests) == 2 * calls + 1
+
+
+def test_an_angel_one_logout_ends_the_session_at_the_stub() -> None:
+    # Given a logged-in Angel One session (disconnecting an account calls logout() without arguments)
+    with AngelOneStubServer(books={USER: demo_day()}, now=lambda: FRIDAY) as server:
+        client = _angel_client(server, server.log_in(USER))
+        assert client.trades()
+        # When it logs out / Then the stub refuses the token
+        client.logout()
+        with pytest.raises(BrokerAuthError):
+            client.trades()

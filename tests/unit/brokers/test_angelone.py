@@ -15,6 +15,7 @@ from tests.unit.brokers.wire import fixture_bytes, stubbed
 from tradetrack.brokers.angelone import (
     HOLDINGS_PATH,
     LOGIN_PATH,
+    LOGOUT_PATH,
     ORDER_BOOK_PATH,
     POSITIONS_PATH,
     PROFILE_PATH,
@@ -302,3 +303,24 @@ def test_malformed_success_bodies_are_unavailable(broker_stub: BrokerStub, body:
     with pytest.raises(BrokerUnavailable) as raised:
         angel(broker_stub, retry=RetryPolicy(attempts=1)).positions()
     assert raised.value.error_type == "DataException"
+
+
+# -- logout (disconnecting an account calls it without arguments) ---------------------------------
+
+
+def test_logout_names_the_client_code_of_the_jwt(broker_stub: BrokerStub) -> None:
+    # Given a session whose jwtToken names its client code (login.json's: S123456)
+    broker_stub.route("POST", LOGOUT_PATH, fixture_bytes("angelone", "logout.json"))
+    # When the account is disconnected
+    angel(broker_stub, access_token=fixture_json_token()).logout()
+    # Then the logout names that client code, with no profile call
+    (request,) = broker_stub.requests
+    assert (request.path, request.json()) == (LOGOUT_PATH, {"clientcode": "S123456"})
+
+
+def test_logout_of_an_opaque_token_asks_the_profile_first(broker_stub: BrokerStub) -> None:
+    broker_stub.route("GET", PROFILE_PATH, fixture_bytes("angelone", "profile.json"))
+    broker_stub.route("POST", LOGOUT_PATH, fixture_bytes("angelone", "logout.json"))
+    angel(broker_stub, access_token="opaque").logout()
+    profile, logout = broker_stub.requests
+    assert (profile.path, logout.json()) == (PROFILE_PATH, {"clientcode": "S123456"})

@@ -59,6 +59,7 @@ from tradetrack.brokers.wire import (
     Wire,
     WireOptions,
     ist_time,
+    jwt_claims,
     jwt_expiry,
     sdk_exception_error,
     side_of,
@@ -274,9 +275,14 @@ class AngelOneClient:
 
         return self._wire.parse(f"GET {PROFILE_PATH}", grant)
 
-    def logout(self, client_code: str) -> None:
-        """End the session (POST .../user/v1/logout), when an account is disconnected."""
-        self._send("POST", LOGOUT_PATH, json_body={"clientcode": client_code})
+    def logout(self) -> None:
+        """End the session (POST .../user/v1/logout with the client code: the jwtToken's `username`
+        claim, else the profile's), when an account is disconnected."""
+        code = jwt_claims(self.access_token).get("username")
+        if not isinstance(code, str) or not code:
+            data = self._send("GET", PROFILE_PATH)
+            code = self._wire.parse(f"GET {PROFILE_PATH}", lambda: text(obj(data, "data"), "clientcode"))
+        self._send("POST", LOGOUT_PATH, json_body={"clientcode": code})
 
     # -- the account -----------------------------------------------------------------------------
 

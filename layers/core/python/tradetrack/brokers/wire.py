@@ -170,17 +170,22 @@ def ist_time(value: Any, formats: Sequence[str]) -> datetime | None:
     return None
 
 
-def jwt_expiry(token: str) -> datetime | None:
-    """The `exp` claim of a JWT (read, not verified: the broker checks its own tokens); None when the
-    token is not a JWT or carries no expiry."""
+def jwt_claims(token: str) -> Mapping[str, Any]:
+    """The payload of a JWT (read, not verified: the broker checks its own tokens); empty when the
+    token is not a JWT."""
     parts = token.split(".")
     if len(parts) != 3:
-        return None
+        return {}
     try:
         payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
-    exp = payload.get("exp") if isinstance(payload, Mapping) else None
+        return {}
+    return payload if isinstance(payload, Mapping) else {}
+
+
+def jwt_expiry(token: str) -> datetime | None:
+    """The `exp` claim of a JWT; None when the token is not a JWT or carries no expiry."""
+    exp = jwt_claims(token).get("exp")
     if isinstance(exp, bool) or not isinstance(exp, int | float):
         return None
     return datetime.fromtimestamp(exp, UTC)
