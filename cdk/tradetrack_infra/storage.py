@@ -3,7 +3,10 @@
 Its own stack (the backend is near the 500-resource limit) that depends on nothing: the backend (the
 report worker of issue #20) may reference it, never the other way round. The names are published as
 stack outputs and SSM parameters (`/tradetrack/<stage>/storage/<name>`) and the constructs are
-attributes (`reports`, `attachments`, `key`) for cross-stack grants.
+attributes (`reports`, `attachments`, `key`) for cross-stack grants; `grant_reports(function)` wires
+the report worker (REPORTS_BUCKET, REPORTS_KMS_KEY_ID, put/get under `reports/`, the key). The
+personal-data buckets have fixed names (`tradetrack-<stage>-<kind>-<account>-<region>`), so such a
+grant names its prefix without a cross-stack reference.
 
 - Reports and attachments hold traders' personal data: SSE-KMS with a customer managed, rotating key
   (S3 Bucket Keys keep the KMS request bill small), versioned, TLS-only, Block Public Access,
@@ -20,12 +23,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import Aws, CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from tradetrack_infra.nag import acknowledge, resource_finding
 from tradetrack_infra.naming import pascal
 
 REPORTS_PREFIX = "reports/"
@@ -37,6 +43,17 @@ REPORT_VERSIONS_KEPT = Duration.days(30)
 ATTACHMENT_VERSIONS_KEPT = Duration.days(90)
 ACCESS_LOGS_KEPT = Duration.days(365)
 ABORT_UPLOADS_AFTER = Duration.days(1)
+MAX_BUCKET_NAME = 63
+
+
+def bucket_name(stage: str, kind: str) -> str:
+    """A personal-data bucket's fixed name, e.g. tradetrack-dev-reports-<account>-<region>: a consumer
+    in another stack builds it (and its ARN) from its own account and region, so a grant on a prefix
+    needs no cross-stack reference and its cdk-nag finding reads plainly."""
+    longest = len(f"tradetrack-{stage}-{kind}--") + 12 + len("ap-southeast-2")
+    if longest > MAX_BUCKET_NAME:
+        raise ValueError(f"stage {stage!r} makes the {kind} bucket's name longer than {MAX_BUCKET_NAME}")
+    return f"tradetrack-{stage}-{kind}-{Aws.ACCOUNT_ID}-{Aws.REGION}"
 
 
 def parameter_name(stage: str, name: str) -> str:
@@ -56,6 +73,7 @@ class StorageStack(Stack):
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        self.stage = stage
         self.key = kms.Key(
             self,
             "DataKey",
@@ -148,7 +166,7 @@ class StorageStack(Stack):
     def _personal_bucket(
         self,
         construct_id: str,
-        log_prefix: str,
+        kind: str,
         *,
         lifecycle_rules: list[s3.LifecycleRule],
         removal_policy: RemovalPolicy,
@@ -165,8 +183,34 @@ class StorageStack(Stack):
             versioned=True,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             server_access_logs_bucket=self.access_logs,
-            server_access_logs_prefix=f"{log_prefix}/",
+            bucket_name=bucket_name(self.stage, kind),
+            server_access_logs_prefix=f"{kind}/",
             lifecycle_rules=lifecycle_rules,
             cors=cors,
             removal_policy=removal_policy,
+        )
+
+    def grant_reports(self, function: lambda_.Function) -> None:
+        """Let `function` (the report worker of docs/reports.md) write and read `reports/` with the
+        data key, and tell it where: REPORTS_BUCKET and REPORTS_KMS_KEY_ID. Statements on its role,
+        so nothing is added to this stack's key or bucket policy and this stack still depends on none."""
+        name = bucket_name(self.stage, "reports")  # resolved in the function's stack, no reference
+        function.add_environment("REPORTS_BUCKET", name)
+        function.add_environment("REPORTS_KMS_KEY_ID", self.key.key_arn)  # the reference: deploy after this
+        role = function.role
+        if role is None:
+            raise ValueError("the reports function needs its own role")
+        reports = f"arn:{Aws.PARTITION}:s3:::{name}/{REPORTS_PREFIX}*"
+        role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["s3:PutObject", "s3:GetObject"], resources=[reports])
+        )
+        acknowledge(
+            role,
+            "AwsSolutions-IAM5",
+            "Each report's key (reports/<userId>/<random>/<file>) is made at run time; the grant is limited "
+            "to the reports prefix of the reports bucket, to PutObject and GetObject.",
+            resource_finding(role, reports),
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[self.key.key_arn])
         )
