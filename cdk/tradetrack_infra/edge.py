@@ -75,8 +75,11 @@ def _visibility(metric_name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
 
 def _rate_rule(rate: RateLimit, priority: int, prefix: str) -> wafv2.CfnWebACL.RuleProperty:
     forwarded = (
+        # Without the header the rule does not apply at all; with one that holds no valid address
+        # NO_MATCH lets it pass this rule (MATCH would block it outright). The source-address limit
+        # counts both.
         wafv2.CfnWebACL.ForwardedIPConfigurationProperty(
-            header_name="X-Forwarded-For", fallback_behavior="MATCH"
+            header_name="X-Forwarded-For", fallback_behavior="NO_MATCH"
         )
         if rate.key == "FORWARDED_IP"
         else None

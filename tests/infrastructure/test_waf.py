@@ -117,7 +117,8 @@ def test_api_acl_counts_the_client_behind_cloudfront_and_the_direct_caller(dev_a
     # Then one limit is per client address as CloudFront forwards it (X-Forwarded-For) ...
     client = rules["RatePerClientIp"]["Statement"]["RateBasedStatement"]
     assert client["AggregateKeyType"] == "FORWARDED_IP"
-    assert client["ForwardedIPConfig"] == {"HeaderName": "X-Forwarded-For", "FallbackBehavior": "MATCH"}
+    # (a header holding no valid address is not blocked for it: MATCH would apply the block at once)
+    assert client["ForwardedIPConfig"] == {"HeaderName": "X-Forwarded-For", "FallbackBehavior": "NO_MATCH"}
     # ... and a higher one per source address catches direct callers forging that header
     source = rules["RatePerSourceIp"]["Statement"]["RateBasedStatement"]
     assert source["AggregateKeyType"] == "IP"
