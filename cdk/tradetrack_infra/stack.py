@@ -22,6 +22,7 @@ from tradetrack_infra.network import NetworkStack
 from tradetrack_infra.notifications import NOTIFIER, Notifications
 from tradetrack_infra.observability import Observability
 from tradetrack_infra.queues import Queues
+from tradetrack_infra.reports import REPORTS, ReportFiles
 from tradetrack_infra.runtime_config import RuntimeConfig
 from tradetrack_infra.schedules import Schedules
 from tradetrack_infra.settings import StageSettings
@@ -121,6 +122,11 @@ class TradeTrackStack(Stack):
         self.import_uploads: ImportUploads | None = None
         if IMPORT_WORKER in by_name:
             self.import_uploads = ImportUploads(self, "ImportUploads", settings=settings, functions=by_name)
+        self.report_files = (  # the reports bucket of TradeTrackStorage (reports.py)
+            ReportFiles(self, "ReportFiles", stage=settings.stage, functions=by_name)
+            if REPORTS in by_name
+            else None
+        )
         self.broker_sync: BrokerSync | None = None
         if BROKERS in by_name:
             self.broker_sync = BrokerSync(

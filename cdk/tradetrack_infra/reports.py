@@ -1,0 +1,63 @@
+"""The reports function's files (docs/reports.md): it writes reports into the reports bucket of the
+TradeTrackStorage-<stage> stack (storage.py) and presigns their download.
+
+Wired by name, not by a cross-stack reference: the storage stack publishes the bucket's name and its
+KMS key's ARN as SSM parameters (/tradetrack/<stage>/storage/reports-bucket and .../data-key-arn),
+which this construct reads as CloudFormation parameters (no resource in the backend stack, which is
+near CloudFormation's 500). So the storage stack must be deployed first (the stage deploys it
+before the backend). The function gets REPORTS_BUCKET and REPORTS_KMS_KEY_ID (SSE-KMS with the
+storage key), s3:PutObject and s3:GetObject on reports/* only (GetObject: the presigned download
+is signed with the function's role), and kms:GenerateDataKey/Decrypt on that key only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aws_cdk import Aws
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from tradetrack_infra.manifest_function import ManifestFunction
+from tradetrack_infra.nag import acknowledge, resource_finding
+
+REPORTS = "reports"
+REPORTS_PREFIX = "reports/"  # tradetrack.reports.repository.KEY_PREFIX, storage.REPORTS_PREFIX
+
+
+def storage_parameter(stage: str, name: str) -> str:
+    """Where TradeTrackStorage publishes a name (storage.parameter_name)."""
+    return f"/tradetrack/{stage}/storage/{name}"
+
+
+class ReportFiles(Construct):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, stage: str, functions: Mapping[str, ManifestFunction]
+    ) -> None:
+        super().__init__(scope, construct_id)
+        if REPORTS not in functions:
+            raise ValueError(f"the report files need {REPORTS} in the manifest")
+        self.bucket_name = ssm.StringParameter.value_for_string_parameter(
+            self, storage_parameter(stage, "reports-bucket")
+        )
+        self.key_arn = ssm.StringParameter.value_for_string_parameter(
+            self, storage_parameter(stage, "data-key-arn")
+        )
+        built = functions[REPORTS]
+        built.function.add_environment("REPORTS_BUCKET", self.bucket_name)
+        built.function.add_environment("REPORTS_KMS_KEY_ID", self.key_arn)
+        objects = f"arn:{Aws.PARTITION}:s3:::{self.bucket_name}/{REPORTS_PREFIX}*"
+        built.role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["s3:PutObject", "s3:GetObject"], resources=[objects])
+        )
+        built.role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[self.key_arn])
+        )
+        acknowledge(
+            built.role,
+            "AwsSolutions-IAM5",
+            "Each report's key (reports/<userId>/<random>/<file name>) is made at run time; the grant is "
+            "limited to the reports prefix of the reports bucket and to PutObject and GetObject.",
+            resource_finding(built.role, objects),
+        )
