@@ -14,7 +14,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 
-from tests.infrastructure.conftest import Synthesized, cdk_json_context
+from tests.infrastructure.conftest import Synthesized, cdk_json_context, synthesize
 from tradetrack_infra.nag import acknowledge, enable_nag
 from tradetrack_infra.settings import StageSettings
 from tradetrack_infra.storage import StorageStack, bucket_name
@@ -336,3 +336,34 @@ def test_a_stage_name_too_long_for_a_bucket_name_is_refused() -> None:
     with pytest.raises(ValueError, match="longer than 63"):
         bucket_name("a" * 21, "attachments")
     assert "tradetrack-staging-attachments-" in bucket_name("staging", "attachments")
+
+
+@pytest.fixture(scope="module")
+def prod_app(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The app `cdk synth -c stage=prod` builds."""
+    root = tmp_path_factory.mktemp("prod-storage")
+    return synthesize(root / "cdk.out", root / "deps", context={"stage": "prod"})
+
+
+def test_prod_keeps_logs_30_days_and_protects_the_edge_and_storage_stacks(prod_app: Synthesized) -> None:
+    # Given every stack of the prod app
+    root = prod_app.stack.node.root
+    stacks = {c.stack_name: c for c in root.node.find_all() if isinstance(c, Stack)}
+    groups = [
+        (name, resource["Properties"].get("RetentionInDays"))
+        for name, stack in stacks.items()
+        for resource in Template.from_stack(stack).to_json()["Resources"].values()
+        if resource["Type"] == "AWS::Logs::LogGroup"
+    ]
+
+    # Then prod keeps its logs 30 days too (WAF logs included), as every stage does
+    assert {name for name, _ in groups} >= {"TradeTrackWafApi-prod", "TradeTrackWafCdn-prod"}
+    assert [g for g in groups if g[1] != 30] == []
+    # And the web ACL and storage stacks cannot be deleted by accident, nor their data with them
+    for name in ("TradeTrackWafApi-prod", "TradeTrackWafCdn-prod", "TradeTrackStorage-prod"):
+        assert stacks[name].termination_protection, name
+    storage = Template.from_stack(stacks["TradeTrackStorage-prod"]).to_json()["Resources"]
+    kept = [r for r in storage.values() if r["Type"] in {"AWS::S3::Bucket", "AWS::KMS::Key"}]
+    assert len(kept) == 4 and all(r["DeletionPolicy"] == "Retain" for r in kept)
+    # And the CloudFront ACL is still created in us-east-1
+    assert stacks["TradeTrackWafCdn-prod"].region == "us-east-1"
