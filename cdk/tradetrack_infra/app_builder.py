@@ -59,7 +59,8 @@ def build_app(
     )
     web_hosting(app, stack, env)
     api_firewall(app, stack, env)
-    storage(app, settings, env)
+    # The reports function reads the storage stack's SSM parameters (reports.py): deploy it first.
+    stack.add_dependency(storage(app, settings, env))
     operations(app, stack, functions, env)
     if not settings.ops_email:
         # Not a construct annotation: those fail the compliance check, and dev is fine without one.

@@ -4,8 +4,8 @@ TradeTrackStorage-<stage> stack (storage.py) and presigns their download.
 Wired by name, not by a cross-stack reference: the storage stack publishes the bucket's name and its
 KMS key's ARN as SSM parameters (/tradetrack/<stage>/storage/reports-bucket and .../data-key-arn),
 which this construct reads as CloudFormation parameters (no resource in the backend stack, which is
-near CloudFormation's 500). So the storage stack must be deployed first (the stage deploys it
-before the backend). The function gets REPORTS_BUCKET and REPORTS_KMS_KEY_ID (SSE-KMS with the
+near CloudFormation's 500). So the storage stack deploys first: the backend stack depends on it
+(app_builder.build_stage). The function gets REPORTS_BUCKET and REPORTS_KMS_KEY_ID (SSE-KMS with the
 storage key), s3:PutObject and s3:GetObject on reports/* only (GetObject: the presigned download
 is signed with the function's role), and kms:GenerateDataKey/Decrypt on that key only.
 """
@@ -21,14 +21,9 @@ from constructs import Construct
 
 from tradetrack_infra.manifest_function import ManifestFunction
 from tradetrack_infra.nag import acknowledge, resource_finding
+from tradetrack_infra.storage import REPORTS_PREFIX, parameter_name
 
-REPORTS = "reports"
-REPORTS_PREFIX = "reports/"  # tradetrack.reports.repository.KEY_PREFIX, storage.REPORTS_PREFIX
-
-
-def storage_parameter(stage: str, name: str) -> str:
-    """Where TradeTrackStorage publishes a name (storage.parameter_name)."""
-    return f"/tradetrack/{stage}/storage/{name}"
+REPORTS = "reports"  # REPORTS_PREFIX is tradetrack.reports.repository.KEY_PREFIX too
 
 
 class ReportFiles(Construct):
@@ -39,10 +34,10 @@ class ReportFiles(Construct):
         if REPORTS not in functions:
             raise ValueError(f"the report files need {REPORTS} in the manifest")
         self.bucket_name = ssm.StringParameter.value_for_string_parameter(
-            self, storage_parameter(stage, "reports-bucket")
+            self, parameter_name(stage, "reports-bucket")
         )
         self.key_arn = ssm.StringParameter.value_for_string_parameter(
-            self, storage_parameter(stage, "data-key-arn")
+            self, parameter_name(stage, "data-key-arn")
         )
         built = functions[REPORTS]
         built.function.add_environment("REPORTS_BUCKET", self.bucket_name)

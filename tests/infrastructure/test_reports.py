@@ -34,7 +34,9 @@ def test_the_reports_function_writes_to_the_storage_stacks_reports_bucket(dev_ap
     # Given the dev backend and the SSM parameters TradeTrackStorage-dev publishes
     names = parameter_names(dev_app)
     env = env_of(dev_app, "reports")
-    # Then the bucket and the KMS key come from those parameters
+    # Then the backend deploys after the storage stack, and the bucket and the KMS key come from those
+    # parameters
+    assert "TradeTrackStorage-dev" in {stack.stack_name for stack in dev_app.stack.dependencies}
     assert names[env["REPORTS_BUCKET"]["Ref"]] == "/tradetrack/dev/storage/reports-bucket"
     assert names[env["REPORTS_KMS_KEY_ID"]["Ref"]] == "/tradetrack/dev/storage/data-key-arn"
     # And the function may put and get objects under reports/ of that bucket, and nothing more of S3
