@@ -31,14 +31,16 @@ from constructs import Construct
 
 CLOUDFRONT_REGION = "us-east-1"
 WINDOW_S = 300
-# Requests per client IP in WINDOW_S. The web app makes a few calls a page; an import or a busy
-# dashboard stays far below, a scraper or credential stuffer does not.
-CDN_RATE_LIMIT = 1_000
+# Requests per client IP in WINDOW_S. One trader's app makes a few calls a page (~10 a second at
+# most, briefly); the limits leave room for several traders behind one address (Indian mobile
+# carriers put many subscribers behind one IPv4 address, CGNAT), not for a scraper or a
+# credential stuffer.
+CDN_RATE_LIMIT = 3_000
 # At the REST stage the web app's calls arrive from CloudFront, whose edge servers are shared by
 # many traders: the per-client limit there is keyed on X-Forwarded-For (set by CloudFront), and a
 # per-source-address limit five times higher catches direct callers who forge that header.
-API_CLIENT_RATE_LIMIT = 1_000
-API_SOURCE_RATE_LIMIT = 5_000
+API_CLIENT_RATE_LIMIT = 2_000
+API_SOURCE_RATE_LIMIT = 10_000
 LOG_GROUP_PREFIX = "aws-waf-logs-"  # WAF delivers only to log groups named so
 REDACTED_HEADERS = ("authorization", "cookie")
 LOGGED_ACTIONS = ("BLOCK", "COUNT")

@@ -14,7 +14,12 @@ from aws_cdk import aws_logs as logs
 from aws_cdk.assertions import Template
 
 from tests.infrastructure.conftest import Synthesized
-from tradetrack_infra.edge import CdnFirewallStack
+from tradetrack_infra.edge import (
+    API_CLIENT_RATE_LIMIT,
+    API_SOURCE_RATE_LIMIT,
+    CDN_RATE_LIMIT,
+    CdnFirewallStack,
+)
 
 pytestmark = pytest.mark.infrastructure
 
@@ -87,7 +92,7 @@ def test_each_web_acl_runs_the_managed_groups_and_a_rate_limit_per_ip(
         assert rule["Action"] == {"Block": {}}
         assert statement["AggregateKeyType"] in {"IP", "FORWARDED_IP"}
         assert statement["EvaluationWindowSec"] == 300
-        assert 100 <= statement["Limit"] <= 10_000
+        assert 100 <= statement["Limit"] <= 20_000
     # And the IP reputation list goes first, every rule has its own priority, metrics and samples
     assert min(acl["Rules"], key=lambda r: r["Priority"])["Name"] == "AWSManagedRulesAmazonIpReputationList"
     assert len({r["Priority"] for r in acl["Rules"]}) == len(acl["Rules"]) == len(MANAGED) + len(rates)
@@ -106,7 +111,7 @@ def test_cloudfront_acl_counts_each_viewer_ip(dev_app: Synthesized) -> None:
         r["Statement"]["RateBasedStatement"] for r in acl["Rules"] if "RateBasedStatement" in r["Statement"]
     ]
     assert rate["AggregateKeyType"] == "IP"
-    assert rate["Limit"] == 1_000
+    assert rate["Limit"] == CDN_RATE_LIMIT
 
 
 def test_api_acl_counts_the_client_behind_cloudfront_and_the_direct_caller(dev_app: Synthesized) -> None:
@@ -122,6 +127,7 @@ def test_api_acl_counts_the_client_behind_cloudfront_and_the_direct_caller(dev_a
     # ... and a higher one per source address catches direct callers forging that header
     source = rules["RatePerSourceIp"]["Statement"]["RateBasedStatement"]
     assert source["AggregateKeyType"] == "IP"
+    assert (client["Limit"], source["Limit"]) == (API_CLIENT_RATE_LIMIT, API_SOURCE_RATE_LIMIT)
     assert source["Limit"] > client["Limit"]
 
 
