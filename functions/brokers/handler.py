@@ -50,6 +50,7 @@ def get_brokers() -> BrokerList:
     "/v1/broker-accounts",
     tags=["brokers"],
     responses={
+        200: {"description": "Login finished with `params` (a broker whose login sends no state back)"},
         201: {"description": "Login started"},
         409: {"description": "The broker is not configured on this server (not in GET /v1/brokers)"},
     },
@@ -57,6 +58,19 @@ def get_brokers() -> BrokerList:
 def post_account(request: Annotated[ConnectRequest, Body()]) -> Response[Any]:
     service.require_offered(request.broker)
     user_id = current_principal(app).user_id
+    if request.params is not None:
+        settings = get_settings()
+        connected = oauth.complete_session(
+            get_database(),
+            aws_client("kms"),
+            aws_client("sqs"),
+            user_id,
+            request,
+            key_id=settings.broker_token_key_id,
+            sync_queue_url=settings.sync_queue_url,
+            now=service.utc_now(),
+        )
+        return _json(200, connected)
     started = oauth.connect(get_database(), get_redis(), user_id, request, now=service.utc_now())
     return _json(201, started)
 

@@ -17,7 +17,7 @@ import redis
 from pymongo.database import Database
 
 from tradetrack.accounts.service import account_out, enqueue_sync
-from tradetrack.brokers import factory
+from tradetrack.brokers import factory, registry
 from tradetrack.brokers.base import (
     BrokerAuthError,
     BrokerError,
@@ -121,10 +121,60 @@ def complete_login(
     now: datetime,
 ) -> BrokerAccountOut:
     """The OAuth callback: spend the state, exchange the code for a token, store it encrypted, sync."""
+    if not params.get("state") and registry.spec(broker).login != "oauth_redirect":
+        raise BadRequest(
+            f"{broker}'s login page sends no state back: send what it returned as `params` to "
+            "POST /v1/broker-accounts with the accountId, signed in",
+            details=[{"field": "state", "issue": "not_sent_by_broker"}],
+        )
     record = _claim_state(cache, broker, params.get("state"))
     account = broker_accounts.get_account(db, record["accountId"], user_id=record["userId"])
     if account is None:
         raise NotFound("the broker account this login was for has been removed")
+    return _connected(db, kms, sqs, account, params, key_id=key_id, sync_queue_url=sync_queue_url, now=now)
+
+
+def complete_session(
+    db: Database[Document],
+    kms: Any,
+    sqs: Any,
+    user_id: str,
+    request: ConnectRequest,
+    *,
+    key_id: str,
+    sync_queue_url: str,
+    now: datetime,
+) -> BrokerAccountOut:
+    """Finish a login whose broker sends no state back (a session key the user brings from the
+    broker's login page, an API login's credentials): the signed-in user names their account, so
+    nothing else has to bind the login to them (POST /v1/broker-accounts with `params`)."""
+    account = broker_accounts.get_account(db, request.account_id or "", user_id=user_id)
+    if account is None:
+        raise NotFound("no such broker account")
+    if account["broker"] != request.broker:
+        raise Conflict(f"account {account['_id']} is a {account['broker']} account, not {request.broker}")
+    if registry.spec(request.broker).login == "oauth_redirect":
+        raise Conflict(
+            f"{request.broker} logs in through its login page and back: follow the loginUrl",
+            details=[{"field": "params", "issue": "oauth_redirect"}],
+        )
+    params = dict(request.params or {})
+    return _connected(db, kms, sqs, account, params, key_id=key_id, sync_queue_url=sync_queue_url, now=now)
+
+
+def _connected(
+    db: Database[Document],
+    kms: Any,
+    sqs: Any,
+    account: Document,
+    params: dict[str, str],
+    *,
+    key_id: str,
+    sync_queue_url: str,
+    now: datetime,
+) -> BrokerAccountOut:
+    """Exchange the login's parameters for a token, store it encrypted, and sync (a backfill first)."""
+    broker = account["broker"]
     grant = _exchange(broker, params)
     ciphertext = encrypt_token(
         kms, key_id, grant.access_token, user_id=account["userId"], account_id=account["_id"]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tradetrack.brokers.names import BrokerName, LoginKind
 
@@ -37,11 +37,24 @@ class BrokerList(_Model):
     items: list[BrokerInfo]
 
 
+_ParamName = Annotated[str, Field(min_length=1, max_length=64)]
+_ParamValue = Annotated[str, Field(max_length=4096)]
+
+
 class ConnectRequest(_Model):
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
     broker: BrokerName
     # Reconnect an account whose login lapsed (status needs_login) instead of adding another.
     account_id: str | None = Field(None, alias="accountId", min_length=1, max_length=64)
+    # Finish the login of `accountId` instead of starting one, for a broker whose login page sends no
+    # state back (ICICI Breeze: {"apisession": ...}): what it returned, sent by the signed-in owner.
+    params: dict[_ParamName, _ParamValue] | None = Field(None, min_length=1, max_length=16)
+
+    @model_validator(mode="after")
+    def _params_name_the_account(self) -> ConnectRequest:
+        if self.params is not None and self.account_id is None:
+            raise ValueError("params finish the login of an account: accountId is required with them")
+        return self
 
 
 class ConnectOut(_Model):
