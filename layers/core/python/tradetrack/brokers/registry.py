@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TypeGuard
+from typing import TypedDict, TypeGuard
 
 from tradetrack.brokers import angelone, breeze, kite, sharekhan, upstox
 from tradetrack.brokers.apps import BrokerApp, broker_apps, secret_name
@@ -25,6 +25,12 @@ from tradetrack.errors import DependencyUnavailable
 # The stage the local stack (`make dev`, the tests) runs as: the only one offering local-only brokers.
 LOCAL_STAGE = "local"
 SECRET_FIELDS = ("apiKey", "apiSecret")  # the usual shape of a broker app in the secret
+
+
+class WireArgs(TypedDict):
+    gate: RequestGate
+    timeout_s: float
+    deadline: float | None
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,10 @@ class ClientContext:
     @property
     def timeout_s(self) -> float:
         return self.settings.broker_timeout_s
+
+    def wire(self) -> WireArgs:
+        """The keyword arguments every client takes for its wire: gate, timeout, deadline."""
+        return {"gate": self.gate, "timeout_s": self.timeout_s, "deadline": self.deadline}
 
 
 @dataclass(frozen=True)
@@ -77,9 +87,7 @@ def _kite(ctx: ClientContext) -> kite.KiteClient:
         api_secret=ctx.app.api_secret,
         base_url=ctx.settings.kite_base_url,
         login_url=ctx.settings.kite_login_url,
-        gate=ctx.gate,
-        timeout_s=ctx.timeout_s,
-        deadline=ctx.deadline,
+        **ctx.wire(),
     )
 
 
@@ -90,9 +98,7 @@ def _upstox(ctx: ClientContext) -> upstox.UpstoxClient:
         api_secret=ctx.app.api_secret,
         redirect_uri=ctx.callback_url,
         base_url=ctx.settings.upstox_base_url,
-        gate=ctx.gate,
-        timeout_s=ctx.timeout_s,
-        deadline=ctx.deadline,
+        **ctx.wire(),
     )
 
 
@@ -105,9 +111,7 @@ def _simulated(ctx: ClientContext) -> kite.KiteClient:
         api_secret=ctx.app.api_secret,
         base_url=base,
         login_url=f"{base}/connect/login",
-        gate=ctx.gate,
-        timeout_s=ctx.timeout_s,
-        deadline=ctx.deadline,
+        **ctx.wire(),
         name="simulated",
     )
 
@@ -120,9 +124,7 @@ def _angelone(ctx: ClientContext) -> angelone.AngelOneClient:
         login_url=ctx.settings.angelone_login_url,
         # the deployment's static IP registered with Angel One (optional: SmartAPI reads it for orders)
         public_ip=ctx.app.fields.get("clientPublicIp") or "127.0.0.1",
-        gate=ctx.gate,
-        timeout_s=ctx.timeout_s,
-        deadline=ctx.deadline,
+        **ctx.wire(),
     )
 
 
@@ -133,9 +135,7 @@ def _breeze(ctx: ClientContext) -> breeze.BreezeClient:
         api_secret=ctx.app.api_secret,
         base_url=ctx.settings.breeze_base_url,
         login_url=ctx.settings.breeze_login_url,
-        gate=ctx.gate,
-        timeout_s=ctx.timeout_s,
-        deadline=ctx.deadline,
+        **ctx.wire(),
     )
 
 
@@ -148,9 +148,7 @@ def _sharekhan(ctx: ClientContext) -> sharekhan.SharekhanClient:
         version_id=ctx.app.fields.get("versionId", ""),  # 1005 or 1006 (optional)
         base_url=ctx.settings.sharekhan_base_url,
         login_url=ctx.settings.sharekhan_login_url,
-        gate=ctx.gate,
-        timeout_s=ctx.timeout_s,
-        deadline=ctx.deadline,
+        **ctx.wire(),
     )
 
 
