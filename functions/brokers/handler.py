@@ -96,6 +96,9 @@ def callback(broker: str) -> Response[Any]:
         raise NotFound(f"no broker named {broker}")
     settings = get_settings()
     params = {k: v for k, v in (app.current_event.query_string_parameters or {}).items() if v is not None}
+    if settings.app_url and oauth.finished_by_owner(broker, params):
+        # No state to bind it (Breeze): the app, signed in, sends these back as `params`.
+        return _to_app(settings.app_url, {**params, "broker": broker, "finish": "params"})
     try:
         account: BrokerAccountOut = oauth.complete_login(
             get_database(),

@@ -132,3 +132,26 @@ def test_only_the_owner_may_finish_it_and_only_for_a_broker_without_a_login_redi
     unnamed = finish(gateway, owner, {"broker": "breeze", "params": returned})
     empty = finish(gateway, owner, {"broker": "breeze", "accountId": account_id, "params": {}})
     assert (unnamed.status, empty.status) == (400, 400), (unnamed.text, empty.text)
+
+
+def test_with_app_url_the_callback_hands_the_session_key_to_the_app(
+    session_api: Pipeline, gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a deployment whose web app is at APP_URL, and a user back from ICICI's login page
+    monkeypatch.setenv("APP_URL", "https://app.example.in/")
+    reset_settings()
+    owner = new_account(gateway)
+    account_id, login_url = start(gateway, owner, "breeze")
+    returned = login_page(login_url)
+    # When the browser lands on the callback
+    landed = gateway.request("GET", "/v1/broker-accounts/callback/breeze", query=returned)
+    # Then it goes on to the app's Brokers page with what ICICI returned, for the app to finish
+    assert landed.status == 302, landed.text
+    target = urllib.parse.urlsplit(landed.headers["Location"])
+    assert target.path == "/brokers"
+    query = dict(urllib.parse.parse_qsl(target.query))
+    assert query == {**returned, "broker": "breeze", "finish": "params"}
+    # And the app, signed in, finishes it with those parameters
+    params = {k: v for k, v in query.items() if k not in ("broker", "finish")}
+    reply = finish(gateway, owner, {"broker": "breeze", "accountId": account_id, "params": params})
+    assert reply.status == 200 and reply.body["status"] == "active", reply.text

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -108,6 +109,12 @@ def _exchange(broker: str, params: dict[str, str]) -> TokenGrant:
         ) from exc
 
 
+def finished_by_owner(broker: str, params: Mapping[str, str]) -> bool:
+    """Whether this callback cannot be bound to a user: a broker whose login sends no state back,
+    and none came. Its owner, signed in, finishes it (complete_session)."""
+    return not params.get("state") and registry.spec(broker).login != "oauth_redirect"
+
+
 def complete_login(
     db: Database[Document],
     cache: redis.Redis,
@@ -121,7 +128,7 @@ def complete_login(
     now: datetime,
 ) -> BrokerAccountOut:
     """The OAuth callback: spend the state, exchange the code for a token, store it encrypted, sync."""
-    if not params.get("state") and registry.spec(broker).login != "oauth_redirect":
+    if finished_by_owner(broker, params):
         raise BadRequest(
             f"{broker}'s login page sends no state back: send what it returned as `params` to "
             "POST /v1/broker-accounts with the accountId, signed in",
