@@ -3,10 +3,9 @@
 Its own stack (the backend is near the 500-resource limit) that depends on nothing: the backend (the
 report worker of issue #20) may reference it, never the other way round. The names are published as
 stack outputs and SSM parameters (`/tradetrack/<stage>/storage/<name>`) and the constructs are
-attributes (`reports`, `attachments`, `key`) for cross-stack grants; `grant_reports(function)` wires
-the report worker (REPORTS_BUCKET, REPORTS_KMS_KEY_ID, put/get under `reports/`, the key). The
-personal-data buckets have fixed names (`tradetrack-<stage>-<kind>-<account>-<region>`), so such a
-grant names its prefix without a cross-stack reference.
+attributes (`reports`, `attachments`, `key`). The report worker reads the SSM parameters
+(reports.py). The personal-data buckets have fixed names (`tradetrack-<stage>-<kind>-<account>-<region>`),
+so a grant on a prefix reads plainly in IAM and in cdk-nag findings.
 
 - Reports and attachments hold traders' personal data: SSE-KMS with a customer managed, rotating key
   (S3 Bucket Keys keep the KMS request bill small), versioned, TLS-only, Block Public Access,
@@ -24,14 +23,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from aws_cdk import Aws, CfnOutput, Duration, RemovalPolicy, Stack
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from tradetrack_infra.nag import acknowledge, resource_finding
 from tradetrack_infra.naming import pascal
 
 REPORTS_PREFIX = "reports/"
@@ -47,9 +43,7 @@ MAX_BUCKET_NAME = 63
 
 
 def bucket_name(stage: str, kind: str) -> str:
-    """A personal-data bucket's fixed name, e.g. tradetrack-dev-reports-<account>-<region>: a consumer
-    in another stack builds it (and its ARN) from its own account and region, so a grant on a prefix
-    needs no cross-stack reference and its cdk-nag finding reads plainly."""
+    """A personal-data bucket's fixed name, e.g. tradetrack-dev-reports-<account>-<region>."""
     longest = len(f"tradetrack-{stage}-{kind}--") + 12 + len("ap-southeast-2")
     if longest > MAX_BUCKET_NAME:
         raise ValueError(f"stage {stage!r} makes the {kind} bucket's name longer than {MAX_BUCKET_NAME}")
@@ -188,29 +182,4 @@ class StorageStack(Stack):
             lifecycle_rules=lifecycle_rules,
             cors=cors,
             removal_policy=removal_policy,
-        )
-
-    def grant_reports(self, function: lambda_.Function) -> None:
-        """Let `function` (the report worker of docs/reports.md) write and read `reports/` with the
-        data key, and tell it where: REPORTS_BUCKET and REPORTS_KMS_KEY_ID. Statements on its role,
-        so nothing is added to this stack's key or bucket policy and this stack still depends on none."""
-        name = bucket_name(self.stage, "reports")  # resolved in the function's stack, no reference
-        function.add_environment("REPORTS_BUCKET", name)
-        function.add_environment("REPORTS_KMS_KEY_ID", self.key.key_arn)  # the reference: deploy after this
-        role = function.role
-        if role is None:
-            raise ValueError("the reports function needs its own role")
-        reports = f"arn:{Aws.PARTITION}:s3:::{name}/{REPORTS_PREFIX}*"
-        role.add_to_principal_policy(
-            iam.PolicyStatement(actions=["s3:PutObject", "s3:GetObject"], resources=[reports])
-        )
-        acknowledge(
-            role,
-            "AwsSolutions-IAM5",
-            "Each report's key (reports/<userId>/<random>/<file>) is made at run time; the grant is limited "
-            "to the reports prefix of the reports bucket, to PutObject and GetObject.",
-            resource_finding(role, reports),
-        )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[self.key.key_arn])
         )

@@ -10,12 +10,10 @@ from typing import Any
 
 import pytest
 from aws_cdk import App, Environment, RemovalPolicy, Stack
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 
 from tests.infrastructure.conftest import Synthesized, cdk_json_context, synthesize
-from tradetrack_infra.nag import acknowledge, enable_nag
 from tradetrack_infra.settings import StageSettings
 from tradetrack_infra.storage import StorageStack, bucket_name
 
@@ -281,53 +279,6 @@ def test_cfn_lint_finds_nothing_in_the_storage_template(storage: Storage) -> Non
         [str(CFN_LINT), str(storage.path)], capture_output=True, text=True, check=False, timeout=120
     )
     assert result.returncode == 0, result.stdout + result.stderr
-
-
-def test_report_worker_grant_is_its_prefix_and_the_key_only(tmp_path: Path) -> None:
-    # Given the storage stack and a function in another stack (as the backend's report worker)
-    app = App(context=cdk_json_context(), outdir=str(tmp_path))
-    env = Environment(region="ap-south-1")
-    storage = StorageStack(app, "Storage", stage="dev", removal_policy=RemovalPolicy.DESTROY, env=env)
-    backend = Stack(app, "Backend", env=env)
-    worker = lambda_.Function(
-        backend,
-        "Worker",
-        runtime=lambda_.Runtime.PYTHON_3_13,
-        handler="index.handler",
-        code=lambda_.Code.from_inline("def handler(event, context):\n    return None\n"),
-    )
-    # (the stand-in function's own findings are not what this test is about)
-    acknowledge(
-        worker,
-        "AwsSolutions-IAM4",
-        "A stand-in function with the basic execution role in a test.",
-        "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
-    )
-    acknowledge(worker, "AwsSolutions-L1", "A stand-in function whose runtime does not matter in a test.")
-    enable_nag(app)
-
-    # When the worker is granted the reports
-    storage.grant_reports(worker)
-    app.synth()  # cdk-nag raises here on any unacknowledged finding, the grant's IAM5 included
-
-    # Then it is told the bucket and the key, and may put and get objects under reports/ only, with the key
-    rendered = Template.from_stack(backend).to_json()
-    (function,) = [r for r in rendered["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
-    variables = function["Properties"]["Environment"]["Variables"]
-    name = {
-        "Fn::Join": ["", ["tradetrack-dev-reports-", {"Ref": "AWS::AccountId"}, "-", {"Ref": "AWS::Region"}]]
-    }
-    assert variables["REPORTS_BUCKET"] == name
-    assert variables["REPORTS_KMS_KEY_ID"]["Fn::GetStackOutput"]["StackName"] == "Storage"
-    (policy,) = [r for r in rendered["Resources"].values() if r["Type"] == "AWS::IAM::Policy"]
-    objects, key = policy["Properties"]["PolicyDocument"]["Statement"]
-    assert sorted(objects["Action"]) == ["s3:GetObject", "s3:PutObject"]
-    assert objects["Resource"]["Fn::Join"][1][-1] == "/reports/*"
-    assert sorted(key["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
-    assert key["Resource"] == variables["REPORTS_KMS_KEY_ID"]
-    # And the backend deploys after the storage stack, never the other way round
-    assert storage in backend.dependencies
-    assert storage.dependencies == []
 
 
 def test_a_stage_name_too_long_for_a_bucket_name_is_refused() -> None:
