@@ -10,9 +10,15 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS_DIR = REPO_ROOT / "functions"
 CORE_LAYER_DIR = REPO_ROOT / "layers" / "core"
 DEFAULT_DEPS_LAYER_DIR = REPO_ROOT / "build" / "layers" / "deps"
+# `make build`'s copy of CORE_LAYER_DIR with Python 3.12 bytecode beside every module.
+BUILT_CORE_LAYER_DIR = REPO_ROOT / "build" / "layers" / "core"
 
-# Never shipped: bytecode caches and the Makefile's build stamp.
+# Never shipped from source directories: bytecode caches (this machine's Python's) and the
+# Makefile's build stamps.
 ASSET_EXCLUDES = ["__pycache__", "*.pyc", ".built"]
+# The built layers keep their bytecode (compiled for the runtime by `make build`): Lambda's /opt is
+# read-only, so a layer without it is compiled from source on every cold start.
+BUILT_LAYER_EXCLUDES = [".built", ".compiled"]
 
 
 def function_asset_dir(spec: FunctionSpec) -> Path:

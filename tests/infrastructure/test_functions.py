@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from aws_cdk import App
+from aws_cdk import App, Stack
 
 from functions.manifest import FUNCTIONS, FunctionSpec
 from tests.infrastructure.conftest import Synthesized, cdk_json_context
 from tradetrack_infra.app_builder import build_app
-from tradetrack_infra.layers import MissingDepsLayerError
+from tradetrack_infra.layers import MissingDepsLayerError, SharedLayers, core_layer_source
+from tradetrack_infra.paths import CORE_LAYER_DIR
 
 pytestmark = pytest.mark.infrastructure
 
@@ -93,13 +94,54 @@ def test_layers_target_python312_on_arm64(dev_app: Synthesized) -> None:
         assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
 
 
-def test_assets_ship_no_bytecode_caches(dev_app: Synthesized) -> None:
+def test_assets_ship_no_bytecode_of_this_machines_python(dev_app: Synthesized) -> None:
     # Given the staged assets of the synthesized app (layers and function code)
     staged = list(dev_app.assembly_dir.glob("asset.*/**/*"))
 
-    # Then the shared package is there, and no __pycache__ came along
+    # Then the shared package is there, and no bytecode but the runtime's (3.12) came along
     assert any(path.as_posix().endswith("python/tradetrack/config.py") for path in staged)
-    assert not [path for path in staged if "__pycache__" in path.parts or path.suffix == ".pyc"]
+    assert not [path for path in staged if path.suffix == ".pyc" and ".cpython-312." not in path.name]
+    # And the function code ships as source (Lambda compiles the handler module itself)
+    handlers = [path for path in staged if path.name == "handler.py"]
+    assert handlers
+    assert not [path for path in staged if "__pycache__" in path.parts and "functions" in path.parts]
+
+
+def test_built_layers_ship_their_runtime_bytecode(tmp_path: Path) -> None:
+    # Given layers as `make build` leaves them: 3.12 bytecode beside the modules, and build stamps
+    core, deps = tmp_path / "core", tmp_path / "deps"
+    for layer, package in ((core, "tradetrack"), (deps, "pydantic")):
+        cache = layer / "python" / package / "__pycache__"
+        cache.mkdir(parents=True)
+        (layer / "python" / package / "__init__.py").write_text("")
+        (cache / "__init__.cpython-312.pyc").write_bytes(b"\xcb\x0d\x0d\x0a")
+        (layer / ".built").write_text("")
+    (deps / ".compiled").write_text("")
+    app = App(outdir=str(tmp_path / "cdk.out"))
+    stack = Stack(app, "Layers")
+
+    # When the layers are synthesized
+    SharedLayers(stack, "Shared", deps_layer_path=deps, core_layer_path=core)
+    assembly = Path(app.synth().directory)
+
+    # Then both assets carry the bytecode, and neither carries a build stamp
+    staged = [path.relative_to(assembly).as_posix() for path in assembly.glob("asset.*/**/*")]
+    assert sum(name.endswith("tradetrack/__pycache__/__init__.cpython-312.pyc") for name in staged) == 1
+    assert sum(name.endswith("pydantic/__pycache__/__init__.cpython-312.pyc") for name in staged) == 1
+    assert not [name for name in staged if name.endswith((".built", ".compiled"))]
+
+
+def test_an_unbuilt_core_layer_ships_sources_and_warns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a checkout where `make build` has not staged the core layer
+    # When its source is chosen
+    directory, excludes = core_layer_source(tmp_path / "not-built")
+
+    # Then it is the source directory without bytecode caches, and the synth says to run make build
+    assert directory == CORE_LAYER_DIR
+    assert {"__pycache__", "*.pyc"} <= set(excludes)
+    assert "make build" in capsys.readouterr().err
 
 
 def test_synth_without_a_built_deps_layer_says_to_run_make_build(tmp_path: Path) -> None:
