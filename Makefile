@@ -123,9 +123,9 @@ format: $(STAMP) ## Apply ruff's fixes and formatting
 build: $(STAMP) $(LAYER_PYC) $(CORE_STAMP) ## Build the Lambda layers (arm64 wheels, Python 3.12 bytecode; no Docker)
 	@du -sh $(LAYER_DIR) $(CORE_BUILD) | sed 's/^/unzipped: /'
 
-synth: build $(CDK_CLI) $(WEB_DIST) ## Synthesize CloudFormation (backend, web and ops stacks; no Docker, no AWS credentials); cdk-nag runs
-	$(CDK_CLI) synth --quiet -c stage=$${STAGE:-dev}
-	$(VENV)/bin/cfn-lint cdk.out/*.template.json
+synth: build $(CDK_CLI) $(WEB_DIST) ## Synthesize CloudFormation (a stage's stacks; PIPELINE=1: the deploy pipeline and its stages; no Docker, no AWS credentials); cdk-nag runs
+	$(CDK_CLI) synth --quiet -c stage=$${STAGE:-dev} $${PIPELINE:+-c pipeline=true}
+	find cdk.out -name '*.template.json' -print0 | xargs -0 $(VENV)/bin/cfn-lint
 
 bench: $(STAMP) $(LAYER_PYC) $(CORE_STAMP) $(BENCH_RUNTIME) servers ## Run the benchmarks and print their figures
 	$(PY) scripts/bench_cold_start.py
