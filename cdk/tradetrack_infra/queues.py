@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -69,7 +70,9 @@ class Queues(Construct):
         specs: Sequence[FunctionSpec],
         functions: Mapping[str, ManifestFunction],
         stage: str,
+        targets: Mapping[str, lambda_.IFunction] | None = None,
     ) -> None:
+        """`targets`: what a queue's event source invokes per function (its `live` alias, canary.py)."""
         super().__init__(scope, construct_id)
         self.by_name: dict[str, ConsumedQueue] = {}
         for spec in specs:
@@ -84,7 +87,7 @@ class Queues(Construct):
                     )
                 consumed = ConsumedQueue(self, source, stage=stage)
                 self.by_name[source.queue] = consumed
-                functions[spec.name].function.add_event_source(
+                (targets or {}).get(spec.name, functions[spec.name].function).add_event_source(
                     event_sources.SqsEventSource(
                         consumed.queue,
                         batch_size=source.batch_size,

@@ -23,6 +23,13 @@ SECRETSMANAGER_ARN_PATTERN = (
     r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$"
 )
 PRODUCTION_STAGES = frozenset({"prod"})
+DEPLOYMENT_CONFIG = "CANARY_10PERCENT_5MINUTES"
+DEPLOYMENT_CONFIGS = (
+    DEPLOYMENT_CONFIG,
+    "CANARY_10PERCENT_15MINUTES",
+    "LINEAR_10PERCENT_EVERY_1MINUTE",
+    "ALL_AT_ONCE",
+)
 # The endpoint service Atlas shows when a PrivateLink endpoint is added to the project.
 ATLAS_ENDPOINT_SERVICE_PATTERN = r"^com\.amazonaws\.vpce\.[a-z0-9-]+\.vpce-svc-[0-9a-f]{8,17}$"
 
@@ -72,6 +79,11 @@ class StageSettings:
     nat_gateways: int = 1
     cache_node_type: str = "cache.t4g.micro"
     atlas_private_link_service: str = ""
+    # Where the stage deploys (the pipeline's stages; plain synth: the CLI's account); None: unset.
+    account: str | None = None
+    region: str | None = None
+    # How CodeDeploy shifts the functions' `live` aliases to a new version (canary.py).
+    deployment_config: str = "CANARY_10PERCENT_5MINUTES"
 
     @property
     def is_production(self) -> bool:
@@ -82,12 +94,19 @@ class StageSettings:
         return RemovalPolicy.RETAIN if self.is_production else RemovalPolicy.DESTROY
 
     @classmethod
-    def from_context(cls, node: Node) -> StageSettings:
+    def from_context(cls, node: Node, stage: str | None = None) -> StageSettings:
+        """The settings of `stage` (default: context `stage`): a `-c key=value` (a top-level context
+        key) wins over the stage's block in cdk.json (`stages.<stage>.key`), which wins over defaults."""
+        stage = str(stage or node.try_get_context("stage") or "dev")
+        blocks = node.try_get_context("stages") or {}
+        block = blocks.get(stage, {}) if isinstance(blocks, dict) else {}
+
         def get(key: str, default: Any = None) -> Any:
             value = node.try_get_context(key)
+            if value is None or value == "":
+                value = block.get(key)
             return default if value is None or value == "" else value
 
-        stage = str(get("stage", "dev"))
         if not STAGE_PATTERN.match(stage):
             raise SettingsError(f"context stage={stage!r} must match {STAGE_PATTERN.pattern}")
 
@@ -122,6 +141,9 @@ class StageSettings:
             app_url=_as_app_url(get("appUrl", "")),
             ops_email=_as_email(get("opsEmail", "")),
             **_network(get, production=stage in PRODUCTION_STAGES),
+            account=_as_account(get("account")),
+            region=None if get("region") is None else str(get("region")),
+            deployment_config=_as_choice("deploymentConfig", get("deploymentConfig", DEPLOYMENT_CONFIG)),
         )
 
 
@@ -191,3 +213,19 @@ def _as_email(value: Any) -> str:
     if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", email):
         raise SettingsError(f"context opsEmail={email!r} must be an email address")
     return email
+
+
+def _as_account(value: Any) -> str | None:
+    if value is None:
+        return None
+    account = str(value).strip()
+    if not re.fullmatch(r"[0-9]{12}", account):
+        raise SettingsError(f"context account={value!r} must be a 12-digit AWS account id")
+    return account
+
+
+def _as_choice(key: str, value: Any) -> str:
+    choice = str(value).strip().upper()
+    if choice not in DEPLOYMENT_CONFIGS:
+        raise SettingsError(f"context {key}={value!r} must be one of {', '.join(DEPLOYMENT_CONFIGS)}")
+    return choice

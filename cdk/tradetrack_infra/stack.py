@@ -7,6 +7,7 @@ from typing import Any
 
 from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
 from functions.manifest import AUTHORIZER, FUNCTIONS, FunctionSpec
@@ -14,6 +15,7 @@ from tradetrack_infra.api import Api, RouteTarget
 from tradetrack_infra.api_gateway_account import ApiGatewayAccount
 from tradetrack_infra.auth import Auth
 from tradetrack_infra.broker_sync import BROKERS, BrokerSync
+from tradetrack_infra.canary import CanaryReleases
 from tradetrack_infra.functions import ManifestFunctions
 from tradetrack_infra.imports import IMPORT_WORKER, ImportUploads
 from tradetrack_infra.layers import SharedLayers
@@ -58,10 +60,22 @@ class TradeTrackStack(Stack):
             ),
         )
         by_name = self.functions.by_name
+        # The APIs, the authorizer and the queues invoke a function's `live` alias where it has one.
+        lambdas = {name: built.function for name, built in by_name.items()}
+        self.releases = CanaryReleases(
+            self,
+            "Releases",
+            stage=settings.stage,
+            specs=functions,
+            functions=lambdas,
+            layers=layers.all,
+            deployment_config=settings.deployment_config,
+        )
+        targets = self.releases.targets(self, lambdas)
         self.auth = (
             Auth(self, "Auth", settings=settings, functions=by_name) if AUTHORIZER in by_name else None
         )
-        authorizer = self.auth.authorizer if self.auth else None
+        authorizer = targets[AUTHORIZER] if self.auth else None
         self.observability = Observability(
             self,
             "Observability",
@@ -74,9 +88,7 @@ class TradeTrackStack(Stack):
         )
         logging_account = account.dependable if account else None
 
-        rest_routes = [
-            RouteTarget(route, by_name[spec.name].function) for spec in functions for route in spec.rest
-        ]
+        rest_routes = [RouteTarget(route, targets[spec.name]) for spec in functions for route in spec.rest]
         self.api: Api | None = None
         if rest_routes:
             self.api = Api(
@@ -91,7 +103,9 @@ class TradeTrackStack(Stack):
             CfnOutput(self, "RestApiUrl", value=self.api.url, description="REST API base URL (append v1/...)")
 
         ws_routes = [
-            WebSocketTarget(key, by_name[spec.name].function) for spec in functions for key in spec.websocket
+            WebSocketTarget(key, by_name[spec.name].function, targets[spec.name])
+            for spec in functions
+            for key in spec.websocket
         ]
         self.websocket: WebSocket | None = None
         if ws_routes:
@@ -112,7 +126,15 @@ class TradeTrackStack(Stack):
         self.schedules = Schedules(
             self, "Schedules", specs=functions, functions=by_name, stage=settings.stage
         )
-        self.queues = Queues(self, "Queues", specs=functions, functions=by_name, stage=settings.stage)
+        self.queues = Queues(
+            self,
+            "Queues",
+            specs=functions,
+            functions=by_name,
+            stage=settings.stage,
+            targets=self.releases.aliases,
+        )
+        self.allow_apis_to_invoke_aliases(functions)
         public_api_url = public_url(self.api.rest_api, settings.stage) if self.api else ""
         self.notifications: Notifications | None = None
         if NOTIFIER in by_name:
@@ -146,6 +168,29 @@ class TradeTrackStack(Stack):
         for name, built in by_name.items():
             self.observability.watch_function(name, built.function)
         self.observability.notify_every_alarm(self)
+        self.releases.add_deployment_groups(self.rollback_alarms(functions))
+
+    def allow_apis_to_invoke_aliases(self, specs: Sequence[FunctionSpec]) -> None:
+        """API Gateway's invoke permissions on the aliases the REST and WebSocket APIs call (canary.py)."""
+        if self.api is not None:
+            rest = {spec.name for spec in specs if spec.rest} | {AUTHORIZER}
+            self.releases.allow_invoke("RestApiInvoke", rest, self.api.rest_api.rest_api_id)
+        if self.websocket is not None:
+            websocket = {spec.name for spec in specs if spec.websocket} | {AUTHORIZER}
+            self.releases.allow_invoke("WebSocketInvoke", websocket, self.websocket.api.api_id)
+
+    def rollback_alarms(self, specs: Sequence[FunctionSpec]) -> dict[str, list[cloudwatch.IAlarm]]:
+        """What rolls a canary back, per function: its errors; the REST API's 5XX for the functions
+        behind it (and the authorizer); the dead letters of the queues it consumes."""
+        rest_5xx = self.observability.rest_5xx_alarm
+        alarms: dict[str, list[cloudwatch.IAlarm]] = {}
+        for spec in specs:
+            watched: list[cloudwatch.IAlarm] = [self.observability.function_alarms[spec.name]]
+            if rest_5xx is not None and (spec.rest or spec.name == AUTHORIZER):
+                watched.append(rest_5xx)
+            watched.extend(self.queues.by_name[source.queue].dead_letter_alarm for source in spec.queues)
+            alarms[spec.name] = watched
+        return alarms
 
 
 def public_url(rest_api: apigateway.RestApi, stage: str) -> str:

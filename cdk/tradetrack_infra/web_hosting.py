@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Annotations, CfnOutput, CfnResource, Duration, RemovalPolicy, Stack
+from aws_cdk import Annotations, CfnOutput, CfnResource, Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_iam as iam
@@ -399,5 +399,10 @@ class WebHostingStack(Stack):
             "Action::s3:List*",
             "Resource::*",
             resource_finding(self, self.bucket.arn_for_objects("*")),
-            f"Resource::arn:aws:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-{self.region}/*",
+            # The account: a token offline, the CLI's or the pipeline stage's account when known.
+            f"Resource::arn:aws:s3:::cdk-hnb659fds-assets-{_account_finding(self)}-{self.region}/*",
         )
+
+
+def _account_finding(stack: Stack) -> str:
+    return "<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account

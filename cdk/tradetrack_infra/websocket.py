@@ -65,6 +65,8 @@ class _AccessLogSettings:
 class WebSocketTarget:
     route_key: str
     function: lambda_.Function
+    # What the route invokes (the function's `live` alias, canary.py); None: the function itself.
+    invoke: lambda_.IFunction | None = None
 
 
 class WebSocket(Construct):
@@ -129,7 +131,7 @@ class WebSocket(Construct):
             route = self.api.add_route(
                 target.route_key,
                 integration=integrations.WebSocketLambdaIntegration(
-                    f"{_route_id(target.route_key)}Integration", target.function
+                    f"{_route_id(target.route_key)}Integration", target.invoke or target.function
                 ),
                 authorizer=self.authorizer if target.route_key == CONNECT else None,
             )

@@ -19,8 +19,11 @@ from aws_cdk import App
 from aws_cdk.assertions import Template
 
 from functions.manifest import FUNCTIONS, FunctionSpec, QueueSource, Schedule
-from tradetrack_infra.app_builder import build_app
+from tradetrack_infra.app_builder import build_app, build_pipeline_app
+from tradetrack_infra.canary import released
+from tradetrack_infra.naming import pascal
 from tradetrack_infra.paths import REPO_ROOT
+from tradetrack_infra.pipeline import PipelineStack
 from tradetrack_infra.stack import TradeTrackStack
 
 # Not in the manifest yet: a function fed by a queue and a schedule, to exercise that wiring.
@@ -73,6 +76,33 @@ class Synthesized:
         found = self.template.find_resources(resource_type)
         return {logical_id: dict(resource) for logical_id, resource in found.items()}
 
+    def invokes(self, name: str, reference: Any) -> bool:
+        """Whether `reference` (an integration URI, a permission's or mapping's FunctionName...) names
+        what the APIs and queues invoke for function `name`: its `live` alias (canary.py), else itself."""
+        spec = next(spec for spec in self.functions if spec.name == name)
+        target = f"{pascal(name)}Live" if released(spec) else self.function_id(name)
+        return target in json.dumps(reference)
+
+    def nested_resources(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        """Resources of the backend's nested stacks (the canary releases), by logical id."""
+        found: dict[str, dict[str, Any]] = {}
+        prefix = "".join(c for c in self.stack.artifact_id if c.isalnum())
+        for path in self.assembly_dir.glob(f"{prefix}*.nested.template.json"):
+            for logical_id, resource in json.loads(path.read_text())["Resources"].items():
+                if resource["Type"] == resource_type:
+                    found[logical_id] = resource
+        return found
+
+    def parent_id(self, parameter: Any) -> str:
+        """The backend's logical id that a nested stack's parameter ({"Ref": "referenceto..."}) passes in,
+        read from the parameters the backend gives its nested stacks."""
+        name = str(parameter["Ref"])
+        for nested in self.resources("AWS::CloudFormation::Stack").values():
+            value = nested["Properties"].get("Parameters", {}).get(name)
+            if value is not None:
+                return str(value["Ref"] if "Ref" in value else value["Fn::GetAtt"][0])
+        raise AssertionError(f"no nested stack parameter {name}")
+
     def function_id(self, name: str) -> str:
         """Logical id of the Lambda function built from the manifest entry `name`."""
         for logical_id, resource in self.resources("AWS::Lambda::Function").items():
@@ -107,3 +137,49 @@ def probe_app(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     """The manifest plus PROBE, with Mongo and Redis given as context instead of parameters."""
     root = tmp_path_factory.mktemp("probe")
     return synthesize(root / "cdk.out", root / "deps", functions=(*FUNCTIONS, PROBE), context=PROBE_CONTEXT)
+
+
+# The deploy pipeline (`cdk synth -c pipeline=true`), offline: no credentials, made-up ids (test_pipeline.py).
+PIPELINE_CONTEXT = {
+    "pipeline": "true",
+    "pipelineConnectionArn": (
+        "arn:aws:codestar-connections:ap-south-1:123456789012:connection/0f1e2d3c-4b5a-6978-8899-aabbccddeeff"
+    ),
+    "pipelineRepository": "tradetrack-org/tradetrack",
+    "pipelineAccount": "123456789012",
+}
+
+
+@dataclass(frozen=True)
+class SynthesizedPipeline:
+    stack: PipelineStack
+    template: Template
+    assembly_dir: Path
+
+    @property
+    def report(self) -> dict[str, Any]:
+        path = self.assembly_dir / "validation-report.json"
+        return json.loads(path.read_text()) if path.exists() else {"pluginReports": []}
+
+    def stage_stacks(self, stage: str) -> dict[str, dict[str, Any]]:
+        """Stack name -> template of every stack the pipeline's `stage` deploys."""
+        stage_dir = self.assembly_dir / f"assembly-TradeTrackPipeline-{stage.capitalize()}"
+        manifest = json.loads((stage_dir / "manifest.json").read_text())
+        return {
+            artifact["properties"].get("stackName", artifact_id): json.loads(
+                (stage_dir / artifact["properties"]["templateFile"]).read_text()
+            )
+            for artifact_id, artifact in manifest["artifacts"].items()
+            if artifact["type"] == "aws:cloudformation:stack"
+        }
+
+
+@pytest.fixture(scope="session")
+def pipeline_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedPipeline:
+    """The pipeline app `make synth PIPELINE=1` builds: the pipeline stack and its dev, staging and
+    prod stages, each with cdk.json's settings for it."""
+    root = tmp_path_factory.mktemp("pipeline")
+    app = App(context={**cdk_json_context(), **PIPELINE_CONTEXT}, outdir=str(root / "cdk.out"))
+    stack = build_pipeline_app(app, deps_layer_path=fake_deps_layer(root / "deps"), environ={})
+    assembly = app.synth()  # runs cdk-nag on the pipeline and on every stage; an error raises here
+    return SynthesizedPipeline(stack, Template.from_stack(stack), Path(assembly.directory))

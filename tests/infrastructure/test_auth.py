@@ -69,9 +69,9 @@ def test_rest_authorizer_reads_the_authorization_header_and_caches_for_five_minu
     # Given the REST API's authorizer
     _, props = only(dev_app, "AWS::ApiGateway::Authorizer")
 
-    # Then it is the manifest's authorizer function, called with the whole request
+    # Then it is the manifest's authorizer function (its live alias), called with the whole request
     assert props["Type"] == "REQUEST"
-    assert dev_app.function_id(AUTHORIZER) in json.dumps(props["AuthorizerUri"])
+    assert dev_app.invokes(AUTHORIZER, props["AuthorizerUri"])
     # And its decision is cached per bearer token for 5 minutes
     assert props["IdentitySource"] == "method.request.header.Authorization"
     assert props["AuthorizerResultTtlInSeconds"] == 300
@@ -109,10 +109,11 @@ def test_websocket_connect_is_authorized_by_the_token_query_parameter(dev_app: S
         for r in dev_app.resources("AWS::ApiGatewayV2::Route").values()
     }
 
-    # Then it is the authorizer function, reading ?token= (browsers cannot set WebSocket headers)
+    # Then it is the authorizer function (its live alias), reading ?token= (browsers cannot set
+    # WebSocket headers)
     assert props["AuthorizerType"] == "REQUEST"
     assert props["IdentitySource"] == ["route.request.querystring.token"]
-    assert dev_app.function_id(AUTHORIZER) in json.dumps(props["AuthorizerUri"])
+    assert dev_app.invokes(AUTHORIZER, props["AuthorizerUri"])
     # And $connect uses it, while later frames cannot carry one
     assert routes["$connect"]["AuthorizationType"] == "CUSTOM"
     assert routes["$connect"]["AuthorizerId"] == {"Ref": authorizer_id}

@@ -18,13 +18,13 @@ pytestmark = pytest.mark.infrastructure
 
 
 def consumed_by(app: Synthesized, name: str) -> list[tuple[dict[str, Any], str, str]]:
-    """(event source mapping, queue id, dead-letter queue id) for each queue the function consumes."""
-    function_id = app.function_id(name)
+    """(event source mapping, queue id, dead-letter queue id) for each queue the function consumes
+    (the mappings invoke its live alias, in the canary releases' nested stack: canary.py)."""
     found = []
-    for mapping in app.resources("AWS::Lambda::EventSourceMapping").values():
+    for mapping in app.nested_resources("AWS::Lambda::EventSourceMapping").values():
         props = mapping["Properties"]
-        if props["FunctionName"] == {"Ref": function_id}:
-            queue_id = props["EventSourceArn"]["Fn::GetAtt"][0]
+        if app.invokes(name, props["FunctionName"]):
+            queue_id = app.parent_id(props["EventSourceArn"])
             redrive = app.resources("AWS::SQS::Queue")[queue_id]["Properties"]["RedrivePolicy"]
             found.append((props, queue_id, redrive["deadLetterTargetArn"]["Fn::GetAtt"][0]))
     return found
