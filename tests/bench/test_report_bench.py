@@ -24,7 +24,7 @@ from tests.bench.goals import report
 from tradetrack.analytics.realized import realizations_of
 from tradetrack.analytics.service import compute_tax
 from tradetrack.reports import repository
-from tradetrack.reports.models import ReportRequest
+from tradetrack.reports.models import TaxPnlRequest
 from tradetrack.reports.render import tax_file
 from tradetrack.reports.service import WorkerDeps, request_report, run_report
 from tradetrack.timeutil import IST
@@ -134,7 +134,7 @@ def test_a_10000_trade_fy_tax_report_worker_run(
     def fresh() -> tuple[tuple[str], dict[str, Any]]:
         redis_client.flushdb()  # no cached tax P&L: the store is read and the FY computed again
         queued: list[dict[str, Any]] = []
-        request = ReportRequest(kind="tax_pnl", period="2024-25", format=file_format)
+        request = TaxPnlRequest(kind="tax_pnl", period="2024-25", format=file_format)
         out = request_report(mongo_db, USER, request, queued.append)
         made.append(out.report_id)
         return (out.report_id,), {}

@@ -10,22 +10,36 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 ReportKind = Literal["trade_history", "tax_pnl"]
 ReportFormat = Literal["csv", "xlsx", "pdf"]
 ReportStatus = Literal["queued", "running", "ready", "failed"]
-# What each kind is rendered as (docs/reports.md).
-FORMATS: dict[str, tuple[str, ...]] = {"trade_history": ("csv", "xlsx"), "tax_pnl": ("xlsx", "pdf")}
-Period = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}$")]
+Period = Annotated[
+    str,
+    StringConstraints(pattern=r"^20\d{2}-\d{2}$"),
+    Field(description="financial year, e.g. 2024-25 (the second year must follow the first)"),
+]
 
 
-class ReportRequest(BaseModel):
-    """POST /v1/reports: a report of one financial year."""
-
+class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: ReportKind = Field(description="trade_history (csv, xlsx) or tax_pnl (xlsx, pdf)")
-    period: Period = Field(
-        description="financial year, e.g. 2024-25: tax_pnl covers the sales in it, trade_history the "
-        "trades opened in it (IST)"
-    )
-    format: ReportFormat
+
+class TradeHistoryRequest(_Request):
+    """The trades opened in the financial year (IST), as CSV or XLSX."""
+
+    kind: Literal["trade_history"]
+    period: Period
+    format: Literal["csv", "xlsx"]
+
+
+class TaxPnlRequest(_Request):
+    """The financial year's tax P&L statement (the sales in it), as XLSX or PDF."""
+
+    kind: Literal["tax_pnl"]
+    period: Period
+    format: Literal["xlsx", "pdf"]
+
+
+# POST /v1/reports (discriminated by kind): each kind with the formats it comes in, so a request the
+# schema admits is one the service takes, but for a period like 2024-26 (422).
+ReportRequest = TradeHistoryRequest | TaxPnlRequest
 
 
 class ReportOut(BaseModel):

@@ -26,12 +26,12 @@ from tradetrack.analytics.service import AnalyticsQuery, tax_pnl
 from tradetrack.analytics.table import today_ist
 from tradetrack.analytics.tax import parse_fy
 from tradetrack.db.trades import find_trades
-from tradetrack.errors import NotFound, ValidationFailed
+from tradetrack.errors import NotFound, SemanticError, ValidationFailed
 from tradetrack.journal import to_trade_out
 from tradetrack.models.trades import TradeOut
 from tradetrack.notify.events import ReportReady
 from tradetrack.reports import repository as repo
-from tradetrack.reports.models import FORMATS, ReportOut, ReportRequest
+from tradetrack.reports.models import ReportOut, TaxPnlRequest, TradeHistoryRequest
 from tradetrack.reports.render import history_file, tax_file
 from tradetrack.timeutil import IST
 
@@ -85,19 +85,17 @@ def _aware(moment: datetime) -> datetime:
 def request_report(
     db: Database[Document],
     user_id: str,
-    request: ReportRequest,
+    request: TradeHistoryRequest | TaxPnlRequest,
     enqueue: Callable[[dict[str, Any]], None],
     *,
     now: datetime | None = None,
 ) -> ReportOut:
-    """A queued report (400 for a period that is no financial year or a format the kind has not)."""
-    parse_fy(request.period, today_ist())
-    if request.format not in FORMATS[request.kind]:
-        allowed = ", ".join(FORMATS[request.kind])
-        raise ValidationFailed(
-            f"{request.kind} reports are {allowed}",
-            details=[{"field": "format", "issue": "unsupported_format", "message": f"one of {allowed}"}],
-        )
+    """A queued report (422 for a period shaped like a financial year that is none, e.g. 2024-26)."""
+    try:
+        parse_fy(request.period, today_ist())
+    except ValidationFailed as exc:
+        issue = {"field": "period", "issue": "invalid_fy", "message": exc.message}
+        raise SemanticError("period must be a financial year like 2024-25", details=[issue]) from None
     name = file_name(request.kind, request.period, request.format)
     moment = now or datetime.now(UTC)
     doc: Document = {
