@@ -22,7 +22,7 @@ from tradetrack.config import get_settings
 from tradetrack.db.client import get_database
 from tradetrack.notify.events import ReportReady, to_body
 from tradetrack.observability import log_record_failures, logger, metrics, tracer
-from tradetrack.reports.models import ReportOut, TaxPnlRequest, TradeHistoryRequest
+from tradetrack.reports.models import MonthlyStatementRequest, ReportOut, TaxPnlRequest, TradeHistoryRequest
 from tradetrack.reports.service import WorkerDeps, report_status, request_report, run_report
 from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
 
@@ -41,7 +41,9 @@ def _send(queue_url: str, body: str) -> None:
     responses={202: {"description": "Queued", "content": {"application/json": {"model": ReportOut}}}},
 )
 def post_report(
-    request: Annotated[TradeHistoryRequest | TaxPnlRequest, Body(discriminator="kind")],
+    request: Annotated[
+        TradeHistoryRequest | TaxPnlRequest | MonthlyStatementRequest, Body(discriminator="kind")
+    ],
 ) -> Response[Any]:
     queue_url = get_settings().reports_queue_url
     user_id = current_principal(app).user_id

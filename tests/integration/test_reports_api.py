@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -26,6 +28,7 @@ from tradetrack.reports import repository
 
 Db = Database[dict[str, Any]]
 BUCKET = "test-reports"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "build" / "report-artifacts"
 __all__ = ["notify_ready"]  # the fixture
 REGION = "ap-south-1"
 
@@ -182,3 +185,36 @@ def test_a_malformed_report_id_is_400_and_anonymous_is_401(gateway: Gateway) -> 
     trader = new_account(gateway)
     assert get(gateway, trader, "/v1/reports/..%2Fother").status in {400, 404}
     assert gateway.request("GET", "/v1/reports/rpt_000000000000000000000000").status == 401
+
+
+def test_a_monthly_statement_shows_the_months_figures(gateway: Gateway, queues: dict[str, str]) -> None:
+    # Given three intraday round trips in June 2025, ₹1 fees a side (net = gross - 2):
+    # 2 Jun INFY 10 @ 100 → 110 (+98), 4 Jun TCS 5 @ 200 → 190 (-52), 10 Jun SBIN 20 @ 500 → 510 (+198)
+    trader = new_account(gateway)
+    for symbol, units, buy, sell, day in (("INFY", 10, "100", "110", "2025-06-02"),
+                                          ("TCS", 5, "200", "190", "2025-06-04"),
+                                          ("SBIN", 20, "500", "510", "2025-06-10")):  # fmt: skip
+        execute(gateway, trader, "BUY", units, buy, symbol=symbol, fees="1", at="09:20", day=day)
+        execute(gateway, trader, "SELL", units, sell, symbol=symbol, fees="1", at="10:20", day=day)
+    # When the month's statement is asked for and made
+    reply = request(gateway, trader, kind="monthly_statement", period="2025-06", format="pdf")
+    assert reply.status == 202 and reply.body["fileName"] == "tradetrack-monthly-statement-2025-06.pdf"
+    run_worker(drain(queues["reports"]))
+    ready = get(gateway, trader, f"/v1/reports/{reply.body['reportId']}").body
+    data = requests.get(ready["downloadUrl"], timeout=10).content
+    # Then its text has the hand-computed metrics: net 244, realized 250, charges 6, 3 trades, win rate
+    # 2 of 3, profit factor (98 + 198) / 52 = 5.69, expectancy 244 / 3 = 81.33, largest win 198 and
+    # loss -52, max drawdown 52 (98 after 2 Jun, 46 after 4 Jun), best day 10 Jun, worst 4 Jun
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True)
+    lines = [" ".join(line.split()) for line in text.stdout.decode().splitlines() if line.strip()]
+    assert "244.00 250.00 6.00 3" in lines
+    assert "66.7% 5.69 81.33 2 of 3" in lines
+    assert "198.00 -52.00 52.00 06-10 and 06-04" in lines
+    # And the top and worst trades
+    assert "SBIN LONG 2025-06-10 09:20 2025-06-10 10:20 20 198.00" in lines
+    assert "TCS LONG 2025-06-04 09:20 2025-06-04 10:20 5 -52.00" in lines
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    pdf = ARTIFACTS / "monthly-statement-2025-06.pdf"
+    pdf.write_bytes(data)
+    page = ["-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile"]
+    subprocess.run(["pdftoppm", *page, str(pdf), str(pdf.with_suffix(""))], check=True)

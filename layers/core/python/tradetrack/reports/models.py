@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-ReportKind = Literal["trade_history", "tax_pnl"]
+ReportKind = Literal["trade_history", "tax_pnl", "monthly_statement"]
 ReportFormat = Literal["csv", "xlsx", "pdf"]
 ReportStatus = Literal["queued", "running", "ready", "failed"]
 Period = Annotated[
@@ -37,9 +37,19 @@ class TaxPnlRequest(_Request):
     format: Literal["xlsx", "pdf"]
 
 
+class MonthlyStatementRequest(_Request):
+    """A month's statement: summary metrics, equity curve and drawdown, P&L calendar, top trades."""
+
+    kind: Literal["monthly_statement"]
+    period: Annotated[
+        str, StringConstraints(pattern=r"^20\d{2}-(0[1-9]|1[0-2])$"), Field(description="e.g. 2025-06")
+    ]
+    format: Literal["pdf"]
+
+
 # POST /v1/reports (discriminated by kind): each kind with the formats it comes in, so a request the
 # schema admits is one the service takes, but for a period like 2024-26 (422).
-ReportRequest = TradeHistoryRequest | TaxPnlRequest
+ReportRequest = TradeHistoryRequest | TaxPnlRequest | MonthlyStatementRequest
 
 
 class ReportOut(BaseModel):

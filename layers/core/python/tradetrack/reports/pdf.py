@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Align = Literal["left", "right"]
+Rgb = tuple[float, float, float]
 A4_LANDSCAPE = (842.0, 595.0)
 A4_PORTRAIT = (595.0, 842.0)
 
@@ -137,12 +138,26 @@ class PdfDocument:
             + _num(x2) + b" " + _num(h - y2) + b" l S"
         )  # fmt: skip
 
-    def band(self, x: float, y: float, w: float, h: float, *, gray: float = 0.92) -> None:
-        """A filled rectangle with its top-left corner at (x, y)."""
+    def band(
+        self, x: float, y: float, w: float, h: float, *, gray: float = 0.92, rgb: Rgb | None = None
+    ) -> None:
+        """A filled rectangle with its top-left corner at (x, y), gray or in an RGB colour (0-1)."""
+        fill = b"%.3f %.3f %.3f rg" % rgb if rgb is not None else _num(gray) + b" g"
         self._ops().append(
-            b"q " + _num(gray) + b" g " + _num(x) + b" " + _num(self.height - y - h) + b" "
+            b"q " + fill + b" " + _num(x) + b" " + _num(self.height - y - h) + b" "
             + _num(w) + b" " + _num(h) + b" re f Q"
         )  # fmt: skip
+
+    def polyline(
+        self, points: list[tuple[float, float]], *, width: float = 1.0, rgb: Rgb = (0, 0, 0)
+    ) -> None:
+        """A line through the points (top-left origin), in an RGB colour."""
+        if len(points) < 2:
+            return
+        path = b" ".join(
+            b"%.2f %.2f %s" % (x, self.height - y, b"l" if i else b"m") for i, (x, y) in enumerate(points)
+        )
+        self._ops().append(b"q %.3f %.3f %.3f RG " % rgb + _num(width) + b" w " + path + b" S Q")
 
     def to_bytes(self) -> bytes:
         if not self.pages:

@@ -130,7 +130,7 @@ def pdf_text(cell: Cell, kind: str) -> str:
     return str(cell)
 
 
-class _Pages:
+class TablePages:
     """Draws sections top to bottom, starting a new page (with the table header again) when full."""
 
     def __init__(self, doc: PdfDocument, header: str) -> None:
@@ -209,7 +209,7 @@ class _Pages:
 
 def pdf_bytes(sheets: Sequence[Sheet], title: str) -> bytes:
     doc = PdfDocument(A4_LANDSCAPE, title=title)
-    pages = _Pages(doc, title)
+    pages = TablePages(doc, title)
     for sheet in sheets:
         pages.title(sheet.title)
         for section in sheet.sections:

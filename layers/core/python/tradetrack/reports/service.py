@@ -22,17 +22,18 @@ from typing import Any, Literal
 import redis
 from pymongo.database import Database
 
-from tradetrack.analytics.service import AnalyticsQuery, tax_pnl
+from tradetrack.analytics.service import AnalyticsQuery, summary, tax_pnl, timeseries
 from tradetrack.analytics.table import today_ist
 from tradetrack.analytics.tax import parse_fy
-from tradetrack.db.trades import find_trades
+from tradetrack.db.trades import closed_between, find_trades
 from tradetrack.errors import NotFound, SemanticError, ValidationFailed
 from tradetrack.journal import to_trade_out
 from tradetrack.models.trades import TradeOut
 from tradetrack.notify.events import ReportReady
 from tradetrack.reports import repository as repo
-from tradetrack.reports.models import ReportOut, TaxPnlRequest, TradeHistoryRequest
+from tradetrack.reports.models import ReportOut, ReportRequest
 from tradetrack.reports.render import history_file, tax_file
+from tradetrack.reports.statement import Statement, month_end, month_of, statement_pdf
 from tradetrack.timeutil import IST
 
 Document = dict[str, Any]
@@ -58,7 +59,8 @@ def content_disposition(file_name: str) -> str:
 
 
 def file_name(kind: str, period: str, file_format: str) -> str:
-    return safe_file_name(f"tradetrack-{kind.replace('_', '-')}-FY{period}.{file_format}")
+    label = period if kind == "monthly_statement" else f"FY{period}"
+    return safe_file_name(f"tradetrack-{kind.replace('_', '-')}-{label}.{file_format}")
 
 
 def _out(doc: Document, *, url: str | None = None, expires_at: datetime | None = None) -> ReportOut:
@@ -85,14 +87,15 @@ def _aware(moment: datetime) -> datetime:
 def request_report(
     db: Database[Document],
     user_id: str,
-    request: TradeHistoryRequest | TaxPnlRequest,
+    request: ReportRequest,
     enqueue: Callable[[dict[str, Any]], None],
     *,
     now: datetime | None = None,
 ) -> ReportOut:
     """A queued report (422 for a period shaped like a financial year that is none, e.g. 2024-26)."""
     try:
-        parse_fy(request.period, today_ist())
+        if request.kind != "monthly_statement":
+            parse_fy(request.period, today_ist())
     except ValidationFailed as exc:
         issue = {"field": "period", "issue": "invalid_fy", "message": exc.message}
         raise SemanticError("period must be a financial year like 2024-25", details=[issue]) from None
@@ -166,7 +169,23 @@ def _history(db: Database[Document], user_id: str, fy: int) -> Iterator[TradeOut
         after = (page[-1]["openedAt"], page[-1]["_id"])
 
 
+def _statement(deps: WorkerDeps, user_id: str, period: str) -> Statement:
+    first = month_of(period)
+    query = AnalyticsQuery(start=first.isoformat(), end=month_end(first).isoformat())
+    start = datetime(first.year, first.month, 1, tzinfo=IST)
+    end = datetime(start.year + start.month // 12, start.month % 12 + 1, 1, tzinfo=IST)
+    closed = closed_between(deps.db, user_id, start.astimezone(UTC), end.astimezone(UTC))
+    return Statement(
+        month=first,
+        summary=summary(deps.db, deps.cache, user_id, query),
+        days=timeseries(deps.db, deps.cache, user_id, query, "day").items,
+        closed=[to_trade_out(doc) for doc in closed],
+    )
+
+
 def render_report(deps: WorkerDeps, doc: Document) -> bytes:
+    if doc["kind"] == "monthly_statement":
+        return statement_pdf(_statement(deps, doc["userId"], doc["period"]), deps.clock())
     fy = parse_fy(doc["period"], today_ist())
     if doc["kind"] == "tax_pnl":
         tax = tax_pnl(deps.db, deps.cache, doc["userId"], AnalyticsQuery(), doc["period"])
