@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -311,3 +312,15 @@ def test_cfn_lint_finds_nothing_in_the_network_stack(dev_app: Synthesized) -> No
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_network_stack_reads_nothing_from_another_stack(dev_app: Synthesized) -> None:
+    # Given the network stack's template, and the backend's
+    network = json.dumps(network_template(dev_app).to_json())
+    backend = json.dumps(dev_app.template.to_json())
+
+    # Then the network refers to no other stack (the backend may read it: no dependency cycle)
+    assert "Fn::ImportValue" not in network and "Fn::GetStackOutput" not in network
+    # And the backend does read it (subnets, security group, the cache's endpoint and secret)
+    assert "TradeTrackNetwork-dev" in backend
+    assert network_stack(dev_app) in dev_app.stack.dependencies
