@@ -21,8 +21,8 @@ from tests.support.broker_stub import BrokerStub
 from tests.support.pipeline import Pipeline, connected_account
 from tests.support.query_shapes import Window
 from tests.support.servers import Server
-from tradetrack.aws import aws_client
 from tradetrack.accounts.service import enqueue_sync
+from tradetrack.aws import aws_client
 from tradetrack.config import get_settings
 from tradetrack.trades import recompute_pairs
 

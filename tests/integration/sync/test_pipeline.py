@@ -16,8 +16,8 @@ from pymongo.database import Database
 from tests.integration.sync.conftest import kite_fixture, serve_kite_day
 from tests.support.broker_stub import BrokerStub, Reply
 from tests.support.pipeline import KITE_APP, Pipeline, connected_account
-from tradetrack.aws import aws_client
 from tradetrack.accounts.service import enqueue_sync
+from tradetrack.aws import aws_client
 from tradetrack.config import get_settings
 from tradetrack.timeutil import IST, ist_date
 
