@@ -10,30 +10,19 @@ import io
 import json
 import shutil
 import subprocess
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 from websockets.sync.client import connect
 
-from local.background import BackgroundStack
 from local.stack import LocalStack
 from tests.e2e.accounts import register_and_login
 from tests.e2e.doubles import wait_until
+from tests.e2e.test_import_upload_flow import auth, stack
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def stack() -> Iterator[LocalStack]:
-    local = LocalStack(port=0, ws_port=0, schedules_enabled=False, sqs_poll_interval_s=0.1, demo=False)
-    with BackgroundStack(local):
-        yield local
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+__all__ = ["stack"]  # the local stack fixture, shared with the upload-flow tests (one per module)
 
 
 def fill(local: LocalStack, token: str, side: str, price: str, day: str) -> None:
