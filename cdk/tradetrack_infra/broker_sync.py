@@ -31,7 +31,7 @@ from tradetrack.brokers import registry
 from tradetrack_infra.manifest_function import ManifestFunction
 from tradetrack_infra.nag import acknowledge
 from tradetrack_infra.queues import ConsumedQueue
-from tradetrack_infra.settings import StageSettings
+from tradetrack_infra.settings import SettingsError, StageSettings
 
 BROKERS = "brokers"  # the REST routes, including the public OAuth callback
 SYNC_QUEUE = "sync"  # one message per broker account to sync, consumed by sync_worker
@@ -80,6 +80,12 @@ class BrokerSync(Construct):
         public_api_url: str,
     ) -> None:
         super().__init__(scope, construct_id)
+        if settings.stage == registry.LOCAL_STAGE:
+            # The layer offers the local-only brokers (the simulator) on that stage: never deploy it.
+            raise SettingsError(
+                f"stage {settings.stage!r} is the local stack's (it offers the simulated broker): "
+                "deploy under another name"
+            )
         if BROKERS not in functions:
             raise ValueError(f"the BrokerSync capability needs {BROKERS} in the manifest")
         if SYNC_QUEUE not in queues:

@@ -16,7 +16,7 @@ from tests.infrastructure.conftest import PROBE, Synthesized, cdk_json_context, 
 from tests.infrastructure.test_notifications import env_of, listed, statements
 from tests.infrastructure.test_rest_api import methods_by_route
 from tests.infrastructure.test_triggers import consumed_by, rules_targeting
-from tradetrack.brokers.registry import REGISTRY, secret_template
+from tradetrack.brokers.registry import LOCAL_STAGE, REGISTRY, secret_template
 from tradetrack_infra.app_builder import build_app
 from tradetrack_infra.settings import SettingsError, StageSettings
 
@@ -291,3 +291,11 @@ def test_app_url_is_an_https_url_without_a_trailing_slash() -> None:
     for bad in ("http://app.tradetrack.in", "https://app.tradetrack.in/?next=x", "javascript:alert(1)"):
         with pytest.raises(SettingsError, match="appUrl"):
             app_url(bad)
+
+
+def test_no_deployment_takes_the_local_stacks_stage_name(tmp_path: Path) -> None:
+    # Given the stage name on which the layer offers the local-only simulated broker
+    app = App(context={**cdk_json_context(), "stage": LOCAL_STAGE}, outdir=str(tmp_path / "out"))
+    # When an app is built for it / Then synth stops, saying why
+    with pytest.raises(SettingsError, match="local stack"):
+        build_app(app, functions=FUNCTIONS, deps_layer_path=fake_deps_layer(tmp_path / "deps"), environ={})
