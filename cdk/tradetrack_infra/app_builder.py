@@ -62,7 +62,9 @@ def build_app(
 ) -> TradeTrackStack:
     """`cdk synth -c stage=<name>`: that stage's stacks at the top of the app; the backend stack."""
     settings = stage_settings(app, None, deps_layer_path)
-    stack = build_stage(app, settings, functions=functions, env=environment(settings.region, environ))
+    env = environment(settings.region, environ)
+    pin_availability_zones(app, env)
+    stack = build_stage(app, settings, functions=functions, env=env)
     if not settings.ops_email:
         # Not a construct annotation: those fail the compliance check, and dev is fine without one.
         print(NO_OPS_EMAIL_WARNING, file=sys.stderr)
@@ -92,7 +94,7 @@ def build_stage(
     web_hosting(scope, stack, env)
     api_firewall(scope, stack, env)
     # The reports function reads the storage stack's SSM parameters (reports.py): deploy it first.
-    stack.add_dependency(storage(scope, settings, env))
+    stack.add_stack_dependency(storage(scope, settings, env))
     operations(scope, stack, functions, env)
     return stack
 
@@ -128,6 +130,10 @@ def build_pipeline_app(
     stages = {name: stage_settings(app, name, deps_layer_path) for name in pipeline_settings.stages}
     # A stage without an account of its own deploys to the pipeline's.
     stages = {name: replace(s, account=s.account or pipeline_settings.account) for name, s in stages.items()}
+    for settings in stages.values():
+        pin_availability_zones(
+            app, Environment(account=settings.account, region=settings.region or DEFAULT_REGION)
+        )
 
     def stage_factory(scope: Construct, name: str) -> Stage:
         return TradeTrackStage(scope, pascal(name), settings=stages[name], functions=functions)
@@ -148,6 +154,17 @@ def build_pipeline_app(
     tag(app, None)
     enable_nag(app)
     return pipeline
+
+
+def pin_availability_zones(app: App, env: Environment) -> None:
+    """No lookup at synth: the network stack names its AZs (<region>a, b, c: network.py) and CDK's Vpc
+    checks them against the stack's, which it would look up from AWS for a concrete account (the
+    pipeline's stages, a synth with credentials). Give it those three (unless context names others)."""
+    if env.account is None or env.region is None:
+        return
+    key = f"availability-zones:account={env.account}:region={env.region}"
+    if app.node.try_get_context(key) is None:
+        app.node.set_context(key, [f"{env.region}{zone}" for zone in "abc"])
 
 
 def tag(scope: Construct, stage: str | None) -> None:

@@ -46,6 +46,9 @@ INSTALL_COMMANDS = (
     "python3 --version && node --version && go version",
 )
 SYNTH_COMMANDS = ("make check", "make test", "make synth")
+# Kept between builds on the same build host (CodeBuild's local cache, best effort, no resource):
+# FerretDB's and CPython 3.12's builds (~/.cache/tradetrack), pip's and Go's downloads.
+CACHED_PATHS = ("/root/.cache/tradetrack/**/*", "/root/.cache/pip/**/*", "/root/go/pkg/mod/**/*")
 
 
 def pinned_cli_version() -> str:
@@ -143,6 +146,8 @@ class PipelineStack(Stack):
                 compute_type=codebuild.ComputeType.LARGE,  # FerretDB, PostgreSQL and chromium under test
             ),
             timeout=Duration.minutes(90),
+            cache=codebuild.Cache.local(codebuild.LocalCacheMode.CUSTOM),
+            partial_build_spec=codebuild.BuildSpec.from_object({"cache": {"paths": list(CACHED_PATHS)}}),
         )
         self.pipeline = pipelines.CodePipeline(
             self,

@@ -88,6 +88,9 @@ def test_the_synth_step_runs_check_test_and_synth_of_the_pipeline_app(
     assert "go1.24." in install
     # And the tests have room: FerretDB, PostgreSQL, Redis and chromium run during `make test`
     assert project["Properties"]["Environment"]["ComputeType"] == "BUILD_GENERAL1_LARGE"
+    # And the FerretDB and CPython builds are kept between runs on the build host
+    assert project["Properties"]["Cache"] == {"Type": "LOCAL", "Modes": ["LOCAL_CUSTOM_CACHE"]}
+    assert "/root/.cache/tradetrack/**/*" in spec["cache"]["paths"]
 
 
 def test_the_pipeline_updates_itself_before_deploying(pipeline_app: SynthesizedPipeline) -> None:
@@ -168,6 +171,16 @@ def test_each_stage_is_built_with_its_own_cdk_json_settings(pipeline_app: Synthe
         # And only the stage whose block says so owns the account's API Gateway CloudWatch role
         owns_account = any(r["Type"] == "AWS::ApiGateway::Account" for r in backend.values())
         assert owns_account is blocks[stage]["manageApiGatewayAccount"], stage
+
+
+def test_the_pipeline_app_synthesizes_offline_without_any_lookup(pipeline_app: SynthesizedPipeline) -> None:
+    # Given the pipeline app synthesized without credentials, its stages in a concrete account
+    manifests = sorted(Path(pipeline_app.assembly_dir).rglob("manifest.json"))
+    assert len(manifests) == 4  # the app and its three stages
+
+    # Then no construct asked for a context lookup (the CLI would need AWS credentials to run one)
+    for manifest in manifests:
+        assert "missing" not in json.loads(manifest.read_text()), manifest
 
 
 def test_the_pipeline_app_passes_cdk_nag_and_cfn_lint(pipeline_app: SynthesizedPipeline) -> None:
