@@ -65,6 +65,7 @@ def _upstox(stack: ExitStack) -> Served:
         ("/v2/order/retrieve-all", "orders.json"),
         ("/v2/portfolio/short-term-positions", "positions.json"),
         ("/v2/portfolio/long-term-holdings", "holdings.json"),
+        ("/v2/charges/historical-trades", "historical_trades_eq.json"),  # a first sync's backfill
     ):
         stub.route("GET", path, fixture_bytes("upstox", name))
     return Served({"UPSTOX_BASE_URL": stub.url}, {"apiKey": "up-key", "apiSecret": "up-secret"}, "up-token")

@@ -23,6 +23,7 @@ import redis
 from pymongo.database import Database
 
 from tradetrack.brokers.base import BrokerHolding
+from tradetrack.brokers.names import BROKER_NAMES
 from tradetrack.db.executions import insert_executions
 from tradetrack.db.instrument_aliases import with_isins
 from tradetrack.errors import AppError
@@ -36,7 +37,8 @@ from tradetrack.trades import recompute
 
 Document = dict[str, Any]
 # The brokers whose holdings become lots, and the `openingOf` their lots carry.
-OPENING_OF: dict[str, OpeningOf] = {"zerodha": "zerodha", "upstox": "upstox", "simulated": "simulated"}
+# Every broker of the registry: its holdings are the lots an account's first sync opens with.
+OPENING_OF: dict[str, OpeningOf] = {name: name for name in BROKER_NAMES}
 EQUITY_EXCHANGES = ("NSE", "BSE")
 DEFAULT_EXCHANGE = "NSE"  # an equity is one instrument (its ISIN) on either exchange
 MAX_SKIPPED_SHOWN = 100

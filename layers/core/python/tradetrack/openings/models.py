@@ -7,12 +7,13 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from tradetrack.brokers.names import BrokerName
 from tradetrack.imports.models import AccountId, Rejection
 from tradetrack.models.executions import Isin, Price, Quantity, Symbol
 from tradetrack.timeutil import IST
 
 EquityExchange = Literal["NSE", "BSE"]
-OpeningOf = Literal["manual", "holdings_file", "zerodha", "upstox", "simulated"]
+OpeningOf = Literal["manual", "holdings_file", BrokerName]  # a broker: its first sync's holdings
 HoldingsFormat = Literal["zerodha_holdings"]
 FileEncoding = Literal["text", "base64"]
 EARLIEST_ACQUISITION = date(2000, 1, 1)

@@ -1,0 +1,44 @@
+"""An account's first sync (the backfill) opens with its holdings as snapshot opening lots, for every
+broker of the registry (item 5 of #18), each against its server from test_every_broker_sync."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from pymongo.database import Database
+
+from tests.integration.sync.test_every_broker_sync import SERVERS, Served
+from tests.integration.sync.test_every_broker_sync import synced as synced  # noqa: PLC0414 - the fixture
+from tests.support.pipeline import Pipeline, connected_account
+from tradetrack.accounts.service import enqueue_sync
+from tradetrack.brokers import factory
+
+Document = dict[str, Any]
+
+
+@pytest.mark.parametrize("synced", sorted(SERVERS), indirect=True)
+def test_the_first_sync_opens_the_account_with_its_holdings(
+    synced: tuple[str, Served, Pipeline], mongo_db: Database[Document]
+) -> None:
+    broker, served, pipeline = synced
+    # Given a newly connected account at the broker, and the holdings its own client reads
+    account = connected_account(mongo_db, user_id="u1", broker=broker, access_token=served.token)
+    held = factory.session(broker, served.token).holdings()
+    assert held, "the broker's server holds nothing"
+    # When its first sync (a backfill, as connecting queues it) runs
+    enqueue_sync(
+        pipeline.sqs,
+        pipeline.queues["sync"].url,
+        account,
+        reason="connect",
+        now=datetime.now(UTC),
+        backfill=True,
+    )
+    pipeline.drain("sync")
+    # Then the sync log says the holdings were stored as opening lots of that broker
+    (log,) = mongo_db["sync_logs"].find({"accountId": account["_id"]})
+    assert log["status"] == "success", log
+    assert log["holdings"]["status"] == "done", log["holdings"]
+    assert log["holdings"]["lots"] > 0
