@@ -116,12 +116,6 @@ class ManifestFunction(Construct):
         assert isinstance(cfn_function, lambda_.CfnFunction)
         cfn_function.add_metadata("cfn-lint", {"config": {"ignore_checks": ["W3005"]}})
         acknowledge(
-            self.function,
-            "AwsSolutions-L1",
-            "The runtime is pinned to python3.12 by ARCHITECTURE.md: the deps layer is built for it "
-            "(pip --python-version 3.12); moving runtimes is a deliberate, tested change.",
-        )
-        acknowledge(
             self.role,
             "AwsSolutions-IAM5",
             "X-Ray active tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) and, for a function "

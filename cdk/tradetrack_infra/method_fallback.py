@@ -5,6 +5,7 @@ Without it API Gateway answers a wrong method on a real path like an unknown pat
 Authentication Token", which gateway_responses.py turns into 404). API Gateway prefers a path's
 explicit methods and sends every other method to ANY, so one MOCK method per path does both jobs
 (it replaces the OPTIONS method CDK's default preflight added: the stack's resource count stays).
+The methods are open (a preflight carries no credentials): api.py acknowledges cdk-nag's APIG4/COG4.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ import json
 from collections.abc import Mapping, Sequence
 
 from aws_cdk import aws_apigateway as apigateway
-
-from tradetrack_infra.nag import acknowledge
 
 # The request headers the SPA sends (local/rest.py's preflight allows the same).
 CORS_ALLOW_HEADERS = "Authorization,Content-Type,Idempotency-Key,X-Amz-Date,X-Api-Key"
@@ -32,7 +31,6 @@ TEMPLATED_CONTENT_TYPES = (
 )
 # The mock's status: 204 for a preflight, 405 for anything else that reached ANY.
 STATUS_TEMPLATE = '{"statusCode": #if($context.httpMethod == "OPTIONS")204#{else}405#end}'
-PREFLIGHT_REASON = "CORS preflight and 405 answers (MOCK ANY): browsers send preflights without credentials."
 
 
 def not_allowed_body(allowed: Sequence[str]) -> str:
@@ -106,7 +104,5 @@ def add_method_fallbacks(
                 ),
             ],
         )
-        acknowledge(method, "AwsSolutions-APIG4", PREFLIGHT_REASON)
-        acknowledge(method, "AwsSolutions-COG4", PREFLIGHT_REASON)
         added.append(method)
     return added

@@ -44,6 +44,25 @@ def test_cdk_nag_reports_no_unacknowledged_findings(variant: str, request: pytes
     assert violations(app) == []
 
 
+# Issue #17: fewer acknowledgements than the 112 it counted. An acknowledgement is one reason given
+# at one scope (the report's suppressedViolations entries), however many constructs it answers for.
+ACKNOWLEDGEMENT_BUDGET = 112
+
+
+def test_cdk_nag_acknowledgements_stay_under_budget(dev_app: Synthesized) -> None:
+    # Given the dev app's AwsSolutions report
+    (nag,) = [r for r in dev_app.report["pluginReports"] if r["pluginName"] == "AwsSolutions"]
+
+    # When its acknowledgements are counted
+    given = {(s["acknowledgedId"], s["acknowledgedAt"]) for s in nag["suppressedViolations"]}
+    answered = sum(len(s["violatingConstructs"]) for s in nag["suppressedViolations"])
+
+    # Then there are fewer than the budget, each answering for one construct or more
+    print(f"cdk-nag: {len(given)} acknowledgements answer for {answered} findings")
+    assert len(given) < ACKNOWLEDGEMENT_BUDGET
+    assert answered >= len(given)
+
+
 def test_cdk_nag_runs_on_every_synth(tmp_path: Path) -> None:
     # Given an app with nag enabled the way cdk/app.py does, holding a queue that allows plain HTTP
     app = App(outdir=str(tmp_path))
