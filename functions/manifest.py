@@ -34,6 +34,18 @@ class QueueSource:
     visibility_timeout_s: int = 60
 
 
+Bucket = Literal["imports", "reports"]
+
+
+@dataclass(frozen=True)
+class BucketUse:
+    """A bucket a function uses and the S3 actions it needs on the bucket's objects: the capability
+    construct that owns the bucket (imports.py, reports.py) grants exactly these, on its prefix."""
+
+    bucket: Bucket
+    actions: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class FunctionSpec:
     name: str  # folder under functions/
@@ -64,6 +76,7 @@ class FunctionSpec:
     # subnets (network.py) and grants it that store's secret: Mongo's URI, Redis's AUTH credentials.
     # A function with none stays outside the VPC and reads neither secret.
     stores: tuple[Store, ...] = ()
+    buckets: tuple[BucketUse, ...] = ()
 
     @property
     def module(self) -> str:
@@ -162,6 +175,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         memory_mb=1024,
         timeout_s=60,
         stores=("mongo", "redis"),
+        # presigns uploads (PUT), checks their size (HEAD), deletes refused ones
+        buckets=(BucketUse("imports", ("s3:PutObject", "s3:GetObject", "s3:DeleteObject")),),
     ),
     FunctionSpec(
         name="import_worker",
@@ -175,6 +190,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         memory_mb=1024,
         timeout_s=900,
         stores=("mongo", "redis"),
+        buckets=(BucketUse("imports", ("s3:GetObject", "s3:DeleteObject")),),
     ),
     FunctionSpec(
         name="reports",
@@ -189,6 +205,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         memory_mb=1024,
         timeout_s=300,
         stores=("mongo", "redis"),
+        # writes a report, presigns its download
+        buckets=(BucketUse("reports", ("s3:PutObject", "s3:GetObject")),),
     ),
     FunctionSpec(
         name="trades",

@@ -68,13 +68,17 @@ class ImportUploads(Construct):
         cfn_bucket = self.bucket.node.default_child
         assert isinstance(cfn_bucket, s3.CfnBucket)
         finding = f"Resource::<{Stack.of(self).get_logical_id(cfn_bucket)}.Arn>/{UPLOAD_PREFIX}*"
-        needs = {
-            IMPORTS: ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],  # presign, HeadObject, refuse
-            IMPORT_WORKER: ["s3:GetObject", "s3:DeleteObject"],
-        }
-        for name, actions in needs.items():
+        for name in (IMPORTS, IMPORT_WORKER):
             if name not in functions:
                 raise ValueError(f"the import uploads need {name} in the manifest")
+        # What the manifest says each function does with the bucket (FunctionSpec.buckets), no more.
+        needs = {
+            name: list(use.actions)
+            for name, built in functions.items()
+            for use in built.spec.buckets
+            if use.bucket == "imports"
+        }
+        for name, actions in needs.items():
             built = functions[name]
             built.function.add_environment("IMPORTS_BUCKET", self.bucket.bucket_name)
             built.role.add_to_principal_policy(iam.PolicyStatement(actions=actions, resources=[uploads]))

@@ -43,9 +43,11 @@ class ReportFiles(Construct):
         built.function.add_environment("REPORTS_BUCKET", self.bucket_name)
         built.function.add_environment("REPORTS_KMS_KEY_ID", self.key_arn)
         objects = f"arn:{Aws.PARTITION}:s3:::{self.bucket_name}/{REPORTS_PREFIX}*"
-        built.role.add_to_principal_policy(
-            iam.PolicyStatement(actions=["s3:PutObject", "s3:GetObject"], resources=[objects])
-        )
+        # What the manifest says the function does with the bucket (FunctionSpec.buckets), no more.
+        actions = [action for use in built.spec.buckets if use.bucket == "reports" for action in use.actions]
+        if not actions:
+            raise ValueError(f"{REPORTS} names no use of the reports bucket in the manifest (buckets=)")
+        built.role.add_to_principal_policy(iam.PolicyStatement(actions=actions, resources=[objects]))
         built.role.add_to_principal_policy(
             iam.PolicyStatement(actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[self.key_arn])
         )

@@ -136,6 +136,23 @@ def test_only_functions_using_broker_tokens_may_use_their_key(dev_app: Synthesiz
         assert (key in decryptable) == ("broker-tokens" in spec.uses), spec.name
 
 
+def test_functions_act_on_buckets_only_as_the_manifest_names(dev_app: Synthesized) -> None:
+    # Given every function's policy statements
+    for spec in FUNCTIONS:
+        granted = sorted(
+            str(action)
+            for statement in statements(dev_app, spec)
+            for action in as_list(statement["Action"])
+            if str(action).startswith("s3:")
+        )
+        # Then its S3 actions are exactly those its `buckets` name (none for most functions)
+        named = sorted(action for use in spec.buckets for action in use.actions)
+        assert granted == named, spec.name
+    # And the manifest names them for the functions that presign, read and write the files
+    users = {spec.name: {use.bucket for use in spec.buckets} for spec in FUNCTIONS if spec.buckets}
+    assert users == {"imports": {"imports"}, "import_worker": {"imports"}, "reports": {"reports"}}
+
+
 @pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda spec: spec.name)
 def test_declared_stores_match_the_clients_the_handler_imports(spec: FunctionSpec) -> None:
     # Given every module the handler imports, directly or through the layer (statically)
