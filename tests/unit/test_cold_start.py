@@ -33,6 +33,7 @@ LEAN_AT_INIT = (
     "brokers",
     "daily_summary",
     "sync_worker",
+    "reports",  # its routes need no analytics: rendering imports them (numpy) when a report is made
 )
 
 

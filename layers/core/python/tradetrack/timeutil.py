@@ -29,6 +29,10 @@ def ist_date(moment: datetime) -> date:
     return as_utc(moment).astimezone(IST).date()
 
 
+def today_ist() -> date:
+    return datetime.now(UTC).astimezone(IST).date()
+
+
 def ist_day_start(day: date) -> datetime:
     """00:00 IST of a day: when a corporate action's ex-date or a lot's acquisition date begins."""
     return datetime.combine(day, time(0), IST)

@@ -45,7 +45,6 @@ from tradetrack.analytics.table import (
     closed_table,
     realized_in_range,
     split,
-    today_ist,
 )
 from tradetrack.analytics.tax import parse_fy
 from tradetrack.analytics.tax_payload import tax_payload
@@ -68,6 +67,7 @@ from tradetrack.money import money_str, optional_money_str
 from tradetrack.observability import logger
 from tradetrack.positions import Marks, open_trades, unrealized_marks
 from tradetrack.queries import symbol_filter, time_range
+from tradetrack.timeutil import today_ist
 
 Document = dict[str, Any]
 Ints = npt.NDArray[np.int64]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -225,7 +225,3 @@ def split(docs: list[Document], filters: Filters) -> tuple[list[Document], list[
         elif filters.in_range(aware(doc["closedAt"])):
             closed.append(doc)
     return closed, opened
-
-
-def today_ist() -> date:
-    return datetime.now(UTC).astimezone(IST).date()

@@ -22,8 +22,6 @@ from typing import Any, Literal
 import redis
 from pymongo.database import Database
 
-from tradetrack.analytics.service import AnalyticsQuery, summary, tax_pnl, timeseries
-from tradetrack.analytics.table import today_ist
 from tradetrack.analytics.tax import parse_fy
 from tradetrack.db.trades import closed_between, find_trades
 from tradetrack.errors import NotFound, SemanticError, ValidationFailed
@@ -34,7 +32,7 @@ from tradetrack.reports import repository as repo
 from tradetrack.reports.models import ReportOut, ReportRequest
 from tradetrack.reports.render import history_file, tax_file
 from tradetrack.reports.statement import Statement, month_end, month_of, statement_pdf
-from tradetrack.timeutil import IST
+from tradetrack.timeutil import IST, today_ist
 
 Document = dict[str, Any]
 Outcome = Literal["ready", "already_ready", "failed", "missing"]
@@ -170,6 +168,10 @@ def _history(db: Database[Document], user_id: str, fy: int) -> Iterator[TradeOut
 
 
 def _statement(deps: WorkerDeps, user_id: str, period: str) -> Statement:
+    # Imported where a report is rendered: analytics needs numpy (~45 ms), which the routes of this
+    # function (request, status) never use, so it stays out of its cold start.
+    from tradetrack.analytics.service import AnalyticsQuery, summary, timeseries
+
     first = month_of(period)
     query = AnalyticsQuery(start=first.isoformat(), end=month_end(first).isoformat())
     start = datetime(first.year, first.month, 1, tzinfo=IST)
@@ -184,6 +186,8 @@ def _statement(deps: WorkerDeps, user_id: str, period: str) -> Statement:
 
 
 def render_report(deps: WorkerDeps, doc: Document) -> bytes:
+    from tradetrack.analytics.service import AnalyticsQuery, tax_pnl  # as in _statement
+
     if doc["kind"] == "monthly_statement":
         return statement_pdf(_statement(deps, doc["userId"], doc["period"]), deps.clock())
     fy = parse_fy(doc["period"], today_ist())
