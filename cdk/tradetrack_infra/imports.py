@@ -3,6 +3,9 @@
 The imports function presigns PUTs into `imports/` and checks and deletes uploads; the
 import-worker function reads and deletes them. Both get IMPORTS_BUCKET. The queue between them
 comes from the manifest's QueueSource (Queues). Uploads expire after two days whatever happens.
+A tradebook is personal financial data: the bucket encrypts with the storage stack's data key
+(SSE-KMS, read from its SSM parameter like reports.py), and the roles get the key actions their S3
+actions need (GenerateDataKey to write, Decrypt to read).
 """
 
 from __future__ import annotations
@@ -11,12 +14,15 @@ from collections.abc import Mapping
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from tradetrack_infra.manifest_function import ManifestFunction
 from tradetrack_infra.nag import acknowledge
 from tradetrack_infra.settings import StageSettings
+from tradetrack_infra.storage import parameter_name
 
 IMPORTS = "imports"  # presigns the uploads, checks their size, deletes refused ones
 IMPORT_WORKER = "import_worker"  # reads and deletes them
@@ -33,10 +39,19 @@ class ImportUploads(Construct):
         functions: Mapping[str, ManifestFunction],
     ) -> None:
         super().__init__(scope, construct_id)
+        self.key = kms.Key.from_key_arn(
+            self,
+            "DataKey",
+            ssm.StringParameter.value_for_string_parameter(
+                self, parameter_name(settings.stage, "data-key-arn")
+            ),
+        )
         self.bucket = s3.Bucket(
             self,
             "Bucket",
-            encryption=s3.BucketEncryption.S3_MANAGED,
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=self.key,
+            bucket_key_enabled=True,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
             removal_policy=settings.removal_policy,
@@ -82,6 +97,14 @@ class ImportUploads(Construct):
             built = functions[name]
             built.function.add_environment("IMPORTS_BUCKET", self.bucket.bucket_name)
             built.role.add_to_principal_policy(iam.PolicyStatement(actions=actions, resources=[uploads]))
+            key_actions = [
+                *(["kms:GenerateDataKey"] if "s3:PutObject" in actions else []),
+                *(["kms:Decrypt"] if "s3:GetObject" in actions else []),
+            ]
+            if key_actions:
+                built.role.add_to_principal_policy(
+                    iam.PolicyStatement(actions=key_actions, resources=[self.key.key_arn])
+                )
             acknowledge(
                 built.role,
                 "AwsSolutions-IAM5",
