@@ -16,11 +16,32 @@ from tradetrack.db.client import mongo_uri_from_secret
     "secret",
     [
         "mongodb+srv://app:pw@cluster0.example.mongodb.net/",
-        json.dumps({"uri": "mongodb://app:pw@10.0.0.1:27017/"}),
+        json.dumps({"uri": "mongodb://app:pw@10.0.0.1:27017/?tls=true"}),
+        "mongodb://app:p%40ss@a.example.net:27017,b.example.net:27017/db?replicaSet=rs0&ssl=true",
+        "mongodb://127.0.0.1:27017/",  # this machine only: a local server, no TLS needed
+        "mongodb://[::1]:27017,localhost:27018/",
     ],
 )
 def test_the_uri_is_read_plain_or_from_json(secret: str) -> None:
     assert mongo_uri_from_secret(secret).startswith("mongodb")
+
+
+@pytest.mark.parametrize(
+    ("secret", "says"),
+    [
+        ("mongodb://app:pw@10.0.0.1:27017/", "must use TLS"),
+        ("mongodb+srv://app:pw@cluster0.example.mongodb.net/?tls=false", "must use TLS"),
+        ("mongodb://app:pw@db.example.net/?ssl=false", "must use TLS"),
+        ("mongodb://app:pw@127.0.0.1:27017,db.example.net:27017/", "must use TLS"),
+        ("mongodb+srv://app:pw@cluster0.example.mongodb.net/?tlsAllowInvalidCertificates=true", "verify"),
+        ("mongodb://db.example.net/?tls=true&tlsInsecure=true", "verify"),
+    ],
+)
+def test_a_uri_to_another_machine_without_verified_tls_is_a_config_error(secret: str, says: str) -> None:
+    # Given a secret whose URI would send credentials and trades in clear, or to an unverified server
+    # When it is read, Then the cold start stops, saying why
+    with pytest.raises(ConfigError, match=says):
+        mongo_uri_from_secret(secret)
 
 
 @pytest.mark.parametrize("secret", ["postgres://x", json.dumps({"url": "mongodb://x"}), ""])

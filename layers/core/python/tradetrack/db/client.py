@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from typing import Any
+from urllib.parse import parse_qsl
 
 from pymongo import MongoClient
 from pymongo.database import Database
@@ -34,14 +35,42 @@ def create_mongo_client(uri: str, *, timeout_ms: int) -> MongoClient[Document]:
     )
 
 
+_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+_UNVERIFIED = ("tlsinsecure", "tlsallowinvalidcertificates", "tlsallowinvalidhostnames")
+
+
 def mongo_uri_from_secret(secret: str) -> str:
-    """The secret holds the URI itself, or JSON with a "uri" key."""
+    """The secret holds the URI itself, or JSON with a "uri" key. It must use TLS with a verified
+    server (Atlas: a mongodb+srv:// URI, or tls=true), unless it names this machine only."""
     text = secret.strip()
     if text.startswith("{"):
         text = str(json.loads(text).get("uri", ""))
     if not text.startswith(("mongodb://", "mongodb+srv://")):
         raise ConfigError("the MongoDB URI secret does not hold a mongodb:// or mongodb+srv:// URI")
+    _require_tls(text)
     return text
+
+
+def _host_name(host: str) -> str:
+    """ "[::1]:27017" → "::1", "db.example.net:27017" → "db.example.net"."""
+    if host.startswith("["):
+        return host[1 : host.find("]")].lower()
+    return host.partition(":")[0].lower()
+
+
+def _require_tls(uri: str) -> None:
+    scheme, _, rest = uri.partition("://")
+    authority, _, query = rest.partition("?")
+    hosts = authority.split("/", 1)[0].rpartition("@")[2]
+    if {_host_name(host) for host in hosts.split(",")} <= _LOOPBACK:
+        return
+    options = {key.lower(): value.lower() for key, value in parse_qsl(query)}
+    default = "true" if scheme == "mongodb+srv" else "false"
+    if options.get("tls", options.get("ssl", default)) != "true":
+        raise ConfigError("the MongoDB URI must use TLS: a mongodb+srv:// URI, or tls=true")
+    unverified = [option for option in _UNVERIFIED if options.get(option) == "true"]
+    if unverified:
+        raise ConfigError(f"the MongoDB URI must verify the server's certificate: {unverified[0]} is set")
 
 
 def _mongo_uri() -> str:
