@@ -20,6 +20,7 @@ from tradetrack.models.brokers import (
     BrokerAccountOut,
     BrokerList,
     ConnectRequest,
+    FinishLoginRequest,
     SyncAccepted,
     SyncLogPage,
 )
@@ -55,10 +56,10 @@ def get_brokers() -> BrokerList:
         409: {"description": "The broker is not configured on this server (not in GET /v1/brokers)"},
     },
 )
-def post_account(request: Annotated[ConnectRequest, Body()]) -> Response[Any]:
+def post_account(request: Annotated[ConnectRequest | FinishLoginRequest, Body()]) -> Response[Any]:
     service.require_offered(request.broker)
     user_id = current_principal(app).user_id
-    if request.params is not None:
+    if isinstance(request, FinishLoginRequest):
         settings = get_settings()
         connected = oauth.complete_session(
             get_database(),

@@ -30,7 +30,7 @@ from tradetrack.brokers.tokens import encrypt_token
 from tradetrack.db import broker_accounts
 from tradetrack.db.audit import record_audit
 from tradetrack.errors import BadRequest, Conflict, DependencyUnavailable, Forbidden, NotFound
-from tradetrack.models.brokers import BrokerAccountOut, ConnectOut, ConnectRequest
+from tradetrack.models.brokers import BrokerAccountOut, ConnectOut, ConnectRequest, FinishLoginRequest
 from tradetrack.observability import logger
 
 Document = dict[str, Any]
@@ -146,7 +146,7 @@ def complete_session(
     kms: Any,
     sqs: Any,
     user_id: str,
-    request: ConnectRequest,
+    request: FinishLoginRequest,
     *,
     key_id: str,
     sync_queue_url: str,
@@ -155,7 +155,7 @@ def complete_session(
     """Finish a login whose broker sends no state back (a session key the user brings from the
     broker's login page, an API login's credentials): the signed-in user names their account, so
     nothing else has to bind the login to them (POST /v1/broker-accounts with `params`)."""
-    account = broker_accounts.get_account(db, request.account_id or "", user_id=user_id)
+    account = broker_accounts.get_account(db, request.account_id, user_id=user_id)
     if account is None:
         raise NotFound("no such broker account")
     if account["broker"] != request.broker:
@@ -165,7 +165,7 @@ def complete_session(
             f"{request.broker} logs in through its login page and back: follow the loginUrl",
             details=[{"field": "params", "issue": "oauth_redirect"}],
         )
-    params = dict(request.params or {})
+    params = dict(request.params)
     return _connected(db, kms, sqs, account, params, key_id=key_id, sync_queue_url=sync_queue_url, now=now)
 
 

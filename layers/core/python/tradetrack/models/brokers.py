@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from tradetrack.brokers.names import BrokerName, LoginKind
 
@@ -46,15 +46,17 @@ class ConnectRequest(_Model):
     broker: BrokerName
     # Reconnect an account whose login lapsed (status needs_login) instead of adding another.
     account_id: str | None = Field(None, alias="accountId", min_length=1, max_length=64)
-    # Finish the login of `accountId` instead of starting one, for a broker whose login page sends no
-    # state back (ICICI Breeze: {"apisession": ...}): what it returned, sent by the signed-in owner.
-    params: dict[_ParamName, _ParamValue] | None = Field(None, min_length=1, max_length=16)
 
-    @model_validator(mode="after")
-    def _params_name_the_account(self) -> ConnectRequest:
-        if self.params is not None and self.account_id is None:
-            raise ValueError("params finish the login of an account: accountId is required with them")
-        return self
+
+class FinishLoginRequest(_Model):
+    """Finish the login of `accountId` instead of starting one, for a broker whose login page sends
+    no state back (ICICI Breeze: {"apisession": ...}): what it returned, sent by the signed-in owner.
+    Its own schema (not optional fields of ConnectRequest), so OpenAPI says `params` needs `accountId`."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+    broker: BrokerName
+    account_id: str = Field(alias="accountId", min_length=1, max_length=64)
+    params: dict[_ParamName, _ParamValue] = Field(min_length=1, max_length=16)
 
 
 class ConnectOut(_Model):
