@@ -161,6 +161,16 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         stores=("mongo", "redis"),
     ),
     FunctionSpec(
+        name="paper",
+        capability="Trades",
+        # Paper trading (docs/paper.md): accounts, orders filled on cached quotes, fills journaled.
+        # Its ten routes (the handler's resolver and OpenAPI list them) share one greedy resource:
+        # the backend stack has no room for ten resources and their methods (test_stack_limits).
+        rest=(RestRoute("GET", "/v1/paper/{proxy+}"), RestRoute("POST", "/v1/paper/{proxy+}")),
+        sends_to=("notifications",),  # a fill's trades_changed, as a manual fill's (tradetrack.executions)
+        stores=("mongo", "redis"),
+    ),
+    FunctionSpec(
         name="imports",
         capability="Trades",
         rest=(

@@ -75,6 +75,19 @@ def record_manual_execution(
     return execution_out(doc)
 
 
+def record_execution(
+    db: Database[Document], cache: redis.Redis, user_id: str, source: Source, item: ExecutionIn
+) -> tuple[ExecutionOut, bool]:
+    """Store a fill of `source` unless its identity (externalId in its account) is stored already,
+    then re-derive its instrument's trades: (the execution, whether it was new). Replay-safe."""
+    [item] = with_isins(db, [item])
+    doc = executions.to_document(user_id, source, item)
+    report = executions.insert_executions(db, [doc])
+    if report.inserted:
+        _recompute(db, cache, user_id, report.touched, facts=report.inserted)
+    return execution_out(doc), bool(report.inserted)
+
+
 @dataclass(frozen=True)
 class ExecutionQuery:
     symbol: str | None = None

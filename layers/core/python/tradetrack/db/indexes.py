@@ -224,6 +224,21 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     # GET /v1/holdings (tradetrack.db.holdings.user_snapshots): a user's snapshots, one per account
     "holdings": [IndexModel([("userId", ASCENDING), ("_id", ASCENDING)], name="by_user")],
+    # Paper trading (tradetrack.paper.repository): a user's accounts; an account's orders newest
+    # first (and its pending ones); the resting limit orders a tick crosses, by instrument, side and
+    # price (never a scan of all orders); an account's holdings
+    "paper_accounts": [IndexModel([("userId", ASCENDING), ("createdAt", ASCENDING)], name="by_user")],
+    "paper_orders": [
+        IndexModel(
+            [("userId", ASCENDING), ("accountId", ASCENDING), ("createdAt", DESCENDING)],
+            name="by_account_newest",
+        ),
+        IndexModel(
+            [("state", ASCENDING), ("quoteSymbol", ASCENDING), ("side", ASCENDING), ("price", ASCENDING)],
+            name="resting_by_price",
+        ),
+    ],
+    "paper_holdings": [IndexModel([("userId", ASCENDING), ("accountId", ASCENDING)], name="by_account")],
 }
 
 # The queries allowed to read a collection without an index bounding them, by

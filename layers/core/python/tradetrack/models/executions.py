@@ -26,7 +26,7 @@ from tradetrack.timeutil import IST, as_utc, ist_date
 Side = Literal["BUY", "SELL"]
 Exchange = Literal["NSE", "BSE", "NFO", "BFO", "CDS", "BCD", "MCX"]
 Segment = Literal["EQ", "FO", "CDS", "COM"]
-Source = Literal["manual", BrokerName, "import", "opening"]  # a broker's name: synced from it
+Source = Literal["manual", BrokerName, "import", "opening", "paper"]  # a broker's name: synced from it
 Product = Literal["CNC", "MIS", "NRML", "MTF", "BO", "CO", "I", "D"]
 
 SEGMENT_OF_EXCHANGE: dict[str, Segment] = {

@@ -1,0 +1,135 @@
+"""/v1/paper/...: paper accounts (open, reset, close, balance), orders (place, list, cancel,
+history) and the portfolio (tradetrack.paper.service; docs/paper.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
+
+from tradetrack.cache.client import get_redis
+from tradetrack.db.client import get_database
+from tradetrack.errors import Conflict
+from tradetrack.idempotency import Idempotency
+from tradetrack.models.errors import error_responses
+from tradetrack.paper import service
+from tradetrack.paper.models import (
+    AccountIn,
+    AccountList,
+    AccountOut,
+    OrderIn,
+    OrderList,
+    OrderOut,
+    OrderState,
+    Portfolio,
+)
+from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
+
+app = make_rest_resolver()
+IDEMPOTENCY_TTL_S = 86_400  # a placement retried within a day answers with the same order
+_KEY = "the placement's idempotency key: a retry with the same key answers with the order first placed"
+
+
+def _created(body: dict[str, Any]) -> Response[Any]:
+    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+@app.post(
+    "/v1/paper/accounts",
+    tags=["paper"],
+    responses={201: {"description": "Created", "content": {"application/json": {"model": AccountOut}}}},
+)
+def open_account(request: Annotated[AccountIn, Body()]) -> Response[Any]:
+    created = service.open_account(get_database(), current_principal(app).user_id, request)
+    return _created(created.model_dump(mode="json", by_alias=True))
+
+
+@app.get("/v1/paper/accounts", tags=["paper"])
+def list_accounts() -> AccountList:
+    return AccountList(items=service.list_accounts(get_database(), current_principal(app).user_id))
+
+
+@app.get("/v1/paper/accounts/<accountId>", tags=["paper"], responses=error_responses(404))
+def get_account(accountId: str) -> AccountOut:  # noqa: N803 - path name
+    return service.get_account(get_database(), current_principal(app).user_id, accountId)
+
+
+@app.post("/v1/paper/accounts/<accountId>/reset", tags=["paper"], responses=error_responses(404, 409))
+def reset_account(accountId: str) -> AccountOut:  # noqa: N803 - path name
+    return service.reset_account(get_database(), current_principal(app).user_id, accountId)
+
+
+@app.post("/v1/paper/accounts/<accountId>/close", tags=["paper"], responses=error_responses(404, 409))
+def close_account(accountId: str) -> AccountOut:  # noqa: N803 - path name
+    return service.close_account(get_database(), current_principal(app).user_id, accountId)
+
+
+@app.get("/v1/paper/accounts/<accountId>/portfolio", tags=["paper"], responses=error_responses(404))
+def portfolio(accountId: str) -> Portfolio:  # noqa: N803 - path name
+    return service.portfolio(get_database(), get_redis(), current_principal(app).user_id, accountId)
+
+
+@app.post(
+    "/v1/paper/accounts/<accountId>/orders",
+    tags=["paper"],
+    responses={
+        201: {"description": "Placed", "content": {"application/json": {"model": OrderOut}}},
+        **error_responses(404, 409, 422),
+    },
+)
+def place_order(
+    accountId: str,  # noqa: N803 - path name
+    request: Annotated[OrderIn, Body()],
+    idempotency_key: Annotated[str, Header(min_length=1, max_length=128, description=_KEY)],
+) -> Response[Any]:
+    user_id = current_principal(app).user_id
+    db, cache = get_database(), get_redis()
+
+    def place() -> dict[str, Any]:
+        placed = service.place_order(db, cache, user_id, accountId, request)
+        return placed.model_dump(mode="json", by_alias=True)
+
+    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+
+    key = f"{user_id}:{accountId}:{idempotency_key}"
+    try:
+        return _created(
+            Idempotency(cache, ttl_s=IDEMPOTENCY_TTL_S, context=app.lambda_context).once(
+                "paper-order", key, place
+            )
+        )
+    except IdempotencyAlreadyInProgressError:
+        raise Conflict(
+            "an order with this Idempotency-Key is being placed: retry in a moment",
+            details=[{"field": "Idempotency-Key", "issue": "in_progress"}],
+        ) from None
+
+
+@app.get("/v1/paper/accounts/<accountId>/orders", tags=["paper"], responses=error_responses(404))
+def list_orders(
+    accountId: str,  # noqa: N803 - path name
+    state: Annotated[OrderState | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> OrderList:
+    orders = service.list_orders(
+        get_database(), current_principal(app).user_id, accountId, limit=limit, state=state
+    )
+    return OrderList(items=orders)
+
+
+@app.get("/v1/paper/accounts/<accountId>/orders/<orderId>", tags=["paper"], responses=error_responses(404))
+def get_order(accountId: str, orderId: str) -> OrderOut:  # noqa: N803 - path names
+    return service.get_order(get_database(), current_principal(app).user_id, accountId, orderId)
+
+
+@app.post(
+    "/v1/paper/accounts/<accountId>/orders/<orderId>/cancel",
+    tags=["paper"],
+    responses=error_responses(404, 409),
+)
+def cancel_order(accountId: str, orderId: str) -> OrderOut:  # noqa: N803 - path names
+    return service.cancel_order(get_database(), current_principal(app).user_id, accountId, orderId)
+
+
+lambda_handler = rest_handler(app)
