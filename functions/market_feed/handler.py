@@ -14,6 +14,7 @@ from tradetrack.db.client import get_database
 from tradetrack.market.feed import Feed, management_post, now_utc, planned_ticks, run
 from tradetrack.market.providers.factory import get_provider
 from tradetrack.observability import MetricUnit, logger, metrics, tracer
+from tradetrack.paper.service import match_feed
 from tradetrack.websocket.fanout import SqsShardQueue
 from tradetrack.websocket.push import management_client
 
@@ -74,6 +75,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         interval_s=settings.feed_tick_interval_s,
         remaining_ms=context.get_remaining_time_in_millis,
     )
+    # Paper trading's resting limit orders, matched at this invocation's quotes (docs/paper.md)
+    paper_fills = match_feed(get_database(), get_redis(), get_provider())
+    metrics.add_metric(name="PaperFills", unit=MetricUnit.Count, value=paper_fills)
     sent = sum(r.sent for r in results)
     queued = sum(r.queued for r in results)
     fired = sum(r.alerts_fired for r in results)
@@ -85,4 +89,11 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         "feed invocation done",
         extra={"ticks": len(results), "sent": sent, "queued": queued, "gone": gone, "alerts": fired},
     )
-    return {"ticks": len(results), "sent": sent, "queued": queued, "gone": gone, "alertsFired": fired}
+    return {
+        "ticks": len(results),
+        "sent": sent,
+        "queued": queued,
+        "gone": gone,
+        "alertsFired": fired,
+        "paperFills": paper_fills,
+    }

@@ -57,12 +57,12 @@ def get_account(accountId: str) -> AccountOut:  # noqa: N803 - path name
 
 @app.post("/v1/paper/accounts/<accountId>/reset", tags=["paper"], responses=error_responses(404, 409))
 def reset_account(accountId: str) -> AccountOut:  # noqa: N803 - path name
-    return service.reset_account(get_database(), current_principal(app).user_id, accountId)
+    return service.reset_account(get_database(), get_redis(), current_principal(app).user_id, accountId)
 
 
 @app.post("/v1/paper/accounts/<accountId>/close", tags=["paper"], responses=error_responses(404, 409))
 def close_account(accountId: str) -> AccountOut:  # noqa: N803 - path name
-    return service.close_account(get_database(), current_principal(app).user_id, accountId)
+    return service.close_account(get_database(), get_redis(), current_principal(app).user_id, accountId)
 
 
 @app.get("/v1/paper/accounts/<accountId>/portfolio", tags=["paper"], responses=error_responses(404))
@@ -129,7 +129,9 @@ def get_order(accountId: str, orderId: str) -> OrderOut:  # noqa: N803 - path na
     responses=error_responses(404, 409),
 )
 def cancel_order(accountId: str, orderId: str) -> OrderOut:  # noqa: N803 - path names
-    return service.cancel_order(get_database(), current_principal(app).user_id, accountId, orderId)
+    return service.cancel_order(
+        get_database(), get_redis(), current_principal(app).user_id, accountId, orderId
+    )
 
 
 lambda_handler = rest_handler(app)

@@ -3,7 +3,8 @@
 Every change of money or quantity is one conditional single-document update: a hold `$inc`s
 available down and held up only while `available >= amount`; an order moves between states only
 from the state it is in; a fill is applied to the account and to the holding only if that fill's
-key is not yet among the document's `appliedFills`, so replaying it changes nothing.
+key is not yet among the document's `appliedFills`, so replaying it changes nothing. Each such
+write also holds the document's Redis lock (`_serial`: FerretDB v1's updates are not atomic).
 """
 
 from __future__ import annotations
@@ -11,14 +12,26 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import redis
 from pymongo import DESCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
+
+from tradetrack.cache.locks import redis_lock
 
 Document = dict[str, Any]
 ACCOUNTS = "paper_accounts"
 ORDERS = "paper_orders"
 HOLDINGS = "paper_holdings"
+_LOCK = "paper:lock:{}"  # one document's writes, one at a time
+LOCK_TTL_MS = 5_000
+
+
+def _serial(cache: redis.Redis, doc_id: str) -> Any:
+    """Writes to one document one at a time. MongoDB applies each conditional update atomically
+    without it; FerretDB v1 (the local and test store) reads and writes a document in two steps,
+    so two guarded `$inc`s can both pass their guard there: the lock closes that gap."""
+    return redis_lock(cache, _LOCK.format(doc_id), ttl_ms=LOCK_TTL_MS, wait_s=LOCK_TTL_MS / 1000)
 
 
 # Accounts
@@ -36,54 +49,65 @@ def list_accounts(db: Database[Document], user_id: str) -> list[Document]:
     return list(db[ACCOUNTS].find({"userId": user_id}, {"appliedFills": 0}).sort("createdAt", 1))
 
 
-def hold(db: Database[Document], user_id: str, account_id: str, amount: int) -> bool:
+def hold(db: Database[Document], cache: redis.Redis, user_id: str, account_id: str, amount: int) -> bool:
     """Lock `amount` of the open account's available funds; False when it has less."""
-    done = db[ACCOUNTS].update_one(
-        {"_id": account_id, "userId": user_id, "status": "open", "available": {"$gte": amount}},
-        {"$inc": {"available": -amount, "held": amount}},
-    )
+    with _serial(cache, account_id):
+        done = db[ACCOUNTS].update_one(
+            {"_id": account_id, "userId": user_id, "status": "open", "available": {"$gte": amount}},
+            {"$inc": {"available": -amount, "held": amount}},
+        )
     return done.modified_count == 1
 
 
-def release(db: Database[Document], account_id: str, amount: int) -> bool:
+def release(db: Database[Document], cache: redis.Redis, account_id: str, amount: int) -> bool:
     """Give back `amount` of held funds to available (a pending buy canceled, or a failed placement)."""
-    done = db[ACCOUNTS].update_one(
-        {"_id": account_id, "held": {"$gte": amount}}, {"$inc": {"available": amount, "held": -amount}}
-    )
+    with _serial(cache, account_id):
+        done = db[ACCOUNTS].update_one(
+            {"_id": account_id, "held": {"$gte": amount}}, {"$inc": {"available": amount, "held": -amount}}
+        )
     return done.modified_count == 1
 
 
-def settle(db: Database[Document], account_id: str, key: str, *, held: int, available: int) -> bool:
+def settle(
+    db: Database[Document], cache: redis.Redis, account_id: str, key: str, *, held: int, available: int
+) -> bool:
     """Apply fill `key` to the balance once: held −= `held`, available += `available`."""
-    done = db[ACCOUNTS].update_one(
-        {"_id": account_id, "appliedFills": {"$ne": key}},
-        {"$inc": {"held": -held, "available": available}, "$push": {"appliedFills": key}},
-    )
+    with _serial(cache, account_id):
+        done = db[ACCOUNTS].update_one(
+            {"_id": account_id, "appliedFills": {"$ne": key}},
+            {"$inc": {"held": -held, "available": available}, "$push": {"appliedFills": key}},
+        )
     return done.modified_count == 1
 
 
-def reset_account(db: Database[Document], user_id: str, account_id: str, now: datetime) -> bool:
+def reset_account(
+    db: Database[Document], cache: redis.Redis, user_id: str, account_id: str, now: datetime
+) -> bool:
     """Back to the starting balance, when nothing is held (no pending buy)."""
     account = db[ACCOUNTS].find_one({"_id": account_id, "userId": user_id}, {"startingBalance": 1})
     if account is None:
         return False
-    done = db[ACCOUNTS].update_one(
-        {"_id": account_id, "userId": user_id, "status": "open", "held": 0},
-        {
-            "$set": {"available": account["startingBalance"], "appliedFills": [], "resetAt": now},
-            "$inc": {"resets": 1},
-        },
-    )
+    with _serial(cache, account_id):
+        done = db[ACCOUNTS].update_one(
+            {"_id": account_id, "userId": user_id, "status": "open", "held": 0},
+            {
+                "$set": {"available": account["startingBalance"], "appliedFills": [], "resetAt": now},
+                "$inc": {"resets": 1},
+            },
+        )
     if done.modified_count:
         db[HOLDINGS].delete_many({"userId": user_id, "accountId": account_id})
     return done.modified_count == 1
 
 
-def close_account(db: Database[Document], user_id: str, account_id: str, now: datetime) -> bool:
-    done = db[ACCOUNTS].update_one(
-        {"_id": account_id, "userId": user_id, "status": "open", "held": 0},
-        {"$set": {"status": "closed", "closedAt": now}},
-    )
+def close_account(
+    db: Database[Document], cache: redis.Redis, user_id: str, account_id: str, now: datetime
+) -> bool:
+    with _serial(cache, account_id):
+        done = db[ACCOUNTS].update_one(
+            {"_id": account_id, "userId": user_id, "status": "open", "held": 0},
+            {"$set": {"status": "closed", "closedAt": now}},
+        )
     return done.modified_count == 1
 
 
@@ -94,26 +118,40 @@ def holding_id(account_id: str, exchange: str, symbol: str) -> str:
     return f"{account_id}|{exchange}:{symbol}"
 
 
-def reserve(db: Database[Document], account_id: str, exchange: str, symbol: str, quantity: int) -> bool:
+def reserve(
+    db: Database[Document], cache: redis.Redis, account_id: str, exchange: str, symbol: str, quantity: int
+) -> bool:
     """Set aside `quantity` of a holding for a pending sell; False when less is free."""
-    done = db[HOLDINGS].update_one(
-        {"_id": holding_id(account_id, exchange, symbol), "free": {"$gte": quantity}},
-        {"$inc": {"free": -quantity}},
-    )
+    doc_id = holding_id(account_id, exchange, symbol)
+    with _serial(cache, doc_id):
+        done = db[HOLDINGS].update_one(
+            {"_id": doc_id, "free": {"$gte": quantity}}, {"$inc": {"free": -quantity}}
+        )
     return done.modified_count == 1
 
 
-def unreserve(db: Database[Document], account_id: str, exchange: str, symbol: str, quantity: int) -> None:
-    db[HOLDINGS].update_one({"_id": holding_id(account_id, exchange, symbol)}, {"$inc": {"free": quantity}})
+def unreserve(
+    db: Database[Document], cache: redis.Redis, account_id: str, exchange: str, symbol: str, quantity: int
+) -> None:
+    doc_id = holding_id(account_id, exchange, symbol)
+    with _serial(cache, doc_id):
+        db[HOLDINGS].update_one({"_id": doc_id}, {"$inc": {"free": quantity}})
 
 
-def apply_to_holding(db: Database[Document], order: Document, key: str, *, quantity: int, free: int) -> bool:
+def apply_to_holding(
+    db: Database[Document], cache: redis.Redis, order: Document, key: str, *, quantity: int, free: int
+) -> bool:
     """Apply fill `key` to the order's holding once (created by a first buy)."""
-    query = {
+    query: Document = {
         "_id": holding_id(order["accountId"], order["exchange"], order["symbol"]),
         "appliedFills": {"$ne": key},
     }
     change: Document = {"$inc": {"quantity": quantity, "free": free}, "$push": {"appliedFills": key}}
+    with _serial(cache, query["_id"]):
+        return _apply_to_holding(db, order, query, change)
+
+
+def _apply_to_holding(db: Database[Document], order: Document, query: Document, change: Document) -> bool:
     try:
         created = {"userId": order["userId"], "accountId": order["accountId"]}
         done = db[HOLDINGS].update_one(
@@ -167,6 +205,7 @@ def has_pending(db: Database[Document], user_id: str, account_id: str) -> bool:
 
 def transition(
     db: Database[Document],
+    cache: redis.Redis,
     order_id: str,
     *,
     source: str,
@@ -177,11 +216,12 @@ def transition(
 ) -> Document | None:
     """Move the order from `source` to `target` (recorded in its history); None: it was not in `source`."""
     step: Document = {"state": target, "at": at, "reason": reason}
-    found: Document | None = db[ORDERS].find_one_and_update(
-        {"_id": order_id, "state": source},
-        {"$set": {"state": target, "updatedAt": at, **(fields or {})}, "$push": {"history": step}},
-        return_document=ReturnDocument.AFTER,
-    )
+    with _serial(cache, order_id):
+        found: Document | None = db[ORDERS].find_one_and_update(
+            {"_id": order_id, "state": source},
+            {"$set": {"state": target, "updatedAt": at, **(fields or {})}, "$push": {"history": step}},
+            return_document=ReturnDocument.AFTER,
+        )
     return found
 
 

@@ -22,10 +22,12 @@ from pymongo.database import Database
 from tradetrack.db.executions import execution_id
 from tradetrack.errors import Conflict, NotFound, SemanticError
 from tradetrack.executions import record_execution
-from tradetrack.market.cache import marked_quotes
+from tradetrack.market.cache import STALE_AFTER_S, cache_quotes, cached_quotes, marked_quotes
+from tradetrack.market.providers import ProviderError, QuoteProvider, fetch_in_batches
 from tradetrack.market.symbols import canonical_symbol, quote_symbol
 from tradetrack.models.executions import ExecutionIn, Source
 from tradetrack.money import from_scaled, money_str, to_scaled
+from tradetrack.observability import logger
 from tradetrack.paper import repository as repo
 from tradetrack.paper.ledger import BalanceView, Fill, buy_hold, make_fill, settle_buy
 from tradetrack.paper.models import AccountIn, AccountOut, OrderIn, OrderOut, Portfolio
@@ -99,23 +101,27 @@ def _no_pending(db: Database[Document], user_id: str, account_id: str, what: str
         )
 
 
-def reset_account(db: Database[Document], user_id: str, account_id: str, *, now: Clock = _now) -> AccountOut:
+def reset_account(
+    db: Database[Document], cache: redis.Redis, user_id: str, account_id: str, *, now: Clock = _now
+) -> AccountOut:
     """Back to the starting balance with no holdings (its journal executions stay)."""
     account = _account(db, user_id, account_id)
     if account["status"] != "open":
         raise Conflict("the paper account is closed", details=[{"field": "accountId", "issue": "closed"}])
     _no_pending(db, user_id, account_id, "reset")
-    if not repo.reset_account(db, user_id, account_id, now()):
+    if not repo.reset_account(db, cache, user_id, account_id, now()):
         raise Conflict("the paper account changed meanwhile: try again")
     return get_account(db, user_id, account_id)
 
 
-def close_account(db: Database[Document], user_id: str, account_id: str, *, now: Clock = _now) -> AccountOut:
+def close_account(
+    db: Database[Document], cache: redis.Redis, user_id: str, account_id: str, *, now: Clock = _now
+) -> AccountOut:
     account = _account(db, user_id, account_id)
     if account["status"] == "closed":
         return account_out(account)
     _no_pending(db, user_id, account_id, "close")
-    if not repo.close_account(db, user_id, account_id, now()):
+    if not repo.close_account(db, cache, user_id, account_id, now()):
         raise Conflict("the paper account changed meanwhile: try again")
     return get_account(db, user_id, account_id)
 
@@ -190,12 +196,12 @@ def place_order(
         if buy
         else 0
     )
-    if buy and not repo.hold(db, user_id, account_id, held):
+    if buy and not repo.hold(db, cache, user_id, account_id, held):
         raise SemanticError(
             f"insufficient funds: this order needs {money_str(held)} (value and charges)",
             details=[{"field": "quantity", "issue": "insufficient_funds", "needed": money_str(held)}],
         )
-    if not buy and not repo.reserve(db, account_id, body.exchange, body.symbol, body.quantity):
+    if not buy and not repo.reserve(db, cache, account_id, body.exchange, body.symbol, body.quantity):
         raise SemanticError(
             f"cannot sell {body.quantity} {symbol}: the account holds fewer (not reserved by other sells)",
             details=[{"field": "quantity", "issue": "insufficient_holdings"}],
@@ -223,18 +229,20 @@ def place_order(
     try:
         repo.insert_order(db, doc)
     except Exception:
-        _give_back(db, doc)
+        _give_back(db, cache, doc)
         raise
     if market is not None:
         return order_out(fill_order(db, cache, doc["_id"], market, now=now) or doc)
     return order_out(doc)
 
 
-def _give_back(db: Database[Document], order: Document) -> None:
+def _give_back(db: Database[Document], cache: redis.Redis, order: Document) -> None:
     if order["side"] == "BUY":
-        repo.release(db, order["accountId"], int(order["held"]))
+        repo.release(db, cache, order["accountId"], int(order["held"]))
     else:
-        repo.unreserve(db, order["accountId"], order["exchange"], order["symbol"], int(order["quantity"]))
+        repo.unreserve(
+            db, cache, order["accountId"], order["exchange"], order["symbol"], int(order["quantity"])
+        )
 
 
 def get_order(db: Database[Document], user_id: str, account_id: str, order_id: str) -> OrderOut:
@@ -252,14 +260,27 @@ def list_orders(
 
 
 def cancel_order(
-    db: Database[Document], user_id: str, account_id: str, order_id: str, *, now: Clock = _now
+    db: Database[Document],
+    cache: redis.Redis,
+    user_id: str,
+    account_id: str,
+    order_id: str,
+    *,
+    now: Clock = _now,
 ) -> OrderOut:
     """Cancel a pending order and give back what it held; 409 once it executed or ended."""
     doc = repo.get_order(db, user_id, order_id)
     if doc is None or doc["accountId"] != account_id:
         raise NotFound("no such paper order")
     canceled = repo.transition(
-        db, order_id, source="pending", target="canceled", at=now(), reason="by user", fields={"held": 0}
+        db,
+        cache,
+        order_id,
+        source="pending",
+        target="canceled",
+        at=now(),
+        reason="by user",
+        fields={"held": 0},
     )
     if canceled is None:
         current = repo.get_order(db, user_id, order_id) or doc
@@ -267,7 +288,7 @@ def cancel_order(
             f"the order is {current['state']}: only pending orders can be canceled",
             details=[{"field": "orderId", "issue": "not_pending", "state": current["state"]}],
         )
-    _give_back(db, doc)
+    _give_back(db, cache, doc)
     return order_out(canceled)
 
 
@@ -304,6 +325,7 @@ def fill_order(
         }
         claimed = repo.transition(
             db,
+            cache,
             order_id,
             source="pending",
             target="executed",
@@ -328,11 +350,11 @@ def apply_fill(db: Database[Document], cache: redis.Redis, order: Document) -> N
     key = fill_key(order["_id"], int(record["seq"]))
     if order["side"] == "BUY":
         released, returned = settle_buy(int(order["heldAtFill"]), fill)
-        repo.settle(db, order["accountId"], key, held=released, available=returned)
-        repo.apply_to_holding(db, order, key, quantity=fill.quantity, free=fill.quantity)
+        repo.settle(db, cache, order["accountId"], key, held=released, available=returned)
+        repo.apply_to_holding(db, cache, order, key, quantity=fill.quantity, free=fill.quantity)
     else:
-        repo.settle(db, order["accountId"], key, held=0, available=fill.cash_for_sell())
-        repo.apply_to_holding(db, order, key, quantity=-fill.quantity, free=0)
+        repo.settle(db, cache, order["accountId"], key, held=0, available=fill.cash_for_sell())
+        repo.apply_to_holding(db, cache, order, key, quantity=-fill.quantity, free=0)
     item = ExecutionIn.model_validate(
         {
             "accountId": order["accountId"],
@@ -370,6 +392,25 @@ def match_cached(db: Database[Document], cache: redis.Redis, *, now: Clock = _no
     symbols = repo.resting_symbols(db)
     quotes = marked_quotes(cache, symbols)
     return match_tick(db, cache, {s: q.quote.ltp for s, q in quotes.items()}, now=now)
+
+
+def match_feed(
+    db: Database[Document], cache: redis.Redis, provider: QuoteProvider, *, now: Clock = _now
+) -> int:
+    """The feed's matching pass: the resting orders' instruments quoted (from the cache when fresh,
+    else from the provider, then cached), then matched. A provider failure matches what is cached."""
+    symbols = repo.resting_symbols(db)
+    quotes = cached_quotes(cache, symbols, max_age_s=STALE_AFTER_S)
+    missing = [s for s in symbols if s not in quotes]
+    if missing:
+        try:
+            fetched = fetch_in_batches(provider, missing)
+        except (ProviderError, OSError) as exc:
+            logger.warning("paper matching: quotes unavailable", extra={"error": str(exc)})
+            fetched = {}
+        cache_quotes(cache, fetched.values())
+        quotes.update(fetched)
+    return match_tick(db, cache, {s: q.ltp for s, q in quotes.items()}, now=now)
 
 
 def portfolio(db: Database[Document], cache: redis.Redis, user_id: str, account_id: str) -> Portfolio:
