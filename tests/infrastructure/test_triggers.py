@@ -147,8 +147,18 @@ def test_context_settings_replace_the_deploy_time_parameters(probe_app: Synthesi
     template = probe_app.template.to_json()
     props = probe_app.resources("AWS::Lambda::Function")[probe_app.function_id(PROBE.name)]["Properties"]
 
-    # Then the stack asks for nothing at deploy time and the functions get the given values
-    assert set(template.get("Parameters", {})) <= {"BootstrapVersion"}
+    # Then the stack asks for nothing at deploy time: any parameter besides CDK's BootstrapVersion is
+    # read from SSM by CloudFormation itself (the storage stack's names, deployed before it)
+    parameters = template.get("Parameters", {})
+    from_ssm = {
+        name: parameter["Default"]
+        for name, parameter in parameters.items()
+        if str(parameter.get("Type", "")).startswith("AWS::SSM::Parameter::Value")
+        and name != "BootstrapVersion"
+    }
+    assert set(parameters) - set(from_ssm) <= {"BootstrapVersion"}
+    assert all(str(path).startswith("/tradetrack/probe/storage/") for path in from_ssm.values())
+    # And the functions get the given values
     variables = props["Environment"]["Variables"]
     assert variables["REDIS_URL"] == PROBE_CONTEXT["redisUrl"]
     assert variables["MONGODB_URI_SECRET_ARN"] == PROBE_CONTEXT["mongoUriSecretArn"]
