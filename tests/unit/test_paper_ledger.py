@@ -1,0 +1,75 @@
+"""Paper money arithmetic (tradetrack.paper.ledger) and order bodies: what a buy holds, what a fill
+settles, the balance's total, and which orders are well formed."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from tradetrack.analytics.charges import dp_charges, kind_of, leg_charges
+from tradetrack.paper.ledger import BalanceView, Fill, buy_hold, charges, make_fill, settle_buy
+from tradetrack.paper.models import OrderIn
+
+DAY = date(2025, 3, 3)
+prices = st.integers(min_value=1, max_value=10**9)  # scaled: ₹0.0001 to ₹1,00,000
+quantities = st.integers(min_value=1, max_value=10_000)
+
+
+def test_total_is_available_plus_held_as_decimal_strings() -> None:
+    # Given ₹1,234.5 available and ₹100.0001 held / Then total is their exact sum
+    view = BalanceView(available=12_345_000, held=1_000_001)
+    assert view.to_json() == {"available": "1234.5", "held": "100.0001", "total": "1334.5001"}
+
+
+def test_charges_come_from_the_analytics_schedule() -> None:
+    # Given a delivery buy and sell of ₹1,00,000 on one day
+    kind = kind_of(segment="EQ", is_fno=False, symbol="INFY", intraday=False)
+    # Then a buy pays the schedule's leg charges; a delivery sell also the day's DP charge
+    assert charges("INFY", buy=True, intraday=False, day=DAY, turnover=10**9) == leg_charges(
+        kind, DAY, 10**9, buy=True
+    )
+    sell = charges("INFY", buy=False, intraday=False, day=DAY, turnover=10**9)
+    assert sell == leg_charges(kind, DAY, 10**9, buy=False) + dp_charges(kind, DAY) > 0
+
+
+@given(limit=prices, quantity=quantities, data=st.data())
+def test_a_buy_filled_at_or_under_its_limit_never_costs_more_than_it_held(
+    limit: int, quantity: int, data: st.DataObject
+) -> None:
+    # Given a buy limited at `limit`, and a fill at any price up to it
+    held = buy_hold("INFY", intraday=False, day=DAY, quantity=quantity, price=limit)
+    price = data.draw(st.integers(min_value=1, max_value=limit))
+    fill = make_fill("INFY", buy=True, intraday=False, day=DAY, quantity=quantity, price=price)
+    # When it settles
+    released, returned = settle_buy(held, fill)
+    # Then the whole hold is released, nothing negative is returned, and money is conserved
+    assert released == held and returned >= 0
+    assert returned + fill.cash_for_buy() == held
+
+
+def test_a_fill_costing_more_than_the_hold_is_refused() -> None:
+    fill = Fill(quantity=10, price=1_000_000, charges=5_000)
+    with pytest.raises(ValueError, match="more than"):
+        settle_buy(fill.cash_for_buy() - 1, fill)
+
+
+def test_a_sell_brings_its_value_less_its_charges() -> None:
+    fill = make_fill("INFY", buy=False, intraday=False, day=DAY, quantity=10, price=15_000_000)
+    assert fill.cash_for_sell() == 150_000_000 - fill.charges and fill.charges > 0
+
+
+def test_limit_orders_need_a_price_and_market_orders_take_none() -> None:
+    base = {"symbol": "infy ", "exchange": "NSE", "side": "BUY", "quantity": 1}
+    assert OrderIn.model_validate({**base, "type": "LIMIT", "price": "10.5"}).price == Decimal("10.5")
+    assert OrderIn.model_validate({**base, "type": "MARKET"}).symbol == "INFY"
+    with pytest.raises(ValidationError, match="needs a price"):
+        OrderIn.model_validate({**base, "type": "LIMIT"})
+    with pytest.raises(ValidationError, match="takes no price"):
+        OrderIn.model_validate({**base, "type": "MARKET", "price": "10"})
+    with pytest.raises(ValidationError):
+        OrderIn.model_validate({**base, "type": "MARKET", "product": "MIS"})  # not offered yet
