@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
+from pydantic import BaseModel
 
 from tradetrack.cache.client import get_redis
 from tradetrack.db.client import get_database
@@ -31,6 +32,14 @@ IDEMPOTENCY_TTL_S = 86_400  # a placement retried within a day answers with the 
 _KEY = "the placement's idempotency key: a retry with the same key answers with the order first placed"
 
 
+def _ok(model: type[BaseModel], *errors: int) -> dict[int, Any]:
+    """`responses=`: 200 with `model`, and the errors the route answers beyond the shared ones."""
+    return {
+        200: {"description": "OK", "content": {"application/json": {"model": model}}},
+        **error_responses(*errors),
+    }
+
+
 def _created(body: dict[str, Any]) -> Response[Any]:
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=body)
 
@@ -38,7 +47,10 @@ def _created(body: dict[str, Any]) -> Response[Any]:
 @app.post(
     "/v1/paper/accounts",
     tags=["paper"],
-    responses={201: {"description": "Created", "content": {"application/json": {"model": AccountOut}}}},
+    responses={
+        201: {"description": "Created", "content": {"application/json": {"model": AccountOut}}},
+        **error_responses(422),
+    },
 )
 def open_account(request: Annotated[AccountIn, Body()]) -> Response[Any]:
     created = service.open_account(get_database(), current_principal(app).user_id, request)
@@ -50,22 +62,22 @@ def list_accounts() -> AccountList:
     return AccountList(items=service.list_accounts(get_database(), current_principal(app).user_id))
 
 
-@app.get("/v1/paper/accounts/<accountId>", tags=["paper"], responses=error_responses(404))
+@app.get("/v1/paper/accounts/<accountId>", tags=["paper"], responses=_ok(AccountOut, 404))
 def get_account(accountId: str) -> AccountOut:  # noqa: N803 - path name
     return service.get_account(get_database(), current_principal(app).user_id, accountId)
 
 
-@app.post("/v1/paper/accounts/<accountId>/reset", tags=["paper"], responses=error_responses(404, 409))
+@app.post("/v1/paper/accounts/<accountId>/reset", tags=["paper"], responses=_ok(AccountOut, 404, 409))
 def reset_account(accountId: str) -> AccountOut:  # noqa: N803 - path name
     return service.reset_account(get_database(), get_redis(), current_principal(app).user_id, accountId)
 
 
-@app.post("/v1/paper/accounts/<accountId>/close", tags=["paper"], responses=error_responses(404, 409))
+@app.post("/v1/paper/accounts/<accountId>/close", tags=["paper"], responses=_ok(AccountOut, 404, 409))
 def close_account(accountId: str) -> AccountOut:  # noqa: N803 - path name
     return service.close_account(get_database(), get_redis(), current_principal(app).user_id, accountId)
 
 
-@app.get("/v1/paper/accounts/<accountId>/portfolio", tags=["paper"], responses=error_responses(404))
+@app.get("/v1/paper/accounts/<accountId>/portfolio", tags=["paper"], responses=_ok(Portfolio, 404))
 def portfolio(accountId: str) -> Portfolio:  # noqa: N803 - path name
     return service.portfolio(get_database(), get_redis(), current_principal(app).user_id, accountId)
 
@@ -106,7 +118,7 @@ def place_order(
         ) from None
 
 
-@app.get("/v1/paper/accounts/<accountId>/orders", tags=["paper"], responses=error_responses(404))
+@app.get("/v1/paper/accounts/<accountId>/orders", tags=["paper"], responses=_ok(OrderList, 404))
 def list_orders(
     accountId: str,  # noqa: N803 - path name
     state: Annotated[OrderState | None, Query()] = None,
@@ -118,7 +130,7 @@ def list_orders(
     return OrderList(items=orders)
 
 
-@app.get("/v1/paper/accounts/<accountId>/orders/<orderId>", tags=["paper"], responses=error_responses(404))
+@app.get("/v1/paper/accounts/<accountId>/orders/<orderId>", tags=["paper"], responses=_ok(OrderOut, 404))
 def get_order(accountId: str, orderId: str) -> OrderOut:  # noqa: N803 - path names
     return service.get_order(get_database(), current_principal(app).user_id, accountId, orderId)
 
@@ -126,7 +138,7 @@ def get_order(accountId: str, orderId: str) -> OrderOut:  # noqa: N803 - path na
 @app.post(
     "/v1/paper/accounts/<accountId>/orders/<orderId>/cancel",
     tags=["paper"],
-    responses=error_responses(404, 409),
+    responses=_ok(OrderOut, 404, 409),
 )
 def cancel_order(accountId: str, orderId: str) -> OrderOut:  # noqa: N803 - path names
     return service.cancel_order(

@@ -188,7 +188,7 @@ def test_refusals_are_clear_4xx_and_change_nothing(gateway: Gateway, redis_clien
     assert too_big.status == 422 and too_big.body["error"]["details"][0]["issue"] == "insufficient_funds"
     assert unheld.status == 422 and unheld.body["error"]["details"][0]["issue"] == "insufficient_holdings"
     assert unknown.status == 422 and unknown.body["error"]["details"][0]["issue"] == "no_quote"
-    assert no_price.status == 400
+    assert no_price.status == 422 and no_price.body["error"]["details"][0]["issue"] == "required"
     assert balance(gateway, account, paper_id) == {"available": "10000", "held": "0", "total": "10000"}
 
 

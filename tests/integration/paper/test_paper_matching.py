@@ -43,13 +43,11 @@ class StubProvider:
 
 
 def account(db: Db, balance: str = "100000") -> str:
-    return service.open_account(db, USER, AccountIn(starting_balance=Decimal(balance))).account_id
+    return service.open_account(db, USER, AccountIn(starting_balance=balance)).account_id
 
 
 def limit_buy(db: Db, cache: redis.Redis, paper_id: str, price: str, quantity: int = 10) -> str:
-    body = OrderIn(
-        symbol="INFY", exchange="NSE", side="BUY", type="LIMIT", quantity=quantity, price=Decimal(price)
-    )
+    body = OrderIn(symbol="INFY", exchange="NSE", side="BUY", type="LIMIT", quantity=quantity, price=price)
     return service.place_order(db, cache, USER, paper_id, body).order_id
 
 

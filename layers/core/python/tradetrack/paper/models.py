@@ -6,9 +6,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from tradetrack.models.executions import Price, Quantity, Symbol
+from tradetrack.models.executions import Quantity, Symbol
 
 OrderType = Literal["MARKET", "LIMIT"]
 OrderSide = Literal["BUY", "SELL"]
@@ -17,16 +17,29 @@ Validity = Literal["DAY"]
 OrderState = Literal["pending", "executed", "canceled", "rejected"]
 AccountStatus = Literal["open", "closed"]
 PaperExchange = Literal["NSE", "BSE"]
-MAX_STARTING_BALANCE = Decimal("1000000000")  # ₹100 crore of play money
+# Money in: a decimal string of at most 4 places (a JSON number is refused: it may not be exact);
+# zero is refused by the service (422), as a rule the pattern does not state.
+StartingBalance = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9]{1,10}(\.[0-9]{1,4})?$"),
+    Field(description="INR, a decimal string (up to 9999999999.9999); more than zero"),
+]
+LimitPrice = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9]{1,8}(\.[0-9]{1,4})?$"),
+    Field(description="INR, a decimal string (up to 99999999.9999); more than zero"),
+]
 
 
 class AccountIn(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
 
     name: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "Paper"
-    starting_balance: Annotated[
-        Decimal, Field(gt=0, le=MAX_STARTING_BALANCE, max_digits=14, decimal_places=4)
-    ] = Field(alias="startingBalance")
+    starting_balance: StartingBalance = Field(alias="startingBalance")
+
+    @property
+    def amount(self) -> Decimal:
+        return Decimal(self.starting_balance)
 
 
 class Balance(BaseModel):
@@ -51,24 +64,25 @@ class AccountList(BaseModel):
 
 
 class OrderIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
+    """An order as placed. A LIMIT order needs a price and a MARKET order takes none: the service
+    answers 422 otherwise (a rule between two fields, which the schema does not state)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     symbol: Symbol
     exchange: PaperExchange
     side: OrderSide
     type: OrderType
     quantity: Quantity
-    price: Price | None = Field(None, description="the limit price: required for LIMIT, absent for MARKET")
+    price: LimitPrice | None = Field(
+        None, description="the limit price: required for LIMIT, absent for MARKET"
+    )
     product: PaperProduct = "CNC"
     validity: Validity = "DAY"
 
-    @model_validator(mode="after")
-    def _price_for_limit_only(self) -> OrderIn:
-        if self.type == "LIMIT" and self.price is None:
-            raise ValueError("a LIMIT order needs a price")
-        if self.type == "MARKET" and self.price is not None:
-            raise ValueError("a MARKET order takes no price")
-        return self
+    @property
+    def limit(self) -> Decimal | None:
+        return None if self.price is None else Decimal(self.price)
 
 
 class Transition(BaseModel):

@@ -61,7 +61,12 @@ def account_out(doc: Document) -> AccountOut:
 
 
 def open_account(db: Database[Document], user_id: str, body: AccountIn, *, now: Clock = _now) -> AccountOut:
-    start = to_scaled(body.starting_balance)
+    start = to_scaled(body.amount)
+    if start <= 0:
+        raise SemanticError(
+            "startingBalance must be more than zero",
+            details=[{"field": "startingBalance", "issue": "not_positive"}],
+        )
     doc: Document = {
         "_id": f"pa_{uuid.uuid4().hex[:20]}",
         "userId": user_id,
@@ -178,6 +183,7 @@ def place_order(
 ) -> OrderOut:
     """Hold (buy: funds; sell: quantity), store the order pending; a market order fills at once at
     the last quote. Refusals: 404 (account), 409 (closed), 422 (no quote, funds, quantity)."""
+    _check_price(body)
     account = _account(db, user_id, account_id)
     if account["status"] != "open":
         raise Conflict("the paper account is closed", details=[{"field": "accountId", "issue": "closed"}])
@@ -189,7 +195,7 @@ def place_order(
             f"no quote for {symbol}: unknown instrument or not yet quoted",
             details=[{"field": "symbol", "issue": "no_quote", "value": symbol}],
         )
-    price = market if market is not None else to_scaled(body.price or Decimal(0))
+    price = market if market is not None else to_scaled(body.limit or Decimal(0))
     buy = body.side == "BUY"
     held = (
         buy_hold(body.symbol, intraday=False, day=ist_date(at), quantity=body.quantity, price=price)
@@ -234,6 +240,20 @@ def place_order(
     if market is not None:
         return order_out(fill_order(db, cache, doc["_id"], market, now=now) or doc)
     return order_out(doc)
+
+
+def _check_price(body: OrderIn) -> None:
+    """A LIMIT order has a price above zero; a MARKET order has none (422: the schema allows both)."""
+    if body.type == "LIMIT" and (body.limit is None or to_scaled(body.limit) <= 0):
+        issue = "required" if body.limit is None else "not_positive"
+        raise SemanticError(
+            "a LIMIT order needs a price above zero", details=[{"field": "price", "issue": issue}]
+        )
+    if body.type == "MARKET" and body.price is not None:
+        raise SemanticError(
+            "a MARKET order takes no price: it fills at the last quote",
+            details=[{"field": "price", "issue": "not_allowed"}],
+        )
 
 
 def _give_back(db: Database[Document], cache: redis.Redis, order: Document) -> None:
