@@ -21,7 +21,7 @@ from tradetrack.money import to_scaled
 from tradetrack.paper import service
 from tradetrack.paper.ledger import buy_hold
 from tradetrack.paper.models import AccountIn, OrderIn
-from tradetrack.timeutil import ist_date
+from tradetrack.timeutil import IST, ist_date
 
 Db = Database[dict[str, Any]]
 USER = "usr_paper_test"
@@ -153,3 +153,31 @@ def test_a_cancel_and_a_fill_racing_end_one_way(mongo_db: Db, redis_client: redi
 def _cancel_quietly(db: Db, cache: redis.Redis, paper_id: str, order_id: str) -> None:
     with contextlib.suppress(Conflict):  # the fill won: 409
         service.cancel_order(db, cache, USER, paper_id, order_id)
+
+
+def test_a_day_order_expires_at_its_sessions_close_and_gives_back_its_hold(
+    mongo_db: Db, redis_client: redis.Redis
+) -> None:
+    # Given a limit buy placed on Monday 3 March 2025 at 10:00 IST
+    paper_id = account(mongo_db)
+    placed_at = datetime(2025, 3, 3, 10, 0, tzinfo=IST)
+    body = OrderIn(symbol="INFY", exchange="NSE", side="BUY", type="LIMIT", quantity=10, price="1400")
+    order = service.place_order(mongo_db, redis_client, USER, paper_id, body, now=lambda: placed_at)
+    assert order.expires_at == datetime(2025, 3, 3, 15, 30, tzinfo=IST)
+    # When the expiry pass runs a minute before the close, then at the close, then again
+    before = service.expire_day_orders(
+        mongo_db, redis_client, now=lambda: datetime(2025, 3, 3, 15, 29, tzinfo=IST)
+    )
+    at_close = service.expire_day_orders(
+        mongo_db, redis_client, now=lambda: datetime(2025, 3, 3, 15, 30, tzinfo=IST)
+    )
+    again = service.expire_day_orders(
+        mongo_db, redis_client, now=lambda: datetime(2025, 3, 3, 16, 0, tzinfo=IST)
+    )
+    # Then it expired once, at the close, and the whole balance is available again
+    assert (before, at_close, again) == (0, 1, 0)
+    doc = mongo_db["paper_orders"].find_one({"_id": order.order_id})
+    assert doc is not None and [h["state"] for h in doc["history"]] == ["pending", "expired"]
+    assert stored_balance(mongo_db, paper_id) == (to_scaled(Decimal(100000)), 0)
+    # And an expired order can no longer fill
+    assert service.fill_order(mongo_db, redis_client, order.order_id, 13_000_000) is None

@@ -237,6 +237,7 @@ INDEXES: dict[str, list[IndexModel]] = {
             [("state", ASCENDING), ("quoteSymbol", ASCENDING), ("side", ASCENDING), ("price", ASCENDING)],
             name="resting_by_price",
         ),
+        IndexModel([("state", ASCENDING), ("expiresAt", ASCENDING)], name="pending_by_expiry"),
     ],
     "paper_holdings": [IndexModel([("userId", ASCENDING), ("accountId", ASCENDING)], name="by_account")],
 }

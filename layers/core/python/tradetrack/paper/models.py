@@ -14,7 +14,7 @@ OrderType = Literal["MARKET", "LIMIT"]
 OrderSide = Literal["BUY", "SELL"]
 PaperProduct = Literal["CNC"]
 Validity = Literal["DAY"]
-OrderState = Literal["pending", "executed", "canceled", "rejected"]
+OrderState = Literal["pending", "executed", "canceled", "expired", "rejected"]
 AccountStatus = Literal["open", "closed"]
 PaperExchange = Literal["NSE", "BSE"]
 # Money in: a decimal string of at most 4 places (a JSON number is refused: it may not be exact);
@@ -115,6 +115,9 @@ class OrderOut(BaseModel):
     validity: Validity
     state: OrderState
     held: str = Field(description="funds this order holds now (pending buys)")
+    expires_at: datetime | None = Field(
+        None, alias="expiresAt", description="DAY validity: the close of its session (15:30 IST)"
+    )
     fills: list[FillOut]
     history: list[Transition]
     created_at: datetime = Field(alias="createdAt")

@@ -237,6 +237,11 @@ def crossed(db: Database[Document], quote_symbol: str, price: int) -> list[Docum
     return [*buys, *sells]
 
 
+def expired(db: Database[Document], now: datetime) -> list[Document]:
+    """Pending orders whose validity ended at or before `now`."""
+    return list(db[ORDERS].find({"state": "pending", "expiresAt": {"$lte": now}}))
+
+
 def resting_symbols(db: Database[Document]) -> list[str]:
     """The instruments with pending limit orders (the quotes the feed must see)."""
     return sorted(str(s) for s in db[ORDERS].distinct("quoteSymbol", {"state": "pending"}))

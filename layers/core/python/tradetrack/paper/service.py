@@ -23,6 +23,7 @@ from tradetrack.db.executions import execution_id
 from tradetrack.errors import Conflict, NotFound, SemanticError
 from tradetrack.executions import record_execution
 from tradetrack.market.cache import STALE_AFTER_S, cache_quotes, cached_quotes, marked_quotes
+from tradetrack.market.calendar import market_status
 from tradetrack.market.providers import ProviderError, QuoteProvider, fetch_in_batches
 from tradetrack.market.symbols import canonical_symbol, quote_symbol
 from tradetrack.models.executions import ExecutionIn, Source
@@ -162,6 +163,7 @@ def order_out(doc: Document) -> OrderOut:
             "fills": fills,
             "history": history,
             "createdAt": aware(doc["createdAt"]).astimezone(IST),
+            "expiresAt": None if doc.get("expiresAt") is None else aware(doc["expiresAt"]).astimezone(IST),
         }
     )
 
@@ -231,6 +233,7 @@ def place_order(
         "history": [{"state": "pending", "at": at, "reason": None}],
         "createdAt": at,
         "updatedAt": at,
+        "expiresAt": market_status(at).next_close,  # DAY: the close of its session
     }
     try:
         repo.insert_order(db, doc)
@@ -430,7 +433,30 @@ def match_feed(
             fetched = {}
         cache_quotes(cache, fetched.values())
         quotes.update(fetched)
-    return match_tick(db, cache, {s: q.ltp for s, q in quotes.items()}, now=now)
+    filled = match_tick(db, cache, {s: q.ltp for s, q in quotes.items()}, now=now)
+    expire_day_orders(db, cache, now=now)
+    return filled
+
+
+def expire_day_orders(db: Database[Document], cache: redis.Redis, *, now: Clock = _now) -> int:
+    """Expire the pending orders whose session has closed (DAY validity), giving back their holds;
+    found by the pending_by_expiry index. Returns how many expired."""
+    at, count = now(), 0
+    for order in repo.expired(db, at):
+        reason = "DAY order: the market closed"
+        if repo.transition(
+            db,
+            cache,
+            order["_id"],
+            source="pending",
+            target="expired",
+            at=at,
+            reason=reason,
+            fields={"held": 0},
+        ):
+            _give_back(db, cache, order)
+            count += 1
+    return count
 
 
 def portfolio(db: Database[Document], cache: redis.Redis, user_id: str, account_id: str) -> Portfolio:
