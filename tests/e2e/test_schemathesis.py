@@ -110,6 +110,9 @@ def _schemathesis(rest_url: str, token: str, config: Path, *filters: str) -> sub
         str(EXAMPLES_PER_OPERATION),
         "--workers",
         "2",
+        # Under the API's 100 requests/s per user (tradetrack.rest): faster, a check meets a 429.
+        "--rate-limit",
+        "80/s",
         "--no-color",
         *filters,
     ]
