@@ -1,0 +1,125 @@
+"""Paper trading benchmarks (`make bench`): finding the orders one tick crosses among 100,000
+resting limit orders (the resting_by_price index), and a limit placement's CPU, wall time and
+Mongo round trips (issue #19's goals: ≤ 100 ms; ≤ 5 ms CPU and ≤ 3 round trips a placement)."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import redis
+from pymongo.database import Database
+
+from tests.bench.goals import report
+from tests.conftest import QUERY_SHAPES
+from tradetrack.db.indexes import ensure_indexes
+from tradetrack.paper import repository as repo
+from tradetrack.paper import service
+from tradetrack.paper.models import AccountIn, OrderIn
+
+pytestmark = pytest.mark.bench
+
+Db = Database[dict[str, Any]]
+RESTING = 100_000
+SYMBOLS = [f"NSE:SYM{i:03d}" for i in range(100)]
+MATCH_GOAL_MS = 100.0
+PLACEMENT_CPU_GOAL_MS = 5.0
+ROUND_TRIPS_GOAL = 3
+PLACEMENTS = 200
+
+
+def _resting(i: int, now: datetime) -> dict[str, Any]:
+    """Order i: 1,000 per instrument, as a book rests: buys limited under the market (₹900-999),
+    sells over it (₹1,001-1,100), ten orders at each price."""
+    side = "BUY" if (i // 100) % 2 else "SELL"
+    step = (i // 200) % 100
+    price = (900 + step if side == "BUY" else 1001 + step) * 10_000
+    return {
+        "_id": f"po_bench{i:07d}",
+        "userId": "usr_bench",
+        "accountId": "pa_bench",
+        "quoteSymbol": SYMBOLS[i % 100],
+        "symbol": SYMBOLS[i % 100].split(":")[1],
+        "exchange": "NSE",
+        "side": side,
+        "type": "LIMIT",
+        "quantity": 1,
+        "price": price,
+        "state": "pending",
+        "held": price if side == "BUY" else 0,
+        "history": [{"state": "pending", "at": now}],
+        "createdAt": now,
+    }
+
+
+def test_one_tick_against_100000_resting_orders(benchmark: Any, mongo_db: Db) -> None:
+    # Given 100,000 resting limit orders over 100 instruments
+    ensure_indexes(mongo_db)
+    now = datetime.now(UTC)
+    for start in range(0, RESTING, 10_000):
+        mongo_db["paper_orders"].insert_many([_resting(i, now) for i in range(start, start + 10_000)])
+    # When one instrument ticks down to ₹998.5: its buys limited at ₹999 and ₹998 cross
+    crossed = benchmark.pedantic(
+        lambda: repo.crossed(mongo_db, SYMBOLS[7], 9_985_000), rounds=5, warmup_rounds=1
+    )
+    # Then the orders found are exactly those (5 of the instrument's 1,000 resting orders)
+    assert {(o["quoteSymbol"], o["side"]) for o in crossed} == {(SYMBOLS[7], "BUY")}
+    assert {o["price"] for o in crossed} <= {9_980_000, 9_990_000} and len(crossed) == 5
+    ms = benchmark.stats.stats.median * 1000
+    report(
+        benchmark,
+        f"crossed orders of one tick among {RESTING:,} resting ({len(crossed)} found)",
+        ms,
+        "ms",
+        f"<= {MATCH_GOAL_MS:.0f} ms",
+        ms <= MATCH_GOAL_MS,
+    )
+
+
+def test_limit_placement_cpu_and_round_trips(benchmark: Any, mongo_db: Db, redis_client: redis.Redis) -> None:
+    # Given an account with room for every placement
+    ensure_indexes(mongo_db)
+    paper_id = service.open_account(
+        mongo_db, "usr_bench", AccountIn(starting_balance="9999999999")
+    ).account_id
+    body = OrderIn(symbol="INFY", exchange="NSE", side="BUY", type="LIMIT", quantity=1, price="10")
+
+    def place() -> None:
+        service.place_order(mongo_db, redis_client, "usr_bench", paper_id, body)
+
+    # When limit buys are placed one after another (service level: no HTTP, no idempotency record)
+    cpu, wall = [], []
+    for _ in range(PLACEMENTS):
+        c0, w0 = time.process_time(), time.perf_counter()
+        place()
+        cpu.append(time.process_time() - c0)
+        wall.append(time.perf_counter() - w0)
+    with QUERY_SHAPES.window() as window:
+        place()
+    benchmark.pedantic(place, rounds=20, warmup_rounds=1)
+    # Then CPU and round trips a placement against the goals (the CPU includes the local store's
+    # client side only: FerretDB and Redis run in their own processes)
+    cpu_ms, wall_ms = statistics.median(cpu) * 1000, statistics.median(wall) * 1000
+    report(benchmark, "placement wall p50", wall_ms, "ms", "none", None)
+    report(
+        benchmark,
+        "placement CPU p50",
+        cpu_ms,
+        "ms",
+        f"<= {PLACEMENT_CPU_GOAL_MS} ms",
+        cpu_ms <= PLACEMENT_CPU_GOAL_MS,
+    )
+    trips = window.round_trips
+    report(
+        benchmark,
+        f"Mongo round trips a placement ({window.summary()}; Redis locks apart)",
+        trips,
+        "",
+        f"<= {ROUND_TRIPS_GOAL}",
+        trips <= ROUND_TRIPS_GOAL,
+    )
+    per_second = 1 / statistics.median(wall)
+    report(benchmark, "placements a second, one thread", per_second, "/s", "none", None)
