@@ -20,7 +20,8 @@ from tradetrack.aws import aws_client
 from tradetrack.cache.client import get_redis
 from tradetrack.config import get_settings
 from tradetrack.db.client import get_database
-from tradetrack.imports.jobs import WorkerDeps, finished_frame, run_import
+from tradetrack.imports.jobs import WorkerDeps, run_import
+from tradetrack.imports.status import finished_frame
 from tradetrack.market.subscriptions import user_connections
 from tradetrack.notify.events import live_frame, trades_changed
 from tradetrack.observability import log_record_failures, logger, metrics, tracer

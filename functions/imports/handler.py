@@ -15,7 +15,7 @@ from tradetrack.aws import aws_client
 from tradetrack.cache.client import get_redis
 from tradetrack.config import get_settings
 from tradetrack.db.client import get_database
-from tradetrack.imports.jobs import create_upload, import_status, list_imports, start_import
+from tradetrack.imports.jobs import create_upload, start_import
 from tradetrack.imports.models import (
     ImportPage,
     ImportReport,
@@ -25,6 +25,7 @@ from tradetrack.imports.models import (
     UploadTicket,
 )
 from tradetrack.imports.service import import_csv
+from tradetrack.imports.status import import_status, list_imports
 from tradetrack.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
 

@@ -15,6 +15,7 @@ from tests.support.tradebook import tradebook_csv
 from tradetrack.db import imports as repo
 from tradetrack.db.executions import EXECUTIONS, insert_executions
 from tradetrack.imports import jobs
+from tradetrack.imports import status as status_of
 from tradetrack.imports.jobs import WorkerDeps, run_import
 from tradetrack.imports.models import UploadRequest
 
@@ -92,7 +93,7 @@ def test_a_file_is_stored_in_batches_with_a_checkpoint_each(
     assert mongo_db["trades"].count_documents({"userId": USER}) > 0
     assert s3.list_objects_v2(Bucket=BUCKET).get("KeyCount", 0) == 0
     assert [d["_id"] for d in finished] == [import_id]
-    assert jobs.finished_frame(finished[0])["type"] == "import"
+    assert status_of.finished_frame(finished[0])["type"] == "import"
 
 
 def test_a_stopped_run_resumes_from_its_checkpoint(mongo_db: Db, redis_client: redis.Redis, s3: Any) -> None:
@@ -178,7 +179,7 @@ def test_an_unreadable_file_fails_the_import_with_the_reason(
     import_id = uploaded(mongo_db, s3, body)
     deps, finished = worker(mongo_db, redis_client, s3)
     assert run_import(deps, import_id) == "failed"
-    status = jobs.import_status(mongo_db, USER, import_id)
+    status = status_of.import_status(mongo_db, USER, import_id)
     assert status.state == "failed" and status.error is not None
     assert status.error.code == code and words in status.error.message
     assert [d["state"] for d in finished] == ["failed"]
@@ -194,7 +195,7 @@ def test_starting_before_the_upload_is_409_and_an_unknown_import_404(mongo_db: D
         jobs.start_import(mongo_db, s3, BUCKET, USER, ticket.import_id, enqueue=lambda _: None)
     with pytest.raises(NotFound):
         jobs.start_import(mongo_db, s3, BUCKET, "usr_other", ticket.import_id, enqueue=lambda _: None)
-    assert jobs.import_status(mongo_db, USER, ticket.import_id).state == "awaiting_upload"
+    assert status_of.import_status(mongo_db, USER, ticket.import_id).state == "awaiting_upload"
 
 
 def test_generic_rows_without_trade_id_are_numbered_across_batches(
@@ -298,7 +299,7 @@ def test_a_run_stopped_while_recomputing_resumes_there_without_reading_the_file(
     deps.pairs_per_step = 1
     # When it runs, Then it pauses in the recomputing phase with 1 of 3 pairs done, and says so
     assert run_import(deps, import_id) == "paused" and finished == []
-    status = jobs.import_status(mongo_db, USER, import_id)
+    status = status_of.import_status(mongo_db, USER, import_id)
     assert (status.state, status.phase, status.pairs_done, status.instruments) == (
         "running",
         "recomputing",
@@ -312,7 +313,7 @@ def test_a_run_stopped_while_recomputing_resumes_there_without_reading_the_file(
     inserts = len(mongo_commands.writes(EXECUTIONS))
     assert run_import(deps, import_id) == "succeeded"
     assert len(mongo_commands.writes(EXECUTIONS)) == inserts
-    status = jobs.import_status(mongo_db, USER, import_id)
+    status = status_of.import_status(mongo_db, USER, import_id)
     assert (status.state, status.phase, status.pairs_done, status.imported) == ("succeeded", None, 3, 60)
     # And the trades are the whole file's, the finish told once
     assert trades_of(mongo_db, USER) == expected and [d["_id"] for d in finished] == [import_id]
@@ -355,7 +356,7 @@ def test_a_file_failing_midway_keeps_the_trades_of_what_was_stored(
     deps, finished = worker(mongo_db, redis_client, s3, batch_rows=50)
     # When the worker runs it, Then the import fails with the reason
     assert run_import(deps, import_id) == "failed"
-    status = jobs.import_status(mongo_db, USER, import_id)
+    status = status_of.import_status(mongo_db, USER, import_id)
     assert status.error is not None and status.error.code == "UNPROCESSABLE"
     # And the fills stored before the bad spot have their trades (a round trip: a trade per 2 fills)
     assert 0 < status.imported == stored(mongo_db) < 400

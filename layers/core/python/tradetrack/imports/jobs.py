@@ -2,7 +2,7 @@
 
     create_upload   POST /v1/imports/uploads          an import id and a presigned PUT URL
     start_import    POST /v1/imports/{id}/start       202: the worker's message is queued
-    import_status   GET  /v1/imports/{id}             state and progress
+    (status.py: GET /v1/imports and GET /v1/imports/{id}, state and progress)
     run_import      the import-worker function        the file, batch by batch, resumable
 
 The worker runs an import in two phases, each resumable from a checkpoint in the import's
@@ -40,14 +40,13 @@ from tradetrack.db.instrument_aliases import with_isins
 from tradetrack.errors import AppError, Conflict, NotFound, PayloadTooLarge
 from tradetrack.imports.models import (
     MAX_REJECTIONS_SHOWN,
-    ImportPage,
     ImportStatus,
     UploadRequest,
     UploadTicket,
 )
+from tradetrack.imports.status import to_status
 from tradetrack.imports.stream import batches
 from tradetrack.observability import logger
-from tradetrack.pagination import decode_time_id, encode_time_id
 from tradetrack.quality.repository import issues_of_pairs
 from tradetrack.trades import recompute_pairs
 
@@ -145,47 +144,6 @@ def _uploaded_size(s3: Any, bucket: str, key: str) -> int | None:
             return None
         raise
     return int(head["ContentLength"])
-
-
-def import_status(db: Database[Document], user_id: str, import_id: str) -> ImportStatus:
-    doc = repo.get_import(db, user_id, import_id)
-    if doc is None:
-        raise NotFound("no such import")
-    return to_status(doc)
-
-
-def list_imports(db: Database[Document], user_id: str, *, limit: int, cursor: str | None) -> ImportPage:
-    """GET /v1/imports: the user's imports, newest first, each as GET /v1/imports/{importId} shows it."""
-    docs = repo.list_for_user(db, user_id, limit=limit + 1, after=decode_time_id(cursor))
-    more = len(docs) > limit
-    docs = docs[:limit]
-    next_cursor = encode_time_id(docs[-1]["createdAt"], docs[-1]["_id"]) if more and docs else None
-    return ImportPage(items=[to_status(doc) for doc in docs], next_cursor=next_cursor)
-
-
-def to_status(doc: Document) -> ImportStatus:
-    return ImportStatus.model_validate(
-        {
-            "importId": doc["_id"],
-            "state": doc["state"],
-            "format": doc["format"],
-            "accountId": doc["accountId"],
-            "rowsDone": doc["rowsDone"],
-            "imported": doc["imported"],
-            "duplicates": doc["duplicates"],
-            "rejected": doc.get("rejected") or [],
-            "rejectedCount": doc["rejectedCount"],
-            "instruments": len(doc.get("pairs") or ()),
-            "phase": doc.get("phase", repo.STORING) if doc["state"] == "running" else None,
-            "pairsDone": doc.get("pairsDone", 0),
-            "unmatchedExits": doc.get("unmatchedExits", 0),
-            "unmatchedUnits": doc.get("unmatchedUnits", 0),
-            "error": doc.get("error"),
-            "createdAt": doc["createdAt"],
-            "startedAt": doc.get("startedAt"),
-            "finishedAt": doc.get("finishedAt"),
-        }
-    )
 
 
 @dataclass
@@ -347,18 +305,3 @@ def _finish(
         except Exception:
             logger.exception("the import's finished event could not be sent", extra={"importId": import_id})
     return state
-
-
-def finished_frame(doc: Document) -> Document:
-    """The WebSocket frame of a finished import (API.md "import" frame)."""
-    error = doc.get("error") or None
-    return {
-        "type": "import",
-        "importId": doc["_id"],
-        "state": doc["state"],
-        "rowsDone": doc["rowsDone"],
-        "imported": doc["imported"],
-        "duplicates": doc["duplicates"],
-        "rejectedCount": doc["rejectedCount"],
-        **({"error": error} if error else {}),
-    }
