@@ -29,6 +29,7 @@ from local.demo import Demo, seed_demo, session_clock
 from local.embedded import embedded_mongo, embedded_redis, load_snapshot, mongo_for, redis_for, save_snapshot
 from local.env import EnvPatch
 from local.gate import Gate, bootstrap_signing_keys
+from local.imports import recover_interrupted_imports
 from local.instances import ProcessInstances, redis_url_of
 from local.lambda_runtime import SHUTTING_DOWN, FunctionRuntime, LambdaHandler
 from local.outbox import bootstrap_notifications
@@ -303,28 +304,3 @@ async def _bounded(step: str, awaitable: Awaitable[None]) -> None:
         await asyncio.wait_for(awaitable, STEP_TIMEOUT_S)
     except TimeoutError:
         log.warning("stopping: %s still busy after %.0f s, left behind", step, STEP_TIMEOUT_S)
-
-
-def recover_interrupted_imports() -> None:
-    """Imports a previous run of the stack left queued or running: their uploads and messages were in
-    moto, which keeps nothing across restarts. Those past storing finish; the others fail, saying so,
-    after the trades of the rows they stored are derived (tradetrack.imports.jobs)."""
-    from tradetrack.aws import aws_client
-    from tradetrack.cache.client import get_redis
-    from tradetrack.config import get_settings
-    from tradetrack.db import imports
-    from tradetrack.db.client import get_database
-    from tradetrack.imports.jobs import WorkerDeps, recover_without_upload
-
-    settings = get_settings()
-    deps = WorkerDeps(
-        db=get_database(),
-        cache=get_redis(),
-        s3=aws_client("s3"),
-        bucket=settings.imports_bucket,
-        batch_rows=settings.import_batch_rows,
-        should_stop=lambda: False,
-    )
-    for doc in imports.unfinished(deps.db):
-        outcome = recover_without_upload(deps, doc["_id"])
-        log.warning("import %s interrupted by the last stop: %s", doc["_id"], outcome)
