@@ -14,7 +14,7 @@ from tradetrack.db.client import get_database
 from tradetrack.market.feed import Feed, management_post, now_utc, planned_ticks, run
 from tradetrack.market.providers.factory import get_provider
 from tradetrack.observability import MetricUnit, logger, metrics, tracer
-from tradetrack.paper.service import match_feed
+from tradetrack.paper.matching import match_feed
 from tradetrack.websocket.fanout import SqsShardQueue
 from tradetrack.websocket.push import management_client
 

@@ -1,5 +1,5 @@
 """/v1/paper/...: paper accounts (open, reset, close, balance), orders (place, list, cancel,
-history) and the portfolio (tradetrack.paper.service; docs/paper.md)."""
+history) and the portfolio (tradetrack.paper; docs/paper.md)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from tradetrack.db.client import get_database
 from tradetrack.errors import Conflict
 from tradetrack.idempotency import Idempotency
 from tradetrack.models.errors import error_responses
-from tradetrack.paper import service
+from tradetrack.paper import accounts, orders, placement
 from tradetrack.paper.models import (
     AccountIn,
     AccountList,
@@ -53,33 +53,33 @@ def _created(body: dict[str, Any]) -> Response[Any]:
     },
 )
 def open_account(request: Annotated[AccountIn, Body()]) -> Response[Any]:
-    created = service.open_account(get_database(), current_principal(app).user_id, request)
+    created = accounts.open_account(get_database(), current_principal(app).user_id, request)
     return _created(created.model_dump(mode="json", by_alias=True))
 
 
 @app.get("/v1/paper/accounts", tags=["paper"])
 def list_accounts() -> AccountList:
-    return AccountList(items=service.list_accounts(get_database(), current_principal(app).user_id))
+    return AccountList(items=accounts.list_accounts(get_database(), current_principal(app).user_id))
 
 
 @app.get("/v1/paper/accounts/<accountId>", tags=["paper"], responses=_ok(AccountOut, 404))
 def get_account(accountId: str) -> AccountOut:  # noqa: N803 - path name
-    return service.get_account(get_database(), current_principal(app).user_id, accountId)
+    return accounts.get_account(get_database(), current_principal(app).user_id, accountId)
 
 
 @app.post("/v1/paper/accounts/<accountId>/reset", tags=["paper"], responses=_ok(AccountOut, 404, 409))
 def reset_account(accountId: str) -> AccountOut:  # noqa: N803 - path name
-    return service.reset_account(get_database(), get_redis(), current_principal(app).user_id, accountId)
+    return accounts.reset_account(get_database(), get_redis(), current_principal(app).user_id, accountId)
 
 
 @app.post("/v1/paper/accounts/<accountId>/close", tags=["paper"], responses=_ok(AccountOut, 404, 409))
 def close_account(accountId: str) -> AccountOut:  # noqa: N803 - path name
-    return service.close_account(get_database(), get_redis(), current_principal(app).user_id, accountId)
+    return accounts.close_account(get_database(), get_redis(), current_principal(app).user_id, accountId)
 
 
 @app.get("/v1/paper/accounts/<accountId>/portfolio", tags=["paper"], responses=_ok(Portfolio, 404))
 def portfolio(accountId: str) -> Portfolio:  # noqa: N803 - path name
-    return service.portfolio(get_database(), get_redis(), current_principal(app).user_id, accountId)
+    return accounts.portfolio(get_database(), get_redis(), current_principal(app).user_id, accountId)
 
 
 @app.post(
@@ -99,7 +99,7 @@ def place_order(
     db, cache = get_database(), get_redis()
 
     def place() -> dict[str, Any]:
-        placed = service.place_order(db, cache, user_id, accountId, request)
+        placed = placement.place_order(db, cache, user_id, accountId, request)
         return placed.model_dump(mode="json", by_alias=True)
 
     from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
@@ -124,15 +124,15 @@ def list_orders(
     state: Annotated[OrderState | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> OrderList:
-    orders = service.list_orders(
+    found = orders.list_orders(
         get_database(), current_principal(app).user_id, accountId, limit=limit, state=state
     )
-    return OrderList(items=orders)
+    return OrderList(items=found)
 
 
 @app.get("/v1/paper/accounts/<accountId>/orders/<orderId>", tags=["paper"], responses=_ok(OrderOut, 404))
 def get_order(accountId: str, orderId: str) -> OrderOut:  # noqa: N803 - path names
-    return service.get_order(get_database(), current_principal(app).user_id, accountId, orderId)
+    return orders.get_order(get_database(), current_principal(app).user_id, accountId, orderId)
 
 
 @app.post(
@@ -141,7 +141,7 @@ def get_order(accountId: str, orderId: str) -> OrderOut:  # noqa: N803 - path na
     responses=_ok(OrderOut, 404, 409),
 )
 def cancel_order(accountId: str, orderId: str) -> OrderOut:  # noqa: N803 - path names
-    return service.cancel_order(
+    return orders.cancel_order(
         get_database(), get_redis(), current_principal(app).user_id, accountId, orderId
     )
 

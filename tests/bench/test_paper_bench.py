@@ -16,8 +16,8 @@ from pymongo.database import Database
 from tests.bench.goals import report
 from tests.conftest import QUERY_SHAPES
 from tradetrack.db.indexes import ensure_indexes
+from tradetrack.paper import accounts, placement
 from tradetrack.paper import repository as repo
-from tradetrack.paper import service
 from tradetrack.paper.models import AccountIn, OrderIn
 
 pytestmark = pytest.mark.bench
@@ -82,13 +82,13 @@ def test_one_tick_against_100000_resting_orders(benchmark: Any, mongo_db: Db) ->
 def test_limit_placement_cpu_and_round_trips(benchmark: Any, mongo_db: Db, redis_client: redis.Redis) -> None:
     # Given an account with room for every placement
     ensure_indexes(mongo_db)
-    paper_id = service.open_account(
+    paper_id = accounts.open_account(
         mongo_db, "usr_bench", AccountIn(starting_balance="9999999999")
     ).account_id
     body = OrderIn(symbol="INFY", exchange="NSE", side="BUY", type="LIMIT", quantity=1, price="10")
 
     def place() -> None:
-        service.place_order(mongo_db, redis_client, "usr_bench", paper_id, body)
+        placement.place_order(mongo_db, redis_client, "usr_bench", paper_id, body)
 
     # When limit buys are placed one after another (service level: no HTTP, no idempotency record)
     cpu, wall = [], []

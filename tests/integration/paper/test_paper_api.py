@@ -17,7 +17,7 @@ from tradetrack.market.cache import cache_quotes
 from tradetrack.market.quote import Quote
 from tradetrack.money import money_str, to_scaled
 from tradetrack.paper.ledger import buy_hold, make_fill
-from tradetrack.paper.service import match_cached
+from tradetrack.paper.matching import match_cached
 from tradetrack.timeutil import ist_date
 
 Db = Database[dict[str, Any]]

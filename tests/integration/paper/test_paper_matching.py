@@ -18,7 +18,7 @@ from tradetrack.errors import Conflict, SemanticError
 from tradetrack.market.providers import ProviderError
 from tradetrack.market.quote import Quote
 from tradetrack.money import to_scaled
-from tradetrack.paper import service
+from tradetrack.paper import accounts, expiry, fills, matching, orders, placement
 from tradetrack.paper.ledger import buy_hold
 from tradetrack.paper.models import AccountIn, OrderIn
 from tradetrack.timeutil import IST, ist_date
@@ -43,12 +43,12 @@ class StubProvider:
 
 
 def account(db: Db, balance: str = "100000") -> str:
-    return service.open_account(db, USER, AccountIn(starting_balance=balance)).account_id
+    return accounts.open_account(db, USER, AccountIn(starting_balance=balance)).account_id
 
 
 def limit_buy(db: Db, cache: redis.Redis, paper_id: str, price: str, quantity: int = 10) -> str:
     body = OrderIn(symbol="INFY", exchange="NSE", side="BUY", type="LIMIT", quantity=quantity, price=price)
-    return service.place_order(db, cache, USER, paper_id, body).order_id
+    return placement.place_order(db, cache, USER, paper_id, body).order_id
 
 
 def stored_balance(db: Db, paper_id: str) -> tuple[int, int]:
@@ -68,13 +68,13 @@ def test_the_feed_pass_quotes_resting_instruments_and_fills_the_crossed(
     )
     provider = StubProvider({"NSE:INFY": "1350"})
     # When the feed's matching pass runs
-    filled = service.match_feed(mongo_db, redis_client, provider)
+    filled = matching.match_feed(mongo_db, redis_client, provider)
     # Then it asked for the resting instrument once, and only the order the price crossed filled
     assert provider.asked == [["NSE:INFY"]] and filled == 1
     states = {o["_id"]: o["state"] for o in mongo_db["paper_orders"].find({"accountId": paper_id})}
     assert states == {high: "executed", low: "pending"}
     # And a failing provider leaves the rest pending, at the cached (fresh) 1350: nothing more
-    assert service.match_feed(mongo_db, redis_client, StubProvider({}, fail=True)) == 0
+    assert matching.match_feed(mongo_db, redis_client, StubProvider({}, fail=True)) == 0
     assert mongo_db["paper_orders"].find_one({"_id": low}, {"state": 1}) == {"_id": low, "state": "pending"}
 
 
@@ -109,12 +109,12 @@ def test_parallel_and_replayed_fills_apply_once(mongo_db: Db, redis_client: redi
     order_id = limit_buy(mongo_db, redis_client, paper_id, "1400")
     # When eight workers fill it at once at 1390, then it is filled again (a redelivered tick)
     with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(lambda _: service.fill_order(mongo_db, redis_client, order_id, 13_900_000), range(8)))
+        list(pool.map(lambda _: fills.fill_order(mongo_db, redis_client, order_id, 13_900_000), range(8)))
     once = stored_balance(mongo_db, paper_id)
     order = mongo_db["paper_orders"].find_one({"_id": order_id})
     assert order is not None
-    service.apply_fill(mongo_db, redis_client, order)
-    service.fill_order(mongo_db, redis_client, order_id, 13_000_000)
+    fills.apply_fill(mongo_db, redis_client, order)
+    fills.fill_order(mongo_db, redis_client, order_id, 13_000_000)
     # Then one fill, one execution, one holding of 10, and the balance as after the first
     assert stored_balance(mongo_db, paper_id) == once and once[1] == 0
     after = mongo_db["paper_orders"].find_one({"_id": order_id})
@@ -132,7 +132,7 @@ def test_a_cancel_and_a_fill_racing_end_one_way(mongo_db: Db, redis_client: redi
 
     def race(order_id: str) -> None:
         with ThreadPoolExecutor(max_workers=2) as pool:
-            pool.submit(service.fill_order, mongo_db, redis_client, order_id, 14_000_000)
+            pool.submit(fills.fill_order, mongo_db, redis_client, order_id, 14_000_000)
             pool.submit(lambda: _cancel_quietly(mongo_db, redis_client, paper_id, order_id))
 
     # When each is canceled and filled at the same time
@@ -152,7 +152,7 @@ def test_a_cancel_and_a_fill_racing_end_one_way(mongo_db: Db, redis_client: redi
 
 def _cancel_quietly(db: Db, cache: redis.Redis, paper_id: str, order_id: str) -> None:
     with contextlib.suppress(Conflict):  # the fill won: 409
-        service.cancel_order(db, cache, USER, paper_id, order_id)
+        orders.cancel_order(db, cache, USER, paper_id, order_id)
 
 
 def test_a_day_order_expires_at_its_sessions_close_and_gives_back_its_hold(
@@ -162,16 +162,16 @@ def test_a_day_order_expires_at_its_sessions_close_and_gives_back_its_hold(
     paper_id = account(mongo_db)
     placed_at = datetime(2025, 3, 3, 10, 0, tzinfo=IST)
     body = OrderIn(symbol="INFY", exchange="NSE", side="BUY", type="LIMIT", quantity=10, price="1400")
-    order = service.place_order(mongo_db, redis_client, USER, paper_id, body, now=lambda: placed_at)
+    order = placement.place_order(mongo_db, redis_client, USER, paper_id, body, now=lambda: placed_at)
     assert order.expires_at == datetime(2025, 3, 3, 15, 30, tzinfo=IST)
     # When the expiry pass runs a minute before the close, then at the close, then again
-    before = service.expire_day_orders(
+    before = expiry.expire_day_orders(
         mongo_db, redis_client, now=lambda: datetime(2025, 3, 3, 15, 29, tzinfo=IST)
     )
-    at_close = service.expire_day_orders(
+    at_close = expiry.expire_day_orders(
         mongo_db, redis_client, now=lambda: datetime(2025, 3, 3, 15, 30, tzinfo=IST)
     )
-    again = service.expire_day_orders(
+    again = expiry.expire_day_orders(
         mongo_db, redis_client, now=lambda: datetime(2025, 3, 3, 16, 0, tzinfo=IST)
     )
     # Then it expired once, at the close, and the whole balance is available again
@@ -180,4 +180,4 @@ def test_a_day_order_expires_at_its_sessions_close_and_gives_back_its_hold(
     assert doc is not None and [h["state"] for h in doc["history"]] == ["pending", "expired"]
     assert stored_balance(mongo_db, paper_id) == (to_scaled(Decimal(100000)), 0)
     # And an expired order can no longer fill
-    assert service.fill_order(mongo_db, redis_client, order.order_id, 13_000_000) is None
+    assert fills.fill_order(mongo_db, redis_client, order.order_id, 13_000_000) is None

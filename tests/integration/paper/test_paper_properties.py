@@ -17,7 +17,7 @@ from tradetrack.errors import Conflict, SemanticError
 from tradetrack.market.cache import cache_quotes
 from tradetrack.market.quote import Quote
 from tradetrack.money import from_scaled, to_scaled
-from tradetrack.paper import service
+from tradetrack.paper import accounts, fills, matching, orders, placement
 from tradetrack.paper.ledger import Fill
 from tradetrack.paper.models import AccountIn, OrderIn
 
@@ -32,7 +32,9 @@ def test_any_sequence_keeps_the_balance_invariants(mongo_db: Db, redis_client: r
     class PaperAccount(RuleBasedStateMachine):
         def __init__(self) -> None:
             super().__init__()
-            self.paper_id = service.open_account(mongo_db, USER, AccountIn(starting_balance=START)).account_id
+            self.paper_id = accounts.open_account(
+                mongo_db, USER, AccountIn(starting_balance=START)
+            ).account_id
 
         def orders(self, **query: Any) -> list[dict[str, Any]]:
             return list(mongo_db["paper_orders"].find({"accountId": self.paper_id, **query}))
@@ -47,7 +49,7 @@ def test_any_sequence_keeps_the_balance_invariants(mongo_db: Db, redis_client: r
                 price=None if price is None else str(price),
             )
             with contextlib.suppress(SemanticError):  # funds or holdings short: refused, nothing changes
-                service.place_order(mongo_db, redis_client, USER, self.paper_id, body)
+                placement.place_order(mongo_db, redis_client, USER, self.paper_id, body)
 
         @rule(quantity=quantities, price=prices)
         def limit_buy(self, quantity: int, price: int) -> None:
@@ -67,15 +69,15 @@ def test_any_sequence_keeps_the_balance_invariants(mongo_db: Db, redis_client: r
 
         @rule(price=prices)
         def tick(self, price: int) -> None:
-            service.match_tick(mongo_db, redis_client, {"NSE:INFY": from_scaled(price * 10_000)})
+            matching.match_tick(mongo_db, redis_client, {"NSE:INFY": from_scaled(price * 10_000)})
 
         @rule(data=st.data())
         def replay_a_fill(self, data: st.DataObject) -> None:
             executed = self.orders(state="executed")
             if executed:
                 order = data.draw(st.sampled_from(executed))
-                service.apply_fill(mongo_db, redis_client, order)
-                service.fill_order(mongo_db, redis_client, order["_id"], to_scaled(from_scaled(1)))
+                fills.apply_fill(mongo_db, redis_client, order)
+                fills.fill_order(mongo_db, redis_client, order["_id"], to_scaled(from_scaled(1)))
 
         @rule(data=st.data())
         def cancel(self, data: st.DataObject) -> None:
@@ -83,7 +85,7 @@ def test_any_sequence_keeps_the_balance_invariants(mongo_db: Db, redis_client: r
             if every:
                 order = data.draw(st.sampled_from(every))
                 with contextlib.suppress(Conflict):  # no longer pending
-                    service.cancel_order(mongo_db, redis_client, USER, self.paper_id, order["_id"])
+                    orders.cancel_order(mongo_db, redis_client, USER, self.paper_id, order["_id"])
 
         @invariant()
         def balance_is_consistent(self) -> None:

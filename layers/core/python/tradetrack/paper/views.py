@@ -1,0 +1,57 @@
+"""Paper documents as the API answers them (money as decimal strings, times in IST)."""
+
+from __future__ import annotations
+
+from tradetrack.money import money_str
+from tradetrack.paper.clock import Document
+from tradetrack.paper.ledger import BalanceView
+from tradetrack.paper.models import AccountOut, OrderOut
+from tradetrack.queries import aware
+from tradetrack.timeutil import IST
+
+
+def account_out(doc: Document) -> AccountOut:
+    balance = BalanceView(int(doc["available"]), int(doc["held"]))
+    return AccountOut.model_validate(
+        {
+            "accountId": doc["_id"],
+            "name": doc["name"],
+            "status": doc["status"],
+            "startingBalance": money_str(int(doc["startingBalance"])),
+            "balance": balance.to_json(),
+            "createdAt": aware(doc["createdAt"]).astimezone(IST),
+        }
+    )
+
+
+def order_out(doc: Document) -> OrderOut:
+    fills = [
+        {
+            **f,
+            "price": money_str(f["price"]),
+            "charges": money_str(f["charges"]),
+            "at": aware(f["at"]).astimezone(IST),
+        }
+        for f in doc.get("fills", [])
+    ]
+    history = [{**h, "at": aware(h["at"]).astimezone(IST)} for h in doc["history"]]
+    return OrderOut.model_validate(
+        {
+            "orderId": doc["_id"],
+            "accountId": doc["accountId"],
+            "symbol": doc["symbol"],
+            "exchange": doc["exchange"],
+            "side": doc["side"],
+            "type": doc["type"],
+            "quantity": doc["quantity"],
+            "price": None if doc.get("price") is None else money_str(doc["price"]),
+            "product": doc["product"],
+            "validity": doc["validity"],
+            "state": doc["state"],
+            "held": money_str(int(doc.get("held", 0))),
+            "fills": fills,
+            "history": history,
+            "createdAt": aware(doc["createdAt"]).astimezone(IST),
+            "expiresAt": None if doc.get("expiresAt") is None else aware(doc["expiresAt"]).astimezone(IST),
+        }
+    )
