@@ -57,7 +57,13 @@ class NotificationPrefs(BaseModel):
     push: bool = True
     types: dict[
         Literal[
-            "trade_confirmation", "price_alert", "sync_failed", "needs_login", "daily_summary", "report_ready"
+            "trade_confirmation",
+            "price_alert",
+            "sync_failed",
+            "needs_login",
+            "daily_summary",
+            "report_ready",
+            "risk_violation",
         ],
         bool,
     ] = Field(default_factory=dict)

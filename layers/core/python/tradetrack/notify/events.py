@@ -18,6 +18,8 @@ may add fields before the consumer reads them.
                         unsubscribe links of trade_confirmation apply)
     report_ready        reportId, kind, period, format, fileName (a requested report is in S3:
                         GET /v1/reports/{reportId} gives its download link, docs/reports.md)
+    risk_violation      violationId, accountId, rule, message, day, value?, limit?, squaredOff
+                        (a risk limit breached, once per rule, account and day: docs/risk.md)
 
 Live events: pushed to the user's open WebSocket connections only (no inbox item, no email or SMS),
 so the SPA refreshes what changed (docs/websocket.md):
@@ -37,7 +39,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 NotificationType = Literal[
-    "trade_confirmation", "price_alert", "sync_failed", "needs_login", "daily_summary", "report_ready"
+    "trade_confirmation",
+    "price_alert",
+    "sync_failed",
+    "needs_login",
+    "daily_summary",
+    "report_ready",
+    "risk_violation",
 ]
 NOTIFICATION_TYPES: tuple[NotificationType, ...] = (
     "trade_confirmation",
@@ -46,6 +54,7 @@ NOTIFICATION_TYPES: tuple[NotificationType, ...] = (
     "needs_login",
     "daily_summary",
     "report_ready",
+    "risk_violation",
 )
 Channel = Literal["email", "sms", "push"]
 
@@ -117,6 +126,18 @@ class ReportReady(_Event):
     file_name: _Id = Field(alias="fileName")
 
 
+class RiskViolation(_Event):
+    type: Literal["risk_violation"]
+    violation_id: _Id = Field(alias="violationId")
+    account_id: _Id = Field(alias="accountId")
+    rule: _Id
+    message: _Text
+    day: date
+    value: Decimal | None = None  # what was measured (money: INR)
+    limit: Decimal | None = None  # the limit it breached
+    squared_off: bool = Field(False, alias="squaredOff")
+
+
 class SyncSucceeded(_Event):
     type: Literal["sync_succeeded"]
     account_id: _Id = Field(alias="accountId")
@@ -167,6 +188,7 @@ NotificationEvent = Annotated[
     | DailySummary
     | BackfillSummary
     | ReportReady
+    | RiskViolation
     | SyncSucceeded
     | TradesChanged,
     Field(discriminator="type"),
@@ -174,7 +196,14 @@ NotificationEvent = Annotated[
 _ADAPTER: TypeAdapter[NotificationEvent] = TypeAdapter(NotificationEvent)
 # The events that are notifications (an inbox item, then email, SMS and push as preferred).
 Notice = (
-    TradeConfirmation | PriceAlert | SyncFailed | NeedsLogin | DailySummary | BackfillSummary | ReportReady
+    TradeConfirmation
+    | PriceAlert
+    | SyncFailed
+    | NeedsLogin
+    | DailySummary
+    | BackfillSummary
+    | ReportReady
+    | RiskViolation
 )
 
 

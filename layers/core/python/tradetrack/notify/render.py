@@ -27,6 +27,7 @@ from tradetrack.notify.events import (
     NotificationType,
     PriceAlert,
     ReportReady,
+    RiskViolation,
     SyncFailed,
     TradeConfirmation,
     TradeLine,
@@ -43,6 +44,7 @@ REASONS: dict[NotificationType, str] = {
     "needs_login": "broker login reminders",
     "daily_summary": "daily summaries",
     "report_ready": "report notices",
+    "risk_violation": "risk alerts",
 }
 
 
@@ -115,14 +117,29 @@ def content(event: Notice) -> Content:
         broker = event.broker.capitalize()
         line = f"Log in to {broker} again to resume syncing your trades."
         return Content(event.type, f"Reconnect your {broker} account", line, {"broker": broker})
-    if isinstance(event, BackfillSummary):
-        return _backfill(event)
+    if isinstance(event, BackfillSummary | RiskViolation):
+        return _backfill(event) if isinstance(event, BackfillSummary) else _risk(event)
     return _summary(event) if isinstance(event, DailySummary) else _report(event)
 
 
 def _report(event: ReportReady) -> Content:
     line = f"Your report {event.file_name} is ready to download."
     return Content(event.type, "Your report is ready", line, {"file_name": event.file_name})
+
+
+def _risk(event: RiskViolation) -> Content:
+    action = " Its positions were squared off and its pending orders canceled." if event.squared_off else ""
+    line = f"{event.message}{action}"
+    fields = {
+        "account": event.account_id,
+        "rule": event.rule,
+        "day": event.day.isoformat(),
+        "message": event.message,
+        "value": _money(event.value),
+        "limit": _money(event.limit),
+        "action": action.strip() or "Nothing was done on the account: review it.",
+    }
+    return Content(event.type, f"Risk limit breached: {event.rule}", line, fields)
 
 
 def _backfill(event: BackfillSummary) -> Content:

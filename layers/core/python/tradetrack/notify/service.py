@@ -43,6 +43,7 @@ from tradetrack.notify.events import (
     NotificationType,
     PriceAlert,
     ReportReady,
+    RiskViolation,
     SyncFailed,
     TradeConfirmation,
     event_key,
@@ -69,6 +70,7 @@ TYPE_DEFAULTS: dict[NotificationType, bool] = {
     "needs_login": True,
     "daily_summary": False,
     "report_ready": True,
+    "risk_violation": True,
 }
 
 
@@ -86,12 +88,13 @@ def references(event: Notice) -> Document:
         return {"tradeId": event.trade_id, "symbol": event.symbol}
     if isinstance(event, PriceAlert):
         return {"alertId": event.alert_id, "symbol": event.symbol}
-    if isinstance(event, SyncFailed | NeedsLogin):
-        return {"accountId": event.account_id, "broker": event.broker}
-    if isinstance(event, BackfillSummary):
-        return {"accountId": event.account_id, "broker": event.broker, "syncId": event.sync_id}
+    if isinstance(event, SyncFailed | NeedsLogin | BackfillSummary):
+        sync = {"syncId": event.sync_id} if isinstance(event, BackfillSummary) else {}
+        return {"accountId": event.account_id, "broker": event.broker, **sync}
     if isinstance(event, ReportReady):
         return {"reportId": event.report_id, "kind": event.kind, "format": event.format}
+    if isinstance(event, RiskViolation):
+        return {"violationId": event.violation_id, "accountId": event.account_id, "rule": event.rule}
     return {"date": event.day.isoformat()}
 
 
