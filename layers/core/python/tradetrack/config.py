@@ -103,6 +103,13 @@ class Settings(BaseModel):
     reports_queue_url: str = Field("", alias="REPORTS_QUEUE_URL")
     reports_kms_key_id: str = Field("", alias="REPORTS_KMS_KEY_ID")
     report_url_ttl_s: int = Field(300, alias="REPORT_URL_TTL_S", ge=30, le=3600)
+    # Trade screenshots (docs/attachments.md): ATTACHMENTS_BUCKET (TradeTrackStorage's attachments
+    # bucket), the attachment worker's queue, the KMS key for SSE-KMS (empty: the bucket's default),
+    # how long an upload form and a download URL live.
+    attachments_bucket: str = Field("", alias="ATTACHMENTS_BUCKET")
+    attachments_queue_url: str = Field("", alias="ATTACHMENTS_QUEUE_URL")
+    attachments_kms_key_id: str = Field("", alias="ATTACHMENTS_KMS_KEY_ID")
+    attachment_url_ttl_s: int = Field(300, alias="ATTACHMENT_URL_TTL_S", ge=30, le=3600)
     sync_interval_s: int = Field(300, alias="SYNC_INTERVAL_S", ge=60, le=86_400)
     broker_timeout_s: float = Field(5.0, alias="BROKER_TIMEOUT_S", gt=0, le=60)
 

@@ -240,6 +240,13 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("state", ASCENDING), ("expiresAt", ASCENDING)], name="pending_by_expiry"),
     ],
     "paper_holdings": [IndexModel([("userId", ASCENDING), ("accountId", ASCENDING)], name="by_account")],
+    # a trade's screenshots, oldest first, by the anchors it shows (tradetrack.attachments.repository)
+    "attachments": [
+        IndexModel(
+            [("userId", ASCENDING), ("anchor", ASCENDING), ("createdAt", ASCENDING), ("_id", ASCENDING)],
+            name="by_anchor",
+        )
+    ],
 }
 
 # The queries allowed to read a collection without an index bounding them, by

@@ -1,0 +1,38 @@
+"""The attachments queue's consumer (docs/attachments.md): one message, one upload sniffed, cleaned
+of its metadata, thumbnailed and stored, or rejected (tradetrack.attachments.service.process_upload,
+idempotent); a failed record goes back to SQS alone (Powertools BatchProcessor). Pillow comes from
+the images layer, which only this function carries."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from tradetrack.attachments.service import WorkerDeps, default_storage, process_upload
+from tradetrack.attachments.thumbnails import thumbnail
+from tradetrack.db.client import get_database
+from tradetrack.observability import log_record_failures, logger, metrics, tracer
+
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    deps = WorkerDeps(get_database(), default_storage(), thumbnail)
+
+    def record_handler(record: SQSRecord) -> str:
+        attachment_id = str(json.loads(record.body)["attachmentId"])
+        outcome = process_upload(deps, attachment_id)
+        logger.info("attachment processed", extra={"attachmentId": attachment_id, "outcome": outcome})
+        return outcome
+
+    response = process_partial_response(
+        event=event, record_handler=log_record_failures(record_handler), processor=processor, context=context
+    )
+    return dict(response)
