@@ -289,3 +289,54 @@ def test_bad_requests_are_4xx(api: Gateway) -> None:
     assert get(api, trader, "/v1/attachments/att_000000000000000000000000").status == 404
     assert ask(api, trader, "trd_unknown").status == 404
     assert api.request("GET", f"/v1/attachments/trades/{trade_id}").status == 401
+
+
+def orphan_with_a_screenshot(api: Gateway, trader: Account) -> tuple[str, str]:
+    """(the anchor, the attachment): a trade with a note and a ready screenshot whose opening fill
+    is deleted, so its annotation is orphaned (tradetrack.trade_notes)."""
+    buy = execute(api, trader, "BUY", 10, "100", at="09:20")
+    execute(api, trader, "SELL", 10, "105", at="10:20")
+    anchor = str(trades(api, trader)[0]["tradeId"])
+    noted = api.request(
+        "PATCH", f"/v1/trades/{anchor}", json_body={"notes": "breakout"}, token=trader.access_token
+    )
+    assert noted.status == 200, noted.text
+    attachment_id = attach(api, trader, anchor, screenshot((640, 480), "PNG"))
+    assert run_worker() == {"batchItemFailures": []}
+    deleted = api.request("DELETE", f"/v1/executions/{buy['executionId']}", token=trader.access_token)
+    assert deleted.status == 204, deleted.text
+    return anchor, attachment_id
+
+
+def test_a_screenshot_is_deleted_with_its_orphaned_annotation(api: Gateway) -> None:
+    # Given an orphaned annotation whose trade had a screenshot
+    trader = new_account(api)
+    anchor, attachment_id = orphan_with_a_screenshot(api, trader)
+    # Then the screenshot is kept while the annotation is (listed by id, objects in S3)
+    assert get(api, trader, f"/v1/attachments/{attachment_id}").body["status"] == "ready"
+    assert len(objects()) == 2
+    # When the user discards the orphaned annotation
+    reply = api.request("DELETE", f"/v1/data-quality/orphans/{anchor}", token=trader.access_token)
+    # Then the screenshot and its objects are deleted with it
+    assert reply.status == 204, reply.text
+    assert get(api, trader, f"/v1/attachments/{attachment_id}").status == 404
+    assert objects() == []
+
+
+def test_a_screenshot_goes_with_its_orphaned_annotation_to_the_trade_it_is_attached_to(api: Gateway) -> None:
+    # Given an orphaned annotation whose trade had a screenshot, and another trade
+    trader = new_account(api)
+    anchor, attachment_id = orphan_with_a_screenshot(api, trader)
+    execute(api, trader, "BUY", 5, "200", symbol="TCS", at="11:00")
+    [target] = [t["tradeId"] for t in trades(api, trader) if t["symbol"] == "TCS"]
+    assert listed(api, trader, target) == []
+    # When the orphan is attached to that trade
+    body = {"tradeId": target}
+    reply = api.request(
+        "POST", f"/v1/data-quality/orphans/{anchor}/attach", json_body=body, token=trader.access_token
+    )
+    # Then the trade lists the screenshot
+    assert reply.status == 200, reply.text
+    assert [(i["attachmentId"], i["tradeId"], i["status"]) for i in listed(api, trader, target)] == [
+        (attachment_id, target, "ready")
+    ]

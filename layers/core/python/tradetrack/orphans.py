@@ -1,5 +1,6 @@
 """Orphaned annotations (tradetrack.trade_notes): re-attached to a trade the user chooses, or
-discarded — the two ways out of the data-quality list; nothing else ever drops one."""
+discarded — the two ways out of the data-quality list; nothing else ever drops one. The anchor's
+screenshots (tradetrack.attachments) go with it: to the trade, or deleted with it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 import redis
 from pymongo.database import Database
 
+from tradetrack.attachments import service as attachments
 from tradetrack.db import trades
 from tradetrack.db.ledgers import Pair, set_annotation
 from tradetrack.errors import NotFound
@@ -43,6 +45,8 @@ def attach_orphan(
         set_annotation(db, user_id, source, anchor, None)
         shown = merged([{key: target.get(key) for key in FIELDS}, orphan])
         updated = trades.set_annotations(db, user_id, trade_id, shown)
+        if updated is not None:
+            attachments.move_anchor(db, user_id, anchor, trade_id)
     recompute(db, cache, user_id, [source], facts=())
     bump_analytics_version(cache, user_id)
     if updated is None:
@@ -52,6 +56,7 @@ def attach_orphan(
 
 def discard_orphan(db: Database[Document], cache: redis.Redis, user_id: str, anchor: str) -> None:
     source, _ = _orphan(db, user_id, anchor)
+    attachments.discard_anchor(db, attachments.default_storage(), user_id, anchor)  # first: S3 may fail
     with pair_locks(cache, user_id, [source]):
         set_annotation(db, user_id, source, anchor, None)
     recompute(db, cache, user_id, [source], facts=())

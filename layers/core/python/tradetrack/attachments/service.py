@@ -45,6 +45,7 @@ from tradetrack.attachments.models import (
 from tradetrack.cache.locks import redis_lock
 from tradetrack.db import trades
 from tradetrack.errors import Conflict, NotFound, PayloadTooLarge
+from tradetrack.observability import logger
 from tradetrack.timeutil import IST
 from tradetrack.trade_notes import anchor_execution
 
@@ -290,6 +291,11 @@ def delete_attachment(db: Database[Document], storage: Storage, user_id: str, at
 def discard_anchor(db: Database[Document], storage: Storage, user_id: str, anchor: str) -> int:
     """Delete every attachment of the anchor (its orphaned annotation is discarded); how many."""
     docs = repo.of_anchors(db, user_id, [anchor])
+    if docs and not storage.bucket:  # a function not granted the bucket: keep them rather than lose track
+        logger.warning(
+            "attachments kept: no ATTACHMENTS_BUCKET", extra={"anchor": anchor, "count": len(docs)}
+        )
+        return 0
     _delete_objects(storage, docs)
     repo.delete(db, [doc["_id"] for doc in docs])
     return len(docs)
