@@ -224,6 +224,9 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     # GET /v1/holdings (tradetrack.db.holdings.user_snapshots): a user's snapshots, one per account
     "holdings": [IndexModel([("userId", ASCENDING), ("_id", ASCENDING)], name="by_user")],
+    # a user's ledgers by _id (tradetrack.db.ledgers): the `_id` index serves Atlas; the user
+    # beside the `$in` is the equality FerretDB pushes down (it scans for `_id $in` alone)
+    "ledgers": [IndexModel([("userId", ASCENDING), ("_id", ASCENDING)], name="by_user")],
     # Paper trading (tradetrack.paper.repository): a user's accounts; an account's orders newest
     # first (and its pending ones); the resting limit orders a tick crosses, by instrument, side and
     # price (never a scan of all orders); an account's holdings
@@ -258,9 +261,6 @@ SCANS: dict[str, str] = {
     "executions:tradetrack.migrations.identity.users_with_data": _EVERY_USER,
     "trades:tradetrack.migrations.identity.users_with_data": _EVERY_USER,
     "ledgers:tradetrack.migrations.identity.users_with_data": _EVERY_USER,
-    "ledgers:tradetrack.migrations.identity.plan_user": (
-        "the identity migration reads each user's ledgers once (ledgers are read by _id everywhere else)"
-    ),
     "executions:rebuild_ledgers.main": "the repair script lists every user once",
     "imports:tradetrack.db.imports.unfinished": (
         "the local stack's start (dev only) recovers the imports a restart interrupted, once per start"
