@@ -14,7 +14,9 @@ from tradetrack.db.client import get_database
 from tradetrack.market.feed import Feed, management_post, now_utc, planned_ticks, run
 from tradetrack.market.providers.factory import get_provider
 from tradetrack.observability import MetricUnit, logger, metrics, tracer
-from tradetrack.paper.matching import match_feed
+from tradetrack.paper.events import Events
+from tradetrack.paper.feed import feed_pass
+from tradetrack.paper.notices import queue_sink
 from tradetrack.websocket.fanout import SqsShardQueue
 from tradetrack.websocket.push import management_client
 
@@ -75,9 +77,15 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         interval_s=settings.feed_tick_interval_s,
         remaining_ms=context.get_remaining_time_in_millis,
     )
-    # Paper trading's resting limit orders, matched at this invocation's quotes (docs/paper.md)
-    paper_fills = match_feed(get_database(), get_redis(), get_provider())
-    metrics.add_metric(name="PaperFills", unit=MetricUnit.Count, value=paper_fills)
+    # Paper trading's pass at this invocation's quotes: stops, fills, expiry, the 15:20 MIS square-off,
+    # reconciliation of the accounts it touched, their events (docs/paper.md)
+    db, cache = get_database(), get_redis()
+    paper = feed_pass(
+        db, cache, get_provider(), events=Events(queue_sink(db, settings.notifications_queue_url))
+    )
+    metrics.add_metric(name="PaperFills", unit=MetricUnit.Count, value=paper.fills)
+    metrics.add_metric(name="PaperSquaredOff", unit=MetricUnit.Count, value=paper.squared_off)
+    paper_fills = paper.fills
     sent = sum(r.sent for r in results)
     queued = sum(r.queued for r in results)
     fired = sum(r.alerts_fired for r in results)

@@ -63,7 +63,7 @@ def test_a_sell_brings_its_value_less_its_charges() -> None:
     assert fill.cash_for_sell() == 150_000_000 - fill.charges and fill.charges > 0
 
 
-def test_order_bodies_take_decimal_strings_and_cnc_only() -> None:
+def test_order_bodies_take_decimal_strings_and_cnc_or_mis() -> None:
     base = {"symbol": "infy", "exchange": "NSE", "side": "BUY", "quantity": 1}
     assert OrderIn.model_validate({**base, "type": "LIMIT", "price": "10.5"}).limit == Decimal("10.5")
     assert OrderIn.model_validate({**base, "type": "MARKET"}).symbol == "INFY"
@@ -72,4 +72,4 @@ def test_order_bodies_take_decimal_strings_and_cnc_only() -> None:
     with pytest.raises(ValidationError):
         OrderIn.model_validate({**base, "type": "LIMIT", "price": "10.12345"})  # 5 places
     with pytest.raises(ValidationError):
-        OrderIn.model_validate({**base, "type": "MARKET", "product": "MIS"})  # not offered yet
+        OrderIn.model_validate({**base, "type": "MARKET", "product": "NRML"})  # CNC and MIS only

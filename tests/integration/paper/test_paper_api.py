@@ -104,14 +104,21 @@ def test_a_market_buy_fills_at_the_cached_quote_and_is_journaled(
     [execution] = list(mongo_db["executions"].find({"userId": account.user_id}))
     assert execution["source"] == "paper" and execution["accountId"] == paper_id
     assert execution["fees"] == to_scaled(Decimal(fill["charges"])) and execution["quantity"] == 10
-    trades = gateway.request("GET", "/v1/trades", token=account.access_token).body["items"]
-    assert [(t["status"], t["quantity"]) for t in trades] == [("open", 10)]
+    trades = gateway.request("GET", "/v1/trades", query={"accountId": paper_id}, token=account.access_token)
+    assert [(t["status"], t["quantity"]) for t in trades.body["items"]] == [("open", 10)]
     # And the portfolio holds 10 INFY marked at the quote
     folio = gateway.request(
         "GET", f"/v1/paper/accounts/{paper_id}/portfolio", token=account.access_token
     ).body
     assert folio["holdings"] == [
-        {"symbol": "INFY", "exchange": "NSE", "quantity": 10, "free": 10, "lastPrice": "1500.25"}
+        {
+            "symbol": "INFY",
+            "exchange": "NSE",
+            "product": "CNC",
+            "quantity": 10,
+            "free": 10,
+            "lastPrice": "1500.25",
+        }
     ]
 
 

@@ -18,7 +18,7 @@ from tradetrack.errors import Conflict, SemanticError
 from tradetrack.market.providers import ProviderError
 from tradetrack.market.quote import Quote
 from tradetrack.money import to_scaled
-from tradetrack.paper import accounts, expiry, fills, matching, orders, placement
+from tradetrack.paper import accounts, expiry, feed, fills, orders, placement
 from tradetrack.paper.ledger import buy_hold
 from tradetrack.paper.models import AccountIn, OrderIn
 from tradetrack.timeutil import IST, ist_date
@@ -68,13 +68,13 @@ def test_the_feed_pass_quotes_resting_instruments_and_fills_the_crossed(
     )
     provider = StubProvider({"NSE:INFY": "1350"})
     # When the feed's matching pass runs
-    filled = matching.match_feed(mongo_db, redis_client, provider)
+    filled = feed.match_feed(mongo_db, redis_client, provider)
     # Then it asked for the resting instrument once, and only the order the price crossed filled
     assert provider.asked == [["NSE:INFY"]] and filled == 1
     states = {o["_id"]: o["state"] for o in mongo_db["paper_orders"].find({"accountId": paper_id})}
     assert states == {high: "executed", low: "pending"}
     # And a failing provider leaves the rest pending, at the cached (fresh) 1350: nothing more
-    assert matching.match_feed(mongo_db, redis_client, StubProvider({}, fail=True)) == 0
+    assert feed.match_feed(mongo_db, redis_client, StubProvider({}, fail=True)) == 0
     assert mongo_db["paper_orders"].find_one({"_id": low}, {"state": 1}) == {"_id": low, "state": "pending"}
 
 
@@ -113,7 +113,7 @@ def test_parallel_and_replayed_fills_apply_once(mongo_db: Db, redis_client: redi
     once = stored_balance(mongo_db, paper_id)
     order = mongo_db["paper_orders"].find_one({"_id": order_id})
     assert order is not None
-    fills.apply_fill(mongo_db, redis_client, order)
+    fills.complete(mongo_db, redis_client, order)
     fills.fill_order(mongo_db, redis_client, order_id, 13_000_000)
     # Then one fill, one execution, one holding of 10, and the balance as after the first
     assert stored_balance(mongo_db, paper_id) == once and once[1] == 0

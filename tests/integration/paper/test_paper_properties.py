@@ -76,7 +76,7 @@ def test_any_sequence_keeps_the_balance_invariants(mongo_db: Db, redis_client: r
             executed = self.orders(state="executed")
             if executed:
                 order = data.draw(st.sampled_from(executed))
-                fills.apply_fill(mongo_db, redis_client, order)
+                fills.complete(mongo_db, redis_client, order)
                 fills.fill_order(mongo_db, redis_client, order["_id"], to_scaled(from_scaled(1)))
 
         @rule(data=st.data())

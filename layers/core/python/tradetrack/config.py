@@ -120,6 +120,18 @@ class Settings(BaseModel):
     )
     bcrypt_cost: int = Field(12, alias="BCRYPT_COST", ge=4, le=16)
 
+    # Paper trading (docs/paper.md): MIS margin = value / leverage; a market fill's slippage in basis
+    # points per lot of depth it takes (a buy pays more, a sell gets less); the quantity a tick offers
+    # each instrument and side to resting orders (0: unlimited, each crossed order fills whole); the
+    # IST time the feed's pass squares MIS positions off.
+    paper_mis_leverage: int = Field(5, alias="PAPER_MIS_LEVERAGE", ge=1, le=50)
+    paper_slippage_bps_per_lot: int = Field(0, alias="PAPER_SLIPPAGE_BPS_PER_LOT", ge=0, le=1000)
+    paper_slippage_lot: int = Field(100, alias="PAPER_SLIPPAGE_LOT", ge=1, le=1_000_000)
+    paper_tick_volume: int = Field(0, alias="PAPER_TICK_VOLUME", ge=0, le=100_000_000)
+    paper_mis_squareoff_ist: str = Field(
+        "15:20", alias="PAPER_MIS_SQUAREOFF_IST", pattern=r"^[0-2][0-9]:[0-5][0-9]$"
+    )
+
     @field_validator("cors_allow_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:

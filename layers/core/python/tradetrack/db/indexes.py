@@ -241,8 +241,18 @@ INDEXES: dict[str, list[IndexModel]] = {
             name="resting_by_price",
         ),
         IndexModel([("state", ASCENDING), ("expiresAt", ASCENDING)], name="pending_by_expiry"),
+        # untriggered SL / SL-M orders a tick triggers; the live MIS orders the 15:20 square-off cancels
+        IndexModel(
+            [("state", ASCENDING), ("quoteSymbol", ASCENDING), ("side", ASCENDING), ("trigger", ASCENDING)],
+            name="stops_by_trigger",
+        ),
+        IndexModel([("product", ASCENDING), ("state", ASCENDING)], name="by_product_state"),
     ],
-    "paper_holdings": [IndexModel([("userId", ASCENDING), ("accountId", ASCENDING)], name="by_account")],
+    "paper_holdings": [
+        IndexModel([("userId", ASCENDING), ("accountId", ASCENDING)], name="by_account"),
+        # the open MIS positions the 15:20 square-off closes
+        IndexModel([("product", ASCENDING), ("quantity", ASCENDING)], name="open_by_product"),
+    ],
     # a trade's screenshots, oldest first, by the anchors it shows (tradetrack.attachments.repository)
     "attachments": [
         IndexModel(

@@ -36,7 +36,7 @@ def open_account(
         "available": start,
         "held": 0,
         "resets": 0,
-        "appliedFills": [],
+        "fillSeq": {},
         "createdAt": now(),
     }
     repo.insert_account(db, doc)
@@ -104,6 +104,7 @@ def portfolio(db: Database[Document], cache: redis.Redis, user_id: str, account_
                 {
                     "symbol": h["symbol"],
                     "exchange": h["exchange"],
+                    "product": h.get("product", "CNC"),
                     "quantity": h["quantity"],
                     "free": h["free"],
                     "lastPrice": money_str(to_scaled(m.quote.ltp)) if (m := marks.get(s)) else None,

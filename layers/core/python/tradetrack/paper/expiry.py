@@ -1,4 +1,5 @@
-"""DAY validity: pending orders past their session's close expire and give back their holds."""
+"""DAY validity: live orders past their session's close expire (their fills stay) and give back
+what they still hold."""
 
 from __future__ import annotations
 
@@ -7,25 +8,19 @@ from pymongo.database import Database
 
 from tradetrack.paper import repository as repo
 from tradetrack.paper.clock import Clock, Document, utc_now
-from tradetrack.paper.orders import give_back
+from tradetrack.paper.events import Events
+from tradetrack.paper.orders import end_order
 
 
-def expire_day_orders(db: Database[Document], cache: redis.Redis, *, now: Clock = utc_now) -> int:
-    """Expire the pending orders whose session has closed (DAY validity), giving back their holds;
-    found by the pending_by_expiry index. Returns how many expired."""
-    at, count = now(), 0
-    for order in repo.expired(db, at):
-        reason = "DAY order: the market closed"
-        if repo.transition(
-            db,
-            cache,
-            order["_id"],
-            source="pending",
-            target="expired",
-            at=at,
-            reason=reason,
-            fields={"held": 0},
+def expire_day_orders(
+    db: Database[Document], cache: redis.Redis, *, now: Clock = utc_now, events: Events | None = None
+) -> int:
+    """Expire the live orders whose session has closed, found by the pending_by_expiry index.
+    Returns how many expired."""
+    count = 0
+    for order in repo.expired(db, now()):
+        if end_order(
+            db, cache, order["_id"], "expired", "DAY order: the market closed", now=now, events=events
         ):
-            give_back(db, cache, order)
             count += 1
     return count

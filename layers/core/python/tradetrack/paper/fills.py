@@ -1,7 +1,10 @@
-"""Fills: claiming a pending order (the state transition is the claim), then applying the fill to
-the balance, the holding and the journal, each step once per fill key (replay-safe)."""
+"""Fills: claiming the next fill of a live order (the move from its previous fill sequence is the
+claim), then applying every fill recorded on it to the balance, the holding and the journal, each
+once and in order (replay-safe); an ended order with every fill applied retires its watermarks."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import redis
 from pymongo.database import Database
@@ -12,83 +15,163 @@ from tradetrack.models.executions import ExecutionIn
 from tradetrack.money import from_scaled
 from tradetrack.paper import repository as repo
 from tradetrack.paper.clock import SOURCE, Clock, Document, utc_now
-from tradetrack.paper.ledger import Fill, make_fill, settle_buy
+from tradetrack.paper.events import Events
+from tradetrack.paper.ledger import Step, buy_step, sell_step
+from tradetrack.paper.models import LIVE_STATES
+from tradetrack.paper.rules import Rules, rules_or_settings
 from tradetrack.queries import aware
 from tradetrack.timeutil import ist_date
-
-
-def fill_order(
-    db: Database[Document], cache: redis.Redis, order_id: str, price: int, *, now: Clock = utc_now
-) -> Document | None:
-    """Fill a pending order whole at `price` (fill 1), then apply that fill. The order's move from
-    pending is the claim: a second caller (a replay, a parallel tick) finds it executed and only
-    completes the fill's remaining steps, each of which applies once. None: no such order, or it
-    was canceled first."""
-    at = now()
-    order = repo.order_by_id(db, order_id)
-    if order is None:
-        return None
-    if order["state"] == "pending":
-        fill = make_fill(
-            order["symbol"],
-            buy=order["side"] == "BUY",
-            intraday=False,
-            day=ist_date(at),
-            quantity=int(order["quantity"]),
-            price=price,
-        )
-        record = {
-            "seq": 1,
-            "quantity": fill.quantity,
-            "price": fill.price,
-            "charges": fill.charges,
-            "at": at,
-            "executionId": execution_id(order["userId"], order["accountId"], SOURCE, fill_key(order_id, 1)),
-        }
-        claimed = repo.transition(
-            db,
-            cache,
-            order_id,
-            source="pending",
-            target="executed",
-            at=at,
-            fields={"fills": [record], "held": 0, "heldAtFill": int(order["held"])},
-        )
-        order = claimed or repo.order_by_id(db, order_id) or order
-    if order["state"] != "executed":
-        return None
-    apply_fill(db, cache, order)
-    return repo.order_by_id(db, order_id)
 
 
 def fill_key(order_id: str, seq: int) -> str:
     return f"{order_id}:{seq}"
 
 
-def apply_fill(db: Database[Document], cache: redis.Redis, order: Document) -> None:
-    """Apply an executed order's fill to the balance, the holding and the journal, once each."""
-    [record] = order["fills"]
-    fill = Fill(int(record["quantity"]), int(record["price"]), int(record["charges"]))
-    key = fill_key(order["_id"], int(record["seq"]))
+def remaining(order: Document) -> int:
+    return int(order["quantity"]) - int(order.get("filled", 0))
+
+
+def _step(
+    db: Database[Document], order: Document, quantity: int, price: int, at: datetime, rules: Rules
+) -> Step:
+    mis = order.get("product") == "MIS"
+    day = ist_date(at)
+    turnover = int(order.get("turnover", 0))
     if order["side"] == "BUY":
-        released, returned = settle_buy(int(order["heldAtFill"]), fill)
-        repo.settle(db, cache, order["accountId"], key, held=released, available=returned)
-        repo.apply_to_holding(db, cache, order, key, quantity=fill.quantity, free=fill.quantity)
-    else:
-        repo.settle(db, cache, order["accountId"], key, held=0, available=fill.cash_for_sell())
-        repo.apply_to_holding(db, cache, order, key, quantity=-fill.quantity, free=0)
+        return buy_step(
+            order["symbol"],
+            mis=mis,
+            leverage=int(order.get("leverage", rules.leverage)),
+            day=day,
+            quantity=quantity,
+            price=price,
+            turnover_before=turnover,
+            held=int(order["held"]),
+            last=quantity == remaining(order),
+        )
+    holding = repo.get_holding(
+        db, order["accountId"], order["exchange"], order["symbol"], order.get("product", "CNC")
+    )
+    holding = holding or {}
+    return sell_step(
+        order["symbol"],
+        mis=mis,
+        day=day,
+        quantity=quantity,
+        price=price,
+        turnover_before=turnover,
+        owned=int(holding.get("quantity", 0)),
+        cost_basis=int(holding.get("cost", 0)),
+        margin_held=int(holding.get("margin", 0)),
+    )
+
+
+def fill_order(
+    db: Database[Document],
+    cache: redis.Redis,
+    order_id: str,
+    price: int,
+    *,
+    quantity: int | None = None,
+    now: Clock = utc_now,
+    rules: Rules | None = None,
+    events: Events | None = None,
+) -> Document | None:
+    """Fill `quantity` (default: all that remains) of a live order at `price` as its next fill, then
+    apply its fills. A second caller (a replay, a parallel tick) loses the claim and only completes
+    what is missing. None: no such order, or it ended first (nothing filled by this call)."""
+    at = now()
+    order = repo.order_by_id(db, order_id)
+    if order is None:
+        return None
+    claimed: Document | None = None
+    if order["state"] in LIVE_STATES:
+        size = min(quantity or remaining(order), remaining(order))
+        step = _step(db, order, size, price, at, rules_or_settings(rules))
+        seq = int(order.get("seq", 0)) + 1
+        record = {
+            "seq": seq,
+            "quantity": step.quantity,
+            "price": step.price,
+            "charges": step.charges,
+            "at": at,
+            "executionId": execution_id(order["userId"], order["accountId"], SOURCE, fill_key(order_id, seq)),
+            "held": step.held,
+            "available": step.available,
+            "cost": step.cost,
+            "margin": step.margin,
+            "realised": step.realised,
+        }
+        last = size == remaining(order)
+        claimed = repo.claim_fill(
+            db,
+            cache,
+            order_id,
+            seq,
+            target="executed" if last else "partially_executed",
+            at=at,
+            record=record,
+            fields={
+                "filled": int(order.get("filled", 0)) + size,
+                "turnover": int(order.get("turnover", 0)) + size * price,
+                "held": int(order.get("held", 0)) - step.held,
+            },
+        )
+        if claimed is not None and events is not None:
+            events.order(claimed)
+            events.balance(claimed)
+    current = claimed or repo.order_by_id(db, order_id) or order
+    complete(db, cache, current)
+    return repo.order_by_id(db, order_id) if claimed is not None else None
+
+
+def complete(db: Database[Document], cache: redis.Redis, order: Document) -> None:
+    """Apply every fill recorded on the order (each applies once, in order) and, once the order
+    has ended, retire its watermarks. Safe to run any number of times."""
+    if order.get("settled"):
+        return
+    for record in order.get("fills", []):
+        apply_fill(db, cache, order, record)
+    if order["state"] not in LIVE_STATES and order.get("fills"):
+        repo.retire(db, cache, order)
+
+
+def apply_fill(db: Database[Document], cache: redis.Redis, order: Document, record: Document) -> None:
+    """Apply one recorded fill to the balance, the holding and the journal, once each."""
+    seq = int(record["seq"])
+    repo.settle(
+        db,
+        cache,
+        order["accountId"],
+        order["_id"],
+        seq,
+        held=int(record["held"]),
+        available=int(record["available"]),
+    )
+    quantity = int(record["quantity"])
+    buy = order["side"] == "BUY"
+    repo.apply_to_holding(
+        db,
+        cache,
+        order,
+        seq,
+        quantity=quantity if buy else -quantity,
+        free=quantity if buy else 0,
+        cost=int(record.get("cost", 0)),
+        margin=int(record.get("margin", 0)),
+    )
     item = ExecutionIn.model_validate(
         {
             "accountId": order["accountId"],
             "symbol": order["symbol"],
             "exchange": order["exchange"],
             "side": order["side"],
-            "quantity": fill.quantity,
-            "price": from_scaled(fill.price),
-            "fees": from_scaled(fill.charges),
+            "quantity": quantity,
+            "price": from_scaled(int(record["price"])),
+            "fees": from_scaled(int(record["charges"])),
             "executedAt": aware(record["at"]),
             "product": order["product"],
-            "externalId": key,
+            "externalId": fill_key(order["_id"], seq),
             "orderId": order["_id"],
         }
     )

@@ -78,3 +78,108 @@ def settle_buy(held: int, fill: Fill) -> tuple[int, int]:
     if cost > held:
         raise ValueError(f"fill costs {cost}, more than the {held} held")
     return held, held - cost
+
+
+def margin(value: int, leverage: int) -> int:
+    """What an MIS position of `value` blocks: value / leverage, rounded up (exact integers)."""
+    return -(-value // leverage)
+
+
+def charges_upto(symbol: str, *, buy: bool, mis: bool, day: date, turnover: int) -> int:
+    """An order's charges once `turnover` of it has filled (none before its first fill)."""
+    return charges(symbol, buy=buy, intraday=mis, day=day, turnover=turnover) if turnover else 0
+
+
+def cost_of(symbol: str, *, mis: bool, leverage: int, day: date, turnover: int) -> int:
+    """What `turnover` of a buy blocks in all: its value (CNC) or margin (MIS) plus its charges."""
+    blocked = margin(turnover, leverage) if mis else turnover
+    return blocked + charges_upto(symbol, buy=True, mis=mis, day=day, turnover=turnover)
+
+
+def slipped(price: int, *, buy: bool, quantity: int, bps_per_lot: int, lot: int) -> int:
+    """A market fill's price: the quote moved against the order by `bps_per_lot` basis points for
+    each lot (of `lot` shares, a part counting whole) of depth it takes; rounded against the order
+    to a paisa (100 in the 10^4 scale)."""
+    bps = bps_per_lot * -(-quantity // lot)
+    moved = price * (10_000 + bps if buy else 10_000 - bps)
+    paisa = 100 * 10_000
+    return -(-moved // paisa) * 100 if buy else moved // paisa * 100
+
+
+@dataclass(frozen=True)
+class Step:
+    """One fill of an order, with what it does to the account and the holding (scaled integers).
+    `charges`, `blocked` (value for CNC, margin for MIS) are the fill's part of the order's
+    cumulative figures, so that an order's fills together cost exactly what the order held."""
+
+    quantity: int
+    price: int
+    charges: int
+    held: int  # leaves `held` (a buy's hold used up or released)
+    available: int  # added to `available` (may be negative only by a charges schedule change)
+    cost: int  # added to the holding's cost basis (buy: + value; sell: − the cost relieved)
+    margin: int  # added to the holding's margin (MIS buy: +; MIS sell: − the margin relieved)
+    realised: int  # a sell: value − cost relieved
+
+
+def buy_step(
+    symbol: str,
+    *,
+    mis: bool,
+    leverage: int,
+    day: date,
+    quantity: int,
+    price: int,
+    turnover_before: int,
+    held: int,
+    last: bool,
+) -> Step:
+    """A buy fill of `quantity` at `price` after `turnover_before` of the same order: it costs its
+    share of the order's cumulative blocked amount and charges; the last fill releases the rest."""
+    after = turnover_before + quantity * price
+    cost = cost_of(symbol, mis=mis, leverage=leverage, day=day, turnover=after) - cost_of(
+        symbol, mis=mis, leverage=leverage, day=day, turnover=turnover_before
+    )
+    fee = charges_upto(symbol, buy=True, mis=mis, day=day, turnover=after) - charges_upto(
+        symbol, buy=True, mis=mis, day=day, turnover=turnover_before
+    )
+    released = held if last else min(cost, held)
+    return Step(
+        quantity,
+        price,
+        fee,
+        held=released,
+        available=released - cost,
+        cost=quantity * price,
+        margin=cost - fee if mis else 0,
+        realised=0,
+    )
+
+
+def sell_step(
+    symbol: str,
+    *,
+    mis: bool,
+    day: date,
+    quantity: int,
+    price: int,
+    turnover_before: int,
+    owned: int,
+    cost_basis: int,
+    margin_held: int,
+) -> Step:
+    """A sell fill out of a holding of `owned` shares costing `cost_basis` (and blocking
+    `margin_held` when MIS): the average cost is relieved (all of it when the holding is sold out)."""
+    after = turnover_before + quantity * price
+    fee = charges_upto(symbol, buy=False, mis=mis, day=day, turnover=after) - charges_upto(
+        symbol, buy=False, mis=mis, day=day, turnover=turnover_before
+    )
+    whole = quantity >= owned
+    relieved = cost_basis if whole else cost_basis * quantity // max(owned, 1)
+    freed = (margin_held if whole else margin_held * quantity // max(owned, 1)) if mis else 0
+    value = quantity * price
+    realised = value - relieved
+    cash = freed + realised - fee if mis else value - fee
+    return Step(
+        quantity, price, fee, held=0, available=cash, cost=-relieved, margin=-freed, realised=realised
+    )

@@ -1,8 +1,11 @@
-"""Matching resting orders against quotes (a tick's, the cache's, or the feed's), through the price
-index; the feed's pass also expires DAY orders."""
+"""Matching live orders against quotes (a tick's, the cache's, or the feed's), through the price
+indexes: untriggered stops by trigger (SL then rests at its limit, SL-M fills at the market), then
+the limit orders the price crosses, oldest first, each filling what is left of the tick's simulated
+volume for its instrument and side (all of it when the volume is unlimited)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 import redis
@@ -14,36 +17,107 @@ from tradetrack.money import to_scaled
 from tradetrack.observability import logger
 from tradetrack.paper import repository as repo
 from tradetrack.paper.clock import Clock, Document, utc_now
-from tradetrack.paper.expiry import expire_day_orders
-from tradetrack.paper.fills import fill_order
+from tradetrack.paper.events import Events
+from tradetrack.paper.fills import fill_order, remaining
+from tradetrack.paper.ledger import cost_of
+from tradetrack.paper.orders import end_order
+from tradetrack.paper.placement import market_price
+from tradetrack.paper.rules import Rules, rules_or_settings
+from tradetrack.timeutil import ist_date
 
 
 def match_tick(
-    db: Database[Document], cache: redis.Redis, quotes: dict[str, Decimal], *, now: Clock = utc_now
+    db: Database[Document],
+    cache: redis.Redis,
+    quotes: dict[str, Decimal],
+    *,
+    now: Clock = utc_now,
+    rules: Rules | None = None,
+    events: Events | None = None,
 ) -> int:
-    """Fill the resting limit orders that `quotes` ({EXCHANGE:SYMBOL: last price}) cross, found
-    through the price index; each fills at the quote (at or better than its limit). Returns fills."""
+    """Trigger and fill the live orders that `quotes` ({EXCHANGE:SYMBOL: last price}) reach; a limit
+    fill is at the quote (at or better than its limit). Returns the fills made."""
+    rules = rules_or_settings(rules)
     filled = 0
     for symbol, ltp in quotes.items():
         price = to_scaled(ltp)
+        for stop in repo.stops_triggered(db, symbol, price):
+            filled += _trigger(db, cache, stop, price, now=now, rules=rules, events=events)
+        volume = {"BUY": rules.tick_volume, "SELL": rules.tick_volume}
         for order in repo.crossed(db, symbol, price):
-            if fill_order(db, cache, order["_id"], price, now=now) is not None:
+            side = order["side"]
+            if rules.tick_volume and volume[side] <= 0:
+                continue
+            size = min(remaining(order), volume[side]) if rules.tick_volume else remaining(order)
+            done = fill_order(
+                db, cache, order["_id"], price, quantity=size, now=now, rules=rules, events=events
+            )
+            if done is not None:
                 filled += 1
+                volume[side] -= size
     return filled
 
 
-def match_cached(db: Database[Document], cache: redis.Redis, *, now: Clock = utc_now) -> int:
-    """One matching pass over the instruments with resting orders, at their cached quotes."""
+def _trigger(
+    db: Database[Document],
+    cache: redis.Redis,
+    order: Document,
+    price: int,
+    *,
+    now: Clock,
+    rules: Rules,
+    events: Events | None,
+) -> int:
+    """An SL order starts resting at its limit; an SL-M order fills whole at the market, a buy's
+    hold topped up to the fill's cost first (rejected when the account cannot cover it)."""
+    at = now()
+    if order["type"] == "SL":
+        repo.trigger(db, cache, order["_id"], at, {"price": order["limit"]})
+        return 0
+    triggered = repo.trigger(db, cache, order["_id"], at, {})
+    if triggered is None:
+        return 0
+    buy = order["side"] == "BUY"
+    fill_at = market_price(price, buy=buy, quantity=remaining(triggered), rules=rules)
+    if buy and not _top_up(db, cache, triggered, fill_at, at, rules):
+        end_order(
+            db, cache, order["_id"], "rejected", "insufficient funds at the trigger", now=now, events=events
+        )
+        return 0
+    return 1 if fill_order(db, cache, order["_id"], fill_at, now=now, rules=rules, events=events) else 0
+
+
+def _top_up(
+    db: Database[Document], cache: redis.Redis, order: Document, price: int, at: datetime, rules: Rules
+) -> bool:
+    """Hold what a buy's market fill at `price` needs beyond what it holds (SL-M held at its trigger)."""
+    mis = order.get("product") == "MIS"
+    need = cost_of(
+        order["symbol"], mis=mis, leverage=int(order.get("leverage", rules.leverage)), day=ist_date(at),
+        turnover=remaining(order) * price,
+    ) - int(order["held"])  # fmt: skip
+    if need <= 0:
+        return True
+    if not repo.hold(db, cache, order["userId"], order["accountId"], need):
+        return False
+    if repo.add_held(db, cache, order["_id"], need):
+        return True
+    repo.release(db, cache, order["accountId"], need)  # it ended meanwhile
+    return False
+
+
+def match_cached(
+    db: Database[Document], cache: redis.Redis, *, now: Clock = utc_now, rules: Rules | None = None
+) -> int:
+    """One matching pass over the instruments with live orders, at their cached quotes."""
     symbols = repo.resting_symbols(db)
     quotes = marked_quotes(cache, symbols)
-    return match_tick(db, cache, {s: q.quote.ltp for s, q in quotes.items()}, now=now)
+    return match_tick(db, cache, {s: q.quote.ltp for s, q in quotes.items()}, now=now, rules=rules)
 
 
-def match_feed(
-    db: Database[Document], cache: redis.Redis, provider: QuoteProvider, *, now: Clock = utc_now
-) -> int:
-    """The feed's matching pass: the resting orders' instruments quoted (from the cache when fresh,
-    else from the provider, then cached), then matched. A provider failure matches what is cached."""
+def feed_quotes(db: Database[Document], cache: redis.Redis, provider: QuoteProvider) -> dict[str, Decimal]:
+    """The live orders' instruments quoted from the cache when fresh, else from the provider (then
+    cached); a provider failure leaves what is cached."""
     symbols = repo.resting_symbols(db)
     quotes = cached_quotes(cache, symbols, max_age_s=STALE_AFTER_S)
     missing = [s for s in symbols if s not in quotes]
@@ -55,6 +129,4 @@ def match_feed(
             fetched = {}
         cache_quotes(cache, fetched.values())
         quotes.update(fetched)
-    filled = match_tick(db, cache, {s: q.ltp for s, q in quotes.items()}, now=now)
-    expire_day_orders(db, cache, now=now)
-    return filled
+    return {s: q.ltp for s, q in quotes.items()}

@@ -10,11 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from tradetrack.models.executions import Quantity, Symbol
 
-OrderType = Literal["MARKET", "LIMIT"]
+OrderType = Literal["MARKET", "LIMIT", "SL", "SL-M"]
 OrderSide = Literal["BUY", "SELL"]
-PaperProduct = Literal["CNC"]
-Validity = Literal["DAY"]
-OrderState = Literal["pending", "executed", "canceled", "expired", "rejected"]
+PaperProduct = Literal["CNC", "MIS"]
+Validity = Literal["DAY", "IOC"]
+OrderState = Literal["pending", "partially_executed", "executed", "canceled", "expired", "rejected"]
+LIVE_STATES: tuple[OrderState, ...] = ("pending", "partially_executed")  # may still fill
 AccountStatus = Literal["open", "closed"]
 PaperExchange = Literal["NSE", "BSE"]
 # Money in: a decimal string of at most 4 places (a JSON number is refused: it may not be exact);
@@ -64,8 +65,9 @@ class AccountList(BaseModel):
 
 
 class OrderIn(BaseModel):
-    """An order as placed. A LIMIT order needs a price and a MARKET order takes none: the service
-    answers 422 otherwise (a rule between two fields, which the schema does not state)."""
+    """An order as placed. LIMIT and SL need a price, MARKET and SL-M take none; SL and SL-M need a
+    trigger price (a buy triggers when the price rises to it, a sell when it falls to it), the
+    others take none: the service answers 422 otherwise (rules between fields)."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -75,20 +77,34 @@ class OrderIn(BaseModel):
     type: OrderType
     quantity: Quantity
     price: LimitPrice | None = Field(
-        None, description="the limit price: required for LIMIT, absent for MARKET"
+        None, description="the limit price: required for LIMIT and SL, absent for MARKET and SL-M"
     )
-    product: PaperProduct = "CNC"
-    validity: Validity = "DAY"
+    trigger_price: LimitPrice | None = Field(
+        None, alias="triggerPrice", description="SL and SL-M: the price that triggers the order"
+    )
+    product: PaperProduct = Field(
+        "CNC",
+        description="CNC: delivery; MIS: intraday, on margin (value / leverage), squared off at 15:20 IST",
+    )
+    validity: Validity = Field(
+        "DAY",
+        description="DAY: rests until the close; IOC: fills what the quote allows now, the rest is canceled",
+    )
 
     @property
     def limit(self) -> Decimal | None:
         return None if self.price is None else Decimal(self.price)
+
+    @property
+    def trigger(self) -> Decimal | None:
+        return None if self.trigger_price is None else Decimal(self.trigger_price)
 
 
 class Transition(BaseModel):
     state: OrderState
     at: datetime
     reason: str | None = None
+    quantity: int | None = Field(None, description="a fill's quantity (executed, partially_executed)")
 
 
 class FillOut(BaseModel):
@@ -111,6 +127,9 @@ class OrderOut(BaseModel):
     type: OrderType
     quantity: int
     price: str | None
+    trigger_price: str | None = Field(None, alias="triggerPrice")
+    triggered_at: datetime | None = Field(None, alias="triggeredAt", description="SL and SL-M")
+    filled_quantity: int = Field(0, alias="filledQuantity")
     product: PaperProduct
     validity: Validity
     state: OrderState
@@ -130,6 +149,7 @@ class OrderList(BaseModel):
 class HoldingOut(BaseModel):
     symbol: str
     exchange: str
+    product: PaperProduct = "CNC"
     quantity: int
     free: int = Field(description="quantity not reserved by pending sells")
     last_price: str | None = Field(alias="lastPrice")

@@ -1,4 +1,5 @@
-"""Reading and canceling paper orders, and giving back what a pending order holds."""
+"""Reading and ending paper orders (cancel, expiry, IOC's rest, the MIS square-off), and giving
+back what a live order still holds."""
 
 from __future__ import annotations
 
@@ -9,17 +10,67 @@ from tradetrack.errors import Conflict, NotFound
 from tradetrack.paper import repository as repo
 from tradetrack.paper.accounts import account_doc
 from tradetrack.paper.clock import Clock, Document, utc_now
-from tradetrack.paper.models import OrderOut
+from tradetrack.paper.events import Events
+from tradetrack.paper.fills import complete
+from tradetrack.paper.models import LIVE_STATES, OrderOut
 from tradetrack.paper.views import order_out
 
 
 def give_back(db: Database[Document], cache: redis.Redis, order: Document) -> None:
+    """Release what a live order holds as `order` shows it: a buy's remaining funds, a sell's
+    unfilled quantity."""
     if order["side"] == "BUY":
-        repo.release(db, cache, order["accountId"], int(order["held"]))
+        if int(order["held"]):
+            repo.release(db, cache, order["accountId"], int(order["held"]))
     else:
-        repo.unreserve(
-            db, cache, order["accountId"], order["exchange"], order["symbol"], int(order["quantity"])
-        )
+        rest = int(order["quantity"]) - int(order.get("filled", 0))
+        if rest:
+            repo.unreserve(
+                db,
+                cache,
+                order["accountId"],
+                order["exchange"],
+                order["symbol"],
+                rest,
+                order.get("product", "CNC"),
+            )
+
+
+def end_order(
+    db: Database[Document],
+    cache: redis.Redis,
+    order_id: str,
+    target: str,
+    reason: str,
+    *,
+    now: Clock = utc_now,
+    events: Events | None = None,
+) -> Document | None:
+    """Move a live order to `target` (canceled, expired, rejected) and give back what it held at
+    that moment (its document just before the move); None: it had ended already."""
+    before = repo.transition(
+        db,
+        cache,
+        order_id,
+        source=LIVE_STATES,
+        target=target,
+        at=now(),
+        reason=reason,
+        fields={"held": 0},
+        before=True,
+    )
+    if before is None:
+        return None
+    give_back(db, cache, before)
+    ended = repo.order_by_id(db, order_id)
+    if ended is None:
+        return None
+    complete(db, cache, ended)  # its fills applied (they are, unless a filler crashed), then retired
+    if events is not None:
+        events.order(ended)
+        if before["side"] == "BUY" and int(before["held"]):
+            events.balance(ended)
+    return ended
 
 
 def get_order(db: Database[Document], user_id: str, account_id: str, order_id: str) -> OrderOut:
@@ -44,26 +95,18 @@ def cancel_order(
     order_id: str,
     *,
     now: Clock = utc_now,
+    events: Events | None = None,
 ) -> OrderOut:
-    """Cancel a pending order and give back what it held; 409 once it executed or ended."""
+    """Cancel a live order (pending or partially executed) and give back what it still holds; its
+    fills stay. 409 once it executed or ended."""
     doc = repo.get_order(db, user_id, order_id)
     if doc is None or doc["accountId"] != account_id:
         raise NotFound("no such paper order")
-    canceled = repo.transition(
-        db,
-        cache,
-        order_id,
-        source="pending",
-        target="canceled",
-        at=now(),
-        reason="by user",
-        fields={"held": 0},
-    )
+    canceled = end_order(db, cache, order_id, "canceled", "by user", now=now, events=events)
     if canceled is None:
         current = repo.get_order(db, user_id, order_id) or doc
         raise Conflict(
-            f"the order is {current['state']}: only pending orders can be canceled",
+            f"the order is {current['state']}: only pending or partially executed orders can be canceled",
             details=[{"field": "orderId", "issue": "not_pending", "state": current["state"]}],
         )
-    give_back(db, cache, doc)
     return order_out(canceled)

@@ -1,34 +1,54 @@
 """Placing a paper order: the holds (funds for a buy, quantity for a sell) taken by conditional
-updates before the order is stored (and given back if storing fails); a market order fills at once."""
+updates before the order is stored (and given back if storing fails); a market order fills at once
+(at the quote moved by the slippage model), an IOC order fills what the quote allows now and its
+rest is canceled, LIMIT orders rest at their price and SL / SL-M orders at their trigger."""
 
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
+from datetime import datetime
 
 import redis
 from pymongo.database import Database
 
 from tradetrack.errors import Conflict, SemanticError
 from tradetrack.market.cache import marked_quotes
-from tradetrack.market.calendar import market_status
+from tradetrack.market.calendar import is_trading_day, market_status
 from tradetrack.market.symbols import canonical_symbol, quote_symbol
 from tradetrack.money import money_str, to_scaled
 from tradetrack.paper import repository as repo
 from tradetrack.paper.accounts import account_doc
 from tradetrack.paper.clock import Clock, Document, utc_now
-from tradetrack.paper.fills import fill_order
-from tradetrack.paper.ledger import buy_hold
+from tradetrack.paper.events import Events
+from tradetrack.paper.fills import fill_order, remaining
+from tradetrack.paper.ledger import cost_of, slipped
 from tradetrack.paper.models import OrderIn, OrderOut
-from tradetrack.paper.orders import give_back
+from tradetrack.paper.orders import end_order, give_back
+from tradetrack.paper.rules import Rules, rules_or_settings
 from tradetrack.paper.views import order_out
-from tradetrack.timeutil import ist_date
+from tradetrack.risk.rules import OrderIntent
+from tradetrack.risk.service import pre_trade as risk_check
+from tradetrack.timeutil import ist_date, to_ist
 
 
 def last_price(cache: redis.Redis, symbol: str) -> int | None:
     """The instrument's last quote in the market-data cache (scaled), None when it has none."""
     found = marked_quotes(cache, [canonical_symbol(symbol)]).get(canonical_symbol(symbol))
     return None if found is None else to_scaled(found.quote.ltp)
+
+
+def market_price(price: int, *, buy: bool, quantity: int, rules: Rules) -> int:
+    """Where a market order of `quantity` fills against a quote of `price` (the slippage model)."""
+    return slipped(
+        price, buy=buy, quantity=quantity, bps_per_lot=rules.slippage_bps_per_lot, lot=rules.slippage_lot
+    )
+
+
+def after_squareoff(at: datetime, rules: Rules) -> bool:
+    """Between the MIS square-off and the close of a trading day: no MIS order is taken."""
+    ist = to_ist(at)
+    clock = ist.time().replace(tzinfo=None)
+    return is_trading_day(ist.date()) and rules.squareoff <= clock < market_status(at).next_close.time()
 
 
 def place_order(
@@ -39,38 +59,63 @@ def place_order(
     body: OrderIn,
     *,
     now: Clock = utc_now,
+    rules: Rules | None = None,
+    events: Events | None = None,
+    reason: str | None = None,
 ) -> OrderOut:
-    """Hold (buy: funds; sell: quantity), store the order pending; a market order fills at once at
-    the last quote. Refusals: 404 (account), 409 (closed), 422 (no quote, funds, quantity)."""
-    _check_price(body)
+    """Hold (buy: funds; sell: quantity), store the order pending; a market order fills at once,
+    an IOC order fills what it can now and cancels the rest. Refusals: 404 (account), 409
+    (closed), 422 (prices, no quote, funds, quantity, MIS after the square-off)."""
+    rules = rules_or_settings(rules)
+    events = events if events is not None else Events()
+    _check_prices(body)
     account = account_doc(db, user_id, account_id)
     if account["status"] != "open":
         raise Conflict("the paper account is closed", details=[{"field": "accountId", "issue": "closed"}])
-    symbol = quote_symbol(body.exchange, body.symbol)
     at = now()
-    market = last_price(cache, symbol) if body.type == "MARKET" else None
-    if body.type == "MARKET" and market is None:
+    mis = body.product == "MIS"
+    if mis and reason is None and after_squareoff(at, rules):
+        raise SemanticError(
+            "MIS orders are not taken after the intraday square-off (15:20 IST) until the close",
+            details=[{"field": "product", "issue": "mis_after_squareoff"}],
+        )
+    symbol = quote_symbol(body.exchange, body.symbol)
+    buy = body.side == "BUY"
+    quote = last_price(cache, symbol) if body.type == "MARKET" or body.validity == "IOC" else None
+    if body.type == "MARKET" and quote is None:
         raise SemanticError(
             f"no quote for {symbol}: unknown instrument or not yet quoted",
             details=[{"field": "symbol", "issue": "no_quote", "value": symbol}],
         )
-    price = market if market is not None else to_scaled(body.limit or Decimal(0))
-    buy = body.side == "BUY"
+    market = (
+        market_price(quote, buy=buy, quantity=body.quantity, rules=rules)
+        if body.type == "MARKET" and quote is not None
+        else None
+    )
+    limit = None if body.limit is None else to_scaled(body.limit)
+    trigger = None if body.trigger is None else to_scaled(body.trigger)
+    hold_at = market or limit or trigger or 0  # SL-M: at its trigger (topped up when it triggers)
     held = (
-        buy_hold(body.symbol, intraday=False, day=ist_date(at), quantity=body.quantity, price=price)
+        cost_of(
+            body.symbol, mis=mis, leverage=rules.leverage, day=ist_date(at), turnover=body.quantity * hold_at
+        )
         if buy
         else 0
     )
     if buy and not repo.hold(db, cache, user_id, account_id, held):
         raise SemanticError(
-            f"insufficient funds: this order needs {money_str(held)} (value and charges)",
+            f"insufficient funds: this order needs {money_str(held)} (value or margin, and charges)",
             details=[{"field": "quantity", "issue": "insufficient_funds", "needed": money_str(held)}],
         )
-    if not buy and not repo.reserve(db, cache, account_id, body.exchange, body.symbol, body.quantity):
+    if not buy and not repo.reserve(
+        db, cache, account_id, body.exchange, body.symbol, body.quantity, body.product
+    ):
         raise SemanticError(
-            f"cannot sell {body.quantity} {symbol}: the account holds fewer (not reserved by other sells)",
+            f"cannot sell {body.quantity} {symbol} {body.product}: the account holds fewer (not reserved by "
+            "other sells); MIS sells close an MIS position bought the same day",
             details=[{"field": "quantity", "issue": "insufficient_holdings"}],
         )
+    stop = body.type in ("SL", "SL-M")
     doc: Document = {
         "_id": f"po_{uuid.uuid4().hex[:20]}",
         "userId": user_id,
@@ -81,36 +126,114 @@ def place_order(
         "side": body.side,
         "type": body.type,
         "quantity": body.quantity,
-        "price": None if body.type == "MARKET" else price,
+        "price": limit if body.type == "LIMIT" else None,  # where it rests in the book (price index)
+        "limit": limit,
+        "trigger": trigger if stop else None,  # untriggered stops (trigger index)
+        "triggerPrice": trigger,
         "product": body.product,
+        "leverage": rules.leverage if mis else 1,
         "validity": body.validity,
         "state": "pending",
         "held": held,
+        "filled": 0,
+        "turnover": 0,
+        "seq": 0,
         "fills": [],
-        "history": [{"state": "pending", "at": at, "reason": None}],
+        "history": [{"state": "pending", "at": at, "reason": reason}],
         "createdAt": at,
         "updatedAt": at,
         "expiresAt": market_status(at).next_close,  # DAY: the close of its session
     }
+    intent = OrderIntent(body.exchange, body.symbol, body.side, body.quantity, hold_at)
+    rejection = risk_check(db, cache, user_id, account_id, intent)
+    if rejection is not None:  # the pre-trade risk check (docs/risk.md): stored rejected, hold given back
+        give_back(db, cache, doc)
+        step = {"state": "rejected", "at": at, "reason": rejection.reason}
+        doc |= {"state": "rejected", "held": 0, "history": [*doc["history"], step]}
+        repo.insert_order(db, doc)
+        events.order(doc)
+        return order_out(doc)
     try:
         repo.insert_order(db, doc)
     except Exception:
         give_back(db, cache, doc)
         raise
+    events.order(doc, event="placed")
+    if buy:
+        events.balance(doc)
+    placed = _at_once(db, cache, doc, market=market, quote=quote, now=now, rules=rules, events=events)
+    return order_out(placed)
+
+
+def _at_once(
+    db: Database[Document],
+    cache: redis.Redis,
+    doc: Document,
+    *,
+    market: int | None,
+    quote: int | None,
+    now: Clock,
+    rules: Rules,
+    events: Events,
+) -> Document:
+    """A market order fills whole now; an IOC limit order fills what the quote crosses (up to one
+    tick's volume), and what it did not fill is canceled."""
+    order = doc
     if market is not None:
-        return order_out(fill_order(db, cache, doc["_id"], market, now=now) or doc)
-    return order_out(doc)
+        order = fill_order(db, cache, doc["_id"], market, now=now, rules=rules, events=events) or order
+    elif doc["validity"] == "IOC" and quote is not None and _crosses(doc, quote):
+        volume = rules.tick_volume or remaining(doc)
+        filled = fill_order(
+            db, cache, doc["_id"], quote, quantity=volume, now=now, rules=rules, events=events
+        )
+        order = filled or order
+    if order["validity"] == "IOC" and order["state"] in ("pending", "partially_executed"):
+        ended = end_order(
+            db, cache, order["_id"], "canceled", "IOC: what did not fill at once", now=now, events=events
+        )
+        order = ended or order
+    return order
 
 
-def _check_price(body: OrderIn) -> None:
-    """A LIMIT order has a price above zero; a MARKET order has none (422: the schema allows both)."""
-    if body.type == "LIMIT" and (body.limit is None or to_scaled(body.limit) <= 0):
+def _crosses(order: Document, price: int) -> bool:
+    limit = int(order["limit"])
+    return price <= limit if order["side"] == "BUY" else price >= limit
+
+
+def _check_prices(body: OrderIn) -> None:
+    """LIMIT and SL have a price above zero, MARKET and SL-M none; SL and SL-M have a trigger, on the
+    right side of an SL's limit; IOC is for MARKET and LIMIT (422: rules the schema cannot state)."""
+    priced = body.type in ("LIMIT", "SL")
+    if priced and (body.limit is None or to_scaled(body.limit) <= 0):
         issue = "required" if body.limit is None else "not_positive"
         raise SemanticError(
-            "a LIMIT order needs a price above zero", details=[{"field": "price", "issue": issue}]
+            f"a {body.type} order needs a price above zero", details=[{"field": "price", "issue": issue}]
         )
-    if body.type == "MARKET" and body.price is not None:
+    if not priced and body.price is not None:
         raise SemanticError(
-            "a MARKET order takes no price: it fills at the last quote",
+            f"a {body.type} order takes no price: it fills at the market",
             details=[{"field": "price", "issue": "not_allowed"}],
+        )
+    stop = body.type in ("SL", "SL-M")
+    if stop and (body.trigger is None or to_scaled(body.trigger) <= 0):
+        issue = "required" if body.trigger is None else "not_positive"
+        raise SemanticError(
+            f"a {body.type} order needs a trigger price above zero",
+            details=[{"field": "triggerPrice", "issue": issue}],
+        )
+    if not stop and body.trigger_price is not None:
+        raise SemanticError(
+            f"a {body.type} order takes no trigger price",
+            details=[{"field": "triggerPrice", "issue": "not_allowed"}],
+        )
+    if body.type == "SL" and body.limit is not None and body.trigger is not None:
+        wrong = body.trigger > body.limit if body.side == "BUY" else body.trigger < body.limit
+        if wrong:
+            raise SemanticError(
+                "a stop-loss buy triggers at or under its limit, a stop-loss sell at or over it",
+                details=[{"field": "triggerPrice", "issue": "beyond_limit"}],
+            )
+    if stop and body.validity == "IOC":
+        raise SemanticError(
+            "IOC applies to MARKET and LIMIT orders", details=[{"field": "validity", "issue": "not_allowed"}]
         )

@@ -2,9 +2,12 @@
 
 Every change of money or quantity is one conditional single-document update: a hold `$inc`s
 available down and held up only while `available >= amount`; an order moves between states only
-from the state it is in; a fill is applied to the account and to the holding only if that fill's
-key is not yet among the document's `appliedFills`, so replaying it changes nothing. Each such
-write also holds the document's Redis lock (`_serial`: FerretDB v1's updates are not atomic).
+from the state it is in (a fill only from its previous fill sequence); a fill is applied to the
+account and to the holding only when the document's watermark for that order (`fillSeq.<orderId>`)
+is the fill's predecessor, so fills apply once and in order, and replaying one changes nothing.
+A settled order (final, every fill applied) gives its watermarks up (`retire`), so the documents
+stay bounded; its replays are refused by the order's `settled` flag, read under the same lock.
+Each such write holds the document's Redis lock (`_serial`: FerretDB v1's updates are not atomic).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from tradetrack.cache.locks import redis_lock
+from tradetrack.paper.models import LIVE_STATES
 
 Document = dict[str, Any]
 ACCOUNTS = "paper_accounts"
@@ -41,12 +45,19 @@ def insert_account(db: Database[Document], doc: Document) -> None:
     db[ACCOUNTS].insert_one(doc)
 
 
+_WATERMARKS = {"appliedFills": 0, "fillSeq": 0}
+
+
 def get_account(db: Database[Document], user_id: str, account_id: str) -> Document | None:
-    return db[ACCOUNTS].find_one({"_id": account_id, "userId": user_id}, {"appliedFills": 0})
+    return db[ACCOUNTS].find_one({"_id": account_id, "userId": user_id}, _WATERMARKS)
+
+
+def accounts_by_id(db: Database[Document], account_ids: list[str]) -> list[Document]:
+    return list(db[ACCOUNTS].find({"_id": {"$in": account_ids}}, _WATERMARKS))
 
 
 def list_accounts(db: Database[Document], user_id: str) -> list[Document]:
-    return list(db[ACCOUNTS].find({"userId": user_id}, {"appliedFills": 0}).sort("createdAt", 1))
+    return list(db[ACCOUNTS].find({"userId": user_id}, _WATERMARKS).sort("createdAt", 1))
 
 
 def hold(db: Database[Document], cache: redis.Redis, user_id: str, account_id: str, amount: int) -> bool:
@@ -68,16 +79,49 @@ def release(db: Database[Document], cache: redis.Redis, account_id: str, amount:
     return done.modified_count == 1
 
 
+def _next_fill(db: Database[Document], order_id: str, seq: int) -> Document | None:
+    """The guard of fill `seq` of an order on a document: its watermark is the fill before; None
+    when the first fill of an order already settled (its watermark was given up: a replay)."""
+    if seq > 1:
+        return {f"fillSeq.{order_id}": seq - 1}
+    settled = db[ORDERS].find_one({"_id": order_id}, {"settled": 1})
+    if settled is not None and settled.get("settled"):
+        return None
+    return {f"fillSeq.{order_id}": {"$exists": False}}
+
+
 def settle(
-    db: Database[Document], cache: redis.Redis, account_id: str, key: str, *, held: int, available: int
+    db: Database[Document],
+    cache: redis.Redis,
+    account_id: str,
+    order_id: str,
+    seq: int,
+    *,
+    held: int,
+    available: int,
 ) -> bool:
-    """Apply fill `key` to the balance once: held −= `held`, available += `available`."""
+    """Apply fill `seq` of an order to the balance once: held −= `held`, available += `available`."""
     with _serial(cache, account_id):
+        guard = _next_fill(db, order_id, seq)
+        if guard is None:
+            return False
         done = db[ACCOUNTS].update_one(
-            {"_id": account_id, "appliedFills": {"$ne": key}},
-            {"$inc": {"held": -held, "available": available}, "$push": {"appliedFills": key}},
+            {"_id": account_id, **guard},
+            {"$inc": {"held": -held, "available": available}, "$set": {f"fillSeq.{order_id}": seq}},
         )
     return done.modified_count == 1
+
+
+def retire(db: Database[Document], cache: redis.Redis, order: Document) -> None:
+    """An ended order whose fills are all applied: mark it settled, then drop its watermarks from
+    the account and the holding (in that order: a replay reads `settled` under their locks)."""
+    db[ORDERS].update_one({"_id": order["_id"]}, {"$set": {"settled": True}})
+    drop = {"$unset": {f"fillSeq.{order['_id']}": ""}}
+    with _serial(cache, order["accountId"]):
+        db[ACCOUNTS].update_one({"_id": order["accountId"]}, drop)
+    doc_id = holding_id(order["accountId"], order["exchange"], order["symbol"], order.get("product", "CNC"))
+    with _serial(cache, doc_id):
+        db[HOLDINGS].update_one({"_id": doc_id}, drop)
 
 
 def reset_account(
@@ -91,7 +135,8 @@ def reset_account(
         done = db[ACCOUNTS].update_one(
             {"_id": account_id, "userId": user_id, "status": "open", "held": 0},
             {
-                "$set": {"available": account["startingBalance"], "appliedFills": [], "resetAt": now},
+                "$set": {"available": account["startingBalance"], "fillSeq": {}, "resetAt": now},
+                "$unset": {"appliedFills": ""},
                 "$inc": {"resets": 1},
             },
         )
@@ -114,15 +159,28 @@ def close_account(
 # Holdings
 
 
-def holding_id(account_id: str, exchange: str, symbol: str) -> str:
-    return f"{account_id}|{exchange}:{symbol}"
+def holding_id(account_id: str, exchange: str, symbol: str, product: str = "CNC") -> str:
+    """A delivery holding per instrument; an MIS position apart from it."""
+    return f"{account_id}|{exchange}:{symbol}" + ("" if product == "CNC" else f"|{product}")
+
+
+def get_holding(
+    db: Database[Document], account_id: str, exchange: str, symbol: str, product: str
+) -> Document | None:
+    return db[HOLDINGS].find_one({"_id": holding_id(account_id, exchange, symbol, product)}, _WATERMARKS)
 
 
 def reserve(
-    db: Database[Document], cache: redis.Redis, account_id: str, exchange: str, symbol: str, quantity: int
+    db: Database[Document],
+    cache: redis.Redis,
+    account_id: str,
+    exchange: str,
+    symbol: str,
+    quantity: int,
+    product: str = "CNC",
 ) -> bool:
     """Set aside `quantity` of a holding for a pending sell; False when less is free."""
-    doc_id = holding_id(account_id, exchange, symbol)
+    doc_id = holding_id(account_id, exchange, symbol, product)
     with _serial(cache, doc_id):
         done = db[HOLDINGS].update_one(
             {"_id": doc_id, "free": {"$gte": quantity}}, {"$inc": {"free": -quantity}}
@@ -131,24 +189,42 @@ def reserve(
 
 
 def unreserve(
-    db: Database[Document], cache: redis.Redis, account_id: str, exchange: str, symbol: str, quantity: int
+    db: Database[Document],
+    cache: redis.Redis,
+    account_id: str,
+    exchange: str,
+    symbol: str,
+    quantity: int,
+    product: str = "CNC",
 ) -> None:
-    doc_id = holding_id(account_id, exchange, symbol)
+    doc_id = holding_id(account_id, exchange, symbol, product)
     with _serial(cache, doc_id):
         db[HOLDINGS].update_one({"_id": doc_id}, {"$inc": {"free": quantity}})
 
 
 def apply_to_holding(
-    db: Database[Document], cache: redis.Redis, order: Document, key: str, *, quantity: int, free: int
+    db: Database[Document],
+    cache: redis.Redis,
+    order: Document,
+    seq: int,
+    *,
+    quantity: int,
+    free: int,
+    cost: int,
+    margin: int,
 ) -> bool:
-    """Apply fill `key` to the order's holding once (created by a first buy)."""
-    query: Document = {
-        "_id": holding_id(order["accountId"], order["exchange"], order["symbol"]),
-        "appliedFills": {"$ne": key},
+    """Apply fill `seq` of the order to its holding once (created by a first buy)."""
+    product = order.get("product", "CNC")
+    doc_id = holding_id(order["accountId"], order["exchange"], order["symbol"], product)
+    change: Document = {
+        "$inc": {"quantity": quantity, "free": free, "cost": cost, "margin": margin},
+        "$set": {f"fillSeq.{order['_id']}": seq},
     }
-    change: Document = {"$inc": {"quantity": quantity, "free": free}, "$push": {"appliedFills": key}}
-    with _serial(cache, query["_id"]):
-        return _apply_to_holding(db, order, query, change)
+    with _serial(cache, doc_id):
+        guard = _next_fill(db, order["_id"], seq)
+        if guard is None:
+            return False
+        return _apply_to_holding(db, order, {"_id": doc_id, **guard}, change)
 
 
 def _apply_to_holding(db: Database[Document], order: Document, query: Document, change: Document) -> bool:
@@ -156,7 +232,15 @@ def _apply_to_holding(db: Database[Document], order: Document, query: Document, 
         created = {"userId": order["userId"], "accountId": order["accountId"]}
         done = db[HOLDINGS].update_one(
             query,
-            {**change, "$setOnInsert": {**created, "exchange": order["exchange"], "symbol": order["symbol"]}},
+            {
+                **change,
+                "$setOnInsert": {
+                    **created,
+                    "exchange": order["exchange"],
+                    "symbol": order["symbol"],
+                    "product": order.get("product", "CNC"),
+                },
+            },
             upsert=True,
         )
         return done.modified_count == 1 or done.upserted_id is not None
@@ -168,10 +252,18 @@ def _apply_to_holding(db: Database[Document], order: Document, query: Document, 
 
 def holdings_of(db: Database[Document], user_id: str, account_id: str) -> list[Document]:
     return list(
-        db[HOLDINGS].find(
-            {"userId": user_id, "accountId": account_id, "quantity": {"$gt": 0}}, {"appliedFills": 0}
-        )
+        db[HOLDINGS].find({"userId": user_id, "accountId": account_id, "quantity": {"$gt": 0}}, _WATERMARKS)
     )
+
+
+def all_holdings_of(db: Database[Document], user_id: str, account_id: str) -> list[Document]:
+    """Every holding of the account, sold out ones too (their cost basis counts in reconciliation)."""
+    return list(db[HOLDINGS].find({"userId": user_id, "accountId": account_id}, _WATERMARKS))
+
+
+def open_mis_positions(db: Database[Document]) -> list[Document]:
+    """Every account's MIS positions still held (the 15:20 square-off)."""
+    return list(db[HOLDINGS].find({"product": "MIS", "quantity": {"$gt": 0}}, _WATERMARKS))
 
 
 # Orders
@@ -199,8 +291,16 @@ def list_orders(
 
 
 def has_pending(db: Database[Document], user_id: str, account_id: str) -> bool:
-    found = db[ORDERS].find_one({"userId": user_id, "accountId": account_id, "state": "pending"}, {"_id": 1})
+    found = db[ORDERS].find_one(
+        {"userId": user_id, "accountId": account_id, "state": {"$in": list(LIVE_STATES)}}, {"_id": 1}
+    )
     return found is not None
+
+
+def orders_since(db: Database[Document], user_id: str, account_id: str, since: datetime) -> list[Document]:
+    """The account's orders placed after `since` (its last reset, or its opening)."""
+    query = {"userId": user_id, "accountId": account_id, "createdAt": {"$gte": since}}
+    return list(db[ORDERS].find(query, {"history": 0}))
 
 
 def transition(
@@ -208,40 +308,109 @@ def transition(
     cache: redis.Redis,
     order_id: str,
     *,
-    source: str,
+    source: str | tuple[str, ...],
     target: str,
     at: datetime,
     reason: str | None = None,
     fields: Document | None = None,
+    before: bool = False,
 ) -> Document | None:
-    """Move the order from `source` to `target` (recorded in its history); None: it was not in `source`."""
+    """Move the order from `source` (a state, or any of several) to `target`, recorded in its
+    history: the order after the move (or, `before`, just before it); None: it was not in `source`."""
     step: Document = {"state": target, "at": at, "reason": reason}
+    state: Any = source if isinstance(source, str) else {"$in": list(source)}
     with _serial(cache, order_id):
         found: Document | None = db[ORDERS].find_one_and_update(
-            {"_id": order_id, "state": source},
+            {"_id": order_id, "state": state},
             {"$set": {"state": target, "updatedAt": at, **(fields or {})}, "$push": {"history": step}},
+            return_document=ReturnDocument.BEFORE if before else ReturnDocument.AFTER,
+        )
+    return found
+
+
+def claim_fill(
+    db: Database[Document],
+    cache: redis.Redis,
+    order_id: str,
+    seq: int,
+    *,
+    target: str,
+    at: datetime,
+    record: Document,
+    fields: Document,
+) -> Document | None:
+    """Record fill `seq` on a live order whose last fill is `seq - 1`, moving it to `target`
+    (executed or partially_executed); None: another fill or a cancel came first."""
+    step: Document = {"state": target, "at": at, "reason": None, "quantity": record["quantity"]}
+    with _serial(cache, order_id):
+        found: Document | None = db[ORDERS].find_one_and_update(
+            {"_id": order_id, "state": {"$in": list(LIVE_STATES)}, "seq": seq - 1},
+            {
+                "$set": {"state": target, "updatedAt": at, "seq": seq, **fields},
+                "$push": {"fills": record, "history": step},
+            },
             return_document=ReturnDocument.AFTER,
         )
     return found
 
 
+def trigger(
+    db: Database[Document], cache: redis.Redis, order_id: str, at: datetime, fields: Document
+) -> Document | None:
+    """An untriggered stop order triggered: it leaves the trigger index (and, SL, rests at its limit)."""
+    with _serial(cache, order_id):
+        found: Document | None = db[ORDERS].find_one_and_update(
+            {"_id": order_id, "state": "pending", "trigger": {"$ne": None}},
+            {"$set": {"trigger": None, "triggeredAt": at, "updatedAt": at, **fields}},
+            return_document=ReturnDocument.AFTER,
+        )
+    return found
+
+
+def add_held(db: Database[Document], cache: redis.Redis, order_id: str, amount: int) -> bool:
+    """A live buy holds `amount` more (funds already held on its account); False: it ended."""
+    with _serial(cache, order_id):
+        done = db[ORDERS].update_one(
+            {"_id": order_id, "state": {"$in": list(LIVE_STATES)}}, {"$inc": {"held": amount}}
+        )
+    return done.modified_count == 1
+
+
 def crossed(db: Database[Document], quote_symbol: str, price: int) -> list[Document]:
-    """Pending limit orders of an instrument that a trade at `price` fills, through the price index:
-    buys limited at or above it, sells at or below it."""
+    """Live limit orders of an instrument that a trade at `price` fills, through the price index
+    (resting_by_price): buys limited at or above it, sells at or below it; oldest first."""
+    live = {"$in": list(LIVE_STATES)}
     buys = db[ORDERS].find(
-        {"state": "pending", "quoteSymbol": quote_symbol, "side": "BUY", "price": {"$gte": price}}
+        {"state": live, "quoteSymbol": quote_symbol, "side": "BUY", "price": {"$gte": price}}
     )
     sells = db[ORDERS].find(
-        {"state": "pending", "quoteSymbol": quote_symbol, "side": "SELL", "price": {"$lte": price}}
+        {"state": live, "quoteSymbol": quote_symbol, "side": "SELL", "price": {"$lte": price}}
     )
-    return [*buys, *sells]
+    return sorted([*buys, *sells], key=lambda o: (o["createdAt"], o["_id"]))
+
+
+def stops_triggered(db: Database[Document], quote_symbol: str, price: int) -> list[Document]:
+    """Untriggered SL and SL-M orders that a trade at `price` triggers, through stops_by_trigger:
+    buys with their trigger at or under it, sells at or over it; oldest first."""
+    buys = db[ORDERS].find(
+        {"state": "pending", "quoteSymbol": quote_symbol, "side": "BUY", "trigger": {"$lte": price}}
+    )
+    sells = db[ORDERS].find(
+        {"state": "pending", "quoteSymbol": quote_symbol, "side": "SELL", "trigger": {"$gte": price}}
+    )
+    return sorted([*buys, *sells], key=lambda o: (o["createdAt"], o["_id"]))
 
 
 def expired(db: Database[Document], now: datetime) -> list[Document]:
-    """Pending orders whose validity ended at or before `now`."""
-    return list(db[ORDERS].find({"state": "pending", "expiresAt": {"$lte": now}}))
+    """Live orders whose validity ended at or before `now`."""
+    return list(db[ORDERS].find({"state": {"$in": list(LIVE_STATES)}, "expiresAt": {"$lte": now}}))
+
+
+def live_mis_orders(db: Database[Document]) -> list[Document]:
+    """Every live MIS order (canceled by the 15:20 square-off)."""
+    return list(db[ORDERS].find({"product": "MIS", "state": {"$in": list(LIVE_STATES)}}))
 
 
 def resting_symbols(db: Database[Document]) -> list[str]:
-    """The instruments with pending limit orders (the quotes the feed must see)."""
-    return sorted(str(s) for s in db[ORDERS].distinct("quoteSymbol", {"state": "pending"}))
+    """The instruments with live orders (the quotes the feed must see)."""
+    return sorted(str(s) for s in db[ORDERS].distinct("quoteSymbol", {"state": {"$in": list(LIVE_STATES)}}))

@@ -44,7 +44,12 @@ def order_out(doc: Document) -> OrderOut:
             "side": doc["side"],
             "type": doc["type"],
             "quantity": doc["quantity"],
-            "price": None if doc.get("price") is None else money_str(doc["price"]),
+            "price": None if (limit := doc.get("limit", doc.get("price"))) is None else money_str(limit),
+            "triggerPrice": None if doc.get("triggerPrice") is None else money_str(doc["triggerPrice"]),
+            "triggeredAt": None
+            if doc.get("triggeredAt") is None
+            else aware(doc["triggeredAt"]).astimezone(IST),
+            "filledQuantity": int(doc.get("filled", 0)),
             "product": doc["product"],
             "validity": doc["validity"],
             "state": doc["state"],

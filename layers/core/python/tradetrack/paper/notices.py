@@ -1,0 +1,60 @@
+"""Sending paper events to the notifications queue (tradetrack.notify: paper_order is a
+notification, inbox and WebSocket push and email/SMS as the user prefers; paper_balance is a live
+event, pushed to the user's open connections only). Best effort: the money moved already."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from pymongo.database import Database
+
+from tradetrack.aws import aws_client
+from tradetrack.observability import MetricUnit, logger, metrics
+from tradetrack.paper import repository as repo
+from tradetrack.paper.clock import Document
+from tradetrack.paper.events import Sink, balance_figures
+from tradetrack.queries import aware
+from tradetrack.queues import send_all
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return aware(value).isoformat()
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def with_balances(db: Database[Document], items: list[Document]) -> list[Document]:
+    """The events, each account's balance changes reduced to one, with its figures as now stored."""
+    accounts = {i["accountId"] for i in items if i["type"] == "paper_balance"}
+    figures = (
+        {a["_id"]: balance_figures(a) for a in repo.accounts_by_id(db, sorted(accounts))} if accounts else {}
+    )
+    out, seen = [], set()
+    for item in items:
+        if item["type"] != "paper_balance":
+            out.append(item)
+        elif item["accountId"] not in seen and item["accountId"] in figures:
+            seen.add(item["accountId"])
+            out.append({**item, **figures[item["accountId"]]})
+    return out
+
+
+def queue_sink(db: Database[Document], queue_url: str) -> Sink:
+    def send(items: list[Document]) -> None:
+        bodies = [
+            json.dumps({k: v for k, v in i.items() if v is not None}, default=_json)
+            for i in with_balances(db, items)
+        ]
+        if not queue_url:
+            for body in bodies:
+                logger.info("paper event (no queue configured)", extra={"notification": body})
+            return
+        try:
+            send_all(aws_client("sqs"), queue_url, bodies)
+        except Exception as exc:  # the money moved: a lost event costs a refresh, not data
+            logger.warning("paper events not sent", extra={"error": str(exc), "events": len(bodies)})
+            metrics.add_metric(name="PaperEventsLost", unit=MetricUnit.Count, value=len(bodies))
+
+    return send
