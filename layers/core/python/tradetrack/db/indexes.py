@@ -253,6 +253,21 @@ INDEXES: dict[str, list[IndexModel]] = {
         # the open MIS positions the 15:20 square-off closes
         IndexModel([("product", ASCENDING), ("quantity", ASCENDING)], name="open_by_product"),
     ],
+    # Risk (tradetrack.risk.repository): limits read by _id, a user's all at once, the monitored
+    # ones by the monitor; violations newest first, a user's or one account's (keyset pages)
+    "risk_limits": [
+        IndexModel([("userId", ASCENDING)], name="by_user"),
+        IndexModel([("monitored", ASCENDING)], name="by_monitored"),
+    ],
+    "risk_violations": [
+        IndexModel(
+            [("userId", ASCENDING), ("createdAt", DESCENDING), ("_id", DESCENDING)], name="by_user_newest"
+        ),
+        IndexModel(
+            [("userId", ASCENDING), ("accountId", ASCENDING), ("createdAt", DESCENDING), ("_id", DESCENDING)],
+            name="by_account_newest",
+        ),
+    ],
     # a trade's screenshots, oldest first, by the anchors it shows (tradetrack.attachments.repository)
     "attachments": [
         IndexModel(

@@ -1,0 +1,64 @@
+"""Accounts' risk snapshots from the journal: realised P&L today (the per-pair day totals the
+analytics keep, tradetrack.db.daily_pnl) and open positions marked at the last quote
+(tradetrack.positions), per account. Paper fills are journal executions, so one reading serves
+paper and real accounts alike."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date
+from typing import Any
+
+import redis
+from pymongo.database import Database
+
+from tradetrack.db import daily_pnl
+from tradetrack.positions import marked_positions, open_trades
+from tradetrack.risk.rules import Position, Snapshot
+
+Document = dict[str, Any]
+
+
+def realised_on(db: Database[Document], user_id: str, day: date) -> dict[str, int]:
+    """Net realised P&L (gross − charges, scaled) of each of the user's accounts on `day` (IST),
+    one read by `_id`; nothing until the user's day totals are built."""
+    found = daily_pnl.day_docs(db, user_id, [day.toordinal()]).get(day.toordinal())
+    totals: dict[str, int] = {}
+    for row in (found or {}).get("pairs") or ():
+        account = str(row.get("accountId"))
+        totals[account] = totals.get(account, 0) + int(row.get("gross") or 0) - int(row.get("charges") or 0)
+    return totals
+
+
+def snapshots(
+    db: Database[Document],
+    cache: redis.Redis,
+    user_id: str,
+    day: date,
+    *,
+    accounts: Collection[str] | None = None,
+) -> dict[str, Snapshot]:
+    """The snapshot of each account (of `accounts`, else every one) with an open position or a
+    realisation on `day`: two queries and one Redis read."""
+    docs = [d for d in open_trades(db, user_id) if accounts is None or d["accountId"] in accounts]
+    realised = {a: v for a, v in realised_on(db, user_id, day).items() if accounts is None or a in accounts}
+    held: dict[str, dict[str, Position]] = {}
+    unrealised: dict[str, int] = {}
+    for p in marked_positions(cache, docs):
+        units = p.quantity * p.multiplier
+        held.setdefault(p.account_id, {})[p.quote_symbol] = Position(units, p.last_price)
+        unrealised[p.account_id] = unrealised.get(p.account_id, 0) + p.unrealized
+    return {
+        account: Snapshot(
+            account, realised.get(account, 0), unrealised.get(account, 0), held.get(account, {})
+        )
+        for account in sorted({*held, *realised})
+    }
+
+
+def snapshot(
+    db: Database[Document], cache: redis.Redis, user_id: str, account_id: str, day: date
+) -> Snapshot:
+    return snapshots(db, cache, user_id, day, accounts={account_id}).get(account_id) or Snapshot(
+        account_id, 0, 0, {}
+    )

@@ -1,0 +1,81 @@
+"""What the risk capability needs of the accounts it watches, from the modules that own them:
+whose an account is (paper trading's accounts, the connected broker accounts), and a paper
+account's square-off through paper trading's own service functions (cancel each live order, then
+close each holding at market). Here, not in tradetrack.risk, so risk imports no paper module
+(paper's placement calls risk's pre-trade check)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+from pymongo.database import Database
+
+from tradetrack.db import broker_accounts
+from tradetrack.errors import AppError, Conflict, NotFound
+from tradetrack.observability import logger
+from tradetrack.paper.accounts import get_account, portfolio
+from tradetrack.paper.models import OrderIn
+from tradetrack.paper.orders import cancel_order, list_orders
+from tradetrack.paper.placement import place_order
+from tradetrack.risk.monitor import SquareOff, is_paper
+from tradetrack.risk.service import Owns
+
+Document = dict[str, Any]
+LIVE = ("pending", "partially_executed")  # the order states a square-off cancels
+PAGE = 200
+
+
+def owner_check(db: Database[Document]) -> Owns:
+    """Whether an account id is one of the user's paper accounts or connected broker accounts."""
+
+    def owns(user_id: str, account_id: str) -> bool:
+        if not is_paper(account_id):
+            return broker_accounts.get_account(db, account_id, user_id=user_id) is not None
+        try:
+            get_account(db, user_id, account_id)
+        except NotFound:
+            return False
+        return True
+
+    return owns
+
+
+def paper_square_off(db: Database[Document], cache: redis.Redis) -> SquareOff:
+    """Square a paper account off: its live orders canceled, then each holding closed at market
+    (a long sold, a short bought back). Returns the orders canceled and placed; an order paper
+    refuses (no quote for the instrument) is logged and left for the next tick."""
+
+    def square_off(user_id: str, account_id: str) -> int:
+        done = 0
+        for state in LIVE:
+            for order in list_orders(db, user_id, account_id, limit=PAGE, state=state):
+                try:
+                    cancel_order(db, cache, user_id, account_id, order.order_id)
+                    done += 1
+                except Conflict:  # filled or ended meanwhile
+                    continue
+        for holding in portfolio(db, cache, user_id, account_id).holdings:
+            if holding.quantity == 0:
+                continue
+            body = OrderIn.model_validate(
+                {
+                    "symbol": holding.symbol,
+                    "exchange": holding.exchange,
+                    "side": "SELL" if holding.quantity > 0 else "BUY",
+                    "type": "MARKET",
+                    "quantity": abs(holding.quantity),
+                    "product": holding.product,
+                }
+            )
+            try:
+                place_order(db, cache, user_id, account_id, body)
+                done += 1
+            except AppError as exc:
+                logger.warning(
+                    "square-off order refused",
+                    extra={"accountId": account_id, "symbol": holding.symbol, "error": exc.message},
+                )
+        return done
+
+    return square_off
