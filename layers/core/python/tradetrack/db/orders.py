@@ -72,12 +72,14 @@ def store_orders(db: Database[Document], docs: Sequence[Document]) -> int:
     if not docs:
         return 0
     ids = [doc["_id"] for doc in docs]
-    # the `_id` index serves the read; the account, an equality FerretDB's SQL can use, keeps the
-    # local store from scanning every account's orders (a sync's orders are one account's)
+    # the `_id` index serves the read; the user and account, equalities FerretDB's SQL can use (the
+    # user through the index mirror of the user-led indexes, docs/local-store.md), keep the local
+    # store from scanning every account's orders (a sync's orders are one account's)
     query: Document = {"_id": {"$in": ids}}
-    accounts = {doc["accountId"] for doc in docs}
-    if len(accounts) == 1:
-        query["accountId"] = accounts.pop()
+    for key in ("userId", "accountId"):
+        values = {doc.get(key) for doc in docs}
+        if len(values) == 1 and None not in values:
+            query[key] = values.pop()
     found = db[ORDERS].find(query, dict.fromkeys(MUTABLE, 1)).limit(len(ids)).batch_size(len(ids))
     stored = {d["_id"]: d for d in found}  # one round trip: the limit is the first batch's size
     fresh = [_new(doc) for doc in docs if doc["_id"] not in stored]
