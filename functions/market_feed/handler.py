@@ -17,6 +17,8 @@ from tradetrack.observability import MetricUnit, logger, metrics, tracer
 from tradetrack.paper.events import Events
 from tradetrack.paper.feed import feed_pass
 from tradetrack.paper.notices import queue_sink
+from tradetrack.risk.monitor import monitor_paper, queue_notify
+from tradetrack.risk_accounts import paper_square_off
 from tradetrack.websocket.fanout import SqsShardQueue
 from tradetrack.websocket.push import management_client
 
@@ -85,6 +87,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     )
     metrics.add_metric(name="PaperFills", unit=MetricUnit.Count, value=paper.fills)
     metrics.add_metric(name="PaperSquaredOff", unit=MetricUnit.Count, value=paper.squared_off)
+    # The risk monitor over paper accounts at these quotes: violations, the daily-loss square-off
+    sink = queue_sink(db, settings.notifications_queue_url)
+    notify = queue_notify(aws_client("sqs"), settings.notifications_queue_url)
+    monitor_paper(db, cache, notify=notify, square_off=paper_square_off(db, cache, sink=sink))
     paper_fills = paper.fills
     sent = sum(r.sent for r in results)
     queued = sum(r.queued for r in results)

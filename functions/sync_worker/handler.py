@@ -15,6 +15,7 @@ from tradetrack.cache.client import get_redis
 from tradetrack.config import get_settings
 from tradetrack.db.client import get_database
 from tradetrack.observability import log_record_failures, logger, metrics, tracer
+from tradetrack.risk.monitor import after_sync, queue_notify
 from tradetrack.sync.journal import open_quantities
 from tradetrack.sync.messages import SyncRequest
 from tradetrack.sync.worker import SyncContext, sync_account
@@ -50,6 +51,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         logger.append_keys(accountId=request.account_id, syncId=request.sync_id)
         attempt = int(record.attributes.approximate_receive_count or 1)
         outcome = sync_account(ctx, request, attempt=attempt, max_attempts=MAX_RECEIVES)
+        if outcome.status == "success":  # the risk monitor on the synced account: alerts only (docs/risk.md)
+            notify = queue_notify(ctx.sqs, ctx.settings.notifications_queue_url)
+            after_sync(ctx.db, ctx.cache, request.user_id, request.account_id, notify=notify)
         logger.info(
             "sync finished", extra={"status": outcome.status, "reason": outcome.reason, "sent": outcome.sent}
         )

@@ -15,6 +15,7 @@ from tradetrack.db import broker_accounts
 from tradetrack.errors import AppError, Conflict, NotFound
 from tradetrack.observability import logger
 from tradetrack.paper.accounts import get_account, portfolio
+from tradetrack.paper.events import Events, Sink
 from tradetrack.paper.models import OrderIn
 from tradetrack.paper.orders import cancel_order, list_orders
 from tradetrack.paper.placement import place_order
@@ -24,6 +25,7 @@ from tradetrack.risk.service import Owns
 Document = dict[str, Any]
 LIVE = ("pending", "partially_executed")  # the order states a square-off cancels
 PAGE = 200
+REASON = "risk: max_loss_per_day square-off"
 
 
 def owner_check(db: Database[Document]) -> Owns:
@@ -41,41 +43,52 @@ def owner_check(db: Database[Document]) -> Owns:
     return owns
 
 
-def paper_square_off(db: Database[Document], cache: redis.Redis) -> SquareOff:
+def paper_square_off(db: Database[Document], cache: redis.Redis, *, sink: Sink | None = None) -> SquareOff:
     """Square a paper account off: its live orders canceled, then each holding closed at market
-    (a long sold, a short bought back). Returns the orders canceled and placed; an order paper
-    refuses (no quote for the instrument) is logged and left for the next tick."""
+    (a long sold, a short bought back), their paper events sent to `sink`. Returns the orders
+    canceled and placed; an order paper refuses (no quote) is logged and left for the next tick."""
 
     def square_off(user_id: str, account_id: str) -> int:
-        done = 0
-        for state in LIVE:
-            for order in list_orders(db, user_id, account_id, limit=PAGE, state=state):
-                try:
-                    cancel_order(db, cache, user_id, account_id, order.order_id)
-                    done += 1
-                except Conflict:  # filled or ended meanwhile
-                    continue
-        for holding in portfolio(db, cache, user_id, account_id).holdings:
-            if holding.quantity == 0:
-                continue
-            body = OrderIn.model_validate(
-                {
-                    "symbol": holding.symbol,
-                    "exchange": holding.exchange,
-                    "side": "SELL" if holding.quantity > 0 else "BUY",
-                    "type": "MARKET",
-                    "quantity": abs(holding.quantity),
-                    "product": holding.product,
-                }
-            )
-            try:
-                place_order(db, cache, user_id, account_id, body)
-                done += 1
-            except AppError as exc:
-                logger.warning(
-                    "square-off order refused",
-                    extra={"accountId": account_id, "symbol": holding.symbol, "error": exc.message},
-                )
-        return done
+        events = Events(sink) if sink is not None else None
+        try:
+            return _square_off(db, cache, user_id, account_id, events)
+        finally:
+            if events is not None:
+                events.send()
 
     return square_off
+
+
+def _square_off(
+    db: Database[Document], cache: redis.Redis, user_id: str, account_id: str, events: Events | None
+) -> int:
+    done = 0
+    for state in LIVE:
+        for order in list_orders(db, user_id, account_id, limit=PAGE, state=state):
+            try:
+                cancel_order(db, cache, user_id, account_id, order.order_id, events=events)
+                done += 1
+            except Conflict:  # filled or ended meanwhile
+                continue
+    for holding in portfolio(db, cache, user_id, account_id).holdings:
+        if holding.quantity == 0:
+            continue
+        body = OrderIn.model_validate(
+            {
+                "symbol": holding.symbol,
+                "exchange": holding.exchange,
+                "side": "SELL" if holding.quantity > 0 else "BUY",
+                "type": "MARKET",
+                "quantity": abs(holding.quantity),
+                "product": holding.product,
+            }
+        )
+        try:
+            place_order(db, cache, user_id, account_id, body, events=events, reason=REASON)
+            done += 1
+        except AppError as exc:
+            logger.warning(
+                "square-off order refused",
+                extra={"accountId": account_id, "symbol": holding.symbol, "error": exc.message},
+            )
+    return done
