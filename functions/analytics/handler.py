@@ -23,12 +23,31 @@ _CLOSED = "trades closed {} this: an ISO 8601 date (a whole IST day) or date-tim
 From = Annotated[str | None, Query(alias="from", max_length=40, description=_CLOSED.format("from"))]
 To = Annotated[str | None, Query(max_length=40, description=_CLOSED.format("up to"))]
 CategoryQ = Annotated[Category | None, Query()]
+IncludePaper = Annotated[
+    bool,
+    Query(
+        description="true: paper accounts' trades too (without it, and without an accountId, only the "
+        "real accounts'; accountId=pa_… is that paper account alone)"
+    ),
+]
 
 
 def _query(
-    account_id: str | None, category: str | None, symbol: str | None, start: str | None, end: str | None
+    account_id: str | None,
+    category: str | None,
+    symbol: str | None,
+    start: str | None,
+    end: str | None,
+    include_paper: bool = False,
 ) -> AnalyticsQuery:
-    return AnalyticsQuery(account_id=account_id, category=category, symbol=symbol, start=start, end=end)
+    return AnalyticsQuery(
+        account_id=account_id,
+        category=category,
+        symbol=symbol,
+        start=start,
+        end=end,
+        include_paper=include_paper,
+    )
 
 
 @app.get("/v1/analytics/summary", tags=["analytics"])
@@ -38,8 +57,9 @@ def get_summary(
     symbol: Text = None,
     from_: From = None,
     to: To = None,
+    includePaper: IncludePaper = False,  # noqa: N803 - query name
 ) -> SummaryOut:
-    query = _query(accountId, category, symbol, from_, to)
+    query = _query(accountId, category, symbol, from_, to, includePaper)
     return summary(get_database(), get_redis(), current_principal(app).user_id, query)
 
 
@@ -51,8 +71,9 @@ def _breakdown_route(dimension: GroupBy) -> None:
         symbol: Text = None,
         from_: From = None,
         to: To = None,
+        includePaper: IncludePaper = False,  # noqa: N803 - query name
     ) -> BreakdownOut:
-        query = _query(accountId, category, symbol, from_, to)
+        query = _query(accountId, category, symbol, from_, to, includePaper)
         return breakdown(get_database(), get_redis(), current_principal(app).user_id, query, dimension)
 
 
@@ -68,8 +89,9 @@ def get_timeseries(
     symbol: Text = None,
     from_: From = None,
     to: To = None,
+    includePaper: IncludePaper = False,  # noqa: N803 - query name
 ) -> TimeseriesOut:
-    query = _query(accountId, category, symbol, from_, to)
+    query = _query(accountId, category, symbol, from_, to, includePaper)
     return timeseries(get_database(), get_redis(), current_principal(app).user_id, query, interval)
 
 

@@ -27,6 +27,12 @@ app = make_rest_resolver()
 
 Text = Annotated[str | None, Query(max_length=64)]
 _OPENED = "trades opened {} this: an ISO 8601 date (a whole IST day) or date-time (naive: IST)"
+_PAPER = (
+    "true: paper accounts' {} too (without it, and without an accountId, only the real accounts'; "
+    "accountId=pa_… shows that paper account alone)"
+)
+IncludeTrades = Annotated[bool, Query(description=_PAPER.format("trades"))]
+IncludePositions = Annotated[bool, Query(description=_PAPER.format("positions"))]
 _SORT = (
     "order of the list, by a field, '-' first for descending; ties broken by trade id. "
     "closedAt lists closed trades only. A cursor continues the sort it was issued for."
@@ -47,10 +53,12 @@ def get_trades(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
     sort: Annotated[TradeSort, Query(description=_SORT)] = "-openedAt",
+    includePaper: IncludeTrades = False,  # noqa: N803 - query name
 ) -> TradePage:
     query = TradeQuery(
-        status=status, symbol=symbol, category=category, tag=tag, account_id=accountId, start=from_, end=to
-    )
+        status=status, symbol=symbol, category=category, tag=tag, account_id=accountId, start=from_, end=to,
+        include_paper=includePaper,
+    )  # fmt: skip
     return list_trades(
         get_database(), current_principal(app).user_id, query, limit=limit, cursor=cursor, sort=sort
     )
@@ -67,13 +75,17 @@ def patch_trade(tradeId: str, request: Annotated[PatchTradeRequest, Body()]) -> 
 
 
 @app.get("/v1/positions", tags=["trades"])
-def get_positions(accountId: Text = None) -> PositionList:  # noqa: N803 - query name
-    return list_positions(get_database(), get_redis(), current_principal(app).user_id, account_id=accountId)
+def get_positions(accountId: Text = None, includePaper: IncludePositions = False) -> PositionList:  # noqa: N803
+    user_id = current_principal(app).user_id
+    return list_positions(
+        get_database(), get_redis(), user_id, account_id=accountId, include_paper=includePaper
+    )
 
 
 @app.get("/v1/portfolio", tags=["trades"])
-def get_portfolio(accountId: Text = None) -> PortfolioOut:  # noqa: N803 - query name
-    return portfolio(get_database(), get_redis(), current_principal(app).user_id, account_id=accountId)
+def get_portfolio(accountId: Text = None, includePaper: IncludePositions = False) -> PortfolioOut:  # noqa: N803
+    user_id = current_principal(app).user_id
+    return portfolio(get_database(), get_redis(), user_id, account_id=accountId, include_paper=includePaper)
 
 
 lambda_handler = rest_handler(app)

@@ -17,6 +17,7 @@ from tradetrack.analytics.adjustments import Adjustment, SpawnedLot
 from tradetrack.analytics.categories import DEFAULT_SWING_DAYS, FNO_SEGMENTS, categorize, holding_days
 from tradetrack.analytics.fifo import Fill, Trade, UnmatchedExit, match
 from tradetrack.analytics.trade_charges import trade_charges
+from tradetrack.book import is_paper
 from tradetrack.instruments.keys import display_symbol
 from tradetrack.money import rounded_average
 from tradetrack.timeutil import ist_date
@@ -126,6 +127,8 @@ def trade_document(
     }
     charges, estimated = trade_charges(doc, fees_given=trade.fees_given, fees=trade.charges)
     doc |= {"charges": charges, "chargesEstimated": estimated, "netPnl": trade.realized_pnl - charges}
+    if is_paper(doc["accountId"]):
+        doc["paper"] = True  # out of real totals and lists (tradetrack.book, db.trades.REAL_BOOK)
     return doc
 
 

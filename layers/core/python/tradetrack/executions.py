@@ -17,6 +17,7 @@ from tradetrack.db.trades import stored_trades
 from tradetrack.errors import Conflict, NotFound, SemanticError
 from tradetrack.models.executions import ExecutionIn, ExecutionOut, Source
 from tradetrack.models.trades import ExecutionPage
+from tradetrack.notify.events import TradeSource
 from tradetrack.notify.live import announce_trades_changed
 from tradetrack.queries import aware, decode_position, encode_position, symbol_filter, time_range
 from tradetrack.timeutil import IST, as_utc
@@ -36,14 +37,16 @@ def _recompute(
     *,
     facts: Sequence[Document],
     removed: Collection[str] = (),
+    source: TradeSource = "manual",
 ) -> None:
     """Re-derive the pairs' trades, then tell the user's open WebSockets which trades changed: the
-    pairs' trades before and after (a trade the change removed or re-derived under a new id too)."""
+    pairs' trades before and after (a trade the change removed or re-derived under a new id too),
+    as changed by `source`."""
     touched = sorted(set(pairs))
     before = stored_trades(db, user_id, touched)
     after = recompute_pairs(db, cache, user_id, touched, facts=facts, removed=removed)
     ids = {trade_id for of_pair in before.values() for trade_id in of_pair} | {t["_id"] for t in after}
-    announce_trades_changed(user_id, "manual", ids)
+    announce_trades_changed(user_id, source, ids)
 
 
 def execution_out(doc: Document) -> ExecutionOut:
@@ -84,7 +87,8 @@ def record_execution(
     doc = executions.to_document(user_id, source, item)
     report = executions.insert_executions(db, [doc])
     if report.inserted:
-        _recompute(db, cache, user_id, report.touched, facts=report.inserted)
+        announced: TradeSource = "paper" if source == "paper" else "manual"
+        _recompute(db, cache, user_id, report.touched, facts=report.inserted, source=announced)
     return execution_out(doc), bool(report.inserted)
 
 

@@ -71,9 +71,11 @@ class TradeQuery:
     account_id: str | None = None
     start: str | None = None  # ?from=
     end: str | None = None  # ?to=
+    include_paper: bool = False  # ?includePaper=: paper accounts' trades too when no account is named
 
     def filters(self) -> Document:
-        """The Mongo filter (without userId): ?from/?to bound when the trade was opened."""
+        """The Mongo filter (without userId): ?from/?to bound when the trade was opened; without an
+        account, the real accounts' trades only unless paper ones are asked for (tradetrack.book)."""
         found: Document = {**symbol_filter(self.symbol), **time_range("openedAt", self.start, self.end)}
         if self.status is not None:
             found["status"] = self.status
@@ -86,6 +88,8 @@ class TradeQuery:
             found["tags"] = tag
         if self.account_id is not None:
             found["accountId"] = self.account_id
+        elif not self.include_paper:
+            found |= trades.REAL_BOOK
         return found
 
 

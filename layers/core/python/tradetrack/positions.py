@@ -4,7 +4,8 @@ known prices at read time (the open trades alone are read, never the history: `o
 The market feed quotes every symbol with an open position (tradetrack.market.feed), so a mark is
 at most a tick old in market hours; a quote older than STALE_AFTER_S is still used but flagged
 (`lastPriceStale`, with its age in `lastPriceAgeS`); without any quote the last fill's price is
-used (stale, no age)."""
+used (stale, no age). Paper accounts' positions are left out unless the read names one or asks
+for them (tradetrack.book)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Any
 import redis
 from pymongo.database import Database
 
+from tradetrack.book import in_view
 from tradetrack.db import daily_pnl as aggregates
 from tradetrack.db import trades
 from tradetrack.market.cache import STALE_AFTER_S, CachedQuote, marked_quotes
@@ -113,10 +115,12 @@ def _quotes(cache: redis.Redis, positions: Iterable[_Position]) -> dict[str, Cac
 
 
 def _positions(
-    db: Database[Document], cache: redis.Redis, user_id: str, account_id: str | None
+    db: Database[Document], cache: redis.Redis, user_id: str, account_id: str | None, include_paper: bool
 ) -> list[_Position]:
+    """The open positions of one account, else of the real accounts (and the paper ones when asked)."""
     docs = open_trades(db, user_id)
-    return marked_positions(cache, [d for d in docs if account_id is None or d["accountId"] == account_id])
+    kept = [d for d in docs if in_view(d["accountId"], account=account_id, include_paper=include_paper)]
+    return marked_positions(cache, kept)
 
 
 def open_trades(db: Database[Document], user_id: str, *, built: bool | None = None) -> list[Document]:
@@ -184,18 +188,28 @@ def marked_positions(
 
 
 def list_positions(
-    db: Database[Document], cache: redis.Redis, user_id: str, *, account_id: str | None = None
+    db: Database[Document],
+    cache: redis.Redis,
+    user_id: str,
+    *,
+    account_id: str | None = None,
+    include_paper: bool = False,
 ) -> PositionList:
-    return PositionList(items=[p.out() for p in _positions(db, cache, user_id, account_id)])
+    return PositionList(items=[p.out() for p in _positions(db, cache, user_id, account_id, include_paper)])
 
 
 def portfolio(
-    db: Database[Document], cache: redis.Redis, user_id: str, *, account_id: str | None = None
+    db: Database[Document],
+    cache: redis.Redis,
+    user_id: str,
+    *,
+    account_id: str | None = None,
+    include_paper: bool = False,
 ) -> PortfolioOut:
     """Equity delivery holdings (open long, non-intraday EQ positions) with exact totals."""
     held = [
         p
-        for p in _positions(db, cache, user_id, account_id)
+        for p in _positions(db, cache, user_id, account_id, include_paper)
         if p.segment == "EQ" and p.quantity > 0 and not p.intraday
     ]
     invested = sum(p.cost for p in held)

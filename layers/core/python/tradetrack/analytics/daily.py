@@ -11,8 +11,10 @@ A row holds, for one IST day and one (account, instrument, symbol), exact intege
   a close): counts, win rate, averages, largest win/loss, profit factor, expectancy; `closed` is
   also the time series' `trades`.
 Rows add up (sums add, best is a max, worst a min), so a day's totals are the sum of its rows and
-a range's the sum of its days. Medians or anything else not a sum, max or min would not follow;
-nothing the summary or the time series returns needs one.
+a range's the sum of its days. The stored day totals are the real book's (every account but the
+paper ones, tradetrack.book); a paper account's rows are only in the per-pair documents, which
+the reads naming an account or including paper add up instead. Medians or anything else not a
+sum, max or min would not follow; nothing the summary or the time series returns needs one.
 
 Maintenance: every recomputation that changes a pair's trades replaces that pair's rows on the days
 it touched before or touches now (its `pair_state` lists them) and the totals of those days, under
@@ -38,6 +40,7 @@ from tradetrack.analytics import grouped, metrics
 from tradetrack.analytics.realized import is_closed, realizations_of
 from tradetrack.analytics.table import Filters
 from tradetrack.analytics.trade_charges import effective_charges, ist
+from tradetrack.book import in_view, is_paper
 from tradetrack.cache.locks import redis_lock
 from tradetrack.db import daily_pnl as store
 from tradetrack.db.analytics import user_trades
@@ -165,7 +168,13 @@ def _replace_pairs(
                 pairs_of_day[day].append(
                     {"accountId": pair[0], "instrument": pair[1], "symbol": symbol, **row}
                 )
-    totals = {day: merged(rows) for day, rows in pairs_of_day.items() if rows}
+    # the day totals are the real book's: a paper account's rows stay in the per-pair documents
+    # (what `accountId=pa_…` and `includePaper=true` read), never in the totals (tradetrack.book)
+    totals = {
+        day: merged(real)
+        for day, rows in pairs_of_day.items()
+        if (real := [row for row in rows if not is_paper(row["accountId"])])
+    }
     store.write_days(db, user_id, pairs_of_day, totals, empty=empty)
     store.write_pair_states(
         db,
@@ -242,8 +251,8 @@ def days_of(db: Database[Document], user_id: str, filters: Filters) -> Days:
     lo = None if first is None else first.toordinal()
     hi = None if last is None else last.toordinal()
     by_day: dict[int, Document]
-    if filters.account_id is None and filters.symbol is None:
-        by_day = store.totals_between(db, user_id, lo, hi)
+    if filters.account_id is None and filters.symbol is None and not filters.include_paper:
+        by_day = store.totals_between(db, user_id, lo, hi)  # the real book's totals
     else:
         by_day = {}
         for doc in store.pair_rows_between(db, user_id, lo, hi):
@@ -255,7 +264,7 @@ def days_of(db: Database[Document], user_id: str, filters: Filters) -> Days:
 
 
 def _keeps(filters: Filters, row: Document) -> bool:
-    if filters.account_id is not None and row.get("accountId") != filters.account_id:
+    if not in_view(row.get("accountId"), account=filters.account_id, include_paper=filters.include_paper):
         return False
     return filters.symbol is None or row.get("symbol") == filters.symbol
 

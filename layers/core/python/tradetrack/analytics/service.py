@@ -16,6 +16,9 @@ Conventions (documented in the OpenAPI descriptions and the implementation note)
   `unrealizedAgeS` (the oldest quote's age) saying how current the quotes are.
 - charges: as stored on the trade (`charges`, `chargesEstimated`: the fills' fees when every fill
   carried fees, else the schedule's estimate, analytics/trade_charges.py).
+- books (tradetrack.book): every figure is of the real accounts unless the query names an account
+  (a paper account's alone: `accountId=pa_…`) or asks `includePaper`; the tax P&L never mixes
+  them (no includePaper) and says `paper: true` of a paper account's.
 - tax P&L: per sale, in the FY of its IST sale date (analytics/tax.py); FMV on 31 Jan 2018 per ISIN
   for grandfathering is a parameter (empty: every such sale is listed in needsFmv).
 """
@@ -23,7 +26,7 @@ Conventions (documented in the OpenAPI descriptions and the implementation note)
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -48,6 +51,7 @@ from tradetrack.analytics.table import (
 )
 from tradetrack.analytics.tax import parse_fy
 from tradetrack.analytics.tax_payload import tax_payload
+from tradetrack.book import is_paper
 from tradetrack.db import analytics as store
 from tradetrack.db import daily_pnl as aggregates
 from tradetrack.db.fmv import fmv_of
@@ -80,6 +84,7 @@ class AnalyticsQuery:
     symbol: str | None = None
     start: str | None = None  # ?from=
     end: str | None = None  # ?to=
+    include_paper: bool = False  # ?includePaper=: paper accounts too when no account is named
 
     def filters(self) -> Filters:
         """Validated (400 for a bad date, symbol or an inverted range)."""
@@ -93,11 +98,12 @@ class AnalyticsQuery:
             closed_from=bounds.get("$gte"),
             closed_until=until,
             until_inclusive="$lte" in bounds,
+            include_paper=self.include_paper,
         )
 
     def params(self) -> Document:
         return {"accountId": self.account_id, "category": self.category, "symbol": self.symbol,
-                "from": self.start, "to": self.end}  # fmt: skip
+                "from": self.start, "to": self.end, "includePaper": self.include_paper}  # fmt: skip
 
 
 def _capital(db: Database[Document], user_id: str) -> int | None:
@@ -370,10 +376,13 @@ def tax_pnl(
     fy = parse_fy(fy_text, today_ist())
     given = dict(fmv_of(db, user_id) if fmv is None else fmv)
 
-    def compute(_: int | None) -> TaxPnlOut:
-        return compute_tax(
-            realized_in_range(_kept(db, user_id, filters), filters).items, fy, datetime.now(UTC), given
-        )
+    # the real accounts' tax P&L; a paper account's only when it is named, and then flagged paper
+    filters = replace(filters, include_paper=False)
+    paper = is_paper(filters.account_id)
 
-    params = {**query.params(), "fy": fy, "fmv": sorted(given.items())}
+    def compute(_: int | None) -> TaxPnlOut:
+        sales = realized_in_range(_kept(db, user_id, filters), filters).items
+        return compute_tax(sales, fy, datetime.now(UTC), given).model_copy(update={"paper": paper})
+
+    params = {**query.params(), "includePaper": False, "fy": fy, "fmv": sorted(given.items())}
     return through_cache(cache, user_id, "tax-pnl", params, TaxPnlOut, compute)

@@ -23,6 +23,7 @@ import numpy.typing as npt
 
 from tradetrack.analytics.realized import Realized, is_closed, realizations_of
 from tradetrack.analytics.trade_charges import effective_charges, ist
+from tradetrack.book import in_view
 from tradetrack.queries import aware
 from tradetrack.timeutil import IST
 
@@ -69,9 +70,10 @@ class Filters:
     closed_from: datetime | None = None  # UTC, inclusive
     closed_until: datetime | None = None  # UTC
     until_inclusive: bool = True
+    include_paper: bool = False  # without an account: paper accounts too (tradetrack.book)
 
     def keeps(self, doc: Document) -> bool:
-        if self.account_id is not None and doc.get("accountId") != self.account_id:
+        if not in_view(doc.get("accountId"), account=self.account_id, include_paper=self.include_paper):
             return False
         if self.category is not None and doc.get("category") != self.category:
             return False

@@ -1,8 +1,9 @@
 """Read models that keep analytics reads from growing with history (issue #14, docs/analytics.md).
 
-- `daily_pnl`: one document per (user, calendar month) holding each IST day's totals over all the
-  user's trades (sales, closed-trade statistics; money as integers scaled by 10^4), packed in
-  `rows` as little-endian int64 columns DAY_COLUMNS, one row per day with anything in it;
+- `daily_pnl`: one document per (user, calendar month) holding each IST day's totals over the
+  trades of the user's real accounts, paper accounts' left out (tradetrack.book) (sales,
+  closed-trade statistics; money as integers scaled by 10^4), packed in `rows` as little-endian
+  int64 columns DAY_COLUMNS, one row per day with anything in it;
   `_id` = "userId:m<month>" (month = year × 12 + month − 1). Packed, because FerretDB's cost
   grows with the values it decodes: a range of years is a few dozen small documents.
 - `daily_pnl_pairs`: one document per (user, IST day) with the same figures per (account,
@@ -34,7 +35,7 @@ DAILY = "daily_pnl"
 DAILY_PAIRS = "daily_pnl_pairs"
 PAIR_STATE = "pair_state"
 STATE = "aggregate_state"
-AGGREGATE_VERSION = 1
+AGGREGATE_VERSION = 2  # 2: the month totals leave paper accounts out (issue #19)
 BATCH = 10_000  # documents per round trip: a range of days comes back in one reply
 SUMS = (
     "sales", "gross", "charges", "estimated", "closed", "wins", "losses", "winSum", "lossSum",

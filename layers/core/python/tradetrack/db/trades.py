@@ -20,6 +20,9 @@ from tradetrack.trade_notes import meaningful
 
 Document = dict[str, Any]
 TRADES = "trades"
+# The filter that leaves paper accounts' trades out (tradetrack.book): a derived trade of a paper
+# account has `paper: true`, a real one no such field. A residual on every index (`$ne` bounds none).
+REAL_BOOK: Document = {"paper": {"$ne": True}}
 
 
 def stored_trades(
@@ -134,6 +137,7 @@ def open_instruments(db: Database[Document]) -> set[tuple[str, str]]:
 
 
 def closed_between(db: Database[Document], user_id: str, start: datetime, end: datetime) -> list[Document]:
-    """The user's trades closed in [start, end) (the daily summary)."""
-    query = {"userId": user_id, "status": "closed", "closedAt": {"$gte": start, "$lt": end}}
+    """The user's real accounts' trades closed in [start, end) (the daily summary, the monthly
+    statement): paper accounts' are not among them."""
+    query = {"userId": user_id, "status": "closed", "closedAt": {"$gte": start, "$lt": end}, **REAL_BOOK}
     return list(db[TRADES].find(query).sort([("closedAt", 1), ("_id", 1)]))

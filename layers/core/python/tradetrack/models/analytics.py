@@ -178,5 +178,10 @@ class TaxPnlOut(_Out):
     )
     needs_fmv: list[FmvNeededOut]
     items: list[TaxRowOut] = Field(description="one row per sale in the FY, by sale time")
+    paper: bool = Field(
+        False,
+        description="true: these are a paper account's simulated trades (accountId=pa_…), not a tax "
+        "figure; the default report is of the real accounts only, paper accounts never in it",
+    )
     computed_at: datetime
     cached: bool = False

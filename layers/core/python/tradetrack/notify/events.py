@@ -25,7 +25,7 @@ Live events: pushed to the user's open WebSocket connections only (no inbox item
 so the SPA refreshes what changed (docs/websocket.md):
 
     sync_succeeded      accountId, broker, syncId, fetched, sent
-    trades_changed      source (sync, import, manual), tradeIds (at most 500; `more` counts the rest)
+    trades_changed      source (sync, import, manual, paper), tradeIds (at most 500; `more` counts the rest)
 """
 
 from __future__ import annotations
@@ -148,7 +148,7 @@ class SyncSucceeded(_Event):
 
 
 MAX_TRADE_IDS = 500  # a trades_changed event names at most this many trades (and counts the rest)
-TradeSource = Literal["sync", "import", "manual"]
+TradeSource = Literal["sync", "import", "manual", "paper"]  # paper: a paper account's fill (docs/paper.md)
 
 
 class TradesChanged(_Event):
