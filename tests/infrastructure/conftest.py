@@ -15,7 +15,7 @@ import pytest
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
-from aws_cdk import App
+from aws_cdk import App, NestedStack
 from aws_cdk.assertions import Template
 
 from functions.manifest import FUNCTIONS, FunctionSpec, QueueSource, Schedule
@@ -50,9 +50,12 @@ def cdk_json_context() -> dict[str, Any]:
 
 
 def fake_deps_layer(root: Path) -> Path:
-    """Stands in for build/layers/deps, which only `make build` creates."""
+    """Stands in for build/layers/deps, which only `make build` creates (and build/layers/images
+    beside it: the attachment worker's Pillow)."""
     (root / "python").mkdir(parents=True, exist_ok=True)
     (root / "python" / "README.txt").write_text("test stand-in for the dependencies layer\n")
+    (root.parent / "images" / "python").mkdir(parents=True, exist_ok=True)
+    (root.parent / "images" / "python" / "README.txt").write_text("test stand-in for the images layer\n")
     return root
 
 
@@ -84,13 +87,37 @@ class Synthesized:
         return target in json.dumps(reference)
 
     def nested_resources(self, resource_type: str) -> dict[str, dict[str, Any]]:
-        """Resources of the backend's nested stacks (the canary releases), by logical id."""
+        """Resources of the backend's nested stacks (canary releases, REST routes), by logical id."""
         found: dict[str, dict[str, Any]] = {}
         prefix = "".join(c for c in self.stack.artifact_id if c.isalnum())
         for path in self.assembly_dir.glob(f"{prefix}*.nested.template.json"):
             for logical_id, resource in json.loads(path.read_text())["Resources"].items():
                 if resource["Type"] == resource_type:
                     found[logical_id] = resource
+        return found
+
+    def nested_templates(self) -> dict[str, dict[str, Any]]:
+        """The backend's logical id of each nested stack (canary releases, REST routes) -> its template."""
+        found: dict[str, dict[str, Any]] = {}
+        for construct in self.stack.node.find_all():
+            if isinstance(construct, NestedStack) and construct.nested_stack_parent is self.stack:
+                logical_id = self.stack.resolve(construct.nested_stack_resource.logical_id)  # type: ignore[union-attr]
+                found[str(logical_id)] = json.loads((self.assembly_dir / construct.template_file).read_text())
+        return found
+
+    def with_nested(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        """Resources of the backend and of its nested stacks, by logical id, as if one template: in a
+        nested stack's resources, a parameter the backend passes in ({"Ref": "referenceto..."}) is
+        replaced by what the backend passes ({"Ref": <backend id>}, a GetAtt of another nested
+        stack's output), so references read the same wherever the resource lives."""
+        found = self.resources(resource_type)
+        stacks = self.resources("AWS::CloudFormation::Stack")
+        for stack_id, template in self.nested_templates().items():
+            given = stacks[stack_id]["Properties"].get("Parameters", {})
+            for logical_id, resource in template["Resources"].items():
+                if resource["Type"] == resource_type:
+                    assert logical_id not in found, f"logical id {logical_id} in two templates"
+                    found[logical_id] = _substitute(resource, given)
         return found
 
     def parent_id(self, parameter: Any) -> str:
@@ -110,6 +137,16 @@ class Synthesized:
             if variables.get("POWERTOOLS_SERVICE_NAME") == name:
                 return logical_id
         raise AssertionError(f"no Lambda function for manifest entry {name!r}")
+
+
+def _substitute(value: Any, parameters: Mapping[str, Any]) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"Ref"} and value["Ref"] in parameters:
+            return parameters[value["Ref"]]
+        return {key: _substitute(item, parameters) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_substitute(item, parameters) for item in value]
+    return value
 
 
 def synthesize(

@@ -60,5 +60,5 @@ def test_the_reports_queue_redrives_after_three_receives_and_the_routes_exist(de
     # Then one queue, with its dead-letter queue after three receives, 360 s visibility
     assert [(q["RedrivePolicy"]["maxReceiveCount"], q["VisibilityTimeout"]) for q in reports] == [(3, 360)]
     # And the REST API has /v1/reports and /v1/reports/{reportId}
-    paths = {r["Properties"]["PathPart"] for r in dev_app.resources("AWS::ApiGateway::Resource").values()}
+    paths = {r["Properties"]["PathPart"] for r in dev_app.with_nested("AWS::ApiGateway::Resource").values()}
     assert {"reports", "{reportId}"} <= paths

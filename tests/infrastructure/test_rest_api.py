@@ -17,8 +17,9 @@ MANIFEST_ROUTES = {(route.method, route.path) for spec in FUNCTIONS for route in
 
 
 def resource_paths(app: Synthesized) -> dict[str, str]:
-    """Logical id of every AWS::ApiGateway::Resource -> its full path ("/v1/health")."""
-    resources = app.resources("AWS::ApiGateway::Resource")
+    """Logical id of every AWS::ApiGateway::Resource -> its full path ("/v1/health"), wherever it
+    lives (the backend holds /v1, its nested route stacks the rest: api_routes.py)."""
+    resources = app.with_nested("AWS::ApiGateway::Resource")
 
     def path_of(logical_id: str) -> str:
         props = resources[logical_id]["Properties"]
@@ -32,7 +33,7 @@ def resource_paths(app: Synthesized) -> dict[str, str]:
 def methods_by_route(app: Synthesized) -> dict[tuple[str, str], dict[str, Any]]:
     paths = resource_paths(app)
     routes: dict[tuple[str, str], dict[str, Any]] = {}
-    for method in app.resources("AWS::ApiGateway::Method").values():
+    for method in app.with_nested("AWS::ApiGateway::Method").values():
         props = method["Properties"]
         resource = props["ResourceId"]
         path = paths[resource["Ref"]] if "Ref" in resource else "/"
