@@ -20,6 +20,8 @@ const Positions = lazy(() => import("./pages/Positions").then((module) => ({ def
 const Imports = lazy(() => import("./pages/Imports").then((module) => ({ default: module.Imports })));
 const Tax = lazy(() => import("./pages/Tax").then((module) => ({ default: module.Tax })));
 const DataQuality = lazy(() => import("./pages/DataQuality").then((module) => ({ default: module.DataQuality })));
+const Reports = lazy(() => import("./pages/Reports").then((module) => ({ default: module.Reports })));
+const Paper = lazy(() => import("./pages/Paper").then((module) => ({ default: module.Paper })));
 const Profile = lazy(() => import("./pages/Profile").then((module) => ({ default: module.Profile })));
 
 export function App() {
@@ -91,6 +93,8 @@ export function App() {
           {route === "/imports" && <Imports />}
           {route === "/tax" && <Tax />}
           {route === "/data-quality" && <DataQuality />}
+          {route === "/reports" && <Reports />}
+          {route === "/paper" && <Paper />}
           {route === "/brokers" && <Brokers />}
           {route === "/alerts" && <Alerts />}
           {route === "/notifications" && <Notifications />}

@@ -45,10 +45,12 @@ interface RequestOptions {
   /** false: no bearer token and no refresh (the auth routes themselves). */
   auth?: boolean;
   signal?: AbortSignal;
+  /** Extra request headers (e.g. a paper order's Idempotency-Key). */
+  headers?: Record<string, string>;
 }
 
 async function send(path: string, options: RequestOptions, token: string | null): Promise<Response> {
-  const headers: Record<string, string> = { Accept: "application/json" };
+  const headers: Record<string, string> = { Accept: "application/json", ...options.headers };
   if (options.body !== undefined) headers["Content-Type"] = "application/json";
   if (token) headers.Authorization = `Bearer ${token}`;
   const init: RequestInit = { method: options.method ?? "GET", headers };

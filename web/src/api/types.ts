@@ -177,7 +177,7 @@ export interface PositionList {
 }
 
 // Brokers (GET /v1/brokers, /v1/broker-accounts…; docs/brokers.md)
-export type BrokerName = "zerodha" | "upstox" | "simulated";
+export type BrokerName = "zerodha" | "upstox" | "simulated" | "angelone" | "breeze" | "sharekhan";
 export type BrokerAccountStatus = "pending" | "active" | "needs_login" | "error";
 
 export interface BrokerInfo {
@@ -252,7 +252,13 @@ export interface NotificationOut {
 }
 
 // The user (GET/PATCH /v1/me)
-export type NotificationType = "trade_confirmation" | "price_alert" | "sync_failed" | "needs_login" | "daily_summary";
+export type NotificationType =
+  | "trade_confirmation"
+  | "price_alert"
+  | "sync_failed"
+  | "needs_login"
+  | "daily_summary"
+  | "report_ready";
 
 export interface NotificationPrefs {
   email: boolean;
@@ -433,4 +439,127 @@ export interface ImportStatus {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+}
+
+// Reports (POST /v1/reports → GET /v1/reports/{reportId}; docs/reports.md)
+export type ReportKind = "trade_history" | "tax_pnl" | "monthly_statement";
+export type ReportFormat = "csv" | "xlsx" | "pdf";
+export type ReportStatus = "queued" | "running" | "ready" | "failed";
+
+export interface ReportRequest {
+  kind: ReportKind;
+  /** a financial year "2024-25", or a month "2025-06" for a monthly statement */
+  period: string;
+  format: ReportFormat;
+}
+
+export interface ReportOut extends ReportRequest {
+  reportId: string;
+  status: ReportStatus;
+  fileName: string;
+  createdAt: string;
+  readyAt: string | null;
+  size: number | null;
+  /** presigned GET of the file once ready, valid until expiresAt (300 s by default) */
+  downloadUrl: string | null;
+  expiresAt: string | null;
+  error: string | null;
+}
+
+// Paper trading (/v1/paper/...; docs/paper.md, tradetrack/paper/models.py). Every field of the
+// API's schema is here, so a field the API adds (order types, products, validity) is added once.
+export const PAPER_SIDES = ["BUY", "SELL"] as const;
+export const PAPER_ORDER_TYPES = ["MARKET", "LIMIT"] as const;
+export const PAPER_PRODUCTS = ["CNC"] as const;
+export const PAPER_VALIDITIES = ["DAY"] as const;
+export const PAPER_EXCHANGES = ["NSE", "BSE"] as const;
+export type PaperSide = (typeof PAPER_SIDES)[number];
+export type PaperOrderType = (typeof PAPER_ORDER_TYPES)[number];
+export type PaperProduct = (typeof PAPER_PRODUCTS)[number];
+export type PaperValidity = (typeof PAPER_VALIDITIES)[number];
+export type PaperExchange = (typeof PAPER_EXCHANGES)[number];
+export type PaperOrderState = "pending" | "executed" | "canceled" | "expired" | "rejected";
+
+export interface PaperBalance {
+  available: string;
+  /** funds locked for pending buys */
+  held: string;
+  /** available + held */
+  total: string;
+}
+
+export interface PaperAccountIn {
+  name: string;
+  startingBalance: string;
+}
+
+export interface PaperAccount {
+  accountId: string;
+  name: string;
+  status: "open" | "closed";
+  startingBalance: string;
+  balance: PaperBalance;
+  createdAt: string;
+}
+
+export interface PaperOrderIn {
+  symbol: string;
+  exchange: PaperExchange;
+  side: PaperSide;
+  type: PaperOrderType;
+  quantity: number;
+  /** the limit price: required for LIMIT, absent for MARKET */
+  price?: string;
+  product: PaperProduct;
+  validity: PaperValidity;
+}
+
+export interface PaperFill {
+  seq: number;
+  quantity: number;
+  price: string;
+  charges: string;
+  at: string;
+  executionId: string;
+}
+
+export interface PaperTransition {
+  state: PaperOrderState;
+  at: string;
+  reason?: string | null;
+}
+
+export interface PaperOrder {
+  orderId: string;
+  accountId: string;
+  symbol: string;
+  exchange: string;
+  side: PaperSide;
+  type: PaperOrderType;
+  quantity: number;
+  price: string | null;
+  product: PaperProduct;
+  validity: PaperValidity;
+  state: PaperOrderState;
+  /** funds this order holds now (pending buys) */
+  held: string;
+  expiresAt?: string | null;
+  fills: PaperFill[];
+  history: PaperTransition[];
+  createdAt: string;
+}
+
+export interface PaperHolding {
+  symbol: string;
+  exchange: string;
+  quantity: number;
+  /** quantity not reserved by pending sells */
+  free: number;
+  lastPrice: string | null;
+}
+
+export interface PaperPortfolio {
+  accountId: string;
+  balance: PaperBalance;
+  holdings: PaperHolding[];
 }

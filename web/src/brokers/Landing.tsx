@@ -20,9 +20,10 @@ export function BrokerLanding() {
   }, [landing]);
   const failed = landing !== null && "error" in landing;
   const connected = landing !== null && "status" in landing && landing.status === "active";
+  const toFinish = landing !== null && "finish" in landing; // Breeze: the app's tab sends what came back
   return (
     <main id="main" className="auth">
-      <h1>{failed ? "Broker login failed" : connected ? "Broker connected" : "Broker login finished"}</h1>
+      <h1>{failed ? "Broker login failed" : connected ? "Broker connected" : toFinish ? "Broker login returned" : "Broker login finished"}</h1>
       {failed && (
         <p role="alert" className="error">
           {landing.message} ({landing.error})
@@ -30,6 +31,7 @@ export function BrokerLanding() {
       )}
       <p role="status">
         {connected && "Your broker account is connected and its first sync is on its way. "}
+        {toFinish && "Your TradeTrack tab finishes connecting the account now. "}
         You can close this window and return to the TradeTrack tab you connected from.
       </p>
       <p>

@@ -52,3 +52,25 @@ describe("broker account status", () => {
     expect(syncDuration("2026-12-06T10:00:00+05:30", null)).toBe("—");
   });
 });
+
+describe("a login finished with params (ICICI Breeze)", () => {
+  it("reads what the broker returned, without the app's own names", () => {
+    // Given the callback's redirect for a broker whose login sends no state back (docs/brokers.md)
+    const landing = parseLanding("?apisession=52114&broker=breeze&finish=params");
+    // Then the landing carries the broker and its params for the signed-in tab to send
+    expect(landing).toEqual({ finish: "params", broker: "breeze", params: { apisession: "52114" } });
+  });
+
+  it("refuses an unknown broker, no params, or more than the API takes", () => {
+    expect(parseLanding("?apisession=1&broker=evil&finish=params")).toBeNull();
+    expect(parseLanding("?broker=breeze&finish=params")).toBeNull();
+    const many = Array.from({ length: 17 }, (_, i) => `p${String(i)}=x`).join("&");
+    expect(parseLanding(`?${many}&broker=breeze&finish=params`)).toBeNull();
+    // a too-long name or value is dropped rather than sent
+    expect(parseLanding(`?apisession=1&${"n".repeat(65)}=x&broker=breeze&finish=params`)).toEqual({
+      finish: "params",
+      broker: "breeze",
+      params: { apisession: "1" },
+    });
+  });
+});

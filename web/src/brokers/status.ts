@@ -1,6 +1,8 @@
 // How a broker account's state reads on the Brokers page: its status in words with the action it
 // calls for, the login's expiry relative to now, and the OAuth landing's query parameters.
 
+import type { BrokerName } from "../api/types";
+
 export type AccountStatus = "pending" | "active" | "needs_login" | "error";
 export type Tone = "good" | "bad" | "warn" | "info";
 
@@ -57,12 +59,30 @@ const STATUSES: readonly string[] = ["pending", "active", "needs_login", "error"
 export type Landing =
   | { accountId: string; status: AccountStatus }
   /** The login did not complete: the API's error code and message. */
-  | { error: string; message: string };
+  | { error: string; message: string }
+  /** A broker whose login sends no state back (ICICI Breeze): what it returned, for the signed-in
+   * tab to send as `POST /v1/broker-accounts {broker, accountId, params}` (docs/brokers.md). */
+  | { finish: "params"; broker: BrokerName; params: Record<string, string> };
 
-/** The broker callback's landing (`/brokers?accountId=…&status=…`, or `?error=…&message=…` when the
- * login failed), or null for any other query. */
+const BROKERS: readonly string[] = ["zerodha", "upstox", "simulated", "angelone", "breeze", "sharekhan"];
+const MAX_PARAMS = 16; // the API's FinishLoginRequest: 1–16 names of ≤ 64 characters, values ≤ 4096
+const RESERVED = new Set(["broker", "finish", "accountId", "status", "error", "message"]);
+
+/** The broker callback's landing (`/brokers?accountId=…&status=…`, `?error=…&message=…` when the
+ * login failed, or `?<what the broker returned>&broker=…&finish=params`), or null for any other query. */
 export function parseLanding(search: string): Landing | null {
   const params = new URLSearchParams(search);
+  const broker = params.get("broker");
+  if (params.get("finish") === "params" && broker && BROKERS.includes(broker)) {
+    const returned: Record<string, string> = {};
+    for (const [name, value] of params) {
+      if (RESERVED.has(name) || name.length > 64 || value.length > 4096) continue;
+      returned[name] = value;
+    }
+    const count = Object.keys(returned).length;
+    if (count === 0 || count > MAX_PARAMS) return null;
+    return { finish: "params", broker: broker as BrokerName, params: returned };
+  }
   const error = params.get("error");
   if (error && /^[A-Z_]{1,40}$/.test(error)) {
     return { error, message: (params.get("message") ?? "").slice(0, 300) || "The broker login did not complete." };

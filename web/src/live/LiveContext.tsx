@@ -34,10 +34,13 @@ function staleKeys(frame: Frame): string[][] {
     case "notification":
     case "trade":
       return [["notifications"]];
+    case "report": // the Reports page asks for its status (and download URL) at once
+      return [["report", frame.reportId], ["notifications"]];
     // fills applied (a sync, a manual fill, an import step): the journal's views re-read what they show
     case "trades":
-    case "import":
       return [["trades"], ["positions"], ["summary"], ["timeseries"], ["breakdown"], ["tax-pnl"], ["data-quality"]];
+    case "import": // the same, and the Imports page's list of uploads
+      return [["trades"], ["positions"], ["summary"], ["timeseries"], ["breakdown"], ["tax-pnl"], ["data-quality"], ["imports"]];
     default:
       return [];
   }

@@ -29,3 +29,17 @@ describe("live frames", () => {
     expect(failed && toastOf(failed)?.sticky).toBe(true);
   });
 });
+
+describe("the report frame", () => {
+  it("says a requested report is ready, and goes by itself", () => {
+    // Given the notifier's report_ready frame (docs/reports.md)
+    const frame = parseFrame('{"type":"report","reportId":"rpt_0123456789abcdef01234567","status":"ready","notificationId":"n_1"}');
+    // When it becomes a toast / Then it names the Reports page and is not sticky
+    expect(frame && toastOf(frame)).toEqual({
+      title: "Your report is ready",
+      message: "Download it from the Reports page.",
+      tone: "good",
+      sticky: false,
+    });
+  });
+});

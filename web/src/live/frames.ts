@@ -39,12 +39,20 @@ export interface TradesFrame {
   more: number;
 }
 
+/** A requested report is ready (the notifier's `report_ready` event; docs/reports.md). */
+export interface ReportFrame {
+  type: "report";
+  reportId: string;
+  status: "ready";
+  notificationId?: string;
+}
+
 export interface OtherFrame {
   type: "pong" | "quote" | "subscribed" | "unsubscribed" | "error" | "import";
   [field: string]: unknown;
 }
 
-export type Frame = AlertFrame | SyncFrame | TradeFrame | NotificationFrame | TradesFrame | OtherFrame;
+export type Frame = AlertFrame | SyncFrame | TradeFrame | NotificationFrame | TradesFrame | ReportFrame | OtherFrame;
 
 /** A pushed frame, or null when the text is not a JSON object with a string `type`. */
 export function parseFrame(text: string): Frame | null {
@@ -95,6 +103,8 @@ export function toastOf(frame: Frame): Omit<Toast, "id"> | null {
       return { title: `Trade ${frame.status}: ${frame.symbol}`, message: "Your journal has it.", tone: "good", sticky: false };
     case "notification":
       return { title: frame.title, message: frame.message, tone: "info", sticky: false };
+    case "report":
+      return { title: "Your report is ready", message: "Download it from the Reports page.", tone: "good", sticky: false };
     default:
       return null;
   }

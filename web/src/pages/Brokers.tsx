@@ -1,5 +1,5 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { api } from "../api/client";
 import type { BrokerAccountOut, BrokerInfo, BrokerName, ConnectOut, Page, SyncLogOut } from "../api/types";
 import { LOGIN_WINDOW, onLanding, type Landing } from "../brokers/channel";
@@ -52,11 +52,39 @@ export function Brokers() {
     return () => clearInterval(timer);
   }, []);
 
+  // A broker whose login sends no state back (Breeze) lands with what it returned: this tab, signed
+  // in, finishes the login of the account it started (docs/brokers.md), else the one pending.
+  const started = useRef<{ broker: BrokerName; accountId: string } | null>(null);
+  const finish = useMutation({
+    mutationFn: ({ broker, params }: { broker: BrokerName; params: Record<string, string> }) => {
+      const pending = client.getQueryData<Page<BrokerAccountOut>>(ACCOUNTS)?.items.filter((a) => a.broker === broker && a.status !== "active");
+      const accountId = started.current?.broker === broker ? started.current.accountId : pending?.length === 1 ? pending[0]?.accountId : undefined;
+      if (!accountId) {
+        return Promise.reject(new Error(`No ${broker} login was started in this tab: press Connect again and log in in the window that opens.`));
+      }
+      return api<BrokerAccountOut>("/v1/broker-accounts", { method: "POST", body: { broker, accountId, params } });
+    },
+    onSuccess: (account) => {
+      started.current = null;
+      setNotice(`Broker account ${account.accountId} is connected; its first sync is on its way.`);
+      setLogsFor(account.accountId);
+      void client.invalidateQueries({ queryKey: ["sync-logs", account.accountId] });
+    },
+    onSettled: () => client.invalidateQueries({ queryKey: ACCOUNTS }),
+  });
+  const finishLogin = finish.mutate;
+
   // The broker's login window reports back (src/brokers/channel.ts); so does a landing in this tab.
   useEffect(() => {
     function landed(landing: Landing) {
       setFallbackUrl(null);
       void client.invalidateQueries({ queryKey: ACCOUNTS });
+      if ("finish" in landing) {
+        setLoginFailed(null);
+        setNotice("Finishing the broker login…");
+        finishLogin({ broker: landing.broker, params: landing.params });
+        return;
+      }
       if ("error" in landing) {
         setNotice(null);
         setLoginFailed(`The broker login did not complete: ${landing.message} (${landing.error}). Try again.`);
@@ -77,7 +105,7 @@ export function Brokers() {
       window.history.replaceState(null, "", "/brokers");
     }
     return onLanding(landed);
-  }, [client]);
+  }, [client, finishLogin]);
 
   const connect = useMutation({
     mutationFn: async ({ broker, accountId }: { broker: BrokerName; accountId?: string; popup: Window | null }) =>
@@ -87,13 +115,14 @@ export function Brokers() {
       setLoginFailed(null);
       setFallbackUrl(null);
     },
-    onSuccess: (started, { popup }) => {
+    onSuccess: (begun, { broker, popup }) => {
+      started.current = { broker, accountId: begun.accountId };
       void client.invalidateQueries({ queryKey: ACCOUNTS });
       if (popup && !popup.closed) {
-        popup.location.href = started.loginUrl;
+        popup.location.href = begun.loginUrl;
         setNotice("Log in to your broker in the window that opened; this page updates when you are back.");
       } else {
-        setFallbackUrl(started.loginUrl); // the popup was blocked: a link the user opens
+        setFallbackUrl(begun.loginUrl); // the popup was blocked: a link the user opens
       }
     },
     onError: (_error, { popup }) => popup?.close(),
@@ -158,7 +187,7 @@ export function Brokers() {
           {loginFailed}
         </p>
       )}
-      <ErrorMessage error={connect.error ?? sync.error} />
+      <ErrorMessage error={connect.error ?? finish.error ?? sync.error} />
 
       <h2 id="connect-title">Connect a broker</h2>
       <ErrorMessage error={brokers.error} />

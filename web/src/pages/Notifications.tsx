@@ -13,6 +13,7 @@ const TYPE_LABELS: Record<string, string> = {
   needs_login: "Broker login expired",
   daily_summary: "Daily summary",
   backfill_summary: "Broker history imported",
+  report_ready: "Report ready",
 };
 
 /** "backfill_summary" → "Backfill summary": a type or reason code this page has no words for. */

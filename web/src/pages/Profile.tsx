@@ -23,6 +23,7 @@ const TYPES: { value: NotificationType; label: string }[] = [
   { value: "sync_failed", label: "Broker sync failures" },
   { value: "needs_login", label: "Broker login expired" },
   { value: "daily_summary", label: "Daily summary" },
+  { value: "report_ready", label: "Reports ready to download" },
 ];
 
 export function Profile() {

@@ -1,0 +1,523 @@
+// A paper account's page (/paper/<accountId>; docs/paper.md): its Paper balance, holdings with
+// their free quantity and last price, the order form (an Idempotency-Key per submit, reused when
+// the same submit is sent again), its orders with fills and history (cancel a pending one), and
+// reset / close after a confirmation. Everything re-reads every 5 s while an order is pending (the
+// feed matches resting orders once a minute).
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useId, useRef, useState, type SyntheticEvent } from "react";
+import { api } from "../api/client";
+import {
+  PAPER_EXCHANGES,
+  PAPER_ORDER_TYPES,
+  PAPER_PRODUCTS,
+  PAPER_SIDES,
+  type PaperAccount,
+  type PaperExchange,
+  type PaperOrder,
+  type PaperOrderIn,
+  type PaperOrderType,
+  type PaperPortfolio,
+  type PaperProduct,
+  type PaperSide,
+} from "../api/types";
+import { ConfirmDialog } from "../components/ConfirmDialog";
+import { ErrorMessage } from "../components/ErrorMessage";
+import { Figure } from "../components/Figure";
+import { Money, MoneyCell } from "../components/Money";
+import { formatInr, formatIst } from "../format";
+import { PaperNotice } from "../paper/PaperNotice";
+import {
+  describeOrder,
+  EMPTY_ORDER,
+  needsPrice,
+  orderRequest,
+  PAPER_ACCOUNTS,
+  PRODUCT_LABELS,
+  stateLabel,
+  SubmitKeys,
+  validateOrder,
+  type OrderDraft,
+  type OrderErrors,
+} from "../paper/order";
+import { navigate } from "../router";
+import "./accounts.css";
+
+const PENDING_REFRESH_MS = 5_000;
+type Confirming = "reset" | "close" | null;
+
+function accountPath(accountId: string, rest = ""): string {
+  return `/v1/paper/accounts/${encodeURIComponent(accountId)}${rest}`;
+}
+
+export function PaperAccountPage({ accountId }: { accountId: string }) {
+  const client = useQueryClient();
+  const [notice, setNotice] = useState<string | null>(null);
+  const [stateFilter, setStateFilter] = useState<"" | "pending">("");
+  const [confirming, setConfirming] = useState<Confirming>(null);
+  const keys = ["paper", accountId];
+
+  const pending = useQuery({
+    queryKey: [...keys, "orders", "pending"],
+    queryFn: ({ signal }) => api<{ items: PaperOrder[] }>(accountPath(accountId, "/orders"), { query: { state: "pending", limit: 1 }, signal }),
+  });
+  const hasPending = (pending.data?.items.length ?? 0) > 0;
+  const refetchInterval = hasPending ? PENDING_REFRESH_MS : false;
+  const account = useQuery({
+    queryKey: [...keys, "account"],
+    queryFn: ({ signal }) => api<PaperAccount>(accountPath(accountId), { signal }),
+    refetchInterval,
+  });
+  const portfolio = useQuery({
+    queryKey: [...keys, "portfolio"],
+    queryFn: ({ signal }) => api<PaperPortfolio>(accountPath(accountId, "/portfolio"), { signal }),
+    refetchInterval,
+  });
+  const orders = useQuery({
+    queryKey: [...keys, "orders", stateFilter],
+    queryFn: ({ signal }) => api<{ items: PaperOrder[] }>(accountPath(accountId, "/orders"), { query: { state: stateFilter, limit: 100 }, signal }),
+    refetchInterval,
+  });
+
+  function refresh() {
+    void client.invalidateQueries({ queryKey: keys });
+    void client.invalidateQueries({ queryKey: PAPER_ACCOUNTS });
+  }
+
+  const cancel = useMutation({
+    mutationFn: (order: PaperOrder) =>
+      api<PaperOrder>(accountPath(accountId, `/orders/${encodeURIComponent(order.orderId)}/cancel`), { method: "POST" }),
+    onMutate: () => setNotice(null),
+    onSuccess: (order) => {
+      setNotice(`Paper order canceled: ${describeOrder(order, formatInr)}.`);
+      refresh();
+    },
+    onSettled: refresh,
+  });
+  const endAccount = useMutation({
+    mutationFn: (action: "reset" | "close") => api<PaperAccount>(accountPath(accountId, `/${action}`), { method: "POST" }),
+    onMutate: () => setNotice(null),
+    onSuccess: (updated, action) => {
+      setConfirming(null);
+      setNotice(
+        action === "reset"
+          ? `Paper account reset to its starting balance of ${formatInr(updated.startingBalance)}; holdings emptied.`
+          : "Paper account closed: it takes no more orders.",
+      );
+      refresh();
+    },
+  });
+
+  function placed(text: string) {
+    setNotice(text);
+    refresh();
+  }
+
+  const data = account.data;
+  const open = data?.status === "open";
+  return (
+    <section aria-labelledby="paper-account-title">
+      <p>
+        <a
+          href="/paper"
+          onClick={(event) => {
+            event.preventDefault();
+            navigate("/paper");
+          }}
+        >
+          ← All paper accounts
+        </a>
+      </p>
+      <h1 id="paper-account-title">
+        Paper account{data ? `: ${data.name}` : ""} <span className="badge">Paper</span>
+      </h1>
+      <PaperNotice />
+      <ErrorMessage error={account.error} />
+      {account.isPending && <p role="status">Loading the paper account…</p>}
+      {notice && (
+        <p role="status" className="notice" data-testid="paper-status">
+          {notice}
+        </p>
+      )}
+      {data && (
+        <>
+          <p>
+            <span className={`state state-${open ? "good" : "info"}`}>{open ? "Open" : "Closed: takes no more orders"}</span>{" "}
+            <small className="muted">
+              opened {formatIst(data.createdAt)} · <code>{data.accountId}</code>
+            </small>
+          </p>
+          <dl className="figures" data-testid="paper-balance">
+            <Figure label="Paper available" testId="paper-available">
+              <Money value={data.balance.available} />
+            </Figure>
+            <Figure label="Paper held for pending buys" testId="paper-held">
+              <Money value={data.balance.held} />
+            </Figure>
+            <Figure label="Paper total" testId="paper-total">
+              <Money value={data.balance.total} />
+            </Figure>
+            <Figure label="Paper starting balance">
+              <Money value={data.startingBalance} />
+            </Figure>
+          </dl>
+        </>
+      )}
+
+      <h2>Paper holdings</h2>
+      <ErrorMessage error={portfolio.error} />
+      {portfolio.isSuccess && portfolio.data.holdings.length === 0 && <p className="empty">No paper holdings: buy something below.</p>}
+      {portfolio.data && portfolio.data.holdings.length > 0 && (
+        <div className="table-wrap">
+          <table data-testid="paper-holdings">
+            <caption>Paper holdings (free = not reserved by pending sells)</caption>
+            <thead>
+              <tr>
+                <th scope="col">Instrument</th>
+                <th scope="col" className="num">
+                  Quantity
+                </th>
+                <th scope="col" className="num">
+                  Free
+                </th>
+                <th scope="col" className="num">
+                  Last price
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {portfolio.data.holdings.map((holding) => (
+                <tr key={`${holding.exchange}:${holding.symbol}`}>
+                  <th scope="row">
+                    {holding.exchange}:{holding.symbol}
+                  </th>
+                  <td className="num">{holding.quantity}</td>
+                  <td className="num">{holding.free}</td>
+                  <MoneyCell value={holding.lastPrice} />
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+
+      {open && <OrderForm accountId={accountId} onPlaced={placed} />}
+
+      <div className="heading">
+        <h2>Paper orders</h2>
+        <label className="inline">
+          Show
+          <select value={stateFilter} onChange={(event) => setStateFilter(event.target.value as "" | "pending")}>
+            <option value="">All</option>
+            <option value="pending">Pending</option>
+          </select>
+        </label>
+      </div>
+      <ErrorMessage error={orders.error ?? cancel.error} />
+      {orders.isPending && <p role="status">Loading paper orders…</p>}
+      {orders.isSuccess && orders.data.items.length === 0 && (
+        <p className="empty">{stateFilter ? "No pending paper orders." : "No paper orders yet."}</p>
+      )}
+      {orders.data && orders.data.items.length > 0 && (
+        <div className="table-wrap">
+          <table data-testid="paper-orders">
+            <caption>Paper orders, newest first (times in IST, +05:30)</caption>
+            <thead>
+              <tr>
+                <th scope="col">Order</th>
+                <th scope="col">State</th>
+                <th scope="col">Fills</th>
+                <th scope="col" className="num">
+                  Paper held
+                </th>
+                <th scope="col">Placed</th>
+                <th scope="col">History</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {orders.data.items.map((order) => (
+                <OrderRow
+                  key={order.orderId}
+                  order={order}
+                  canceling={cancel.isPending && cancel.variables.orderId === order.orderId}
+                  onCancel={() => cancel.mutate(order)}
+                />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+
+      {data && open && (
+        <>
+          <h2>Account</h2>
+          <p className="muted">
+            Reset puts the paper balance back to its start and empties the holdings (its trades stay in your journal);
+            close ends the account. Neither can run while an order is pending: cancel it first.
+          </p>
+          <ErrorMessage error={endAccount.error} />
+          <div className="actions">
+            <button type="button" className="secondary" onClick={() => setConfirming("reset")}>
+              Reset paper account
+            </button>
+            <button type="button" className="danger" onClick={() => setConfirming("close")}>
+              Close paper account
+            </button>
+          </div>
+        </>
+      )}
+      <ConfirmDialog
+        open={confirming !== null}
+        title={confirming === "close" ? "Close this paper account?" : "Reset this paper account?"}
+        confirmLabel={confirming === "close" ? "Close paper account" : "Reset paper account"}
+        busy={endAccount.isPending}
+        onConfirm={() => confirming && endAccount.mutate(confirming)}
+        onCancel={() => {
+          setConfirming(null);
+          endAccount.reset();
+        }}
+      >
+        <p>
+          {confirming === "close"
+            ? "It will take no more orders. Its trades stay in your journal."
+            : `Its paper balance goes back to ${formatInr(data?.startingBalance)} and its holdings are emptied. Its trades stay in your journal.`}
+        </p>
+        <ErrorMessage error={endAccount.error} />
+      </ConfirmDialog>
+    </section>
+  );
+}
+
+function OrderRow({ order, canceling, onCancel }: { order: PaperOrder; canceling: boolean; onCancel: () => void }) {
+  const state = stateLabel(order.state);
+  const text = describeOrder(order, formatInr);
+  const reason = order.history.at(-1)?.reason;
+  return (
+    <tr data-order-id={order.orderId} data-state={order.state}>
+      <th scope="row" className="wrap">
+        {text}
+        <small className="muted block">
+          {order.product} · {order.validity}
+          {order.expiresAt && order.state === "pending" ? ` · expires ${formatIst(order.expiresAt, true)}` : ""}
+        </small>
+      </th>
+      <td className="wrap">
+        <span className={`state state-${state.tone}`}>{state.label}</span>
+        {reason && <small className="muted block">{reason}</small>}
+      </td>
+      <td className="wrap">
+        {order.fills.length === 0
+          ? "—"
+          : order.fills.map((fill) => (
+              <span key={fill.seq} className="block">
+                {fill.quantity} @ {formatInr(fill.price)} <small className="muted">(charges {formatInr(fill.charges)})</small>
+              </span>
+            ))}
+      </td>
+      <MoneyCell value={order.held} />
+      <td>{formatIst(order.createdAt, true)}</td>
+      <td>
+        <details>
+          <summary>{order.history.length} changes</summary>
+          <ol>
+            {order.history.map((step, index) => (
+              <li key={index}>
+                {stateLabel(step.state).label} · {formatIst(step.at, true)}
+                {step.reason ? ` · ${step.reason}` : ""}
+              </li>
+            ))}
+          </ol>
+        </details>
+      </td>
+      <td>
+        {order.state === "pending" && (
+          <button type="button" className="danger" onClick={onCancel} disabled={canceling} aria-label={`Cancel paper order: ${text}`}>
+            {canceling ? "Canceling…" : "Cancel"}
+          </button>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+function OrderForm({ accountId, onPlaced }: { accountId: string; onPlaced: (text: string) => void }) {
+  const ids = useId();
+  const [draft, setDraft] = useState<OrderDraft>(EMPTY_ORDER);
+  const [errors, setErrors] = useState<OrderErrors>({});
+  const [quoteOf, setQuoteOf] = useState<string | null>(null);
+  const submitKeys = useRef(new SubmitKeys());
+
+  const quote = useQuery({
+    queryKey: ["quote", quoteOf],
+    queryFn: ({ signal }) =>
+      api<Record<string, { ltp: string; ts?: string | null }>>("/v1/market/quotes", { query: { symbols: quoteOf }, signal }),
+    enabled: quoteOf !== null,
+    retry: false,
+    staleTime: 5_000,
+  });
+  const place = useMutation({
+    mutationFn: (body: PaperOrderIn) =>
+      api<PaperOrder>(accountPath(accountId, "/orders"), {
+        method: "POST",
+        body,
+        headers: { "Idempotency-Key": submitKeys.current.keyFor(body) },
+      }),
+    onSuccess: (order) => {
+      submitKeys.current.settle(); // placed: the next submit is a new order
+      const state = stateLabel(order.state).label.toLowerCase();
+      onPlaced(`Paper order placed: ${describeOrder(order, formatInr)}, ${state}.`);
+      setDraft((current) => ({ ...current, quantity: "", price: "" }));
+    },
+  });
+
+  function update(fields: Partial<OrderDraft>) {
+    setDraft((current) => ({ ...current, ...fields }));
+    setErrors({});
+    place.reset();
+  }
+
+  function lookUp(symbol: string, exchange: PaperExchange) {
+    const clean = symbol.trim().toUpperCase();
+    setQuoteOf(validateOrder({ ...draft, symbol: clean }).symbol ? null : `${exchange}:${clean}`);
+  }
+
+  function submit(event: SyntheticEvent) {
+    event.preventDefault();
+    const found = validateOrder(draft);
+    setErrors(found);
+    const first = (["symbol", "quantity", "price"] as const).find((field) => found[field]);
+    if (first) {
+      document.getElementById(`${ids}-${first}`)?.focus();
+      return;
+    }
+    place.mutate(orderRequest(draft));
+  }
+
+  const ltp = quoteOf ? quote.data?.[quoteOf]?.ltp : undefined;
+  const limit = needsPrice(draft.type);
+  return (
+    <form className="panel" onSubmit={submit} noValidate aria-labelledby={`${ids}-title`} data-testid="paper-order-form">
+      <h2 id={`${ids}-title`} className="wide">
+        Place a paper order
+      </h2>
+      <label>
+        Symbol
+        <input
+          id={`${ids}-symbol`}
+          value={draft.symbol}
+          onChange={(event) => update({ symbol: event.target.value })}
+          onBlur={(event) => lookUp(event.target.value, draft.exchange)}
+          placeholder="INFY"
+          autoComplete="off"
+          spellCheck={false}
+          aria-invalid={errors.symbol ? true : undefined}
+          aria-describedby={`${ids}-symbol-help`}
+        />
+        <span id={`${ids}-symbol-help`} className={errors.symbol || quote.error ? "field-error" : "muted"} data-testid="paper-quote">
+          {errors.symbol ??
+            (quote.error
+              ? quote.error instanceof Error
+                ? quote.error.message
+                : "No quote"
+              : ltp
+                ? `Last price ${formatInr(ltp)}`
+                : quote.isFetching
+                  ? "Looking up the last price…"
+                  : "")}
+        </span>
+      </label>
+      <label>
+        Exchange
+        <select
+          value={draft.exchange}
+          onChange={(event) => {
+            const exchange = event.target.value as PaperExchange;
+            update({ exchange });
+            lookUp(draft.symbol, exchange);
+          }}
+        >
+          {PAPER_EXCHANGES.map((value) => (
+            <option key={value}>{value}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Side
+        <select value={draft.side} onChange={(event) => update({ side: event.target.value as PaperSide })}>
+          {PAPER_SIDES.map((value) => (
+            <option key={value}>{value}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Order type
+        <select value={draft.type} onChange={(event) => update({ type: event.target.value as PaperOrderType })}>
+          {PAPER_ORDER_TYPES.map((value) => (
+            <option key={value}>{value}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Product
+        <select value={draft.product} onChange={(event) => update({ product: event.target.value as PaperProduct })}>
+          {PAPER_PRODUCTS.map((value) => (
+            <option key={value} value={value}>
+              {PRODUCT_LABELS[value] ?? value}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Quantity (shares)
+        <input
+          id={`${ids}-quantity`}
+          value={draft.quantity}
+          onChange={(event) => update({ quantity: event.target.value })}
+          inputMode="numeric"
+          placeholder="10"
+          aria-invalid={errors.quantity ? true : undefined}
+          aria-describedby={errors.quantity ? `${ids}-quantity-error` : undefined}
+        />
+        {errors.quantity && (
+          <span id={`${ids}-quantity-error`} className="field-error">
+            {errors.quantity}
+          </span>
+        )}
+      </label>
+      {limit && (
+        <label>
+          Limit price (₹)
+          <input
+            id={`${ids}-price`}
+            value={draft.price}
+            onChange={(event) => update({ price: event.target.value })}
+            inputMode="decimal"
+            placeholder="1500.25"
+            aria-invalid={errors.price ? true : undefined}
+            aria-describedby={errors.price ? `${ids}-price-error` : undefined}
+          />
+          {errors.price && (
+            <span id={`${ids}-price-error`} className="field-error">
+              {errors.price}
+            </span>
+          )}
+        </label>
+      )}
+      <div className="wide">
+        <p className="muted">
+          {limit
+            ? "A limit order rests until a quote crosses it (checked every minute), then fills whole at the quote. It holds its value plus charges from your paper balance meanwhile."
+            : "A market order fills at once at the instrument's last quote."}{" "}
+          Valid for the day (to 15:30 IST).
+        </p>
+        <ErrorMessage error={place.error} />
+        {place.isError && <p className="muted">Sending the same order again retries it safely: it is never placed twice.</p>}
+        <button type="submit" disabled={place.isPending}>
+          {place.isPending ? "Placing…" : `Place paper ${draft.side === "BUY" ? "buy" : "sell"} order`}
+        </button>
+      </div>
+    </form>
+  );
+}

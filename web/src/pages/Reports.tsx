@@ -1,0 +1,228 @@
+// Reports (docs/reports.md): ask for a file (POST /v1/reports, 202 queued), follow it (GET
+// /v1/reports/{id} with a growing wait, and at once on the WebSocket's `report` frame) until it is
+// ready, then a Download link with its presigned URL, fetched again before it expires (300 s).
+// The API has no list of a user's reports: this page lists the ones asked for in this session.
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useId, useState, type SyntheticEvent } from "react";
+import { api } from "../api/client";
+import type { ReportFormat, ReportKind, ReportOut } from "../api/types";
+import { ErrorMessage } from "../components/ErrorMessage";
+import { formatIst } from "../format";
+import {
+  defaultPeriod,
+  FORMAT_LABELS,
+  formatSize,
+  isFinished,
+  periodError,
+  pollDelay,
+  REPORT_KINDS,
+  reportRequest,
+  STATUS_LABELS,
+  upsertReport,
+  URL_MARGIN_MS,
+  urlExpired,
+} from "../reports/request";
+import "./accounts.css";
+
+const SESSION = ["reports", "session"];
+const KINDS = Object.entries(REPORT_KINDS) as [ReportKind, (typeof REPORT_KINDS)[ReportKind]][];
+
+function reportPath(reportId: string): string {
+  return `/v1/reports/${encodeURIComponent(reportId)}`;
+}
+
+export function Reports() {
+  const client = useQueryClient();
+  const ids = useId();
+  const [kind, setKind] = useState<ReportKind>("tax_pnl");
+  const [format, setFormat] = useState<ReportFormat>("pdf");
+  const [period, setPeriod] = useState(() => defaultPeriod("tax_pnl"));
+  const [error, setError] = useState<string | null>(null);
+
+  // The reports asked for in this session (the query cache: logging out clears it with the rest).
+  const session = useQuery({
+    queryKey: SESSION,
+    queryFn: () => client.getQueryData<ReportOut[]>(SESSION) ?? [],
+    initialData: [] as ReportOut[],
+    staleTime: Infinity,
+  });
+  const create = useMutation({
+    mutationFn: () => api<ReportOut>("/v1/reports", { method: "POST", body: reportRequest(kind, period, format) }),
+    onSuccess: (report) => {
+      client.setQueryData<ReportOut[]>(SESSION, (list) => upsertReport(list ?? [], report));
+      client.setQueryData(["report", report.reportId], report);
+    },
+  });
+
+  function chooseKind(next: ReportKind) {
+    setKind(next);
+    const spec = REPORT_KINDS[next];
+    if (!spec.formats.includes(format)) setFormat(spec.formats[0] ?? "pdf");
+    if (spec.period !== REPORT_KINDS[kind].period) setPeriod(defaultPeriod(next));
+    setError(null);
+    create.reset();
+  }
+
+  function submit(event: SyntheticEvent) {
+    event.preventDefault();
+    const problem = periodError(kind, period);
+    setError(problem);
+    if (problem) {
+      document.getElementById(`${ids}-period`)?.focus();
+      return;
+    }
+    create.mutate();
+  }
+
+  const spec = REPORT_KINDS[kind];
+  return (
+    <section aria-labelledby="reports-title">
+      <h1 id="reports-title">Reports</h1>
+      <p className="muted">
+        Your trade history, the financial year&apos;s tax P&amp;L or a month&apos;s statement as a file. It is made in
+        the background; this page shows it being made and gives you the download when it is ready.
+      </p>
+      <form className="panel" onSubmit={submit} noValidate aria-labelledby={`${ids}-new`}>
+        <h2 id={`${ids}-new`} className="wide">
+          New report
+        </h2>
+        <label>
+          Report type
+          <select value={kind} onChange={(event) => chooseKind(event.target.value as ReportKind)}>
+            {KINDS.map(([value, item]) => (
+              <option key={value} value={value}>
+                {item.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {spec.period === "fy" ? "Financial year" : "Month"}
+          <input
+            id={`${ids}-period`}
+            value={period}
+            onChange={(event) => {
+              setPeriod(event.target.value);
+              setError(null);
+            }}
+            placeholder={spec.period === "fy" ? "2024-25" : "2025-06"}
+            autoComplete="off"
+            aria-invalid={error ? true : undefined}
+            aria-describedby={error ? `${ids}-period-error` : undefined}
+          />
+          {error && (
+            <span id={`${ids}-period-error`} className="field-error">
+              {error}
+            </span>
+          )}
+        </label>
+        <label>
+          Format
+          <select value={format} onChange={(event) => setFormat(event.target.value as ReportFormat)}>
+            {spec.formats.map((value) => (
+              <option key={value} value={value}>
+                {FORMAT_LABELS[value]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <div className="wide">
+          <ErrorMessage error={create.error} />
+          <button type="submit" disabled={create.isPending}>
+            {create.isPending ? "Asking…" : "Make the report"}
+          </button>
+        </div>
+      </form>
+
+      <h2>This session&apos;s reports</h2>
+      {session.data.length === 0 ? (
+        <p className="empty">No reports asked for yet in this session. Download links last a few minutes; each is fetched again when needed.</p>
+      ) : (
+        <div className="table-wrap">
+          <table data-testid="reports">
+            <caption>Reports asked for in this session, newest first (times in IST, +05:30)</caption>
+            <thead>
+              <tr>
+                <th scope="col">Report</th>
+                <th scope="col">Status</th>
+                <th scope="col">Asked</th>
+                <th scope="col" className="num">
+                  Size
+                </th>
+                <th scope="col">File</th>
+              </tr>
+            </thead>
+            <tbody>
+              {session.data.map((report) => (
+                <ReportRow key={report.reportId} first={report} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function ReportRow({ first }: { first: ReportOut }) {
+  const report = useQuery({
+    queryKey: ["report", first.reportId],
+    queryFn: () => api<ReportOut>(reportPath(first.reportId)),
+    initialData: first,
+    staleTime: 0,
+    // Unfinished: ask again after 1 s, 2 s, 4 s … 15 s (the `report` frame asks at once). Ready:
+    // ask again shortly before the download URL expires, so the link on screen always works.
+    refetchInterval: (query) => {
+      const data = query.state.data;
+      if (!data) return false;
+      if (!isFinished(data.status)) return pollDelay(query.state.dataUpdateCount);
+      if (data.status === "ready" && data.expiresAt) {
+        return Math.max(1_000, new Date(data.expiresAt).getTime() - Date.now() - URL_MARGIN_MS);
+      }
+      return false;
+    },
+  });
+  const [opening, setOpening] = useState(false);
+  const data = report.data;
+  const status = STATUS_LABELS[data.status];
+  const label = `${REPORT_KINDS[data.kind].label} ${data.period} (${FORMAT_LABELS[data.format]})`;
+
+  // A tab left asleep may hold an expired URL: fetch a fresh one, then follow it.
+  async function download(event: SyntheticEvent) {
+    if (!urlExpired(data, new Date())) return;
+    event.preventDefault();
+    setOpening(true);
+    try {
+      const fresh = await report.refetch();
+      if (fresh.data?.downloadUrl) window.location.assign(fresh.data.downloadUrl);
+    } finally {
+      setOpening(false);
+    }
+  }
+
+  return (
+    <tr data-report-id={data.reportId}>
+      <th scope="row">{label}</th>
+      <td>
+        <span className={`state state-${status.tone}`} role="status">
+          {status.label}
+        </span>
+        {data.status === "failed" && <small className="block">{data.error ?? "The report could not be made."}</small>}
+        {report.error && <ErrorMessage error={report.error} />}
+      </td>
+      <td>{formatIst(data.createdAt, true)}</td>
+      <td className="num">{formatSize(data.size)}</td>
+      <td>
+        {data.status === "ready" && data.downloadUrl ? (
+          <a href={data.downloadUrl} download={data.fileName} onClick={(event) => void download(event)} aria-busy={opening}>
+            Download {data.fileName}
+          </a>
+        ) : data.status === "failed" ? (
+          "—"
+        ) : (
+          <span className="muted">{data.fileName} (not ready yet)</span>
+        )}
+      </td>
+    </tr>
+  );
+}

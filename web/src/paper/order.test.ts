@@ -1,0 +1,112 @@
+import { describe, expect, it } from "vitest";
+import { formatInr } from "../format";
+import {
+  accountRequest,
+  describeOrder,
+  EMPTY_ORDER,
+  orderRequest,
+  stateLabel,
+  SubmitKeys,
+  validateAccount,
+  validateOrder,
+  type OrderDraft,
+} from "./order";
+
+const limitBuy: OrderDraft = { ...EMPTY_ORDER, symbol: " infy ", quantity: "10", price: "1500.25" };
+
+describe("opening a paper account, as the API checks it", () => {
+  it("takes a name and a positive balance of up to 4 decimals", () => {
+    expect(validateAccount({ name: "Practice", startingBalance: "100000" })).toEqual({});
+    expect(validateAccount({ name: "Practice", startingBalance: "1,00,000.5" })).toEqual({});
+    expect(accountRequest({ name: " Practice ", startingBalance: "1,00,000.5" })).toEqual({ name: "Practice", startingBalance: "100000.5" });
+  });
+
+  it("refuses zero, a negative, too many decimals or digits, and an empty name", () => {
+    // Given drafts the API would answer 400/422 / Then each names its field
+    expect(validateAccount({ name: "", startingBalance: "0" })).toEqual({
+      name: expect.any(String) as string,
+      startingBalance: "The starting balance must be more than zero.",
+    });
+    expect(validateAccount({ name: "x", startingBalance: "-5" }).startingBalance).toContain("at most 4 decimals");
+    expect(validateAccount({ name: "x", startingBalance: "1.23456" }).startingBalance).toContain("at most 4 decimals");
+    expect(validateAccount({ name: "x", startingBalance: "12345678901" }).startingBalance).toContain("10 digits");
+    expect(validateAccount({ name: "x".repeat(65), startingBalance: "1" }).name).toBeDefined();
+  });
+});
+
+describe("the order form, as the API checks it", () => {
+  it("takes a limit order with a price and sends it as a decimal string", () => {
+    expect(validateOrder(limitBuy)).toEqual({});
+    expect(orderRequest(limitBuy)).toEqual({
+      symbol: "INFY",
+      exchange: "NSE",
+      side: "BUY",
+      type: "LIMIT",
+      quantity: 10,
+      price: "1500.25",
+      product: "CNC",
+      validity: "DAY",
+    });
+  });
+
+  it("sends a market order without a price, whatever the price field holds", () => {
+    const market: OrderDraft = { ...limitBuy, type: "MARKET", price: "abc" };
+    expect(validateOrder(market)).toEqual({});
+    expect("price" in orderRequest(market)).toBe(false);
+  });
+
+  it("refuses a limit without a price or at zero, fractional or zero quantities and a bad symbol", () => {
+    expect(validateOrder({ ...limitBuy, price: "" }).price).toContain("at most 4 decimals");
+    expect(validateOrder({ ...limitBuy, price: "0.0000" }).price).toBe("The limit price must be more than zero.");
+    expect(validateOrder({ ...limitBuy, price: "100000000" }).price).toBeDefined(); // 9 digits
+    expect(validateOrder({ ...limitBuy, quantity: "1.5" }).quantity).toBeDefined();
+    expect(validateOrder({ ...limitBuy, quantity: "0" }).quantity).toBeDefined();
+    expect(validateOrder({ ...limitBuy, quantity: "10000001" }).quantity).toBeDefined();
+    expect(validateOrder({ ...limitBuy, symbol: "NSE:INFY" }).symbol).toContain("without its exchange");
+  });
+});
+
+describe("the Idempotency-Key of a submit", () => {
+  function keys() {
+    let n = 0;
+    return new SubmitKeys(() => `key-${String((n += 1))}`);
+  }
+
+  it("is reused when the same order is sent again before it was placed", () => {
+    // Given a submit that got no answer / When the same order is sent again / Then the same key goes
+    const submit = keys();
+    const order = orderRequest(limitBuy);
+    expect(submit.keyFor(order)).toBe("key-1");
+    expect(submit.keyFor({ ...order })).toBe("key-1");
+  });
+
+  it("is new for a changed order, and for the next order after one was placed", () => {
+    const submit = keys();
+    const order = orderRequest(limitBuy);
+    expect(submit.keyFor(order)).toBe("key-1");
+    expect(submit.keyFor({ ...order, quantity: 11 })).toBe("key-2");
+    submit.settle();
+    expect(submit.keyFor({ ...order, quantity: 11 })).toBe("key-3"); // the same order again is a second order
+  });
+
+  it("comes from crypto.randomUUID by default", () => {
+    const key = new SubmitKeys().keyFor(orderRequest(limitBuy));
+    expect(key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});
+
+describe("orders in words", () => {
+  it("labels each state, and one the API adds later", () => {
+    expect(stateLabel("pending")).toEqual({ label: "Pending", tone: "info" });
+    expect(stateLabel("executed").label).toBe("Executed");
+    expect(stateLabel("canceled").label).toBe("Canceled");
+    expect(stateLabel("partially_filled")).toEqual({ label: "Partially filled", tone: "info" });
+  });
+
+  it("describes limit and market orders with the price formatted from its string", () => {
+    expect(describeOrder({ ...orderRequest(limitBuy), price: "1500.25" }, formatInr)).toBe("BUY 10 NSE:INFY at ₹1,500.25 (LIMIT)");
+    expect(describeOrder({ side: "SELL", quantity: 5, exchange: "NSE", symbol: "TCS", type: "MARKET", price: null }, formatInr)).toBe(
+      "SELL 5 NSE:TCS at market",
+    );
+  });
+});
