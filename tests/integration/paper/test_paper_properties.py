@@ -1,5 +1,6 @@
-"""Property test of paper accounts against the real test store: any sequence of placements, fills,
-replayed fills, cancels and expiries keeps the balance's invariants (hypothesis, stateful)."""
+"""Property test of paper accounts against the real test store: any sequence of placements (CNC and
+MIS, market, limit, IOC, stop-loss-market), ticks with a limited volume (partial fills), replayed
+fills and cancels keeps the balance's invariants (hypothesis, stateful)."""
 
 from __future__ import annotations
 
@@ -19,65 +20,92 @@ from tradetrack.market.quote import Quote
 from tradetrack.money import from_scaled, to_scaled
 from tradetrack.paper import accounts, fills, matching, orders, placement
 from tradetrack.paper.ledger import Fill
-from tradetrack.paper.models import AccountIn, OrderIn
+from tradetrack.paper.models import LIVE_STATES, AccountIn, OrderIn
+from tradetrack.paper.rules import Rules
 
 Db = Database[dict[str, Any]]
 USER = "usr_paper_property"
 START = "20000"
 prices = st.integers(min_value=900, max_value=1100)  # whole rupees around INFY's quote
 quantities = st.integers(min_value=1, max_value=8)
+products = st.sampled_from(["CNC", "MIS"])
+sides = st.sampled_from(["BUY", "SELL"])
+volumes = st.integers(min_value=0, max_value=5)  # a tick's shares per side (0: unlimited)
 
 
 def test_any_sequence_keeps_the_balance_invariants(mongo_db: Db, redis_client: redis.Redis) -> None:
     class PaperAccount(RuleBasedStateMachine):
         def __init__(self) -> None:
             super().__init__()
-            self.paper_id = accounts.open_account(
-                mongo_db, USER, AccountIn(starting_balance=START)
-            ).account_id
+            opened = accounts.open_account(mongo_db, USER, AccountIn(starting_balance=START))
+            self.paper_id = opened.account_id
+            self.paper_rules = Rules()
 
         def orders(self, **query: Any) -> list[dict[str, Any]]:
             return list(mongo_db["paper_orders"].find({"accountId": self.paper_id, **query}))
 
-        def place(self, side: str, quantity: int, price: int | None) -> None:
-            body = OrderIn(
-                symbol="INFY",
-                exchange="NSE",
-                side=side,
-                type="MARKET" if price is None else "LIMIT",
-                quantity=quantity,
-                price=None if price is None else str(price),
+        def place(self, side: str, quantity: int, price: int | None, **more: Any) -> None:
+            body = OrderIn.model_validate(
+                {
+                    "symbol": "INFY",
+                    "exchange": "NSE",
+                    "side": side,
+                    "type": "MARKET" if price is None else "LIMIT",
+                    "quantity": quantity,
+                    "price": None if price is None else str(price),
+                    **more,
+                }
             )
             with contextlib.suppress(SemanticError):  # funds or holdings short: refused, nothing changes
-                placement.place_order(mongo_db, redis_client, USER, self.paper_id, body)
+                placement.place_order(
+                    mongo_db, redis_client, USER, self.paper_id, body, rules=self.paper_rules
+                )
 
-        @rule(quantity=quantities, price=prices)
-        def limit_buy(self, quantity: int, price: int) -> None:
-            self.place("BUY", quantity, price)
-
-        @rule(quantity=quantities, price=prices)
-        def limit_sell(self, quantity: int, price: int) -> None:
-            self.place("SELL", quantity, price)
-
-        @rule(quantity=quantities, price=prices)
-        def market_buy(self, quantity: int, price: int) -> None:
+        def quote(self, price: int) -> None:
             cache_quotes(
                 redis_client,
                 [Quote(symbol="NSE:INFY", ltp=from_scaled(price * 10_000), ts=datetime.now(UTC))],
             )
-            self.place("BUY", quantity, None)
 
-        @rule(price=prices)
-        def tick(self, price: int) -> None:
-            matching.match_tick(mongo_db, redis_client, {"NSE:INFY": from_scaled(price * 10_000)})
+        @rule(quantity=quantities, price=prices, product=products)
+        def limit_buy(self, quantity: int, price: int, product: str) -> None:
+            self.place("BUY", quantity, price, product=product)
+
+        @rule(quantity=quantities, price=prices, product=products)
+        def limit_sell(self, quantity: int, price: int, product: str) -> None:
+            self.place("SELL", quantity, price, product=product)
+
+        @rule(quantity=quantities, price=prices, product=products)
+        def market_buy(self, quantity: int, price: int, product: str) -> None:
+            self.quote(price)
+            self.place("BUY", quantity, None, product=product)
+
+        @rule(quantity=quantities, price=prices, limit=prices, side=sides)
+        def ioc(self, quantity: int, price: int, limit: int, side: str) -> None:
+            self.quote(price)
+            self.place(side, quantity, limit, validity="IOC")
+
+        @rule(quantity=quantities, trigger=prices, side=sides)
+        def stop_market(self, quantity: int, trigger: int, side: str) -> None:
+            self.place(side, quantity, None, type="SL-M", triggerPrice=str(trigger))
+
+        @rule(price=prices, volume=volumes)
+        def tick(self, price: int, volume: int) -> None:
+            self.paper_rules = Rules(tick_volume=volume)
+            quotes = {"NSE:INFY": from_scaled(price * 10_000)}
+            matching.match_tick(mongo_db, redis_client, quotes, rules=self.paper_rules)
 
         @rule(data=st.data())
         def replay_a_fill(self, data: st.DataObject) -> None:
-            executed = self.orders(state="executed")
-            if executed:
-                order = data.draw(st.sampled_from(executed))
-                fills.complete(mongo_db, redis_client, order)
-                fills.fill_order(mongo_db, redis_client, order["_id"], to_scaled(from_scaled(1)))
+            filled = [o for o in self.orders() if o.get("fills")]
+            if filled:
+                # any fill of any order applied again, from a stale copy of the order (settled or not)
+                order = data.draw(st.sampled_from(filled))
+                record = data.draw(st.sampled_from(order["fills"]))
+                fills.apply_fill(mongo_db, redis_client, order, record)
+                fills.complete(mongo_db, redis_client, {**order, "settled": False})
+                if order["state"] not in LIVE_STATES:
+                    fills.fill_order(mongo_db, redis_client, order["_id"], to_scaled(from_scaled(1)))
 
         @rule(data=st.data())
         def cancel(self, data: st.DataObject) -> None:
@@ -92,31 +120,59 @@ def test_any_sequence_keeps_the_balance_invariants(mongo_db: Db, redis_client: r
             account = mongo_db["paper_accounts"].find_one({"_id": self.paper_id})
             assert account is not None
             available, held = int(account["available"]), int(account["held"])
-            # Never negative; held is exactly what the pending buys reserve
+            live = {"$in": list(LIVE_STATES)}
+            # Never negative; held is exactly what the live buys still reserve
             assert available >= 0 and held >= 0
-            assert held == sum(int(o["held"]) for o in self.orders(state="pending", side="BUY"))
-            # Money is conserved: total = starting − what buys cost + what sells brought
-            fills = [
+            assert held == sum(int(o["held"]) for o in self.orders(state=live, side="BUY"))
+            every = self.orders()
+            fills_of = [(o, f) for o in every for f in o.get("fills", [])]
+            # An order's fills add up to its filled quantity, never more than it asked for
+            for o in every:
+                assert sum(f["quantity"] for f in o.get("fills", [])) == o.get("filled", 0) <= o["quantity"]
+            # Money is conserved: total = starting − what CNC buys cost + what CNC sells brought, and
+            # what MIS fills took (margin and charges) or brought back (margin, P&L, less charges)
+            cnc = [
                 (o["side"], Fill(f["quantity"], f["price"], f["charges"]))
-                for o in self.orders(state="executed")
-                for f in o["fills"]
+                for o, f in fills_of
+                if o["product"] == "CNC"
             ]
-            spent = sum(f.cash_for_buy() for side, f in fills if side == "BUY")
-            earned = sum(f.cash_for_sell() for side, f in fills if side == "SELL")
-            assert available + held == to_scaled(from_scaled(int(START) * 10_000)) - spent + earned
-            # Holdings: bought − sold; free = that − what pending sells reserve; one execution per fill
-            owned = sum(f.quantity if side == "BUY" else -f.quantity for side, f in fills)
-            holding = mongo_db["paper_holdings"].find_one({"accountId": self.paper_id}) or {
-                "quantity": 0,
-                "free": 0,
+            spent = sum(f.cash_for_buy() for side, f in cnc if side == "BUY")
+            earned = sum(f.cash_for_sell() for side, f in cnc if side == "SELL")
+            mis = sum(int(f["available"]) - int(f["held"]) for o, f in fills_of if o["product"] == "MIS")
+            start = to_scaled(from_scaled(int(START) * 10_000))
+            assert available + held == start - spent + earned + mis
+            # And the books balance: cash + CNC cost + MIS margin = starting + realised − charges
+            holdings = {
+                h.get("product", "CNC"): h
+                for h in mongo_db["paper_holdings"].find({"accountId": self.paper_id})
             }
-            reserved = sum(int(o["quantity"]) for o in self.orders(state="pending", side="SELL"))
-            assert holding["quantity"] == owned >= 0 and holding["free"] == owned - reserved >= 0
-            assert mongo_db["executions"].count_documents({"accountId": self.paper_id}) == len(fills)
+            invested = int(holdings.get("CNC", {}).get("cost", 0)) + int(
+                holdings.get("MIS", {}).get("margin", 0)
+            )
+            realised = sum(int(f["realised"]) for _, f in fills_of)
+            charged = sum(int(f["charges"]) for _, f in fills_of)
+            assert available + held + invested == start + realised - charged
+            # Holdings per product: bought − sold; free = that − what live sells still reserve
+            for product in ("CNC", "MIS"):
+                owned = sum(
+                    f["quantity"] if o["side"] == "BUY" else -f["quantity"]
+                    for o, f in fills_of
+                    if o["product"] == product
+                )
+                reserved = sum(
+                    int(o["quantity"]) - int(o.get("filled", 0))
+                    for o in self.orders(state=live, side="SELL", product=product)
+                )
+                holding = holdings.get(product, {"quantity": 0, "free": 0})
+                assert holding["quantity"] == owned >= 0 and holding["free"] == owned - reserved >= 0
+            # One execution per fill; a settled order keeps no watermark on the account
+            assert mongo_db["executions"].count_documents({"accountId": self.paper_id}) == len(fills_of)
+            settled = {o["_id"] for o in every if o.get("settled")}
+            assert not settled & set(account.get("fillSeq", {}))
 
     run_state_machine_as_test(
         PaperAccount,
         settings=settings(
-            max_examples=12, stateful_step_count=12, deadline=None, suppress_health_check=list(HealthCheck)
+            max_examples=15, stateful_step_count=15, deadline=None, suppress_health_check=list(HealthCheck)
         ),
     )
