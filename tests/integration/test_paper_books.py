@@ -6,6 +6,8 @@ Real FerretDB and Redis; figures worked by hand."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import uuid
 from collections.abc import Iterator
@@ -27,6 +29,7 @@ from tradetrack.db import daily_pnl
 from tradetrack.executions import record_execution
 from tradetrack.models.executions import ExecutionIn
 from tradetrack.notify.summary import summarize
+from tradetrack.reports.service import WorkerDeps, render_report
 
 Db = Database[dict[str, Any]]
 PAPER = "pa_0123456789abcdef0123"  # a paper account's id (tradetrack.book: the pa_ prefix)
@@ -246,3 +249,16 @@ def test_a_paper_fill_after_a_real_one_leaves_the_real_summary_and_says_paper(
     changes = [json.loads(m["Body"]) for m in messages]
     changes = [body for body in changes if body.get("type") == "trades_changed"]
     assert changes and {body["source"] for body in changes} == {"paper"}
+
+
+def test_the_trade_history_report_is_of_the_real_accounts(
+    gateway: Gateway, mongo_db: Db, redis_client: redis.Redis
+) -> None:
+    # Given a trader with a real and a paper account, all trades opened in FY 2024-25
+    account = both_books(gateway, mongo_db, redis_client)
+    deps = WorkerDeps(db=mongo_db, cache=redis_client, s3=None, bucket="", notify=lambda _: None)
+    # When the FY's trade history is rendered as CSV
+    doc = {"kind": "trade_history", "userId": account.user_id, "period": "2024-25", "format": "csv"}
+    rows = list(csv.DictReader(io.StringIO(render_report(deps, doc).decode())))
+    # Then its rows are the real account's three trades
+    assert sorted(row["Symbol"] for row in rows) == ["INFY", "RELIANCE", "TCS"]

@@ -13,6 +13,7 @@ from typing import Any
 from pymongo import DeleteOne, UpdateOne
 from pymongo.database import Database
 
+from tradetrack.book import is_paper
 from tradetrack.db.daily_pnl import set_open_category
 from tradetrack.db.ledgers import Pair, insert_or_upsert, set_annotation
 from tradetrack.trade_notes import FIELDS as ANNOTATION_FIELDS
@@ -134,6 +135,18 @@ def open_instruments(db: Database[Document]) -> set[tuple[str, str]]:
         symbols = db[TRADES].distinct("symbol", {"status": "open", "exchange": exchange})
         found.update((str(exchange), str(symbol)) for symbol in symbols)
     return found
+
+
+def mark_paper_trades(db: Database[Document], user_id: str) -> int:
+    """Give the user's paper accounts' trades stored without it their `paper: true` (what
+    derivation gives them since issue #19; the migration tradetrack.migrations.paper_book): one
+    distinct over the user's accounts, one update by (userId, accountId). Returns how many changed."""
+    accounts = [str(account) for account in db[TRADES].distinct("accountId", {"userId": user_id})]
+    paper = sorted(account for account in accounts if is_paper(account))
+    if not paper:
+        return 0
+    query = {"userId": user_id, "accountId": {"$in": paper}, **REAL_BOOK}
+    return db[TRADES].update_many(query, {"$set": {"paper": True}}).modified_count
 
 
 def closed_between(db: Database[Document], user_id: str, start: datetime, end: datetime) -> list[Document]:

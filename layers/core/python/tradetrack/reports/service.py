@@ -23,7 +23,7 @@ import redis
 from pymongo.database import Database
 
 from tradetrack.analytics.tax import parse_fy
-from tradetrack.db.trades import closed_between, find_trades
+from tradetrack.db.trades import REAL_BOOK, closed_between, find_trades
 from tradetrack.errors import NotFound, SemanticError, ValidationFailed
 from tradetrack.journal import to_trade_out
 from tradetrack.models.trades import TradeOut
@@ -156,7 +156,7 @@ def _history(db: Database[Document], user_id: str, fy: int) -> Iterator[TradeOut
         page = find_trades(
             db,
             user_id,
-            {"openedAt": {"$gte": start, "$lt": end}},
+            {"openedAt": {"$gte": start, "$lt": end}, **REAL_BOOK},  # paper accounts' trades left out
             limit=HISTORY_PAGE,
             descending=False,
             after=after,
