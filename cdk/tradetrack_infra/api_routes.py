@@ -1,13 +1,13 @@
 """Where the REST API's resources and methods live: nested stacks of the backend stack.
 
-The backend stack is near CloudFormation's 500 resources, and a route costs it two to four (its
-resources, its method, its path's ANY fallback); a nested stack counts as one. So the RestApi, its
-deployment and stage, authorizer, request validator, gateway responses and the shared `/v1` resource
-stay in the backend, and every path below `/v1/<name>` goes to the nested stack for `<name>`'s first
-letter (ROUTE_STACKS). The choice depends on the path alone, so a route added to the manifest lands
-in its stack and existing routes never move: moving a resource between stacks fails its first
-deploy (CloudFormation creates the new one before deleting the old: a ConflictException on the path;
-docs/operations.md has the procedure).
+The backend stack was near CloudFormation's 500 resources (488 before this split), and a route costs
+two to four (its resources, its method, its path's ANY fallback); a nested stack counts as one. So
+the RestApi, its deployment and stage, authorizer, request validator, gateway responses and the
+shared `/v1` resource stay in the backend, and every path below `/v1/<name>` goes to the nested
+stack for `<name>`'s first letter (ROUTE_STACKS). The choice depends on the path alone, so a route
+added to the manifest lands in its stack and existing routes never move: moving a resource between
+stacks fails its first deploy (CloudFormation creates the new one before deleting the old: a
+ConflictException on the path; docs/operations.md has the procedure).
 
 Nothing else changes for api.py: it keeps calling `rest_api.root.resource_for_path(path)`, which
 finds the group resource `place_groups` created in the nested stack (CDK tracks it as a child of
