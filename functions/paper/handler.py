@@ -10,11 +10,13 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Que
 from pydantic import BaseModel
 
 from tradetrack.cache.client import get_redis
+from tradetrack.config import get_settings
 from tradetrack.db.client import get_database
-from tradetrack.errors import Conflict
+from tradetrack.errors import Conflict, SemanticError
 from tradetrack.idempotency import Idempotency
 from tradetrack.models.errors import error_responses
 from tradetrack.paper import accounts, orders, placement
+from tradetrack.paper.events import Events
 from tradetrack.paper.models import (
     AccountIn,
     AccountList,
@@ -25,11 +27,15 @@ from tradetrack.paper.models import (
     OrderState,
     Portfolio,
 )
+from tradetrack.paper.notices import queue_sink
 from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
 
 app = make_rest_resolver()
 IDEMPOTENCY_TTL_S = 86_400  # a placement retried within a day answers with the same order
-_KEY = "the placement's idempotency key: a retry with the same key answers with the order first placed"
+_KEY = (
+    "the placement's idempotency key: a retry with the same key and body answers with the order first "
+    "placed; the same key with another body is 422 (issue idempotency_key_reused)"
+)
 
 
 def _ok(model: type[BaseModel], *errors: int) -> dict[int, Any]:
@@ -38,6 +44,11 @@ def _ok(model: type[BaseModel], *errors: int) -> dict[int, Any]:
         200: {"description": "OK", "content": {"application/json": {"model": model}}},
         **error_responses(*errors),
     }
+
+
+def _events(db: Any) -> Events:
+    """The events of this request, sent to the notifications queue when it is done."""
+    return Events(queue_sink(db, get_settings().notifications_queue_url))
 
 
 def _created(body: dict[str, Any]) -> Response[Any]:
@@ -97,25 +108,34 @@ def place_order(
 ) -> Response[Any]:
     user_id = current_principal(app).user_id
     db, cache = get_database(), get_redis()
+    events = _events(db)
 
     def place() -> dict[str, Any]:
-        placed = placement.place_order(db, cache, user_id, accountId, request)
+        placed = placement.place_order(db, cache, user_id, accountId, request, events=events)
         return placed.model_dump(mode="json", by_alias=True)
 
-    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
 
     key = f"{user_id}:{accountId}:{idempotency_key}"
+    body = request.model_dump(mode="json", by_alias=True)  # a repeat with another body is refused
     try:
-        return _created(
-            Idempotency(cache, ttl_s=IDEMPOTENCY_TTL_S, context=app.lambda_context).once(
-                "paper-order", key, place
-            )
-        )
+        done = Idempotency(cache, ttl_s=IDEMPOTENCY_TTL_S, context=app.lambda_context, validate_payload=True)
+        return _created(done.once("paper-order", key, place, payload=body))
     except IdempotencyAlreadyInProgressError:
         raise Conflict(
             "an order with this Idempotency-Key is being placed: retry in a moment",
             details=[{"field": "Idempotency-Key", "issue": "in_progress"}],
         ) from None
+    except IdempotencyValidationError:
+        raise SemanticError(
+            "this Idempotency-Key was used for a different order: use a new key for a new order",
+            details=[{"field": "Idempotency-Key", "issue": "idempotency_key_reused"}],
+        ) from None
+    finally:
+        events.send()
 
 
 @app.get("/v1/paper/accounts/<accountId>/orders", tags=["paper"], responses=_ok(OrderList, 404))
@@ -141,9 +161,14 @@ def get_order(accountId: str, orderId: str) -> OrderOut:  # noqa: N803 - path na
     responses=_ok(OrderOut, 404, 409),
 )
 def cancel_order(accountId: str, orderId: str) -> OrderOut:  # noqa: N803 - path names
-    return orders.cancel_order(
-        get_database(), get_redis(), current_principal(app).user_id, accountId, orderId
-    )
+    db = get_database()
+    events = _events(db)
+    try:
+        return orders.cancel_order(
+            db, get_redis(), current_principal(app).user_id, accountId, orderId, events=events
+        )
+    finally:
+        events.send()
 
 
 lambda_handler = rest_handler(app)

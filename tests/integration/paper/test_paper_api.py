@@ -236,6 +236,11 @@ def test_a_replayed_idempotency_key_answers_with_the_first_order(
     assert again.body["orderId"] == first.body["orderId"]
     assert mongo_db["paper_orders"].count_documents({"userId": account.user_id}) == 1
     assert mongo_db["executions"].count_documents({"userId": account.user_id}) == 1
+    # And the same key with a different body is refused (422) and places nothing
+    other = place(gateway, account, paper_id, key="k-1", quantity=11)
+    assert other.status == 422, other.text
+    assert other.body["error"]["details"] == [{"field": "Idempotency-Key", "issue": "idempotency_key_reused"}]
+    assert mongo_db["paper_orders"].count_documents({"userId": account.user_id}) == 1
     # And placing without a key is refused
     no_key = gateway.request(
         "POST",

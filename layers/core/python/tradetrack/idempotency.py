@@ -24,12 +24,19 @@ Outcome = Result | Exception  # what one key's work came to: its result, or what
 
 
 class Idempotency:
-    def __init__(self, client: Any, *, ttl_s: int, context: LambdaContext | None = None) -> None:
+    def __init__(
+        self, client: Any, *, ttl_s: int, context: LambdaContext | None = None, validate_payload: bool = False
+    ) -> None:
+        """`validate_payload`: `once` with a `payload` stores its hash with the record, and a repeat of
+        the key with another payload raises IdempotencyValidationError (Powertools payload validation)."""
         from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
         self.client = client
         self.config = IdempotencyConfig(
-            event_key_jmespath="key", raise_on_no_idempotency_key=True, expires_after_seconds=ttl_s
+            event_key_jmespath="key",
+            raise_on_no_idempotency_key=True,
+            expires_after_seconds=ttl_s,
+            payload_validation_jmespath="payload" if validate_payload else "",
         )
         if context is not None:
             self.config.register_lambda_context(context)
@@ -43,10 +50,13 @@ class Idempotency:
                 # In Powertools 3.x CachePersistenceLayer is an alias of RedisCachePersistenceLayer, whose
                 # constructor warns that the old name goes in v4; this code already uses the new name.
                 warnings.simplefilter("ignore", DeprecationWarning)
-                self._stores[prefix] = CachePersistenceLayer(client=self.client)
+                layer = (
+                    _validating_layer() if self.config.payload_validation_jmespath else CachePersistenceLayer
+                )
+                self._stores[prefix] = layer(client=self.client)
         return self._stores[prefix]
 
-    def once(self, prefix: str, key: str, work: Callable[[], Result]) -> Result:
+    def once(self, prefix: str, key: str, work: Callable[[], Result], payload: Any = None) -> Result:
         from aws_lambda_powertools.utilities.idempotency import idempotent_function
 
         @idempotent_function(
@@ -55,10 +65,11 @@ class Idempotency:
             config=self.config,
             key_prefix=prefix,
         )
-        def run(job: dict[str, str]) -> Result:
+        def run(job: dict[str, Any]) -> Result:
             return work()
 
-        result: Result = run(job={"key": key})
+        job: dict[str, Any] = {"key": key} if payload is None else {"key": key, "payload": payload}
+        result: Result = run(job=job)
         return result
 
     def once_each(
@@ -128,3 +139,24 @@ class Idempotency:
         if record.status == STATUS_CONSTANTS["INPROGRESS"]:
             return IdempotencyAlreadyInProgressError(f"already in progress: {key}")
         return dict(record.response_json_as_dict() or {})
+
+
+def _validating_layer() -> type[CachePersistenceLayer]:
+    """CachePersistenceLayer keeping the payload's hash when a record completes. Powertools 3.37's
+    `_update_record` rewrites the Redis value without it, so an identical retry of a completed call
+    fails payload validation (the TypeScript twin: powertools-lambda-typescript#5705, fixed there)."""
+    from aws_lambda_powertools.utilities.idempotency.persistence.cache import CachePersistenceLayer
+    from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
+
+    class Validating(CachePersistenceLayer):
+        def _update_record(self, data_record: DataRecord) -> None:
+            value = {
+                self.data_attr: data_record.response_data,
+                self.status_attr: data_record.status,
+                self.expiry_attr: data_record.expiry_timestamp,
+                self.validation_key_attr: data_record.payload_hash,
+            }
+            ttl = self._get_expiry_second(data_record.expiry_timestamp)
+            self.client.set(name=data_record.idempotency_key, value=self._json_serializer(value), ex=ttl)
+
+    return Validating
