@@ -262,3 +262,16 @@ def test_the_trade_history_report_is_of_the_real_accounts(
     rows = list(csv.DictReader(io.StringIO(render_report(deps, doc).decode())))
     # Then its rows are the real account's three trades
     assert sorted(row["Symbol"] for row in rows) == ["INFY", "RELIANCE", "TCS"]
+
+
+def test_a_manual_fill_cannot_be_entered_into_a_paper_account(gateway: Gateway, mongo_db: Db) -> None:
+    # Given a trader
+    account = new_account(gateway)
+    # When they enter a fill by hand naming a paper account
+    body = {"accountId": PAPER, "symbol": "INFY", "exchange": "NSE", "side": "BUY", "quantity": 1,
+            "price": "100", "executedAt": "2025-03-03T09:20:00+05:30"}  # fmt: skip
+    reply = gateway.request("POST", "/v1/executions", json_body=body, token=account.access_token)
+    # Then it is refused, saying why, and nothing is stored
+    assert reply.status == 422, reply.text
+    assert reply.body["error"]["details"] == [{"field": "accountId", "issue": "paper_account"}]
+    assert mongo_db["executions"].count_documents({"userId": account.user_id}) == 0
