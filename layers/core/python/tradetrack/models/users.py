@@ -64,6 +64,7 @@ class NotificationPrefs(BaseModel):
             "daily_summary",
             "report_ready",
             "risk_violation",
+            "paper_order",
         ],
         bool,
     ] = Field(default_factory=dict)

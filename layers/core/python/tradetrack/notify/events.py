@@ -20,12 +20,17 @@ may add fields before the consumer reads them.
                         GET /v1/reports/{reportId} gives its download link, docs/reports.md)
     risk_violation      violationId, accountId, rule, message, day, value?, limit?, squaredOff
                         (a risk limit breached, once per rule, account and day: docs/risk.md)
+    paper_order         accountId, orderId, event (placed, partially_executed, executed, canceled,
+                        expired, rejected), state, symbol, exchange, side, orderType, product,
+                        quantity, filledQuantity, lastFillQuantity?, lastFillPrice?, reason?, at
+                        (a paper order's transition: docs/paper.md)
 
 Live events: pushed to the user's open WebSocket connections only (no inbox item, no email or SMS),
 so the SPA refreshes what changed (docs/websocket.md):
 
     sync_succeeded      accountId, broker, syncId, fetched, sent
     trades_changed      source (sync, import, manual, paper), tradeIds (at most 500; `more` counts the rest)
+    paper_balance       accountId, available, held, total (a paper account's balance changed)
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ NotificationType = Literal[
     "daily_summary",
     "report_ready",
     "risk_violation",
+    "paper_order",
 ]
 NOTIFICATION_TYPES: tuple[NotificationType, ...] = (
     "trade_confirmation",
@@ -55,6 +61,7 @@ NOTIFICATION_TYPES: tuple[NotificationType, ...] = (
     "daily_summary",
     "report_ready",
     "risk_violation",
+    "paper_order",
 )
 Channel = Literal["email", "sms", "push"]
 
@@ -138,6 +145,36 @@ class RiskViolation(_Event):
     squared_off: bool = Field(False, alias="squaredOff")
 
 
+PaperOrderEvent = Literal["placed", "partially_executed", "executed", "canceled", "expired", "rejected"]
+
+
+class PaperOrder(_Event):
+    type: Literal["paper_order"]
+    account_id: _Id = Field(alias="accountId")
+    order_id: _Id = Field(alias="orderId")
+    event: PaperOrderEvent
+    state: _Id
+    symbol: _Id
+    exchange: _Id
+    side: Literal["BUY", "SELL"]
+    order_type: _Id = Field(alias="orderType")
+    product: _Id
+    quantity: int = Field(ge=1)
+    filled_quantity: int = Field(0, alias="filledQuantity", ge=0)
+    last_fill_quantity: int | None = Field(None, alias="lastFillQuantity")
+    last_fill_price: Decimal | None = Field(None, alias="lastFillPrice")
+    reason: _Text | None = None
+    at: datetime
+
+
+class PaperBalance(_Event):
+    type: Literal["paper_balance"]
+    account_id: _Id = Field(alias="accountId")
+    available: Decimal
+    held: Decimal
+    total: Decimal
+
+
 class SyncSucceeded(_Event):
     type: Literal["sync_succeeded"]
     account_id: _Id = Field(alias="accountId")
@@ -158,8 +195,8 @@ class TradesChanged(_Event):
     more: int = Field(0, ge=0)
 
 
-LiveEvent = SyncSucceeded | TradesChanged
-LIVE_EVENTS = (SyncSucceeded, TradesChanged)
+LiveEvent = SyncSucceeded | TradesChanged | PaperBalance
+LIVE_EVENTS = (SyncSucceeded, TradesChanged, PaperBalance)
 
 
 class TradeLine(BaseModel):
@@ -189,8 +226,10 @@ NotificationEvent = Annotated[
     | BackfillSummary
     | ReportReady
     | RiskViolation
+    | PaperOrder
     | SyncSucceeded
-    | TradesChanged,
+    | TradesChanged
+    | PaperBalance,
     Field(discriminator="type"),
 ]
 _ADAPTER: TypeAdapter[NotificationEvent] = TypeAdapter(NotificationEvent)
@@ -204,6 +243,7 @@ Notice = (
     | BackfillSummary
     | ReportReady
     | RiskViolation
+    | PaperOrder
 )
 
 
@@ -238,6 +278,14 @@ def live_frame(event: LiveEvent) -> dict[str, Any]:
             "status": "success",
             "fetched": event.fetched,
             "sent": event.sent,
+        }
+    if isinstance(event, PaperBalance):
+        return {
+            "type": "paper_balance",
+            "accountId": event.account_id,
+            "available": str(event.available),
+            "held": str(event.held),
+            "total": str(event.total),
         }
     return {"type": "trades", "source": event.source, "tradeIds": list(event.trade_ids), "more": event.more}
 

@@ -25,6 +25,7 @@ from tradetrack.notify.events import (
     NeedsLogin,
     Notice,
     NotificationType,
+    PaperOrder,
     PriceAlert,
     ReportReady,
     RiskViolation,
@@ -45,6 +46,7 @@ REASONS: dict[NotificationType, str] = {
     "daily_summary": "daily summaries",
     "report_ready": "report notices",
     "risk_violation": "risk alerts",
+    "paper_order": "paper order updates",
 }
 
 
@@ -117,14 +119,52 @@ def content(event: Notice) -> Content:
         broker = event.broker.capitalize()
         line = f"Log in to {broker} again to resume syncing your trades."
         return Content(event.type, f"Reconnect your {broker} account", line, {"broker": broker})
-    if isinstance(event, BackfillSummary | RiskViolation):
-        return _backfill(event) if isinstance(event, BackfillSummary) else _risk(event)
+    if isinstance(event, BackfillSummary | RiskViolation | PaperOrder):
+        return _account_notice(event)
     return _summary(event) if isinstance(event, DailySummary) else _report(event)
 
 
 def _report(event: ReportReady) -> Content:
     line = f"Your report {event.file_name} is ready to download."
     return Content(event.type, "Your report is ready", line, {"file_name": event.file_name})
+
+
+def _account_notice(event: BackfillSummary | RiskViolation | PaperOrder) -> Content:
+    if isinstance(event, BackfillSummary):
+        return _backfill(event)
+    return _risk(event) if isinstance(event, RiskViolation) else _paper(event)
+
+
+_PAPER_TITLES = {
+    "placed": "placed",
+    "partially_executed": "partly filled",
+    "executed": "filled",
+    "canceled": "canceled",
+    "expired": "expired",
+    "rejected": "rejected",
+}
+
+
+def _paper(event: PaperOrder) -> Content:
+    what = (
+        f"{event.side} {event.quantity} {event.exchange}:{event.symbol} ({event.order_type}, {event.product})"
+    )
+    filled = f"{event.filled_quantity} of {event.quantity} filled"
+    fill = (
+        f"; last fill {event.last_fill_quantity} at {price(event.last_fill_price)}"
+        if event.last_fill_quantity and event.last_fill_price is not None
+        else ""
+    )
+    reason = f" ({event.reason})" if event.reason else ""
+    line = f"Paper order {_PAPER_TITLES[event.event]}: {what}, {filled}{fill}{reason}."
+    fields = {
+        "order": what,
+        "state": event.state,
+        "filled": filled + fill,
+        "reason": event.reason or "",
+        "account": event.account_id,
+    }
+    return Content(event.type, f"Paper order {_PAPER_TITLES[event.event]}: {event.symbol}", line, fields)
 
 
 def _risk(event: RiskViolation) -> Content:

@@ -41,6 +41,7 @@ from tradetrack.notify.events import (
     Notice,
     NotificationEvent,
     NotificationType,
+    PaperOrder,
     PriceAlert,
     ReportReady,
     RiskViolation,
@@ -71,6 +72,7 @@ TYPE_DEFAULTS: dict[NotificationType, bool] = {
     "daily_summary": False,
     "report_ready": True,
     "risk_violation": True,
+    "paper_order": True,
 }
 
 
@@ -93,8 +95,13 @@ def references(event: Notice) -> Document:
         return {"accountId": event.account_id, "broker": event.broker, **sync}
     if isinstance(event, ReportReady):
         return {"reportId": event.report_id, "kind": event.kind, "format": event.format}
-    if isinstance(event, RiskViolation):
-        return {"violationId": event.violation_id, "accountId": event.account_id, "rule": event.rule}
+    if isinstance(event, RiskViolation | PaperOrder):
+        about = (
+            {"orderId": event.order_id, "symbol": event.symbol}
+            if isinstance(event, PaperOrder)
+            else {"violationId": event.violation_id, "rule": event.rule}
+        )
+        return {**about, "accountId": event.account_id}
     return {"date": event.day.isoformat()}
 
 
@@ -108,6 +115,10 @@ def push_frame(event: Notice, notification_id: str, text: Content) -> Document:
     if isinstance(event, ReportReady):
         return {"type": "report", "reportId": event.report_id, "status": "ready",
                 "notificationId": notification_id}  # fmt: skip
+    if isinstance(event, PaperOrder):  # the order-update frame (docs/websocket.md)
+        return {"type": "paper_order", "accountId": event.account_id, "orderId": event.order_id,
+                "event": event.event, "state": event.state, "quantity": event.quantity,
+                "filledQuantity": event.filled_quantity, "notificationId": notification_id}  # fmt: skip
     return {
         "type": "notification",
         "notificationId": notification_id,

@@ -4,25 +4,15 @@ event, pushed to the user's open connections only). Best effort: the money moved
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
-from typing import Any
-
 from pymongo.database import Database
 
 from tradetrack.aws import aws_client
+from tradetrack.notify.events import parse_event, to_body
 from tradetrack.observability import MetricUnit, logger, metrics
 from tradetrack.paper import repository as repo
 from tradetrack.paper.clock import Document
 from tradetrack.paper.events import Sink, balance_figures
-from tradetrack.queries import aware
 from tradetrack.queues import send_all
-
-
-def _json(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return aware(value).isoformat()
-    raise TypeError(f"not JSON: {type(value).__name__}")
 
 
 def with_balances(db: Database[Document], items: list[Document]) -> list[Document]:
@@ -44,7 +34,7 @@ def with_balances(db: Database[Document], items: list[Document]) -> list[Documen
 def queue_sink(db: Database[Document], queue_url: str) -> Sink:
     def send(items: list[Document]) -> None:
         bodies = [
-            json.dumps({k: v for k, v in i.items() if v is not None}, default=_json)
+            to_body(parse_event({k: v for k, v in i.items() if v is not None}))
             for i in with_balances(db, items)
         ]
         if not queue_url:
