@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
 from tradetrack.cache.client import get_redis
 from tradetrack.db.client import get_database
+from tradetrack.migrations import run_for_users
 from tradetrack.migrations.paper_book import migrate_user, users_with_data
 
 
@@ -36,20 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("name user ids, or pass --all")
     db, cache = get_database(), get_redis()
     users = users_with_data(db) if args.all else args.users
-    failed = 0
-    for number, user_id in enumerate(users, start=1):
-        started = time.perf_counter()
-        try:
-            report = migrate_user(db, cache, user_id)
-        except Exception as exc:
-            failed += 1
-            print(f"[{number}/{len(users)}] {user_id}: FAILED {type(exc).__name__}: {exc}", flush=True)
-            continue
-        print(
-            f"[{number}/{len(users)}] {user_id}: {report.summary()} in {time.perf_counter() - started:.1f} s",
-            flush=True,
-        )
-    return 1 if failed else 0
+    return run_for_users(users, lambda user_id: migrate_user(db, cache, user_id).summary())
 
 
 if __name__ == "__main__":

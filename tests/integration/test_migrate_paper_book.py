@@ -4,9 +4,6 @@ a second run changes nothing."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -17,18 +14,10 @@ from tests.integration.test_analytics_api import analytics
 from tests.integration.test_paper_books import PAPER, both_books
 from tests.integration.test_trades_api import trades
 from tests.support.gateway import Gateway
+from tests.support.scripts import load_script
 from tradetrack.db import daily_pnl
 
-SCRIPT = Path(__file__).parents[2] / "scripts" / "migrate_paper_book.py"
 Db = Database[dict[str, Any]]
-
-
-def script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("migrate_paper_book", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_paper_trades_of_the_previous_release_leave_the_real_list_and_totals(
@@ -41,7 +30,7 @@ def test_paper_trades_of_the_previous_release_leave_the_real_list_and_totals(
     mongo_db["aggregate_state"].update_one({"_id": account.user_id}, {"$set": {"version": 1}})
     assert len(trades(gateway, account)) == 5  # the paper ones are in the real list
     # When the migration runs for the user
-    assert script().main([account.user_id]) == 0
+    assert load_script("migrate_paper_book").main([account.user_id]) == 0
     # Then it marked the two paper trades and rebuilt the aggregates from the five trades
     assert "2 paper trades marked, aggregates rebuilt from 5 trades" in capsys.readouterr().out
     assert mongo_db["trades"].count_documents({"accountId": PAPER, "paper": True}) == 2
@@ -50,5 +39,5 @@ def test_paper_trades_of_the_previous_release_leave_the_real_list_and_totals(
     assert daily_pnl.is_built(mongo_db, account.user_id)
     assert analytics(gateway, account, "summary")["netPnl"] == "46"
     # When it runs again, nothing changes
-    assert script().main([account.user_id]) == 0
+    assert load_script("migrate_paper_book").main([account.user_id]) == 0
     assert "already current" in capsys.readouterr().out

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import uuid
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -19,17 +17,19 @@ import pytest
 import redis
 from pymongo.database import Database
 
+from tests.integration.notify.test_live_events import bodies, queue
 from tests.integration.test_analytics_api import analytics, two_trades
 from tests.integration.test_trades_api import execute, get, quote
 from tests.support.auth import Account, new_account
 from tests.support.gateway import Gateway
 from tradetrack.aws import aws_client
-from tradetrack.config import reset_settings
 from tradetrack.db import daily_pnl
 from tradetrack.executions import record_execution
 from tradetrack.models.executions import ExecutionIn
 from tradetrack.notify.summary import summarize
 from tradetrack.reports.service import WorkerDeps, render_report
+
+__all__ = ["queue"]  # the notifications queue fixture
 
 Db = Database[dict[str, Any]]
 PAPER = "pa_0123456789abcdef0123"  # a paper account's id (tradetrack.book: the pa_ prefix)
@@ -203,16 +203,6 @@ def test_the_daily_summary_counts_real_trades_only(
     assert monday is not None and (monday.trade_count, monday.net_pnl) == (1, Decimal("98"))
 
 
-@pytest.fixture
-def queue(gateway: Gateway, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A notifications queue in moto that the functions send to."""
-    url = aws_client("sqs").create_queue(QueueName="notifications-books")["QueueUrl"]
-    monkeypatch.setenv("NOTIFICATIONS_QUEUE_URL", url)
-    reset_settings()
-    yield url
-    reset_settings()
-
-
 def test_a_paper_fill_after_a_real_one_leaves_the_real_summary_and_says_paper(
     gateway: Gateway, mongo_db: Db, redis_client: redis.Redis, queue: str
 ) -> None:
@@ -245,9 +235,7 @@ def test_a_paper_fill_after_a_real_one_leaves_the_real_summary_and_says_paper(
     assert (paper["realizedPnl"], paper["closedTrades"]) == ("1000", 1)
     assert Decimal(paper["netPnl"]) == 1000 - Decimal(paper["charges"]) and Decimal(paper["charges"]) > 0
     # And the fills announced their trades as changed by "paper"
-    messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
-    changes = [json.loads(m["Body"]) for m in messages]
-    changes = [body for body in changes if body.get("type") == "trades_changed"]
+    changes = [body for body in bodies(queue) if body.get("type") == "trades_changed"]
     assert changes and {body["source"] for body in changes} == {"paper"}
 
 
