@@ -1,8 +1,9 @@
 // The Imports page's list of uploaded imports (GET /v1/imports, newest first, keyset pages with
 // nextCursor): state in words, progress while one runs (re-read every 2 s then, and at once on the
 // WebSocket's `import` frame), counts once done, the error code and what to do when it failed.
-// The API keeps no file name: an import shows its format, account and times.
-import { useInfiniteQuery } from "@tanstack/react-query";
+// The API keeps no file name: an import uploaded from this tab shows its file's name (kept in the
+// query cache, which logging out clears), any other its format, account and times.
+import { useInfiniteQuery, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { api } from "../api/client";
 import type { ImportStatus, Page } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
@@ -13,8 +14,22 @@ import "../pages/accounts.css";
 
 const RUNNING_REFRESH_MS = 2_000;
 const PAGE = 20;
+const FILE_NAMES = ["import-file-names"];
+
+/** Remember the name of the file an upload of this session sent (the API does not keep it). */
+export function rememberFileName(client: QueryClient, importId: string, name: string): void {
+  client.setQueryData<Record<string, string>>(FILE_NAMES, (names) => ({ ...names, [importId]: name }));
+}
 
 export function ImportHistory() {
+  const client = useQueryClient();
+  const names = useQuery({
+    queryKey: FILE_NAMES,
+    queryFn: () => client.getQueryData<Record<string, string>>(FILE_NAMES) ?? {},
+    initialData: {},
+    staleTime: Infinity,
+    gcTime: Infinity, // kept for the session even while the page is not shown
+  });
   const imports = useInfiniteQuery({
     queryKey: ["imports"],
     queryFn: ({ pageParam, signal }) => api<Page<ImportStatus>>("/v1/imports", { query: { limit: PAGE, cursor: pageParam }, signal }),
@@ -51,9 +66,10 @@ export function ImportHistory() {
                 return (
                   <tr key={item.importId} data-import-id={item.importId} data-state={item.state}>
                     <th scope="row" className="wrap">
-                      {FORMAT_NAMES[item.format]}
+                      {names.data[item.importId] ?? FORMAT_NAMES[item.format]}
                       <small className="muted block">
-                        account {item.accountId} · <code>{item.importId}</code>
+                        {names.data[item.importId] ? `${FORMAT_NAMES[item.format]} · ` : ""}account {item.accountId} ·{" "}
+                        <code>{item.importId}</code>
                       </small>
                     </th>
                     <td>

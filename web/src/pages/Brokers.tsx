@@ -70,6 +70,7 @@ export function Brokers() {
       setLogsFor(account.accountId);
       void client.invalidateQueries({ queryKey: ["sync-logs", account.accountId] });
     },
+    onError: () => setNotice(null), // the error shows instead of "Finishing…"
     onSettled: () => client.invalidateQueries({ queryKey: ACCOUNTS }),
   });
   const finishLogin = finish.mutate;

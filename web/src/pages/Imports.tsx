@@ -5,7 +5,7 @@ import { api } from "../api/client";
 import type { ImportFormat, ImportReport, ImportRequest, ImportStatus } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { navigate } from "../router";
-import { ImportHistory } from "../imports/ImportHistory";
+import { ImportHistory, rememberFileName } from "../imports/ImportHistory";
 import { importMethod, isTerminal, progressOf, startUpload, countDataRows } from "../imports/upload";
 import { useLiveFrames } from "../live/LiveContext";
 import type { Frame } from "../live/frames";
@@ -39,6 +39,8 @@ export function Imports() {
   const started = useMutation({
     mutationFn: async (chosen: File) =>
       startUpload({ api: (path, options) => api(path, options), fetch: (url, init) => fetch(url, init) }, chosen, format, accountId.trim() || null),
+    // The API keeps no file name: the list shows this session's uploads by theirs
+    onSuccess: (status, chosen) => rememberFileName(client, status.importId, chosen.name),
     onSettled: () => client.invalidateQueries({ queryKey: ["imports"] }), // the list has it now
   });
   const importId = started.data?.importId ?? null;

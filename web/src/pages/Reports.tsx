@@ -45,6 +45,7 @@ export function Reports() {
     queryFn: () => client.getQueryData<ReportOut[]>(SESSION) ?? [],
     initialData: [] as ReportOut[],
     staleTime: Infinity,
+    gcTime: Infinity, // kept for the session even while the page is not shown
   });
   const create = useMutation({
     mutationFn: () => api<ReportOut>("/v1/reports", { method: "POST", body: reportRequest(kind, period, format) }),
