@@ -17,6 +17,10 @@ LAYER_STAMP := $(LAYER_DIR)/.built
 # compiles the layers' bytecode and runs the cold-start benchmark. `make test` does not need it.
 LAMBDA_PY := $(or $(TRADETRACK_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/tradetrack)/python-3.12.14/bin/python3.12
 LAYER_PYC := $(LAYER_DIR)/.compiled
+# Pillow for the attachment worker only (layers/images/requirements.txt): its own layer, beside deps.
+IMAGES_DIR := build/layers/images
+IMAGES_STAMP := $(IMAGES_DIR)/.built
+IMAGES_PYC := $(IMAGES_DIR)/.compiled
 CORE_BUILD := build/layers/core
 CORE_STAMP := $(CORE_BUILD)/.built
 CORE_SRC := $(shell find layers/core/python -name '*.py' 2>/dev/null)
@@ -70,6 +74,17 @@ $(LAYER_PYC): $(LAYER_STAMP) $(LAMBDA_PY)
 	$(COMPILE) $(LAYER_DIR)/python
 	@touch $@
 
+$(IMAGES_STAMP): layers/images/requirements.txt | $(STAMP)
+	rm -rf $(IMAGES_DIR) && mkdir -p $(IMAGES_DIR)/python
+	$(PY) -m pip install -q -r layers/images/requirements.txt --target $(IMAGES_DIR)/python --no-deps --no-compile \
+	  --platform manylinux2014_aarch64 --platform manylinux_2_28_aarch64 \
+	  --implementation cp --python-version 3.12 --only-binary=:all:
+	@touch $@
+
+$(IMAGES_PYC): $(IMAGES_STAMP) $(LAMBDA_PY)
+	$(COMPILE) $(IMAGES_DIR)/python
+	@touch $@
+
 $(CORE_STAMP): $(CORE_SRC) $(LAMBDA_PY)
 	rm -rf $(CORE_BUILD) && mkdir -p $(CORE_BUILD)
 	cp -r layers/core/python $(CORE_BUILD)/python
@@ -120,8 +135,8 @@ format: $(STAMP) ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-build: $(STAMP) $(LAYER_PYC) $(CORE_STAMP) ## Build the Lambda layers (arm64 wheels, Python 3.12 bytecode; no Docker)
-	@du -sh $(LAYER_DIR) $(CORE_BUILD) | sed 's/^/unzipped: /'
+build: $(STAMP) $(LAYER_PYC) $(IMAGES_PYC) $(CORE_STAMP) ## Build the Lambda layers (arm64 wheels, Python 3.12 bytecode; no Docker)
+	@du -sh $(LAYER_DIR) $(IMAGES_DIR) $(CORE_BUILD) | sed 's/^/unzipped: /'
 
 synth: build $(CDK_CLI) $(WEB_DIST) ## Synthesize CloudFormation (a stage's stacks; PIPELINE=1: the deploy pipeline and its stages; no Docker, no AWS credentials); cdk-nag runs
 	$(CDK_CLI) synth --quiet -c stage=$${STAGE:-dev} $${PIPELINE:+-c pipeline=true}

@@ -34,7 +34,10 @@ class QueueSource:
     visibility_timeout_s: int = 60
 
 
-Bucket = Literal["imports", "reports"]
+Bucket = Literal["imports", "reports", "attachments"]
+# Extra Lambda layers a function carries beside the shared two (layers.py): "images" is Pillow
+# (layers/images/requirements.txt), for the attachment worker only.
+Layer = Literal["images"]
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ class FunctionSpec:
     # A function with none stays outside the VPC and reads neither secret.
     stores: tuple[Store, ...] = ()
     buckets: tuple[BucketUse, ...] = ()
+    layers: tuple[Layer, ...] = ()
 
     @property
     def module(self) -> str:
@@ -227,6 +231,39 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         buckets=(BucketUse("reports", ("s3:PutObject", "s3:GetObject")),),
     ),
     FunctionSpec(
+        name="attachments",
+        capability="Attachments",
+        # Screenshots on trades (docs/attachments.md): ask for a presigned POST, confirm the upload
+        # (queued for the worker), list a trade's with presigned links, get, delete. Its routes share
+        # one greedy resource, routed and documented by the handler (test_stack_limits).
+        rest=(
+            RestRoute("GET", "/v1/attachments/{proxy+}"),
+            RestRoute("POST", "/v1/attachments/{proxy+}"),
+            RestRoute("DELETE", "/v1/attachments/{proxy+}"),
+        ),
+        sends_to=("attachments",),
+        stores=("mongo", "redis"),
+        # presigns the upload POST and the downloads; deletes a refused upload and deleted screenshots
+        buckets=(BucketUse("attachments", ("s3:PutObject", "s3:GetObject", "s3:DeleteObject")),),
+    ),
+    FunctionSpec(
+        name="attachment_worker",
+        capability="Attachments",
+        # One upload a message: sniffed, stripped of metadata, thumbnailed with Pillow (its own layer,
+        # which only this function carries), stored; or rejected.
+        queues=(QueueSource("attachments", batch_size=1, max_receive_count=3, visibility_timeout_s=180),),
+        memory_mb=1024,  # a 40-megapixel canvas decodes to 160 MB; more memory is more CPU to resize it
+        timeout_s=30,
+        stores=("mongo",),
+        layers=("images",),
+        # reads the upload, writes the cleaned image and thumbnail, deletes the upload's version
+        buckets=(
+            BucketUse(
+                "attachments", ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion")
+            ),
+        ),
+    ),
+    FunctionSpec(
         name="trades",
         capability="Trades",
         rest=(
@@ -267,6 +304,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         ),
         timeout_s=29,  # API Gateway's integration limit: a settlement re-derives its expiry's pairs
         stores=("mongo", "redis"),
+        # a discarded orphaned annotation takes its screenshots with it (tradetrack.orphans)
+        buckets=(BucketUse("attachments", ("s3:DeleteObject",)),),
     ),
     FunctionSpec(
         name="corporate_actions",

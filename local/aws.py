@@ -112,6 +112,7 @@ def create_queues(sqs: Any, functions: Iterable[FunctionSpec]) -> dict[str, Queu
 
 IMPORTS_BUCKET = "tradetrack-local-imports"
 REPORTS_BUCKET = "tradetrack-local-reports"  # TradeTrackStorage's reports bucket in AWS
+ATTACHMENTS_BUCKET = "tradetrack-local-attachments"  # TradeTrackStorage's attachments bucket in AWS
 
 
 def create_buckets(endpoint: str) -> dict[str, str]:
@@ -126,7 +127,11 @@ def create_buckets(endpoint: str) -> dict[str, str]:
         aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
     )
     # moto's state is per process: a stack started earlier in it made the bucket already
-    for bucket in (IMPORTS_BUCKET, REPORTS_BUCKET):
+    for bucket in (IMPORTS_BUCKET, REPORTS_BUCKET, ATTACHMENTS_BUCKET):
         with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
             s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
-    return {"IMPORTS_BUCKET": IMPORTS_BUCKET, "REPORTS_BUCKET": REPORTS_BUCKET}
+    return {
+        "IMPORTS_BUCKET": IMPORTS_BUCKET,
+        "REPORTS_BUCKET": REPORTS_BUCKET,
+        "ATTACHMENTS_BUCKET": ATTACHMENTS_BUCKET,
+    }

@@ -1,4 +1,6 @@
-"""The two Lambda layers every function uses: the shared `tradetrack` package and its dependencies."""
+"""The two Lambda layers every function uses: the shared `tradetrack` package and its dependencies;
+and the layers only some functions carry (FunctionSpec.layers): "images", Pillow for the attachment
+worker (layers/images/requirements.txt, built by `make build` beside the deps layer)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,11 @@ ARCHITECTURE = lambda_.Architecture.ARM_64
 
 class MissingDepsLayerError(RuntimeError):
     """The dependencies layer has not been built."""
+
+
+def images_layer_dir(deps_layer_path: Path) -> Path:
+    """The images layer is built beside the deps layer (build/layers/images: `make build`)."""
+    return deps_layer_path.parent / "images"
 
 
 NO_BYTECODE_WARNING = (
@@ -66,7 +73,38 @@ class SharedLayers(Construct):
             compatible_architectures=[ARCHITECTURE],
             description="Third-party packages from layers/deps/requirements.txt (manylinux2014 aarch64)",
         )
+        self._images_path = images_layer_dir(deps_layer_path)
+        self._extra: dict[str, lambda_.LayerVersion] = {}
+
+    def function_layer(self, name: str) -> lambda_.LayerVersion:
+        """A layer only some functions carry, made on first use (a stack none uses has none)."""
+        if name != "images":
+            raise ValueError(f"no layer named {name!r} (functions/manifest.py Layer)")
+        if name not in self._extra:
+            if not (self._images_path / "python").is_dir():
+                raise MissingDepsLayerError(
+                    f"the images layer is missing: {self._images_path}/python does not exist. "
+                    "Run `make build`."
+                )
+            self._extra[name] = lambda_.LayerVersion(
+                self,
+                "Images",
+                code=lambda_.Code.from_asset(str(self._images_path), exclude=BUILT_LAYER_EXCLUDES),
+                compatible_runtimes=[RUNTIME],
+                compatible_architectures=[ARCHITECTURE],
+                description="Pillow from layers/images/requirements.txt, for the attachment worker only",
+            )
+        return self._extra[name]
+
+    def for_function(self, layers: tuple[str, ...]) -> list[lambda_.ILayerVersion]:
+        """The shared layers and the function's own (FunctionSpec.layers)."""
+        return [*self.all, *(self.function_layer(name) for name in layers)]
 
     @property
     def all(self) -> list[lambda_.ILayerVersion]:
         return [self.core, self.deps]
+
+    @property
+    def every(self) -> list[lambda_.ILayerVersion]:
+        """The shared layers and every function-only layer made so far."""
+        return [*self.all, *self._extra.values()]

@@ -90,7 +90,7 @@ class ManifestFunction(Construct):
             memory_size=spec.memory_mb,
             timeout=Duration.seconds(spec.timeout_s),
             reserved_concurrent_executions=spec.reserved_concurrency,
-            layers=deps.layers.all,
+            layers=deps.layers.for_function(spec.layers),
             role=self.role,
             log_group=self.log_group,
             tracing=lambda_.Tracing.ACTIVE,

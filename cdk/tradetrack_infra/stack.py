@@ -13,6 +13,7 @@ from constructs import Construct
 from functions.manifest import AUTHORIZER, FUNCTIONS, FunctionSpec
 from tradetrack_infra.api import Api, RouteTarget
 from tradetrack_infra.api_gateway_account import ApiGatewayAccount
+from tradetrack_infra.attachments import ATTACHMENTS, AttachmentFiles
 from tradetrack_infra.auth import Auth
 from tradetrack_infra.broker_sync import BROKERS, BrokerSync
 from tradetrack_infra.canary import CanaryReleases
@@ -68,7 +69,7 @@ class TradeTrackStack(Stack):
             stage=settings.stage,
             specs=functions,
             functions=lambdas,
-            layers=layers.all,
+            layers=layers.every,  # the images layer too: a new Pillow publishes a new worker version
             deployment_config=settings.deployment_config,
         )
         targets = self.releases.targets(self, lambdas)
@@ -147,6 +148,11 @@ class TradeTrackStack(Stack):
         self.report_files = (  # the reports bucket of TradeTrackStorage (reports.py)
             ReportFiles(self, "ReportFiles", stage=settings.stage, functions=by_name)
             if REPORTS in by_name
+            else None
+        )
+        self.attachment_files = (  # the attachments bucket of TradeTrackStorage (attachments.py)
+            AttachmentFiles(self, "AttachmentFiles", stage=settings.stage, functions=by_name)
+            if ATTACHMENTS in by_name
             else None
         )
         self.broker_sync: BrokerSync | None = None

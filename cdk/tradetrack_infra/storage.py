@@ -130,10 +130,11 @@ class StorageStack(Stack):
                 )
             ],
             removal_policy=removal_policy,
-            # The web app PUTs attachments to presigned URLs and shows them by presigned GET.
+            # The web app POSTs screenshots to presigned forms (tradetrack.attachments) and shows them
+            # by presigned GET.
             cors=[
                 s3.CorsRule(
-                    allowed_methods=[s3.HttpMethods.PUT, s3.HttpMethods.GET],
+                    allowed_methods=[s3.HttpMethods.POST, s3.HttpMethods.PUT, s3.HttpMethods.GET],
                     allowed_origins=list(cors_allow_origins),
                     allowed_headers=["Content-Type"],
                     max_age=3000,

@@ -34,11 +34,15 @@ def test_function_runtime_layers_tracing_and_settings(dev_app: Synthesized, spec
     # Given the Lambda built from a manifest entry
     props = dev_app.resources("AWS::Lambda::Function")[dev_app.function_id(spec.name)]["Properties"]
     layer_ids = set(dev_app.resources("AWS::Lambda::LayerVersion"))
+    shared = {i for i in layer_ids if i.startswith(("LayersCore", "LayersDeps"))}
+    own = {i for i in layer_ids if any(i.startswith(f"Layers{name.title()}") for name in spec.layers)}
 
-    # Then it runs the pinned runtime on Graviton, with the core and deps layers, traced by X-Ray
+    # Then it runs the pinned runtime on Graviton, with the core and deps layers (and those the
+    # manifest gives it alone: the attachment worker's images layer), traced by X-Ray
     assert props["Runtime"] == "python3.12"
     assert props["Architectures"] == ["arm64"]
-    assert {layer["Ref"] for layer in props["Layers"]} == layer_ids
+    assert len(shared) == 2 and len(own) == len(spec.layers)
+    assert {layer["Ref"] for layer in props["Layers"]} == shared | own
     assert props["TracingConfig"] == {"Mode": "Active"}
     # And memory, timeout and handler come from the manifest
     assert props["MemorySize"] == spec.memory_mb
@@ -84,11 +88,11 @@ def test_roles_are_per_function_and_use_no_managed_policies(dev_app: Synthesized
 
 
 def test_layers_target_python312_on_arm64(dev_app: Synthesized) -> None:
-    # Given the two shared layers
+    # Given the two shared layers and those only some functions carry (the worker's images layer)
     layers = dev_app.resources("AWS::Lambda::LayerVersion").values()
 
-    # Then both are built for the functions' runtime and architecture
-    assert len(layers) == 2
+    # Then each is built for the functions' runtime and architecture
+    assert len(layers) == 2 + len({name for spec in FUNCTIONS for name in spec.layers})
     for layer in layers:
         assert layer["Properties"]["CompatibleRuntimes"] == ["python3.12"]
         assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]

@@ -150,7 +150,14 @@ def test_functions_act_on_buckets_only_as_the_manifest_names(dev_app: Synthesize
         assert granted == named, spec.name
     # And the manifest names them for the functions that presign, read and write the files
     users = {spec.name: {use.bucket for use in spec.buckets} for spec in FUNCTIONS if spec.buckets}
-    assert users == {"imports": {"imports"}, "import_worker": {"imports"}, "reports": {"reports"}}
+    assert users == {
+        "imports": {"imports"},
+        "import_worker": {"imports"},
+        "reports": {"reports"},
+        "attachments": {"attachments"},
+        "attachment_worker": {"attachments"},
+        "data_quality": {"attachments"},  # a discarded orphan's screenshots (tradetrack.orphans)
+    }
 
 
 @pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda spec: spec.name)

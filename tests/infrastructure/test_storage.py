@@ -147,9 +147,10 @@ def test_attachments_never_expire_but_old_versions_do(storage: Storage) -> None:
     (rule,) = rules.values()
     assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 90}
     assert rule["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
-    # And the web app may PUT and GET by presigned URL from the stage's CORS origins only
+    # And the web app may POST (the presigned upload form), PUT and GET from the stage's CORS
+    # origins only
     (cors,) = props["CorsConfiguration"]["CorsRules"]
-    assert sorted(cors["AllowedMethods"]) == ["GET", "PUT"]
+    assert sorted(cors["AllowedMethods"]) == ["GET", "POST", "PUT"]
     assert cors["AllowedOrigins"] == list(StageSettings.from_context(storage.stack.node).cors_allow_origins)
     assert "CorsConfiguration" not in storage.props(storage.stack.reports)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -17,7 +16,6 @@ import requests
 from PIL import Image
 from pymongo.database import Database
 
-from functions.manifest import FUNCTIONS, FunctionSpec, RestRoute
 from local.events.sqs import sqs_record
 from tests.integration.test_trades_api import execute, get, trades
 from tests.support.auth import Account, OwnedRoute, assert_isolated, new_account
@@ -33,7 +31,7 @@ REGION = "ap-south-1"
 
 
 @pytest.fixture
-def api(gateway: Gateway, monkeypatch: pytest.MonkeyPatch) -> Iterator[Gateway]:
+def api(gateway: Gateway, monkeypatch: pytest.MonkeyPatch) -> Gateway:
     """moto's attachments bucket and queue, named in the environment."""
     s3: Any = boto3.client("s3", region_name=REGION)
     s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
@@ -41,15 +39,7 @@ def api(gateway: Gateway, monkeypatch: pytest.MonkeyPatch) -> Iterator[Gateway]:
     monkeypatch.setenv("ATTACHMENTS_BUCKET", BUCKET)
     monkeypatch.setenv("ATTACHMENTS_QUEUE_URL", sqs.create_queue(QueueName="attachments")["QueueUrl"])
     reset_settings()
-    if any(spec.name == "attachments" for spec in FUNCTIONS):
-        yield gateway
-    else:  # before the manifest names the function
-        spec = FunctionSpec(
-            name="attachments",
-            capability="Attachments",
-            rest=tuple(RestRoute(m, "/v1/attachments/{proxy+}") for m in ("GET", "POST", "DELETE")),
-        )
-        yield Gateway(functions=(*FUNCTIONS, spec))
+    return gateway
 
 
 def objects() -> list[str]:

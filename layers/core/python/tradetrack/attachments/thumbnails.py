@@ -33,7 +33,10 @@ def thumbnail(cleaned: bytes) -> tuple[tuple[int, int], bytes, tuple[int, int]]:
             image.load()
             small_width = min(THUMBNAIL_WIDTH, width)
             small_height = max(1, round(height * small_width / width))
-            small = image.convert("RGBA").resize((small_width, small_height), Image.Resampling.LANCZOS)
+            source = image if image.mode in ("RGB", "RGBA", "L", "LA") else image.convert("RGBA")
+            # reducing_gap: a box reduction first, then Lanczos over the last factor (several times faster)
+            size = (small_width, small_height)
+            small = source.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0).convert("RGBA")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         if isinstance(exc, ImageRejected):
             raise
