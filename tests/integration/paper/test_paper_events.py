@@ -138,14 +138,20 @@ def test_the_notifier_keeps_emails_and_pushes_a_paper_order(
     # When the same kind of event and a balance change reach a user with an open connection
     actions.connect(redis_client, "c-paper", user.user_id, ttl_s=600)
     posted: list[bytes] = []
+
+    def post(_connection: str, data: bytes) -> bool:
+        posted.append(data)
+        return True
+
+    context: Any = make_context(function("notifier"))  # what the Lambda runtime hands the handler
     notifier = Notifier(
         db=mongo_db,
         cache=redis_client,
         settings=get_settings(),
-        idempotency=Idempotency(redis_client, ttl_s=600, context=make_context(function("notifier"))),
+        idempotency=Idempotency(redis_client, ttl_s=600, context=context),
         ses=aws_client("sesv2"),
         sns=aws_client("sns"),
-        post=lambda _connection, data: posted.append(data) is None,
+        post=post,
     )
     notifier.handle(paper_event(user.user_id, event="executed", state="executed", filledQuantity=10))
     balance = {
