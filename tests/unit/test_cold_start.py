@@ -177,3 +177,51 @@ print(json.dumps({
         "docs",
     )
     assert seen == {"before": False, "after": True, "status": 200, "title": "TradeTrack API"}
+
+
+def test_in_lambda_the_collector_is_paused_from_import_tradetrack_until_every_handler_is_built() -> None:
+    # Given Lambda's environment and a fresh interpreter
+    # When tradetrack is imported, then each handler module (the collector paused again before each)
+    seen = run_fresh(
+        f"""
+import gc, importlib, json
+import tradetrack
+from tradetrack import coldstart
+paused_by_import = not gc.isenabled()
+left_paused = []
+for name in {[spec.module for spec in FUNCTIONS]!r}:
+    coldstart.pause_collector()
+    assert not gc.isenabled()
+    importlib.import_module(name)
+    if not gc.isenabled():
+        left_paused.append(name)
+print(json.dumps({{"paused_by_import": paused_by_import, "left_paused": left_paused,
+                  "frozen": gc.get_freeze_count() > 0, "enabled": gc.isenabled()}}))
+""",
+        "all",
+    )
+    # Then importing tradetrack paused it, and building each handler's entry point resumed it,
+    # with what the import made frozen (out of every later pass)
+    assert seen == {"paused_by_import": True, "left_paused": [], "frozen": True, "enabled": True}
+
+
+def test_outside_lambda_importing_tradetrack_leaves_the_collector_alone() -> None:
+    # Given an environment without AWS_LAMBDA_FUNCTION_NAME (tests, the local stack)
+    # When tradetrack and a handler are imported
+    env = {k: v for k, v in os.environ.items() if k != "AWS_LAMBDA_FUNCTION_NAME"}
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import gc, json; import functions.health.handler; "
+            "print(json.dumps([gc.isenabled(), gc.get_freeze_count()]))",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
+    # Then the collector ran throughout and nothing was frozen
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [True, 0]

@@ -3,7 +3,12 @@
 import importlib.util as _importlib_util
 import sys as _sys
 
+from tradetrack.coldstart import pause_collector as _pause_collector
+
 __version__ = "0.1.0"
+
+# In Lambda, the rest of the cold start runs with the garbage collector paused (tradetrack.coldstart).
+_pause_collector()
 
 # pymongo tries its pyOpenSSL TLS backend first: it imports cryptography.x509 (~60 ms of cold
 # start) and only then finds pyOpenSSL missing and falls back to the standard ssl module. The

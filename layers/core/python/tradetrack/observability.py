@@ -23,11 +23,24 @@ from typing import Any, TypeVar, cast
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
+from tradetrack.coldstart import resume_collector
+
 __all__ = ["MetricUnit", "get_tracer", "logger", "metrics", "traced_handler", "tracing_enabled"]
 
 _SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "tradetrack")
 
-logger = Logger(service=_SERVICE)
+
+class _Logger(Logger):
+    """Powertools' Logger. Building a Lambda entry point with it (`inject_lambda_context`, bare or
+    with arguments: the last step of every handler module's import) ends the cold start's pause of
+    the garbage collector (tradetrack.coldstart)."""
+
+    def inject_lambda_context(self, *args: Any, **kwargs: Any) -> Any:
+        resume_collector()
+        return super().inject_lambda_context(*args, **kwargs)
+
+
+logger: Logger = _Logger(service=_SERVICE)
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "TradeTrack"), service=_SERVICE)
 
 
