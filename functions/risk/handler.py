@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from pydantic import BaseModel
 
 from tradetrack.db.client import get_database
 from tradetrack.models.errors import error_responses
 from tradetrack.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
+from tradetrack.rest import current_principal, error_response, make_rest_resolver, rest_handler
 from tradetrack.risk import service
 from tradetrack.risk.models import AccountLimitsOut, LimitsIn, LimitsOut, ViolationPage
 from tradetrack.risk_accounts import owner_check
@@ -66,6 +67,14 @@ def list_violations(
 ) -> ViolationPage:
     user_id = current_principal(app).user_id
     return service.list_violations(get_database(), user_id, account_id=accountId, limit=limit, cursor=cursor)
+
+
+@app.put("/v1/risk/violations", include_in_schema=False)
+def put_violations() -> Response[str]:
+    """The greedy resource takes PUT for every path: this GET-only one answers as API Gateway's
+    fallback does for an undeclared method (docs/openapi.md)."""
+    message = "PUT is not allowed on /v1/risk/violations: use GET"
+    return error_response(405, "METHOD_NOT_ALLOWED", message, headers={"Allow": "GET"})
 
 
 lambda_handler = rest_handler(app)

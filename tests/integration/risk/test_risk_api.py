@@ -176,3 +176,13 @@ def violation(user_id: str, account_id: str, day: str, at: datetime) -> dict[str
         "notified": True,
         "createdAt": at,
     }
+
+
+def test_put_on_the_violations_list_is_method_not_allowed(gateway: Gateway) -> None:
+    # Given the greedy /v1/risk/{proxy+} resource, which takes PUT for every path
+    trader = new_account(gateway)
+    # When the GET-only violations list is sent a PUT
+    reply = gateway.request("PUT", "/v1/risk/violations", json_body={}, token=trader.access_token)
+    # Then it is a 405 naming GET, as for any undeclared method
+    assert reply.status == 405 and reply.error_code() == "METHOD_NOT_ALLOWED"
+    assert reply.headers.get("Allow") == "GET"
