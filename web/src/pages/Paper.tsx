@@ -7,6 +7,7 @@ import { api } from "../api/client";
 import type { PaperAccount } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { MoneyCell } from "../components/Money";
+import { TextField } from "../components/TextField";
 import { formatInr, formatIst } from "../format";
 import { PaperNotice } from "../paper/PaperNotice";
 import { accountRequest, PAPER_ACCOUNTS, validateAccount, type AccountDraft, type AccountErrors } from "../paper/order";
@@ -63,40 +64,24 @@ function PaperAccounts() {
         <h2 id={`${ids}-new`} className="wide">
           Open a paper account
         </h2>
-        <label>
-          Name
-          <input
-            id={`${ids}-name`}
-            value={draft.name}
-            onChange={(event) => update({ name: event.target.value })}
-            maxLength={64}
-            autoComplete="off"
-            aria-invalid={errors.name ? true : undefined}
-            aria-describedby={errors.name ? `${ids}-name-error` : undefined}
-          />
-          {errors.name && (
-            <span id={`${ids}-name-error`} className="field-error">
-              {errors.name}
-            </span>
-          )}
-        </label>
-        <label>
-          Paper starting balance (₹)
-          <input
-            id={`${ids}-balance`}
-            value={draft.startingBalance}
-            onChange={(event) => update({ startingBalance: event.target.value })}
-            inputMode="decimal"
-            placeholder="100000"
-            aria-invalid={errors.startingBalance ? true : undefined}
-            aria-describedby={errors.startingBalance ? `${ids}-balance-error` : undefined}
-          />
-          {errors.startingBalance && (
-            <span id={`${ids}-balance-error`} className="field-error">
-              {errors.startingBalance}
-            </span>
-          )}
-        </label>
+        <TextField
+          id={`${ids}-name`}
+          label="Name"
+          value={draft.name}
+          onChange={(name) => update({ name })}
+          error={errors.name}
+          maxLength={64}
+          autoComplete="off"
+        />
+        <TextField
+          id={`${ids}-balance`}
+          label="Paper starting balance (₹)"
+          value={draft.startingBalance}
+          onChange={(startingBalance) => update({ startingBalance })}
+          error={errors.startingBalance}
+          inputMode="decimal"
+          placeholder="100000"
+        />
         <div className="wide">
           <ErrorMessage error={open.error} />
           <button type="submit" disabled={open.isPending}>

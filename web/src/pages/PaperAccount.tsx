@@ -1,45 +1,20 @@
 // A paper account's page (/paper/<accountId>; docs/paper.md): its Paper balance, holdings with
-// their free quantity and last price, the order form (an Idempotency-Key per submit, reused when
-// the same submit is sent again), its orders with fills and history (cancel a pending one), and
-// reset / close after a confirmation. Everything re-reads every 5 s while an order is pending (the
-// feed matches resting orders once a minute).
+// their free quantity and last price, the order form (src/pages/PaperOrderForm.tsx), its orders
+// with fills and history (cancel a pending one), and reset / close after a confirmation. Everything
+// re-reads every 5 s while an order is pending (the feed matches resting orders once a minute).
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useId, useRef, useState, type SyntheticEvent } from "react";
+import { useState } from "react";
 import { api } from "../api/client";
-import {
-  PAPER_EXCHANGES,
-  PAPER_ORDER_TYPES,
-  PAPER_PRODUCTS,
-  PAPER_SIDES,
-  type PaperAccount,
-  type PaperExchange,
-  type PaperOrder,
-  type PaperOrderIn,
-  type PaperOrderType,
-  type PaperPortfolio,
-  type PaperProduct,
-  type PaperSide,
-} from "../api/types";
+import type { PaperAccount, PaperOrder, PaperPortfolio } from "../api/types";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { Figure } from "../components/Figure";
 import { Money, MoneyCell } from "../components/Money";
 import { formatInr, formatIst } from "../format";
 import { PaperNotice } from "../paper/PaperNotice";
-import {
-  describeOrder,
-  EMPTY_ORDER,
-  needsPrice,
-  orderRequest,
-  PAPER_ACCOUNTS,
-  PRODUCT_LABELS,
-  stateLabel,
-  SubmitKeys,
-  validateOrder,
-  type OrderDraft,
-  type OrderErrors,
-} from "../paper/order";
+import { describeOrder, PAPER_ACCOUNTS, stateLabel } from "../paper/order";
 import { navigate } from "../router";
+import { PaperOrderForm } from "./PaperOrderForm";
 import "./accounts.css";
 
 const PENDING_REFRESH_MS = 5_000;
@@ -200,7 +175,7 @@ export function PaperAccountPage({ accountId }: { accountId: string }) {
         </div>
       )}
 
-      {open && <OrderForm accountId={accountId} onPlaced={placed} />}
+      {open && <PaperOrderForm accountId={accountId} onPlaced={placed} />}
 
       <div className="heading">
         <h2>Paper orders</h2>
@@ -339,185 +314,5 @@ function OrderRow({ order, canceling, onCancel }: { order: PaperOrder; canceling
         )}
       </td>
     </tr>
-  );
-}
-
-function OrderForm({ accountId, onPlaced }: { accountId: string; onPlaced: (text: string) => void }) {
-  const ids = useId();
-  const [draft, setDraft] = useState<OrderDraft>(EMPTY_ORDER);
-  const [errors, setErrors] = useState<OrderErrors>({});
-  const [quoteOf, setQuoteOf] = useState<string | null>(null);
-  const submitKeys = useRef(new SubmitKeys());
-
-  const quote = useQuery({
-    queryKey: ["quote", quoteOf],
-    queryFn: ({ signal }) =>
-      api<Record<string, { ltp: string; ts?: string | null }>>("/v1/market/quotes", { query: { symbols: quoteOf }, signal }),
-    enabled: quoteOf !== null,
-    retry: false,
-    staleTime: 5_000,
-  });
-  const place = useMutation({
-    mutationFn: (body: PaperOrderIn) =>
-      api<PaperOrder>(accountPath(accountId, "/orders"), {
-        method: "POST",
-        body,
-        headers: { "Idempotency-Key": submitKeys.current.keyFor(body) },
-      }),
-    onSuccess: (order) => {
-      submitKeys.current.settle(); // placed: the next submit is a new order
-      const state = stateLabel(order.state).label.toLowerCase();
-      onPlaced(`Paper order placed: ${describeOrder(order, formatInr)}, ${state}.`);
-      setDraft((current) => ({ ...current, quantity: "", price: "" }));
-    },
-  });
-
-  function update(fields: Partial<OrderDraft>) {
-    setDraft((current) => ({ ...current, ...fields }));
-    setErrors({});
-    place.reset();
-  }
-
-  function lookUp(symbol: string, exchange: PaperExchange) {
-    const clean = symbol.trim().toUpperCase();
-    setQuoteOf(validateOrder({ ...draft, symbol: clean }).symbol ? null : `${exchange}:${clean}`);
-  }
-
-  function submit(event: SyntheticEvent) {
-    event.preventDefault();
-    const found = validateOrder(draft);
-    setErrors(found);
-    const first = (["symbol", "quantity", "price"] as const).find((field) => found[field]);
-    if (first) {
-      document.getElementById(`${ids}-${first}`)?.focus();
-      return;
-    }
-    place.mutate(orderRequest(draft));
-  }
-
-  const ltp = quoteOf ? quote.data?.[quoteOf]?.ltp : undefined;
-  const limit = needsPrice(draft.type);
-  return (
-    <form className="panel" onSubmit={submit} noValidate aria-labelledby={`${ids}-title`} data-testid="paper-order-form">
-      <h2 id={`${ids}-title`} className="wide">
-        Place a paper order
-      </h2>
-      <label>
-        Symbol
-        <input
-          id={`${ids}-symbol`}
-          value={draft.symbol}
-          onChange={(event) => update({ symbol: event.target.value })}
-          onBlur={(event) => lookUp(event.target.value, draft.exchange)}
-          placeholder="INFY"
-          autoComplete="off"
-          spellCheck={false}
-          aria-invalid={errors.symbol ? true : undefined}
-          aria-describedby={`${ids}-symbol-help`}
-        />
-        <span id={`${ids}-symbol-help`} className={errors.symbol || quote.error ? "field-error" : "muted"} data-testid="paper-quote">
-          {errors.symbol ??
-            (quote.error
-              ? quote.error instanceof Error
-                ? quote.error.message
-                : "No quote"
-              : ltp
-                ? `Last price ${formatInr(ltp)}`
-                : quote.isFetching
-                  ? "Looking up the last price…"
-                  : "")}
-        </span>
-      </label>
-      <label>
-        Exchange
-        <select
-          value={draft.exchange}
-          onChange={(event) => {
-            const exchange = event.target.value as PaperExchange;
-            update({ exchange });
-            lookUp(draft.symbol, exchange);
-          }}
-        >
-          {PAPER_EXCHANGES.map((value) => (
-            <option key={value}>{value}</option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Side
-        <select value={draft.side} onChange={(event) => update({ side: event.target.value as PaperSide })}>
-          {PAPER_SIDES.map((value) => (
-            <option key={value}>{value}</option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Order type
-        <select value={draft.type} onChange={(event) => update({ type: event.target.value as PaperOrderType })}>
-          {PAPER_ORDER_TYPES.map((value) => (
-            <option key={value}>{value}</option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Product
-        <select value={draft.product} onChange={(event) => update({ product: event.target.value as PaperProduct })}>
-          {PAPER_PRODUCTS.map((value) => (
-            <option key={value} value={value}>
-              {PRODUCT_LABELS[value] ?? value}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Quantity (shares)
-        <input
-          id={`${ids}-quantity`}
-          value={draft.quantity}
-          onChange={(event) => update({ quantity: event.target.value })}
-          inputMode="numeric"
-          placeholder="10"
-          aria-invalid={errors.quantity ? true : undefined}
-          aria-describedby={errors.quantity ? `${ids}-quantity-error` : undefined}
-        />
-        {errors.quantity && (
-          <span id={`${ids}-quantity-error`} className="field-error">
-            {errors.quantity}
-          </span>
-        )}
-      </label>
-      {limit && (
-        <label>
-          Limit price (₹)
-          <input
-            id={`${ids}-price`}
-            value={draft.price}
-            onChange={(event) => update({ price: event.target.value })}
-            inputMode="decimal"
-            placeholder="1500.25"
-            aria-invalid={errors.price ? true : undefined}
-            aria-describedby={errors.price ? `${ids}-price-error` : undefined}
-          />
-          {errors.price && (
-            <span id={`${ids}-price-error`} className="field-error">
-              {errors.price}
-            </span>
-          )}
-        </label>
-      )}
-      <div className="wide">
-        <p className="muted">
-          {limit
-            ? "A limit order rests until a quote crosses it (checked every minute), then fills whole at the quote. It holds its value plus charges from your paper balance meanwhile."
-            : "A market order fills at once at the instrument's last quote."}{" "}
-          Valid for the day (to 15:30 IST).
-        </p>
-        <ErrorMessage error={place.error} />
-        {place.isError && <p className="muted">Sending the same order again retries it safely: it is never placed twice.</p>}
-        <button type="submit" disabled={place.isPending}>
-          {place.isPending ? "Placing…" : `Place paper ${draft.side === "BUY" ? "buy" : "sell"} order`}
-        </button>
-      </div>
-    </form>
   );
 }

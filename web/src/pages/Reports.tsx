@@ -7,6 +7,7 @@ import { useId, useState, type SyntheticEvent } from "react";
 import { api } from "../api/client";
 import type { ReportFormat, ReportKind, ReportOut } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
+import { TextField } from "../components/TextField";
 import { formatIst } from "../format";
 import {
   defaultPeriod,
@@ -97,26 +98,18 @@ export function Reports() {
             ))}
           </select>
         </label>
-        <label>
-          {spec.period === "fy" ? "Financial year" : "Month"}
-          <input
-            id={`${ids}-period`}
-            value={period}
-            onChange={(event) => {
-              setPeriod(event.target.value);
-              setError(null);
-            }}
-            placeholder={spec.period === "fy" ? "2024-25" : "2025-06"}
-            autoComplete="off"
-            aria-invalid={error ? true : undefined}
-            aria-describedby={error ? `${ids}-period-error` : undefined}
-          />
-          {error && (
-            <span id={`${ids}-period-error`} className="field-error">
-              {error}
-            </span>
-          )}
-        </label>
+        <TextField
+          id={`${ids}-period`}
+          label={spec.period === "fy" ? "Financial year" : "Month"}
+          value={period}
+          onChange={(value) => {
+            setPeriod(value);
+            setError(null);
+          }}
+          error={error ?? undefined}
+          placeholder={spec.period === "fy" ? "2024-25" : "2025-06"}
+          autoComplete="off"
+        />
         <label>
           Format
           <select value={format} onChange={(event) => setFormat(event.target.value as ReportFormat)}>

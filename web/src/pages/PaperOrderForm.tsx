@@ -1,0 +1,186 @@
+// A paper account's order form (docs/paper.md): the API's fields (lists from src/api/types.ts), the
+// API's checks beside each field before sending (src/paper/order.ts), the symbol's last price when
+// the field is left (GET /v1/market/quotes: a market order fills at it), and an Idempotency-Key per
+// submit, the same one when the same order is sent again before the API placed it.
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { useId, useRef, useState, type SyntheticEvent } from "react";
+import { api } from "../api/client";
+import {
+  PAPER_EXCHANGES,
+  PAPER_ORDER_TYPES,
+  PAPER_PRODUCTS,
+  PAPER_SIDES,
+  type PaperExchange,
+  type PaperOrder,
+  type PaperOrderIn,
+  type PaperOrderType,
+  type PaperProduct,
+  type PaperSide,
+} from "../api/types";
+import { ErrorMessage } from "../components/ErrorMessage";
+import { TextField } from "../components/TextField";
+import { formatInr } from "../format";
+import {
+  describeOrder,
+  EMPTY_ORDER,
+  needsPrice,
+  orderRequest,
+  PRODUCT_LABELS,
+  stateLabel,
+  SubmitKeys,
+  validateOrder,
+  type OrderDraft,
+  type OrderErrors,
+} from "../paper/order";
+
+type Quotes = Record<string, { ltp: string; ts?: string | null }>;
+
+export function PaperOrderForm({ accountId, onPlaced }: { accountId: string; onPlaced: (text: string) => void }) {
+  const ids = useId();
+  const [draft, setDraft] = useState<OrderDraft>(EMPTY_ORDER);
+  const [errors, setErrors] = useState<OrderErrors>({});
+  const [quoteOf, setQuoteOf] = useState<string | null>(null);
+  const submitKeys = useRef(new SubmitKeys());
+
+  const quote = useQuery({
+    queryKey: ["quote", quoteOf],
+    queryFn: ({ signal }) => api<Quotes>("/v1/market/quotes", { query: { symbols: quoteOf }, signal }),
+    enabled: quoteOf !== null,
+    retry: false,
+    staleTime: 5_000,
+  });
+  const place = useMutation({
+    mutationFn: (body: PaperOrderIn) =>
+      api<PaperOrder>(`/v1/paper/accounts/${encodeURIComponent(accountId)}/orders`, {
+        method: "POST",
+        body,
+        headers: { "Idempotency-Key": submitKeys.current.keyFor(body) },
+      }),
+    onSuccess: (order) => {
+      submitKeys.current.settle(); // placed: the next submit is a new order
+      onPlaced(`Paper order placed: ${describeOrder(order, formatInr)}, ${stateLabel(order.state).label.toLowerCase()}.`);
+      setDraft((current) => ({ ...current, quantity: "", price: "" }));
+    },
+  });
+
+  function update(fields: Partial<OrderDraft>) {
+    setDraft((current) => ({ ...current, ...fields }));
+    setErrors({});
+    place.reset();
+  }
+
+  function lookUp(symbol: string, exchange: PaperExchange) {
+    const clean = symbol.trim().toUpperCase();
+    setQuoteOf(validateOrder({ ...draft, symbol: clean }).symbol ? null : `${exchange}:${clean}`);
+  }
+
+  function submit(event: SyntheticEvent) {
+    event.preventDefault();
+    const found = validateOrder(draft);
+    setErrors(found);
+    const first = (["symbol", "quantity", "price"] as const).find((field) => found[field]);
+    if (first) {
+      document.getElementById(`${ids}-${first}`)?.focus();
+      return;
+    }
+    place.mutate(orderRequest(draft));
+  }
+
+  const ltp = quoteOf ? quote.data?.[quoteOf]?.ltp : undefined;
+  const quoteError = quote.error instanceof Error ? quote.error.message : undefined;
+  const limit = needsPrice(draft.type);
+  return (
+    <form className="panel" onSubmit={submit} noValidate aria-labelledby={`${ids}-title`} data-testid="paper-order-form">
+      <h2 id={`${ids}-title`} className="wide">
+        Place a paper order
+      </h2>
+      <TextField
+        id={`${ids}-symbol`}
+        label="Symbol"
+        value={draft.symbol}
+        onChange={(symbol) => update({ symbol })}
+        onBlur={(event) => lookUp(event.target.value, draft.exchange)}
+        error={errors.symbol ?? quoteError}
+        help={ltp ? `Last price ${formatInr(ltp)}` : quote.isFetching ? "Looking up the last price…" : undefined}
+        helpTestId="paper-quote"
+        placeholder="INFY"
+        autoComplete="off"
+        spellCheck={false}
+      />
+      <label>
+        Exchange
+        <select
+          value={draft.exchange}
+          onChange={(event) => {
+            const exchange = event.target.value as PaperExchange;
+            update({ exchange });
+            lookUp(draft.symbol, exchange);
+          }}
+        >
+          {PAPER_EXCHANGES.map((value) => (
+            <option key={value}>{value}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Side
+        <select value={draft.side} onChange={(event) => update({ side: event.target.value as PaperSide })}>
+          {PAPER_SIDES.map((value) => (
+            <option key={value}>{value}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Order type
+        <select value={draft.type} onChange={(event) => update({ type: event.target.value as PaperOrderType })}>
+          {PAPER_ORDER_TYPES.map((value) => (
+            <option key={value}>{value}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Product
+        <select value={draft.product} onChange={(event) => update({ product: event.target.value as PaperProduct })}>
+          {PAPER_PRODUCTS.map((value) => (
+            <option key={value} value={value}>
+              {PRODUCT_LABELS[value] ?? value}
+            </option>
+          ))}
+        </select>
+      </label>
+      <TextField
+        id={`${ids}-quantity`}
+        label="Quantity (shares)"
+        value={draft.quantity}
+        onChange={(quantity) => update({ quantity })}
+        error={errors.quantity}
+        inputMode="numeric"
+        placeholder="10"
+      />
+      {limit && (
+        <TextField
+          id={`${ids}-price`}
+          label="Limit price (₹)"
+          value={draft.price}
+          onChange={(price) => update({ price })}
+          error={errors.price}
+          inputMode="decimal"
+          placeholder="1500.25"
+        />
+      )}
+      <div className="wide">
+        <p className="muted">
+          {limit
+            ? "A limit order rests until a quote crosses it (checked every minute), then fills whole at the quote. Meanwhile a buy holds its value plus charges from your paper balance."
+            : "A market order fills at once at the instrument's last quote."}{" "}
+          Valid for the day (to 15:30 IST).
+        </p>
+        <ErrorMessage error={place.error} />
+        {place.isError && <p className="muted">Sending the same order again retries it safely: it is never placed twice.</p>}
+        <button type="submit" disabled={place.isPending}>
+          {place.isPending ? "Placing…" : `Place paper ${draft.side === "BUY" ? "buy" : "sell"} order`}
+        </button>
+      </div>
+    </form>
+  );
+}
