@@ -8,7 +8,7 @@
 //
 // env: BASE_URL (the stack's REST URL serving web/dist, also its APP_URL), SHOTS (screenshot
 // directory), CHROMIUM (default /usr/bin/chromium).
-import { apiClient, check, journeySettings, launchChromium, until } from "./support.mjs";
+import { apiClient, apiLogin, check, journeySettings, launchChromium, journeyPage, registerInApp, until } from "./support.mjs";
 import { join } from "node:path";
 
 const { base, shots } = journeySettings();
@@ -20,11 +20,7 @@ const seen = {};
 
 const browser = await launchChromium();
 try {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-IN" });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  const pageErrors = [];
-  page.on("pageerror", (error) => pageErrors.push(String(error)));
+  const { context, page, pageErrors } = await journeyPage(browser);
   // What the live connection did, for the failure message (stderr)
   page.on("websocket", (socket) => {
     console.error(`websocket opened: ${socket.url().replace(/token=[^&]+/, "token=…")}`);
@@ -33,20 +29,8 @@ try {
   });
 
   // Register through the UI (the app logs in after registering)
-  await page.goto(`${base}/`);
-  await page.getByRole("button", { name: "Create an account" }).click();
-  await page.getByLabel("Name").fill("Ravi Trader");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.getByRole("heading", { name: "Dashboard" }).waitFor();
-  const login = await fetch(`${base}/v1/auth/login`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ email, password }),
-  });
-  check(login.ok, `login: ${login.status}`);
-  const { accessToken } = await login.json();
+  await registerInApp(page, base, { name: "Ravi Trader", email, password });
+  const accessToken = await apiLogin(base, email, password);
 
   // A second tab (a session of its own) shows the empty trades list; it will hear of the synced
   // trades over its WebSocket, not by polling (the trades list does not poll)

@@ -8,7 +8,7 @@
 // prints one JSON line with what it saw, exits non-zero on any failure.
 //
 // env: BASE_URL (the stack's REST URL serving web/dist), SHOTS (screenshot directory), CHROMIUM.
-import { apiClient, check, inr, journeySettings, launchChromium } from "./support.mjs";
+import { apiClient, apiLogin, check, inr, journeySettings, launchChromium, journeyPage, registerInApp } from "./support.mjs";
 import { join } from "node:path";
 
 const { base, shots } = journeySettings();
@@ -20,27 +20,11 @@ const seen = {};
 
 const browser = await launchChromium();
 try {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-IN" });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  const pageErrors = [];
-  page.on("pageerror", (error) => pageErrors.push(String(error)));
+  const { page, pageErrors } = await journeyPage(browser);
 
   // Register through the UI (the app logs in after registering); the journey's own API session
-  await page.goto(`${base}/`);
-  await page.getByRole("button", { name: "Create an account" }).click();
-  await page.getByLabel("Name").fill("Paper Trader");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.getByRole("heading", { name: "Dashboard" }).waitFor();
-  const login = await fetch(`${base}/v1/auth/login`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ email, password }),
-  });
-  check(login.ok, `login: ${login.status}`);
-  const { accessToken: token } = await login.json();
+  await registerInApp(page, base, { name: "Paper Trader", email, password });
+  const token = await apiLogin(base, email, password);
 
   // Open a paper account of ₹1,00,000: the app goes to its page
   await page.getByRole("link", { name: "Paper trading" }).click();

@@ -11,7 +11,7 @@
 //
 // env: BASE_URL (the stack's REST URL serving web/dist), CSV (the tradebook), SHOTS (screenshot
 // directory), CHROMIUM (default /usr/bin/chromium).
-import { apiClient, check, inr, journeySettings, launchChromium, until } from "./support.mjs";
+import { apiClient, apiLogin, check, inr, journeySettings, launchChromium, journeyPage, registerInApp, until } from "./support.mjs";
 import { join } from "node:path";
 
 const { base, shots } = journeySettings("CSV");
@@ -24,11 +24,7 @@ const seen = {};
 
 const browser = await launchChromium();
 try {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-IN" });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  const pageErrors = [];
-  page.on("pageerror", (error) => pageErrors.push(String(error)));
+  const { page, pageErrors } = await journeyPage(browser);
   const quotes = new Map(); // the last quote frame of each symbol the page received
   const ticks = new Map(); // how many quote frames of each symbol
   page.on("websocket", (socket) => {
@@ -62,20 +58,8 @@ try {
   });
 
   // Register through the UI; the journey's own API session reads what the API says
-  await page.goto(`${base}/`);
-  await page.getByRole("button", { name: "Create an account" }).click();
-  await page.getByLabel("Name").fill("Meera Trader");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.getByRole("heading", { name: "Dashboard" }).waitFor();
-  const login = await fetch(`${base}/v1/auth/login`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ email, password }),
-  });
-  check(login.ok, `login: ${login.status}`);
-  const { accessToken } = await login.json();
+  await registerInApp(page, base, { name: "Meera Trader", email, password });
+  const accessToken = await apiLogin(base, email, password);
 
   // Imports: the file input, the background upload; the PUT goes to the presigned URL (not /v1)
   await page.getByRole("link", { name: "Imports" }).click();

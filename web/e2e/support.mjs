@@ -50,3 +50,37 @@ export function journeySettings(...required) {
   mkdirSync(shots, { recursive: true });
   return { base: process.env.BASE_URL, shots };
 }
+
+/** Register `name`/`email`/`password` through the app's form (it logs in after registering) and
+ * wait for the dashboard. */
+export async function registerInApp(page, base, { name, email, password }) {
+  await page.goto(`${base}/`);
+  await page.getByRole("button", { name: "Create an account" }).click();
+  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+}
+
+/** An access token of a session of the journey's own (`POST /v1/auth/login`), for `apiAs`. */
+export async function apiLogin(base, email, password) {
+  const login = await fetch(`${base}/v1/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email, password }),
+  });
+  check(login.ok, `login: ${login.status}`);
+  return (await login.json()).accessToken;
+}
+
+/** A 1280 × 900 en-IN page in a context of its own, with a 20 s default timeout; `pageErrors`
+ * collects the page's uncaught errors (a journey ends by checking there are none). */
+export async function journeyPage(browser) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-IN" });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  const pageErrors = [];
+  page.on("pageerror", (error) => pageErrors.push(String(error)));
+  return { context, page, pageErrors };
+}
