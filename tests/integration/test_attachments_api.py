@@ -168,6 +168,27 @@ def test_a_screenshot_is_uploaded_cleaned_thumbnailed_and_listed(api: Gateway, m
     assert drain() == []
 
 
+def test_a_redelivery_after_a_run_cut_short_deletes_the_upload_left_behind(
+    api: Gateway, mongo_db: Db
+) -> None:
+    # Given a screenshot the worker made ready, whose upload was left behind (a run cut short after
+    # it stored the state and before it deleted the upload)
+    trader = new_account(api)
+    trade_id = a_trade(api, trader)
+    attachment_id = attach(api, trader, trade_id, screenshot((400, 300)))
+    messages = drain()
+    assert run_worker(messages) == {"batchItemFailures": []}
+    [item] = listed(api, trader, trade_id)
+    base = mongo_db[repository.ATTACHMENTS].find_one({"_id": attachment_id})["prefix"]  # type: ignore[index]
+    s3: Any = boto3.client("s3", region_name=REGION)
+    s3.put_object(Bucket=BUCKET, Key=base + repository.UPLOAD, Body=screenshot((400, 300)))
+    # When SQS delivers the message again
+    assert run_worker(messages) == {"batchItemFailures": []}
+    # Then the upload is gone and the screenshot is as it was
+    assert objects() == [base + repository.IMAGE, base + repository.THUMBNAIL]
+    assert get(api, trader, f"/v1/attachments/{attachment_id}").body["readyAt"] == item["readyAt"]
+
+
 @pytest.mark.parametrize(
     ("name", "data"),
     [

@@ -343,15 +343,34 @@ def _forget_upload(storage: Storage, key: str, version: str | None) -> None:
         storage.s3.delete_object(Bucket=storage.bucket, Key=key)
 
 
+def _upload_version(storage: Storage, key: str) -> tuple[bool, str | None]:
+    """(whether the upload is there, its version id)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        head = storage.s3.head_object(Bucket=storage.bucket, Key=key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return False, None
+        raise
+    version = head.get("VersionId")
+    return True, version if version and version != "null" else None
+
+
 def process_upload(deps: WorkerDeps, attachment_id: str) -> Outcome:
-    """Clean, thumbnail and store one upload (see the module); idempotent."""
+    """Clean, thumbnail and store one upload (see the module); idempotent. The state is written
+    before the upload is deleted, so a run cut short between the two leaves no attachment stuck in
+    `processing`: the message's next delivery finds it ready (or rejected) and deletes the upload."""
     storage = deps.storage
     doc = repo.get_any(deps.db, attachment_id)
     if doc is None:
         return "missing"
-    if doc["status"] in ("ready", "rejected"):
-        return "already_done"
     key = doc["prefix"] + repo.UPLOAD
+    if doc["status"] in ("ready", "rejected"):
+        there, version = _upload_version(storage, key)
+        if there:
+            _forget_upload(storage, key, version)
+        return "already_done"
     read = _read_upload(storage, key)
     if read is None:
         return "missing"
@@ -360,8 +379,8 @@ def process_upload(deps: WorkerDeps, attachment_id: str) -> Outcome:
         kind, cleaned = clean_image(data)
         size, thumb, thumb_size = deps.thumbnail(cleaned)
     except ImageRejected as exc:
-        _forget_upload(storage, key, version)
         repo.set_state(deps.db, attachment_id, "rejected", deps.clock(), error=str(exc))
+        _forget_upload(storage, key, version)
         return "rejected"
     encryption = storage.encryption()
     storage.s3.put_object(
@@ -374,7 +393,6 @@ def process_upload(deps: WorkerDeps, attachment_id: str) -> Outcome:
         ContentType="image/jpeg",
         **encryption,
     )
-    _forget_upload(storage, key, version)
     moment = deps.clock()
     fields = {
         "readyAt": moment,
@@ -388,4 +406,5 @@ def process_upload(deps: WorkerDeps, attachment_id: str) -> Outcome:
     if not repo.set_state(deps.db, attachment_id, "ready", moment, **fields):  # deleted meanwhile
         _delete_objects(storage, [doc])
         return "missing"
+    _forget_upload(storage, key, version)
     return "ready"
