@@ -94,9 +94,13 @@ $(CORE_STAMP): $(CORE_SRC) $(LAMBDA_PY)
 
 # The deps layer's pins for this machine's CPU (x86-64), for Lambda's Python, with boto3 as the
 # runtime provides it, compiled like the layers: what the cold-start benchmark imports.
-$(BENCH_RUNTIME): layers/deps/requirements.txt $(LAMBDA_PY) | $(STAMP)
+$(BENCH_RUNTIME): layers/deps/requirements.txt layers/images/requirements.txt $(LAMBDA_PY) | $(STAMP)
 	rm -rf $(@D) && mkdir -p $(@D)
 	$(PY) -m pip install -q -r layers/deps/requirements.txt --target $(@D) --no-deps --no-compile \
+	  --platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 \
+	  --implementation cp --python-version 3.12 --only-binary=:all:
+	# the images layer too: the attachment worker's cold start imports Pillow
+	$(PY) -m pip install -q -r layers/images/requirements.txt --target $(@D) --no-deps --no-compile \
 	  --platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 \
 	  --implementation cp --python-version 3.12 --only-binary=:all:
 	$(PY) -m pip install -q boto3 --target $(@D) --no-compile --only-binary=:all: \
