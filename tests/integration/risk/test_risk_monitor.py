@@ -130,6 +130,7 @@ def test_a_daily_loss_breach_on_a_tick_squares_the_paper_account_off_once(
     orders = get(gateway, trader, f"/v1/paper/accounts/{paper_id}/orders")["items"]
     by_id = {o["orderId"]: o for o in orders}
     assert by_id[resting["orderId"]]["state"] == "canceled"
+    assert by_id[resting["orderId"]]["history"][-1]["reason"] == "risk: max_loss_per_day square-off"
     sells = [o for o in orders if o["side"] == "SELL"]
     assert [(s["type"], s["quantity"], s["state"]) for s in sells] == [("MARKET", 10, "executed")]
     portfolio = get(gateway, trader, f"/v1/paper/accounts/{paper_id}/portfolio")

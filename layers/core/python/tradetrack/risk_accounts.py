@@ -1,7 +1,7 @@
 """What the risk capability needs of the accounts it watches, from the modules that own them:
 whose an account is (paper trading's accounts, the connected broker accounts), and a paper
-account's square-off through paper trading's own service functions (cancel each live order, then
-close each holding at market). Here, not in tradetrack.risk, so risk imports no paper module
+account's square-off through paper trading's own service functions (end each live order as
+canceled, then close each holding at market). Here, not in tradetrack.risk, so risk imports no paper module
 (paper's placement calls risk's pre-trade check)."""
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import redis
 from pymongo.database import Database
 
 from tradetrack.db import broker_accounts
-from tradetrack.errors import AppError, Conflict, NotFound
+from tradetrack.errors import AppError, NotFound
 from tradetrack.observability import logger
 from tradetrack.paper.accounts import get_account, portfolio
 from tradetrack.paper.events import Events, Sink
 from tradetrack.paper.models import OrderIn
-from tradetrack.paper.orders import cancel_order, list_orders
+from tradetrack.paper.orders import end_order, list_orders
 from tradetrack.paper.placement import place_order
 from tradetrack.risk.monitor import SquareOff, is_paper
 from tradetrack.risk.service import Owns
@@ -65,11 +65,9 @@ def _square_off(
     done = 0
     for state in LIVE:
         for order in list_orders(db, user_id, account_id, limit=PAGE, state=state):
-            try:
-                cancel_order(db, cache, user_id, account_id, order.order_id, events=events)
+            # None: it filled or ended meanwhile
+            if end_order(db, cache, order.order_id, "canceled", REASON, events=events) is not None:
                 done += 1
-            except Conflict:  # filled or ended meanwhile
-                continue
     for holding in portfolio(db, cache, user_id, account_id).holdings:
         if holding.quantity == 0:
             continue

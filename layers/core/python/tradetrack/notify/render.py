@@ -169,7 +169,7 @@ def _paper(event: PaperOrder) -> Content:
 
 def _risk(event: RiskViolation) -> Content:
     action = " Its positions were squared off and its pending orders canceled." if event.squared_off else ""
-    line = f"{event.message}{action}"
+    line = f"{event.message.rstrip('.')}.{action}"
     fields = {
         "account": event.account_id,
         "rule": event.rule,

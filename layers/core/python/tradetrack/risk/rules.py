@@ -21,7 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Literal
 
-from tradetrack.money import money_str
+from tradetrack.display import amount
+from tradetrack.money import from_scaled
 
 Rule = Literal[
     "max_loss_per_day",
@@ -133,7 +134,8 @@ class Rejection:
 
 
 def _rupees(value: int) -> str:
-    return f"₹{money_str(value)}"
+    """For people: "-₹5,200.50" (to the paisa, Indian grouping)."""
+    return amount(from_scaled(value))
 
 
 def reduces(intent: OrderIntent, held: Position | None) -> bool:
