@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -187,6 +188,28 @@ def test_a_redelivery_after_a_run_cut_short_deletes_the_upload_left_behind(
     # Then the upload is gone and the screenshot is as it was
     assert objects() == [base + repository.IMAGE, base + repository.THUMBNAIL]
     assert get(api, trader, f"/v1/attachments/{attachment_id}").body["readyAt"] == item["readyAt"]
+
+
+def test_the_upload_form_asks_s3_for_the_storage_key_and_expires_in_five_minutes(
+    api: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the storage stack's KMS key configured (as CDK sets it)
+    key_arn = "arn:aws:kms:ap-south-1:123456789012:key/0a1b2c3d-0000-4000-8000-000000000000"
+    monkeypatch.setenv("ATTACHMENTS_KMS_KEY_ID", key_arn)
+    reset_settings()
+    trader = new_account(api)
+    trade_id = a_trade(api, trader)
+    # When an upload form is asked for
+    reply = ask(api, trader, trade_id)
+    # Then its fields and its signed policy require SSE-KMS with that key, and it expires in 300 s
+    fields = reply.body["upload"]["fields"]
+    assert fields["x-amz-server-side-encryption"] == "aws:kms"
+    assert fields["x-amz-server-side-encryption-aws-kms-key-id"] == key_arn
+    policy = json.loads(base64.b64decode(fields["policy"]))
+    assert {"x-amz-server-side-encryption": "aws:kms"} in policy["conditions"]
+    assert {"x-amz-server-side-encryption-aws-kms-key-id": key_arn} in policy["conditions"]
+    expires = datetime.fromisoformat(policy["expiration"].replace("Z", "+00:00"))
+    assert 290 <= (expires - datetime.now(UTC)).total_seconds() <= 300
 
 
 @pytest.mark.parametrize(
