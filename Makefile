@@ -21,6 +21,9 @@ LAYER_PYC := $(LAYER_DIR)/.compiled
 IMAGES_DIR := build/layers/images
 IMAGES_STAMP := $(IMAGES_DIR)/.built
 IMAGES_PYC := $(IMAGES_DIR)/.compiled
+# How a layer's pinned wheels are installed: Lambda's arm64 CPython 3.12, binary wheels only.
+ARM64_WHEELS := --no-deps --no-compile --platform manylinux2014_aarch64 --platform manylinux_2_28_aarch64 \
+  --implementation cp --python-version 3.12 --only-binary=:all:
 CORE_BUILD := build/layers/core
 CORE_STAMP := $(CORE_BUILD)/.built
 CORE_SRC := $(shell find layers/core/python -name '*.py' 2>/dev/null)
@@ -59,9 +62,7 @@ $(CDK_CLI): cdk/package.json cdk/package-lock.json
 
 $(LAYER_STAMP): layers/deps/requirements.txt | $(STAMP)
 	rm -rf $(LAYER_DIR) && mkdir -p $(LAYER_DIR)/python
-	$(PY) -m pip install -q -r layers/deps/requirements.txt --target $(LAYER_DIR)/python --no-deps --no-compile \
-	  --platform manylinux2014_aarch64 --platform manylinux_2_28_aarch64 \
-	  --implementation cp --python-version 3.12 --only-binary=:all:
+	$(PY) -m pip install -q -r layers/deps/requirements.txt --target $(LAYER_DIR)/python $(ARM64_WHEELS)
 # manylinux_2_28 too: Lambda's python3.12 runtime (Amazon Linux 2023, glibc 2.34) runs those wheels,
 # and newer releases (numpy >= 2.3) publish no manylinux2014 aarch64 wheel.
 	@touch $@
@@ -76,9 +77,7 @@ $(LAYER_PYC): $(LAYER_STAMP) $(LAMBDA_PY)
 
 $(IMAGES_STAMP): layers/images/requirements.txt | $(STAMP)
 	rm -rf $(IMAGES_DIR) && mkdir -p $(IMAGES_DIR)/python
-	$(PY) -m pip install -q -r layers/images/requirements.txt --target $(IMAGES_DIR)/python --no-deps --no-compile \
-	  --platform manylinux2014_aarch64 --platform manylinux_2_28_aarch64 \
-	  --implementation cp --python-version 3.12 --only-binary=:all:
+	$(PY) -m pip install -q -r layers/images/requirements.txt --target $(IMAGES_DIR)/python $(ARM64_WHEELS)
 	@touch $@
 
 $(IMAGES_PYC): $(IMAGES_STAMP) $(LAMBDA_PY)
@@ -96,12 +95,9 @@ $(CORE_STAMP): $(CORE_SRC) $(LAMBDA_PY)
 # runtime provides it, compiled like the layers: what the cold-start benchmark imports.
 $(BENCH_RUNTIME): layers/deps/requirements.txt layers/images/requirements.txt $(LAMBDA_PY) | $(STAMP)
 	rm -rf $(@D) && mkdir -p $(@D)
-	$(PY) -m pip install -q -r layers/deps/requirements.txt --target $(@D) --no-deps --no-compile \
-	  --platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 \
-	  --implementation cp --python-version 3.12 --only-binary=:all:
 	# the images layer too: the attachment worker's cold start imports Pillow
-	$(PY) -m pip install -q -r layers/images/requirements.txt --target $(@D) --no-deps --no-compile \
-	  --platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 \
+	$(PY) -m pip install -q -r layers/deps/requirements.txt -r layers/images/requirements.txt --target $(@D) \
+	  --no-deps --no-compile --platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 \
 	  --implementation cp --python-version 3.12 --only-binary=:all:
 	$(PY) -m pip install -q boto3 --target $(@D) --no-compile --only-binary=:all: \
 	  --platform manylinux2014_x86_64 --implementation cp --python-version 3.12  # the runtime's

@@ -217,16 +217,26 @@ def _owned(db: Database[Document], user_id: str, attachment_id: str) -> Document
     return doc
 
 
-def _uploaded_size(storage: Storage, key: str) -> int | None:
+def _object(storage: Storage, key: str, *, body: bool = False) -> Document | None:
+    """HEAD (or GET, `body`) of one object; None when it is not there."""
     from botocore.exceptions import ClientError
 
     try:
-        head = storage.s3.head_object(Bucket=storage.bucket, Key=key)
+        if body:
+            found: Document = storage.s3.get_object(Bucket=storage.bucket, Key=key)
+        else:
+            found = storage.s3.head_object(Bucket=storage.bucket, Key=key)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
             return None
         raise
-    return int(head["ContentLength"])
+    return found
+
+
+def _version(found: Document) -> str | None:
+    """The object's version id; None in a bucket without versioning ("null" or absent)."""
+    version = found.get("VersionId")
+    return str(version) if version and version != "null" else None
 
 
 def confirm_upload(
@@ -243,13 +253,13 @@ def confirm_upload(
     if doc["status"] != "awaiting_upload":
         return _out(doc)
     key = doc["prefix"] + repo.UPLOAD
-    size = _uploaded_size(storage, key)
-    if size is None:
+    head = _object(storage, key)
+    if head is None:
         raise Conflict(
             "the screenshot is not uploaded yet: POST it to the upload form first",
             details=[{"field": "attachmentId", "issue": "not_uploaded"}],
         )
-    moment = now or datetime.now(UTC)
+    moment, size = now or datetime.now(UTC), int(head["ContentLength"])
     if size > MAX_BYTES:  # S3's policy refuses these; an upload made otherwise is refused here
         storage.s3.delete_object(Bucket=storage.bucket, Key=key)
         error = f"the file is {size:,} bytes; at most {MAX_BYTES:,} are accepted"
@@ -320,18 +330,12 @@ class WorkerDeps:
 
 def _read_upload(storage: Storage, key: str) -> tuple[bytes, str | None] | None:
     """(at most MAX_BYTES + 1 bytes of the upload, its version id); None when it is gone."""
-    from botocore.exceptions import ClientError
-
-    try:
-        got = storage.s3.get_object(Bucket=storage.bucket, Key=key)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-            return None
-        raise
+    got = _object(storage, key, body=True)
+    if got is None:
+        return None
     with got["Body"] as body:
         data: bytes = body.read(MAX_BYTES + 1)
-    version = got.get("VersionId")
-    return data, version if version and version != "null" else None
+    return data, _version(got)
 
 
 def _forget_upload(storage: Storage, key: str, version: str | None) -> None:
@@ -341,20 +345,6 @@ def _forget_upload(storage: Storage, key: str, version: str | None) -> None:
         storage.s3.delete_object(Bucket=storage.bucket, Key=key, VersionId=version)
     else:
         storage.s3.delete_object(Bucket=storage.bucket, Key=key)
-
-
-def _upload_version(storage: Storage, key: str) -> tuple[bool, str | None]:
-    """(whether the upload is there, its version id)."""
-    from botocore.exceptions import ClientError
-
-    try:
-        head = storage.s3.head_object(Bucket=storage.bucket, Key=key)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-            return False, None
-        raise
-    version = head.get("VersionId")
-    return True, version if version and version != "null" else None
 
 
 def process_upload(deps: WorkerDeps, attachment_id: str) -> Outcome:
@@ -367,9 +357,9 @@ def process_upload(deps: WorkerDeps, attachment_id: str) -> Outcome:
         return "missing"
     key = doc["prefix"] + repo.UPLOAD
     if doc["status"] in ("ready", "rejected"):
-        there, version = _upload_version(storage, key)
-        if there:
-            _forget_upload(storage, key, version)
+        left = _object(storage, key)
+        if left is not None:
+            _forget_upload(storage, key, _version(left))
         return "already_done"
     read = _read_upload(storage, key)
     if read is None:
