@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -303,6 +303,23 @@ def test_a_trade_takes_ten_screenshots(api: Gateway) -> None:
     # When one is deleted, Then another may be added
     assert api.request("DELETE", f"/v1/attachments/{ids[0]}", token=trader.access_token).status == 204
     assert ask(api, trader, trade_id).status == 201
+
+
+def test_upload_forms_that_expired_unused_do_not_count(api: Gateway, mongo_db: Db) -> None:
+    # Given a trade with ten upload forms asked for and never used, ten minutes ago (their 300 s over)
+    trader = new_account(api)
+    trade_id = a_trade(api, trader)
+    ids = [ask(api, trader, trade_id).body["attachment"]["attachmentId"] for _ in range(10)]
+    ten_minutes_ago = datetime.now(UTC) - timedelta(minutes=10)
+    mongo_db[repository.ATTACHMENTS].update_many(
+        {"_id": {"$in": ids}}, {"$set": {"createdAt": ten_minutes_ago}}
+    )
+    # When another is asked for, Then it is given: the expired ones do not count
+    assert ask(api, trader, trade_id).status == 201
+    # And confirming an expired one says so (409 upload_expired), and it may be deleted
+    late = confirm(api, trader, ids[0])
+    assert (late.status, late.body["error"]["details"][0]["issue"]) == (409, "upload_expired"), late.text
+    assert api.request("DELETE", f"/v1/attachments/{ids[0]}", token=trader.access_token).status == 204
 
 
 def test_bad_requests_are_4xx(api: Gateway) -> None:

@@ -154,6 +154,18 @@ def _on_trade(db: Database[Document], user_id: str, trade: Document) -> list[Doc
     ]
 
 
+def _form_expired(doc: Document, storage: Storage, now: datetime) -> bool:
+    return _aware(doc["createdAt"]) + timedelta(seconds=storage.url_ttl_s) < now
+
+
+def _counts(doc: Document, storage: Storage, now: datetime) -> bool:
+    """Whether a screenshot counts towards the trade's limit: not a rejected one, nor one whose
+    upload form expired unused (S3 refuses it now; it stays listed until deleted)."""
+    if doc["status"] == "awaiting_upload":
+        return not _form_expired(doc, storage, now)
+    return bool(doc["status"] != "rejected")
+
+
 def request_upload(
     db: Database[Document],
     cache: redis.Redis,
@@ -168,7 +180,7 @@ def request_upload(
     trade = _trade(db, user_id, trade_id)
     moment = now or datetime.now(UTC)
     with redis_lock(cache, repo.trade_lock_key(user_id, trade_id)):
-        kept = [doc for doc in _on_trade(db, user_id, trade) if doc["status"] != "rejected"]
+        kept = [doc for doc in _on_trade(db, user_id, trade) if _counts(doc, storage, moment)]
         if len(kept) >= MAX_PER_TRADE:
             raise Conflict(
                 f"a trade has at most {MAX_PER_TRADE} screenshots: delete one first",
@@ -254,12 +266,18 @@ def confirm_upload(
         return _out(doc)
     key = doc["prefix"] + repo.UPLOAD
     head = _object(storage, key)
+    moment = now or datetime.now(UTC)
+    if head is None and _form_expired(doc, storage, moment):
+        raise Conflict(
+            "the upload form expired unused: delete this attachment and ask for another",
+            details=[{"field": "attachmentId", "issue": "upload_expired"}],
+        )
     if head is None:
         raise Conflict(
             "the screenshot is not uploaded yet: POST it to the upload form first",
             details=[{"field": "attachmentId", "issue": "not_uploaded"}],
         )
-    moment, size = now or datetime.now(UTC), int(head["ContentLength"])
+    size = int(head["ContentLength"])
     if size > MAX_BYTES:  # S3's policy refuses these; an upload made otherwise is refused here
         storage.s3.delete_object(Bucket=storage.bucket, Key=key)
         error = f"the file is {size:,} bytes; at most {MAX_BYTES:,} are accepted"
