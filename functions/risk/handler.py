@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from pydantic import BaseModel
 
+from tradetrack.cache.client import get_redis
 from tradetrack.db.client import get_database
 from tradetrack.models.errors import error_responses
 from tradetrack.pagination import DEFAULT_LIMIT, MAX_LIMIT
@@ -35,7 +36,7 @@ def get_limits() -> LimitsOut:
 
 @app.put("/v1/risk/limits", tags=["risk"], summary="Set your limits", responses=_ok(LimitsOut, 422))
 def put_limits(request: Annotated[LimitsIn, Body()]) -> LimitsOut:
-    return service.set_user_limits(get_database(), current_principal(app).user_id, request)
+    return service.set_user_limits(get_database(), get_redis(), current_principal(app).user_id, request)
 
 
 @app.get("/v1/risk/accounts/<accountId>/limits", tags=["risk"], responses=_ok(AccountLimitsOut, 404))
@@ -56,7 +57,7 @@ def put_account_limits(
 ) -> AccountLimitsOut:
     db = get_database()
     user_id = current_principal(app).user_id
-    return service.set_account_limits(db, user_id, accountId, request, owner_check(db))
+    return service.set_account_limits(db, get_redis(), user_id, accountId, request, owner_check(db))
 
 
 @app.get("/v1/risk/violations", tags=["risk"], summary="Violations, newest first")

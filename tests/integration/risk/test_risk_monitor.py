@@ -89,6 +89,13 @@ def test_a_paper_order_over_the_max_order_value_is_rejected_naming_the_rule(
     assert balance["held"] == "0"
     spent = Decimal("100000") - Decimal(balance["available"])
     assert Decimal("9000") < spent < Decimal("9100")  # 6 × ₹1,500 and its charges only
+    # When the limit is raised to ₹20,000, the next order of ₹15,000 is taken at once (the limits
+    # the placements read from Redis were dropped when they changed)
+    raised = {"maxOrderValue": "20000"}
+    gateway.request(
+        "PUT", f"/v1/risk/accounts/{paper_id}/limits", json_body=raised, token=trader.access_token
+    )
+    assert place(gateway, trader, paper_id, quantity=10).body["state"] == "executed"
 
 
 def test_a_daily_loss_breach_on_a_tick_squares_the_paper_account_off_once(
@@ -153,7 +160,12 @@ def test_a_real_accounts_breach_after_its_sync_is_recorded_and_notified_placing_
     # and a max loss of ₹100 a day on the account, SBIN now quoted at ₹300
     owns = lambda user, acct: (user, acct) == ("u-risk", account["_id"])  # noqa: E731
     set_account_limits(
-        mongo_db, "u-risk", account["_id"], LimitsIn.model_validate({"maxLossPerDay": "100"}), owns
+        mongo_db,
+        redis_client,
+        "u-risk",
+        account["_id"],
+        LimitsIn.model_validate({"maxLossPerDay": "100"}),
+        owns,
     )
     quote(redis_client, "NSE:SBIN", "300")
     # When the account syncs again, twice

@@ -111,10 +111,15 @@ def get_user_limits(db: Database[Document], user_id: str) -> LimitsOut:
 
 
 def set_user_limits(
-    db: Database[Document], user_id: str, body: LimitsIn, *, now: Callable[[], datetime] = _now
+    db: Database[Document],
+    cache: redis.Redis,
+    user_id: str,
+    body: LimitsIn,
+    *,
+    now: Callable[[], datetime] = _now,
 ) -> LimitsOut:
     fields = _stored_fields(body)
-    doc = repo.put_limits(db, user_id, None, _with_flags(fields, now()))
+    doc = repo.put_limits(db, cache, user_id, None, _with_flags(fields, now()))
     return _limits_out(doc, "user", None)
 
 
@@ -145,6 +150,7 @@ def _account_out(user: Document | None, account: Document | None, account_id: st
 
 def set_account_limits(
     db: Database[Document],
+    cache: redis.Redis,
     user_id: str,
     account_id: str,
     body: LimitsIn,
@@ -154,7 +160,7 @@ def set_account_limits(
 ) -> AccountLimitsOut:
     _owned(user_id, account_id, owns)
     fields = _stored_fields(body)
-    account = repo.put_limits(db, user_id, account_id, _with_flags(fields, now()))
+    account = repo.put_limits(db, cache, user_id, account_id, _with_flags(fields, now()))
     return _account_out(repo.get_limits(db, user_id, None), account, account_id)
 
 
@@ -170,10 +176,11 @@ def pre_trade(
     *,
     day: date | None = None,
 ) -> Rejection | None:
-    """The rule the order breaks under the account's limits, else None. One query when neither
-    the user nor the account has limits; the account's snapshot (journal and quotes) is read only
-    when a limit needs it."""
-    user, account = repo.limits_for(db, user_id, account_id)
+    """The rule the order breaks under the account's limits, else None. The limits come from Redis
+    (a Mongo query when not cached); the account's snapshot (journal and quotes) is read only when
+    a loss, position-value or count limit needs it."""
+    docs = repo.cached_limits(db, cache, user_id)
+    user, account = docs.get(repo.limits_id(user_id, None)), docs.get(repo.limits_id(user_id, account_id))
     limits = merge(to_limits(user), to_limits(account))
     if limits.is_empty():
         return None
