@@ -3,7 +3,7 @@ GET /v1/reports/{reportId} gives its status and, once ready, a short-lived downl
 
 The same function consumes the reports queue (an SQS event): one message, one report rendered into
 S3 (tradetrack.reports.service.run_report, idempotent), then a report_ready notification on the
-notifications queue; a failed record goes back to SQS alone (Powertools BatchProcessor)."""
+notifications queue; a failed record goes back to SQS alone (tradetrack.batches)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tradetrack.aws import aws_client
+from tradetrack.batches import partial_batch_response
 from tradetrack.cache.client import get_redis
 from tradetrack.config import get_settings
 from tradetrack.db.client import get_database
@@ -27,7 +27,6 @@ from tradetrack.reports.service import WorkerDeps, report_status, request_report
 from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
 
 app = make_rest_resolver()
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 ReportId = Annotated[str, Path(pattern=r"^rpt_[0-9a-f]{24}$")]
 
 
@@ -81,10 +80,7 @@ def _consume(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.info("report run", extra={"reportId": report_id, "outcome": outcome})
         return outcome
 
-    response = process_partial_response(
-        event=event, record_handler=log_record_failures(record_handler), processor=processor, context=context
-    )
-    return dict(response)
+    return dict(partial_batch_response(event, log_record_failures(record_handler)))
 
 
 _rest = rest_handler(app)

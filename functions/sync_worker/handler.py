@@ -6,11 +6,11 @@ import json
 import time
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tradetrack.aws import aws_client
+from tradetrack.batches import partial_batch_response
 from tradetrack.cache.client import get_redis
 from tradetrack.config import get_settings
 from tradetrack.db.client import get_database
@@ -20,7 +20,6 @@ from tradetrack.sync.journal import open_quantities
 from tradetrack.sync.messages import SyncRequest
 from tradetrack.sync.worker import SyncContext, sync_account
 
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 # The sync queue's maxReceiveCount (functions/manifest.py; a test keeps the two equal): the last
 # attempt tells the user the sync failed.
 MAX_RECEIVES = 3
@@ -59,7 +58,4 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         )
         return {"status": outcome.status, "sent": outcome.sent}
 
-    response = process_partial_response(
-        event=event, record_handler=log_record_failures(record_handler), processor=processor, context=context
-    )
-    return dict(response)
+    return dict(partial_batch_response(event, log_record_failures(record_handler)))
