@@ -43,7 +43,7 @@ def test_paper_orders_and_a_tax_report_download(app: App) -> None:
     assert seen["held"] != "0"
     # the market buy filled at once at the quote: 2 INFY held, a new key for a new order
     assert seen["quote"] is not None
-    assert seen["market"]["quantityShown"] == "2"
+    assert (seen["market"]["productShown"], seen["market"]["quantityShown"]) == ("CNC", "2")
     assert seen["market"]["api"] == {"quantity": 2, "free": 2}
     assert sorted(seen["market"]["orders"]) == [["LIMIT", "pending"], ["MARKET", "executed"]]
     assert seen["market"]["newKey"] is True

@@ -96,8 +96,10 @@ try {
   await holdings.getByRole("row", { name: /NSE:INFY/ }).waitFor();
   const portfolio = await apiAs(token, `/v1/paper/accounts/${accountId}/portfolio`);
   const infy = portfolio.holdings.find((h) => h.symbol === "INFY");
+  const holdingCells = holdings.getByRole("row", { name: /NSE:INFY/ }).locator("td");
   seen.market = {
-    quantityShown: (await holdings.getByRole("row", { name: /NSE:INFY/ }).locator("td").first().innerText()).trim(),
+    productShown: (await holdingCells.nth(0).innerText()).trim(),
+    quantityShown: (await holdingCells.nth(1).innerText()).trim(),
     api: infy ? { quantity: infy.quantity, free: infy.free } : null,
     orders: (await apiAs(token, ordersPath)).items.map((order) => [order.type, order.state]),
     newKey: keys.length === 3 && keys[2] !== keys[0],

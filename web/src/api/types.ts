@@ -469,16 +469,16 @@ export interface ReportOut extends ReportRequest {
 // Paper trading (/v1/paper/...; docs/paper.md, tradetrack/paper/models.py). Every field of the
 // API's schema is here, so a field the API adds (order types, products, validity) is added once.
 export const PAPER_SIDES = ["BUY", "SELL"] as const;
-export const PAPER_ORDER_TYPES = ["MARKET", "LIMIT"] as const;
-export const PAPER_PRODUCTS = ["CNC"] as const;
-export const PAPER_VALIDITIES = ["DAY"] as const;
+export const PAPER_ORDER_TYPES = ["MARKET", "LIMIT", "SL", "SL-M"] as const;
+export const PAPER_PRODUCTS = ["CNC", "MIS"] as const;
+export const PAPER_VALIDITIES = ["DAY", "IOC"] as const;
 export const PAPER_EXCHANGES = ["NSE", "BSE"] as const;
 export type PaperSide = (typeof PAPER_SIDES)[number];
 export type PaperOrderType = (typeof PAPER_ORDER_TYPES)[number];
 export type PaperProduct = (typeof PAPER_PRODUCTS)[number];
 export type PaperValidity = (typeof PAPER_VALIDITIES)[number];
 export type PaperExchange = (typeof PAPER_EXCHANGES)[number];
-export type PaperOrderState = "pending" | "executed" | "canceled" | "expired" | "rejected";
+export type PaperOrderState = "pending" | "partially_executed" | "executed" | "canceled" | "expired" | "rejected";
 
 export interface PaperBalance {
   available: string;
@@ -508,9 +508,13 @@ export interface PaperOrderIn {
   side: PaperSide;
   type: PaperOrderType;
   quantity: number;
-  /** the limit price: required for LIMIT, absent for MARKET */
+  /** the limit price: required for LIMIT and SL, absent for MARKET and SL-M */
   price?: string;
+  /** SL and SL-M: the price that triggers the order (a buy when the price rises to it, a sell when it falls to it) */
+  triggerPrice?: string;
+  /** CNC: delivery; MIS: intraday on margin, squared off at 15:20 IST */
   product: PaperProduct;
+  /** DAY: rests until the close; IOC: fills what the quote allows now, the rest is canceled */
   validity: PaperValidity;
 }
 
@@ -527,6 +531,8 @@ export interface PaperTransition {
   state: PaperOrderState;
   at: string;
   reason?: string | null;
+  /** a fill's quantity (executed, partially_executed) */
+  quantity?: number | null;
 }
 
 export interface PaperOrder {
@@ -538,6 +544,10 @@ export interface PaperOrder {
   type: PaperOrderType;
   quantity: number;
   price: string | null;
+  triggerPrice?: string | null;
+  /** SL and SL-M: when the trigger was reached */
+  triggeredAt?: string | null;
+  filledQuantity?: number;
   product: PaperProduct;
   validity: PaperValidity;
   state: PaperOrderState;
@@ -552,6 +562,7 @@ export interface PaperOrder {
 export interface PaperHolding {
   symbol: string;
   exchange: string;
+  product?: PaperProduct;
   quantity: number;
   /** quantity not reserved by pending sells */
   free: number;

@@ -12,7 +12,7 @@ import { Figure } from "../components/Figure";
 import { Money, MoneyCell } from "../components/Money";
 import { formatInr, formatIst } from "../format";
 import { PaperNotice } from "../paper/PaperNotice";
-import { describeOrder, PAPER_ACCOUNTS, stateLabel } from "../paper/order";
+import { describeOrder, isLive, PAPER_ACCOUNTS, stateLabel } from "../paper/order";
 import { navigate } from "../router";
 import { PaperOrderForm } from "./PaperOrderForm";
 import "./accounts.css";
@@ -27,16 +27,17 @@ function accountPath(accountId: string, rest = ""): string {
 export function PaperAccountPage({ accountId }: { accountId: string }) {
   const client = useQueryClient();
   const [notice, setNotice] = useState<string | null>(null);
-  const [stateFilter, setStateFilter] = useState<"" | "pending">("");
+  const [stateFilter, setStateFilter] = useState<"" | "pending" | "partially_executed">("");
   const [confirming, setConfirming] = useState<Confirming>(null);
   const keys = ["paper", accountId];
 
-  const pending = useQuery({
-    queryKey: [...keys, "orders", "pending"],
-    queryFn: ({ signal }) => api<{ items: PaperOrder[] }>(accountPath(accountId, "/orders"), { query: { state: "pending", limit: 1 }, signal }),
+  // While an order may still fill (the list shows the newest 100, any live one among them), re-read.
+  const orders = useQuery({
+    queryKey: [...keys, "orders", stateFilter],
+    queryFn: ({ signal }) => api<{ items: PaperOrder[] }>(accountPath(accountId, "/orders"), { query: { state: stateFilter, limit: 100 }, signal }),
+    refetchInterval: (query) => (query.state.data?.items.some((order) => isLive(order.state)) ? PENDING_REFRESH_MS : false),
   });
-  const hasPending = (pending.data?.items.length ?? 0) > 0;
-  const refetchInterval = hasPending ? PENDING_REFRESH_MS : false;
+  const refetchInterval = orders.data?.items.some((order) => isLive(order.state)) ? PENDING_REFRESH_MS : false;
   const account = useQuery({
     queryKey: [...keys, "account"],
     queryFn: ({ signal }) => api<PaperAccount>(accountPath(accountId), { signal }),
@@ -45,11 +46,6 @@ export function PaperAccountPage({ accountId }: { accountId: string }) {
   const portfolio = useQuery({
     queryKey: [...keys, "portfolio"],
     queryFn: ({ signal }) => api<PaperPortfolio>(accountPath(accountId, "/portfolio"), { signal }),
-    refetchInterval,
-  });
-  const orders = useQuery({
-    queryKey: [...keys, "orders", stateFilter],
-    queryFn: ({ signal }) => api<{ items: PaperOrder[] }>(accountPath(accountId, "/orders"), { query: { state: stateFilter, limit: 100 }, signal }),
     refetchInterval,
   });
 
@@ -148,6 +144,7 @@ export function PaperAccountPage({ accountId }: { accountId: string }) {
             <thead>
               <tr>
                 <th scope="col">Instrument</th>
+                <th scope="col">Product</th>
                 <th scope="col" className="num">
                   Quantity
                 </th>
@@ -161,10 +158,11 @@ export function PaperAccountPage({ accountId }: { accountId: string }) {
             </thead>
             <tbody>
               {portfolio.data.holdings.map((holding) => (
-                <tr key={`${holding.exchange}:${holding.symbol}`}>
+                <tr key={`${holding.exchange}:${holding.symbol}:${holding.product ?? "CNC"}`}>
                   <th scope="row">
                     {holding.exchange}:{holding.symbol}
                   </th>
+                  <td>{holding.product ?? "CNC"}</td>
                   <td className="num">{holding.quantity}</td>
                   <td className="num">{holding.free}</td>
                   <MoneyCell value={holding.lastPrice} />
@@ -181,16 +179,17 @@ export function PaperAccountPage({ accountId }: { accountId: string }) {
         <h2>Paper orders</h2>
         <label className="inline">
           Show
-          <select value={stateFilter} onChange={(event) => setStateFilter(event.target.value as "" | "pending")}>
+          <select value={stateFilter} onChange={(event) => setStateFilter(event.target.value as typeof stateFilter)}>
             <option value="">All</option>
             <option value="pending">Pending</option>
+            <option value="partially_executed">Partly executed</option>
           </select>
         </label>
       </div>
       <ErrorMessage error={orders.error ?? cancel.error} />
       {orders.isPending && <p role="status">Loading paper orders…</p>}
       {orders.isSuccess && orders.data.items.length === 0 && (
-        <p className="empty">{stateFilter ? "No pending paper orders." : "No paper orders yet."}</p>
+        <p className="empty">{stateFilter ? "No paper orders in this state." : "No paper orders yet."}</p>
       )}
       {orders.data && orders.data.items.length > 0 && (
         <div className="table-wrap">
@@ -275,11 +274,17 @@ function OrderRow({ order, canceling, onCancel }: { order: PaperOrder; canceling
         {text}
         <small className="muted block">
           {order.product} · {order.validity}
-          {order.expiresAt && order.state === "pending" ? ` · expires ${formatIst(order.expiresAt, true)}` : ""}
+          {order.triggeredAt ? ` · triggered ${formatIst(order.triggeredAt, true)}` : ""}
+          {order.expiresAt && isLive(order.state) ? ` · expires ${formatIst(order.expiresAt, true)}` : ""}
         </small>
       </th>
       <td className="wrap">
         <span className={`state state-${state.tone}`}>{state.label}</span>
+        {(order.filledQuantity ?? 0) > 0 && order.state !== "executed" && (
+          <small className="block">
+            {order.filledQuantity} of {order.quantity} filled
+          </small>
+        )}
         {reason && <small className="muted block">{reason}</small>}
       </td>
       <td className="wrap">
@@ -299,7 +304,8 @@ function OrderRow({ order, canceling, onCancel }: { order: PaperOrder; canceling
           <ol>
             {order.history.map((step, index) => (
               <li key={index}>
-                {stateLabel(step.state).label} · {formatIst(step.at, true)}
+                {stateLabel(step.state).label}
+                {step.quantity ? ` (${String(step.quantity)})` : ""} · {formatIst(step.at, true)}
                 {step.reason ? ` · ${step.reason}` : ""}
               </li>
             ))}
@@ -307,7 +313,7 @@ function OrderRow({ order, canceling, onCancel }: { order: PaperOrder; canceling
         </details>
       </td>
       <td>
-        {order.state === "pending" && (
+        {isLive(order.state) && (
           <button type="button" className="danger" onClick={onCancel} disabled={canceling} aria-label={`Cancel paper order: ${text}`}>
             {canceling ? "Canceling…" : "Cancel"}
           </button>

@@ -10,12 +10,14 @@ import {
   PAPER_ORDER_TYPES,
   PAPER_PRODUCTS,
   PAPER_SIDES,
+  PAPER_VALIDITIES,
   type PaperExchange,
   type PaperOrder,
   type PaperOrderIn,
   type PaperOrderType,
   type PaperProduct,
   type PaperSide,
+  type PaperValidity,
 } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { TextField } from "../components/TextField";
@@ -24,16 +26,25 @@ import {
   describeOrder,
   EMPTY_ORDER,
   needsPrice,
+  needsTrigger,
   orderRequest,
   PRODUCT_LABELS,
   stateLabel,
   SubmitKeys,
   validateOrder,
+  VALIDITY_LABELS,
   type OrderDraft,
   type OrderErrors,
 } from "../paper/order";
 
 type Quotes = Record<string, { ltp: string; ts?: string | null }>;
+
+const TYPE_HELP: Record<PaperOrderType, string> = {
+  MARKET: "A market order fills at once at the instrument's last quote (partly, when the quote's volume is short).",
+  LIMIT: "A limit order rests until a quote crosses it (checked every minute) and fills at the quote; a buy holds its value plus charges meanwhile.",
+  SL: "A stop-loss order waits for the trigger price (a buy when the price rises to it, a sell when it falls to it), then rests as a limit order.",
+  "SL-M": "A stop-loss market order waits for the trigger price (a buy when the price rises to it, a sell when it falls to it), then fills at market.",
+};
 
 export function PaperOrderForm({ accountId, onPlaced }: { accountId: string; onPlaced: (text: string) => void }) {
   const ids = useId();
@@ -59,7 +70,7 @@ export function PaperOrderForm({ accountId, onPlaced }: { accountId: string; onP
     onSuccess: (order) => {
       submitKeys.current.settle(); // placed: the next submit is a new order
       onPlaced(`Paper order placed: ${describeOrder(order, formatInr)}, ${stateLabel(order.state).label.toLowerCase()}.`);
-      setDraft((current) => ({ ...current, quantity: "", price: "" }));
+      setDraft((current) => ({ ...current, quantity: "", price: "", triggerPrice: "" }));
     },
   });
 
@@ -78,7 +89,7 @@ export function PaperOrderForm({ accountId, onPlaced }: { accountId: string; onP
     event.preventDefault();
     const found = validateOrder(draft);
     setErrors(found);
-    const first = (["symbol", "quantity", "price"] as const).find((field) => found[field]);
+    const first = (["symbol", "quantity", "price", "triggerPrice"] as const).find((field) => found[field]);
     if (first) {
       document.getElementById(`${ids}-${first}`)?.focus();
       return;
@@ -89,6 +100,7 @@ export function PaperOrderForm({ accountId, onPlaced }: { accountId: string; onP
   const ltp = quoteOf ? quote.data?.[quoteOf]?.ltp : undefined;
   const quoteError = quote.error instanceof Error ? quote.error.message : undefined;
   const limit = needsPrice(draft.type);
+  const trigger = needsTrigger(draft.type);
   return (
     <form className="panel" onSubmit={submit} noValidate aria-labelledby={`${ids}-title`} data-testid="paper-order-form">
       <h2 id={`${ids}-title`} className="wide">
@@ -148,6 +160,16 @@ export function PaperOrderForm({ accountId, onPlaced }: { accountId: string; onP
           ))}
         </select>
       </label>
+      <label>
+        Validity
+        <select value={draft.validity} onChange={(event) => update({ validity: event.target.value as PaperValidity })}>
+          {PAPER_VALIDITIES.map((value) => (
+            <option key={value} value={value}>
+              {VALIDITY_LABELS[value] ?? value}
+            </option>
+          ))}
+        </select>
+      </label>
       <TextField
         id={`${ids}-quantity`}
         label="Quantity (shares)"
@@ -168,12 +190,21 @@ export function PaperOrderForm({ accountId, onPlaced }: { accountId: string; onP
           placeholder="1500.25"
         />
       )}
+      {trigger && (
+        <TextField
+          id={`${ids}-triggerPrice`}
+          label="Trigger price (₹)"
+          value={draft.triggerPrice}
+          onChange={(triggerPrice) => update({ triggerPrice })}
+          error={errors.triggerPrice}
+          inputMode="decimal"
+          placeholder="1495"
+        />
+      )}
       <div className="wide">
         <p className="muted">
-          {limit
-            ? "A limit order rests until a quote crosses it (checked every minute), then fills whole at the quote. Meanwhile a buy holds its value plus charges from your paper balance."
-            : "A market order fills at once at the instrument's last quote."}{" "}
-          Valid for the day (to 15:30 IST).
+          {TYPE_HELP[draft.type]} {draft.validity === "IOC" ? "IOC: what the quote does not fill now is canceled." : "Valid for the day (to 15:30 IST)."}
+          {draft.product === "MIS" && " MIS: on margin, squared off at 15:20 IST."}
         </p>
         <ErrorMessage error={place.error} />
         {place.isError && <p className="muted">Sending the same order again retries it safely: it is never placed twice.</p>}

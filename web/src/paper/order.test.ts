@@ -3,6 +3,7 @@ import { formatInr } from "../format";
 import {
   accountRequest,
   describeOrder,
+  isLive,
   EMPTY_ORDER,
   orderRequest,
   stateLabel,
@@ -56,13 +57,47 @@ describe("the order form, as the API checks it", () => {
   });
 
   it("refuses a limit without a price or at zero, fractional or zero quantities and a bad symbol", () => {
-    expect(validateOrder({ ...limitBuy, price: "" }).price).toContain("at most 4 decimals");
+    expect(validateOrder({ ...limitBuy, price: "" }).price).toBe("Enter a limit price with at most 4 decimals, e.g. 1500.25.");
     expect(validateOrder({ ...limitBuy, price: "0.0000" }).price).toBe("The limit price must be more than zero.");
     expect(validateOrder({ ...limitBuy, price: "100000000" }).price).toBeDefined(); // 9 digits
     expect(validateOrder({ ...limitBuy, quantity: "1.5" }).quantity).toBeDefined();
     expect(validateOrder({ ...limitBuy, quantity: "0" }).quantity).toBeDefined();
     expect(validateOrder({ ...limitBuy, quantity: "10000001" }).quantity).toBeDefined();
     expect(validateOrder({ ...limitBuy, symbol: "NSE:INFY" }).symbol).toContain("without its exchange");
+  });
+});
+
+describe("stop-loss orders, MIS and IOC, as the API checks them", () => {
+  it("sends an SL order's limit and trigger prices, and an SL-M order's trigger only", () => {
+    // Given a stop-loss sell and a stop-loss market sell / When checked and sent
+    const sl: OrderDraft = { ...limitBuy, side: "SELL", type: "SL", price: "1490", triggerPrice: "1495.5" };
+    const slm: OrderDraft = { ...sl, type: "SL-M", price: "ignored" };
+    // Then both pass, and each body carries what its type takes
+    expect([validateOrder(sl), validateOrder(slm)]).toEqual([{}, {}]);
+    expect(orderRequest(sl)).toMatchObject({ type: "SL", price: "1490", triggerPrice: "1495.5" });
+    const body = orderRequest(slm);
+    expect([body.type, "price" in body, body.triggerPrice]).toEqual(["SL-M", false, "1495.5"]);
+    // a limit order sends no trigger, whatever the field holds
+    expect("triggerPrice" in orderRequest({ ...limitBuy, triggerPrice: "5" })).toBe(false);
+  });
+
+  it("refuses a stop-loss without a trigger price or at zero", () => {
+    const slm: OrderDraft = { ...limitBuy, type: "SL-M", triggerPrice: "" };
+    expect(validateOrder(slm)).toEqual({ triggerPrice: "Enter a trigger price with at most 4 decimals, e.g. 1500.25." });
+    expect(validateOrder({ ...slm, triggerPrice: "0" }).triggerPrice).toBe("The trigger price must be more than zero.");
+    expect(validateOrder({ ...slm, type: "SL", price: "", triggerPrice: "10" }).price).toBeDefined();
+  });
+
+  it("sends the product and validity chosen", () => {
+    expect(orderRequest({ ...limitBuy, product: "MIS", validity: "IOC" })).toMatchObject({ product: "MIS", validity: "IOC" });
+  });
+
+  it("names the trigger, and counts a partly executed order as live", () => {
+    const sl = { side: "SELL", quantity: 5, exchange: "NSE", symbol: "TCS", type: "SL", price: "990", triggerPrice: "995" };
+    expect(describeOrder(sl, formatInr)).toBe("SELL 5 NSE:TCS at ₹990.00 (SL, trigger ₹995.00)");
+    expect(describeOrder({ ...sl, type: "SL-M", price: null }, formatInr)).toBe("SELL 5 NSE:TCS at market (SL-M, trigger ₹995.00)");
+    expect(["pending", "partially_executed", "executed", "canceled"].map(isLive)).toEqual([true, true, false, false]);
+    expect(stateLabel("partially_executed")).toEqual({ label: "Partly executed", tone: "warn" });
   });
 });
 
@@ -100,7 +135,7 @@ describe("orders in words", () => {
     expect(stateLabel("pending")).toEqual({ label: "Pending", tone: "info" });
     expect(stateLabel("executed").label).toBe("Executed");
     expect(stateLabel("canceled").label).toBe("Canceled");
-    expect(stateLabel("partially_filled")).toEqual({ label: "Partially filled", tone: "info" });
+    expect(stateLabel("some_new_state")).toEqual({ label: "Some new state", tone: "info" });
   });
 
   it("describes limit and market orders with the price formatted from its string", () => {

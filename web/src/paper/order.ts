@@ -13,6 +13,7 @@ import {
   type PaperOrderType,
   type PaperProduct,
   type PaperSide,
+  type PaperValidity,
 } from "../api/types";
 
 /** The query key of GET /v1/paper/accounts (an account's own queries are under ["paper", accountId]). */
@@ -52,14 +53,23 @@ export interface OrderDraft {
   side: PaperSide;
   type: PaperOrderType;
   product: PaperProduct;
+  validity: PaperValidity;
   quantity: string;
   price: string;
+  triggerPrice: string;
 }
 
-/** Words for each product the API offers (a product it adds shows its code until named here). */
-export const PRODUCT_LABELS: Partial<Record<PaperProduct, string>> = { CNC: "CNC (delivery)" };
+/** Words for each product and validity the API offers (one it adds shows its code until named here). */
+export const PRODUCT_LABELS: Partial<Record<PaperProduct, string>> = {
+  CNC: "CNC (delivery)",
+  MIS: "MIS (intraday, on margin)",
+};
+export const VALIDITY_LABELS: Partial<Record<PaperValidity, string>> = {
+  DAY: "Day (to 15:30 IST)",
+  IOC: "IOC (now or cancel)",
+};
 
-export type OrderErrors = Partial<Record<"symbol" | "quantity" | "price", string>>;
+export type OrderErrors = Partial<Record<"symbol" | "quantity" | "price" | "triggerPrice", string>>;
 
 export const EMPTY_ORDER: OrderDraft = {
   symbol: "",
@@ -67,13 +77,28 @@ export const EMPTY_ORDER: OrderDraft = {
   side: "BUY",
   type: "LIMIT",
   product: PAPER_PRODUCTS[0],
+  validity: PAPER_VALIDITIES[0],
   quantity: "",
   price: "",
+  triggerPrice: "",
 };
 
-/** True when the order type takes a limit price (LIMIT; a type the API adds later says so here). */
+/** True when the order type takes a limit price (LIMIT and SL; MARKET and SL-M take none). */
 export function needsPrice(type: PaperOrderType): boolean {
-  return type === "LIMIT";
+  return type === "LIMIT" || type === "SL";
+}
+
+/** True when the order type takes a trigger price (SL and SL-M). */
+export function needsTrigger(type: PaperOrderType): boolean {
+  return type === "SL" || type === "SL-M";
+}
+
+/** The positive decimal (≤ 8 digits, ≤ 4 decimals) the API takes as a price, or why not. */
+function priceProblem(text: string, what: string): string | null {
+  const price = text.trim();
+  const scaled = LIMIT_PRICE.test(price) ? toScaled(price) : null;
+  if (scaled === null) return `Enter a ${what} with at most 4 decimals, e.g. 1500.25.`;
+  return scaled <= 0n ? `The ${what} must be more than zero.` : null;
 }
 
 export function validateOrder(draft: OrderDraft): OrderErrors {
@@ -83,12 +108,10 @@ export function validateOrder(draft: OrderDraft): OrderErrors {
   if (!/^\d{1,8}$/.test(quantity) || Number(quantity) < 1 || Number(quantity) > MAX_QUANTITY) {
     errors.quantity = "Enter whole shares, 1 to 1,00,00,000.";
   }
-  if (needsPrice(draft.type)) {
-    const price = draft.price.trim();
-    const scaled = LIMIT_PRICE.test(price) ? toScaled(price) : null;
-    if (scaled === null) errors.price = "Enter a limit price with at most 4 decimals, e.g. 1500.25.";
-    else if (scaled <= 0n) errors.price = "The limit price must be more than zero.";
-  }
+  const price = needsPrice(draft.type) ? priceProblem(draft.price, "limit price") : null;
+  if (price) errors.price = price;
+  const trigger = needsTrigger(draft.type) ? priceProblem(draft.triggerPrice, "trigger price") : null;
+  if (trigger) errors.triggerPrice = trigger;
   return errors;
 }
 
@@ -101,9 +124,10 @@ export function orderRequest(draft: OrderDraft): PaperOrderIn {
     type: draft.type,
     quantity: Number(draft.quantity.trim()),
     product: draft.product,
-    validity: PAPER_VALIDITIES[0],
+    validity: draft.validity,
   };
   if (needsPrice(draft.type)) body.price = draft.price.trim();
+  if (needsTrigger(draft.type)) body.triggerPrice = draft.triggerPrice.trim();
   return body;
 }
 
@@ -131,6 +155,7 @@ export class SubmitKeys {
 
 export const ORDER_STATES: Record<PaperOrderState, { label: string; tone: "info" | "good" | "warn" | "bad" }> = {
   pending: { label: "Pending", tone: "info" },
+  partially_executed: { label: "Partly executed", tone: "warn" },
   executed: { label: "Executed", tone: "good" },
   canceled: { label: "Canceled", tone: "warn" },
   expired: { label: "Expired", tone: "warn" },
@@ -145,11 +170,26 @@ export function stateLabel(state: string): { label: string; tone: "info" | "good
   };
 }
 
-/** "BUY 10 NSE:INFY at ₹1,500.00 (LIMIT)" / "SELL 5 NSE:TCS at market". */
+/** "BUY 10 NSE:INFY at ₹1,500.00 (LIMIT)" / "SELL 5 NSE:TCS at market" / "… at market (SL-M, trigger ₹990.00)". */
 export function describeOrder(
-  order: { side: string; quantity: number; exchange: string; symbol: string; type: string; price?: string | null },
+  order: {
+    side: string;
+    quantity: number;
+    exchange: string;
+    symbol: string;
+    type: string;
+    price?: string | null;
+    triggerPrice?: string | null;
+  },
   formatPrice: (value: string) => string,
 ): string {
   const what = `${order.side} ${String(order.quantity)} ${order.exchange}:${order.symbol}`;
-  return order.price ? `${what} at ${formatPrice(order.price)} (${order.type})` : `${what} at market`;
+  const trigger = order.triggerPrice ? `, trigger ${formatPrice(order.triggerPrice)}` : "";
+  if (order.price) return `${what} at ${formatPrice(order.price)} (${order.type}${trigger})`;
+  return trigger ? `${what} at market (${order.type}${trigger})` : `${what} at market`;
+}
+
+/** Orders that may still fill, and so can be canceled (pending, partially executed). */
+export function isLive(state: string): boolean {
+  return state === "pending" || state === "partially_executed";
 }
