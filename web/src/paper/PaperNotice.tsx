@@ -1,11 +1,11 @@
-/** What paper trading is, and what it does to the trader's real figures today (docs/paper.md,
- * "Not built yet": paper fills count in the real analytics until they are kept out by default). */
+/** What paper trading is, and where its trades count (docs/paper.md, docs/analytics.md "Real and
+ * paper books": a book of their own, out of the real figures unless asked). */
 export function PaperNotice() {
   return (
     <p className="notice" data-testid="paper-notice">
       <strong>Paper trading: virtual money.</strong> Orders fill at the market-data feed&apos;s quotes and nothing
-      reaches a broker. Paper fills are journaled under the paper account&apos;s id and, for now, count in your
-      Dashboard, Positions and Tax P&amp;L figures along with your real trades.
+      reaches a broker. Paper trades are a book of their own: your Dashboard, Positions, Tax P&amp;L and reports show
+      your real accounts only.
     </p>
   );
 }
