@@ -263,3 +263,34 @@ def test_a_manual_fill_cannot_be_entered_into_a_paper_account(gateway: Gateway, 
     assert reply.status == 422, reply.text
     assert reply.body["error"]["details"] == [{"field": "accountId", "issue": "paper_account"}]
     assert mongo_db["executions"].count_documents({"userId": account.user_id}) == 0
+
+
+GENERIC_CSV = "symbol,exchange,side,quantity,price,executedAt\nINFY,NSE,BUY,1,100,2025-03-03T09:20:00+05:30\n"
+HOLDINGS_CSV = "Instrument,Qty.,Avg. cost\nINFY,10,1400\n"
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/imports", {"format": "generic", "csv": GENERIC_CSV}),
+        ("/v1/imports/uploads", {"format": "generic"}),
+        (
+            "/v1/opening-lots",
+            {"symbol": "INFY", "quantity": 10, "averagePrice": "1400", "acquiredOn": "2024-06-03"},
+        ),
+        ("/v1/opening-lots/import", {"format": "zerodha_holdings", "file": HOLDINGS_CSV}),
+    ],
+    ids=["import", "upload", "opening-lot", "holdings-file"],
+)
+def test_files_and_opening_lots_cannot_go_into_a_paper_account(
+    gateway: Gateway, mongo_db: Db, path: str, body: dict[str, Any]
+) -> None:
+    # Given a trader
+    account = new_account(gateway)
+    # When they import a file, ask for an upload, add an opening lot or import holdings naming a paper account
+    reply = gateway.request("POST", path, json_body={**body, "accountId": PAPER}, token=account.access_token)
+    # Then it is refused, saying why, and nothing is stored for them
+    assert reply.status == 422, reply.text
+    assert reply.body["error"]["details"] == [{"field": "accountId", "issue": "paper_account"}]
+    for collection in ("executions", "imports"):
+        assert mongo_db[collection].count_documents({"userId": account.user_id}) == 0

@@ -10,6 +10,8 @@ lists can leave it out in the query (tradetrack.db.trades.REAL_BOOK).
 
 from __future__ import annotations
 
+from tradetrack.errors import SemanticError
+
 PAPER_ACCOUNT_PREFIX = "pa_"
 
 
@@ -25,3 +27,14 @@ def in_view(account_id: object, *, account: str | None, include_paper: bool = Fa
     if account is not None:
         return account_id == account
     return include_paper or not is_paper(account_id)
+
+
+def refuse_paper_account(account_id: object, *, what: str) -> None:
+    """422 `paper_account` when `what` (fills entered by hand, a file, an opening lot) names a paper
+    account: a paper account's book holds its own orders' fills alone (/v1/paper/accounts/…/orders)."""
+    if is_paper(account_id):
+        raise SemanticError(
+            f"accountId names a paper account: {what} cannot go in it; its fills come from its orders "
+            "(/v1/paper/accounts/…/orders)",
+            details=[{"field": "accountId", "issue": "paper_account"}],
+        )

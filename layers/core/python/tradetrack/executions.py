@@ -10,7 +10,7 @@ from typing import Any
 import redis
 from pymongo.database import Database
 
-from tradetrack.book import is_paper
+from tradetrack.book import refuse_paper_account
 from tradetrack.db import executions
 from tradetrack.db.instrument_aliases import with_isins
 from tradetrack.db.ledgers import Pair
@@ -67,11 +67,7 @@ def record_manual_execution(
         raise SemanticError(
             "executedAt is in the future", details=[{"field": "executedAt", "issue": "future"}]
         )
-    if is_paper(item.account_id):  # a paper account's book holds its orders' fills alone
-        raise SemanticError(
-            "accountId names a paper account: its fills come from its orders (/v1/paper/accounts/…/orders)",
-            details=[{"field": "accountId", "issue": "paper_account"}],
-        )
+    refuse_paper_account(item.account_id, what="a fill entered by hand")
     [item] = with_isins(db, [item])
     doc = executions.to_document(user_id, MANUAL, item)
     report = executions.insert_executions(db, [doc])

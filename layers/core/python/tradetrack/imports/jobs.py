@@ -34,6 +34,7 @@ from typing import Any, Literal
 import redis
 from pymongo.database import Database
 
+from tradetrack.book import refuse_paper_account
 from tradetrack.db import imports as repo
 from tradetrack.db.executions import insert_executions, to_document
 from tradetrack.db.instrument_aliases import with_isins
@@ -72,6 +73,7 @@ def create_upload(
     now: datetime | None = None,
 ) -> UploadTicket:
     """A new import awaiting its file, and the URL to PUT the file to."""
+    refuse_paper_account(request.account_id, what="an imported file")
     import_id = repo.new_import_id()
     doc = repo.create_import(
         db,

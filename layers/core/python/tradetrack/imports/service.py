@@ -9,6 +9,7 @@ from typing import Any
 import redis
 from pymongo.database import Database
 
+from tradetrack.book import refuse_paper_account
 from tradetrack.db.executions import insert_executions, to_document
 from tradetrack.db.instrument_aliases import with_isins
 from tradetrack.errors import PayloadTooLarge
@@ -74,6 +75,7 @@ def import_csv(
 
     Idempotent: fills already stored (same account, source and externalId) count as duplicates.
     """
+    refuse_paper_account(request.account_id, what="an imported file")
     parsed = parse_csv(request, now=now)
     documents = [to_document(user_id, parsed.source, item) for item in with_isins(db, parsed.items)]
     inserted = insert_executions(db, documents)

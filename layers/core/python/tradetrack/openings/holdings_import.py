@@ -18,6 +18,7 @@ from typing import Any
 import redis
 from pymongo.database import Database
 
+from tradetrack.book import refuse_paper_account
 from tradetrack.db.executions import insert_executions
 from tradetrack.db.instrument_aliases import with_isins
 from tradetrack.db.ledgers import Pair
@@ -134,6 +135,7 @@ def import_holdings(
     db: Database[Document], cache: redis.Redis, user_id: str, request: HoldingsImportRequest
 ) -> HoldingsImportReport:
     """Store the file's holdings as snapshot lots of `asOf` and re-derive their instruments."""
+    refuse_paper_account(request.account_id, what="a holdings file")
     parsed = parse_holdings(_file_data(request))
     as_of = _as_of(request, parsed.as_of)
     lots, rejected = _items(parsed.rows, request.account_id, as_of)

@@ -14,6 +14,7 @@ from typing import Any
 import redis
 from pymongo.database import Database
 
+from tradetrack.book import refuse_paper_account
 from tradetrack.db.executions import delete_execution, insert_executions
 from tradetrack.db.instrument_aliases import with_isins
 from tradetrack.errors import Conflict, NotFound, ValidationFailed
@@ -37,6 +38,7 @@ def create_lot(
     db: Database[Document], cache: redis.Redis, user_id: str, request: OpeningLotIn
 ) -> OpeningLotOut:
     """Store an explicit opening lot and re-derive its instrument's trades."""
+    refuse_paper_account(request.account_id, what="an opening lot")
     symbol = request.symbol
     if symbol is None and request.isin is not None:
         # Named as the user's own fills of the ISIN name it; else by the ISIN itself.
