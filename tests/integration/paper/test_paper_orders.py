@@ -381,3 +381,23 @@ def test_bad_order_combinations_are_422(mongo_db: Db, redis_client: redis.Redis)
         assert refused.value.details[0] == {"field": field, "issue": issue}, body
     # And none of them held anything
     assert balance(mongo_db, paper_id) == (START, 0)
+
+
+def test_the_feed_pass_rebuilds_a_lost_price_index_from_mongo(
+    mongo_db: Db, redis_client: redis.Redis
+) -> None:
+    # Given a resting limit buy, then Redis loses every key (a flush)
+    paper_id = account(mongo_db)
+    placed = placement.place_order(
+        mongo_db, redis_client, USER, paper_id, order(type="LIMIT", price="1400"), rules=Rules()
+    )
+    redis_client.flushdb()
+    quote(redis_client, "1390")
+    # When the cached-quote pass runs
+    filled = matching.match_cached(mongo_db, redis_client, rules=Rules())
+    # Then the index was rebuilt from Mongo's live orders and the order filled
+    assert filled == 1 and stored(mongo_db, "paper_orders", placed.order_id)["state"] == "executed"
+    # And an id in the index whose order is gone is forgotten, not filled
+    redis_client.zadd("paper:book:NSE:INFY:BUY", {"po_missing": 20_000_000})
+    assert matching.match_cached(mongo_db, redis_client, rules=Rules()) == 0
+    assert redis_client.zscore("paper:book:NSE:INFY:BUY", "po_missing") is None

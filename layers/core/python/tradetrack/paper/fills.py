@@ -13,6 +13,7 @@ from tradetrack.db.executions import execution_id
 from tradetrack.executions import record_execution
 from tradetrack.models.executions import ExecutionIn
 from tradetrack.money import from_scaled
+from tradetrack.paper import book
 from tradetrack.paper import repository as repo
 from tradetrack.paper.clock import SOURCE, Clock, Document, utc_now
 from tradetrack.paper.events import Events
@@ -117,6 +118,8 @@ def fill_order(
                 "held": int(order.get("held", 0)) - step.held,
             },
         )
+        if claimed is not None and claimed["state"] == "executed":
+            book.unindex(cache, claimed)
         if claimed is not None and events is not None:
             events.order(claimed)
             events.balance(claimed)

@@ -15,11 +15,13 @@ from tradetrack.market.cache import STALE_AFTER_S, cache_quotes, cached_quotes, 
 from tradetrack.market.providers import ProviderError, QuoteProvider, fetch_in_batches
 from tradetrack.money import to_scaled
 from tradetrack.observability import logger
+from tradetrack.paper import book
 from tradetrack.paper import repository as repo
 from tradetrack.paper.clock import Clock, Document, utc_now
 from tradetrack.paper.events import Events
 from tradetrack.paper.fills import fill_order, remaining
 from tradetrack.paper.ledger import cost_of
+from tradetrack.paper.models import LIVE_STATES
 from tradetrack.paper.orders import end_order
 from tradetrack.paper.placement import market_price
 from tradetrack.paper.rules import Rules, rules_or_settings
@@ -41,10 +43,10 @@ def match_tick(
     filled = 0
     for symbol, ltp in quotes.items():
         price = to_scaled(ltp)
-        for stop in repo.stops_triggered(db, symbol, price):
+        for stop in _stops(db, cache, symbol, price):
             filled += _trigger(db, cache, stop, price, now=now, rules=rules, events=events)
         volume = {"BUY": rules.tick_volume, "SELL": rules.tick_volume}
-        for order in repo.crossed(db, symbol, price):
+        for order in crossed_orders(db, cache, symbol, price):
             side = order["side"]
             if rules.tick_volume and volume[side] <= 0:
                 continue
@@ -72,11 +74,14 @@ def _trigger(
     hold topped up to the fill's cost first (rejected when the account cannot cover it)."""
     at = now()
     if order["type"] == "SL":
-        repo.trigger(db, cache, order["_id"], at, {"price": order["limit"]})
+        rests = repo.trigger(db, cache, order["_id"], at, {"price": order["limit"]})
+        if rests is not None:
+            book.triggered(cache, rests)
         return 0
     triggered = repo.trigger(db, cache, order["_id"], at, {})
     if triggered is None:
         return 0
+    book.triggered(cache, triggered)
     buy = order["side"] == "BUY"
     fill_at = market_price(price, buy=buy, quantity=remaining(triggered), rules=rules)
     if buy and not _top_up(db, cache, triggered, fill_at, at, rules):
@@ -106,11 +111,50 @@ def _top_up(
     return False
 
 
+def _live(db: Database[Document], cache: redis.Redis, symbol: str, ids: list[str]) -> list[Document]:
+    """The live orders of `ids`, oldest first; ids whose order ended (or never was) are forgotten."""
+    found = [o for o in repo.orders_by_ids(db, ids) if o["state"] in LIVE_STATES]
+    book.forget(cache, symbol, sorted(set(ids) - {o["_id"] for o in found}))
+    return sorted(found, key=lambda o: (o["createdAt"], o["_id"]))
+
+
+def crossed_orders(db: Database[Document], cache: redis.Redis, symbol: str, price: int) -> list[Document]:
+    """The live limit orders `price` crosses: their ids from the Redis price index, else (Redis
+    down) through Mongo's resting_by_price index."""
+    try:
+        ids = book.crossed(cache, symbol, price)
+    except redis.RedisError:
+        return repo.crossed(db, symbol, price)
+    return [o for o in _live(db, cache, symbol, ids) if o.get("trigger") is None]
+
+
+def _stops(db: Database[Document], cache: redis.Redis, symbol: str, price: int) -> list[Document]:
+    """The untriggered stops `price` reaches (Redis index, else Mongo's stops_by_trigger)."""
+    try:
+        ids = book.stops_reached(cache, symbol, price)
+    except redis.RedisError:
+        return repo.stops_triggered(db, symbol, price)
+    live = _live(db, cache, symbol, ids)
+    for repair in (o for o in live if o.get("trigger") is None):  # triggered, its index move lost
+        book.triggered(cache, repair)
+    return [o for o in live if o.get("trigger") is not None]
+
+
+def resting_symbols(db: Database[Document], cache: redis.Redis) -> list[str]:
+    """The instruments with live orders (the Redis index, rebuilt from Mongo if Redis lost it)."""
+    try:
+        if not book.built(cache):
+            book.rebuild(cache, repo.live_orders(db))
+        return book.symbols(cache)
+    except redis.RedisError:
+        return repo.resting_symbols(db)
+
+
 def match_cached(
     db: Database[Document], cache: redis.Redis, *, now: Clock = utc_now, rules: Rules | None = None
 ) -> int:
     """One matching pass over the instruments with live orders, at their cached quotes."""
-    symbols = repo.resting_symbols(db)
+    symbols = resting_symbols(db, cache)
     quotes = marked_quotes(cache, symbols)
     return match_tick(db, cache, {s: q.quote.ltp for s, q in quotes.items()}, now=now, rules=rules)
 
@@ -118,7 +162,7 @@ def match_cached(
 def feed_quotes(db: Database[Document], cache: redis.Redis, provider: QuoteProvider) -> dict[str, Decimal]:
     """The live orders' instruments quoted from the cache when fresh, else from the provider (then
     cached); a provider failure leaves what is cached."""
-    symbols = repo.resting_symbols(db)
+    symbols = resting_symbols(db, cache)
     quotes = cached_quotes(cache, symbols, max_age_s=STALE_AFTER_S)
     missing = [s for s in symbols if s not in quotes]
     if missing:

@@ -7,6 +7,7 @@ import redis
 from pymongo.database import Database
 
 from tradetrack.errors import Conflict, NotFound
+from tradetrack.paper import book
 from tradetrack.paper import repository as repo
 from tradetrack.paper.accounts import account_doc
 from tradetrack.paper.clock import Clock, Document, utc_now
@@ -61,6 +62,7 @@ def end_order(
     )
     if before is None:
         return None
+    book.unindex(cache, before)
     give_back(db, cache, before)
     ended = repo.order_by_id(db, order_id)
     if ended is None:

@@ -5,6 +5,7 @@ rest is canceled, LIMIT orders rest at their price and SL / SL-M orders at their
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from datetime import datetime
 
@@ -16,6 +17,7 @@ from tradetrack.market.cache import marked_quotes
 from tradetrack.market.calendar import is_trading_day, market_status
 from tradetrack.market.symbols import canonical_symbol, quote_symbol
 from tradetrack.money import money_str, to_scaled
+from tradetrack.paper import book
 from tradetrack.paper import repository as repo
 from tradetrack.paper.accounts import account_doc
 from tradetrack.paper.clock import Clock, Document, utc_now
@@ -154,9 +156,12 @@ def place_order(
         events.order(doc)
         return order_out(doc)
     try:
+        book.add(cache, doc)  # indexed first: an id without its order is dropped when met
         repo.insert_order(db, doc)
     except Exception:
         give_back(db, cache, doc)
+        with contextlib.suppress(redis.RedisError):
+            book.remove(cache, doc)
         raise
     events.order(doc, event="placed")
     if buy:

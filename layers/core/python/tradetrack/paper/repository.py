@@ -273,6 +273,13 @@ def insert_order(db: Database[Document], doc: Document) -> None:
     db[ORDERS].insert_one(doc)
 
 
+def orders_by_ids(db: Database[Document], order_ids: list[str]) -> list[Document]:
+    """The orders of `order_ids` that exist, one lookup by _id each: FerretDB v1 serves an `_id`
+    equality from its primary key but filters `$in` by scanning (a tick's crossed orders are few)."""
+    found = (db[ORDERS].find_one({"_id": order_id}) for order_id in order_ids)
+    return [doc for doc in found if doc is not None]
+
+
 def get_order(db: Database[Document], user_id: str, order_id: str) -> Document | None:
     return db[ORDERS].find_one({"_id": order_id, "userId": user_id})
 
@@ -404,6 +411,11 @@ def stops_triggered(db: Database[Document], quote_symbol: str, price: int) -> li
 def expired(db: Database[Document], now: datetime) -> list[Document]:
     """Live orders whose validity ended at or before `now`."""
     return list(db[ORDERS].find({"state": {"$in": list(LIVE_STATES)}, "expiresAt": {"$lte": now}}))
+
+
+def live_orders(db: Database[Document]) -> list[Document]:
+    """Every live order (rebuilding the Redis price index): by resting_by_price's state prefix."""
+    return list(db[ORDERS].find({"state": {"$in": list(LIVE_STATES)}}, {"history": 0, "fills": 0}))
 
 
 def live_mis_orders(db: Database[Document]) -> list[Document]:
