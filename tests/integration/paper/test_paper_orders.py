@@ -17,7 +17,7 @@ from tradetrack.errors import SemanticError
 from tradetrack.market.cache import cache_quotes
 from tradetrack.market.quote import Quote
 from tradetrack.money import to_scaled
-from tradetrack.paper import accounts, fills, matching, orders, placement, reconcile, squareoff
+from tradetrack.paper import accounts, feed, fills, matching, orders, placement, reconcile, squareoff
 from tradetrack.paper.events import Events
 from tradetrack.paper.ledger import charges, cost_of, margin
 from tradetrack.paper.models import AccountIn, OrderIn
@@ -401,3 +401,37 @@ def test_the_feed_pass_rebuilds_a_lost_price_index_from_mongo(
     redis_client.zadd("paper:book:NSE:INFY:BUY", {"po_missing": 20_000_000})
     assert matching.match_cached(mongo_db, redis_client, rules=Rules()) == 0
     assert redis_client.zscore("paper:book:NSE:INFY:BUY", "po_missing") is None
+
+
+class Quotes:
+    """A quote provider answering INFY at a set price."""
+
+    name = "test"
+    max_instruments_per_call = 50
+
+    def __init__(self, ltp: str) -> None:
+        self.ltp = Decimal(ltp)
+
+    def fetch(self, symbols: Any) -> dict[str, Quote]:
+        return {s: Quote(symbol=s, ltp=self.ltp, ts=datetime.now(UTC)) for s in symbols if s == "NSE:INFY"}
+
+
+def test_the_feed_pass_reconciles_the_accounts_it_touched_and_reports_drift(
+    mongo_db: Db, redis_client: redis.Redis
+) -> None:
+    # Given two accounts with resting buys at 1400, one of them drifted by ₹0.0001 behind the ledger
+    clean, drifted = account(mongo_db), account(mongo_db)
+    for paper_id in (clean, drifted):
+        placement.place_order(
+            mongo_db, redis_client, USER, paper_id, order(type="LIMIT", price="1400"), rules=Rules()
+        )
+    mongo_db["paper_accounts"].update_one({"_id": drifted}, {"$inc": {"available": 1}})
+    sent: list[dict[str, Any]] = []
+    events = Events(sink=sent.extend)
+    # When the feed's pass runs with INFY quoted at 1390
+    result = feed.feed_pass(mongo_db, redis_client, Quotes("1390"), rules=Rules(), events=events)
+    # Then both filled, both were reconciled, and exactly one drifted
+    assert (result.fills, result.reconciled, result.drifted) == (2, 2, 1)
+    # And the pass sent each account's execution and balance change when done
+    executed = {e["accountId"] for e in sent if e["type"] == "paper_order" and e["event"] == "executed"}
+    assert executed == {clean, drifted} and not events.items
