@@ -221,7 +221,11 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         # same function renders the queued reports (one a message) into the reports bucket and sends
         # a report_ready notification. One function, not two: the backend stack is near
         # CloudFormation's 500 resources.
-        rest=(RestRoute("POST", "/v1/reports"), RestRoute("GET", "/v1/reports/{reportId}")),
+        rest=(
+            RestRoute("POST", "/v1/reports"),
+            RestRoute("GET", "/v1/reports"),
+            RestRoute("GET", "/v1/reports/{reportId}"),
+        ),
         queues=(QueueSource("reports", batch_size=1, max_receive_count=3, visibility_timeout_s=360),),
         sends_to=("reports", "notifications"),
         memory_mb=1024,

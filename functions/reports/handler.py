@@ -1,5 +1,6 @@
 """Reports (docs/reports.md): POST /v1/reports {kind, period, format} queues one (202 with its id);
-GET /v1/reports/{reportId} gives its status and, once ready, a short-lived download URL.
+GET /v1/reports lists the user's, newest first; GET /v1/reports/{reportId} gives its status and,
+once ready, a short-lived download URL.
 
 The same function consumes the reports queue (an SQS event): one message, one report rendered into
 S3 (tradetrack.reports.service.run_report, idempotent), then a report_ready notification on the
@@ -11,7 +12,7 @@ import json
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -22,8 +23,15 @@ from tradetrack.config import get_settings
 from tradetrack.db.client import get_database
 from tradetrack.notify.events import ReportReady, to_body
 from tradetrack.observability import log_record_failures, logger, metrics, tracer
-from tradetrack.reports.models import MonthlyStatementRequest, ReportOut, TaxPnlRequest, TradeHistoryRequest
-from tradetrack.reports.service import WorkerDeps, report_status, request_report, run_report
+from tradetrack.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from tradetrack.reports.models import (
+    MonthlyStatementRequest,
+    ReportOut,
+    ReportPage,
+    TaxPnlRequest,
+    TradeHistoryRequest,
+)
+from tradetrack.reports.service import WorkerDeps, list_reports, report_status, request_report, run_report
 from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
 
 app = make_rest_resolver()
@@ -49,6 +57,14 @@ def post_report(
     report = request_report(get_database(), user_id, request, lambda m: _send(queue_url, json.dumps(m)))
     body = report.model_dump(mode="json", by_alias=True)
     return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+@app.get("/v1/reports", tags=["reports"])
+def get_reports(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> ReportPage:
+    return list_reports(get_database(), current_principal(app).user_id, limit=limit, cursor=cursor)
 
 
 @app.get("/v1/reports/<reportId>", tags=["reports"])

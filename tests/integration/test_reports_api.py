@@ -22,6 +22,7 @@ from tests.support.auth import Account, OwnedRoute, assert_isolated, new_account
 from tests.support.gateway import Gateway
 from tests.support.lambda_events import lambda_context
 from tests.support.notify import notify_ready, run_notifier
+from tests.support.query_shapes import Window
 from tradetrack.config import reset_settings
 from tradetrack.imports.xlsx import read_xlsx_rows
 from tradetrack.reports import repository
@@ -218,3 +219,34 @@ def test_a_monthly_statement_shows_the_months_figures(gateway: Gateway, queues: 
     pdf.write_bytes(data)
     page = ["-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile"]
     subprocess.run(["pdftoppm", *page, str(pdf), str(pdf.with_suffix(""))], check=True)
+
+
+def test_a_traders_reports_are_listed_newest_first_in_keyset_pages(
+    gateway: Gateway, queues: dict[str, str], mongo_commands: Window
+) -> None:
+    # Given a trader who asked for three reports (one of them rendered) and another trader with one
+    trader, other = new_account(gateway), new_account(gateway)
+    asked = [
+        request(gateway, trader, kind="tax_pnl", period="2024-25", format="pdf").body["reportId"],
+        request(gateway, trader, kind="trade_history", period="2024-25", format="csv").body["reportId"],
+        request(gateway, trader, kind="tax_pnl", period="2023-24", format="xlsx").body["reportId"],
+    ]
+    request(gateway, other, kind="tax_pnl", period="2024-25", format="pdf")
+    run_worker(drain(queues["reports"])[:1])
+    # When they list their reports two at a time
+    mongo_commands.commands.clear()
+    first = get(gateway, trader, "/v1/reports", limit="2")
+    assert first.status == 200, first.text
+    reads, returned = mongo_commands.reads("reports"), mongo_commands.documents("reports")
+    second = get(gateway, trader, "/v1/reports", limit="2", cursor=first.body["nextCursor"])
+    # Then they see their own three, newest first, with status and no download URL in the list,
+    # each page one query of at most limit + 1 documents
+    items = first.body["items"] + second.body["items"]
+    assert [r["reportId"] for r in items] == asked[::-1]
+    assert second.body["nextCursor"] is None
+    assert {r["status"] for r in items} <= {"queued", "ready", "running"}
+    assert all(r["downloadUrl"] is None for r in items)
+    assert len(reads) == 1 and returned <= 3
+    # And a bad limit is 400, anonymous is 401
+    assert get(gateway, trader, "/v1/reports", limit="0").status == 400
+    assert gateway.request("GET", "/v1/reports").status == 401

@@ -75,6 +75,12 @@ INDEXES: dict[str, list[IndexModel]] = {
             [("userId", ASCENDING), ("createdAt", DESCENDING), ("_id", DESCENDING)], name="by_user_newest"
         ),
     ],
+    # GET /v1/reports: a user's reports, newest first, (createdAt, _id) keyset (tradetrack.reports.repository)
+    "reports": [
+        IndexModel(
+            [("userId", ASCENDING), ("createdAt", DESCENDING), ("_id", DESCENDING)], name="by_user_newest"
+        ),
+    ],
     # the symbols an ISIN is known by (tradetrack.db.instrument_aliases.symbol_keys_of); reads by _id
     "instrument_aliases": [
         IndexModel([("isin", ASCENDING)], name="by_isin"),

@@ -69,3 +69,13 @@ class ReportOut(BaseModel):
     )
     expires_at: datetime | None = Field(None, alias="expiresAt")
     error: str | None = Field(None, description="why the report failed, when it did")
+
+
+class ReportPage(BaseModel):
+    """GET /v1/reports: the user's reports, newest first, without download URLs (GET
+    /v1/reports/{reportId} gives a ready one's)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    items: list[ReportOut]
+    next_cursor: str | None = Field(alias="nextCursor")

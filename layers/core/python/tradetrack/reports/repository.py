@@ -1,5 +1,6 @@
 """The reports collection: one document per requested report (its kind, period, format, state and
-object key). Read by `_id` alone and checked against the user (FerretDB v1 pushes `_id` down)."""
+object key). Read by `_id` and checked against the user (FerretDB v1 pushes `_id` down); listed per
+user newest first (index reports.by_user_newest)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,17 @@ def get(db: Database[Document], user_id: str, report_id: str) -> Document | None
     """The user's report, or None (another user's is None too)."""
     doc = db[REPORTS].find_one({"_id": report_id})
     return doc if doc is not None and doc.get("userId") == user_id else None
+
+
+def list_for_user(
+    db: Database[Document], user_id: str, *, limit: int, after: tuple[datetime, str] | None
+) -> list[Document]:
+    """The user's reports, newest first; `after` is the (createdAt, _id) of the previous page's last."""
+    query: Document = {"userId": user_id}
+    if after is not None:
+        created, last_id = after
+        query["$or"] = [{"createdAt": {"$lt": created}}, {"createdAt": created, "_id": {"$lt": last_id}}]
+    return list(db[REPORTS].find(query).sort([("createdAt", -1), ("_id", -1)]).limit(limit))
 
 
 def get_any(db: Database[Document], report_id: str) -> Document | None:

@@ -28,8 +28,9 @@ from tradetrack.errors import NotFound, SemanticError, ValidationFailed
 from tradetrack.journal import to_trade_out
 from tradetrack.models.trades import TradeOut
 from tradetrack.notify.events import ReportReady
+from tradetrack.pagination import decode_time_id, encode_time_id
 from tradetrack.reports import repository as repo
-from tradetrack.reports.models import ReportOut, ReportRequest
+from tradetrack.reports.models import ReportOut, ReportPage, ReportRequest
 from tradetrack.reports.render import history_file, tax_file
 from tradetrack.reports.statement import Statement, month_end, month_of, statement_pdf
 from tradetrack.timeutil import IST, today_ist
@@ -132,6 +133,15 @@ def report_status(
     }
     url = s3.generate_presigned_url("get_object", Params=params, ExpiresIn=ttl_s)
     return _out(doc, url=url, expires_at=datetime.now(UTC) + timedelta(seconds=ttl_s))
+
+
+def list_reports(db: Database[Document], user_id: str, *, limit: int, cursor: str | None) -> ReportPage:
+    """GET /v1/reports: the user's reports, newest first (keyset pages)."""
+    docs = repo.list_for_user(db, user_id, limit=limit + 1, after=decode_time_id(cursor))
+    more = len(docs) > limit
+    docs = docs[:limit]
+    next_cursor = encode_time_id(docs[-1]["createdAt"], docs[-1]["_id"]) if more and docs else None
+    return ReportPage(items=[_out(doc) for doc in docs], next_cursor=next_cursor)
 
 
 # ---- the worker --------------------------------------------------------------------------------
