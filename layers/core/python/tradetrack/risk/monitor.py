@@ -70,10 +70,13 @@ def monitor_paper(
     """One pass over the paper accounts of every user with limits the monitor watches."""
     result = MonitorResult()
     users = sorted({str(doc["userId"]) for doc in repo.monitored_limits(db)})
+    by_user: dict[str, list[Document]] = {}
+    for doc in repo.limits_of_users(db, users):  # every scope of theirs, not only the monitored
+        by_user.setdefault(str(doc["userId"]), []).append(doc)
     for user_id in users:
         try:
-            _monitor_user(db, cache, user_id, result, notify=notify, square_off=square_off, now=now(),
-                          wanted=is_paper)  # fmt: skip
+            _monitor_user(db, cache, user_id, by_user.get(user_id, []), result, notify=notify,
+                          square_off=square_off, now=now(), wanted=is_paper)  # fmt: skip
         except Exception:  # one user's failure must not stop the others' checks
             logger.exception("risk monitor failed for a user", extra={"userId": user_id})
     metrics.add_metric(name="RiskViolations", unit=MetricUnit.Count, value=result.recorded)
@@ -92,7 +95,8 @@ def after_sync(
     """Check one real account after its sync: alert only. Never raises (the sync is recorded)."""
     result = MonitorResult()
     try:
-        _monitor_user(db, cache, user_id, result, notify=notify, square_off=None, now=now(),
+        docs = repo.user_limits(db, user_id)
+        _monitor_user(db, cache, user_id, docs, result, notify=notify, square_off=None, now=now(),
                       wanted=lambda account: account == account_id)  # fmt: skip
     except Exception:
         logger.exception("risk check after sync failed", extra={"accountId": account_id})
@@ -103,6 +107,7 @@ def _monitor_user(
     db: Database[Document],
     cache: redis.Redis,
     user_id: str,
+    docs: list[Document],
     result: MonitorResult,
     *,
     notify: Notify,
@@ -110,7 +115,7 @@ def _monitor_user(
     now: datetime,
     wanted: Callable[[str], bool],
 ) -> None:
-    user, own = _scope_limits(repo.user_limits(db, user_id))
+    user, own = _scope_limits(docs)
     if not (user is not None and user.monitored()) and not any(limits.monitored() for limits in own.values()):
         return
     day = ist_date(now)

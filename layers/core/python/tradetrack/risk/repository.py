@@ -87,6 +87,11 @@ def user_limits(db: Database[Document], user_id: str) -> list[Document]:
     return list(db[LIMITS].find({"userId": user_id}))
 
 
+def limits_of_users(db: Database[Document], user_ids: list[str]) -> list[Document]:
+    """All these users' limits documents in one query (the `by_user` index)."""
+    return list(db[LIMITS].find({"userId": {"$in": user_ids}})) if user_ids else []
+
+
 def violation_id(user_id: str, account_id: str, rule: str, day: str) -> str:
     digest = hashlib.sha256(f"{user_id}|{account_id}|{rule}|{day}".encode()).hexdigest()
     return f"rv_{digest[:24]}"
