@@ -45,9 +45,10 @@ def get_limits(db: Database[Document], user_id: str, account_id: str | None) -> 
 def limits_for(
     db: Database[Document], user_id: str, account_id: str
 ) -> tuple[Document | None, Document | None]:
-    """(the user's, the account's) limits documents, one query by `_id`."""
+    """(the user's, the account's) limits documents, one query by `_id` (the user beside the `$in`,
+    an equality FerretDB pushes down: it scans for `_id $in` alone, docs/local-store.md)."""
     wanted = [limits_id(user_id, None), limits_id(user_id, account_id)]
-    found = {doc["_id"]: doc for doc in db[LIMITS].find({"_id": {"$in": wanted}})}
+    found = {doc["_id"]: doc for doc in db[LIMITS].find({"userId": user_id, "_id": {"$in": wanted}})}
     return found.get(wanted[0]), found.get(wanted[1])
 
 
