@@ -3,7 +3,8 @@ playwright-core from web/e2e/paper_reports.mjs) against the local stack serving 
 paper account, place a limit buy that rests (its first answer lost: the retry sends the same
 Idempotency-Key and one order exists) and a market buy that fills at the seeded quote, cancel the
 resting order, reset the account; ask for the FY 2024-25 tax P&L as PDF (an impossible year refused
-by the form first) and follow it to its Download link. Screenshots land in build/web-screenshots/."""
+by the form first) and follow it to its Download link; reload, log in again, and find it listed from
+the API and downloadable. Screenshots land in build/web-screenshots/."""
 
 from __future__ import annotations
 
@@ -62,6 +63,8 @@ def test_paper_orders_and_a_tax_report_download(app: App) -> None:
     assert report["posts"] == 1
     assert report["fetched"] == 200 and report["pdf"] == "%PDF-"
     assert "tradetrack-tax-pnl-FY2024-25.pdf" in report["disposition"]
+    # after a reload (a new session) the report is listed from GET /v1/reports and still downloads
+    assert seen["afterReload"] == {"status": "Ready", "file": "tradetrack-tax-pnl-FY2024-25.pdf"}
     print("first report status shown:", seen["firstStatus"])
     for name in ("paper.png", "paper-360.png", "reports.png"):
         assert (SHOTS / name).stat().st_size > 0

@@ -4,7 +4,8 @@
 // order), place a market buy (the quote seeded through GET /v1/market/quotes, as the form's own
 // look-up does), cancel the resting order, reset the account after its confirmation; then ask for
 // the FY 2024-25 tax P&L as PDF (an impossible year refused by the form first) and follow it to
-// its Download link, whose presigned URL answers a PDF. Run by tests/e2e/test_web_app_paper.py;
+// its Download link, whose presigned URL answers a PDF; after a reload (and logging in again) the
+// report is still listed from the API and downloads. Run by tests/e2e/test_web_app_paper.py;
 // prints one JSON line with what it saw, exits non-zero on any failure.
 //
 // env: BASE_URL (the stack's REST URL serving web/dist), SHOTS (screenshot directory), CHROMIUM.
@@ -171,6 +172,23 @@ try {
     posts: posts.length,
   };
   await page.screenshot({ path: join(shots, "reports.png"), fullPage: true });
+
+  // A reload ends the session: after logging in again the report is still listed (GET
+  // /v1/reports, without a URL), and its Download fetches a fresh URL and the browser downloads it
+  await page.reload();
+  await page.getByRole("heading", { name: "Log in" }).waitFor();
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in", exact: true }).click();
+  await page.getByRole("heading", { name: "Reports", level: 1 }).waitFor();
+  const listedRow = page.getByTestId("reports").locator(`tr[data-report-id="${reportId}"]`);
+  await listedRow.waitFor();
+  const listedStatus = (await listedRow.getByRole("status").innerText()).trim();
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    listedRow.getByRole("button", { name: "Download tradetrack-tax-pnl-FY2024-25.pdf" }).click(),
+  ]);
+  seen.afterReload = { status: listedStatus, file: download.suggestedFilename() };
 
   check(pageErrors.length === 0, `page errors: ${pageErrors.join("; ")}`);
   console.log(JSON.stringify({ ok: true, ...seen }));

@@ -34,8 +34,8 @@ function staleKeys(frame: Frame): string[][] {
     case "notification":
     case "trade":
       return [["notifications"]];
-    case "report": // the Reports page asks for its status (and download URL) at once
-      return [["report", frame.reportId], ["notifications"]];
+    case "report": // the Reports page asks for its status (and download URL) at once, and its list
+      return [["report", frame.reportId], ["reports", "list"], ["notifications"]];
     // fills applied (a sync, a manual fill, an import step): the journal's views re-read what they show
     case "trades":
       return [["trades"], ["positions"], ["summary"], ["timeseries"], ["breakdown"], ["tax-pnl"], ["data-quality"]];

@@ -1,11 +1,13 @@
 // Reports (docs/reports.md): ask for a file (POST /v1/reports, 202 queued), follow it (GET
 // /v1/reports/{id} with a growing wait, and at once on the WebSocket's `report` frame) until it is
 // ready, then a Download link with its presigned URL, fetched again before it expires (300 s).
-// The API has no list of a user's reports: this page lists the ones asked for in this session.
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+// The list is the API's (GET /v1/reports, newest first, keyset pages with nextCursor; items come
+// without a download URL: a ready one's is fetched when Download is pressed), with the reports
+// asked for in this session shown at once, before the list is read again.
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState, type SyntheticEvent } from "react";
 import { api } from "../api/client";
-import type { ReportFormat, ReportKind, ReportOut } from "../api/types";
+import type { Page, ReportFormat, ReportKind, ReportOut } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { TextField } from "../components/TextField";
 import { formatIst } from "../format";
@@ -14,8 +16,10 @@ import {
   FORMAT_LABELS,
   formatSize,
   isFinished,
+  mergeReports,
   periodError,
   pollDelay,
+  readsItself,
   REPORT_KINDS,
   reportRequest,
   STATUS_LABELS,
@@ -26,6 +30,8 @@ import {
 import "./accounts.css";
 
 const SESSION = ["reports", "session"];
+const LIST = ["reports", "list"];
+const PAGE = 20;
 const KINDS = Object.entries(REPORT_KINDS) as [ReportKind, (typeof REPORT_KINDS)[ReportKind]][];
 
 function reportPath(reportId: string): string {
@@ -48,6 +54,13 @@ export function Reports() {
     staleTime: Infinity,
     gcTime: Infinity, // kept for the session even while the page is not shown
   });
+  const listed = useInfiniteQuery({
+    queryKey: LIST,
+    queryFn: ({ pageParam, signal }) => api<Page<ReportOut>>("/v1/reports", { query: { limit: PAGE, cursor: pageParam }, signal }),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor ?? null,
+  });
+  const rows = mergeReports(session.data, listed.data?.pages.flatMap((page) => page.items) ?? []);
   const create = useMutation({
     mutationFn: () => api<ReportOut>("/v1/reports", { method: "POST", body: reportRequest(kind, period, format) }),
     onSuccess: (report) => {
@@ -128,13 +141,16 @@ export function Reports() {
         </div>
       </form>
 
-      <h2>This session&apos;s reports</h2>
-      {session.data.length === 0 ? (
-        <p className="empty">No reports asked for yet in this session. Download links last a few minutes; each is fetched again when needed.</p>
-      ) : (
+      <h2>Your reports</h2>
+      <ErrorMessage error={listed.error} />
+      {listed.isPending && rows.length === 0 && <p role="status">Loading your reports…</p>}
+      {!listed.isPending && rows.length === 0 && (
+        <p className="empty">No reports yet. Download links last a few minutes; each is fetched again when needed.</p>
+      )}
+      {rows.length > 0 && (
         <div className="table-wrap">
           <table data-testid="reports">
-            <caption>Reports asked for in this session, newest first (times in IST, +05:30)</caption>
+            <caption>Your reports, newest first (times in IST, +05:30)</caption>
             <thead>
               <tr>
                 <th scope="col">Report</th>
@@ -147,23 +163,31 @@ export function Reports() {
               </tr>
             </thead>
             <tbody>
-              {session.data.map((report) => (
+              {rows.map((report) => (
                 <ReportRow key={report.reportId} first={report} />
               ))}
             </tbody>
           </table>
         </div>
       )}
+      {listed.hasNextPage && (
+        <button type="button" className="secondary" onClick={() => void listed.fetchNextPage()} disabled={listed.isFetchingNextPage}>
+          {listed.isFetchingNextPage ? "Loading…" : "Older reports"}
+        </button>
+      )}
     </section>
   );
 }
 
 function ReportRow({ first }: { first: ReportOut }) {
+  // A listed ready report has no URL yet: its row stays quiet until Download is pressed.
+  const [reading, setReading] = useState(() => readsItself(first));
   const report = useQuery({
     queryKey: ["report", first.reportId],
     queryFn: () => api<ReportOut>(reportPath(first.reportId)),
     initialData: first,
     staleTime: 0,
+    enabled: reading,
     // Unfinished: ask again after 1 s, 2 s, 4 s … 15 s (the `report` frame asks at once). Ready:
     // ask again shortly before the download URL expires, so the link on screen always works.
     refetchInterval: (query) => {
@@ -181,13 +205,15 @@ function ReportRow({ first }: { first: ReportOut }) {
   const status = STATUS_LABELS[data.status];
   const label = `${REPORT_KINDS[data.kind].label} ${data.period} (${FORMAT_LABELS[data.format]})`;
 
-  // A tab left asleep may hold an expired URL: fetch a fresh one, then follow it.
-  async function download(event: SyntheticEvent) {
+  // A tab left asleep may hold an expired URL, and a listed report has none: fetch a fresh one,
+  // then follow it (and keep it fresh from then on).
+  async function download(event?: SyntheticEvent) {
     if (!urlExpired(data, new Date())) return;
-    event.preventDefault();
+    event?.preventDefault();
     setOpening(true);
     try {
       const fresh = await report.refetch();
+      setReading(true);
       if (fresh.data?.downloadUrl) window.location.assign(fresh.data.downloadUrl);
     } finally {
       setOpening(false);
@@ -211,6 +237,10 @@ function ReportRow({ first }: { first: ReportOut }) {
           <a href={data.downloadUrl} download={data.fileName} onClick={(event) => void download(event)} aria-busy={opening}>
             Download {data.fileName}
           </a>
+        ) : data.status === "ready" ? (
+          <button type="button" className="link" onClick={() => void download()} aria-busy={opening} disabled={opening}>
+            {opening ? "Fetching the link…" : `Download ${data.fileName}`}
+          </button>
         ) : data.status === "failed" ? (
           "—"
         ) : (

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ReportOut } from "../api/types";
-import { defaultPeriod, formatSize, periodError, pollDelay, reportRequest, upsertReport, urlExpired } from "./request";
+import { defaultPeriod, formatSize, mergeReports, periodError, pollDelay, readsItself, reportRequest, upsertReport, urlExpired } from "./request";
 
 function report(fields: Partial<ReportOut>): ReportOut {
   return {
@@ -81,5 +81,43 @@ describe("following a report", () => {
 
   it("sizes files in B, KB and MB", () => {
     expect([formatSize(null), formatSize(512), formatSize(2048), formatSize(3 * 1024 * 1024)]).toEqual(["—", "512 B", "2.0 KB", "3.0 MB"]);
+  });
+});
+
+describe("the page's list: the API's pages with this session's reports", () => {
+  it("shows a report asked for after the list was read first, and each report once", () => {
+    // Given the API's list (newest first) and this session's reports, one of them listed too
+    const older = report({ reportId: "rpt_000000000000000000000001", createdAt: "2025-06-01T10:00:00+05:30", status: "ready" });
+    const listedCopy = report({ reportId: "rpt_000000000000000000000002", createdAt: "2025-06-02T10:00:00+05:30", status: "queued" });
+    const sessionCopy = { ...listedCopy, status: "ready" as const };
+    const fresh = report({ reportId: "rpt_000000000000000000000003", createdAt: "2025-06-03T09:00:00+05:30" });
+    // When merged
+    const rows = mergeReports([fresh, sessionCopy], [listedCopy, older]);
+    // Then newest first, each once, the session's copy of the one in both
+    expect(rows.map((item) => item.reportId)).toEqual([fresh.reportId, listedCopy.reportId, older.reportId]);
+    expect(rows[1]?.status).toBe("ready");
+  });
+
+  it("orders by the instant asked, whatever the offset it is written in", () => {
+    // Given a session report written in UTC that is older than a listed one in IST
+    const utc = report({ reportId: "rpt_00000000000000000000000a", createdAt: "2025-06-01T04:00:00Z" }); // 09:30 IST
+    const ist = report({ reportId: "rpt_00000000000000000000000b", createdAt: "2025-06-01T10:00:00+05:30" });
+    // When merged / Then the later instant comes first
+    expect(mergeReports([utc], [ist]).map((item) => item.reportId)).toEqual([ist.reportId, utc.reportId]);
+  });
+
+  it("is empty with nothing asked for and nothing listed", () => {
+    expect(mergeReports([], [])).toEqual([]);
+  });
+});
+
+describe("which rows read their report by themselves", () => {
+  it("reads while a report is made and to renew a URL, not for a listed ready report", () => {
+    // Given reports in each state / When asked / Then only unfinished ones and ready ones holding a URL read
+    expect(readsItself({ status: "queued", downloadUrl: null })).toBe(true);
+    expect(readsItself({ status: "running", downloadUrl: null })).toBe(true);
+    expect(readsItself({ status: "ready", downloadUrl: "https://s3/x" })).toBe(true);
+    expect(readsItself({ status: "ready", downloadUrl: null })).toBe(false); // from the list: fetched on Download
+    expect(readsItself({ status: "failed", downloadUrl: null })).toBe(false);
   });
 });

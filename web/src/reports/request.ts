@@ -95,3 +95,31 @@ export function upsertReport(list: readonly ReportOut[], report: ReportOut): Rep
   const known = list.some((item) => item.reportId === report.reportId);
   return known ? list.map((item) => (item.reportId === report.reportId ? report : item)) : [report, ...list];
 }
+
+function createdMs(report: ReportOut): number {
+  const at = Date.parse(report.createdAt);
+  return Number.isNaN(at) ? 0 : at;
+}
+
+/**
+ * The page's list: the API's pages (GET /v1/reports, newest first) with this session's reports
+ * that are not (yet) in them, each once, newest first (a report asked for after the list was read
+ * shows at once). A report in both keeps the session's copy (it may be the newer status).
+ */
+export function mergeReports(session: readonly ReportOut[], listed: readonly ReportOut[]): ReportOut[] {
+  const seen = new Map<string, ReportOut>();
+  for (const report of [...session, ...listed]) {
+    if (!seen.has(report.reportId)) seen.set(report.reportId, report);
+  }
+  // Array.prototype.sort is stable: equal times keep the session-then-API order.
+  return [...seen.values()].sort((a, b) => createdMs(b) - createdMs(a));
+}
+
+/**
+ * Whether a report's row reads GET /v1/reports/{id} by itself: while it is being made (for its
+ * status), and once it has a download URL (to renew it before it expires). A ready report from the
+ * list has no URL: its row asks for one only when Download is pressed (no request per listed row).
+ */
+export function readsItself(report: Pick<ReportOut, "status" | "downloadUrl">): boolean {
+  return !isFinished(report.status) || (report.status === "ready" && report.downloadUrl !== null);
+}
