@@ -12,7 +12,18 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from tradetrack.analytics.charges import dp_charges, kind_of, leg_charges
-from tradetrack.paper.ledger import BalanceView, Fill, buy_hold, charges, make_fill, settle_buy
+from tradetrack.paper.ledger import (
+    BalanceView,
+    Fill,
+    buy_hold,
+    buy_step,
+    charges,
+    cost_of,
+    make_fill,
+    margin,
+    settle_buy,
+    slipped,
+)
 from tradetrack.paper.models import OrderIn
 
 DAY = date(2025, 3, 3)
@@ -73,3 +84,52 @@ def test_order_bodies_take_decimal_strings_and_cnc_or_mis() -> None:
         OrderIn.model_validate({**base, "type": "LIMIT", "price": "10.12345"})  # 5 places
     with pytest.raises(ValidationError):
         OrderIn.model_validate({**base, "type": "MARKET", "product": "NRML"})  # CNC and MIS only
+
+
+@given(
+    limit=st.integers(min_value=10_000, max_value=10**8),
+    parts=st.lists(st.integers(min_value=1, max_value=500), min_size=1, max_size=6),
+    mis=st.booleans(),
+    data=st.data(),
+)
+def test_partial_fills_never_cost_more_than_the_hold_and_the_last_returns_the_rest(
+    limit: int, parts: list[int], mis: bool, data: st.DataObject
+) -> None:
+    # Given a buy of sum(parts) held at its limit (value, or MIS margin at 5×, with charges)
+    quantity = sum(parts)
+    held = cost_of("INFY", mis=mis, leverage=5, day=DAY, turnover=quantity * limit)
+    if not mis:  # a CNC buy holds what it always held: value and charges at the limit
+        assert held == buy_hold("INFY", intraday=False, day=DAY, quantity=quantity, price=limit)
+    # When it fills in those parts, each at a price at or under the limit
+    turnover, spent, fees = 0, 0, 0
+    for i, part in enumerate(parts):
+        price = data.draw(st.integers(min_value=1, max_value=limit))
+        step = buy_step(
+            "INFY", mis=mis, leverage=5, day=DAY, quantity=part, price=price,
+            turnover_before=turnover, held=held, last=i == len(parts) - 1,
+        )  # fmt: skip
+        # Then each fill's cost is covered by what is still held, and nothing comes out of available
+        assert step.held <= held and step.available >= 0
+        held -= step.held
+        turnover += part * price
+        spent += step.held - step.available
+        fees += step.charges
+    # And the order released its whole hold, paid the charges of its whole turnover once
+    assert held == 0
+    assert fees == charges("INFY", buy=True, intraday=mis, day=DAY, turnover=turnover)
+    assert spent == (margin(turnover, 5) if mis else turnover) + fees
+
+
+def test_slippage_moves_the_price_against_the_order_per_lot() -> None:
+    # Given ₹1,000 and 10 bps a lot of 100 / Then 150 shares (2 lots) buy 0.2% over, sell 0.2% under
+    assert slipped(10_000_000, buy=True, quantity=150, bps_per_lot=10, lot=100) == 10_020_000
+    assert slipped(10_000_000, buy=False, quantity=150, bps_per_lot=10, lot=100) == 9_980_000
+    # And a price that would end in part of a paisa is rounded against the order
+    assert slipped(10_000_100, buy=True, quantity=1, bps_per_lot=1, lot=100) == 10_001_200
+    assert slipped(10_000_100, buy=False, quantity=1, bps_per_lot=1, lot=100) == 9_999_000
+
+
+@given(value=st.integers(min_value=0, max_value=10**12), leverage=st.integers(min_value=1, max_value=50))
+def test_mis_margin_is_value_over_leverage_rounded_up(value: int, leverage: int) -> None:
+    blocked = margin(value, leverage)
+    assert blocked * leverage >= value > (blocked - 1) * leverage or value == blocked == 0
