@@ -8,6 +8,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The envelope's `details` (e.g. `[{"field": "tradeId", "issue": "too_many_attachments"}]`). */
+    readonly details: readonly unknown[] = [],
   ) {
     super(message);
     this.name = "ApiError";
@@ -62,7 +64,7 @@ async function send(path: string, options: RequestOptions, token: string | null)
 async function errorOf(response: Response): Promise<ApiError> {
   try {
     const body = (await response.json()) as Partial<ErrorBody>;
-    if (body.error?.message) return new ApiError(response.status, body.error.code, body.error.message);
+    if (body.error?.message) return new ApiError(response.status, body.error.code, body.error.message, body.error.details ?? []);
   } catch {
     // not the API's JSON envelope: fall through
   }

@@ -441,6 +441,50 @@ export interface ImportStatus {
   finishedAt: string | null;
 }
 
+// Screenshots on trades (/v1/attachments/...; docs/attachments.md)
+export type AttachmentStatus = "awaiting_upload" | "processing" | "ready" | "rejected";
+
+export interface AttachmentOut {
+  attachmentId: string;
+  tradeId: string;
+  status: AttachmentStatus;
+  fileName: string | null;
+  /** told by the bytes, once ready */
+  contentType: string | null;
+  size: number | null;
+  width: number | null;
+  height: number | null;
+  thumbnailWidth: number | null;
+  thumbnailHeight: number | null;
+  createdAt: string;
+  readyAt: string | null;
+  /** presigned GETs of the cleaned image and its JPEG thumbnail, once ready, until expiresAt */
+  url: string | null;
+  thumbnailUrl: string | null;
+  expiresAt: string | null;
+  /** why the upload was rejected */
+  error: string | null;
+}
+
+/** An S3 presigned POST: `fields` then the file (form field `file`), multipart, to `url`. */
+export interface UploadForm {
+  url: string;
+  fields: Record<string, string>;
+  maxBytes: number;
+  expiresAt: string;
+}
+
+export interface AttachmentUpload {
+  attachment: AttachmentOut;
+  upload: UploadForm;
+}
+
+export interface AttachmentList {
+  items: AttachmentOut[];
+  /** how many screenshots a trade may have */
+  limit: number;
+}
+
 // Reports (POST /v1/reports → GET /v1/reports/{reportId}; docs/reports.md)
 export type ReportKind = "trade_history" | "tax_pnl" | "monthly_statement";
 export type ReportFormat = "csv" | "xlsx" | "pdf";

@@ -7,6 +7,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { lazy, Suspense, useEffect, useId, useRef, useState, type SyntheticEvent } from "react";
 import { api, ApiError } from "../api/client";
 import type { ExecutionOut, ExecutionPage, PatchTradeRequest, TradeOut } from "../api/types";
+import { Screenshots } from "../attachments/Screenshots";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { Figure } from "../components/Figure";
 import { LoadBoundary } from "../components/LoadBoundary";
@@ -367,7 +368,10 @@ export default function TradeDetail({ tradeId }: { tradeId: string }) {
             </LoadBoundary>
           )}
         </div>
-        <AnnotationForm key={data.tradeId} trade={data} tradeKey={tradeKey} />
+        <div>
+          <AnnotationForm key={data.tradeId} trade={data} tradeKey={tradeKey} />
+          <Screenshots key={`shots-${data.tradeId}`} tradeId={data.tradeId} />
+        </div>
       </div>
     </section>
   );
