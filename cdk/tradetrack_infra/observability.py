@@ -86,6 +86,26 @@ class Observability(Construct):
         self.function_alarms[name] = alarm
         self.alarms.append(alarm)
 
+    def watch_count(self, metric: str, *, namespace: str, service: str, description: str) -> None:
+        """An alarm on any count of a Powertools metric (dimension `service`: the emitting function)
+        in a period, e.g. a paper ledger that drifted from its fills."""
+        alarm = cloudwatch.Metric(
+            namespace=namespace,
+            metric_name=metric,
+            dimensions_map={"service": service},
+            period=PERIOD,
+            statistic="Sum",
+        ).create_alarm(
+            self,
+            f"{metric}Alarm",
+            alarm_description=f"TradeTrack {self.stage}: {description}",
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        self.alarms.append(alarm)
+
     def watch_alarm(self, alarm: cloudwatch.IAlarm) -> None:
         self.alarms.append(alarm)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aws_cdk import CfnOutput, Stack
@@ -20,7 +20,7 @@ from tradetrack_infra.canary import CanaryReleases
 from tradetrack_infra.functions import ManifestFunctions
 from tradetrack_infra.imports import IMPORT_WORKER, ImportUploads
 from tradetrack_infra.layers import SharedLayers
-from tradetrack_infra.manifest_function import FunctionDeps
+from tradetrack_infra.manifest_function import METRICS_NAMESPACE, FunctionDeps, ManifestFunction
 from tradetrack_infra.network import NetworkStack
 from tradetrack_infra.notifications import NOTIFIER, Notifications
 from tradetrack_infra.observability import Observability
@@ -30,6 +30,8 @@ from tradetrack_infra.runtime_config import RuntimeConfig
 from tradetrack_infra.schedules import Schedules
 from tradetrack_infra.settings import StageSettings
 from tradetrack_infra.websocket import WebSocket, WebSocketTarget
+
+MARKET_FEED = "market_feed"
 
 
 class TradeTrackStack(Stack):
@@ -171,10 +173,23 @@ class TradeTrackStack(Stack):
             raise ValueError(f"`uses` is granted by the BrokerSync capability, which needs {BROKERS}")
         for consumed in self.queues.by_name.values():
             self.observability.watch_alarm(consumed.dead_letter_alarm)
-        for name, built in by_name.items():
-            self.observability.watch_function(name, built.function)
+        self.watch_functions(by_name)
         self.observability.notify_every_alarm(self)
         self.releases.add_deployment_groups(self.rollback_alarms(functions))
+
+    def watch_functions(self, by_name: Mapping[str, ManifestFunction]) -> None:
+        """Each function's errors; and, the market feed's pass reconciling the paper accounts it
+        touched (docs/paper.md), any drifted paper ledger pages ops."""
+        for name, built in by_name.items():
+            self.observability.watch_function(name, built.function)
+        if MARKET_FEED not in by_name:
+            return
+        self.observability.watch_count(
+            "PaperLedgerDrift",
+            namespace=METRICS_NAMESPACE,
+            service=MARKET_FEED,
+            description="a paper account's balance drifted from its fills (tradetrack.paper.reconcile)",
+        )
 
     def allow_apis_to_invoke_aliases(self, specs: Sequence[FunctionSpec]) -> None:
         """API Gateway's invoke permissions on the aliases the REST and WebSocket APIs call (canary.py)."""

@@ -48,3 +48,19 @@ def test_the_feed_may_send_shards_and_ws_fanout_may_post_to_connections(dev_app:
         api_id in json.dumps(r) and "/@connections/*" in json.dumps(r) for r in listed(manage["Resource"])
     )
     assert api_id in json.dumps(env_of(dev_app, "ws_fanout")["WS_MANAGEMENT_ENDPOINT"])
+
+
+def test_a_drifted_paper_ledger_pages_ops(dev_app: Synthesized) -> None:
+    # Given the market feed, whose pass reconciles the paper accounts it touched and counts the
+    # drifted ones as the Powertools metric PaperLedgerDrift (namespace TradeTrack, its service)
+    (alarm,) = [
+        a["Properties"]
+        for a in dev_app.resources("AWS::CloudWatch::Alarm").values()
+        if a["Properties"].get("MetricName") == "PaperLedgerDrift"
+    ]
+    # Then one drifted account in five minutes alarms, and the alarm goes to the ops topic
+    assert alarm["Namespace"] == "TradeTrack"
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": "market_feed"}]
+    assert (alarm["Threshold"], alarm["Period"], alarm["Statistic"]) == (1, 300, "Sum")
+    (topic_id,) = dev_app.resources("AWS::SNS::Topic")
+    assert alarm["AlarmActions"] == [{"Ref": topic_id}]
