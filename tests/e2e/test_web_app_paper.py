@@ -48,6 +48,13 @@ def test_paper_orders_and_a_tax_report_download(app: App) -> None:
     assert seen["market"]["api"] == {"quantity": 2, "free": 2}
     assert sorted(seen["market"]["orders"]) == [["LIMIT", "pending"], ["MARKET", "executed"]]
     assert seen["market"]["newKey"] is True
+    # the account's own journal lists its trade, labelled Paper, as the API does for accountId=pa_…
+    journal = seen["journal"]
+    assert journal["apiTrades"] == [["INFY", "open", 2]]
+    assert journal["rows"] == 1 and journal["shownId"] == journal["apiId"]
+    assert journal["label"] == "Paper"
+    assert journal["closedShown"].startswith(f"{journal['closedApi']} ")
+    assert journal["realTrades"] == 0  # the real journal has no paper trade
     # canceling the resting order released its hold; the page's paper total is the API's
     assert seen["canceled"]["state"] == "canceled"
     assert seen["canceled"]["held"] in {"0", "0.0000", "0.00"}

@@ -107,6 +107,23 @@ try {
   };
   await page.unroute(`**${ordersPath}`);
 
+  // The account's own journal: its open INFY trade labelled Paper, as GET /v1/trades?accountId= has it
+  const paperTrades = (await apiAs(token, `/v1/trades?accountId=${accountId}`)).items;
+  const journal = page.getByTestId("paper-journal");
+  const tradeRow = journal.getByTestId("paper-trades").getByRole("row", { name: /INFY/ });
+  await tradeRow.waitFor();
+  const paperSummary = await apiAs(token, `/v1/analytics/summary?accountId=${accountId}`);
+  seen.journal = {
+    apiTrades: paperTrades.map((trade) => [trade.symbol, trade.status, trade.quantity]),
+    rows: await journal.getByTestId("paper-trades").locator("tbody tr").count(),
+    shownId: await tradeRow.getAttribute("data-trade-id"),
+    apiId: paperTrades[0]?.tradeId ?? null,
+    label: (await tradeRow.locator(".badge").innerText()).trim(),
+    closedShown: (await journal.getByTestId("paper-closed-trades").locator("dd").innerText()).trim(),
+    closedApi: paperSummary.closedTrades,
+    realTrades: (await apiAs(token, "/v1/trades")).items.length,
+  };
+
   // Cancel the resting limit order: its row says so, the API agrees, and its hold is released
   await limitRow.getByRole("button", { name: "Cancel paper order: BUY 1 NSE:INFY at ₹1.00 (LIMIT)" }).click();
   await limitRow.getByText("Canceled", { exact: true }).waitFor();

@@ -1,6 +1,7 @@
 // A paper account's page (/paper/<accountId>; docs/paper.md): its Paper balance, holdings with
 // their free quantity and last price, the order form (src/pages/PaperOrderForm.tsx), its orders
-// with fills and history (cancel a pending one), and reset / close after a confirmation. Everything
+// with fills and history (cancel a pending one), its own trades and summary (src/paper/PaperJournal.tsx),
+// and reset / close after a confirmation. Everything
 // re-reads every 5 s while an order is pending (the feed matches resting orders once a minute).
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -11,6 +12,7 @@ import { ErrorMessage } from "../components/ErrorMessage";
 import { Figure } from "../components/Figure";
 import { Money, MoneyCell } from "../components/Money";
 import { formatInr, formatIst } from "../format";
+import { PaperJournal, paperJournalKeys } from "../paper/PaperJournal";
 import { PaperNotice } from "../paper/PaperNotice";
 import { describeOrder, isLive, PAPER_ACCOUNTS, stateLabel } from "../paper/order";
 import { navigate } from "../router";
@@ -51,6 +53,9 @@ export function PaperAccountPage({ accountId }: { accountId: string }) {
 
   function refresh() {
     void client.invalidateQueries({ queryKey: keys });
+    const journal = paperJournalKeys(accountId);
+    void client.invalidateQueries({ queryKey: journal.trades });
+    void client.invalidateQueries({ queryKey: journal.summary });
     void client.invalidateQueries({ queryKey: PAPER_ACCOUNTS });
   }
 
@@ -223,6 +228,8 @@ export function PaperAccountPage({ accountId }: { accountId: string }) {
           </table>
         </div>
       )}
+
+      <PaperJournal accountId={accountId} refetchInterval={refetchInterval} />
 
       {data && open && (
         <>
