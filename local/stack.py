@@ -29,9 +29,9 @@ from local.demo import Demo, seed_demo, session_clock
 from local.embedded import embedded_mongo, embedded_redis, load_snapshot, mongo_for, redis_for, save_snapshot
 from local.env import EnvPatch
 from local.gate import Gate, bootstrap_signing_keys
-from local.imports import recover_interrupted_imports
 from local.instances import ProcessInstances, redis_url_of
 from local.lambda_runtime import SHUTTING_DOWN, FunctionRuntime, LambdaHandler
+from local.migrations import resume_stored_work
 from local.outbox import bootstrap_notifications
 from local.queues import QueueDelivery
 from local.rest import RestServer
@@ -201,7 +201,7 @@ class LocalStack:
             self._env.set({queue_url_variable(name): binding.url for name, binding in self.queues.items()})
             reset_settings()
             await asyncio.to_thread(bootstrap_notifications)
-            await asyncio.to_thread(recover_interrupted_imports)
+            await asyncio.to_thread(resume_stored_work)
             self._env.set({"SIMULATED_BROKER_URL": await self.broker.start()})
             reset_settings()
             await asyncio.to_thread(bootstrap_brokers, self.broker_apps)

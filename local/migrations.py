@@ -1,0 +1,41 @@
+"""The local stack's start: the stored-data migrations a release brings, which ops run by script
+after a deploy (README, "Every command"), applied to `make dev`'s kept store in the background.
+
+Each is idempotent and safe while the stack serves (a user already migrated costs two small reads),
+so a stop midway is finished by the next start. Until a user is migrated the reads stay right, only
+slower (the analytics read the trades instead of the per-day aggregates)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from local.imports import recover_interrupted_imports
+
+log = logging.getLogger(__name__)
+
+
+def migrate_stored_data() -> None:
+    """Every user with data to issue #19's paper book (tradetrack.migrations.paper_book)."""
+    from tradetrack.cache.client import get_redis
+    from tradetrack.db.client import get_database
+    from tradetrack.migrations.paper_book import migrate_user, users_with_data
+
+    db, cache = get_database(), get_redis()
+    for user_id in users_with_data(db):
+        try:
+            migrated = migrate_user(db, cache, user_id)
+        except Exception:  # one user's failure must not stop the others; the next start retries it
+            log.exception("paper book migration failed for %s", user_id)
+            continue
+        if migrated.paper_trades or migrated.aggregates_rebuilt:
+            log.warning("migrated %s to the paper book: %s", user_id, migrated.summary())
+
+
+def resume_stored_work() -> threading.Thread:
+    """At start, what the kept store needs: the imports the last stop interrupted recovered (before
+    serving), then migrate_stored_data in a daemon thread (the stack serves meanwhile)."""
+    recover_interrupted_imports()
+    thread = threading.Thread(target=migrate_stored_data, name="data-migrations", daemon=True)
+    thread.start()
+    return thread
