@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from typing import Any
 
 from local.imports import recover_interrupted_imports
 
@@ -19,10 +21,10 @@ def migrate_stored_data() -> None:
     """Every user with data to issue #19's paper book (tradetrack.migrations.paper_book)."""
     from tradetrack.cache.client import get_redis
     from tradetrack.db.client import get_database
-    from tradetrack.migrations.paper_book import migrate_user, users_with_data
+    from tradetrack.migrations.paper_book import migrate_user
 
     db, cache = get_database(), get_redis()
-    for user_id in users_with_data(db):
+    for user_id in _user_ids(db):
         try:
             migrated = migrate_user(db, cache, user_id)
         except Exception:  # one user's failure must not stop the others; the next start retries it
@@ -30,6 +32,17 @@ def migrate_stored_data() -> None:
             continue
         if migrated.paper_trades or migrated.aggregates_rebuilt:
             log.warning("migrated %s to the paper book: %s", user_id, migrated.summary())
+
+
+def _user_ids(db: Any) -> Iterator[str]:
+    """Every registered user, a page of the users collection at a time (its `_id` order): not the
+    migration script's distinct over every execution, which reads each one on FerretDB."""
+    from tradetrack.db.users import list_users
+
+    after: str | None = None
+    while page := list_users(db, limit=200, after_id=after):
+        yield from (str(doc["_id"]) for doc in page)
+        after = str(page[-1]["_id"])
 
 
 def resume_stored_work() -> threading.Thread:
