@@ -212,6 +212,12 @@ def read_each_ledger(db: Database[Document], user_id: str, pairs: Sequence[Pair]
     return {ids[doc["_id"]]: _trusted(doc, user_id, ids[doc["_id"]]) for doc in docs}
 
 
+def accounts_of(db: Database[Document], user_id: str) -> list[str]:
+    """The accounts the user has ledgers in (one per account and instrument: a few hundred documents
+    at most, index by_user), e.g. to find their paper accounts without reading every trade."""
+    return sorted(str(account) for account in db[LEDGERS].distinct("accountId", {"userId": user_id}))
+
+
 def _trusted(doc: Document, user_id: str, pair: Pair) -> Ledger:
     ledger = Ledger.from_document(doc)
     if (ledger.user_id, ledger.pair) != (user_id, pair):  # a digest collision: never trust it

@@ -15,7 +15,7 @@ from pymongo.database import Database
 
 from tradetrack.book import is_paper
 from tradetrack.db.daily_pnl import set_open_category
-from tradetrack.db.ledgers import Pair, insert_or_upsert, set_annotation
+from tradetrack.db.ledgers import Pair, accounts_of, insert_or_upsert, set_annotation
 from tradetrack.trade_notes import FIELDS as ANNOTATION_FIELDS
 from tradetrack.trade_notes import meaningful
 
@@ -140,9 +140,9 @@ def open_instruments(db: Database[Document]) -> set[tuple[str, str]]:
 def mark_paper_trades(db: Database[Document], user_id: str) -> int:
     """Give the user's paper accounts' trades stored without it their `paper: true` (what
     derivation gives them since issue #19; the migration tradetrack.migrations.paper_book): one
-    distinct over the user's accounts, one update by (userId, accountId). Returns how many changed."""
-    accounts = [str(account) for account in db[TRADES].distinct("accountId", {"userId": user_id})]
-    paper = sorted(account for account in accounts if is_paper(account))
+    distinct over the accounts of the user's ledgers (every derived trade's pair has one; not the
+    trades, a read of each on FerretDB), one update by (userId, accountId). Returns how many changed."""
+    paper = [account for account in accounts_of(db, user_id) if is_paper(account)]
     if not paper:
         return 0
     query = {"userId": user_id, "accountId": {"$in": paper}, **REAL_BOOK}
