@@ -29,11 +29,12 @@ from tradetrack.db.instrument_aliases import with_isins
 from tradetrack.errors import AppError
 from tradetrack.models.executions import ExecutionIn
 from tradetrack.money import to_scaled
+from tradetrack.notify.live import announce_trades_changed
 from tradetrack.observability import MetricUnit, logger, metrics
 from tradetrack.openings import repository
 from tradetrack.openings.lots import lot_document, lot_execution
 from tradetrack.openings.models import OpeningOf
-from tradetrack.trades import recompute
+from tradetrack.trades import recompute_pairs
 
 Document = dict[str, Any]
 # The brokers whose holdings become lots, and the `openingOf` their lots carry.
@@ -140,7 +141,9 @@ def store_broker_holdings(
     # Already stored (a redelivered first sync): the stored lot stands, and is a fact again, so a
     # run that died between storing and recomputing leaves no pair behind.
     stored = repository.lots_by_id(db, [doc["_id"] for doc in documents if doc["_id"] not in new])
-    recompute(db, cache, user_id, (), facts=inserted.inserted + list(stored.values()))
+    derived = recompute_pairs(db, cache, user_id, (), facts=inserted.inserted + list(stored.values()))
+    if inserted.inserted:  # the user's open tabs re-read their trades (a sync's lots, like its fills)
+        announce_trades_changed(user_id, "sync", [trade["_id"] for trade in derived])
     report.lots = len(inserted.inserted) + len(stored)
     report.duplicates = len(stored)
     logger.info(
