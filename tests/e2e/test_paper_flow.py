@@ -1,7 +1,8 @@
 """Paper trading through the local stack (what `make dev` runs): a limit buy placed over REST fills
 partly on two market-feed firings (ticks offering 4 shares), the rest is canceled; the balance,
 portfolio, order history, inbox and the journal's trade agree. An MIS buy is squared off by the
-15:20 IST pass (its clock injected)."""
+15:20 IST pass (its clock injected). A daily-loss breach found by the feed's risk monitor squares
+the account off and alerts the trader (docs/risk.md)."""
 
 from __future__ import annotations
 
@@ -214,3 +215,46 @@ def test_an_mis_position_is_squared_off_at_1520(stack: tuple[BackgroundStack, Lo
     charges = sum(to_scaled(Decimal(o["fills"][0]["charges"])) for o in orders)
     net = to_scaled(Decimal(100000)) + 10 * to_scaled(Decimal(10)) - charges
     assert balance == {"available": money_str(net), "held": "0", "total": money_str(net)}
+
+
+def test_a_daily_loss_breach_squares_the_paper_account_off_and_alerts(
+    stack: tuple[BackgroundStack, LocalStack],
+) -> None:
+    runner, local = stack
+    client = Client(local.rest_url)
+    # Given a trader allowing ₹4,000 of loss a day and a paper account long 10 INFY bought at ₹1,500
+    assert client.call("PUT", "/v1/risk/limits", {"maxLossPerDay": "4000"}).status_code == 200
+    paper_id = client.call("POST", "/v1/paper/accounts", {"startingBalance": "100000"}).json()["accountId"]
+    base = f"/v1/paper/accounts/{paper_id}"
+    quote("1500")
+    body = {"symbol": "INFY", "exchange": "NSE", "side": "BUY", "type": "MARKET", "quantity": 10}
+    bought = client.call("POST", f"{base}/orders", body, **{"Idempotency-Key": "e2e-risk"})
+    assert bought.status_code == 201 and bought.json()["state"] == "executed", bought.text
+    # When INFY falls to ₹1,000 (₹5,000 down) and the market feed fires
+    quote("1000")
+    runner.run(local.fire_schedule(FEED_RULE))
+
+    def violations() -> list[dict[str, Any]]:
+        return list(client.call("GET", "/v1/risk/violations").json()["items"])
+
+    # Then the breach is recorded once, squared off: the holding sold at market, nothing left open
+    assert wait_until(lambda: len(violations()) == 1, timeout_s=30), violations()
+    [violation] = violations()
+    assert (violation["accountId"], violation["rule"], violation["squaredOff"]) == (
+        paper_id,
+        "max_loss_per_day",
+        True,
+    )
+    sells = [o for o in client.call("GET", f"{base}/orders").json()["items"] if o["side"] == "SELL"]
+    assert [(s["type"], s["quantity"], s["state"]) for s in sells] == [("MARKET", 10, "executed")]
+    assert [h for h in client.call("GET", f"{base}/portfolio").json()["holdings"] if h["quantity"]] == []
+
+    # And the trader is alerted in the inbox (email/SMS per their preferences)
+    def alerts() -> list[dict[str, Any]]:
+        items = client.call("GET", "/v1/notifications").json()["items"]
+        return [i for i in items if i.get("type") == "risk_violation"]
+
+    assert wait_until(lambda: len(alerts()) == 1, timeout_s=30), alerts()
+    # And a second firing records nothing more
+    runner.run(local.fire_schedule(FEED_RULE))
+    assert len(violations()) == 1
