@@ -7,7 +7,6 @@ GET and DELETE /v1/attachments/{attachmentId}. One greedy API resource serves th
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -21,6 +20,7 @@ from tradetrack.cache.client import get_redis
 from tradetrack.config import get_settings
 from tradetrack.db.client import get_database
 from tradetrack.models.errors import error_responses
+from tradetrack.queues import queue_sender
 from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
 
 app = make_rest_resolver()
@@ -69,11 +69,8 @@ def list_attachments(tradeId: TradeId) -> AttachmentList:  # noqa: N803 - path n
     responses=_answer(202, AttachmentOut, "Queued for the worker", 404, 409, 413),
 )
 def confirm_attachment(attachmentId: AttachmentId) -> Response[Any]:  # noqa: N803 - path name
-    queue_url, user_id = get_settings().attachments_queue_url, current_principal(app).user_id
-
-    def enqueue(message: dict[str, Any]) -> None:
-        aws_client("sqs").send_message(QueueUrl=queue_url, MessageBody=json.dumps(message))
-
+    user_id = current_principal(app).user_id
+    enqueue = queue_sender(aws_client("sqs"), get_settings().attachments_queue_url)
     out = service.confirm_upload(get_database(), service.default_storage(), user_id, attachmentId, enqueue)
     return _json(202, out)
 

@@ -25,6 +25,7 @@ from tradetrack.imports.status import finished_frame
 from tradetrack.market.subscriptions import user_connections
 from tradetrack.notify.events import live_frame, trades_changed
 from tradetrack.observability import log_record_failures, logger, metrics, tracer
+from tradetrack.queues import queue_sender
 from tradetrack.websocket.push import post_to_connection
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -69,7 +70,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         import_id = str(message["importId"])
         outcome = run_import(deps, import_id)
         if outcome == "paused":  # out of time: continue in a new invocation from the checkpoint
-            aws_client("sqs").send_message(QueueUrl=settings.imports_queue_url, MessageBody=record.body)
+            queue_sender(aws_client("sqs"), settings.imports_queue_url)(record.body)
         logger.info("import run", extra={"importId": import_id, "outcome": outcome})
         return outcome
 

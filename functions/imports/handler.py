@@ -5,7 +5,6 @@ stores it) and GET /v1/imports/{importId} (progress); GET /v1/imports lists them
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -27,6 +26,7 @@ from tradetrack.imports.models import (
 from tradetrack.imports.service import import_csv
 from tradetrack.imports.status import import_status, list_imports
 from tradetrack.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from tradetrack.queues import queue_sender
 from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
 
 # The CSV may be 1 MB; JSON escaping (quotes, newlines) adds to it. Up to Lambda's own invocation
@@ -65,10 +65,7 @@ def post_upload(request: Annotated[UploadRequest, Body()]) -> Response[Any]:
 )
 def post_start(importId: ImportId) -> Response[Any]:  # noqa: N803 - path name
     settings = get_settings()
-
-    def enqueue(message: dict[str, Any]) -> None:
-        aws_client("sqs").send_message(QueueUrl=settings.imports_queue_url, MessageBody=json.dumps(message))
-
+    enqueue = queue_sender(aws_client("sqs"), settings.imports_queue_url)
     user_id = current_principal(app).user_id
     status = start_import(
         get_database(), aws_client("s3"), settings.imports_bucket, user_id, importId, enqueue=enqueue

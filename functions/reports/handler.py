@@ -24,6 +24,7 @@ from tradetrack.db.client import get_database
 from tradetrack.notify.events import ReportReady, to_body
 from tradetrack.observability import log_record_failures, logger, metrics, tracer
 from tradetrack.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from tradetrack.queues import queue_sender
 from tradetrack.reports.models import (
     MonthlyStatementRequest,
     ReportOut,
@@ -38,10 +39,6 @@ app = make_rest_resolver()
 ReportId = Annotated[str, Path(pattern=r"^rpt_[0-9a-f]{24}$")]
 
 
-def _send(queue_url: str, body: str) -> None:
-    aws_client("sqs").send_message(QueueUrl=queue_url, MessageBody=body)
-
-
 @app.post(
     "/v1/reports",
     tags=["reports"],
@@ -54,7 +51,7 @@ def post_report(
 ) -> Response[Any]:
     queue_url = get_settings().reports_queue_url
     user_id = current_principal(app).user_id
-    report = request_report(get_database(), user_id, request, lambda m: _send(queue_url, json.dumps(m)))
+    report = request_report(get_database(), user_id, request, queue_sender(aws_client("sqs"), queue_url))
     body = report.model_dump(mode="json", by_alias=True)
     return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=body)
 
@@ -79,7 +76,7 @@ def _notify(event: ReportReady) -> None:
     if not queue_url:
         logger.info("report ready (no notifications queue configured)", extra={"reportId": event.report_id})
         return
-    _send(queue_url, to_body(event))
+    queue_sender(aws_client("sqs"), queue_url)(to_body(event))
 
 
 @logger.inject_lambda_context(clear_state=True)

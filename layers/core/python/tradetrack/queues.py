@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -58,3 +59,13 @@ def send_all(sqs: Any, queue_url: str, bodies: Sequence[str], *, workers: int = 
     if failed:
         raise QueueSendError(queue_url, failed)
     return len(bodies)
+
+
+def queue_sender(sqs: Any, queue_url: str) -> Callable[[str | Mapping[str, Any]], None]:
+    """One message at a time to `queue_url` (a mapping is sent as its JSON), through send_all: what
+    a route hands its service as `enqueue`, or a worker uses to continue in a new invocation."""
+
+    def send(message: str | Mapping[str, Any]) -> None:
+        send_all(sqs, queue_url, [message if isinstance(message, str) else json.dumps(message)])
+
+    return send
