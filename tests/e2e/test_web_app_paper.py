@@ -8,13 +8,10 @@ the API and downloadable. Screenshots land in build/web-screenshots/."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-
 import pytest
 
-from tests.e2e.test_web_app import CHROMIUM, SHOTS, WEB
+from tests.e2e.journeys import run_journey
+from tests.e2e.test_web_app import SHOTS, WEB
 from tests.e2e.test_web_app_pages import App, app
 
 pytestmark = pytest.mark.e2e
@@ -25,15 +22,9 @@ __all__ = ["app"]  # the stack serving the built app, shared with the account pa
 
 def test_paper_orders_and_a_tax_report_download(app: App) -> None:
     # Given the local stack serving the built app (its reports queue consumed by the stack's poller)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "BASE_URL": app.url, "SHOTS": str(SHOTS), "CHROMIUM": CHROMIUM}
     # When a trader paper-trades and asks for a tax P&L PDF in chromium
-    result = subprocess.run(
-        ["node", str(JOURNEY)], cwd=WEB, env=env, capture_output=True, text=True, timeout=300, check=False
-    )
+    seen = run_journey(JOURNEY, app.url)
     # Then the journey passes its checks (each page against the API's own answers)
-    assert result.returncode == 0, f"journey failed:\n{result.stdout}\n{result.stderr}"
-    seen = json.loads(result.stdout.strip().splitlines()[-1])
     assert seen["ok"] is True
     # the account opened with ₹1,00,000 of paper money, its page in the address, said to be paper
     assert seen["url"].startswith(f"{app.url}/paper/")

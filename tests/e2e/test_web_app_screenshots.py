@@ -7,13 +7,10 @@ Screenshots land in build/web-screenshots/."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-
 import pytest
 
-from tests.e2e.test_web_app import CHROMIUM, SHOTS, WEB
+from tests.e2e.journeys import run_journey
+from tests.e2e.test_web_app import SHOTS, WEB
 from tests.e2e.test_web_app_pages import App, app
 
 pytestmark = pytest.mark.e2e
@@ -24,15 +21,9 @@ __all__ = ["app"]  # the stack serving the built app, shared with the account pa
 
 def test_attach_see_and_delete_a_trade_screenshot(app: App) -> None:
     # Given the local stack serving the built app (its attachments queue consumed by the stack's poller)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "BASE_URL": app.url, "SHOTS": str(SHOTS), "CHROMIUM": CHROMIUM}
     # When a trader attaches screenshots to a trade in chromium
-    result = subprocess.run(
-        ["node", str(JOURNEY)], cwd=WEB, env=env, capture_output=True, text=True, timeout=300, check=False
-    )
+    seen = run_journey(JOURNEY, app.url)
     # Then the journey passes its checks
-    assert result.returncode == 0, f"journey failed:\n{result.stdout}\n{result.stderr}"
-    seen = json.loads(result.stdout.strip().splitlines()[-1])
     assert seen["ok"] is True
     # over 5 MB: refused by the page, no request to the API
     assert seen["tooLargeRequests"] == 0
