@@ -21,7 +21,7 @@ from tradetrack.batches import partial_batch_response
 from tradetrack.cache.client import get_redis
 from tradetrack.config import get_settings
 from tradetrack.db.client import get_database
-from tradetrack.notify.events import ReportReady, to_body
+from tradetrack.notify.sender import event_sender
 from tradetrack.observability import log_record_failures, logger, metrics, tracer
 from tradetrack.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from tradetrack.queues import queue_sender
@@ -71,20 +71,13 @@ def get_report(reportId: ReportId) -> ReportOut:  # noqa: N803 - path name
     return report_status(get_database(), aws_client("s3"), settings.reports_bucket, user_id, reportId, ttl)
 
 
-def _notify(event: ReportReady) -> None:
-    queue_url = get_settings().notifications_queue_url
-    if not queue_url:
-        logger.info("report ready (no notifications queue configured)", extra={"reportId": event.report_id})
-        return
-    queue_sender(aws_client("sqs"), queue_url)(to_body(event))
-
-
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def _consume(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = get_settings()
-    deps = WorkerDeps(get_database(), get_redis(), aws_client("s3"), settings.reports_bucket, _notify,
+    notify = event_sender(settings.notifications_queue_url, what="report ready")
+    deps = WorkerDeps(get_database(), get_redis(), aws_client("s3"), settings.reports_bucket, notify,
                       kms_key_id=settings.reports_kms_key_id)  # fmt: skip
 
     def record_handler(record: SQSRecord) -> str:

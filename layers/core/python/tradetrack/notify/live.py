@@ -9,23 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from tradetrack.aws import aws_client
 from tradetrack.config import get_settings
-from tradetrack.notify.events import TradeSource, to_body, trades_changed
-from tradetrack.observability import MetricUnit, logger, metrics
+from tradetrack.notify.events import TradeSource, trades_changed
+from tradetrack.notify.sender import send_events
 
 
 def announce_trades_changed(user_id: str, source: TradeSource, trade_ids: Iterable[str]) -> None:
     ids = list(trade_ids)
     if not ids:
         return
-    body = to_body(trades_changed(user_id, source, ids))
+    event = trades_changed(user_id, source, ids)
     queue_url = get_settings().notifications_queue_url
-    if not queue_url:
-        logger.info("live event (no queue configured)", extra={"notification": body})
-        return
-    try:
-        aws_client("sqs").send_message(QueueUrl=queue_url, MessageBody=body)
-    except Exception as exc:  # the write is done: a lost live event costs a refresh, not data
-        logger.warning("live event not sent", extra={"error": str(exc)})
-        metrics.add_metric(name="LiveEventsLost", unit=MetricUnit.Count, value=1)
+    # the write is done: a lost live event costs a refresh, not data
+    send_events(queue_url, [event], what="live event", lost_metric="LiveEventsLost")

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 from pymongo.database import Database
 
-from tradetrack.aws import aws_client
-from tradetrack.notify.events import parse_event, to_body
-from tradetrack.observability import MetricUnit, logger, metrics
+from tradetrack.notify.events import parse_event
+from tradetrack.notify.sender import send_events
 from tradetrack.paper import repository as repo
 from tradetrack.paper.clock import Document
 from tradetrack.paper.events import Sink, balance_figures
-from tradetrack.queues import send_all
 
 
 def with_balances(db: Database[Document], items: list[Document]) -> list[Document]:
@@ -33,18 +31,10 @@ def with_balances(db: Database[Document], items: list[Document]) -> list[Documen
 
 def queue_sink(db: Database[Document], queue_url: str) -> Sink:
     def send(items: list[Document]) -> None:
-        bodies = [
-            to_body(parse_event({k: v for k, v in i.items() if v is not None}))
-            for i in with_balances(db, items)
+        events = [
+            parse_event({k: v for k, v in i.items() if v is not None}) for i in with_balances(db, items)
         ]
-        if not queue_url:
-            for body in bodies:
-                logger.info("paper event (no queue configured)", extra={"notification": body})
-            return
-        try:
-            send_all(aws_client("sqs"), queue_url, bodies)
-        except Exception as exc:  # the money moved: a lost event costs a refresh, not data
-            logger.warning("paper events not sent", extra={"error": str(exc), "events": len(bodies)})
-            metrics.add_metric(name="PaperEventsLost", unit=MetricUnit.Count, value=len(bodies))
+        # the money moved: a lost event costs a refresh, not data
+        send_events(queue_url, events, what="paper event", lost_metric="PaperEventsLost")
 
     return send

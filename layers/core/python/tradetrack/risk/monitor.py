@@ -200,13 +200,6 @@ def violation_event(doc: Document) -> RiskViolation:
 
 def queue_notify(sqs: Any, queue_url: str | None) -> Notify:
     """Notify through the notifications queue (without one configured: logged only)."""
-    from tradetrack.notify.events import to_body
-    from tradetrack.queues import send_all
+    from tradetrack.notify.sender import event_sender
 
-    def send(event: RiskViolation) -> None:
-        if not queue_url:
-            logger.info("risk violation (no notifications queue)", extra={"notification": to_body(event)})
-            return
-        send_all(sqs, queue_url, [to_body(event)])
-
-    return send
+    return event_sender(queue_url, what="risk violation", sqs=sqs)
