@@ -618,3 +618,68 @@ export interface PaperPortfolio {
   balance: PaperBalance;
   holdings: PaperHolding[];
 }
+
+// Risk limits and violations (/v1/risk/...; docs/risk.md, tradetrack/risk/models.py). Money is a
+// decimal string of at most 4 places; a null field sets no limit (on an account: the user's applies).
+export const RISK_EXCHANGES = ["NSE", "BSE", "NFO", "BFO", "CDS", "BCD", "MCX"] as const;
+export type RiskExchange = (typeof RISK_EXCHANGES)[number];
+export const RISK_RULES = [
+  "max_loss_per_day",
+  "max_order_value",
+  "max_position_value",
+  "max_open_positions",
+  "max_quantity_per_order",
+  "allowed_exchanges",
+  "allowed_instruments",
+] as const;
+export type RiskRule = (typeof RISK_RULES)[number];
+
+/** PUT /v1/risk/limits and /v1/risk/accounts/{accountId}/limits: the scope's limits, replaced whole. */
+export interface RiskLimitsIn {
+  maxLossPerDay: string | null;
+  maxOrderValue: string | null;
+  maxPositionValue: string | null;
+  maxOpenPositions: number | null;
+  maxQuantityPerOrder: number | null;
+  allowedExchanges: RiskExchange[] | null;
+  allowedInstruments: string[] | null;
+}
+
+export interface RiskLimits extends Omit<RiskLimitsIn, "allowedExchanges"> {
+  scope: "user" | "account" | "effective";
+  accountId: string | null;
+  allowedExchanges: string[] | null;
+  /** null: never set */
+  updatedAt: string | null;
+}
+
+export interface AccountRiskLimits {
+  accountId: string;
+  /** the account's own limits */
+  account: RiskLimits;
+  /** the user's, which apply where the account sets none */
+  user: RiskLimits;
+  /** what the checks and the monitor use */
+  effective: RiskLimits;
+}
+
+export interface RiskViolation {
+  violationId: string;
+  accountId: string;
+  rule: RiskRule;
+  /** IST trading day: one violation per rule, account and day */
+  day: string;
+  message: string;
+  /** what was measured: INR, or a count of positions */
+  value: string | null;
+  limit: string | null;
+  dayPnl: string;
+  exposure: string;
+  squaredOff: boolean;
+  createdAt: string;
+}
+
+export interface RiskViolationPage {
+  items: RiskViolation[];
+  nextCursor: string | null;
+}

@@ -1,11 +1,13 @@
 // The live connection as React context: one LiveSocket while the session is active, its status,
 // and a subscription to its frames. Frames that change server state invalidate the queries that
 // show it (the pages re-read the API: frames are hints, never the data), and frames a trader
-// should see become toasts (src/live/Toasts.tsx).
+// should see become toasts (src/live/Toasts.tsx). Paper frames carry the figures themselves: they
+// are written into the cached paper account in place (src/paper/live.ts).
 import { useQueryClient } from "@tanstack/react-query";
 import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { useSession } from "../auth/SessionContext";
 import { webSocketUrl } from "./config";
+import { applyPaperFrame } from "../paper/live";
 import type { Frame } from "./frames";
 import { LiveSocket, type LiveStatus } from "./socket";
 
@@ -31,8 +33,10 @@ function staleKeys(frame: Frame): string[][] {
       return [["broker-accounts"], ["sync-logs"], ["notifications"]];
     case "alert":
       return [["alerts"], ["notifications"]];
-    case "notification":
+    case "notification": // a breached risk limit: the Risk page's violations too
+      return frame.notificationType === "risk_violation" ? [["notifications"], ["risk", "violations"]] : [["notifications"]];
     case "trade":
+    case "paper_order": // an inbox item too (its own state and balance: applyPaperFrame)
       return [["notifications"]];
     case "report": // the Reports page asks for its status (and download URL) at once, and its list
       return [["report", frame.reportId], ["reports", "list"], ["notifications"]];
@@ -63,6 +67,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       onStatus: setStatus,
       onFrame: (frame) => {
         for (const key of staleKeys(frame)) void client.invalidateQueries({ queryKey: key });
+        if (frame.type === "paper_order" || frame.type === "paper_balance") applyPaperFrame(client, frame);
         if (frame.type === "alert") {
           later.push(setTimeout(() => void client.invalidateQueries({ queryKey: ["notifications"] }), INBOX_SETTLE_MS));
         }

@@ -1,8 +1,13 @@
 // Live events a trader should notice (a price alert fired, a broker login expired, a sync failed, a
-// trade confirmed) as toasts: a polite live region (screen readers read each as it comes), each
-// toast dismissible with its button; a fired alert or an expired login stays until dismissed, the
-// others go by themselves after 10 s; at most 4 shown (the oldest goes first).
+// trade confirmed, a paper order executed or rejected, a risk limit breached) as toasts: a polite
+// live region (screen readers read each as it comes), each toast dismissible with its button; a
+// fired alert, an expired login, a rejected paper order or a breached risk limit stays until
+// dismissed, the others go by themselves after 10 s; at most 4 shown (the oldest goes first).
 import { useCallback, useEffect, useRef, useState } from "react";
+import { api } from "../api/client";
+import type { PaperOrder } from "../api/types";
+import { formatInr } from "../format";
+import { paperOrderPath, paperOrderToast, toastsPaperOrder } from "../paper/toast";
 import { toastOf, type Frame, type Toast } from "./frames";
 import { useLive, useLiveFrames } from "./LiveContext";
 import "./live.css";
@@ -21,16 +26,31 @@ export function Toasts() {
     setToasts((shown) => shown.filter((toast) => toast.id !== id));
   }, []);
 
-  const onFrame = useCallback(
-    (frame: Frame) => {
-      const toast = toastOf(frame);
-      if (!toast) return;
+  const show = useCallback(
+    (toast: Omit<Toast, "id">) => {
       counter.current += 1;
       const id = `toast-${counter.current}`;
       setToasts((shown) => [...shown, { ...toast, id }].slice(-MAX_SHOWN));
       if (!toast.sticky) timers.current.set(id, setTimeout(() => dismiss(id), SHOW_MS));
     },
     [dismiss],
+  );
+
+  const onFrame = useCallback(
+    (frame: Frame) => {
+      // A paper order's frame names the order only: its words (and a rejection's reason) are read from it.
+      if (frame.type === "paper_order") {
+        if (!toastsPaperOrder(frame)) return;
+        api<PaperOrder>(paperOrderPath(frame.accountId, frame.orderId)).then(
+          (order) => show(paperOrderToast(frame, order, formatInr)),
+          () => show(paperOrderToast(frame, null, formatInr)),
+        );
+        return;
+      }
+      const toast = toastOf(frame);
+      if (toast) show(toast);
+    },
+    [show],
   );
   useLiveFrames(onFrame);
 

@@ -43,3 +43,73 @@ describe("the report frame", () => {
     });
   });
 });
+
+describe("the paper frames", () => {
+  // the notifier's frames as it pushes them (tradetrack/notify/service.py push_frame, events.live_frame)
+  const order = {
+    type: "paper_order",
+    accountId: "pa_1",
+    orderId: "po_1",
+    event: "rejected",
+    state: "rejected",
+    quantity: 10,
+    filledQuantity: 0,
+    notificationId: "n_1",
+  };
+  const balance = { type: "paper_balance", accountId: "pa_1", available: "98500.0000", held: "1500.0000", total: "100000.0000" };
+
+  it("reads a paper order's transition and a balance change with their fields typed", () => {
+    // Given the two frames as JSON / When parsed / Then every field is kept as sent
+    expect(parseFrame(JSON.stringify(order))).toEqual(order);
+    expect(parseFrame(JSON.stringify(balance))).toEqual(balance);
+  });
+
+  it("keeps a partial execution's counts and leaves out an absent notification id", () => {
+    const partial = { ...order, event: "partially_executed", state: "partially_executed", filledQuantity: 3 };
+    delete (partial as Partial<typeof order>).notificationId;
+    expect(parseFrame(JSON.stringify(partial))).toEqual(partial);
+  });
+
+  it.each([
+    ["an unknown event", { ...order, event: "filled" }],
+    ["an unknown state", { ...order, state: "done" }],
+    ["no order id", { ...order, orderId: "" }],
+    ["a quantity as a string", { ...order, quantity: "10" }],
+    ["more filled than ordered", { ...order, filledQuantity: 11 }],
+    ["a fractional fill", { ...order, filledQuantity: 1.5 }],
+  ])("drops a paper_order frame with %s", (_, frame) => {
+    expect(parseFrame(JSON.stringify(frame))).toBeNull();
+  });
+
+  it.each([
+    ["a number for money (not exact)", { ...balance, available: 98500 }],
+    ["a float-looking string", { ...balance, held: "1e3" }],
+    ["a missing total", { ...balance, total: undefined }],
+    ["no account", { ...balance, accountId: null }],
+  ])("drops a paper_balance frame with %s", (_, frame) => {
+    expect(parseFrame(JSON.stringify(frame))).toBeNull();
+  });
+
+  it("gives neither a toast of its own (a paper order's is worded from the order: src/paper/toast.ts)", () => {
+    const parsed = [parseFrame(JSON.stringify(order)), parseFrame(JSON.stringify(balance))];
+    expect(parsed.map((frame) => frame && toastOf(frame))).toEqual([null, null]);
+  });
+});
+
+describe("a risk violation's notification frame", () => {
+  it("stays until dismissed and says it is bad news; another notification goes by itself", () => {
+    // Given the notifier's frame for a risk_violation event (a notification frame)
+    const risk = parseFrame(
+      '{"type":"notification","notificationId":"n_2","notificationType":"risk_violation","title":"Risk limit breached: max_loss_per_day","message":"Day loss 5200 reached the limit 5000."}',
+    );
+    const other = parseFrame('{"type":"notification","notificationId":"n_3","notificationType":"daily_summary","title":"Your day","message":"3 trades"}');
+    // When each becomes a toast / Then the breach is sticky and "bad", with the notifier's words
+    expect(risk && toastOf(risk)).toEqual({
+      title: "Risk limit breached: max_loss_per_day",
+      message: "Day loss 5200 reached the limit 5000.",
+      tone: "bad",
+      sticky: true,
+    });
+    expect(other && toastOf(other)).toMatchObject({ tone: "info", sticky: false });
+  });
+});

@@ -2,7 +2,8 @@
 // their free quantity and last price, the order form (src/pages/PaperOrderForm.tsx), its orders
 // with fills and history (cancel a pending one), its own trades and summary (src/paper/PaperJournal.tsx),
 // and reset / close after a confirmation. Everything
-// re-reads every 5 s while an order is pending (the feed matches resting orders once a minute).
+// re-reads every 5 s while an order is pending (the feed matches resting orders once a minute); the
+// WebSocket's paper frames move the balance and the orders' states in place (src/paper/live.ts).
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "../api/client";
@@ -14,6 +15,7 @@ import { Money, MoneyCell } from "../components/Money";
 import { formatInr, formatIst } from "../format";
 import { PaperJournal, paperJournalKeys } from "../paper/PaperJournal";
 import { PaperNotice } from "../paper/PaperNotice";
+import { paperAccountKeys } from "../paper/live";
 import { describeOrder, isLive, PAPER_ACCOUNTS, stateLabel } from "../paper/order";
 import { navigate } from "../router";
 import { PaperOrderForm } from "./PaperOrderForm";
@@ -31,28 +33,28 @@ export function PaperAccountPage({ accountId }: { accountId: string }) {
   const [notice, setNotice] = useState<string | null>(null);
   const [stateFilter, setStateFilter] = useState<"" | "pending" | "partially_executed">("");
   const [confirming, setConfirming] = useState<Confirming>(null);
-  const keys = ["paper", accountId];
+  const keys = paperAccountKeys(accountId);
 
   // While an order may still fill (the list shows the newest 100, any live one among them), re-read.
   const orders = useQuery({
-    queryKey: [...keys, "orders", stateFilter],
+    queryKey: [...keys.orders, stateFilter],
     queryFn: ({ signal }) => api<{ items: PaperOrder[] }>(accountPath(accountId, "/orders"), { query: { state: stateFilter, limit: 100 }, signal }),
     refetchInterval: (query) => (query.state.data?.items.some((order) => isLive(order.state)) ? PENDING_REFRESH_MS : false),
   });
   const refetchInterval = orders.data?.items.some((order) => isLive(order.state)) ? PENDING_REFRESH_MS : false;
   const account = useQuery({
-    queryKey: [...keys, "account"],
+    queryKey: keys.account,
     queryFn: ({ signal }) => api<PaperAccount>(accountPath(accountId), { signal }),
     refetchInterval,
   });
   const portfolio = useQuery({
-    queryKey: [...keys, "portfolio"],
+    queryKey: keys.portfolio,
     queryFn: ({ signal }) => api<PaperPortfolio>(accountPath(accountId, "/portfolio"), { signal }),
     refetchInterval,
   });
 
   function refresh() {
-    void client.invalidateQueries({ queryKey: keys });
+    void client.invalidateQueries({ queryKey: keys.all });
     const journal = paperJournalKeys(accountId);
     void client.invalidateQueries({ queryKey: journal.trades });
     void client.invalidateQueries({ queryKey: journal.summary });

@@ -1,0 +1,58 @@
+// The toast of a paper order's frame (src/live/frames.ts): an execution, a partial execution, an
+// expiry or a rejection. The frame names the order only, so its words come from the order itself
+// (GET /v1/paper/accounts/{accountId}/orders/{orderId}): what it was, what filled at what price, and
+// a rejection's reason (the risk rule that failed, or paper trading's own). Placements and cancels
+// are the trader's own doing and get none.
+import type { PaperOrder } from "../api/types";
+import type { PaperOrderFrame, Toast } from "../live/frames";
+import { describeOrder } from "./order";
+
+type ToastOf = Omit<Toast, "id">;
+
+/** Whether the frame deserves a toast (then its order is read for the words). */
+export function toastsPaperOrder(frame: PaperOrderFrame): boolean {
+  return frame.event === "executed" || frame.event === "partially_executed" || frame.event === "rejected" || frame.event === "expired";
+}
+
+/** The order's path in the API. */
+export function paperOrderPath(accountId: string, orderId: string): string {
+  return `/v1/paper/accounts/${encodeURIComponent(accountId)}/orders/${encodeURIComponent(orderId)}`;
+}
+
+/** The reason of the order's rejection (its last transition's), if it says one. */
+export function rejectionReason(order: PaperOrder): string | null {
+  const step = [...order.history].reverse().find((item) => item.state === "rejected");
+  return step?.reason ?? null;
+}
+
+/** The toast for `frame`, worded from `order` as read (null: it could not be read, the frame's own
+ * figures are said). A rejection stays until dismissed: its reason is what the trader must read. */
+export function paperOrderToast(frame: PaperOrderFrame, order: PaperOrder | null, formatPrice: (value: string) => string): ToastOf {
+  const what = order ? describeOrder(order, formatPrice) : `${String(frame.quantity)} shares`;
+  const where = order ? `: ${order.exchange}:${order.symbol}` : "";
+  switch (frame.event) {
+    case "rejected": {
+      const reason = order ? rejectionReason(order) : null;
+      return {
+        title: `Paper order rejected${where}`,
+        message: reason ? `${what}: ${reason}` : `${what}: see the order on its paper account's page.`,
+        tone: "bad",
+        sticky: true,
+      };
+    }
+    case "executed":
+    case "partially_executed": {
+      const last = order?.fills.at(-1);
+      const fill = last ? `; last fill ${String(last.quantity)} at ${formatPrice(last.price)}` : "";
+      const partly = frame.event === "partially_executed";
+      return {
+        title: `Paper order ${partly ? "partly filled" : "executed"}${where}`,
+        message: `${what}: ${String(frame.filledQuantity)} of ${String(frame.quantity)} filled${fill}.`,
+        tone: "good",
+        sticky: false,
+      };
+    }
+    default:
+      return { title: `Paper order ${frame.event}${where}`, message: `${what}.`, tone: "info", sticky: false };
+  }
+}
