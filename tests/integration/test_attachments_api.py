@@ -169,6 +169,38 @@ def test_a_screenshot_is_uploaded_cleaned_thumbnailed_and_listed(api: Gateway, m
     assert drain() == []
 
 
+def test_a_portrait_phone_photo_stored_sideways_is_served_upright_without_exif(api: Gateway) -> None:
+    # Given a trader's trade and a portrait phone photo as the phone stores it: a 1200 × 800 frame
+    # with EXIF Orientation 6 (turn 90° clockwise to show), whose stored bottom-left corner, a red
+    # block, is the picture's top-left
+    trader = new_account(api)
+    trade_id = a_trade(api, trader)
+    frame = Image.new("RGB", (1200, 800), (240, 240, 240))
+    frame.paste((220, 0, 0), (0, 700, 100, 800))
+    tags = Image.Exif()
+    tags[0x0112] = 6  # Orientation
+    tags[0x010F] = "PhoneMaker"  # Make
+    photo = io.BytesIO()
+    frame.save(photo, "JPEG", exif=tags, quality=95)
+    # When it is attached and the worker runs
+    attach(api, trader, trade_id, photo.getvalue())
+    assert run_worker() == {"batchItemFailures": []}
+    # Then it is listed ready as the portrait it is, with a portrait thumbnail
+    [item] = listed(api, trader, trade_id)
+    assert (item["status"], item["width"], item["height"]) == ("ready", 800, 1200)
+    assert (item["thumbnailWidth"], item["thumbnailHeight"]) == (320, 480)
+    # And the image and the thumbnail served are upright (the red block top left), without EXIF
+    original = Image.open(io.BytesIO(requests.get(item["url"], timeout=10).content)).convert("RGB")
+    small = Image.open(io.BytesIO(requests.get(item["thumbnailUrl"], timeout=10).content)).convert("RGB")
+    assert (original.size, small.size) == ((800, 1200), (320, 480))
+    assert not original.getexif()
+    for picture in (original, small):
+        width, height = picture.size
+        top_left: Any = picture.getpixel((5, 5))
+        bottom_right: Any = picture.getpixel((width - 6, height - 6))
+        assert top_left[0] > 150 > top_left[1] and bottom_right[1] > 200  # red there, grey here
+
+
 def test_a_redelivery_after_a_run_cut_short_deletes_the_upload_left_behind(
     api: Gateway, mongo_db: Db
 ) -> None:

@@ -40,7 +40,7 @@ def test_a_thumbnail_is_320_pixels_wide_at_the_images_proportions(
     # Given a cleaned screenshot of a given size
     _, cleaned = clean_image(encoded(chart(*size), fmt))
     # When it is thumbnailed
-    found, data, thumb_size = thumbnail(cleaned)
+    found, data, thumb_size, _ = thumbnail(cleaned)
     # Then the image's size is told, and the thumbnail is a JPEG of the expected size
     assert found == size
     assert thumb_size == expected
@@ -56,7 +56,7 @@ def test_transparency_is_flattened_onto_white_and_no_metadata_is_written() -> No
         image.putpixel((x, 100), (255, 0, 0, 255))
     _, cleaned = clean_image(encoded(image, "PNG"))
     # When it is thumbnailed
-    _, data, _ = thumbnail(cleaned)
+    _, data, _, _ = thumbnail(cleaned)
     # Then the transparent parts are white, and the JPEG has no EXIF
     small = Image.open(io.BytesIO(data)).convert("RGB")
     red, green, blue = small.getpixel((10, 5))  # type: ignore[misc]

@@ -11,6 +11,10 @@ XMP; text and comment chunks), standard library only.
   first SOS on, the data is copied as it is.
 - WebP (RIFF, Google's container spec): the EXIF and "XMP " chunks are dropped, the VP8X header's
   EXIF and XMP flags cleared and the RIFF size recomputed.
+
+The EXIF Orientation tag (a phone's portrait photo is stored sideways with Orientation 6) is read
+before the metadata goes (`exif_orientation`); the attachment worker turns the picture upright
+by it (tradetrack.attachments.thumbnails), since the cleaned file no longer says how to show it.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ PNG_KEPT = frozenset(
 JPEG_KEPT_APP = frozenset({0xE0, 0xE2, 0xEE})  # APP0 JFIF, APP2 ICC profile, APP14 Adobe
 _JPEG_STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})  # TEM, RST0-7: no length
 _VP8X_EXIF, _VP8X_XMP = 0x08, 0x04
+_EXIF_HEADER = b"Exif\x00\x00"
+_ORIENTATION_TAG, _SHORT = 0x0112, 3
 
 
 class ImageRejected(ValueError):
@@ -46,10 +52,11 @@ def sniff(data: bytes) -> ImageType | None:
     return None
 
 
-def clean_image(data: bytes) -> tuple[ImageType, bytes]:
-    """(type, the image without metadata); ImageRejected for anything else, too large or damaged."""
-    if len(data) > MAX_BYTES:
-        raise ImageRejected(f"the image is over {MAX_BYTES:,} bytes")
+def clean_image(data: bytes, max_bytes: int | None = MAX_BYTES) -> tuple[ImageType, bytes]:
+    """(type, the image without metadata); ImageRejected for anything else, over `max_bytes` (None:
+    any size, for the worker's own re-encoding) or damaged."""
+    if max_bytes is not None and len(data) > max_bytes:
+        raise ImageRejected(f"the image is over {max_bytes:,} bytes")
     kind = sniff(data)
     if kind is None:
         raise ImageRejected("not a PNG, JPEG or WebP image")
@@ -130,3 +137,79 @@ def _webp(data: bytes) -> bytes:
         at = stop
     body = b"WEBP" + b"".join(chunks)
     return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def exif_orientation(data: bytes) -> int:
+    """The EXIF Orientation (1-8, TIFF 6.0 / Exif 2.32 tag 0x0112) of a PNG (eXIf), JPEG (APP1
+    Exif) or WebP (EXIF chunk) as uploaded; 1, shown as stored, when there is none or it is unreadable."""
+    try:
+        tiff = _exif_block(data)
+        found = _orientation(tiff) if tiff else 1
+    except (struct.error, IndexError):
+        return 1
+    return found if 1 <= found <= 8 else 1
+
+
+def _exif_block(data: bytes) -> bytes | None:
+    """The TIFF structure of the image's EXIF, or None."""
+    kind = sniff(data)
+    if kind == "image/jpeg":
+        return _jpeg_exif(data)
+    if kind == "image/png":
+        return _png_exif(data)
+    return _webp_exif(data) if kind == "image/webp" else None
+
+
+def _jpeg_exif(data: bytes) -> bytes | None:
+    at = 2
+    while at + 4 <= len(data) and data[at] == 0xFF:
+        marker = data[at + 1]
+        if marker == 0xFF or marker in _JPEG_STANDALONE:
+            at += 1 if marker == 0xFF else 2
+            continue
+        if marker in (0xDA, 0xD9):  # the scans: no metadata segment comes after
+            return None
+        (length,) = struct.unpack_from(">H", data, at + 2)
+        body = data[at + 4 : at + 2 + length]
+        if marker == 0xE1 and body.startswith(_EXIF_HEADER):
+            return body[len(_EXIF_HEADER) :]
+        at += 2 + length
+    return None
+
+
+def _png_exif(data: bytes) -> bytes | None:
+    at = len(PNG_SIGNATURE)
+    while at + 8 <= len(data):
+        (length,) = struct.unpack_from(">I", data, at)
+        chunk_type = data[at + 4 : at + 8]
+        if chunk_type == b"eXIf":
+            return data[at + 8 : at + 8 + length]
+        if chunk_type == b"IEND":
+            return None
+        at += 12 + length
+    return None
+
+
+def _webp_exif(data: bytes) -> bytes | None:
+    at = 12
+    while at + 8 <= len(data):
+        (length,) = struct.unpack_from("<I", data, at + 4)
+        if data[at : at + 4] == b"EXIF":
+            body = data[at + 8 : at + 8 + length]
+            return body.removeprefix(_EXIF_HEADER)
+        at += 8 + length + (length & 1)
+    return None
+
+
+def _orientation(tiff: bytes) -> int:
+    """Tag 0x0112 of IFD0 (a SHORT), or 1."""
+    order = {b"II": "<", b"MM": ">"}.get(tiff[:2])
+    if order is None or struct.unpack_from(order + "H", tiff, 2)[0] != 42:
+        return 1
+    (ifd,) = struct.unpack_from(order + "I", tiff, 4)
+    (count,) = struct.unpack_from(order + "H", tiff, ifd)
+    for entry in range(ifd + 2, ifd + 2 + 12 * count, 12):
+        tag, value_type = struct.unpack_from(order + "HH", tiff, entry)
+        if tag == _ORIENTATION_TAG:
+            return int(struct.unpack_from(order + "H", tiff, entry + 8)[0]) if value_type == _SHORT else 1
+    return 1

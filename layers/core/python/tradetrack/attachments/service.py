@@ -11,8 +11,9 @@ upload for the attachment worker, the trade's list with short-lived presigned li
    confirmation works alike on moto and in AWS and keeps the storage stack free of any reference to
    the backend's queue.
 3. `process_upload` (the attachment worker): the bytes are sniffed and cleaned
-   (tradetrack.attachments.images: PNG, JPEG, WebP only; EXIF, XMP and text dropped), decoded and
-   thumbnailed (tradetrack.attachments.thumbnails, Pillow, the worker's layer only); the cleaned
+   (tradetrack.attachments.images: PNG, JPEG, WebP only; EXIF, XMP and text dropped, the EXIF
+   orientation read first), decoded, turned upright by that orientation and thumbnailed
+   (tradetrack.attachments.thumbnails, Pillow, the worker's layer only); the cleaned
    image and the thumbnail are written (SSE-KMS) and the upload's version deleted for good, then the
    attachment is `ready`. Anything else is `rejected` with why, and its upload deleted.
 
@@ -28,13 +29,13 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import redis
 from pymongo.database import Database
 
 from tradetrack.attachments import repository as repo
-from tradetrack.attachments.images import MAX_BYTES, ImageRejected, clean_image
+from tradetrack.attachments.images import MAX_BYTES, ImageRejected, clean_image, exif_orientation
 from tradetrack.attachments.models import (
     AttachmentList,
     AttachmentOut,
@@ -48,6 +49,9 @@ from tradetrack.errors import Conflict, NotFound, PayloadTooLarge
 from tradetrack.observability import logger
 from tradetrack.timeutil import IST
 from tradetrack.trade_notes import anchor_execution
+
+if TYPE_CHECKING:  # Pillow is in the attachment worker's layer only
+    from tradetrack.attachments.thumbnails import Processed
 
 Document = dict[str, Any]
 Outcome = Literal["ready", "rejected", "already_done", "missing"]
@@ -341,8 +345,9 @@ def move_anchor(db: Database[Document], user_id: str, anchor: str, trade_id: str
 class WorkerDeps:
     db: Database[Document]
     storage: Storage
-    # decoded size and a JPEG thumbnail (tradetrack.attachments.thumbnails.thumbnail: Pillow)
-    thumbnail: Callable[[bytes], tuple[tuple[int, int], bytes, tuple[int, int]]]
+    # (cleaned image, EXIF orientation) -> size as shown, JPEG thumbnail, its size and the image
+    # turned upright when the orientation turns it (tradetrack.attachments.thumbnails.thumbnail: Pillow)
+    thumbnail: Callable[[bytes, int], Processed]
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
@@ -385,11 +390,12 @@ def process_upload(deps: WorkerDeps, attachment_id: str) -> Outcome:
     data, version = read
     try:
         kind, cleaned = clean_image(data)
-        size, thumb, thumb_size = deps.thumbnail(cleaned)
+        size, thumb, thumb_size, upright = deps.thumbnail(cleaned, exif_orientation(data))
     except ImageRejected as exc:
         repo.set_state(deps.db, attachment_id, "rejected", deps.clock(), error=str(exc))
         _forget_upload(storage, key, version)
         return "rejected"
+    cleaned = upright or cleaned
     encryption = storage.encryption()
     storage.s3.put_object(
         Bucket=storage.bucket, Key=doc["prefix"] + repo.IMAGE, Body=cleaned, ContentType=kind, **encryption
