@@ -577,3 +577,45 @@ def test_retry_logs_name_the_call_but_never_the_token(
     assert record.__dict__["call"] == "DELETE /session/token"
     assert record.__dict__["status"] == 503
     assert all("tok456" not in repr(r.__dict__) for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2021-05-31 09:15:42",
+        "2024-02-29 23:59:59",
+        "2021-02-29 10:00:00",  # no such day
+        "2021-13-01 10:00:00",  # no such month
+        "2021-05-31 24:00:00",
+        "2021-05-31 10:00:60",  # strptime's %S reads 60 and 61; the datetime refuses them
+        "2021-5-31 9:15:42",  # single digits: strptime reads them
+        "2021-05-31T09:15:42",  # ISO 8601's T is not Kite's format
+        "2021-05-31 09:15:42.5",
+        "2021-05-31 09:15:42+05:30",
+        "２０２１-05-31 09:15:42",  # full-width digits
+        "09:15:42",  # a bare time: today's
+        "",
+        "not a time",
+    ],
+)
+def test_kite_times_read_as_strptime_reads_them(value: str) -> None:
+    # Given a Kite time text, canonical or not
+    from tradetrack.brokers.kite_records import ist_time
+
+    today = date(2021, 5, 31)
+    expected: datetime | None = None
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%H:%M:%S"):
+        try:
+            parsed = datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+        whole = datetime.combine(today, parsed.time()) if fmt == "%H:%M:%S" else parsed
+        expected = whole.replace(tzinfo=IST)
+        break
+
+    # When it is read
+    read = ist_time(value, today)
+
+    # Then it is the IST time strptime reads (the fast path for the canonical form changes nothing)
+    assert read == expected
+    assert read is None or read.tzinfo is IST

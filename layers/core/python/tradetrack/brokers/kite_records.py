@@ -39,10 +39,29 @@ CHARGE_PARTS = (
 )
 
 
+def _canonical(value: str) -> datetime | None:
+    """ "YYYY-MM-DD HH:MM:SS" in ASCII digits, as Kite writes every time, read without strptime
+    (~10x faster: a sync reads three per order); None for any other text, which strptime reads."""
+    if len(value) != 19 or value[4] != "-" or value[7] != "-" or value[10] != " ":
+        return None
+    if value[13] != ":" or value[16] != ":" or not value.isascii():
+        return None
+    digits = value[:4] + value[5:7] + value[8:10] + value[11:13] + value[14:16] + value[17:]
+    if not digits.isdigit():
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:  # out of range (a 13th month, a 61st second): strptime's verdict decides
+        return None
+
+
 def ist_time(value: Any, today: date) -> datetime | None:
     """A Kite time ("YYYY-MM-DD HH:MM:SS", IST); a bare "HH:MM:SS" (trades' order_timestamp) is today's."""
     if not isinstance(value, str) or not value:
         return None
+    fast = _canonical(value)
+    if fast is not None:
+        return fast.replace(tzinfo=IST)
     for fmt in ("%Y-%m-%d %H:%M:%S", "%H:%M:%S"):
         try:
             parsed = datetime.strptime(value, fmt)
