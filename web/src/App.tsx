@@ -22,6 +22,7 @@ const Tax = lazy(() => import("./pages/Tax").then((module) => ({ default: module
 const DataQuality = lazy(() => import("./pages/DataQuality").then((module) => ({ default: module.DataQuality })));
 const Reports = lazy(() => import("./pages/Reports").then((module) => ({ default: module.Reports })));
 const Paper = lazy(() => import("./pages/Paper").then((module) => ({ default: module.Paper })));
+const Risk = lazy(() => import("./pages/Risk").then((module) => ({ default: module.Risk })));
 const Profile = lazy(() => import("./pages/Profile").then((module) => ({ default: module.Profile })));
 
 export function App() {
@@ -95,6 +96,7 @@ export function App() {
           {route === "/data-quality" && <DataQuality />}
           {route === "/reports" && <Reports />}
           {route === "/paper" && <Paper />}
+          {route === "/risk" && <Risk />}
           {route === "/brokers" && <Brokers />}
           {route === "/alerts" && <Alerts />}
           {route === "/notifications" && <Notifications />}

@@ -11,6 +11,7 @@ export type Route =
   | "/imports"
   | "/reports"
   | "/paper"
+  | "/risk"
   | "/brokers"
   | "/alerts"
   | "/notifications"
@@ -25,6 +26,7 @@ export const ROUTES: { path: Route; label: string }[] = [
   { path: "/imports", label: "Imports" },
   { path: "/reports", label: "Reports" },
   { path: "/paper", label: "Paper trading" },
+  { path: "/risk", label: "Risk" },
   { path: "/brokers", label: "Brokers" },
   { path: "/alerts", label: "Alerts" },
   { path: "/notifications", label: "Notifications" },
