@@ -9,7 +9,6 @@ batch response).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -34,8 +33,8 @@ SEND_WORKERS = 4  # a batch's confirmations: up to 2,000, SendMessageBatch calls
 
 def _parse(body: str) -> TradeUpdate | Exception:
     try:
-        return TradeUpdate.model_validate(json.loads(body))
-    except ValueError as exc:  # pydantic's ValidationError and JSONDecodeError included
+        return TradeUpdate.model_validate_json(body)  # JSON parsed in pydantic-core, not json.loads
+    except ValueError as exc:  # pydantic's ValidationError, which reports invalid JSON too
         return exc
 
 

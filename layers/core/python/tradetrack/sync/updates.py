@@ -86,14 +86,15 @@ def confirmations_of(
     """The trades of this message's executions: every one changed, and the ones confirmed (a
     backfill confirms only the trades with a new fill of `today`, an IST date)."""
     dates = {doc["_id"]: str(doc["tradeDate"]) for doc in docs}
-    touched = [trade for trade in trades if dates.keys() & set(trade["executionIds"])]
+    ids = set(dates)  # built once: a message of 200 fills confirms ~100 trades
+    touched = [trade for trade in trades if not ids.isdisjoint(trade["executionIds"])]
     confirmed = [
         trade
         for trade in touched
         if not update.backfill or any(dates.get(eid, "") >= today for eid in trade["executionIds"])
     ]
     return AppliedUpdate(
-        0, 0, len(trades), [confirmation(t, set(dates)) for t in confirmed], [t["_id"] for t in touched]
+        0, 0, len(trades), [confirmation(t, ids) for t in confirmed], [t["_id"] for t in touched]
     )
 
 
