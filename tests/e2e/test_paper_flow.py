@@ -144,7 +144,12 @@ def test_a_limit_buy_partly_filled_on_ticks_then_canceled(stack: tuple[Backgroun
         for f in order["fills"]
     )
     left = money_str(to_scaled(Decimal(100000)) - spent)
-    assert client.call("GET", base).json()["balance"] == {"available": left, "held": "0", "total": left}
+    assert client.call("GET", base).json()["balance"] == {
+        "available": left,
+        "held": "0",
+        "total": left,
+        "debit": "0",
+    }
     # And the portfolio holds the 8
     [holding] = client.call("GET", f"{base}/portfolio").json()["holdings"]
     assert (holding["symbol"], holding["product"], holding["quantity"], holding["free"]) == (
@@ -214,7 +219,7 @@ def test_an_mis_position_is_squared_off_at_1520(stack: tuple[BackgroundStack, Lo
     balance = client.call("GET", base).json()["balance"]
     charges = sum(to_scaled(Decimal(o["fills"][0]["charges"])) for o in orders)
     net = to_scaled(Decimal(100000)) + 10 * to_scaled(Decimal(10)) - charges
-    assert balance == {"available": money_str(net), "held": "0", "total": money_str(net)}
+    assert balance == {"available": money_str(net), "held": "0", "total": money_str(net), "debit": "0"}
 
 
 def test_a_daily_loss_breach_squares_the_paper_account_off_and_alerts(

@@ -72,7 +72,7 @@ def test_an_account_opens_with_its_starting_balance_available(gateway: Gateway) 
     opened = open_account(gateway, account)
     # Then all of it is available, nothing held, total = available + held
     assert opened["accountId"].startswith("pa_") and opened["status"] == "open"
-    assert opened["balance"] == {"available": "100000", "held": "0", "total": "100000"}
+    assert opened["balance"] == {"available": "100000", "held": "0", "total": "100000", "debit": "0"}
     listed = gateway.request("GET", "/v1/paper/accounts", token=account.access_token).body["items"]
     assert [a["accountId"] for a in listed] == [opened["accountId"]]
 
@@ -99,6 +99,7 @@ def test_a_market_buy_fills_at_the_cached_quote_and_is_journaled(
         "available": money_str(remaining),
         "held": "0",
         "total": money_str(remaining),
+        "debit": "0",
     }
     # And the fill is a journal execution of source "paper" in the paper account, with an open trade
     [execution] = list(mongo_db["executions"].find({"userId": account.user_id}))
@@ -139,6 +140,7 @@ def test_a_limit_buy_holds_funds_until_a_tick_crosses_it(
         "available": money_str(1_000_000_000 - hold),
         "held": money_str(hold),
         "total": "100000",
+        "debit": "0",
     }
     # When a tick at 1450 does not cross, nothing fills; a tick at 1399.5 does
     quote(redis_client, "NSE:INFY", "1450")
@@ -155,6 +157,7 @@ def test_a_limit_buy_holds_funds_until_a_tick_crosses_it(
         "available": money_str(remaining),
         "held": "0",
         "total": money_str(remaining),
+        "debit": "0",
     }
     # And a second pass (a redelivered tick) fills nothing again
     assert match_cached(mongo_db, redis_client) == 0
@@ -174,7 +177,12 @@ def test_canceling_a_pending_buy_releases_its_hold(gateway: Gateway, redis_clien
     assert [h["state"] for h in reply.body["history"]] == ["pending", "canceled"] and reply.body[
         "held"
     ] == "0"
-    assert balance(gateway, account, paper_id) == {"available": "100000", "held": "0", "total": "100000"}
+    assert balance(gateway, account, paper_id) == {
+        "available": "100000",
+        "held": "0",
+        "total": "100000",
+        "debit": "0",
+    }
     # And canceling again is a conflict, not a second release
     again = gateway.request("POST", path, token=account.access_token)
     assert again.status == 409 and again.error_code() == "CONFLICT"
@@ -196,7 +204,12 @@ def test_refusals_are_clear_4xx_and_change_nothing(gateway: Gateway, redis_clien
     assert unheld.status == 422 and unheld.body["error"]["details"][0]["issue"] == "insufficient_holdings"
     assert unknown.status == 422 and unknown.body["error"]["details"][0]["issue"] == "no_quote"
     assert no_price.status == 422 and no_price.body["error"]["details"][0]["issue"] == "required"
-    assert balance(gateway, account, paper_id) == {"available": "10000", "held": "0", "total": "10000"}
+    assert balance(gateway, account, paper_id) == {
+        "available": "10000",
+        "held": "0",
+        "total": "10000",
+        "debit": "0",
+    }
 
 
 def test_selling_part_of_a_holding_then_more_than_the_rest(
@@ -268,6 +281,7 @@ def test_reset_and_close(gateway: Gateway, redis_client: redis.Redis) -> None:
         "available": "100000",
         "held": "0",
         "total": "100000",
+        "debit": "0",
     }
     assert gateway.request("GET", f"{base}/portfolio", token=account.access_token).body["holdings"] == []
     # When closed: no more orders

@@ -1,6 +1,7 @@
 """Property test of paper accounts against the real test store: any sequence of placements (CNC and
-MIS, market, limit, IOC, stop-loss-market), ticks with a limited volume (partial fills), replayed
-fills and cancels keeps the balance's invariants (hypothesis, stateful)."""
+MIS, market, limit, IOC, stop-loss-market), ticks with a limited volume (partial fills), ticks that
+gap far (an MIS position's margin call), replayed fills and cancels keeps the balance's invariants
+(hypothesis, stateful)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from tradetrack.errors import Conflict, SemanticError
 from tradetrack.market.cache import cache_quotes
 from tradetrack.market.quote import Quote
 from tradetrack.money import from_scaled, to_scaled
-from tradetrack.paper import accounts, fills, matching, orders, placement
+from tradetrack.paper import accounts, fills, matching, orders, placement, stopout
 from tradetrack.paper.ledger import Fill
 from tradetrack.paper.models import LIVE_STATES, AccountIn, OrderIn
 from tradetrack.paper.rules import Rules
@@ -31,6 +32,7 @@ quantities = st.integers(min_value=1, max_value=8)
 products = st.sampled_from(["CNC", "MIS"])
 sides = st.sampled_from(["BUY", "SELL"])
 volumes = st.integers(min_value=0, max_value=5)  # a tick's shares per side (0: unlimited)
+gaps = st.integers(min_value=200, max_value=1800)  # a tick far from the quotes: through any margin
 
 
 def test_any_sequence_keeps_the_balance_invariants(mongo_db: Db, redis_client: redis.Redis) -> None:
@@ -80,6 +82,16 @@ def test_any_sequence_keeps_the_balance_invariants(mongo_db: Db, redis_client: r
             self.quote(price)
             self.place("BUY", quantity, None, product=product)
 
+        @rule(price=prices)
+        def mis_buy_all_in(self, price: int) -> None:
+            # An MIS buy of about all the cash left (the margin call then loses more than it has)
+            account = mongo_db["paper_accounts"].find_one({"_id": self.paper_id})
+            assert account is not None
+            quantity = int(account["available"]) * self.paper_rules.leverage * 99 // 100 // (price * 10_000)
+            if quantity > 0:
+                self.quote(price)
+                self.place("BUY", quantity, None, product="MIS")
+
         @rule(quantity=quantities, price=prices, limit=prices, side=sides)
         def ioc(self, quantity: int, price: int, limit: int, side: str) -> None:
             self.quote(price)
@@ -94,6 +106,16 @@ def test_any_sequence_keeps_the_balance_invariants(mongo_db: Db, redis_client: r
             self.paper_rules = Rules(tick_volume=volume)
             quotes = {"NSE:INFY": from_scaled(price * 10_000)}
             matching.match_tick(mongo_db, redis_client, quotes, rules=self.paper_rules)
+
+        @rule(price=gaps)
+        def gap(self, price: int) -> None:
+            quotes = {"NSE:INFY": from_scaled(price * 10_000)}
+            matching.match_tick(mongo_db, redis_client, quotes, rules=self.paper_rules)
+            # After the tick no MIS position is left at or past its margin call at that price
+            positions = mongo_db["paper_holdings"].find(
+                {"accountId": self.paper_id, "product": "MIS", "quantity": {"$gt": 0}}
+            )
+            assert not [p for p in positions if stopout.reached(p, price * 10_000, self.paper_rules)]
 
         @rule(data=st.data())
         def replay_a_fill(self, data: st.DataObject) -> None:
@@ -120,17 +142,20 @@ def test_any_sequence_keeps_the_balance_invariants(mongo_db: Db, redis_client: r
             account = mongo_db["paper_accounts"].find_one({"_id": self.paper_id})
             assert account is not None
             available, held = int(account["available"]), int(account["held"])
+            debit = int(account.get("debit", 0))
             live = {"$in": list(LIVE_STATES)}
-            # Never negative; held is exactly what the live buys still reserve
-            assert available >= 0 and held >= 0
+            # Never negative (a loss beyond the cash is a debit); held is exactly what the live
+            # buys still reserve
+            assert available >= 0 and held >= 0 and debit >= 0
             assert held == sum(int(o["held"]) for o in self.orders(state=live, side="BUY"))
             every = self.orders()
             fills_of = [(o, f) for o in every for f in o.get("fills", [])]
             # An order's fills add up to its filled quantity, never more than it asked for
             for o in every:
                 assert sum(f["quantity"] for f in o.get("fills", [])) == o.get("filled", 0) <= o["quantity"]
-            # Money is conserved: total = starting − what CNC buys cost + what CNC sells brought, and
-            # what MIS fills took (margin and charges) or brought back (margin, P&L, less charges)
+            # Money is conserved: total − debit = starting − what CNC buys cost + what CNC sells
+            # brought, and what MIS fills took (margin and charges) or brought back (margin, P&L,
+            # less charges)
             cnc = [
                 (o["side"], Fill(f["quantity"], f["price"], f["charges"]))
                 for o, f in fills_of
@@ -140,8 +165,8 @@ def test_any_sequence_keeps_the_balance_invariants(mongo_db: Db, redis_client: r
             earned = sum(f.cash_for_sell() for side, f in cnc if side == "SELL")
             mis = sum(int(f["available"]) - int(f["held"]) for o, f in fills_of if o["product"] == "MIS")
             start = to_scaled(from_scaled(int(START) * 10_000))
-            assert available + held == start - spent + earned + mis
-            # And the books balance: cash + CNC cost + MIS margin = starting + realised − charges
+            assert available + held - debit == start - spent + earned + mis
+            # And the books balance: cash − debit + CNC cost + MIS margin = starting + realised − charges
             holdings = {
                 h.get("product", "CNC"): h
                 for h in mongo_db["paper_holdings"].find({"accountId": self.paper_id})
@@ -151,7 +176,7 @@ def test_any_sequence_keeps_the_balance_invariants(mongo_db: Db, redis_client: r
             )
             realised = sum(int(f["realised"]) for _, f in fills_of)
             charged = sum(int(f["charges"]) for _, f in fills_of)
-            assert available + held + invested == start + realised - charged
+            assert available + held - debit + invested == start + realised - charged
             # Holdings per product: bought − sold; free = that − what live sells still reserve
             for product in ("CNC", "MIS"):
                 owned = sum(

@@ -131,6 +131,9 @@ class Settings(BaseModel):
     paper_mis_squareoff_ist: str = Field(
         "15:20", alias="PAPER_MIS_SQUAREOFF_IST", pattern=r"^[0-2][0-9]:[0-5][0-9]$"
     )
+    # An MIS position is stopped out (sold at market by the feed's pass) once its mark-to-market
+    # loss reaches this percentage of the margin it blocks (docs/paper.md, "Margin call").
+    paper_mis_stopout_pct: int = Field(100, alias="PAPER_MIS_STOPOUT_PCT", ge=1, le=100)
 
     @field_validator("cors_allow_origins", mode="before")
     @classmethod

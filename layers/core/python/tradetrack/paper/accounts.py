@@ -35,6 +35,7 @@ def open_account(
         "startingBalance": start,
         "available": start,
         "held": 0,
+        "debit": 0,
         "resets": 0,
         "fillSeq": {},
         "createdAt": now(),
@@ -99,7 +100,9 @@ def portfolio(db: Database[Document], cache: redis.Redis, user_id: str, account_
     return Portfolio.model_validate(
         {
             "accountId": account_id,
-            "balance": BalanceView(int(account["available"]), int(account["held"])).to_json(),
+            "balance": BalanceView(
+                int(account["available"]), int(account["held"]), int(account.get("debit", 0))
+            ).to_json(),
             "holdings": [
                 {
                     "symbol": h["symbol"],

@@ -15,17 +15,40 @@ from tradetrack.money import money_str
 class BalanceView:
     available: int
     held: int
+    debit: int = 0  # what a loss beyond the cash left owes (never a negative `available`)
 
     @property
     def total(self) -> int:
         return self.available + self.held
 
     def to_json(self) -> dict[str, str]:
-        return {
+        figures = {
             "available": money_str(self.available),
             "held": money_str(self.held),
             "total": money_str(self.total),
         }
+        return figures | {"debit": money_str(self.debit)} if self.debit else figures
+
+
+def credit(available: int, debit: int, amount: int) -> tuple[int, int]:
+    """(available, debit) after `amount` (a fill's cash: + brought, − taken) is settled: what comes
+    in pays the debit first; what goes out beyond `available` becomes debit, never a negative
+    `available` (a gap through an MIS stop-out)."""
+    net = available - debit + amount
+    return (net, 0) if net >= 0 else (0, -net)
+
+
+def stopout_loss(margin_blocked: int, pct: int) -> int:
+    """The mark-to-market loss at which an MIS position is stopped out: `pct`% of its margin,
+    rounded up (exact integers)."""
+    return -(-margin_blocked * pct // 100)
+
+
+def position_loss(quantity: int, cost: int, price: int) -> int:
+    """A position's mark-to-market loss at `price` (negative: a profit): a long of `quantity`
+    bought for `cost` loses cost − value; a short (quantity < 0, `cost` its proceeds) value − cost."""
+    value = abs(quantity) * price
+    return cost - value if quantity > 0 else value - cost
 
 
 def charges(symbol: str, *, buy: bool, intraday: bool, day: date, turnover: int) -> int:

@@ -25,6 +25,7 @@ from tradetrack.paper.models import LIVE_STATES
 from tradetrack.paper.orders import end_order
 from tradetrack.paper.placement import market_price
 from tradetrack.paper.rules import Rules, rules_or_settings
+from tradetrack.paper.stopout import stop_out
 from tradetrack.timeutil import ist_date
 
 
@@ -37,8 +38,9 @@ def match_tick(
     rules: Rules | None = None,
     events: Events | None = None,
 ) -> int:
-    """Trigger and fill the live orders that `quotes` ({EXCHANGE:SYMBOL: last price}) reach; a limit
-    fill is at the quote (at or better than its limit). Returns the fills made."""
+    """Trigger and fill the live orders that `quotes` ({EXCHANGE:SYMBOL: last price}) reach (a limit
+    fill is at the quote, at or better than its limit), then stop out the MIS positions the price
+    takes to their margin call (tradetrack.paper.stopout). Returns the fills made."""
     rules = rules_or_settings(rules)
     filled = 0
     for symbol, ltp in quotes.items():
@@ -57,6 +59,7 @@ def match_tick(
             if done is not None:
                 filled += 1
                 volume[side] -= size
+        stop_out(db, cache, symbol, price, now=now, rules=rules, events=events)  # the MIS margin call
     return filled
 
 
@@ -160,9 +163,10 @@ def match_cached(
 
 
 def feed_quotes(db: Database[Document], cache: redis.Redis, provider: QuoteProvider) -> dict[str, Decimal]:
-    """The live orders' instruments quoted from the cache when fresh, else from the provider (then
-    cached); a provider failure leaves what is cached."""
-    symbols = resting_symbols(db, cache)
+    """The instruments of the live orders and of the open MIS positions (their stop-out) quoted from
+    the cache when fresh, else from the provider (then cached); a provider failure leaves what is
+    cached."""
+    symbols = sorted({*resting_symbols(db, cache), *repo.mis_position_symbols(db)})
     quotes = cached_quotes(cache, symbols, max_age_s=STALE_AFTER_S)
     missing = [s for s in symbols if s not in quotes]
     if missing:

@@ -47,6 +47,11 @@ class Balance(BaseModel):
     available: str
     held: str = Field(description="funds locked for pending buys")
     total: str = Field(description="available + held")
+    debit: str = Field(
+        "0",
+        description="owed: the part of a loss beyond the cash left (an MIS position gapping through its "
+        "stop-out); paid by the next credits, cleared by a reset. `available` is never negative",
+    )
 
 
 class AccountOut(BaseModel):

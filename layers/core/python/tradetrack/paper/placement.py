@@ -64,10 +64,12 @@ def place_order(
     rules: Rules | None = None,
     events: Events | None = None,
     reason: str | None = None,
+    price: int | None = None,
 ) -> OrderOut:
-    """Hold (buy: funds; sell: quantity), store the order pending; a market order fills at once,
-    an IOC order fills what it can now and cancels the rest. Refusals: 404 (account), 409
-    (closed), 422 (prices, no quote, funds, quantity, MIS after the square-off)."""
+    """Hold (buy: funds; sell: quantity), store the order pending; a market order fills at once
+    (at `price`, a tick's, when given: else the cache's last quote), an IOC order fills what it can
+    now and cancels the rest. Refusals: 404 (account), 409 (closed), 422 (prices, no quote, funds,
+    quantity, MIS after the square-off)."""
     rules = rules_or_settings(rules)
     events = events if events is not None else Events()
     _check_prices(body)
@@ -83,7 +85,8 @@ def place_order(
         )
     symbol = quote_symbol(body.exchange, body.symbol)
     buy = body.side == "BUY"
-    quote = last_price(cache, symbol) if body.type == "MARKET" or body.validity == "IOC" else None
+    quoted = body.type == "MARKET" or body.validity == "IOC"
+    quote = price if price is not None else (last_price(cache, symbol) if quoted else None)
     if body.type == "MARKET" and quote is None:
         raise SemanticError(
             f"no quote for {symbol}: unknown instrument or not yet quoted",

@@ -3,7 +3,7 @@
 Every fill records what it did (charges, realised P&L, cost basis and margin moved), so for an
 account since its last reset:
 
-    available + held + cost of delivery holdings + margin of MIS positions
+    available + held − debit + cost of delivery holdings + margin of MIS positions
         = starting balance + realised − charges
 
 (a pending buy's hold moves money between `available` and `held` only). A difference is drift: a
@@ -27,7 +27,7 @@ from tradetrack.paper.clock import Document
 class Reconciled:
     account_id: str
     expected: int  # starting + realised − charges
-    actual: int  # available + held + invested (CNC cost, MIS margin)
+    actual: int  # available + held − debit + invested (CNC cost, MIS margin)
 
     @property
     def drift(self) -> int:
@@ -47,7 +47,7 @@ def reconcile_account(db: Database[Document], account: Document) -> Reconciled:
     return Reconciled(
         account["_id"],
         expected=int(account["startingBalance"]) + realised - charges,
-        actual=int(account["available"]) + int(account["held"]) + invested,
+        actual=int(account["available"]) + int(account["held"]) - int(account.get("debit", 0)) + invested,
     )
 
 

@@ -21,6 +21,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from tradetrack.cache.locks import redis_lock
+from tradetrack.paper.ledger import credit
 from tradetrack.paper.models import LIVE_STATES
 
 Document = dict[str, Any]
@@ -29,6 +30,7 @@ ORDERS = "paper_orders"
 HOLDINGS = "paper_holdings"
 _LOCK = "paper:lock:{}"  # one document's writes, one at a time
 LOCK_TTL_MS = 5_000
+_SETTLE_TRIES = 20
 
 
 def _serial(cache: redis.Redis, doc_id: str) -> Any:
@@ -100,16 +102,35 @@ def settle(
     held: int,
     available: int,
 ) -> bool:
-    """Apply fill `seq` of an order to the balance once: held −= `held`, available += `available`."""
+    """Apply fill `seq` of an order to the balance once: held −= `held`, and `available` credited
+    through ledger.credit (a credit pays any debit first; a debit beyond the cash left is recorded
+    as `debit`, never a negative `available`). The new figures are set where the account still has
+    the figures they came from (compare-and-set: a hold racing without the lock retries)."""
     with _serial(cache, account_id):
-        guard = _next_fill(db, order_id, seq)
-        if guard is None:
-            return False
-        done = db[ACCOUNTS].update_one(
-            {"_id": account_id, **guard},
-            {"$inc": {"held": -held, "available": available}, "$set": {f"fillSeq.{order_id}": seq}},
-        )
-    return done.modified_count == 1
+        for _ in range(_SETTLE_TRIES):
+            guard = _next_fill(db, order_id, seq)
+            if guard is None:
+                return False
+            current = db[ACCOUNTS].find_one({"_id": account_id, **guard}, {"available": 1, "debit": 1})
+            if current is None:  # applied already (or no such account)
+                return False
+            cash, debit = credit(int(current["available"]), int(current.get("debit", 0)), available)
+            was = current.get("debit")
+            done = db[ACCOUNTS].update_one(
+                {
+                    "_id": account_id,
+                    **guard,
+                    "available": current["available"],
+                    "debit": {"$exists": False} if was is None else was,
+                },
+                {
+                    "$inc": {"held": -held},
+                    "$set": {"available": cash, "debit": debit, f"fillSeq.{order_id}": seq},
+                },
+            )
+            if done.modified_count == 1:
+                return True
+    raise RuntimeError(f"paper account {account_id}: fill {order_id}:{seq} not settled after retries")
 
 
 def retire(db: Database[Document], cache: redis.Redis, order: Document) -> None:
@@ -135,7 +156,7 @@ def reset_account(
         done = db[ACCOUNTS].update_one(
             {"_id": account_id, "userId": user_id, "status": "open", "held": 0},
             {
-                "$set": {"available": account["startingBalance"], "fillSeq": {}, "resetAt": now},
+                "$set": {"available": account["startingBalance"], "debit": 0, "fillSeq": {}, "resetAt": now},
                 "$unset": {"appliedFills": ""},
                 "$inc": {"resets": 1},
             },
@@ -259,6 +280,20 @@ def holdings_of(db: Database[Document], user_id: str, account_id: str) -> list[D
 def all_holdings_of(db: Database[Document], user_id: str, account_id: str) -> list[Document]:
     """Every holding of the account, sold out ones too (their cost basis counts in reconciliation)."""
     return list(db[HOLDINGS].find({"userId": user_id, "accountId": account_id}, _WATERMARKS))
+
+
+def mis_positions_in(db: Database[Document], exchange: str, symbol: str) -> list[Document]:
+    """Every account's open MIS positions in one instrument (a tick's stop-out check; the
+    open_by_product index)."""
+    query = {"product": "MIS", "quantity": {"$gt": 0}, "exchange": exchange, "symbol": symbol}
+    return list(db[HOLDINGS].find(query, _WATERMARKS))
+
+
+def mis_position_symbols(db: Database[Document]) -> list[str]:
+    """The instruments ("NSE:INFY") of every account's open MIS positions (quoted for the stop-out)."""
+    query = {"product": "MIS", "quantity": {"$gt": 0}}
+    found = {f"{h['exchange']}:{h['symbol']}" for h in db[HOLDINGS].find(query, {"exchange": 1, "symbol": 1})}
+    return sorted(found)
 
 
 def open_mis_positions(db: Database[Document]) -> list[Document]:
@@ -421,6 +456,12 @@ def live_orders(db: Database[Document]) -> list[Document]:
 def live_mis_orders(db: Database[Document]) -> list[Document]:
     """Every live MIS order (canceled by the 15:20 square-off)."""
     return list(db[ORDERS].find({"product": "MIS", "state": {"$in": list(LIVE_STATES)}}))
+
+
+def live_mis_orders_of(db: Database[Document], account_id: str, quote_symbol: str) -> list[Document]:
+    """An account's live MIS orders in one instrument (canceled before its position is stopped out)."""
+    query = {"product": "MIS", "state": {"$in": list(LIVE_STATES)}, "accountId": account_id}
+    return list(db[ORDERS].find({**query, "quoteSymbol": quote_symbol}, {"history": 0, "fills": 0}))
 
 
 def resting_symbols(db: Database[Document]) -> list[str]:

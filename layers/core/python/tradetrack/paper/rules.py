@@ -15,6 +15,7 @@ class Rules:
     slippage_lot: int = 100
     tick_volume: int = 0  # what one tick offers an instrument's side; 0: unlimited
     squareoff: time = time(15, 20)  # IST: MIS positions squared off, live MIS orders canceled
+    stopout_pct: int = 100  # an MIS position's loss at this % of its margin: sold at market
 
     @classmethod
     def from_settings(cls) -> Rules:
@@ -26,6 +27,7 @@ class Rules:
             slippage_lot=settings.paper_slippage_lot,
             tick_volume=settings.paper_tick_volume,
             squareoff=time(hour, minute),
+            stopout_pct=settings.paper_mis_stopout_pct,
         )
 
 

@@ -11,7 +11,7 @@ from tradetrack.timeutil import IST
 
 
 def account_out(doc: Document) -> AccountOut:
-    balance = BalanceView(int(doc["available"]), int(doc["held"]))
+    balance = BalanceView(int(doc["available"]), int(doc["held"]), int(doc.get("debit", 0)))
     return AccountOut.model_validate(
         {
             "accountId": doc["_id"],
