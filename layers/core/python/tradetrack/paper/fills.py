@@ -21,6 +21,7 @@ from tradetrack.paper.ledger import Step, buy_step, sell_step
 from tradetrack.paper.models import LIVE_STATES
 from tradetrack.paper.rules import Rules, rules_or_settings
 from tradetrack.queries import aware
+from tradetrack.risk.exposure import journal_changed
 from tradetrack.timeutil import ist_date
 
 
@@ -179,3 +180,4 @@ def apply_fill(db: Database[Document], cache: redis.Redis, order: Document, reco
         }
     )
     record_execution(db, cache, order["userId"], SOURCE, item)
+    journal_changed(cache, order["userId"])  # the pre-trade check's kept journal is stale now

@@ -14,6 +14,7 @@ from pymongo.database import Database
 
 from tradetrack.db import daily_pnl
 from tradetrack.positions import marked_positions, open_trades
+from tradetrack.risk import repository as repo
 from tradetrack.risk.rules import Position, Snapshot
 
 Document = dict[str, Any]
@@ -30,6 +31,27 @@ def realised_on(db: Database[Document], user_id: str, day: date) -> dict[str, in
     return totals
 
 
+def journal_changed(cache: redis.Redis, user_id: str) -> None:
+    """A paper fill reached the user's journal: the pre-trade check's kept readings are stale."""
+    repo.bump_journal(cache, user_id)
+
+
+def journal_reading(
+    db: Database[Document], cache: redis.Redis, user_id: str, day: date
+) -> tuple[list[Document], dict[str, int]]:
+    """(the user's open trades, realised P&L per account on `day`): kept in Redis at the journal's
+    version (tradetrack.risk.repository), so a placement's daily-loss check reads Mongo only after
+    a fill changed the journal; otherwise read (three queries) and kept."""
+    version, kept = repo.cached_journal(cache, user_id, day.isoformat())
+    if kept is not None:
+        return list(kept["open"]), {str(k): int(v) for k, v in kept["realised"].items()}
+    docs = [{k: d.get(k) for k in daily_pnl.OPEN_FIELDS} for d in open_trades(db, user_id)]
+    realised = realised_on(db, user_id, day)
+    if version is not None:
+        repo.keep_journal(cache, user_id, day.isoformat(), version, {"open": docs, "realised": realised})
+    return docs, realised
+
+
 def snapshots(
     db: Database[Document],
     cache: redis.Redis,
@@ -37,11 +59,16 @@ def snapshots(
     day: date,
     *,
     accounts: Collection[str] | None = None,
+    kept: bool = False,
 ) -> dict[str, Snapshot]:
     """The snapshot of each account (of `accounts`, else every one) with an open position or a
-    realisation on `day`: two queries and one Redis read."""
-    docs = [d for d in open_trades(db, user_id) if accounts is None or d["accountId"] in accounts]
-    realised = {a: v for a, v in realised_on(db, user_id, day).items() if accounts is None or a in accounts}
+    realisation on `day`: two queries and one Redis read (`kept`: the journal's reading kept in
+    Redis, the pre-trade check's)."""
+    every, realised_all = journal_reading(db, cache, user_id, day) if kept else (
+        open_trades(db, user_id), realised_on(db, user_id, day)
+    )  # fmt: skip
+    docs = [d for d in every if accounts is None or d["accountId"] in accounts]
+    realised = {a: v for a, v in realised_all.items() if accounts is None or a in accounts}
     held: dict[str, dict[str, Position]] = {}
     unrealised: dict[str, int] = {}
     for p in marked_positions(cache, docs):
@@ -57,8 +84,13 @@ def snapshots(
 
 
 def snapshot(
-    db: Database[Document], cache: redis.Redis, user_id: str, account_id: str, day: date
+    db: Database[Document],
+    cache: redis.Redis,
+    user_id: str,
+    account_id: str,
+    day: date,
+    *,
+    kept: bool = False,
 ) -> Snapshot:
-    return snapshots(db, cache, user_id, day, accounts={account_id}).get(account_id) or Snapshot(
-        account_id, 0, 0, {}
-    )
+    found = snapshots(db, cache, user_id, day, accounts={account_id}, kept=kept).get(account_id)
+    return found or Snapshot(account_id, 0, 0, {})

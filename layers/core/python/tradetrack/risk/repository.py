@@ -7,6 +7,11 @@
 - Redis `risk:limits:<userId>`: the user's limits (every scope) as JSON, for the pre-trade check of
   every paper placement (a Redis read instead of a Mongo round trip); filled on a miss, dropped when
   limits are set, kept CACHE_TTL_S at most (a fill racing a change can hold the old limits that long).
+- Redis `risk:journal:<userId>:<day>`: what the daily-loss check reads of the user's journal (open
+  trades, the day's realised P&L per account) with the version of the journal it was read at;
+  `risk:journal:v:<userId>` is that version, moved on by every paper fill applied (`bump_journal`).
+  An entry of another version is a miss (read again and kept), so a placement never sees a journal
+  older than its last fill; kept JOURNAL_TTL_S at most (other journal changes, e.g. an ops rebuild).
 """
 
 from __future__ import annotations
@@ -22,12 +27,18 @@ from pymongo import DESCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from tradetrack.db.filters import owned_ids
+
 Document = dict[str, Any]
 LIMITS = "risk_limits"
 VIOLATIONS = "risk_violations"
 USER_SCOPE = "*"
 _CACHE = "risk:limits:{}"
 CACHE_TTL_S = 60
+_JOURNAL = "risk:journal:{}:{}"
+_JOURNAL_VERSION = "risk:journal:v:{}"
+JOURNAL_TTL_S = 120
+VERSION_TTL_S = 86_400
 LIMIT_FIELDS = (
     "accountId", "maxLossPerDay", "maxOrderValue", "maxPositionValue", "maxOpenPositions",
     "maxQuantityPerOrder", "allowedExchanges", "allowedInstruments",
@@ -45,10 +56,10 @@ def get_limits(db: Database[Document], user_id: str, account_id: str | None) -> 
 def limits_for(
     db: Database[Document], user_id: str, account_id: str
 ) -> tuple[Document | None, Document | None]:
-    """(the user's, the account's) limits documents, one query by `_id` (the user beside the `$in`,
-    an equality FerretDB pushes down: it scans for `_id $in` alone, docs/local-store.md)."""
+    """(the user's, the account's) limits documents, one query by `_id` (owned_ids: FerretDB scans
+    for `_id $in` alone)."""
     wanted = [limits_id(user_id, None), limits_id(user_id, account_id)]
-    found = {doc["_id"]: doc for doc in db[LIMITS].find({"userId": user_id, "_id": {"$in": wanted}})}
+    found = {doc["_id"]: doc for doc in db[LIMITS].find(owned_ids(user_id, wanted))}
     return found.get(wanted[0]), found.get(wanted[1])
 
 
@@ -76,6 +87,37 @@ def cached_limits(db: Database[Document], cache: redis.Redis, user_id: str) -> d
     with contextlib.suppress(redis.exceptions.RedisError):
         cache.set(key, json.dumps(docs, separators=(",", ":")), ex=CACHE_TTL_S)
     return docs
+
+
+def cached_journal(cache: redis.Redis, user_id: str, day: str) -> tuple[int | None, Document | None]:
+    """(the user's journal version now, the day's kept reading if it was read at that version):
+    one Redis round trip; (None, None) without Redis."""
+    try:
+        pipe = cache.pipeline()
+        pipe.get(_JOURNAL_VERSION.format(user_id))
+        pipe.get(_JOURNAL.format(user_id, day))
+        version_raw, raw = pipe.execute()
+    except redis.exceptions.RedisError:
+        return None, None
+    version = int(version_raw or 0)
+    kept: Document | None = json.loads(raw) if raw is not None else None
+    return version, kept if kept is not None and kept.get("version") == version else None
+
+
+def keep_journal(cache: redis.Redis, user_id: str, day: str, version: int, reading: Document) -> None:
+    """Keep a reading of the journal made at `version` (best effort)."""
+    body = json.dumps({**reading, "version": version}, separators=(",", ":"), default=str)
+    with contextlib.suppress(redis.exceptions.RedisError):
+        cache.set(_JOURNAL.format(user_id, day), body, ex=JOURNAL_TTL_S)
+
+
+def bump_journal(cache: redis.Redis, user_id: str) -> None:
+    """The user's journal changed (a paper fill recorded): kept readings are stale from now on."""
+    with contextlib.suppress(redis.exceptions.RedisError):
+        pipe = cache.pipeline()
+        pipe.incr(_JOURNAL_VERSION.format(user_id))
+        pipe.expire(_JOURNAL_VERSION.format(user_id), VERSION_TTL_S)
+        pipe.execute()
 
 
 def monitored_limits(db: Database[Document]) -> list[Document]:

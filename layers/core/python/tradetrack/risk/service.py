@@ -187,7 +187,7 @@ def pre_trade(
     context = Context()
     needs_holdings = limits.monitored()  # loss, position value and count read the holdings
     if needs_holdings:
-        context = snapshot(db, cache, user_id, account_id, day or ist_date(_now())).context()
+        context = snapshot(db, cache, user_id, account_id, day or ist_date(_now()), kept=True).context()
     return check_order(limits, intent, context)
 
 
