@@ -11,6 +11,13 @@ the index leaves out is a residual filter: the shape is still served, and the re
 A shape that no index bounds, or whose sort would run in memory, is a failure unless
 ``SCANS`` lists its caller with a reason.
 
+The local store adds one rule of its own: FerretDB v1 pushes only equalities down to its SQL, so a
+find, update or delete that filters ``_id: {$in: [...]}`` with no equality key beside it reads the
+whole collection there (every user's documents), though MongoDB serves it from ``_id_``. Such a
+shape fails unless ``ID_IN_LEFT`` names its collection and module with a reason;
+``tradetrack.db.filters`` builds the filters that pass (the owner beside the ``$in``, one value as
+an equality, or one ``_id`` equality per document).
+
 The same listener counts round trips and returned documents inside a window, for the
 per-request budgets in tests (``Recorder.window``).
 """
@@ -43,6 +50,31 @@ _SHAPED = {
 }
 _BOUNDING = frozenset({"$gt", "$gte", "$lt", "$lte"})
 _EQUALITY = frozenset({"$eq", "$in", "$all", "$elemMatch"})
+_ID_IN_COMMANDS = frozenset({"find", "update", "delete", "findAndModify"})
+ID_IN_REASON = (
+    "`_id $in` with no equality key beside it: FerretDB v1 reads the whole collection "
+    "(name the owner: tradetrack.db.filters.owned_ids; or one `_id` equality each: each_id)"
+)
+# The `_id $in` reads and writes left without an equality ("collection:module" of the origin),
+# each with why; a new one fails instead.
+ID_IN_LEFT: dict[str, str] = {
+    "paper_accounts:tradetrack.paper.repository": "accounts_by_id: the accounts a feed pass or a "
+    "batch of paper events touched, of any user (left while paper/repository.py is reworked: "
+    "tradetrack.db.filters.each_id would ask one `_id` each)",
+    "executions:tradetrack.db.executions": "executions_by_id reads fills whoever owns them (the "
+    "caller checks the owner afterwards)",
+    "instrument_aliases:tradetrack.db.instrument_aliases": "platform reference data: no owner to "
+    "name, one small collection shared by every user",
+    "corporate_actions:tradetrack.db.corporate_actions": "platform and user scopes together (scope "
+    "`$in`): a small collection, read when actions are saved",
+    "orders:tradetrack.db.orders": "only when a batch of orders spans several users or accounts "
+    "(a sync's are one account's: then user and account are equalities)",
+    "attachments:tradetrack.attachments.repository": "delete: its callers read the documents as "
+    "the owner's first (by user and `_id`, or user and anchor); a few documents",
+    "trades:tradetrack.migrations.identity": "the one-off identity migration's deletes",
+    "executions:tradetrack.migrations.identity": "the one-off identity migration's deletes",
+    "ledgers:tradetrack.migrations.identity": "the one-off identity migration's deletes",
+}
 _PRODUCT_PARTS = ("/tradetrack/", "/functions/", "/local/", "/scripts/")
 _SKIPPED_PARTS = ("/pymongo/", "/bson/", "query_shapes.py", "/contextlib.py", "/threading.py")
 
@@ -56,6 +88,7 @@ class Shape:
     sort: tuple[tuple[str, int], ...]
     projection: tuple[str, ...]
     origin: str
+    in_only: tuple[str, ...] = ()  # keys matched by `$in` alone (no equality FerretDB pushes down)
 
     def describe(self) -> str:
         parts = [f"eq={','.join(self.equality) or '-'}"]
@@ -153,6 +186,29 @@ def analyse(query: Any) -> list[tuple[set[str], set[str]]]:  # noqa: PLR0912 - o
     return branches
 
 
+def in_only_keys(query: Any) -> set[str]:
+    """The keys a filter matches by `$in` (without `$eq`), at any level of `$and`/`$or`."""
+    found: set[str] = set()
+    if not isinstance(query, Mapping):
+        return found
+    for key, value in query.items():
+        if key in ("$and", "$or") and isinstance(value, Sequence):
+            for part in value:
+                found |= in_only_keys(part)
+        elif not key.startswith("$") and isinstance(value, Mapping) and "$in" in value and "$eq" not in value:
+            found.add(key)
+    return found
+
+
+def scans_for_id_in(shape: Shape) -> bool:
+    """A find, update or delete by `_id $in` with no key compared by equality beside it."""
+    return (
+        shape.command in _ID_IN_COMMANDS
+        and "_id" in shape.in_only
+        and not set(shape.equality) - set(shape.in_only)
+    )
+
+
 def serve(
     index: Sequence[tuple[str, int]], eq: set[str], ranges: set[str], sort: Sequence[tuple[str, int]]
 ) -> tuple[bool, set[str]]:
@@ -192,6 +248,9 @@ def judge(shape: Shape) -> Verdict:
     allowed = SCANS.get(f"{shape.collection}:{shape.origin}")
     if allowed:
         return Verdict(None, (), allowed, True)
+    if scans_for_id_in(shape):
+        left = ID_IN_LEFT.get(f"{shape.collection}:{shape.origin.rsplit('.', 1)[0]}")
+        return Verdict("_id_", (), left, True) if left else Verdict(None, (), ID_IN_REASON, False)
     if "_id" in shape.equality:
         return Verdict("_id_", tuple(sorted(set(shape.equality) - {"_id"} | set(shape.ranges))), "", True)
     candidates = [("_id_", [("_id", 1)])] + [
@@ -352,6 +411,7 @@ def _shapes_of(name: str, collection: str, command: Mapping[str, Any], origin: s
     else:  # insert, getMore
         return
     for query in queries:
+        in_only = in_only_keys(query)
         for eq, rng in analyse(query):
             yield Shape(
                 collection,
@@ -361,6 +421,7 @@ def _shapes_of(name: str, collection: str, command: Mapping[str, Any], origin: s
                 tuple(sort),
                 projection,
                 origin,
+                tuple(sorted(in_only & eq)),
             )
 
 

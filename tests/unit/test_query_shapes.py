@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pytest
 
-from tests.support.query_shapes import Shape, analyse, judge, serve
+from tests.support.query_shapes import ID_IN_REASON, Shape, _shapes_of, analyse, judge, serve
 
 USER_TIME = [("userId", 1), ("executedAt", -1), ("_id", -1)]
 
@@ -83,3 +86,55 @@ def test_an_unindexed_shape_fails_unless_listed_as_an_allowed_scan() -> None:
     assert not unlisted.ok
     assert listed.ok
     assert "repair script" in listed.reason
+
+
+def _judged(
+    name: str, query: Mapping[str, Any], origin: str = "tradetrack.db.x.read"
+) -> list[tuple[bool, str]]:
+    """The verdicts of a command's filter as the recorder sees it on the wire."""
+    part: dict[str, dict[str, Any]] = {
+        "find": {"filter": query},
+        "update": {"updates": [{"q": query}]},
+        "delete": {"deletes": [{"q": query}]},
+    }
+    shapes = _shapes_of(name, "ledgers", {name: "ledgers", **part[name]}, origin)
+    return [(verdict.ok, verdict.reason) for verdict in map(judge, shapes)]
+
+
+@pytest.mark.parametrize("command", ["find", "update", "delete"])
+def test_id_in_without_an_equality_fails(command: str) -> None:
+    # Given `_id $in` alone, or beside keys that are themselves only `$in` (FerretDB v1 pushes
+    # neither down: it reads the whole collection)
+    alone = {"_id": {"$in": ["a", "b"]}}
+    beside_in = {"_id": {"$in": ["a", "b"]}, "userId": {"$in": ["u1", "u2"]}}
+    # When the recorder judges them, Then both fail and say why
+    assert _judged(command, alone) == [(False, ID_IN_REASON)]
+    assert _judged(command, beside_in) == [(False, ID_IN_REASON)]
+
+
+def test_id_in_beside_an_equality_or_one_id_is_served() -> None:
+    # Given the owner beside the `$in` (tradetrack.db.filters.owned_ids), a single `_id`, and a
+    # `$in` on another key beside an `_id` equality
+    owned = {"userId": "u1", "_id": {"$in": ["a", "b"]}}
+    one = {"_id": "a"}
+    state = {"_id": "a", "state": {"$in": ["open", "partial"]}}
+    # Then each is served by the `_id` index
+    for query in (owned, one, state):
+        assert _judged("find", query) == [(True, "")]
+
+
+def test_id_in_from_a_listed_module_passes_with_its_reason() -> None:
+    # Given `_id $in` alone sent from a module ID_IN_LEFT lists for that collection (any function)
+    verdicts = _judged("delete", {"_id": {"$in": ["a"]}}, origin="tradetrack.migrations.identity.<listcomp>")
+    # Then it passes with the listed reason; another module's same filter still fails
+    assert verdicts == [(True, "the one-off identity migration's deletes")]
+    assert _judged("delete", {"_id": {"$in": ["a"]}}, origin="tradetrack.db.ledgers.f") == [
+        (False, ID_IN_REASON)
+    ]
+
+
+def test_an_or_branch_by_id_in_alone_fails() -> None:
+    # Given an $or whose first branch is `_id $in` alone and whose second is by user
+    query = {"$or": [{"_id": {"$in": ["a", "b"]}}, {"userId": "u1"}]}
+    # Then the first branch's scan fails and the second is served
+    assert sorted(_judged("find", query)) == [(False, ID_IN_REASON), (True, "")]

@@ -27,6 +27,7 @@ from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
 from tradetrack.db.bulk import write_in_commands
+from tradetrack.db.filters import owned_ids
 
 Document = dict[str, Any]
 Pair = tuple[str, str]  # (accountId, instrument)
@@ -196,19 +197,12 @@ def read_ledger(db: Database[Document], user_id: str, pair: Pair) -> Ledger | No
     return None if doc is None else _trusted(doc, user_id, pair)
 
 
-def _by_ids(user_id: str, ids: Iterable[str]) -> Document:
-    """The ledgers by `_id` (the `_id` index serves it); the user beside it, an equality FerretDB
-    pushes down to its SQL, keeps the local store from reading every user's ledgers: it does not
-    push `$in` down (docs/local-store.md)."""
-    return {"userId": user_id, "_id": {"$in": sorted(ids)}}
-
-
 def read_each_ledger(db: Database[Document], user_id: str, pairs: Sequence[Pair]) -> dict[Pair, Ledger]:
     """`read_ledger` for many pairs in one query by `_id`: the pairs that have a ledger."""
     ids = {ledger_id(user_id, *pair): pair for pair in pairs}
     if not ids:
         return {}
-    docs = db[LEDGERS].find(_by_ids(user_id, ids))
+    docs = db[LEDGERS].find(owned_ids(user_id, ids))
     return {ids[doc["_id"]]: _trusted(doc, user_id, ids[doc["_id"]]) for doc in docs}
 
 
@@ -229,7 +223,7 @@ def read_ledgers(db: Database[Document], user_id: str, pairs: Sequence[Pair]) ->
     """The stored ledgers of these pairs (one query by `_id`), trusted or not."""
     ids = {ledger_id(user_id, *pair): pair for pair in pairs}
     found: dict[Pair, Ledger] = {}
-    for doc in db[LEDGERS].find(_by_ids(user_id, ids)):
+    for doc in db[LEDGERS].find(owned_ids(user_id, ids)):
         ledger = Ledger.from_document(doc)
         if (ledger.user_id, ledger.pair) == (user_id, ids[doc["_id"]]):
             found[ledger.pair] = ledger

@@ -13,6 +13,8 @@ from typing import Any
 
 from pymongo.database import Database
 
+from tradetrack.db.filters import owned_ids
+
 Document = dict[str, Any]
 SETTLEMENTS = "settlements"
 Key = tuple[str, str, date]  # (exchange, underlying, expiry)
@@ -28,10 +30,7 @@ def prices_for(db: Database[Document], user_id: str, keys: Iterable[Key]) -> dic
     wanted = {settlement_id(user_id, key): key for key in keys}
     if not wanted:
         return {}
-    return {
-        wanted[doc["_id"]]: int(doc["price"])
-        for doc in db[SETTLEMENTS].find({"_id": {"$in": sorted(wanted)}})
-    }
+    return {wanted[doc["_id"]]: int(doc["price"]) for doc in db[SETTLEMENTS].find(owned_ids(user_id, wanted))}
 
 
 def save(db: Database[Document], user_id: str, key: Key, price: int) -> Document:

@@ -15,6 +15,7 @@ from pymongo.database import Database
 
 from tradetrack.book import is_paper
 from tradetrack.db.daily_pnl import set_open_category
+from tradetrack.db.filters import owned
 from tradetrack.db.ledgers import Pair, accounts_of, insert_or_upsert, set_annotation
 from tradetrack.trade_notes import FIELDS as ANNOTATION_FIELDS
 from tradetrack.trade_notes import meaningful
@@ -34,15 +35,9 @@ def stored_trades(
     grouped: dict[Pair, dict[str, Document]] = {pair: {} for pair in wanted}
     if not wanted:
         return grouped
-    accounts = sorted({account for account, _ in wanted})
-    instruments = sorted({instrument for _, instrument in wanted})
-    # one value as an equality, not a one-element `$in`: FerretDB pushes equalities down to its SQL
-    # but reads every trade of the user for an `$in` (a paper fill read 30,000 trades for one pair)
-    scope = {
-        "userId": user_id,
-        "accountId": accounts[0] if len(accounts) == 1 else {"$in": accounts},
-        "instrument": instruments[0] if len(instruments) == 1 else {"$in": instruments},
-    }
+    # one value as an equality, not a one-element `$in` (tradetrack.db.filters): FerretDB reads
+    # every trade of the user for an `$in` (a paper fill read 30,000 trades for one pair)
+    scope = owned(user_id, accountId=(a for a, _ in wanted), instrument=(i for _, i in wanted))
     for doc in db[TRADES].find(scope):
         pair = (doc["accountId"], doc["instrument"])
         if pair in wanted:

@@ -14,6 +14,7 @@ from pymongo import DeleteOne, ReplaceOne
 from pymongo.database import Database
 
 from tradetrack.db.bulk import write_in_commands
+from tradetrack.db.filters import owned_ids
 from tradetrack.db.ledgers import ledger_id
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ def write_issues(db: Database[Document], ledgers: Sequence[Ledger]) -> None:
 def issues_of_pairs(db: Database[Document], user_id: str, pairs: Sequence[tuple[str, str]]) -> list[Document]:
     """The issues of these (accountId, instrument) pairs, read by `_id`."""
     ids = sorted({issue_id(ledger_id(user_id, *pair)) for pair in pairs})
-    return list(db[DATA_QUALITY].find({"_id": {"$in": ids}})) if ids else []
+    return list(db[DATA_QUALITY].find(owned_ids(user_id, ids))) if ids else []
 
 
 def issues_of(db: Database[Document], user_id: str) -> list[Document]:
