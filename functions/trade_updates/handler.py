@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tradetrack.aws import aws_client
+from tradetrack.batches import partial_batch_response
 from tradetrack.cache.client import get_redis
 from tradetrack.config import get_settings
 from tradetrack.db.client import get_database
@@ -26,7 +26,6 @@ from tradetrack.sync.messages import TradeUpdate
 from tradetrack.sync.notices import publish
 from tradetrack.sync.updates import apply_trade_updates
 
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 IDEMPOTENCY_TTL_S = 14 * 86_400  # as long as the DLQ keeps a message
 SEND_WORKERS = 4  # a batch's confirmations: up to 2,000, SendMessageBatch calls 4 at a time
 
@@ -68,7 +67,4 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         logger.info("trade update applied", extra={"key": update.key, **outcome})
         return outcome
 
-    response = process_partial_response(
-        event=event, record_handler=log_record_failures(record_handler), processor=processor, context=context
-    )
-    return dict(response)
+    return dict(partial_batch_response(event, log_record_failures(record_handler)))
