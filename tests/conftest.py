@@ -35,6 +35,9 @@ _SAFE_ENV = {
     "POWERTOOLS_METRICS_NAMESPACE": "TradeTrackTest",
     "POWERTOOLS_SERVICE_NAME": "tradetrack-test",
     "POWERTOOLS_LOG_LEVEL": "WARNING",
+    # Paper fills at any hour (the suite runs at any time); market hours are tested with their
+    # clock injected (tests/integration/paper/test_paper_market_hours.py)
+    "PAPER_MARKET_HOURS": "false",
 }
 _servers_used: dict[str, Server] = {}
 # every command the product sends to the suite's Mongo server (tests/support/query_shapes.py)

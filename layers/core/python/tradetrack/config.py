@@ -134,6 +134,9 @@ class Settings(BaseModel):
     # An MIS position is stopped out (sold at market by the feed's pass) once its mark-to-market
     # loss reaches this percentage of the margin it blocks (docs/paper.md, "Margin call").
     paper_mis_stopout_pct: int = Field(100, alias="PAPER_MIS_STOPOUT_PCT", ge=1, le=100)
+    # Fills only while NSE/BSE equity is open (09:15-15:30 IST, trading days); orders placed outside
+    # wait for the open (a market order as an AMO). Off: fills at any hour (the test suite, practice).
+    paper_market_hours: bool = Field(True, alias="PAPER_MARKET_HOURS")
 
     @field_validator("cors_allow_origins", mode="before")
     @classmethod

@@ -12,6 +12,7 @@ import redis
 from pymongo.database import Database
 
 from tradetrack.market.cache import STALE_AFTER_S, cache_quotes, cached_quotes, marked_quotes
+from tradetrack.market.calendar import is_market_open
 from tradetrack.market.providers import ProviderError, QuoteProvider, fetch_in_batches
 from tradetrack.money import to_scaled
 from tradetrack.observability import logger
@@ -42,6 +43,8 @@ def match_tick(
     fill is at the quote, at or better than its limit), then stop out the MIS positions the price
     takes to their margin call (tradetrack.paper.stopout). Returns the fills made."""
     rules = rules_or_settings(rules)
+    if rules.market_hours and not is_market_open(now()):
+        return 0  # nothing trades while the market is closed: orders wait for the open
     filled = 0
     for symbol, ltp in quotes.items():
         price = to_scaled(ltp)
@@ -51,6 +54,10 @@ def match_tick(
         for order in crossed_orders(db, cache, symbol, price):
             side = order["side"]
             if rules.tick_volume and volume[side] <= 0:
+                continue
+            if order["type"] == "MARKET":  # an AMO at the open: whole, at the market
+                filled += _at_market(db, cache, order, price, "insufficient funds at the open", now=now,
+                                     rules=rules, events=events)  # fmt: skip
                 continue
             size = min(remaining(order), volume[side]) if rules.tick_volume else remaining(order)
             done = fill_order(
@@ -85,12 +92,27 @@ def _trigger(
     if triggered is None:
         return 0
     book.triggered(cache, triggered)
+    return _at_market(db, cache, triggered, price, "insufficient funds at the trigger", now=now,
+                      rules=rules, events=events)  # fmt: skip
+
+
+def _at_market(
+    db: Database[Document],
+    cache: redis.Redis,
+    order: Document,
+    price: int,
+    short: str,
+    *,
+    now: Clock,
+    rules: Rules,
+    events: Events | None,
+) -> int:
+    """Fill a live order whole at the market (a triggered SL-M, an AMO at the open), a buy's hold
+    topped up to the fill's cost first (rejected, saying `short`, when the account cannot cover it)."""
     buy = order["side"] == "BUY"
-    fill_at = market_price(price, buy=buy, quantity=remaining(triggered), rules=rules)
-    if buy and not _top_up(db, cache, triggered, fill_at, at, rules):
-        end_order(
-            db, cache, order["_id"], "rejected", "insufficient funds at the trigger", now=now, events=events
-        )
+    fill_at = market_price(price, buy=buy, quantity=remaining(order), rules=rules)
+    if buy and not _top_up(db, cache, order, fill_at, now(), rules):
+        end_order(db, cache, order["_id"], "rejected", short, now=now, events=events)
         return 0
     return 1 if fill_order(db, cache, order["_id"], fill_at, now=now, rules=rules, events=events) else 0
 

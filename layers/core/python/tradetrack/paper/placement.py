@@ -14,7 +14,7 @@ from pymongo.database import Database
 
 from tradetrack.errors import Conflict, SemanticError
 from tradetrack.market.cache import marked_quotes
-from tradetrack.market.calendar import is_trading_day, market_status
+from tradetrack.market.calendar import is_market_open, is_trading_day, market_status
 from tradetrack.market.symbols import canonical_symbol, quote_symbol
 from tradetrack.money import money_str, to_scaled
 from tradetrack.paper import book
@@ -32,6 +32,8 @@ from tradetrack.risk.rules import OrderIntent
 from tradetrack.risk.service import pre_trade as risk_check
 from tradetrack.timeutil import ist_date, to_ist
 
+AMO_BUY_PRICE = 10**15  # scaled: ₹10^11, above any price (exact as a Redis score)
+
 
 def last_price(cache: redis.Redis, symbol: str) -> int | None:
     """The instrument's last quote in the market-data cache (scaled), None when it has none."""
@@ -44,6 +46,14 @@ def market_price(price: int, *, buy: bool, quantity: int, rules: Rules) -> int:
     return slipped(
         price, buy=buy, quantity=quantity, bps_per_lot=rules.slippage_bps_per_lot, lot=rules.slippage_lot
     )
+
+
+AMO_REASON = "after market hours: fills at the open"
+
+
+def amo_price(buy: bool) -> int:
+    """Where an AMO market order rests in the price index: a buy above any price, a sell under any."""
+    return AMO_BUY_PRICE if buy else 0
 
 
 def after_squareoff(at: datetime, rules: Rules) -> bool:
@@ -78,11 +88,7 @@ def place_order(
         raise Conflict("the paper account is closed", details=[{"field": "accountId", "issue": "closed"}])
     at = now()
     mis = body.product == "MIS"
-    if mis and reason is None and after_squareoff(at, rules):
-        raise SemanticError(
-            "MIS orders are not taken after the intraday square-off (15:20 IST) until the close",
-            details=[{"field": "product", "issue": "mis_after_squareoff"}],
-        )
+    amo = _session(body, at, rules, forced=reason is not None)
     symbol = quote_symbol(body.exchange, body.symbol)
     buy = body.side == "BUY"
     quoted = body.type == "MARKET" or body.validity == "IOC"
@@ -131,7 +137,8 @@ def place_order(
         "side": body.side,
         "type": body.type,
         "quantity": body.quantity,
-        "price": limit if body.type == "LIMIT" else None,  # where it rests in the book (price index)
+        # where it rests in the book (price index): its limit; an AMO market order crosses any price
+        "price": limit if body.type == "LIMIT" else (amo_price(buy) if amo else None),
         "limit": limit,
         "trigger": trigger if stop else None,  # untriggered stops (trigger index)
         "triggerPrice": trigger,
@@ -144,7 +151,7 @@ def place_order(
         "turnover": 0,
         "seq": 0,
         "fills": [],
-        "history": [{"state": "pending", "at": at, "reason": reason}],
+        "history": [{"state": "pending", "at": at, "reason": reason or (AMO_REASON if amo else None)}],
         "createdAt": at,
         "updatedAt": at,
         "expiresAt": market_status(at).next_close,  # DAY: the close of its session
@@ -169,8 +176,28 @@ def place_order(
     events.order(doc, event="placed")
     if buy:
         events.balance(doc)
+    if amo:  # filled by the feed's pass at the open
+        return order_out(doc)
     placed = _at_once(db, cache, doc, market=market, quote=quote, now=now, rules=rules, events=events)
     return order_out(placed)
+
+
+def _session(body: OrderIn, at: datetime, rules: Rules, *, forced: bool) -> bool:
+    """Whether the order is an AMO (a market order placed while the market is closed: it rests
+    until the open's first tick). 422: an MIS order between the square-off and the close (unless
+    `forced`: the square-off's own), an IOC order while the market is closed."""
+    if body.product == "MIS" and not forced and after_squareoff(at, rules):
+        raise SemanticError(
+            "MIS orders are not taken after the intraday square-off (15:20 IST) until the close",
+            details=[{"field": "product", "issue": "mis_after_squareoff"}],
+        )
+    closed = rules.market_hours and not is_market_open(at)
+    if closed and body.validity == "IOC":
+        raise SemanticError(
+            "the market is closed: an IOC order fills at once or not at all (place it DAY, or at the open)",
+            details=[{"field": "validity", "issue": "market_closed"}],
+        )
+    return closed and body.type == "MARKET"
 
 
 def _at_once(

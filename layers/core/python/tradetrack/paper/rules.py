@@ -16,6 +16,9 @@ class Rules:
     tick_volume: int = 0  # what one tick offers an instrument's side; 0: unlimited
     squareoff: time = time(15, 20)  # IST: MIS positions squared off, live MIS orders canceled
     stopout_pct: int = 100  # an MIS position's loss at this % of its margin: sold at market
+    # Fills only while the market is open (deployed: PAPER_MARKET_HOURS, on); a Rules() built by a
+    # test fills at any hour unless it asks for market hours
+    market_hours: bool = False
 
     @classmethod
     def from_settings(cls) -> Rules:
@@ -28,6 +31,7 @@ class Rules:
             tick_volume=settings.paper_tick_volume,
             squareoff=time(hour, minute),
             stopout_pct=settings.paper_mis_stopout_pct,
+            market_hours=settings.paper_market_hours,
         )
 
 
