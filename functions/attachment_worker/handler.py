@@ -1,6 +1,6 @@
 """The attachments queue's consumer (docs/attachments.md): one message, one upload sniffed, cleaned
 of its metadata, thumbnailed and stored, or rejected (tradetrack.attachments.service.process_upload,
-idempotent); a failed record goes back to SQS alone (Powertools BatchProcessor). Pillow comes from
+idempotent); a failed record goes back to SQS alone (tradetrack.batches). Pillow comes from
 the images layer, which only this function carries."""
 
 from __future__ import annotations
@@ -8,16 +8,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tradetrack.attachments.service import WorkerDeps, default_storage, process_upload
 from tradetrack.attachments.thumbnails import thumbnail
+from tradetrack.batches import partial_batch_response
 from tradetrack.db.client import get_database
 from tradetrack.observability import log_record_failures, logger, metrics, tracer
-
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -32,7 +30,4 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         logger.info("attachment processed", extra={"attachmentId": attachment_id, "outcome": outcome})
         return outcome
 
-    response = process_partial_response(
-        event=event, record_handler=log_record_failures(record_handler), processor=processor, context=context
-    )
-    return dict(response)
+    return dict(partial_batch_response(event, log_record_failures(record_handler)))

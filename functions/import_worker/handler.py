@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tradetrack.aws import aws_client
+from tradetrack.batches import partial_batch_response
 from tradetrack.cache.client import get_redis
 from tradetrack.config import get_settings
 from tradetrack.db.client import get_database
@@ -28,7 +28,6 @@ from tradetrack.observability import log_record_failures, logger, metrics, trace
 from tradetrack.queues import queue_sender
 from tradetrack.websocket.push import post_to_connection
 
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 # Stop this long before the function's timeout: a batch on a slow store takes seconds.
 STOP_MARGIN_MS = 60_000
 
@@ -74,7 +73,4 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         logger.info("import run", extra={"importId": import_id, "outcome": outcome})
         return outcome
 
-    response = process_partial_response(
-        event=event, record_handler=log_record_failures(record_handler), processor=processor, context=context
-    )
-    return dict(response)
+    return dict(partial_batch_response(event, log_record_failures(record_handler)))

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tradetrack.aws import aws_client
+from tradetrack.batches import partial_batch_response
 from tradetrack.cache.client import get_redis
 from tradetrack.config import get_settings
 from tradetrack.db.client import get_database
@@ -20,9 +20,6 @@ from tradetrack.notify.idempotency import Idempotency
 from tradetrack.notify.service import Notifier
 from tradetrack.observability import log_record_failures, logger, metrics, tracer
 from tradetrack.websocket.push import post_bytes
-
-# Every record of an all-failed batch is reported like any other failure (not raised as one error).
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def build_notifier(context: LambdaContext | None) -> Notifier:
@@ -60,7 +57,4 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             raise outcome
         return dict(outcome)
 
-    response = process_partial_response(
-        event=event, record_handler=log_record_failures(record_handler), processor=processor, context=context
-    )
-    return dict(response)
+    return dict(partial_batch_response(event, log_record_failures(record_handler)))

@@ -7,17 +7,15 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from tradetrack.batches import partial_batch_response
 from tradetrack.cache.client import get_redis
 from tradetrack.config import get_settings
 from tradetrack.observability import MetricUnit, log_record_failures, logger, metrics, tracer
 from tradetrack.websocket.fanout import Post, Shard, deliver_shard
 from tradetrack.websocket.push import management_client, post_bytes
-
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 # One per container (a Lambda instance) and endpoint: the pool's threads and the client's kept-alive
 # connections serve every invocation it gets.
@@ -60,9 +58,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         totals["gone"] += result.gone
         totals["stale"] += int(result.stale)
 
-    response = process_partial_response(
-        event=event, record_handler=log_record_failures(record_handler), processor=processor, context=context
-    )
+    response = partial_batch_response(event, log_record_failures(record_handler))
     metrics.add_metric(name="QuotesSent", unit=MetricUnit.Count, value=totals["delivered"])
     if totals["stale"]:
         metrics.add_metric(name="FanoutShardsStale", unit=MetricUnit.Count, value=totals["stale"])

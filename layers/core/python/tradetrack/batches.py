@@ -1,4 +1,5 @@
-"""SQS partial batch responses (ReportBatchItemFailures) for the queue consumers.
+"""SQS partial batch responses (ReportBatchItemFailures) for every queue consumer (sync_worker,
+reports, import_worker, notifier, ws_fanout, attachment_worker).
 
 `partial_batch_response(event, record_handler)` calls `record_handler` on each record of an SQS
 event, as Powertools' `process_partial_response` with `BatchProcessor(EventType.SQS,
