@@ -54,10 +54,10 @@ export function Risk() {
         field sets no limit. An account&apos;s own limits override yours field by field; where it sets none, yours apply.
       </p>
 
-      <h2>Your limits</h2>
       <ErrorMessage error={user.error} />
       <LimitsForm<RiskLimits>
         title="Your limits"
+        level={2}
         stored={user.data}
         path="/v1/risk/limits"
         testId="risk-user-limits"
@@ -91,6 +91,7 @@ export function Risk() {
               <LimitsForm<AccountRiskLimits>
                 key={accountId}
                 title="Account limits"
+                level={3}
                 stored={account.data.account}
                 inherited={account.data.user}
                 path={accountLimitsPath(accountId)}

@@ -57,6 +57,16 @@ describe("a paper_balance frame", () => {
     expect(client.getQueryState(keys.account)?.isInvalidated).toBe(false);
   });
 
+  it("has a cached accounts list without the account re-read, not made fresh as it was", () => {
+    // Given the accounts list read before the account was opened (and so without it)
+    const client = new QueryClient();
+    client.setQueryData(PAPER_ACCOUNTS, { items: [account("pa_2")] });
+    // When the new account's balance frame arrives / Then the list is left as read, and stale
+    applyPaperFrame(client, balanceFrame);
+    expect(client.getQueryData<{ items: PaperAccount[] }>(PAPER_ACCOUNTS)?.items.map((item) => item.balance)).toEqual([start]);
+    expect(client.getQueryState(PAPER_ACCOUNTS)?.isInvalidated).toBe(true);
+  });
+
   it("caches nothing for an account no page has read", () => {
     const client = new QueryClient();
     applyPaperFrame(client, balanceFrame);

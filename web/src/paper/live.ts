@@ -44,7 +44,13 @@ export function applyPaperFrame(client: QueryClient, frame: PaperBalanceFrame | 
   if (frame.type === "paper_balance") {
     client.setQueryData<PaperAccount>(keys.account, (account) => account && withBalance(account, frame));
     client.setQueryData<PaperPortfolio>(keys.portfolio, (portfolio) => portfolio && withBalance(portfolio, frame));
-    client.setQueryData<{ items: PaperAccount[] }>(PAPER_ACCOUNTS, (list) => list && { ...list, items: list.items.map((item) => withBalance(item, frame)) });
+    // A list without the account (read before it was opened) is re-read, not made fresh as it was
+    const list = client.getQueryData<{ items: PaperAccount[] }>(PAPER_ACCOUNTS);
+    if (list?.items.some((item) => item.accountId === frame.accountId)) {
+      client.setQueryData(PAPER_ACCOUNTS, { ...list, items: list.items.map((item) => withBalance(item, frame)) });
+    } else if (list) {
+      void client.invalidateQueries({ queryKey: PAPER_ACCOUNTS, exact: true });
+    }
     return;
   }
   client.setQueriesData<{ items: PaperOrder[] }>({ queryKey: keys.orders }, (list) => list && withOrderUpdate(list, frame));

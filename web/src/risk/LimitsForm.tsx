@@ -23,8 +23,9 @@ import {
 } from "./limits";
 
 interface Props<T> {
-  /** The form's heading. */
+  /** The form's heading, and its level in the page. */
   title: string;
+  level: 2 | 3;
   /** The scope's limits as stored (undefined while they load). */
   stored: RiskLimits | undefined;
   /** The user's limits, on an account's form: what applies where the account sets none. */
@@ -43,7 +44,8 @@ function inheritedText(field: LimitField, inherited: RiskLimits): string {
   return `Yours applies: ${typeof value === "string" ? formatInr(value) : String(value)}.`;
 }
 
-export function LimitsForm<T>({ title, stored, inherited, path, onSaved, testId }: Props<T>) {
+export function LimitsForm<T>({ title, level, stored, inherited, path, onSaved, testId }: Props<T>) {
+  const Heading = level === 2 ? "h2" : "h3";
   const ids = useId();
   const [edited, setEdited] = useState<LimitsDraft | null>(null);
   const [errors, setErrors] = useState<LimitsErrors>({});
@@ -87,9 +89,9 @@ export function LimitsForm<T>({ title, stored, inherited, path, onSaved, testId 
   const fieldErrors = Object.keys(errors).length > 0;
   return (
     <form className="panel" onSubmit={submit} noValidate aria-labelledby={`${ids}-title`} data-testid={testId}>
-      <h3 id={`${ids}-title`} className="wide">
+      <Heading id={`${ids}-title`} className="wide">
         {title}
-      </h3>
+      </Heading>
       {MONEY_FIELDS.map((field) => (
         <TextField
           key={field}

@@ -84,7 +84,7 @@ export function Violations({ choices }: { choices: AccountChoice[] }) {
             </thead>
             <tbody>
               {rows.map((violation) => (
-                <tr key={violation.violationId} data-violation-id={violation.violationId}>
+                <tr key={violation.violationId} data-violation-id={violation.violationId} data-rule={violation.rule}>
                   <td>{violation.day}</td>
                   <td>{accountLabel(choices, violation.accountId)}</td>
                   <th scope="row">{ruleLabel(violation.rule)}</th>
