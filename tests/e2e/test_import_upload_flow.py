@@ -147,16 +147,43 @@ def test_a_large_json_body_is_413_pointing_to_the_upload_flow(stack: LocalStack)
     assert time.monotonic() - started < 10
 
 
+STOP_LIMIT_S = 5.0  # on an idle machine
+MAX_STRETCH = 3.0  # the most a busy machine may stretch it: a stop held by a 20 s step still fails
+
+
+def cpu_stretch(cpu_s: float = 0.3) -> float:
+    """How much the machine's other work stretches this process's wall clock now: the wall time of
+    a busy loop over the CPU time it got (1.0 on an idle core; ~3 where three runnable threads
+    share each core). Measured after the stack exited, so its own stop does not count."""
+    wall_started, cpu_started = time.perf_counter(), time.process_time()
+    while time.process_time() - cpu_started < cpu_s:
+        sum(range(1_000))
+    return (time.perf_counter() - wall_started) / (time.process_time() - cpu_started)
+
+
+def _import_runs(log_path: Path, import_id: str) -> list[str]:
+    """The import worker's "import run" outcomes for `import_id`, from the stack's JSON log lines."""
+    outcomes = []
+    for line in log_path.read_text(errors="replace").splitlines():
+        if line.startswith("{") and '"import run"' in line:
+            record = json.loads(line)
+            if record.get("importId") == import_id:
+                outcomes.append(str(record.get("outcome")))
+    return outcomes
+
+
 def test_sigterm_stops_python_m_local_within_5_s_in_the_middle_of_an_import(
     tmp_path: Path, store_dir: Path
 ) -> None:
-    # Given `python -m local` (the default store, kept in a directory of the test's own)
+    # Given `python -m local` (the default store, kept in a directory of the test's own), its
+    # functions logging at INFO in JSON (the import worker's "import run" lines)
     ports = {name: str(_free_port()) for name in ("PORT", "WS_PORT", "SIMULATED_BROKER_PORT")}
     env = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI", "REDIS_URL", "LOCAL_STORE")}
     env.update(ports, LOCAL_DEMO="off", LOCAL_SCHEDULES="off", PYTHONUNBUFFERED="1")
-    env["LOCAL_STORE_DIR"] = str(store_dir)
+    env.update(LOCAL_STORE_DIR=str(store_dir), POWERTOOLS_LOG_LEVEL="INFO", LOCAL_LOG_FORMAT="json")
     url = f"http://127.0.0.1:{ports['PORT']}"
-    with (tmp_path / "log").open("wb") as log:
+    log_path = tmp_path / "log"
+    with log_path.open("wb") as log:
         process = subprocess.Popen([sys.executable, "-m", "local"], cwd=REPO, env=env, stdout=log, stderr=log)
         try:
             assert wait_until(lambda: _healthy(url), timeout_s=120)
@@ -170,13 +197,23 @@ def test_sigterm_stops_python_m_local_within_5_s_in_the_middle_of_an_import(
             # When the stack gets SIGTERM
             signalled = time.monotonic()
             process.send_signal(signal.SIGTERM)
-            # Then it exits 0 within 5 s
+            # Then it exits 0
             assert process.wait(timeout=30) == 0
-            assert time.monotonic() - signalled <= 5.0
+            took = time.monotonic() - signalled
         finally:
             if process.poll() is None:
                 process.kill()
                 process.wait()
+    # leaving the running import to resume (paused at a batch boundary, or failed back to its
+    # queue), not running it to its end first
+    assert set(_import_runs(log_path, import_id)) <= {"paused"}, log_path.read_text()[-3000:]
+    # within 5 s, stretched by what the machine's other work takes from this process (at most 3×:
+    # the suite shares 2 cores with whatever else runs; a 7.0 s stop was measured under such load)
+    stretch = min(max(cpu_stretch(), 1.0), MAX_STRETCH)
+    print(f"stopped in {took:.2f} s; stretch {stretch:.2f}, limit {STOP_LIMIT_S * stretch:.1f} s")
+    assert took <= STOP_LIMIT_S * stretch, (
+        f"stopped in {took:.1f} s; the machine stretches time {stretch:.2f}×"
+    )
 
 
 class _Endpoint:
