@@ -11,23 +11,16 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from tradetrack.notify.events import BackfillSummary, NotificationEvent, SyncSucceeded, to_body
-from tradetrack.observability import logger
-from tradetrack.queues import send_all
+from tradetrack.notify.events import BackfillSummary, NotificationEvent, SyncSucceeded
+from tradetrack.notify.sender import send_events
 
 Document = dict[str, Any]
 
 
 def publish(sqs: Any, queue_url: str, events: Sequence[NotificationEvent], *, workers: int = 1) -> None:
     """To the notifications queue (SendMessageBatch, `workers` of them at a time); without one (a
-    stage without notifications) they are logged."""
-    if not events:
-        return
-    if not queue_url:
-        for event in events:
-            logger.info("notification event (no queue configured)", extra={"notification": to_body(event)})
-        return
-    send_all(sqs, queue_url, [to_body(event) for event in events], workers=workers)
+    stage without notifications) they are logged (tradetrack.notify.sender)."""
+    send_events(queue_url, events, what="notification event", sqs=sqs, workers=workers)
 
 
 def success_events(
