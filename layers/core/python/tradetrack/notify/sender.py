@@ -1,5 +1,6 @@
-"""Queueing notification events: what every producer outside the notifier uses (the risk monitor's
-violations, paper events, report_ready, the API's live trades_changed).
+"""Queueing notification events: what the producers outside the notifier use (the sync pipeline's
+events, the risk monitor's violations, paper events, report_ready, the API's live trades_changed;
+price alerts still send their own JSON, tradetrack.market.alerting.publish_event).
 
 `send_events` puts each event's body (`to_body`) on the notifications queue, SendMessageBatch
 through tradetrack.queues.send_all; a stage without notifications (no queue URL configured: the
