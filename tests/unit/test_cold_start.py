@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from functions.manifest import FUNCTIONS
+from tests.support.servers import Server
 
 ROOT = Path(__file__).resolve().parents[2]
 # Handlers whose cold start needs no AWS client and no numpy (REST, schedules, the sync worker).
@@ -225,3 +226,75 @@ def test_outside_lambda_importing_tradetrack_leaves_the_collector_alone() -> Non
     )
     # Then the collector ran throughout and nothing was frozen
     assert json.loads(out.stdout.strip().splitlines()[-1]) == [True, 0]
+
+
+def test_in_lambda_redis_package_init_is_skipped_and_a_first_request_uses_redis_without_it(
+    mongo_server: Server, redis_server: Server
+) -> None:
+    if not (mongo_server.url and redis_server.url):
+        pytest.skip("needs the suite's real Redis and Mongo servers (the embedded stand-ins are in-process)")
+    # Given Lambda's environment, a fresh interpreter and the suite's Redis and Mongo servers
+    env = {
+        "MONGODB_URI": mongo_server.url,
+        "REDIS_URL": redis_server.url,
+        "POWERTOOLS_TRACE_DISABLED": "true",
+    }
+    # When the health handler is imported, then answers a request from an authorized caller (its
+    # revocation check and rate limit run Redis commands and Lua scripts before the route pings both)
+    seen = run_fresh(
+        """
+import json, sys, time
+from functions.health.handler import lambda_handler
+init = {"asyncio_client": "redis.asyncio.client" in sys.modules,
+        "deferred": "__getattr__" in vars(sys.modules["redis"])}
+from tests.support.lambda_events import lambda_context, rest_event
+event = rest_event("GET", "/v1/health")
+caller = {"userId": "u_cold", "role": "user", "issuedAt": time.time(), "jti": "j1"}
+event["requestContext"]["authorizer"] = caller
+response = lambda_handler(event, lambda_context("health"))
+after_request = {"asyncio_client": "redis.asyncio.client" in sys.modules,
+                 "deferred": "__getattr__" in vars(sys.modules["redis"])}
+import redis, redis.client
+from redis import Redis, StrictRedis
+print(json.dumps({
+    "init": init, "after_request": after_request, "status": response["statusCode"],
+    "body": json.loads(response["body"]),
+    "names": [Redis is redis.client.Redis, StrictRedis is redis.client.Redis, redis.Redis is Redis,
+              redis.asyncio.Redis.__module__, redis.__version__],
+}))
+""",
+        "health",
+        env,
+    )
+    # Then init loaded neither redis's __init__ nor its asyncio client, the request succeeded
+    # without them, and a later name from the package (`from redis import Redis`) still finds it
+    # whole: the __init__ ran then
+    assert seen["init"] == {"asyncio_client": False, "deferred": True}
+    assert seen["after_request"] == {"asyncio_client": False, "deferred": True}
+    assert seen["status"] == 200, seen
+    assert seen["body"]["status"] == "ok"
+    assert seen["names"][:4] == [True, True, True, "redis.asyncio.client"]
+    assert seen["names"][4]  # redis.__version__, defined by the __init__ alone
+
+
+def test_outside_lambda_redis_is_imported_whole() -> None:
+    # Given an environment without AWS_LAMBDA_FUNCTION_NAME (tests, the local stack)
+    env = {k: v for k, v in os.environ.items() if k != "AWS_LAMBDA_FUNCTION_NAME"}
+    # When tradetrack and a handler are imported
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json, sys; import functions.health.handler; "
+            "redis = vars(sys.modules['redis']); "
+            "print(json.dumps(['__getattr__' in redis, 'redis.asyncio.client' in sys.modules]))",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
+    # Then redis's package __init__ ran as a plain import runs it (its asyncio client included)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [False, True]

@@ -1,28 +1,53 @@
-"""A Lambda cold start runs with the garbage collector paused.
+"""What a Lambda cold start skips: garbage collection passes, and third-party package `__init__`s.
 
-A cold start imports 600-800 modules (Powertools, pydantic, pymongo, redis, numpy, ours) whose
-objects live as long as the container. The collector's passes over them during the import free
-next to nothing, and they cost more as the heap grows: about 130 young and 10 middle passes and
-one full pass over ~67,000 objects for analytics, 5% of its init's instructions and more of its
-time (each pass walks memory the import has just left). So in Lambda only (AWS_LAMBDA_FUNCTION_NAME
-is set), `import tradetrack` pauses it, and building the handler's entry point
-(`logger.inject_lambda_context`, the last step of every handler module; tradetrack.observability)
-resumes it, after `gc.freeze()` has put what the import made out of the collector's sight for
-good: no pass, then or later, walks it again (docs/performance.md, "Cold start").
-Tests and the local stack (no AWS_LAMBDA_FUNCTION_NAME) keep the collector as it is.
+**The collector.** A cold start imports 600-800 modules (Powertools, pydantic, pymongo, redis,
+numpy, ours) whose objects live as long as the container. The collector's passes over them during
+the import free next to nothing, and they cost more as the heap grows: about 130 young and 10
+middle passes and one full pass over ~67,000 objects for analytics, 5% of its init's instructions
+and more of its time (each pass walks memory the import has just left). So in Lambda only
+(AWS_LAMBDA_FUNCTION_NAME is set), `import tradetrack` pauses it, and building the handler's entry
+point (`logger.inject_lambda_context`, the last step of every handler module;
+tradetrack.observability) resumes it, after `gc.freeze()` has put what the import made out of the
+collector's sight for good: no pass, then or later, walks it again.
+
+**Package `__init__`s.** `redis/__init__` imports its asyncio client (`redis.asyncio`: client,
+cluster, sentinel, multi-database support) and the sync cluster, sentinel and keyspace-notification
+clients, none of which this code uses; ~58 M instructions of every cold start (~5% of health's).
+In Lambda, `import tradetrack` registers such packages without running their `__init__`
+(`defer_package_init`): their submodules (`redis.client`, `redis.exceptions`, ...) import as
+usual, and the first use of a name the `__init__` defines (`redis.Redis`, `from redis import
+Redis`) runs it then, in full, so every name is there when asked for. The code here asks for
+submodules' names (`redis.client.Redis`), so the `__init__` never runs in a Lambda container.
+
+Tests and the local stack (no AWS_LAMBDA_FUNCTION_NAME) keep both as they are (docs/performance.md,
+"Cold start"; tests/unit/test_cold_start.py checks both).
 """
 
 from __future__ import annotations
 
 import gc
+import importlib
 import os
+import sys
+import threading
+from importlib.machinery import PathFinder
+from importlib.util import module_from_spec
+from types import ModuleType
+from typing import Any
 
 _state = {"paused": False}
+
+# Packages whose `__init__` a Lambda cold start skips (parents before their subpackages).
+DEFERRED_INITS = ("redis", "redis.asyncio")
+
+
+def in_lambda() -> bool:
+    return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
 
 
 def pause_collector() -> None:
     """In Lambda, stop automatic collection until `resume_collector()`; elsewhere nothing."""
-    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME") and gc.isenabled() and not _state["paused"]:
+    if in_lambda() and gc.isenabled() and not _state["paused"]:
         gc.disable()
         _state["paused"] = True
 
@@ -33,3 +58,45 @@ def resume_collector() -> None:
         _state["paused"] = False
         gc.freeze()
         gc.enable()
+
+
+def defer_package_inits() -> None:
+    """In Lambda, `defer_package_init` each of DEFERRED_INITS; elsewhere nothing."""
+    if in_lambda():
+        for name in DEFERRED_INITS:
+            defer_package_init(name)
+
+
+def defer_package_init(name: str) -> ModuleType | None:
+    """Register package `name` in sys.modules without running its `__init__`.
+
+    Its submodules import as usual (an attribute naming a submodule imports it). Any other name
+    asked of the package runs the `__init__` first, once, in the same module object: afterwards the
+    package is what a plain import makes. Nothing when the package is imported already, or missing.
+    """
+    if name in sys.modules:
+        return None
+    parent_name, _, child = name.rpartition(".")
+    parent = sys.modules.get(parent_name) if parent_name else None
+    if parent_name and parent is None:
+        return None
+    spec = PathFinder.find_spec(name, getattr(parent, "__path__", None))
+    if spec is None or spec.loader is None or spec.submodule_search_locations is None:
+        return None
+    module = module_from_spec(spec)
+    lock = threading.RLock()
+
+    def __getattr__(attr: str) -> Any:  # noqa: N807 - the module-level hook (PEP 562)
+        if PathFinder.find_spec(f"{name}.{attr}", module.__path__) is not None:
+            return importlib.import_module(f"{name}.{attr}")
+        with lock:
+            if module.__dict__.pop("__getattr__", None) is not None:
+                assert spec.loader is not None
+                spec.loader.exec_module(module)  # the package's __init__, now
+        return getattr(module, attr)
+
+    module.__dict__["__getattr__"] = __getattr__
+    sys.modules[name] = module
+    if parent is not None:
+        setattr(parent, child, module)
+    return module

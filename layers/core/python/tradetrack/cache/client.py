@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
+from redis.client import Redis  # the module, not redis/__init__ (tradetrack.coldstart)
 
 from tradetrack.config import ConfigError, get_settings
 
@@ -54,7 +55,7 @@ def create_redis_client(
         )
     if credentials is not None:
         options.update(username=credentials.username, password=credentials.password)
-    return redis.Redis.from_url(
+    return Redis.from_url(
         url,
         socket_timeout=timeout_s,
         socket_connect_timeout=timeout_s,
