@@ -50,6 +50,7 @@ def test_risk_limits_reject_a_paper_order_and_frames_move_the_page(app: App, mar
     assert sorted(rule for _, rule in violations["api"]) == ["max_open_positions", "max_position_value"]
     assert sorted(violations["labels"]) == ["Max open positions", "Max position value"]
     assert violations["cursors"] >= 1
+    assert seen["narrowWidth"] <= 360  # the Risk page at 360 px scrolls no wider than the screen
     # the rejected market buy: its toast and its row give the API's reason (the max order value rule)
     rejection = seen["rejection"]
     assert rejection["reason"].startswith("risk: max_order_value: ")
@@ -60,5 +61,5 @@ def test_risk_limits_reject_a_paper_order_and_frames_move_the_page(app: App, mar
     assert frames["heldShown"].startswith("₹") and frames["held"] not in {"0", "0.00", "0.0000"}
     assert frames["orderShown"] == "pending"
     print("account reads held back while the frames arrived:", frames["accountReadsHeldBack"])
-    for name in ("risk.png", "paper-risk.png"):
+    for name in ("risk.png", "risk-360.png", "paper-risk.png"):
         assert (SHOTS / name).stat().st_size > 0

@@ -139,6 +139,10 @@ try {
     cursors: violationPages.filter((cursor) => cursor !== null).length,
   };
   await page.screenshot({ path: join(shots, "risk.png"), fullPage: true });
+  await page.setViewportSize({ width: 360, height: 780 });
+  seen.narrowWidth = await page.evaluate(() => globalThis.document.documentElement.scrollWidth);
+  await page.screenshot({ path: join(shots, "risk-360.png"), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
   await page.unroute("**/v1/risk/violations?**");
 
   // On the account's page a market buy over ₹1,000 is rejected; the toast and the row say why

@@ -125,7 +125,9 @@ function Effective({ limits }: { limits: RiskLimits }) {
         <tbody>
           {LIMIT_FIELDS.map((field) => (
             <tr key={field}>
-              <th scope="row">{FIELD_LABELS[field].replace(/ \(₹\)$/, "")}</th>
+              <th scope="row" className="wrap">
+                {FIELD_LABELS[field].replace(/ \(₹\)$/, "")}
+              </th>
               <td className="num">{shown(limits, field)}</td>
             </tr>
           ))}
