@@ -5,6 +5,7 @@ sync and its update make (counted on the wire with a pymongo CommandListener).""
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -174,6 +175,38 @@ def test_a_failure_in_a_batch_retries_only_its_records(
     assert (log["inserted"], log["duplicates"]) == (0, 4)
     confirmations = [b for b in pipeline.bodies("notifications") if b["type"] == "trade_confirmation"]
     assert len(confirmations) == 6
+
+
+def test_the_users_of_a_batch_are_recomputed_at_the_same_time(
+    pipeline: Pipeline, kite: BrokerStub, mongo_db: Database[Document], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given updates of two users waiting together, each user's recompute holding until the other's
+    # has started too (one at a time, the first would wait out the barrier's timeout and fail)
+    from tradetrack.sync import updates
+
+    accounts = {user: connected_account(mongo_db, user_id=user) for user in ("u1", "u2")}
+    serve_kite_day(kite)
+    for account in accounts.values():
+        queue_sync(account)
+    pipeline.drain("sync")
+    batch = updates_waiting(pipeline)
+    both_started = threading.Barrier(2, timeout=10)
+    real = recompute_pairs
+
+    def together(db: Any, cache: Any, user_id: str, *args: Any, **kwargs: Any) -> Any:
+        both_started.wait()
+        return real(db, cache, user_id, *args, **kwargs)
+
+    monkeypatch.setattr(updates, "recompute_pairs", together)
+    # When the batch is delivered
+    failed = pipeline.deliver("trade-updates", batch)
+    # Then both users' recomputes ran at once, and each stored its own trades, as one at a time would
+    assert failed == set()
+    assert not both_started.broken
+    for user in ("u1", "u2"):
+        assert mongo_db["trades"].count_documents({"userId": user}) == 3
+        (log,) = mongo_db["sync_logs"].find({"accountId": accounts[user]["_id"]})
+        assert (log["inserted"], log["duplicates"]) == (4, 0)
 
 
 def test_the_round_trips_of_a_sync_do_not_grow_with_its_fills(

@@ -5,9 +5,10 @@ counts duplicates), recomputation merges facts by execution id, and each trade c
 a stable event id that the notifier delivers once.
 
 A batch of messages is applied together (apply_trade_updates): one insert of all their executions,
-each user's pairs recomputed once with every fact of the batch, one round trip for the sync logs'
-counts and one for the known fills, the confirmations sent together. A message fails alone when
-its own executions could not be stored or its user's recomputation failed.
+each user's pairs recomputed once with every fact of the batch (RECOMPUTE_WORKERS users at a
+time, in threads), one round trip for the sync logs' counts and one for the known fills, the
+confirmations sent together. A message fails alone when its own executions could not be stored or
+its user's recomputation failed.
 
 Announced with them: one trades_changed event per user and batch (the ids of every trade that
 took a new execution), which the notifier pushes to the user's open WebSocket connections. A
@@ -19,9 +20,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import cache as cache_once
 from typing import Any
 
 import redis
@@ -39,6 +42,7 @@ from tradetrack.trades import recompute_pairs
 
 Document = dict[str, Any]
 Announce = Callable[[list[NotificationEvent]], None]
+RECOMPUTE_WORKERS = 4  # users of a batch recomputed at once (a batch holds up to 10 messages)
 
 
 class ExecutionsNotStored(RuntimeError):
@@ -131,6 +135,39 @@ def apply_trade_update(
     )
 
 
+def _recompute_user(
+    db: Database[Document], cache: redis.Redis, user_id: str, facts: list[Document]
+) -> list[Document] | Exception:
+    """The user's trades after these facts, or why not (logged: the user's messages are retried)."""
+    pairs = {(doc["accountId"], doc["instrument"]) for doc in facts}
+    try:
+        # Every execution of a pipeline account went through recompute with its facts: a pair
+        # without a ledger has no executions yet.
+        return recompute_pairs(db, cache, user_id, pairs, facts=facts, missing_ledger_is_empty=True)
+    except Exception as exc:
+        logger.exception("recompute failed; the user's messages are retried", extra={"userId": user_id})
+        return exc
+
+
+@cache_once
+def _recomputers() -> ThreadPoolExecutor:
+    """The recompute pool, kept across invocations (starting threads per batch is not free)."""
+    return ThreadPoolExecutor(max_workers=RECOMPUTE_WORKERS, thread_name_prefix="recompute")
+
+
+def _recompute_users(
+    db: Database[Document], cache: redis.Redis, facts_of: dict[str, list[Document]]
+) -> dict[str, list[Document] | Exception]:
+    """Each user's recompute (_recompute_user), RECOMPUTE_WORKERS users at a time: users share no
+    pair and no lock, and one user's round trips to Mongo and Redis, most of a recompute's time,
+    overlap another's work. In the order of the users' ids."""
+    users = sorted(facts_of)
+    if len(users) <= 1:
+        return {user: _recompute_user(db, cache, user, facts_of[user]) for user in users}
+    outcomes = _recomputers().map(lambda user: _recompute_user(db, cache, user, facts_of[user]), users)
+    return dict(zip(users, outcomes, strict=True))
+
+
 def apply_trade_updates(
     db: Database[Document],
     cache: redis.Redis,
@@ -153,19 +190,15 @@ def apply_trade_updates(
     for update in updates:
         if update.key not in failed:
             by_user[update.user_id].append(update)
+    facts_of = {
+        user_id: [doc for update in group for doc in docs[update.key]] for user_id, group in by_user.items()
+    }
     trades_of: dict[str, list[Document]] = {}
-    for user_id, group in sorted(by_user.items()):
-        facts = [doc for update in group for doc in docs[update.key]]
-        pairs = {(doc["accountId"], doc["instrument"]) for doc in facts}
-        try:
-            # Every execution of a pipeline account went through recompute with its facts: a pair
-            # without a ledger has no executions yet.
-            trades_of[user_id] = recompute_pairs(
-                db, cache, user_id, pairs, facts=facts, missing_ledger_is_empty=True
-            )
-        except Exception as exc:
-            logger.exception("recompute failed; the user's messages are retried", extra={"userId": user_id})
-            failed.update(dict.fromkeys((update.key for update in group), exc))
+    for user_id, outcome in _recompute_users(db, cache, facts_of).items():
+        if isinstance(outcome, Exception):
+            failed.update(dict.fromkeys((update.key for update in by_user[user_id]), outcome))
+        else:
+            trades_of[user_id] = outcome
     inserted = {doc["_id"] for doc in report.inserted}
     today = ist_date(moment).isoformat()
     applied: dict[str, AppliedUpdate] = {}
