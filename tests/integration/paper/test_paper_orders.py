@@ -373,7 +373,8 @@ def test_bad_order_combinations_are_422(mongo_db: Db, redis_client: redis.Redis)
         (order(type="SL", price="1400", triggerPrice="1410"), "triggerPrice", "beyond_limit"),
         (order(side="SELL", type="SL", price="1400", triggerPrice="1390"), "triggerPrice", "beyond_limit"),
         (order(type="SL-M", triggerPrice="1400", validity="IOC"), "validity", "not_allowed"),
-        (order(side="SELL", type="LIMIT", price="1400", product="MIS"), "quantity", "insufficient_holdings"),
+        # a delivery sell without the shares (an MIS sell without a long is a short: test_paper_shorts.py)
+        (order(side="SELL", type="LIMIT", price="1400", product="CNC"), "quantity", "insufficient_holdings"),
     ]
     for body, field, issue in bad:
         with pytest.raises(SemanticError) as refused:

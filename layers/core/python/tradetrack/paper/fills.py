@@ -33,13 +33,31 @@ def remaining(order: Document) -> int:
     return int(order["quantity"]) - int(order.get("filled", 0))
 
 
+def is_short(order: Document) -> bool:
+    """Whether the order trades an MIS short position (a short sale, or a buy covering one)."""
+    return bool(order.get("position") == "short")
+
+
+def opens(order: Document) -> bool:
+    """Whether the order opens (or adds to) a position: a buy of a long, a short sale. It holds
+    funds while live; an order closing a position reserves its quantity instead."""
+    return bool((order["side"] == "BUY") != is_short(order))
+
+
+def crosses_position(order: Document, holding: Document | None) -> bool:
+    """An opening MIS order whose position turned the other way meanwhile (a short sale placed
+    flat, then a buy filled first): it must not fill (one position per instrument and product)."""
+    quantity = int((holding or {}).get("quantity", 0))
+    return opens(order) and (quantity < 0 if order["side"] == "BUY" else quantity > 0)
+
+
 def _step(
     db: Database[Document], order: Document, quantity: int, price: int, at: datetime, rules: Rules
 ) -> Step:
     mis = order.get("product") == "MIS"
     day = ist_date(at)
     turnover = int(order.get("turnover", 0))
-    if order["side"] == "BUY":
+    if opens(order):
         return buy_step(
             order["symbol"],
             mis=mis,
@@ -50,6 +68,7 @@ def _step(
             turnover_before=turnover,
             held=int(order["held"]),
             last=quantity == remaining(order),
+            buy=order["side"] == "BUY",
         )
     holding = repo.get_holding(
         db, order["accountId"], order["exchange"], order["symbol"], order.get("product", "CNC")
@@ -62,9 +81,10 @@ def _step(
         quantity=quantity,
         price=price,
         turnover_before=turnover,
-        owned=int(holding.get("quantity", 0)),
+        owned=abs(int(holding.get("quantity", 0))),
         cost_basis=int(holding.get("cost", 0)),
         margin_held=int(holding.get("margin", 0)),
+        short=is_short(order),
     )
 
 
@@ -153,14 +173,14 @@ def apply_fill(db: Database[Document], cache: redis.Redis, order: Document, reco
         available=int(record["available"]),
     )
     quantity = int(record["quantity"])
-    buy = order["side"] == "BUY"
+    signed = quantity if order["side"] == "BUY" else -quantity
     repo.apply_to_holding(
         db,
         cache,
         order,
         seq,
-        quantity=quantity if buy else -quantity,
-        free=quantity if buy else 0,
+        quantity=signed,
+        free=signed if opens(order) else 0,  # a closing order's quantity was reserved when placed
         cost=int(record.get("cost", 0)),
         margin=int(record.get("margin", 0)),
     )

@@ -113,10 +113,11 @@ def charges_upto(symbol: str, *, buy: bool, mis: bool, day: date, turnover: int)
     return charges(symbol, buy=buy, intraday=mis, day=day, turnover=turnover) if turnover else 0
 
 
-def cost_of(symbol: str, *, mis: bool, leverage: int, day: date, turnover: int) -> int:
-    """What `turnover` of a buy blocks in all: its value (CNC) or margin (MIS) plus its charges."""
+def cost_of(symbol: str, *, mis: bool, leverage: int, day: date, turnover: int, buy: bool = True) -> int:
+    """What `turnover` of an order opening a position blocks in all: its value (CNC) or margin (MIS)
+    plus its charges (a buy's; `buy` False: an MIS short sale's)."""
     blocked = margin(turnover, leverage) if mis else turnover
-    return blocked + charges_upto(symbol, buy=True, mis=mis, day=day, turnover=turnover)
+    return blocked + charges_upto(symbol, buy=buy, mis=mis, day=day, turnover=turnover)
 
 
 def slipped(price: int, *, buy: bool, quantity: int, bps_per_lot: int, lot: int) -> int:
@@ -156,15 +157,17 @@ def buy_step(
     turnover_before: int,
     held: int,
     last: bool,
+    buy: bool = True,
 ) -> Step:
-    """A buy fill of `quantity` at `price` after `turnover_before` of the same order: it costs its
-    share of the order's cumulative blocked amount and charges; the last fill releases the rest."""
+    """A fill opening a position (a buy; `buy` False: an MIS short sale) of `quantity` at `price`
+    after `turnover_before` of the same order: it costs its share of the order's cumulative blocked
+    amount and charges; the last fill releases the rest. A short's `cost` is its proceeds."""
     after = turnover_before + quantity * price
-    cost = cost_of(symbol, mis=mis, leverage=leverage, day=day, turnover=after) - cost_of(
-        symbol, mis=mis, leverage=leverage, day=day, turnover=turnover_before
+    cost = cost_of(symbol, mis=mis, leverage=leverage, day=day, turnover=after, buy=buy) - cost_of(
+        symbol, mis=mis, leverage=leverage, day=day, turnover=turnover_before, buy=buy
     )
-    fee = charges_upto(symbol, buy=True, mis=mis, day=day, turnover=after) - charges_upto(
-        symbol, buy=True, mis=mis, day=day, turnover=turnover_before
+    fee = charges_upto(symbol, buy=buy, mis=mis, day=day, turnover=after) - charges_upto(
+        symbol, buy=buy, mis=mis, day=day, turnover=turnover_before
     )
     released = held if last else min(cost, held)
     return Step(
@@ -190,18 +193,20 @@ def sell_step(
     owned: int,
     cost_basis: int,
     margin_held: int,
+    short: bool = False,
 ) -> Step:
-    """A sell fill out of a holding of `owned` shares costing `cost_basis` (and blocking
-    `margin_held` when MIS): the average cost is relieved (all of it when the holding is sold out)."""
+    """A fill closing a position: a sell out of a long of `owned` shares costing `cost_basis` (or,
+    `short`, an MIS buy covering a short of `owned` shares sold for `cost_basis`), blocking
+    `margin_held` when MIS: the average basis is relieved (all of it when the position closes)."""
     after = turnover_before + quantity * price
-    fee = charges_upto(symbol, buy=False, mis=mis, day=day, turnover=after) - charges_upto(
-        symbol, buy=False, mis=mis, day=day, turnover=turnover_before
+    fee = charges_upto(symbol, buy=short, mis=mis, day=day, turnover=after) - charges_upto(
+        symbol, buy=short, mis=mis, day=day, turnover=turnover_before
     )
     whole = quantity >= owned
     relieved = cost_basis if whole else cost_basis * quantity // max(owned, 1)
     freed = (margin_held if whole else margin_held * quantity // max(owned, 1)) if mis else 0
     value = quantity * price
-    realised = value - relieved
+    realised = relieved - value if short else value - relieved
     cash = freed + realised - fee if mis else value - fee
     return Step(
         quantity, price, fee, held=0, available=cash, cost=-relieved, margin=-freed, realised=realised

@@ -20,7 +20,7 @@ from tradetrack.paper import book
 from tradetrack.paper import repository as repo
 from tradetrack.paper.clock import Clock, Document, utc_now
 from tradetrack.paper.events import Events
-from tradetrack.paper.fills import fill_order, remaining
+from tradetrack.paper.fills import crosses_position, fill_order, opens, remaining
 from tradetrack.paper.ledger import cost_of
 from tradetrack.paper.models import LIVE_STATES
 from tradetrack.paper.orders import end_order
@@ -54,6 +54,8 @@ def match_tick(
         for order in crossed_orders(db, cache, symbol, price):
             side = order["side"]
             if rules.tick_volume and volume[side] <= 0:
+                continue
+            if _position_turned(db, cache, order, now=now, events=events):
                 continue
             if order["type"] == "MARKET":  # an AMO at the open: whole, at the market
                 filled += _at_market(db, cache, order, price, "insufficient funds at the open", now=now,
@@ -109,12 +111,28 @@ def _at_market(
 ) -> int:
     """Fill a live order whole at the market (a triggered SL-M, an AMO at the open), a buy's hold
     topped up to the fill's cost first (rejected, saying `short`, when the account cannot cover it)."""
-    buy = order["side"] == "BUY"
-    fill_at = market_price(price, buy=buy, quantity=remaining(order), rules=rules)
-    if buy and not _top_up(db, cache, order, fill_at, now(), rules):
+    if _position_turned(db, cache, order, now=now, events=events):
+        return 0
+    fill_at = market_price(price, buy=order["side"] == "BUY", quantity=remaining(order), rules=rules)
+    if opens(order) and not _top_up(db, cache, order, fill_at, now(), rules):
         end_order(db, cache, order["_id"], "rejected", short, now=now, events=events)
         return 0
     return 1 if fill_order(db, cache, order["_id"], fill_at, now=now, rules=rules, events=events) else 0
+
+
+def _position_turned(
+    db: Database[Document], cache: redis.Redis, order: Document, *, now: Clock, events: Events | None
+) -> bool:
+    """An opening MIS order whose position turned the other way since it was placed (a short sale
+    placed flat, a buy filled first): rejected instead of filled (one position per instrument)."""
+    if order.get("product") != "MIS" or not opens(order):
+        return False
+    holding = repo.get_holding(db, order["accountId"], order["exchange"], order["symbol"], "MIS")
+    if not crosses_position(order, holding):
+        return False
+    reason = "the MIS position turned the other way: close it first"
+    end_order(db, cache, order["_id"], "rejected", reason, now=now, events=events)
+    return True
 
 
 def _top_up(
@@ -124,7 +142,7 @@ def _top_up(
     mis = order.get("product") == "MIS"
     need = cost_of(
         order["symbol"], mis=mis, leverage=int(order.get("leverage", rules.leverage)), day=ist_date(at),
-        turnover=remaining(order) * price,
+        turnover=remaining(order) * price, buy=order["side"] == "BUY",
     ) - int(order["held"])  # fmt: skip
     if need <= 0:
         return True

@@ -12,15 +12,15 @@ from tradetrack.paper import repository as repo
 from tradetrack.paper.accounts import account_doc
 from tradetrack.paper.clock import Clock, Document, utc_now
 from tradetrack.paper.events import Events
-from tradetrack.paper.fills import complete
+from tradetrack.paper.fills import complete, is_short, opens
 from tradetrack.paper.models import LIVE_STATES, OrderOut
 from tradetrack.paper.views import order_out
 
 
 def give_back(db: Database[Document], cache: redis.Redis, order: Document) -> None:
-    """Release what a live order holds as `order` shows it: a buy's remaining funds, a sell's
-    unfilled quantity."""
-    if order["side"] == "BUY":
+    """Release what a live order holds as `order` shows it: an opening order's remaining funds (a
+    buy, a short sale), a closing order's unfilled quantity (a sell of a long, a cover of a short)."""
+    if opens(order):
         if int(order["held"]):
             repo.release(db, cache, order["accountId"], int(order["held"]))
     else:
@@ -34,6 +34,7 @@ def give_back(db: Database[Document], cache: redis.Redis, order: Document) -> No
                 order["symbol"],
                 rest,
                 order.get("product", "CNC"),
+                short=is_short(order),
             )
 
 

@@ -106,26 +106,17 @@ def place_order(
     limit = None if body.limit is None else to_scaled(body.limit)
     trigger = None if body.trigger is None else to_scaled(body.trigger)
     hold_at = market or limit or trigger or 0  # SL-M: at its trigger (topped up when it triggers)
+    position = _position(db, account_id, body)
+    opening = buy != (position == "short")
     held = (
         cost_of(
-            body.symbol, mis=mis, leverage=rules.leverage, day=ist_date(at), turnover=body.quantity * hold_at
+            body.symbol, mis=mis, leverage=rules.leverage, day=ist_date(at), turnover=body.quantity * hold_at,
+            buy=buy,
         )
-        if buy
+        if opening
         else 0
-    )
-    if buy and not repo.hold(db, cache, user_id, account_id, held):
-        raise SemanticError(
-            f"insufficient funds: this order needs {money_str(held)} (value or margin, and charges)",
-            details=[{"field": "quantity", "issue": "insufficient_funds", "needed": money_str(held)}],
-        )
-    if not buy and not repo.reserve(
-        db, cache, account_id, body.exchange, body.symbol, body.quantity, body.product
-    ):
-        raise SemanticError(
-            f"cannot sell {body.quantity} {symbol} {body.product}: the account holds fewer (not reserved by "
-            "other sells); MIS sells close an MIS position bought the same day",
-            details=[{"field": "quantity", "issue": "insufficient_holdings"}],
-        )
+    )  # fmt: skip
+    _hold(db, cache, user_id, account_id, body, held=held, short=position == "short")
     stop = body.type in ("SL", "SL-M")
     doc: Document = {
         "_id": f"po_{uuid.uuid4().hex[:20]}",
@@ -144,6 +135,7 @@ def place_order(
         "triggerPrice": trigger,
         "product": body.product,
         "leverage": rules.leverage if mis else 1,
+        "position": position,  # long; or an MIS short (a short sale, a buy covering it)
         "validity": body.validity,
         "state": "pending",
         "held": held,
@@ -174,12 +166,53 @@ def place_order(
             book.remove(cache, doc)
         raise
     events.order(doc, event="placed")
-    if buy:
+    if opening:
         events.balance(doc)
     if amo:  # filled by the feed's pass at the open
         return order_out(doc)
     placed = _at_once(db, cache, doc, market=market, quote=quote, now=now, rules=rules, events=events)
     return order_out(placed)
+
+
+def _position(db: Database[Document], account_id: str, body: OrderIn) -> str:
+    """The position the order trades: "long", or "short" for an MIS sell while the account holds
+    no MIS long of the instrument (a short sale) and an MIS buy while it is short (a cover). A CNC
+    sell always closes a long (there is no delivery short selling)."""
+    if body.product != "MIS":
+        return "long"
+    holding = repo.get_holding(db, account_id, body.exchange, body.symbol, "MIS") or {}
+    quantity = int(holding.get("quantity", 0))
+    return "short" if (quantity < 0 if body.side == "BUY" else quantity <= 0) else "long"
+
+
+def _hold(
+    db: Database[Document],
+    cache: redis.Redis,
+    user_id: str,
+    account_id: str,
+    body: OrderIn,
+    *,
+    held: int,
+    short: bool,
+) -> None:
+    """Take the order's hold: funds for an order opening a position (`held` > 0), else the quantity
+    it closes (of a long, or of a short for a cover). 422 when the account has too little."""
+    if held and not repo.hold(db, cache, user_id, account_id, held):
+        raise SemanticError(
+            f"insufficient funds: this order needs {money_str(held)} (value or margin, and charges)",
+            details=[{"field": "quantity", "issue": "insufficient_funds", "needed": money_str(held)}],
+        )
+    closing = (body.side == "SELL") != short
+    if closing and not repo.reserve(
+        db, cache, account_id, body.exchange, body.symbol, body.quantity, body.product, short=short
+    ):
+        what = "cover" if short else "sell"
+        raise SemanticError(
+            f"cannot {what} {body.quantity} {body.exchange}:{body.symbol} {body.product}: the position is "
+            f"smaller (less what other orders reserve); a CNC sell needs the shares, an MIS sell while "
+            "long closes the long first",
+            details=[{"field": "quantity", "issue": "insufficient_holdings"}],
+        )
 
 
 def _session(body: OrderIn, at: datetime, rules: Rules, *, forced: bool) -> bool:

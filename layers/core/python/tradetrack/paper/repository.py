@@ -199,13 +199,16 @@ def reserve(
     symbol: str,
     quantity: int,
     product: str = "CNC",
+    *,
+    short: bool = False,
 ) -> bool:
-    """Set aside `quantity` of a holding for a pending sell; False when less is free."""
+    """Set aside `quantity` of a holding for a pending sell (or, `short`, of an MIS short for a
+    pending cover: a short's `free` is negative, the quantity not yet reserved by covers); False
+    when less is free."""
     doc_id = holding_id(account_id, exchange, symbol, product)
+    guard, change = ({"$lte": -quantity}, quantity) if short else ({"$gte": quantity}, -quantity)
     with _serial(cache, doc_id):
-        done = db[HOLDINGS].update_one(
-            {"_id": doc_id, "free": {"$gte": quantity}}, {"$inc": {"free": -quantity}}
-        )
+        done = db[HOLDINGS].update_one({"_id": doc_id, "free": guard}, {"$inc": {"free": change}})
     return done.modified_count == 1
 
 
@@ -217,10 +220,12 @@ def unreserve(
     symbol: str,
     quantity: int,
     product: str = "CNC",
+    *,
+    short: bool = False,
 ) -> None:
     doc_id = holding_id(account_id, exchange, symbol, product)
     with _serial(cache, doc_id):
-        db[HOLDINGS].update_one({"_id": doc_id}, {"$inc": {"free": quantity}})
+        db[HOLDINGS].update_one({"_id": doc_id}, {"$inc": {"free": -quantity if short else quantity}})
 
 
 def apply_to_holding(
@@ -272,8 +277,9 @@ def _apply_to_holding(db: Database[Document], order: Document, query: Document, 
 
 
 def holdings_of(db: Database[Document], user_id: str, account_id: str) -> list[Document]:
+    """The account's open holdings and positions (an MIS short has a negative quantity)."""
     return list(
-        db[HOLDINGS].find({"userId": user_id, "accountId": account_id, "quantity": {"$gt": 0}}, _WATERMARKS)
+        db[HOLDINGS].find({"userId": user_id, "accountId": account_id, "quantity": {"$ne": 0}}, _WATERMARKS)
     )
 
 
@@ -285,20 +291,20 @@ def all_holdings_of(db: Database[Document], user_id: str, account_id: str) -> li
 def mis_positions_in(db: Database[Document], exchange: str, symbol: str) -> list[Document]:
     """Every account's open MIS positions in one instrument (a tick's stop-out check; the
     open_by_product index)."""
-    query = {"product": "MIS", "quantity": {"$gt": 0}, "exchange": exchange, "symbol": symbol}
+    query = {"product": "MIS", "quantity": {"$ne": 0}, "exchange": exchange, "symbol": symbol}
     return list(db[HOLDINGS].find(query, _WATERMARKS))
 
 
 def mis_position_symbols(db: Database[Document]) -> list[str]:
     """The instruments ("NSE:INFY") of every account's open MIS positions (quoted for the stop-out)."""
-    query = {"product": "MIS", "quantity": {"$gt": 0}}
+    query = {"product": "MIS", "quantity": {"$ne": 0}}
     found = {f"{h['exchange']}:{h['symbol']}" for h in db[HOLDINGS].find(query, {"exchange": 1, "symbol": 1})}
     return sorted(found)
 
 
 def open_mis_positions(db: Database[Document]) -> list[Document]:
-    """Every account's MIS positions still held (the 15:20 square-off)."""
-    return list(db[HOLDINGS].find({"product": "MIS", "quantity": {"$gt": 0}}, _WATERMARKS))
+    """Every account's MIS positions still open, long or short (the 15:20 square-off)."""
+    return list(db[HOLDINGS].find({"product": "MIS", "quantity": {"$ne": 0}}, _WATERMARKS))
 
 
 # Orders

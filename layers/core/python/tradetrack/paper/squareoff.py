@@ -1,6 +1,6 @@
 """The intraday square-off (MIS): at 15:20 IST on a trading day the feed's pass cancels the live
-MIS orders of the day's session and closes every open MIS position with a market sell at its quote
-(a position without a quote waits for the next pass)."""
+MIS orders of the day's session and closes every open MIS position at market at its quote: a long
+sold, a short bought back (a position without a quote waits for the next pass)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,18 @@ def due(at: datetime, rules: Rules) -> bool:
     return is_trading_day(ist.date()) and rules.squareoff <= ist.time().replace(tzinfo=None) and at < close
 
 
+def closing_order(position: Document) -> OrderIn | None:
+    """The market order closing what of an MIS position is not reserved by a pending order: a sell
+    of a long's free quantity, a buy of a short's (negative `free`); None: nothing free."""
+    free = int(position.get("free", 0))
+    if free == 0:
+        return None
+    return OrderIn.model_validate(
+        {"symbol": position["symbol"], "exchange": position["exchange"],
+         "side": "SELL" if free > 0 else "BUY", "type": "MARKET", "quantity": abs(free), "product": "MIS"}
+    )  # fmt: skip
+
+
 def square_off(
     db: Database[Document],
     cache: redis.Redis,
@@ -52,16 +64,9 @@ def square_off(
             end_order(db, cache, order["_id"], "canceled", REASON, now=now, events=events)
     squared = 0
     for position in repo.open_mis_positions(db):
-        if int(position["free"]) <= 0:
+        body = closing_order(position)
+        if body is None:
             continue
-        body = OrderIn(
-            symbol=position["symbol"],
-            exchange=position["exchange"],
-            side="SELL",
-            type="MARKET",
-            quantity=int(position["free"]),
-            product="MIS",
-        )
         try:
             place_order(
                 db, cache, position["userId"], position["accountId"], body,

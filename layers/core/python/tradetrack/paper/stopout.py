@@ -1,9 +1,10 @@
 """The MIS margin call (auto stop-out): when a tick's price takes an MIS position's mark-to-market
 loss to `Rules.stopout_pct`% of the margin it blocks (PAPER_MIS_STOPOUT_PCT, default 100), the
-feed's pass cancels the account's live MIS orders in that instrument and sells the position at
-market at that tick's price (slippage applied). A gap through the stop-out can still lose more
-than the margin: the fill's settlement takes the rest from `available` and records what `available`
-cannot pay as the account's `debit` (tradetrack.paper.ledger.credit), never a negative balance."""
+feed's pass cancels the account's live MIS orders in that instrument and closes the position at
+market at that tick's price (slippage applied): a long sold, a short bought back. A gap through
+the stop-out can still lose more than the margin: the fill's settlement takes the rest from
+`available` and records what `available` cannot pay as the account's `debit`
+(tradetrack.paper.ledger.credit), never a negative balance."""
 
 from __future__ import annotations
 
@@ -18,10 +19,10 @@ from tradetrack.paper import repository as repo
 from tradetrack.paper.clock import Clock, Document, utc_now
 from tradetrack.paper.events import Events
 from tradetrack.paper.ledger import position_loss, stopout_loss
-from tradetrack.paper.models import OrderIn
 from tradetrack.paper.orders import end_order
 from tradetrack.paper.placement import place_order
 from tradetrack.paper.rules import Rules, rules_or_settings
+from tradetrack.paper.squareoff import closing_order
 
 
 def reached(position: Document, price: int, rules: Rules) -> bool:
@@ -58,13 +59,9 @@ def stop_out(
         for order in repo.live_mis_orders_of(db, account_id, quote_symbol(exchange, trading_symbol)):
             end_order(db, cache, order["_id"], "canceled", reason, now=now, events=events)
         current = repo.get_holding(db, account_id, exchange, trading_symbol, "MIS") or {}
-        quantity = int(current.get("free", 0))
-        if quantity <= 0:
+        body = closing_order(current) if current else None
+        if body is None:
             continue
-        body = OrderIn.model_validate(
-            {"symbol": trading_symbol, "exchange": exchange, "side": "SELL", "type": "MARKET",
-             "quantity": quantity, "product": "MIS"}
-        )  # fmt: skip
         try:
             place_order(
                 db, cache, str(position["userId"]), account_id, body,
