@@ -21,6 +21,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from tradetrack.cache.locks import redis_lock
+from tradetrack.db.filters import each_id
 from tradetrack.paper.ledger import credit
 from tradetrack.paper.models import LIVE_STATES
 
@@ -56,6 +57,12 @@ def get_account(db: Database[Document], user_id: str, account_id: str) -> Docume
 
 def accounts_by_id(db: Database[Document], account_ids: list[str]) -> list[Document]:
     return list(db[ACCOUNTS].find({"_id": {"$in": account_ids}}, _WATERMARKS))
+
+
+def accounts_after(db: Database[Document], after: str | None, limit: int) -> list[Document]:
+    """Every user's accounts one page at a time in `_id` order (the scheduled full reconciliation)."""
+    query: Document = {} if after is None else {"_id": {"$gt": after}}
+    return list(db[ACCOUNTS].find(query, _WATERMARKS).sort("_id", 1).limit(limit))
 
 
 def list_accounts(db: Database[Document], user_id: str) -> list[Document]:
@@ -315,9 +322,9 @@ def insert_order(db: Database[Document], doc: Document) -> None:
 
 
 def orders_by_ids(db: Database[Document], order_ids: list[str]) -> list[Document]:
-    """The orders of `order_ids` that exist, one lookup by _id each: FerretDB v1 serves an `_id`
-    equality from its primary key but filters `$in` by scanning (a tick's crossed orders are few)."""
-    found = (db[ORDERS].find_one({"_id": order_id}) for order_id in order_ids)
+    """The orders of `order_ids` that exist, one lookup by _id each (each_id: they are any user's,
+    and FerretDB v1 scans for `_id $in` alone; a tick's crossed orders are few)."""
+    found = (db[ORDERS].find_one(by_id) for by_id in each_id(order_ids))
     return [doc for doc in found if doc is not None]
 
 
