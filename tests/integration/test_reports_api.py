@@ -7,11 +7,13 @@ from __future__ import annotations
 import csv
 import io
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+import redis
 import requests
 from pymongo.database import Database
 
@@ -26,6 +28,7 @@ from tests.support.query_shapes import Window
 from tradetrack.config import reset_settings
 from tradetrack.imports.xlsx import read_xlsx_rows
 from tradetrack.reports import repository
+from tradetrack.reports.service import WorkerDeps, fy_tax_pnl
 
 Db = Database[dict[str, Any]]
 BUCKET = "test-reports"
@@ -124,6 +127,39 @@ def test_a_tax_report_is_queued_rendered_downloaded_and_announced(
     assert [(n["type"], n["title"]) for n in inbox] == [("report_ready", "Your report is ready")]
     assert "tradetrack-tax-pnl-FY2024-25.xlsx" in inbox[0]["message"]
     assert any("tradetrack-tax-pnl-FY2024-25.xlsx" in mail for mail in map(str, sent_email()))
+
+
+def test_the_tax_report_reads_the_trades_that_can_have_a_sale_in_the_fy_and_equals_the_api(
+    gateway: Gateway, mongo_db: Db, redis_client: redis.Redis
+) -> None:
+    # Given a trader's delivery trades around FY 2024-25 (1 Apr 2024 - 31 Mar 2025, IST):
+    trader = new_account(gateway)
+    fills = (
+        ("INFY", "BUY", 10, "2023-06-01"), ("INFY", "SELL", 10, "2023-07-03"),  # sold before the FY
+        ("TCS", "BUY", 10, "2023-06-01"), ("TCS", "SELL", 5, "2024-05-02"),  # a part sold in the FY,
+        ("TCS", "SELL", 5, "2025-05-02"),  # the rest after it: closed after the FY, opened before
+        ("HDFC", "BUY", 10, "2024-04-10"), ("HDFC", "SELL", 4, "2024-06-03"),  # open, a part sold
+        ("SBIN", "BUY", 10, "2025-03-28"), ("SBIN", "SELL", 10, "2025-03-31"),  # the FY's last day
+        ("WIPRO", "BUY", 10, "2025-04-01"), ("WIPRO", "SELL", 10, "2025-04-03"),  # opened after it
+    )  # fmt: skip
+    for symbol, side, units, day in fills:
+        execute(gateway, trader, side, units, "100", symbol=symbol, product="CNC", fees="1", day=day)
+    # When the report worker reads the FY's candidate trades and computes the tax P&L
+    start, end = datetime(2024, 3, 31, 18, 30, tzinfo=UTC), datetime(2025, 3, 31, 18, 30, tzinfo=UTC)
+    read = repository.trades_with_sales_between(mongo_db, trader.user_id, start, end)
+    deps = WorkerDeps(mongo_db, redis_client, None, BUCKET, notify=lambda _: None)
+    tax = fy_tax_pnl(deps, trader.user_id, 2024)
+    # Then only the trades that can have a sale in the FY were read: not INFY (closed before), not
+    # WIPRO (opened after)
+    assert sorted(doc["symbol"] for doc in read) == ["HDFC", "SBIN", "TCS"]
+    # And the sales are the FY's three (TCS 5, HDFC 4, SBIN 10), as GET /v1/analytics/tax-pnl has them
+    assert [(row.symbol, row.quantity, row.sold_on.isoformat()) for row in tax.items] == [
+        ("TCS", 5, "2024-05-02"), ("HDFC", 4, "2024-06-03"), ("SBIN", 10, "2025-03-31"),
+    ]  # fmt: skip
+    api = get(gateway, trader, "/v1/analytics/tax-pnl", fy="2024-25")
+    assert api.status == 200, api.text
+    ours = tax.model_dump(mode="json", by_alias=True, exclude={"computed_at", "cached"})
+    assert ours == {key: value for key, value in api.body.items() if key not in ("computedAt", "cached")}
 
 
 def test_a_redelivered_message_renders_nothing_again(gateway: Gateway, queues: dict[str, str]) -> None:

@@ -13,17 +13,20 @@ REPORT_URL_TTL_S seconds and makes the browser save the file under its safe name
 
 from __future__ import annotations
 
+import heapq
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, Literal
 
 import redis
 from pymongo.database import Database
 
 from tradetrack.analytics.tax import parse_fy
-from tradetrack.db.trades import REAL_BOOK, closed_between, find_trades
+from tradetrack.db.fmv import fmv_of
+from tradetrack.db.trades import closed_between
 from tradetrack.errors import NotFound, SemanticError, ValidationFailed
 from tradetrack.journal import to_trade_out
 from tradetrack.models.trades import TradeOut
@@ -32,8 +35,11 @@ from tradetrack.pagination import decode_time_id, encode_time_id
 from tradetrack.reports import repository as repo
 from tradetrack.reports.models import ReportOut, ReportPage, ReportRequest
 from tradetrack.reports.render import history_file, tax_file
-from tradetrack.reports.statement import Statement, month_end, month_of, statement_pdf
+from tradetrack.reports.statement import TOP, Statement, month_end, month_of, statement_pdf
 from tradetrack.timeutil import IST, today_ist
+
+if TYPE_CHECKING:  # the analytics models load with the renderer, not on the routes' cold start
+    from tradetrack.models.analytics import TaxPnlOut
 
 Document = dict[str, Any]
 Outcome = Literal["ready", "already_ready", "failed", "missing"]
@@ -42,7 +48,6 @@ CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
 }
-HISTORY_PAGE = 1000
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -158,23 +163,12 @@ class WorkerDeps:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
-def _history(db: Database[Document], user_id: str, fy: int) -> Iterator[TradeOut]:
+def _history(db: Database[Document], user_id: str, fy: int) -> list[TradeOut]:
+    """The real accounts' trades opened in the FY (IST), oldest first, in one query (keyset pages
+    cost FerretDB v1 a read of every trade of the user each: ten pages were ten reads)."""
     start = datetime(fy, 4, 1, tzinfo=IST).astimezone(UTC)
     end = datetime(fy + 1, 4, 1, tzinfo=IST).astimezone(UTC)
-    after: tuple[Any, str] | None = None
-    while True:
-        page = find_trades(
-            db,
-            user_id,
-            {"openedAt": {"$gte": start, "$lt": end}, **REAL_BOOK},  # paper accounts' trades left out
-            limit=HISTORY_PAGE,
-            descending=False,
-            after=after,
-        )
-        yield from (to_trade_out(doc) for doc in page)
-        if len(page) < HISTORY_PAGE:
-            return
-        after = (page[-1]["openedAt"], page[-1]["_id"])
+    return [to_trade_out(doc) for doc in repo.trades_opened_between(db, user_id, start, end)]
 
 
 def _statement(deps: WorkerDeps, user_id: str, period: str) -> Statement:
@@ -191,20 +185,41 @@ def _statement(deps: WorkerDeps, user_id: str, period: str) -> Statement:
         month=first,
         summary=summary(deps.db, deps.cache, user_id, query),
         days=timeseries(deps.db, deps.cache, user_id, query, "day").items,
-        closed=[to_trade_out(doc) for doc in closed],
+        closed=[to_trade_out(doc) for doc in extremes(closed, TOP)],
     )
 
 
-def render_report(deps: WorkerDeps, doc: Document) -> bytes:
-    from tradetrack.analytics.service import AnalyticsQuery, tax_pnl  # as in _statement
+def extremes(docs: Sequence[Document], count: int) -> list[Document]:
+    """The `count` highest net P&Ls above zero and the `count` lowest below it, ties by `_id` as
+    statement.top_trades ranks them: all the statement shows of a month's closed trades, so only
+    these are made into TradeOut (not every trade of a busy month)."""
+    key = itemgetter("netPnl", "_id")
+    best = heapq.nlargest(count, (doc for doc in docs if doc["netPnl"] > 0), key=key)
+    return best + heapq.nsmallest(count, (doc for doc in docs if doc["netPnl"] < 0), key=key)
 
+
+def fy_tax_pnl(deps: WorkerDeps, user_id: str, fy: int) -> TaxPnlOut:
+    """The FY's tax P&L as GET /v1/analytics/tax-pnl computes it (the real accounts, the user's
+    FMVs), from the trades that can have a sale in the FY only (repository.trades_with_sales_between)
+    rather than every trade of the user; uncached (a report is asked for rarely, and a year's rows
+    are a large cache entry)."""
+    from tradetrack.analytics.service import AnalyticsQuery, compute_tax  # as in _statement
+    from tradetrack.analytics.table import realized_in_range
+
+    start = datetime(fy, 4, 1, tzinfo=IST).astimezone(UTC)
+    end = datetime(fy + 1, 4, 1, tzinfo=IST).astimezone(UTC)
+    docs = repo.trades_with_sales_between(deps.db, user_id, start, end)
+    sales = realized_in_range(docs, AnalyticsQuery().filters()).items
+    return compute_tax(sales, fy, deps.clock(), fmv_of(deps.db, user_id))
+
+
+def render_report(deps: WorkerDeps, doc: Document) -> bytes:
     if doc["kind"] == "monthly_statement":
         return statement_pdf(_statement(deps, doc["userId"], doc["period"]), deps.clock())
     fy = parse_fy(doc["period"], today_ist())
     if doc["kind"] == "tax_pnl":
-        tax = tax_pnl(deps.db, deps.cache, doc["userId"], AnalyticsQuery(), doc["period"])
-        return tax_file(tax, doc["format"], deps.clock())
-    return history_file(list(_history(deps.db, doc["userId"], fy)), doc["format"], doc["period"])
+        return tax_file(fy_tax_pnl(deps, doc["userId"], fy), doc["format"], deps.clock())
+    return history_file(_history(deps.db, doc["userId"], fy), doc["format"], doc["period"])
 
 
 def ready_event(doc: Document) -> ReportReady:

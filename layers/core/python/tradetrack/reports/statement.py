@@ -37,7 +37,7 @@ class Statement:
     month: date  # its first day
     summary: SummaryOut
     days: Sequence[PeriodOut]  # the daily series of the month
-    closed: Sequence[TradeOut]  # the trades closed in the month
+    closed: Sequence[TradeOut]  # trades closed in the month: at least the best and worst TOP of them
 
 
 def month_of(period: str) -> date:
