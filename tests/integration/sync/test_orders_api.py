@@ -5,6 +5,7 @@ user's own only; and what the storing costs the sync worker in Mongo round trips
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -423,3 +424,36 @@ def test_a_page_of_orders_and_the_holdings_are_one_query_each(
     # Then the page is one query of at most limit + 1 orders, the holdings one query of the snapshots
     assert paged[0] == 1 and paged[1] <= 4
     assert len(window.reads("holdings")) == 1 and window.documents("holdings") == 1
+
+
+def test_the_order_book_is_written_while_the_fills_go_to_the_queue(
+    pipeline: Pipeline, kite: BrokerStub, mongo_db: Database[Document], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given an account with a day of fills and orders, the order book's write holding until the
+    # fills are being sent and the send holding until the write has started (one after the other,
+    # the first would wait out the barrier's timeout and fail the sync)
+    from tradetrack.sync import orderbook, worker
+
+    account = connected_account(mongo_db, user_id="u1")
+    serve_kite_day(kite)
+    both_started = threading.Barrier(2, timeout=10)
+    store_book, send_new = orderbook.store_book, worker._send_new
+
+    def book_at_once(*args: Any, **kwargs: Any) -> Any:
+        both_started.wait()
+        return store_book(*args, **kwargs)
+
+    def send_at_once(*args: Any, **kwargs: Any) -> Any:
+        both_started.wait()
+        return send_new(*args, **kwargs)
+
+    monkeypatch.setattr(orderbook, "store_book", book_at_once)
+    monkeypatch.setattr(worker, "_send_new", send_at_once)
+    # When it syncs
+    sync(pipeline, account)
+    # Then both ran at once, and the sync stored its orders and sent its fills as before
+    assert not both_started.broken
+    (log,) = mongo_db["sync_logs"].find({"accountId": account["_id"]})
+    assert log["status"] == "success"
+    assert log["sent"] == 4
+    assert mongo_db["orders"].count_documents({"accountId": account["_id"]}) == log["orders"]["total"] > 0

@@ -8,6 +8,7 @@ tells the user. A refused or expired token marks the account needs_login instead
 
 Every sync keeps the orders it read (upserted by broker order id) and replaces the account's
 holdings snapshot (tradetrack.sync.orderbook): GET /v1/orders and GET /v1/holdings serve them.
+Those writes run on a thread while the new fills go to the queue, and end before the sync goes on.
 An account's first sync (the backfill) also stores the holdings as snapshot opening lots of the
 day (tradetrack.openings.broker_holdings); a failing holdings call is logged and recorded in the
 sync log (`holdingsSnapshot.status: "failed"`, on a first sync `holdings.status` too), never
@@ -17,9 +18,11 @@ fails the sync.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from functools import cache
+from typing import Any, Literal, NamedTuple
 
 import redis
 from pymongo.database import Database
@@ -125,6 +128,12 @@ def _fail(
     ]
 
 
+@cache
+def _book_writers() -> ThreadPoolExecutor:
+    """The order book writes' pool, kept across invocations (starting a thread per sync is not free)."""
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="sync-book")
+
+
 def _gate(ctx: SyncContext, broker: str, app: BrokerApp) -> RequestGate:
     return redis_gate(ctx.cache, broker, app.api_key, deadline=ctx.deadline)
 
@@ -212,20 +221,18 @@ def _sync_locked(
             raise SyncRetry(f"{broker} sync of {account_id} failed ({exc.error_type}); retrying") from exc
         return SyncOutcome(sync_id, "failed", exc.message, events=events)
 
-    executions, rejected = to_executions(fetched.fills, account_id)
-    executions = with_multipliers(with_isins(ctx.db, executions), fetched.positions)
-    keys = instruments_of(
-        ctx.db, [(p.exchange, SEGMENT_OF_EXCHANGE.get(p.exchange, "EQ"), p.symbol) for p in fetched.positions]
+    # The order book and holdings are written on a thread while the fills go to the queue: the
+    # store works on those writes (the sync's largest) while this thread does the rest.
+    book = _book_writers().submit(
+        orderbook.store_book, ctx.db, account, sync_id, now, fetched.orders, fetched.held, fetched.held_error
     )
-    positions = broker_net(fetched.positions, keys)
-    seen = known.known_ids(ctx.cache, account_id, [item.external_id or "" for item in executions])
-    new = with_exact_fees(
-        fetched.client, fetched.orders, [i for i in executions if i.external_id not in seen]
-    )
-    sent = _send_new(ctx, account, sync_id, new, backfill=request.backfill)
-    snapshot = orderbook.store_book(
-        ctx.db, account, sync_id, now, fetched.orders, fetched.held, fetched.held_error
-    )
+    try:
+        queued = _queue_new(ctx, account, request, fetched)
+    except BaseException:
+        wait([book])  # nothing of this sync runs on after it has failed
+        raise
+    executions, rejected, positions, seen, new, sent = queued
+    snapshot = book.result()  # the write's own failure fails the sync, as before
     instruments = set(positions) | {item.instrument for item in executions}
     journal = ctx.open_quantities(ctx.db, account["userId"], account_id, sorted(instruments))
     reconciliation = reconcile(positions, journal, pending_net(new), instruments)
@@ -273,6 +280,35 @@ def _sync_locked(
         duplicates=len(seen),
         events=_announce_success(ctx, account, request, now, fetched=fetched, new=new),
     )
+
+
+class _Queued(NamedTuple):
+    """What a sync found new and sent to the trade-updates queue."""
+
+    executions: list[ExecutionIn]
+    rejected: list[dict[str, Any]]
+    positions: dict[str, int]
+    seen: set[str]
+    new: list[ExecutionIn]
+    sent: int
+
+
+def _queue_new(ctx: SyncContext, account: Document, request: SyncRequest, fetched: Fetched) -> _Queued:
+    """The fetched fills as executions; the ones the journal does not have yet, with exact fees
+    where the broker tells them, sent to the trade-updates queue."""
+    account_id = account["_id"]
+    executions, rejected = to_executions(fetched.fills, account_id)
+    executions = with_multipliers(with_isins(ctx.db, executions), fetched.positions)
+    keys = instruments_of(
+        ctx.db, [(p.exchange, SEGMENT_OF_EXCHANGE.get(p.exchange, "EQ"), p.symbol) for p in fetched.positions]
+    )
+    positions = broker_net(fetched.positions, keys)
+    seen = known.known_ids(ctx.cache, account_id, [item.external_id or "" for item in executions])
+    new = with_exact_fees(
+        fetched.client, fetched.orders, [i for i in executions if i.external_id not in seen]
+    )
+    sent = _send_new(ctx, account, request.sync_id, new, backfill=request.backfill)
+    return _Queued(executions, rejected, positions, seen, new, sent)
 
 
 def _announce_success(
