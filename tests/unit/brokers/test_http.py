@@ -69,6 +69,24 @@ def test_dumps_refuses_what_json_cannot_hold() -> None:
     assert http.dumps({"a": [Decimal("1.50"), True]}) == '{"a":[1.50,true]}'
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"order_id": "2611200000001", "quantity": 10, "variety": "regular", "tag": None, "amo": False},
+        [{"é": "नमस्ते", 'quote"d': "tab\t\n\u2028"}, [], {}, (1, -2, True, None)],
+        {"big": 10**30, "negative": -7, "float": 0.1, "exp": 1e16, "nested": {"list": [1.5, "x"]}},
+        "plain",
+        0,
+    ],
+)
+def test_dumps_writes_what_json_dumps_writes_where_there_is_no_decimal(value: object) -> None:
+    # Given a body without a Decimal (strings, ints, booleans, null, floats, nesting)
+    # When it is written by dumps
+    written = http.dumps(value)
+    # Then it is exactly json.dumps's compact text (a signed body, as Breeze's, must not change)
+    assert written == json.dumps(value, separators=(",", ":"))
+
+
 def test_a_timeout_raises_an_os_error(broker_stub: BrokerStub) -> None:
     broker_stub.route("GET", "/slow", Reply(200, {}, delay_s=2.0))
     with pytest.raises(OSError, match="timed out"):
