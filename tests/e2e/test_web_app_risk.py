@@ -56,6 +56,7 @@ def test_risk_limits_reject_a_paper_order_and_frames_move_the_page(app: App, mar
     assert rejection["reason"].startswith("risk: max_order_value: ")
     assert rejection["reason"] in rejection["toast"]
     assert rejection["reason"] in rejection["row"]
+    assert rejection["status"].endswith(f"rejected ({rejection['reason']}).")  # the form's own status
     # the order placed from outside reached the page by its frames alone, the account's reads held back
     frames = seen["frames"]
     assert frames["heldShown"].startswith("₹") and frames["held"] not in {"0", "0.00", "0.0000"}

@@ -155,7 +155,8 @@ try {
   await form.getByLabel("Symbol").fill("INFY");
   await form.getByLabel("Quantity (shares)").fill(String(quantity));
   await form.getByRole("button", { name: "Place paper buy order" }).click();
-  await page.getByTestId("paper-status").getByText(`Paper order placed: BUY ${quantity} NSE:INFY at market, rejected.`).waitFor();
+  const status = page.getByTestId("paper-status");
+  await status.getByText(`Paper order placed: BUY ${quantity} NSE:INFY at market, rejected (`).waitFor();
   const rejected = (await apiAs(token, ordersPath)).items.find((order) => order.state === "rejected");
   check(rejected, "no rejected order in the API");
   const reason = rejected.history.at(-1).reason;
@@ -163,6 +164,7 @@ try {
   await rejectToast.waitFor({ timeout: 30_000 });
   seen.rejection = {
     reason,
+    status: (await status.innerText()).trim(),
     toast: (await rejectToast.innerText()).replace(/\s+/g, " ").trim(),
     row: (await page.locator(`tr[data-order-id="${rejected.orderId}"]`).innerText()).replace(/\s+/g, " ").trim(),
   };

@@ -23,13 +23,12 @@ import { ErrorMessage } from "../components/ErrorMessage";
 import { TextField } from "../components/TextField";
 import { formatInr } from "../format";
 import {
-  describeOrder,
   EMPTY_ORDER,
   needsPrice,
   needsTrigger,
   orderRequest,
+  placedNotice,
   PRODUCT_LABELS,
-  stateLabel,
   SubmitKeys,
   validateOrder,
   VALIDITY_LABELS,
@@ -69,7 +68,7 @@ export function PaperOrderForm({ accountId, onPlaced }: { accountId: string; onP
       }),
     onSuccess: (order) => {
       submitKeys.current.settle(); // placed: the next submit is a new order
-      onPlaced(`Paper order placed: ${describeOrder(order, formatInr)}, ${stateLabel(order.state).label.toLowerCase()}.`);
+      onPlaced(placedNotice(order, formatInr));
       setDraft((current) => ({ ...current, quantity: "", price: "", triggerPrice: "" }));
     },
   });

@@ -9,6 +9,7 @@ import type { AccountRiskLimits, BrokerAccountOut, PaperAccount, RiskLimits } fr
 import { ErrorMessage } from "../components/ErrorMessage";
 import { formatInr } from "../format";
 import { PAPER_ACCOUNTS } from "../paper/order";
+import { AccountSelect } from "../risk/AccountSelect";
 import { accountChoices } from "../risk/accounts";
 import { FIELD_LABELS, LIMIT_FIELDS, type LimitField } from "../risk/limits";
 import { LimitsForm } from "../risk/LimitsForm";
@@ -74,16 +75,7 @@ export function Risk() {
       )}
       {choices.length > 0 && (
         <>
-          <label className="inline">
-            Account
-            <select value={accountId} onChange={(event) => setPicked(event.target.value)} data-testid="risk-account">
-              {choices.map((choice) => (
-                <option key={choice.accountId} value={choice.accountId}>
-                  {choice.label}
-                </option>
-              ))}
-            </select>
-          </label>
+          <AccountSelect choices={choices} value={accountId} onChange={setPicked} testId="risk-account" />
           <ErrorMessage error={account.error} />
           {account.isPending && <p role="status">Loading the account&apos;s limits…</p>}
           {account.data && (

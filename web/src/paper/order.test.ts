@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { PaperOrder } from "../api/types";
 import { formatInr } from "../format";
 import {
   accountRequest,
@@ -6,6 +7,7 @@ import {
   isLive,
   EMPTY_ORDER,
   orderRequest,
+  placedNotice,
   stateLabel,
   SubmitKeys,
   validateAccount,
@@ -142,6 +144,43 @@ describe("orders in words", () => {
     expect(describeOrder({ ...orderRequest(limitBuy), price: "1500.25" }, formatInr)).toBe("BUY 10 NSE:INFY at ₹1,500.25 (LIMIT)");
     expect(describeOrder({ side: "SELL", quantity: 5, exchange: "NSE", symbol: "TCS", type: "MARKET", price: null }, formatInr)).toBe(
       "SELL 5 NSE:TCS at market",
+    );
+  });
+});
+
+describe("the form's status after a placement", () => {
+  const placed: Omit<PaperOrder, "state" | "history"> = {
+    orderId: "po_1",
+    accountId: "pa_1",
+    symbol: "INFY",
+    exchange: "NSE",
+    side: "BUY",
+    type: "MARKET",
+    quantity: 2,
+    price: null,
+    product: "CNC",
+    validity: "DAY",
+    held: "0",
+    fills: [],
+    createdAt: "2026-12-07T04:00:00Z",
+  };
+
+  it("says the state the API answered", () => {
+    const order = { ...placed, state: "executed" as const, history: [{ state: "executed" as const, at: "t1" }] };
+    expect(placedNotice(order, formatInr)).toBe("Paper order placed: BUY 2 NSE:INFY at market, executed.");
+  });
+
+  it("says why a rejected one was rejected (the risk rule that failed), else just rejected", () => {
+    const reason = "risk: max_order_value: order value ₹3,000.00 is over the limit ₹1,000.00";
+    const history = [
+      { state: "pending" as const, at: "t0" },
+      { state: "rejected" as const, at: "t0", reason },
+    ];
+    expect(placedNotice({ ...placed, state: "rejected", history }, formatInr)).toBe(
+      `Paper order placed: BUY 2 NSE:INFY at market, rejected (${reason}).`,
+    );
+    expect(placedNotice({ ...placed, state: "rejected", history: [{ state: "rejected", at: "t0" }] }, formatInr)).toBe(
+      "Paper order placed: BUY 2 NSE:INFY at market, rejected.",
     );
   });
 });

@@ -8,6 +8,7 @@ import {
   PAPER_VALIDITIES,
   type PaperAccountIn,
   type PaperExchange,
+  type PaperOrder,
   type PaperOrderIn,
   type PaperOrderState,
   type PaperOrderType,
@@ -187,6 +188,20 @@ export function describeOrder(
   const trigger = order.triggerPrice ? `, trigger ${formatPrice(order.triggerPrice)}` : "";
   if (order.price) return `${what} at ${formatPrice(order.price)} (${order.type}${trigger})`;
   return trigger ? `${what} at market (${order.type}${trigger})` : `${what} at market`;
+}
+
+/** The reason of the order's rejection (its rejected transition's), if it says one. */
+export function rejectionReason(order: { history: readonly { state: string; reason?: string | null }[] }): string | null {
+  const step = [...order.history].reverse().find((item) => item.state === "rejected");
+  return step?.reason ?? null;
+}
+
+/** The form's status after a placement: "Paper order placed: BUY 2 NSE:INFY at market, executed."; a
+ * rejected one says why ("…, rejected (risk: max_order_value: …)."). */
+export function placedNotice(order: PaperOrder, formatPrice: (value: string) => string): string {
+  const reason = order.state === "rejected" ? rejectionReason(order) : null;
+  const state = stateLabel(order.state).label.toLowerCase();
+  return `Paper order placed: ${describeOrder(order, formatPrice)}, ${state}${reason ? ` (${reason})` : ""}.`;
 }
 
 /** Orders that may still fill, and so can be canceled (pending, partially executed). */

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { PaperOrder } from "../api/types";
 import { formatInr } from "../format";
 import type { PaperOrderFrame } from "../live/frames";
-import { paperOrderPath, paperOrderToast, rejectionReason, toastsPaperOrder } from "./toast";
+import { rejectionReason } from "./order";
+import { paperOrderPath, paperOrderToast, toastsPaperOrder } from "./toast";
 
 function frameOf(fields: Partial<PaperOrderFrame>): PaperOrderFrame {
   return { type: "paper_order", accountId: "pa_1", orderId: "po_1", event: "executed", state: "executed", quantity: 2, filledQuantity: 2, ...fields };

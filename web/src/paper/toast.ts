@@ -5,7 +5,7 @@
 // are the trader's own doing and get none.
 import type { PaperOrder } from "../api/types";
 import type { PaperOrderFrame, Toast } from "../live/frames";
-import { describeOrder } from "./order";
+import { describeOrder, rejectionReason } from "./order";
 
 type ToastOf = Omit<Toast, "id">;
 
@@ -17,12 +17,6 @@ export function toastsPaperOrder(frame: PaperOrderFrame): boolean {
 /** The order's path in the API. */
 export function paperOrderPath(accountId: string, orderId: string): string {
   return `/v1/paper/accounts/${encodeURIComponent(accountId)}/orders/${encodeURIComponent(orderId)}`;
-}
-
-/** The reason of the order's rejection (its last transition's), if it says one. */
-export function rejectionReason(order: PaperOrder): string | null {
-  const step = [...order.history].reverse().find((item) => item.state === "rejected");
-  return step?.reason ?? null;
 }
 
 /** The toast for `frame`, worded from `order` as read (null: it could not be read, the frame's own

@@ -12,6 +12,7 @@ import {
   COUNT_FIELDS,
   draftOf,
   FIELD_LABELS,
+  isMoneyField,
   LIMIT_FIELDS,
   limitsRequest,
   MONEY_FIELDS,
@@ -92,7 +93,7 @@ export function LimitsForm<T>({ title, level, stored, inherited, path, onSaved, 
       <Heading id={`${ids}-title`} className="wide">
         {title}
       </Heading>
-      {MONEY_FIELDS.map((field) => (
+      {[...MONEY_FIELDS, ...COUNT_FIELDS].map((field) => (
         <TextField
           key={field}
           id={`${ids}-${field}`}
@@ -101,21 +102,7 @@ export function LimitsForm<T>({ title, level, stored, inherited, path, onSaved, 
           onChange={(value) => update({ [field]: value })}
           error={errors[field]}
           help={help(field)}
-          inputMode="decimal"
-          placeholder="no limit"
-          autoComplete="off"
-        />
-      ))}
-      {COUNT_FIELDS.map((field) => (
-        <TextField
-          key={field}
-          id={`${ids}-${field}`}
-          label={FIELD_LABELS[field]}
-          value={draft[field]}
-          onChange={(value) => update({ [field]: value })}
-          error={errors[field]}
-          help={help(field)}
-          inputMode="numeric"
+          inputMode={isMoneyField(field) ? "decimal" : "numeric"}
           placeholder="no limit"
           autoComplete="off"
         />

@@ -10,6 +10,7 @@ import type { RiskViolation, RiskViolationPage } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { MoneyCell } from "../components/Money";
 import { formatInr, formatIst } from "../format";
+import { AccountSelect } from "./AccountSelect";
 import { accountLabel, type AccountChoice } from "./accounts";
 import { countsRule, ruleLabel } from "./limits";
 
@@ -36,17 +37,7 @@ export function Violations({ choices }: { choices: AccountChoice[] }) {
     <section aria-labelledby={`${ids}-title`} data-testid="risk-violations">
       <div className="heading">
         <h2 id={`${ids}-title`}>Violations</h2>
-        <label className="inline">
-          Account
-          <select value={accountId} onChange={(event) => setAccountId(event.target.value)}>
-            <option value="">All accounts</option>
-            {choices.map((choice) => (
-              <option key={choice.accountId} value={choice.accountId}>
-                {choice.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <AccountSelect choices={choices} value={accountId} onChange={setAccountId} anyLabel="All accounts" />
       </div>
       <p className="muted small">
         The risk monitor checks each account on every market-feed tick (paper) and after every sync (broker accounts), and records a

@@ -79,7 +79,7 @@ describe("the PUT body", () => {
     });
   });
 
-  it("reads stored limits back into the same draft", () => {
+  it("reads stored limits back into a draft that saves them unchanged", () => {
     const stored: RiskLimits = {
       scope: "user",
       accountId: null,
@@ -102,15 +102,10 @@ describe("the PUT body", () => {
       allowedExchanges: ["NSE", "BSE"],
       allowedInstruments: "NSE:INFY, NSE:TCS",
     });
-    expect(limitsRequest(read)).toEqual({
-      maxLossPerDay: "5000",
-      maxOrderValue: null,
-      maxPositionValue: "250000.5",
-      maxOpenPositions: 5,
-      maxQuantityPerOrder: null,
-      allowedExchanges: ["NSE", "BSE"],
-      allowedInstruments: ["NSE:INFY", "NSE:TCS"],
-    });
+    // and saving it unchanged sends back exactly what is stored
+    const { scope, accountId, updatedAt, ...body } = stored;
+    expect([scope, accountId, updatedAt]).toEqual(["user", null, "2026-12-07T10:00:00+05:30"]);
+    expect(limitsRequest(read)).toEqual(body);
   });
 });
 

@@ -14,6 +14,10 @@ export type MoneyField = (typeof MONEY_FIELDS)[number];
 export type CountField = (typeof COUNT_FIELDS)[number];
 export type LimitField = MoneyField | CountField | "allowedExchanges" | "allowedInstruments";
 
+export function isMoneyField(field: LimitField): field is MoneyField {
+  return (MONEY_FIELDS as readonly string[]).includes(field);
+}
+
 /** Each field in words (labels, and the error messages that name them). */
 export const FIELD_LABELS: Record<LimitField, string> = {
   maxLossPerDay: "Max loss per day (₹)",
