@@ -24,6 +24,9 @@ class RestRoute:
 class Schedule:
     rule: str
     expression: str  # EventBridge "rate(5 minutes)" or "cron(30 10 ? * MON-FRI *)" (UTC)
+    # The rule sends {"task": task} (a constant input) instead of the Scheduled Event: a function
+    # with several rules tells them apart by it (market_feed's paper-reconcile)
+    task: str | None = None
 
 
 @dataclass(frozen=True)
@@ -374,7 +377,11 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         name="market_feed",
         capability="MarketData",
         # EventBridge's minimum rate: each invocation ticks every 5 s for 55 s (market hours).
-        schedules=(Schedule("market-feed", "rate(1 minute)"),),
+        schedules=(
+            Schedule("market-feed", "rate(1 minute)"),
+            # every paper account reconciled after the close, 15:45 IST (docs/paper.md)
+            Schedule("paper-reconcile", "cron(15 10 ? * MON-FRI *)", task="paper-reconcile"),
+        ),
         posts_to_websocket=True,
         # Past one shard of posts a tick queues its shards: one ws_fanout invocation per shard.
         sends_to=("notifications", "ws-fanout"),

@@ -159,8 +159,10 @@ def events_for(spec: FunctionSpec) -> dict[str, dict[str, Any]]:
         events[f"sqs_{_slug(source.queue)}"] = sqs_event([message], source.queue)
     for schedule in spec.schedules:
         moment = datetime.fromtimestamp(EPOCH_MS / 1000, UTC)
-        events[f"schedule_{_slug(schedule.rule)}"] = scheduled_event(
-            schedule.rule, event_id=REQUEST_ID, time=moment
+        events[f"schedule_{_slug(schedule.rule)}"] = (
+            {"task": schedule.task}
+            if schedule.task
+            else scheduled_event(schedule.rule, event_id=REQUEST_ID, time=moment)
         )
     return events
 

@@ -83,9 +83,12 @@ class Scheduler:
         started = time.perf_counter()
         event_id = str(uuid.uuid4())
         try:
-            await self.runtime.invoke(
-                spec, scheduled_event(schedule.rule, event_id=event_id, time=due), event_id
+            event = (
+                {"task": schedule.task}
+                if schedule.task
+                else scheduled_event(schedule.rule, event_id=event_id, time=due)
             )
+            await self.runtime.invoke(spec, event, event_id)
             outcome = "ok"
         except Exception:
             log.exception("scheduled invocation failed", extra={"rule": schedule.rule, "function": spec.name})

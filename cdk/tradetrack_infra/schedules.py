@@ -1,4 +1,5 @@
-"""An EventBridge rule per manifest `Schedule`, invoking its function."""
+"""An EventBridge rule per manifest `Schedule`, invoking its function (with {"task": …} as the
+event when the Schedule names a task)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,9 @@ class Schedules(Construct):
                     targets=[
                         targets.LambdaFunction(
                             functions[spec.name].function,
+                            event=events.RuleTargetInput.from_object({"task": schedule.task})
+                            if schedule.task
+                            else None,
                             retry_attempts=2,
                             max_event_age=Duration.minutes(5),
                         )
