@@ -1,4 +1,6 @@
-"""The market feed (EventBridge, every minute): quotes → Redis → WebSocket clients, and price alerts."""
+"""The market feed (EventBridge, every minute): quotes → Redis → WebSocket clients, price alerts, and
+paper trading's pass and risk monitor; its second rule (task `paper-reconcile`, weekdays 15:45 IST)
+reconciles every paper account."""
 
 from __future__ import annotations
 
@@ -17,11 +19,13 @@ from tradetrack.observability import MetricUnit, logger, metrics, tracer
 from tradetrack.paper.events import Events
 from tradetrack.paper.feed import feed_pass
 from tradetrack.paper.notices import queue_sink
+from tradetrack.paper.reconcile import reconcile_all
 from tradetrack.risk.monitor import monitor_paper, queue_notify
 from tradetrack.risk_accounts import paper_square_off
 from tradetrack.websocket.fanout import SqsShardQueue
 from tradetrack.websocket.push import management_client
 
+PAPER_RECONCILE = "paper-reconcile"  # the manifest's Schedule task of the full reconciliation
 _executor: ThreadPoolExecutor | None = None
 _management: dict[tuple[str, int], Any] = {}
 
@@ -66,6 +70,9 @@ def build_feed() -> Feed:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if event.get("task") == PAPER_RECONCILE:  # its second rule: every paper account, after the close
+        done = reconcile_all(get_database())
+        return {"task": PAPER_RECONCILE, "accounts": done.accounts, "drifted": len(done.drifted)}
     settings = get_settings()
     ticks = planned_ticks(
         now_utc(),

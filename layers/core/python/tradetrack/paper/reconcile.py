@@ -53,7 +53,33 @@ def reconcile_account(db: Database[Document], account: Document) -> Reconciled:
 
 def reconcile(db: Database[Document], account_ids: list[str]) -> list[Reconciled]:
     """Reconcile the accounts; alert (error log, PaperLedgerDrift metric) on every one that drifted."""
-    results = [reconcile_account(db, a) for a in repo.accounts_by_id(db, sorted(set(account_ids)))]
+    return _alert([reconcile_account(db, a) for a in repo.accounts_by_id(db, sorted(set(account_ids)))])
+
+
+@dataclass(frozen=True)
+class FullReconciliation:
+    accounts: int
+    drifted: list[str]
+
+
+def reconcile_all(db: Database[Document], *, page: int = 500) -> FullReconciliation:
+    """Reconcile every paper account, not only those a pass touched (the market feed's scheduled
+    `paper-reconcile` run after the close): pages of accounts in `_id` order, each alerted on as
+    `reconcile` does."""
+    checked, drifted, after = 0, [], None
+    while True:
+        accounts = repo.accounts_after(db, after, page)
+        if not accounts:
+            break
+        results = _alert([reconcile_account(db, a) for a in accounts])
+        checked += len(results)
+        drifted += [r.account_id for r in results if r.drift]
+        after = str(accounts[-1]["_id"])
+    logger.info("paper full reconciliation", extra={"accounts": checked, "drifted": len(drifted)})
+    return FullReconciliation(checked, drifted)
+
+
+def _alert(results: list[Reconciled]) -> list[Reconciled]:
     drifted = [r for r in results if r.drift]
     for r in drifted:
         logger.error(
