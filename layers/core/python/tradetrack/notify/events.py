@@ -39,6 +39,7 @@ import hashlib
 import json
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -70,7 +71,7 @@ _Text = Annotated[str, Field(max_length=1000)]
 
 
 class _Event(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True, defer_build=True)
     event_id: _Id | None = Field(None, alias="eventId")
     user_id: _Id = Field(alias="userId")
 
@@ -200,7 +201,7 @@ LIVE_EVENTS = (SyncSucceeded, TradesChanged, PaperBalance)
 
 
 class TradeLine(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True, defer_build=True)
     trade_id: _Id = Field(alias="tradeId")
     symbol: _Id
     net_pnl: Decimal = Field(alias="netPnl")
@@ -232,7 +233,15 @@ NotificationEvent = Annotated[
     | PaperBalance,
     Field(discriminator="type"),
 ]
-_ADAPTER: TypeAdapter[NotificationEvent] = TypeAdapter(NotificationEvent)
+
+
+# Built on first use, like the models (defer_build): most functions only send an event or two, and
+# the schemas of a dozen models are a cold start's cost (~30 M instructions) (docs/performance.md).
+@cache
+def _adapter() -> TypeAdapter[NotificationEvent]:
+    return TypeAdapter(NotificationEvent)
+
+
 # The events that are notifications (an inbox item, then email, SMS and push as preferred).
 Notice = (
     TradeConfirmation
@@ -292,7 +301,7 @@ def live_frame(event: LiveEvent) -> dict[str, Any]:
 
 def parse_event(raw: dict[str, Any]) -> NotificationEvent:
     """The event in a message body (pydantic.ValidationError when it is not one)."""
-    return _ADAPTER.validate_python(raw)
+    return _adapter().validate_python(raw)
 
 
 def event_key(event: NotificationEvent, raw: dict[str, Any]) -> str:
