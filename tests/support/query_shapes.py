@@ -58,9 +58,6 @@ ID_IN_REASON = (
 # The `_id $in` reads and writes left without an equality ("collection:module" of the origin),
 # each with why; a new one fails instead.
 ID_IN_LEFT: dict[str, str] = {
-    "paper_accounts:tradetrack.paper.repository": "accounts_by_id: the accounts a feed pass or a "
-    "batch of paper events touched, of any user (left while paper/repository.py is reworked: "
-    "tradetrack.db.filters.each_id would ask one `_id` each)",
     "executions:tradetrack.db.executions": "executions_by_id reads fills whoever owns them (the "
     "caller checks the owner afterwards)",
     "instrument_aliases:tradetrack.db.instrument_aliases": "platform reference data: no owner to "

@@ -233,9 +233,10 @@ INDEXES: dict[str, list[IndexModel]] = {
     # a user's ledgers by _id (tradetrack.db.ledgers): the `_id` index serves Atlas; the user
     # beside the `$in` is the equality FerretDB pushes down (it scans for `_id $in` alone)
     "ledgers": [IndexModel([("userId", ASCENDING), ("_id", ASCENDING)], name="by_user")],
-    # Paper trading (tradetrack.paper.repository): a user's accounts; an account's orders newest
-    # first (and its pending ones); the resting limit orders a tick crosses, by instrument, side and
-    # price (never a scan of all orders); an account's holdings
+    # Paper trading (tradetrack.paper's account_store, order_store, holding_store): a user's
+    # accounts; an account's orders newest first (and its pending ones); the resting limit orders
+    # a tick crosses, by instrument, side and price (never a scan of all orders); an account's
+    # holdings
     "paper_accounts": [IndexModel([("userId", ASCENDING), ("createdAt", ASCENDING)], name="by_user")],
     "paper_orders": [
         IndexModel(

@@ -11,7 +11,7 @@ from tradetrack.errors import Conflict, NotFound, SemanticError
 from tradetrack.market.cache import marked_quotes
 from tradetrack.market.symbols import quote_symbol
 from tradetrack.money import money_str, to_scaled
-from tradetrack.paper import repository as repo
+from tradetrack.paper import account_store, holding_store, order_store
 from tradetrack.paper.clock import Clock, Document, utc_now
 from tradetrack.paper.ledger import BalanceView
 from tradetrack.paper.models import AccountIn, AccountOut, Portfolio
@@ -40,12 +40,12 @@ def open_account(
         "fillSeq": {},
         "createdAt": now(),
     }
-    repo.insert_account(db, doc)
+    account_store.insert_account(db, doc)
     return account_out(doc)
 
 
 def account_doc(db: Database[Document], user_id: str, account_id: str) -> Document:
-    doc = repo.get_account(db, user_id, account_id)
+    doc = account_store.get_account(db, user_id, account_id)
     if doc is None:
         raise NotFound("no such paper account")
     return doc
@@ -56,11 +56,11 @@ def get_account(db: Database[Document], user_id: str, account_id: str) -> Accoun
 
 
 def list_accounts(db: Database[Document], user_id: str) -> list[AccountOut]:
-    return [account_out(doc) for doc in repo.list_accounts(db, user_id)]
+    return [account_out(doc) for doc in account_store.list_accounts(db, user_id)]
 
 
 def _no_pending(db: Database[Document], user_id: str, account_id: str, what: str) -> None:
-    if repo.has_pending(db, user_id, account_id):
+    if order_store.has_pending(db, user_id, account_id):
         raise Conflict(
             f"cancel the account's pending orders before you {what} it",
             details=[{"field": "accountId", "issue": "pending_orders"}],
@@ -75,7 +75,7 @@ def reset_account(
     if account["status"] != "open":
         raise Conflict("the paper account is closed", details=[{"field": "accountId", "issue": "closed"}])
     _no_pending(db, user_id, account_id, "reset")
-    if not repo.reset_account(db, cache, user_id, account_id, now()):
+    if not account_store.reset_account(db, cache, user_id, account_id, now()):
         raise Conflict("the paper account changed meanwhile: try again")
     return get_account(db, user_id, account_id)
 
@@ -87,14 +87,14 @@ def close_account(
     if account["status"] == "closed":
         return account_out(account)
     _no_pending(db, user_id, account_id, "close")
-    if not repo.close_account(db, cache, user_id, account_id, now()):
+    if not account_store.close_account(db, cache, user_id, account_id, now()):
         raise Conflict("the paper account changed meanwhile: try again")
     return get_account(db, user_id, account_id)
 
 
 def portfolio(db: Database[Document], cache: redis.Redis, user_id: str, account_id: str) -> Portfolio:
     account = account_doc(db, user_id, account_id)
-    holdings = repo.holdings_of(db, user_id, account_id)
+    holdings = holding_store.holdings_of(db, user_id, account_id)
     symbols = [quote_symbol(h["exchange"], h["symbol"]) for h in holdings]
     marks = marked_quotes(cache, symbols)
     return Portfolio.model_validate(

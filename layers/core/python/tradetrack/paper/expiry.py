@@ -6,7 +6,7 @@ from __future__ import annotations
 import redis
 from pymongo.database import Database
 
-from tradetrack.paper import repository as repo
+from tradetrack.paper import order_store
 from tradetrack.paper.clock import Clock, Document, utc_now
 from tradetrack.paper.events import Events
 from tradetrack.paper.orders import end_order
@@ -18,7 +18,7 @@ def expire_day_orders(
     """Expire the live orders whose session has closed, found by the pending_by_expiry index.
     Returns how many expired."""
     count = 0
-    for order in repo.expired(db, now()):
+    for order in order_store.expired(db, now()):
         if end_order(
             db, cache, order["_id"], "expired", "DAY order: the market closed", now=now, events=events
         ):

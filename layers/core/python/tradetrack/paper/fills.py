@@ -13,8 +13,7 @@ from tradetrack.db.executions import execution_id
 from tradetrack.executions import record_execution
 from tradetrack.models.executions import ExecutionIn
 from tradetrack.money import from_scaled
-from tradetrack.paper import book
-from tradetrack.paper import repository as repo
+from tradetrack.paper import account_store, book, holding_store, order_store
 from tradetrack.paper.clock import SOURCE, Clock, Document, utc_now
 from tradetrack.paper.events import Events
 from tradetrack.paper.ledger import Step, buy_step, sell_step
@@ -70,7 +69,7 @@ def _step(
             last=quantity == remaining(order),
             buy=order["side"] == "BUY",
         )
-    holding = repo.get_holding(
+    holding = holding_store.get_holding(
         db, order["accountId"], order["exchange"], order["symbol"], order.get("product", "CNC")
     )
     holding = holding or {}
@@ -103,7 +102,7 @@ def fill_order(
     apply its fills. A second caller (a replay, a parallel tick) loses the claim and only completes
     what is missing. None: no such order, or it ended first (nothing filled by this call)."""
     at = now()
-    order = repo.order_by_id(db, order_id)
+    order = order_store.order_by_id(db, order_id)
     if order is None:
         return None
     claimed: Document | None = None
@@ -125,7 +124,7 @@ def fill_order(
             "realised": step.realised,
         }
         last = size == remaining(order)
-        claimed = repo.claim_fill(
+        claimed = order_store.claim_fill(
             db,
             cache,
             order_id,
@@ -144,9 +143,9 @@ def fill_order(
         if claimed is not None and events is not None:
             events.order(claimed)
             events.balance(claimed)
-    current = claimed or repo.order_by_id(db, order_id) or order
+    current = claimed or order_store.order_by_id(db, order_id) or order
     complete(db, cache, current)
-    return repo.order_by_id(db, order_id) if claimed is not None else None
+    return order_store.order_by_id(db, order_id) if claimed is not None else None
 
 
 def complete(db: Database[Document], cache: redis.Redis, order: Document) -> None:
@@ -157,13 +156,13 @@ def complete(db: Database[Document], cache: redis.Redis, order: Document) -> Non
     for record in order.get("fills", []):
         apply_fill(db, cache, order, record)
     if order["state"] not in LIVE_STATES and order.get("fills"):
-        repo.retire(db, cache, order)
+        order_store.retire(db, cache, order)
 
 
 def apply_fill(db: Database[Document], cache: redis.Redis, order: Document, record: Document) -> None:
     """Apply one recorded fill to the balance, the holding and the journal, once each."""
     seq = int(record["seq"])
-    repo.settle(
+    account_store.settle(
         db,
         cache,
         order["accountId"],
@@ -174,7 +173,7 @@ def apply_fill(db: Database[Document], cache: redis.Redis, order: Document, reco
     )
     quantity = int(record["quantity"])
     signed = quantity if order["side"] == "BUY" else -quantity
-    repo.apply_to_holding(
+    holding_store.apply_to_holding(
         db,
         cache,
         order,

@@ -16,8 +16,7 @@ from tradetrack.market.calendar import is_market_open
 from tradetrack.market.providers import ProviderError, QuoteProvider, fetch_in_batches
 from tradetrack.money import to_scaled
 from tradetrack.observability import logger
-from tradetrack.paper import book
-from tradetrack.paper import repository as repo
+from tradetrack.paper import account_store, book, holding_store, order_store
 from tradetrack.paper.clock import Clock, Document, utc_now
 from tradetrack.paper.events import Events
 from tradetrack.paper.fills import crosses_position, fill_order, opens, remaining
@@ -86,11 +85,11 @@ def _trigger(
     hold topped up to the fill's cost first (rejected when the account cannot cover it)."""
     at = now()
     if order["type"] == "SL":
-        rests = repo.trigger(db, cache, order["_id"], at, {"price": order["limit"]})
+        rests = order_store.trigger(db, cache, order["_id"], at, {"price": order["limit"]})
         if rests is not None:
             book.triggered(cache, rests)
         return 0
-    triggered = repo.trigger(db, cache, order["_id"], at, {})
+    triggered = order_store.trigger(db, cache, order["_id"], at, {})
     if triggered is None:
         return 0
     book.triggered(cache, triggered)
@@ -127,7 +126,7 @@ def _position_turned(
     placed flat, a buy filled first): rejected instead of filled (one position per instrument)."""
     if order.get("product") != "MIS" or not opens(order):
         return False
-    holding = repo.get_holding(db, order["accountId"], order["exchange"], order["symbol"], "MIS")
+    holding = holding_store.get_holding(db, order["accountId"], order["exchange"], order["symbol"], "MIS")
     if not crosses_position(order, holding):
         return False
     reason = "the MIS position turned the other way: close it first"
@@ -146,17 +145,17 @@ def _top_up(
     ) - int(order["held"])  # fmt: skip
     if need <= 0:
         return True
-    if not repo.hold(db, cache, order["userId"], order["accountId"], need):
+    if not account_store.hold(db, cache, order["userId"], order["accountId"], need):
         return False
-    if repo.add_held(db, cache, order["_id"], need):
+    if order_store.add_held(db, cache, order["_id"], need):
         return True
-    repo.release(db, cache, order["accountId"], need)  # it ended meanwhile
+    account_store.release(db, cache, order["accountId"], need)  # it ended meanwhile
     return False
 
 
 def _live(db: Database[Document], cache: redis.Redis, symbol: str, ids: list[str]) -> list[Document]:
     """The live orders of `ids`, oldest first; ids whose order ended (or never was) are forgotten."""
-    found = [o for o in repo.orders_by_ids(db, ids) if o["state"] in LIVE_STATES]
+    found = [o for o in order_store.orders_by_ids(db, ids) if o["state"] in LIVE_STATES]
     book.forget(cache, symbol, sorted(set(ids) - {o["_id"] for o in found}))
     return sorted(found, key=lambda o: (o["createdAt"], o["_id"]))
 
@@ -167,7 +166,7 @@ def crossed_orders(db: Database[Document], cache: redis.Redis, symbol: str, pric
     try:
         ids = book.crossed(cache, symbol, price)
     except redis.RedisError:
-        return repo.crossed(db, symbol, price)
+        return order_store.crossed(db, symbol, price)
     return [o for o in _live(db, cache, symbol, ids) if o.get("trigger") is None]
 
 
@@ -176,7 +175,7 @@ def _stops(db: Database[Document], cache: redis.Redis, symbol: str, price: int) 
     try:
         ids = book.stops_reached(cache, symbol, price)
     except redis.RedisError:
-        return repo.stops_triggered(db, symbol, price)
+        return order_store.stops_triggered(db, symbol, price)
     live = _live(db, cache, symbol, ids)
     for repair in (o for o in live if o.get("trigger") is None):  # triggered, its index move lost
         book.triggered(cache, repair)
@@ -187,10 +186,10 @@ def resting_symbols(db: Database[Document], cache: redis.Redis) -> list[str]:
     """The instruments with live orders (the Redis index, rebuilt from Mongo if Redis lost it)."""
     try:
         if not book.built(cache):
-            book.rebuild(cache, repo.live_orders(db))
+            book.rebuild(cache, order_store.live_orders(db))
         return book.symbols(cache)
     except redis.RedisError:
-        return repo.resting_symbols(db)
+        return order_store.resting_symbols(db)
 
 
 def match_cached(
@@ -206,7 +205,7 @@ def feed_quotes(db: Database[Document], cache: redis.Redis, provider: QuoteProvi
     """The instruments of the live orders and of the open MIS positions (their stop-out) quoted from
     the cache when fresh, else from the provider (then cached); a provider failure leaves what is
     cached."""
-    symbols = sorted({*resting_symbols(db, cache), *repo.mis_position_symbols(db)})
+    symbols = sorted({*resting_symbols(db, cache), *holding_store.mis_position_symbols(db)})
     quotes = cached_quotes(cache, symbols, max_age_s=STALE_AFTER_S)
     missing = [s for s in symbols if s not in quotes]
     if missing:

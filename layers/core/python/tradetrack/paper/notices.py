@@ -8,7 +8,7 @@ from pymongo.database import Database
 
 from tradetrack.notify.events import parse_event
 from tradetrack.notify.sender import send_events
-from tradetrack.paper import repository as repo
+from tradetrack.paper.account_store import accounts_by_id
 from tradetrack.paper.clock import Document
 from tradetrack.paper.events import Sink, balance_figures
 
@@ -16,9 +16,7 @@ from tradetrack.paper.events import Sink, balance_figures
 def with_balances(db: Database[Document], items: list[Document]) -> list[Document]:
     """The events, each account's balance changes reduced to one, with its figures as now stored."""
     accounts = {i["accountId"] for i in items if i["type"] == "paper_balance"}
-    figures = (
-        {a["_id"]: balance_figures(a) for a in repo.accounts_by_id(db, sorted(accounts))} if accounts else {}
-    )
+    figures = {a["_id"]: balance_figures(a) for a in accounts_by_id(db, sorted(accounts))} if accounts else {}
     out, seen = [], set()
     for item in items:
         if item["type"] != "paper_balance":

@@ -7,8 +7,7 @@ import redis
 from pymongo.database import Database
 
 from tradetrack.errors import Conflict, NotFound
-from tradetrack.paper import book
-from tradetrack.paper import repository as repo
+from tradetrack.paper import account_store, book, holding_store, order_store
 from tradetrack.paper.accounts import account_doc
 from tradetrack.paper.clock import Clock, Document, utc_now
 from tradetrack.paper.events import Events
@@ -22,11 +21,11 @@ def give_back(db: Database[Document], cache: redis.Redis, order: Document) -> No
     buy, a short sale), a closing order's unfilled quantity (a sell of a long, a cover of a short)."""
     if opens(order):
         if int(order["held"]):
-            repo.release(db, cache, order["accountId"], int(order["held"]))
+            account_store.release(db, cache, order["accountId"], int(order["held"]))
     else:
         rest = int(order["quantity"]) - int(order.get("filled", 0))
         if rest:
-            repo.unreserve(
+            holding_store.unreserve(
                 db,
                 cache,
                 order["accountId"],
@@ -50,7 +49,7 @@ def end_order(
 ) -> Document | None:
     """Move a live order to `target` (canceled, expired, rejected) and give back what it held at
     that moment (its document just before the move); None: it had ended already."""
-    before = repo.transition(
+    before = order_store.transition(
         db,
         cache,
         order_id,
@@ -65,7 +64,7 @@ def end_order(
         return None
     book.unindex(cache, before)
     give_back(db, cache, before)
-    ended = repo.order_by_id(db, order_id)
+    ended = order_store.order_by_id(db, order_id)
     if ended is None:
         return None
     complete(db, cache, ended)  # its fills applied (they are, unless a filler crashed), then retired
@@ -77,7 +76,7 @@ def end_order(
 
 
 def get_order(db: Database[Document], user_id: str, account_id: str, order_id: str) -> OrderOut:
-    doc = repo.get_order(db, user_id, order_id)
+    doc = order_store.get_order(db, user_id, order_id)
     if doc is None or doc["accountId"] != account_id:
         raise NotFound("no such paper order")
     return order_out(doc)
@@ -87,7 +86,7 @@ def list_orders(
     db: Database[Document], user_id: str, account_id: str, *, limit: int, state: str | None = None
 ) -> list[OrderOut]:
     account_doc(db, user_id, account_id)
-    return [order_out(d) for d in repo.list_orders(db, user_id, account_id, limit=limit, state=state)]
+    return [order_out(d) for d in order_store.list_orders(db, user_id, account_id, limit=limit, state=state)]
 
 
 def cancel_order(
@@ -102,12 +101,12 @@ def cancel_order(
 ) -> OrderOut:
     """Cancel a live order (pending or partially executed) and give back what it still holds; its
     fills stay. 409 once it executed or ended."""
-    doc = repo.get_order(db, user_id, order_id)
+    doc = order_store.get_order(db, user_id, order_id)
     if doc is None or doc["accountId"] != account_id:
         raise NotFound("no such paper order")
     canceled = end_order(db, cache, order_id, "canceled", "by user", now=now, events=events)
     if canceled is None:
-        current = repo.get_order(db, user_id, order_id) or doc
+        current = order_store.get_order(db, user_id, order_id) or doc
         raise Conflict(
             f"the order is {current['state']}: only pending or partially executed orders can be canceled",
             details=[{"field": "orderId", "issue": "not_pending", "state": current["state"]}],

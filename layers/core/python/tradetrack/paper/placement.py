@@ -17,8 +17,7 @@ from tradetrack.market.cache import marked_quotes
 from tradetrack.market.calendar import is_market_open, is_trading_day, market_status
 from tradetrack.market.symbols import canonical_symbol, quote_symbol
 from tradetrack.money import money_str, to_scaled
-from tradetrack.paper import book
-from tradetrack.paper import repository as repo
+from tradetrack.paper import account_store, book, holding_store, order_store
 from tradetrack.paper.accounts import account_doc
 from tradetrack.paper.clock import Clock, Document, utc_now
 from tradetrack.paper.events import Events
@@ -154,12 +153,12 @@ def place_order(
         give_back(db, cache, doc)
         step = {"state": "rejected", "at": at, "reason": rejection.reason}
         doc |= {"state": "rejected", "held": 0, "history": [*doc["history"], step]}
-        repo.insert_order(db, doc)
+        order_store.insert_order(db, doc)
         events.order(doc)
         return order_out(doc)
     try:
         book.add(cache, doc)  # indexed first: an id without its order is dropped when met
-        repo.insert_order(db, doc)
+        order_store.insert_order(db, doc)
     except Exception:
         give_back(db, cache, doc)
         with contextlib.suppress(redis.RedisError):
@@ -180,7 +179,7 @@ def _position(db: Database[Document], account_id: str, body: OrderIn) -> str:
     sell always closes a long (there is no delivery short selling)."""
     if body.product != "MIS":
         return "long"
-    holding = repo.get_holding(db, account_id, body.exchange, body.symbol, "MIS") or {}
+    holding = holding_store.get_holding(db, account_id, body.exchange, body.symbol, "MIS") or {}
     quantity = int(holding.get("quantity", 0))
     return "short" if (quantity < 0 if body.side == "BUY" else quantity <= 0) else "long"
 
@@ -197,13 +196,13 @@ def _hold(
 ) -> None:
     """Take the order's hold: funds for an order opening a position (`held` > 0), else the quantity
     it closes (of a long, or of a short for a cover). 422 when the account has too little."""
-    if held and not repo.hold(db, cache, user_id, account_id, held):
+    if held and not account_store.hold(db, cache, user_id, account_id, held):
         raise SemanticError(
             f"insufficient funds: this order needs {money_str(held)} (value or margin, and charges)",
             details=[{"field": "quantity", "issue": "insufficient_funds", "needed": money_str(held)}],
         )
     closing = (body.side == "SELL") != short
-    if closing and not repo.reserve(
+    if closing and not holding_store.reserve(
         db, cache, account_id, body.exchange, body.symbol, body.quantity, body.product, short=short
     ):
         what = "cover" if short else "sell"

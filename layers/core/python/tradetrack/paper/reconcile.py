@@ -19,7 +19,8 @@ from pymongo.database import Database
 
 from tradetrack.money import money_str
 from tradetrack.observability import MetricUnit, logger, metrics
-from tradetrack.paper import repository as repo
+from tradetrack.paper import account_store, holding_store, order_store
+from tradetrack.paper.account_store import accounts_by_id
 from tradetrack.paper.clock import Document
 
 
@@ -36,13 +37,13 @@ class Reconciled:
 
 def reconcile_account(db: Database[Document], account: Document) -> Reconciled:
     since = account.get("resetAt") or account["createdAt"]
-    orders = repo.orders_since(db, account["userId"], account["_id"], since)
+    orders = order_store.orders_since(db, account["userId"], account["_id"], since)
     fills = [f for o in orders for f in o.get("fills", [])]
     realised = sum(int(f.get("realised", 0)) for f in fills)
     charges = sum(int(f["charges"]) for f in fills)
     invested = sum(
         int(h.get("margin", 0)) if h.get("product") == "MIS" else int(h.get("cost", 0))
-        for h in repo.all_holdings_of(db, account["userId"], account["_id"])
+        for h in holding_store.all_holdings_of(db, account["userId"], account["_id"])
     )
     return Reconciled(
         account["_id"],
@@ -53,7 +54,7 @@ def reconcile_account(db: Database[Document], account: Document) -> Reconciled:
 
 def reconcile(db: Database[Document], account_ids: list[str]) -> list[Reconciled]:
     """Reconcile the accounts; alert (error log, PaperLedgerDrift metric) on every one that drifted."""
-    return _alert([reconcile_account(db, a) for a in repo.accounts_by_id(db, sorted(set(account_ids)))])
+    return _alert([reconcile_account(db, a) for a in accounts_by_id(db, sorted(set(account_ids)))])
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def reconcile_all(db: Database[Document], *, page: int = 500) -> FullReconciliat
     `reconcile` does."""
     checked, drifted, after = 0, [], None
     while True:
-        accounts = repo.accounts_after(db, after, page)
+        accounts = account_store.accounts_after(db, after, page)
         if not accounts:
             break
         results = _alert([reconcile_account(db, a) for a in accounts])

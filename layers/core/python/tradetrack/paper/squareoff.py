@@ -12,7 +12,7 @@ from pymongo.database import Database
 from tradetrack.errors import Conflict, SemanticError
 from tradetrack.market.calendar import is_trading_day, market_status
 from tradetrack.observability import logger
-from tradetrack.paper import repository as repo
+from tradetrack.paper import holding_store, order_store
 from tradetrack.paper.clock import Clock, Document, utc_now
 from tradetrack.paper.events import Events
 from tradetrack.paper.models import OrderIn
@@ -59,11 +59,11 @@ def square_off(
     if not due(at, rules):
         return 0
     close = market_status(at).next_close
-    for order in repo.live_mis_orders(db):
+    for order in order_store.live_mis_orders(db):
         if aware(order["expiresAt"]) <= close:  # today's session (not one placed for the next)
             end_order(db, cache, order["_id"], "canceled", REASON, now=now, events=events)
     squared = 0
-    for position in repo.open_mis_positions(db):
+    for position in holding_store.open_mis_positions(db):
         body = closing_order(position)
         if body is None:
             continue

@@ -15,7 +15,7 @@ from tradetrack.errors import Conflict, SemanticError
 from tradetrack.market.symbols import quote_symbol
 from tradetrack.money import money_str
 from tradetrack.observability import logger
-from tradetrack.paper import repository as repo
+from tradetrack.paper import holding_store, order_store
 from tradetrack.paper.clock import Clock, Document, utc_now
 from tradetrack.paper.events import Events
 from tradetrack.paper.ledger import position_loss, stopout_loss
@@ -47,7 +47,7 @@ def stop_out(
     rules = rules_or_settings(rules)
     exchange, _, trading_symbol = symbol.partition(":")
     stopped = 0
-    for position in repo.mis_positions_in(db, exchange, trading_symbol):
+    for position in holding_store.mis_positions_in(db, exchange, trading_symbol):
         if not reached(position, price, rules):
             continue
         account_id = str(position["accountId"])
@@ -56,9 +56,9 @@ def stop_out(
             f"MIS stop-out: loss {money_str(loss)} reached {rules.stopout_pct}% of the margin "
             f"{money_str(int(position['margin']))}"
         )
-        for order in repo.live_mis_orders_of(db, account_id, quote_symbol(exchange, trading_symbol)):
+        for order in order_store.live_mis_orders_of(db, account_id, quote_symbol(exchange, trading_symbol)):
             end_order(db, cache, order["_id"], "canceled", reason, now=now, events=events)
-        current = repo.get_holding(db, account_id, exchange, trading_symbol, "MIS") or {}
+        current = holding_store.get_holding(db, account_id, exchange, trading_symbol, "MIS") or {}
         body = closing_order(current) if current else None
         if body is None:
             continue

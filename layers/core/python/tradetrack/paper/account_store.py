@@ -1,0 +1,133 @@
+"""Paper accounts' storage: open, read, holds and releases of funds, a fill's settlement (the
+balance's compare-and-set through ledger.credit: never a negative `available`), reset and close
+(tradetrack.paper.storage: the guards and locks they share)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import redis
+from pymongo.database import Database
+
+from tradetrack.db.filters import each_id
+from tradetrack.paper.ledger import credit
+from tradetrack.paper.storage import ACCOUNTS, HOLDINGS, WATERMARKS, Document, next_fill, serial
+
+_SETTLE_TRIES = 20
+
+
+def insert_account(db: Database[Document], doc: Document) -> None:
+    db[ACCOUNTS].insert_one(doc)
+
+
+def get_account(db: Database[Document], user_id: str, account_id: str) -> Document | None:
+    return db[ACCOUNTS].find_one({"_id": account_id, "userId": user_id}, WATERMARKS)
+
+
+def accounts_by_id(db: Database[Document], account_ids: list[str]) -> list[Document]:
+    """The accounts of `account_ids` that exist, any user's (a feed pass's, a batch of events'): one
+    lookup by `_id` each (each_id: FerretDB v1 scans for `_id $in` alone)."""
+    found = (db[ACCOUNTS].find_one(by_id, WATERMARKS) for by_id in each_id(account_ids))
+    return [doc for doc in found if doc is not None]
+
+
+def accounts_after(db: Database[Document], after: str | None, limit: int) -> list[Document]:
+    """Every user's accounts one page at a time in `_id` order (the scheduled full reconciliation)."""
+    query: Document = {} if after is None else {"_id": {"$gt": after}}
+    return list(db[ACCOUNTS].find(query, WATERMARKS).sort("_id", 1).limit(limit))
+
+
+def list_accounts(db: Database[Document], user_id: str) -> list[Document]:
+    return list(db[ACCOUNTS].find({"userId": user_id}, WATERMARKS).sort("createdAt", 1))
+
+
+def hold(db: Database[Document], cache: redis.Redis, user_id: str, account_id: str, amount: int) -> bool:
+    """Lock `amount` of the open account's available funds; False when it has less."""
+    with serial(cache, account_id):
+        done = db[ACCOUNTS].update_one(
+            {"_id": account_id, "userId": user_id, "status": "open", "available": {"$gte": amount}},
+            {"$inc": {"available": -amount, "held": amount}},
+        )
+    return done.modified_count == 1
+
+
+def release(db: Database[Document], cache: redis.Redis, account_id: str, amount: int) -> bool:
+    """Give back `amount` of held funds to available (a pending buy canceled, or a failed placement)."""
+    with serial(cache, account_id):
+        done = db[ACCOUNTS].update_one(
+            {"_id": account_id, "held": {"$gte": amount}}, {"$inc": {"available": amount, "held": -amount}}
+        )
+    return done.modified_count == 1
+
+
+def settle(
+    db: Database[Document],
+    cache: redis.Redis,
+    account_id: str,
+    order_id: str,
+    seq: int,
+    *,
+    held: int,
+    available: int,
+) -> bool:
+    """Apply fill `seq` of an order to the balance once: held −= `held`, and `available` credited
+    through ledger.credit (a credit pays any debit first; a debit beyond the cash left is recorded
+    as `debit`, never a negative `available`). The new figures are set where the account still has
+    the figures they came from (compare-and-set: a hold racing without the lock retries)."""
+    with serial(cache, account_id):
+        for _ in range(_SETTLE_TRIES):
+            guard = next_fill(db, order_id, seq)
+            if guard is None:
+                return False
+            current = db[ACCOUNTS].find_one({"_id": account_id, **guard}, {"available": 1, "debit": 1})
+            if current is None:  # applied already (or no such account)
+                return False
+            cash, debit = credit(int(current["available"]), int(current.get("debit", 0)), available)
+            was = current.get("debit")
+            done = db[ACCOUNTS].update_one(
+                {
+                    "_id": account_id,
+                    **guard,
+                    "available": current["available"],
+                    "debit": {"$exists": False} if was is None else was,
+                },
+                {
+                    "$inc": {"held": -held},
+                    "$set": {"available": cash, "debit": debit, f"fillSeq.{order_id}": seq},
+                },
+            )
+            if done.modified_count == 1:
+                return True
+    raise RuntimeError(f"paper account {account_id}: fill {order_id}:{seq} not settled after retries")
+
+
+def reset_account(
+    db: Database[Document], cache: redis.Redis, user_id: str, account_id: str, now: datetime
+) -> bool:
+    """Back to the starting balance, when nothing is held (no pending buy)."""
+    account = db[ACCOUNTS].find_one({"_id": account_id, "userId": user_id}, {"startingBalance": 1})
+    if account is None:
+        return False
+    with serial(cache, account_id):
+        done = db[ACCOUNTS].update_one(
+            {"_id": account_id, "userId": user_id, "status": "open", "held": 0},
+            {
+                "$set": {"available": account["startingBalance"], "debit": 0, "fillSeq": {}, "resetAt": now},
+                "$unset": {"appliedFills": ""},
+                "$inc": {"resets": 1},
+            },
+        )
+    if done.modified_count:
+        db[HOLDINGS].delete_many({"userId": user_id, "accountId": account_id})
+    return done.modified_count == 1
+
+
+def close_account(
+    db: Database[Document], cache: redis.Redis, user_id: str, account_id: str, now: datetime
+) -> bool:
+    with serial(cache, account_id):
+        done = db[ACCOUNTS].update_one(
+            {"_id": account_id, "userId": user_id, "status": "open", "held": 0},
+            {"$set": {"status": "closed", "closedAt": now}},
+        )
+    return done.modified_count == 1
