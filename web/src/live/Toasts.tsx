@@ -19,6 +19,7 @@ export function Toasts() {
   const [toasts, setToasts] = useState<Toast[]>([]);
   const timers = useRef(new Map<string, ReturnType<typeof setTimeout>>());
   const counter = useRef(0);
+  const mounted = useRef(false); // a paper order's toast comes after a read: none once logged out
 
   const dismiss = useCallback((id: string) => {
     clearTimeout(timers.current.get(id));
@@ -28,6 +29,7 @@ export function Toasts() {
 
   const show = useCallback(
     (toast: Omit<Toast, "id">) => {
+      if (!mounted.current) return;
       counter.current += 1;
       const id = `toast-${counter.current}`;
       setToasts((shown) => [...shown, { ...toast, id }].slice(-MAX_SHOWN));
@@ -62,7 +64,9 @@ export function Toasts() {
 
   useEffect(() => {
     const pending = timers.current;
+    mounted.current = true;
     return () => {
+      mounted.current = false;
       for (const timer of pending.values()) clearTimeout(timer);
     };
   }, []);
