@@ -165,3 +165,27 @@ def test_a_snapshot_within_its_limits_breaches_nothing() -> None:
     limits = Limits(max_loss_per_day=rs("5000"), max_open_positions=2, max_position_value=rs("80000"))
     # day P&L −₹4,900 > −₹5,000; two positions; the largest worth exactly the limit
     assert breaches(limits, snap) == []
+
+
+def test_the_users_loss_limit_bounds_the_books_sum_and_each_account() -> None:
+    # Given the user's max loss ₹5,000 (it bounds each account and the book's sum) and an account's
+    # own ₹3,000 overriding it for that account alone
+    user = Limits(max_loss_per_day=rs("5000"), book_max_loss_per_day=rs("5000"))
+    own = merge(user, Limits(max_loss_per_day=rs("3000")))
+    assert (own.max_loss_per_day, own.book_max_loss_per_day) == (rs("3000"), rs("5000"))
+    # When the account is down ₹2,000 and its book (the user's paper accounts together) ₹5,000
+    context = Context(day_pnl=-rs("2000"), book_day_pnl=-rs("5000"), book="paper")
+    found = check_order(own, BUY_INFY, context)
+    # Then a buy is rejected by the daily loss, on the sum, saying so
+    assert found is not None and found.rule == "max_loss_per_day"
+    assert (found.value, found.limit) == (-rs("5000"), rs("5000"))
+    assert "paper accounts together" in found.message
+    # And a book a paisa within its limit rejects nothing; a reducing order is always taken
+    assert check_order(own, BUY_INFY, Context(day_pnl=-rs("2000"), book_day_pnl=-rs("4999.9999"))) is None
+    sell = OrderIntent("NSE", "INFY", "SELL", 10, rs("1500"))
+    held = {"NSE:INFY": Position(10, rs("1500"))}
+    assert check_order(own, sell, Context(positions=held, book_day_pnl=-rs("9000"))) is None
+    # And the monitor reports the book's breach on an account of it, naming the sum
+    snap = Snapshot("pa_2", realised=-rs("1000"), unrealised=0, positions={}, book_day_pnl=-rs("5000"))
+    [breach] = breaches(own, snap)
+    assert breach.rule == "max_loss_per_day" and "paper accounts together" in breach.message

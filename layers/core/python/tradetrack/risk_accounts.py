@@ -19,7 +19,8 @@ from tradetrack.paper.events import Events, Sink
 from tradetrack.paper.models import OrderIn
 from tradetrack.paper.orders import end_order, list_orders
 from tradetrack.paper.placement import place_order
-from tradetrack.risk.monitor import SquareOff, is_paper
+from tradetrack.risk.monitor import SquareOff
+from tradetrack.risk.rules import is_paper
 from tradetrack.risk.service import Owns
 
 Document = dict[str, Any]

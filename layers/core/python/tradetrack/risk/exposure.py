@@ -15,7 +15,7 @@ from pymongo.database import Database
 from tradetrack.db import daily_pnl
 from tradetrack.positions import marked_positions, open_trades
 from tradetrack.risk import repository as repo
-from tradetrack.risk.rules import Position, Snapshot
+from tradetrack.risk.rules import Position, Snapshot, book_of
 
 Document = dict[str, Any]
 
@@ -62,24 +62,32 @@ def snapshots(
     kept: bool = False,
 ) -> dict[str, Snapshot]:
     """The snapshot of each account (of `accounts`, else every one) with an open position or a
-    realisation on `day`: two queries and one Redis read (`kept`: the journal's reading kept in
-    Redis, the pre-trade check's)."""
+    realisation on `day`, with the day P&L of its book (the user's paper accounts together, or the
+    real ones: the user's loss limit bounds that sum): two queries and one Redis read (`kept`: the
+    journal's reading kept in Redis, the pre-trade check's)."""
     every, realised_all = journal_reading(db, cache, user_id, day) if kept else (
         open_trades(db, user_id), realised_on(db, user_id, day)
     )  # fmt: skip
-    docs = [d for d in every if accounts is None or d["accountId"] in accounts]
-    realised = {a: v for a, v in realised_all.items() if accounts is None or a in accounts}
     held: dict[str, dict[str, Position]] = {}
     unrealised: dict[str, int] = {}
-    for p in marked_positions(cache, docs):
+    for p in marked_positions(cache, every):  # every account: the book's sum counts them all
         units = p.quantity * p.multiplier
         held.setdefault(p.account_id, {})[p.quote_symbol] = Position(units, p.last_price)
         unrealised[p.account_id] = unrealised.get(p.account_id, 0) + p.unrealized
+    day_pnl = {a: realised_all.get(a, 0) + unrealised.get(a, 0) for a in {*held, *realised_all}}
+    books: dict[str, int] = {}
+    for account, pnl in day_pnl.items():
+        books[book_of(account)] = books.get(book_of(account), 0) + pnl
     return {
         account: Snapshot(
-            account, realised.get(account, 0), unrealised.get(account, 0), held.get(account, {})
+            account,
+            realised_all.get(account, 0),
+            unrealised.get(account, 0),
+            held.get(account, {}),
+            book_day_pnl=books[book_of(account)],
         )
-        for account in sorted({*held, *realised})
+        for account in sorted(day_pnl)
+        if accounts is None or account in accounts
     }
 
 

@@ -24,18 +24,13 @@ from tradetrack.notify.events import RiskViolation
 from tradetrack.observability import MetricUnit, logger, metrics
 from tradetrack.risk import repository as repo
 from tradetrack.risk.exposure import snapshots
-from tradetrack.risk.rules import Limits, Rejection, Snapshot, breaches, merge
+from tradetrack.risk.rules import Limits, Rejection, Snapshot, breaches, is_paper, merge
 from tradetrack.risk.service import COUNT_RULES, to_limits
 from tradetrack.timeutil import ist_date
 
 Document = dict[str, Any]
 Notify = Callable[[RiskViolation], None]
 SquareOff = Callable[[str, str], int]  # (user id, paper account id) → orders canceled or placed
-PAPER_PREFIX = "pa_"
-
-
-def is_paper(account_id: str) -> bool:
-    return account_id.startswith(PAPER_PREFIX)
 
 
 @dataclass

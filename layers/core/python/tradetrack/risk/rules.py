@@ -56,6 +56,9 @@ class Limits:
     max_quantity_per_order: int | None = None
     allowed_exchanges: frozenset[str] | None = None
     allowed_instruments: frozenset[str] | None = None  # "NSE:INFY"
+    # The user's max loss per day also bounds the day P&L of the account's book (the user's paper
+    # accounts together; the real ones together): set from the user's scope only (service.to_limits)
+    book_max_loss_per_day: int | None = None
 
     def is_empty(self) -> bool:
         return all(getattr(self, f.name) is None for f in fields(self))
@@ -64,7 +67,12 @@ class Limits:
         """Whether the monitor has anything to watch (the limits a held position can breach)."""
         return any(
             value is not None
-            for value in (self.max_loss_per_day, self.max_position_value, self.max_open_positions)
+            for value in (
+                self.max_loss_per_day,
+                self.book_max_loss_per_day,
+                self.max_position_value,
+                self.max_open_positions,
+            )
         )
 
 
@@ -114,6 +122,8 @@ class Context:
 
     day_pnl: int = 0  # realised today + unrealised on open positions (scaled)
     positions: Mapping[str, Position] = field(default_factory=dict)  # by instrument "NSE:INFY"
+    book_day_pnl: int | None = None  # the day P&L of the account's book (paper or real) together
+    book: str = "paper"  # which: the user's "paper" or "real" accounts
 
     @property
     def open_positions(self) -> int:
@@ -223,7 +233,28 @@ def _loss_rule(limits: Limits, _: OrderIntent, context: Context) -> Rejection | 
             context.day_pnl,
             limits.max_loss_per_day,
         )
+    book, limit = context.book_day_pnl, limits.book_max_loss_per_day
+    if book is not None and limit is not None and book <= -limit:
+        return Rejection(
+            "max_loss_per_day",
+            f"the day P&L of your {context.book} accounts together, {_rupees(book)}, has reached your max "
+            f"loss per day {_rupees(limit)}: only orders that reduce a position are taken",
+            book,
+            limit,
+        )
     return None
+
+
+PAPER_PREFIX = "pa_"
+
+
+def is_paper(account_id: str) -> bool:
+    return account_id.startswith(PAPER_PREFIX)
+
+
+def book_of(account_id: str) -> str:
+    """The book an account's day P&L is summed in for the user's loss limit: paper or real."""
+    return "paper" if is_paper(account_id) else "real"
 
 
 @dataclass(frozen=True)
@@ -234,6 +265,7 @@ class Snapshot:
     realised: int  # realised today, net of charges (scaled)
     unrealised: int  # open positions at the last quote (scaled)
     positions: Mapping[str, Position]
+    book_day_pnl: int | None = None  # the day P&L of the user's accounts of its book together
 
     @property
     def day_pnl(self) -> int:
@@ -253,7 +285,12 @@ class Snapshot:
         return instrument, largest.value * 10_000 // self.exposure
 
     def context(self) -> Context:
-        return Context(day_pnl=self.day_pnl, positions=self.positions)
+        return Context(
+            day_pnl=self.day_pnl,
+            positions=self.positions,
+            book_day_pnl=self.book_day_pnl,
+            book=book_of(self.account_id),
+        )
 
 
 def breaches(limits: Limits, snapshot: Snapshot) -> list[Rejection]:
@@ -261,11 +298,15 @@ def breaches(limits: Limits, snapshot: Snapshot) -> list[Rejection]:
     found: list[Rejection] = []
     loss = _loss_rule(limits, OrderIntent("", "", "BUY", 0, 0), snapshot.context())
     if loss is not None:
+        own = limits.max_loss_per_day is not None and snapshot.day_pnl <= -limits.max_loss_per_day
         found.append(
             replace(
                 loss,
                 message=f"day P&L {_rupees(snapshot.day_pnl)} of {snapshot.account_id} has reached its "
-                f"max loss per day {_rupees(limits.max_loss_per_day or 0)}",
+                f"max loss per day {_rupees(limits.max_loss_per_day or 0)}"
+                if own
+                else f"the day P&L of your {book_of(snapshot.account_id)} accounts together, "
+                f"{_rupees(loss.value or 0)}, has reached your max loss per day {_rupees(loss.limit or 0)}",
             )
         )
     count = sum(1 for p in snapshot.positions.values() if p.quantity)

@@ -45,7 +45,9 @@ def to_limits(doc: Document | None) -> Limits | None:
         value = doc.get(key)
         return None if value is None else frozenset(str(v) for v in value)
 
+    user_scope = doc.get("accountId") is None  # the user's loss limit also bounds the book's sum
     return Limits(
+        book_max_loss_per_day=doc.get("maxLossPerDay") if user_scope else None,
         max_loss_per_day=doc.get("maxLossPerDay"),
         max_order_value=doc.get("maxOrderValue"),
         max_position_value=doc.get("maxPositionValue"),
