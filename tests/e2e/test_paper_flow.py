@@ -2,7 +2,8 @@
 partly on two market-feed firings (ticks offering 4 shares), the rest is canceled; the balance,
 portfolio, order history, inbox and the journal's trade agree. An MIS buy is squared off by the
 15:20 IST pass (its clock injected). A daily-loss breach found by the feed's risk monitor squares
-the account off and alerts the trader (docs/risk.md)."""
+the account off and alerts the trader (docs/risk.md). An MIS position gapping through its margin
+call on a feed firing is stopped out, the loss beyond the cash recorded as debit (docs/paper.md)."""
 
 from __future__ import annotations
 
@@ -263,3 +264,47 @@ def test_a_daily_loss_breach_squares_the_paper_account_off_and_alerts(
     # And a second firing records nothing more
     runner.run(local.fire_schedule(FEED_RULE))
     assert len(violations()) == 1
+
+
+def test_an_mis_position_gapping_through_its_margin_call_is_stopped_out_into_debit(
+    stack: tuple[BackgroundStack, LocalStack],
+) -> None:
+    runner, local = stack
+    client = Client(local.rest_url)
+    # Given an account of ₹3,100 that bought 10 INFY MIS at 1500 (margin ₹3,000 at 5×, and charges)
+    paper_id = client.call("POST", "/v1/paper/accounts", {"startingBalance": "3100"}).json()["accountId"]
+    base = f"/v1/paper/accounts/{paper_id}"
+    quote("1500")
+    body = {
+        "symbol": "INFY",
+        "exchange": "NSE",
+        "side": "BUY",
+        "type": "MARKET",
+        "quantity": 10,
+        "product": "MIS",
+    }
+    bought = client.call("POST", f"{base}/orders", body, **{"Idempotency-Key": "e2e-stopout"})
+    assert bought.status_code == 201 and bought.json()["state"] == "executed", bought.text
+    # When INFY gaps to 1000 (a ₹5,000 loss: the margin and ₹2,000 more) and the market feed fires
+    quote("1000")
+    runner.run(local.fire_schedule(FEED_RULE))
+
+    def sales() -> list[dict[str, Any]]:
+        return [o for o in client.call("GET", f"{base}/orders").json()["items"] if o["side"] == "SELL"]
+
+    # Then the position is stopped out at the tick's price, with the margin call's reason
+    assert wait_until(lambda: len(sales()) == 1 and sales()[0]["state"] == "executed", timeout_s=30)
+    [sale] = sales()
+    assert sale["fills"][0]["price"] == "1000" and sale["history"][0]["reason"].startswith("MIS stop-out")
+    assert client.call("GET", f"{base}/portfolio").json()["holdings"] == []
+    # And available is zero, the loss beyond the account's cash its debit (both legs' charges too)
+    charges = to_scaled(Decimal(bought.json()["fills"][0]["charges"])) + to_scaled(
+        Decimal(sale["fills"][0]["charges"])
+    )
+    owed = to_scaled(Decimal(1900)) + charges
+    assert client.call("GET", base).json()["balance"] == {
+        "available": "0",
+        "held": "0",
+        "total": "0",
+        "debit": money_str(owed),
+    }
