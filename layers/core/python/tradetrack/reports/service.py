@@ -163,12 +163,15 @@ class WorkerDeps:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
+def fy_bounds(fy: int) -> tuple[datetime, datetime]:
+    """[start, end) in UTC of FY `fy`-(`fy`+1): 1 April to 1 April, midnight IST."""
+    return datetime(fy, 4, 1, tzinfo=IST).astimezone(UTC), datetime(fy + 1, 4, 1, tzinfo=IST).astimezone(UTC)
+
+
 def _history(db: Database[Document], user_id: str, fy: int) -> list[TradeOut]:
     """The real accounts' trades opened in the FY (IST), oldest first, in one query (keyset pages
     cost FerretDB v1 a read of every trade of the user each: ten pages were ten reads)."""
-    start = datetime(fy, 4, 1, tzinfo=IST).astimezone(UTC)
-    end = datetime(fy + 1, 4, 1, tzinfo=IST).astimezone(UTC)
-    return [to_trade_out(doc) for doc in repo.trades_opened_between(db, user_id, start, end)]
+    return [to_trade_out(doc) for doc in repo.trades_opened_between(db, user_id, *fy_bounds(fy))]
 
 
 def _statement(deps: WorkerDeps, user_id: str, period: str) -> Statement:
@@ -206,9 +209,7 @@ def fy_tax_pnl(deps: WorkerDeps, user_id: str, fy: int) -> TaxPnlOut:
     from tradetrack.analytics.service import AnalyticsQuery, compute_tax  # as in _statement
     from tradetrack.analytics.table import realized_in_range
 
-    start = datetime(fy, 4, 1, tzinfo=IST).astimezone(UTC)
-    end = datetime(fy + 1, 4, 1, tzinfo=IST).astimezone(UTC)
-    docs = repo.trades_with_sales_between(deps.db, user_id, start, end)
+    docs = repo.trades_with_sales_between(deps.db, user_id, *fy_bounds(fy))
     sales = realized_in_range(docs, AnalyticsQuery().filters()).items
     return compute_tax(sales, fy, deps.clock(), fmv_of(deps.db, user_id))
 
