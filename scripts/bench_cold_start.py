@@ -17,12 +17,17 @@ Goal (issue #14): every handler's median <= 300 ms (wall clock, which Lambda's i
 is). Machines shared with other work inflate wall figures; read them from a quiet machine. The
 CPU columns (process time, min and median) are printed beside them: they move less with load, and
 the load average before and after the run says how quiet it was.
+
+`--instructions [name,...]` counts instead of timing: each handler's init once under valgrind's
+callgrind (user-space instructions, in millions; ~50x slower). The count does not move with the
+machine's load, so a change to what init does can be compared on a busy machine (docs/performance.md).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -57,6 +62,23 @@ print(json.dumps({{"ms": (time.perf_counter() - t0) * 1000, "cpu_ms": (time.proc
 """
 
 
+def lambda_env(module: str, environment: dict[str, str], layers: str, task: Path) -> dict[str, str]:
+    """The environment Lambda and CDK give the function, with `layers` and `task` on the path."""
+    return {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": f"{layers}:{task}",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "AWS_REGION": "ap-south-1",
+        "AWS_LAMBDA_FUNCTION_NAME": module.split(".")[1],
+        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
+        "LAMBDA_TASK_ROOT": str(task),
+        "POWERTOOLS_SERVICE_NAME": module.split(".")[1],
+        "POWERTOOLS_METRICS_NAMESPACE": "TradeTrack",
+        "OPENBLAS_NUM_THREADS": "1",  # as the CDK stack sets it (tradetrack_infra/manifest_function.py)
+        **environment,
+    }
+
+
 def cold_start_ms(module: str, environment: dict[str, str], layers: str, task: Path) -> tuple[float, float]:
     """Wall and CPU milliseconds of one cold init: `layers` (a path list) and the function code in `task`."""
     out = subprocess.run(
@@ -65,22 +87,54 @@ def cold_start_ms(module: str, environment: dict[str, str], layers: str, task: P
         capture_output=True,
         text=True,
         cwd=task,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "PYTHONPATH": f"{layers}:{task}",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "AWS_REGION": "ap-south-1",
-            "AWS_LAMBDA_FUNCTION_NAME": module.split(".")[1],
-            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
-            "LAMBDA_TASK_ROOT": str(task),
-            "POWERTOOLS_SERVICE_NAME": module.split(".")[1],
-            "POWERTOOLS_METRICS_NAMESPACE": "TradeTrack",
-            "OPENBLAS_NUM_THREADS": "1",  # as the CDK stack sets it (tradetrack_infra/manifest_function.py)
-            **environment,
-        },
+        env=lambda_env(module, environment, layers, task),
     )
     figures = json.loads(out.stdout.strip().splitlines()[-1])
     return float(figures["ms"]), float(figures["cpu_ms"])
+
+
+def init_instructions_m(module: str, environment: dict[str, str], layers: str, task: Path) -> float:
+    """Millions of user-space instructions one cold init executes (valgrind's callgrind counts them)."""
+    out = subprocess.run(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            str(LAMBDA_PYTHON),
+            "-S",
+            "-c",
+            PROBE.format(module=module),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=task,
+        env=lambda_env(module, environment, layers, task),
+    )
+    collected = re.search(r"Collected : (\d+)", out.stderr)
+    if collected is None:
+        raise RuntimeError(f"no instruction count from valgrind: {out.stderr[-300:]}")
+    return int(collected.group(1)) / 1e6
+
+
+def count_instructions(names: list[str]) -> int:
+    """`--instructions`: each handler's init once under callgrind (all handlers when none is named)."""
+    if shutil.which("valgrind") is None:
+        print("valgrind is not installed: apt-get install valgrind")
+        return 2
+    specs = [spec for spec in FUNCTIONS if not names or spec.name in names]
+    print(f"cold init instructions on {LAMBDA_PYTHON.name} over the shipped layers (millions, callgrind)")
+    with tempfile.TemporaryDirectory() as scratch:
+        task = copy_without_bytecode(ROOT / "functions", Path(scratch) / "task" / "functions").parent
+        for spec in specs:
+            try:
+                count = init_instructions_m(spec.module, spec.environment, f"{RUNTIME}:{CORE}", task)
+            except subprocess.CalledProcessError as exc:
+                error = (exc.stderr or "").strip().splitlines()[-1:] or ["no output"]
+                print(f"  {spec.name:<17} failed: {error[0]}")
+                continue
+            print(f"  {spec.name:<17} {count:8.1f} M instructions", flush=True)
+    return 0
 
 
 def copy_without_bytecode(source: Path, target: Path) -> Path:
@@ -97,6 +151,8 @@ def main() -> int:
     if missing:
         print(f"missing: {', '.join(missing)}: run `make bench`, which builds them")
         return 2
+    if sys.argv[1:2] == ["--instructions"]:
+        return count_instructions([name for arg in sys.argv[2:] for name in arg.split(",") if name])
     print(
         f"cold import-and-init on {LAMBDA_PYTHON.name} (the runtime's), layers with 3.12 bytecode, "
         f"fresh interpreter, median of {RUNS} (ms); goal: median <= {GOAL_MS:.0f}"
