@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from tradetrack.brokers.base import BrokerError, BrokerOrder, OrderCharges
 from tradetrack.db.executions import to_document
-from tradetrack.models.executions import ExecutionIn
+from tradetrack.models.executions import MAX_PRICE, ExecutionIn
 from tradetrack.sync.charges import with_exact_fees
 from tradetrack.timeutil import IST
 
@@ -117,3 +117,24 @@ def test_charges_finer_than_our_money_unit_are_rounded_to_it() -> None:
     # Then the fees are in 0.0001 INR and add up to the rounded total
     assert [p.fees for p in priced] == [Decimal("6.6284"), Decimal("6.6284")]
     assert all(p.fees is not None and p.fees == p.fees.quantize(Decimal("0.0001")) for p in priced)
+
+
+def test_charges_a_fill_cannot_hold_leave_its_order_without_fees() -> None:
+    # Given an order of one fill charged more than any fee can be (₹10 crore), beside a normal one
+    new = [fill("t1", "o1", 1), fill("t2", "o2", 1)]
+    kite = FakeKite({"o1": MAX_PRICE + Decimal("0.0001"), "o2": Decimal("20")})
+    # When the exact fees are applied
+    priced = with_exact_fees(kite, [order("o1", 1), order("o2", 1)], new)
+    # Then that order's fill keeps its fees omitted (estimated later); the other takes its charges
+    assert [(p.external_id, p.fees) for p in priced] == [("t1", None), ("t2", Decimal("20.0000"))]
+
+
+def test_spread_fills_are_the_fills_with_only_their_fees_set() -> None:
+    # Given two fills of an order charged ₹7
+    new = [fill("t1", "o1", 1), fill("t2", "o1", 1)]
+    # When the exact fees are applied
+    priced = with_exact_fees(FakeKite({"o1": Decimal("7")}), [order("o1", 2)], new)
+    # Then each is the fill as validated before, its fees set, and validates to itself again
+    for before, after in zip(new, priced, strict=True):
+        assert after.model_dump() == before.model_dump() | {"fees": Decimal("3.5000")}
+        assert ExecutionIn.model_validate(after.model_dump(by_alias=True)) == after

@@ -15,7 +15,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from tradetrack.brokers.base import BrokerError, BrokerOrder, OrderCharges
-from tradetrack.models.executions import ExecutionIn
+from tradetrack.models.executions import MAX_PRICE, ExecutionIn
 from tradetrack.observability import logger
 
 UNIT = Decimal("0.0001")
@@ -38,16 +38,18 @@ def eligible_orders(orders: Sequence[BrokerOrder], new: Sequence[ExecutionIn]) -
 
 
 def spread(total: Decimal, fills: Sequence[ExecutionIn]) -> list[ExecutionIn]:
-    """The fills with `total` (rounded to 0.0001 INR, our money unit) shared by quantity; re-validated,
-    so a share the fills cannot hold raises ValueError."""
+    """The fills with `total` (rounded to 0.0001 INR, our money unit) shared by quantity; a share
+    the fills cannot hold (ExecutionIn's Fees: 0 to MAX_PRICE, 4 decimals, which every share has)
+    raises ValueError. Only `fees` changes, so the fills are copied, not validated again (a model
+    dump and validation per fill cost more than the rest of the sync's fill handling)."""
     total = total.quantize(UNIT, rounding=ROUND_HALF_UP)
     quantity = sum(item.quantity for item in fills)
     shares = [(total * item.quantity / quantity).quantize(UNIT, rounding=ROUND_DOWN) for item in fills]
     shares[-1] = total - sum(shares[:-1], Decimal(0))
-    return [
-        ExecutionIn.model_validate({**item.model_dump(by_alias=True), "fees": share})
-        for item, share in zip(fills, shares, strict=True)
-    ]
+    for share in shares:
+        if not 0 <= share <= MAX_PRICE:
+            raise ValueError(f"a fill's share of the charges, {share}, is outside 0 to {MAX_PRICE}")
+    return [item.model_copy(update={"fees": share}) for item, share in zip(fills, shares, strict=True)]
 
 
 def with_exact_fees(client: Any, orders: Sequence[BrokerOrder], new: list[ExecutionIn]) -> list[ExecutionIn]:
