@@ -19,6 +19,7 @@ from pymongo.database import Database
 
 from local.events.sqs import sqs_record
 from local.outbox import sent_email
+from tests.integration.test_paper_books import paper_fill
 from tests.integration.test_trades_api import execute, get
 from tests.support.auth import Account, OwnedRoute, assert_isolated, new_account
 from tests.support.gateway import Gateway
@@ -144,13 +145,18 @@ def test_the_tax_report_reads_the_trades_that_can_have_a_sale_in_the_fy_and_equa
     )  # fmt: skip
     for symbol, side, units, day in fills:
         execute(gateway, trader, side, units, "100", symbol=symbol, product="CNC", fees="1", day=day)
+    # and a round trip in FY 2024-25 in a paper account, which is no tax figure
+    paper_fill(mongo_db, redis_client, trader, "BUY", 10, "100", symbol="ITC", day="2024-08-01")
+    paper_fill(mongo_db, redis_client, trader, "SELL", 10, "120", symbol="ITC", day="2024-08-02")
+    paper_trade = {"userId": trader.user_id, "symbol": "ITC", "status": "closed"}
+    assert mongo_db["trades"].count_documents(paper_trade) == 1
     # When the report worker reads the FY's candidate trades and computes the tax P&L
     start, end = datetime(2024, 3, 31, 18, 30, tzinfo=UTC), datetime(2025, 3, 31, 18, 30, tzinfo=UTC)
     read = repository.trades_with_sales_between(mongo_db, trader.user_id, start, end)
     deps = WorkerDeps(mongo_db, redis_client, None, BUCKET, notify=lambda _: None)
     tax = fy_tax_pnl(deps, trader.user_id, 2024)
-    # Then only the trades that can have a sale in the FY were read: not INFY (closed before), not
-    # WIPRO (opened after)
+    # Then only the real trades that can have a sale in the FY were read: not INFY (closed before),
+    # not WIPRO (opened after), not the paper account's ITC
     assert sorted(doc["symbol"] for doc in read) == ["HDFC", "SBIN", "TCS"]
     # And the sales are the FY's three (TCS 5, HDFC 4, SBIN 10), as GET /v1/analytics/tax-pnl has them
     assert [(row.symbol, row.quantity, row.sold_on.isoformat()) for row in tax.items] == [
