@@ -124,8 +124,9 @@ def test_the_notifier_keeps_emails_and_pushes_a_paper_order(
     from tradetrack.notify.service import Notifier
     from tradetrack.websocket import actions
 
-    # Given a user with one open connection and email on
-    user = make_user(notify_ready, mongo_db)
+    # Given a user with one open connection, email on, who asked for paper order progress too
+    # (placed and partly filled: pushed only otherwise, tests/integration/notify/test_paper_risk_frames.py)
+    user = make_user(notify_ready, mongo_db, types={"paper_order_progress": True})
     event = paper_event(user.user_id)
     # When a paper_order event is delivered by the notifier Lambda
     assert deliver(event) == []

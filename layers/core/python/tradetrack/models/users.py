@@ -65,6 +65,7 @@ class NotificationPrefs(BaseModel):
             "report_ready",
             "risk_violation",
             "paper_order",
+            "paper_order_progress",  # a paper order placed or partly filled kept too (default: pushed only)
         ],
         bool,
     ] = Field(default_factory=dict)

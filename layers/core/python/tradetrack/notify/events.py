@@ -23,14 +23,16 @@ may add fields before the consumer reads them.
     paper_order         accountId, orderId, event (placed, partially_executed, executed, canceled,
                         expired, rejected), state, symbol, exchange, side, orderType, product,
                         quantity, filledQuantity, lastFillQuantity?, lastFillPrice?, reason?, at
-                        (a paper order's transition: docs/paper.md)
+                        (a paper order's transition: docs/paper.md; placed and partially_executed
+                        are pushed only, unless the user's types.paper_order_progress asks for them)
 
 Live events: pushed to the user's open WebSocket connections only (no inbox item, no email or SMS),
 so the SPA refreshes what changed (docs/websocket.md):
 
     sync_succeeded      accountId, broker, syncId, fetched, sent
     trades_changed      source (sync, import, manual, paper), tradeIds (at most 500; `more` counts the rest)
-    paper_balance       accountId, available, held, total (a paper account's balance changed)
+    paper_balance       accountId, available, held, total, version? (a paper account's balance
+                        changed; version grows with every change, so a frame older than a read is known)
 """
 
 from __future__ import annotations
@@ -174,6 +176,7 @@ class PaperBalance(_Event):
     available: Decimal
     held: Decimal
     total: Decimal
+    version: int | None = Field(None, ge=0)  # the balance's version (None: a producer that sends none)
 
 
 class SyncSucceeded(_Event):
@@ -295,6 +298,7 @@ def live_frame(event: LiveEvent) -> dict[str, Any]:
             "available": str(event.available),
             "held": str(event.held),
             "total": str(event.total),
+            **({} if event.version is None else {"version": event.version}),
         }
     return {"type": "trades", "source": event.source, "tradeIds": list(event.trade_ids), "more": event.more}
 

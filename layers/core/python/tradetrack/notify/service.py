@@ -7,6 +7,10 @@ channel: `email`, `sms` (only to a phone number the user document marks phoneVer
 here: the market feed pushed its WebSocket frame when it fired. A backfill summary follows the
 trade confirmations' preferences.
 
+A paper order placed or partially executed is pushed only, like a live event (the order-update
+frame; no inbox item, email or SMS) unless types.paper_order_progress is on; its execution,
+rejection, cancel and expiry are notifications as any other.
+
 Live events (sync succeeded, trades changed) are no notifications: they are pushed to the user's
 open connections whatever the preferences say, and recorded nowhere (docs/websocket.md).
 
@@ -74,6 +78,8 @@ TYPE_DEFAULTS: dict[NotificationType, bool] = {
     "risk_violation": True,
     "paper_order": True,
 }
+PROGRESS_EVENTS = frozenset({"placed", "partially_executed"})
+PROGRESS_PREFERENCE = "paper_order_progress"  # types.paper_order_progress: off unless the user opts in
 
 
 class RetryLater(Exception):
@@ -116,16 +122,66 @@ def push_frame(event: Notice, notification_id: str, text: Content) -> Document:
         return {"type": "report", "reportId": event.report_id, "status": "ready",
                 "notificationId": notification_id}  # fmt: skip
     if isinstance(event, PaperOrder):  # the order-update frame (docs/websocket.md)
-        return {"type": "paper_order", "accountId": event.account_id, "orderId": event.order_id,
-                "event": event.event, "state": event.state, "quantity": event.quantity,
-                "filledQuantity": event.filled_quantity, "notificationId": notification_id}  # fmt: skip
-    return {
+        return paper_order_frame(event) | {"notificationId": notification_id}
+    frame: Document = {
         "type": "notification",
         "notificationId": notification_id,
         "notificationType": event.type,
         "title": text.title,
         "message": text.line,
     }
+    if isinstance(event, RiskViolation):  # what was breached, where (docs/websocket.md)
+        frame |= risk_violation_fields(event)
+    return frame
+
+
+def paper_order_frame(event: PaperOrder) -> Document:
+    """A paper_order frame without its notificationId: what the SPA words its toast from (the
+    order, its instrument and side, the last fill, a rejection's reason). Money as decimal strings."""
+    optional = {
+        "lastFillQuantity": event.last_fill_quantity,
+        "lastFillPrice": None if event.last_fill_price is None else str(event.last_fill_price),
+        "reason": event.reason,
+    }
+    return {
+        "type": "paper_order",
+        "accountId": event.account_id,
+        "orderId": event.order_id,
+        "event": event.event,
+        "state": event.state,
+        "symbol": event.symbol,
+        "exchange": event.exchange,
+        "side": event.side,
+        "orderType": event.order_type,
+        "product": event.product,
+        "quantity": event.quantity,
+        "filledQuantity": event.filled_quantity,
+        "at": event.at.isoformat(),
+        **{key: value for key, value in optional.items() if value is not None},
+    }
+
+
+def risk_violation_fields(event: RiskViolation) -> Document:
+    """A risk_violation notification frame's structured fields (money as decimal strings)."""
+    measured = {
+        "value": None if event.value is None else str(event.value),
+        "limit": None if event.limit is None else str(event.limit),
+    }
+    return {
+        "violationId": event.violation_id,
+        "accountId": event.account_id,
+        "rule": event.rule,
+        "day": event.day.isoformat(),
+        "squaredOff": event.squared_off,
+        **{key: value for key, value in measured.items() if value is not None},
+    }
+
+
+def push_only(event: Notice, prefs: Document) -> bool:
+    """A paper order's progress (placed, partially executed) is pushed only (the order-update frame:
+    no inbox item, no email or SMS), unless the user's types.paper_order_progress asks for them."""
+    progress = isinstance(event, PaperOrder) and event.event in PROGRESS_EVENTS
+    return progress and not (prefs.get("types") or {}).get(PROGRESS_PREFERENCE, False)
 
 
 @dataclass(frozen=True)
@@ -179,6 +235,8 @@ class Notifier:
         prepared = self.prepare(event, key, users.get_user(self.db, event.user_id))
         if not isinstance(prepared, Prepared):
             return prepared
+        if isinstance(prepared.event, PaperOrder) and push_only(prepared.event, prepared.prefs):
+            return self.deliver_progress(prepared.event)
         repo.insert_once(self.db, prepared.inbox)
         outcomes = [self.channel(prepared, channel) for channel in CHANNELS]
         deliveries, failure = deliveries_of(outcomes)
@@ -190,6 +248,13 @@ class Notifier:
         if self.post is None:
             return {"status": "skipped", "reason": "websocket_not_configured"}
         return {"status": "done", "deliveries": {"push": self._push(event.user_id, live_frame(event))}}
+
+    def deliver_progress(self, event: PaperOrder) -> Result:
+        """A paper order's progress to the user's open connections only, as a live event is (no
+        inbox item, so the frame has no notificationId; best effort: nothing is retried)."""
+        if self.post is None:
+            return {"status": "skipped", "reason": "websocket_not_configured"}
+        return {"status": "done", "deliveries": {"push": self._push(event.user_id, paper_order_frame(event))}}
 
     def prepare(self, event: Notice, key: str, user: Document | None) -> Prepared | Result:
         """What to deliver and where to record it, or the result when nothing is delivered."""

@@ -1,6 +1,8 @@
 """Paper accounts' storage: open, read, holds and releases of funds, a fill's settlement (the
 balance's compare-and-set through ledger.credit: never a negative `available`), reset and close
-(tradetrack.paper.storage: the guards and locks they share)."""
+(tradetrack.paper.storage: the guards and locks they share). Every update that moves the balance
+also increments the account's `version` (the balance's version in the API and the paper_balance
+frame: a newer figure has a greater one)."""
 
 from __future__ import annotations
 
@@ -46,7 +48,7 @@ def hold(db: Database[Document], cache: redis.Redis, user_id: str, account_id: s
     with serial(cache, account_id):
         done = db[ACCOUNTS].update_one(
             {"_id": account_id, "userId": user_id, "status": "open", "available": {"$gte": amount}},
-            {"$inc": {"available": -amount, "held": amount}},
+            {"$inc": {"available": -amount, "held": amount, "version": 1}},
         )
     return done.modified_count == 1
 
@@ -55,7 +57,8 @@ def release(db: Database[Document], cache: redis.Redis, account_id: str, amount:
     """Give back `amount` of held funds to available (a pending buy canceled, or a failed placement)."""
     with serial(cache, account_id):
         done = db[ACCOUNTS].update_one(
-            {"_id": account_id, "held": {"$gte": amount}}, {"$inc": {"available": amount, "held": -amount}}
+            {"_id": account_id, "held": {"$gte": amount}},
+            {"$inc": {"available": amount, "held": -amount, "version": 1}},
         )
     return done.modified_count == 1
 
@@ -92,7 +95,7 @@ def settle(
                     "debit": {"$exists": False} if was is None else was,
                 },
                 {
-                    "$inc": {"held": -held},
+                    "$inc": {"held": -held, "version": 1},
                     "$set": {"available": cash, "debit": debit, f"fillSeq.{order_id}": seq},
                 },
             )
@@ -114,7 +117,7 @@ def reset_account(
             {
                 "$set": {"available": account["startingBalance"], "debit": 0, "fillSeq": {}, "resetAt": now},
                 "$unset": {"appliedFills": ""},
-                "$inc": {"resets": 1},
+                "$inc": {"resets": 1, "version": 1},
             },
         )
     if done.modified_count:

@@ -13,9 +13,8 @@ from tradetrack.market.symbols import quote_symbol
 from tradetrack.money import money_str, to_scaled
 from tradetrack.paper import account_store, holding_store, order_store
 from tradetrack.paper.clock import Clock, Document, utc_now
-from tradetrack.paper.ledger import BalanceView
 from tradetrack.paper.models import AccountIn, AccountOut, Portfolio
-from tradetrack.paper.views import account_out
+from tradetrack.paper.views import account_out, balance_of, balance_version
 
 
 def open_account(
@@ -100,9 +99,8 @@ def portfolio(db: Database[Document], cache: redis.Redis, user_id: str, account_
     return Portfolio.model_validate(
         {
             "accountId": account_id,
-            "balance": BalanceView(
-                int(account["available"]), int(account["held"]), int(account.get("debit", 0))
-            ).to_json(),
+            "balance": balance_of(account).to_json(),
+            "balanceVersion": balance_version(account),
             "holdings": [
                 {
                     "symbol": h["symbol"],

@@ -10,6 +10,7 @@ from typing import Any
 
 from tradetrack.money import money_str
 from tradetrack.paper.clock import Document
+from tradetrack.paper.views import balance_version
 
 Sink = Callable[[list[Document]], None]
 ORDER_EVENTS = {
@@ -82,6 +83,12 @@ class Events:
             self.sink(items)
 
 
-def balance_figures(account: Document) -> dict[str, str]:
+def balance_figures(account: Document) -> dict[str, str | int]:
+    """The paper_balance event's figures, with the balance's version (they come from one read)."""
     available, held = int(account["available"]), int(account["held"])
-    return {"available": money_str(available), "held": money_str(held), "total": money_str(available + held)}
+    return {
+        "available": money_str(available),
+        "held": money_str(held),
+        "total": money_str(available + held),
+        "version": balance_version(account),
+    }

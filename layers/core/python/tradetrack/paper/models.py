@@ -54,6 +54,16 @@ class Balance(BaseModel):
     )
 
 
+BALANCE_VERSION = Field(
+    0,
+    alias="balanceVersion",
+    ge=0,
+    description="the balance's version: grows by one with every change of the balance (a hold, a release, "
+    "a fill, a reset); the `paper_balance` frame carries it as `version`, so a frame older than what was "
+    "read is known (docs/websocket.md)",
+)
+
+
 class AccountOut(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
@@ -62,6 +72,7 @@ class AccountOut(BaseModel):
     status: AccountStatus
     starting_balance: str = Field(alias="startingBalance")
     balance: Balance
+    balance_version: int = BALANCE_VERSION
     created_at: datetime = Field(alias="createdAt")
 
 
@@ -165,4 +176,5 @@ class Portfolio(BaseModel):
 
     account_id: str = Field(alias="accountId")
     balance: Balance
+    balance_version: int = BALANCE_VERSION
     holdings: list[HoldingOut]

@@ -10,8 +10,18 @@ from tradetrack.queries import aware
 from tradetrack.timeutil import IST
 
 
+def balance_of(doc: Document) -> BalanceView:
+    """An account document's balance."""
+    return BalanceView(int(doc["available"]), int(doc["held"]), int(doc.get("debit", 0)))
+
+
+def balance_version(doc: Document) -> int:
+    """The account's balance version: +1 with each update that moves the balance (0: none yet)."""
+    return int(doc.get("version", 0))
+
+
 def account_out(doc: Document) -> AccountOut:
-    balance = BalanceView(int(doc["available"]), int(doc["held"]), int(doc.get("debit", 0)))
+    balance = balance_of(doc)
     return AccountOut.model_validate(
         {
             "accountId": doc["_id"],
@@ -19,6 +29,7 @@ def account_out(doc: Document) -> AccountOut:
             "status": doc["status"],
             "startingBalance": money_str(int(doc["startingBalance"])),
             "balance": balance.to_json(),
+            "balanceVersion": balance_version(doc),
             "createdAt": aware(doc["createdAt"]).astimezone(IST),
         }
     )
