@@ -1,13 +1,14 @@
 """Paper trading benchmarks (`make bench`): finding the orders one tick crosses among 100,000
 resting limit orders (their ids from the Redis price index, the orders from Mongo by id), and a
 limit placement's CPU, wall time and Mongo round trips (issue #19's goals: ≤ 100 ms; ≤ 5 ms CPU and
-≤ 3 round trips a placement)."""
+≤ 3 round trips a placement), delivery and MIS (an MIS long, a short sale, a cover)."""
 
 from __future__ import annotations
 
 import statistics
 import time
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -17,6 +18,8 @@ from pymongo.database import Database
 from tests.bench.goals import report
 from tests.conftest import QUERY_SHAPES
 from tradetrack.db.indexes import ensure_indexes
+from tradetrack.market.cache import cache_quotes
+from tradetrack.market.quote import Quote
 from tradetrack.paper import accounts, book, matching, placement
 from tradetrack.paper.models import AccountIn, OrderIn
 
@@ -130,3 +133,58 @@ def test_limit_placement_cpu_and_round_trips(benchmark: Any, mongo_db: Db, redis
     )
     per_second = 1 / statistics.median(wall)
     report(benchmark, "placements a second, one thread", per_second, "/s", "none", None)
+
+
+def _mis(side: str, price: str) -> OrderIn:
+    return OrderIn(
+        symbol="INFY", exchange="NSE", side=side, type="LIMIT", quantity=1, price=price, product="MIS"
+    )
+
+
+MIS_CASES = {  # the order placed, and whether the account is short INFY first
+    "MIS long (limit buy, flat)": (_mis("BUY", "10"), False),
+    "MIS short sale (limit sell, flat)": (_mis("SELL", "99999"), False),
+    "MIS cover (limit buy, short)": (_mis("BUY", "10"), True),
+}
+
+
+@pytest.mark.parametrize("case", list(MIS_CASES))
+def test_mis_placement_cpu_and_round_trips(
+    benchmark: Any, mongo_db: Db, redis_client: redis.Redis, case: str
+) -> None:
+    # Given an account with room for every placement (short 10,000 INFY for the covers), the
+    # user's limits cached by a first placement
+    ensure_indexes(mongo_db)
+    body, short = MIS_CASES[case]
+    paper_id = accounts.open_account(
+        mongo_db, "usr_bench", AccountIn(starting_balance="9999999999")
+    ).account_id
+    cache_quotes(redis_client, [Quote(symbol="NSE:INFY", ltp=Decimal("1000"), ts=datetime.now(UTC))])
+    if short:
+        opened = OrderIn(
+            symbol="INFY", exchange="NSE", side="SELL", type="MARKET", quantity=10_000, product="MIS"
+        )
+        assert (
+            placement.place_order(mongo_db, redis_client, "usr_bench", paper_id, opened).state == "executed"
+        )
+
+    def place() -> None:
+        placement.place_order(mongo_db, redis_client, "usr_bench", paper_id, body)
+
+    place()
+    # When MIS limit orders of the case are placed one after another (service level)
+    cpu = []
+    for _ in range(PLACEMENTS // 2):
+        c0 = time.process_time()
+        place()
+        cpu.append(time.process_time() - c0)
+    with QUERY_SHAPES.window() as window:
+        place()
+    benchmark.pedantic(place, rounds=10, warmup_rounds=1)
+    # Then CPU and round trips a placement against the goals
+    cpu_ms = statistics.median(cpu) * 1000
+    report(benchmark, f"{case}: placement CPU p50", cpu_ms, "ms", f"<= {PLACEMENT_CPU_GOAL_MS} ms",
+           cpu_ms <= PLACEMENT_CPU_GOAL_MS)  # fmt: skip
+    trips = window.round_trips
+    report(benchmark, f"{case}: Mongo round trips a placement ({window.summary()}; Redis apart)", trips, "",
+           f"<= {ROUND_TRIPS_GOAL}", trips <= ROUND_TRIPS_GOAL)  # fmt: skip

@@ -196,6 +196,9 @@ def test_any_sequence_keeps_the_balance_invariants(mongo_db: Db, redis_client: r
                 assert holding["quantity"] == owned and (owned >= 0 or product == "MIS")
                 free = owned - reserved if owned >= 0 else owned + reserved
                 assert holding["free"] == free and free * owned >= 0
+            # The MIS position the account keeps (what a placement reads) is the holding's
+            kept = account.get("misPositions", {}).get("NSE:INFY", 0)
+            assert kept == holdings.get("MIS", {"quantity": 0})["quantity"]
             # One execution per fill; a settled order keeps no watermark on the account
             assert mongo_db["executions"].count_documents({"accountId": self.paper_id}) == len(fills_of)
             settled = {o["_id"] for o in every if o.get("settled")}

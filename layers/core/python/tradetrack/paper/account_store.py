@@ -16,10 +16,26 @@ from tradetrack.paper.ledger import credit
 from tradetrack.paper.storage import ACCOUNTS, HOLDINGS, WATERMARKS, Document, next_fill, serial
 
 _SETTLE_TRIES = 20
+# The account's open MIS positions' signed quantities by instrument, kept by every fill's settlement
+# (so a placement learns whether an MIS order opens, closes or covers from the account it reads,
+# without reading the holding); absent on an account opened before they were kept, until its reset.
+POSITIONS = "misPositions"
 
 
 def insert_account(db: Database[Document], doc: Document) -> None:
-    db[ACCOUNTS].insert_one(doc)
+    db[ACCOUNTS].insert_one({**doc, POSITIONS: {}})
+
+
+def position_key(exchange: str, symbol: str) -> str:
+    """An instrument's key in the account's positions (a symbol's "." is not a field name's)."""
+    return f"{exchange}:{symbol}".replace(".", "%2E")
+
+
+def kept_position(account: Document, exchange: str, symbol: str) -> int | None:
+    """The account's MIS position in the instrument as its document keeps it (negative: short);
+    None when the account keeps none (opened before they were kept: read the holding)."""
+    positions = account.get(POSITIONS)
+    return None if positions is None else int(positions.get(position_key(exchange, symbol), 0))
 
 
 def get_account(db: Database[Document], user_id: str, account_id: str) -> Document | None:
@@ -72,36 +88,62 @@ def settle(
     *,
     held: int,
     available: int,
+    position: tuple[str, str, int] | None = None,
 ) -> bool:
     """Apply fill `seq` of an order to the balance once: held −= `held`, and `available` credited
     through ledger.credit (a credit pays any debit first; a debit beyond the cash left is recorded
-    as `debit`, never a negative `available`). The new figures are set where the account still has
-    the figures they came from (compare-and-set: a hold racing without the lock retries)."""
+    as `debit`, never a negative `available`); an MIS fill's `position` (exchange, symbol, signed
+    quantity) moves the account's kept position in the same update. The new figures are set where
+    the account still has the figures they came from (compare-and-set: a hold racing without the
+    lock retries)."""
     with serial(cache, account_id):
         for _ in range(_SETTLE_TRIES):
             guard = next_fill(db, order_id, seq)
             if guard is None:
                 return False
-            current = db[ACCOUNTS].find_one({"_id": account_id, **guard}, {"available": 1, "debit": 1})
+            current = db[ACCOUNTS].find_one(
+                {"_id": account_id, **guard}, {"available": 1, "debit": 1, POSITIONS: 1}
+            )
             if current is None:  # applied already (or no such account)
                 return False
             cash, debit = credit(int(current["available"]), int(current.get("debit", 0)), available)
             was = current.get("debit")
+            kept, moved, gone = _moved_position(current, position)
             done = db[ACCOUNTS].update_one(
                 {
                     "_id": account_id,
                     **guard,
                     "available": current["available"],
                     "debit": {"$exists": False} if was is None else was,
+                    **kept,
                 },
                 {
+                    **gone,
                     "$inc": {"held": -held, "version": 1},
-                    "$set": {"available": cash, "debit": debit, f"fillSeq.{order_id}": seq},
+                    "$set": {"available": cash, "debit": debit, f"fillSeq.{order_id}": seq, **moved},
                 },
             )
             if done.modified_count == 1:
                 return True
     raise RuntimeError(f"paper account {account_id}: fill {order_id}:{seq} not settled after retries")
+
+
+def _moved_position(
+    current: Document, position: tuple[str, str, int] | None
+) -> tuple[Document, Document, Document]:
+    """A fill's move of the account's kept MIS position: (the guard that the position is still the
+    one read, its new quantity to $set, the $unset of a position back at zero)."""
+    if position is None:
+        return {}, {}, {}
+    positions = current.get(POSITIONS)
+    if positions is None:  # an account that keeps no positions (opened before they were kept)
+        return {POSITIONS: {"$exists": False}}, {}, {}
+    exchange, symbol, signed = position
+    path = f"{POSITIONS}.{position_key(exchange, symbol)}"
+    was = positions.get(position_key(exchange, symbol))
+    guard = {path: was} if was is not None else {POSITIONS: {"$exists": True}, path: {"$exists": False}}
+    after = int(was or 0) + signed
+    return guard, ({path: after} if after else {}), ({} if after else {"$unset": {path: ""}})
 
 
 def reset_account(
@@ -115,7 +157,13 @@ def reset_account(
         done = db[ACCOUNTS].update_one(
             {"_id": account_id, "userId": user_id, "status": "open", "held": 0},
             {
-                "$set": {"available": account["startingBalance"], "debit": 0, "fillSeq": {}, "resetAt": now},
+                "$set": {
+                    "available": account["startingBalance"],
+                    "debit": 0,
+                    "fillSeq": {},
+                    "resetAt": now,
+                    POSITIONS: {},  # its holdings are emptied below
+                },
                 "$unset": {"appliedFills": ""},
                 "$inc": {"resets": 1, "version": 1},
             },

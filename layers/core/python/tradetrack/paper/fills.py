@@ -162,6 +162,8 @@ def complete(db: Database[Document], cache: redis.Redis, order: Document) -> Non
 def apply_fill(db: Database[Document], cache: redis.Redis, order: Document, record: Document) -> None:
     """Apply one recorded fill to the balance, the holding and the journal, once each."""
     seq = int(record["seq"])
+    quantity = int(record["quantity"])
+    signed = quantity if order["side"] == "BUY" else -quantity
     account_store.settle(
         db,
         cache,
@@ -170,9 +172,8 @@ def apply_fill(db: Database[Document], cache: redis.Redis, order: Document, reco
         seq,
         held=int(record["held"]),
         available=int(record["available"]),
+        position=(order["exchange"], order["symbol"], signed) if order.get("product") == "MIS" else None,
     )
-    quantity = int(record["quantity"])
-    signed = quantity if order["side"] == "BUY" else -quantity
     holding_store.apply_to_holding(
         db,
         cache,

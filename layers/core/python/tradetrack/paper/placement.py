@@ -105,7 +105,7 @@ def place_order(
     limit = None if body.limit is None else to_scaled(body.limit)
     trigger = None if body.trigger is None else to_scaled(body.trigger)
     hold_at = market or limit or trigger or 0  # SL-M: at its trigger (topped up when it triggers)
-    position = _position(db, account_id, body)
+    position = _position(db, account, body)
     opening = buy != (position == "short")
     held = (
         cost_of(
@@ -173,14 +173,19 @@ def place_order(
     return order_out(placed)
 
 
-def _position(db: Database[Document], account_id: str, body: OrderIn) -> str:
+def _position(db: Database[Document], account: Document, body: OrderIn) -> str:
     """The position the order trades: "long", or "short" for an MIS sell while the account holds
     no MIS long of the instrument (a short sale) and an MIS buy while it is short (a cover). A CNC
-    sell always closes a long (there is no delivery short selling)."""
+    sell always closes a long (there is no delivery short selling). The MIS position is the one the
+    account document keeps (no round trip); an account that keeps none has its holding read. The
+    hold or reservation that follows is the guard either way: a position read a fill ahead of its
+    holding (settled on the account first) makes a cover or sell that finds too little refused."""
     if body.product != "MIS":
         return "long"
-    holding = holding_store.get_holding(db, account_id, body.exchange, body.symbol, "MIS") or {}
-    quantity = int(holding.get("quantity", 0))
+    quantity = account_store.kept_position(account, body.exchange, body.symbol)
+    if quantity is None:
+        holding = holding_store.get_holding(db, account["_id"], body.exchange, body.symbol, "MIS") or {}
+        quantity = int(holding.get("quantity", 0))
     return "short" if (quantity < 0 if body.side == "BUY" else quantity <= 0) else "long"
 
 
