@@ -28,6 +28,7 @@ from pymongo import DeleteOne, ReplaceOne
 from pymongo.database import Database
 
 from tradetrack.db.bulk import write_in_commands
+from tradetrack.db.filters import one_of
 
 Document = dict[str, Any]
 Pair = tuple[str, str]  # (accountId, instrument)
@@ -263,3 +264,31 @@ def set_open_category(db: Database[Document], user_id: str, pair: Pair, trade_id
         trade | {"category": category} if trade.get("_id") == trade_id else trade for trade in state["open"]
     ]
     db[PAIR_STATE].update_one({"_id": key}, {"$set": {"open": opened}})
+
+
+def built_users(db: Database[Document], user_ids: Sequence[str]) -> set[str]:
+    """Which of these users' read models exist at the current version: one query (the version an
+    equality beside the `_id`s, which FerretDB v1 pushes down; MongoDB reads them by `_id`)."""
+    if not user_ids:
+        return set()
+    query = {"_id": one_of(user_ids), "version": AGGREGATE_VERSION}
+    return {str(doc["_id"]) for doc in db[STATE].find(query, {"_id": 1})}
+
+
+def open_trades_of_users(db: Database[Document], user_ids: Sequence[str]) -> dict[str, list[Document]]:
+    """Each of these users' open trades (position fields) from their pairs with any: one query."""
+    found: dict[str, list[Document]] = {}
+    if not user_ids:
+        return found
+    query = {"userId": one_of(user_ids), "hasOpen": True}
+    for doc in db[PAIR_STATE].find(query, {"userId": 1, "open": 1}).batch_size(BATCH):
+        found.setdefault(str(doc["userId"]), []).extend(doc.get("open") or ())
+    return found
+
+
+def day_docs_of_users(db: Database[Document], user_ids: Sequence[str], day: int) -> dict[str, Document]:
+    """Each of these users' per-pair document of `day` (those with one): one query."""
+    if not user_ids:
+        return {}
+    found = db[DAILY_PAIRS].find({"userId": one_of(user_ids), "day": day}).batch_size(BATCH)
+    return {str(doc["userId"]): doc for doc in found}

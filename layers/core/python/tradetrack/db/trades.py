@@ -15,7 +15,7 @@ from pymongo.database import Database
 
 from tradetrack.book import is_paper
 from tradetrack.db.daily_pnl import set_open_category
-from tradetrack.db.filters import owned
+from tradetrack.db.filters import one_of, owned
 from tradetrack.db.ledgers import Pair, accounts_of, insert_or_upsert, set_annotation
 from tradetrack.trade_notes import FIELDS as ANNOTATION_FIELDS
 from tradetrack.trade_notes import meaningful
@@ -153,3 +153,12 @@ def closed_between(db: Database[Document], user_id: str, start: datetime, end: d
     statement): paper accounts' are not among them."""
     query = {"userId": user_id, "status": "closed", "closedAt": {"$gte": start, "$lt": end}, **REAL_BOOK}
     return list(db[TRADES].find(query).sort([("closedAt", 1), ("_id", 1)]))
+
+
+def open_trades_of_users(db: Database[Document], user_ids: Sequence[str]) -> dict[str, list[Document]]:
+    """Each of these users' open trades: one query (status an equality beside the users)."""
+    found: dict[str, list[Document]] = {}
+    if user_ids:
+        for doc in db[TRADES].find({"userId": one_of(user_ids), "status": "open"}):
+            found.setdefault(str(doc["userId"]), []).append(doc)
+    return found

@@ -5,7 +5,7 @@ paper and real accounts alike."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -13,17 +13,22 @@ import redis
 from pymongo.database import Database
 
 from tradetrack.db import daily_pnl
-from tradetrack.positions import marked_positions, open_trades
+from tradetrack.positions import marked_positions, open_trades, open_trades_of_users
 from tradetrack.risk import repository as repo
 from tradetrack.risk.rules import Position, Snapshot, book_of
 
 Document = dict[str, Any]
+CHUNK = 500  # users a batched read names at once
 
 
 def realised_on(db: Database[Document], user_id: str, day: date) -> dict[str, int]:
     """Net realised P&L (gross − charges, scaled) of each of the user's accounts on `day` (IST),
     one read by `_id`; nothing until the user's day totals are built."""
-    found = daily_pnl.day_docs(db, user_id, [day.toordinal()]).get(day.toordinal())
+    return _realised(daily_pnl.day_docs(db, user_id, [day.toordinal()]).get(day.toordinal()))
+
+
+def _realised(found: Document | None) -> dict[str, int]:
+    """Net realised P&L per account from a user's per-pair document of a day."""
     totals: dict[str, int] = {}
     for row in (found or {}).get("pairs") or ():
         account = str(row.get("accountId"))
@@ -68,9 +73,35 @@ def snapshots(
     every, realised_all = journal_reading(db, cache, user_id, day) if kept else (
         open_trades(db, user_id), realised_on(db, user_id, day)
     )  # fmt: skip
+    return _snapshots(marked_positions(cache, every), realised_all, accounts)
+
+
+def snapshots_of_users(
+    db: Database[Document], cache: redis.Redis, user_ids: Sequence[str], day: date
+) -> dict[str, dict[str, Snapshot]]:
+    """`snapshots` of each of these users' accounts (the monitor's pass), read for them all at once:
+    at most four queries (open trades: tradetrack.positions.open_trades_of_users; the day's pair
+    totals) and one Redis read of quotes, whatever the number of users (in chunks of CHUNK)."""
+    every: dict[str, list[Document]] = {}
+    days: dict[str, Document] = {}
+    for start in range(0, len(user_ids), CHUNK):
+        chunk = list(user_ids[start : start + CHUNK])
+        every |= open_trades_of_users(db, chunk)
+        days |= daily_pnl.day_docs_of_users(db, chunk, day.toordinal())
+    owner = {str(doc["accountId"]): user for user, docs in every.items() for doc in docs}
+    marked: dict[str, list[Any]] = {}
+    for position in marked_positions(cache, [doc for docs in every.values() for doc in docs]):
+        marked.setdefault(owner[position.account_id], []).append(position)
+    return {user: _snapshots(marked.get(user, []), _realised(days.get(user)), None) for user in user_ids}
+
+
+def _snapshots(
+    positions: Iterable[Any], realised_all: dict[str, int], accounts: Collection[str] | None
+) -> dict[str, Snapshot]:
+    """One user's snapshots from their marked positions and realised P&L per account."""
     held: dict[str, dict[str, Position]] = {}
     unrealised: dict[str, int] = {}
-    for p in marked_positions(cache, every):  # every account: the book's sum counts them all
+    for p in positions:  # every account: the book's sum counts them all
         units = p.quantity * p.multiplier
         held.setdefault(p.account_id, {})[p.quote_symbol] = Position(units, p.last_price)
         unrealised[p.account_id] = unrealised.get(p.account_id, 0) + p.unrealized

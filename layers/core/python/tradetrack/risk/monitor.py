@@ -23,7 +23,7 @@ from tradetrack.money import from_scaled
 from tradetrack.notify.events import RiskViolation
 from tradetrack.observability import MetricUnit, logger, metrics
 from tradetrack.risk import repository as repo
-from tradetrack.risk.exposure import snapshots
+from tradetrack.risk.exposure import snapshots, snapshots_of_users
 from tradetrack.risk.rules import Limits, Rejection, Snapshot, breaches, is_paper, merge
 from tradetrack.risk.service import COUNT_RULES, to_limits
 from tradetrack.timeutil import ist_date
@@ -62,16 +62,25 @@ def monitor_paper(
     square_off: SquareOff,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> MonitorResult:
-    """One pass over the paper accounts of every user with limits the monitor watches."""
+    """One pass over the paper accounts of every user with limits the monitor watches: their limits
+    in two queries, their snapshots read for them all at once (exposure.snapshots_of_users: a few
+    queries, whatever the number of users), then each user's checked."""
     result = MonitorResult()
     users = sorted({str(doc["userId"]) for doc in repo.monitored_limits(db)})
     by_user: dict[str, list[Document]] = {}
     for doc in repo.limits_of_users(db, users):  # every scope of theirs, not only the monitored
         by_user.setdefault(str(doc["userId"]), []).append(doc)
-    for user_id in users:
+    watched = {user: scope for user in users if (scope := _watched(by_user.get(user, []))) is not None}
+    at = now()
+    try:
+        snaps = snapshots_of_users(db, cache, sorted(watched), ist_date(at))
+    except Exception:
+        logger.exception("risk monitor could not read the accounts", extra={"users": len(watched)})
+        return result
+    for user_id, (user, own) in watched.items():
         try:
-            _monitor_user(db, cache, user_id, by_user.get(user_id, []), result, notify=notify,
-                          square_off=square_off, now=now(), wanted=is_paper)  # fmt: skip
+            _check(db, user_id, user, own, snaps.get(user_id, {}), result, notify=notify,
+                   square_off=square_off, now=at, wanted=is_paper)  # fmt: skip
         except Exception:  # one user's failure must not stop the others' checks
             logger.exception("risk monitor failed for a user", extra={"userId": user_id})
     metrics.add_metric(name="RiskViolations", unit=MetricUnit.Count, value=result.recorded)
@@ -90,19 +99,31 @@ def after_sync(
     """Check one real account after its sync: alert only. Never raises (the sync is recorded)."""
     result = MonitorResult()
     try:
-        docs = repo.user_limits(db, user_id)
-        _monitor_user(db, cache, user_id, docs, result, notify=notify, square_off=None, now=now(),
-                      wanted=lambda account: account == account_id)  # fmt: skip
+        scope = _watched(repo.user_limits(db, user_id))
+        if scope is not None:
+            at = now()
+            snaps = snapshots(db, cache, user_id, ist_date(at))
+            _check(db, user_id, *scope, snaps, result, notify=notify, square_off=None, now=at,
+                   wanted=lambda account: account == account_id)  # fmt: skip
     except Exception:
         logger.exception("risk check after sync failed", extra={"accountId": account_id})
     return result
 
 
-def _monitor_user(
+def _watched(docs: list[Document]) -> tuple[Limits | None, dict[str, Limits]] | None:
+    """(the user's limits, each account's own) when any of them is one the monitor watches."""
+    user, own = _scope_limits(docs)
+    if not (user is not None and user.monitored()) and not any(limits.monitored() for limits in own.values()):
+        return None
+    return user, own
+
+
+def _check(
     db: Database[Document],
-    cache: redis.Redis,
     user_id: str,
-    docs: list[Document],
+    user: Limits | None,
+    own: dict[str, Limits],
+    snaps: dict[str, Snapshot],
     result: MonitorResult,
     *,
     notify: Notify,
@@ -110,11 +131,7 @@ def _monitor_user(
     now: datetime,
     wanted: Callable[[str], bool],
 ) -> None:
-    user, own = _scope_limits(docs)
-    if not (user is not None and user.monitored()) and not any(limits.monitored() for limits in own.values()):
-        return
-    day = ist_date(now)
-    for account_id, snap in snapshots(db, cache, user_id, day).items():
+    for account_id, snap in snaps.items():
         if not wanted(account_id):
             continue
         limits = merge(user, own.get(account_id))
