@@ -36,7 +36,7 @@ import numpy.typing as npt
 import redis
 from pymongo.database import Database
 
-from tradetrack.analytics import grouped, metrics
+from tradetrack.analytics import fy_sales, grouped, metrics
 from tradetrack.analytics.realized import is_closed, realizations_of
 from tradetrack.analytics.table import Filters
 from tradetrack.analytics.trade_charges import effective_charges, ist
@@ -56,7 +56,8 @@ SUMS = store.SUMS
 TRADE_FIELDS = sorted(
     {"accountId", "instrument", "symbol", "status", "openedAt", "closedAt", "quantity", "realizedPnl",
      "charges", "chargesEstimated", "realizations", "entryValue", "exitValue", "avgEntry", "avgExit",
-     "products", "book", "segment", "isFno", "exchange", "direction", "multiplier", "category"}
+     "products", "book", "segment", "isFno", "exchange", "direction", "multiplier", "category",
+     "isin", "paper"}
     | set(store.OPEN_FIELDS)
 )  # fmt: skip
 
@@ -181,6 +182,8 @@ def _replace_pairs(
         user_id,
         {pair: {"days": digests[pair], "open": open_of(trades)} for pair, trades in trades_by_pair.items()},
     )
+    # the tax report's read model: these pairs' sales per FY (tradetrack.analytics.fy_sales)
+    fy_sales.replace_pairs(db, user_id, trades_by_pair, before, empty=empty)
 
 
 def _digests(rows: Mapping[tuple[int, str], Document]) -> dict[int, int]:

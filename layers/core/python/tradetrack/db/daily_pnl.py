@@ -11,8 +11,9 @@
 - `pair_state`: one document per (user, account, instrument): the days the pair contributes to
   with a digest of its rows that day (`days`, packed int64 pairs) and its open trades (`open`,
   the fields positions need); `_id` = "userId|account|instrument".
-- `aggregate_state`: one document per user (`_id` = userId) saying the above were built for the
-  user at AGGREGATE_VERSION; without it (or at another version) readers use the trades instead.
+- `aggregate_state`: one document per user (`_id` = userId) saying the above (and the tax report's
+  `fy_sales`, tradetrack.db.fy_sales) were built for the user at AGGREGATE_VERSION; without it (or
+  at another version) readers use the trades instead.
 
 Writes go by `_id` only (all FerretDB v1 pushes down). Reads are one query each, served on MongoDB
 by the (userId, month), (userId, day) and (userId, hasOpen) indexes declared in tradetrack.db.indexes.
@@ -27,6 +28,7 @@ from typing import Any
 from pymongo import DeleteOne, ReplaceOne
 from pymongo.database import Database
 
+from tradetrack.db import fy_sales
 from tradetrack.db.bulk import write_in_commands
 from tradetrack.db.filters import one_of
 
@@ -36,7 +38,7 @@ DAILY = "daily_pnl"
 DAILY_PAIRS = "daily_pnl_pairs"
 PAIR_STATE = "pair_state"
 STATE = "aggregate_state"
-AGGREGATE_VERSION = 2  # 2: the month totals leave paper accounts out (issue #19)
+AGGREGATE_VERSION = 3  # 2: the month totals leave paper accounts out (issue #19); 3: fy_sales (#20)
 BATCH = 10_000  # documents per round trip: a range of days comes back in one reply
 SUMS = (
     "sales", "gross", "charges", "estimated", "closed", "wins", "losses", "winSum", "lossSum",
@@ -84,6 +86,7 @@ def forget(db: Database[Document], user_id: str) -> None:
     forget_state(db, user_id)
     for name in (DAILY, DAILY_PAIRS, PAIR_STATE):
         db[name].delete_many({"userId": user_id})
+    fy_sales.forget(db, user_id)  # the tax report's read model, kept with these
 
 
 def month_of(day: int) -> int:

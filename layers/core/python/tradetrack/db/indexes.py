@@ -203,6 +203,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("userId", ASCENDING), ("day", ASCENDING)], unique=True, name="by_user_day")
     ],
     "pair_state": [IndexModel([("userId", ASCENDING), ("hasOpen", ASCENDING)], name="by_user_open")],
+    # the tax report's FY sales per pair (tradetrack.db.fy_sales): a user's documents of one FY
+    "fy_sales": [IndexModel([("userId", ASCENDING), ("fy", ASCENDING)], name="by_user_fy")],
     # GET /v1/orders (tradetrack.db.orders.user_orders): newest placed first, _id the keyset tie-break,
     # for a user, an account of theirs, and either with ?status= (state)
     "orders": [

@@ -39,6 +39,7 @@ from tradetrack.reports.statement import TOP, Statement, month_end, month_of, st
 from tradetrack.timeutil import IST, today_ist
 
 if TYPE_CHECKING:  # the analytics models load with the renderer, not on the routes' cold start
+    from tradetrack.analytics.realized import Realized
     from tradetrack.models.analytics import TaxPnlOut
 
 Document = dict[str, Any]
@@ -203,15 +204,28 @@ def extremes(docs: Sequence[Document], count: int) -> list[Document]:
 
 def fy_tax_pnl(deps: WorkerDeps, user_id: str, fy: int) -> TaxPnlOut:
     """The FY's tax P&L as GET /v1/analytics/tax-pnl computes it (the real accounts, the user's
-    FMVs), from the trades that can have a sale in the FY only (repository.trades_with_sales_between)
-    rather than every trade of the user; uncached (a report is asked for rarely, and a year's rows
-    are a large cache entry)."""
-    from tradetrack.analytics.service import AnalyticsQuery, compute_tax  # as in _statement
+    FMVs), uncached (a report is asked for rarely, and a year's rows are a large cache entry), from
+    the FY's sales per pair (analytics/fy_sales.py: one small document per pair, kept with the
+    per-day aggregates), or, when the user's read models are not built at the current version, from
+    the trades that can have a sale in the FY (repository.trades_with_sales_between): the same
+    figures either way."""
+    from tradetrack.analytics.fy_sales import fy_sales  # as in _statement
+    from tradetrack.analytics.service import compute_tax
+
+    sales = fy_sales(deps.db, user_id, fy)
+    if sales is None:
+        sales = fy_sales_from_trades(deps.db, user_id, fy)
+    return compute_tax(sales, fy, deps.clock(), fmv_of(deps.db, user_id))
+
+
+def fy_sales_from_trades(db: Database[Document], user_id: str, fy: int) -> list[Realized]:
+    """The real accounts' sales in the FY's range from the trades that can have one (the read when
+    the read model is not built)."""
+    from tradetrack.analytics.service import AnalyticsQuery  # as in _statement
     from tradetrack.analytics.table import realized_in_range
 
-    docs = repo.trades_with_sales_between(deps.db, user_id, *fy_bounds(fy))
-    sales = realized_in_range(docs, AnalyticsQuery().filters()).items
-    return compute_tax(sales, fy, deps.clock(), fmv_of(deps.db, user_id))
+    docs = repo.trades_with_sales_between(db, user_id, *fy_bounds(fy))
+    return realized_in_range(docs, AnalyticsQuery().filters()).items
 
 
 def render_report(deps: WorkerDeps, doc: Document) -> bytes:

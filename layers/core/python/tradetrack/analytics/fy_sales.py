@@ -1,0 +1,122 @@
+"""A financial year's sales as compact rows: what the tax P&L needs of a pair's trades, kept with the
+per-day aggregates (analytics/daily.py) so that a FY's tax report reads a document per pair instead
+of every trade that can have a sale in the FY (storage: tradetrack.db.fy_sales; docs/reports.md).
+
+A (pair, FY) document holds `trades`, the trades with a sale in the FY as columns (a list per
+field of TRADE_COLUMNS, what tax.py and a tax P&L row read of a trade; columns, because FerretDB v1
+stores no nested arrays), and `sales`, the realizations
+(analytics/realized.py) sold in the FY (by IST date) packed as int64 rows SALE_COLUMNS: instants
+as milliseconds since the epoch (BSON's precision, truncated as BSON truncates), money scaled 10^4,
+the closing fill as its ordinal among its trade's fills (all the tax P&L uses it for is to tell a
+trade's fills apart, for turnover). `sales_of` gives back Realized objects equal in every field the
+tax P&L reads, so tax_payload over them equals tax_payload over the trades' realizations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from pymongo.database import Database
+
+from tradetrack.analytics.realized import Realized, realizations_of
+from tradetrack.analytics.tax import fy_of
+from tradetrack.analytics.trade_charges import ist
+from tradetrack.book import is_paper
+from tradetrack.db import daily_pnl
+from tradetrack.db import fy_sales as store
+from tradetrack.queries import aware
+
+Document = dict[str, Any]
+Pair = tuple[str, str]
+TRADE_COLUMNS = ("_id", "symbol", "exchange", "isin", "isFno", "direction")
+SALE_COLUMNS = (
+    "trade", "at", "acquiredAt", "quantity", "entryValue", "exitValue", "pnl", "charges", "intraday", "exit",
+)  # fmt: skip
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _ms(moment: datetime) -> int:
+    since = aware(moment) - EPOCH
+    return (since.days * 86_400 + since.seconds) * 1000 + since.microseconds // 1000
+
+
+def pair_fys(trades: Iterable[Document]) -> dict[int, Document]:
+    """One pair's FY documents (`trades`, `sales`) by FY, from all of the pair's trades (a paper
+    account's: none)."""
+    found: dict[int, tuple[dict[str, list[Any]], dict[str, int], list[list[int]]]] = {}
+    for doc in trades:
+        if is_paper(doc.get("accountId")) or doc.get("paper"):
+            continue
+        exits: dict[str, int] = {}
+        for sale in realizations_of(doc):
+            columns, index, rows = found.setdefault(
+                fy_of(ist(sale.at).date()), ({key: [] for key in TRADE_COLUMNS}, {}, [])
+            )
+            trade_id = str(doc["_id"])
+            if trade_id not in index:
+                index[trade_id] = len(index)
+                for key in TRADE_COLUMNS:
+                    columns[key].append(doc.get(key))
+            rows.append(
+                [
+                    index[trade_id], _ms(sale.at), _ms(sale.acquired_at), sale.quantity, sale.entry_value,
+                    sale.exit_value, sale.pnl, sale.charges, int(sale.intraday),
+                    exits.setdefault(sale.exit_id, len(exits)),
+                ]
+            )  # fmt: skip
+    return {
+        fy: {"trades": columns, "sales": np.array(rows, dtype="<i8").reshape(-1, len(SALE_COLUMNS)).tobytes()}
+        for fy, (columns, _, rows) in found.items()
+    }
+
+
+def replace_pairs(
+    db: Database[Document],
+    user_id: str,
+    trades_by_pair: Mapping[Pair, Sequence[Document]],
+    days_before: Mapping[Pair, Iterable[int]],
+    *,
+    empty: bool = False,
+) -> None:
+    """Replace these pairs' FY documents (each pair with every trade it now has); `days_before`: the
+    IST day ordinals each pair had rows on (daily_pnl's pair state), whose FYs are deleted when the
+    pair has no sale in them any more. The caller holds the user's aggregates lock."""
+    fresh: dict[tuple[Pair, int], Document] = {}
+    gone: list[tuple[Pair, int]] = []
+    for pair, trades in trades_by_pair.items():
+        fresh |= {(pair, fy): doc for fy, doc in pair_fys(trades).items()}
+        gone += [(pair, fy) for fy in {fy_of(date.fromordinal(day)) for day in days_before.get(pair, ())}]
+    store.write(db, user_id, fresh, gone, empty=empty)
+
+
+def sales_of(docs: Iterable[Document]) -> list[Realized]:
+    """The sales of these FY documents as realizations (their `doc`: the trade's TRADE_COLUMNS)."""
+    sales: list[Realized] = []
+    for stored in docs:
+        columns = stored["trades"]
+        trades = [
+            dict(zip(TRADE_COLUMNS, values, strict=True))
+            for values in zip(*(columns[key] for key in TRADE_COLUMNS), strict=True)
+        ]
+        table = np.frombuffer(stored["sales"], dtype="<i8").reshape(-1, len(SALE_COLUMNS)).tolist()
+        for trade, at, acquired, quantity, entry, exit_value, pnl, charges, intraday, exit_no in table:
+            doc = trades[trade]
+            sales.append(
+                Realized(
+                    doc, EPOCH + timedelta(milliseconds=at), EPOCH + timedelta(milliseconds=acquired),
+                    quantity, entry, exit_value, pnl, charges, False, bool(intraday),
+                    f"{doc['_id']}:{exit_no}", closes=False,
+                )
+            )  # fmt: skip
+    return sales
+
+
+def fy_sales(db: Database[Document], user_id: str, fy: int) -> list[Realized] | None:
+    """The real accounts' sales in FY `fy` from the read model (one query), or None when the user's
+    read models are not built at the current version (the caller reads the trades instead)."""
+    if not daily_pnl.is_built(db, user_id):
+        return None
+    return sales_of(store.of_fy(db, user_id, fy))
