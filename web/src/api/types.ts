@@ -543,6 +543,8 @@ export interface PaperAccount {
   status: "open" | "closed";
   startingBalance: string;
   balance: PaperBalance;
+  /** grows with every change of the balance; a paper_balance frame with a lower version is older */
+  balanceVersion?: number;
   createdAt: string;
 }
 
@@ -616,6 +618,7 @@ export interface PaperHolding {
 export interface PaperPortfolio {
   accountId: string;
   balance: PaperBalance;
+  balanceVersion?: number;
   holdings: PaperHolding[];
 }
 

@@ -36,8 +36,9 @@ function staleKeys(frame: Frame): string[][] {
     case "notification": // a breached risk limit: the Risk page's violations too
       return frame.notificationType === "risk_violation" ? [["notifications"], ["risk", "violations"]] : [["notifications"]];
     case "trade":
-    case "paper_order": // an inbox item too (its own state and balance: applyPaperFrame)
       return [["notifications"]];
+    case "paper_order": // an inbox item too when it names one (its own state and balance: applyPaperFrame)
+      return frame.notificationId ? [["notifications"]] : [];
     case "report": // the Reports page asks for its status (and download URL) at once, and its list
       return [["report", frame.reportId], ["reports", "list"], ["notifications"]];
     // fills applied (a sync, a manual fill, an import step): the journal's views re-read what they show

@@ -3,11 +3,13 @@
 // live region (screen readers read each as it comes), each toast dismissible with its button; a
 // fired alert, an expired login, a rejected paper order or a breached risk limit stays until
 // dismissed, the others go by themselves after 10 s; at most 4 shown (the oldest goes first).
+import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api } from "../api/client";
 import type { PaperOrder } from "../api/types";
 import { formatInr } from "../format";
-import { paperOrderPath, paperOrderToast, toastsPaperOrder } from "../paper/toast";
+import { frameWordsOrder, paperOrderPath, paperOrderToast, toastsPaperOrder } from "../paper/toast";
+import { cachedAccountLabel, riskViolationToast } from "../risk/toast";
 import { toastOf, type Frame, type Toast } from "./frames";
 import { useLive, useLiveFrames } from "./LiveContext";
 import "./live.css";
@@ -19,6 +21,7 @@ export function Toasts() {
   const [toasts, setToasts] = useState<Toast[]>([]);
   const timers = useRef(new Map<string, ReturnType<typeof setTimeout>>());
   const counter = useRef(0);
+  const client = useQueryClient();
   const mounted = useRef(false); // a paper order's toast comes after a read: none once logged out
 
   const dismiss = useCallback((id: string) => {
@@ -40,19 +43,28 @@ export function Toasts() {
 
   const onFrame = useCallback(
     (frame: Frame) => {
-      // A paper order's frame names the order only: its words (and a rejection's reason) are read from it.
+      // A paper order's frame words its toast; an older one names the order only: its words (and a
+      // rejection's reason) are read from it.
       if (frame.type === "paper_order") {
         if (!toastsPaperOrder(frame)) return;
+        if (frameWordsOrder(frame)) {
+          show(paperOrderToast(frame, null, formatInr));
+          return;
+        }
         api<PaperOrder>(paperOrderPath(frame.accountId, frame.orderId)).then(
           (order) => show(paperOrderToast(frame, order, formatInr)),
           () => show(paperOrderToast(frame, null, formatInr)),
         );
         return;
       }
+      if (frame.type === "notification" && frame.notificationType === "risk_violation") {
+        show(riskViolationToast(frame, (accountId) => cachedAccountLabel(client, accountId)));
+        return;
+      }
       const toast = toastOf(frame);
       if (toast) show(toast);
     },
-    [show],
+    [show, client],
   );
   useLiveFrames(onFrame);
 

@@ -1,5 +1,5 @@
 // The frames the WebSocket API pushes (docs/websocket.md), as this app reads them.
-import type { PaperOrderState } from "../api/types";
+import { PAPER_SIDES, type PaperOrderState, type PaperSide } from "../api/types";
 
 export interface AlertFrame {
   type: "alert";
@@ -31,6 +31,21 @@ export interface NotificationFrame {
   notificationType: string;
   title: string;
   message: string;
+  /** A `risk_violation`'s own fields (docs/websocket.md): present on frames of this release on. */
+  violation?: RiskViolationFields;
+}
+
+/** What a `risk_violation` notification frame says beside its words: the violation, its account and
+ * rule, the IST day, what was measured against the limit (INR or a count, as strings), whether the
+ * paper account was squared off. */
+export interface RiskViolationFields {
+  violationId: string;
+  accountId: string;
+  rule: string;
+  day?: string;
+  value?: string;
+  limit?: string;
+  squaredOff: boolean;
 }
 
 export interface TradesFrame {
@@ -49,7 +64,10 @@ export interface ReportFrame {
 }
 
 /** A paper order changed state (the notifier's `paper_order` push; docs/websocket.md, docs/paper.md).
- * It names the order, not its symbol or reason: the toast reads the order (src/paper/toast.ts). */
+ * Frames of this release on name the instrument, side, type, last fill and a rejection's reason, so
+ * the toast is worded from the frame; an older frame names the order only and the toast reads it
+ * (src/paper/toast.ts). `notificationId` only when it is in the inbox too (placed and partly
+ * filled are pushed only, unless the user asks). */
 export interface PaperOrderFrame {
   type: "paper_order";
   accountId: string;
@@ -59,15 +77,27 @@ export interface PaperOrderFrame {
   quantity: number;
   filledQuantity: number;
   notificationId?: string;
+  symbol?: string;
+  exchange?: string;
+  side?: PaperSide;
+  orderType?: string;
+  product?: string;
+  lastFillQuantity?: number;
+  lastFillPrice?: string;
+  reason?: string;
+  at?: string;
 }
 
-/** A paper account's balance changed (a hold, a fill, a release): its figures as now stored. */
+/** A paper account's balance changed (a hold, a fill, a release, a reset): its figures as now
+ * stored, and their version (it grows with every change: a frame with a lower version than what the
+ * app read is older than it). Frames before versions carry none. */
 export interface PaperBalanceFrame {
   type: "paper_balance";
   accountId: string;
   available: string;
   held: string;
   total: string;
+  version?: number;
 }
 
 export interface OtherFrame {
@@ -109,21 +139,51 @@ function oneOf<T extends string>(options: readonly T[], value: unknown): value i
   return options.includes(value as T);
 }
 
+function isText(value: unknown): value is string {
+  return typeof value === "string" && value.length > 0 && value.length <= 1000;
+}
+
 /** The paper frames are checked field by field (the page writes their figures into what it shows):
- * one that is malformed is dropped, never half-applied. */
+ * one whose required fields are malformed is dropped, never half-applied; an optional field that is
+ * malformed is left out (the toast then reads the order, as for a frame without it). */
 function paperOrderFrame(value: Fields): PaperOrderFrame | null {
   const { accountId, orderId, event, state, quantity, filledQuantity, notificationId } = value;
   if (!isId(accountId) || !isId(orderId) || !oneOf(PAPER_ORDER_EVENTS, event) || !oneOf(PAPER_ORDER_STATES, state)) return null;
   if (!isCount(quantity) || quantity < 1 || !isCount(filledQuantity) || filledQuantity > quantity) return null;
   const frame: PaperOrderFrame = { type: "paper_order", accountId, orderId, event, state, quantity, filledQuantity };
   if (isId(notificationId)) frame.notificationId = notificationId;
+  const { symbol, exchange, side, orderType, product, lastFillQuantity, lastFillPrice, reason, at } = value;
+  if (isId(symbol)) frame.symbol = symbol;
+  if (isId(exchange)) frame.exchange = exchange;
+  if (oneOf(PAPER_SIDES, side)) frame.side = side;
+  if (isId(orderType)) frame.orderType = orderType;
+  if (isId(product)) frame.product = product;
+  if (isCount(lastFillQuantity) && lastFillQuantity > 0 && isMoney(lastFillPrice)) {
+    frame.lastFillQuantity = lastFillQuantity;
+    frame.lastFillPrice = lastFillPrice;
+  }
+  if (isText(reason)) frame.reason = reason;
+  if (isId(at)) frame.at = at;
   return frame;
 }
 
 function paperBalanceFrame(value: Fields): PaperBalanceFrame | null {
-  const { accountId, available, held, total } = value;
+  const { accountId, available, held, total, version } = value;
   if (!isId(accountId) || !isMoney(available) || !isMoney(held) || !isMoney(total)) return null;
-  return { type: "paper_balance", accountId, available, held, total };
+  const frame: PaperBalanceFrame = { type: "paper_balance", accountId, available, held, total };
+  if (isCount(version)) frame.version = version;
+  return frame;
+}
+
+/** A risk violation's fields on its notification frame, when they are all there and well formed. */
+function violationOf(value: Fields): RiskViolationFields | undefined {
+  const { violationId, accountId, rule, day, value: measured, limit, squaredOff } = value;
+  if (!isId(violationId) || !isId(accountId) || !isId(rule)) return undefined;
+  const violation: RiskViolationFields = { violationId, accountId, rule, squaredOff: squaredOff === true };
+  if (typeof day === "string" && /^\d{4}-\d{2}-\d{2}$/.test(day)) violation.day = day;
+  if (isMoney(measured)) violation.value = measured;
+  if (isMoney(limit)) violation.limit = limit;
+  return violation;
 }
 
 /** A pushed frame, or null when the text is not a JSON object with a string `type` (or is a paper
@@ -139,6 +199,11 @@ export function parseFrame(text: string): Frame | null {
   const fields = value as Fields;
   if (fields.type === "paper_order") return paperOrderFrame(fields);
   if (fields.type === "paper_balance") return paperBalanceFrame(fields);
+  if (fields.type === "notification" && fields.notificationType === "risk_violation") {
+    const violation = violationOf(fields); // a frame before these fields: none, and the toast says less
+    const frame = value as NotificationFrame;
+    return violation ? { ...frame, violation } : frame;
+  }
   return typeof fields.type === "string" ? (value as Frame) : null;
 }
 

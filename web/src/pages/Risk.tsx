@@ -3,16 +3,19 @@
 // overrides the user's; the effective limits are what every paper order is checked against and
 // what the monitor watches) and the violations recorded (src/risk/Violations.tsx).
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useId, useState } from "react";
+import { useCallback, useId, useState } from "react";
 import { api } from "../api/client";
 import type { AccountRiskLimits, BrokerAccountOut, PaperAccount, RiskLimits } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { formatInr } from "../format";
+import type { Frame } from "../live/frames";
+import { useLiveFrames } from "../live/LiveContext";
 import { PAPER_ACCOUNTS } from "../paper/order";
 import { AccountSelect } from "../risk/AccountSelect";
 import { accountChoices } from "../risk/accounts";
 import { FIELD_LABELS, LIMIT_FIELDS, type LimitField } from "../risk/limits";
 import { LimitsForm } from "../risk/LimitsForm";
+import { withPushedViolation } from "../risk/toast";
 import { Violations } from "../risk/Violations";
 import "./accounts.css";
 
@@ -40,6 +43,10 @@ export function Risk() {
   });
   const choices = accountChoices(paper.data?.items ?? [], broker.data?.items ?? []);
   const [picked, setPicked] = useState("");
+  // violations pushed while the page is open (the frame names them): the list marks them new
+  const [pushed, setPushed] = useState<readonly string[]>([]);
+  const onFrame = useCallback((frame: Frame) => setPushed((ids) => withPushedViolation(ids, frame)), []);
+  useLiveFrames(onFrame);
   const accountId = picked || choices[0]?.accountId || "";
   const account = useQuery({
     queryKey: accountLimitsKey(accountId),
@@ -96,7 +103,7 @@ export function Risk() {
         </>
       )}
 
-      <Violations choices={choices} />
+      <Violations choices={choices} pushed={pushed} />
     </section>
   );
 }

@@ -74,6 +74,50 @@ describe("a paper_balance frame", () => {
   });
 });
 
+describe("a versioned paper_balance frame", () => {
+  const newer = { available: "97000.0000", held: "3000.0000", total: "100000.0000" };
+
+  it("is ignored when it is no newer than what the account, portfolio and list hold", () => {
+    // Given the account read at balance version 5 (account, portfolio and list)
+    const client = new QueryClient();
+    const keys = paperAccountKeys("pa_1");
+    const read = { ...account("pa_1"), balanceVersion: 5 };
+    client.setQueryData(keys.account, read);
+    client.setQueryData<PaperPortfolio>(keys.portfolio, { accountId: "pa_1", balance: start, balanceVersion: 5, holdings: [] });
+    client.setQueryData(PAPER_ACCOUNTS, { items: [read] });
+    // When a frame of version 4 (sent before the read, delivered after it) and one of version 5 arrive
+    applyPaperFrame(client, { ...balanceFrame, version: 4 });
+    applyPaperFrame(client, { ...balanceFrame, version: 5 });
+    // Then what was read stays
+    expect(client.getQueryData<PaperAccount>(keys.account)).toEqual(read);
+    expect(client.getQueryData<PaperPortfolio>(keys.portfolio)?.balance).toEqual(start);
+    expect(client.getQueryData<{ items: PaperAccount[] }>(PAPER_ACCOUNTS)?.items).toEqual([read]);
+  });
+
+  it("is applied when newer, with its version, and an older one after it changes nothing", () => {
+    // Given the account read at version 5
+    const client = new QueryClient();
+    const keys = paperAccountKeys("pa_1");
+    client.setQueryData(keys.account, { ...account("pa_1"), balanceVersion: 5 });
+    // When version 7 arrives, then version 6 (out of order)
+    applyPaperFrame(client, { ...balanceFrame, version: 7 });
+    applyPaperFrame(client, { ...balanceFrame, available: "99000.0000", held: "1000.0000", version: 6 });
+    // Then the account shows version 7's figures
+    const shown = client.getQueryData<PaperAccount>(keys.account);
+    expect([shown?.balance, shown?.balanceVersion]).toEqual([newer, 7]);
+  });
+
+  it("is applied to a balance read without a version, and one without a version is always applied", () => {
+    const client = new QueryClient();
+    const keys = paperAccountKeys("pa_1");
+    client.setQueryData(keys.account, account("pa_1"));
+    applyPaperFrame(client, { ...balanceFrame, version: 2 });
+    expect(client.getQueryData<PaperAccount>(keys.account)?.balanceVersion).toBe(2);
+    applyPaperFrame(client, { ...balanceFrame, available: "99000.0000", held: "1000.0000" });
+    expect(client.getQueryData<PaperAccount>(keys.account)?.balance.available).toBe("99000.0000");
+  });
+});
+
 describe("a paper_order frame", () => {
   it("moves the order's state and filled quantity in every cached list of its account, then re-reads them", () => {
     // Given the page's order lists (all, and pending only) cached

@@ -1,6 +1,7 @@
 // What the paper frames change in the query cache, in place (no page reload, no re-read for a
 // balance): a `paper_balance` frame's figures go into the account, its portfolio and the accounts
-// list as they are cached; a `paper_order` frame moves the order's state and filled quantity in
+// list as they are cached, unless the frame is older than what they hold (its version lower than
+// or equal to the balanceVersion read or last applied; a frame or a read without a version is taken); a `paper_order` frame moves the order's state and filled quantity in
 // every cached order list of its account, then those lists and the holdings are re-read for the
 // rest (fills, charges, history). The account's journal follows the `trades` frame (source paper).
 import type { QueryClient } from "@tanstack/react-query";
@@ -22,9 +23,20 @@ function balanceOf(frame: PaperBalanceFrame): PaperBalance {
   return { available: frame.available, held: frame.held, total: frame.total };
 }
 
-/** `item` with the frame's balance when it is the frame's account (else `item` itself). */
-export function withBalance<T extends { accountId: string; balance: PaperBalance }>(item: T, frame: PaperBalanceFrame): T {
-  return item.accountId === frame.accountId ? { ...item, balance: balanceOf(frame) } : item;
+/** Whether the frame is no newer than what `item` holds (both versioned, the frame's not higher). */
+export function isStale(item: { balanceVersion?: number }, frame: PaperBalanceFrame): boolean {
+  return item.balanceVersion !== undefined && frame.version !== undefined && frame.version <= item.balanceVersion;
+}
+
+/** `item` with the frame's balance (and version) when it is the frame's account and the frame is
+ * newer than what it holds (else `item` itself). */
+export function withBalance<T extends { accountId: string; balance: PaperBalance; balanceVersion?: number }>(
+  item: T,
+  frame: PaperBalanceFrame,
+): T {
+  if (item.accountId !== frame.accountId || isStale(item, frame)) return item;
+  const version = frame.version === undefined ? {} : { balanceVersion: frame.version };
+  return { ...item, balance: balanceOf(frame), ...version };
 }
 
 /** The list with the frame's order moved to the frame's state (a frame older than what the list
@@ -47,7 +59,8 @@ export function applyPaperFrame(client: QueryClient, frame: PaperBalanceFrame | 
     // A list without the account (read before it was opened) is re-read, not made fresh as it was
     const list = client.getQueryData<{ items: PaperAccount[] }>(PAPER_ACCOUNTS);
     if (list?.items.some((item) => item.accountId === frame.accountId)) {
-      client.setQueryData(PAPER_ACCOUNTS, { ...list, items: list.items.map((item) => withBalance(item, frame)) });
+      const items = list.items.map((item) => withBalance(item, frame));
+      if (items.some((item, index) => item !== list.items[index])) client.setQueryData(PAPER_ACCOUNTS, { ...list, items });
     } else if (list) {
       void client.invalidateQueries({ queryKey: PAPER_ACCOUNTS, exact: true });
     }

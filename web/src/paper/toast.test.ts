@@ -3,7 +3,7 @@ import type { PaperOrder } from "../api/types";
 import { formatInr } from "../format";
 import type { PaperOrderFrame } from "../live/frames";
 import { rejectionReason } from "./order";
-import { paperOrderPath, paperOrderToast, toastsPaperOrder } from "./toast";
+import { frameWordsOrder, paperOrderPath, paperOrderToast, toastsPaperOrder } from "./toast";
 
 function frameOf(fields: Partial<PaperOrderFrame>): PaperOrderFrame {
   return { type: "paper_order", accountId: "pa_1", orderId: "po_1", event: "executed", state: "executed", quantity: 2, filledQuantity: 2, ...fields };
@@ -85,5 +85,39 @@ describe("a paper order's toast", () => {
   it("names an expiry as such", () => {
     const toast = paperOrderToast(frameOf({ event: "expired", state: "expired", filledQuantity: 0 }), orderOf({ state: "expired" }), formatInr);
     expect(toast).toEqual({ title: "Paper order expired: NSE:INFY", message: "BUY 2 NSE:INFY at market.", tone: "info", sticky: false });
+  });
+});
+
+describe("a paper order's toast from a frame that names the order", () => {
+  const named: Partial<PaperOrderFrame> = { symbol: "TCS", exchange: "NSE", side: "SELL", orderType: "LIMIT", product: "MIS", quantity: 5 };
+
+  it("is worded from the frame: no order read is needed", () => {
+    // Given a partial execution's frame with the instrument, side and last fill
+    const frame = frameOf({ ...named, event: "partially_executed", state: "partially_executed", filledQuantity: 3, lastFillQuantity: 3, lastFillPrice: "3512.25" });
+    // Then it words its own toast (the order is not read: none is given)
+    expect(frameWordsOrder(frame)).toBe(true);
+    expect(paperOrderToast(frame, null, formatInr)).toEqual({
+      title: "Paper order partly filled: NSE:TCS",
+      message: `SELL 5 NSE:TCS (LIMIT): 3 of 5 filled; last fill 3 at ${formatInr("3512.25")}.`,
+      tone: "good",
+      sticky: false,
+    });
+  });
+
+  it("says a rejection's reason from the frame", () => {
+    const reason = "risk: max_order_value: the order's value is over the limit";
+    const frame = frameOf({ ...named, orderType: "MARKET", event: "rejected", state: "rejected", filledQuantity: 0, reason });
+    expect(frameWordsOrder(frame)).toBe(true);
+    expect(paperOrderToast(frame, null, formatInr)).toEqual({
+      title: "Paper order rejected: NSE:TCS",
+      message: `SELL 5 NSE:TCS at market: ${reason}`,
+      tone: "bad",
+      sticky: true,
+    });
+  });
+
+  it("reads the order for an older frame, or a rejection whose frame has no reason", () => {
+    expect(frameWordsOrder(frameOf({}))).toBe(false);
+    expect(frameWordsOrder(frameOf({ ...named, event: "rejected", state: "rejected", filledQuantity: 0 }))).toBe(false);
   });
 });

@@ -2,7 +2,7 @@
 // one per rule, account and IST day, with what was measured against the limit, the day's P&L and
 // exposure then, and whether a paper account was squared off on it. Keyset pages: "Load more" asks
 // for the page after the API's nextCursor. A `risk_violation` notification re-reads it
-// (src/live/LiveContext.tsx).
+// (src/live/LiveContext.tsx); the violations it named while the page was open are marked new.
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { api } from "../api/client";
@@ -22,7 +22,7 @@ function measured(violation: RiskViolation, value: string | null): string {
   return countsRule(violation.rule) ? value : formatInr(value);
 }
 
-export function Violations({ choices }: { choices: AccountChoice[] }) {
+export function Violations({ choices, pushed = [] }: { choices: AccountChoice[]; pushed?: readonly string[] }) {
   const ids = useId();
   const [accountId, setAccountId] = useState("");
   const violations = useInfiniteQuery({
@@ -75,8 +75,21 @@ export function Violations({ choices }: { choices: AccountChoice[] }) {
             </thead>
             <tbody>
               {rows.map((violation) => (
-                <tr key={violation.violationId} data-violation-id={violation.violationId} data-rule={violation.rule}>
-                  <td>{violation.day}</td>
+                <tr
+                  key={violation.violationId}
+                  data-violation-id={violation.violationId}
+                  data-rule={violation.rule}
+                  data-new={pushed.includes(violation.violationId) || undefined}
+                >
+                  <td>
+                    {violation.day}
+                    {pushed.includes(violation.violationId) && (
+                      <>
+                        {" "}
+                        <span className="state state-info">New</span>
+                      </>
+                    )}
+                  </td>
                   <td>{accountLabel(choices, violation.accountId)}</td>
                   <th scope="row">{ruleLabel(violation.rule)}</th>
                   <td className="wrap">{violation.message}</td>
