@@ -15,7 +15,11 @@ real moto calls, at moto's per-call cost.
 
 The broker is a stub speaking Kite v3 on loopback, registered as the "simulated" broker (its rate
 limit, 500 requests/s per app, is the local server's; Zerodha's real 10/s would make the broker,
-not this code, the bound). SQS, KMS and Secrets Manager are moto, in-process.
+not this code, the bound). It answers POST /charges/orders (the virtual contract note) as the local
+simulated server does, with the same computation (local/kite_charges.py), so each sync asks for its
+orders' exact charges and spreads them over the fills (tradetrack/sync/charges.py) as against Kite;
+the bench checks every stored fill carries its order's charges. SQS, KMS and Secrets Manager are
+moto, in-process.
 
 Beside the end-to-end figure (the goal's) it prints where the time went: the seconds during which
 a Mongo command was in flight (the driver's start and reply of each; FerretDB and PostgreSQL run
@@ -31,7 +35,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +43,15 @@ import pytest
 from pymongo.database import Database
 
 from local.brokers import bootstrap_brokers
+from local.kite_charges import contract_note, decimal_json
+from local.kite_errors import KiteError
+from local.simulated import order_charges
 from tests.conftest import QUERY_SHAPES
-from tests.support.broker_stub import BrokerStub
+from tests.support.broker_stub import BrokerStub, Reply, Request
 from tests.support.pipeline import Pipeline, connected_account, make_pipeline
 from tradetrack.config import Settings, reset_settings
 from tradetrack.db import daily_pnl
+from tradetrack.money import to_scaled
 from tradetrack.sync.schedule import plan_syncs
 from tradetrack.sync.scheduler import sync_requests
 
@@ -130,6 +138,38 @@ def kite_day(fills: int = FILLS) -> dict[str, Any]:
     }
 
 
+def contract_notes(request: Request) -> Reply | dict[str, Any]:
+    """POST /charges/orders as the simulated Kite server answers it (local/broker_server.py)."""
+    try:
+        orders = decimal_json(request.body.decode())
+        if not isinstance(orders, list) or not orders:
+            raise KiteError(400, "InputException", "The body must be a JSON list of orders.")
+        return {"status": "success", "data": [contract_note(order) for order in orders]}
+    except (ValueError, KiteError) as error:
+        status, kind = (
+            (error.status, error.error_type) if isinstance(error, KiteError) else (400, "InputException")
+        )
+        return Reply(status, {"status": "error", "message": str(error), "error_type": kind})
+
+
+def charged_fees(day: dict[str, Any]) -> dict[str, int]:
+    """The fees (scaled, as stored) of each fill of `day` by order id: its order's whole charges
+    (one fill an order), Kite's total rounded to 0.0001 INR as tradetrack/sync/charges.py does."""
+    fees = {}
+    for trade in day["/trades"]["data"]:
+        total = order_charges(
+            exchange=trade["exchange"],
+            product=trade["product"],
+            side=trade["transaction_type"],
+            quantity=trade["quantity"],
+            price=trade["average_price"],
+        )["total"]
+        fees[trade["order_id"]] = to_scaled(
+            Decimal(repr(total)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+        )
+    return fees
+
+
 def without_moto_queue_scans(monkeypatch: pytest.MonkeyPatch) -> None:
     """moto's approximate message counts, which scan the queue per message sent or received, as 0."""
     from moto.sqs.models import Queue
@@ -154,6 +194,7 @@ def bench_pipeline(
     with BrokerStub() as stub:
         for path, body in kite_day(FILLS).items():
             stub.route("GET", path, body)
+        stub.answer("POST", "/charges/orders", contract_notes)
         built = make_pipeline(aws_client("sqs"))
         env = {**built.env(), "SIMULATED_BROKER_URL": stub.url}
         if os.environ.get("BENCH_SYNC_NOTIFY", "on") == "off":
@@ -266,7 +307,7 @@ def test_sync_pipeline_executions_per_second(
     mongo_db: Database[Document],
     store_wait: StoreWait,
 ) -> None:
-    pipeline, _ = bench_pipeline
+    pipeline, stub = bench_pipeline
     for i in range(ACCOUNTS):
         connected_account(mongo_db, user_id=f"bench-user-{i % 250}", broker="simulated")
     for user in {f"bench-user-{i % 250}" for i in range(ACCOUNTS)}:
@@ -304,6 +345,15 @@ def test_sync_pipeline_executions_per_second(
     stored = mongo_db["executions"].count_documents({})
     assert stored == ACCOUNTS * FILLS
     assert mongo_db["sync_logs"].count_documents({"status": "success", "inserted": FILLS}) == ACCOUNTS
+    # the charges path ran: one contract-note call a sync, and every fill carries its order's charges
+    assert len(stub.requests_to("POST", "/charges/orders")) == ACCOUNTS
+    expected = charged_fees(kite_day(FILLS))
+    fees = {
+        (doc["orderId"], doc["fees"])
+        for doc in mongo_db["executions"].find({"feesGiven": True}, {"orderId": 1, "fees": 1})
+    }
+    assert fees == set(expected.items()) and min(expected.values()) > 0
+    assert mongo_db["executions"].count_documents({"feesGiven": True}) == stored
     per_second = stored / stages["total"]
     without_store = stored / (stages["total"] - stages["store"])
     benchmark.extra_info.update(

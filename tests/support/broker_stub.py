@@ -16,6 +16,10 @@ then repeats the last one. A reply is a `Reply(status, body, headers, delay_s)` 
 sent as they are. `delay_s` holds the reply back, to test client timeouts (stopping the stub cuts
 any wait short). A request no route matches gets a 404 with a Kite-style error envelope.
 
+`answer(method, path, reply_to)` computes each reply from the request instead, for an API whose
+answer depends on what is sent (Kite's POST /charges/orders): `reply_to(request)` returns a reply
+or a body as above; an answered path takes precedence over a scripted one.
+
 Every request is recorded, in arrival order, in `requests` as a `Request`: method, path, query
 (name -> list of values), headers (case-insensitive names), raw body; `.json()` and `.form()`
 decode the body. `requests_to(method, path)` filters them. `url` is "http://127.0.0.1:<port>".
@@ -25,7 +29,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -89,6 +93,7 @@ class BrokerStub:
     def __init__(self) -> None:
         self.requests: list[Request] = []
         self._routes: dict[tuple[str, str], list[Reply]] = {}
+        self._answers: dict[tuple[str, str], Callable[[Request], Reply | Any]] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
@@ -103,11 +108,22 @@ class BrokerStub:
         with self._lock:
             self._routes[(method.upper(), path)] = script
 
+    def answer(self, method: str, path: str, reply_to: Callable[[Request], Reply | Any]) -> None:
+        """Answer `method path` with `reply_to(request)`: a Reply or a body (status 200)."""
+        with self._lock:
+            self._answers[(method.upper(), path)] = reply_to
+
     def requests_to(self, method: str, path: str) -> list[Request]:
         with self._lock:
             return [r for r in self.requests if r.method == method.upper() and r.path == path]
 
-    def _next_reply(self, method: str, path: str) -> Reply:
+    def _next_reply(self, request: Request) -> Reply:
+        method, path = request.method, request.path
+        with self._lock:
+            reply_to = self._answers.get((method, path))
+        if reply_to is not None:
+            reply = reply_to(request)  # outside the lock: it may take a while, requests run in threads
+            return reply if isinstance(reply, Reply) else Reply(body=reply)
         with self._lock:
             script = self._routes.get((method, path))
             if not script:
@@ -127,16 +143,15 @@ class BrokerStub:
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                stub._record(
-                    Request(
-                        method=self.command,
-                        path=parts.path,
-                        query=parse_qs(parts.query, keep_blank_values=True),
-                        headers=Headers(list(self.headers.items())),
-                        body=body,
-                    )
+                request = Request(
+                    method=self.command,
+                    path=parts.path,
+                    query=parse_qs(parts.query, keep_blank_values=True),
+                    headers=Headers(list(self.headers.items())),
+                    body=body,
                 )
-                reply = stub._next_reply(self.command, parts.path)
+                stub._record(request)
+                reply = stub._next_reply(request)
                 if reply.delay_s and stub._stopping.wait(reply.delay_s):
                     return
                 payload = reply.payload()

@@ -57,3 +57,26 @@ def test_stopping_cuts_a_delayed_reply_short() -> None:
     assert time.monotonic() - started < 2
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(f"{stub.url}/slow", timeout=0.5)  # noqa: S310
+
+
+def test_an_answered_route_computes_each_reply_from_its_request(broker_stub: BrokerStub) -> None:
+    # Given a route answered from the request's body, over a scripted reply on the same route
+    broker_stub.route("POST", "/sum", {"total": -1})
+    broker_stub.answer(
+        "POST",
+        "/sum",
+        lambda request: (
+            {"total": sum(request.json())} if request.json() else Reply(400, {"message": "nothing to add"})
+        ),
+    )
+    # When two requests are sent
+    replies = [
+        request_json("POST", f"{broker_stub.url}/sum", {}, json_body=body, timeout_s=2)
+        for body in ([1, 2], [])
+    ]
+    # Then each reply is computed from its own request (a body is a 200, a Reply keeps its status)
+    assert [(r.status, r.body) for r in replies] == [
+        (200, {"total": 3}),
+        (400, {"message": "nothing to add"}),
+    ]
+    assert len(broker_stub.requests_to("POST", "/sum")) == 2
