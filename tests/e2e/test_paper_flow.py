@@ -163,18 +163,14 @@ def test_a_limit_buy_partly_filled_on_ticks_then_canceled(stack: tuple[Backgroun
     trades = client.call("GET", f"/v1/trades?accountId={paper_id}").json()["items"]
     assert [(t["status"], t["quantity"]) for t in trades] == [("open", 8)]
 
-    # And the inbox has the order's notices: placed, two partial fills, canceled
+    # And the inbox has the order's cancel only: its placement and partial fills were pushed, not
+    # kept (the user did not ask for paper order progress; docs/paper.md), though sent before it
     def notices() -> list[str]:
         items = client.call("GET", "/v1/notifications").json()["items"]
         return sorted(i["title"] for i in items if i.get("type") == "paper_order")
 
-    assert wait_until(lambda: len(notices()) == 4, timeout_s=30), notices()
-    assert notices() == [
-        "Paper order canceled: INFY",
-        "Paper order partly filled: INFY",
-        "Paper order partly filled: INFY",
-        "Paper order placed: INFY",
-    ]
+    assert wait_until(lambda: len(notices()) >= 1, timeout_s=30), notices()
+    assert notices() == ["Paper order canceled: INFY"]
 
 
 def next_squareoff(now: datetime) -> datetime:

@@ -1,9 +1,9 @@
 // What the paper frames change in the query cache, in place (no page reload, no re-read for a
 // balance): a `paper_balance` frame's figures go into the account, its portfolio and the accounts
-// list as they are cached, unless the frame is older than what they hold (its version lower than
-// or equal to the balanceVersion read or last applied; a frame or a read without a version is taken); a `paper_order` frame moves the order's state and filled quantity in
-// every cached order list of its account, then those lists and the holdings are re-read for the
-// rest (fills, charges, history). The account's journal follows the `trades` frame (source paper).
+// list as they are cached, unless the frame is no newer than what they hold (its version not above
+// the balanceVersion read or last applied; a frame or a read without a version is taken); a
+// `paper_order` frame moves the order's state and filled quantity in every cached order list of
+// its account, then those lists and the holdings are re-read for the rest (fills, charges, history). The account's journal follows the `trades` frame (source paper).
 import type { QueryClient } from "@tanstack/react-query";
 import type { PaperAccount, PaperBalance, PaperOrder, PaperPortfolio } from "../api/types";
 import type { PaperBalanceFrame, PaperOrderFrame } from "../live/frames";
