@@ -13,7 +13,7 @@ import redis
 from pymongo.database import Database
 
 from tradetrack.analytics.fy_sales import fy_sales
-from tradetrack.analytics.service import compute_tax
+from tradetrack.analytics.service import AnalyticsQuery, compute_tax, tax_pnl
 from tradetrack.db import daily_pnl
 from tradetrack.db import fy_sales as fy_store
 from tradetrack.db.fmv import fmv_of
@@ -131,6 +131,26 @@ def test_the_tax_pnl_from_the_fy_sales_equals_the_one_from_the_trades(
     # and the FYs around it too
     for fy in (2023, 2025):
         assert assert_read_model_equals_trades(mongo_db, redis_client, fy).items
+
+
+def test_the_report_and_the_api_read_the_fy_sales_not_the_trades(
+    book: dict[str, str], mongo_db: Db, redis_client: redis.Redis
+) -> None:
+    # Given the book's FY 2024-25 figures as the trades give them
+    expected = without_times(from_trades(mongo_db, 2024))
+    # When the user's trades are gone from the store (the read model stays)
+    mongo_db["trades"].delete_many({"userId": USER})
+    assert fy_sales_from_trades(mongo_db, USER, 2024) == []
+    # Then the report and GET /v1/analytics/tax-pnl (uncached, whole FY) still give those figures
+    assert without_times(fy_tax_pnl(deps(mongo_db, redis_client), USER, 2024)) == expected
+    redis_client.flushdb()
+    assert without_times(tax_pnl(mongo_db, redis_client, USER, AnalyticsQuery(), "2024-25")) == expected
+    # and the API's filtered reads (a symbol) still read the trades
+    assert not tax_pnl(mongo_db, redis_client, USER, AnalyticsQuery(symbol="INFY"), "2024-25").items
+
+
+def without_times(tax: TaxPnlOut) -> dict[str, Any]:
+    return tax.model_dump(exclude={"computed_at", "cached"})
 
 
 def test_a_changed_trade_and_a_pair_whose_sales_leave_the_fy_are_kept(

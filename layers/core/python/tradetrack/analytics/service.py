@@ -38,6 +38,7 @@ from pymongo.database import Database
 
 from tradetrack.analytics import daily, grouped, metrics
 from tradetrack.analytics.cache import through_cache
+from tradetrack.analytics.fy_sales import fy_sales
 from tradetrack.analytics.realized import Realized
 from tradetrack.analytics.table import (
     FIELDS,
@@ -381,7 +382,11 @@ def tax_pnl(
     paper = is_paper(filters.account_id)
 
     def compute(_: int | None) -> TaxPnlOut:
-        sales = realized_in_range(_kept(db, user_id, filters), filters).items
+        # the real book's whole FY: its sales per pair (analytics/fy_sales.py) when they are built
+        whole = replace(filters, until_inclusive=True) == Filters()  # no account, symbol, category, range
+        sales = fy_sales(db, user_id, fy) if whole else None
+        if sales is None:
+            sales = realized_in_range(_kept(db, user_id, filters), filters).items
         return compute_tax(sales, fy, datetime.now(UTC), given).model_copy(update={"paper": paper})
 
     params = {**query.params(), "includePaper": False, "fy": fy, "fmv": sorted(given.items())}
