@@ -5,9 +5,12 @@ quantity), their reservations by closing orders and the fills applied to them on
 from __future__ import annotations
 
 import redis
+from pymongo import ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from tradetrack.db.filters import each_id
+from tradetrack.paper import book
 from tradetrack.paper.storage import HOLDINGS, WATERMARKS, Document, next_fill, serial
 
 
@@ -81,13 +84,19 @@ def apply_to_holding(
         guard = next_fill(db, order["_id"], seq)
         if guard is None:
             return False
-        return _apply_to_holding(db, order, {"_id": doc_id, **guard}, change)
+        after = _apply_to_holding(db, order, {"_id": doc_id, **guard}, change)
+        if after is not None and product == "MIS":
+            book.index_position(cache, after)  # its stop-out price (under the lock: in order)
+        return after is not None
 
 
-def _apply_to_holding(db: Database[Document], order: Document, query: Document, change: Document) -> bool:
+def _apply_to_holding(
+    db: Database[Document], order: Document, query: Document, change: Document
+) -> Document | None:
+    """The holding after the change, None when the guard did not match (applied already)."""
     try:
         created = {"userId": order["userId"], "accountId": order["accountId"]}
-        done = db[HOLDINGS].update_one(
+        return db[HOLDINGS].find_one_and_update(
             query,
             {
                 **change,
@@ -99,12 +108,12 @@ def _apply_to_holding(db: Database[Document], order: Document, query: Document, 
                 },
             },
             upsert=True,
+            return_document=ReturnDocument.AFTER,
         )
-        return done.modified_count == 1 or done.upserted_id is not None
     except DuplicateKeyError:
         # The holding exists: with this fill already (nothing to do), or created meanwhile by a
         # parallel first buy (this fill still to apply, now without an upsert).
-        return db[HOLDINGS].update_one(query, change).modified_count == 1
+        return db[HOLDINGS].find_one_and_update(query, change, return_document=ReturnDocument.AFTER)
 
 
 def holdings_of(db: Database[Document], user_id: str, account_id: str) -> list[Document]:
@@ -124,6 +133,12 @@ def mis_positions_in(db: Database[Document], exchange: str, symbol: str) -> list
     open_by_product index)."""
     query = {"product": "MIS", "quantity": {"$ne": 0}, "exchange": exchange, "symbol": symbol}
     return list(db[HOLDINGS].find(query, WATERMARKS))
+
+
+def holdings_by_id(db: Database[Document], holding_ids: list[str]) -> list[Document]:
+    """These holdings, any account's (a tick's stop-out candidates): one lookup by `_id` each."""
+    found = (db[HOLDINGS].find_one(by_id, WATERMARKS) for by_id in each_id(holding_ids))
+    return [doc for doc in found if doc is not None]
 
 
 def mis_position_symbols(db: Database[Document]) -> list[str]:

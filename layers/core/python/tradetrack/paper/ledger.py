@@ -44,6 +44,18 @@ def stopout_loss(margin_blocked: int, pct: int) -> int:
     return -(-margin_blocked * pct // 100)
 
 
+def stopout_price(quantity: int, cost: int, margin_blocked: int, pct: int) -> tuple[str, int] | None:
+    """Where an MIS position is stopped out (`position_loss` reaching `stopout_loss`): ("long", p)
+    at any price at or under p, ("short", p) at any price at or over p; None for a position with
+    no margin (nothing to stop out)."""
+    if quantity == 0 or margin_blocked <= 0:
+        return None
+    limit = stopout_loss(margin_blocked, pct)
+    if quantity > 0:  # cost − quantity × price ≥ limit
+        return "long", (cost - limit) // quantity
+    return "short", -(-(cost + limit) // -quantity)  # −quantity × price − cost ≥ limit
+
+
 def position_loss(quantity: int, cost: int, price: int) -> int:
     """A position's mark-to-market loss at `price` (negative: a profit): a long of `quantity`
     bought for `cost` loses cost − value; a short (quantity < 0, `cost` its proceeds) value − cost."""

@@ -8,6 +8,8 @@ the stop-out can still lose more than the margin: the fill's settlement takes th
 
 from __future__ import annotations
 
+import contextlib
+
 import redis
 from pymongo.database import Database
 
@@ -15,7 +17,7 @@ from tradetrack.errors import Conflict, SemanticError
 from tradetrack.market.symbols import quote_symbol
 from tradetrack.money import money_str
 from tradetrack.observability import logger
-from tradetrack.paper import holding_store, order_store
+from tradetrack.paper import book, holding_store, order_store
 from tradetrack.paper.clock import Clock, Document, utc_now
 from tradetrack.paper.events import Events
 from tradetrack.paper.ledger import position_loss, stopout_loss
@@ -47,7 +49,7 @@ def stop_out(
     rules = rules_or_settings(rules)
     exchange, _, trading_symbol = symbol.partition(":")
     stopped = 0
-    for position in holding_store.mis_positions_in(db, exchange, trading_symbol):
+    for position in _candidates(db, cache, symbol, price, rules):
         if not reached(position, price, rules):
             continue
         account_id = str(position["accountId"])
@@ -71,3 +73,24 @@ def stop_out(
         except (SemanticError, Conflict) as exc:  # the account closed meanwhile: logged, next tick
             logger.warning("MIS stop-out deferred", extra={"holding": position["_id"], "error": exc.message})
     return stopped
+
+
+def _candidates(
+    db: Database[Document], cache: redis.Redis, symbol: str, price: int, rules: Rules
+) -> list[Document]:
+    """The MIS positions of `symbol` the stop-out index says `price` reaches, read by id (those
+    closed or gone meanwhile dropped from the index); the index rebuilt from Mongo's open MIS
+    positions first when Redis lost it. Without Redis: every open MIS position of the instrument
+    (the open_by_product index)."""
+    exchange, _, trading_symbol = symbol.partition(":")
+    try:
+        if not book.stopouts_built(cache, rules.stopout_pct):
+            book.rebuild_stopouts(cache, holding_store.open_mis_positions(db), rules.stopout_pct)
+        ids = book.stopouts_reached(cache, symbol, price)
+    except redis.RedisError:
+        return holding_store.mis_positions_in(db, exchange, trading_symbol)
+    found = holding_store.holdings_by_id(db, ids)
+    open_ids = {str(doc["_id"]) for doc in found if int(doc.get("quantity", 0))}
+    with contextlib.suppress(redis.RedisError):
+        book.forget_positions(cache, symbol, [i for i in ids if i not in open_ids])
+    return [doc for doc in found if str(doc["_id"]) in open_ids]
