@@ -145,12 +145,7 @@ def index_position(cache: redis.Redis, holding: Document) -> None:
         if pct is None:
             return
         symbol = f"{holding['exchange']}:{holding['symbol']}"
-        at = stopout_price(
-            int(holding.get("quantity", 0)),
-            int(holding.get("cost", 0)),
-            int(holding.get("margin", 0)),
-            int(pct),
-        )
+        at = _stopout_at(holding, int(pct))
         pipe = cache.pipeline()
         for side in POSITION_SIDES:
             if at is not None and at[0] == side:
@@ -179,9 +174,7 @@ def rebuild_stopouts(cache: redis.Redis, positions: list[Document], pct: int) ->
     if stale:
         pipe.delete(*stale)
     for holding in positions:
-        at = stopout_price(
-            int(holding.get("quantity", 0)), int(holding.get("cost", 0)), int(holding.get("margin", 0)), pct
-        )
+        at = _stopout_at(holding, pct)
         if at is not None:
             symbol = f"{holding['exchange']}:{holding['symbol']}"
             pipe.zadd(_STOPOUT.format(symbol, at[0]), {holding["_id"]: at[1]})
@@ -207,6 +200,11 @@ def forget_positions(cache: redis.Redis, symbol: str, holding_ids: list[str]) ->
     for side in POSITION_SIDES:
         pipe.zrem(_STOPOUT.format(symbol, side), *holding_ids)
     pipe.execute()
+
+
+def _stopout_at(holding: Document, pct: int) -> tuple[str, int] | None:
+    quantity, cost, margin = (int(holding.get(k, 0)) for k in ("quantity", "cost", "margin"))
+    return stopout_price(quantity, cost, margin, pct)
 
 
 def _text(value: bytes | str) -> str:
