@@ -16,7 +16,7 @@ from functions.manifest import function
 from local.lambda_runtime import make_context
 from tests.support.auth import Account
 from tests.support.gateway import Gateway
-from tests.support.notify import Db, emails_to, make_user
+from tests.support.notify import Db, deliver, emails_to, make_user
 from tradetrack.aws import aws_client
 from tradetrack.config import get_settings
 from tradetrack.db.notifications import notification_id
@@ -175,6 +175,31 @@ def test_a_paper_orders_progress_is_pushed_only(
     assert "notificationId" not in frame
     assert inbox(mongo_db, user) == []
     assert emails_to(user.email) == []
+
+
+def test_the_notifier_lambda_keeps_a_batchs_fill_but_not_its_progress(
+    notify_ready: Gateway, mongo_db: Db
+) -> None:
+    # Given a user with email on and default preferences
+    user = make_user(notify_ready, mongo_db)
+    placed = paper_order(
+        user.user_id,
+        event="placed",
+        state="pending",
+        filledQuantity=0,
+        lastFillQuantity=None,
+        lastFillPrice=None,
+    )
+    partly = paper_order(
+        user.user_id, event="partially_executed", state="partially_executed", filledQuantity=3
+    )
+    executed = paper_order(user.user_id)
+    # When the notifier Lambda gets the order's placement, partial fill and execution in one batch
+    failed = deliver({k: v for k, v in placed.items() if v is not None}, partly, executed)
+    # Then only the execution is in the inbox and emailed
+    assert failed == []
+    assert [item["_id"] for item in inbox(mongo_db, user)] == [notification_id(executed["eventId"])]
+    assert [mail["subject"] for mail in emails_to(user.email)] == ["TradeTrack: Paper order filled: TCS"]
 
 
 def test_a_user_who_asks_for_paper_order_progress_gets_it_in_the_inbox_and_by_email(

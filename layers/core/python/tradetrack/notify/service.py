@@ -235,8 +235,6 @@ class Notifier:
         prepared = self.prepare(event, key, users.get_user(self.db, event.user_id))
         if not isinstance(prepared, Prepared):
             return prepared
-        if isinstance(prepared.event, PaperOrder) and push_only(prepared.event, prepared.prefs):
-            return self.deliver_progress(prepared.event)
         repo.insert_once(self.db, prepared.inbox)
         outcomes = [self.channel(prepared, channel) for channel in CHANNELS]
         deliveries, failure = deliveries_of(outcomes)
@@ -257,7 +255,8 @@ class Notifier:
         return {"status": "done", "deliveries": {"push": self._push(event.user_id, paper_order_frame(event))}}
 
     def prepare(self, event: Notice, key: str, user: Document | None) -> Prepared | Result:
-        """What to deliver and where to record it, or the result when nothing is delivered."""
+        """What to deliver and where to record it, or the result when nothing is recorded (nothing
+        delivered, or a paper order's progress pushed only: done here, for one event or a batch)."""
         if user is None:
             logger.info("notification for an unknown user dropped", extra={"type": event.type})
             return {"status": "skipped", "reason": "no_such_user"}
@@ -265,6 +264,8 @@ class Notifier:
         if not type_enabled(prefs, preference_type(event)):
             metrics.add_metric(name="NotificationsSuppressed", unit=MetricUnit.Count, value=1)
             return {"status": "skipped", "reason": "type_off"}
+        if isinstance(event, PaperOrder) and push_only(event, prefs):
+            return self.deliver_progress(event)
         text = content(event)
         notification_id = repo.notification_id(key)
         inbox = {
