@@ -1,7 +1,8 @@
 """An MIS placement's Mongo round trips against the real test store: an MIS long, a short sale and a
 cover each take at most 3 (the account read, which carries the account's MIS positions; the hold
 or the reservation; the order insert), and the positions the account keeps follow every fill (an
-account that keeps none, opened before they were kept, still places on its holding)."""
+account that keeps none, opened before they were kept, places on its holding and starts keeping
+them)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pymongo.database import Database
 from tests.conftest import QUERY_SHAPES
 from tradetrack.market.cache import cache_quotes
 from tradetrack.market.quote import Quote
-from tradetrack.paper import accounts, placement
+from tradetrack.paper import accounts, orders, placement
 from tradetrack.paper.models import AccountIn, OrderIn, OrderOut
 from tradetrack.paper.rules import Rules
 from tradetrack.timeutil import IST
@@ -106,11 +107,43 @@ def test_the_kept_positions_follow_fills_and_an_account_without_them_reads_its_h
     # market sell of 5 A.B is placed
     mongo_db["paper_accounts"].update_one({"_id": paper_id}, {"$unset": {"misPositions": ""}})
     sold = place(mongo_db, redis_client, paper_id, symbol="A.B", side="SELL", type="MARKET", quantity=5)
-    # Then it closes the long read from the holding (not a short sale), and no positions are kept
+    # Then it closes the long read from the holding (not a short sale), and the account keeps its
+    # positions again from its holdings (none open after that sale)
     assert sold.state == "executed" and stored(mongo_db, sold.order_id)["position"] == "long"
     assert holding_quantity(mongo_db, paper_id, "A.B") == 0
+    assert kept(mongo_db, paper_id) == {}
+    # When a short sale of INFY is placed then
+    with QUERY_SHAPES.window() as window:
+        short = place(mongo_db, redis_client, paper_id, side="SELL", price="1600")
+    # Then it is one, in three round trips (the position read with the account)
+    assert stored(mongo_db, short.order_id)["position"] == "short"
+    assert window.round_trips <= BUDGET, window.summary()
+
+
+def test_an_account_without_kept_positions_starts_keeping_its_open_ones(
+    mongo_db: Db, redis_client: redis.Redis
+) -> None:
+    # Given an account short 10 INFY MIS that keeps no positions (opened before they were kept)
+    paper_id = accounts.open_account(mongo_db, USER, AccountIn(starting_balance="1000000")).account_id
+    quote(redis_client, "NSE:INFY", "1500")
+    place(mongo_db, redis_client, paper_id, side="SELL", type="MARKET")
+    mongo_db["paper_accounts"].update_one({"_id": paper_id}, {"$unset": {"misPositions": ""}})
+    # When a limit buy of 1 INFY MIS is placed while a fill is in flight (a watermark left on the
+    # account: its holding may not have it yet)
+    mongo_db["paper_accounts"].update_one({"_id": paper_id}, {"$set": {"fillSeq.po_in_flight": 1}})
+    first = place(mongo_db, redis_client, paper_id, side="BUY", price="1400", quantity=1)
+    # Then it covers, read from the holding, and the account does not start keeping positions yet
+    assert stored(mongo_db, first.order_id)["position"] == "short"
     assert "misPositions" not in (mongo_db["paper_accounts"].find_one({"_id": paper_id}) or {})
-    # When the account is reset
+    # When that fill is applied (no watermark left) and a limit buy of 4 INFY MIS is placed
+    mongo_db["paper_accounts"].update_one({"_id": paper_id}, {"$unset": {"fillSeq.po_in_flight": ""}})
+    cover = place(mongo_db, redis_client, paper_id, side="BUY", price="1400", quantity=4)
+    # Then it covers the short read from the holding, and the account keeps the short from now on
+    assert stored(mongo_db, cover.order_id)["position"] == "short"
+    assert kept(mongo_db, paper_id) == {"NSE:INFY": -10}
+    # When the account is reset (its covers canceled first)
+    for order_id in (first.order_id, cover.order_id):
+        orders.cancel_order(mongo_db, redis_client, USER, paper_id, order_id)
     accounts.reset_account(mongo_db, redis_client, USER, paper_id)
-    # Then it keeps positions again, none open
+    # Then it keeps positions, none open
     assert kept(mongo_db, paper_id) == {}

@@ -38,6 +38,40 @@ def kept_position(account: Document, exchange: str, symbol: str) -> int | None:
     return None if positions is None else int(positions.get(position_key(exchange, symbol), 0))
 
 
+def unkept_positions_version(db: Database[Document], account_id: str) -> tuple[bool, int | None]:
+    """(whether the account may start keeping its MIS positions now, its balance version): it keeps
+    none yet and no fill is in flight (no watermark left: every fill settled on it was applied to its
+    holdings too, so they say what it holds)."""
+    doc = db[ACCOUNTS].find_one(
+        {"_id": account_id, POSITIONS: {"$exists": False}}, {"version": 1, "fillSeq": 1}
+    )
+    if doc is None or doc.get("fillSeq") or doc.get("appliedFills"):
+        return False, None
+    return True, None if doc.get("version") is None else int(doc["version"])
+
+
+def keep_positions(
+    db: Database[Document],
+    cache: redis.Redis,
+    account_id: str,
+    version: int | None,
+    positions: dict[str, int],
+) -> bool:
+    """Start keeping the account's MIS positions (`positions`: position_key → signed quantity, read
+    from its holdings after `unkept_positions_version`) where its balance version is still `version`:
+    no fill settled since, so none is missing from them."""
+    with serial(cache, account_id):
+        done = db[ACCOUNTS].update_one(
+            {
+                "_id": account_id,
+                POSITIONS: {"$exists": False},
+                "version": {"$exists": False} if version is None else version,
+            },
+            {"$set": {POSITIONS: positions}},
+        )
+    return done.modified_count == 1
+
+
 def get_account(db: Database[Document], user_id: str, account_id: str) -> Document | None:
     return db[ACCOUNTS].find_one({"_id": account_id, "userId": user_id}, WATERMARKS)
 

@@ -11,12 +11,14 @@ from datetime import datetime
 
 import redis
 from pymongo.database import Database
+from pymongo.errors import PyMongoError
 
 from tradetrack.errors import Conflict, SemanticError
 from tradetrack.market.cache import marked_quotes
 from tradetrack.market.calendar import is_market_open, is_trading_day, market_status
 from tradetrack.market.symbols import canonical_symbol, quote_symbol
 from tradetrack.money import money_str, to_scaled
+from tradetrack.observability import logger
 from tradetrack.paper import account_store, book, holding_store, order_store
 from tradetrack.paper.accounts import account_doc
 from tradetrack.paper.clock import Clock, Document, utc_now
@@ -105,7 +107,7 @@ def place_order(
     limit = None if body.limit is None else to_scaled(body.limit)
     trigger = None if body.trigger is None else to_scaled(body.trigger)
     hold_at = market or limit or trigger or 0  # SL-M: at its trigger (topped up when it triggers)
-    position = _position(db, account, body)
+    position = _position(db, cache, account, body)
     opening = buy != (position == "short")
     held = (
         cost_of(
@@ -173,11 +175,12 @@ def place_order(
     return order_out(placed)
 
 
-def _position(db: Database[Document], account: Document, body: OrderIn) -> str:
+def _position(db: Database[Document], cache: redis.Redis, account: Document, body: OrderIn) -> str:
     """The position the order trades: "long", or "short" for an MIS sell while the account holds
     no MIS long of the instrument (a short sale) and an MIS buy while it is short (a cover). A CNC
     sell always closes a long (there is no delivery short selling). The MIS position is the one the
-    account document keeps (no round trip); an account that keeps none has its holding read. The
+    account document keeps (no round trip); an account that keeps none has its holding read, and
+    starts keeping them (`_keep_positions`: once, three more round trips). The
     hold or reservation that follows is the guard either way: a position read a fill ahead of its
     holding (settled on the account first) makes a cover or sell that finds too little refused."""
     if body.product != "MIS":
@@ -186,7 +189,28 @@ def _position(db: Database[Document], account: Document, body: OrderIn) -> str:
     if quantity is None:
         holding = holding_store.get_holding(db, account["_id"], body.exchange, body.symbol, "MIS") or {}
         quantity = int(holding.get("quantity", 0))
+        _keep_positions(db, cache, account)
     return "short" if (quantity < 0 if body.side == "BUY" else quantity <= 0) else "long"
+
+
+def _keep_positions(db: Database[Document], cache: redis.Redis, account: Document) -> None:
+    """An account opened before the MIS positions were kept starts keeping them, from its holdings,
+    when no fill is in flight (else at a later placement). Best effort: a store error leaves it
+    reading its holdings."""
+    try:
+        ready, version = account_store.unkept_positions_version(db, account["_id"])
+        if not ready:
+            return
+        positions = {
+            account_store.position_key(h["exchange"], h["symbol"]): int(h["quantity"])
+            for h in holding_store.holdings_of(db, account["userId"], account["_id"])
+            if h.get("product") == "MIS"
+        }
+        account_store.keep_positions(db, cache, account["_id"], version, positions)
+    except (PyMongoError, redis.RedisError) as exc:
+        logger.warning(
+            "paper: MIS positions not kept yet", extra={"accountId": account["_id"], "error": str(exc)}
+        )
 
 
 def _hold(
