@@ -20,8 +20,9 @@ from tests.conftest import QUERY_SHAPES
 from tradetrack.db.indexes import ensure_indexes
 from tradetrack.market.cache import cache_quotes
 from tradetrack.market.quote import Quote
-from tradetrack.paper import accounts, book, matching, placement
+from tradetrack.paper import accounts, book, holding_store, matching, placement, stopout
 from tradetrack.paper.models import AccountIn, OrderIn
+from tradetrack.paper.rules import Rules
 
 pytestmark = pytest.mark.bench
 
@@ -188,3 +189,62 @@ def test_mis_placement_cpu_and_round_trips(
     trips = window.round_trips
     report(benchmark, f"{case}: Mongo round trips a placement ({window.summary()}; Redis apart)", trips, "",
            f"<= {ROUND_TRIPS_GOAL}", trips <= ROUND_TRIPS_GOAL)  # fmt: skip
+
+
+POSITIONS = 10_000
+
+
+def test_margin_call_check_of_one_tick_among_10000_mis_positions(
+    benchmark: Any, mongo_db: Db, redis_client: redis.Redis
+) -> None:
+    # Given 10,000 open MIS longs over 100 instruments (bought at ₹1,000, margin ₹200 a share), in
+    # Mongo and in the Redis stop-out index
+    ensure_indexes(mongo_db)
+    docs = [
+        {
+            "_id": f"pa_bench{i:05d}|{SYMBOLS[i % 100]}|MIS",
+            "userId": "usr_bench",
+            "accountId": f"pa_bench{i:05d}",
+            "exchange": "NSE",
+            "symbol": SYMBOLS[i % 100].split(":")[1],
+            "product": "MIS",
+            "quantity": 10,
+            "free": 10,
+            "cost": 10 * 10_000_000,
+            "margin": 10 * 2_000_000,
+        }
+        for i in range(POSITIONS)
+    ]
+    mongo_db["paper_holdings"].insert_many(docs)
+    rules = Rules(leverage=5, stopout_pct=100)
+    stopout.stop_out(mongo_db, redis_client, SYMBOLS[7], 9_000_000, rules=rules)  # builds the index
+    # When one instrument ticks at ₹900 (a loss of half the margin: nothing stopped out), through the
+    # index, then through the Mongo query it replaced (holding_store.mis_positions_in)
+    with QUERY_SHAPES.window() as window:
+        assert stopout.stop_out(mongo_db, redis_client, SYMBOLS[7], 9_000_000, rules=rules) == 0
+    indexed = benchmark.pedantic(
+        lambda: stopout.stop_out(mongo_db, redis_client, SYMBOLS[7], 9_000_000, rules=rules),
+        rounds=20,
+        warmup_rounds=1,
+    )
+    assert indexed == 0
+    queried = []
+    for _ in range(5):
+        w0 = time.perf_counter()
+        holding_store.mis_positions_in(mongo_db, "NSE", SYMBOLS[7].split(":")[1])
+        queried.append(time.perf_counter() - w0)
+    # Then the check through the index takes no Mongo round trip
+    ms = benchmark.stats.stats.median * 1000
+    indexed_what = f"margin-call check of one tick among {POSITIONS:,} MIS positions (Redis index), wall p50"
+    report(benchmark, indexed_what, ms, "ms", "none", None)
+    queried_what = "the same through the Mongo query it replaced (100 positions of the instrument), wall p50"
+    report(benchmark, queried_what, statistics.median(queried) * 1000, "ms", "none", None)
+    trips = window.round_trips
+    report(
+        benchmark,
+        f"Mongo round trips of the check ({window.summary() or 'none'})",
+        trips,
+        "",
+        "0",
+        trips == 0,
+    )
