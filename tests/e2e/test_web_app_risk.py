@@ -45,11 +45,18 @@ def test_risk_limits_reject_a_paper_order_and_frames_move_the_page(app: App, mar
     # the monitor's violations: a toast from the WebSocket, then listed as the API lists them, the
     # second page fetched by the first page's cursor
     assert seen["riskToast"].startswith("Risk limit breached")
+    # the toast names the rule and the paper account, from the frame's own fields
+    assert seen["riskToast"].startswith(
+        ("Risk limit breached: Max position value", "Risk limit breached: Max open positions")
+    )
+    assert "Paper: Risky: " in seen["riskToast"]
     violations = seen["violations"]
     assert violations["shown"] == violations["api"]
     assert sorted(rule for _, rule in violations["api"]) == ["max_open_positions", "max_position_value"]
     assert sorted(violations["labels"]) == ["Max open positions", "Max position value"]
     assert violations["cursors"] >= 1
+    # the violations the frames named while the page was open are marked new in the list
+    assert violations["marked"] and set(violations["marked"]) <= {vid for vid, _ in violations["api"]}
     assert seen["narrowWidth"] <= 360  # the Risk page at 360 px scrolls no wider than the screen
     # the rejected market buy: its toast and its row give the API's reason (the max order value rule)
     rejection = seen["rejection"]

@@ -130,12 +130,18 @@ try {
     "both violations listed",
   );
   const rows = await violations.locator("tbody tr").evaluateAll((trs) =>
-    trs.map((tr) => ({ id: tr.getAttribute("data-violation-id"), rule: tr.getAttribute("data-rule"), label: tr.querySelector("th")?.textContent?.trim() })),
+    trs.map((tr) => ({
+      id: tr.getAttribute("data-violation-id"),
+      rule: tr.getAttribute("data-rule"),
+      label: tr.querySelector("th")?.textContent?.trim(),
+      pushed: tr.hasAttribute("data-new"), // marked New: a frame named it while the page was open
+    })),
   );
   seen.violations = {
     api: apiViolations.map((item) => [item.violationId, item.rule]),
     shown: rows.map((row) => [row.id, row.rule]),
     labels: rows.map((row) => row.label),
+    marked: rows.filter((row) => row.pushed).map((row) => row.id),
     cursors: violationPages.filter((cursor) => cursor !== null).length,
   };
   await page.screenshot({ path: join(shots, "risk.png"), fullPage: true });
