@@ -62,6 +62,7 @@ def test_risk_limits_reject_a_paper_order_and_frames_move_the_page(app: App, mar
     rejection = seen["rejection"]
     assert rejection["reason"].startswith("risk: max_order_value: ")
     assert rejection["reason"] in rejection["toast"]
+    assert rejection["orderReads"] == 0  # worded from the paper_order frame: the order is not read
     assert rejection["reason"] in rejection["row"]
     assert rejection["status"].endswith(f"rejected ({rejection['reason']}).")  # the form's own status
     # the order placed from outside reached the page by its frames alone, the account's reads held back

@@ -155,6 +155,12 @@ try {
   await page.getByRole("link", { name: "Paper trading" }).click();
   await page.getByRole("link", { name: /^Paper account Risky/ }).click();
   await page.getByRole("heading", { name: "Paper account: Risky" }).waitFor();
+  // the toasts are worded from the paper_order frames: no read of one order (GET …/orders/{orderId})
+  const orderReads = [];
+  const onOrderRead = (request) => {
+    if (request.method() === "GET" && /\/v1\/paper\/accounts\/[^/]+\/orders\/[^/?]+$/.test(new URL(request.url()).pathname)) orderReads.push(request.url());
+  };
+  page.on("request", onOrderRead);
   const quantity = Math.floor(1000 / Number(ltp)) + 1; // just over ₹1,000 at the quote
   const form = page.getByTestId("paper-order-form");
   await form.getByLabel("Order type").selectOption("MARKET");
@@ -173,7 +179,9 @@ try {
     status: (await status.innerText()).trim(),
     toast: (await rejectToast.innerText()).replace(/\s+/g, " ").trim(),
     row: (await page.locator(`tr[data-order-id="${rejected.orderId}"]`).innerText()).replace(/\s+/g, " ").trim(),
+    orderReads: orderReads.length,
   };
+  page.off("request", onOrderRead);
   await page.getByTestId("paper-held").getByText(inr.format(0)).waitFor();
 
   // From here no read of the account reaches the API (held back until the end): a limit buy placed
