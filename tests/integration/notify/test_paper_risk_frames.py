@@ -246,9 +246,10 @@ def test_a_risk_violation_frame_names_the_violation_account_and_rule(
 ) -> None:
     # Given a connected user
     user = connected(notify_ready, mongo_db, redis_client)
-    event = {
+    event_id = f"risk:{uuid.uuid4().hex[:8]}"
+    event: dict[str, Any] = {
         "type": "risk_violation",
-        "eventId": f"risk:{uuid.uuid4().hex[:8]}",
+        "eventId": event_id,
         "userId": user.user_id,
         "violationId": "rv_42",
         "accountId": "pa_7",
@@ -263,7 +264,7 @@ def test_a_risk_violation_frame_names_the_violation_account_and_rule(
     notifier_for(mongo_db, redis_client, pushed).handle(event)
     # Then the notification frame carries the violation's structured fields beside its words
     (frame,) = pushed.frames
-    item_id = notification_id(event["eventId"])
+    item_id = notification_id(event_id)
     assert {k: v for k, v in frame.items() if k not in ("title", "message")} == {
         "type": "notification",
         "notificationId": item_id,
