@@ -12,6 +12,8 @@ import pytest
 import redis
 from pymongo.database import Database
 
+from tradetrack.analytics import daily
+from tradetrack.analytics import fy_sales as fy_sales_model
 from tradetrack.analytics.fy_sales import fy_sales
 from tradetrack.analytics.service import AnalyticsQuery, compute_tax, tax_pnl
 from tradetrack.db import daily_pnl
@@ -188,3 +190,21 @@ def test_without_the_read_model_built_the_report_reads_the_trades(
     manual(mongo_db, redis_client, fill("ITC", "SELL", 100, "470", "2025-01-15T10:00:00+05:30"))
     assert daily_pnl.is_built(mongo_db, USER) and len(fy_store.of_fy(mongo_db, USER, 2024)) == 7
     assert_read_model_equals_trades(mongo_db, redis_client, 2024)
+
+
+def test_a_pair_fy_too_large_for_a_document_makes_the_fy_read_the_trades(
+    book: dict[str, str], mongo_db: Db, redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the book, and the FY 2024-25 figures from the trades
+    expected = without_times(from_trades(mongo_db, 2024))
+    # When the read models are rebuilt with documents that hold two sales at most (INFY sells 3)
+    monkeypatch.setattr(fy_sales_model, "MAX_SALES", 2)
+    daily.rebuild(mongo_db, redis_client, USER)
+    # Then the aggregates are built, INFY's FY is stored as overflow, and FY 2024-25 reads the trades
+    assert daily_pnl.is_built(mongo_db, USER)
+    stored = fy_store.of_fy(mongo_db, USER, 2024)
+    assert [doc["_id"] for doc in stored if doc.get("overflow")] == [f"{USER}|{REAL}|ISIN:INE009A01021|2024"]
+    assert fy_sales(mongo_db, USER, 2024) is None
+    assert without_times(fy_tax_pnl(deps(mongo_db, redis_client), USER, 2024)) == expected
+    # while FY 2023-24 (TCS alone) still reads the read model
+    assert fy_sales(mongo_db, USER, 2023)

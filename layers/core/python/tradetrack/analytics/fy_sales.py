@@ -36,6 +36,10 @@ SALE_COLUMNS = (
     "trade", "at", "acquiredAt", "quantity", "entryValue", "exitValue", "pnl", "charges", "intraday", "exit",
 )  # fmt: skip
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# The most sales a (pair, FY) document holds: 80 bytes a sale and under 200 a trade keep it below
+# 10 MB (MongoDB's limit is 16 MB). A pair's FY with more is stored as `overflow` (no rows), and the
+# FY's readers read the trades instead.
+MAX_SALES = 40_000
 
 
 def _ms(moment: datetime) -> int:
@@ -67,10 +71,13 @@ def pair_fys(trades: Iterable[Document]) -> dict[int, Document]:
                     exits.setdefault(sale.exit_id, len(exits)),
                 ]
             )  # fmt: skip
-    return {
-        fy: {"trades": columns, "sales": np.array(rows, dtype="<i8").reshape(-1, len(SALE_COLUMNS)).tobytes()}
-        for fy, (columns, _, rows) in found.items()
-    }
+    return {fy: _packed(columns, rows) for fy, (columns, _, rows) in found.items()}
+
+
+def _packed(columns: dict[str, list[Any]], rows: list[list[int]]) -> Document:
+    if len(rows) > MAX_SALES:
+        return {"overflow": True}
+    return {"trades": columns, "sales": np.array(rows, dtype="<i8").reshape(-1, len(SALE_COLUMNS)).tobytes()}
 
 
 def replace_pairs(
@@ -119,4 +126,7 @@ def fy_sales(db: Database[Document], user_id: str, fy: int) -> list[Realized] | 
     read models are not built at the current version (the caller reads the trades instead)."""
     if not daily_pnl.is_built(db, user_id):
         return None
-    return sales_of(store.of_fy(db, user_id, fy))
+    docs = store.of_fy(db, user_id, fy)
+    if any(doc.get("overflow") for doc in docs):  # a pair's FY too large for a document
+        return None
+    return sales_of(docs)

@@ -5,7 +5,8 @@ sale date falls in the FY, as compact rows: `trades`, the pair's trades with a s
 list per trade: the fields a tax P&L row shows), and `sales`, the sales packed as little-endian
 int64 rows (tradetrack.analytics.fy_sales.SALE_COLUMNS; money scaled 10^4 as in the trades).
 `_id` = "userId|account|instrument|fy". Paper accounts' pairs are not stored (the tax P&L is the
-real book's, tradetrack.book).
+real book's, tradetrack.book). A pair's FY with more sales than a document should hold is stored as
+`overflow: true` without rows (its readers read the trades).
 
 Kept with the per-day aggregates (tradetrack.analytics.daily, under the user's aggregates lock) and
 trusted only when those are built at tradetrack.db.daily_pnl.AGGREGATE_VERSION. Writes go by `_id`;
@@ -56,7 +57,7 @@ def write(
 def of_fy(db: Database[Document], user_id: str, fy: int) -> list[Document]:
     """The user's (pair, FY) documents of FY `fy`, one query."""
     query = {"userId": user_id, "fy": fy}
-    return list(db[FY_SALES].find(query, {"trades": 1, "sales": 1}).batch_size(BATCH))
+    return list(db[FY_SALES].find(query, {"trades": 1, "sales": 1, "overflow": 1}).batch_size(BATCH))
 
 
 def forget(db: Database[Document], user_id: str) -> None:
