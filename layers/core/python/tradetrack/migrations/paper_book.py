@@ -3,10 +3,10 @@
 What changed (tradetrack.book): a derived trade of a paper account (`pa_…`) carries `paper: true`,
 which GET /v1/trades, the daily summary and the reports filter on (tradetrack.db.trades.REAL_BOOK);
 and the per-day month totals of the analytics are the real accounts' alone
-(tradetrack.db.daily_pnl.AGGREGATE_VERSION 2).
+(tradetrack.db.daily_pnl.AGGREGATE_VERSION 2; version 3 adds the tax report's FY sales, #20).
 
 Left as it was, a paper trade stored before the release shows in the real trade list until its pair
-is recomputed again, and until a user's aggregates are rebuilt at version 2 the summary and time
+is recomputed again, and until a user's aggregates are rebuilt at the current version the summary and time
 series are computed from the trades (right, but not from the aggregates: slower).
 
 `migrate_user`, for one user: marks their paper trades (one distinct, one update), then rebuilds
