@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,21 +18,36 @@ from local.imports import recover_interrupted_imports
 log = logging.getLogger(__name__)
 
 
-def migrate_stored_data() -> None:
-    """Every user with data to issue #19's paper book (tradetrack.migrations.paper_book)."""
+def migrate_stored_data(*, attempts: int = 3, pause_s: float = 30.0) -> None:
+    """Every user with data to issue #19's paper book (tradetrack.migrations.paper_book). A user
+    whose migration failed (e.g. the store timed out while the machine was busy) is tried again
+    after the others, `attempts` times in all, `pause_s` apart; what still fails waits for the next
+    start."""
     from tradetrack.cache.client import get_redis
     from tradetrack.db.client import get_database
-    from tradetrack.migrations.paper_book import migrate_user
+    from tradetrack.migrations import paper_book
 
     db, cache = get_database(), get_redis()
-    for user_id in _user_ids(db):
-        try:
-            migrated = migrate_user(db, cache, user_id)
-        except Exception:  # one user's failure must not stop the others; the next start retries it
-            log.exception("paper book migration failed for %s", user_id)
-            continue
-        if migrated.paper_trades or migrated.aggregates_rebuilt:
-            log.warning("migrated %s to the paper book: %s", user_id, migrated.summary())
+    pending = list(_user_ids(db))
+    for attempt in range(1, attempts + 1):
+        failed: list[str] = []
+        for user_id in pending:
+            try:
+                migrated = paper_book.migrate_user(db, cache, user_id)
+            except Exception:  # one user's failure must not stop the others
+                log.exception(
+                    "paper book migration failed for %s (attempt %d of %d)", user_id, attempt, attempts
+                )
+                failed.append(user_id)
+                continue
+            if migrated.paper_trades or migrated.aggregates_rebuilt:
+                log.warning("migrated %s to the paper book: %s", user_id, migrated.summary())
+        if not failed:
+            return
+        pending = failed
+        if attempt < attempts:
+            time.sleep(pause_s)
+    log.error("paper book migration left %d users for the next start", len(pending))
 
 
 def _user_ids(db: Any) -> Iterator[str]:
