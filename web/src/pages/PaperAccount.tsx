@@ -309,7 +309,9 @@ function OrderRow({ order, canceling, onCancel }: { order: PaperOrder; canceling
       <td>{formatIst(order.createdAt, true)}</td>
       <td>
         <details>
-          <summary>{order.history.length} changes</summary>
+          <summary>
+            {order.history.length} {order.history.length === 1 ? "change" : "changes"}
+          </summary>
           <ol>
             {order.history.map((step, index) => (
               <li key={index}>
