@@ -39,11 +39,9 @@ def reserve(
     """Set aside `quantity` of a holding for a pending sell (or, `short`, of an MIS short for a
     pending cover: a short's `free` is negative, the quantity not yet reserved by covers); False
     when less is free."""
-    doc_id = holding_id(account_id, exchange, symbol, product)
-    guard, change = ({"$lte": -quantity}, quantity) if short else ({"$gte": quantity}, -quantity)
-    with serial(cache, doc_id):
-        done = db[HOLDINGS].update_one({"_id": doc_id, "free": guard}, {"$inc": {"free": change}})
-    return done.modified_count == 1
+    guard = {"$lte": -quantity} if short else {"$gte": quantity}
+    change = quantity if short else -quantity
+    return _move_free(db, cache, holding_id(account_id, exchange, symbol, product), change, guard)
 
 
 def unreserve(
@@ -57,9 +55,16 @@ def unreserve(
     *,
     short: bool = False,
 ) -> None:
-    doc_id = holding_id(account_id, exchange, symbol, product)
+    _move_free(db, cache, holding_id(account_id, exchange, symbol, product), -quantity if short else quantity)
+
+
+def _move_free(
+    db: Database[Document], cache: redis.Redis, doc_id: str, change: int, guard: Document | None = None
+) -> bool:
+    """`free` moved by `change` under the holding's lock, only while it meets `guard` (when given)."""
+    query = {"_id": doc_id} if guard is None else {"_id": doc_id, "free": guard}
     with serial(cache, doc_id):
-        db[HOLDINGS].update_one({"_id": doc_id}, {"$inc": {"free": -quantity if short else quantity}})
+        return db[HOLDINGS].update_one(query, {"$inc": {"free": change}}).modified_count == 1
 
 
 def apply_to_holding(
