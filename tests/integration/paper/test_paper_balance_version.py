@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.integration.paper.test_paper_api import open_account, place
 from tests.support.auth import Account, new_account
 from tests.support.gateway import Gateway
 from tradetrack.aws import aws_client
@@ -51,28 +52,12 @@ def test_every_balance_change_moves_the_version_the_api_and_the_event_carry(
 ) -> None:
     # Given a new paper account of ₹100,000
     user = new_account(gateway)
-    opened = gateway.request(
-        "POST", "/v1/paper/accounts", token=user.access_token, json_body={"startingBalance": "100000"}
-    )
-    assert opened.status == 201, opened.text
-    base = f"/v1/paper/accounts/{opened.body['accountId']}"
+    opened = open_account(gateway, user)
+    base = f"/v1/paper/accounts/{opened['accountId']}"
     # Then its balance has not moved yet
-    assert opened.body["balanceVersion"] == 0
+    assert opened["balanceVersion"] == 0
     # When a limit buy holds funds
-    placed = gateway.request(
-        "POST",
-        f"{base}/orders",
-        token=user.access_token,
-        headers={"Idempotency-Key": uuid.uuid4().hex},
-        json_body={
-            "symbol": "INFY",
-            "exchange": "NSE",
-            "side": "BUY",
-            "type": "LIMIT",
-            "quantity": 5,
-            "price": "1000",
-        },
-    )
+    placed = place(gateway, user, opened["accountId"], type="LIMIT", quantity=5, price="1000")
     assert placed.status == 201, placed.text
     # Then the account, its portfolio and the balance event all carry the next version with the hold
     (on_hold,) = balance_events(queue)
@@ -98,25 +83,10 @@ def test_every_balance_change_moves_the_version_the_api_and_the_event_carry(
 def test_a_refused_hold_leaves_the_version(gateway: Gateway, queue: str) -> None:
     # Given a paper account of ₹1,000
     user = new_account(gateway)
-    opened = gateway.request(
-        "POST", "/v1/paper/accounts", token=user.access_token, json_body={"startingBalance": "1000"}
-    )
-    base = f"/v1/paper/accounts/{opened.body['accountId']}"
+    opened = open_account(gateway, user, balance="1000")
+    base = f"/v1/paper/accounts/{opened['accountId']}"
     # When a limit buy worth more than the balance is placed
-    refused = gateway.request(
-        "POST",
-        f"{base}/orders",
-        token=user.access_token,
-        headers={"Idempotency-Key": uuid.uuid4().hex},
-        json_body={
-            "symbol": "INFY",
-            "exchange": "NSE",
-            "side": "BUY",
-            "type": "LIMIT",
-            "quantity": 5,
-            "price": "1000",
-        },
-    )
+    refused = place(gateway, user, opened["accountId"], type="LIMIT", quantity=5, price="1000")
     # Then it is refused and the balance (and its version) did not move
     assert refused.status == 422, refused.text
     assert read(gateway, user, base)["balanceVersion"] == 0
