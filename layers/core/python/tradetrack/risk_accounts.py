@@ -11,6 +11,7 @@ from typing import Any
 import redis
 from pymongo.database import Database
 
+from tradetrack.book import is_paper
 from tradetrack.db import broker_accounts
 from tradetrack.errors import AppError, NotFound
 from tradetrack.observability import logger
@@ -21,7 +22,6 @@ from tradetrack.paper.models import OrderIn
 from tradetrack.paper.orders import end_order, list_orders
 from tradetrack.paper.placement import place_order
 from tradetrack.risk.monitor import SquareOff
-from tradetrack.risk.rules import is_paper
 from tradetrack.risk.service import Owns
 
 Document = dict[str, Any]

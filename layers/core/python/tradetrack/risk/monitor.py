@@ -19,12 +19,13 @@ from typing import Any
 import redis
 from pymongo.database import Database
 
+from tradetrack.book import is_paper
 from tradetrack.money import from_scaled
 from tradetrack.notify.events import RiskViolation
 from tradetrack.observability import MetricUnit, logger, metrics
 from tradetrack.risk import repository as repo
 from tradetrack.risk.exposure import snapshots, snapshots_of_users
-from tradetrack.risk.rules import Limits, Rejection, Snapshot, breaches, is_paper, merge
+from tradetrack.risk.rules import Limits, Rejection, Snapshot, breaches, merge
 from tradetrack.risk.service import COUNT_RULES, to_limits
 from tradetrack.timeutil import ist_date
 

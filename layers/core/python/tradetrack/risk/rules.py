@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Literal
 
+from tradetrack.book import is_paper
 from tradetrack.display import amount
 from tradetrack.money import from_scaled
 
@@ -243,13 +244,6 @@ def _loss_rule(limits: Limits, _: OrderIntent, context: Context) -> Rejection | 
             limit,
         )
     return None
-
-
-PAPER_PREFIX = "pa_"
-
-
-def is_paper(account_id: str) -> bool:
-    return account_id.startswith(PAPER_PREFIX)
 
 
 def book_of(account_id: str) -> str:
