@@ -2,7 +2,8 @@
 
 Cold init is import-and-init (scripts/bench_cold_start.py times it); these tests pin down what it
 must not contain: the X-Ray SDK (built on the first invocation), boto3 and botocore's clients
-(loaded by the first AWS call), numpy (outside analytics: loaded by the first aggregate write),
+(loaded by the first AWS call), numpy (registered, its `__init__` deferred: loaded by the first
+computation that uses it, tradetrack.coldstart),
 and any network connection. Tracing itself must still work: the
 first invocation builds the Tracer, and botocore and pymongo are patched as X-Ray's patch_all
 would patch them.
@@ -35,6 +36,8 @@ LEAN_AT_INIT = (
     "daily_summary",
     "sync_worker",
     "reports",  # its routes need no analytics: rendering imports them (numpy) when a report is made
+    "analytics",  # numpy: on the first computation (tests/integration/test_cold_start_analytics.py)
+    "trade_updates",
 )
 
 
@@ -89,7 +92,7 @@ def test_cold_start_loads_no_xray_sdk_no_aws_client_and_no_numpy(function: str) 
         + f"""
 import importlib, json, sys
 importlib.import_module("functions.{function}.handler")
-heavy = ("aws_xray_sdk.core", "boto3", "botocore.client", "numpy")
+heavy = ("aws_xray_sdk.core", "boto3", "botocore.client", "numpy._core")
 print(json.dumps(sorted(m for m in heavy if m in sys.modules)))
 """,
         function,

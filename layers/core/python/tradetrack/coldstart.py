@@ -18,6 +18,11 @@ In Lambda, `import tradetrack` registers such packages without running their `__
 usual, and the first use of a name the `__init__` defines (`redis.Redis`, `from redis import
 Redis`) runs it then, in full, so every name is there when asked for. The code here asks for
 submodules' names (`redis.client.Redis`), so the `__init__` never runs in a Lambda container.
+numpy (~227 M instructions, analytics' cold start) is deferred whole: `import numpy as np` binds the
+registered package, and the first name asked of it (`np.zeros`, a submodule's import) runs numpy's
+`__init__` first, so a route that computes nothing (a cached summary, the FMV list) never loads it
+and the first computation does (tests/integration/test_cold_start_analytics.py). Its typing
+imports are for the type checker only (`if TYPE_CHECKING`).
 
 Tests and the local stack (no AWS_LAMBDA_FUNCTION_NAME) keep both as they are (docs/performance.md,
 "Cold start"; tests/unit/test_cold_start.py checks both).
@@ -38,7 +43,10 @@ from typing import Any
 _state = {"paused": False}
 
 # Packages whose `__init__` a Lambda cold start skips (parents before their subpackages).
-DEFERRED_INITS = ("redis", "redis.asyncio")
+DEFERRED_INITS = ("redis", "redis.asyncio", "numpy")
+# Of those, the ones whose submodules need the `__init__` to have run (numpy's C core expects it):
+# any name asked of them, a submodule's too, runs the `__init__` first.
+INIT_FIRST = frozenset({"numpy"})
 
 
 def in_lambda() -> bool:
@@ -64,15 +72,17 @@ def defer_package_inits() -> None:
     """In Lambda, `defer_package_init` each of DEFERRED_INITS; elsewhere nothing."""
     if in_lambda():
         for name in DEFERRED_INITS:
-            defer_package_init(name)
+            defer_package_init(name, submodules_alone=name not in INIT_FIRST)
 
 
-def defer_package_init(name: str) -> ModuleType | None:
+def defer_package_init(name: str, *, submodules_alone: bool = True) -> ModuleType | None:
     """Register package `name` in sys.modules without running its `__init__`.
 
     Its submodules import as usual (an attribute naming a submodule imports it). Any other name
     asked of the package runs the `__init__` first, once, in the same module object: afterwards the
-    package is what a plain import makes. Nothing when the package is imported already, or missing.
+    package is what a plain import makes. With `submodules_alone` false, importing a submodule
+    runs the `__init__` first too: the package's `__path__`, which the import system reads for any
+    submodule, is held back until then. Nothing when the package is imported already, or missing.
     """
     if name in sys.modules:
         return None
@@ -84,14 +94,16 @@ def defer_package_init(name: str) -> ModuleType | None:
     if spec is None or spec.loader is None or spec.submodule_search_locations is None:
         return None
     module = module_from_spec(spec)
+    path = module.__dict__["__path__"] if submodules_alone else module.__dict__.pop("__path__")
     lock = threading.RLock()
 
     def __getattr__(attr: str) -> Any:  # noqa: N807 - the module-level hook (PEP 562)
-        if PathFinder.find_spec(f"{name}.{attr}", module.__path__) is not None:
+        if submodules_alone and PathFinder.find_spec(f"{name}.{attr}", path) is not None:
             return importlib.import_module(f"{name}.{attr}")
         with lock:
             if module.__dict__.pop("__getattr__", None) is not None:
                 assert spec.loader is not None
+                module.__dict__["__path__"] = path
                 spec.loader.exec_module(module)  # the package's __init__, now
         return getattr(module, attr)
 

@@ -29,10 +29,9 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
-import numpy.typing as npt
 import redis
 from pymongo.database import Database
 
@@ -48,8 +47,12 @@ from tradetrack.observability import MetricUnit, logger
 from tradetrack.observability import metrics as cloudwatch
 from tradetrack.timeutil import IST
 
+if TYPE_CHECKING:  # numpy's typing imports numpy: not at a cold start (tradetrack.coldstart)
+    import numpy.typing as npt
+
+    Ints: TypeAlias = npt.NDArray[np.int64]
+
 Document = dict[str, Any]
-Ints = npt.NDArray[np.int64]
 Pair = tuple[str, str]
 SUMS = store.SUMS
 # The trade fields the aggregates and the open positions are computed from

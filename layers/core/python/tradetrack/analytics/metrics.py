@@ -15,22 +15,31 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from functools import cache
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
 import numpy as np
-import numpy.typing as npt
 
 from tradetrack.market.holidays import NSE_HOLIDAYS
 from tradetrack.money import SCALE, rounded_average
 
-Ints = npt.NDArray[np.int64]
-Floats = npt.NDArray[np.float64]
+if TYPE_CHECKING:  # numpy's typing imports numpy: not at a cold start (tradetrack.coldstart)
+    import numpy.typing as npt
+
+    Ints: TypeAlias = npt.NDArray[np.int64]
+    Floats: TypeAlias = npt.NDArray[np.float64]
+
 Interval = Literal["day", "week", "month"]
 ANNUALISE = math.sqrt(252)
-_HOLIDAYS = np.array(sorted(day.toordinal() for day in NSE_HOLIDAYS), dtype=np.int64)
 _EPOCH = date(1970, 1, 1).toordinal()
 _CHUNK = 1 << 15  # days per chunk of the one pass over the daily series (see _scan)
 _ROW = 8192  # sums of squares: BLAS dots this long stay on one thread (OpenBLAS: <= 10,000)
+
+
+@cache
+def _holidays() -> Ints:
+    """NSE's holidays as ordinals, built on first use (not at a cold start)."""
+    return np.array(sorted(day.toordinal() for day in NSE_HOLIDAYS), dtype=np.int64)
 
 
 def finite(value: float) -> float | None:
@@ -110,7 +119,7 @@ def trading_days(first: int, last: int, extra: Ints | None = None) -> Ints:
     if last < first:
         return np.zeros(0, np.int64)
     days = np.arange(first, last + 1, dtype=np.int64)
-    keep = ((days - 1) % 7 < 5) & ~np.isin(days, _HOLIDAYS)
+    keep = ((days - 1) % 7 < 5) & ~np.isin(days, _holidays())
     if extra is not None and len(extra):
         keep |= np.isin(days, extra)
     return days[keep]

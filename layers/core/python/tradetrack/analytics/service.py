@@ -28,10 +28,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
-import numpy.typing as npt
 import pymongo.errors
 import redis
 from pymongo.database import Database
@@ -74,8 +73,12 @@ from tradetrack.positions import Marks, open_trades, unrealized_marks
 from tradetrack.queries import symbol_filter, time_range
 from tradetrack.timeutil import today_ist
 
+if TYPE_CHECKING:  # numpy's typing imports numpy: not at a cold start (tradetrack.coldstart)
+    import numpy.typing as npt
+
+    Ints: TypeAlias = npt.NDArray[np.int64]
+
 Document = dict[str, Any]
-Ints = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
-import numpy.typing as npt
 
 from tradetrack.analytics.realized import Realized, is_closed, realizations_of
 from tradetrack.analytics.trade_charges import effective_charges, ist
@@ -27,8 +26,12 @@ from tradetrack.book import in_view
 from tradetrack.queries import aware
 from tradetrack.timeutil import IST
 
+if TYPE_CHECKING:  # numpy's typing imports numpy: not at a cold start (tradetrack.coldstart)
+    import numpy.typing as npt
+
+    Ints: TypeAlias = npt.NDArray[np.int64]
+
 Document = dict[str, Any]
-Ints = npt.NDArray[np.int64]
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # Fields the analytics read (a projection: the rest of a trade document stays in Mongo).
 FIELDS = [
