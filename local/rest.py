@@ -1,12 +1,26 @@
-"""The REST API: HTTP requests → API Gateway proxy events → the manifest's functions → HTTP."""
+"""The REST API: HTTP requests → API Gateway proxy events → the manifest's functions → HTTP.
+
+A function's failures reach the client as API Gateway's do (a Lambda proxy integration, the
+DEFAULT_5XX and INTEGRATION_TIMEOUT gateway responses of cdk/tradetrack_infra/gateway_responses.py):
+a function that raised, returned a malformed response or ran past its own timeout (a function
+error, "Task timed out") is a 502 INTERNAL_ERROR; an invocation still running when the
+integration timeout (29 s, the REST API's default, which the CDK app keeps) expires is a 504
+UPSTREAM_TIMEOUT, "Endpoint request timed out". AWS: "If the function runs but returns an error,
+or returns a response in the wrong format, API Gateway returns a 502"
+(https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html); "If an
+integration request takes longer than your API Gateway REST API maximum integration timeout
+parameter, API Gateway returns an HTTP 504 status code"
+(https://repost.aws/knowledge-center/api-gateway-504-errors).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Any
 
 from aiohttp import web
@@ -15,7 +29,7 @@ from multidict import CIMultiDict
 from local.authorizer import Denial
 from local.events.rest import rest_event
 from local.gate import Gate
-from local.lambda_runtime import FunctionRuntime
+from local.lambda_runtime import FunctionRuntime, FunctionTimeout
 from local.outbox import outbox
 from local.routing import RestRouter
 from local.web import spa_response
@@ -25,6 +39,7 @@ log = logging.getLogger("local.rest")
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's request payload quota
 _DRAIN_LIMIT = 8 * MAX_PAYLOAD_BYTES  # past this the connection is dropped instead of drained
 _CORS_HEADERS = "Authorization,Content-Type,Idempotency-Key,X-Amz-Date,X-Api-Key"
+INTEGRATION_TIMEOUT_S = 29.0  # a REST API's Lambda integration timeout (API Gateway's default)
 
 
 def error_response(status: int, code: str, message: str, **extra: Any) -> web.Response:
@@ -52,8 +67,15 @@ def proxy_response(result: Any) -> web.Response:
 
 
 class RestServer:
-    def __init__(self, runtime: FunctionRuntime, *, cors_origins: tuple[str, ...] = ("*",)) -> None:
+    def __init__(
+        self,
+        runtime: FunctionRuntime,
+        *,
+        cors_origins: tuple[str, ...] = ("*",),
+        integration_timeout_s: float = INTEGRATION_TIMEOUT_S,
+    ) -> None:
         self.runtime = runtime
+        self.integration_timeout_s = integration_timeout_s
         self.router = RestRouter(runtime.functions)
         self.gate = Gate(runtime)
         self.cors_origins = cors_origins
@@ -123,12 +145,28 @@ class RestServer:
                 refusal.headers.update(decision.headers)
                 return refusal, match.spec.name
             event = decision
+        invocation = self.runtime.invoke(match.spec, event, request_id)
+        return await self._integrate(invocation, match.spec.name, request_id)
+
+    async def _integrate(
+        self, invocation: Awaitable[Any], function: str, request_id: str
+    ) -> tuple[web.StreamResponse, str]:
+        """The invocation's response as API Gateway makes it (the module's docstring)."""
+        running = asyncio.ensure_future(invocation)
+        done, _ = await asyncio.wait({running}, timeout=self.integration_timeout_s)
+        extra = {"function": function, "requestId": request_id}
+        if not done:
+            # API Gateway stops waiting; the invocation runs on to its own end (the instance stays busy)
+            running.cancel()
+            log.error("integration timed out after %.0f s", self.integration_timeout_s, extra=extra)
+            return error_response(504, "UPSTREAM_TIMEOUT", "Endpoint request timed out"), function
         try:
-            result = await self.runtime.invoke(match.spec, event, request_id)
-            return proxy_response(result), match.spec.name
+            return proxy_response(running.result()), function
+        except FunctionTimeout as exc:
+            log.error("function error: %s", exc, extra=extra)
         except Exception:
-            log.exception("function failed", extra={"function": match.spec.name, "requestId": request_id})
-            return error_response(502, "INTERNAL_ERROR", "Internal server error"), match.spec.name
+            log.exception("function failed", extra=extra)
+        return error_response(502, "INTERNAL_ERROR", "Internal server error"), function
 
     def _no_route(self, request: web.Request, path: str) -> web.Response:
         """405 when the path exists with other methods (API Gateway's ANY catch-all), else 404."""
