@@ -4,9 +4,6 @@ and the first uncached summary loads it and answers what a process that imported
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from typing import Any
 
 import pytest
@@ -16,7 +13,7 @@ from tests.integration.test_analytics_api import analytics, two_trades
 from tests.support.auth import new_account
 from tests.support.gateway import Gateway
 from tests.support.servers import Server
-from tests.unit.test_cold_start import ROOT, lambda_env
+from tests.unit.test_cold_start import run_fresh
 
 FIRST_REQUESTS = """
 import json, sys, time
@@ -51,23 +48,12 @@ def test_in_lambda_numpy_loads_on_the_first_computation_and_the_summary_is_uncha
     # When a fresh interpreter in Lambda's environment, on a Redis database of its own (no cached
     # answer), imports the analytics function, then answers GET /v1/analytics/fmv and the summary
     env = {
-        **lambda_env("analytics"),
         "MONGODB_URI": mongo_server.url,
         "MONGODB_DB": mongo_db.name,
         "REDIS_URL": redis_server.url.rsplit("/", 1)[0] + "/9",
         "POWERTOOLS_TRACE_DISABLED": "true",
     }
-    done = subprocess.run(
-        [sys.executable, "-c", f"USER = {account.user_id!r}\n" + FIRST_REQUESTS],
-        check=False,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    seen = run_fresh(f"USER = {account.user_id!r}\n" + FIRST_REQUESTS, "analytics", env)
     # Then init left numpy deferred, the FMV list answered without loading it, the summary loaded
     # it and equals the other process's figures, and numpy is whole afterwards (its own __getattr__)
     assert (seen["init"], seen["deferred"]) == (False, True)
