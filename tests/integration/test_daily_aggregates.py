@@ -290,3 +290,46 @@ def test_a_registered_users_first_trades_update_the_aggregates_without_reading_e
     daily.rebuild(mongo_db, redis_client, user)
     rebuilt = list(mongo_db[daily_pnl.DAILY].find({"userId": user}))
     assert kept and sorted(map(repr, kept)) == sorted(map(repr, rebuilt))
+
+
+def test_refreshing_pairs_whose_trades_are_as_stored_writes_nothing(
+    journal: Db, redis_client: redis.Redis
+) -> None:
+    # Given the journal's aggregates, and the synthetic account's pairs with their trades as stored
+    by_pair: dict[tuple[str, str], list[Document]] = {}
+    for doc in journal["trades"].find({"userId": USER, "accountId": SYNTHETIC_ACCOUNT}):
+        by_pair.setdefault((doc["accountId"], doc["instrument"]), []).append(doc)
+    assert len(by_pair) == len(SYMBOLS)
+    before = sorted_days(journal)
+    # When their aggregates are refreshed with those trades
+    with QUERY_SHAPES.window() as window:
+        daily.refresh_pairs(journal, redis_client, USER, by_pair)
+    # Then the pairs' states are read in one query, and nothing is written: no day, FY document or
+    # pair state changed
+    assert [c.collection for c in window.reads()] == [daily_pnl.STATE, daily_pnl.PAIR_STATE]
+    assert window.writes() == []
+    assert sorted_days(journal) == before
+
+
+def test_a_change_to_several_pairs_reads_their_states_once_and_keeps_the_aggregates(
+    journal: Db, redis_client: redis.Redis
+) -> None:
+    # Given the journal; When an exit of each synthetic pair arrives together, on a new day
+    more = [
+        to_document(USER, "manual", ExecutionIn(
+            symbol=symbol, exchange="NSE", side="SELL", quantity=1, price=Decimal("101"), fees=Decimal("1"),
+            executed_at=datetime(2025, 10, 1, 10, n), external_id=f"Y{n}",
+        ))
+        for n, symbol in enumerate(SYMBOLS)
+    ]  # fmt: skip
+    for doc in more:
+        doc["accountId"] = SYNTHETIC_ACCOUNT
+    with QUERY_SHAPES.window() as window:
+        store(journal, redis_client, more)
+    # Then the four pairs' states were read in one query and written in one command
+    assert len(window.reads(daily_pnl.PAIR_STATE)) == 1
+    assert len(window.writes(daily_pnl.PAIR_STATE)) == 1
+    # and the aggregates equal what a rebuild from the trades gives
+    kept = sorted_days(journal)
+    daily.rebuild(journal, redis_client, USER)
+    assert sorted_days(journal) == kept

@@ -208,3 +208,47 @@ def test_a_pair_fy_too_large_for_a_document_makes_the_fy_read_the_trades(
     assert without_times(fy_tax_pnl(deps(mongo_db, redis_client), USER, 2024)) == expected
     # while FY 2023-24 (TCS alone) still reads the read model
     assert fy_sales(mongo_db, USER, 2023)
+
+
+def marked(db: Db, symbol: str) -> dict[int, bool]:
+    """Each FY document of the pair with `symbol` by FY: whether it still has the test's mark (a
+    document written since the mark was set lost it)."""
+    docs = db[fy_store.FY_SALES].find({"userId": USER})
+    return {int(doc["fy"]): bool(doc.get("mark")) for doc in docs if symbol in doc["trades"]["symbol"]}
+
+
+def test_a_change_writes_only_the_fy_documents_whose_sales_changed(
+    book: dict[str, str], mongo_db: Db, redis_client: redis.Redis
+) -> None:
+    # Given the book, every FY document of the user marked
+    mongo_db[fy_store.FY_SALES].update_many({"userId": USER}, {"$set": {"mark": True}})
+    assert marked(mongo_db, "TCS") == {2023: True, 2024: True, 2025: True}
+    # When TCS is bought and sold again in FY 2025-26 (its earlier FYs' sales stay as they were)
+    manual(mongo_db, redis_client, fill("TCS", "BUY", 2, "4300", "2025-06-02T10:00:00+05:30"))
+    manual(mongo_db, redis_client, fill("TCS", "SELL", 2, "4350", "2025-06-09T10:00:00+05:30"))
+    # Then only TCS's FY 2025-26 document was written; the others keep the mark
+    assert marked(mongo_db, "TCS") == {2023: True, 2024: True, 2025: False}
+    assert all(marked(mongo_db, "INFY").values())
+    # and every FY still equals the trades' figures
+    for fy in (2023, 2024, 2025):
+        assert_read_model_equals_trades(mongo_db, redis_client, fy)
+
+
+def test_pair_states_without_fy_digests_have_their_fy_documents_written_once(
+    book: dict[str, str], mongo_db: Db, redis_client: redis.Redis
+) -> None:
+    # Given the book, its pair states as written before they kept their FY documents' digests
+    mongo_db[daily_pnl.PAIR_STATE].update_many({"userId": USER}, {"$unset": {"fys": ""}})
+    mongo_db[fy_store.FY_SALES].update_many({"userId": USER}, {"$set": {"mark": True}})
+    # When TCS sells in FY 2025-26 (its earlier FYs' sales unchanged)
+    manual(mongo_db, redis_client, fill("TCS", "BUY", 2, "4300", "2025-06-02T10:00:00+05:30"))
+    # Then every TCS FY document is written (their stored content is unknown), the digests kept
+    assert marked(mongo_db, "TCS") == {2023: False, 2024: False, 2025: False}
+    states = mongo_db[daily_pnl.PAIR_STATE].find({"userId": USER})
+    assert [state for state in states if "TCS" in state["instrument"] and "fys" in state]
+    # and from then on only the changed FY's
+    mongo_db[fy_store.FY_SALES].update_many({"userId": USER}, {"$set": {"mark": True}})
+    manual(mongo_db, redis_client, fill("TCS", "SELL", 2, "4350", "2025-06-09T10:00:00+05:30"))
+    assert marked(mongo_db, "TCS") == {2023: True, 2024: True, 2025: False}
+    for fy in (2023, 2024, 2025):
+        assert_read_model_equals_trades(mongo_db, redis_client, fy)

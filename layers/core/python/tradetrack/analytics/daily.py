@@ -42,6 +42,7 @@ from tradetrack.analytics.trade_charges import effective_charges, ist
 from tradetrack.book import in_view, is_paper
 from tradetrack.cache.locks import redis_lock
 from tradetrack.db import daily_pnl as store
+from tradetrack.db import pair_state
 from tradetrack.db.analytics import user_trades
 from tradetrack.observability import MetricUnit, logger
 from tradetrack.observability import metrics as cloudwatch
@@ -153,13 +154,14 @@ def _replace_pairs(
     empty: bool = False,
 ) -> None:
     """Replace these pairs' rows and states (`empty`: the user has none stored, nothing is read).
-    Only the days on which a pair's rows changed (by their digest) are read and written."""
-    before = {} if empty else store.pair_days(db, user_id, list(trades_by_pair))
+    Only the days on which a pair's rows changed (by their digest) are read and written, and only
+    the FY sales documents and pair states that changed are written."""
+    before = {} if empty else pair_state.read(db, user_id, list(trades_by_pair))
     fresh = {pair: trade_rows(trades) for pair, trades in trades_by_pair.items()}
     digests = {pair: _digests(rows) for pair, rows in fresh.items()}
     days: set[int] = set()
     for pair, now in digests.items():
-        was = before.get(pair, {})
+        was = before[pair].days if pair in before else {}
         days |= {day for day in was.keys() | now.keys() if was.get(day) != now.get(day)}
     stored = {} if empty else store.day_docs(db, user_id, days)
     pairs_of_day: dict[int, list[Document]] = {}
@@ -179,14 +181,14 @@ def _replace_pairs(
         for day, rows in pairs_of_day.items()
         if (real := [row for row in rows if not is_paper(row["accountId"])])
     }
-    store.write_days(db, user_id, pairs_of_day, totals, empty=empty)
-    store.write_pair_states(
-        db,
-        user_id,
-        {pair: {"days": digests[pair], "open": open_of(trades)} for pair, trades in trades_by_pair.items()},
-    )
+    store.write_days(db, user_id, pairs_of_day, totals, stored_days=stored.keys(), empty=empty)
     # the tax report's read model: these pairs' sales per FY (tradetrack.analytics.fy_sales)
-    fy_sales.replace_pairs(db, user_id, trades_by_pair, before, empty=empty)
+    fys = fy_sales.replace_pairs(db, user_id, trades_by_pair, before, empty=empty)
+    states = {
+        pair: pair_state.PairState(digests[pair], open_of(trades), fys[pair])
+        for pair, trades in trades_by_pair.items()
+    }
+    pair_state.write(db, user_id, states, before)  # last: it records what was written above
 
 
 def _digests(rows: Mapping[tuple[int, str], Document]) -> dict[int, int]:

@@ -14,6 +14,7 @@ tax P&L reads, so tax_payload over them equals tax_payload over the trades' real
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -27,6 +28,7 @@ from tradetrack.analytics.trade_charges import ist
 from tradetrack.book import is_paper
 from tradetrack.db import daily_pnl
 from tradetrack.db import fy_sales as store
+from tradetrack.db.pair_state import PairState
 from tradetrack.queries import aware
 
 Document = dict[str, Any]
@@ -80,23 +82,43 @@ def _packed(columns: dict[str, list[Any]], rows: list[list[int]]) -> Document:
     return {"trades": columns, "sales": np.array(rows, dtype="<i8").reshape(-1, len(SALE_COLUMNS)).tobytes()}
 
 
+def digest(payload: Document) -> int:
+    """A 64-bit digest of a (pair, FY) document's content (`trades` and `sales`, or `overflow`)."""
+    text = repr(sorted(payload.items())).encode()
+    return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "little", signed=True)
+
+
 def replace_pairs(
     db: Database[Document],
     user_id: str,
     trades_by_pair: Mapping[Pair, Sequence[Document]],
-    days_before: Mapping[Pair, Iterable[int]],
+    before: Mapping[Pair, PairState],
     *,
     empty: bool = False,
-) -> None:
-    """Replace these pairs' FY documents (each pair with every trade it now has); `days_before`: the
-    IST day ordinals each pair had rows on (daily_pnl's pair state), whose FYs are deleted when the
-    pair has no sale in them any more. The caller holds the user's aggregates lock."""
+) -> dict[Pair, dict[int, int]]:
+    """Store these pairs' FY documents (each pair with every trade it now has) whose content differs
+    from what `before` (the pairs' stored states, tradetrack.db.pair_state) records, and delete the
+    FYs a pair has no sale in any more; the FY digests of each pair, for its new state. A state
+    without FY digests (written before they were kept) has its FYs found from its days and all of
+    its FY documents written. The caller holds the user's aggregates lock."""
     fresh: dict[tuple[Pair, int], Document] = {}
+    known: set[tuple[Pair, int]] = set()  # stored documents: replaced (the others are inserted)
     gone: list[tuple[Pair, int]] = []
+    digests: dict[Pair, dict[int, int]] = {}
     for pair, trades in trades_by_pair.items():
-        fresh |= {(pair, fy): doc for fy, doc in pair_fys(trades).items()}
-        gone += [(pair, fy) for fy in {fy_of(date.fromordinal(day)) for day in days_before.get(pair, ())}]
-    store.write(db, user_id, fresh, gone, empty=empty)
+        docs = pair_fys(trades)
+        now = digests[pair] = {fy: digest(doc) for fy, doc in docs.items()}
+        state = before.get(pair)
+        was: dict[int, int | None] = {}  # no state: no FY document either (a sale is on a day)
+        if state is not None and state.fys is None:  # content unknown: every FY written, upserted
+            was = dict.fromkeys({fy_of(date.fromordinal(day)) for day in state.days} | set(docs))
+        elif state is not None and state.fys is not None:
+            was = dict(state.fys)
+        known |= {(pair, fy) for fy in was}
+        fresh |= {(pair, fy): doc for fy, doc in docs.items() if was.get(fy) != now[fy]}
+        gone += [(pair, fy) for fy in was if fy not in docs]
+    store.write(db, user_id, fresh, gone, stored=known, empty=empty)
+    return digests
 
 
 def sales_of(docs: Iterable[Document]) -> list[Realized]:

@@ -21,16 +21,17 @@ by the (userId, month), (userId, day) and (userId, hasOpen) indexes declared in 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
 from pymongo import DeleteOne, ReplaceOne
+from pymongo.collection import Collection as MongoCollection
 from pymongo.database import Database
 
 from tradetrack.db import fy_sales
-from tradetrack.db.bulk import write_in_commands
 from tradetrack.db.filters import one_of
+from tradetrack.db.ledgers import insert_or_upsert
 
 Document = dict[str, Any]
 Pair = tuple[str, str]  # (accountId, instrument)
@@ -162,25 +163,6 @@ def open_trades(db: Database[Document], user_id: str) -> list[Document]:
     return [trade for doc in found for trade in doc.get("open") or ()]
 
 
-def pair_days(db: Database[Document], user_id: str, pairs: Sequence[Pair]) -> dict[Pair, dict[int, int]]:
-    """The days each of these pairs has rows on, with a digest of its rows that day (by `_id`: one
-    read each, or one query for many)."""
-    import numpy as np  # on first use, not at the cold start of every handler importing db.trades
-
-    ids = {pair_id(user_id, pair): pair for pair in pairs}
-    if len(ids) <= 8:
-        found = [db[PAIR_STATE].find_one({"_id": key}, {"days": 1}) for key in ids]
-        docs = [doc for doc in found if doc is not None]
-    else:
-        query = {"userId": user_id, "_id": {"$in": sorted(ids)}}
-        docs = list(db[PAIR_STATE].find(query, {"days": 1}).batch_size(BATCH))
-    return {
-        ids[doc["_id"]]: dict(np.frombuffer(doc["days"], "<i8").reshape(-1, 2).tolist())
-        for doc in docs
-        if doc["_id"] in ids
-    }
-
-
 def day_docs(db: Database[Document], user_id: str, days: Iterable[int]) -> dict[int, Document]:
     """The stored per-pair day documents of these days."""
     wanted = sorted(set(days))
@@ -199,23 +181,27 @@ def write_days(
     pairs_of_day: Mapping[int, list[Document]],
     totals: Mapping[int, Document],
     *,
+    stored_days: Collection[int] = (),
     empty: bool = False,
 ) -> None:
     """Replace these days' per-pair documents (a day without rows is deleted) and their totals in
     the month documents (read, changed, written back: the caller holds the user's aggregates lock;
-    `empty`: none stored yet), by `_id`, in bulk writes."""
-    pair_ops: list[ReplaceOne[Document] | DeleteOne] = []
-    for day in sorted(pairs_of_day):
-        key = day_id(user_id, day)
-        doc = {"userId": user_id, "day": day, "pairs": pairs_of_day[day]}
-        pair_ops.append(
-            ReplaceOne({"_id": key}, doc, upsert=True) if doc["pairs"] else DeleteOne({"_id": key})
-        )
-    if pair_ops:
-        write_in_commands(db[DAILY_PAIRS], pair_ops)
+    `empty`: none stored yet), by `_id`, in bulk writes. A day not in `stored_days` (the ones
+    day_docs found) and a month not found are inserted, not upserted."""
+    days: list[Document] = [
+        {"_id": day_id(user_id, day), "userId": user_id, "day": day, "pairs": pairs_of_day[day]}
+        for day in sorted(pairs_of_day)
+    ]
+    replace_or_insert(
+        db[DAILY_PAIRS],
+        [doc for doc in days if doc["pairs"]],
+        {day_id(user_id, day) for day in stored_days},
+        deleted=[doc["_id"] for doc in days if not doc["pairs"] and doc["day"] in stored_days],
+    )
     months = sorted({month_of(day) for day in pairs_of_day})
     stored = {} if empty else _months(db, user_id, months)
-    month_ops: list[ReplaceOne[Document] | DeleteOne] = []
+    docs: list[Document] = []
+    gone: list[str] = []
     for month in months:
         kept = stored.get(month, {})
         for day in pairs_of_day:
@@ -224,10 +210,33 @@ def write_days(
                 if day in totals:
                     kept[day] = totals[day]
         key = month_id(user_id, month)
-        packed = {"userId": user_id, "month": month, "rows": pack(kept)}
-        month_ops.append(ReplaceOne({"_id": key}, packed, upsert=True) if kept else DeleteOne({"_id": key}))
-    if month_ops:
-        write_in_commands(db[DAILY], month_ops)
+        if kept:
+            docs.append({"_id": key, "userId": user_id, "month": month, "rows": pack(kept)})
+        elif month in stored:
+            gone.append(key)
+    replace_or_insert(db[DAILY], docs, {month_id(user_id, month) for month in stored}, deleted=gone)
+
+
+def replace_or_insert(
+    collection: MongoCollection[Document],
+    docs: Sequence[Document],
+    stored: Collection[str],
+    *,
+    deleted: Sequence[str] = (),
+) -> None:
+    """One bulk write (tradetrack.db.bulk) of these documents by `_id`: replaced where the `_id` is
+    `stored`, inserted otherwise (one that exists after all is replaced then), and `deleted` removed."""
+
+    def replace(doc: Document) -> ReplaceOne[Document]:
+        return ReplaceOne({"_id": doc["_id"]}, doc, upsert=True)
+
+    others: list[Any] = [replace(doc) for doc in docs if doc["_id"] in stored]
+    insert_or_upsert(
+        collection,
+        inserts=[doc for doc in docs if doc["_id"] not in stored],
+        others=others + [DeleteOne({"_id": key}) for key in deleted],
+        upsert=replace,
+    )
 
 
 def _months(db: Database[Document], user_id: str, months: Sequence[int]) -> dict[int, dict[int, Document]]:
@@ -237,24 +246,6 @@ def _months(db: Database[Document], user_id: str, months: Sequence[int]) -> dict
     else:
         docs = list(db[DAILY].find({"userId": user_id, "month": {"$in": list(months)}}).batch_size(BATCH))
     return {int(doc["month"]): unpack(doc["rows"]) for doc in docs}
-
-
-def write_pair_states(db: Database[Document], user_id: str, states: Mapping[Pair, Document]) -> None:
-    """Replace the pairs' states (`days`, `open`); a pair with neither is deleted."""
-    import numpy as np  # on first use, not at the cold start of every handler importing db.trades
-
-    ops: list[ReplaceOne[Document] | DeleteOne] = []
-    for pair, state in sorted(states.items()):
-        key = pair_id(user_id, pair)
-        if not state["days"] and not state["open"]:
-            ops.append(DeleteOne({"_id": key}))
-            continue
-        days = np.array(sorted(state["days"].items()), dtype="<i8").reshape(-1, 2).tobytes()
-        doc: Document = {"userId": user_id, "accountId": pair[0], "instrument": pair[1], "days": days}
-        doc |= {"open": state["open"], "hasOpen": bool(state["open"])}
-        ops.append(ReplaceOne({"_id": key}, doc, upsert=True))
-    if ops:
-        write_in_commands(db[PAIR_STATE], ops)
 
 
 def set_open_category(db: Database[Document], user_id: str, pair: Pair, trade_id: str, category: str) -> None:

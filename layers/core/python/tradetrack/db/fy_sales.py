@@ -16,13 +16,13 @@ tradetrack.db.indexes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from pymongo import DeleteOne, InsertOne, ReplaceOne
+from pymongo import DeleteOne, ReplaceOne
 from pymongo.database import Database
 
-from tradetrack.db.bulk import write_in_commands
+from tradetrack.db.ledgers import insert_or_upsert
 
 Document = dict[str, Any]
 Pair = tuple[str, str]  # (accountId, instrument)
@@ -40,18 +40,35 @@ def write(
     fresh: Mapping[tuple[Pair, int], Document],
     gone: Sequence[tuple[Pair, int]],
     *,
+    stored: Collection[tuple[Pair, int]] = (),
     empty: bool = False,
 ) -> None:
-    """Store these (pair, FY) documents' `trades` and `sales` (replacing what was there; `empty`:
-    nothing stored for the user, inserted) and delete the `gone` ones, by `_id`, in bulk writes."""
-    ops: list[InsertOne[Document] | ReplaceOne[Document] | DeleteOne] = []
-    for (pair, fy), payload in sorted(fresh.items()):
-        key = fy_id(user_id, pair, fy)
-        doc = {"userId": user_id, "fy": fy, "accountId": pair[0], "instrument": pair[1], **payload}
-        ops.append(InsertOne({"_id": key, **doc}) if empty else ReplaceOne({"_id": key}, doc, upsert=True))
-    ops += [DeleteOne({"_id": fy_id(user_id, pair, fy)}) for pair, fy in sorted(set(gone) - set(fresh))]
-    if ops:
-        write_in_commands(db[FY_SALES], ops)
+    """Store these (pair, FY) documents' `trades` and `sales`: replacing the `stored` ones, inserting
+    the others (`empty`: nothing stored for the user; one found stored after all is replaced), and
+    delete the `gone` ones, by `_id`, in bulk writes."""
+    docs = [
+        {
+            "_id": fy_id(user_id, pair, fy),
+            "userId": user_id,
+            "fy": fy,
+            "accountId": pair[0],
+            "instrument": pair[1],
+        }
+        | dict(payload)
+        for (pair, fy), payload in sorted(fresh.items())
+    ]
+    replace = {fy_id(user_id, pair, fy) for pair, fy in stored} if not empty else set()
+
+    def upsert(doc: Document) -> ReplaceOne[Document]:
+        return ReplaceOne({"_id": doc["_id"]}, doc, upsert=True)
+
+    deletes = [DeleteOne({"_id": fy_id(user_id, pair, fy)}) for pair, fy in sorted(set(gone) - set(fresh))]
+    insert_or_upsert(
+        db[FY_SALES],
+        inserts=[doc for doc in docs if doc["_id"] not in replace],
+        others=[upsert(doc) for doc in docs if doc["_id"] in replace] + deletes,
+        upsert=upsert,
+    )
 
 
 def of_fy(db: Database[Document], user_id: str, fy: int) -> list[Document]:
