@@ -23,7 +23,9 @@ from pymongo.database import Database
 from functions.manifest import FUNCTIONS
 from local.background import BackgroundStack
 from local.stack import LocalStack
+from local.stores import FERRETDB_GC
 from tests.bench.goals import report
+from tests.bench.store_cpu import store_processes
 from tests.conftest import QUERY_SHAPES
 from tests.support.auth import PASSWORD
 from tests.support.servers import Server
@@ -208,6 +210,7 @@ class TradesStack:
     token: str
     user_id: str
     db: Database[Document]
+    mongo_url: str | None = None
 
     def store(self, first: int, last: int) -> None:
         """Trades number first..last-1 of the user, inserted in bulk (5,000 per insert_many)."""
@@ -262,7 +265,11 @@ def trades_stack(
             )
             assert logged_in.status_code == 200, logged_in.text
             yield TradesStack(
-                stack.rest_url, logged_in.json()["accessToken"], registered.json()["userId"], db
+                stack.rest_url,
+                logged_in.json()["accessToken"],
+                registered.json()["userId"],
+                db,
+                mongo_server.url,
             )
     finally:
         mongo_client.drop_database(name)
@@ -335,8 +342,11 @@ def test_get_trades_p50_over_http_with_50k_trades(benchmark: Any, trades_stack: 
     assert db["trades"].estimated_document_count() == STORED_TRADES + others
 
     rounds = 3
+    server = store_processes(trades_stack.mongo_url)
+    cpu_before = server.cpu() if server else (0.0, 0.0)
     with QUERY_SHAPES.window() as window:
         page = benchmark.pedantic(first_page, rounds=rounds)
+    cpu_after = server.cpu() if server else (0.0, 0.0)
     assert len(page["items"]) == 50 and page["nextCursor"]
     assert page["items"][0]["tradeId"] == f"trd_{STORED_TRADES - 1:024x}"  # the newest opened
     p50_ms = round(benchmark.stats.stats.median * 1000, 1)
@@ -356,6 +366,14 @@ def test_get_trades_p50_over_http_with_50k_trades(benchmark: Any, trades_stack: 
             "mongo_documents_per_request": window.documents("trades") / rounds,
             "mongo_per_next_page": next_window.summary(),
             "index_verdicts": _list_query_verdicts(),
+            # where a page's time goes on the server: FerretDB decodes, filters and sorts the user's
+            # trades (its GOGC: local/stores.py FERRETDB_GC), PostgreSQL reads them
+            "server_cpu_ms_per_request": server
+            and {
+                "ferretdb": round((cpu_after[0] - cpu_before[0]) * 1000 / rounds),
+                "postgresql": round((cpu_after[1] - cpu_before[1]) * 1000 / rounds),
+            },
+            "ferretdb_gc": {name: os.environ.get(name, value) for name, value in FERRETDB_GC.items()},
             "http_p50_ms_with_500_trades": small,
             "http_me_p50_ms": _median_ms(lambda: session.get(f"{trades_stack.url}/v1/me", timeout=30), 30),
             "db_find_trades_ms": _median_ms(
