@@ -33,6 +33,7 @@ import pytest
 from pymongo.database import Database
 
 from local import stores
+from tests.bench.store_cpu import server_cpu
 from tests.bench.test_trades_bench import stored_trade
 from tests.support.servers import run_ferretdb
 from tradetrack.db import executions as executions_repo
@@ -121,43 +122,6 @@ class Timing:
     @property
     def cpu_ms(self) -> float:
         return statistics.median(self.cpu) * 1000 if self.cpu else float("nan")
-
-
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _stat(pid: str) -> tuple[int, float] | None:
-    """(parent pid, CPU seconds of the process and its reaped children) from /proc/<pid>/stat."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    return int(fields[1]), sum(int(f) for f in fields[11:15]) / TICKS
-
-
-def server_cpu(markers: tuple[str, ...]) -> float:
-    """CPU seconds used so far by the processes whose command line holds one of `markers` (FerretDB,
-    the postmaster) and all their descendants (PostgreSQL's backends): what a round cost the server,
-    whatever else the machine was running meanwhile (wall time on a shared machine is noisy)."""
-    stats: dict[int, tuple[int, float]] = {}
-    roots: set[int] = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or (stat := _stat(entry.name)) is None:
-            continue
-        stats[int(entry.name)] = stat
-        try:
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if any(marker in cmdline for marker in markers):
-            roots.add(int(entry.name))
-    chosen = set(roots)
-    grew = True
-    while grew:
-        more = {pid for pid, (parent, _) in stats.items() if parent in chosen} - chosen
-        chosen |= more
-        grew = bool(more)
-    return sum(stats[pid][1] for pid in chosen if pid in stats)
 
 
 Shape = Callable[[int], object]
