@@ -36,6 +36,7 @@ from tradetrack.money import from_scaled
 from tradetrack.notify.events import NotificationEvent, TradeConfirmation, trades_changed
 from tradetrack.observability import logger
 from tradetrack.sync import known
+from tradetrack.sync.collector import collector_paused
 from tradetrack.sync.messages import TradeUpdate
 from tradetrack.timeutil import ist_date
 from tradetrack.trades import recompute_pairs
@@ -176,7 +177,20 @@ def apply_trade_updates(
     announce: Announce,
     now: datetime | None = None,
 ) -> dict[str, AppliedUpdate | Exception]:
-    """apply_trade_update for a batch of messages, in bulk; each message's outcome by its key."""
+    """apply_trade_update for a batch of messages, in bulk; each message's outcome by its key
+    (the cyclic collector paused meanwhile: tradetrack.sync.collector)."""
+    with collector_paused():
+        return _apply_trade_updates(db, cache, updates, announce=announce, now=now)
+
+
+def _apply_trade_updates(
+    db: Database[Document],
+    cache: redis.Redis,
+    updates: Sequence[TradeUpdate],
+    *,
+    announce: Announce,
+    now: datetime | None = None,
+) -> dict[str, AppliedUpdate | Exception]:
     moment = now or datetime.now(UTC)
     docs = {
         u.key: [to_document(u.user_id, u.broker, item, now=moment) for item in u.executions] for u in updates

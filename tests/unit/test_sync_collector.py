@@ -1,0 +1,61 @@
+"""The cyclic collector is paused while a sync or a batch of trade updates runs
+(tradetrack.sync.collector), and left as it was after, also when the work fails."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from typing import Any, cast
+
+import pytest
+
+from tradetrack.sync import updates
+from tradetrack.sync.collector import collector_paused
+
+
+@pytest.fixture(autouse=True)
+def collector_on() -> Iterator[None]:
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    if not was:
+        gc.disable()
+
+
+def test_the_collector_is_paused_inside_and_back_after() -> None:
+    # Given the collector running; When a block runs paused, with a nested one inside
+    with collector_paused():
+        inside = gc.isenabled()
+        with collector_paused():
+            nested = gc.isenabled()
+        after_nested = gc.isenabled()
+    # Then it is off throughout (the nested block leaves it to the outermost) and on again after
+    assert (inside, nested, after_nested, gc.isenabled()) == (False, False, False, True)
+
+
+def test_a_failing_block_leaves_the_collector_running() -> None:
+    # Given the collector running; When the paused block raises
+    with pytest.raises(RuntimeError), collector_paused():
+        raise RuntimeError("the sync failed")
+    # Then it runs again
+    assert gc.isenabled()
+
+
+def test_a_batch_of_trade_updates_is_applied_with_the_collector_paused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given the collector running, and the batch's recompute step observed
+    seen: list[bool] = []
+    real = updates._recompute_users
+
+    def observed(db: Any, cache: Any, facts_of: dict[str, list[dict[str, Any]]]) -> Any:
+        seen.append(gc.isenabled())
+        return real(db, cache, facts_of)
+
+    monkeypatch.setattr(updates, "_recompute_users", observed)
+    # When an (empty) batch is applied
+    result = updates.apply_trade_updates(cast(Any, None), cast(Any, None), [], announce=lambda events: None)
+    # Then its work ran with the collector paused, and it runs again after
+    assert result == {}
+    assert seen == [False]
+    assert gc.isenabled()
