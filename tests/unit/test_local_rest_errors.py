@@ -68,7 +68,7 @@ def test_a_function_past_its_own_timeout_is_a_502_function_error() -> None:
     # Then API Gateway's answer to a Lambda function error, once the function timed out
     assert (status, body["error"]["code"]) == (502, "INTERNAL_ERROR")
     assert body["error"]["message"] == "Internal server error"
-    assert 1.0 <= seconds < 1.5
+    assert 1.0 <= seconds < 1.4  # at the function timeout, not when the handler returns
 
 
 def test_an_integration_past_its_timeout_is_a_504_and_the_function_runs_on() -> None:
@@ -78,7 +78,7 @@ def test_an_integration_past_its_timeout_is_a_504_and_the_function_runs_on() -> 
     # Then the first is API Gateway's integration timeout, answered at 0.5 s, not the function's
     assert (first[0], first[1]["error"]["code"]) == (504, "UPSTREAM_TIMEOUT")
     assert first[1]["error"]["message"] == "Endpoint request timed out"
-    assert 0.5 <= first[2] < 1.0
+    assert 0.5 <= first[2] < 1.4  # before the handler returns, at 1.5 s
     # And the function still answers the next request
     assert (second[0], second[1]) == (200, {"slept": 0.0})
 
