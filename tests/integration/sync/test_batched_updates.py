@@ -241,3 +241,21 @@ def test_the_round_trips_of_a_sync_do_not_grow_with_its_fills(
     small, large = ([Counter(part) for part in counts[n]] for n in (10, 100))
     assert small == large
     assert large[1][("insert", "executions")] == 1
+
+
+def test_positions_that_have_fills_in_the_sync_take_their_instruments_without_another_read(
+    pipeline: Pipeline, kite: BrokerStub, mongo_db: Database[Document], mongo_server: Server
+) -> None:
+    # Given an account whose broker reports 20 fills over five instruments and the net positions
+    # they leave (each position's instrument traded in this sync)
+    account = connected_account(mongo_db, user_id="u-positions")
+    serve_fills(kite, 20)
+    queue_sync(account)
+    # When the sync worker runs
+    with counted(mongo_server) as window:
+        pipeline.drain("sync")
+    # Then the instrument aliases are read once (for the fills), not again for the positions
+    assert len(window.reads("instrument_aliases")) == 1
+    # and every position is reconciled against its fills under the same instrument
+    (log,) = mongo_db["sync_logs"].find({"accountId": account["_id"]})
+    assert log["reconciliation"] == {"matched": 5, "mismatches": []}

@@ -12,8 +12,28 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from pymongo.database import Database
+
 from tradetrack.brokers.base import BrokerPosition
-from tradetrack.models.executions import ExecutionIn
+from tradetrack.db.instrument_aliases import instruments_of
+from tradetrack.models.executions import SEGMENT_OF_EXCHANGE, ExecutionIn
+
+
+def position_keys(
+    db: Database[dict[str, Any]], positions: Sequence[BrokerPosition], executions: Sequence[ExecutionIn]
+) -> list[str]:
+    """The instrument key of each position: a position with fills in this sync takes their key (the
+    same alias lookup made it, tradetrack.db.instrument_aliases.with_isins); the others are looked
+    up (instruments_of: no read when every position has fills, as a day's trading usually does)."""
+    of_fills: dict[tuple[str, str], str] = {
+        (item.exchange, item.symbol): item.instrument for item in executions
+    }
+    others = [p for p in positions if (p.exchange, p.symbol) not in of_fills]
+    looked = instruments_of(
+        db, [(p.exchange, SEGMENT_OF_EXCHANGE.get(p.exchange, "EQ"), p.symbol) for p in others]
+    )
+    found = dict(zip(((p.exchange, p.symbol) for p in others), looked, strict=True))
+    return [of_fills.get((p.exchange, p.symbol)) or found[(p.exchange, p.symbol)] for p in positions]
 
 
 def broker_net(positions: Sequence[BrokerPosition], instruments: Sequence[str]) -> dict[str, int]:

@@ -41,8 +41,8 @@ from tradetrack.brokers.tokens import decrypt_token
 from tradetrack.cache.locks import LockTimeout, redis_lock
 from tradetrack.config import Settings
 from tradetrack.db import broker_accounts, sync_logs
-from tradetrack.db.instrument_aliases import instruments_of, with_isins
-from tradetrack.models.executions import SEGMENT_OF_EXCHANGE, ExecutionIn
+from tradetrack.db.instrument_aliases import with_isins
+from tradetrack.models.executions import ExecutionIn
 from tradetrack.notify.events import NotificationEvent, SyncFailed
 from tradetrack.observability import MetricUnit, logger, metrics
 from tradetrack.openings import broker_holdings
@@ -55,7 +55,7 @@ from tradetrack.sync.fetch import Fetched, fetch
 from tradetrack.sync.fills import to_executions, with_multipliers
 from tradetrack.sync.messages import SyncRequest, trade_update_bodies
 from tradetrack.sync.notices import publish, success_events
-from tradetrack.sync.reconcile import broker_net, pending_net, reconcile
+from tradetrack.sync.reconcile import broker_net, pending_net, position_keys, reconcile
 from tradetrack.timeutil import ist_date
 
 Document = dict[str, Any]
@@ -301,10 +301,7 @@ def _queue_new(ctx: SyncContext, account: Document, request: SyncRequest, fetche
     account_id = account["_id"]
     executions, rejected = to_executions(fetched.fills, account_id)
     executions = with_multipliers(with_isins(ctx.db, executions), fetched.positions)
-    keys = instruments_of(
-        ctx.db, [(p.exchange, SEGMENT_OF_EXCHANGE.get(p.exchange, "EQ"), p.symbol) for p in fetched.positions]
-    )
-    positions = broker_net(fetched.positions, keys)
+    positions = broker_net(fetched.positions, position_keys(ctx.db, fetched.positions, executions))
     seen = known.known_ids(ctx.cache, account_id, [item.external_id or "" for item in executions])
     new = with_exact_fees(
         fetched.client, fetched.orders, [i for i in executions if i.external_id not in seen]
