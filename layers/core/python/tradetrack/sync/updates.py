@@ -30,13 +30,13 @@ from typing import Any
 import redis
 from pymongo.database import Database
 
+from tradetrack.collector import collector_paused
 from tradetrack.db import sync_logs
 from tradetrack.db.executions import insert_each, insert_executions, to_document
 from tradetrack.money import from_scaled
 from tradetrack.notify.events import NotificationEvent, TradeConfirmation, trades_changed
 from tradetrack.observability import logger
 from tradetrack.sync import known
-from tradetrack.sync.collector import collector_paused
 from tradetrack.sync.messages import TradeUpdate
 from tradetrack.timeutil import ist_date
 from tradetrack.trades import recompute_pairs
@@ -178,7 +178,7 @@ def apply_trade_updates(
     now: datetime | None = None,
 ) -> dict[str, AppliedUpdate | Exception]:
     """apply_trade_update for a batch of messages, in bulk; each message's outcome by its key
-    (the cyclic collector paused meanwhile: tradetrack.sync.collector)."""
+    (the cyclic collector paused meanwhile: tradetrack.collector)."""
     with collector_paused():
         return _apply_trade_updates(db, cache, updates, announce=announce, now=now)
 

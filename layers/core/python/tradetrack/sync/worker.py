@@ -39,6 +39,7 @@ from tradetrack.brokers.limits import redis_gate
 from tradetrack.brokers.registry import broker_app
 from tradetrack.brokers.tokens import decrypt_token
 from tradetrack.cache.locks import LockTimeout, redis_lock
+from tradetrack.collector import collector_paused
 from tradetrack.config import Settings
 from tradetrack.db import broker_accounts, sync_logs
 from tradetrack.db.instrument_aliases import with_isins
@@ -50,7 +51,6 @@ from tradetrack.queues import send_all
 from tradetrack.sync import known, orderbook
 from tradetrack.sync.accounts import mark_needs_login
 from tradetrack.sync.charges import with_exact_fees
-from tradetrack.sync.collector import collector_paused
 from tradetrack.sync.fetch import Fetched, fetch
 from tradetrack.sync.fills import to_executions, with_multipliers
 from tradetrack.sync.messages import SyncRequest, trade_update_bodies
@@ -142,7 +142,7 @@ def _gate(ctx: SyncContext, broker: str, app: BrokerApp) -> RequestGate:
 def sync_account(
     ctx: SyncContext, request: SyncRequest, *, attempt: int = 1, max_attempts: int = 3
 ) -> SyncOutcome:
-    with collector_paused():  # tradetrack.sync.collector
+    with collector_paused():  # tradetrack.collector
         outcome = _sync(ctx, request, attempt=attempt, max_attempts=max_attempts)
     if outcome.status == "skipped" and request.reason == "manual":
         # The user asked for this one and sees its log (queued until now): say why nothing ran.

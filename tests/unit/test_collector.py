@@ -1,5 +1,5 @@
 """The cyclic collector is paused while a sync or a batch of trade updates runs
-(tradetrack.sync.collector), and left as it was after, also when the work fails."""
+(tradetrack.collector), and left as it was after, also when the work fails."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any, cast
 
 import pytest
 
+from tradetrack.collector import collector_paused
 from tradetrack.sync import updates
-from tradetrack.sync.collector import collector_paused
 
 
 @pytest.fixture(autouse=True)
