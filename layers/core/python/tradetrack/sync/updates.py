@@ -169,6 +169,7 @@ def _recompute_users(
     return dict(zip(users, outcomes, strict=True))
 
 
+@collector_paused()  # the cyclic collector paused meanwhile (tradetrack.collector)
 def apply_trade_updates(
     db: Database[Document],
     cache: redis.Redis,
@@ -177,20 +178,7 @@ def apply_trade_updates(
     announce: Announce,
     now: datetime | None = None,
 ) -> dict[str, AppliedUpdate | Exception]:
-    """apply_trade_update for a batch of messages, in bulk; each message's outcome by its key
-    (the cyclic collector paused meanwhile: tradetrack.collector)."""
-    with collector_paused():
-        return _apply_trade_updates(db, cache, updates, announce=announce, now=now)
-
-
-def _apply_trade_updates(
-    db: Database[Document],
-    cache: redis.Redis,
-    updates: Sequence[TradeUpdate],
-    *,
-    announce: Announce,
-    now: datetime | None = None,
-) -> dict[str, AppliedUpdate | Exception]:
+    """apply_trade_update for a batch of messages, in bulk; each message's outcome by its key."""
     moment = now or datetime.now(UTC)
     docs = {
         u.key: [to_document(u.user_id, u.broker, item, now=moment) for item in u.executions] for u in updates
