@@ -36,6 +36,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tradetrack.brokers.connections import close_idle
 from tradetrack.brokers.http import dumps
 
 
@@ -90,7 +91,13 @@ class Request:
 
 
 class BrokerStub:
-    def __init__(self) -> None:
+    """HTTP/1.1 with kept-alive connections, as the brokers' APIs answer (`keep_alive=False`: HTTP/1.0,
+    a connection per request); a connection idle for `idle_timeout_s` is closed by the stub."""
+
+    def __init__(self, *, keep_alive: bool = True, idle_timeout_s: float = 5.0) -> None:
+        self.keep_alive = keep_alive
+        self.idle_timeout_s = idle_timeout_s
+        self.connections = 0  # connections accepted
         self.requests: list[Request] = []
         self._routes: dict[tuple[str, str], list[Reply]] = {}
         self._answers: dict[tuple[str, str], Callable[[Request], Reply | Any]] = {}
@@ -139,6 +146,14 @@ class BrokerStub:
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if stub.keep_alive else "HTTP/1.0"
+            timeout = stub.idle_timeout_s  # a kept-alive connection idle this long is closed
+
+            def setup(self) -> None:
+                super().setup()
+                with stub._lock:
+                    stub.connections += 1
+
             def _serve(self) -> None:
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
@@ -153,6 +168,7 @@ class BrokerStub:
                 stub._record(request)
                 reply = stub._next_reply(request)
                 if reply.delay_s and stub._stopping.wait(reply.delay_s):
+                    self.close_connection = True
                     return
                 payload = reply.payload()
                 try:
@@ -164,7 +180,7 @@ class BrokerStub:
                     self.end_headers()
                     self.wfile.write(payload)
                 except OSError:
-                    pass  # the client gave up (its timeout): nothing to answer
+                    self.close_connection = True  # the client gave up (its timeout): nothing to answer
 
             do_GET = do_POST = do_PUT = do_DELETE = _serve  # noqa: N815 - http.server's naming
 
@@ -181,6 +197,7 @@ class BrokerStub:
 
     def stop(self) -> None:
         self._stopping.set()
+        close_idle()  # the client's kept-alive connections to this stub (and any other) go too
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()

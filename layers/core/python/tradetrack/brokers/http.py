@@ -1,7 +1,8 @@
-"""The one JSON-over-HTTPS client of the package (stdlib urllib: no extra dependency in the layer).
+"""The one JSON-over-HTTPS client of the package (stdlib http.client over kept-alive connections,
+tradetrack.brokers.connections: no extra dependency in the layer).
 
 HTTP errors are replies (status >= 400), never exceptions; network failures and timeouts raise
-OSError (TimeoutError, ConnectionError, URLError), which callers map to their own errors. Numbers
+OSError (TimeoutError, ConnectionError, a refused connection or an unknown host), which callers map to their own errors. Numbers
 in a JSON body parse as Decimal (brokers send prices as JSON floats: never go through float), and a
 Decimal in a request body is written as the exact JSON number.
 """
@@ -10,13 +11,17 @@ from __future__ import annotations
 
 import http.client
 import json
-import urllib.error
+import sys
 import urllib.parse
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+
+from tradetrack.brokers.connections import exchange
+
+# What urllib.request sent before requests went over kept-alive connections (tradetrack.brokers.connections)
+USER_AGENT = f"Python-urllib/{sys.version_info.major}.{sys.version_info.minor}"
 
 
 @dataclass(frozen=True)
@@ -90,14 +95,13 @@ def request_json(
     elif json_body is not None:
         data = dumps(json_body).encode()
         sent["Content-Type"] = "application/json"
-    request = urllib.request.Request(url, data=data, headers=sent, method=method)  # noqa: S310 - https/stub URLs
+    sent.setdefault("User-Agent", USER_AGENT)
+    parts = urllib.parse.urlsplit(url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as response:  # noqa: S310
+        with exchange(parts, method, target, data, sent, timeout_s) as response:
             raw = response.read()
             return HttpReply(response.status, dict(response.headers.items()), parse_json(raw), raw)
-    except urllib.error.HTTPError as exc:
-        raw = exc.read() if exc.fp is not None else b""
-        return HttpReply(exc.code, dict(exc.headers.items()) if exc.headers else {}, parse_json(raw), raw)
     except (
         http.client.HTTPException
     ) as exc:  # a broken reply (IncompleteRead, BadStatusLine): a network failure
