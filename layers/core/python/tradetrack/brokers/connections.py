@@ -12,6 +12,12 @@ dropped. A reused connection that still breaks before any reply arrives (the ser
 the request went out) is retried once on a new connection; a new connection is never retried here
 (the caller's retry policy decides). The pool keeps at most MAX_IDLE connections in all, closing
 the longest idle first; threads never share a connection.
+
+AWS's Lambda best practices ask for this, and for the stale case: "Use a keep-alive directive to
+maintain persistent connections. Lambda purges idle connections over time. Attempting to reuse an
+idle connection when invoking a function will result in a connection error"
+(https://docs.aws.amazon.com/lambda/latest/dg/best-practices.html). On the sync bench's loopback stub
+it changed nothing measurable (no TLS there; docs/performance.md): the gain is the handshakes.
 """
 
 from __future__ import annotations
