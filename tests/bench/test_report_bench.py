@@ -34,7 +34,7 @@ import redis
 from pymongo.database import Database
 
 from tests.bench.goals import report
-from tests.bench.test_store_bench import server_cpu
+from tests.bench.store_cpu import server_cpu
 from tests.support.servers import Server
 from tradetrack.analytics import daily
 from tradetrack.analytics.fy_sales import fy_sales

@@ -2,9 +2,10 @@
 tradetrack.brokers.connections: no extra dependency in the layer).
 
 HTTP errors are replies (status >= 400), never exceptions; network failures and timeouts raise
-OSError (TimeoutError, ConnectionError, a refused connection or an unknown host), which callers map to their own errors. Numbers
-in a JSON body parse as Decimal (brokers send prices as JSON floats: never go through float), and a
-Decimal in a request body is written as the exact JSON number.
+OSError (TimeoutError, ConnectionError, a refused connection or an unknown host), which callers
+map to their own errors. Numbers in a JSON body parse as Decimal (brokers send prices as JSON
+floats: never go through float), and a Decimal in a request body is written as the exact JSON
+number.
 """
 
 from __future__ import annotations
