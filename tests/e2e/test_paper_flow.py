@@ -30,6 +30,7 @@ from tradetrack.market.calendar import is_trading_day
 from tradetrack.market.providers.factory import use_provider
 from tradetrack.market.quote import Quote
 from tradetrack.money import money_str, to_scaled
+from tradetrack.paper import clock as paper_clock
 from tradetrack.paper import squareoff
 from tradetrack.paper.rules import Rules
 from tradetrack.timeutil import IST
@@ -173,18 +174,34 @@ def test_a_limit_buy_partly_filled_on_ticks_then_canceled(stack: tuple[Backgroun
     assert notices() == ["Paper order canceled: INFY"]
 
 
-def next_squareoff(now: datetime) -> datetime:
-    """The next 15:20 IST of a trading day after `now`."""
+def last_session_at(now: datetime, at: time) -> datetime:
+    """`at` IST on the latest trading day on which it is over (a minute before `now` or earlier)."""
     day = now.astimezone(IST).date()
-    while not is_trading_day(day) or datetime.combine(day, time(15, 20), IST) <= now:
-        day += timedelta(days=1)
-    return datetime.combine(day, time(15, 20), IST)
+    while not is_trading_day(day) or datetime.combine(day, at, IST) > now - timedelta(minutes=1):
+        day -= timedelta(days=1)
+    return datetime.combine(day, at, IST)
 
 
-def test_an_mis_position_is_squared_off_at_1520(stack: tuple[BackgroundStack, LocalStack]) -> None:
+def stop_paper_clock(monkeypatch: pytest.MonkeyPatch, instant: datetime) -> None:
+    """Paper's clock (tradetrack.paper.clock) stopped at `instant`, whatever the wall clock says."""
+
+    class Stopped(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Any:
+            return instant.astimezone(tz)
+
+    monkeypatch.setattr(paper_clock, "datetime", Stopped)
+
+
+def test_an_mis_position_is_squared_off_at_1520(
+    stack: tuple[BackgroundStack, LocalStack], monkeypatch: pytest.MonkeyPatch
+) -> None:
     _, local = stack
     client = Client(local.rest_url)
-    # Given 10 INFY bought MIS at market (1500) over REST
+    # Given 10 INFY bought MIS at market (1500) over REST at 15:10 IST of a trading day (paper's
+    # clock stopped there: an MIS position lives within one session, whenever the suite runs)
+    bought_at = last_session_at(datetime.now(UTC), time(15, 10))
+    stop_paper_clock(monkeypatch, bought_at)
     paper_id = client.call("POST", "/v1/paper/accounts", {"startingBalance": "100000"}).json()["accountId"]
     base = f"/v1/paper/accounts/{paper_id}"
     quote("1500")
@@ -198,9 +215,9 @@ def test_an_mis_position_is_squared_off_at_1520(stack: tuple[BackgroundStack, Lo
     }
     bought = client.call("POST", f"{base}/orders", body, **{"Idempotency-Key": "e2e-mis"})
     assert bought.status_code == 201 and bought.json()["state"] == "executed", bought.text
-    # When the feed's square-off runs at the next 15:20 IST with INFY at 1510
+    # When the feed's square-off runs at that session's 15:20 IST with INFY at 1510
     quote("1510")
-    at = next_squareoff(datetime.now(UTC))
+    at = bought_at.replace(hour=15, minute=20)
     squared = squareoff.square_off(get_database(), get_redis(), now=lambda: at, rules=Rules.from_settings())
     # Then the position was sold at 1510, the portfolio has no MIS position left
     assert squared == 1
