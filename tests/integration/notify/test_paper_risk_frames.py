@@ -61,8 +61,12 @@ def connected(gateway: Gateway, mongo_db: Db, redis_client: redis.Redis, **prefs
     return user
 
 
+NO_FILL = {"lastFillQuantity": None, "lastFillPrice": None}  # a paper_order event before any fill
+
+
 def paper_order(user_id: str, **overrides: Any) -> dict[str, Any]:
-    return {
+    """A paper_order event as paper sends it; an override of None leaves the field out."""
+    event = {
         "type": "paper_order",
         "eventId": f"paper_order:po_7:{uuid.uuid4().hex[:8]}",
         "userId": user_id,
@@ -82,6 +86,7 @@ def paper_order(user_id: str, **overrides: Any) -> dict[str, Any]:
         "at": "2026-03-02T10:15:00+05:30",
         **overrides,
     }
+    return {name: value for name, value in event.items() if value is not None}
 
 
 def inbox(mongo_db: Db, user: Account) -> list[dict[str, Any]]:
@@ -133,11 +138,10 @@ def test_a_rejected_paper_order_frame_says_the_rule_that_failed(
         event="rejected",
         state="rejected",
         filledQuantity=0,
-        lastFillQuantity=None,
-        lastFillPrice=None,
+        **NO_FILL,
         reason=reason,
     )
-    notifier_for(mongo_db, redis_client, pushed).handle({k: v for k, v in rejected.items() if v is not None})
+    notifier_for(mongo_db, redis_client, pushed).handle(rejected)
     # Then the frame has the reason and no last fill; the rejection is kept in the inbox
     (frame,) = pushed.frames
     assert (frame["event"], frame["reason"], frame["symbol"], frame["side"]) == (
@@ -162,12 +166,10 @@ def test_a_paper_orders_progress_is_pushed_only(
         event=progress,
         state=progress if filled else "pending",
         filledQuantity=filled,
-        **({} if filled else {"lastFillQuantity": None, "lastFillPrice": None}),
+        **({} if filled else NO_FILL),
     )
     # When the notifier delivers the order's progress
-    result = notifier_for(mongo_db, redis_client, pushed).handle(
-        {k: v for k, v in event.items() if v is not None}
-    )
+    result = notifier_for(mongo_db, redis_client, pushed).handle(event)
     # Then the frame is pushed, without a notificationId (no inbox item), and nothing is emailed
     assert result["deliveries"] == {"push": {"status": "sent", "connections": 1}}
     (frame,) = pushed.frames
@@ -187,15 +189,14 @@ def test_the_notifier_lambda_keeps_a_batchs_fill_but_not_its_progress(
         event="placed",
         state="pending",
         filledQuantity=0,
-        lastFillQuantity=None,
-        lastFillPrice=None,
+        **NO_FILL,
     )
     partly = paper_order(
         user.user_id, event="partially_executed", state="partially_executed", filledQuantity=3
     )
     executed = paper_order(user.user_id)
     # When the notifier Lambda gets the order's placement, partial fill and execution in one batch
-    failed = deliver({k: v for k, v in placed.items() if v is not None}, partly, executed)
+    failed = deliver(placed, partly, executed)
     # Then only the execution is in the inbox and emailed
     assert failed == []
     assert [item["_id"] for item in inbox(mongo_db, user)] == [notification_id(executed["eventId"])]
@@ -230,12 +231,9 @@ def test_paper_order_progress_follows_the_paper_order_type_switch(
         event="placed",
         state="pending",
         filledQuantity=0,
-        lastFillQuantity=None,
-        lastFillPrice=None,
+        **NO_FILL,
     )
-    result = notifier_for(mongo_db, redis_client, pushed).handle(
-        {k: v for k, v in event.items() if v is not None}
-    )
+    result = notifier_for(mongo_db, redis_client, pushed).handle(event)
     # Then nothing at all is delivered
     assert result == {"status": "skipped", "reason": "type_off"}
     assert pushed.frames == [] and inbox(mongo_db, user) == []
