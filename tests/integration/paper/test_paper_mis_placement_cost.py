@@ -39,6 +39,15 @@ def place(db: Db, cache: redis.Redis, paper_id: str, **fields: Any) -> OrderOut:
     return placement.place_order(db, cache, USER, paper_id, body, now=lambda: MORNING, rules=RULES)
 
 
+def open_account(db: Db) -> str:
+    return accounts.open_account(db, USER, AccountIn(starting_balance="1000000")).account_id
+
+
+def forget_kept_positions(db: Db, paper_id: str) -> None:
+    """The account as opened before it kept its MIS positions."""
+    db["paper_accounts"].update_one({"_id": paper_id}, {"$unset": {"misPositions": ""}})
+
+
 def kept(db: Db, paper_id: str) -> dict[str, int]:
     doc = db["paper_accounts"].find_one({"_id": paper_id})
     assert doc is not None
@@ -61,7 +70,7 @@ def test_mis_long_short_sale_and_cover_each_take_three_round_trips(
 ) -> None:
     # Given an open account with no INFY position, INFY quoted at 1500, and the user's (absent) risk
     # limits cached in Redis by a first placement (a delivery buy)
-    paper_id = accounts.open_account(mongo_db, USER, AccountIn(starting_balance="1000000")).account_id
+    paper_id = open_account(mongo_db)
     quote(redis_client, "NSE:INFY", "1500")
     place(mongo_db, redis_client, paper_id, side="BUY", price="10", quantity=1, product="CNC")
     # When an MIS limit buy is placed (an MIS long)
@@ -92,7 +101,7 @@ def test_the_kept_positions_follow_fills_and_an_account_without_them_reads_its_h
     mongo_db: Db, redis_client: redis.Redis
 ) -> None:
     # Given an account short 10 INFY MIS and long 5 of a symbol with a dot in it
-    paper_id = accounts.open_account(mongo_db, USER, AccountIn(starting_balance="1000000")).account_id
+    paper_id = open_account(mongo_db)
     quote(redis_client, "NSE:INFY", "1500")
     quote(redis_client, "NSE:A.B", "100")
     place(mongo_db, redis_client, paper_id, side="SELL", type="MARKET")
@@ -105,7 +114,7 @@ def test_the_kept_positions_follow_fills_and_an_account_without_them_reads_its_h
     assert (holding_quantity(mongo_db, paper_id), holding_quantity(mongo_db, paper_id, "A.B")) == (0, 5)
     # When the account loses its kept positions (an account opened before they were kept) and a
     # market sell of 5 A.B is placed
-    mongo_db["paper_accounts"].update_one({"_id": paper_id}, {"$unset": {"misPositions": ""}})
+    forget_kept_positions(mongo_db, paper_id)
     sold = place(mongo_db, redis_client, paper_id, symbol="A.B", side="SELL", type="MARKET", quantity=5)
     # Then it closes the long read from the holding (not a short sale), and the account keeps its
     # positions again from its holdings (none open after that sale)
@@ -124,10 +133,10 @@ def test_an_account_without_kept_positions_starts_keeping_its_open_ones(
     mongo_db: Db, redis_client: redis.Redis
 ) -> None:
     # Given an account short 10 INFY MIS that keeps no positions (opened before they were kept)
-    paper_id = accounts.open_account(mongo_db, USER, AccountIn(starting_balance="1000000")).account_id
+    paper_id = open_account(mongo_db)
     quote(redis_client, "NSE:INFY", "1500")
     place(mongo_db, redis_client, paper_id, side="SELL", type="MARKET")
-    mongo_db["paper_accounts"].update_one({"_id": paper_id}, {"$unset": {"misPositions": ""}})
+    forget_kept_positions(mongo_db, paper_id)
     # When a limit buy of 1 INFY MIS is placed while a fill is in flight (a watermark left on the
     # account: its holding may not have it yet)
     mongo_db["paper_accounts"].update_one({"_id": paper_id}, {"$set": {"fillSeq.po_in_flight": 1}})
