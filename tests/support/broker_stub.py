@@ -31,6 +31,7 @@ import json
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -48,9 +49,11 @@ class Reply:
     delay_s: float = 0.0
 
     def payload(self) -> bytes:
-        if isinstance(self.body, bytes):
-            return self.body
-        return dumps(self.body).encode()
+        return self._encoded
+
+    @cached_property
+    def _encoded(self) -> bytes:  # once a reply: a scripted route repeats its last one
+        return self.body if isinstance(self.body, bytes) else dumps(self.body).encode()
 
 
 class Headers(Mapping[str, str]):
