@@ -1,7 +1,9 @@
-"""The notifications queue's consumer (flow 6): each record one event, failures reported per record.
+"""The notifications queue's consumer (flow 6): each record one event or an envelope of up to 25
+(tradetrack.notify.envelope), failures reported per record.
 
 The batch is delivered together (tradetrack.notify.batch: bulk inbox writes, sends on a small
-thread pool); each event still exactly once, and a failing one fails its record alone."""
+thread pool); each event still exactly once, and a failing one fails its record alone (its
+redelivery skips the record's events that succeeded)."""
 
 from __future__ import annotations
 

@@ -5,6 +5,7 @@ real SQS events, failed records made visible again at once (the visibility timeo
     pipeline.drain("sync")                  # the sync worker consumes until the queue is empty
     pipeline.drain("trade-updates")
     pipeline.bodies("notifications")        # what reached the notifier's queue (consumed)
+    pipeline.notification_events()          # the same, each envelope's events unpacked, in order
 """
 
 from __future__ import annotations
@@ -94,6 +95,17 @@ class Pipeline:
             for message in messages:
                 found.append(json.loads(message["Body"]))
                 self.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+    def notification_events(self) -> list[Any]:
+        """bodies("notifications") with each envelope's events in its place (tradetrack.notify.envelope):
+        every event that reached the notifier's queue, whether sent alone or with others (consumed)."""
+        from tradetrack.notify.envelope import unpack
+
+        found: list[Any] = []
+        for body in self.bodies("notifications"):
+            events = unpack(body)
+            found += [body] if events is None else events
+        return found
 
 
 def make_pipeline(sqs: Any) -> Pipeline:

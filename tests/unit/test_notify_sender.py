@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tradetrack.notify import sender
+from tradetrack.notify.envelope import MAX_EVENTS, events_in
 from tradetrack.notify.events import parse_event, trades_changed
 from tradetrack.observability import logger, metrics
 
@@ -57,13 +58,26 @@ def test_events_are_queued_when_a_queue_is_configured(logged: list[Any]) -> None
     sqs = FakeSqs()
     # When they are sent
     queued = sender.send_events(QUEUE, events("usr_1", "usr_2"), what="live event", sqs=sqs)
-    # Then each is on the queue as its JSON body, and nothing is logged
+    # Then both are on the queue in one message (an envelope of their JSON), and nothing is logged
     assert queued == 2
-    assert [(url, parse_event(json.loads(body)).user_id) for url, body in sqs.sent] == [
-        (QUEUE, "usr_1"),
-        (QUEUE, "usr_2"),
+    assert [(url, [parse_event(raw).user_id for raw in events_in(body)]) for url, body in sqs.sent] == [
+        (QUEUE, ["usr_1", "usr_2"])
     ]
     assert logged == []
+
+
+def test_many_events_are_packed_into_as_few_messages_as_fit(logged: list[Any]) -> None:
+    # Given more events than one message carries
+    sqs = FakeSqs()
+    users = [f"usr_{i}" for i in range(2 * MAX_EVENTS + 1)]
+    # When they are sent
+    queued = sender.send_events(QUEUE, events(*users), what="notification event", sqs=sqs)
+    # Then every event is queued once, in order, in three messages (25, 25 and the last one alone,
+    # as its own JSON body: the format before envelopes)
+    assert queued == len(users)
+    carried = [[parse_event(raw).user_id for raw in events_in(body)] for _, body in sqs.sent]
+    assert carried == [users[:MAX_EVENTS], users[MAX_EVENTS:-1], users[-1:]]
+    assert json.loads(sqs.sent[-1][1])["userId"] == users[-1]
 
 
 @pytest.mark.parametrize("queue_url", ["", None])
@@ -107,7 +121,7 @@ def test_event_sender_sends_one_event_at_a_time(logged: list[Any]) -> None:
     # When it is called twice
     for event in events("usr_1", "usr_2"):
         notify(event)
-    # Then both events are queued
+    # Then both events are queued, each in its own message (its JSON body, as before envelopes)
     assert [json.loads(body)["userId"] for _, body in sqs.sent] == ["usr_1", "usr_2"]
 
 

@@ -3,7 +3,6 @@ trades_changed event (source manual) on the notifications queue, naming the pair
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +12,7 @@ from tests.support.auth import new_account
 from tests.support.gateway import Gateway
 from tradetrack.aws import aws_client
 from tradetrack.config import reset_settings
+from tradetrack.notify.envelope import events_in
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def bodies(url: str) -> list[dict[str, Any]]:
     messages = aws_client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
     for message in messages:
         aws_client("sqs").delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return [json.loads(message["Body"]) for message in messages]
+    return [event for message in messages for event in events_in(message["Body"])]
 
 
 def test_a_manual_fill_added_or_deleted_announces_the_trades_it_changed(gateway: Gateway, queue: str) -> None:

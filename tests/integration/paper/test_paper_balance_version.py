@@ -4,7 +4,6 @@ release, a reset), read with the balance by the API (`balanceVersion`) and sent 
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -16,6 +15,7 @@ from tests.support.auth import Account, new_account
 from tests.support.gateway import Gateway
 from tradetrack.aws import aws_client
 from tradetrack.config import reset_settings
+from tradetrack.notify.envelope import events_in
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def balance_events(url: str) -> list[dict[str, Any]]:
     while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
         for message in messages:
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        found += [json.loads(message["Body"]) for message in messages]
+        found += [event for message in messages for event in events_in(message["Body"])]
     return [body for body in found if body["type"] == "paper_balance"]
 
 

@@ -20,6 +20,7 @@ from tests.support.notify import Db, deliver, emails_to, make_user, notify_ready
 from tradetrack.aws import aws_client
 from tradetrack.config import get_settings, reset_settings
 from tradetrack.db.notifications import notification_id
+from tradetrack.notify.envelope import events_in
 
 __all__ = ["notify_ready"]
 
@@ -43,7 +44,7 @@ def bodies(url: str) -> list[dict[str, Any]]:
     ):
         for message in messages:
             aws_client("sqs").delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        found += [json.loads(message["Body"]) for message in messages]
+        found += [event for message in messages for event in events_in(message["Body"])]
     return found
 
 

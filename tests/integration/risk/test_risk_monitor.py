@@ -156,7 +156,7 @@ def test_a_real_accounts_breach_after_its_sync_is_recorded_and_notified_placing_
     account = connected_account(mongo_db, user_id="u-risk")
     serve_kite_day(kite)
     sync(pipeline, account)
-    assert pipeline.bodies("notifications")  # (the first sync's own notices, drained)
+    assert pipeline.notification_events()  # (the first sync's own notices, drained)
     # and a max loss of ₹100 a day on the account, SBIN now quoted at ₹300
     owns = lambda user, acct: (user, acct) == ("u-risk", account["_id"])  # noqa: E731
     set_account_limits(
@@ -176,7 +176,7 @@ def test_a_real_accounts_breach_after_its_sync_is_recorded_and_notified_placing_
     assert violation["rule"] == "max_loss_per_day" and violation["squaredOff"] is False
     assert violation["dayPnl"] <= -1_000_000  # at least ₹100 down (scaled by 10^4)
     # and notified once through the notifications queue
-    events = [b for b in pipeline.bodies("notifications") if b["type"] == "risk_violation"]
+    events = [b for b in pipeline.notification_events() if b["type"] == "risk_violation"]
     assert [(e["accountId"], e["rule"], e.get("squaredOff", False)) for e in events] == [
         (account["_id"], "max_loss_per_day", False)
     ]

@@ -87,7 +87,7 @@ def test_a_batch_stores_every_fill_once_and_recomputes_each_user_once(
         (log,) = mongo_db["sync_logs"].find({"accountId": account["_id"]})
         assert (log["inserted"], log["duplicates"]) == (20, 0)
     # And every trade is announced once
-    announced = pipeline.bodies("notifications")
+    announced = pipeline.notification_events()
     confirmations = [b for b in announced if b["type"] == "trade_confirmation"]
     assert sorted(c["tradeId"] for c in confirmations) == sorted(t["_id"] for t in mongo_db["trades"].find())
     # And the batch tells each user once which of their trades changed (one live event, not 24)
@@ -112,7 +112,7 @@ def test_a_redelivered_batch_creates_no_duplicates(
     batch = updates_waiting(pipeline)
     assert pipeline.deliver("trade-updates", batch) == set()
     trades = sorted(t["_id"] for t in mongo_db["trades"].find())
-    first = pipeline.bodies("notifications")
+    first = pipeline.notification_events()
     # When SQS delivers the same messages again (a duplicate send, then the whole batch)
     for message in batch:
         aws_client("sqs").send_message(
@@ -130,7 +130,7 @@ def test_a_redelivered_batch_creates_no_duplicates(
         "sync_succeeded": 2,
         "trades_changed": 2,
     }
-    assert pipeline.bodies("notifications") == []
+    assert pipeline.notification_events() == []
 
 
 def test_a_failure_in_a_batch_retries_only_its_records(
@@ -173,7 +173,7 @@ def test_a_failure_in_a_batch_retries_only_its_records(
     # (u2's fills were stored by the failed attempt: its retry finds them, as duplicates)
     (log,) = mongo_db["sync_logs"].find({"accountId": accounts["u2"]["_id"]})
     assert (log["inserted"], log["duplicates"]) == (0, 4)
-    confirmations = [b for b in pipeline.bodies("notifications") if b["type"] == "trade_confirmation"]
+    confirmations = [b for b in pipeline.notification_events() if b["type"] == "trade_confirmation"]
     assert len(confirmations) == 6
 
 

@@ -45,6 +45,6 @@ def test_the_first_sync_opens_the_account_with_its_holdings(
     # And the user's open tabs hear of the trades the lots opened (a trades frame, as a sync's fills
     # give), even on a day without fills
     opened = {t["_id"] for t in mongo_db["trades"].find({"userId": "u1", "accountId": account["_id"]})}
-    changed = [b for b in pipeline.bodies("notifications") if b.get("type") == "trades_changed"]
+    changed = [b for b in pipeline.notification_events() if b.get("type") == "trades_changed"]
     assert opened and {tid for body in changed for tid in body["tradeIds"]} >= opened
     assert {body["source"] for body in changed} == {"sync"}

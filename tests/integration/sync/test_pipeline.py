@@ -65,7 +65,7 @@ def stored_account(db: Database[Document], account: Document) -> Document:
 
 
 def notifications(pipeline: Pipeline, kind: str) -> list[Any]:
-    return [body for body in pipeline.bodies("notifications") if body["type"] == kind]
+    return [body for body in pipeline.notification_events() if body["type"] == kind]
 
 
 def test_a_scheduled_sync_turns_broker_fills_into_trades(
@@ -124,7 +124,7 @@ def test_a_later_sync_sends_only_what_is_new(
     account = connected_account(mongo_db, user_id="u1")
     serve_kite_day(kite)
     sync_now(pipeline, account)
-    pipeline.bodies("notifications")
+    pipeline.notification_events()
     # When it is synced again with the same fills at the broker
     sync_now(pipeline, account)
     # Then nothing is sent, the fills count as duplicates, and nothing is announced again
@@ -338,7 +338,7 @@ def test_a_first_upstox_sync_backfills_history(
     today = ist_date(now).isoformat()
     dates = [e["tradeDate"] for e in mongo_db["executions"].find({"accountId": account["_id"]})]
     assert len(dates) == 2 and all(day < today for day in dates)
-    announced = pipeline.bodies("notifications")
+    announced = pipeline.notification_events()
     assert [b for b in announced if b["type"] == "trade_confirmation"] == []
     (summary,) = [b for b in announced if b["type"] == "backfill_summary"]
     assert (summary["broker"], summary["fills"], summary["since"]) == ("upstox", 2, backfill["from"])

@@ -1,12 +1,16 @@
 """A batch of notification events delivered together (the notifier Lambda's SQS batch).
 
+A message carries one event or an envelope of many (tradetrack.notify.envelope); every event of
+the batch is delivered together, and a message fails when any of its events failed: its
+redelivery skips the events that succeeded (their idempotency records answer) and retries the rest.
+
 The same delivery as Notifier.handle, event by event (each event and each of its channels exactly
 once, through the same idempotency records), with the storage work done in bulk: the users read in
 one query, and the inbox items inserted in one, with their delivery outcomes, once the channels
 have gone out (an item already there, from an attempt that failed after it, has its outcomes
 updated instead: one more round trip, on retries only). The channel sends (SES, SNS, WebSocket
-posts) run on a small thread pool, since each is a network call that waits. An event fails alone:
-a transient channel failure, or its inbox item not stored.
+posts, live events' pushes included) run on a small thread pool, since each is a network call that
+waits. An event fails alone: a transient channel failure, or its inbox item not stored.
 """
 
 from __future__ import annotations
@@ -20,16 +24,27 @@ from typing import Any
 from tradetrack.db import notifications as repo
 from tradetrack.db import users
 from tradetrack.idempotency import Outcome
-from tradetrack.notify.events import LIVE_EVENTS, NotificationEvent, event_key, parse_event
+from tradetrack.notify.envelope import unpack
+from tradetrack.notify.events import LIVE_EVENTS, LiveEvent, NotificationEvent, event_key, parse_event
 from tradetrack.notify.service import CHANNELS, Notifier, Prepared, deliveries_of, result_of
 from tradetrack.notify.service import Outcome as ChannelOutcome
 
 Document = dict[str, Any]
-SEND_WORKERS = 8  # SES's and SNS's sends of one batch, in parallel
+SEND_WORKERS = 8  # SES's and SNS's sends of one batch, in parallel (botocore pools 10 connections)
+Parsed = tuple[NotificationEvent, str] | Exception  # an event and its key, or why it is none
 
 
 class InboxNotStored(RuntimeError):
     """The notification's inbox item could not be inserted: the event is retried."""
+
+
+class EventsFailed(RuntimeError):
+    """Some events of an envelope failed (the first failure is the cause): the message is retried."""
+
+    def __init__(self, failures: Sequence[Exception], events: int) -> None:
+        super().__init__(f"{len(failures)} of {events} events failed")
+        self.failures = list(failures)
+        self.__cause__ = failures[0]
 
 
 @cache
@@ -38,23 +53,49 @@ def _senders() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=SEND_WORKERS, thread_name_prefix="notify-send")
 
 
-def _parse(body: str) -> tuple[NotificationEvent, str] | Exception:
+def _event(raw: Any) -> Parsed:
     try:
-        raw = json.loads(body)
         event = parse_event(raw)
-    except ValueError as exc:  # JSONDecodeError and pydantic's ValidationError included
+    except ValueError as exc:  # pydantic's ValidationError
         return exc
     return event, event_key(event, raw)
+
+
+def _parse(body: str) -> Parsed | list[Parsed]:
+    """A body's one event, or an envelope's events (each parsed alone: a bad one fails by itself)."""
+    try:
+        raw = json.loads(body)
+    except ValueError as exc:  # JSONDecodeError
+        return exc
+    events = unpack(raw)
+    return _event(raw) if events is None else [_event(item) for item in events]
+
+
+def _outcome(parsed: Parsed, outcomes: dict[str, Outcome]) -> Outcome:
+    return parsed if isinstance(parsed, Exception) else outcomes[parsed[1]]
+
+
+def _envelope_outcome(parsed: list[Parsed], outcomes: dict[str, Outcome]) -> Outcome:
+    """{"status": "done", "events": [each event's result]}, or EventsFailed when any failed."""
+    results = [_outcome(item, outcomes) for item in parsed]
+    failures = [result for result in results if isinstance(result, Exception)]
+    if failures:
+        return EventsFailed(failures, len(results))
+    return {"status": "done", "events": results}
 
 
 def handle_batch(notifier: Notifier, bodies: Sequence[str]) -> list[Outcome]:
     """Each message body's result, or the exception that fails it (in the order given)."""
     parsed = [_parse(body) for body in bodies]
-    events = {item[1]: item[0] for item in parsed if not isinstance(item, Exception)}
+    flat = [event for item in parsed for event in (item if isinstance(item, list) else [item])]
+    events = {item[1]: item[0] for item in flat if not isinstance(item, Exception)}
     outcomes = notifier.idempotency.once_each(
         "notify-event", list(events), lambda keys: _deliver(notifier, {key: events[key] for key in keys})
     )
-    return [item if isinstance(item, Exception) else outcomes[item[1]] for item in parsed]
+    return [
+        _envelope_outcome(item, outcomes) if isinstance(item, list) else _outcome(item, outcomes)
+        for item in parsed
+    ]
 
 
 def _channels(notifier: Notifier, prepared: dict[str, Prepared]) -> dict[str, list[ChannelOutcome]]:
@@ -78,15 +119,23 @@ def _channels(notifier: Notifier, prepared: dict[str, Prepared]) -> dict[str, li
     return {key: sorted(found, key=lambda o: CHANNELS.index(o[0])) for key, found in outcomes.items()}
 
 
+def _live(notifier: Notifier, events: dict[str, LiveEvent]) -> dict[str, Outcome]:
+    """The live events' pushes (on the thread pool when there are several posts to make)."""
+    if notifier.post is None or len(events) < 2:
+        return {key: notifier.deliver_live(event) for key, event in events.items()}
+    return dict(zip(events, _senders().map(notifier.deliver_live, events.values()), strict=True))
+
+
 def _deliver(notifier: Notifier, events: dict[str, NotificationEvent]) -> dict[str, Outcome]:
     found = users.get_users(
         notifier.db, {event.user_id for event in events.values() if not isinstance(event, LIVE_EVENTS)}
     )
-    results: dict[str, Outcome] = {}
+    results: dict[str, Outcome] = _live(
+        notifier, {k: e for k, e in events.items() if isinstance(e, LIVE_EVENTS)}
+    )
     prepared: dict[str, Prepared] = {}
     for key, event in events.items():
         if isinstance(event, LIVE_EVENTS):
-            results[key] = notifier.deliver_live(event)
             continue
         item = notifier.prepare(event, key, found.get(event.user_id))
         if isinstance(item, Prepared):
