@@ -3,7 +3,6 @@ queued at 16:00 IST on trading days and emailed by the notifier."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +14,7 @@ from local.lambda_runtime import make_context
 from tests.support.auth import Account
 from tests.support.gateway import Gateway
 from tests.support.notify import Db, deliver, emails_to, make_user
+from tradetrack.notify.envelope import events_in
 from tradetrack.notify.summary import run
 
 # 16:00 IST on Monday 2 March 2026 (a trading day) and on Tuesday 3 March (Holi, an NSE holiday)
@@ -58,7 +58,7 @@ def queue() -> tuple[Any, str]:
 
 def received(sqs: Any, url: str) -> list[dict[str, Any]]:
     messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-    return [json.loads(m["Body"]) for m in messages]
+    return [event for m in messages for event in events_in(m["Body"])]
 
 
 def test_the_summary_sums_the_days_closed_trades_exactly(notify_ready: Gateway, mongo_db: Db) -> None:

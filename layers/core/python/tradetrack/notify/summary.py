@@ -20,8 +20,8 @@ from tradetrack.db.trades import closed_between
 from tradetrack.db.users import USERS
 from tradetrack.market.calendar import holiday_name, is_trading_day
 from tradetrack.money import money_str
-from tradetrack.notify.events import DailySummary, TradeLine, to_body
-from tradetrack.queues import send_all
+from tradetrack.notify.events import DailySummary, TradeLine
+from tradetrack.notify.sender import send_events
 from tradetrack.timeutil import IST, ist_date
 
 Document = dict[str, Any]
@@ -77,8 +77,9 @@ def users_wanting_summary(db: Database[Document], *, page: int = USER_PAGE) -> I
 
 
 def enqueue(sqs: Any, queue_url: str, events: list[DailySummary]) -> None:
-    """Send in batches of ten; what SQS refused twice raises (the schedule's run fails loudly)."""
-    send_all(sqs, queue_url, [to_body(event) for event in events])
+    """In envelopes, through the producers' sender; what SQS refused twice raises (the schedule's
+    run fails loudly)."""
+    send_events(queue_url, events, what="daily summary", sqs=sqs)
 
 
 @dataclass
