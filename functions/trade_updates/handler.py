@@ -1,7 +1,7 @@
 """The trade-updates queue's consumer: new executions in, trades re-derived, confirmations out.
 
-A batch is applied together (tradetrack.sync.updates.apply_trade_updates: one insert, one
-recompute per user, confirmations sent in SendMessageBatch calls); each message is still
+A batch is applied together (tradetrack.sync.updates.apply_trade_updates: per user one insert and
+one recompute, users on threads; the confirmations announced together); each message is still
 processed once per its key (account, sync, part) through Powertools Idempotency on Redis, a
 redelivery of a completed message answering from the stored result, and fails alone (partial
 batch response).

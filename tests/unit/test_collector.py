@@ -44,15 +44,15 @@ def test_a_failing_block_leaves_the_collector_running() -> None:
 def test_a_batch_of_trade_updates_is_applied_with_the_collector_paused(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Given the collector running, and the batch's recompute step observed
+    # Given the collector running, and the batch's per-user step observed
     seen: list[bool] = []
-    real = updates._recompute_users
+    real = updates._apply_users
 
-    def observed(db: Any, cache: Any, facts_of: dict[str, list[dict[str, Any]]]) -> Any:
+    def observed(*args: Any) -> Any:
         seen.append(gc.isenabled())
-        return real(db, cache, facts_of)
+        return real(*args)
 
-    monkeypatch.setattr(updates, "_recompute_users", observed)
+    monkeypatch.setattr(updates, "_apply_users", observed)
     # When an (empty) batch is applied
     result = updates.apply_trade_updates(cast(Any, None), cast(Any, None), [], announce=lambda events: None)
     # Then its work ran with the collector paused, and it runs again after

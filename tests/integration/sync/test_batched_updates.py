@@ -177,6 +177,86 @@ def test_a_failure_in_a_batch_retries_only_its_records(
     assert len(confirmations) == 6
 
 
+def test_a_user_whose_insert_fails_does_not_stop_the_others(
+    pipeline: Pipeline, kite: BrokerStub, mongo_db: Database[Document], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given updates of two users waiting together, and u2's insert failing once as a whole (the
+    # store unreachable for it), while u1's runs at the same time on another thread
+    from tradetrack.sync import updates
+
+    accounts = {user: connected_account(mongo_db, user_id=user) for user in ("u1", "u2")}
+    serve_kite_day(kite)
+    for account in accounts.values():
+        queue_sync(account)
+    pipeline.drain("sync")
+    batch = updates_waiting(pipeline)
+    real, calls = updates.insert_each, Counter[str]()
+
+    def flaky(db: Any, documents: Any) -> Any:
+        user = documents[0]["userId"]
+        calls[user] += 1
+        if user == "u2" and calls[user] == 1:
+            raise ConnectionError("store unreachable")
+        return real(db, documents)
+
+    monkeypatch.setattr(updates, "insert_each", flaky)
+    # When the batch is delivered
+    failed = pipeline.deliver("trade-updates", batch)
+    # Then only u2's message is reported for retry; u1's fills are stored, recomputed and counted
+    (failed_id,) = failed
+    assert json.loads(next(m["Body"] for m in batch if m["MessageId"] == failed_id))["userId"] == "u2"
+    assert mongo_db["executions"].count_documents({"userId": "u1"}) == 4
+    assert mongo_db["trades"].count_documents({"userId": "u1"}) == 3
+    assert mongo_db["executions"].count_documents({"userId": "u2"}) == 0
+    (log,) = mongo_db["sync_logs"].find({"accountId": accounts["u2"]["_id"]})
+    assert (log["inserted"], log["duplicates"]) == (0, 0)  # nothing counted for u2 yet
+    # When SQS redelivers it
+    assert pipeline.drain("trade-updates") == 1
+    # Then u2 is applied once, as new fills, and u1 was not applied again
+    assert calls == {"u1": 1, "u2": 2}
+    assert mongo_db["trades"].count_documents({"userId": "u2"}) == 3
+    for user in ("u1", "u2"):
+        (log,) = mongo_db["sync_logs"].find({"accountId": accounts[user]["_id"]})
+        assert (log["inserted"], log["duplicates"]) == (4, 0)
+
+
+def test_a_message_whose_fills_were_not_stored_fails_alone_within_its_user(
+    pipeline: Pipeline, kite: BrokerStub, mongo_db: Database[Document], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given two accounts of one user synced, their updates waiting together, and one fill of the
+    # second account's message refused by the store (not as a duplicate)
+    from tradetrack.db.executions import InsertReport
+    from tradetrack.sync import updates
+
+    first, second = (connected_account(mongo_db, user_id="u1") for _ in range(2))
+    serve_kite_day(kite)
+    for account in (first, second):
+        queue_sync(account)
+    pipeline.drain("sync")
+    batch = updates_waiting(pipeline)
+    real = updates.insert_each
+
+    def refusing(db: Any, documents: Any) -> InsertReport:
+        refused = next(i for i, doc in enumerate(documents) if doc["accountId"] == second["_id"])
+        report = real(db, [doc for i, doc in enumerate(documents) if i != refused])
+        report.failed = {refused: "2: refused"}
+        return report
+
+    monkeypatch.setattr(updates, "insert_each", refusing)
+    # When the batch is delivered
+    failed = pipeline.deliver("trade-updates", batch)
+    # Then only the second account's message is retried; the first's is applied and counted
+    (failed_id,) = failed
+    assert (
+        json.loads(next(m["Body"] for m in batch if m["MessageId"] == failed_id))["accountId"]
+        == second["_id"]
+    )
+    assert mongo_db["trades"].count_documents({"accountId": first["_id"]}) == 3
+    assert mongo_db["trades"].count_documents({"accountId": second["_id"]}) == 0
+    (log,) = mongo_db["sync_logs"].find({"accountId": first["_id"]})
+    assert (log["inserted"], log["duplicates"]) == (4, 0)
+
+
 def test_the_users_of_a_batch_are_recomputed_at_the_same_time(
     pipeline: Pipeline, kite: BrokerStub, mongo_db: Database[Document], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -4,11 +4,13 @@ Safe to run twice for the same message: executions are unique on their identity 
 counts duplicates), recomputation merges facts by execution id, and each trade confirmation has
 a stable event id that the notifier delivers once.
 
-A batch of messages is applied together (apply_trade_updates): one insert of all their executions,
-each user's pairs recomputed once with every fact of the batch (RECOMPUTE_WORKERS users at a
-time, in threads), one round trip for the sync logs' counts and one for the known fills, the
-confirmations sent together. A message fails alone when its own executions could not be stored or
-its user's recomputation failed.
+A batch of messages is applied together (apply_trade_updates), each user's messages as one unit
+on a pool of USER_WORKERS threads: one insert of the user's executions, the user's pairs recomputed
+once with every fact stored, the confirmations built; so one user's round trips overlap another's
+Python work. Then the batch's confirmations are announced together, with one round trip for the
+sync logs' counts and one for the known fills. A message fails alone when its own executions could
+not be stored; every message of a user fails when the user's insert failed as a whole or their
+recomputation failed.
 
 Announced with them: one trades_changed event per user and batch (the ids of every trade that
 took a new execution), which the notifier pushes to the user's open WebSocket connections. A
@@ -43,7 +45,7 @@ from tradetrack.trades import recompute_pairs
 
 Document = dict[str, Any]
 Announce = Callable[[list[NotificationEvent]], None]
-RECOMPUTE_WORKERS = 4  # users of a batch recomputed at once (a batch holds up to 10 messages)
+USER_WORKERS = 4  # users of a batch applied at once (a batch holds up to 10 messages)
 
 
 class ExecutionsNotStored(RuntimeError):
@@ -150,23 +152,69 @@ def _recompute_user(
         return exc
 
 
+def _apply_user(
+    db: Database[Document],
+    cache: redis.Redis,
+    user_id: str,
+    group: Sequence[TradeUpdate],
+    docs: dict[str, list[Document]],
+    today: str,
+) -> dict[str, AppliedUpdate | Exception]:
+    """One user's messages of the batch: their executions stored (one insert_many), the user's
+    pairs recomputed once with every fact stored, each message's confirmations built; each
+    message's outcome by its key. A message whose executions were not all stored fails alone; a
+    failed recompute (or an insert that failed as a whole) fails every message of the user."""
+    flat = [(update.key, doc) for update in group for doc in docs[update.key]]
+    outcomes: dict[str, AppliedUpdate | Exception] = {}
+    try:
+        report = insert_each(db, [doc for _, doc in flat])
+    except Exception as exc:
+        logger.exception("executions not stored; the user's messages are retried", extra={"userId": user_id})
+        return dict.fromkeys((update.key for update in group), exc)
+    for index, error in sorted(report.failed.items()):
+        outcomes.setdefault(flat[index][0], ExecutionsNotStored(f"an execution was not stored: {error}"))
+    stored = [update for update in group if update.key not in outcomes]
+    if not stored:
+        return outcomes
+    trades_of = _recompute_user(db, cache, user_id, [doc for update in stored for doc in docs[update.key]])
+    if isinstance(trades_of, Exception):
+        return outcomes | dict.fromkeys((update.key for update in stored), trades_of)
+    inserted = {doc["_id"] for doc in report.inserted}
+    for update in stored:
+        ids = {doc["_id"] for doc in docs[update.key]}
+        pairs = {(doc["accountId"], doc["instrument"]) for doc in docs[update.key]}
+        trades = [t for t in trades_of if (t["accountId"], t["instrument"]) in pairs]
+        new = len(ids & inserted)
+        result = confirmations_of(update, trades, docs[update.key], today)
+        outcomes[update.key] = AppliedUpdate(
+            new, len(docs[update.key]) - new, len(trades), result.confirmations, result.changed
+        )
+    return outcomes
+
+
 @cache_once
-def _recomputers() -> ThreadPoolExecutor:
-    """The recompute pool, kept across invocations (starting threads per batch is not free)."""
-    return ThreadPoolExecutor(max_workers=RECOMPUTE_WORKERS, thread_name_prefix="recompute")
+def _workers() -> ThreadPoolExecutor:
+    """The users' pool, kept across invocations (starting threads per batch is not free)."""
+    return ThreadPoolExecutor(max_workers=USER_WORKERS, thread_name_prefix="trade-updates")
 
 
-def _recompute_users(
-    db: Database[Document], cache: redis.Redis, facts_of: dict[str, list[Document]]
-) -> dict[str, list[Document] | Exception]:
-    """Each user's recompute (_recompute_user), RECOMPUTE_WORKERS users at a time: users share no
-    pair and no lock, and one user's round trips to Mongo and Redis, most of a recompute's time,
-    overlap another's work. In the order of the users' ids."""
-    users = sorted(facts_of)
-    if len(users) <= 1:
-        return {user: _recompute_user(db, cache, user, facts_of[user]) for user in users}
-    outcomes = _recomputers().map(lambda user: _recompute_user(db, cache, user, facts_of[user]), users)
-    return dict(zip(users, outcomes, strict=True))
+def _apply_users(
+    db: Database[Document],
+    cache: redis.Redis,
+    by_user: dict[str, list[TradeUpdate]],
+    docs: dict[str, list[Document]],
+    today: str,
+) -> dict[str, AppliedUpdate | Exception]:
+    """Each user's _apply_user, USER_WORKERS users at a time: users share no execution, pair or
+    lock, and one user's round trips to Mongo and Redis (its insert, its recompute's reads and
+    writes), most of a user's time, overlap another's Python work."""
+
+    def apply(user: str) -> dict[str, AppliedUpdate | Exception]:
+        return _apply_user(db, cache, user, by_user[user], docs, today)
+
+    users = sorted(by_user)
+    outcomes = [apply(user) for user in users] if len(users) <= 1 else list(_workers().map(apply, users))
+    return {key: outcome for of_user in outcomes for key, outcome in of_user.items()}
 
 
 @collector_paused()  # the cyclic collector paused meanwhile (tradetrack.collector)
@@ -178,43 +226,18 @@ def apply_trade_updates(
     announce: Announce,
     now: datetime | None = None,
 ) -> dict[str, AppliedUpdate | Exception]:
-    """apply_trade_update for a batch of messages, in bulk; each message's outcome by its key."""
+    """apply_trade_update for a batch of messages, each user's on the pool (_apply_users); then one
+    announcement of every applied message's events, one sync-log write and one known-fills write
+    for them. Each message's outcome by its key."""
     moment = now or datetime.now(UTC)
     docs = {
         u.key: [to_document(u.user_id, u.broker, item, now=moment) for item in u.executions] for u in updates
     }
-    flat = [(key, doc) for key, of_update in docs.items() for doc in of_update]
-    report = insert_each(db, [doc for _, doc in flat])
-    failed: dict[str, Exception] = {}
-    for index, error in sorted(report.failed.items()):
-        failed.setdefault(flat[index][0], ExecutionsNotStored(f"an execution was not stored: {error}"))
     by_user: dict[str, list[TradeUpdate]] = defaultdict(list)
     for update in updates:
-        if update.key not in failed:
-            by_user[update.user_id].append(update)
-    facts_of = {
-        user_id: [doc for update in group for doc in docs[update.key]] for user_id, group in by_user.items()
-    }
-    trades_of: dict[str, list[Document]] = {}
-    for user_id, outcome in _recompute_users(db, cache, facts_of).items():
-        if isinstance(outcome, Exception):
-            failed.update(dict.fromkeys((update.key for update in by_user[user_id]), outcome))
-        else:
-            trades_of[user_id] = outcome
-    inserted = {doc["_id"] for doc in report.inserted}
-    today = ist_date(moment).isoformat()
-    applied: dict[str, AppliedUpdate] = {}
-    for update in updates:
-        if update.key in failed:
-            continue
-        ids = {doc["_id"] for doc in docs[update.key]}
-        pairs = {(doc["accountId"], doc["instrument"]) for doc in docs[update.key]}
-        trades = [t for t in trades_of[update.user_id] if (t["accountId"], t["instrument"]) in pairs]
-        new = len(ids & inserted)
-        result = confirmations_of(update, trades, docs[update.key], today)
-        applied[update.key] = AppliedUpdate(
-            new, len(docs[update.key]) - new, len(trades), result.confirmations, result.changed
-        )
+        by_user[update.user_id].append(update)
+    outcomes = _apply_users(db, cache, by_user, docs, ist_date(moment).isoformat())
+    applied = {key: result for key, result in outcomes.items() if not isinstance(result, Exception)}
     if applied:
         confirmations: list[NotificationEvent] = [
             event for result in applied.values() for event in result.confirmations
@@ -230,4 +253,4 @@ def apply_trade_updates(
                 remembered[update.account_id].extend(doc["externalId"] for doc in docs[update.key])
         sync_logs.count_applied_many(db, counts)
         known.remember_many(cache, remembered)
-    return {**failed, **applied}
+    return {update.key: outcomes[update.key] for update in updates}
