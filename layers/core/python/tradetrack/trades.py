@@ -267,7 +267,7 @@ def _recompute_locked(
     # The trades first, the ledger last: until its ledger is written, a pair's recomputation has
     # not happened as far as the next one is concerned, so a retry with the same facts redoes it.
     write_trades(db, new=new, changed=changed, stale=stale)
-    write_issues(db, issues_changed)
+    write_issues(db, issues_changed, stored=stored)
     record_deliveries(db, user_id, context.delivered)
     write_ledgers(db, rewritten, stored=stored, now=context.now)
     return derived, bool(new or changed or stale)

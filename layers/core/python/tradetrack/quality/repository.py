@@ -1,21 +1,22 @@
 """The data_quality collection: one document per (user, account, instrument) that has issues.
 
-Written by recomputation (tradetrack.trades) only when a pair's issues change, by `_id`; read by
-GET /v1/data-quality through the (userId, instrument) index.
+Written by recomputation (tradetrack.trades) only when a pair's issues change, by `_id`: inserted
+for a pair whose ledger is not stored yet (its first recomputation; an index lookup even on
+FerretDB, where an upsert is a query first), replaced otherwise; read by GET /v1/data-quality
+through the (userId, instrument) index.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pymongo import DeleteOne, ReplaceOne
 from pymongo.database import Database
 
-from tradetrack.db.bulk import write_in_commands
 from tradetrack.db.filters import owned_ids
-from tradetrack.db.ledgers import ledger_id
+from tradetrack.db.ledgers import insert_or_upsert, ledger_id
 
 if TYPE_CHECKING:
     from tradetrack.db.ledgers import Ledger
@@ -28,9 +29,16 @@ def issue_id(ledger_id: str) -> str:
     return "dq_" + ledger_id.removeprefix("led_")
 
 
-def write_issues(db: Database[Document], ledgers: Sequence[Ledger]) -> None:
-    """Store (or clear) the issues of these pairs."""
+def _replace(doc: Document) -> ReplaceOne[Document]:
+    return ReplaceOne({"_id": doc["_id"]}, doc, upsert=True)
+
+
+def write_issues(db: Database[Document], ledgers: Sequence[Ledger], *, stored: Collection[str]) -> None:
+    """Store (or clear) the issues of these pairs. Those whose ledger is not among `stored` (ledger
+    ids) have no issues document as far as the caller knows: theirs is inserted (one found there
+    after all, e.g. left by a recomputation that stopped before its ledger, is replaced then)."""
     now = datetime.now(UTC)
+    inserts: list[Document] = []
     ops: list[Any] = []
     for ledger in ledgers:
         if not ledger.issues:
@@ -46,9 +54,11 @@ def write_issues(db: Database[Document], ledgers: Sequence[Ledger]) -> None:
             **ledger.issues,
             "updatedAt": now,
         }
-        ops.append(ReplaceOne({"_id": doc["_id"]}, doc, upsert=True))
-    if ops:
-        write_in_commands(db[DATA_QUALITY], ops)
+        if ledger.id in stored:
+            ops.append(_replace(doc))
+        else:
+            inserts.append(doc)
+    insert_or_upsert(db[DATA_QUALITY], inserts=inserts, others=ops, upsert=_replace)
 
 
 def issues_of_pairs(db: Database[Document], user_id: str, pairs: Sequence[tuple[str, str]]) -> list[Document]:
