@@ -15,6 +15,7 @@ first import is the cue for botocore.)
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from functools import cache, partial, wraps
 from types import ModuleType
@@ -25,7 +26,15 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from tradetrack.coldstart import resume_collector
 
-__all__ = ["MetricUnit", "get_tracer", "logger", "metrics", "traced_handler", "tracing_enabled"]
+__all__ = [
+    "MetricUnit",
+    "get_tracer",
+    "logger",
+    "metrics",
+    "own_log_keys",
+    "traced_handler",
+    "tracing_enabled",
+]
 
 _SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "tradetrack")
 
@@ -40,8 +49,22 @@ class _Logger(Logger):
         return super().inject_lambda_context(*args, **kwargs)
 
 
+class _Metrics(Metrics):
+    """Powertools' Metrics, whose add_metric (read the metric's values, append, store them back,
+    publish at 100) loses a value or publishes a set another thread is changing when threads add at
+    once: here one thread at a time (the sync worker's records run concurrently, tradetrack.batches)."""
+
+    _lock = threading.Lock()
+
+    def add_metric(self, *args: Any, **kwargs: Any) -> None:
+        with self._lock:
+            super().add_metric(*args, **kwargs)
+
+
 logger: Logger = _Logger(service=_SERVICE)
-metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "TradeTrack"), service=_SERVICE)
+metrics: Metrics = _Metrics(
+    namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "TradeTrack"), service=_SERVICE
+)
 
 
 R = TypeVar("R")
@@ -59,6 +82,24 @@ def log_record_failures(record_handler: Callable[[Any], R]) -> Callable[[Any], R
         except Exception:
             logger.exception("record failed", extra={"messageId": getattr(record, "message_id", None)})
             raise
+
+    return handle
+
+
+def own_log_keys(record_handler: Callable[[Any], R]) -> Callable[[Any], R]:
+    """For a record handler run on a pool's threads: the keys it appends with
+    `logger.thread_safe_append_keys` (Powertools' thread-local keys, on this thread's log lines
+    only; `append_keys` would put one record's account on every thread's lines) are cleared when it
+    returns or raises, so the thread's next record starts without them. Wrap it around
+    log_record_failures for the failure's line to carry them."""
+
+    @wraps(record_handler)
+    def handle(record: Any) -> R:
+        logger.thread_safe_clear_keys()
+        try:
+            return record_handler(record)
+        finally:
+            logger.thread_safe_clear_keys()
 
     return handle
 
