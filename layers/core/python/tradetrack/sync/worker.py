@@ -13,15 +13,18 @@ An account's first sync (the backfill) also stores the holdings as snapshot open
 day (tradetrack.openings.broker_holdings); a failing holdings call is logged and recorded in the
 sync log (`holdingsSnapshot.status: "failed"`, on a first sync `holdings.status` too), never
 fails the sync.
+Syncs of different accounts may run at once, on threads of one process (functions/sync_worker):
+everything shared here is thread-safe (the clients, the order book pool, the collector's counted
+pause); one account's syncs never overlap (its Redis lock; in one batch, the worker runs them in turn).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any, Literal, NamedTuple
 
 import redis
@@ -129,10 +132,20 @@ def _fail(
     ]
 
 
-@cache
+# One order book write in flight per sync, and the sync worker runs up to 4 syncs at once
+# (functions/sync_worker): none waits for another's book to be written.
+BOOK_WRITERS = 4
+_pool_lock = threading.Lock()
+_book_pool: list[ThreadPoolExecutor] = []
+
+
 def _book_writers() -> ThreadPoolExecutor:
-    """The order book writes' pool, kept across invocations (starting a thread per sync is not free)."""
-    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="sync-book")
+    """The order book writes' pool, kept across invocations (starting a thread per sync is not
+    free); made once, also when concurrent syncs first ask at once."""
+    with _pool_lock:
+        if not _book_pool:
+            _book_pool.append(ThreadPoolExecutor(max_workers=BOOK_WRITERS, thread_name_prefix="sync-book"))
+        return _book_pool[0]
 
 
 def _gate(ctx: SyncContext, broker: str, app: BrokerApp) -> RequestGate:
