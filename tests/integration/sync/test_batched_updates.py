@@ -323,6 +323,35 @@ def test_the_round_trips_of_a_sync_do_not_grow_with_its_fills(
     assert large[1][("insert", "executions")] == 1
 
 
+def test_a_batch_makes_one_insert_per_user_and_the_same_round_trips_for_each(
+    pipeline: Pipeline, kite: BrokerStub, mongo_db: Database[Document], mongo_server: Server
+) -> None:
+    # Given a batch of updates of three users (one of them with two accounts), 20 fills each over
+    # five instruments, the users' aggregates built as registration leaves them
+    from tradetrack.db import daily_pnl
+
+    accounts = [connected_account(mongo_db, user_id=user) for user in ("u1", "u1", "u2", "u3")]
+    for user in ("u1", "u2", "u3"):
+        daily_pnl.mark_built(mongo_db, user)
+    serve_fills(kite, 20)
+    for account in accounts:
+        queue_sync(account)
+    pipeline.drain("sync")
+    batch = updates_waiting(pipeline)
+    assert len(batch) == 4
+    # When the batch is delivered
+    with counted(mongo_server) as window:
+        assert pipeline.deliver("trade-updates", batch) == set()
+    applied = Counter(f"{c.name} {c.collection}" for c in window.commands)
+    # Then each user's fills went in one insert, and the batch's sync logs in one write
+    assert applied["insert executions"] == 3
+    assert applied["update sync_logs"] == 1
+    assert mongo_db["executions"].count_documents({}) == 80
+    # And the round trips are 1 for the batch and the same number for each user (docs/performance.md)
+    per_user, left = divmod(len(window.commands) - 1, 3)
+    assert left == 0 and per_user == 16, dict(sorted(applied.items()))
+
+
 def test_positions_that_have_fills_in_the_sync_take_their_instruments_without_another_read(
     pipeline: Pipeline, kite: BrokerStub, mongo_db: Database[Document], mongo_server: Server
 ) -> None:
