@@ -13,6 +13,7 @@ from local.events.sqs import sqs_record
 from local.outbox import sent_email
 from tests.support.gateway import Gateway
 from tests.support.notify import Db, emails_to, fail, make_user, run_notifier, sms_to, sqs_event, trade_event
+from tests.support.query_shapes import Window
 from tradetrack.aws import aws_client
 from tradetrack.db.notifications import notification_id
 from tradetrack.market.alerting import FiredAlert, publish_event
@@ -171,3 +172,21 @@ def test_single_events_price_alerts_and_envelopes_are_read_in_one_batch(
         "TradeTrack: Trade closed: TCS",
     ]
     assert mongo_db["notifications"].count_documents({"userId": user.user_id}) == 3
+
+
+def test_a_batch_of_envelopes_keeps_the_notifiers_round_trips(
+    notify_ready: Gateway, mongo_db: Db, mongo_commands: Window
+) -> None:
+    # Given two envelopes of confirmations for three users (docs/performance.md: the notifier's
+    # budget is per batch of events, whatever the messages that carry them)
+    users = [make_user(notify_ready, mongo_db) for _ in range(3)]
+    events = [trade_event(users[n % 3].user_id, tradeId=f"trd_{n}") for n in range(8)]
+    batch = sqs_event([{"events": events[:5]}, {"events": events[5:]}])
+    # When the notifier delivers them
+    start = len(mongo_commands.commands)
+    assert run_notifier(batch) == []
+    spent = Window(mongo_commands.commands[start:])
+    # Then the users are read in one query and the eight inbox items inserted in one
+    assert spent.round_trips == 2, spent.summary()
+    assert (len(spent.reads("users")), len(spent.writes("notifications"))) == (1, 1), spent.summary()
+    assert mongo_db["notifications"].count_documents({"userId": {"$in": [u.user_id for u in users]}}) == 8
