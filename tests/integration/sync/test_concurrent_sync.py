@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator
 from datetime import UTC, datetime
@@ -291,3 +292,26 @@ def test_a_message_delivered_twice_in_one_batch_is_synced_one_after_the_other(
     # worker applies once)
     assert Counter(b["accountId"] for b in bodies)[accounts[0]["_id"]] == 2
     assert len({json.dumps(b, sort_keys=True) for b in bodies if b["accountId"] == accounts[0]["_id"]}) == 1
+
+
+def test_concurrent_syncs_stop_calling_the_broker_at_the_invocations_deadline(
+    pipeline: Pipeline, kite: BrokerStub, mongo_db: Database[Document], worker: Any
+) -> None:
+    # Given four accounts whose broker answers each request after 0.4 s (a sync makes five), and
+    # an invocation with 1 s of broker time (the tests' 10 s Lambda timeout less SAFETY_MS, at
+    # least 1 s)
+    accounts = [simulated_account(mongo_db, f"u{i}", f"tok-{i}") for i in range(4)]
+    for path in ("/trades", "/orders", "/portfolio/positions", "/portfolio/holdings"):
+        kite.route("GET", path, Reply(body=kite_day(3)[path], delay_s=0.4))
+    queue_syncs(accounts)
+    # When their batch is synced concurrently
+    started = time.monotonic()
+    _, failed = sync_batch(pipeline, 4)
+    spent = time.monotonic() - started
+    # Then every sync gave up at the deadline (no broker wait past it; their broker calls alone
+    # would take 8 s), to be retried: each record back to SQS, each log failed and not final
+    assert worker.WORKERS > 1
+    assert spent < 2.5
+    assert len(failed) == 4
+    logs = list(mongo_db["sync_logs"].find())
+    assert [(log["status"], log["final"]) for log in logs] == [("failed", False)] * 4
