@@ -5,11 +5,15 @@ before envelopes, and the market feed's price alerts) are still read."""
 
 from __future__ import annotations
 
+import dataclasses
+import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from functions.manifest import function
 from local.events.sqs import sqs_record
+from local.lambda_runtime import make_context
 from local.outbox import sent_email
 from tests.support.gateway import Gateway
 from tests.support.notify import Db, emails_to, fail, make_user, run_notifier, sms_to, sqs_event, trade_event
@@ -190,3 +194,26 @@ def test_a_batch_of_envelopes_keeps_the_notifiers_round_trips(
     assert spent.round_trips == 2, spent.summary()
     assert (len(spent.reads("users")), len(spent.writes("notifications"))) == (1, 1), spent.summary()
     assert mongo_db["notifications"].count_documents({"userId": {"$in": [u.user_id for u in users]}}) == 8
+
+
+def test_sends_not_started_near_the_timeout_are_retried_by_the_redelivery(
+    notify_ready: Gateway, mongo_db: Db
+) -> None:
+    from functions.notifier.handler import lambda_handler
+
+    # Given an envelope of two confirmations, and an invocation with 5 s left of its timeout
+    user = make_user(notify_ready, mongo_db)
+    events = [trade_event(user.user_id, symbol=s) for s in ("INFY", "TCS")]
+    late = dataclasses.replace(make_context(function("notifier")), deadline_s=time.monotonic() + 5)
+    # When the notifier gets it
+    envelope = sqs_event([{"events": events}])
+    response = lambda_handler(envelope, late)
+    # Then no email is started: the message is reported for retry, each item's email waits
+    assert response["batchItemFailures"] == [{"itemIdentifier": envelope["Records"][0]["messageId"]}]
+    assert emails_to(user.email) == []
+    assert {inbox_item(mongo_db, e)["deliveries"]["email"]["reason"] for e in events} == {"deadline"}
+    # When SQS redelivers it to an invocation with its full time
+    assert run_notifier(sqs_event([{"events": events}], receive_count=2)) == []
+    # Then each is emailed once
+    assert [emails_about(user.email, s) for s in ("INFY", "TCS")] == [1, 1]
+    assert {inbox_item(mongo_db, e)["deliveries"]["email"]["status"] for e in events} == {"sent"}

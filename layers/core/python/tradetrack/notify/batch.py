@@ -26,11 +26,16 @@ from tradetrack.db import users
 from tradetrack.idempotency import Outcome
 from tradetrack.notify.envelope import unpack
 from tradetrack.notify.events import LIVE_EVENTS, LiveEvent, NotificationEvent, event_key, parse_event
-from tradetrack.notify.service import CHANNELS, Notifier, Prepared, deliveries_of, result_of
+from tradetrack.notify.service import CHANNELS, Notifier, Prepared, RetryLater, deliveries_of, result_of
 from tradetrack.notify.service import Outcome as ChannelOutcome
+from tradetrack.observability import MetricUnit, metrics
 
 Document = dict[str, Any]
 SEND_WORKERS = 8  # SES's and SNS's sends of one batch, in parallel (botocore pools 10 connections)
+# No send is started with less than this left of the invocation: a batch of envelopes has up to
+# 250 events' sends, and a slow SES or SNS must not run it into the timeout (which would retry the
+# whole batch); 10 s lets the sends in flight end (a 5 s read timeout, a retry) and the inbox write.
+SEND_RESERVE_MS = 10_000
 Parsed = tuple[NotificationEvent, str] | Exception  # an event and its key, or why it is none
 
 
@@ -98,6 +103,16 @@ def handle_batch(notifier: Notifier, bodies: Sequence[str]) -> list[Outcome]:
     ]
 
 
+def _send_in_time(notifier: Notifier, item: Prepared, channel: str) -> ChannelOutcome:
+    """notifier.send, unless the invocation has less than SEND_RESERVE_MS left: then the channel is
+    not tried and its event is retried (the message's redelivery sends it; what went out is kept)."""
+    remaining = notifier.idempotency.remaining_ms()
+    if remaining is not None and remaining < SEND_RESERVE_MS:
+        metrics.add_metric(name="DeliveriesDeferred", unit=MetricUnit.Count, value=1)
+        return channel, {"status": "retrying", "reason": "deadline"}, RetryLater("no time left to send")
+    return notifier.send(item, channel)
+
+
 def _channels(notifier: Notifier, prepared: dict[str, Prepared]) -> dict[str, list[ChannelOutcome]]:
     """Every channel's outcome of every notification, by key (in CHANNELS order); the sends on the
     thread pool."""
@@ -111,9 +126,9 @@ def _channels(notifier: Notifier, prepared: dict[str, Prepared]) -> dict[str, li
             else:
                 sends.append((item, channel))
     if len(sends) > 1:
-        sent = list(_senders().map(lambda task: notifier.send(*task), sends))
+        sent = list(_senders().map(lambda task: _send_in_time(notifier, *task), sends))
     else:
-        sent = [notifier.send(*task) for task in sends]
+        sent = [_send_in_time(notifier, *task) for task in sends]
     for (item, _), outcome in zip(sends, sent, strict=True):
         outcomes[item.key].append(outcome)
     return {key: sorted(found, key=lambda o: CHANNELS.index(o[0])) for key, found in outcomes.items()}

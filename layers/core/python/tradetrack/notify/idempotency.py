@@ -19,3 +19,7 @@ class Idempotency(_Idempotency):
 
     def channel(self, key: str, channel: str, work: Callable[[], Result]) -> Result:
         return self.once("notify-channel", f"{key}:{channel}", work)
+
+    def remaining_ms(self) -> int | None:
+        """The invocation's time left (None outside Lambda: no context)."""
+        return self._remaining_ms()
