@@ -41,9 +41,10 @@ SAFETY_MS = 10_000  # stop calling the broker this long before the Lambda's own 
 # Accounts of a batch synced at once; SYNC_RECORD_WORKERS overrides it (1: one after another, as
 # before). It only matters with a batch of several records: the sync queue's event source
 # (functions/manifest.py) delivers one record a batch, which runs inline on the invocation's thread.
-# Measured (sync bench, 100 accounts, batches of 10, a 120 s context; 7 Dec, loaded machine):
-# the sync stage 5.9 / 7.2 s at 4 against 10.1 / 7.7 s one after another (the store and this
-# process share 2 cores: overlap is bounded by their CPU, ~8 s of it over the stage).
+# Measured (sync bench, 100 accounts, batches of 10, a 120 s context; 7 Dec, load 4-8, 6 rounds
+# interleaved): the sync stage 5.9-7.4 s (median 6.5) at 4 against 7.5-11.3 s (median 7.9) one
+# after another; 2 and 8 no better than 4. The store and this process share 2 cores: the overlap
+# is bounded by their CPU (this process's ~4.2 s of the stage, the store's about as much).
 WORKERS = int(os.environ.get("SYNC_RECORD_WORKERS", "4"))
 
 
