@@ -25,6 +25,7 @@ from tests.support.servers import Server
 from tradetrack.accounts.service import enqueue_sync
 from tradetrack.aws import aws_client
 from tradetrack.config import get_settings
+from tradetrack.db.executions import InsertReport, insert_each
 from tradetrack.trades import recompute_pairs
 
 Document = dict[str, Any]
@@ -190,7 +191,7 @@ def test_a_user_whose_insert_fails_does_not_stop_the_others(
         queue_sync(account)
     pipeline.drain("sync")
     batch = updates_waiting(pipeline)
-    real, calls = updates.insert_each, Counter[str]()
+    real, calls = insert_each, Counter[str]()
 
     def flaky(db: Any, documents: Any) -> Any:
         user = documents[0]["userId"]
@@ -225,7 +226,6 @@ def test_a_message_whose_fills_were_not_stored_fails_alone_within_its_user(
 ) -> None:
     # Given two accounts of one user synced, their updates waiting together, and one fill of the
     # second account's message refused by the store (not as a duplicate)
-    from tradetrack.db.executions import InsertReport
     from tradetrack.sync import updates
 
     first, second = (connected_account(mongo_db, user_id="u1") for _ in range(2))
@@ -234,7 +234,7 @@ def test_a_message_whose_fills_were_not_stored_fails_alone_within_its_user(
         queue_sync(account)
     pipeline.drain("sync")
     batch = updates_waiting(pipeline)
-    real = updates.insert_each
+    real = insert_each
 
     def refusing(db: Any, documents: Any) -> InsertReport:
         refused = next(i for i, doc in enumerate(documents) if doc["accountId"] == second["_id"])
