@@ -475,12 +475,14 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         name="sync_worker",
         capability="BrokerSync",
-        # One message: one account. 5 concurrent workers x ~2 req/s each stays inside Kite's 10 req/s
-        # per API key (the Redis limiter is the guarantee; this keeps workers from queueing on it).
-        queues=(QueueSource("sync", batch_size=1, max_receive_count=3, visibility_timeout_s=180),),
+        # One message: one account; a batch of up to 10, synced 4 at a time in one invocation
+        # (functions/sync_worker/handler.py WORKERS), 2 invocations at most: up to 8 syncs at once.
+        # Kite allows 10 req/s per API key across all its users (kite.trade forum, "Clarity on API
+        # rate limit"): the Redis limiter is the guarantee; 8 syncs of ~2 req/s queue on it briefly.
+        queues=(QueueSource("sync", batch_size=10, max_receive_count=3, visibility_timeout_s=180),),
         sends_to=("trade-updates", "notifications"),
         uses=("broker-tokens", "broker-secrets"),
-        reserved_concurrency=5,
+        reserved_concurrency=2,
         memory_mb=512,
         timeout_s=120,
         stores=("mongo", "redis"),

@@ -38,9 +38,8 @@ from tradetrack.sync.worker import SyncContext, sync_account
 # attempt tells the user the sync failed.
 MAX_RECEIVES = 3
 SAFETY_MS = 10_000  # stop calling the broker this long before the Lambda's own timeout
-# Accounts of a batch synced at once; SYNC_RECORD_WORKERS overrides it (1: one after another, as
-# before). It only matters with a batch of several records: the sync queue's event source
-# (functions/manifest.py) delivers one record a batch, which runs inline on the invocation's thread.
+# Accounts of a batch (up to 10, functions/manifest.py) synced at once; SYNC_RECORD_WORKERS
+# overrides it (1: one after another). A batch of one record runs inline on the invocation's thread.
 # Measured (sync bench, 100 accounts, batches of 10, a 120 s context; 7 Dec, load 4-8, 6 rounds
 # interleaved): the sync stage 5.9-7.4 s (median 6.5) at 4 against 7.5-11.3 s (median 7.9) one
 # after another; 2 and 8 no better than 4. The store and this process share 2 cores: the overlap

@@ -190,13 +190,13 @@ def test_reserved_concurrency_comes_from_the_manifest(dev_app: Synthesized, name
     assert props.get("ReservedConcurrentExecutions") == function(name).reserved_concurrency
 
 
-def test_sync_worker_and_trade_updates_reserve_5_and_10(dev_app: Synthesized) -> None:
+def test_sync_worker_and_trade_updates_reserve_2_and_10(dev_app: Synthesized) -> None:
     functions = dev_app.resources("AWS::Lambda::Function")
     reserved = {
         name: functions[dev_app.function_id(name)]["Properties"].get("ReservedConcurrentExecutions")
         for name in ("sync_worker", "trade_updates", "brokers", "sync_scheduler")
     }
-    assert reserved == {"sync_worker": 5, "trade_updates": 10, "brokers": None, "sync_scheduler": None}
+    assert reserved == {"sync_worker": 2, "trade_updates": 10, "brokers": None, "sync_scheduler": None}
 
 
 def test_the_scheduler_runs_every_five_minutes(dev_app: Synthesized) -> None:
@@ -208,7 +208,7 @@ def test_the_scheduler_runs_every_five_minutes(dev_app: Synthesized) -> None:
 @pytest.mark.parametrize(
     ("consumer", "queue", "batch", "visibility", "producers"),
     [
-        ("sync_worker", "SYNC", 1, 180, {"brokers", "sync_scheduler"}),
+        ("sync_worker", "SYNC", 10, 180, {"brokers", "sync_scheduler"}),
         ("trade_updates", "TRADE_UPDATES", 10, 360, {"sync_worker"}),
     ],
 )
