@@ -20,7 +20,9 @@ simulated server does, with the same computation (local/kite_charges.py), so eac
 orders' exact charges and spreads them over the fills (tradetrack/sync/charges.py) as against Kite;
 the bench checks every stored fill carries its order's charges (BENCH_SYNC_CHARGES=off leaves the
 route unanswered, a 404 as before 7 Dec: the fills keep fees omitted, for a comparison). SQS, KMS
-and Secrets Manager are moto, in-process.
+and Secrets Manager are moto, in-process. Each consumer gets its queue's batches (the sync worker up
+to 10 accounts, synced 4 at a time: functions/sync_worker/handler.py) and a context with its
+manifest timeout, as in Lambda.
 
 Beside the end-to-end figure (the goal's) it prints where the time went: the seconds during which
 a Mongo command was in flight (the driver's start and reply of each; FerretDB and PostgreSQL run
@@ -199,6 +201,7 @@ def bench_pipeline(
         if CHARGES:
             stub.answer("POST", "/charges/orders", contract_notes)
         built = make_pipeline(aws_client("sqs"))
+        built.manifest_timeouts = True  # the sync worker's broker deadline as in Lambda, not the tests' 1 s
         env = {**built.env(), "SIMULATED_BROKER_URL": stub.url}
         if os.environ.get("BENCH_SYNC_NOTIFY", "on") == "off":
             env["NOTIFICATIONS_QUEUE_URL"] = ""

@@ -20,6 +20,7 @@ from typing import Any
 from functions.manifest import FUNCTIONS, queue_url_variable
 from local.aws import QueueBinding, create_queues
 from local.events.sqs import sqs_event
+from local.lambda_runtime import make_context
 from tests.support.lambda_events import lambda_context
 
 
@@ -28,6 +29,9 @@ class Pipeline:
     sqs: Any
     queues: dict[str, QueueBinding]
     results: list[Any] = field(default_factory=list)
+    # True: each consumer gets its manifest timeout in its context, as in Lambda (the sync worker's
+    # 120 s); False: the tests' 10 s context (the sync worker's broker deadline then 1 s)
+    manifest_timeouts: bool = False
 
     def env(self) -> dict[str, str]:
         return {queue_url_variable(name): binding.url for name, binding in self.queues.items()}
@@ -54,7 +58,8 @@ class Pipeline:
         binding = self.queues[queue]
         ids = {m["MessageId"] for m in messages}
         try:
-            result = self.handler(binding.consumer.name)(sqs_event(messages, queue), lambda_context())
+            context = make_context(binding.consumer) if self.manifest_timeouts else lambda_context()
+            result = self.handler(binding.consumer.name)(sqs_event(messages, queue), context)
             self.results.append(result)
             failed = {item["itemIdentifier"] for item in (result or {}).get("batchItemFailures", [])}
         except Exception:
