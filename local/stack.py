@@ -291,6 +291,7 @@ class LocalStack:
         reset_key_caches()
         self._env.restore()
         reset_settings()
+        SHUTTING_DOWN.clear()  # contexts made from now on (a test's, after this stack) have their time
 
     async def send_to_queue(self, queue: str, body: str | Mapping[str, Any], **kwargs: Any) -> str:
         """Publish to a manifest queue by name; the message id."""

@@ -17,7 +17,9 @@ from typing import Any
 import pytest
 import requests
 
+from functions.manifest import function
 from local.background import BackgroundStack
+from local.lambda_runtime import make_context
 from local.stack import LocalStack
 from tests.e2e.accounts import register_and_login
 from tests.support.servers import Server
@@ -212,3 +214,13 @@ def test_concurrent_users_only_ever_see_their_own_data(
             if other is not user:
                 assert not user.execution_ids & other.execution_ids
     print(f"\nanswers {dict(tally.answers)} statuses {dict(tally.statuses)} cross-user 0, 5xx 0")
+
+
+def test_a_stopped_stack_leaves_later_invocations_their_time() -> None:
+    # Given a stack that ran and stopped (its stop tells running invocations no time is left)
+    with BackgroundStack(LocalStack(port=0, ws_port=0, schedules_enabled=False)):
+        pass
+    # When a function's context is made afterwards (the next stack's, a test's that calls a handler)
+    context = make_context(function("notifier"))
+    # Then it has its function's time, not none: the notifier sends, the import worker imports
+    assert context.get_remaining_time_in_millis() > (function("notifier").timeout_s - 5) * 1000
