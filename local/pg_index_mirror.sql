@@ -4,8 +4,10 @@ CREATE OR REPLACE FUNCTION tradetrack_mirror(btree oid) RETURNS void LANGUAGE pl
 DECLARE
   idx record;
   key text;
+  definition text;
 BEGIN
-  SELECT i.indrelid, i.indnatts, t.relname AS tablename, am.amname INTO idx
+  SELECT i.indrelid, i.indnatts, i.indisunique, i.indpred IS NOT NULL AS partial, t.relname AS tablename,
+         am.amname INTO idx
     FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
     JOIN pg_am am ON am.oid = c.relam
    WHERE i.indexrelid = btree;
@@ -20,6 +22,15 @@ BEGIN
       left(idx.tablename, 40) || '_gin_' || substr(md5(key), 1, 12), idx.indrelid::regclass, key
     );
   END LOOP;
+  -- A non-unique btree of FerretDB's answers none of its queries (containment above; `=` only on
+  -- `_id`, whose index is unique) and costs every insert: it is replaced by an empty one of the same
+  -- name and keys (`WHERE false`), which FerretDB can still list and drop. Unique ones stay whole:
+  -- they enforce uniqueness (docs/local-store.md, "Non-unique btrees left empty").
+  IF NOT idx.indisunique AND NOT idx.partial AND pg_get_indexdef(btree, 1, true) LIKE '%\_jsonb -> %' THEN
+    definition := pg_get_indexdef(btree);
+    EXECUTE format('DROP INDEX %s', btree::regclass);
+    EXECUTE definition || ' WHERE false';
+  END IF;
 END
 $fn$;
 

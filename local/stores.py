@@ -64,6 +64,8 @@ KEPT_SETTINGS = {"synchronous_commit": "off", **PLANNING, **POOL_SETTINGS}
 # (a data directory from an earlier release). Only leading keys: by the equality-sort-range rule of
 # tradetrack/db/indexes.py they are the equality keys (userId, accountId, ...), and every GIN
 # mirror is one more index each insert maintains. Index names are the table's plus a key hash.
+# A non-unique btree, which no FerretDB query can use, is then left empty (`WHERE false`): only
+# unique ones are maintained, to enforce uniqueness (docs/local-store.md).
 MIRROR_SQL = Path(__file__).with_name("pg_index_mirror.sql")  # read when a cluster starts
 # FerretDB v1.24.2 decodes every document its pushed-down filter matches before it sorts and limits
 # in Go (a 50,000-trade user's page: 50,000 documents decoded, ~250 MB live while sorted), and Go's

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pymongo
+import pymongo.errors
 import pytest
 from pymongo import UpdateOne
 
@@ -120,6 +121,45 @@ def test_a_data_directory_from_before_the_mirror_gets_it_at_start(data_dir: Path
         # Then the indexes are mirrored and the data is all there
         assert any("_gin_" in name for name in index_scans(client, {"userId": "u7"}))
         assert client["t"]["trades"].count_documents({}) == 5_000
+        client.close()
+
+
+def _sql(data_dir: Path, query: str) -> list[str]:
+    """Rows of `query` in the store's PostgreSQL (one per line, columns joined by |)."""
+    pg_port = (data_dir / "postgresql" / "pgdata" / "postmaster.pid").read_text().splitlines()[3]
+    psql = [str(stores.postgres_bindir() / "psql"), "-h", "127.0.0.1", "-p", pg_port, "-U", stores.PG_USER]
+    done = subprocess.run(
+        [*psql, "-d", stores.PG_DATABASE, "-At", "-c", query], check=True, capture_output=True
+    )
+    return done.stdout.decode().split()
+
+
+def test_non_unique_btrees_are_left_empty_and_unique_ones_enforce_uniqueness(data_dir: Path) -> None:
+    # Given FerretDB on PostgreSQL with the product's indexes and 5,000 trades of 50 users
+    with _ferretdb(data_dir) as url:
+        client: pymongo.MongoClient[Document] = pymongo.MongoClient(url)
+        seeded(client)
+        # Then FerretDB's non-unique btrees over the documents hold nothing (`WHERE false`): no
+        # query of FerretDB's can use them, and they cost every insert
+        btrees = _sql(
+            data_dir,
+            "SELECT i.indisunique || '|' || (i.indpred IS NOT NULL) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 't' AND am.amname = 'btree' AND pg_get_indexdef(c.oid) LIKE '%_jsonb -> %'",
+        )
+        assert "false|true" in btrees and "false|false" not in btrees, btrees
+        # and FerretDB still lists every declared index, answers from the mirrors, and drops one
+        declared = set(client["t"]["trades"].index_information())
+        assert {"by_user_opened", "by_status_newest"} <= declared
+        assert all("_gin_" in name for name in index_scans(client, {"userId": "u7"}))
+        assert client["t"]["trades"].count_documents({"userId": "u7"}) == 100
+        client["t"]["trades"].drop_index("by_status_newest")
+        assert "by_status_newest" not in client["t"]["trades"].index_information()
+        # And a unique index still refuses a second document with its key
+        client["t"]["users"].insert_one({"_id": "a", "emailLower": "a@example.com"})
+        with pytest.raises(pymongo.errors.DuplicateKeyError):
+            client["t"]["users"].insert_one({"_id": "b", "emailLower": "a@example.com"})
         client.close()
 
 
