@@ -13,21 +13,22 @@ each message's retention through them): a batch of trade updates announcing ~1,1
 with 0 (nothing here reads them; BENCH_MOTO_SQS=as-is keeps moto's own): sends and receives stay
 real moto calls, at moto's per-call cost.
 
-The broker is a stub speaking Kite v3 on loopback, registered as the "simulated" broker (its rate
-limit, 500 requests/s per app, is the local server's; Zerodha's real 10/s would make the broker,
-not this code, the bound). It answers POST /charges/orders (the virtual contract note) as the local
-simulated server does, with the same computation (local/kite_charges.py), so each sync asks for its
-orders' exact charges and spreads them over the fills (tradetrack/sync/charges.py) as against Kite;
-the bench checks every stored fill carries its order's charges (BENCH_SYNC_CHARGES=off leaves the
-route unanswered, a 404 as before 7 Dec: the fills keep fees omitted, for a comparison). SQS, KMS
-and Secrets Manager are moto, in-process. Each consumer gets its queue's batches (the sync worker up
-to 10 accounts, synced 4 at a time: functions/sync_worker/handler.py) and a context with its
-manifest timeout, as in Lambda.
+The broker is a stub speaking Kite v3 on loopback, in a process of its own as a remote broker is
+(tests/support/broker_stub_process.py; its CPU is printed with the servers'), registered as the
+"simulated" broker (its rate limit, 500 requests/s per app, is the local server's; Zerodha's real
+10/s would make the broker, not this code, the bound). It answers POST /charges/orders (the virtual
+contract note) as the local simulated server does, with the same computation
+(local/kite_charges.py), so each sync asks for its orders' exact charges and spreads them over the
+fills (tradetrack/sync/charges.py) as against Kite; the bench checks every stored fill carries its
+order's charges (BENCH_SYNC_CHARGES=off leaves the route unanswered, a 404 as before 7 Dec: the
+fills keep fees omitted, for a comparison). SQS, KMS and Secrets Manager are moto, in-process. Each
+consumer gets its queue's batches (the sync worker up to 10 accounts, synced 4 at a time:
+functions/sync_worker/handler.py) and a context with its manifest timeout, as in Lambda.
 
 Beside the end-to-end figure (the goal's) it prints where the time went: the seconds during which
 a Mongo command was in flight (the driver's start and reply of each; FerretDB and PostgreSQL run
-on the same cores; overlapping commands count once), this process's CPU (our code, and moto and
-the broker stub, which run in it), and the rate with those seconds taken out: what the pipeline's
+on the same cores; overlapping commands count once), this process's CPU (our code, and moto, which
+runs in it), and the rate with those seconds taken out: what the pipeline's
 own work would allow with a store that answered at once. That last figure is not the goal's.
 """
 
@@ -50,7 +51,8 @@ from local.kite_charges import contract_note, decimal_json
 from local.kite_errors import KiteError
 from local.simulated import order_charges
 from tests.conftest import QUERY_SHAPES
-from tests.support.broker_stub import BrokerStub, Reply, Request
+from tests.support.broker_stub import Reply, Request
+from tests.support.broker_stub_process import BrokerStubProcess
 from tests.support.pipeline import Pipeline, connected_account, make_pipeline
 from tradetrack.config import Settings, reset_settings
 from tradetrack.db import daily_pnl
@@ -189,17 +191,18 @@ def without_moto_queue_scans(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def bench_pipeline(
     app_env: Settings, moto_aws: None, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[Pipeline, BrokerStub]]:
+) -> Iterator[tuple[Pipeline, BrokerStubProcess]]:
     from tradetrack.aws import aws_client
 
     if os.environ.get("BENCH_MOTO_SQS") != "as-is":
         without_moto_queue_scans(monkeypatch)
 
-    with BrokerStub() as stub:
-        for path, body in kite_day(FILLS).items():
-            stub.route("GET", path, body)
-        if CHARGES:
-            stub.answer("POST", "/charges/orders", contract_notes)
+    stub = BrokerStubProcess()  # its own process, as a remote broker: its CPU is not this interpreter's
+    for path, body in kite_day(FILLS).items():
+        stub.route("GET", path, body)
+    if CHARGES:
+        stub.answer("POST", "/charges/orders", contract_notes)
+    with stub:
         built = make_pipeline(aws_client("sqs"))
         built.manifest_timeouts = True  # the sync worker's broker deadline as in Lambda, not the tests' 1 s
         env = {**built.env(), "SIMULATED_BROKER_URL": stub.url}
@@ -261,7 +264,8 @@ def store_wait(monkeypatch: pytest.MonkeyPatch) -> StoreWait:
 
 def servers_cpu() -> dict[str, float]:
     """CPU seconds so far of this process's child servers by program (FerretDB, PostgreSQL and its
-    backends, Redis), from /proc ({} where there is none): the store's share of the same cores."""
+    backends, Redis, the broker stub's process), from /proc ({} where there is none): their share
+    of the same cores."""
     proc = Path("/proc")
     if not (proc / "self" / "stat").exists():
         return {}
@@ -287,7 +291,13 @@ def servers_cpu() -> dict[str, float]:
     totals: dict[str, float] = {}
     for pid in mine - {os.getpid()}:
         _, name, cpu = stats[pid]
-        program = "postgres" if name.startswith("postgres") else name.split("-")[0]
+        program = (
+            "postgres"
+            if name.startswith("postgres")
+            else "broker stub"
+            if name.startswith("python")
+            else name.split("-")[0]
+        )
         totals[program] = totals.get(program, 0.0) + cpu
     return totals
 
@@ -311,7 +321,7 @@ def apply_all(pipeline: Pipeline, store_wait: StoreWait) -> tuple[float, float]:
 @pytest.mark.timeout(3600)  # 1,000 accounts on FerretDB take longer than the suite's 300 s per test
 def test_sync_pipeline_executions_per_second(
     benchmark: Any,
-    bench_pipeline: tuple[Pipeline, BrokerStub],
+    bench_pipeline: tuple[Pipeline, BrokerStubProcess],
     mongo_db: Database[Document],
     store_wait: StoreWait,
 ) -> None:
@@ -386,7 +396,7 @@ def test_sync_pipeline_executions_per_second(
         f"({store_wait.commands} commands; "
         f"sync worker {stages['sync_store']:.1f} s), this process's CPU {stages['cpu']:.1f} s = "
         f"{1000 * stages['cpu'] / stored:.3f} ms an execution (sync worker {stages['sync_cpu']:.1f} s; "
-        f"moto and the broker stub included); without the Mongo waits {without_store:.0f} executions/s "
+        f"moto included); without the Mongo waits {without_store:.0f} executions/s "
         f"(not the goal's figure: the store runs on the same cores)"
         f"\n  the servers' CPU over the run: "
         + (", ".join(f"{name} {cpu:.1f} s" for name, cpu in sorted(servers.items())) or "not measured")
