@@ -56,6 +56,19 @@ def updates_waiting(pipeline: Pipeline) -> list[dict[str, Any]]:
     return pipeline.receive("trade-updates", count=10)
 
 
+def synced_and_waiting(
+    pipeline: Pipeline, kite: BrokerStub, mongo_db: Database[Document], *users: str
+) -> tuple[dict[str, Document], list[dict[str, Any]]]:
+    """An account of each user, synced on the Kite day (serve_kite_day); the accounts by user and
+    the trade-updates batch waiting."""
+    accounts = {user: connected_account(mongo_db, user_id=user) for user in users}
+    serve_kite_day(kite)
+    for account in accounts.values():
+        queue_sync(account)
+    pipeline.drain("sync")
+    return accounts, updates_waiting(pipeline)
+
+
 def test_a_batch_stores_every_fill_once_and_recomputes_each_user_once(
     pipeline: Pipeline, kite: BrokerStub, mongo_db: Database[Document], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -105,12 +118,7 @@ def test_a_redelivered_batch_creates_no_duplicates(
     pipeline: Pipeline, kite: BrokerStub, mongo_db: Database[Document]
 ) -> None:
     # Given a batch of two syncs' updates, applied
-    accounts = [connected_account(mongo_db, user_id=user) for user in ("u1", "u2")]
-    serve_kite_day(kite)
-    for account in accounts:
-        queue_sync(account)
-    pipeline.drain("sync")
-    batch = updates_waiting(pipeline)
+    accounts, batch = synced_and_waiting(pipeline, kite, mongo_db, "u1", "u2")
     assert pipeline.deliver("trade-updates", batch) == set()
     trades = sorted(t["_id"] for t in mongo_db["trades"].find())
     first = pipeline.notification_events()
@@ -123,7 +131,7 @@ def test_a_redelivered_batch_creates_no_duplicates(
     # Then nothing is stored twice, counted twice or announced again
     assert mongo_db["executions"].count_documents({}) == 8
     assert sorted(t["_id"] for t in mongo_db["trades"].find()) == trades
-    for account in accounts:
+    for account in accounts.values():
         (log,) = mongo_db["sync_logs"].find({"accountId": account["_id"]})
         assert (log["inserted"], log["duplicates"]) == (4, 0)
     assert Counter(b["type"] for b in first) == {
@@ -140,12 +148,7 @@ def test_a_failure_in_a_batch_retries_only_its_records(
     # Given updates of two users waiting together, and u2's recompute failing once
     from tradetrack.sync import updates
 
-    accounts = {user: connected_account(mongo_db, user_id=user) for user in ("u1", "u2")}
-    serve_kite_day(kite)
-    for account in accounts.values():
-        queue_sync(account)
-    pipeline.drain("sync")
-    batch = updates_waiting(pipeline)
+    accounts, batch = synced_and_waiting(pipeline, kite, mongo_db, "u1", "u2")
     real, calls = recompute_pairs, Counter[str]()
 
     def flaky(db: Any, cache: Any, user_id: str, *args: Any, **kwargs: Any) -> Any:
@@ -185,12 +188,7 @@ def test_a_user_whose_insert_fails_does_not_stop_the_others(
     # store unreachable for it), while u1's runs at the same time on another thread
     from tradetrack.sync import updates
 
-    accounts = {user: connected_account(mongo_db, user_id=user) for user in ("u1", "u2")}
-    serve_kite_day(kite)
-    for account in accounts.values():
-        queue_sync(account)
-    pipeline.drain("sync")
-    batch = updates_waiting(pipeline)
+    accounts, batch = synced_and_waiting(pipeline, kite, mongo_db, "u1", "u2")
     real, calls = insert_each, Counter[str]()
 
     def flaky(db: Any, documents: Any) -> Any:
@@ -264,12 +262,7 @@ def test_the_users_of_a_batch_are_recomputed_at_the_same_time(
     # has started too (one at a time, the first would wait out the barrier's timeout and fail)
     from tradetrack.sync import updates
 
-    accounts = {user: connected_account(mongo_db, user_id=user) for user in ("u1", "u2")}
-    serve_kite_day(kite)
-    for account in accounts.values():
-        queue_sync(account)
-    pipeline.drain("sync")
-    batch = updates_waiting(pipeline)
+    accounts, batch = synced_and_waiting(pipeline, kite, mongo_db, "u1", "u2")
     both_started = threading.Barrier(2, timeout=10)
     real = recompute_pairs
 
