@@ -4,22 +4,13 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
 from typing import Any, cast
 
 import pytest
 
+from tests.support.collector import collector_on  # noqa: F401 - autouse here
 from tradetrack.collector import collector_paused
 from tradetrack.sync import updates
-
-
-@pytest.fixture(autouse=True)
-def collector_on() -> Iterator[None]:
-    was = gc.isenabled()
-    gc.enable()
-    yield
-    if not was:
-        gc.disable()
 
 
 def test_the_collector_is_paused_inside_and_back_after() -> None:

@@ -5,20 +5,9 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterator
 
-import pytest
-
+from tests.support.collector import collector_on  # noqa: F401 - autouse here
 from tradetrack.collector import collector_paused, pause_holders
-
-
-@pytest.fixture(autouse=True)
-def collector_on() -> Iterator[None]:
-    was = gc.isenabled()
-    gc.enable()
-    yield
-    if not was:
-        gc.disable()
 
 
 class Holder:
