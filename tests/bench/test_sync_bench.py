@@ -34,6 +34,7 @@ own work would allow with a store that answered at once. That last figure is not
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -144,13 +145,21 @@ def kite_day(fills: int = FILLS) -> dict[str, Any]:
     }
 
 
-def contract_notes(request: Request) -> Reply | dict[str, Any]:
+def contract_notes(request: Request) -> Reply:
     """POST /charges/orders as the simulated Kite server answers it (local/broker_server.py)."""
+    return _contract_notes(request.body)
+
+
+@functools.cache
+def _contract_notes(body: bytes) -> Reply:
+    """The reply to a charges request's body, computed and encoded once a body: every account of
+    the bench asks for the same day's orders, and the broker's work is not this pipeline's (the
+    stub runs on the same cores)."""
     try:
-        orders = decimal_json(request.body.decode())
+        orders = decimal_json(body.decode())
         if not isinstance(orders, list) or not orders:
             raise KiteError(400, "InputException", "The body must be a JSON list of orders.")
-        return {"status": "success", "data": [contract_note(order) for order in orders]}
+        return Reply(body={"status": "success", "data": [contract_note(order) for order in orders]})
     except (ValueError, KiteError) as error:
         status, kind = (
             (error.status, error.error_type) if isinstance(error, KiteError) else (400, "InputException")
