@@ -3,6 +3,7 @@ LOCAL_STORE_DIR), LOCAL_STORE=memory keeps nothing, and an import a restart inte
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -72,3 +73,46 @@ def test_the_memory_store_keeps_nothing(tmp_path: Path) -> None:
     with BackgroundStack(second):
         assert login(second, email) == 401
     assert not (tmp_path / "embedded").exists()
+
+
+def test_the_demo_account_syncs_after_a_restart(tmp_path: Path) -> None:
+    # Given the demo trader, connected to the simulated broker on a first start of the default store
+    config = LocalConfig.from_env({"LOCAL_STORE": "embedded", "LOCAL_STORE_DIR": str(tmp_path)})
+
+    def demo_stack() -> LocalStack:
+        return LocalStack.from_config(
+            config, port=0, ws_port=0, moto_port=0, broker_port=0, schedules_enabled=False
+        )
+
+    first = demo_stack()
+    with BackgroundStack(first):
+        assert first.demo is not None
+        account_id = first.demo.account_id
+    # When the stack restarts (a new KMS key in moto, a new session at the simulated broker): a
+    # new process in `make dev`; here moto's keys, kept by this process, are dropped as it would be
+    from moto.kms.models import kms_backends
+
+    kms_backends.reset()
+    second = demo_stack()
+    with BackgroundStack(second):
+        assert second.demo is not None and second.demo.account_id == account_id
+        reply = requests.post(
+            f"{second.rest_url}/v1/auth/login",
+            json={"email": second.demo.email, "password": second.demo.password},
+            timeout=30,
+        )
+        headers = {"Authorization": f"Bearer {reply.json()['accessToken']}"}
+        started = requests.post(
+            f"{second.rest_url}/v1/broker-accounts/{account_id}/sync", json={}, headers=headers, timeout=30
+        )
+        assert started.status_code == 202, started.text
+        # Then the same account syncs with its renewed token (it failed to decrypt before)
+        deadline = time.monotonic() + 60
+        status = "running"
+        while status == "running" and time.monotonic() < deadline:
+            time.sleep(0.5)
+            logs = requests.get(
+                f"{second.rest_url}/v1/broker-accounts/{account_id}/sync-logs", headers=headers, timeout=30
+            ).json()["items"]
+            status = logs[0]["status"] if logs else "running"
+        assert status == "success", logs
