@@ -119,7 +119,7 @@ def _fail(
     metrics.add_metric(name="SyncFailed", unit=MetricUnit.Count, value=1)
     if not final:
         return []
-    return [
+    events: list[NotificationEvent] = [
         SyncFailed(
             type="sync_failed",
             event_id=f"sync_failed:{sync_id}",
@@ -130,6 +130,24 @@ def _fail(
             sync_id=sync_id,
         )
     ]
+    publish(ctx.sqs, ctx.settings.notifications_queue_url, events)
+    return events
+
+
+def _failed_on_our_side(
+    ctx: SyncContext, account: Document, sync_id: str, exc: Exception, *, final: bool
+) -> SyncOutcome:
+    """A sync that failed before the broker answered, for a reason of TradeTrack's: its log failed
+    with the reason (not left running), the user told after the last attempt; `exc` raised again
+    when the request is to be retried."""
+    failure = BrokerError(
+        f"the sync failed on TradeTrack's side ({type(exc).__name__})", error_type="InternalError"
+    )
+    events = _fail(ctx, account, sync_id, failure, final=final, now=ctx.now())
+    logger.exception("sync failed on our side", extra={"accountId": account["_id"], "final": final})
+    if not final:
+        raise exc
+    return SyncOutcome(sync_id, "failed", failure.message, events=events)
 
 
 # One order book write in flight per sync, and the sync worker runs up to 4 syncs at once
@@ -227,7 +245,6 @@ def _sync_locked(
     except BrokerError as exc:
         final = not exc.retryable or attempt >= max_attempts
         events = _fail(ctx, account, sync_id, exc, final=final, now=ctx.now())
-        publish(ctx.sqs, ctx.settings.notifications_queue_url, events)
         logger.warning(
             "broker sync failed",
             extra={"accountId": account_id, "broker": broker, "errorType": exc.error_type, "final": final},
@@ -235,6 +252,8 @@ def _sync_locked(
         if not final:
             raise SyncRetry(f"{broker} sync of {account_id} failed ({exc.error_type}); retrying") from exc
         return SyncOutcome(sync_id, "failed", exc.message, events=events)
+    except Exception as exc:  # ours, not the broker's (the token's KMS decrypt, a store): the log says so
+        return _failed_on_our_side(ctx, account, sync_id, exc, final=attempt >= max_attempts)
 
     # The order book and holdings are written on a thread while the fills go to the queue: the
     # store works on those writes (the sync's largest) while this thread does the rest.
