@@ -39,6 +39,14 @@ def sync_now(pipeline: Pipeline, account: Document) -> None:
     pipeline.drain("trade-updates")
 
 
+def deliveries_until_sqs_gives_up(pipeline: Pipeline, account: Document) -> int:
+    """A manual sync request of the account, delivered until it succeeds or SQS gives up on it."""
+    enqueue_sync(
+        aws_client("sqs"), get_settings().sync_queue_url, account, reason="manual", now=datetime.now(UTC)
+    )
+    return pipeline.drain("sync")
+
+
 def logs(db: Database[Document], account: Document) -> list[Document]:
     return list(db["sync_logs"].find({"accountId": account["_id"]}).sort("startedAt", 1))
 
@@ -192,10 +200,7 @@ def test_a_broker_that_stays_down_fails_the_sync_three_times_then_tells_the_user
     account = connected_account(mongo_db, user_id="u1")
     serve_kite_day(kite, {"/trades": (Reply(503, DOWN, headers={"Retry-After": "0"}),)})
     # When the sync request is delivered until SQS gives up on it
-    enqueue_sync(
-        aws_client("sqs"), get_settings().sync_queue_url, account, reason="manual", now=datetime.now(UTC)
-    )
-    deliveries = pipeline.drain("sync")
+    deliveries = deliveries_until_sqs_gives_up(pipeline, account)
     # Then it was tried three times, failed for good, and the user got one sync_failed notice
     assert deliveries == 3
     (log,) = logs(mongo_db, account)

@@ -3,18 +3,19 @@ tells the user after its last attempt, instead of a log left "running"."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.database import Database
 
 from tests.integration.sync.conftest import serve_kite_day
-from tests.integration.sync.test_pipeline import logs, notifications, stored_account
+from tests.integration.sync.test_pipeline import (
+    deliveries_until_sqs_gives_up,
+    logs,
+    notifications,
+    stored_account,
+)
 from tests.support.broker_stub import BrokerStub
 from tests.support.pipeline import Pipeline, connected_account
-from tradetrack.accounts.service import enqueue_sync
-from tradetrack.aws import aws_client
-from tradetrack.config import get_settings
 
 Document = dict[str, Any]
 
@@ -28,10 +29,7 @@ def test_a_token_that_cannot_be_decrypted_fails_the_sync_in_its_log_and_tells_th
     account = connected_account(mongo_db, user_id="u1", tokenCiphertext=other["tokenCiphertext"])
     serve_kite_day(kite)
     # When its sync request is delivered until SQS gives up on it
-    enqueue_sync(
-        aws_client("sqs"), get_settings().sync_queue_url, account, reason="manual", now=datetime.now(UTC)
-    )
-    deliveries = pipeline.drain("sync")
+    deliveries = deliveries_until_sqs_gives_up(pipeline, account)
     # Then it was tried three times, its log failed for good with the reason, not left running
     assert deliveries == 3
     (log,) = logs(mongo_db, account)
