@@ -163,6 +163,35 @@ def test_non_unique_btrees_are_left_empty_and_unique_ones_enforce_uniqueness(dat
         client.close()
 
 
+@pytest.mark.parametrize("throwaway", [True, False], ids=["test-cluster", "make-dev-cluster"])
+def test_large_documents_are_stored_compressed_with_lz4_and_read_back_whole(
+    data_dir: Path, throwaway: bool
+) -> None:
+    # Given FerretDB on PostgreSQL, a test cluster or make dev's kept one
+    with _ferretdb(data_dir, throwaway=throwaway) as url:
+        client: pymongo.MongoClient[Document] = pymongo.MongoClient(url)
+        orders = client["t"]["orders"]
+        # When it stores a document past PostgreSQL's 2 kB TOAST threshold (an order of ours is
+        # ~2.4 kB with FerretDB's type schema) and a small one
+        large = {"_id": "big", "userId": "u1", **{f"field{i:02d}": f"value {i}" * 4 for i in range(60)}}
+        orders.insert_many([large, {"_id": "small", "userId": "u1"}])
+        # Then the large one is compressed with lz4, not pglz, and the small one not at all
+        table = _sql(
+            data_dir,
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 't' AND c.relkind = 'r' AND c.relname LIKE 'orders_%'",
+        )[0]
+        compression = _sql(
+            data_dir,
+            f"SELECT _jsonb->>'_id' || ':' || coalesce(pg_column_compression(_jsonb), 'none') FROM t.{table}",
+        )
+        assert sorted(compression) == ["big:lz4", "small:none"]
+        # And both read back exactly as written
+        assert orders.find_one({"_id": "big"}) == large
+        assert orders.find_one({"_id": "small"}) == {"_id": "small", "userId": "u1"}
+        client.close()
+
+
 def test_an_update_command_of_many_matching_statements_finishes(data_dir: Path) -> None:
     # Given 120 stored documents (FerretDB's own pool of 50 connections deadlocked at 50)
     with _ferretdb(data_dir) as url:
