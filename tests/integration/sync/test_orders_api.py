@@ -228,6 +228,42 @@ def test_an_order_seen_open_then_complete_is_one_order_with_its_history(
     assert done["firstSeenAt"] == seen_open["firstSeenAt"] and done["lastSeenAt"] > seen_open["lastSeenAt"]
 
 
+def test_an_order_stores_only_the_values_it_has_and_serves_the_others_as_null(
+    api: Gateway, pipeline: Pipeline, kite: BrokerStub, mongo_db: Database[Document]
+) -> None:
+    # Given an order Kite reports open without a message, rejected with one, then without it again
+    owner = new_account(api)
+    account = connected_account(mongo_db, user_id=owner.user_id)
+    kite.route("GET", "/trades", EMPTY)
+    kite.route("GET", "/portfolio/positions", NO_POSITIONS)
+    opened = kite_order("902", "OPEN", 0, average="0", updated="2026-12-04 09:21:00") | {"tag": None}
+    rejected = opened | {"status": "REJECTED", "status_message": "Insufficient funds"}
+    kite.route(
+        "GET", "/orders", *({"status": "success", "data": [row]} for row in (opened, rejected, opened))
+    )
+    # When the account syncs while it is open
+    sync(pipeline, account)
+    # Then the stored order holds none of the values Kite left unset
+    stored = mongo_db["orders"].find_one({"accountId": account["_id"]})
+    assert stored is not None
+    assert {"statusMessage", "tag", "parentOrderId", "averagePrice"}.isdisjoint(stored)
+    # and the route serves each of them as null
+    (served,) = orders(api, owner)
+    assert (served["statusMessage"], served["tag"], served["parentOrderId"], served["averagePrice"]) == (
+        None,
+        None,
+        None,
+        None,
+    )
+    # When it syncs rejected, with Kite's message, and again once the message is gone
+    sync(pipeline, account)
+    assert orders(api, owner)[0]["statusMessage"] == "Insufficient funds"
+    sync(pipeline, account)
+    # Then the message is null again
+    (last,) = orders(api, owner)
+    assert (last["status"], last["statusMessage"]) == ("OPEN", None)
+
+
 def test_holdings_are_the_latest_syncs_snapshot(
     api: Gateway, pipeline: Pipeline, kite: BrokerStub, mongo_db: Database[Document]
 ) -> None:

@@ -60,7 +60,13 @@ def _upsert(doc: Document) -> UpdateOne:
 
 
 def _new(doc: Document) -> Document:
-    return {**doc, "placedAt": doc.get("placedAt") or doc["firstSeenAt"]}
+    """A first-seen order as inserted: without its unset (None) fields, which its readers take as
+    null (tradetrack.accounts.orderbook.order_out): an order has ~7 of them, and each stored field
+    costs every insert (20,000 Kite orders: 3.1-3.4 s of the local store's CPU with them, 2.5-2.7 s
+    without). An upsert of a moved order `$set`s them, so a value that went back to None is null."""
+    return {k: v for k, v in doc.items() if v is not None} | {
+        "placedAt": doc.get("placedAt") or doc["firstSeenAt"]
+    }
 
 
 def store_orders(db: Database[Document], docs: Sequence[Document]) -> int:
