@@ -30,9 +30,10 @@ from tradetrack.config import get_settings
 from tradetrack.db.client import get_database
 from tradetrack.observability import log_record_failures, logger, metrics, own_log_keys, tracer
 from tradetrack.risk.monitor import after_sync, queue_notify
+from tradetrack.sync.context import SyncContext
 from tradetrack.sync.journal import open_quantities
 from tradetrack.sync.messages import SyncRequest
-from tradetrack.sync.worker import SyncContext, sync_account
+from tradetrack.sync.worker import sync_account
 
 # The sync queue's maxReceiveCount (functions/manifest.py; a test keeps the two equal): the last
 # attempt tells the user the sync failed.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator, Mapping
+from datetime import datetime
 from typing import Any, Literal
 
 from pymongo.database import Database
@@ -56,6 +57,18 @@ def set_fields(
     if unset:
         update["$unset"] = dict.fromkeys(unset, "")
     return db[BROKER_ACCOUNTS].update_one({"_id": account_id}, update).matched_count == 1
+
+
+def record_failed_sync(db: Database[Document], account_id: str, message: str, now: datetime) -> None:
+    """A failed sync on the account: its error and time, and one more failure in a row (the
+    scheduler's backoff; a success sets `failures` back to 0)."""
+    db[BROKER_ACCOUNTS].update_one(
+        {"_id": account_id},
+        {
+            "$set": {"lastSyncStatus": "failed", "lastError": message, "lastAttemptAt": now},
+            "$inc": {"failures": 1},
+        },
+    )
 
 
 def delete_account(db: Database[Document], account_id: str) -> bool:

@@ -21,39 +21,28 @@ pause); one account's syncs never overlap (its Redis lock; in one batch, the wor
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
-import redis
-from pymongo.database import Database
-
-from tradetrack.brokers import factory
 from tradetrack.brokers.apps import BrokerApp
-from tradetrack.brokers.base import (
-    Broker,
-    BrokerAuthError,
-    BrokerError,
-    RequestGate,
-)
+from tradetrack.brokers.base import BrokerAuthError, BrokerError, RequestGate
 from tradetrack.brokers.limits import redis_gate
-from tradetrack.brokers.registry import broker_app
 from tradetrack.brokers.tokens import decrypt_token
 from tradetrack.cache.locks import LockTimeout, redis_lock
 from tradetrack.collector import collector_paused
-from tradetrack.config import Settings
 from tradetrack.db import broker_accounts, sync_logs
 from tradetrack.db.instrument_aliases import with_isins
 from tradetrack.models.executions import ExecutionIn
-from tradetrack.notify.events import NotificationEvent, SyncFailed
+from tradetrack.notify.events import NotificationEvent
 from tradetrack.observability import MetricUnit, logger, metrics
 from tradetrack.openings import broker_holdings
 from tradetrack.queues import send_all
 from tradetrack.sync import known, orderbook
 from tradetrack.sync.accounts import mark_needs_login
 from tradetrack.sync.charges import with_exact_fees
+from tradetrack.sync.context import Document, SyncContext, SyncOutcome, SyncRetry
+from tradetrack.sync.failures import fail_sync, failed_on_our_side
 from tradetrack.sync.fetch import Fetched, fetch
 from tradetrack.sync.fills import to_executions, with_multipliers
 from tradetrack.sync.messages import SyncRequest, trade_update_bodies
@@ -61,93 +50,13 @@ from tradetrack.sync.notices import publish, success_events
 from tradetrack.sync.reconcile import broker_net, pending_net, position_keys, reconcile
 from tradetrack.timeutil import ist_date
 
-Document = dict[str, Any]
-Status = Literal["success", "skipped", "needs_login", "failed"]
-SessionFactory = Callable[..., Broker]
-OpenQuantities = Callable[[Database[Document], str, str, Sequence[str]], Mapping[str, int]]
+__all__ = ["SyncContext", "SyncOutcome", "SyncRetry", "sync_account"]
 
 
 def _utc(value: Any) -> datetime | None:
     if not isinstance(value, datetime):
         return None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-class SyncRetry(Exception):
-    """A retryable failure: the sync request goes back to the queue."""
-
-
-@dataclass
-class SyncContext:
-    db: Database[Document]
-    cache: redis.Redis
-    kms: Any
-    sqs: Any
-    settings: Settings
-    open_quantities: OpenQuantities
-    now: Callable[[], datetime] = lambda: datetime.now(UTC)
-    deadline: float | None = None  # time.monotonic() by which the work must stop (Lambda time left)
-    session: SessionFactory = factory.session
-    app: Callable[[str], BrokerApp] = broker_app
-
-
-@dataclass
-class SyncOutcome:
-    sync_id: str
-    status: Status
-    reason: str | None = None
-    fetched: int = 0
-    sent: int = 0
-    duplicates: int = 0
-    events: list[NotificationEvent] = field(default_factory=list)
-
-
-def _fail(
-    ctx: SyncContext, account: Document, sync_id: str, error: BrokerError, *, final: bool, now: datetime
-) -> list[NotificationEvent]:
-    message = f"{error.error_type}: {error.message}"
-    sync_logs.update_log(
-        ctx.db, sync_id, {"status": "failed", "finishedAt": now, "error": message, "final": final}
-    )
-    ctx.db[broker_accounts.BROKER_ACCOUNTS].update_one(
-        {"_id": account["_id"]},
-        {
-            "$set": {"lastSyncStatus": "failed", "lastError": message, "lastAttemptAt": now},
-            "$inc": {"failures": 1},
-        },
-    )
-    metrics.add_metric(name="SyncFailed", unit=MetricUnit.Count, value=1)
-    if not final:
-        return []
-    events: list[NotificationEvent] = [
-        SyncFailed(
-            type="sync_failed",
-            event_id=f"sync_failed:{sync_id}",
-            user_id=account["userId"],
-            account_id=account["_id"],
-            broker=account["broker"],
-            error=message[:1000],
-            sync_id=sync_id,
-        )
-    ]
-    publish(ctx.sqs, ctx.settings.notifications_queue_url, events)
-    return events
-
-
-def _failed_on_our_side(
-    ctx: SyncContext, account: Document, sync_id: str, exc: Exception, *, final: bool
-) -> SyncOutcome:
-    """A sync that failed before the broker answered, for a reason of TradeTrack's: its log failed
-    with the reason (not left running), the user told after the last attempt; `exc` raised again
-    when the request is to be retried."""
-    failure = BrokerError(
-        f"the sync failed on TradeTrack's side ({type(exc).__name__})", error_type="InternalError"
-    )
-    events = _fail(ctx, account, sync_id, failure, final=final, now=ctx.now())
-    logger.exception("sync failed on our side", extra={"accountId": account["_id"], "final": final})
-    if not final:
-        raise exc
-    return SyncOutcome(sync_id, "failed", failure.message, events=events)
 
 
 # One order book write in flight per sync, and the sync worker runs up to 4 syncs at once
@@ -244,7 +153,7 @@ def _sync_locked(
         return SyncOutcome(sync_id, "needs_login", exc.message, events=[event])
     except BrokerError as exc:
         final = not exc.retryable or attempt >= max_attempts
-        events = _fail(ctx, account, sync_id, exc, final=final, now=ctx.now())
+        events = fail_sync(ctx, account, sync_id, exc, final=final, now=ctx.now())
         logger.warning(
             "broker sync failed",
             extra={"accountId": account_id, "broker": broker, "errorType": exc.error_type, "final": final},
@@ -253,7 +162,7 @@ def _sync_locked(
             raise SyncRetry(f"{broker} sync of {account_id} failed ({exc.error_type}); retrying") from exc
         return SyncOutcome(sync_id, "failed", exc.message, events=events)
     except Exception as exc:  # ours, not the broker's (the token's KMS decrypt, a store): the log says so
-        return _failed_on_our_side(ctx, account, sync_id, exc, final=attempt >= max_attempts)
+        return failed_on_our_side(ctx, account, sync_id, exc, final=attempt >= max_attempts)
 
     # The order book and holdings are written on a thread while the fills go to the queue: the
     # store works on those writes (the sync's largest) while this thread does the rest.
