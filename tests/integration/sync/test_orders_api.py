@@ -92,6 +92,19 @@ def kite_order(order_id: str, status: str, filled: int, *, average: str, updated
     }
 
 
+def order_seen_as(
+    api: Gateway, kite: BrokerStub, mongo_db: Database[Document], *rows: Document
+) -> tuple[Account, Document]:
+    """A new user's Zerodha account whose Kite order book is one order, `rows[n]` at its n-th sync
+    (no fills, no positions)."""
+    owner = new_account(api)
+    account = connected_account(mongo_db, user_id=owner.user_id)
+    kite.route("GET", "/trades", EMPTY)
+    kite.route("GET", "/portfolio/positions", NO_POSITIONS)
+    kite.route("GET", "/orders", *({"status": "success", "data": [row]} for row in rows))
+    return owner, account
+
+
 def test_a_sync_stores_the_order_book_and_the_route_serves_it_by_status(
     api: Gateway, pipeline: Pipeline, kite: BrokerStub, mongo_db: Database[Document]
 ) -> None:
@@ -182,21 +195,12 @@ def test_an_order_seen_open_then_complete_is_one_order_with_its_history(
     api: Gateway, pipeline: Pipeline, kite: BrokerStub, mongo_db: Database[Document]
 ) -> None:
     # Given an order Kite reports open with 4 of 10 filled, and then complete
-    owner = new_account(api)
-    account = connected_account(mongo_db, user_id=owner.user_id)
-    kite.route("GET", "/trades", EMPTY)
-    kite.route("GET", "/portfolio/positions", NO_POSITIONS)
-    kite.route(
-        "GET",
-        "/orders",
-        {
-            "status": "success",
-            "data": [kite_order("901", "OPEN", 4, average="1499.5", updated="2026-12-04 09:21:00")],
-        },
-        {
-            "status": "success",
-            "data": [kite_order("901", "COMPLETE", 10, average="1499.8", updated="2026-12-04 09:25:00")],
-        },
+    owner, account = order_seen_as(
+        api,
+        kite,
+        mongo_db,
+        kite_order("901", "OPEN", 4, average="1499.5", updated="2026-12-04 09:21:00"),
+        kite_order("901", "COMPLETE", 10, average="1499.8", updated="2026-12-04 09:25:00"),
     )
     # When the account syncs while it is open
     sync(pipeline, account)
@@ -232,15 +236,9 @@ def test_an_order_stores_only_the_values_it_has_and_serves_the_others_as_null(
     api: Gateway, pipeline: Pipeline, kite: BrokerStub, mongo_db: Database[Document]
 ) -> None:
     # Given an order Kite reports open without a message, rejected with one, then without it again
-    owner = new_account(api)
-    account = connected_account(mongo_db, user_id=owner.user_id)
-    kite.route("GET", "/trades", EMPTY)
-    kite.route("GET", "/portfolio/positions", NO_POSITIONS)
     opened = kite_order("902", "OPEN", 0, average="0", updated="2026-12-04 09:21:00") | {"tag": None}
     rejected = opened | {"status": "REJECTED", "status_message": "Insufficient funds"}
-    kite.route(
-        "GET", "/orders", *({"status": "success", "data": [row]} for row in (opened, rejected, opened))
-    )
+    owner, account = order_seen_as(api, kite, mongo_db, opened, rejected, opened)
     # When the account syncs while it is open
     sync(pipeline, account)
     # Then the stored order holds none of the values Kite left unset
