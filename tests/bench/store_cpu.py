@@ -1,5 +1,6 @@
-"""CPU seconds the suite's FerretDB and its PostgreSQL have used (read from /proc): where a
-request's time went on the server side, whatever else the shared machine runs meanwhile."""
+"""CPU seconds the suite's FerretDB and its PostgreSQL (and a bench's other child servers) have used,
+read from /proc: where a request's time went on the server side, whatever else the shared machine
+runs meanwhile."""
 
 from __future__ import annotations
 
@@ -72,3 +73,39 @@ def store_processes(mongo_url: str | None) -> StoreProcesses | None:
             )
             return StoreProcesses(listen, f"port={pg.group(1)} " if pg else None)
     return None
+
+
+def children_cpu() -> dict[str, float]:
+    """CPU seconds so far of this process's descendants by program (FerretDB, PostgreSQL and its
+    backends, Redis, a Python child: the broker stub's process), from /proc ({} where there is none):
+    their share of the same cores."""
+    if not Path("/proc/self/stat").exists():
+        return {}
+    stats: dict[int, tuple[int, str, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or (stat := _stat(entry.name)) is None:
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+        except OSError:
+            continue
+        stats[int(entry.name)] = (stat[0], raw[raw.index("(") + 1 : raw.rindex(")")], stat[1])
+    mine, found = {os.getpid()}, True
+    while found:
+        found = False
+        for pid, (parent, _, _) in stats.items():
+            if parent in mine and pid not in mine:
+                mine.add(pid)
+                found = True
+    totals: dict[str, float] = {}
+    for pid in mine - {os.getpid()}:
+        _, name, cpu = stats[pid]
+        program = (
+            "postgres"
+            if name.startswith("postgres")
+            else "broker stub"
+            if name.startswith("python")
+            else name.split("-")[0]
+        )
+        totals[program] = totals.get(program, 0.0) + cpu
+    return totals

@@ -36,12 +36,10 @@ from __future__ import annotations
 
 import functools
 import os
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -51,7 +49,8 @@ from local.brokers import bootstrap_brokers
 from local.kite_charges import contract_note, decimal_json
 from local.kite_errors import KiteError
 from local.simulated import order_charges
-from tests.conftest import QUERY_SHAPES
+from tests.bench.store_cpu import children_cpu
+from tests.bench.store_wait import StoreWait, store_wait_fixture  # noqa: F401 - the fixture
 from tests.support.broker_stub import Reply, Request
 from tests.support.broker_stub_process import BrokerStubProcess
 from tests.support.pipeline import Pipeline, connected_account, make_pipeline
@@ -228,89 +227,6 @@ def bench_pipeline(
     reset_settings()
 
 
-class StoreWait:
-    """Seconds during which a Mongo command was in flight (from its start to its reply, as the
-    driver reports them; overlapping commands of concurrent threads count once), while `on`."""
-
-    def __init__(self) -> None:
-        self.seconds = 0.0
-        self.commands = 0
-        self.on = False
-        self._lock = threading.Lock()
-        self._in_flight = 0
-        self._since = 0.0
-
-    def started(self, event: Any) -> None:
-        with self._lock:
-            if self._in_flight == 0:
-                self._since = time.perf_counter()
-            self._in_flight += 1
-
-    def ended(self, event: Any) -> None:
-        with self._lock:
-            self._in_flight = max(0, self._in_flight - 1)
-            if self.on:
-                self.commands += 1
-                if self._in_flight == 0:
-                    self.seconds += time.perf_counter() - self._since
-
-
-@pytest.fixture
-def store_wait(monkeypatch: pytest.MonkeyPatch) -> StoreWait:
-    """The suite's client reports every command to QUERY_SHAPES: its `started`, `succeeded` and
-    `failed` also tell StoreWait."""
-    wait = StoreWait()
-    for name, hook in (("started", wait.started), ("succeeded", wait.ended), ("failed", wait.ended)):
-        original = getattr(QUERY_SHAPES, name)
-
-        def timed(event: Any, original: Any = original, hook: Any = hook) -> None:
-            hook(event)
-            original(event)
-
-        monkeypatch.setattr(QUERY_SHAPES, name, timed)
-    return wait
-
-
-def servers_cpu() -> dict[str, float]:
-    """CPU seconds so far of this process's child servers by program (FerretDB, PostgreSQL and its
-    backends, Redis, the broker stub's process), from /proc ({} where there is none): their share
-    of the same cores."""
-    proc = Path("/proc")
-    if not (proc / "self" / "stat").exists():
-        return {}
-    tick = os.sysconf("SC_CLK_TCK")
-    stats: dict[int, tuple[int, str, float]] = {}
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            raw = (entry / "stat").read_text()
-        except OSError:
-            continue
-        name, rest = raw[raw.index("(") + 1 : raw.rindex(")")], raw[raw.rindex(")") + 2 :].split()
-        # after the name: state ppid ... utime(12) stime(13) cutime(14) cstime(15), counted from state
-        stats[int(entry.name)] = (int(rest[1]), name, sum(int(v) for v in rest[11:15]) / tick)
-    mine, found = {os.getpid()}, True
-    while found:
-        found = False
-        for pid, (parent, _, _) in stats.items():
-            if parent in mine and pid not in mine:
-                mine.add(pid)
-                found = True
-    totals: dict[str, float] = {}
-    for pid in mine - {os.getpid()}:
-        _, name, cpu = stats[pid]
-        program = (
-            "postgres"
-            if name.startswith("postgres")
-            else "broker stub"
-            if name.startswith("python")
-            else name.split("-")[0]
-        )
-        totals[program] = totals.get(program, 0.0) + cpu
-    return totals
-
-
 def apply_all(pipeline: Pipeline, store_wait: StoreWait) -> tuple[float, float]:
     """Drain trade-updates; (seconds, CPU seconds of this process) spent in its deliveries. The
     notifications queue is emptied between batches, untimed, as the notifier does concurrently in
@@ -346,7 +262,7 @@ def test_sync_pipeline_executions_per_second(
 
     def run() -> None:
         store_wait.on = True
-        servers_started = servers_cpu()
+        servers_started = children_cpu()
         started, cpu_started = time.perf_counter(), time.process_time()
         run = pipeline.schedule(datetime.now(UTC))
         assert run["sent"] == ACCOUNTS
@@ -356,7 +272,7 @@ def test_sync_pipeline_executions_per_second(
         sync_wait = store_wait.seconds
         updates, updates_cpu = apply_all(pipeline, store_wait)
         store_wait.on = False
-        servers.update({name: cpu - servers_started.get(name, 0.0) for name, cpu in servers_cpu().items()})
+        servers.update({name: cpu - servers_started.get(name, 0.0) for name, cpu in children_cpu().items()})
         stages.update(
             schedule=scheduled - started,
             sync=synced - scheduled,
