@@ -8,6 +8,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -279,6 +280,43 @@ def test_manual_syncs_are_queued_logged_and_rate_limited(brokers_api: Pipeline, 
         (replies[1].body["syncId"], "queued"),
         (replies[0].body["syncId"], "queued"),
     ]
+
+
+def test_a_sync_log_left_running_long_past_the_workers_timeout_is_served_as_interrupted(
+    brokers_api: Pipeline, gateway: Gateway, mongo_db: Database[Document]
+) -> None:
+    # Given a connected account with a sync running for a minute and one left running for 20
+    # minutes (its worker cut off on its last attempt), and one that failed long ago
+    owner = new_account(gateway)
+    account_id, params = connect(gateway, owner)
+    callback(gateway, params)
+    now = datetime.now(UTC)
+    for sync_id, status, minutes in (
+        ("s-now", "running", 1),
+        ("s-cut", "running", 20),
+        ("s-old", "failed", 60),
+    ):
+        mongo_db["sync_logs"].insert_one(
+            {
+                "_id": sync_id,
+                "userId": owner.user_id,
+                "accountId": account_id,
+                "broker": "simulated",
+                "reason": "schedule",
+                "status": status,
+                "startedAt": now - timedelta(minutes=minutes),
+                "finishedAt": None,
+                "error": "BrokerError: down" if status == "failed" else None,
+            }
+        )
+    # When the user reads the account's sync logs
+    logs = gateway.request("GET", f"/v1/broker-accounts/{account_id}/sync-logs", token=owner.access_token)
+    # Then the recent one is still running, the cut-off one failed as interrupted, the old one as it was
+    assert logs.status == 200, logs.text
+    served = {log["syncId"]: (log["status"], log["error"]) for log in logs.body["items"]}
+    assert served["s-now"] == ("running", None)
+    assert served["s-cut"][0] == "failed" and served["s-cut"][1].startswith("Interrupted")
+    assert served["s-old"] == ("failed", "BrokerError: down")
 
 
 def test_an_account_needing_login_cannot_be_synced_until_reconnected(

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import redis
@@ -205,19 +205,38 @@ def request_sync(
     return SyncAccepted(sync_id=sync_id)
 
 
-def _log_out(doc: Document) -> SyncLogOut:
+# An attempt of a sync runs at most the sync worker's 120 s (functions/manifest.py) and restarts
+# its log (`startedAt`) when SQS delivers the request again, 180 s after an attempt that did not
+# finish. A log still "running" well past that was cut off: the function timed out or died on its
+# last attempt (the request then in the dead-letter queue), or a worker before 7 Dec failed on our
+# side without saying so. It is served as failed, not as a sync forever in progress.
+INTERRUPTED_AFTER = timedelta(minutes=15)
+
+
+def _log_out(doc: Document, now: datetime) -> SyncLogOut:
+    fields = {**doc}
+    started = aware(doc["startedAt"])
+    if doc.get("status") == "running" and started < now - INTERRUPTED_AFTER:
+        fields["status"] = "failed"
+        fields["error"] = "Interrupted: the sync stopped without finishing; the next one starts afresh"
     return SyncLogOut.model_validate(
         {
-            **doc,
+            **fields,
             "syncId": doc["_id"],
-            "startedAt": _iso(doc["startedAt"]),
+            "startedAt": _iso(started),
             "finishedAt": _iso(doc.get("finishedAt")),
         }
     )
 
 
 def list_sync_logs(
-    db: Database[Document], user_id: str, account_id: str, *, limit: int, cursor: str | None
+    db: Database[Document],
+    user_id: str,
+    account_id: str,
+    *,
+    limit: int,
+    cursor: str | None,
+    now: datetime | None = None,
 ) -> SyncLogPage:
     if broker_accounts.get_account(db, account_id, user_id=user_id) is None:
         raise NotFound("no such broker account")
@@ -226,7 +245,8 @@ def list_sync_logs(
     more = len(docs) > limit
     docs = docs[:limit]
     next_cursor = encode_position("sync", docs[-1]["startedAt"], docs[-1]["_id"]) if more and docs else None
-    return SyncLogPage(items=[_log_out(doc) for doc in docs], next_cursor=next_cursor)
+    at = now or utc_now()
+    return SyncLogPage(items=[_log_out(doc, at) for doc in docs], next_cursor=next_cursor)
 
 
 def utc_now() -> datetime:
