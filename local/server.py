@@ -105,18 +105,37 @@ def main(config: LocalConfig, log_format: str = "text") -> int:
     return 0
 
 
+def _idle_pool_worker(thread: threading.Thread) -> bool:
+    """A kept pool's worker waiting for work (the sync worker's order-book writers, the notifier's
+    senders: tradetrack keeps them across invocations): its innermost Python frame is the pool's own
+    loop, blocked on its queue. It ends with the interpreter; it is no invocation."""
+    frame = sys._current_frames().get(thread.ident or -1)
+    return (
+        frame is not None
+        and frame.f_code.co_name == "_worker"
+        and frame.f_code.co_filename.endswith(os.path.join("concurrent", "futures", "thread.py"))
+    )
+
+
+def lingering_invocations() -> list[threading.Thread]:
+    """The threads other than this one that would hold the process at exit, idle pool workers not
+    counted."""
+    return [
+        t
+        for t in threading.enumerate()
+        if t is not threading.current_thread() and not t.daemon and not _idle_pool_worker(t)
+    ]
+
+
 def _exit_past_lingering_invocations(grace_s: float = 2.0) -> None:
     """A handler still running after the stack stopped (the import worker inside one batch's write)
     would hold the process at exit until it returns: give it `grace_s`, then exit anyway. What it
     was doing is redone by design (the import resumes from its checkpoint; its writes are
     idempotent), and moto's queues and uploads end with the process in any case."""
     deadline = time.monotonic() + grace_s
-    for thread in threading.enumerate():
-        if thread is not threading.current_thread() and not thread.daemon:
-            thread.join(timeout=max(0.0, deadline - time.monotonic()))
-    lingering = [
-        t.name for t in threading.enumerate() if t is not threading.current_thread() and not t.daemon
-    ]
+    for thread in lingering_invocations():
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    lingering = [t.name for t in lingering_invocations()]
     if lingering:
         log.warning("exiting with invocations still running: %s", ", ".join(lingering))
         logging.shutdown()
