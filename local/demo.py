@@ -64,46 +64,34 @@ def seed_demo(access_token: str, broker_user_id: str, *, now: datetime | None = 
     assert user is not None
     user_id = str(user["_id"])
     existing = [a for a in broker_accounts.user_accounts(db, user_id) if a["broker"] == "simulated"]
-    if existing:
-        # A restart kept the account but not its token's key (moto's KMS is new each start) nor the
-        # simulated broker's session: the connection is renewed, as a login would, its history kept.
-        account_id = existing[0]["_id"]
-        ciphertext = encrypt_token(
+    account_id = existing[0]["_id"] if existing else broker_accounts.new_account_id()
+    connection = {
+        "status": "active",
+        "tokenCiphertext": encrypt_token(
             aws_client("kms"),
             settings.broker_token_key_id,
             access_token,
             user_id=user_id,
             account_id=account_id,
-        )
-        broker_accounts.set_fields(
+        ),
+        "tokenExpiresAt": _next_six_am_ist(moment),
+        "connectedAt": moment,
+        "failures": 0,
+    }
+    if existing:
+        # A restart kept the account but not its token's key (moto's KMS is new each start) nor the
+        # simulated broker's session: the connection is renewed, as a login would, its history kept.
+        broker_accounts.set_fields(db, account_id, connection)
+    else:
+        broker_accounts.insert_account(
             db,
-            account_id,
             {
-                "status": "active",
-                "tokenCiphertext": ciphertext,
-                "tokenExpiresAt": _next_six_am_ist(moment),
-                "connectedAt": moment,
-                "failures": 0,
+                "_id": account_id,
+                "userId": user_id,
+                "broker": "simulated",
+                "brokerUserId": broker_user_id,
+                "createdAt": moment,
+                **connection,
             },
         )
-        return Demo(DEMO_EMAIL, DEMO_PASSWORD, user_id, account_id)
-    account_id = broker_accounts.new_account_id()
-    ciphertext = encrypt_token(
-        aws_client("kms"), settings.broker_token_key_id, access_token, user_id=user_id, account_id=account_id
-    )
-    broker_accounts.insert_account(
-        db,
-        {
-            "_id": account_id,
-            "userId": user_id,
-            "broker": "simulated",
-            "status": "active",
-            "brokerUserId": broker_user_id,
-            "tokenCiphertext": ciphertext,
-            "tokenExpiresAt": _next_six_am_ist(moment),
-            "createdAt": moment,
-            "connectedAt": moment,
-            "failures": 0,
-        },
-    )
     return Demo(DEMO_EMAIL, DEMO_PASSWORD, user_id, account_id)
