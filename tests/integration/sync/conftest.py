@@ -44,6 +44,26 @@ def kite_fixture(name: str, broker: str = "kite") -> bytes:
 KITE_DAY = {"/trades": "trades.json", "/orders": "orders.json", "/portfolio/positions": "positions.json"}
 
 
+UPSTOX_DAY = {
+    "/v2/order/trades/get-trades-for-day": "trades.json",
+    "/v2/order/retrieve-all": "orders.json",
+    "/v2/portfolio/short-term-positions": "positions.json",
+}
+
+
+def serve_upstox_day(stub: BrokerStub, *, history: bool = False, holdings: bool = False) -> None:
+    """The documented Upstox payloads for a day (its fills, orders and short-term positions);
+    `history`: the historical trades a first sync backfills; `holdings`: the long-term holdings
+    (without, those paths are not served)."""
+    paths = dict(UPSTOX_DAY)
+    if history:
+        paths["/v2/charges/historical-trades"] = "historical_trades_eq.json"
+    if holdings:
+        paths["/v2/portfolio/long-term-holdings"] = "holdings.json"
+    for path, name in paths.items():
+        stub.route("GET", path, kite_fixture(name, "upstox"))
+
+
 def serve_kite_day(kite: BrokerStub, overrides: dict[str, tuple[Any, ...]] | None = None) -> None:
     """The documented Kite payloads for a day (4 fills, 10 orders, 3 net positions); `overrides`
     replaces a path's replies (served in order, the last repeating)."""

@@ -13,13 +13,19 @@ from typing import Any
 import redis
 from pymongo.database import Database
 
-from tests.integration.sync.conftest import kite_fixture, serve_kite_day
-from tests.integration.sync.test_pipeline import DOWN, logs, notifications, stored_account, sync_now
+from tests.integration.sync.conftest import kite_fixture, serve_kite_day, serve_upstox_day
+from tests.integration.sync.test_pipeline import (
+    DOWN,
+    first_sync,
+    logs,
+    notifications,
+    queue_first_sync,
+    stored_account,
+    sync_now,
+)
 from tests.support.broker_stub import BrokerStub, Reply
 from tests.support.pipeline import KITE_APP, Pipeline, connected_account
-from tradetrack.accounts.service import enqueue_sync
 from tradetrack.aws import aws_client
-from tradetrack.config import get_settings
 from tradetrack.timeutil import IST, ist_date
 
 Document = dict[str, Any]
@@ -46,20 +52,6 @@ def kite_holding(
 
 def holdings_reply(*rows: Document) -> Document:
     return {"status": "success", "data": list(rows)}
-
-
-def first_sync(pipeline: Pipeline, account: Document) -> None:
-    """The sync the OAuth callback queues for a newly connected account, through both queues."""
-    enqueue_sync(
-        aws_client("sqs"),
-        get_settings().sync_queue_url,
-        account,
-        reason="connect",
-        now=datetime.now(UTC),
-        backfill=True,
-    )
-    pipeline.drain("sync")
-    pipeline.drain("trade-updates")
 
 
 def opening_lots(db: Database[Document], account: Document) -> list[Document]:
@@ -157,14 +149,7 @@ def test_a_first_sync_delivered_again_stores_its_holdings_once(
     account = connected_account(mongo_db, user_id="u1")
     serve_kite_day(kite)
     kite.route("GET", "/portfolio/holdings", holdings_reply(kite_holding("INFY", INFY_ISIN, 10, "1500")))
-    enqueue_sync(
-        aws_client("sqs"),
-        get_settings().sync_queue_url,
-        account,
-        reason="connect",
-        now=datetime.now(UTC),
-        backfill=True,
-    )
+    queue_first_sync(account)
     (message,) = pipeline.receive("sync")
     assert pipeline.deliver("sync", [message]) == set()
     lots_before = opening_lots(mongo_db, account)
@@ -267,14 +252,7 @@ def test_a_first_upstox_sync_stores_its_long_term_holdings(
 ) -> None:
     # Given a newly connected Upstox account holding YESBANK and RELINFRA
     account = connected_account(mongo_db, user_id="u1", broker="upstox", access_token="upstox-token")
-    for path, name in (
-        ("/v2/order/trades/get-trades-for-day", "trades.json"),
-        ("/v2/order/retrieve-all", "orders.json"),
-        ("/v2/portfolio/short-term-positions", "positions.json"),
-        ("/v2/charges/historical-trades", "historical_trades_eq.json"),
-        ("/v2/portfolio/long-term-holdings", "holdings.json"),
-    ):
-        kite.route("GET", path, kite_fixture(name, "upstox"))
+    serve_upstox_day(kite, history=True, holdings=True)
     # When its first sync runs
     first_sync(pipeline, account)
     # Then its holdings are snapshot lots from Upstox, next to the backfilled history

@@ -16,7 +16,7 @@ from pymongo.database import Database
 
 from tests.bench.test_sync_bench import kite_day
 from tests.conftest import QUERY_SHAPES
-from tests.integration.sync.conftest import kite_fixture, serve_kite_day
+from tests.integration.sync.conftest import kite_fixture, serve_kite_day, serve_upstox_day
 from tests.support.auth import Account, new_account
 from tests.support.broker_stub import BrokerStub, Reply
 from tests.support.gateway import Gateway
@@ -324,13 +324,7 @@ def test_upstox_orders_and_holdings_are_stored_alike(
     # Given an Upstox account serving the documented order book and holdings
     owner = new_account(api)
     account = connected_account(mongo_db, user_id=owner.user_id, broker="upstox", access_token="upstox-token")
-    for path, name in (
-        ("/v2/order/trades/get-trades-for-day", "trades.json"),
-        ("/v2/order/retrieve-all", "orders.json"),
-        ("/v2/portfolio/short-term-positions", "positions.json"),
-        ("/v2/portfolio/long-term-holdings", "holdings.json"),
-    ):
-        kite.route("GET", path, kite_fixture(name, "upstox"))
+    serve_upstox_day(kite, holdings=True)
     # When it syncs
     sync(pipeline, account)
     # Then its orders are served with Upstox's lower-case statuses read as states

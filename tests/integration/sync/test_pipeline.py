@@ -11,7 +11,7 @@ import pytest
 import redis
 from pymongo.database import Database
 
-from tests.integration.sync.conftest import kite_fixture, serve_kite_day
+from tests.integration.sync.conftest import kite_fixture, serve_kite_day, serve_upstox_day
 from tests.support.broker_stub import BrokerStub, Reply
 from tests.support.pipeline import KITE_APP, Pipeline, connected_account
 from tradetrack.accounts.service import enqueue_sync
@@ -33,6 +33,25 @@ def sync_now(pipeline: Pipeline, account: Document) -> None:
     enqueue_sync(
         aws_client("sqs"), get_settings().sync_queue_url, account, reason="manual", now=datetime.now(UTC)
     )
+    pipeline.drain("sync")
+    pipeline.drain("trade-updates")
+
+
+def queue_first_sync(account: Document) -> None:
+    """The sync request the OAuth callback queues for a newly connected account (its backfill)."""
+    enqueue_sync(
+        aws_client("sqs"),
+        get_settings().sync_queue_url,
+        account,
+        reason="connect",
+        now=datetime.now(UTC),
+        backfill=True,
+    )
+
+
+def first_sync(pipeline: Pipeline, account: Document) -> None:
+    """The first sync of a newly connected account, through both queues."""
+    queue_first_sync(account)
     pipeline.drain("sync")
     pipeline.drain("trade-updates")
 
@@ -314,20 +333,10 @@ def test_a_first_upstox_sync_backfills_history(
 ) -> None:
     # Given a newly connected Upstox account, Upstox serving today's fill and a historical trade
     account = connected_account(mongo_db, user_id="u1", broker="upstox", access_token="upstox-token")
-    for path, name in (
-        ("/v2/order/trades/get-trades-for-day", "trades.json"),
-        ("/v2/order/retrieve-all", "orders.json"),
-        ("/v2/portfolio/short-term-positions", "positions.json"),
-        ("/v2/charges/historical-trades", "historical_trades_eq.json"),
-    ):
-        kite.route("GET", path, kite_fixture(name, "upstox"))
+    serve_upstox_day(kite, history=True)
     # When its first sync (the one the OAuth callback queues) runs
     now = datetime.now(UTC)
-    enqueue_sync(
-        aws_client("sqs"), get_settings().sync_queue_url, account, reason="connect", now=now, backfill=True
-    )
-    pipeline.drain("sync")
-    pipeline.drain("trade-updates")
+    first_sync(pipeline, account)
     # Then today's fill and the historical one are both in the journal
     symbols = sorted(e["symbol"] for e in mongo_db["executions"].find({"accountId": account["_id"]}))
     assert symbols == ["GMRINFRA", "RELIANCE"]
@@ -361,12 +370,7 @@ def test_a_first_zerodha_sync_reports_that_history_needs_a_tradebook_import(
     account = connected_account(mongo_db, user_id="u1")
     serve_kite_day(kite)
     # When its first sync runs with backfill asked for
-    now = datetime.now(UTC)
-    enqueue_sync(
-        aws_client("sqs"), get_settings().sync_queue_url, account, reason="connect", now=now, backfill=True
-    )
-    pipeline.drain("sync")
-    pipeline.drain("trade-updates")
+    first_sync(pipeline, account)
     # Then today's fills are synced and the account says a Console tradebook import is needed
     assert mongo_db["executions"].count_documents({}) == 4
     backfill = stored_account(mongo_db, account)["backfill"]
