@@ -54,6 +54,14 @@ def holdings_reply(*rows: Document) -> Document:
     return {"status": "success", "data": list(rows)}
 
 
+def holding_ten_infy(kite: BrokerStub, mongo_db: Database[Document]) -> Document:
+    """A Zerodha account of u1 on the documented Kite day, holding 10 INFY bought at 1500."""
+    account = connected_account(mongo_db, user_id="u1")
+    serve_kite_day(kite)
+    kite.route("GET", "/portfolio/holdings", holdings_reply(kite_holding("INFY", INFY_ISIN, 10, "1500")))
+    return account
+
+
 def opening_lots(db: Database[Document], account: Document) -> list[Document]:
     return sorted(
         db["executions"].find({"accountId": account["_id"], "source": "opening"}), key=lambda e: e["symbol"]
@@ -146,9 +154,7 @@ def test_a_first_sync_delivered_again_stores_its_holdings_once(
     pipeline: Pipeline, kite: BrokerStub, mongo_db: Database[Document]
 ) -> None:
     # Given a first sync whose holdings were stored, its request still in the sync queue
-    account = connected_account(mongo_db, user_id="u1")
-    serve_kite_day(kite)
-    kite.route("GET", "/portfolio/holdings", holdings_reply(kite_holding("INFY", INFY_ISIN, 10, "1500")))
+    account = holding_ten_infy(kite, mongo_db)
     queue_first_sync(account)
     (message,) = pipeline.receive("sync")
     assert pipeline.deliver("sync", [message]) == set()
@@ -175,9 +181,7 @@ def test_a_tradebook_imported_after_the_first_sync_does_not_count_a_holding_twic
     from tradetrack.imports.models import ImportRequest
     from tradetrack.imports.service import import_csv
 
-    account = connected_account(mongo_db, user_id="u1")
-    serve_kite_day(kite)
-    kite.route("GET", "/portfolio/holdings", holdings_reply(kite_holding("INFY", INFY_ISIN, 10, "1500")))
+    account = holding_ten_infy(kite, mongo_db)
     first_sync(pipeline, account)
     assert open_units(mongo_db, account, INFY) == 10
     # When the user imports the Console tradebook with the buy of those 10 INFY a month earlier
@@ -205,9 +209,7 @@ def test_a_later_sell_of_a_holding_realizes_pnl_against_the_holdings_cost(
     pipeline: Pipeline, kite: BrokerStub, mongo_db: Database[Document]
 ) -> None:
     # Given a Zerodha account whose first sync stored its holding of 10 INFY at 1500
-    account = connected_account(mongo_db, user_id="u1")
-    serve_kite_day(kite)
-    kite.route("GET", "/portfolio/holdings", holdings_reply(kite_holding("INFY", INFY_ISIN, 10, "1500")))
+    account = holding_ten_infy(kite, mongo_db)
     first_sync(pipeline, account)
     (lot,) = opening_lots(mongo_db, account)
     # When the user sells the 10 INFY at 1600 and the account syncs
