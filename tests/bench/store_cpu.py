@@ -8,42 +8,58 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _stat(pid: str) -> tuple[int, float] | None:
-    """(parent pid, CPU seconds of the process and its reaped children) from /proc/<pid>/stat."""
+class _Stat(NamedTuple):
+    parent: int
+    name: str  # the program's name as the kernel keeps it (15 characters)
+    cpu: float  # seconds, the process's and its reaped children's
+
+
+def _stat(pid: str) -> _Stat | None:
+    """From /proc/<pid>/stat; None when the process is gone."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
         return None
-    return int(fields[1]), sum(int(f) for f in fields[11:15]) / TICKS
+    name, fields = raw[raw.index("(") + 1 : raw.rindex(")")], raw[raw.rindex(")") + 2 :].split()
+    return _Stat(int(fields[1]), name, sum(int(f) for f in fields[11:15]) / TICKS)
+
+
+def _processes() -> dict[int, _Stat]:
+    return {
+        int(entry.name): stat
+        for entry in Path("/proc").iterdir()
+        if entry.name.isdigit() and (stat := _stat(entry.name)) is not None
+    }
+
+
+def _with_descendants(stats: dict[int, _Stat], roots: set[int]) -> set[int]:
+    chosen, grew = set(roots), True
+    while grew:
+        more = {pid for pid, stat in stats.items() if stat.parent in chosen} - chosen
+        chosen |= more
+        grew = bool(more)
+    return chosen
 
 
 def server_cpu(markers: tuple[str, ...]) -> float:
     """CPU seconds used so far by the processes whose command line holds one of `markers` (FerretDB,
     the postmaster) and all their descendants (PostgreSQL's backends): what a round cost the server,
     whatever else the machine was running meanwhile (wall time on a shared machine is noisy)."""
-    stats: dict[int, tuple[int, float]] = {}
+    stats = _processes()
     roots: set[int] = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or (stat := _stat(entry.name)) is None:
-            continue
-        stats[int(entry.name)] = stat
+    for pid in stats:
         try:
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
         if any(marker in cmdline for marker in markers):
-            roots.add(int(entry.name))
-    chosen = set(roots)
-    grew = True
-    while grew:
-        more = {pid for pid, (parent, _) in stats.items() if parent in chosen} - chosen
-        chosen |= more
-        grew = bool(more)
-    return sum(stats[pid][1] for pid in chosen if pid in stats)
+            roots.add(pid)
+    return sum(stats[pid].cpu for pid in _with_descendants(stats, roots) if pid in stats)
 
 
 @dataclass(frozen=True)
@@ -81,25 +97,10 @@ def children_cpu() -> dict[str, float]:
     their share of the same cores."""
     if not Path("/proc/self/stat").exists():
         return {}
-    stats: dict[int, tuple[int, str, float]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or (stat := _stat(entry.name)) is None:
-            continue
-        try:
-            raw = (entry / "stat").read_text()
-        except OSError:
-            continue
-        stats[int(entry.name)] = (stat[0], raw[raw.index("(") + 1 : raw.rindex(")")], stat[1])
-    mine, found = {os.getpid()}, True
-    while found:
-        found = False
-        for pid, (parent, _, _) in stats.items():
-            if parent in mine and pid not in mine:
-                mine.add(pid)
-                found = True
+    stats = _processes()
     totals: dict[str, float] = {}
-    for pid in mine - {os.getpid()}:
-        _, name, cpu = stats[pid]
+    for pid in _with_descendants(stats, {os.getpid()}) - {os.getpid()}:
+        name = stats[pid].name
         program = (
             "postgres"
             if name.startswith("postgres")
@@ -107,5 +108,5 @@ def children_cpu() -> dict[str, float]:
             if name.startswith("python")
             else name.split("-")[0]
         )
-        totals[program] = totals.get(program, 0.0) + cpu
+        totals[program] = totals.get(program, 0.0) + stats[pid].cpu
     return totals
