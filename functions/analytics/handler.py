@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any, get_args
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-
 from tradetrack.analytics.categories import Category
 from tradetrack.analytics.fmv import FmvIn, FmvOut, delete_fmv, list_fmv, set_fmv
 from tradetrack.analytics.service import AnalyticsQuery, breakdown, summary, tax_pnl, timeseries
@@ -15,6 +12,9 @@ from tradetrack.cache.client import get_redis
 from tradetrack.db.client import get_database
 from tradetrack.models.analytics import BreakdownOut, GroupBy, Interval, SummaryOut, TaxPnlOut, TimeseriesOut
 from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 app = make_rest_resolver()
 

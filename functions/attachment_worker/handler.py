@@ -8,14 +8,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from tradetrack.attachments.service import WorkerDeps, default_storage, process_upload
 from tradetrack.attachments.thumbnails import thumbnail
 from tradetrack.batches import partial_batch_response
 from tradetrack.db.client import get_database
 from tradetrack.observability import log_record_failures, logger, metrics, tracer
+
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -9,10 +9,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
-from pydantic import BaseModel
-
 from tradetrack.attachments import service
 from tradetrack.attachments.models import AttachmentList, AttachmentOut, AttachmentUpload, AttachRequest
 from tradetrack.aws import aws_client
@@ -22,6 +18,10 @@ from tradetrack.db.client import get_database
 from tradetrack.models.errors import error_responses
 from tradetrack.queues import queue_sender
 from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from pydantic import BaseModel
 
 app = make_rest_resolver()
 AttachmentId = Annotated[str, Path(pattern=r"^att_[0-9a-f]{24}$", description="the attachment's id")]

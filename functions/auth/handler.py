@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Body
-
 from tradetrack.auth import service
 from tradetrack.auth.key_store import signing_keys
 from tradetrack.cache.client import get_redis
@@ -16,6 +13,9 @@ from tradetrack.db.client import get_database
 from tradetrack.models.security import ChangePasswordRequest
 from tradetrack.models.users import LoginRequest, RefreshRequest, RegisterRequest, TokenPair, UserOut
 from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body
 
 app = make_rest_resolver()
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from tradetrack.auth.key_store import rotate_signing_keys
 from tradetrack.aws import aws_client
 from tradetrack.observability import logger
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 
 @logger.inject_lambda_context(clear_state=True)

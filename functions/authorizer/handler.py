@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from tradetrack.auth.access_tokens import InvalidToken
 from tradetrack.auth.authorizer import allow_policy, authenticate
 from tradetrack.auth.key_store import public_keys
 from tradetrack.auth.revocation import RevocationUnknown
 from tradetrack.cache.client import get_redis
 from tradetrack.observability import MetricUnit, logger, metrics
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 UNAUTHORIZED = "Unauthorized"  # the exact message that makes API Gateway answer 401
 

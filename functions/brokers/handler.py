@@ -5,9 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
-
 from tradetrack.accounts import oauth, service
 from tradetrack.aws import aws_client
 from tradetrack.brokers.registry import is_broker
@@ -26,6 +23,9 @@ from tradetrack.models.brokers import (
 )
 from tradetrack.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 app = make_rest_resolver()
 

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
-
 from tradetrack.cache.client import get_redis
 from tradetrack.corporate.admin import (
     create_platform_action,
@@ -33,6 +29,10 @@ from tradetrack.db.client import get_database
 from tradetrack.models.executions import Isin, Symbol
 from tradetrack.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from tradetrack.rest import current_principal, make_rest_resolver, require_admin, rest_handler
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 # NSE's download for several years is a few MB of CSV (JSON-escaped here).
 MAX_BODY_BYTES = 6 * 1024 * 1024

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from tradetrack.aws import aws_client
 from tradetrack.config import get_settings
 from tradetrack.db.client import get_database
 from tradetrack.notify.summary import run
 from tradetrack.observability import MetricUnit, logger, metrics, tracer
 from tradetrack.timeutil import scheduled_time
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 
 @logger.inject_lambda_context(clear_state=True)

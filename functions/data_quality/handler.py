@@ -8,9 +8,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-
 from tradetrack.cache.client import get_redis
 from tradetrack.db.client import get_database
 from tradetrack.expiries.models import SettlementIn, SettlementOut, SettlementPage
@@ -21,6 +18,9 @@ from tradetrack.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from tradetrack.quality.models import AttachOrphanRequest, DataQualityReport
 from tradetrack.quality.service import data_quality
 from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 app = make_rest_resolver()
 

@@ -8,10 +8,10 @@ from functools import cache
 from pathlib import Path
 from types import ModuleType
 
-from aws_lambda_powertools.event_handler import Response, content_types
-
 from tradetrack import __version__
 from tradetrack.rest import API_TITLE, make_rest_resolver, rest_handler
+
+from aws_lambda_powertools.event_handler import Response, content_types
 
 # In the repository the handlers are `functions.<name>.handler`; in Lambda this function's asset
 # is the functions/ folder itself, so there they are `<name>.handler`.

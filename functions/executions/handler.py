@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
-
 from tradetrack.cache.client import get_redis
 from tradetrack.db.client import get_database
 from tradetrack.executions import (
@@ -19,6 +16,9 @@ from tradetrack.models.executions import ExecutionIn, ExecutionOut, Source
 from tradetrack.models.trades import ExecutionPage
 from tradetrack.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 app = make_rest_resolver()
 

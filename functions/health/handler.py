@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
-from aws_lambda_powertools.event_handler import Response, content_types
-
 from tradetrack.cache.client import get_redis
 from tradetrack.config import get_settings
 from tradetrack.db.client import get_mongo_client
 from tradetrack.health import check_health
 from tradetrack.models.health import HealthReport
 from tradetrack.rest import make_rest_resolver, rest_handler
+
+from aws_lambda_powertools.event_handler import Response, content_types
 
 app = make_rest_resolver()
 

@@ -12,9 +12,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from tradetrack.aws import aws_client
 from tradetrack.batches import partial_batch_response
 from tradetrack.cache.client import get_redis
@@ -27,6 +24,9 @@ from tradetrack.notify.events import live_frame, trades_changed
 from tradetrack.observability import log_record_failures, logger, metrics, tracer
 from tradetrack.queues import queue_sender
 from tradetrack.websocket.push import post_to_connection
+
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 # Stop this long before the function's timeout: a batch on a slow store takes seconds.
 STOP_MARGIN_MS = 60_000

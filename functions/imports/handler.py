@@ -7,9 +7,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-
 from tradetrack.aws import aws_client
 from tradetrack.cache.client import get_redis
 from tradetrack.config import get_settings
@@ -28,6 +25,9 @@ from tradetrack.imports.status import import_status, list_imports
 from tradetrack.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from tradetrack.queues import queue_sender
 from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 # The CSV may be 1 MB; JSON escaping (quotes, newlines) adds to it. Up to Lambda's own invocation
 # payload limit (6 MB) a larger file is answered by the CSV check, which names the upload flow.

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler.openapi.params import Query
-
 from tradetrack.cache.client import get_redis
 from tradetrack.market.providers.factory import get_provider
 from tradetrack.market.service import quotes_for, split_symbols, status_at
 from tradetrack.models.errors import error_responses
 from tradetrack.models.market import MarketStatusOut
 from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
 
 app = make_rest_resolver()
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from tradetrack.aws import aws_client
 from tradetrack.cache.client import get_redis
 from tradetrack.config import get_settings
@@ -24,6 +22,8 @@ from tradetrack.risk.monitor import monitor_paper, queue_notify
 from tradetrack.risk_accounts import paper_square_off
 from tradetrack.websocket.fanout import SqsShardQueue
 from tradetrack.websocket.push import management_client
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 PAPER_RECONCILE = "paper-reconcile"  # the manifest's Schedule task of the full reconciliation
 _executor: ThreadPoolExecutor | None = None

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Query
-
 from tradetrack.db.client import get_database
 from tradetrack.models.notifications import NotificationPage, UnsubscribeOut
 from tradetrack.notify.inbox import list_inbox, mark_read
 from tradetrack.notify.unsubscribe import unsubscribe
 from tradetrack.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
 
 app = make_rest_resolver()
 

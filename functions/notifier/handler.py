@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from tradetrack.aws import aws_client
 from tradetrack.batches import partial_batch_response
 from tradetrack.cache.client import get_redis
@@ -22,6 +19,9 @@ from tradetrack.notify.idempotency import Idempotency
 from tradetrack.notify.service import Notifier
 from tradetrack.observability import log_record_failures, logger, metrics, tracer
 from tradetrack.websocket.push import post_bytes
+
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 
 def build_notifier(context: LambdaContext | None) -> Notifier:

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
-
 from tradetrack.cache.client import get_redis
 from tradetrack.db.client import get_database
 from tradetrack.openings.holdings_import import import_holdings
@@ -21,6 +18,9 @@ from tradetrack.openings.models import (
 from tradetrack.openings.service import create_lot, delete_lot, edit_lot, list_lots
 from tradetrack.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 # A holdings file may be 5 MB, more as base64 (4/3) or JSON-escaped CSV: Lambda's own 6 MB
 # invocation payload limit is the ceiling in front of this one.

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Query
-
 from tradetrack.accounts.orderbook import list_holdings, list_orders
 from tradetrack.db.client import get_database
 from tradetrack.models.orders import BrokerHoldingList, OrderPage, OrderState
 from tradetrack.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
 
 app = make_rest_resolver()
 

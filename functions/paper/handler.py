@@ -5,10 +5,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
-from pydantic import BaseModel
-
 from tradetrack.cache.client import get_redis
 from tradetrack.config import get_settings
 from tradetrack.db.client import get_database
@@ -29,6 +25,10 @@ from tradetrack.paper.models import (
 )
 from tradetrack.paper.notices import queue_sink
 from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
+from pydantic import BaseModel
 
 app = make_rest_resolver()
 IDEMPOTENCY_TTL_S = 86_400  # a placement retried within a day answers with the same order

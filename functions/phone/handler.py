@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Body
-
 from tradetrack.aws import aws_client
 from tradetrack.cache.client import get_redis
 from tradetrack.config import get_settings
@@ -14,6 +11,9 @@ from tradetrack.db.client import get_database
 from tradetrack.phone.models import CodeSent, PhoneOut, PhoneRequest, VerifyRequest
 from tradetrack.phone.service import send_code, verify_code
 from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body
 
 app = make_rest_resolver()
 

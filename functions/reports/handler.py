@@ -11,11 +11,6 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from tradetrack.aws import aws_client
 from tradetrack.batches import partial_batch_response
 from tradetrack.cache.client import get_redis
@@ -34,6 +29,11 @@ from tradetrack.reports.models import (
 )
 from tradetrack.reports.service import WorkerDeps, list_reports, report_status, request_report, run_report
 from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 app = make_rest_resolver()
 ReportId = Annotated[str, Path(pattern=r"^rpt_[0-9a-f]{24}$")]

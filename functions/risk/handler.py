@@ -6,10 +6,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
-from pydantic import BaseModel
-
 from tradetrack.cache.client import get_redis
 from tradetrack.db.client import get_database
 from tradetrack.models.errors import error_responses
@@ -18,6 +14,10 @@ from tradetrack.rest import current_principal, error_response, make_rest_resolve
 from tradetrack.risk import service
 from tradetrack.risk.models import AccountLimitsOut, LimitsIn, LimitsOut, ViolationPage
 from tradetrack.risk_accounts import owner_check
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from pydantic import BaseModel
 
 app = make_rest_resolver()
 

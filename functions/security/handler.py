@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Query
-
 from tradetrack.auth.audit_log import admin_audit, security_events
 from tradetrack.db.client import get_database
 from tradetrack.models.security import AuditPage
 from tradetrack.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from tradetrack.rest import current_principal, make_rest_resolver, require_admin, rest_handler
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
 
 app = make_rest_resolver()
 

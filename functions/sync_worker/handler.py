@@ -20,9 +20,6 @@ import os
 import time
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from tradetrack.aws import aws_client
 from tradetrack.batches import partial_batch_response
 from tradetrack.cache.client import get_redis
@@ -34,6 +31,9 @@ from tradetrack.sync.context import SyncContext
 from tradetrack.sync.journal import open_quantities
 from tradetrack.sync.messages import SyncRequest
 from tradetrack.sync.worker import sync_account
+
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 # The sync queue's maxReceiveCount (functions/manifest.py; a test keeps the two equal): the last
 # attempt tells the user the sync failed.

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from tradetrack.aws import aws_client
 from tradetrack.batches import partial_batch_response
 from tradetrack.cache.client import get_redis
@@ -25,6 +22,9 @@ from tradetrack.observability import MetricUnit, log_record_failures, logger, me
 from tradetrack.sync.messages import TradeUpdate
 from tradetrack.sync.notices import publish
 from tradetrack.sync.updates import apply_trade_updates
+
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 IDEMPOTENCY_TTL_S = 14 * 86_400  # as long as the DLQ keeps a message
 SEND_WORKERS = 4  # a batch's confirmations: up to 2,000, SendMessageBatch calls 4 at a time

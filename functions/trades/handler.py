@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
-
 from tradetrack.analytics.categories import Category
 from tradetrack.cache.client import get_redis
 from tradetrack.db.client import get_database
@@ -22,6 +20,8 @@ from tradetrack.models.trades import (
 from tradetrack.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from tradetrack.positions import list_positions, portfolio
 from tradetrack.rest import current_principal, make_rest_resolver, rest_handler
+
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 app = make_rest_resolver()
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
-
 from tradetrack.cache.client import get_redis
 from tradetrack.db.client import get_database
 from tradetrack.models.users import PatchMeRequest, RoleChange, UserOut, UserPage
 from tradetrack.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from tradetrack.rest import current_principal, make_rest_resolver, require_admin, rest_handler
 from tradetrack.users import admin_delete_user, admin_list_users, change_role, get_me, patch_me
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 app = make_rest_resolver()
 

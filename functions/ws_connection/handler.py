@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from tradetrack.cache.client import get_redis
 from tradetrack.config import get_settings
 from tradetrack.observability import logger, metrics, tracer
 from tradetrack.websocket import actions
 from tradetrack.websocket.push import management_endpoint, post_to_connection
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 OK = {"statusCode": 200, "body": ""}
 

@@ -7,15 +7,15 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from tradetrack.batches import partial_batch_response
 from tradetrack.cache.client import get_redis
 from tradetrack.config import get_settings
 from tradetrack.observability import MetricUnit, log_record_failures, logger, metrics, tracer
 from tradetrack.websocket.fanout import Post, Shard, deliver_shard
 from tradetrack.websocket.push import management_client, post_bytes
+
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 # One per container (a Lambda instance) and endpoint: the pool's threads and the client's kept-alive
 # connections serve every invocation it gets.

@@ -301,3 +301,69 @@ def test_outside_lambda_redis_is_imported_whole() -> None:
     )
     # Then redis's package __init__ ran as a plain import runs it (its asyncio client included)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == [False, True]
+
+
+POWERTOOLS_DEFERRED = ("aws_lambda_powertools.event_handler", "aws_lambda_powertools.utilities.data_classes")
+# What those two packages' __init__s load and no handler uses: other resolvers, other event classes.
+POWERTOOLS_UNUSED = (
+    "aws_lambda_powertools.event_handler.appsync",
+    "aws_lambda_powertools.event_handler.bedrock_agent",
+    "aws_lambda_powertools.event_handler.vpc_lattice",
+    "aws_lambda_powertools.utilities.data_classes.kinesis_firehose_event",
+    "aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event",
+)
+
+
+@pytest.mark.parametrize("function", [spec.name for spec in FUNCTIONS])
+def test_in_lambda_a_cold_start_runs_no_powertools_resolver_or_event_class_init(function: str) -> None:
+    # Given Lambda's environment and a fresh interpreter
+    # When the handler module is imported (it builds its resolver or batch processor)
+    seen = run_fresh(
+        f"""
+import importlib, json, sys
+importlib.import_module("functions.{function}.handler")
+unused = [m for m in {POWERTOOLS_UNUSED!r} if m in sys.modules]
+deferred = [p for p in {POWERTOOLS_DEFERRED!r} if "__getattr__" in vars(sys.modules[p])]
+print(json.dumps({{"unused": unused, "deferred": deferred}}))
+""",
+        function,
+    )
+    # Then the resolvers and event classes it does not use stayed unloaded: both __init__s are
+    # unrun (a handler importing Powertools before tradetrack would have run them)
+    assert seen == {"unused": [], "deferred": list(POWERTOOLS_DEFERRED)}
+
+
+def test_in_lambda_a_deferred_package_answers_gathered_names_alone_and_runs_its_init_for_others() -> None:
+    # Given Lambda's environment, tradetrack imported (the Powertools packages registered, unrun)
+    # When names its __init__ gathers are asked for, then a name only the __init__ defines
+    seen = run_fresh(
+        """
+import json, sys
+import tradetrack
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import api_gateway
+from aws_lambda_powertools.utilities.data_classes import S3Event, SQSEvent
+from aws_lambda_powertools.utilities.data_classes import s3_event, sqs_event
+same = [APIGatewayRestResolver is api_gateway.APIGatewayRestResolver, Response is api_gateway.Response,
+        S3Event is s3_event.S3Event, SQSEvent is sqs_event.SQSEvent,
+        content_types.APPLICATION_JSON == "application/json"]
+unused_before = "aws_lambda_powertools.event_handler.appsync" in sys.modules
+import aws_lambda_powertools.event_handler as event_handler
+exported = "AppSyncResolver" in event_handler.__all__
+from aws_lambda_powertools.event_handler import AppSyncResolver
+from aws_lambda_powertools.event_handler.appsync import AppSyncResolver as defined
+print(json.dumps({"same": same, "unused_before": unused_before, "exported": exported,
+                  "whole_after": AppSyncResolver is defined and Response is event_handler.Response,
+                  "deferred_after": "__getattr__" in vars(event_handler)}))
+""",
+        "health",
+    )
+    # Then the gathered names are the submodules' own objects, loaded without the rest; `__all__`
+    # (the __init__'s own) ran the __init__ in full, after which the package is a plain import's
+    assert seen == {
+        "same": [True] * 5,
+        "unused_before": False,
+        "exported": True,
+        "whole_after": True,
+        "deferred_after": False,
+    }

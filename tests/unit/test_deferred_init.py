@@ -1,5 +1,5 @@
 """tradetrack.coldstart.defer_package_init on a package of its own: what runs when, for both modes
-(submodules alone, as redis is deferred; the `__init__` first, as numpy is)."""
+(submodules alone, as redis and Powertools' packages are deferred; the `__init__` first, as numpy is)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tradetrack import coldstart
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,6 +25,22 @@ def package(tmp_path: Path) -> Path:
     (root / "sub.py").write_text(
         "import builtins, sys\nbuiltins.RAN.append('sub')\n"
         "SEEN = getattr(sys.modules['pkg'], 'VERSION', None) if builtins.INIT_FIRST else None\n"
+    )
+    return tmp_path
+
+
+@pytest.fixture
+def gathering_package(tmp_path: Path) -> Path:
+    """`pkg` whose `__init__` gathers `Thing` and `Other as Renamed` from its submodule `gathered`
+    (as Powertools' event_handler gathers Response from api_gateway); each module logs its run."""
+    root = tmp_path / "pkg"
+    root.mkdir()
+    (root / "__init__.py").write_text(
+        "import builtins\nbuiltins.RAN.append('init')\nVERSION = '1.0'\n"
+        "from pkg.gathered import Thing, Other as Renamed\n"
+    )
+    (root / "gathered.py").write_text(
+        "import builtins\nbuiltins.RAN.append('gathered')\nclass Thing: pass\nclass Other: pass\n"
     )
     return tmp_path
 
@@ -84,3 +102,50 @@ def test_submodules_alone_import_without_the_init(package: Path) -> None:
     )
     # Then the submodule ran alone, and the __init__ only when its own name was asked for
     assert seen == [[], ["sub"], "1.0", ["sub", "init"]]
+
+
+def test_submodules_alone_answers_a_gathered_name_from_its_submodule_without_the_init(
+    gathering_package: Path,
+) -> None:
+    # Given pkg registered with its __init__ deferred, submodules alone; its __init__ gathers
+    # `Thing` and `Other as Renamed` from pkg.gathered
+    # When those names are asked of the package, then one only the __init__ defines
+    seen = run(
+        gathering_package,
+        False,
+        "thing, renamed = module.Thing, module.Renamed\nimport pkg.gathered as g\n"
+        "out.append([thing is g.Thing, renamed is g.Other])\nout.append(list(builtins.RAN))\n"
+        "out.append(module.VERSION)\nout.append(list(builtins.RAN))\nout.append(module.Thing is g.Thing)",
+    )
+    # Then the gathered names are the submodule's own objects, loaded without the __init__, which
+    # ran only for its own name and left them the same objects
+    assert seen == [[], [True, True], ["gathered"], "1.0", ["gathered", "init"], True]
+
+
+def test_gathered_names_are_the_inits_top_level_imports_from_its_own_submodules(tmp_path: Path) -> None:
+    # Given a package whose __init__ imports from its submodules, relatively and absolutely, and
+    # from elsewhere, under a condition and with a star
+    init = tmp_path / "pkg" / "__init__.py"
+    init.parent.mkdir()
+    init.write_text(
+        "from .alpha import One, Two as Deux\n"
+        "from pkg.beta.gamma import Three\n"
+        "from other.module import Four\n"
+        "from . import delta\n"
+        "from .star import *\n"
+        "import pkg.epsilon\n"
+        "if True:\n"
+        "    from .zeta import Five\n"
+        "SIX = 6\n"
+    )
+    # When its gathered names are read
+    gathered = coldstart.gathered_names("pkg", str(init))
+    # Then each top-level name from a submodule maps to (submodule, its name there); nothing else
+    assert gathered == {
+        "One": ("pkg.alpha", "One"),
+        "Deux": ("pkg.alpha", "Two"),
+        "Three": ("pkg.beta.gamma", "Three"),
+    }
+    # And an __init__ that is not source (or cannot be read) gathers nothing: every name runs it
+    assert coldstart.gathered_names("pkg", str(init.with_suffix(".pyc"))) == {}
+    assert coldstart.gathered_names("pkg", str(tmp_path / "missing.py")) == {}

@@ -18,6 +18,12 @@ In Lambda, `import tradetrack` registers such packages without running their `__
 usual, and the first use of a name the `__init__` defines (`redis.Redis`, `from redis import
 Redis`) runs it then, in full, so every name is there when asked for. The code here asks for
 submodules' names (`redis.client.Redis`), so the `__init__` never runs in a Lambda container.
+Powertools' `event_handler` and `utilities.data_classes` `__init__`s gather every resolver (AppSync,
+Bedrock, VPC Lattice, ...) and every event class (~45): the names they gather from their own
+submodules (`gathered_names`) are answered by importing that submodule alone (`Response` from
+`event_handler.api_gateway`, `S3Event` from `data_classes.s3_event`), ~45-75 M instructions of each
+cold start. A handler imports tradetrack before any third-party package (functions/ruff.toml), so
+these are registered before its first Powertools import.
 numpy (~227 M instructions, analytics' cold start) is deferred whole: `import numpy as np` binds the
 registered package, and the first name asked of it (`np.zeros`, a submodule's import) runs numpy's
 `__init__` first, so a route that computes nothing (a cached summary, the FMV list) never loads it
@@ -30,6 +36,7 @@ Tests and the local stack (no AWS_LAMBDA_FUNCTION_NAME) keep both as they are (d
 
 from __future__ import annotations
 
+import ast
 import gc
 import importlib
 import os
@@ -43,7 +50,13 @@ from typing import Any
 _state = {"paused": False}
 
 # Packages whose `__init__` a Lambda cold start skips (parents before their subpackages).
-DEFERRED_INITS = ("redis", "redis.asyncio", "numpy")
+DEFERRED_INITS = (
+    "redis",
+    "redis.asyncio",
+    "numpy",
+    "aws_lambda_powertools.event_handler",
+    "aws_lambda_powertools.utilities.data_classes",
+)
 # Of those, the ones whose submodules need the `__init__` to have run (numpy's C core expects it):
 # any name asked of them, a submodule's too, runs the `__init__` first.
 INIT_FIRST = frozenset({"numpy"})
@@ -71,6 +84,8 @@ def resume_collector() -> None:
 def defer_package_inits() -> None:
     """In Lambda, `defer_package_init` each of DEFERRED_INITS; elsewhere nothing."""
     if in_lambda():
+        import aws_lambda_powertools.utilities  # noqa: F401 - the deferred Powertools packages' parents
+
         for name in DEFERRED_INITS:
             defer_package_init(name, submodules_alone=name not in INIT_FIRST)
 
@@ -96,8 +111,14 @@ def defer_package_init(name: str, *, submodules_alone: bool = True) -> ModuleTyp
     module = module_from_spec(spec)
     path = module.__dict__["__path__"] if submodules_alone else module.__dict__.pop("__path__")
     lock = threading.RLock()
+    gathered = gathered_names(name, spec.origin) if submodules_alone else {}
 
     def __getattr__(attr: str) -> Any:  # noqa: N807 - the module-level hook (PEP 562)
+        if attr in gathered:
+            source, source_attr = gathered[attr]
+            value = getattr(importlib.import_module(source), source_attr)
+            module.__dict__[attr] = value
+            return value
         if submodules_alone and PathFinder.find_spec(f"{name}.{attr}", path) is not None:
             return importlib.import_module(f"{name}.{attr}")
         with lock:
@@ -112,3 +133,29 @@ def defer_package_init(name: str, *, submodules_alone: bool = True) -> ModuleTyp
     if parent is not None:
         setattr(parent, child, module)
     return module
+
+
+def gathered_names(package: str, init_path: str | None) -> dict[str, tuple[str, str]]:
+    """The names package `__init__` imports from its own submodules, each with where it comes from.
+
+    Only the `__init__`'s top-level `from <package>.<sub> import name` statements count (relative
+    ones too): a name asked of the deferred package is then taken from its submodule alone.
+    """
+    if not init_path or not init_path.endswith(".py"):
+        return {}
+    try:
+        with open(init_path, encoding="utf-8") as source:
+            tree = ast.parse(source.read(), init_path)
+    except (OSError, SyntaxError, ValueError):
+        return {}
+    names: dict[str, tuple[str, str]] = {}
+    for node in tree.body:
+        if not isinstance(node, ast.ImportFrom) or node.module is None:
+            continue
+        origin = f"{package}.{node.module}" if node.level == 1 else node.module if node.level == 0 else ""
+        if not origin.startswith(f"{package}."):
+            continue
+        for alias in node.names:
+            if alias.name != "*":
+                names[alias.asname or alias.name] = (origin, alias.name)
+    return names
