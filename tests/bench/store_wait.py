@@ -24,6 +24,12 @@ class StoreWait:
         self._in_flight = 0
         self._since = 0.0
 
+    def reset(self) -> None:
+        """Counts from zero again (a bench's next round)."""
+        with self._lock:
+            self.seconds = 0.0
+            self.commands = 0
+
     def started(self, event: Any) -> None:
         with self._lock:
             if self._in_flight == 0:
