@@ -45,6 +45,21 @@ def gathering_package(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.fixture
+def shadowing_package(tmp_path: Path) -> Path:
+    """`pkg` whose `__init__` binds a function over its submodule of the same name, as Powertools'
+    data_classes does (`from .event_source import event_source`)."""
+    root = tmp_path / "pkg"
+    root.mkdir()
+    (root / "__init__.py").write_text(
+        "import builtins\nbuiltins.RAN.append('init')\nfrom .helper import helper\n"
+    )
+    (root / "helper.py").write_text(
+        "import builtins\nbuiltins.RAN.append('helper')\ndef helper(): return 'called'\n"
+    )
+    return tmp_path
+
+
 def run(package: Path, init_first: bool, steps: str) -> list[object]:
     code = f"""
 import builtins, json, sys
@@ -149,3 +164,18 @@ def test_gathered_names_are_the_inits_top_level_imports_from_its_own_submodules(
     # And an __init__ that is not source (or cannot be read) gathers nothing: every name runs it
     assert coldstart.gathered_names("pkg", str(init.with_suffix(".pyc"))) == {}
     assert coldstart.gathered_names("pkg", str(tmp_path / "missing.py")) == {}
+
+
+def test_a_gathered_name_shadowing_its_submodule_is_the_inits_however_the_submodule_was_imported(
+    shadowing_package: Path,
+) -> None:
+    # Given pkg registered with its __init__ deferred, whose __init__ binds the function `helper`
+    # over its submodule `helper`
+    # When the submodule is imported by its full name, then the name is asked of the package
+    seen = run(
+        shadowing_package,
+        False,
+        "import pkg.helper\nfrom pkg import helper\nout.append(helper())\nout.append(list(builtins.RAN))",
+    )
+    # Then the name is the function, as a plain import leaves it, and the __init__ did not run
+    assert seen == [["helper"], "called", ["helper"]]

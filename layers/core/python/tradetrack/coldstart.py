@@ -132,6 +132,11 @@ def defer_package_init(name: str, *, submodules_alone: bool = True) -> ModuleTyp
     sys.modules[name] = module
     if parent is not None:
         setattr(parent, child, module)
+    # A gathered name that is also a submodule's (`from .event_source import event_source`): the
+    # `__init__` binds its own over the submodule, which the import system would bind instead on
+    # the submodule's first import. Bound now, as the `__init__` would have it.
+    for attr in [attr for attr in gathered if PathFinder.find_spec(f"{name}.{attr}", path) is not None]:
+        __getattr__(attr)
     return module
 
 
