@@ -367,3 +367,42 @@ print(json.dumps({"same": same, "unused_before": unused_before, "exported": expo
         "whole_after": True,
         "deferred_after": False,
     }
+
+
+def test_in_lambda_an_sqs_batch_is_handled_with_the_event_classes_package_deferred() -> None:
+    # Given Lambda's environment and a fresh interpreter (Powertools' data_classes registered, unrun)
+    # When a batch of two SQS records goes through the consumers' partial-batch response, the
+    # second record's handler raising
+    seen = run_fresh(
+        """
+import json, sys
+import tradetrack
+from tradetrack.batches import partial_batch_response
+
+def record(message_id, body):
+    return {"messageId": message_id, "receiptHandle": "r", "body": body, "md5OfBody": "",
+            "attributes": {"ApproximateReceiveCount": "2"}, "messageAttributes": {},
+            "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:ap-south-1:1:q",
+            "awsRegion": "ap-south-1"}
+
+handled = []
+def handler(item):
+    handled.append([item.message_id, item.json_body["n"], item.attributes.approximate_receive_count])
+    if item.json_body["n"] == 2:
+        raise ValueError("fails")
+
+response = partial_batch_response({"Records": [record("m1", '{"n": 1}'), record("m2", '{"n": 2}')]}, handler)
+package = sys.modules["aws_lambda_powertools.utilities.data_classes"]
+firehose = "aws_lambda_powertools.utilities.data_classes.kinesis_firehose_event" in sys.modules
+print(json.dumps({"response": response, "handled": handled, "deferred": "__getattr__" in vars(package),
+                  "firehose": firehose}))
+""",
+        "trade_updates",
+    )
+    # Then each record was read whole and the failed one reported, with the package still unrun
+    assert seen == {
+        "response": {"batchItemFailures": [{"itemIdentifier": "m2"}]},
+        "handled": [["m1", 1, "2"], ["m2", 2, "2"]],
+        "deferred": True,
+        "firehose": False,
+    }
