@@ -60,7 +60,7 @@ def shadowing_package(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def run(package: Path, init_first: bool, steps: str) -> list[object]:
+def run(package: Path, init_first: bool, steps: str, *, gather: bool = False) -> list[object]:
     code = f"""
 import builtins, json, sys
 sys.path.insert(0, {str(package)!r})
@@ -68,7 +68,7 @@ builtins.RAN = []
 builtins.INIT_FIRST = {init_first!r}
 from tradetrack.coldstart import defer_package_init
 out = []
-module = defer_package_init("pkg", submodules_alone={not init_first!r})
+module = defer_package_init("pkg", submodules_alone={not init_first!r}, gather={gather!r})
 out.append(list(builtins.RAN))
 {steps}
 print(json.dumps(out))
@@ -131,6 +131,7 @@ def test_submodules_alone_answers_a_gathered_name_from_its_submodule_without_the
         "thing, renamed = module.Thing, module.Renamed\nimport pkg.gathered as g\n"
         "out.append([thing is g.Thing, renamed is g.Other])\nout.append(list(builtins.RAN))\n"
         "out.append(module.VERSION)\nout.append(list(builtins.RAN))\nout.append(module.Thing is g.Thing)",
+        gather=True,
     )
     # Then the gathered names are the submodule's own objects, loaded without the __init__, which
     # ran only for its own name and left them the same objects
@@ -171,11 +172,21 @@ def test_a_gathered_name_shadowing_its_submodule_is_the_inits_however_the_submod
 ) -> None:
     # Given pkg registered with its __init__ deferred, whose __init__ binds the function `helper`
     # over its submodule `helper`
-    # When the submodule is imported by its full name, then the name is asked of the package
-    seen = run(
+    # When the submodule is imported by its full name before the name is asked of the package, and
+    # (in another interpreter) after it
+    first = run(
         shadowing_package,
         False,
         "import pkg.helper\nfrom pkg import helper\nout.append(helper())\nout.append(list(builtins.RAN))",
+        gather=True,
     )
-    # Then the name is the function, as a plain import leaves it, and the __init__ did not run
-    assert seen == [["helper"], "called", ["helper"]]
+    then = run(
+        shadowing_package,
+        False,
+        "from pkg import helper\nimport pkg.helper\nout.append([helper(), pkg.helper()])\n"
+        "out.append(list(builtins.RAN))",
+        gather=True,
+    )
+    # Then the name is the function either way, as a plain import leaves it, without the __init__
+    assert first == [[], "called", ["helper"]]
+    assert then == [[], ["called", "called"], ["helper"]]

@@ -60,6 +60,8 @@ DEFERRED_INITS = (
 # Of those, the ones whose submodules need the `__init__` to have run (numpy's C core expects it):
 # any name asked of them, a submodule's too, runs the `__init__` first.
 INIT_FIRST = frozenset({"numpy"})
+# And the ones whose `__init__` only gathers its submodules' names, answered from those submodules.
+GATHERING = frozenset({"aws_lambda_powertools.event_handler", "aws_lambda_powertools.utilities.data_classes"})
 
 
 def in_lambda() -> bool:
@@ -87,17 +89,21 @@ def defer_package_inits() -> None:
         import aws_lambda_powertools.utilities  # noqa: F401 - the deferred Powertools packages' parents
 
         for name in DEFERRED_INITS:
-            defer_package_init(name, submodules_alone=name not in INIT_FIRST)
+            defer_package_init(name, submodules_alone=name not in INIT_FIRST, gather=name in GATHERING)
 
 
-def defer_package_init(name: str, *, submodules_alone: bool = True) -> ModuleType | None:
+def defer_package_init(
+    name: str, *, submodules_alone: bool = True, gather: bool = False
+) -> ModuleType | None:
     """Register package `name` in sys.modules without running its `__init__`.
 
     Its submodules import as usual (an attribute naming a submodule imports it). Any other name
     asked of the package runs the `__init__` first, once, in the same module object: afterwards the
     package is what a plain import makes. With `submodules_alone` false, importing a submodule
     runs the `__init__` first too: the package's `__path__`, which the import system reads for any
-    submodule, is held back until then. Nothing when the package is imported already, or missing.
+    submodule, is held back until then. With `gather`, a name the `__init__` gathers from one of
+    its submodules (`gathered_names`) is that submodule's, imported alone. Nothing when the package
+    is imported already, or missing.
     """
     if name in sys.modules:
         return None
@@ -111,7 +117,7 @@ def defer_package_init(name: str, *, submodules_alone: bool = True) -> ModuleTyp
     module = module_from_spec(spec)
     path = module.__dict__["__path__"] if submodules_alone else module.__dict__.pop("__path__")
     lock = threading.RLock()
-    gathered = gathered_names(name, spec.origin) if submodules_alone else {}
+    gathered = gathered_names(name, spec.origin) if submodules_alone and gather else {}
 
     def __getattr__(attr: str) -> Any:  # noqa: N807 - the module-level hook (PEP 562)
         if attr in gathered:
@@ -133,11 +139,31 @@ def defer_package_init(name: str, *, submodules_alone: bool = True) -> ModuleTyp
     if parent is not None:
         setattr(parent, child, module)
     # A gathered name that is also a submodule's (`from .event_source import event_source`): the
-    # `__init__` binds its own over the submodule, which the import system would bind instead on
-    # the submodule's first import. Bound now, as the `__init__` would have it.
-    for attr in [attr for attr in gathered if PathFinder.find_spec(f"{name}.{attr}", path) is not None]:
-        __getattr__(attr)
+    # `__init__` binds its own over the submodule, and the import system binds the submodule on its
+    # first import (setattr on the package): the package's class keeps the `__init__`'s instead.
+    entries = {entry.partition(".")[0] for directory in path for entry in _listdir(directory)}
+    shadowed = {attr: source for attr, source in gathered.items() if attr in entries}
+    if shadowed:
+        module.__dict__["_shadowed_by_init"] = shadowed
+        module.__class__ = _ShadowingPackage
     return module
+
+
+def _listdir(directory: str) -> list[str]:
+    try:
+        return os.listdir(directory)
+    except OSError:
+        return []
+
+
+class _ShadowingPackage(ModuleType):
+    """A deferred package whose `__init__` binds names over submodules of the same name."""
+
+    def __setattr__(self, attr: str, value: Any) -> None:
+        shadowed: dict[str, tuple[str, str]] = self.__dict__["_shadowed_by_init"]
+        if attr in shadowed and isinstance(value, ModuleType) and value.__name__ == shadowed[attr][0]:
+            value = getattr(value, shadowed[attr][1])  # the submodule's name, as the `__init__` binds it
+        super().__setattr__(attr, value)
 
 
 def gathered_names(package: str, init_path: str | None) -> dict[str, tuple[str, str]]:
