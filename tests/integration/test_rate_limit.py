@@ -4,7 +4,7 @@ import time
 
 import redis
 
-from tradetrack.cache.rate_limit import API_PER_USER, LOGIN_PER_ACCOUNT, Limit, take
+from tradetrack.cache.rate_limit import API_PER_USER, LOGIN_PER_ACCOUNT, LOGIN_PER_IP, Limit, refill, take
 
 
 def test_a_bucket_allows_its_capacity_then_refuses_with_a_retry_time(redis_client: redis.Redis) -> None:
@@ -35,3 +35,15 @@ def test_tokens_refill_over_time(redis_client: redis.Redis) -> None:
 def test_idle_buckets_expire(redis_client: redis.Redis) -> None:
     take(redis_client, LOGIN_PER_ACCOUNT, "a@example.in")
     assert 0 < redis_client.pttl("rl:login-account:a@example.in") <= 61_000
+
+
+def test_a_refilled_bucket_allows_its_capacity_again_and_only_its_own(redis_client: redis.Redis) -> None:
+    # Given two addresses whose login buckets are empty
+    for address in ("127.0.0.1", "10.0.0.9"):
+        assert take(redis_client, LOGIN_PER_IP, address, cost=5).allowed
+        assert not take(redis_client, LOGIN_PER_IP, address).allowed
+    # When one is refilled
+    refill(redis_client, LOGIN_PER_IP, "127.0.0.1")
+    # Then it allows its whole capacity again, and the other still refuses
+    assert take(redis_client, LOGIN_PER_IP, "127.0.0.1", cost=5).allowed
+    assert not take(redis_client, LOGIN_PER_IP, "10.0.0.9").allowed

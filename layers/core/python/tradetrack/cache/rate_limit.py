@@ -54,12 +54,22 @@ LOGIN_PER_ACCOUNT = Limit("login-account", capacity=5, per_seconds=60)
 LOGIN_PER_IP = Limit("login-ip", capacity=5, per_seconds=60)
 
 
+def _key(limit: Limit, subject: str) -> str:
+    return f"rl:{limit.name}:{subject}"
+
+
 def take(cache: redis.Redis, limit: Limit, subject: str, cost: int = 1) -> Decision:
-    allowed, wait_ms = cache.eval(_TAKE, 1, f"rl:{limit.name}:{subject}", limit.capacity, limit.rate, cost)
+    allowed, wait_ms = cache.eval(_TAKE, 1, _key(limit, subject), limit.capacity, limit.rate, cost)
     return Decision(bool(allowed), max(1, math.ceil(int(wait_ms) / 1000)) if not allowed else 0)
 
 
 def take_or_wait_ms(cache: redis.Redis, limit: Limit, subject: str, cost: int = 1) -> int:
     """0 when allowed (the tokens are taken), else how many milliseconds until they would be."""
-    allowed, wait_ms = cache.eval(_TAKE, 1, f"rl:{limit.name}:{subject}", limit.capacity, limit.rate, cost)
+    allowed, wait_ms = cache.eval(_TAKE, 1, _key(limit, subject), limit.capacity, limit.rate, cost)
     return 0 if allowed else max(1, int(wait_ms))
+
+
+def refill(cache: redis.Redis, limit: Limit, subject: str) -> None:
+    """The subject's bucket full again, as after `limit.per_seconds` without a take (an operator
+    unblocking an address; a bench that logs in more often than a trader may)."""
+    cache.delete(_key(limit, subject))
