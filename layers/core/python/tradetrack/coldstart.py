@@ -21,7 +21,7 @@ submodules' names (`redis.client.Redis`), so the `__init__` never runs in a Lamb
 Powertools' `event_handler` and `utilities.data_classes` `__init__`s gather every resolver (AppSync,
 Bedrock, VPC Lattice, ...) and every event class (~45): the names they gather from their own
 submodules (`gathered_names`) are answered by importing that submodule alone (`Response` from
-`event_handler.api_gateway`, `S3Event` from `data_classes.s3_event`), ~45-75 M instructions of each
+`event_handler.api_gateway`, `S3Event` from `data_classes.s3_event`), ~45-80 M instructions of each
 cold start. A handler imports tradetrack before any third-party package (functions/ruff.toml), so
 these are registered before its first Powertools import.
 numpy (~227 M instructions, analytics' cold start) is deferred whole: `import numpy as np` binds the
@@ -141,7 +141,11 @@ def defer_package_init(
     # A gathered name that is also a submodule's (`from .event_source import event_source`): the
     # `__init__` binds its own over the submodule, and the import system binds the submodule on its
     # first import (setattr on the package): the package's class keeps the `__init__`'s instead.
-    entries = {entry.partition(".")[0] for directory in path for entry in _listdir(directory)}
+    entries = (
+        {entry.partition(".")[0] for directory in path for entry in _listdir(directory)}
+        if gathered
+        else set()
+    )
     shadowed = {attr: source for attr, source in gathered.items() if attr in entries}
     if shadowed:
         module.__dict__["_shadowed_by_init"] = shadowed
