@@ -34,7 +34,7 @@ from tradetrack.db import corporate_actions as repository
 from tradetrack.db.audit import record_audit
 from tradetrack.db.corporate_actions import PLATFORM
 from tradetrack.errors import Conflict, NotFound, ValidationFailed
-from tradetrack.imports.models import Rejection
+from tradetrack.models.uploads import Rejection
 from tradetrack.pagination import decode_cursor, encode_cursor
 
 Document = dict[str, Any]

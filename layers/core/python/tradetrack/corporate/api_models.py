@@ -18,8 +18,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from tradetrack.imports.models import Rejection
 from tradetrack.models.executions import Isin, Symbol
+from tradetrack.models.uploads import Rejection
 
 ActionKindIn = Literal["split", "consolidation", "bonus", "demerger", "rename"]
 Scope = Literal["platform", "user"]

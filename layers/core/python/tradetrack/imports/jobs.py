@@ -39,14 +39,10 @@ from tradetrack.db import imports as repo
 from tradetrack.db.executions import insert_executions, to_document
 from tradetrack.db.instrument_aliases import with_isins
 from tradetrack.errors import AppError, Conflict, NotFound, PayloadTooLarge
-from tradetrack.imports.models import (
-    MAX_REJECTIONS_SHOWN,
-    ImportStatus,
-    UploadRequest,
-    UploadTicket,
-)
+from tradetrack.imports.models import ImportStatus, UploadRequest, UploadTicket
 from tradetrack.imports.status import to_status
 from tradetrack.imports.stream import batches
+from tradetrack.models.uploads import MAX_REJECTIONS_SHOWN
 from tradetrack.observability import logger
 from tradetrack.quality.repository import issues_of_pairs
 from tradetrack.trades import recompute_pairs

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
+
+from tradetrack.models.uploads import MAX_REJECTIONS_SHOWN, AccountId, Rejection
 
 ImportFormat = Literal["zerodha_tradebook", "upstox_trades", "generic"]
 DEFAULT_ACCOUNT = "import"
-MAX_REJECTIONS_SHOWN = 1000
-
-AccountId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_\-]{1,64}$")]
 
 
 class ImportRequest(BaseModel):
@@ -26,11 +25,6 @@ class ImportRequest(BaseModel):
         alias="accountId",
         description="Account the fills belong to; use the broker account's id so later syncs dedupe",
     )
-
-
-class Rejection(BaseModel):
-    line: int = Field(description="1-based line of the CSV file, the header being line 1")
-    reason: str
 
 
 class ImportReport(BaseModel):

@@ -14,15 +14,10 @@ from tradetrack.db.executions import insert_executions, to_document
 from tradetrack.db.instrument_aliases import with_isins
 from tradetrack.errors import PayloadTooLarge
 from tradetrack.imports import generic, upstox, zerodha
-from tradetrack.imports.models import (
-    MAX_REJECTIONS_SHOWN,
-    ImportFormat,
-    ImportReport,
-    ImportRequest,
-    Rejection,
-)
+from tradetrack.imports.models import ImportFormat, ImportReport, ImportRequest
 from tradetrack.imports.parsing import ParseResult
 from tradetrack.imports.text import check_text
+from tradetrack.models.uploads import MAX_REJECTIONS_SHOWN, Rejection
 from tradetrack.observability import MetricUnit, logger, metrics
 from tradetrack.quality.repository import issues_of_pairs
 from tradetrack.trades import recompute

@@ -24,8 +24,8 @@ from tradetrack.db.instrument_aliases import with_isins
 from tradetrack.db.ledgers import Pair
 from tradetrack.errors import AppError, ValidationFailed
 from tradetrack.imports.holdings import HoldingRow, parse_holdings
-from tradetrack.imports.models import MAX_REJECTIONS_SHOWN, Rejection
 from tradetrack.models.executions import ExecutionIn
+from tradetrack.models.uploads import MAX_REJECTIONS_SHOWN, Rejection
 from tradetrack.money import to_scaled
 from tradetrack.observability import MetricUnit, logger, metrics
 from tradetrack.openings import repository

@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from tradetrack.brokers.names import BrokerName
-from tradetrack.imports.models import AccountId, Rejection
 from tradetrack.models.executions import Isin, Price, Quantity, Symbol
+from tradetrack.models.uploads import AccountId, Rejection
 from tradetrack.timeutil import IST
 
 EquityExchange = Literal["NSE", "BSE"]
