@@ -13,9 +13,9 @@ DEFAULT_DEPS_LAYER_DIR = REPO_ROOT / "build" / "layers" / "deps"
 # `make build`'s copy of CORE_LAYER_DIR with Python 3.12 bytecode beside every module.
 BUILT_CORE_LAYER_DIR = REPO_ROOT / "build" / "layers" / "core"
 
-# Never shipped from source directories: bytecode caches (this machine's Python's) and the
-# Makefile's build stamps.
-ASSET_EXCLUDES = ["__pycache__", "*.pyc", ".built"]
+# Never shipped from source directories: bytecode caches (this machine's Python's), the
+# Makefile's build stamps, and functions/' lint settings (the docs function ships functions/ whole).
+ASSET_EXCLUDES = ["__pycache__", "*.pyc", ".built", "ruff.toml"]
 # The built layers keep their bytecode (compiled for the runtime by `make build`): Lambda's /opt is
 # read-only, so a layer without it is compiled from source on every cold start.
 BUILT_LAYER_EXCLUDES = [".built", ".compiled"]
