@@ -292,6 +292,10 @@ try {
     "the 2,400-row upload reaches done",
     120_000,
   );
+  // The label and the state are read one after the other: the render that made the state final may
+  // have come between them, so the final label is read once the state is
+  const finalLabel = await page.getByTestId("upload-phase").last().innerText().catch(() => "");
+  if (finalLabel) labels.add(finalLabel);
   const bigStatus = await apiAs(accessToken, `/v1/imports/${big.importId}`);
   seen.bigUpload = {
     state: bigStatus.state,
