@@ -11,9 +11,9 @@ from pymongo.database import Database
 
 from tests.integration.test_analytics_api import analytics, two_trades
 from tests.support.auth import new_account
+from tests.support.fresh_interpreter import run_fresh
 from tests.support.gateway import Gateway
 from tests.support.servers import Server
-from tests.unit.test_cold_start import run_fresh
 
 FIRST_REQUESTS = """
 import json, sys, time

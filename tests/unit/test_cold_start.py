@@ -15,15 +15,13 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
-from typing import Any
 
 import pytest
 
 from functions.manifest import FUNCTIONS
+from tests.support.fresh_interpreter import ROOT, run_fresh
 from tests.support.servers import Server
 
-ROOT = Path(__file__).resolve().parents[2]
 # Handlers whose cold start needs no AWS client and no numpy (REST, schedules, the sync worker).
 LEAN_AT_INIT = (
     "health",
@@ -39,39 +37,6 @@ LEAN_AT_INIT = (
     "analytics",  # numpy: on the first computation (tests/integration/test_cold_start_analytics.py)
     "trade_updates",
 )
-
-
-def lambda_env(function: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("POWERTOOLS_TRACE")}
-    env.update(
-        {
-            "LAMBDA_TASK_ROOT": str(ROOT),
-            "AWS_LAMBDA_FUNCTION_NAME": function,
-            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
-            "POWERTOOLS_SERVICE_NAME": function,
-            # The trace header Lambda sets per invocation (X-Ray's Lambda context reads it).
-            "_X_AMZN_TRACE_ID": "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
-            "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:9",  # the discard port: segments go nowhere
-        }
-    )
-    for spec in FUNCTIONS:  # what CDK deploys the function with (health: tracing off)
-        if spec.name == function:
-            env.update(spec.environment)
-    return env
-
-
-def run_fresh(code: str, function: str, extra_env: dict[str, str] | None = None) -> Any:
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        check=False,  # the assertion below shows stderr
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**lambda_env(function), **(extra_env or {})},
-        timeout=120,
-    )
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 NO_NETWORK = """
@@ -301,108 +266,3 @@ def test_outside_lambda_redis_is_imported_whole() -> None:
     )
     # Then redis's package __init__ ran as a plain import runs it (its asyncio client included)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == [False, True]
-
-
-POWERTOOLS_DEFERRED = ("aws_lambda_powertools.event_handler", "aws_lambda_powertools.utilities.data_classes")
-# What those two packages' __init__s load and no handler uses: other resolvers, other event classes.
-POWERTOOLS_UNUSED = (
-    "aws_lambda_powertools.event_handler.appsync",
-    "aws_lambda_powertools.event_handler.bedrock_agent",
-    "aws_lambda_powertools.event_handler.vpc_lattice",
-    "aws_lambda_powertools.utilities.data_classes.kinesis_firehose_event",
-    "aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event",
-)
-
-
-@pytest.mark.parametrize("function", [spec.name for spec in FUNCTIONS])
-def test_in_lambda_a_cold_start_runs_no_powertools_resolver_or_event_class_init(function: str) -> None:
-    # Given Lambda's environment and a fresh interpreter
-    # When the handler module is imported (it builds its resolver or batch processor)
-    seen = run_fresh(
-        f"""
-import importlib, json, sys
-importlib.import_module("functions.{function}.handler")
-unused = [m for m in {POWERTOOLS_UNUSED!r} if m in sys.modules]
-deferred = [p for p in {POWERTOOLS_DEFERRED!r} if "__getattr__" in vars(sys.modules[p])]
-print(json.dumps({{"unused": unused, "deferred": deferred}}))
-""",
-        function,
-    )
-    # Then the resolvers and event classes it does not use stayed unloaded: both __init__s are
-    # unrun (a handler importing Powertools before tradetrack would have run them)
-    assert seen == {"unused": [], "deferred": list(POWERTOOLS_DEFERRED)}
-
-
-def test_in_lambda_a_deferred_package_answers_gathered_names_alone_and_runs_its_init_for_others() -> None:
-    # Given Lambda's environment, tradetrack imported (the Powertools packages registered, unrun)
-    # When names its __init__ gathers are asked for, then a name only the __init__ defines
-    seen = run_fresh(
-        """
-import json, sys
-import tradetrack
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler import api_gateway
-from aws_lambda_powertools.utilities.data_classes import S3Event, SQSEvent
-from aws_lambda_powertools.utilities.data_classes import s3_event, sqs_event
-same = [APIGatewayRestResolver is api_gateway.APIGatewayRestResolver, Response is api_gateway.Response,
-        S3Event is s3_event.S3Event, SQSEvent is sqs_event.SQSEvent,
-        content_types.APPLICATION_JSON == "application/json"]
-unused_before = "aws_lambda_powertools.event_handler.appsync" in sys.modules
-import aws_lambda_powertools.event_handler as event_handler
-exported = "AppSyncResolver" in event_handler.__all__
-from aws_lambda_powertools.event_handler import AppSyncResolver
-from aws_lambda_powertools.event_handler.appsync import AppSyncResolver as defined
-print(json.dumps({"same": same, "unused_before": unused_before, "exported": exported,
-                  "whole_after": AppSyncResolver is defined and Response is event_handler.Response,
-                  "deferred_after": "__getattr__" in vars(event_handler)}))
-""",
-        "health",
-    )
-    # Then the gathered names are the submodules' own objects, loaded without the rest; `__all__`
-    # (the __init__'s own) ran the __init__ in full, after which the package is a plain import's
-    assert seen == {
-        "same": [True] * 5,
-        "unused_before": False,
-        "exported": True,
-        "whole_after": True,
-        "deferred_after": False,
-    }
-
-
-def test_in_lambda_an_sqs_batch_is_handled_with_the_event_classes_package_deferred() -> None:
-    # Given Lambda's environment and a fresh interpreter (Powertools' data_classes registered, unrun)
-    # When a batch of two SQS records goes through the consumers' partial-batch response, the
-    # second record's handler raising
-    seen = run_fresh(
-        """
-import json, sys
-import tradetrack
-from tradetrack.batches import partial_batch_response
-
-def record(message_id, body):
-    return {"messageId": message_id, "receiptHandle": "r", "body": body, "md5OfBody": "",
-            "attributes": {"ApproximateReceiveCount": "2"}, "messageAttributes": {},
-            "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:ap-south-1:1:q",
-            "awsRegion": "ap-south-1"}
-
-handled = []
-def handler(item):
-    handled.append([item.message_id, item.json_body["n"], item.attributes.approximate_receive_count])
-    if item.json_body["n"] == 2:
-        raise ValueError("fails")
-
-response = partial_batch_response({"Records": [record("m1", '{"n": 1}'), record("m2", '{"n": 2}')]}, handler)
-package = sys.modules["aws_lambda_powertools.utilities.data_classes"]
-firehose = "aws_lambda_powertools.utilities.data_classes.kinesis_firehose_event" in sys.modules
-print(json.dumps({"response": response, "handled": handled, "deferred": "__getattr__" in vars(package),
-                  "firehose": firehose}))
-""",
-        "trade_updates",
-    )
-    # Then each record was read whole and the failed one reported, with the package still unrun
-    assert seen == {
-        "response": {"batchItemFailures": [{"itemIdentifier": "m2"}]},
-        "handled": [["m1", 1, "2"], ["m2", 2, "2"]],
-        "deferred": True,
-        "firehose": False,
-    }
