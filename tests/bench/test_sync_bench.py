@@ -37,30 +37,24 @@ own work would allow with a store that answered at once. That last figure is not
 
 from __future__ import annotations
 
-import functools
 import os
-import statistics
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
 from pymongo.database import Database
 
 from local.brokers import bootstrap_brokers
-from local.kite_charges import contract_note, decimal_json
-from local.kite_errors import KiteError
-from local.simulated import order_charges
+from tests.bench.kite_day import charged_fees, contract_notes, kite_day
 from tests.bench.store_cpu import children_cpu
 from tests.bench.store_wait import StoreWait, store_wait_fixture  # noqa: F401 - the fixture
-from tests.support.broker_stub import Reply, Request
+from tests.bench.sync_rounds import SyncRounds
 from tests.support.broker_stub_process import BrokerStubProcess
 from tests.support.pipeline import Pipeline, connected_account, make_pipeline
 from tradetrack.config import Settings, reset_settings
 from tradetrack.db import daily_pnl
-from tradetrack.money import to_scaled
 from tradetrack.sync.schedule import plan_syncs
 from tradetrack.sync.scheduler import sync_requests
 
@@ -74,120 +68,7 @@ PLANNED = 100_000
 GOAL = 2_000  # executions per second, in one process
 CHARGES = os.environ.get("BENCH_SYNC_CHARGES", "on") != "off"
 SIM_APP = {"apiKey": "bench-key", "apiSecret": "bench-secret"}
-SYMBOLS = ("INFY", "TCS", "SBIN", "RELIANCE", "ITC")
 Document = dict[str, Any]
-
-
-def kite_day(fills: int = FILLS) -> dict[str, Any]:
-    """A day of Kite payloads: `fills` fills over five symbols (buy then sell, MIS), their orders,
-    the net positions they leave, and no holdings."""
-    trades, orders, net = [], [], dict.fromkeys(SYMBOLS, 0)
-    start = datetime(2026, 11, 20, 9, 20)
-    for i in range(fills):
-        symbol = SYMBOLS[i % len(SYMBOLS)]
-        side = "BUY" if (i // len(SYMBOLS)) % 2 == 0 else "SELL"
-        stamp = (start + timedelta(minutes=3 * i)).strftime("%Y-%m-%d %H:%M:%S")
-        price = Decimal("1000.05") + i
-        quantity = 10 + i % 3
-        net[symbol] += quantity if side == "BUY" else -quantity
-        order_id = f"2611200000{i:05d}"
-        trades.append(
-            {
-                "trade_id": f"{i + 1:08d}",
-                "order_id": order_id,
-                "exchange": "NSE",
-                "tradingsymbol": symbol,
-                "instrument_token": 408065,
-                "product": "MIS",
-                "average_price": price,
-                "quantity": quantity,
-                "exchange_order_id": f"1{i:015d}",
-                "transaction_type": side,
-                "fill_timestamp": stamp,
-                "order_timestamp": stamp,
-                "exchange_timestamp": stamp,
-            }
-        )
-        orders.append(
-            {
-                "order_id": order_id,
-                "status": "COMPLETE",
-                "tradingsymbol": symbol,
-                "exchange": "NSE",
-                "transaction_type": side,
-                "quantity": quantity,
-                "filled_quantity": quantity,
-                "pending_quantity": 0,
-                "cancelled_quantity": 0,
-                "average_price": price,
-                "price": 0,
-                "product": "MIS",
-                "variety": "regular",
-                "order_type": "MARKET",
-                "order_timestamp": stamp,
-                "exchange_timestamp": stamp,
-                "status_message": None,
-            }
-        )
-    positions = [
-        {
-            "tradingsymbol": s,
-            "exchange": "NSE",
-            "product": "MIS",
-            "quantity": q,
-            "average_price": 1000,
-            "last_price": 1001,
-            "overnight_quantity": 0,
-        }
-        for s, q in net.items()
-    ]
-    return {
-        "/trades": {"status": "success", "data": trades},
-        "/orders": {"status": "success", "data": orders},
-        "/portfolio/positions": {"status": "success", "data": {"net": positions, "day": positions}},
-        # an intraday account holds nothing overnight; every sync reads (and stores) its holdings
-        "/portfolio/holdings": {"status": "success", "data": []},
-    }
-
-
-def contract_notes(request: Request) -> Reply:
-    """POST /charges/orders as the simulated Kite server answers it (local/broker_server.py)."""
-    return _contract_notes(request.body)
-
-
-@functools.cache
-def _contract_notes(body: bytes) -> Reply:
-    """The reply to a charges request's body, computed and encoded once a body: every account of
-    the bench asks for the same day's orders, and the broker's work is not this pipeline's (the
-    stub runs on the same cores)."""
-    try:
-        orders = decimal_json(body.decode())
-        if not isinstance(orders, list) or not orders:
-            raise KiteError(400, "InputException", "The body must be a JSON list of orders.")
-        return Reply(body={"status": "success", "data": [contract_note(order) for order in orders]})
-    except (ValueError, KiteError) as error:
-        status, kind = (
-            (error.status, error.error_type) if isinstance(error, KiteError) else (400, "InputException")
-        )
-        return Reply(status, {"status": "error", "message": str(error), "error_type": kind})
-
-
-def charged_fees(day: dict[str, Any]) -> dict[str, int]:
-    """The fees (scaled, as stored) of each fill of `day` by order id: its order's whole charges
-    (one fill an order), Kite's total rounded to 0.0001 INR as tradetrack/sync/charges.py does."""
-    fees = {}
-    for trade in day["/trades"]["data"]:
-        total = order_charges(
-            exchange=trade["exchange"],
-            product=trade["product"],
-            side=trade["transaction_type"],
-            quantity=trade["quantity"],
-            price=trade["average_price"],
-        )["total"]
-        fees[trade["order_id"]] = to_scaled(
-            Decimal(repr(total)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
-        )
-    return fees
 
 
 def without_moto_queue_scans(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -257,16 +138,16 @@ def test_sync_pipeline_executions_per_second(
     store_wait: StoreWait,
 ) -> None:
     pipeline, stub = bench_pipeline
-    rounds: list[dict[str, float]] = []  # each round's stages, in seconds
-    servers: list[dict[str, float]] = []  # each round's servers' CPU seconds (notifications drained included)
+    executions = ACCOUNTS * FILLS  # a round's
+    rounds = SyncRounds(executions)  # servers' CPU: notifications drained included
 
     def new_traders() -> None:
         """A round's 100 accounts, connected (and due) just before it, untimed: each round syncs its own."""
         round_no = len(rounds)
-        users = {f"bench-user-{round_no}-{i % 250}" for i in range(ACCOUNTS)}
-        for i in range(ACCOUNTS):
-            connected_account(mongo_db, user_id=f"bench-user-{round_no}-{i % 250}", broker="simulated")
-        for user in users:
+        owners = [f"bench-user-{round_no}-{i % 250}" for i in range(ACCOUNTS)]
+        for owner in owners:
+            connected_account(mongo_db, user_id=owner, broker="simulated")
+        for user in set(owners):
             # as registration leaves a new trader (tradetrack.auth.service.register): their (empty)
             # daily aggregates built, so the first trades update them instead of reading every trade back
             daily_pnl.mark_built(mongo_db, user)
@@ -284,8 +165,7 @@ def test_sync_pipeline_executions_per_second(
         sync_wait = store_wait.seconds
         updates, updates_cpu = apply_all(pipeline, store_wait)
         store_wait.on = False
-        servers.append({name: cpu - servers_started.get(name, 0.0) for name, cpu in children_cpu().items()})
-        rounds.append(
+        rounds.add(
             {
                 "schedule": scheduled - started,
                 "sync": synced - scheduled,
@@ -296,7 +176,8 @@ def test_sync_pipeline_executions_per_second(
                 "store": store_wait.seconds,
                 "sync_store": sync_wait,
                 "commands": store_wait.commands,
-            }
+            },
+            {name: cpu - servers_started.get(name, 0.0) for name, cpu in children_cpu().items()},
         )
 
     benchmark.pedantic(run, setup=new_traders, rounds=ROUNDS, iterations=1)
@@ -313,12 +194,8 @@ def test_sync_pipeline_executions_per_second(
     }
     assert fees == set(expected.items()) and min(expected.values(), default=1) > 0
     assert mongo_db["executions"].count_documents({"feesGiven": True}) == (stored if CHARGES else 0)
-    executions = ACCOUNTS * FILLS  # a round's
-    rates = [executions / stages["total"] for stages in rounds]
-    per_second = statistics.median(rates)
-    # the round whose rate is the median's (of an odd number of rounds; else the slower middle one)
-    middle = sorted(range(ROUNDS), key=lambda r: rates[r])[(ROUNDS - 1) // 2]
-    stages, round_servers = rounds[middle], servers[middle]
+    rates, per_second = rounds.rates(), rounds.median_rate()
+    stages, round_servers = rounds.median_round()
     without_store = executions / (stages["total"] - stages["store"])
     benchmark.extra_info.update(
         {k: round(v, 2) for k, v in stages.items()}
