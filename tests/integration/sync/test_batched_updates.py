@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from pymongo.database import Database
 
-from tests.bench.test_sync_bench import kite_day
+from tests.bench.kite_day import kite_day
 from tests.conftest import QUERY_SHAPES
 from tests.integration.sync.conftest import serve_kite_day
 from tests.support.broker_stub import BrokerStub

@@ -18,7 +18,7 @@ from pymongo.database import Database
 
 from local.brokers import bootstrap_brokers
 from local.events.sqs import sqs_event
-from tests.bench.test_sync_bench import kite_day
+from tests.bench.kite_day import kite_day
 from tests.support.broker_stub import BrokerStub, Reply, Request
 from tests.support.lambda_events import lambda_context
 from tests.support.pipeline import Pipeline, connected_account

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from pymongo.database import Database
 
-from tests.bench.test_sync_bench import kite_day
+from tests.bench.kite_day import kite_day
 from tests.conftest import QUERY_SHAPES
 from tests.integration.sync.conftest import kite_fixture, serve_kite_day, serve_upstox_day
 from tests.support.auth import Account, new_account
