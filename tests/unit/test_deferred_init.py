@@ -32,11 +32,13 @@ def package(tmp_path: Path) -> Path:
 @pytest.fixture
 def gathering_package(tmp_path: Path) -> Path:
     """`pkg` whose `__init__` gathers `Thing` and `Other as Renamed` from its submodule `gathered`
-    (as Powertools' event_handler gathers Response from api_gateway); each module logs its run."""
+    (as Powertools' event_handler gathers Response from api_gateway) and binds `ASCENDING` and
+    `DESCENDING` to literals (as pymongo's does); each module logs its run."""
     root = tmp_path / "pkg"
     root.mkdir()
     (root / "__init__.py").write_text(
-        "import builtins\nbuiltins.RAN.append('init')\nVERSION = '1.0'\n"
+        "import builtins\nbuiltins.RAN.append('init')\nVERSION = '.'.join(['1', '0'])\n"
+        "ASCENDING = 1\nDESCENDING = -1\n"
         "from pkg.gathered import Thing, Other as Renamed\n"
     )
     (root / "gathered.py").write_text(
@@ -60,7 +62,24 @@ def shadowing_package(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def run(package: Path, init_first: bool, steps: str, *, gather: bool = False) -> list[object]:
+@pytest.fixture
+def cyclic_package(tmp_path: Path) -> Path:
+    """`pkg` whose submodules import each other in a cycle that resolves only when `c` comes first
+    (its `__init__` imports `c`), as pymongo's do: `b` imports `c` before defining `B`, which `c`
+    imports from `b`."""
+    root = tmp_path / "pkg"
+    root.mkdir()
+    (root / "__init__.py").write_text("import builtins\nbuiltins.RAN.append('init')\nfrom pkg import c\n")
+    (root / "b.py").write_text(
+        "import builtins\nbuiltins.RAN.append('b')\nfrom pkg import c\nclass B: pass\n"
+    )
+    (root / "c.py").write_text("import builtins\nbuiltins.RAN.append('c')\nfrom pkg.b import B\n")
+    return tmp_path
+
+
+def run(
+    package: Path, init_first: bool, steps: str, *, gather: bool = False, prelude: tuple[str, ...] = ()
+) -> list[object]:
     code = f"""
 import builtins, json, sys
 sys.path.insert(0, {str(package)!r})
@@ -68,7 +87,9 @@ builtins.RAN = []
 builtins.INIT_FIRST = {init_first!r}
 from tradetrack.coldstart import defer_package_init
 out = []
-module = defer_package_init("pkg", submodules_alone={not init_first!r}, gather={gather!r})
+module = defer_package_init(
+    "pkg", submodules_alone={not init_first!r}, gather={gather!r}, prelude={prelude!r}
+)
 out.append(list(builtins.RAN))
 {steps}
 print(json.dumps(out))
@@ -138,17 +159,85 @@ def test_submodules_alone_answers_a_gathered_name_from_its_submodule_without_the
     assert seen == [[], [True, True], ["gathered"], "1.0", ["gathered", "init"], True]
 
 
-def test_gathered_names_are_the_inits_top_level_imports_from_its_own_submodules(tmp_path: Path) -> None:
-    # Given a package whose __init__ imports from its submodules, relatively and absolutely, and
-    # from elsewhere, under a condition and with a star
+def test_a_prelude_is_imported_before_the_first_submodule_asked_for(cyclic_package: Path) -> None:
+    # Given pkg registered with its __init__ deferred, submodules alone, whose `b` cannot be
+    # imported first (its cycle with `c` resolves only from `c`)
+    steps = (
+        "try:\n    import pkg.b\n    out.append(pkg.b.B is sys.modules['pkg.c'].B)\n"
+        "except ImportError as error:\n    out.append(type(error).__name__)\n"
+        "out.append(list(builtins.RAN))\nout.append('__getattr__' in vars(module))"
+    )
+    # When `pkg.b` is imported first, without a prelude and (in another interpreter) with `pkg.c`'s
+    without = run(cyclic_package, False, steps)
+    with_prelude = run(cyclic_package, False, steps, prelude=("pkg.c",))
+    # Then without it the import fails as a plain `import pkg.b` of the unrun package would; with
+    # it `c` came first and `b` imported whole, the __init__ still unrun
+    assert without == [[], "ImportError", ["b", "c"], True]
+    assert with_prelude == [[], True, ["c", "b"], True]
+
+
+def test_submodules_alone_answers_a_literal_name_without_the_init(gathering_package: Path) -> None:
+    # Given pkg registered with its __init__ deferred, submodules alone; its __init__ binds
+    # `ASCENDING = 1` and `DESCENDING = -1`
+    # When they are imported from the package, then a name the __init__ computes is read
+    seen = run(
+        gathering_package,
+        False,
+        "from pkg import ASCENDING, DESCENDING\nout.append([ASCENDING, DESCENDING])\n"
+        "out.append(list(builtins.RAN))\nout.append(module.VERSION)\nout.append(list(builtins.RAN))\n"
+        "out.append([module.ASCENDING, module.DESCENDING])",
+        gather=True,
+    )
+    # Then the literals came without running anything; the computed name ran the __init__, which
+    # bound the same values
+    assert seen == [[], [1, -1], [], "1.0", ["init", "gathered"], [1, -1]]
+
+
+def test_literal_names_are_the_inits_top_level_literals_bound_nowhere_else(tmp_path: Path) -> None:
+    # Given an __init__ binding literals, some of them bound again later: computed, imported, under
+    # an `if`, in a function, by a star import; and dunder names
     init = tmp_path / "pkg" / "__init__.py"
     init.parent.mkdir()
     init.write_text(
+        "ONE = 1\nMINUS = -1\nNAME = 'x'\nPAIR = (1, 'a')\n"
+        "COMPUTED = len('abc')\n"
+        "LATER = 1\nLATER = len('ab')\n"
+        "IMPORTED = 1\nfrom .alpha import IMPORTED\n"
+        "CONDITIONAL = 1\nif True:\n    CONDITIONAL = 2\n"
+        "GLOBAL = 1\ndef reset():\n    global GLOBAL\n    GLOBAL = 2\n"
+        "STARRED = 1\nfrom .star import *\nAFTER = 'after'\n"
+        "__all__ = ['ONE']\n__version__ = '1.0'\n"
+    )
+    # When its literal names are read
+    literals = coldstart.literal_names("pkg", str(init))
+    # Then only the literals bound once at top level, after any star import, count
+    assert literals == {"AFTER": "after"}
+    # And without the star import, every literal bound once
+    unstarred = tmp_path / "unstarred" / "__init__.py"
+    unstarred.parent.mkdir()
+    unstarred.write_text(init.read_text().replace("from .star import *\n", ""))
+    assert coldstart.literal_names("pkg", str(unstarred)) == {
+        "ONE": 1,
+        "MINUS": -1,
+        "NAME": "x",
+        "PAIR": (1, "a"),
+        "STARRED": 1,
+        "AFTER": "after",
+    }
+
+
+def test_gathered_names_are_the_inits_top_level_imports_from_its_own_submodules(tmp_path: Path) -> None:
+    # Given a package whose __init__ imports from its submodules, relatively and absolutely, and
+    # from elsewhere, under a condition and with a star (whose names, unknown, replace any before it)
+    init = tmp_path / "pkg" / "__init__.py"
+    init.parent.mkdir()
+    init.write_text(
+        "from .early import Zero\n"
+        "from .star import *\n"
         "from .alpha import One, Two as Deux\n"
         "from pkg.beta.gamma import Three\n"
         "from other.module import Four\n"
         "from . import delta\n"
-        "from .star import *\n"
         "import pkg.epsilon\n"
         "if True:\n"
         "    from .zeta import Five\n"

@@ -24,6 +24,13 @@ submodules (`gathered_names`) are answered by importing that submodule alone (`R
 `event_handler.api_gateway`, `S3Event` from `data_classes.s3_event`), ~45-80 M instructions of each
 cold start. A handler imports tradetrack before any third-party package (functions/ruff.toml), so
 these are registered before its first Powertools import.
+pymongo's `__init__` imports its asynchronous client (~21 M instructions; this code uses the
+synchronous one) and names its constants (`ASCENDING = 1`): those literals are answered as they
+are written (`literal_names`), the rest of its names from their submodules. Its submodules import
+each other in cycles that resolve only in the `__init__`'s order (`import pymongo.monitoring`
+first, as X-Ray's patch does, fails), so the package is put in place on its first import, which
+imports the synchronous client first (`PRELUDES`); a handler that never imports pymongo (the
+authorizer) never loads it.
 numpy (~227 M instructions, analytics' cold start) is deferred whole: `import numpy as np` binds the
 registered package, and the first name asked of it (`np.zeros`, a submodule's import) runs numpy's
 `__init__` first, so a route that computes nothing (a cached summary, the FMV list) never loads it
@@ -37,20 +44,26 @@ Tests and the local stack (no AWS_LAMBDA_FUNCTION_NAME) keep both as they are (d
 from __future__ import annotations
 
 import ast
+import contextlib
+import functools
 import gc
 import importlib
 import os
 import sys
 import threading
-from importlib.machinery import PathFinder
+from importlib.machinery import ModuleSpec, PathFinder
 from importlib.util import module_from_spec
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from importlib.abc import Loader
 
 _state = {"paused": False}
 
 # Packages whose `__init__` a Lambda cold start skips (parents before their subpackages).
 DEFERRED_INITS = (
+    "pymongo",
     "redis",
     "redis.asyncio",
     "numpy",
@@ -60,8 +73,15 @@ DEFERRED_INITS = (
 # Of those, the ones whose submodules need the `__init__` to have run (numpy's C core expects it):
 # any name asked of them, a submodule's too, runs the `__init__` first.
 INIT_FIRST = frozenset({"numpy"})
+# Of those, the ones whose submodules import each other in cycles that resolve only in the order
+# their `__init__` imports them (`import pymongo.monitoring` first fails: monitoring -> hello ->
+# common -> compression_support -> hello): the first submodule asked for imports these first. For
+# pymongo, the `__init__`'s order without its asynchronous client.
+PRELUDES = {"pymongo": ("pymongo._csot", "pymongo._version", "pymongo.synchronous.mongo_client")}
 # And the ones whose `__init__` only gathers its submodules' names, answered from those submodules.
-GATHERING = frozenset({"aws_lambda_powertools.event_handler", "aws_lambda_powertools.utilities.data_classes"})
+GATHERING = frozenset(
+    {"pymongo", "aws_lambda_powertools.event_handler", "aws_lambda_powertools.utilities.data_classes"}
+)
 
 
 def in_lambda() -> bool:
@@ -89,11 +109,16 @@ def defer_package_inits() -> None:
         import aws_lambda_powertools.utilities  # noqa: F401 - the deferred Powertools packages' parents
 
         for name in DEFERRED_INITS:
-            defer_package_init(name, submodules_alone=name not in INIT_FIRST, gather=name in GATHERING)
+            defer_package_init(
+                name,
+                submodules_alone=name not in INIT_FIRST,
+                gather=name in GATHERING,
+                prelude=PRELUDES.get(name, ()),
+            )
 
 
 def defer_package_init(
-    name: str, *, submodules_alone: bool = True, gather: bool = False
+    name: str, *, submodules_alone: bool = True, gather: bool = False, prelude: tuple[str, ...] = ()
 ) -> ModuleType | None:
     """Register package `name` in sys.modules without running its `__init__`.
 
@@ -102,8 +127,10 @@ def defer_package_init(
     package is what a plain import makes. With `submodules_alone` false, importing a submodule
     runs the `__init__` first too: the package's `__path__`, which the import system reads for any
     submodule, is held back until then. With `gather`, a name the `__init__` gathers from one of
-    its submodules (`gathered_names`) is that submodule's, imported alone. Nothing when the package
-    is imported already, or missing.
+    its submodules (`gathered_names`) is that submodule's, imported alone, and one it binds to a
+    literal (`literal_names`) is that value. With a `prelude` (submodules alone), the first submodule
+    imported imports those submodules first (the package's `__path__` is held back until then).
+    Nothing when the package is imported already, or missing.
     """
     if name in sys.modules:
         return None
@@ -116,10 +143,16 @@ def defer_package_init(
         return None
     module = module_from_spec(spec)
     path = module.__dict__["__path__"] if submodules_alone else module.__dict__.pop("__path__")
+    loader = spec.loader
     lock = threading.RLock()
-    gathered = gathered_names(name, spec.origin) if submodules_alone and gather else {}
+    gathering = submodules_alone and gather
 
     def __getattr__(attr: str) -> Any:  # noqa: N807 - the module-level hook (PEP 562)
+        # the `__init__` is read on the first name asked, not here: a cold start may never ask one
+        gathered, literals = _bindings(name, spec.origin) if gathering else ({}, {})
+        if attr in literals:
+            module.__dict__[attr] = literals[attr]
+            return literals[attr]
         if attr in gathered:
             source, source_attr = gathered[attr]
             value = getattr(importlib.import_module(source), source_attr)
@@ -129,44 +162,69 @@ def defer_package_init(
             return importlib.import_module(f"{name}.{attr}")
         with lock:
             if module.__dict__.pop("__getattr__", None) is not None:
-                assert spec.loader is not None
                 module.__dict__["__path__"] = path
-                spec.loader.exec_module(module)  # the package's __init__, now
+                loader.exec_module(module)  # the package's __init__, now
         return getattr(module, attr)
 
     module.__dict__["__getattr__"] = __getattr__
-    sys.modules[name] = module
-    if parent is not None:
-        setattr(parent, child, module)
-    # A gathered name that is also a submodule's (`from .event_source import event_source`): the
-    # `__init__` binds its own over the submodule, and the import system binds the submodule on its
-    # first import (setattr on the package): the package's class keeps the `__init__`'s instead.
-    entries = (
-        {entry.partition(".")[0] for directory in path for entry in _listdir(directory)}
-        if gathered
-        else set()
-    )
-    shadowed = {attr: source for attr, source in gathered.items() if attr in entries}
-    if shadowed:
-        module.__dict__["_shadowed_by_init"] = shadowed
-        module.__class__ = _ShadowingPackage
+    if prelude:
+        sys.meta_path.insert(0, _FirstImport(module, spec, prelude))
+    else:
+        sys.modules[name] = module
+        if parent is not None:
+            setattr(parent, child, module)
+    if gathering:
+        module.__class__ = _GatheringPackage
     return module
 
 
-def _listdir(directory: str) -> list[str]:
-    try:
-        return os.listdir(directory)
-    except OSError:
-        return []
+class _FirstImport:
+    """A finder and loader (sys.meta_path) that puts a deferred package in place when it is first
+    imported, and imports its prelude then.
+
+    The import system checks whether a submodule appeared while it imported the submodule's parent,
+    not after: a prelude imported later (on the package's first `__path__` read, say) could import
+    the very submodule being imported, which would then run twice.
+    """
+
+    def __init__(self, module: ModuleType, spec: ModuleSpec, prelude: tuple[str, ...]) -> None:
+        self.module = module
+        self.spec = spec  # the package's own, its loader the __init__'s
+        self.prelude = prelude
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> ModuleSpec | None:
+        if fullname != self.module.__name__:
+            return None
+        sys.meta_path.remove(self)
+        spec = ModuleSpec(fullname, cast("Loader", self), origin=self.spec.origin, is_package=True)
+        spec.submodule_search_locations = self.spec.submodule_search_locations
+        spec.has_location = self.spec.has_location
+        return spec
+
+    def create_module(self, spec: ModuleSpec) -> ModuleType:
+        return self.module
+
+    def exec_module(self, module: ModuleType) -> None:
+        module.__spec__ = self.spec
+        module.__loader__ = self.spec.loader
+        for first in self.prelude:
+            importlib.import_module(first)
 
 
-class _ShadowingPackage(ModuleType):
-    """A deferred package whose `__init__` binds names over submodules of the same name."""
+class _GatheringPackage(ModuleType):
+    """A deferred package whose `__init__` gathers its submodules' names.
+
+    A gathered name that is also a submodule's (`from .event_source import event_source`, Powertools'
+    data_classes): the `__init__` binds its own over the submodule, and the import system binds the
+    submodule on its first import (setattr on the package): the package keeps the `__init__`'s.
+    """
 
     def __setattr__(self, attr: str, value: Any) -> None:
-        shadowed: dict[str, tuple[str, str]] = self.__dict__["_shadowed_by_init"]
-        if attr in shadowed and isinstance(value, ModuleType) and value.__name__ == shadowed[attr][0]:
-            value = getattr(value, shadowed[attr][1])  # the submodule's name, as the `__init__` binds it
+        if isinstance(value, ModuleType) and value.__name__ == f"{self.__name__}.{attr}":
+            spec = self.__dict__.get("__spec__")
+            source = _bindings(self.__name__, spec.origin if spec else None)[0].get(attr)
+            if source is not None and source[0] == value.__name__:
+                value = getattr(value, source[1])  # the submodule's name, as the `__init__` binds it
         super().__setattr__(attr, value)
 
 
@@ -176,21 +234,75 @@ def gathered_names(package: str, init_path: str | None) -> dict[str, tuple[str, 
     Only the `__init__`'s top-level `from <package>.<sub> import name` statements count (relative
     ones too): a name asked of the deferred package is then taken from its submodule alone.
     """
+    return _bindings(package, init_path)[0]
+
+
+def literal_names(package: str, init_path: str | None) -> dict[str, Any]:
+    """The names package `__init__` binds to a literal at its top level (`ASCENDING = 1`,
+    `DESCENDING = -1`, pymongo's) and nowhere else, with their values: a name asked of the deferred
+    package is answered from them alone. Dunder names (`__all__`, `__version__`) are not: asking
+    for those runs the `__init__`."""
+    return _bindings(package, init_path)[1]
+
+
+@functools.cache
+def _bindings(package: str, init_path: str | None) -> tuple[dict[str, tuple[str, str]], dict[str, Any]]:
+    """(gathered names, literal names) of an `__init__`'s top-level statements, a later binding of a
+    name replacing an earlier one. Both empty when the `__init__` is not source or does not parse."""
+    gathered: dict[str, tuple[str, str]] = {}
+    literals: dict[str, Any] = {}
+    tree = _parsed(init_path)
+    if tree is None:
+        return gathered, literals
+    rebound: set[str] = set()  # names any other statement binds, anywhere in it
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name = node.targets[0].id
+            gathered.pop(name, None)
+            literals.pop(name, None)
+            if not name.startswith("__"):
+                with contextlib.suppress(ValueError):
+                    literals[name] = ast.literal_eval(node.value)
+        elif isinstance(node, ast.ImportFrom) and node.module is not None:
+            origin = f"{package}.{node.module}" if node.level == 1 else node.module if node.level == 0 else ""
+            for alias in node.names:
+                if alias.name == "*":  # binds names unknown here: none bound before it is known now
+                    gathered.clear()
+                    literals.clear()
+                    continue
+                bound = alias.asname or alias.name
+                gathered.pop(bound, None)
+                literals.pop(bound, None)
+                if origin.startswith(f"{package}."):
+                    gathered[bound] = (origin, alias.name)
+        else:
+            rebound |= _bound_names(node)
+    for name in rebound:  # bound again elsewhere (under an `if`, in a function): not a literal
+        literals.pop(name, None)
+    return gathered, literals
+
+
+def _bound_names(statement: ast.stmt) -> set[str]:
+    """Every name a statement binds or deletes, anywhere inside it (function bodies included)."""
+    names: set[str] = set()
+    for node in ast.walk(statement):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((alias.asname or alias.name).partition(".")[0] for alias in node.names)
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            names.update(node.names)
+    return names
+
+
+@functools.lru_cache(maxsize=1)
+def _parsed(init_path: str | None) -> ast.Module | None:
     if not init_path or not init_path.endswith(".py"):
-        return {}
+        return None
     try:
         with open(init_path, encoding="utf-8") as source:
-            tree = ast.parse(source.read(), init_path)
+            return ast.parse(source.read(), init_path)
     except (OSError, SyntaxError, ValueError):
-        return {}
-    names: dict[str, tuple[str, str]] = {}
-    for node in tree.body:
-        if not isinstance(node, ast.ImportFrom) or node.module is None:
-            continue
-        origin = f"{package}.{node.module}" if node.level == 1 else node.module if node.level == 0 else ""
-        if not origin.startswith(f"{package}."):
-            continue
-        for alias in node.names:
-            if alias.name != "*":
-                names[alias.asname or alias.name] = (origin, alias.name)
-    return names
+        return None
