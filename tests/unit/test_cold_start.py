@@ -65,6 +65,24 @@ print(json.dumps(sorted(m for m in heavy if m in sys.modules)))
     assert loaded == []
 
 
+def test_the_sync_workers_cold_start_loads_no_journal_models() -> None:
+    # Given Lambda's environment and a fresh interpreter
+    # When the sync worker is imported (its risk check after a sync reads limits first)
+    loaded = run_fresh(
+        """
+import json, sys
+import functions.sync_worker.handler
+journal = ("tradetrack.risk.exposure", "tradetrack.positions", "tradetrack.models.trades",
+           "tradetrack.risk.models")
+print(json.dumps(sorted(m for m in journal if m in sys.modules)))
+""",
+        "sync_worker",
+    )
+    # Then the positions and trade models the check reads for a user with limits are not loaded:
+    # the first such user loads them (tests/integration/risk/test_risk_monitor.py runs that check)
+    assert loaded == []
+
+
 def test_every_handler_imports_without_touching_the_network() -> None:
     modules = [spec.module for spec in FUNCTIONS]
     imported = run_fresh(

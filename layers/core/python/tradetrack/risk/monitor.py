@@ -24,9 +24,7 @@ from tradetrack.money import from_scaled
 from tradetrack.notify.events import RiskViolation
 from tradetrack.observability import MetricUnit, logger, metrics
 from tradetrack.risk import repository as repo
-from tradetrack.risk.exposure import snapshots, snapshots_of_users
-from tradetrack.risk.rules import Limits, Rejection, Snapshot, breaches, merge
-from tradetrack.risk.service import COUNT_RULES, to_limits
+from tradetrack.risk.rules import COUNT_RULES, Limits, Rejection, Snapshot, breaches, merge
 from tradetrack.timeutil import ist_date
 
 Document = dict[str, Any]
@@ -47,7 +45,7 @@ def _scope_limits(docs: list[Document]) -> tuple[Limits | None, dict[str, Limits
     user: Limits | None = None
     accounts: dict[str, Limits] = {}
     for doc in docs:
-        limits = to_limits(doc)
+        limits = repo.to_limits(doc)
         if doc.get("accountId") is None:
             user = limits
         elif limits is not None:
@@ -74,6 +72,8 @@ def monitor_paper(
     watched = {user: scope for user in users if (scope := _watched(by_user.get(user, []))) is not None}
     at = now()
     try:
+        from tradetrack.risk.exposure import snapshots_of_users  # the journal's models: when first needed
+
         snaps = snapshots_of_users(db, cache, sorted(watched), ist_date(at))
     except Exception:
         logger.exception("risk monitor could not read the accounts", extra={"users": len(watched)})
@@ -102,6 +102,10 @@ def after_sync(
     try:
         scope = _watched(repo.user_limits(db, user_id))
         if scope is not None:
+            # the journal's models (positions, trades, FIFO), loaded by the first user with limits:
+            # a sync worker whose users set none never needs them
+            from tradetrack.risk.exposure import snapshots
+
             at = now()
             snaps = snapshots(db, cache, user_id, ist_date(at))
             _check(db, user_id, *scope, snaps, result, notify=notify, square_off=None, now=at,

@@ -28,6 +28,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from tradetrack.db.filters import owned_ids
+from tradetrack.risk.rules import Limits
 
 Document = dict[str, Any]
 LIMITS = "risk_limits"
@@ -171,3 +172,25 @@ def list_violations(
         query["$or"] = [{"createdAt": {"$lt": moment}}, {"createdAt": moment, "_id": {"$lt": last}}]
     order = [("createdAt", DESCENDING), ("_id", DESCENDING)]
     return list(db[VIOLATIONS].find(query).sort(order).limit(limit))
+
+
+def to_limits(doc: Document | None) -> Limits | None:
+    """A stored limits document as rules.Limits (None: no document)."""
+    if doc is None:
+        return None
+
+    def listed(key: str) -> frozenset[str] | None:
+        value = doc.get(key)
+        return None if value is None else frozenset(str(v) for v in value)
+
+    user_scope = doc.get("accountId") is None  # the user's loss limit also bounds the book's sum
+    return Limits(
+        book_max_loss_per_day=doc.get("maxLossPerDay") if user_scope else None,
+        max_loss_per_day=doc.get("maxLossPerDay"),
+        max_order_value=doc.get("maxOrderValue"),
+        max_position_value=doc.get("maxPositionValue"),
+        max_open_positions=doc.get("maxOpenPositions"),
+        max_quantity_per_order=doc.get("maxQuantityPerOrder"),
+        allowed_exchanges=listed("allowedExchanges"),
+        allowed_instruments=listed("allowedInstruments"),
+    )

@@ -43,6 +43,7 @@ RULES: tuple[Rule, ...] = (
     "allowed_exchanges",
     "allowed_instruments",
 )
+COUNT_RULES: tuple[Rule, ...] = ("max_open_positions", "max_quantity_per_order")  # the rest are money
 Side = Literal["BUY", "SELL"]
 
 
@@ -58,7 +59,7 @@ class Limits:
     allowed_exchanges: frozenset[str] | None = None
     allowed_instruments: frozenset[str] | None = None  # "NSE:INFY"
     # The user's max loss per day also bounds the day P&L of the account's book (the user's paper
-    # accounts together; the real ones together): set from the user's scope only (service.to_limits)
+    # accounts together; the real ones together): set from the user's scope only (repository.to_limits)
     book_max_loss_per_day: int | None = None
 
     def is_empty(self) -> bool:

@@ -18,7 +18,8 @@ from tradetrack.queries import aware
 from tradetrack.risk import repository as repo
 from tradetrack.risk.exposure import snapshot
 from tradetrack.risk.models import AccountLimitsOut, LimitsIn, LimitsOut, ViolationOut, ViolationPage
-from tradetrack.risk.rules import Context, Limits, OrderIntent, Rejection, check_order, merge
+from tradetrack.risk.repository import to_limits
+from tradetrack.risk.rules import COUNT_RULES, Context, Limits, OrderIntent, Rejection, check_order, merge
 from tradetrack.timeutil import IST, ist_date
 
 Document = dict[str, Any]
@@ -26,7 +27,6 @@ Owns = Callable[[str, str], bool]  # (user id, account id) → whether the accou
 MONEY_FIELDS = ("maxLossPerDay", "maxOrderValue", "maxPositionValue")
 COUNT_FIELDS = ("maxOpenPositions", "maxQuantityPerOrder")
 LIST_FIELDS = ("allowedExchanges", "allowedInstruments")
-COUNT_RULES = ("max_open_positions", "max_quantity_per_order")
 
 
 def _now() -> datetime:
@@ -34,28 +34,6 @@ def _now() -> datetime:
 
 
 # Limits
-
-
-def to_limits(doc: Document | None) -> Limits | None:
-    """A stored limits document as rules.Limits (None: no document)."""
-    if doc is None:
-        return None
-
-    def listed(key: str) -> frozenset[str] | None:
-        value = doc.get(key)
-        return None if value is None else frozenset(str(v) for v in value)
-
-    user_scope = doc.get("accountId") is None  # the user's loss limit also bounds the book's sum
-    return Limits(
-        book_max_loss_per_day=doc.get("maxLossPerDay") if user_scope else None,
-        max_loss_per_day=doc.get("maxLossPerDay"),
-        max_order_value=doc.get("maxOrderValue"),
-        max_position_value=doc.get("maxPositionValue"),
-        max_open_positions=doc.get("maxOpenPositions"),
-        max_quantity_per_order=doc.get("maxQuantityPerOrder"),
-        allowed_exchanges=listed("allowedExchanges"),
-        allowed_instruments=listed("allowedInstruments"),
-    )
 
 
 def _stored_fields(body: LimitsIn) -> Document:
