@@ -128,9 +128,10 @@ def defer_package_init(
     runs the `__init__` first too: the package's `__path__`, which the import system reads for any
     submodule, is held back until then. With `gather`, a name the `__init__` gathers from one of
     its submodules (`gathered_names`) is that submodule's, imported alone, and one it binds to a
-    literal (`literal_names`) is that value. With a `prelude` (submodules alone), the first submodule
-    imported imports those submodules first (the package's `__path__` is held back until then).
-    Nothing when the package is imported already, or missing.
+    literal (`literal_names`) is that value. With a `prelude`, the package is not registered now: a
+    finder on sys.meta_path puts it in place on its first import (of the package or of any
+    submodule), importing those submodules first (`_FirstImport`). Returns the package's module;
+    None when the package is imported already, or missing.
     """
     if name in sys.modules:
         return None

@@ -18,7 +18,6 @@ from tradetrack.queries import aware
 from tradetrack.risk import repository as repo
 from tradetrack.risk.exposure import snapshot
 from tradetrack.risk.models import AccountLimitsOut, LimitsIn, LimitsOut, ViolationOut, ViolationPage
-from tradetrack.risk.repository import to_limits
 from tradetrack.risk.rules import COUNT_RULES, Context, Limits, OrderIntent, Rejection, check_order, merge
 from tradetrack.timeutil import IST, ist_date
 
@@ -72,7 +71,7 @@ def _limits_out(doc: Document | None, scope: str, account_id: str | None) -> Lim
 
 
 def _effective_out(user: Document | None, account: Document | None, account_id: str) -> LimitsOut:
-    merged = merge(to_limits(user), to_limits(account))
+    merged = merge(repo.to_limits(user), repo.to_limits(account))
     exchanges, instruments = merged.allowed_exchanges, merged.allowed_instruments
     doc: Document = {
         "maxLossPerDay": merged.max_loss_per_day,
@@ -104,7 +103,7 @@ def set_user_limits(
 
 
 def _with_flags(fields: Document, at: datetime) -> Document:
-    limits = to_limits(fields) or Limits()
+    limits = repo.to_limits(fields) or Limits()
     return {**fields, "monitored": limits.monitored(), "updatedAt": at}
 
 
@@ -161,7 +160,7 @@ def pre_trade(
     a loss, position-value or count limit needs it."""
     docs = repo.cached_limits(db, cache, user_id)
     user, account = docs.get(repo.limits_id(user_id, None)), docs.get(repo.limits_id(user_id, account_id))
-    limits = merge(to_limits(user), to_limits(account))
+    limits = merge(repo.to_limits(user), repo.to_limits(account))
     if limits.is_empty():
         return None
     context = Context()
