@@ -77,6 +77,14 @@ def cyclic_package(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def package_init(directory: Path, source: str) -> Path:
+    """`directory/__init__.py` holding `source` (the directory made)."""
+    directory.mkdir()
+    init = directory / "__init__.py"
+    init.write_text(source)
+    return init
+
+
 def run(
     package: Path, init_first: bool, steps: str, *, gather: bool = False, prelude: tuple[str, ...] = ()
 ) -> list[object]:
@@ -196,9 +204,8 @@ def test_submodules_alone_answers_a_literal_name_without_the_init(gathering_pack
 def test_literal_names_are_the_inits_top_level_literals_bound_nowhere_else(tmp_path: Path) -> None:
     # Given an __init__ binding literals, some of them bound again later: computed, imported, under
     # an `if`, in a function, by a star import; and dunder names
-    init = tmp_path / "pkg" / "__init__.py"
-    init.parent.mkdir()
-    init.write_text(
+    init = package_init(
+        tmp_path / "pkg",
         "ONE = 1\nMINUS = -1\nNAME = 'x'\nPAIR = (1, 'a')\n"
         "COMPUTED = len('abc')\n"
         "LATER = 1\nLATER = len('ab')\n"
@@ -206,16 +213,14 @@ def test_literal_names_are_the_inits_top_level_literals_bound_nowhere_else(tmp_p
         "CONDITIONAL = 1\nif True:\n    CONDITIONAL = 2\n"
         "GLOBAL = 1\ndef reset():\n    global GLOBAL\n    GLOBAL = 2\n"
         "STARRED = 1\nfrom .star import *\nAFTER = 'after'\n"
-        "__all__ = ['ONE']\n__version__ = '1.0'\n"
+        "__all__ = ['ONE']\n__version__ = '1.0'\n",
     )
     # When its literal names are read
     literals = coldstart.literal_names("pkg", str(init))
     # Then only the literals bound once at top level, after any star import, count
     assert literals == {"AFTER": "after"}
     # And without the star import, every literal bound once
-    unstarred = tmp_path / "unstarred" / "__init__.py"
-    unstarred.parent.mkdir()
-    unstarred.write_text(init.read_text().replace("from .star import *\n", ""))
+    unstarred = package_init(tmp_path / "unstarred", init.read_text().replace("from .star import *\n", ""))
     assert coldstart.literal_names("pkg", str(unstarred)) == {
         "ONE": 1,
         "MINUS": -1,
@@ -229,9 +234,8 @@ def test_literal_names_are_the_inits_top_level_literals_bound_nowhere_else(tmp_p
 def test_gathered_names_are_the_inits_top_level_imports_from_its_own_submodules(tmp_path: Path) -> None:
     # Given a package whose __init__ imports from its submodules, relatively and absolutely, and
     # from elsewhere, under a condition and with a star (whose names, unknown, replace any before it)
-    init = tmp_path / "pkg" / "__init__.py"
-    init.parent.mkdir()
-    init.write_text(
+    init = package_init(
+        tmp_path / "pkg",
         "from .early import Zero\n"
         "from .star import *\n"
         "from .alpha import One, Two as Deux\n"
@@ -241,7 +245,7 @@ def test_gathered_names_are_the_inits_top_level_imports_from_its_own_submodules(
         "import pkg.epsilon\n"
         "if True:\n"
         "    from .zeta import Five\n"
-        "SIX = 6\n"
+        "SIX = 6\n",
     )
     # When its gathered names are read
     gathered = coldstart.gathered_names("pkg", str(init))
