@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from tradetrack.account_owners import owner_check
 from tradetrack.cache.client import get_redis
 from tradetrack.db.client import get_database
 from tradetrack.models.errors import error_responses
@@ -13,7 +14,6 @@ from tradetrack.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from tradetrack.rest import current_principal, error_response, make_rest_resolver, rest_handler
 from tradetrack.risk import service
 from tradetrack.risk.models import AccountLimitsOut, LimitsIn, LimitsOut, ViolationPage
-from tradetrack.risk_accounts import owner_check
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query

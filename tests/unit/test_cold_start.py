@@ -65,21 +65,39 @@ print(json.dumps(sorted(m for m in heavy if m in sys.modules)))
     assert loaded == []
 
 
-def test_the_sync_workers_cold_start_loads_no_journal_models() -> None:
+# Modules a handler needs only on some paths, which its cold start must not load.
+ON_FIRST_NEED = {
+    # the risk check after a sync reads the journal (positions, trades) only for a user with limits
+    "sync_worker": (
+        "tradetrack.risk.exposure",
+        "tradetrack.positions",
+        "tradetrack.models.trades",
+        "tradetrack.risk.models",
+    ),
+    # the account routes check whose an account is: paper trading's accounts, not its order machinery
+    "risk": (
+        "tradetrack.paper.orders",
+        "tradetrack.paper.fills",
+        "tradetrack.paper.placement",
+        "tradetrack.risk_accounts",
+    ),
+}
+
+
+@pytest.mark.parametrize("function", sorted(ON_FIRST_NEED))
+def test_a_cold_start_loads_no_module_only_some_paths_need(function: str) -> None:
     # Given Lambda's environment and a fresh interpreter
-    # When the sync worker is imported (its risk check after a sync reads limits first)
+    # When the handler is imported
     loaded = run_fresh(
-        """
-import json, sys
-import functions.sync_worker.handler
-journal = ("tradetrack.risk.exposure", "tradetrack.positions", "tradetrack.models.trades",
-           "tradetrack.risk.models")
-print(json.dumps(sorted(m for m in journal if m in sys.modules)))
+        f"""
+import importlib, json, sys
+importlib.import_module("functions.{function}.handler")
+print(json.dumps(sorted(m for m in {ON_FIRST_NEED[function]!r} if m in sys.modules)))
 """,
-        "sync_worker",
+        function,
     )
-    # Then the positions and trade models the check reads for a user with limits are not loaded:
-    # the first such user loads them (tests/integration/risk/test_risk_monitor.py runs that check)
+    # Then none of them is loaded: the path that needs one imports it (the risk monitor's and the
+    # risk API's integration tests run those paths)
     assert loaded == []
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import redis
 from pymongo.database import Database
 
+from tradetrack.account_owners import owner_check
 from tradetrack.market.cache import cache_quotes
 from tradetrack.market.quote import Quote
 from tradetrack.notify.events import RiskViolation
@@ -19,7 +20,7 @@ from tradetrack.paper.models import AccountIn, OrderIn
 from tradetrack.risk.models import LimitsIn
 from tradetrack.risk.monitor import monitor_paper
 from tradetrack.risk.service import set_account_limits, set_user_limits
-from tradetrack.risk_accounts import owner_check, paper_square_off
+from tradetrack.risk_accounts import paper_square_off
 
 Db = Database[dict[str, Any]]
 USER = "usr_risk_book"

@@ -1,8 +1,8 @@
-"""What the risk capability needs of the accounts it watches, from the modules that own them:
-whose an account is (paper trading's accounts, the connected broker accounts), and a paper
-account's square-off through paper trading's own service functions (end each live order as
-canceled, then close each holding at market). Here, not in tradetrack.risk, so risk imports no paper module
-(paper's placement calls risk's pre-trade check)."""
+"""A paper account's square-off, for the risk monitor, through paper trading's own service
+functions (end each live order as canceled, then close each holding at market). Here, not in
+tradetrack.risk, so risk imports no paper module (paper's placement calls risk's pre-trade check);
+whose an account is lives in tradetrack.account_owners, which the risk routes import without
+paper's order machinery."""
 
 from __future__ import annotations
 
@@ -11,38 +11,20 @@ from typing import Any
 import redis
 from pymongo.database import Database
 
-from tradetrack.book import is_paper
-from tradetrack.db import broker_accounts
-from tradetrack.errors import AppError, NotFound
+from tradetrack.errors import AppError
 from tradetrack.observability import logger
-from tradetrack.paper.accounts import get_account, portfolio
+from tradetrack.paper.accounts import portfolio
 from tradetrack.paper.clock import Clock, utc_now
 from tradetrack.paper.events import Events, Sink
 from tradetrack.paper.models import OrderIn
 from tradetrack.paper.orders import end_order, list_orders
 from tradetrack.paper.placement import place_order
 from tradetrack.risk.monitor import SquareOff
-from tradetrack.risk.service import Owns
 
 Document = dict[str, Any]
 LIVE = ("pending", "partially_executed")  # the order states a square-off cancels
 PAGE = 200
 REASON = "risk: max_loss_per_day square-off"
-
-
-def owner_check(db: Database[Document]) -> Owns:
-    """Whether an account id is one of the user's paper accounts or connected broker accounts."""
-
-    def owns(user_id: str, account_id: str) -> bool:
-        if not is_paper(account_id):
-            return broker_accounts.get_account(db, account_id, user_id=user_id) is not None
-        try:
-            get_account(db, user_id, account_id)
-        except NotFound:
-            return False
-        return True
-
-    return owns
 
 
 def paper_square_off(
