@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tradetrack import coldstart
+from tradetrack import init_bindings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -216,12 +216,12 @@ def test_literal_names_are_the_inits_top_level_literals_bound_nowhere_else(tmp_p
         "__all__ = ['ONE']\n__version__ = '1.0'\n",
     )
     # When its literal names are read
-    literals = coldstart.literal_names("pkg", str(init))
+    literals = init_bindings.literal_names("pkg", str(init))
     # Then only the literals bound once at top level, after any star import, count
     assert literals == {"AFTER": "after"}
     # And without the star import, every literal bound once
     unstarred = package_init(tmp_path / "unstarred", init.read_text().replace("from .star import *\n", ""))
-    assert coldstart.literal_names("pkg", str(unstarred)) == {
+    assert init_bindings.literal_names("pkg", str(unstarred)) == {
         "ONE": 1,
         "MINUS": -1,
         "NAME": "x",
@@ -248,7 +248,7 @@ def test_gathered_names_are_the_inits_top_level_imports_from_its_own_submodules(
         "SIX = 6\n",
     )
     # When its gathered names are read
-    gathered = coldstart.gathered_names("pkg", str(init))
+    gathered = init_bindings.gathered_names("pkg", str(init))
     # Then each top-level name from a submodule maps to (submodule, its name there); nothing else
     assert gathered == {
         "One": ("pkg.alpha", "One"),
@@ -256,8 +256,8 @@ def test_gathered_names_are_the_inits_top_level_imports_from_its_own_submodules(
         "Three": ("pkg.beta.gamma", "Three"),
     }
     # And an __init__ that is not source (or cannot be read) gathers nothing: every name runs it
-    assert coldstart.gathered_names("pkg", str(init.with_suffix(".pyc"))) == {}
-    assert coldstart.gathered_names("pkg", str(tmp_path / "missing.py")) == {}
+    assert init_bindings.gathered_names("pkg", str(init.with_suffix(".pyc"))) == {}
+    assert init_bindings.gathered_names("pkg", str(tmp_path / "missing.py")) == {}
 
 
 def test_a_gathered_name_shadowing_its_submodule_is_the_inits_however_the_submodule_was_imported(
