@@ -8,6 +8,8 @@ from typing import Self
 
 from aiohttp import web
 
+from local.event_loop import new_event_loop
+
 
 class AppServer:
     """Serves `app()`: in a running event loop (`await start()` / `async with`) or on a thread of its own
@@ -55,7 +57,7 @@ class AppServer:
 
     def start_in_thread(self) -> str:
         """Serve from an event loop on a thread of its own (synchronous tests); the url."""
-        loop = asyncio.new_event_loop()
+        loop = new_event_loop()
         thread = threading.Thread(target=loop.run_forever, name=self.thread_name, daemon=True)
         thread.start()
         self._thread = (loop, thread)

@@ -9,6 +9,7 @@ import traceback
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+from local.event_loop import new_event_loop
 from local.stack import LocalStack
 
 T = TypeVar("T")
@@ -21,7 +22,7 @@ class BackgroundStack:
     def __init__(self, stack: LocalStack, *, start_timeout_s: float = 30.0) -> None:
         self.stack = stack
         self._timeout = start_timeout_s
-        self._loop = asyncio.new_event_loop()
+        self._loop = new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="local-stack", daemon=True)
 
     def run(self, coroutine: Coroutine[Any, Any, T], timeout_s: float | None = None) -> T:

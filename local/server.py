@@ -14,7 +14,7 @@ import warnings
 from contextlib import ExitStack
 from pathlib import Path
 
-from local import stores
+from local import event_loop, stores
 from local.config import LocalConfig
 from local.logs import configure_logging
 from local.stack import LocalStack
@@ -100,7 +100,7 @@ def main(config: LocalConfig, log_format: str = "text") -> int:
     warnings.filterwarnings("ignore", message="No application metrics to publish")
     if config.port:  # a broker login's callback sends the browser back into the app served here
         os.environ.setdefault("APP_URL", f"http://{config.host}:{config.port}")
-    asyncio.run(serve(config))
+    event_loop.run(serve(config))
     _exit_past_lingering_invocations()
     return 0
 

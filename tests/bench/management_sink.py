@@ -21,6 +21,7 @@ from typing import Any, cast
 
 from aiohttp import web
 
+from local import event_loop
 from local.connections import Connection
 from local.lambda_runtime import FunctionRuntime
 from local.websocket import WebSocketServer
@@ -82,7 +83,7 @@ async def _serve(connection_ids: list[str], every: int, ready: Any) -> None:
 
 
 def _main(connection_ids: list[str], every: int, ready: Any) -> None:
-    asyncio.run(_serve(connection_ids, every, ready))
+    event_loop.run(_serve(connection_ids, every, ready))
 
 
 class ManagementSink:
