@@ -38,6 +38,7 @@ import tempfile
 from pathlib import Path
 
 from functions.manifest import FUNCTIONS
+from local import machine_speed
 
 RUNS = 5
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,6 +161,7 @@ def main() -> int:
         f"fresh interpreter, median of {RUNS} rounds (ms); goal: median <= {GOAL_MS:.0f}"
     )
     print("load average (1, 5, 15 min) before: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
+    print(machine_speed.describe("before"), flush=True)
     met = 0
     with tempfile.TemporaryDirectory() as scratch:
         task = copy_without_bytecode(ROOT / "functions", Path(scratch) / "task" / "functions").parent
@@ -194,6 +196,7 @@ def main() -> int:
             )
         print(f"cold init goal (median <= {GOAL_MS:.0f} ms): {met} of {len(FUNCTIONS)} met")
         print("load average (1, 5, 15 min) after: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
+        print(machine_speed.describe("after"))
         bare = ":".join(
             str(copy_without_bytecode(source, Path(scratch) / name))
             for source, name in ((RUNTIME, "deps"), (CORE, "core"))
