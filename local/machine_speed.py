@@ -4,8 +4,8 @@ speed moves by a third for minutes at a time, with the load average unchanged an
 reported) is told apart from a change of the code. Lower is faster; docs/performance.md gives the
 development machine's usual figure. The loop reads the core's speed only: it fits in the CPU's
 caches, so a spell that slows memory-heavy work (a cold start's imports) can pass without it
-showing (seen on the development VM: the loop at its usual speed while every handler's init ran
-~35% slower)."""
+showing (seen on the development VM: the loop at its usual speed while the handlers' inits ran
+30-50% slower)."""
 
 from __future__ import annotations
 

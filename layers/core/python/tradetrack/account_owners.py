@@ -3,7 +3,7 @@ connected broker accounts. The risk routes check it before they read or set an a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pymongo.database import Database
 
@@ -11,7 +11,9 @@ from tradetrack.book import is_paper
 from tradetrack.db import broker_accounts
 from tradetrack.errors import NotFound
 from tradetrack.paper.accounts import get_account
-from tradetrack.risk.service import Owns
+
+if TYPE_CHECKING:  # the type only: whose an account is needs nothing of the risk service
+    from tradetrack.risk.service import Owns
 
 Document = dict[str, Any]
 
